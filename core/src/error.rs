@@ -1,0 +1,18 @@
+//! The crate's error type.
+
+use crate::options::OptionsError;
+use crate::segment::SegmentError;
+
+/// Everything the core can refuse.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A bad `executionSegment` / `executionSegmentSequence`.
+    #[error(transparent)]
+    Segment(#[from] SegmentError),
+    /// Options that cannot be parsed or do not validate.
+    #[error(transparent)]
+    Options(#[from] OptionsError),
+}
+
+/// The crate's result alias.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

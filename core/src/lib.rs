@@ -1,0 +1,24 @@
+//! The deterministic heart of k6r: everything that turns a script's options
+//! into a plan and splits that plan across instances. No I/O lives here.
+//!
+//! # Layout
+//! - [`duration`]: k6's duration syntax, parsed and printed the Go way.
+//! - [`segment`]: execution segments, sequences and the striping algorithm
+//!   that decides which VU, iteration and tick belong to which instance.
+//! - [`options`]: the options model of a script, the shortcut rules that
+//!   derive the `default` scenario, and validation with k6's messages.
+//! - [`plan`]: one compiled plan per scenario (VU steps, arrival-rate ticks,
+//!   graceful windows) and the test's total duration and max VUs.
+//! - [`logfmt`]: k6's log line format.
+//! - [`error`]: the crate's error enum.
+#![warn(missing_docs)]
+
+pub mod duration;
+pub mod error;
+pub mod logfmt;
+pub mod options;
+pub mod plan;
+pub mod segment;
+
+pub use duration::Duration;
+pub use error::{Error, Result};

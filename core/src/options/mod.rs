@@ -1,0 +1,9 @@
+//! Options (in progress).
+
+/// Placeholder.
+#[derive(Debug, thiserror::Error)]
+pub enum OptionsError {
+    /// Placeholder.
+    #[error("placeholder")]
+    Placeholder,
+}
