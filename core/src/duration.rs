@@ -151,8 +151,8 @@ impl Duration {
             }
         }
         let days_text = &input[..d_pos];
-        let days: i64 = parse_go_int(days_text)
-            .ok_or_else(|| DurationError::BadDays(days_text.to_string()))?;
+        let days: i64 =
+            parse_go_int(days_text).ok_or_else(|| DurationError::BadDays(days_text.to_string()))?;
         if days < 0 {
             rest = Duration(-rest.0);
         }
@@ -456,14 +456,19 @@ mod tests {
         assert_eq!(err(""), r#"time: invalid duration """#);
         assert_eq!(err("1M"), r#"time: unknown unit "M" in duration "1M""#);
         assert_eq!(err("1m "), r#"time: unknown unit "m " in duration "1m ""#);
-        assert_eq!(err("1.5d"), r#"strconv.ParseInt: parsing "1.5": invalid syntax"#);
+        assert_eq!(
+            err("1.5d"),
+            r#"strconv.ParseInt: parsing "1.5": invalid syntax"#
+        );
         assert_eq!(err("1d-1h"), "invalid time format '-1h'");
         assert_eq!(
             Duration::parse_go("1500").unwrap_err().to_string(),
             r#"time: missing unit in duration "1500""#
         );
         assert_eq!(
-            Duration::from_json(&serde_json::json!(true)).unwrap_err().to_string(),
+            Duration::from_json(&serde_json::json!(true))
+                .unwrap_err()
+                .to_string(),
             "'true' is not a valid duration value"
         );
         assert!(Duration::parse_go("9999999999999h").is_err());
@@ -473,8 +478,14 @@ mod tests {
     #[test]
     fn json_numbers_are_milliseconds() {
         let j = |v: serde_json::Value| Duration::from_json(&v).unwrap();
-        assert_eq!(j(serde_json::json!(1500)), Some(Duration::from_millis(1500)));
-        assert_eq!(j(serde_json::json!(1.5)), Some(Duration::from_nanos(1_500_000)));
+        assert_eq!(
+            j(serde_json::json!(1500)),
+            Some(Duration::from_millis(1500))
+        );
+        assert_eq!(
+            j(serde_json::json!(1.5)),
+            Some(Duration::from_nanos(1_500_000))
+        );
         assert_eq!(j(serde_json::json!(null)), None);
         assert_eq!(j(serde_json::json!("2s")), Some(Duration::from_secs(2)));
     }
@@ -495,7 +506,10 @@ mod tests {
         for (ns, text) in cases {
             assert_eq!(Duration::from_nanos(ns).to_string(), text);
         }
-        assert_eq!(Duration::from_nanos(i64::MIN).to_string(), "-2562047h47m16.854775808s");
+        assert_eq!(
+            Duration::from_nanos(i64::MIN).to_string(),
+            "-2562047h47m16.854775808s"
+        );
     }
 
     #[test]

@@ -1,9 +1,524 @@
-//! Options (in progress).
+//! The options of a test, as a script exports them and k6 consolidates them.
+//!
+//! [`Options::from_json`] reads the JSON of a script's `options` (or a config
+//! file, or the environment's `K6_*` layer) into typed, null-able fields;
+//! [`Options::apply`] stacks a higher layer on a lower one with k6's rules;
+//! [`Options::derive_scenarios`] turns the shortcuts (`vus`, `duration`,
+//! `iterations`, `stages`) into the `default` scenario; and
+//! [`Options::validate`] reports every configuration error with k6's
+//! messages. [`Options::to_json`] prints them as `k6 inspect` does.
 
-/// Placeholder.
-#[derive(Debug, thiserror::Error)]
-pub enum OptionsError {
-    /// Placeholder.
-    #[error("placeholder")]
-    Placeholder,
+mod env;
+mod error;
+pub(crate) mod json;
+mod scenario;
+mod shortcuts;
+mod stage;
+mod validate;
+
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value};
+
+pub use env::from_env;
+pub use error::{OptionsError, Warning};
+pub use scenario::{
+    ConstantArrivalRateConfig, ConstantVusConfig, Executor, ExecutorKind,
+    ExternallyControlledConfig, IterationsConfig, RampingArrivalRateConfig, RampingVusConfig,
+    Scenario, DEFAULT_GRACEFUL, DEFAULT_MAX_DURATION, DEFAULT_TIME_UNIT,
+};
+pub use stage::Stage;
+
+use crate::duration::Duration;
+use crate::segment::{Segment, Sequence};
+
+/// The default `setupTimeout` and `teardownTimeout`.
+pub const DEFAULT_SETUP_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The default `summaryTrendStats`.
+pub const DEFAULT_SUMMARY_TREND_STATS: [&str; 6] = ["avg", "min", "med", "max", "p(90)", "p(95)"];
+
+/// The system tags k6 enables by default, in the order it prints them.
+pub const DEFAULT_SYSTEM_TAGS: [&str; 14] = [
+    "check",
+    "error",
+    "error_code",
+    "expected_response",
+    "group",
+    "method",
+    "name",
+    "proto",
+    "scenario",
+    "service",
+    "status",
+    "subproto",
+    "tls_version",
+    "url",
+];
+
+/// Options k6r carries without interpreting yet; printed back as given.
+const RAW_KEYS: [&str; 9] = [
+    "dns",
+    "tlsCipherSuites",
+    "tlsVersion",
+    "tlsAuth",
+    "blacklistIPs",
+    "blockHostnames",
+    "hosts",
+    "ext",
+    "cloud",
+];
+
+/// Every top-level key k6 knows; others only draw a warning.
+const KNOWN_KEYS: [&str; 40] = [
+    "paused",
+    "vus",
+    "duration",
+    "iterations",
+    "stages",
+    "scenarios",
+    "executionSegment",
+    "executionSegmentSequence",
+    "noSetup",
+    "setupTimeout",
+    "noTeardown",
+    "teardownTimeout",
+    "rps",
+    "dns",
+    "maxRedirects",
+    "userAgent",
+    "batch",
+    "batchPerHost",
+    "httpDebug",
+    "insecureSkipTLSVerify",
+    "tlsCipherSuites",
+    "tlsVersion",
+    "tlsAuth",
+    "throw",
+    "thresholds",
+    "blacklistIPs",
+    "blockHostnames",
+    "hosts",
+    "noConnectionReuse",
+    "noVUConnectionReuse",
+    "minIterationDuration",
+    "ext",
+    "cloud",
+    "summaryTrendStats",
+    "summaryTimeUnit",
+    "systemTags",
+    "tags",
+    "metricSamplesBufferSize",
+    "noCookiesReset",
+    "discardResponseBodies",
+];
+
+/// The options of a test: each field `None` when no layer set it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Options {
+    /// Start paused (`--paused`).
+    pub paused: Option<bool>,
+    /// Shortcut: VUs of the `default` scenario.
+    pub vus: Option<i64>,
+    /// Shortcut: a constant-vus `default` scenario of this duration.
+    pub duration: Option<Duration>,
+    /// Shortcut: a shared-iterations `default` scenario.
+    pub iterations: Option<i64>,
+    /// Shortcut: a ramping-vus `default` scenario.
+    pub stages: Option<Vec<Stage>>,
+    /// The scenarios by name.
+    pub scenarios: Option<BTreeMap<String, Scenario>>,
+    /// This instance's share of the test.
+    pub execution_segment: Option<Segment>,
+    /// How the whole test is split.
+    pub execution_segment_sequence: Option<Sequence>,
+    /// Skip `setup()`.
+    pub no_setup: Option<bool>,
+    /// Limit on `setup()` (default 60s).
+    pub setup_timeout: Option<Duration>,
+    /// Skip `teardown()`.
+    pub no_teardown: Option<bool>,
+    /// Limit on `teardown()` (default 60s).
+    pub teardown_timeout: Option<Duration>,
+    /// Global request rate limit per second.
+    pub rps: Option<i64>,
+    /// Redirects followed per request (default 10).
+    pub max_redirects: Option<i64>,
+    /// The `User-Agent` header.
+    pub user_agent: Option<String>,
+    /// Parallel requests of `http.batch` (default 20).
+    pub batch: Option<i64>,
+    /// Parallel requests of `http.batch` per host (default 6).
+    pub batch_per_host: Option<i64>,
+    /// `""`, `"headers"` or `"full"`.
+    pub http_debug: Option<String>,
+    /// Skip TLS verification.
+    pub insecure_skip_tls_verify: Option<bool>,
+    /// Throw on failed requests.
+    pub throw: Option<bool>,
+    /// Thresholds by metric, kept as data until the metrics issue.
+    pub thresholds: Option<Map<String, Value>>,
+    /// Do not reuse connections at all.
+    pub no_connection_reuse: Option<bool>,
+    /// Do not reuse connections across iterations.
+    pub no_vu_connection_reuse: Option<bool>,
+    /// The least time an iteration takes.
+    pub min_iteration_duration: Option<Duration>,
+    /// Stats shown for trends in the summary.
+    pub summary_trend_stats: Option<Vec<String>>,
+    /// Time unit of the summary (`s`, `ms`, `us`).
+    pub summary_time_unit: Option<String>,
+    /// Which system tags samples carry.
+    pub system_tags: Option<Vec<String>>,
+    /// Tags on every sample of the run.
+    pub tags: Option<BTreeMap<String, String>>,
+    /// Sample buffer size of outputs.
+    pub metric_samples_buffer_size: Option<i64>,
+    /// Keep cookies across iterations.
+    pub no_cookies_reset: Option<bool>,
+    /// Do not keep response bodies.
+    pub discard_response_bodies: Option<bool>,
+    /// Options carried as given (`dns`, `hosts`, `tlsAuth`, ...).
+    pub raw: BTreeMap<String, Value>,
 }
+
+impl Options {
+    /// Reads options from JSON, returning them with the warnings k6 gives
+    /// (unknown top-level keys). Scenario keys are strict.
+    pub fn from_json(value: &Value) -> Result<(Options, Vec<Warning>), OptionsError> {
+        let map = match value {
+            Value::Null => return Ok((Options::default(), Vec::new())),
+            Value::Object(map) => map,
+            other => {
+                return Err(OptionsError::Type {
+                    found: json::kind(other),
+                    path: "Options".into(),
+                    go_type: "lib.Options".into(),
+                })
+            }
+        };
+        let mut warnings = Vec::new();
+        if let Some(unknown) = map.keys().find(|k| !KNOWN_KEYS.contains(&k.as_str())) {
+            warnings.push(Warning::unknown_field(unknown));
+        }
+        let path = |key: &str| format!("Options.{key}");
+        let get = |key: &str| map.get(key);
+        let int = |key: &str| json::int(get(key), &path(key));
+        let boolean = |key: &str| json::boolean(get(key), &path(key));
+        let dur = |key: &str| json::duration(get(key), &path(key));
+        let string = |key: &str| json::string(get(key), &path(key));
+        let list = |key: &str| json::string_list(get(key), &path(key));
+
+        let scenarios = match get("scenarios") {
+            None | Some(Value::Null) => None,
+            Some(v) => {
+                let entries = json::object(v, "Options.scenarios", "lib.ScenarioConfigs")?;
+                let mut out = BTreeMap::new();
+                for (name, value) in entries {
+                    out.insert(name.clone(), Scenario::from_json(name, value)?);
+                }
+                Some(out)
+            }
+        };
+        let execution_segment = match string("executionSegment") {
+            Ok(None) => None,
+            Ok(Some(text)) => Some(Segment::parse(&text)?),
+            Err(_) => {
+                return Err(OptionsError::Type {
+                    found: json::kind(get("executionSegment").unwrap_or(&Value::Null)),
+                    path: path("executionSegment"),
+                    go_type: "*lib.ExecutionSegment".into(),
+                })
+            }
+        };
+        let execution_segment_sequence = match string("executionSegmentSequence") {
+            Ok(None) => None,
+            // An explicitly empty sequence is kept: k6 then reports that
+            // the segment cannot be found in it.
+            Ok(Some(text)) => Some(Sequence::parse(&text)?),
+            Err(_) => {
+                return Err(OptionsError::Type {
+                    found: json::kind(get("executionSegmentSequence").unwrap_or(&Value::Null)),
+                    path: path("executionSegmentSequence"),
+                    go_type: "*lib.ExecutionSegmentSequence".into(),
+                })
+            }
+        };
+        let thresholds = match get("thresholds") {
+            None | Some(Value::Null) => None,
+            Some(v) => {
+                Some(json::object(v, "Options.thresholds", "map[string]Thresholds")?.clone())
+            }
+        };
+        let raw = RAW_KEYS
+            .iter()
+            .filter_map(|k| {
+                get(k)
+                    .filter(|v| !v.is_null())
+                    .map(|v| ((*k).to_string(), v.clone()))
+            })
+            .collect();
+
+        let options = Options {
+            paused: boolean("paused")?,
+            vus: int("vus")?,
+            duration: dur("duration")?,
+            iterations: int("iterations")?,
+            stages: Stage::list_from_json(get("stages"), "Options.stages")?,
+            scenarios,
+            execution_segment,
+            execution_segment_sequence,
+            no_setup: boolean("noSetup")?,
+            setup_timeout: dur("setupTimeout")?,
+            no_teardown: boolean("noTeardown")?,
+            teardown_timeout: dur("teardownTimeout")?,
+            rps: int("rps")?,
+            max_redirects: int("maxRedirects")?,
+            user_agent: string("userAgent")?,
+            batch: int("batch")?,
+            batch_per_host: int("batchPerHost")?,
+            http_debug: string("httpDebug")?,
+            insecure_skip_tls_verify: boolean("insecureSkipTLSVerify")?,
+            throw: boolean("throw")?,
+            thresholds,
+            no_connection_reuse: boolean("noConnectionReuse")?,
+            no_vu_connection_reuse: boolean("noVUConnectionReuse")?,
+            min_iteration_duration: dur("minIterationDuration")?,
+            summary_trend_stats: list("summaryTrendStats")?,
+            summary_time_unit: string("summaryTimeUnit")?,
+            system_tags: list("systemTags")?,
+            tags: json::string_map(get("tags"), "Options.tags")?,
+            metric_samples_buffer_size: int("metricSamplesBufferSize")?,
+            no_cookies_reset: boolean("noCookiesReset")?,
+            discard_response_bodies: boolean("discardResponseBodies")?,
+            raw,
+        };
+        Ok((options, warnings))
+    }
+
+    /// Stacks `higher` on `self` with k6's precedence: a field set in the
+    /// higher layer wins. If the higher layer sets any of `duration`,
+    /// `iterations`, `stages` or `scenarios`, all four are first cleared
+    /// here; when that throws away scenarios, the warning names the layer
+    /// (`"cli" level configuration overrode scenarios configuration entirely`).
+    pub fn apply(&mut self, higher: Options, layer: &str) -> Option<Warning> {
+        let mut warning = None;
+        if higher.duration.is_some()
+            || higher.iterations.is_some()
+            || higher.stages.is_some()
+            || higher.scenarios.is_some()
+        {
+            if self.scenarios.is_some() {
+                warning = Some(Warning::scenarios_overridden(layer));
+            }
+            self.duration = None;
+            self.iterations = None;
+            self.stages = None;
+            self.scenarios = None;
+        }
+        macro_rules! take {
+            ($($field:ident),*) => {$(
+                if higher.$field.is_some() {
+                    self.$field = higher.$field;
+                }
+            )*};
+        }
+        take!(
+            paused,
+            vus,
+            duration,
+            iterations,
+            stages,
+            scenarios,
+            execution_segment,
+            execution_segment_sequence,
+            no_setup,
+            setup_timeout,
+            no_teardown,
+            teardown_timeout,
+            rps,
+            max_redirects,
+            user_agent,
+            batch,
+            batch_per_host,
+            http_debug,
+            insecure_skip_tls_verify,
+            throw,
+            thresholds,
+            no_connection_reuse,
+            no_vu_connection_reuse,
+            min_iteration_duration,
+            summary_trend_stats,
+            summary_time_unit,
+            system_tags,
+            tags,
+            metric_samples_buffer_size,
+            no_cookies_reset,
+            discard_response_bodies
+        );
+        self.raw.extend(higher.raw);
+        warning
+    }
+
+    /// Fills the defaults k6 applies after consolidation to the fields it
+    /// prints with a value (`summaryTrendStats`, `systemTags`).
+    pub fn with_print_defaults(mut self) -> Options {
+        if self.summary_trend_stats.is_none() {
+            self.summary_trend_stats = Some(
+                DEFAULT_SUMMARY_TREND_STATS
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect(),
+            );
+        }
+        if self.system_tags.is_none() {
+            self.system_tags = Some(DEFAULT_SYSTEM_TAGS.iter().map(|s| s.to_string()).collect());
+        }
+        self
+    }
+
+    /// `setupTimeout`, default 60s.
+    pub fn setup_timeout(&self) -> Duration {
+        self.setup_timeout.unwrap_or(DEFAULT_SETUP_TIMEOUT)
+    }
+
+    /// `teardownTimeout`, default 60s.
+    pub fn teardown_timeout(&self) -> Duration {
+        self.teardown_timeout.unwrap_or(DEFAULT_SETUP_TIMEOUT)
+    }
+
+    /// The scenarios in k6's planning order: by `(startTime, name)`.
+    pub fn scenarios_in_order(&self) -> Vec<&Scenario> {
+        let mut list: Vec<&Scenario> = self.scenarios.iter().flat_map(|m| m.values()).collect();
+        list.sort_by(|a, b| (a.start_time(), &a.name).cmp(&(b.start_time(), &b.name)));
+        list
+    }
+
+    /// The options as `k6 inspect` prints them: every known key in k6's
+    /// order, `null` where unset.
+    pub fn to_json(&self) -> Map<String, Value> {
+        let mut out = Map::new();
+        let raw = |key: &str| self.raw.get(key).cloned().unwrap_or(Value::Null);
+        let put = |out: &mut Map<String, Value>, key: &str, value: Value| {
+            out.insert(key.to_string(), value);
+        };
+        put(&mut out, "paused", json::opt(&self.paused));
+        put(&mut out, "vus", json::opt(&self.vus));
+        put(&mut out, "duration", json::opt(&self.duration));
+        put(&mut out, "iterations", json::opt(&self.iterations));
+        put(
+            &mut out,
+            "stages",
+            match &self.stages {
+                Some(s) => Value::Array(s.iter().map(Stage::to_json).collect()),
+                None => Value::Null,
+            },
+        );
+        put(
+            &mut out,
+            "scenarios",
+            match &self.scenarios {
+                Some(s) => Value::Object(
+                    s.iter()
+                        .map(|(name, sc)| (name.clone(), sc.to_json()))
+                        .collect(),
+                ),
+                None => Value::Null,
+            },
+        );
+        let text = |v: Option<String>| v.map(Value::String).unwrap_or(Value::Null);
+        put(
+            &mut out,
+            "executionSegment",
+            text(self.execution_segment.as_ref().map(|s| s.to_string())),
+        );
+        put(
+            &mut out,
+            "executionSegmentSequence",
+            text(
+                self.execution_segment_sequence
+                    .as_ref()
+                    .map(|s| s.to_string()),
+            ),
+        );
+        put(&mut out, "noSetup", json::opt(&self.no_setup));
+        put(&mut out, "setupTimeout", json::opt(&self.setup_timeout));
+        put(&mut out, "noTeardown", json::opt(&self.no_teardown));
+        put(
+            &mut out,
+            "teardownTimeout",
+            json::opt(&self.teardown_timeout),
+        );
+        put(&mut out, "rps", json::opt(&self.rps));
+        let dns = match raw("dns") {
+            Value::Null => serde_json::json!({"ttl": null, "select": null, "policy": null}),
+            other => other,
+        };
+        put(&mut out, "dns", dns);
+        put(&mut out, "maxRedirects", json::opt(&self.max_redirects));
+        put(&mut out, "userAgent", json::opt(&self.user_agent));
+        put(&mut out, "batch", json::opt(&self.batch));
+        put(&mut out, "batchPerHost", json::opt(&self.batch_per_host));
+        put(&mut out, "httpDebug", json::opt(&self.http_debug));
+        put(
+            &mut out,
+            "insecureSkipTLSVerify",
+            json::opt(&self.insecure_skip_tls_verify),
+        );
+        for key in ["tlsCipherSuites", "tlsVersion", "tlsAuth"] {
+            put(&mut out, key, raw(key));
+        }
+        put(&mut out, "throw", json::opt(&self.throw));
+        put(&mut out, "thresholds", json::opt(&self.thresholds));
+        for key in ["blacklistIPs", "blockHostnames", "hosts"] {
+            put(&mut out, key, raw(key));
+        }
+        put(
+            &mut out,
+            "noConnectionReuse",
+            json::opt(&self.no_connection_reuse),
+        );
+        put(
+            &mut out,
+            "noVUConnectionReuse",
+            json::opt(&self.no_vu_connection_reuse),
+        );
+        put(
+            &mut out,
+            "minIterationDuration",
+            json::opt(&self.min_iteration_duration),
+        );
+        put(&mut out, "ext", raw("ext"));
+        put(
+            &mut out,
+            "summaryTrendStats",
+            json::opt(&self.summary_trend_stats),
+        );
+        put(
+            &mut out,
+            "summaryTimeUnit",
+            json::opt(&self.summary_time_unit),
+        );
+        put(&mut out, "systemTags", json::opt(&self.system_tags));
+        put(&mut out, "tags", json::opt(&self.tags));
+        put(
+            &mut out,
+            "metricSamplesBufferSize",
+            json::opt(&self.metric_samples_buffer_size),
+        );
+        put(
+            &mut out,
+            "noCookiesReset",
+            json::opt(&self.no_cookies_reset),
+        );
+        put(
+            &mut out,
+            "discardResponseBodies",
+            json::opt(&self.discard_response_bodies),
+        );
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests;
