@@ -1,0 +1,80 @@
+//! Limits and sinks of one JavaScript runtime.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::log::{LogSink, StderrLog};
+
+/// How a VU's JavaScript runtime is set up.
+#[derive(Clone)]
+pub struct Config {
+    /// How long init code may run before it is interrupted (a
+    /// `while (true) {}` at the top level must not hang the process).
+    /// Real `sleep()` in init counts against it too.
+    pub init_timeout: Duration,
+    /// The most native stack JavaScript may use; deeper recursion throws
+    /// a catchable `RangeError` instead of crashing. The calling thread's
+    /// stack must be bigger than this plus some room for Rust frames.
+    pub max_stack_size: usize,
+    /// The most memory the runtime may allocate; past it allocations
+    /// throw `InternalError: out of memory`. `None`: no limit.
+    pub memory_limit: Option<usize>,
+    /// Where `console.*` lines go.
+    pub log: Arc<dyn LogSink>,
+}
+
+impl Config {
+    /// 60 s for init code, the same default as k6's `setupTimeout`.
+    pub const DEFAULT_INIT_TIMEOUT: Duration = Duration::from_secs(60);
+    /// 1 MiB: QuickJS's own default, thousands of recursion levels.
+    pub const DEFAULT_MAX_STACK_SIZE: usize = 1024 * 1024;
+    /// 2 GiB: far above what a script needs, low enough to fail cleanly.
+    pub const DEFAULT_MEMORY_LIMIT: usize = 2 * 1024 * 1024 * 1024;
+
+    /// Sets [`Config::init_timeout`].
+    pub fn with_init_timeout(mut self, timeout: Duration) -> Self {
+        self.init_timeout = timeout;
+        self
+    }
+
+    /// Sets [`Config::max_stack_size`].
+    pub fn with_max_stack_size(mut self, bytes: usize) -> Self {
+        self.max_stack_size = bytes;
+        self
+    }
+
+    /// Sets [`Config::memory_limit`].
+    pub fn with_memory_limit(mut self, bytes: Option<usize>) -> Self {
+        self.memory_limit = bytes;
+        self
+    }
+
+    /// Sets [`Config::log`].
+    pub fn with_log(mut self, log: Arc<dyn LogSink>) -> Self {
+        self.log = log;
+        self
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            init_timeout: Self::DEFAULT_INIT_TIMEOUT,
+            max_stack_size: Self::DEFAULT_MAX_STACK_SIZE,
+            memory_limit: Some(Self::DEFAULT_MEMORY_LIMIT),
+            log: Arc::new(StderrLog::default()),
+        }
+    }
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("init_timeout", &self.init_timeout)
+            .field("max_stack_size", &self.max_stack_size)
+            .field("memory_limit", &self.memory_limit)
+            .field("log", &self.log)
+            .finish()
+    }
+}

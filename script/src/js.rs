@@ -1,0 +1,66 @@
+//! Small helpers for host functions: throwing k6-style errors and
+//! converting arguments without ever panicking.
+
+use rquickjs::function::IntoJsFunc;
+use rquickjs::object::Property;
+use rquickjs::{Coerced, Constructor, Ctx, Exception, Function, Object, Value};
+
+/// Throws `new Error(message)` named `GoError`, as k6 reports errors
+/// raised by its Go code (`GoError: Using check() in the init context is
+/// not supported`). Built with the `Error` constructor so that it carries
+/// the caller's stack. Returns the error to propagate with `?`/`Err`.
+pub(crate) fn throw_go_error(ctx: &Ctx<'_>, message: &str) -> rquickjs::Error {
+    let built = (|| -> rquickjs::Result<Object<'_>> {
+        let constructor: Constructor = ctx.globals().get("Error")?;
+        let error: Object = constructor.construct((message,))?;
+        error.prop("name", Property::from("GoError").writable().configurable())?;
+        Ok(error)
+    })();
+    let error = match built {
+        Ok(error) => error,
+        Err(_) => {
+            // `Error` was replaced by something unusable: drop whatever it
+            // threw and build a plain error object instead.
+            let _ = ctx.catch();
+            match Exception::from_message(ctx.clone(), message) {
+                Ok(exception) => exception.into_object(),
+                Err(error) => return error,
+            }
+        }
+    };
+    ctx.throw(error.into_value())
+}
+
+/// JavaScript's `String(value)`; throws (returns `Err`) for symbols or
+/// objects whose `toString` throws.
+pub(crate) fn to_string<'js>(value: &Value<'js>) -> rquickjs::Result<String> {
+    if let Some(symbol) = value.as_symbol() {
+        // `String(Symbol('x'))` is `Symbol(x)`; ToString would throw.
+        let description = symbol.description()?;
+        return Ok(match description.as_string() {
+            Some(text) => format!("Symbol({})", text.to_string()?),
+            None => "Symbol()".to_owned(),
+        });
+    }
+    Ok(value.get::<Coerced<String>>()?.0)
+}
+
+/// JavaScript's `Number(value)`; `NaN` for what doesn't convert.
+pub(crate) fn to_number(value: &Value<'_>) -> rquickjs::Result<f64> {
+    if value.is_undefined() {
+        return Ok(f64::NAN);
+    }
+    Ok(value.get::<Coerced<f64>>()?.0)
+}
+
+/// A named host function.
+pub(crate) fn function<'js, P, F>(
+    ctx: &Ctx<'js>,
+    name: &str,
+    f: F,
+) -> rquickjs::Result<Function<'js>>
+where
+    F: IntoJsFunc<'js, P> + 'js,
+{
+    Function::new(ctx.clone(), f)?.with_name(name)
+}

@@ -1,0 +1,68 @@
+//! k6r's JavaScript runtime: k6 scripts on QuickJS (through rquickjs).
+//!
+//! A script is an ES module that imports k6's built-in modules and local
+//! files, exports `options` and functions, and runs *init code* (its top
+//! level) once per VU. This crate evaluates that init context with k6's
+//! globals and modules, and reads what the script exports. So far only
+//! the init context exists: the built-ins behave as k6's do in init code
+//! (`http.get` throws "Making http requests in the init context is not
+//! supported", `sleep` sleeps); running iterations comes next.
+//!
+//! ```no_run
+//! use k6r_script::{inspect, Env};
+//! let inspection = inspect("script.js".as_ref(), &Env::new().with("VUS", "3"))?;
+//! println!("{} {:?}", inspection.options, inspection.exports);
+//! # Ok::<(), k6r_script::Error>(())
+//! ```
+//!
+//! # Layout
+//! - [`inspect`](mod@inspect): run the init context once (k6's "VU 0") and
+//!   return [`Inspection`] (options + exported functions).
+//! - [`runtime`]: [`Vu`], one QuickJS runtime + context whose init code
+//!   ran, with its limits (deadline, stack, memory).
+//! - [`script`]: [`Script`], an entry module plus where its files come from.
+//! - [`files`]: the [`Files`] abstraction (disk today, an in-memory archive
+//!   later) and path normalisation.
+//! - `loader`: ES module resolution (`k6/...`, `./`, `../`, `/`, `file://`)
+//!   and loading, with k6's error messages ([`ModuleError`]).
+//! - `modules`: the built-in modules `k6`, `k6/http`, `k6/metrics`,
+//!   `k6/execution` (with a checklist for adding one).
+//! - `globals`: `__ENV`, `__VU`, `global`, `console`, `open()`.
+//! - `state`: the per-VU Rust state host functions share; `interrupt`:
+//!   the deadline and `exec.test.abort()`; `js`: host-function helpers.
+//! - [`options`]: JavaScript values → JSON with Go's failure cases.
+//! - [`exception`]: uncaught JavaScript exceptions as data ([`JsException`]).
+//! - [`log`]: where `console` lines go ([`LogSink`], [`StderrLog`], [`MemoryLog`]).
+//! - [`config`], [`mod@env`], [`error`]: [`Config`], [`Env`] (`__ENV`), [`Error`]
+//!   with k6's exit codes.
+#![warn(missing_docs)]
+
+pub mod config;
+pub mod env;
+pub mod error;
+pub mod exception;
+pub mod files;
+pub mod inspect;
+pub mod log;
+pub mod options;
+pub mod runtime;
+pub mod script;
+
+mod globals;
+mod interrupt;
+mod js;
+mod loader;
+mod modules;
+mod state;
+
+pub use config::Config;
+pub use env::Env;
+pub use error::{Error, Result};
+pub use exception::JsException;
+pub use files::{DiskFiles, Files, MemoryFiles};
+pub use inspect::{inspect, inspect_with, Inspection};
+pub use loader::ModuleError;
+pub use log::{Level, LogSink, MemoryLog, StderrLog};
+pub use options::ConvertError;
+pub use runtime::Vu;
+pub use script::Script;

@@ -1,0 +1,141 @@
+//! The [`Resolver`] and [`Loader`] QuickJS calls, and the state they share.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::io;
+use std::path::PathBuf;
+use std::rc::Rc;
+use std::sync::Arc;
+
+use rquickjs::loader::{ImportAttributes, Loader, Resolver};
+use rquickjs::{Ctx, Module, Runtime};
+
+use super::specifier::{resolve, ModuleId};
+use super::ModuleError;
+use crate::files::Files;
+use crate::js;
+use crate::modules;
+
+/// A module that could not be resolved or loaded, kept until the top
+/// level turns the exception QuickJS propagates back into an [`Error`](crate::Error).
+#[derive(Debug)]
+pub(crate) struct Failure {
+    /// The URL of the importing module.
+    pub importer: String,
+    /// What went wrong.
+    pub error: ModuleError,
+}
+
+/// What the resolver and the loader of one runtime share.
+#[derive(Debug)]
+pub(crate) struct LoaderState {
+    files: Arc<dyn Files>,
+    /// Where relative imports go when the importer is not a file (code
+    /// run by `eval`): the entry script's directory.
+    fallback_dir: PathBuf,
+    /// canonical name → (specifier as written, importer), first seen;
+    /// the loader only gets the canonical name but k6's messages quote
+    /// the specifier.
+    origins: RefCell<HashMap<String, (String, String)>>,
+    failures: RefCell<Vec<Failure>>,
+}
+
+impl LoaderState {
+    /// Takes the recorded failure whose message is `message`, if any.
+    pub(crate) fn take_failure(&self, message: &str) -> Option<Failure> {
+        let mut failures = self.failures.borrow_mut();
+        let index = failures
+            .iter()
+            .rposition(|failure| failure.error.to_string() == message)?;
+        Some(failures.swap_remove(index))
+    }
+
+    fn fail(&self, ctx: &Ctx<'_>, importer: &str, error: ModuleError) -> rquickjs::Error {
+        let message = error.to_string();
+        self.failures.borrow_mut().push(Failure {
+            importer: importer.to_owned(),
+            error,
+        });
+        js::throw_go_error(ctx, &message)
+    }
+}
+
+/// Installs k6's module resolution on `runtime`, reading local modules
+/// from `files`.
+pub(crate) fn install(
+    runtime: &Runtime,
+    files: Arc<dyn Files>,
+    fallback_dir: PathBuf,
+) -> Rc<LoaderState> {
+    let state = Rc::new(LoaderState {
+        files,
+        fallback_dir,
+        origins: RefCell::default(),
+        failures: RefCell::default(),
+    });
+    runtime.set_loader(Hooks(state.clone()), Hooks(state.clone()));
+    state
+}
+
+struct Hooks(Rc<LoaderState>);
+
+impl Resolver for Hooks {
+    fn resolve<'js>(
+        &mut self,
+        ctx: &Ctx<'js>,
+        base: &str,
+        name: &str,
+        _attributes: Option<ImportAttributes<'js>>,
+    ) -> rquickjs::Result<String> {
+        match resolve(base, name, &self.0.fallback_dir) {
+            Ok(id) => {
+                let canonical = id.name();
+                self.0
+                    .origins
+                    .borrow_mut()
+                    .entry(canonical.clone())
+                    .or_insert_with(|| (name.to_owned(), base.to_owned()));
+                Ok(canonical)
+            }
+            Err(error) => Err(self.0.fail(ctx, base, error)),
+        }
+    }
+}
+
+impl Loader for Hooks {
+    fn load<'js>(
+        &mut self,
+        ctx: &Ctx<'js>,
+        name: &str,
+        _attributes: Option<ImportAttributes<'js>>,
+    ) -> rquickjs::Result<Module<'js>> {
+        let (specifier, importer) = self
+            .0
+            .origins
+            .borrow()
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| (name.to_owned(), String::new()));
+        match ModuleId::parse(name) {
+            Some(ModuleId::Builtin(builtin)) => modules::declare(ctx, builtin),
+            Some(ModuleId::File(path)) => match self.0.files.read(&path) {
+                Ok(source) => Module::declare(ctx.clone(), name, source),
+                Err(error) => {
+                    let error = if error.kind() == io::ErrorKind::NotFound {
+                        ModuleError::NotFound { specifier, path }
+                    } else {
+                        ModuleError::Unreadable {
+                            specifier,
+                            path,
+                            reason: error.to_string(),
+                        }
+                    };
+                    Err(self.0.fail(ctx, &importer, error))
+                }
+            },
+            None => Err(self
+                .0
+                .fail(ctx, &importer, ModuleError::Unrecognised { specifier })),
+        }
+    }
+}

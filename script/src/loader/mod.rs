@@ -1,0 +1,25 @@
+//! ES module resolution and loading, installed on each QuickJS runtime.
+//!
+//! QuickJS asks two questions for every `import`: *what is the module's
+//! name* (resolution, [`specifier`]) and *what is its code* (loading,
+//! [`hooks`]). Names are canonical so that QuickJS, which caches
+//! modules per context by name, evaluates each module once however an
+//! import spells it:
+//!
+//! - k6 built-ins keep their specifier (`k6`, `k6/http`, ...), declared by
+//!   [`crate::modules`];
+//! - local files become `file:///abs/normalised/path.js` URLs, read through
+//!   the script's [`Files`](crate::Files).
+//!
+//! A failure is thrown into the importing code as k6 throws it (a
+//! `GoError` with k6's message) and also recorded in [`LoaderState`], so
+//! that the top level can report it as a structured
+//! [`Error::Import`](crate::Error::Import).
+
+mod error;
+mod hooks;
+mod specifier;
+
+pub use error::ModuleError;
+pub(crate) use hooks::{install, LoaderState};
+pub(crate) use specifier::{base_dir, file_url, url_to_path};

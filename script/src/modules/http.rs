@@ -1,0 +1,337 @@
+//! `k6/http`. In init code requests throw k6's messages; the values
+//! (`expectedStatuses`, `setResponseCallback`, `file`, `url`, the TLS and
+//! OCSP constants) already work.
+
+use std::rc::Rc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use rquickjs::function::{Opt, Rest};
+use rquickjs::object::Property;
+use rquickjs::{Array, Ctx, Object, Symbol, Value};
+
+use super::BuiltinModule;
+use crate::js;
+use crate::state::VuState;
+
+/// The `k6/http` module.
+pub(crate) struct Http;
+
+/// A range of statuses a response callback treats as expected.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct StatusRange {
+    pub min: i64,
+    pub max: i64,
+}
+
+/// Per-VU `k6/http` state.
+#[derive(Debug)]
+pub(crate) struct State {
+    /// Set by `setResponseCallback`: `None` means no callback (every
+    /// response counts as expected).
+    pub response_callback: Option<Vec<StatusRange>>,
+}
+
+impl Default for State {
+    /// k6's default: `expectedStatuses({min: 200, max: 399})`.
+    fn default() -> Self {
+        Self {
+            response_callback: Some(vec![StatusRange { min: 200, max: 399 }]),
+        }
+    }
+}
+
+/// Request functions, by export name, with the method they imply
+/// (`request` takes it as its first argument).
+const REQUESTS: &[(&str, Option<&str>)] = &[
+    ("request", None),
+    ("asyncRequest", None),
+    ("get", Some("GET")),
+    ("head", Some("HEAD")),
+    ("post", Some("POST")),
+    ("put", Some("PUT")),
+    ("patch", Some("PATCH")),
+    ("del", Some("DELETE")),
+    ("options", Some("OPTIONS")),
+];
+
+const CONSTANTS: &[(&str, &str)] = &[
+    ("TLS_1_0", "tls1.0"),
+    ("TLS_1_1", "tls1.1"),
+    ("TLS_1_2", "tls1.2"),
+    ("TLS_1_3", "tls1.3"),
+    ("OCSP_STATUS_GOOD", "good"),
+    ("OCSP_STATUS_REVOKED", "revoked"),
+    ("OCSP_STATUS_SERVER_FAILED", "server_failed"),
+    ("OCSP_STATUS_UNKNOWN", "unknown"),
+    ("OCSP_REASON_UNSPECIFIED", "unspecified"),
+    ("OCSP_REASON_KEY_COMPROMISE", "key_compromise"),
+    ("OCSP_REASON_CA_COMPROMISE", "ca_compromise"),
+    ("OCSP_REASON_AFFILIATION_CHANGED", "affiliation_changed"),
+    ("OCSP_REASON_SUPERSEDED", "superseded"),
+    (
+        "OCSP_REASON_CESSATION_OF_OPERATION",
+        "cessation_of_operation",
+    ),
+    ("OCSP_REASON_CERTIFICATE_HOLD", "certificate_hold"),
+    ("OCSP_REASON_REMOVE_FROM_CRL", "remove_from_crl"),
+    ("OCSP_REASON_PRIVILEGE_WITHDRAWN", "privilege_withdrawn"),
+    ("OCSP_REASON_AA_COMPROMISE", "aa_compromise"),
+];
+
+impl BuiltinModule for Http {
+    const NAME: &'static str = "k6/http";
+    const EXPORTS: &'static [&'static str] = &[
+        "default",
+        "request",
+        "asyncRequest",
+        "get",
+        "head",
+        "post",
+        "put",
+        "patch",
+        "del",
+        "options",
+        "batch",
+        "cookieJar",
+        "expectedStatuses",
+        "setResponseCallback",
+        "file",
+        "url",
+        "TLS_1_0",
+        "TLS_1_1",
+        "TLS_1_2",
+        "TLS_1_3",
+        "OCSP_STATUS_GOOD",
+        "OCSP_STATUS_REVOKED",
+        "OCSP_STATUS_SERVER_FAILED",
+        "OCSP_STATUS_UNKNOWN",
+        "OCSP_REASON_UNSPECIFIED",
+        "OCSP_REASON_KEY_COMPROMISE",
+        "OCSP_REASON_CA_COMPROMISE",
+        "OCSP_REASON_AFFILIATION_CHANGED",
+        "OCSP_REASON_SUPERSEDED",
+        "OCSP_REASON_CESSATION_OF_OPERATION",
+        "OCSP_REASON_CERTIFICATE_HOLD",
+        "OCSP_REASON_REMOVE_FROM_CRL",
+        "OCSP_REASON_PRIVILEGE_WITHDRAWN",
+        "OCSP_REASON_AA_COMPROMISE",
+    ];
+
+    fn build<'js>(ctx: &Ctx<'js>, vu: &Rc<VuState>) -> rquickjs::Result<Object<'js>> {
+        let module = Object::new(ctx.clone())?;
+
+        for &(name, method) in REQUESTS {
+            let state = vu.clone();
+            let request =
+                move |ctx: Ctx<'js>, args: Rest<Value<'js>>| -> rquickjs::Result<Value<'js>> {
+                    send(&ctx, &state, method, args)
+                };
+            module.set(name, js::function(ctx, name, request)?)?;
+        }
+
+        let state = vu.clone();
+        let batch =
+            move |ctx: Ctx<'js>, _requests: Rest<Value<'js>>| -> rquickjs::Result<Value<'js>> {
+                state.forbid_in_init(&ctx, "Using batch in the init context is not supported")?;
+                Err(state.not_yet(&ctx, "http.batch()"))
+            };
+        module.set("batch", js::function(ctx, "batch", batch)?)?;
+
+        let state = vu.clone();
+        let cookie_jar = move |ctx: Ctx<'js>| -> rquickjs::Result<Value<'js>> {
+            state.forbid_in_init(
+                &ctx,
+                "Making cookie jars in the init context is not supported",
+            )?;
+            Err(state.not_yet(&ctx, "http.cookieJar()"))
+        };
+        module.set("cookieJar", js::function(ctx, "cookieJar", cookie_jar)?)?;
+
+        module.set(
+            "expectedStatuses",
+            js::function(ctx, "expectedStatuses", expected_statuses)?,
+        )?;
+
+        let state = vu.clone();
+        let set_response_callback = move |ctx: Ctx<'js>, callback: Opt<Value<'js>>| {
+            let ranges = match callback.0 {
+                None => None,
+                Some(value) if value.is_null() || value.is_undefined() => None,
+                Some(value) => Some(read_statuses(&ctx, &value)?.ok_or_else(|| {
+                    js::throw_go_error(&ctx, "unsupported argument, expected http.expectedStatuses")
+                })?),
+            };
+            state.http.borrow_mut().response_callback = ranges;
+            Ok::<_, rquickjs::Error>(())
+        };
+        module.set(
+            "setResponseCallback",
+            js::function(ctx, "setResponseCallback", set_response_callback)?,
+        )?;
+
+        module.set("file", js::function(ctx, "file", file)?)?;
+        module.set("url", js::function(ctx, "url", url)?)?;
+
+        for &(name, value) in CONSTANTS {
+            module.set(name, value)?;
+        }
+        Ok(module)
+    }
+}
+
+/// Every request function ends here.
+fn send<'js>(
+    ctx: &Ctx<'js>,
+    vu: &VuState,
+    _method: Option<&str>,
+    _args: Rest<Value<'js>>,
+) -> rquickjs::Result<Value<'js>> {
+    vu.forbid_in_init(
+        ctx,
+        "Making http requests in the init context is not supported",
+    )?;
+    Err(vu.not_yet(ctx, "k6/http requests"))
+}
+
+const STATUSES_KEY: &str = "k6r.expectedStatuses";
+
+/// `expectedStatuses(200, {min: 300, max: 399}, ...)`: an opaque object
+/// (`{}` when printed, as in k6) carrying the ranges under a hidden key.
+fn expected_statuses<'js>(ctx: Ctx<'js>, args: Rest<Value<'js>>) -> rquickjs::Result<Object<'js>> {
+    let ranges = Array::new(ctx.clone())?;
+    for (index, arg) in args.0.iter().enumerate() {
+        let range = status_range(arg)?.ok_or_else(|| {
+            js::throw_go_error(
+                &ctx,
+                &format!(
+                    "argument number {} to expectedStatuses was neither an integer nor an object like {{min:100, max:329}}",
+                    index + 1
+                ),
+            )
+        })?;
+        ranges.set(index, vec![range.min, range.max])?;
+    }
+    let object = Object::new(ctx.clone())?;
+    let key = Symbol::new_global(ctx.clone(), STATUSES_KEY)?;
+    object.prop(key, Property::from(ranges))?;
+    Ok(object)
+}
+
+fn status_range(value: &Value<'_>) -> rquickjs::Result<Option<StatusRange>> {
+    if let Some(status) = integer(value) {
+        return Ok(Some(StatusRange {
+            min: status,
+            max: status,
+        }));
+    }
+    let Some(object) = value.as_object() else {
+        return Ok(None);
+    };
+    let min = integer(&object.get::<_, Value>("min")?);
+    let max = integer(&object.get::<_, Value>("max")?);
+    Ok(min.zip(max).map(|(min, max)| StatusRange { min, max }))
+}
+
+fn integer(value: &Value<'_>) -> Option<i64> {
+    let number = value.as_number()?;
+    (number.fract() == 0.0 && number.abs() < 1e15).then_some(number as i64)
+}
+
+/// The ranges of an `expectedStatuses` object, `None` for anything else.
+fn read_statuses<'js>(
+    ctx: &Ctx<'js>,
+    value: &Value<'js>,
+) -> rquickjs::Result<Option<Vec<StatusRange>>> {
+    let Some(object) = value.as_object() else {
+        return Ok(None);
+    };
+    let key = Symbol::new_global(ctx.clone(), STATUSES_KEY)?;
+    let Some(ranges) = object.get::<_, Value>(key)?.into_array() else {
+        return Ok(None);
+    };
+    let mut out = Vec::with_capacity(ranges.len());
+    for pair in ranges.iter::<Vec<i64>>() {
+        match pair?.as_slice() {
+            [min, max] => out.push(StatusRange {
+                min: *min,
+                max: *max,
+            }),
+            _ => return Ok(None),
+        }
+    }
+    Ok(Some(out))
+}
+
+/// `http.file(data, filename?, contentType?)`: the object k6 sends as a
+/// multipart file field. `data` is a string or binary data.
+fn file<'js>(
+    ctx: Ctx<'js>,
+    data: Opt<Value<'js>>,
+    filename: Opt<Value<'js>>,
+    content_type: Opt<Value<'js>>,
+) -> rquickjs::Result<Object<'js>> {
+    let data = data.0.unwrap_or_else(|| Value::new_undefined(ctx.clone()));
+    let binary = data.as_object().is_some_and(|object| {
+        object.as_array_buffer().is_some() || object.as_typed_array::<u8>().is_some()
+    });
+    if !data.is_string() && !binary {
+        return Err(js::throw_go_error(
+            &ctx,
+            &format!(
+                "invalid type {}, expected string, []byte or ArrayBuffer",
+                data.type_name()
+            ),
+        ));
+    }
+    let text_or = |value: Opt<Value<'js>>, default: String| -> rquickjs::Result<String> {
+        match value.0 {
+            Some(value) if !value.is_undefined() && !value.is_null() => js::to_string(&value),
+            _ => Ok(default),
+        }
+    };
+    // k6 names an unnamed file after the current time in nanoseconds.
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|elapsed| elapsed.as_nanos())
+        .unwrap_or_default();
+    let object = Object::new(ctx.clone())?;
+    object.set("data", data)?;
+    object.set("filename", text_or(filename, nanos.to_string())?)?;
+    object.set(
+        "content_type",
+        text_or(content_type, "application/octet-stream".to_owned())?,
+    )?;
+    Ok(object)
+}
+
+/// ``http.url`https://x/${id}` ``: the URL and a name that groups every
+/// URL of the template under one tag value.
+fn url<'js>(
+    ctx: Ctx<'js>,
+    strings: Opt<Value<'js>>,
+    values: Rest<Value<'js>>,
+) -> rquickjs::Result<Object<'js>> {
+    let mut name = String::new();
+    let mut url = String::new();
+    let parts = strings.0.and_then(Value::into_array);
+    for (index, part) in parts
+        .iter()
+        .flat_map(|parts| parts.iter::<Value>())
+        .enumerate()
+    {
+        let part = js::to_string(&part?)?;
+        if index > 0 {
+            name.push_str("${}");
+            if let Some(value) = values.0.get(index - 1) {
+                url.push_str(&js::to_string(value)?);
+            }
+        }
+        name.push_str(&part);
+        url.push_str(&part);
+    }
+    let object = Object::new(ctx.clone())?;
+    object.set("name", name)?;
+    object.set("url", url.clone())?;
+    object.set("clean_url", url)?;
+    Ok(object)
+}

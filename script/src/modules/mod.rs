@@ -1,0 +1,148 @@
+//! k6's built-in modules (`k6`, `k6/http`, `k6/metrics`, `k6/execution`).
+//!
+//! Each module is built per VU: its functions are Rust closures holding
+//! the VU's [`VuState`]. QuickJS declares native modules through a
+//! stateless [`ModuleDef`], so each context carries a hidden factory
+//! function (under `Symbol.for("k6r.builtins")`) that the module's
+//! `evaluate` calls to get the VU's exports object; the default export
+//! is that object and the named exports are its properties, as in k6.
+//!
+//! # How to add a built-in module
+//! 1. Create `modules/<name>.rs` with a unit struct implementing
+//!    [`BuiltinModule`]: its specifier, its export names (including
+//!    `"default"`) and `build`, which returns the exports object.
+//! 2. Add `entry::<YourModule>()` to [`MODULES`].
+//! 3. If it keeps per-VU state, add a field to [`VuState`].
+//! 4. Import it from a fixture in `tests/` to prove it loads.
+
+pub(crate) mod execution;
+pub(crate) mod http;
+pub(crate) mod k6;
+pub(crate) mod metrics;
+
+use std::marker::PhantomData;
+use std::rc::Rc;
+
+use rquickjs::context::EvalOptions;
+use rquickjs::module::{Declarations, Exports, ModuleDef};
+use rquickjs::object::Property;
+use rquickjs::{Ctx, Function, Module, Object, Symbol, Value};
+
+use crate::js;
+use crate::state::VuState;
+
+/// One built-in module.
+pub(crate) trait BuiltinModule {
+    /// The specifier scripts import (`k6/http`).
+    const NAME: &'static str;
+    /// Every export, `"default"` included.
+    const EXPORTS: &'static [&'static str];
+    /// The exports object of one VU: every name of [`Self::EXPORTS`]
+    /// but `default` must be a property of it.
+    fn build<'js>(ctx: &Ctx<'js>, vu: &Rc<VuState>) -> rquickjs::Result<Object<'js>>;
+}
+
+type DeclareFn = for<'js> fn(Ctx<'js>) -> rquickjs::Result<Module<'js>>;
+type BuildFn = for<'js> fn(&Ctx<'js>, &Rc<VuState>) -> rquickjs::Result<Object<'js>>;
+
+struct Entry {
+    name: &'static str,
+    declare: DeclareFn,
+    build: BuildFn,
+}
+
+const fn entry<M: BuiltinModule + 'static>() -> Entry {
+    Entry {
+        name: M::NAME,
+        declare: declare_builtin::<M>,
+        build: M::build,
+    }
+}
+
+/// Every built-in module k6r provides.
+const MODULES: &[Entry] = &[
+    entry::<k6::K6>(),
+    entry::<http::Http>(),
+    entry::<metrics::Metrics>(),
+    entry::<execution::Execution>(),
+];
+
+fn find(name: &str) -> Option<&'static Entry> {
+    MODULES.iter().find(|entry| entry.name == name)
+}
+
+/// The canonical name of the built-in module `specifier`, if there is one.
+pub(crate) fn lookup(specifier: &str) -> Option<&'static str> {
+    find(specifier).map(|entry| entry.name)
+}
+
+/// Declares the built-in module `name` in `ctx` (for the loader).
+pub(crate) fn declare<'js>(ctx: &Ctx<'js>, name: &str) -> rquickjs::Result<Module<'js>> {
+    match find(name) {
+        Some(entry) => (entry.declare)(ctx.clone()),
+        None => Err(js::throw_go_error(ctx, &format!("unknown module: {name}"))),
+    }
+}
+
+const FACTORY_KEY: &str = "k6r.builtins";
+
+/// Gives `ctx` the factory that builds this VU's module objects.
+pub(crate) fn install<'js>(ctx: &Ctx<'js>, vu: &Rc<VuState>) -> rquickjs::Result<()> {
+    let vu = vu.clone();
+    let factory = js::function(
+        ctx,
+        "builtins",
+        move |ctx: Ctx<'js>, name: String| match find(&name) {
+            Some(entry) => (entry.build)(&ctx, &vu),
+            None => Err(js::throw_go_error(&ctx, &format!("unknown module: {name}"))),
+        },
+    )?;
+    let key = Symbol::new_global(ctx.clone(), FACTORY_KEY)?;
+    ctx.globals().prop(key, Property::from(factory))
+}
+
+fn declare_builtin<'js, M: BuiltinModule + 'static>(
+    ctx: Ctx<'js>,
+) -> rquickjs::Result<Module<'js>> {
+    Module::declare_def::<Builtin<M>, _>(ctx, M::NAME)
+}
+
+struct Builtin<M>(PhantomData<M>);
+
+impl<M: BuiltinModule> ModuleDef for Builtin<M> {
+    fn declare(declarations: &Declarations<'_>) -> rquickjs::Result<()> {
+        for name in M::EXPORTS {
+            declarations.declare(*name)?;
+        }
+        Ok(())
+    }
+
+    fn evaluate<'js>(ctx: &Ctx<'js>, exports: &Exports<'js>) -> rquickjs::Result<()> {
+        let key = Symbol::new_global(ctx.clone(), FACTORY_KEY)?;
+        let factory: Function = ctx.globals().get(key)?;
+        let object: Object = factory.call((M::NAME,))?;
+        for name in M::EXPORTS {
+            if *name == "default" {
+                exports.export("default", object.clone())?;
+            } else {
+                exports.export(*name, object.get::<_, Value>(*name)?)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Runs `source`, a JavaScript function expression, and calls it with
+/// `natives`: for the parts of a module that are easier to state in
+/// JavaScript (classes, getters). `name` shows in stack traces.
+pub(crate) fn glue<'js>(
+    ctx: &Ctx<'js>,
+    name: &str,
+    source: &str,
+    natives: Object<'js>,
+) -> rquickjs::Result<Object<'js>> {
+    let mut options = EvalOptions::default();
+    options.filename = Some(format!("k6r:{name}"));
+    let function: Function = ctx.eval_with_options(source, options)?;
+    function.call((natives,))
+}

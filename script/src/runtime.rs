@@ -1,0 +1,274 @@
+//! One VU's JavaScript world: a QuickJS runtime and context with k6's
+//! globals, module loader and limits, after its init code ran.
+//!
+//! Creating a [`Vu`] *is* running its init context: the entry module is
+//! compiled (which loads every static import, recursively), evaluated,
+//! and any top-level `await` driven to completion, all under
+//! [`Config::init_timeout`]. What is left is a module namespace from
+//! which options and exported functions are read.
+
+use std::cell::{Cell, RefCell};
+use std::io;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+use std::time::Duration;
+
+use rquickjs::{
+    CatchResultExt, CaughtError, Context, Ctx, Module, Object, Persistent, Promise, Runtime, Value,
+};
+
+use crate::config::Config;
+use crate::env::Env;
+use crate::error::{Error, Result};
+use crate::exception::JsException;
+use crate::globals;
+use crate::interrupt::{Interrupt, Stop};
+use crate::loader::{self, LoaderState, ModuleError};
+use crate::options::{to_json, ToJsonError};
+use crate::script::Script;
+use crate::state::{Stage, VuState};
+
+/// Where in the life of a module an exception came from: only a
+/// `SyntaxError` raised while compiling is a parse error with a location.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Compile,
+    Run,
+}
+
+/// A VU whose init context has run.
+///
+/// Not `Send`: a VU lives and dies on the thread that created it.
+pub struct Vu {
+    // Field order is drop order: JS values before the context (which
+    // owns the runtime).
+    namespace: Persistent<Object<'static>>,
+    context: Context,
+    state: Rc<VuState>,
+    loader: Rc<LoaderState>,
+    init_timeout: Duration,
+}
+
+impl Vu {
+    /// Creates VU `id` (`__VU`; 0 for the VU that only reads options) for
+    /// `script` and runs its init code.
+    pub fn new(script: &Script, id: u64, env: &Env, config: &Config) -> Result<Self> {
+        let source = read_entry(script)?;
+
+        let runtime = Runtime::new()?;
+        runtime.set_max_stack_size(config.max_stack_size);
+        if let Some(limit) = config.memory_limit {
+            runtime.set_memory_limit(limit);
+        }
+        let interrupt = Rc::new(Interrupt::default());
+        let handler = interrupt.clone();
+        runtime.set_interrupt_handler(Some(Box::new(move || handler.should_stop())));
+
+        let entry_dir = script
+            .entry()
+            .parent()
+            .map(Path::to_owned)
+            .unwrap_or_else(|| PathBuf::from("/"));
+        let loader = loader::install(&runtime, script.files().clone(), entry_dir.clone());
+        let context = Context::full(&runtime)?;
+        let state = Rc::new(VuState {
+            id,
+            stage: Cell::new(Stage::Init),
+            env: env.clone(),
+            files: script.files().clone(),
+            entry_dir,
+            log: config.log.clone(),
+            interrupt,
+            metrics: RefCell::default(),
+            http: RefCell::default(),
+        });
+        context.with(|ctx| globals::install(&ctx, &state))?;
+
+        let init = Init {
+            state: &state,
+            loader: &loader,
+        };
+        state.interrupt.arm(config.init_timeout);
+        let namespace = context.with(|ctx| init.evaluate(&ctx, &script.url(), source));
+        state.interrupt.disarm();
+        let namespace = match state.interrupt.stopped() {
+            // Interrupted, even if the script caught what was thrown.
+            Some(stop) => return Err(stop_error(stop)),
+            None => namespace?,
+        };
+
+        Ok(Self {
+            namespace,
+            context,
+            state,
+            loader,
+            init_timeout: config.init_timeout,
+        })
+    }
+
+    /// `__VU`.
+    pub fn id(&self) -> u64 {
+        self.state.id
+    }
+
+    /// The exported `options` as JSON (`{}` when there are none).
+    pub fn options(&self) -> Result<serde_json::Value> {
+        self.with_namespace(|ctx, namespace, init| {
+            let options: Value = namespace
+                .get("options")
+                .catch(ctx)
+                .map_err(|caught| init.error(ctx, caught, Phase::Run))?;
+            match to_json(options, "options") {
+                Ok(Some(serde_json::Value::Null)) | Ok(None) => {
+                    Ok(serde_json::Value::Object(serde_json::Map::new()))
+                }
+                Ok(Some(json)) => Ok(json),
+                Err(ToJsonError::Convert(error)) => Err(Error::Options(error)),
+                Err(ToJsonError::Js(error)) => {
+                    Err(init.error(ctx, CaughtError::from_error(ctx, error), Phase::Run))
+                }
+            }
+        })
+    }
+
+    /// The names of the entry module's exports that are functions
+    /// (`default`, `setup`, `teardown`, `handleSummary`, scenario `exec`s).
+    pub fn exported_functions(&self) -> Result<Vec<String>> {
+        self.with_namespace(|ctx, namespace, init| {
+            let mut names = Vec::new();
+            let keys: Vec<String> = namespace
+                .keys()
+                .collect::<rquickjs::Result<_>>()
+                .catch(ctx)
+                .map_err(|caught| init.error(ctx, caught, Phase::Run))?;
+            for key in keys {
+                let value: Value = namespace
+                    .get(key.as_str())
+                    .catch(ctx)
+                    .map_err(|caught| init.error(ctx, caught, Phase::Run))?;
+                if value.is_function() {
+                    names.push(key);
+                }
+            }
+            Ok(names)
+        })
+    }
+
+    /// Runs `f` on the module namespace, under the init deadline (reading
+    /// exports may run getters or `toJSON`).
+    fn with_namespace<T>(
+        &self,
+        f: impl for<'js> FnOnce(&Ctx<'js>, Object<'js>, &Init<'_>) -> Result<T>,
+    ) -> Result<T> {
+        let init = Init {
+            state: &self.state,
+            loader: &self.loader,
+        };
+        self.state.interrupt.arm(self.init_timeout);
+        let result = self.context.with(|ctx| {
+            let namespace = self.namespace.clone().restore(&ctx)?;
+            f(&ctx, namespace, &init)
+        });
+        self.state.interrupt.disarm();
+        match self.state.interrupt.stopped() {
+            Some(stop) => Err(stop_error(stop)),
+            None => result,
+        }
+    }
+}
+
+/// The entry script's source, or k6's "couldn't be found" (exit 255).
+fn read_entry(script: &Script) -> Result<Vec<u8>> {
+    script.files().read(script.entry()).map_err(|error| {
+        let specifier = script.specifier().to_owned();
+        let path = script.entry().to_owned();
+        Error::Entry(match error.kind() {
+            io::ErrorKind::NotFound => ModuleError::NotFound { specifier, path },
+            _ => ModuleError::Unreadable {
+                specifier,
+                path,
+                reason: error.to_string(),
+            },
+        })
+    })
+}
+
+fn stop_error(stop: Stop) -> Error {
+    match stop {
+        Stop::Deadline(after) => Error::Timeout { after },
+        Stop::Aborted(reason) => Error::Aborted { reason },
+    }
+}
+
+/// Evaluation of the entry module and the mapping of what it throws.
+struct Init<'a> {
+    state: &'a VuState,
+    loader: &'a LoaderState,
+}
+
+impl Init<'_> {
+    fn evaluate<'js>(
+        &self,
+        ctx: &Ctx<'js>,
+        url: &str,
+        source: Vec<u8>,
+    ) -> Result<Persistent<Object<'static>>> {
+        let module = Module::declare(ctx.clone(), url, source)
+            .catch(ctx)
+            .map_err(|caught| self.error(ctx, caught, Phase::Compile))?;
+        let (module, promise) = module
+            .eval()
+            .catch(ctx)
+            .map_err(|caught| self.error(ctx, caught, Phase::Run))?;
+        self.settle(ctx, &promise)?;
+        let namespace = module
+            .namespace()
+            .catch(ctx)
+            .map_err(|caught| self.error(ctx, caught, Phase::Run))?;
+        Ok(Persistent::save(ctx, namespace))
+    }
+
+    /// Runs promise jobs until the module's evaluation promise settles
+    /// (it stays pending only with top-level `await`).
+    fn settle<'js>(&self, ctx: &Ctx<'js>, promise: &Promise<'js>) -> Result<()> {
+        loop {
+            if let Some(result) = promise.result::<Value>() {
+                return result
+                    .map(drop)
+                    .catch(ctx)
+                    .map_err(|caught| self.error(ctx, caught, Phase::Run));
+            }
+            if let Some(stop) = self.state.interrupt.stopped() {
+                return Err(stop_error(stop));
+            }
+            if !ctx.execute_pending_job() {
+                return Err(Error::Stalled);
+            }
+        }
+    }
+
+    /// What an exception caught at the top level means.
+    fn error<'js>(&self, ctx: &Ctx<'js>, caught: CaughtError<'js>, phase: Phase) -> Error {
+        if let Some(stop) = self.state.interrupt.stopped() {
+            return stop_error(stop);
+        }
+        let exception = JsException::from_caught(ctx, caught);
+        if let Some(failure) = self.loader.take_failure(&exception.message) {
+            return Error::Import {
+                importer: failure.importer,
+                error: failure.error,
+            };
+        }
+        if phase == Phase::Compile {
+            if let Some((file, line, column)) = exception.syntax_location() {
+                return Error::Syntax {
+                    file,
+                    line,
+                    column,
+                    message: exception.message,
+                };
+            }
+        }
+        Error::Exception(exception)
+    }
+}

@@ -1,0 +1,73 @@
+//! Helpers shared by the integration tests: fixture paths and an
+//! inspection whose console lines are captured.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use k6r_script::{inspect_with, Config, Env, Error, Inspection, MemoryLog, Script};
+
+/// The absolute path of `tests/fixtures/<relative>`.
+pub fn fixture(relative: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(relative)
+}
+
+/// The result of inspecting a fixture plus the log lines it produced.
+pub struct Outcome {
+    pub result: Result<Inspection, Error>,
+    pub lines: Vec<String>,
+}
+
+impl Outcome {
+    pub fn ok(self) -> Inspection {
+        match self.result {
+            Ok(inspection) => inspection,
+            Err(error) => panic!("inspection failed: {error} (exit {})", error.exit_code()),
+        }
+    }
+
+    pub fn err(self) -> Error {
+        match self.result {
+            Ok(inspection) => panic!("expected an error, got {inspection:?}"),
+            Err(error) => error,
+        }
+    }
+}
+
+/// A config whose deadline is only a safety net for the test run.
+pub fn config(log: Arc<MemoryLog>) -> Config {
+    Config::default()
+        .with_init_timeout(Duration::from_secs(30))
+        .with_log(log)
+}
+
+/// Inspects `tests/fixtures/<relative>` from disk with `env`.
+pub fn inspect_fixture(relative: &str, env: &Env) -> Outcome {
+    inspect_fixture_with(relative, env, |config| config)
+}
+
+/// [`inspect_fixture`] with a tweaked config.
+pub fn inspect_fixture_with(
+    relative: &str,
+    env: &Env,
+    tweak: impl FnOnce(Config) -> Config,
+) -> Outcome {
+    let log = Arc::new(MemoryLog::default());
+    let config = tweak(config(log.clone()));
+    let script = Script::from_path(&fixture(relative)).expect("fixture path");
+    let result = inspect_with(&script, env, &config);
+    Outcome {
+        result,
+        lines: log.lines(),
+    }
+}
+
+/// The tags of an inspection's options, where fixtures put what they observed.
+pub fn tag<'a>(inspection: &'a Inspection, name: &str) -> &'a str {
+    inspection.options["tags"][name]
+        .as_str()
+        .unwrap_or_else(|| panic!("no tag {name} in {}", inspection.options))
+}
