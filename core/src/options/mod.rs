@@ -25,7 +25,7 @@ pub use error::{OptionsError, Warning};
 pub use scenario::{
     ConstantArrivalRateConfig, ConstantVusConfig, Executor, ExecutorKind,
     ExternallyControlledConfig, IterationsConfig, RampingArrivalRateConfig, RampingVusConfig,
-    Scenario, DEFAULT_GRACEFUL, DEFAULT_MAX_DURATION, DEFAULT_TIME_UNIT,
+    Scenario, DEFAULT_GRACEFUL, DEFAULT_MAX_DURATION, DEFAULT_TIME_UNIT, UNSET_VUS,
 };
 pub use stage::Stage;
 
@@ -180,6 +180,11 @@ pub struct Options {
     pub discard_response_bodies: Option<bool>,
     /// Options carried as given (`dns`, `hosts`, `tlsAuth`, ...).
     pub raw: BTreeMap<String, Value>,
+    /// The value of `vus` when no layer sets it. k6 keeps a value behind
+    /// an unset option: 0 for `k6 inspect`, but 1 for `k6 run`, whose
+    /// `--vus` flag defaults to 1. The shortcut scenarios copy it, so
+    /// `{duration: '2s'}` runs 1 VU yet fails validation in inspect.
+    pub unset_vus: i64,
 }
 
 impl Options {
@@ -292,6 +297,7 @@ impl Options {
             no_cookies_reset: boolean("noCookiesReset")?,
             discard_response_bodies: boolean("discardResponseBodies")?,
             raw,
+            unset_vus: 0,
         };
         Ok((options, warnings))
     }

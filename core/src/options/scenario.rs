@@ -157,11 +157,19 @@ pub enum Executor {
     ExternallyControlled(ExternallyControlledConfig),
 }
 
+/// The value k6 uses for a VU count that is not set: 1 in a scenario
+/// written in the script. A scenario derived from the shortcuts copies the
+/// top-level `vus` with its unset value instead (see
+/// [`Options::unset_vus`](super::Options::unset_vus)).
+pub const UNSET_VUS: i64 = 1;
+
 /// Options of `shared-iterations` and `per-vu-iterations`.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct IterationsConfig {
     /// VUs (default 1).
     pub vus: Option<i64>,
+    /// What an unset `vus` means.
+    pub unset_vus: i64,
     /// Iterations: in all, or per VU (default 1).
     pub iterations: Option<i64>,
     /// Hard limit on the run (default 10m).
@@ -169,19 +177,23 @@ pub struct IterationsConfig {
 }
 
 /// Options of `constant-vus`.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ConstantVusConfig {
     /// VUs (default 1).
     pub vus: Option<i64>,
+    /// What an unset `vus` means.
+    pub unset_vus: i64,
     /// How long they loop (required).
     pub duration: Option<Duration>,
 }
 
 /// Options of `ramping-vus`.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RampingVusConfig {
     /// VUs at the start (default 1).
     pub start_vus: Option<i64>,
+    /// What an unset `startVUs` means.
+    pub unset_vus: i64,
     /// The ramp (required, at least one stage).
     pub stages: Option<Vec<Stage>>,
     /// Time a VU that is ramped down gets to finish (default 30s).
@@ -229,10 +241,42 @@ pub struct ExternallyControlledConfig {
     pub max_vus: Option<i64>,
 }
 
+impl Default for IterationsConfig {
+    fn default() -> Self {
+        IterationsConfig {
+            vus: None,
+            unset_vus: UNSET_VUS,
+            iterations: None,
+            max_duration: None,
+        }
+    }
+}
+
+impl Default for ConstantVusConfig {
+    fn default() -> Self {
+        ConstantVusConfig {
+            vus: None,
+            unset_vus: UNSET_VUS,
+            duration: None,
+        }
+    }
+}
+
+impl Default for RampingVusConfig {
+    fn default() -> Self {
+        RampingVusConfig {
+            start_vus: None,
+            unset_vus: UNSET_VUS,
+            stages: None,
+            graceful_ramp_down: None,
+        }
+    }
+}
+
 impl IterationsConfig {
     /// VUs, default 1.
     pub fn vus(&self) -> i64 {
-        self.vus.unwrap_or(1)
+        self.vus.unwrap_or(self.unset_vus)
     }
     /// Iterations, default 1.
     pub fn iterations(&self) -> i64 {
@@ -247,7 +291,7 @@ impl IterationsConfig {
 impl ConstantVusConfig {
     /// VUs, default 1.
     pub fn vus(&self) -> i64 {
-        self.vus.unwrap_or(1)
+        self.vus.unwrap_or(self.unset_vus)
     }
     /// Duration (validated to be set).
     pub fn duration(&self) -> Duration {
@@ -258,7 +302,7 @@ impl ConstantVusConfig {
 impl RampingVusConfig {
     /// startVUs, default 1.
     pub fn start_vus(&self) -> i64 {
-        self.start_vus.unwrap_or(1)
+        self.start_vus.unwrap_or(self.unset_vus)
     }
     /// The stages (validated: each has a duration and target).
     pub fn stages(&self) -> &[Stage] {
@@ -357,6 +401,7 @@ impl Executor {
             ExecutorKind::SharedIterations | ExecutorKind::PerVuIterations => {
                 let config = IterationsConfig {
                     vus: int("vus")?,
+                    unset_vus: UNSET_VUS,
                     iterations: int("iterations")?,
                     max_duration: dur("maxDuration")?,
                 };
@@ -368,10 +413,12 @@ impl Executor {
             }
             ExecutorKind::ConstantVus => Executor::ConstantVus(ConstantVusConfig {
                 vus: int("vus")?,
+                unset_vus: UNSET_VUS,
                 duration: dur("duration")?,
             }),
             ExecutorKind::RampingVus => Executor::RampingVus(RampingVusConfig {
                 start_vus: int("startVUs")?,
+                unset_vus: UNSET_VUS,
                 stages: stages()?,
                 graceful_ramp_down: dur("gracefulRampDown")?,
             }),

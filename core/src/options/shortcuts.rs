@@ -29,6 +29,7 @@ impl Options {
             }
             Executor::SharedIterations(IterationsConfig {
                 vus: self.vus,
+                unset_vus: self.unset_vus,
                 iterations: Some(iterations),
                 max_duration: self.duration,
             })
@@ -44,6 +45,7 @@ impl Options {
             }
             Executor::ConstantVus(ConstantVusConfig {
                 vus: self.vus,
+                unset_vus: self.unset_vus,
                 duration: Some(duration),
             })
         } else if has_stages {
@@ -59,6 +61,7 @@ impl Options {
                 .collect();
             Executor::RampingVus(RampingVusConfig {
                 start_vus: self.vus,
+                unset_vus: self.unset_vus,
                 stages: Some(stages),
                 graceful_ramp_down: None,
             })

@@ -32,6 +32,7 @@ fn shortcuts_become_the_default_scenario() {
         s.executor,
         Executor::SharedIterations(IterationsConfig {
             vus: Some(2),
+            unset_vus: 0,
             iterations: Some(3),
             max_duration: Some(Duration::from_secs(5)),
         })
@@ -73,6 +74,24 @@ fn shortcut_conflicts_have_k6_messages() {
         let err = consolidate(input.clone()).unwrap_err();
         assert_eq!(err.to_string(), message, "{input}");
         assert_eq!(err.exit_code(), 104);
+    }
+}
+
+#[test]
+fn unset_vus_of_shortcuts_follows_the_layer_default() {
+    // k6 inspect: an unset vus is 0, so {iterations: 3} fails validation.
+    assert_eq!(
+        consolidate(json!({"iterations": 3})).unwrap_err().to_string(),
+        "There were problems with the specified script configuration:\n\t- scenario default has configuration errors: the number of VUs must be more than 0"
+    );
+    // k6 run: the --vus flag's default 1 stands behind it.
+    let (mut o, _) = Options::from_json(&json!({"duration": "2s"})).unwrap();
+    o.unset_vus = 1;
+    o.derive_scenarios().unwrap();
+    o.validate(None).unwrap();
+    match &o.scenarios.unwrap()["default"].executor {
+        Executor::ConstantVus(c) => assert_eq!((c.vus, c.vus()), (None, 1)),
+        other => panic!("{other:?}"),
     }
 }
 

@@ -145,6 +145,7 @@ mod tests {
     fn config(start: i64, stages: &[(i64, i64)]) -> RampingVusConfig {
         RampingVusConfig {
             start_vus: Some(start),
+            unset_vus: 1,
             stages: Some(
                 stages
                     .iter()

@@ -32,7 +32,7 @@ fn thirds(value: serde_json::Value, segment: &str) -> serde_json::Value {
 fn unsegmented_requirements_match_k6_inspect() {
     let cases = [
         (json!({"vus": 2, "duration": "10s"}), ("40s", 2)),
-        (json!({"iterations": 6}), ("10m30s", 1)),
+        (json!({"iterations": 6, "vus": 1}), ("10m30s", 1)),
         (json!({}), ("10m30s", 1)),
         (
             json!({"scenarios": {

@@ -1,0 +1,47 @@
+//! The command line: every command and flag, with `K6R_*`/`K6_*`
+//! environment fallbacks where k6 has them.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// k6r: run k6 scripts, on one machine or a cluster.
+#[derive(Debug, Parser)]
+#[command(name = "k6r-cli", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print a script's consolidated options (and what running it needs).
+    Inspect(InspectArgs),
+}
+
+/// Flags of `inspect`.
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// The script to inspect.
+    pub script: PathBuf,
+    /// Also compute `totalDuration` and `maxVUs` of the test (and validate
+    /// the options as a run would).
+    #[arg(long)]
+    pub execution_requirements: bool,
+    /// Add or override an environment variable of the script: `VAR=value`.
+    #[arg(short = 'e', long = "env", value_name = "VAR=value", value_parser = parse_env_pair)]
+    pub env: Vec<(String, String)>,
+    /// Pass the real system environment variables to the script's `__ENV`.
+    #[arg(long, env = "K6_INCLUDE_SYSTEM_ENV_VARS")]
+    pub include_system_env_vars: bool,
+}
+
+/// `VAR=value` (the value may be empty or contain `=`).
+fn parse_env_pair(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((name, value)) if !name.is_empty() => Ok((name.to_string(), value.to_string())),
+        _ => Err(format!("invalid env var '{text}', expected VAR=value")),
+    }
+}

@@ -1,0 +1,57 @@
+//! `k6r-cli inspect [--execution-requirements] script.js`: the script's
+//! consolidated options as JSON, the way `k6 inspect` prints them, plus
+//! `totalDuration` and `maxVUs` with `--execution-requirements`.
+
+use std::io::Write;
+
+use k6r_core::plan::TestPlan;
+use serde_json::Value;
+
+use crate::args::InspectArgs;
+use crate::load::{load, script_env};
+use crate::{log, Failure};
+
+/// Runs the command.
+pub fn run(args: &InspectArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Failure> {
+    let env = script_env(args.include_system_env_vars, &args.env);
+    let loaded = load(&args.script, &env, err)?;
+    let mut options = loaded.options;
+    let mut requirements = None;
+    if args.execution_requirements {
+        let options_failure = |e| Failure::options(e, &loaded.script, &loaded.url);
+        for warning in options.derive_scenarios().map_err(options_failure)? {
+            log::warning(err, &warning.message, &warning.fields);
+        }
+        options
+            .validate(Some(&loaded.exports))
+            .map_err(options_failure)?;
+        let plan = TestPlan::new(&options).map_err(|e| Failure::new(104, e.to_string()))?;
+        requirements = Some((plan.total_duration(), plan.max_possible_vus()));
+    }
+    let mut json = options.with_print_defaults().to_json();
+    if let Some((total, max_vus)) = requirements {
+        json.insert("totalDuration".into(), Value::String(total.to_string()));
+        json.insert("maxVUs".into(), Value::from(max_vus));
+    }
+    write!(out, "{}", go_pretty(&Value::Object(json)))
+        .map_err(|e| Failure::new(255, format!("could not write the output: {e}")))
+}
+
+/// JSON as Go's `json.MarshalIndent(v, "", "  ")` prints it: two-space
+/// indent and HTML-safe escapes (`<`, `>`, `&`, U+2028, U+2029), which only
+/// ever occur inside strings.
+pub fn go_pretty(value: &Value) -> String {
+    let text = serde_json::to_string_pretty(value).unwrap_or_default();
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            '\u{2028}' => out.push_str("\\u2028"),
+            '\u{2029}' => out.push_str("\\u2029"),
+            c => out.push(c),
+        }
+    }
+    out
+}

@@ -1,0 +1,66 @@
+//! Loading a script's options: evaluate its init context, read the
+//! exported `options`, and stack the `K6_*` environment layer on them.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::Path;
+
+use k6r_core::options::{from_env, Options};
+use k6r_script::Env;
+
+use crate::{log, Failure};
+
+/// A script's options after consolidation, with what else the init context
+/// told about the script.
+#[derive(Debug)]
+pub struct Loaded {
+    /// Script options with the environment layer applied.
+    pub options: Options,
+    /// The exported functions.
+    pub exports: Vec<String>,
+    /// The script as the user named it (for messages).
+    pub script: String,
+    /// The script's `file://` URL (for messages).
+    pub url: String,
+}
+
+/// The `__ENV` of a script: the system environment when asked for, then
+/// every `-e VAR=value` on top.
+pub fn script_env(include_system: bool, overrides: &[(String, String)]) -> Env {
+    let mut vars = BTreeMap::new();
+    if include_system {
+        vars.extend(std::env::vars());
+    }
+    vars.extend(overrides.iter().cloned());
+    Env(vars)
+}
+
+/// Reads and consolidates the options of `script`, logging k6's warnings.
+pub fn load(script: &Path, env: &Env, err: &mut dyn Write) -> Result<Loaded, Failure> {
+    let shown = script.display().to_string();
+    let absolute = std::path::absolute(script).unwrap_or_else(|_| script.to_path_buf());
+    let url = format!("file://{}", absolute.display());
+    let inspection = k6r_script::inspect(script, env).map_err(|e| {
+        let failure = Failure::new(e.exit_code(), e.to_string());
+        match e.hint() {
+            Some(hint) => failure.with_field("hint", hint),
+            None => failure,
+        }
+    })?;
+    let (mut options, warnings) =
+        Options::from_json(&inspection.options).map_err(|e| Failure::options(e, &shown, &url))?;
+    for warning in warnings {
+        log::warning(err, &warning.message, &warning.fields);
+    }
+    let env_layer =
+        from_env(|name| std::env::var(name).ok()).map_err(|e| Failure::options(e, &shown, &url))?;
+    if let Some(warning) = options.apply(env_layer, "env") {
+        log::warning(err, &warning.message, &warning.fields);
+    }
+    Ok(Loaded {
+        options,
+        exports: inspection.exports,
+        script: shown,
+        url,
+    })
+}
