@@ -36,6 +36,15 @@ pub struct InspectArgs {
     /// Pass the real system environment variables to the script's `__ENV`.
     #[arg(long, env = "K6_INCLUDE_SYSTEM_ENV_VARS")]
     pub include_system_env_vars: bool,
+    /// Inspect the share of this execution segment (`from:to`, e.g.
+    /// `1/3:2/3`); overrides the script's `executionSegment`. (k6's inspect
+    /// has no such flag; `k6 run` does.)
+    #[arg(long, value_name = "SEGMENT")]
+    pub execution_segment: Option<String>,
+    /// The sequence the segment belongs to (`0,1/3,2/3,1`); overrides the
+    /// script's `executionSegmentSequence`.
+    #[arg(long, value_name = "SEQUENCE")]
+    pub execution_segment_sequence: Option<String>,
 }
 
 /// `VAR=value` (the value may be empty or contain `=`).

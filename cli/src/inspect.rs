@@ -4,7 +4,9 @@
 
 use std::io::Write;
 
+use k6r_core::options::Options;
 use k6r_core::plan::TestPlan;
+use k6r_core::segment::{Segment, Sequence};
 use serde_json::Value;
 
 use crate::args::InspectArgs;
@@ -13,9 +15,30 @@ use crate::{log, Failure};
 
 /// Runs the command.
 pub fn run(args: &InspectArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Failure> {
+    // Flags are checked before the script is read, as k6 does; a bad
+    // segment string is a flag error (255).
+    let flag_error = |e: k6r_core::segment::SegmentError| Failure::new(255, e.to_string());
+    let cli_layer = Options {
+        execution_segment: args
+            .execution_segment
+            .as_deref()
+            .map(Segment::parse)
+            .transpose()
+            .map_err(flag_error)?,
+        execution_segment_sequence: args
+            .execution_segment_sequence
+            .as_deref()
+            .map(Sequence::parse)
+            .transpose()
+            .map_err(flag_error)?,
+        ..Options::default()
+    };
     let env = script_env(args.include_system_env_vars, &args.env);
     let loaded = load(&args.script, &env, err)?;
     let mut options = loaded.options;
+    if let Some(warning) = options.apply(cli_layer, "cli") {
+        log::warning(err, &warning.message, &warning.fields);
+    }
     let mut requirements = None;
     if args.execution_requirements {
         let options_failure = |e| Failure::options(e, &loaded.script, &loaded.url);

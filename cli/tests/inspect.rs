@@ -100,3 +100,68 @@ fn bad_env_flags_are_rejected_by_the_parser() {
     assert!(k6r_cli::Cli::try_parse_from(["k6r-cli", "inspect", "-e", "NOVALUE", "s.js"]).is_err());
     assert!(k6r_cli::Cli::try_parse_from(["k6r-cli", "inspect", "-e", "=x", "s.js"]).is_err());
 }
+
+#[test]
+fn segment_flags_select_a_share_and_bad_ones_exit_255() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = write(
+        &dir,
+        "s.js",
+        "export const options = { scenarios: { s: { executor: 'per-vu-iterations', vus: 10 } } };\nexport default function () {}\n",
+    );
+    let max_vus = |segment: &str| {
+        let (code, out, err) = run(&[
+            "k6r-cli",
+            "inspect",
+            "--execution-requirements",
+            "--execution-segment",
+            segment,
+            "--execution-segment-sequence",
+            "0,1/3,2/3,1",
+            &script,
+        ]);
+        assert_eq!(code, 0, "{err}");
+        serde_json::from_str::<Value>(&out).unwrap()["maxVUs"]
+            .as_u64()
+            .unwrap()
+    };
+    assert_eq!(
+        [max_vus("0:1/3"), max_vus("1/3:2/3"), max_vus("2/3:1")],
+        [4, 3, 3]
+    );
+    let (code, out, err) = run(&["k6r-cli", "inspect", "--execution-segment", "abc", &script]);
+    assert_eq!((code, out.as_str()), (255, ""));
+    assert!(
+        err.contains(
+            "msg=\"'abc' is not a valid percentage, decimal, fraction or interval value\""
+        ),
+        "{err}"
+    );
+    let (code, _, err) = run(&[
+        "k6r-cli",
+        "inspect",
+        "--execution-segment-sequence",
+        "0",
+        &script,
+    ]);
+    assert_eq!(code, 255);
+    assert!(
+        err.contains("at least 2 points are needed for an execution segment sequence, 1 given"),
+        "{err}"
+    );
+    let (code, _, err) = run(&[
+        "k6r-cli",
+        "inspect",
+        "--execution-requirements",
+        "--execution-segment",
+        "1/3:1/2",
+        "--execution-segment-sequence",
+        "0,1/3,2/3,1",
+        &script,
+    ]);
+    assert_eq!(code, 104);
+    assert!(
+        err.contains("provided segment 1/3:1/2 can't be found in sequence 0,1/3,2/3,1"),
+        "{err}"
+    );
+}
