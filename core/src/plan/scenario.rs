@@ -27,6 +27,12 @@ pub struct ScenarioPlan {
     pub steps: Vec<Step>,
     /// What the executor does, scaled to this instance.
     pub work: Work,
+    /// The tuple that stripes `exec.scenario.iterationInTest` for the
+    /// VU-driven executors: re-segmented by `vus` for shared-iterations,
+    /// the instance's own otherwise (arrival-rate executors number their
+    /// iterations by tick instead). `None` when re-segmenting left this
+    /// instance no share.
+    pub iteration_tuple: Option<Tuple>,
 }
 
 /// An executor's work for this instance.
@@ -211,7 +217,12 @@ impl ScenarioPlan {
                 (steps, work)
             }
         };
+        let iteration_tuple = match &scenario.executor {
+            Executor::SharedIterations(c) => tuple.resegment(c.vus()),
+            _ => Some(tuple.clone()),
+        };
         ScenarioPlan {
+            iteration_tuple,
             name: scenario.name.clone(),
             kind: scenario.executor.kind(),
             exec: scenario.exec().to_string(),

@@ -1,0 +1,137 @@
+//! The control handle of an externally-controlled scenario: what the REST
+//! API and `k6 scale/pause/resume` call. Each call is a request over a
+//! bounded channel to the executor's task, which applies requests one at a
+//! time and answers on a oneshot.
+
+use std::sync::Arc;
+
+use tokio::sync::{mpsc, oneshot};
+
+use crate::error::ControlError;
+
+/// How many requests may wait for the executor before callers wait too.
+const QUEUE: usize = 32;
+
+/// A change requested from outside.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Command {
+    /// Only read the status.
+    Status,
+    /// Set `vus` and/or `vus-max` (as one change, validated together).
+    Update {
+        /// New active VUs.
+        vus: Option<u64>,
+        /// New initialised VUs.
+        max_vus: Option<u64>,
+    },
+    /// Let running iterations finish; start none.
+    Pause,
+    /// Undo [`Command::Pause`].
+    Resume,
+    /// Hard-stop every VU and end the scenario.
+    Stop,
+}
+
+/// The scenario's state after a command.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Status {
+    /// The configured active VUs.
+    pub vus: u64,
+    /// The configured max VUs.
+    pub max_vus: u64,
+    /// VUs initialised and held by the scenario (grows up to `max_vus`
+    /// as background initialisation completes).
+    pub initialized_vus: u64,
+    /// Whether paused.
+    pub paused: bool,
+    /// Whether stopped (by a command, its duration or the test).
+    pub stopped: bool,
+}
+
+pub(crate) struct Request {
+    pub command: Command,
+    pub reply: oneshot::Sender<Result<Status, ControlError>>,
+}
+
+/// The executor's end of the channel.
+pub(crate) type Commands = mpsc::Receiver<Request>;
+
+/// Sends commands to one externally-controlled scenario. Cheap to clone;
+/// calls from many tasks are applied one at a time, in arrival order.
+#[derive(Clone, Debug)]
+pub struct ControlHandle {
+    scenario: Arc<str>,
+    tx: mpsc::Sender<Request>,
+}
+
+pub(crate) fn channel(scenario: &str) -> (ControlHandle, Commands) {
+    let (tx, rx) = mpsc::channel(QUEUE);
+    (
+        ControlHandle {
+            scenario: Arc::from(scenario),
+            tx,
+        },
+        rx,
+    )
+}
+
+impl ControlHandle {
+    /// The scenario this handle controls.
+    pub fn scenario(&self) -> &str {
+        &self.scenario
+    }
+
+    /// Sends a command and waits for its result. Before the scenario has
+    /// started, the call waits for the start.
+    pub async fn send(&self, command: Command) -> Result<Status, ControlError> {
+        let ended = || ControlError::Ended {
+            scenario: self.scenario.to_string(),
+        };
+        let (reply, answer) = oneshot::channel();
+        self.tx
+            .send(Request { command, reply })
+            .await
+            .map_err(|_| ended())?;
+        answer.await.map_err(|_| ended())?
+    }
+
+    /// The current status.
+    pub async fn status(&self) -> Result<Status, ControlError> {
+        self.send(Command::Status).await
+    }
+
+    /// Sets the active VUs; lowering hard-stops the top VUs.
+    pub async fn set_vus(&self, vus: u64) -> Result<Status, ControlError> {
+        self.update(Some(vus), None).await
+    }
+
+    /// Sets the initialised VUs; new ones are initialised in the
+    /// background.
+    pub async fn set_max_vus(&self, max_vus: u64) -> Result<Status, ControlError> {
+        self.update(None, Some(max_vus)).await
+    }
+
+    /// Sets both at once (a `PATCH /v1/status` with both fields).
+    pub async fn update(
+        &self,
+        vus: Option<u64>,
+        max_vus: Option<u64>,
+    ) -> Result<Status, ControlError> {
+        self.send(Command::Update { vus, max_vus }).await
+    }
+
+    /// Pauses: running iterations finish, no new ones start.
+    pub async fn pause(&self) -> Result<Status, ControlError> {
+        self.send(Command::Pause).await
+    }
+
+    /// Resumes after a pause.
+    pub async fn resume(&self) -> Result<Status, ControlError> {
+        self.send(Command::Resume).await
+    }
+
+    /// Stops the scenario: every VU is hard-stopped.
+    pub async fn stop(&self) -> Result<Status, ControlError> {
+        self.send(Command::Stop).await
+    }
+}

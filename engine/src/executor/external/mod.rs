@@ -1,0 +1,231 @@
+//! externally-controlled (§2.3): `vus` of `maxVUs` owned VUs loop until
+//! the duration is over (or forever, or until stopped); a
+//! [`ControlHandle`] changes the numbers while it runs. The executor's task
+//! owns all of its state and applies commands one at a time; VUs added by
+//! raising `vus-max` are initialised in background tasks that report back
+//! to it, so running VUs never stall. At the end every VU is hard-stopped
+//! (there is no gracefulStop).
+
+mod control;
+
+pub(crate) use control::{channel, Commands};
+pub use control::{Command, ControlHandle, Status};
+
+use std::sync::Arc;
+
+use k6r_core::plan::Work;
+use tokio::sync::mpsc;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+use super::handle::Handle;
+use super::ScenarioCtx;
+use crate::abort::AbortReason;
+use crate::error::ControlError;
+use crate::pool::PooledVu;
+use crate::vu::{InitError, VuFactory};
+
+type Ready<V> = Result<PooledVu<V>, InitError>;
+
+/// The executor's state, owned by its task.
+struct Actor<F: VuFactory> {
+    ctx: Arc<ScenarioCtx<F>>,
+    token: CancellationToken,
+    tasks: JoinSet<Option<PooledVu<F::Vu>>>,
+    handles: Vec<Handle>,
+    vus: u64,
+    max_vus: u64,
+    start_max_vus: u64,
+    /// Background initialisations not reported yet.
+    pending: u64,
+    paused: bool,
+    stopped: bool,
+    ready_tx: mpsc::UnboundedSender<Ready<F::Vu>>,
+}
+
+pub(crate) async fn run<F: VuFactory>(ctx: Arc<ScenarioCtx<F>>, commands: Option<Commands>) {
+    let Work::ExternallyControlled {
+        vus,
+        max_vus,
+        duration,
+    } = ctx.plan.work
+    else {
+        return;
+    };
+    // Without a handle nobody can send commands: a closed channel.
+    let mut commands = commands.unwrap_or_else(|| channel(&ctx.name).1);
+    let (ready_tx, mut ready_rx) = mpsc::unbounded_channel();
+    let token = ctx.stop.child_token();
+    let mut actor = Actor {
+        ctx: Arc::clone(&ctx),
+        token,
+        tasks: JoinSet::new(),
+        handles: Vec::new(),
+        vus: vus.min(max_vus),
+        max_vus,
+        start_max_vus: max_vus,
+        pending: 0,
+        paused: false,
+        stopped: false,
+        ready_tx,
+    };
+    for vu in ctx.borrow(max_vus).await {
+        actor.add(vu);
+    }
+    actor.reconcile();
+    let end = duration.map(|d| ctx.at(d));
+    let mut commands_open = true;
+    loop {
+        if actor.stopped && actor.tasks.is_empty() {
+            break;
+        }
+        tokio::select! {
+            request = commands.recv(), if commands_open => match request {
+                Some(request) => {
+                    let result = actor.apply(request.command);
+                    let _ = request.reply.send(result);
+                }
+                None => commands_open = false,
+            },
+            Some(ready) = ready_rx.recv() => actor.ready(ready),
+            joined = actor.tasks.join_next(), if !actor.tasks.is_empty() => match joined {
+                Some(Ok(Some(vu))) => ctx.pool.put(vu),
+                Some(Ok(None)) | None => {}
+                Some(Err(e)) => tracing::error!(error = %e, "a VU task failed"),
+            },
+            _ = tokio::time::sleep_until(end.unwrap_or_else(tokio::time::Instant::now)),
+                if end.is_some() && !actor.stopped => actor.end(),
+            _ = ctx.stop.cancelled(), if !actor.stopped => actor.end(),
+        }
+    }
+    // Whatever is still initialising returns itself to the pool.
+    ready_rx.close();
+    while let Ok(ready) = ready_rx.try_recv() {
+        if let Ok(vu) = ready {
+            ctx.pool.put(vu);
+        }
+    }
+    commands.close();
+    while let Ok(request) = commands.try_recv() {
+        let _ = request.reply.send(Err(ControlError::Ended {
+            scenario: ctx.name.to_string(),
+        }));
+    }
+}
+
+impl<F: VuFactory> Actor<F> {
+    fn status(&self) -> Status {
+        Status {
+            vus: self.vus,
+            max_vus: self.max_vus,
+            initialized_vus: self.handles.len() as u64,
+            paused: self.paused,
+            stopped: self.stopped,
+        }
+    }
+
+    fn add(&mut self, vu: PooledVu<F::Vu>) {
+        let handle = Handle::spawn(&self.ctx, &mut self.tasks, &self.token, Some(vu));
+        self.handles.push(handle);
+    }
+
+    /// Makes every handle match `vus` and `paused`.
+    fn reconcile(&mut self) {
+        if self.stopped {
+            return;
+        }
+        for (i, handle) in self.handles.iter_mut().enumerate() {
+            if (i as u64) >= self.vus {
+                handle.hard_stop();
+            } else if self.paused {
+                handle.pause();
+            } else {
+                handle.run();
+            }
+        }
+    }
+
+    fn apply(&mut self, command: Command) -> Result<Status, ControlError> {
+        if self.stopped {
+            return Err(ControlError::Ended {
+                scenario: self.ctx.name.to_string(),
+            });
+        }
+        match command {
+            Command::Status => {}
+            Command::Update { vus, max_vus } => self.update(vus, max_vus)?,
+            Command::Pause if self.paused => return Err(ControlError::AlreadyPaused),
+            Command::Pause => self.paused = true,
+            Command::Resume if !self.paused => return Err(ControlError::NotPaused),
+            Command::Resume => self.paused = false,
+            Command::Stop => {
+                self.end();
+                return Ok(self.status());
+            }
+        }
+        self.reconcile();
+        Ok(self.status())
+    }
+
+    fn update(&mut self, vus: Option<u64>, max_vus: Option<u64>) -> Result<(), ControlError> {
+        let new_vus = vus.unwrap_or(self.vus);
+        let new_max = max_vus.unwrap_or(self.max_vus);
+        if new_vus > new_max {
+            return Err(ControlError::VusAboveMax {
+                vus: new_vus,
+                max_vus: new_max,
+            });
+        }
+        if new_max < self.start_max_vus {
+            return Err(ControlError::MaxBelowStart {
+                start: self.start_max_vus,
+            });
+        }
+        self.vus = new_vus;
+        self.max_vus = new_max;
+        let held = self.handles.len() as u64;
+        if new_max < held {
+            for mut handle in self.handles.drain(new_max as usize..) {
+                handle.hard_stop();
+                handle.finish();
+            }
+        }
+        let wanted = new_max.saturating_sub(held + self.pending);
+        for _ in 0..wanted {
+            self.pending += 1;
+            let (ctx, tx) = (Arc::clone(&self.ctx), self.ready_tx.clone());
+            tokio::spawn(async move {
+                let got = match ctx.pool.try_take() {
+                    Some(vu) => Ok(vu),
+                    None => ctx.pool.init_next().await,
+                };
+                if let Err(mpsc::error::SendError(Ok(vu))) = tx.send(got) {
+                    ctx.pool.put(vu);
+                }
+            });
+        }
+        Ok(())
+    }
+
+    /// A background initialisation finished.
+    fn ready(&mut self, ready: Ready<F::Vu>) {
+        self.pending = self.pending.saturating_sub(1);
+        match ready {
+            Ok(vu) if !self.stopped && (self.handles.len() as u64) < self.max_vus => {
+                self.add(vu);
+                self.reconcile();
+            }
+            Ok(vu) => self.ctx.pool.put(vu),
+            Err(e) => self.ctx.abort.abort(AbortReason::VuInit(e)),
+        }
+    }
+
+    /// Hard-stops everything; the loop ends when every handle is done.
+    fn end(&mut self) {
+        self.stopped = true;
+        for handle in &mut self.handles {
+            handle.hard_stop();
+            handle.finish();
+        }
+    }
+}

@@ -1,0 +1,165 @@
+//! The seven executors, each following its [`ScenarioPlan`]'s
+//! [`Work`](k6r_core::plan::Work).
+//!
+//! # How an executor is built
+//! 1. It borrows VUs from the [`Pool`](crate::pool::Pool) (or initialises
+//!    unplanned ones) and marks them active in its counters.
+//! 2. It runs iterations through [`iteration::run`], which numbers them,
+//!    interrupts them when a token fires and reports events.
+//! 3. It stops starting iterations at the regular end, fires its hard-stop
+//!    token at the hard end (or when the test is stopped: its tokens are
+//!    children of the test's), waits for every iteration, and returns its
+//!    VUs to the pool.
+//!
+//! To add an executor: add a module with `pub(crate) async fn run(ctx)`,
+//! dispatch to it in [`run_scenario`], and test it in `tests/`.
+
+mod arrival_rate;
+pub(crate) mod external;
+mod handle;
+mod iteration;
+mod looping;
+mod ramping_vus;
+
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use k6r_core::plan::{ScenarioPlan, Work};
+use k6r_core::segment::SegmentedIndex;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use crate::abort::AbortSlot;
+use crate::event::SharedObserver;
+use crate::pool::{Pool, PooledVu};
+use crate::progress::ScenarioCounters;
+use crate::vu::VuFactory;
+
+/// Everything an executor needs; shared by its tasks.
+pub(crate) struct ScenarioCtx<F: VuFactory> {
+    pub plan: ScenarioPlan,
+    pub name: Arc<str>,
+    pub exec: Arc<str>,
+    pub pool: Arc<Pool<F>>,
+    pub observer: SharedObserver,
+    pub counters: Arc<ScenarioCounters>,
+    /// The test's stop token: fired on stop or abort.
+    pub stop: CancellationToken,
+    pub abort: Arc<AbortSlot>,
+    pub min_iteration_duration: Option<Duration>,
+    /// When the scenario started (test start + `startTime`).
+    pub start: Instant,
+    numbers: Mutex<Numbers>,
+}
+
+/// `exec.scenario.iterationInInstance` / `iterationInTest` of the
+/// VU-driven executors: the segmented index of the plan's iteration tuple.
+struct Numbers {
+    index: Option<SegmentedIndex>,
+    started: u64,
+}
+
+impl<F: VuFactory> ScenarioCtx<F> {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        plan: ScenarioPlan,
+        pool: Arc<Pool<F>>,
+        observer: SharedObserver,
+        counters: Arc<ScenarioCounters>,
+        stop: CancellationToken,
+        abort: Arc<AbortSlot>,
+        min_iteration_duration: Option<Duration>,
+        start: Instant,
+    ) -> ScenarioCtx<F> {
+        let index = plan.iteration_tuple.as_ref().map(|t| t.index());
+        ScenarioCtx {
+            name: Arc::from(plan.name.as_str()),
+            exec: Arc::from(plan.exec.as_str()),
+            plan,
+            pool,
+            observer,
+            counters,
+            stop,
+            abort,
+            min_iteration_duration,
+            start,
+            numbers: Mutex::new(Numbers { index, started: 0 }),
+        }
+    }
+
+    /// `(iterationInInstance, iterationInTest)` of the next iteration.
+    pub fn next_numbers(&self) -> (u64, u64) {
+        let mut n = self.numbers.lock().unwrap_or_else(PoisonError::into_inner);
+        let local = n.started;
+        n.started += 1;
+        let global = match &mut n.index {
+            Some(index) => (index.next().1 - 1).max(0) as u64,
+            None => local,
+        };
+        (local, global)
+    }
+
+    /// The scenario-relative offset as an instant.
+    pub fn at(&self, offset: k6r_core::Duration) -> Instant {
+        self.start + offset.to_std()
+    }
+
+    /// Marks VUs active in this scenario.
+    pub fn activate(&self, n: u64) {
+        if n > 0 {
+            self.counters.add_active(n);
+            self.pool.emit_vus();
+        }
+    }
+
+    /// Gives VUs back to the pool.
+    pub fn release(&self, vus: impl IntoIterator<Item = PooledVu<F::Vu>>) {
+        let mut n = 0;
+        for vu in vus {
+            self.pool.put(vu);
+            n += 1;
+        }
+        if n > 0 {
+            self.counters.sub_active(n);
+            self.pool.emit_vus();
+        }
+    }
+
+    /// Borrows `n` VUs, waiting for them if needed; fewer if the test is
+    /// stopped meanwhile. They are not marked active.
+    pub async fn borrow(&self, n: u64) -> Vec<PooledVu<F::Vu>> {
+        let mut vus = Vec::new();
+        for _ in 0..n {
+            match self.pool.take(&self.stop).await {
+                Some(vu) => vus.push(vu),
+                None => break,
+            }
+        }
+        vus
+    }
+
+    /// [`borrow`](Self::borrow)s `n` VUs and marks them active.
+    pub async fn take(&self, n: u64) -> Vec<PooledVu<F::Vu>> {
+        let vus = self.borrow(n).await;
+        self.activate(vus.len() as u64);
+        vus
+    }
+}
+
+/// Runs one scenario to its end. The control receiver is used by the
+/// externally-controlled executor only.
+pub(crate) async fn run_scenario<F: VuFactory>(
+    ctx: Arc<ScenarioCtx<F>>,
+    control: Option<external::Commands>,
+) {
+    match &ctx.plan.work {
+        Work::SharedIterations { .. } => looping::shared_iterations(ctx).await,
+        Work::PerVuIterations { .. } => looping::per_vu_iterations(ctx).await,
+        Work::ConstantVus { .. } => looping::constant_vus(ctx).await,
+        Work::RampingVus { .. } => ramping_vus::run(ctx).await,
+        Work::ConstantArrivalRate { .. } | Work::RampingArrivalRate { .. } => {
+            arrival_rate::run(ctx).await
+        }
+        Work::ExternallyControlled { .. } => external::run(ctx, control).await,
+    }
+}

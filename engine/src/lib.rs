@@ -1,0 +1,45 @@
+//! k6r's execution engine: the shared VU pool and the seven k6 executors,
+//! following a compiled [`TestPlan`](k6r_core::plan::TestPlan) against an
+//! abstract VU ([`Vu`], created by a [`VuFactory`]).
+//!
+//! ```text
+//! Engine::run ──▶ init planned VUs ──▶ Pool ◀──borrow/return── executors
+//!      │                                            │
+//!      └─ one task per scenario (sleeps startTime) ─┘──▶ Observer (events)
+//! ```
+//!
+//! Timing follows §2.3 of the reference: no iteration starts after a
+//! scenario's regular end; what still runs at the hard end (regular end +
+//! gracefulStop, or the end of gracefulRampDown) is interrupted through the
+//! iteration's cancellation token and awaited.
+//!
+//! # Layout
+//! - [`vu`]: the [`Vu`] and [`VuFactory`] traits, [`Iteration`], [`Outcome`].
+//! - [`runner`]: [`Engine`], which initialises VUs and runs the scenarios.
+//! - `pool`: the shared pool of initialised VUs and their ids.
+//! - `executor`: one module per executor family (`looping`: shared-/per-vu-
+//!   iterations and constant-vus; `ramping_vus`; `arrival_rate`;
+//!   `external`: externally-controlled and its [`ControlHandle`]), plus the
+//!   VU `handle` and the per-`iteration` bookkeeping they share.
+//! - [`event`]: [`Event`]s for metrics and the [`Observer`] that gets them.
+//! - [`progress`]: live counters for progress output.
+//! - [`error`]: [`Error`] and [`ControlError`].
+//! - `abort`: [`AbortReason`] and the slot that records it.
+#![warn(missing_docs)]
+
+mod abort;
+pub mod error;
+pub mod event;
+mod executor;
+mod pool;
+pub mod progress;
+pub mod runner;
+pub mod vu;
+
+pub use abort::AbortReason;
+pub use error::{ControlError, Error, Result};
+pub use event::{Event, NoopObserver, Observer, SharedObserver};
+pub use executor::external::{Command, ControlHandle, Status};
+pub use progress::{Progress, ScenarioSnapshot, Snapshot};
+pub use runner::{Config, Engine, Report};
+pub use vu::{InitError, Iteration, Outcome, Vu, VuFactory, VuId};

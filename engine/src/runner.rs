@@ -1,0 +1,181 @@
+//! The test runner: initialises the planned VUs, starts every scenario at
+//! its `startTime`, runs them concurrently and ends when all are done, or
+//! when stopped or aborted (no new iterations, running ones interrupted).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use k6r_core::plan::TestPlan;
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use crate::abort::{AbortReason, AbortSlot};
+use crate::error::Result;
+use crate::event::SharedObserver;
+use crate::executor::external::{self, Commands, ControlHandle};
+use crate::executor::{run_scenario, ScenarioCtx};
+use crate::pool::Pool;
+use crate::progress::{Progress, Snapshot};
+use crate::vu::VuFactory;
+
+/// Run-wide settings that are not part of the plan.
+#[derive(Clone, Debug, Default)]
+pub struct Config {
+    /// `minIterationDuration`: a complete iteration shorter than this is
+    /// padded by a sleep.
+    pub min_iteration_duration: Option<Duration>,
+}
+
+impl Config {
+    /// Sets `minIterationDuration`.
+    pub fn with_min_iteration_duration(mut self, d: Duration) -> Config {
+        self.min_iteration_duration = Some(d).filter(|d| !d.is_zero());
+        self
+    }
+}
+
+/// How a test ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Report {
+    /// The final counters.
+    pub counters: Snapshot,
+    /// Whether the stop signal ended it.
+    pub stopped: bool,
+    /// Why it was aborted, if it was.
+    pub aborted: Option<AbortReason>,
+    /// From the start of the first scenario's clock to the end.
+    pub duration: Duration,
+}
+
+/// Runs one [`TestPlan`] with VUs from one factory.
+pub struct Engine<F: VuFactory> {
+    plan: TestPlan,
+    factory: Arc<F>,
+    observer: SharedObserver,
+    config: Config,
+    progress: Progress,
+    controls: HashMap<String, (ControlHandle, Commands)>,
+}
+
+impl<F: VuFactory> Engine<F> {
+    /// Prepares a run; nothing starts before [`run`](Self::run).
+    pub fn new(plan: TestPlan, factory: F, observer: SharedObserver, config: Config) -> Self {
+        let progress = Progress::new(plan.scenarios().iter().map(|s| s.name.clone()));
+        let controls = plan
+            .scenarios()
+            .iter()
+            .filter(|s| s.kind == k6r_core::options::ExecutorKind::ExternallyControlled)
+            .map(|s| (s.name.clone(), external::channel(&s.name)))
+            .collect();
+        Engine {
+            plan,
+            factory: Arc::new(factory),
+            observer,
+            config,
+            progress,
+            controls,
+        }
+    }
+
+    /// The live counters (shared: they keep updating during the run).
+    pub fn progress(&self) -> Progress {
+        self.progress.clone()
+    }
+
+    /// The control handle of an externally-controlled scenario.
+    pub fn control(&self, scenario: &str) -> Option<ControlHandle> {
+        self.controls.get(scenario).map(|(h, _)| h.clone())
+    }
+
+    /// The handle of the first externally-controlled scenario in plan
+    /// order: the one k6's REST API changes.
+    pub fn first_control(&self) -> Option<ControlHandle> {
+        self.plan
+            .scenarios()
+            .iter()
+            .find_map(|s| self.control(&s.name))
+    }
+
+    /// Initialises the planned VUs, then runs every scenario; `stop` ends
+    /// the test early. Fails only if a planned VU cannot be initialised.
+    pub async fn run(mut self, stop: CancellationToken) -> Result<Report> {
+        let stop = stop.child_token();
+        let abort = Arc::new(AbortSlot::new(stop.clone()));
+        let pool = Arc::new(Pool::new(
+            Arc::clone(&self.factory),
+            self.plan.tuple().index(),
+            self.progress.clone(),
+            Arc::clone(&self.observer),
+        ));
+        init_planned(&pool, self.plan.max_planned_vus(), &stop).await?;
+        let start = Instant::now();
+        let mut scenarios = JoinSet::new();
+        for plan in self.plan.scenarios() {
+            if !plan.has_work() {
+                continue;
+            }
+            let control = self.controls.remove(&plan.name).map(|(_, rx)| rx);
+            let ctx = Arc::new(ScenarioCtx::new(
+                plan.clone(),
+                Arc::clone(&pool),
+                Arc::clone(&self.observer),
+                self.progress.scenario(&plan.name),
+                stop.clone(),
+                Arc::clone(&abort),
+                self.config.min_iteration_duration,
+                start + plan.start_time.to_std(),
+            ));
+            let stop = stop.clone();
+            scenarios.spawn(async move {
+                tokio::select! {
+                    _ = tokio::time::sleep_until(ctx.start) => run_scenario(ctx, control).await,
+                    _ = stop.cancelled() => {}
+                }
+            });
+        }
+        while let Some(joined) = scenarios.join_next().await {
+            if let Err(e) = joined {
+                tracing::error!(error = %e, "a scenario task failed");
+            }
+        }
+        let aborted = abort.reason();
+        Ok(Report {
+            counters: self.progress.snapshot(),
+            stopped: stop.is_cancelled() && aborted.is_none(),
+            aborted,
+            duration: start.elapsed(),
+        })
+    }
+}
+
+/// Initialises `n` VUs concurrently; ids are assigned in order first and
+/// the pool receives them in id order, whatever order they finish in.
+async fn init_planned<F: VuFactory>(
+    pool: &Arc<Pool<F>>,
+    n: u64,
+    stop: &CancellationToken,
+) -> Result<()> {
+    let mut inits = JoinSet::new();
+    for _ in 0..n {
+        let (pool, id) = (Arc::clone(pool), pool.next_id());
+        inits.spawn(async move { pool.init(id).await });
+    }
+    let mut ready = Vec::new();
+    loop {
+        tokio::select! {
+            joined = inits.join_next() => match joined {
+                Some(Ok(vu)) => ready.push(vu?),
+                Some(Err(e)) => tracing::error!(error = %e, "a VU init task failed"),
+                None => break,
+            },
+            _ = stop.cancelled() => break,
+        }
+    }
+    ready.sort_by_key(|vu| vu.id);
+    for vu in ready {
+        pool.put(vu);
+    }
+    Ok(())
+}
