@@ -88,7 +88,10 @@ async fn headers_in_user_agent_and_name_tag() {
     assert_eq!(tags.user, vec![("kind".to_string(), "api".to_string())]);
 
     let custom = Client::new(ClientOptions::default().with_user_agent(Some("mine/1".into())));
-    let r = custom.execute(Request::get(srv.url("/echo"))).await.response;
+    let r = custom
+        .execute(Request::get(srv.url("/echo")))
+        .await
+        .response;
     assert_eq!(r.headers["X-Got-User-Agent"], "mine/1");
     let overridden = Request::get(srv.url("/echo")).with_header("User-Agent", "hdr");
     let r = custom.execute(overridden).await.response;
@@ -102,8 +105,14 @@ async fn basic_auth_from_url_userinfo() {
     let url = format!("http://user:pa%20ss@{}/echo", srv.addr);
     let ex = client.execute(Request::get(url)).await;
     // base64("user:pa ss")
-    assert_eq!(ex.response.headers["X-Got-Authorization"], "Basic dXNlcjpwYSBzcw==");
-    assert_eq!(ex.hops[0].tags.url, format!("http://user:****@{}/echo", srv.addr));
+    assert_eq!(
+        ex.response.headers["X-Got-Authorization"],
+        "Basic dXNlcjpwYSBzcw=="
+    );
+    assert_eq!(
+        ex.hops[0].tags.url,
+        format!("http://user:****@{}/echo", srv.addr)
+    );
 }
 
 #[tokio::test]
@@ -111,7 +120,9 @@ async fn error_statuses_get_1000_plus_status() {
     let srv = common::start().await;
     let client = Client::new(ClientOptions::default());
     for (status, code) in [(404u16, 1404u32), (500, 1500)] {
-        let ex = client.execute(Request::get(srv.url(&format!("/status/{status}")))).await;
+        let ex = client
+            .execute(Request::get(srv.url(&format!("/status/{status}"))))
+            .await;
         assert_eq!(ex.response.status, status);
         assert_eq!(ex.response.error, "");
         assert_eq!(ex.response.error_code, code);
@@ -135,7 +146,10 @@ async fn response_types_and_discarded_bodies() {
     assert!(ex.hops[0].data_received > 100, "body still counted");
 
     let discard = Client::new(ClientOptions::default().with_discard_response_bodies(true));
-    let r = discard.execute(Request::get(srv.url("/bytes/10"))).await.response;
+    let r = discard
+        .execute(Request::get(srv.url("/bytes/10")))
+        .await
+        .response;
     assert_eq!(r.body, ResponseBody::None);
     let text_again = Request::get(srv.url("/bytes/3")).with_response_type(ResponseType::Text);
     let r = discard.execute(text_again).await.response;

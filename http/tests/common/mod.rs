@@ -58,7 +58,9 @@ pub async fn start() -> TestServer {
     let task = tokio::spawn(async move {
         let mut conns = tokio::task::JoinSet::new();
         loop {
-            let Ok((tcp, _)) = listener.accept().await else { break };
+            let Ok((tcp, _)) = listener.accept().await else {
+                break;
+            };
             s.connections.fetch_add(1, Ordering::SeqCst);
             let s = s.clone();
             conns.spawn(async move {
@@ -80,8 +82,7 @@ pub async fn closed_port() -> SocketAddr {
 
 type Resp = hyper::Response<Full<Bytes>>;
 
-fn resp(status: u16, body: impl Into<Bytes>) -> hyper::http::response::Builder {
-    let _ = body;
+fn resp(status: u16) -> hyper::http::response::Builder {
     hyper::Response::builder().status(status)
 }
 
@@ -112,7 +113,7 @@ async fn route(stats: &Stats, req: hyper::Request<hyper::body::Incoming>) -> Res
             let text = format!("{method}\n{}", String::from_utf8_lossy(&body));
             b.body(Full::new(Bytes::from(text))).unwrap()
         }
-        "status" => resp(num(1) as u16, "")
+        "status" => resp(num(1) as u16)
             .body(Full::new(Bytes::from(format!("status {}", num(1)))))
             .unwrap(),
         "redirect" => {
@@ -120,14 +121,20 @@ async fn route(stats: &Stats, req: hyper::Request<hyper::body::Incoming>) -> Res
             if n == 0 {
                 ok("done".into())
             } else {
-                resp(302, "")
+                resp(302)
                     .header("Location", format!("/redirect/{}", n - 1))
                     .body(Full::default())
                     .unwrap()
             }
         }
-        "see-other" => resp(303, "").header("Location", "/echo").body(Full::default()).unwrap(),
-        "temporary" => resp(307, "").header("Location", "/echo").body(Full::default()).unwrap(),
+        "see-other" => resp(303)
+            .header("Location", "/echo")
+            .body(Full::default())
+            .unwrap(),
+        "temporary" => resp(307)
+            .header("Location", "/echo")
+            .body(Full::default())
+            .unwrap(),
         "delay" => {
             tokio::time::sleep(Duration::from_millis(num(1))).await;
             ok("late".into())
@@ -137,12 +144,12 @@ async fn route(stats: &Stats, req: hyper::Request<hyper::body::Incoming>) -> Res
             tokio::time::sleep(Duration::from_secs(10)).await;
             ok("never".into())
         }
-        "setcookie" => resp(200, "")
+        "setcookie" => resp(200)
             .header("Set-Cookie", "a=1; Path=/")
             .header("Set-Cookie", "b=2; Path=/other; HttpOnly")
             .body(Full::new(Bytes::from("set")))
             .unwrap(),
-        "expired" => resp(200, "")
+        "expired" => resp(200)
             .header("Set-Cookie", "a=gone; Path=/; Max-Age=0")
             .body(Full::default())
             .unwrap(),
@@ -156,7 +163,7 @@ async fn route(stats: &Stats, req: hyper::Request<hyper::body::Incoming>) -> Res
         }
         "bytes" => ok("x".repeat(num(1) as usize)),
         "binary" => hyper::Response::new(Full::new(Bytes::from_static(&[0, 159, 146, 150]))),
-        "multi" => resp(200, "")
+        "multi" => resp(200)
             .header("X-Multi", "one")
             .header("X-Multi", "two")
             .body(Full::new(Bytes::from("m")))
