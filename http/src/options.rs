@@ -43,7 +43,7 @@ impl Default for ClientOptions {
             user_agent: Some(DEFAULT_USER_AGENT.to_string()),
             insecure_skip_tls_verify: false,
             discard_response_bodies: false,
-            batch: 10,
+            batch: 20,
             batch_per_host: 6,
         }
     }
