@@ -1,0 +1,397 @@
+//! A VU's HTTP client: one request (with its redirect hops) at a time or a
+//! `batch`, cookies, and the response and metric values of each hop.
+
+use std::sync::Mutex;
+use std::time::Instant;
+
+use tokio_util::sync::CancellationToken;
+use url::Url;
+
+use crate::cookies::{response_cookies, CookieJar};
+use crate::expected::ExpectedStatuses;
+use crate::failure::Failure;
+use crate::metrics::{RequestMetrics, Tags};
+use crate::options::ClientOptions;
+use crate::prepare::{add_cookies, display_url, prepare, request_info};
+use crate::request::{Request, ResponseType};
+use crate::response::{
+    canonical_header_name, proto_text, status_text, RequestInfo, Response, ResponseBody, Timings,
+};
+use crate::transport::{plain::PlainTransport, tls::TlsTransport, HopRequest, HopTrace};
+use crate::transport::{RawResponse, Transport};
+
+/// What a request call produced.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    /// The request finished, successfully or with a failure inside.
+    Done(Box<Exchange>),
+    /// The VU's iteration was interrupted; nothing is to be emitted.
+    Cancelled,
+}
+
+impl Outcome {
+    /// The exchange, unless cancelled.
+    pub fn done(self) -> Option<Exchange> {
+        match self {
+            Outcome::Done(e) => Some(*e),
+            Outcome::Cancelled => None,
+        }
+    }
+}
+
+/// A finished request: the final response plus one metric set per hop.
+#[derive(Debug, Clone)]
+pub struct Exchange {
+    /// The final hop's response (k6's `Response`).
+    pub response: Response,
+    /// One entry per hop, in order (every redirect is its own request).
+    pub hops: Vec<RequestMetrics>,
+    /// The redirect limit stopped the chain at a 3xx (k6 logs a warning
+    /// `Stopped after N redirects and returned the redirection`).
+    pub redirect_limit_reached: bool,
+}
+
+/// A VU's HTTP client. It owns its connections and cookie jar; it is
+/// `Send + Sync` but meant to be driven from one current-thread runtime.
+#[derive(Debug)]
+pub struct Client {
+    opts: ClientOptions,
+    transport: Transport,
+    jar: CookieJar,
+    expected: Mutex<Option<ExpectedStatuses>>,
+}
+
+impl Client {
+    /// A client with k6's default expected statuses (200–399).
+    pub fn new(opts: ClientOptions) -> Self {
+        let reuse = !opts.no_connection_reuse;
+        let per_host = opts.batch_per_host.max(opts.batch).max(1);
+        Client {
+            transport: Transport {
+                plain: PlainTransport::new(reuse, per_host),
+                tls: TlsTransport::new(reuse, opts.insecure_skip_tls_verify),
+            },
+            jar: CookieJar::new(),
+            expected: Mutex::new(Some(ExpectedStatuses::default())),
+            opts,
+        }
+    }
+
+    /// The options this client was built with.
+    pub fn options(&self) -> &ClientOptions {
+        &self.opts
+    }
+
+    /// The VU's cookie jar.
+    pub fn jar(&self) -> &CookieJar {
+        &self.jar
+    }
+
+    /// `http.setResponseCallback(http.expectedStatuses(...))`; `None`
+    /// (`setResponseCallback(null)`) stops `http_req_failed` and the
+    /// `expected_response` tag.
+    pub fn set_expected_statuses(&self, expected: Option<ExpectedStatuses>) {
+        *self.expected.lock().unwrap_or_else(|e| e.into_inner()) = expected;
+    }
+
+    /// Closes every idle connection; the next requests dial anew.
+    pub fn reset_connections(&self) {
+        self.transport.reset();
+    }
+
+    /// Idle plain-HTTP connections kept for reuse.
+    pub fn idle_connections(&self) -> usize {
+        self.transport.plain.idle_count()
+    }
+
+    /// Call before each iteration: clears the jar unless `noCookiesReset`,
+    /// drops connections if `noVUConnectionReuse`.
+    pub fn begin_iteration(&self) {
+        if !self.opts.no_cookies_reset {
+            self.jar.clear();
+        }
+        if self.opts.no_vu_connection_reuse {
+            self.reset_connections();
+        }
+    }
+
+    /// Runs one request (following redirects) unless `cancel` fires first,
+    /// in which case the request is dropped at once.
+    pub async fn request(&self, req: Request, cancel: &CancellationToken) -> Outcome {
+        tokio::select! {
+            biased;
+            _ = cancel.cancelled() => Outcome::Cancelled,
+            ex = self.execute(req) => Outcome::Done(Box::new(ex)),
+        }
+    }
+
+    /// Runs one request without a cancellation signal.
+    pub async fn execute(&self, req: Request) -> Exchange {
+        let deadline = tokio::time::Instant::now() + req.params.timeout;
+        let response_type =
+            req.params
+                .response_type
+                .unwrap_or(if self.opts.discard_response_bodies {
+                    ResponseType::None
+                } else {
+                    ResponseType::Text
+                });
+        let prepared = match prepare(&req, self.opts.user_agent.as_deref()) {
+            Ok(p) => p,
+            Err(f) => {
+                let info = RequestInfo {
+                    method: req.method.clone(),
+                    url: req.url.clone(),
+                    ..RequestInfo::default()
+                };
+                let hop = Hop {
+                    req: &req,
+                    method: &req.method,
+                    shown_url: &req.url,
+                    info,
+                };
+                let (response, metrics) =
+                    self.failed(hop, f, Timings::default(), &HopTrace::start());
+                return Exchange {
+                    response,
+                    hops: vec![metrics],
+                    redirect_limit_reached: false,
+                };
+            }
+        };
+        let max = req.params.redirects.unwrap_or(self.opts.max_redirects);
+        let jar = req.params.use_jar.then_some(&self.jar);
+        let (mut method, mut url, mut headers, mut body) = (
+            prepared.method,
+            prepared.url,
+            prepared.headers,
+            prepared.body,
+        );
+        let mut shown = display_url(Some(&req.url), &url);
+        let mut hops = Vec::new();
+        let mut followed = 0;
+        loop {
+            let mut hop_headers = headers.clone();
+            let sent = add_cookies(&mut hop_headers, &url, jar, &req.params.cookies);
+            let info = request_info(&method, &shown, &hop_headers, &body, sent);
+            let hop_req = HopRequest {
+                method: method.clone(),
+                url: url.clone(),
+                headers: hop_headers,
+                body: body.clone(),
+                keep_body: response_type != ResponseType::None,
+            };
+            let mut trace = HopTrace::start();
+            let res = tokio::time::timeout_at(deadline, self.transport.send(&mut trace, hop_req))
+                .await
+                .unwrap_or_else(|_| Err(Failure::timeout()));
+            let timings = trace.timings(Instant::now());
+            let method_s = method.to_string();
+            let hop = Hop {
+                req: &req,
+                method: &method_s,
+                shown_url: &shown,
+                info,
+            };
+            let raw = match res {
+                Ok(raw) => raw,
+                Err(f) => {
+                    let (response, metrics) = self.failed(hop, f, timings, &trace);
+                    hops.push(metrics);
+                    return Exchange {
+                        response,
+                        hops,
+                        redirect_limit_reached: false,
+                    };
+                }
+            };
+            let set_cookies = raw.headers.get_all(http::header::SET_COOKIE);
+            if let Some(j) = jar {
+                j.store_set_cookies(&url, set_cookies.iter().filter_map(|v| v.to_str().ok()));
+            }
+            let next = redirect_target(&raw, &url);
+            let (response, metrics) = self.completed(hop, raw, timings, &trace, response_type);
+            hops.push(metrics);
+            let Some(next) = next else {
+                return Exchange {
+                    response,
+                    hops,
+                    redirect_limit_reached: false,
+                };
+            };
+            if followed >= max {
+                return Exchange {
+                    response,
+                    hops,
+                    redirect_limit_reached: max > 0,
+                };
+            }
+            followed += 1;
+            let status = response.status;
+            if matches!(status, 301..=303) && method != http::Method::HEAD {
+                method = http::Method::GET;
+                body = bytes::Bytes::new();
+                headers.remove(http::header::CONTENT_TYPE);
+                headers.remove(http::header::CONTENT_LENGTH);
+            }
+            if next.host_str() != url.host_str() {
+                headers.remove(http::header::AUTHORIZATION);
+            }
+            shown = display_url(None, &next);
+            url = next;
+        }
+    }
+
+    fn failed(
+        &self,
+        hop: Hop<'_>,
+        f: Failure,
+        timings: Timings,
+        trace: &HopTrace,
+    ) -> (Response, RequestMetrics) {
+        let code = f.kind.code();
+        let tags = self.tags(&hop, 0, "", Some(f.message.clone()), Some(code));
+        let metrics = RequestMetrics {
+            reqs: 1,
+            timings,
+            failed: tags.expected_response.map(|e| !e),
+            data_sent: trace.sent(),
+            data_received: trace.received(),
+            tags,
+        };
+        let response = Response {
+            remote_ip: trace.remote.map(|a| a.ip().to_string()).unwrap_or_default(),
+            remote_port: trace.remote.map(|a| a.port()).unwrap_or(0),
+            url: hop.shown_url.to_string(),
+            timings,
+            error: f.message.clone(),
+            error_code: code,
+            failure: Some(f),
+            request: hop.info,
+            ..Response::default()
+        };
+        (response, metrics)
+    }
+
+    fn completed(
+        &self,
+        hop: Hop<'_>,
+        raw: RawResponse,
+        timings: Timings,
+        trace: &HopTrace,
+        response_type: ResponseType,
+    ) -> (Response, RequestMetrics) {
+        let status = raw.status.as_u16();
+        let code = if status >= 400 {
+            1000 + u32::from(status)
+        } else {
+            0
+        };
+        let proto = proto_text(raw.version);
+        let tags = self.tags(&hop, status, proto, None, (code != 0).then_some(code));
+        let metrics = RequestMetrics {
+            reqs: 1,
+            timings,
+            failed: tags.expected_response.map(|e| !e),
+            data_sent: trace.sent(),
+            data_received: trace.received(),
+            tags,
+        };
+        let mut headers = std::collections::BTreeMap::<String, String>::new();
+        for (k, v) in &raw.headers {
+            let v = String::from_utf8_lossy(v.as_bytes());
+            headers
+                .entry(canonical_header_name(k.as_str()))
+                .and_modify(|s| {
+                    s.push_str(", ");
+                    s.push_str(&v);
+                })
+                .or_insert_with(|| v.into_owned());
+        }
+        let cookies = response_cookies(
+            raw.headers
+                .get_all(http::header::SET_COOKIE)
+                .iter()
+                .filter_map(|v| v.to_str().ok()),
+        );
+        let body = match response_type {
+            ResponseType::None => ResponseBody::None,
+            ResponseType::Text => {
+                ResponseBody::Text(String::from_utf8_lossy(&raw.body).into_owned())
+            }
+            ResponseType::Binary => ResponseBody::Binary(raw.body.to_vec()),
+        };
+        let response = Response {
+            remote_ip: trace.remote.map(|a| a.ip().to_string()).unwrap_or_default(),
+            remote_port: trace.remote.map(|a| a.port()).unwrap_or(0),
+            url: hop.shown_url.to_string(),
+            status,
+            status_text: status_text(raw.status),
+            proto: proto.to_string(),
+            headers,
+            cookies,
+            body,
+            timings,
+            tls_version: String::new(),
+            error: String::new(),
+            error_code: code,
+            failure: None,
+            request: hop.info,
+        };
+        (response, metrics)
+    }
+
+    fn tags(
+        &self,
+        hop: &Hop<'_>,
+        status: u16,
+        proto: &str,
+        error: Option<String>,
+        code: Option<u32>,
+    ) -> Tags {
+        let expected = self.expected.lock().unwrap_or_else(|e| e.into_inner());
+        let name = hop
+            .req
+            .params
+            .tags
+            .iter()
+            .find(|(k, _)| k == "name")
+            .map(|(_, v)| v.clone());
+        let url = name.clone().unwrap_or_else(|| hop.shown_url.to_string());
+        Tags {
+            method: hop.method.to_string(),
+            name: url.clone(),
+            url,
+            status: status.to_string(),
+            proto: proto.to_string(),
+            error,
+            error_code: code,
+            expected_response: expected.as_ref().map(|e| e.contains(status)),
+            tls_version: None,
+            user: hop
+                .req
+                .params
+                .tags
+                .iter()
+                .filter(|(k, _)| k != "name")
+                .cloned()
+                .collect(),
+        }
+    }
+}
+
+/// What the response builders need to know about the hop.
+struct Hop<'a> {
+    req: &'a Request,
+    method: &'a str,
+    shown_url: &'a str,
+    info: RequestInfo,
+}
+
+fn redirect_target(raw: &RawResponse, base: &Url) -> Option<Url> {
+    if !matches!(raw.status.as_u16(), 301 | 302 | 303 | 307 | 308) {
+        return None;
+    }
+    let loc = raw.headers.get(http::header::LOCATION)?.to_str().ok()?;
+    base.join(loc).ok()
+}

@@ -1,0 +1,175 @@
+//! k6's error codes and messages for failed requests.
+//!
+//! k6 (v1.1.0, `lib/netext/httpext/error_codes.go`) maps every transport
+//! failure to a numeric `error_code` and a short `error` string. The ranges
+//! are 1000-1099 general, 1100-1199 DNS, 1200-1299 TCP, 1300-1399 TLS,
+//! 1400-1599 HTTP 4xx/5xx (1000 + status, without an `error` string).
+
+use std::io;
+
+/// The kind of a transport failure; [`ErrorKind::code`] is k6's number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorKind {
+    /// 1000: anything not listed below (e.g. the peer closed mid-response).
+    Generic,
+    /// 1020: the URL could not be parsed or has an unsupported scheme.
+    InvalidUrl,
+    /// 1050: the request did not finish within its `timeout`.
+    Timeout,
+    /// 1100: a DNS failure other than "no such host".
+    Dns,
+    /// 1101: the host name has no address.
+    DnsNoSuchHost,
+    /// 1200: a TCP error after the connection was established.
+    Tcp,
+    /// 1201: writing to a connection the peer had closed.
+    TcpBrokenPipe,
+    /// 1210: the TCP dial failed for another reason.
+    TcpDial,
+    /// 1212: the TCP dial was refused.
+    TcpDialRefused,
+    /// 1220: the peer reset the connection.
+    TcpResetByPeer,
+    /// 1300: a TLS error other than the two below.
+    Tls,
+    /// 1310: the server certificate's issuer is unknown.
+    TlsUnknownAuthority,
+    /// 1311: the server certificate does not match the host name.
+    TlsHostname,
+}
+
+impl ErrorKind {
+    /// k6's `error_code` for this kind.
+    pub fn code(self) -> u32 {
+        match self {
+            ErrorKind::Generic => 1000,
+            ErrorKind::InvalidUrl => 1020,
+            ErrorKind::Timeout => 1050,
+            ErrorKind::Dns => 1100,
+            ErrorKind::DnsNoSuchHost => 1101,
+            ErrorKind::Tcp => 1200,
+            ErrorKind::TcpBrokenPipe => 1201,
+            ErrorKind::TcpDial => 1210,
+            ErrorKind::TcpDialRefused => 1212,
+            ErrorKind::TcpResetByPeer => 1220,
+            ErrorKind::Tls => 1300,
+            ErrorKind::TlsUnknownAuthority => 1310,
+            ErrorKind::TlsHostname => 1311,
+        }
+    }
+}
+
+/// A failed request: the kind plus k6's `error` string.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    /// What happened.
+    pub kind: ErrorKind,
+    /// The `error` field and tag, worded like k6 (`dial: connection refused`).
+    pub message: String,
+}
+
+impl Failure {
+    /// A failure with an explicit message.
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Failure {
+            kind,
+            message: message.into(),
+        }
+    }
+
+    /// `request timeout`, 1050.
+    pub fn timeout() -> Self {
+        Failure::new(ErrorKind::Timeout, "request timeout")
+    }
+
+    /// `lookup: no such host`, 1101.
+    pub fn no_such_host() -> Self {
+        Failure::new(ErrorKind::DnsNoSuchHost, "lookup: no such host")
+    }
+
+    /// A failed DNS lookup. getaddrinfo's "not known"/"no address" answers
+    /// are k6's "no such host"; anything else is the generic DNS code.
+    pub fn from_dns(err: &io::Error) -> Self {
+        let text = err.to_string();
+        let lower = text.to_ascii_lowercase();
+        if lower.contains("not known") || lower.contains("no address") || lower.contains("nodename")
+        {
+            Failure::no_such_host()
+        } else {
+            Failure::new(ErrorKind::Dns, format!("lookup: {text}"))
+        }
+    }
+
+    /// A failed TCP connect.
+    pub fn from_dial(err: &io::Error) -> Self {
+        match err.kind() {
+            io::ErrorKind::ConnectionRefused => {
+                Failure::new(ErrorKind::TcpDialRefused, "dial: connection refused")
+            }
+            _ => Failure::new(ErrorKind::TcpDial, format!("dial: {err}")),
+        }
+    }
+
+    /// An I/O error on an established connection; `op` is `read` or `write`.
+    pub fn from_io(op: &str, err: &io::Error) -> Self {
+        match err.kind() {
+            io::ErrorKind::ConnectionReset => Failure::new(
+                ErrorKind::TcpResetByPeer,
+                format!("{op}: connection reset by peer"),
+            ),
+            io::ErrorKind::BrokenPipe => {
+                Failure::new(ErrorKind::TcpBrokenPipe, format!("{op}: broken pipe"))
+            }
+            _ => Failure::new(ErrorKind::Tcp, format!("{op}: {err}")),
+        }
+    }
+
+    /// Classifies any error by walking its `source()` chain: the first
+    /// `io::Error` decides; TLS errors are recognised by rustls' wording
+    /// (reqwest does not expose rustls' types).
+    pub fn from_error(err: &(dyn std::error::Error + 'static)) -> Self {
+        let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(err);
+        let mut texts = Vec::new();
+        while let Some(e) = cur {
+            if let Some(io) = e.downcast_ref::<io::Error>() {
+                if io.kind() == io::ErrorKind::TimedOut {
+                    return Failure::timeout();
+                }
+                if let Some(inner) = io.get_ref() {
+                    let inner_text = inner.to_string();
+                    if let Some(f) = tls_failure(&inner_text) {
+                        return f;
+                    }
+                }
+                return Failure::from_io("read", io);
+            }
+            texts.push(e.to_string());
+            cur = e.source();
+        }
+        let all = texts.join(": ");
+        tls_failure(&all).unwrap_or_else(|| {
+            let last = texts.last().cloned().unwrap_or_default();
+            Failure::new(ErrorKind::Generic, last)
+        })
+    }
+}
+
+fn tls_failure(text: &str) -> Option<Failure> {
+    if text.contains("UnknownIssuer") || text.contains("unknown issuer") {
+        return Some(Failure::new(
+            ErrorKind::TlsUnknownAuthority,
+            "x509: unknown authority",
+        ));
+    }
+    if text.contains("NotValidForName") || text.contains("not valid for name") {
+        return Some(Failure::new(
+            ErrorKind::TlsHostname,
+            "x509: certificate doesn't match hostname",
+        ));
+    }
+    let lower = text.to_ascii_lowercase();
+    if lower.contains("tls") || lower.contains("certificate") || lower.contains("corrupt message") {
+        return Some(Failure::new(ErrorKind::Tls, format!("tls: {text}")));
+    }
+    None
+}

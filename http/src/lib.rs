@@ -1,0 +1,60 @@
+//! k6r's HTTP engine: what a VU's `k6/http` calls do, minus JavaScript.
+//!
+//! Each VU owns a [`Client`] (its own connections and cookie jar, as in
+//! k6). A call returns an [`Outcome`]: either [`Outcome::Cancelled`] (the
+//! iteration was interrupted) or an [`Exchange`] holding k6's
+//! [`Response`] and, for every hop (redirects included), the metric values
+//! and tags ([`RequestMetrics`]) the engine should emit. Transport failures
+//! are data: a `Response` with `status` 0 and k6's `error`/`error_code`
+//! ([`Failure`], [`ErrorKind`]), never an `Err` or a panic.
+//!
+//! Everything runs on the caller's (current-thread) tokio runtime; only
+//! hyper's per-connection driver is spawned.
+//!
+//! # Why hyper underneath reqwest
+//! k6 reports `blocked`, `connecting`, `sending`, `waiting` and `receiving`
+//! per request and counts bytes on the wire. reqwest hides its pool and
+//! socket, so `http://` (the hot path of load tests) goes through hyper's
+//! HTTP/1.1 client connections over a metered socket, pooled per VU here.
+//! `https://` goes through reqwest (rustls, HTTP/2 by ALPN) with coarser
+//! timings; see [`transport::tls`].
+//!
+//! # Layout
+//! - [`client`]: [`Client`], one request with its redirect hops, responses
+//!   and per-hop metrics.
+//! - [`batch`]: `http.batch()` with the `batch`/`batchPerHost` limits.
+//! - [`request`]: [`Request`], [`Body`], [`Params`] and their enums.
+//! - [`response`]: [`Response`], [`Timings`], the `request` echo.
+//! - [`metrics`]: [`RequestMetrics`] and [`Tags`], returned not emitted.
+//! - [`expected`]: [`ExpectedStatuses`] behind `http_req_failed`.
+//! - [`cookies`]: the per-VU [`CookieJar`] and `response.cookies`.
+//! - [`prepare`]: validation, default headers, auth, form bodies, cookies.
+//! - [`failure`]: k6's error codes and messages.
+//! - [`options`]: [`ClientOptions`] (k6's HTTP options).
+//! - [`transport`]: the wire: hyper pool + metered socket, reqwest for TLS.
+//! - [`error`]: set-up errors (not request failures).
+#![warn(missing_docs)]
+
+pub mod batch;
+pub mod client;
+pub mod cookies;
+pub mod error;
+pub mod expected;
+pub mod failure;
+pub mod metrics;
+pub mod options;
+pub mod prepare;
+pub mod request;
+pub mod response;
+pub mod transport;
+
+pub use client::{Client, Exchange, Outcome};
+pub use cookies::CookieJar;
+pub use error::{Error, Result};
+pub use expected::ExpectedStatuses;
+pub use failure::{ErrorKind, Failure};
+pub use metrics::{RequestMetrics, Tags};
+pub use options::{ClientOptions, DEFAULT_TIMEOUT, DEFAULT_USER_AGENT};
+pub use request::{Auth, Body, Compression, Params, Request, RequestCookie, ResponseType};
+pub use response::{RequestInfo, Response, ResponseBody, ResponseCookie, SentCookie, Timings};
+pub use tokio_util::sync::CancellationToken;

@@ -1,0 +1,156 @@
+//! What a VU gets back: k6's `Response` object, its timings and its
+//! `request` echo.
+
+use std::collections::BTreeMap;
+
+use crate::failure::Failure;
+
+/// k6's `timings`, in milliseconds.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Timings {
+    /// `sending + waiting + receiving`.
+    pub duration: f64,
+    /// From the start until a connection was ready (includes DNS and dial
+    /// for a new connection, the pool check-out for a reused one).
+    pub blocked: f64,
+    /// DNS lookup (0 for IP literals and reused connections).
+    pub looking_up: f64,
+    /// TCP connect (0 for a reused connection).
+    pub connecting: f64,
+    /// TLS handshake (0 without TLS or for a reused connection).
+    pub tls_handshaking: f64,
+    /// Writing the request.
+    pub sending: f64,
+    /// From the request written to the first response byte (TTFB).
+    pub waiting: f64,
+    /// From the first response byte to the end of the body.
+    pub receiving: f64,
+}
+
+/// The response body, by `responseType`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum ResponseBody {
+    /// `null`: `responseType: 'none'`, a failed request, or no body read.
+    #[default]
+    None,
+    /// A string (invalid UTF-8 is replaced).
+    Text(String),
+    /// Bytes (`responseType: 'binary'`).
+    Binary(Vec<u8>),
+}
+
+/// One entry of `response.cookies` (parsed from `Set-Cookie`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ResponseCookie {
+    /// Name.
+    pub name: String,
+    /// Value.
+    pub value: String,
+    /// `Domain` attribute ("" when absent).
+    pub domain: String,
+    /// `Path` attribute ("" when absent).
+    pub path: String,
+    /// `HttpOnly`.
+    pub http_only: bool,
+    /// `Secure`.
+    pub secure: bool,
+    /// `Max-Age` in seconds (0 when absent).
+    pub max_age: i64,
+    /// `Expires` as milliseconds since the epoch (0 when absent).
+    pub expires: i64,
+}
+
+/// One entry of `request.cookies`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SentCookie {
+    /// Name.
+    pub name: String,
+    /// Value.
+    pub value: String,
+    /// Whether it replaced the jar's cookies of that name.
+    pub replace: bool,
+}
+
+/// `response.request`: what was actually sent for the final hop.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RequestInfo {
+    /// Method.
+    pub method: String,
+    /// URL.
+    pub url: String,
+    /// Headers, canonical names → values (k6 shows arrays here).
+    pub headers: BTreeMap<String, Vec<String>>,
+    /// Body as text (lossy for binary bodies).
+    pub body: String,
+    /// Cookies sent, by name.
+    pub cookies: BTreeMap<String, Vec<SentCookie>>,
+}
+
+/// k6's `Response` object (without the JS helper methods).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Response {
+    /// Peer IP ("" when no connection was made).
+    pub remote_ip: String,
+    /// Peer port (0 when no connection was made).
+    pub remote_port: u16,
+    /// The final URL (after redirects).
+    pub url: String,
+    /// Status, 0 for a transport failure.
+    pub status: u16,
+    /// `"200 OK"`, "" for a transport failure.
+    pub status_text: String,
+    /// `"HTTP/1.1"`, "" for a transport failure.
+    pub proto: String,
+    /// Canonical header names → values joined with `", "`.
+    pub headers: BTreeMap<String, String>,
+    /// Cookies set by this response, by name.
+    pub cookies: BTreeMap<String, Vec<ResponseCookie>>,
+    /// Body.
+    pub body: ResponseBody,
+    /// Timings of the final hop.
+    pub timings: Timings,
+    /// `"tls1.3"`-style version, "" without TLS or when unknown.
+    pub tls_version: String,
+    /// `error`: "" when none (also "" for 4xx/5xx).
+    pub error: String,
+    /// `error_code`: 0 when none, 1000+status for 4xx/5xx.
+    pub error_code: u32,
+    /// The transport failure, if any (drives `error`/`error_code`).
+    pub failure: Option<Failure>,
+    /// `request`.
+    pub request: RequestInfo,
+}
+
+/// Go's `CanonicalMIMEHeaderKey`: `content-type` → `Content-Type`.
+pub fn canonical_header_name(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut upper = true;
+    for c in name.chars() {
+        if upper {
+            out.push(c.to_ascii_uppercase());
+        } else {
+            out.push(c.to_ascii_lowercase());
+        }
+        upper = c == '-';
+    }
+    out
+}
+
+/// `"200 OK"` as Go prints `resp.Status`.
+pub fn status_text(status: http::StatusCode) -> String {
+    match status.canonical_reason() {
+        Some(reason) => format!("{} {}", status.as_u16(), reason),
+        None => format!("{} status code {}", status.as_u16(), status.as_u16()),
+    }
+}
+
+/// `"HTTP/1.1"`.
+pub fn proto_text(v: http::Version) -> &'static str {
+    match v {
+        http::Version::HTTP_09 => "HTTP/0.9",
+        http::Version::HTTP_10 => "HTTP/1.0",
+        http::Version::HTTP_2 => "HTTP/2.0",
+        http::Version::HTTP_3 => "HTTP/3.0",
+        _ => "HTTP/1.1",
+    }
+}
