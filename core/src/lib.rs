@@ -9,6 +9,7 @@
 //!   derive the `default` scenario, and validation with k6's messages.
 //! - [`plan`]: one compiled plan per scenario (VU steps, arrival-rate ticks,
 //!   graceful windows) and the test's total duration and max VUs.
+//! - [`metrics`]: samples, metric types and k6's built-in metrics.
 //! - [`logfmt`]: k6's log line format.
 //! - [`error`]: the crate's error enum.
 #![warn(missing_docs)]
@@ -16,6 +17,7 @@
 pub mod duration;
 pub mod error;
 pub mod logfmt;
+pub mod metrics;
 pub mod options;
 pub mod plan;
 pub mod segment;
