@@ -356,6 +356,25 @@ fn empty(object: bool, depth: usize) -> Json {
     }
 }
 
+/// Decoding into `interface{}` turns numbers into `float64`s: a literal
+/// out of its range is Go's type error (the first one in document order).
+pub fn check_floats(json: &Json) -> Result<(), String> {
+    let mut stack = vec![json];
+    while let Some(value) = stack.pop() {
+        match value {
+            Json::Number(n) if !n.parse::<f64>().is_ok_and(f64::is_finite) => {
+                return Err(format!(
+                    "json: cannot unmarshal number {n} into Go value of type float64"
+                ));
+            }
+            Json::Array(items) => stack.extend(items.iter().rev()),
+            Json::Object(fields) => stack.extend(fields.iter().rev().map(|(_, v)| v)),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 /// Go's `json.Compact` with HTML escaping, as `json.Marshal` writes a
 /// `json.RawMessage`: whitespace outside strings dropped; `<`, `>`, `&`,
 /// U+2028 and U+2029 escaped. `b` must be valid JSON.
@@ -496,6 +515,16 @@ mod tests {
         assert!(parse(ok.as_bytes()).is_ok());
         let unclosed = "[".repeat(5_000);
         assert_eq!(err(&unclosed), EOF);
+    }
+
+    #[test]
+    fn floats_out_of_range() {
+        let v = parse(br#"{"a":[1, 2e308], "b": 1e400}"#).unwrap();
+        assert_eq!(
+            check_floats(&v).unwrap_err(),
+            "json: cannot unmarshal number 2e308 into Go value of type float64"
+        );
+        assert!(check_floats(&parse(b"[1e308, -0.5]").unwrap()).is_ok());
     }
 
     #[test]

@@ -32,7 +32,8 @@ pub async fn put(State(control): State<Control>, body: Body) -> Response {
         let data = if body.is_empty() {
             None
         } else {
-            gojson::parse(&body).map_err(Error::SetupBody)?;
+            let json = gojson::parse(&body).map_err(Error::SetupBody)?;
+            gojson::check_floats(&json).map_err(Error::SetupBody)?;
             let raw = RawValue::from_string(gojson::compact(&body))
                 .map_err(|e| Error::SetupBody(e.to_string()))?;
             Some(raw)
