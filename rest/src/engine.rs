@@ -271,7 +271,14 @@ impl<M: MetricsSource, S: SetupSource> Backend for EngineBackend<M, S> {
                 } else {
                     self.external.vus.vus
                 };
-                (paused, others + own, self.external.vus.max_vus)
+                // Before the executor takes commands k6 shows the VUs
+                // initialised so far (a staged `vus-max` is not yet).
+                let max = if c.is_started() {
+                    self.external.vus.max_vus
+                } else {
+                    0
+                };
+                (paused, others + own, max)
             }
             None => (self.resume.is_some(), snapshot.active_vus, 0),
         };
