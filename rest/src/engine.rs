@@ -276,7 +276,7 @@ impl<M: MetricsSource, S: SetupSource> Backend for EngineBackend<M, S> {
                 let max = if c.is_started() {
                     self.external.vus.max_vus
                 } else {
-                    0
+                    self.external.start_max
                 };
                 (paused, others + own, max)
             }
