@@ -295,10 +295,16 @@ impl<M: MetricsSource, S: SetupSource> Backend for EngineBackend<M, S> {
 
     async fn patch_status(&mut self, patch: StatusPatch) -> Result<Status, ControlError> {
         if patch.stopped {
+            // The answer is the status as the stop is requested (k6's
+            // still says running): taken first, so the run ending in the
+            // meantime cannot change it.
+            let mut status = self.status().await;
+            status.stopped = true;
             self.stop.cancel();
             if let Some(c) = self.live() {
                 let _ = c.stop().await;
             }
+            return Ok(status);
         } else {
             if let Some(pause) = patch.paused {
                 self.pause(pause).await?;
