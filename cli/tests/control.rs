@@ -262,3 +262,70 @@ fn k6r_cli_prints_what_k6_prints_against_k6() {
         );
     }
 }
+
+/// In-process: `Cli::try_parse_from` + `k6r_cli::run`.
+fn in_process(args: &[&str]) -> (i32, String, String) {
+    use clap::Parser;
+    let cli = k6r_cli::Cli::try_parse_from(args).expect("valid flags");
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let code = k6r_cli::run(cli, &mut out, &mut err);
+    (
+        code,
+        String::from_utf8(out).unwrap(),
+        String::from_utf8(err).unwrap(),
+    )
+}
+
+#[test]
+fn in_process_commands_and_flags() {
+    use clap::Parser;
+    let mut run = K6r::start(false);
+    let addr = run.addr.to_string();
+    // The first change may be staged until the scenario takes commands:
+    // wait until it shows.
+    let r = harness::raw(
+        run.addr,
+        "PATCH",
+        "/v1/status",
+        br#"{"data":{"attributes":{"vus":3,"vus-max":10}}}"#,
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    until_status(run.addr, |s| s["status"] == 7 && s["vus"] == 3);
+    let (code, out, err) = in_process(&["k6r-cli", "status", "--address", &addr]);
+    assert_eq!(
+        (code, out.as_str(), err.as_str()),
+        (
+            0,
+            status_yaml(7, "false", "3", "10", false, true).as_str(),
+            ""
+        )
+    );
+    let (code, out, _) =
+        in_process(&["k6r-cli", "scale", "-a", &addr, "--max", "12", "--vus", "4"]);
+    assert_eq!(
+        (code, out),
+        (0, status_yaml(7, "false", "4", "12", false, true))
+    );
+    let (code, out, err) = in_process(&["k6r-cli", "scale", "-a", &addr, "-u", "-1"]);
+    assert_eq!((code, out.as_str()), (255, ""));
+    assert!(
+        err.contains(r#"level=error msg="Config update error: invalid configuration supplied: the number of VUs can't be negative""#),
+        "{err}"
+    );
+    let (code, out, _) = in_process(&["k6r-cli", "stop", "-a", &addr]);
+    assert_eq!(
+        (code, out),
+        (0, status_yaml(7, "false", "4", "12", true, true))
+    );
+    assert_eq!(run.wait(), 103);
+    // After the end nothing answers any more.
+    drop(run);
+
+    let parsed = k6r_cli::Cli::try_parse_from(["k6r-cli", "pause"]).unwrap();
+    match parsed.command {
+        k6r_cli::Command::Pause(a) => assert_eq!(a.address, "localhost:6565"),
+        other => panic!("{other:?}"),
+    }
+    assert!(k6r_cli::Cli::try_parse_from(["k6r-cli", "scale", "-u"]).is_err());
+    assert!(k6r_cli::Cli::try_parse_from(["k6r-cli", "scale", "-u", "x"]).is_err());
+}

@@ -144,8 +144,20 @@ impl K6r {
                     link.resumed().await;
                 }
                 if !link.stopped() {
-                    link.set_phase(ExecutionStatus::Running);
+                    // Running once the scenario takes commands (k6: once
+                    // the executors start).
+                    link.set_phase(ExecutionStatus::Started);
+                    let link = Arc::new(link);
+                    let (watcher, control) = (Arc::clone(&link), engine.first_control());
+                    tokio::spawn(async move {
+                        if let Some(c) = control {
+                            c.started().await;
+                        }
+                        watcher.advance(ExecutionStatus::Running);
+                    });
                     let _ = engine.run(link.stop_token()).await;
+                    link.set_phase(ExecutionStatus::Ended);
+                    return if link.stopped() { 103 } else { 0 };
                 }
                 link.set_phase(ExecutionStatus::Ended);
                 if link.stopped() {

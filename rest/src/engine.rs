@@ -12,8 +12,11 @@
 //! let (control, _task) = k6r_rest::spawn(backend);
 //! tokio::spawn(k6r_rest::serve(listener, control, shutdown));
 //! link.set_phase(ExecutionStatus::PausedBeforeRun); link.resumed().await;   // --paused
-//! link.set_phase(ExecutionStatus::Running);
+//! link.set_phase(ExecutionStatus::Started);
+//! // Running (7) once the scenario takes commands: until then changes are staged.
+//! spawn(async move { first_control.started().await; link.advance(ExecutionStatus::Running) });
 //! engine.run(link.stop_token()).await;          // cancelled by {"stopped":true} → exit 103
+//! link.set_phase(ExecutionStatus::Ended);
 //! ```
 //!
 //! Semantics (issue 5): `vus` within `vus-max`; `vus-max` never below the
@@ -70,6 +73,23 @@ impl RunLink {
     /// Moves the run to `phase` (the `status` number of the API).
     pub fn set_phase(&self, phase: ExecutionStatus) {
         self.phase.send_replace(phase);
+    }
+
+    /// Moves the run to `phase` unless it is already there or further
+    /// (for watchers racing the run's end).
+    pub fn advance(&self, phase: ExecutionStatus) {
+        self.phase.send_if_modified(|p| {
+            let later = *p < phase;
+            if later {
+                *p = phase;
+            }
+            later
+        });
+    }
+
+    /// The run's current phase.
+    pub fn phase(&self) -> ExecutionStatus {
+        *self.phase.borrow()
     }
 
     /// For a `--paused` run: resolves on `PATCH {"paused":false}` (or when

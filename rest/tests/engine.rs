@@ -134,8 +134,21 @@ async fn start(options: serde_json::Value, paused: bool) -> Run {
             link.resumed().await;
         }
         if !link.stopped() {
-            link.set_phase(ExecutionStatus::Running);
+            // Running once the scenario takes commands (k6: once the
+            // executors start), so a client that saw status 7 never
+            // meets a staged change.
+            link.set_phase(ExecutionStatus::Started);
+            let link = Arc::new(link);
+            let (watcher, control) = (Arc::clone(&link), engine.first_control());
+            tokio::spawn(async move {
+                if let Some(c) = control {
+                    c.started().await;
+                }
+                watcher.advance(ExecutionStatus::Running);
+            });
             engine.run(link.stop_token()).await.expect("run");
+            link.set_phase(ExecutionStatus::Ended);
+            return if link.stopped() { 103 } else { 0 };
         }
         link.set_phase(ExecutionStatus::Ended);
         if link.stopped() {
