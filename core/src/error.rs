@@ -1,5 +1,6 @@
 //! The crate's error type.
 
+use crate::metrics::MetricsError;
 use crate::options::OptionsError;
 use crate::segment::SegmentError;
 
@@ -12,6 +13,9 @@ pub enum Error {
     /// Options that cannot be parsed or do not validate.
     #[error(transparent)]
     Options(#[from] OptionsError),
+    /// A bad metric declaration or submetric selector.
+    #[error(transparent)]
+    Metrics(#[from] MetricsError),
 }
 
 /// The crate's result alias.
