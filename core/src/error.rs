@@ -3,6 +3,7 @@
 use crate::metrics::MetricsError;
 use crate::options::OptionsError;
 use crate::segment::SegmentError;
+use crate::threshold::ThresholdError;
 
 /// Everything the core can refuse.
 #[derive(Debug, thiserror::Error)]
@@ -16,6 +17,9 @@ pub enum Error {
     /// A bad metric declaration or submetric selector.
     #[error(transparent)]
     Metrics(#[from] MetricsError),
+    /// Thresholds that cannot be used (k6 exits 104).
+    #[error(transparent)]
+    Threshold(#[from] ThresholdError),
 }
 
 /// The crate's result alias.
