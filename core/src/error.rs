@@ -3,6 +3,7 @@
 use crate::metrics::MetricsError;
 use crate::options::OptionsError;
 use crate::segment::SegmentError;
+use crate::summary::SummaryError;
 use crate::threshold::ThresholdError;
 
 /// Everything the core can refuse.
@@ -20,6 +21,9 @@ pub enum Error {
     /// Thresholds that cannot be used (k6 exits 104).
     #[error(transparent)]
     Threshold(#[from] ThresholdError),
+    /// Bad summary options.
+    #[error(transparent)]
+    Summary(#[from] SummaryError),
 }
 
 /// The crate's result alias.

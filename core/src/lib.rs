@@ -12,6 +12,8 @@
 //! - [`metrics`]: samples, metric types, k6's built-in metrics, the
 //!   mergeable sinks and the registry that routes samples into them.
 //! - [`threshold`]: k6's threshold syntax, validation and evaluation.
+//! - [`summary`]: the end-of-test summary text, `--summary-export` and
+//!   `handleSummary`'s data, rendered from the registry.
 //! - [`logfmt`]: k6's log line format.
 //! - [`error`]: the crate's error enum.
 #![warn(missing_docs)]
@@ -23,6 +25,7 @@ pub mod metrics;
 pub mod options;
 pub mod plan;
 pub mod segment;
+pub mod summary;
 pub mod threshold;
 
 pub use duration::Duration;
