@@ -303,3 +303,100 @@ fn time_unit_and_custom_stats_match_k6() {
     let (k6, k6r) = render("units", &opts, false);
     assert_same(&k6, &k6r);
 }
+
+/// Numbers equal up to float noise, or (for percentiles of trends) within
+/// the histogram's 1 %.
+fn close(key: &str, k6: &Value, k6r: &Value, percentile_ok: bool) -> bool {
+    let (Some(a), Some(b)) = (k6.as_f64(), k6r.as_f64()) else {
+        return k6 == k6r;
+    };
+    let percentile = key == "med" || key.starts_with("p(");
+    let tol = if percentile { 0.01 } else { 1e-9 };
+    if percentile && !percentile_ok {
+        return true;
+    }
+    (a - b).abs() <= tol * a.abs().max(1e-9)
+}
+
+/// Compares two `metrics` maps: same metrics, same keys, thresholds equal,
+/// values close. `values_of` picks a metric's value map.
+fn assert_metrics(k6: &Value, k6r: &Value, values_of: fn(&Value) -> &Value) {
+    let (k6, k6r) = (k6.as_object().unwrap(), k6r.as_object().unwrap());
+    let mut a: Vec<_> = k6.keys().collect();
+    let mut b: Vec<_> = k6r.keys().collect();
+    a.sort();
+    b.sort();
+    assert_eq!(a, b, "metric names");
+    for (name, m) in k6 {
+        let ours = &k6r[name];
+        assert_eq!(m["thresholds"], ours["thresholds"], "{name} thresholds");
+        assert_eq!(m["type"], ours["type"], "{name} type");
+        assert_eq!(m["contains"], ours["contains"], "{name} contains");
+        let (va, vb) = (
+            values_of(m).as_object().unwrap(),
+            values_of(ours).as_object().unwrap(),
+        );
+        // group_duration's samples are synthesized from min/max/avg only.
+        let percentile_ok = name != "group_duration";
+        for (k, v) in va {
+            if k == "thresholds" {
+                continue;
+            }
+            assert!(
+                close(k, v, &vb[k], percentile_ok),
+                "{name}.{k}: k6 {v} vs k6r {}",
+                vb[k]
+            );
+        }
+        assert_eq!(va.len(), vb.len(), "{name} keys");
+    }
+}
+
+#[test]
+fn summary_export_matches_k6() {
+    let export = json_fixture("compact.export.json");
+    let run = replay(&export["metrics"], false);
+    let ours = summary::export::summary_export(
+        &run.registry,
+        Some(&run.thresholds),
+        &Options::default(),
+        &run.facts,
+    );
+    assert_eq!(ours["root_group"], export["root_group"]);
+    assert_metrics(&export["metrics"], &ours["metrics"], |m| m);
+    // k6's 4-space layout round-trips.
+    let text = summary::export::to_json_string(&ours);
+    assert!(text.starts_with("{\n    \""), "{text}");
+    assert_eq!(serde_json::from_str::<Value>(&text).unwrap(), ours);
+}
+
+#[test]
+fn handle_summary_data_matches_k6() {
+    let data = json_fixture("handle_summary_data.json");
+    let stats: serde_json::Map<String, Value> = data["metrics"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, m)| (k.clone(), m["values"].clone()))
+        .collect();
+    let mut run = replay(&Value::Object(stats), false);
+    run.facts.duration =
+        Duration::from_secs_f64(data["state"]["testRunDurationMs"].as_f64().unwrap() / 1000.0);
+    let ours = summary::data::handle_summary_data(
+        &run.registry,
+        Some(&run.thresholds),
+        &Options::default(),
+        &run.facts,
+    );
+    assert_eq!(ours["root_group"], data["root_group"]);
+    assert_eq!(ours["options"], data["options"]);
+    assert_eq!(ours["state"]["isStdOutTTY"], data["state"]["isStdOutTTY"]);
+    assert!(close(
+        "ms",
+        &data["state"]["testRunDurationMs"],
+        &ours["state"]["testRunDurationMs"],
+        true
+    ));
+    assert_eq!(ours.get("setup_data"), None);
+    assert_metrics(&data["metrics"], &ours["metrics"], |m| &m["values"]);
+}
