@@ -28,6 +28,8 @@ pub fn run(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(
     if let Some(warning) = options.apply(cli_layer, "cli") {
         log::warning(err, &warning.message, &warning.fields);
     }
+    // `k6 run`'s `--vus` flag defaults to 1: an unset `vus` means 1 here.
+    options.unset_vus = 1;
     let options_failure = |e| Failure::options(e, &loaded.script, &loaded.url);
     for warning in options.derive_scenarios().map_err(options_failure)? {
         log::warning(err, &warning.message, &warning.fields);
