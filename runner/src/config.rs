@@ -1,10 +1,18 @@
 //! What a run needs.
 
+use std::sync::Arc;
+use std::time::Duration;
+
 use k6r_core::options::Options;
+use k6r_engine::Snapshot;
 use k6r_http::ClientOptions;
 use k6r_script::{Env, Script};
 
 use crate::samples::Sinks;
+
+/// Called every second while the scenarios run, and once at their end,
+/// with the engine's counters and the time since the start.
+pub type ProgressFn = Arc<dyn Fn(&Snapshot, Duration) + Send + Sync>;
 
 /// A run: the script, its consolidated options and where samples go.
 pub struct Config {
@@ -23,6 +31,8 @@ pub struct Config {
     pub script_config: k6r_script::Config,
     /// Extra consumers of the samples.
     pub sinks: Sinks,
+    /// Live progress reports.
+    pub progress: Option<ProgressFn>,
 }
 
 impl Config {
@@ -36,7 +46,14 @@ impl Config {
             workers: std::thread::available_parallelism().map_or(1, |n| n.get()),
             script_config: k6r_script::Config::default(),
             sinks: Vec::new(),
+            progress: None,
         }
+    }
+
+    /// Sets [`Config::progress`].
+    pub fn with_progress(mut self, progress: ProgressFn) -> Self {
+        self.progress = Some(progress);
+        self
     }
 
     /// Sets [`Config::workers`].

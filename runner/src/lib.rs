@@ -48,9 +48,10 @@ use k6r_engine::{AbortReason, Engine, Report};
 use k6r_script::{scenario_tags, ScenarioInfo};
 use tokio_util::sync::CancellationToken;
 
-pub use config::Config;
+pub use config::{Config, ProgressFn};
 pub use coroutine::{Spec, MAX_JS_STACK, STACK_SIZE};
 pub use error::{Error, Result};
+pub use k6r_engine::Snapshot;
 pub use samples::{SampleSink, Sinks};
 pub use totals::{Total, Totals};
 
@@ -168,29 +169,33 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<RunResul
     }
 
     if result.error.is_none() && result.end == End::Finished {
-        let scenarios: Vec<(String, Arc<Tags>, String)> = plan
+        let scenarios: Vec<ScenarioParts> = plan
             .scenarios()
             .iter()
             .map(|s| {
-                let own: Vec<(String, String)> = config
+                let own = config
                     .options
                     .scenarios
                     .as_ref()
-                    .and_then(|all| all.get(&s.name))
-                    .and_then(|scenario| scenario.tags.clone())
-                    .map(|tags| tags.into_iter().collect())
-                    .unwrap_or_default();
-                let tags = Arc::new(scenario_tags(&run_tags, &s.name, &own));
-                (s.name.clone(), tags, s.kind.to_string())
+                    .and_then(|all| all.get(&s.name));
+                let pairs = |map: Option<&std::collections::BTreeMap<String, String>>| {
+                    map.map(|m| m.clone().into_iter().collect::<Vec<_>>())
+                        .unwrap_or_default()
+                };
+                let own_tags = pairs(own.and_then(|o| o.tags.as_ref()));
+                let env = pairs(own.and_then(|o| o.env.as_ref()));
+                let tags = Arc::new(scenario_tags(&run_tags, &s.name, &own_tags));
+                (s.name.clone(), tags, s.kind.to_string(), env)
             })
             .collect();
         let shared = Arc::new(Shared {
             data: data.clone(),
             scenarios: scenarios
                 .iter()
-                .map(|(name, tags, executor)| {
+                .map(|(name, tags, executor, env)| {
                     let info =
-                        ScenarioInfo::new(name.as_str(), executor.as_str(), (**tags).clone());
+                        ScenarioInfo::new(name.as_str(), executor.as_str(), (**tags).clone())
+                            .with_env(env.clone());
                     (name.clone(), Arc::new(info))
                 })
                 .collect(),
@@ -202,7 +207,7 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<RunResul
             shared: Arc::clone(&shared),
         };
         let tagged: Vec<(String, Arc<Tags>)> =
-            scenarios.into_iter().map(|(n, t, _)| (n, t)).collect();
+            scenarios.into_iter().map(|(n, t, _, _)| (n, t)).collect();
         let observer = Arc::new(EventSamples::new(
             channel.clone(),
             Arc::clone(&run_tags),
@@ -216,9 +221,30 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<RunResul
         let _ = counters.progress.set(engine.progress());
         let ticking = CancellationToken::new();
         let ticker = tokio::spawn(Arc::clone(&observer).tick_vus(ticking.clone()));
+        let reporter = config.progress.clone().map(|report| {
+            let progress = engine.progress();
+            let stop = ticking.clone();
+            let start = tokio::time::Instant::now();
+            tokio::spawn(async move {
+                let mut ticks = tokio::time::interval_at(
+                    start + std::time::Duration::from_secs(1),
+                    std::time::Duration::from_secs(1),
+                );
+                loop {
+                    tokio::select! {
+                        _ = ticks.tick() => report(&progress.snapshot(), start.elapsed()),
+                        _ = stop.cancelled() => break,
+                    }
+                }
+                report(&progress.snapshot(), start.elapsed());
+            })
+        });
         let outcome = engine.run(shutdown.child_token()).await;
         ticking.cancel();
         let _ = ticker.await;
+        if let Some(reporter) = reporter {
+            let _ = reporter.await;
+        }
         match outcome {
             Ok(report) => {
                 result.end = match &report.aborted {
@@ -273,6 +299,9 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<RunResul
     result.sinks.remove(0);
     Ok(result)
 }
+
+/// A scenario's name, full tags, executor and `env`.
+type ScenarioParts = (String, Arc<Tags>, String, Vec<(String, String)>);
 
 fn take_init_error(shared: &Shared) -> Option<Error> {
     shared

@@ -294,3 +294,30 @@ async fn execution_info_matches_the_iteration() {
         "setup: getting scenario information outside of the VU context is not supported"
     )));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scenario_env_is_laid_over_env() {
+    let source = r#"
+        export const options = { scenarios: {
+            a: { executor: 'per-vu-iterations', vus: 1, iterations: 1, env: { WHO: 'a' } },
+            b: { executor: 'per-vu-iterations', vus: 1, iterations: 1, startTime: '100ms' },
+        } };
+        export default function () { console.log(`env ${__ENV.WHO} ${__ENV.BASE}`); }
+    "#;
+    let target = Target::start();
+    let url = target.url();
+    let ran = run_source(
+        source,
+        &[("TARGET", &url), ("BASE", "x")],
+        Options::default(),
+    )
+    .await;
+    let mut envs: Vec<String> = ran
+        .lines()
+        .iter()
+        .filter_map(|l| l.split("msg=\"env ").nth(1))
+        .map(|m| m.split('"').next().unwrap().to_owned())
+        .collect();
+    envs.sort();
+    assert_eq!(envs, ["a x", "undefined x"]);
+}

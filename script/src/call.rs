@@ -68,6 +68,8 @@ pub struct ScenarioInfo {
     /// When it started (`exec.scenario.startTime`), set by the first
     /// iteration that runs.
     pub started: OnceLock<SystemTime>,
+    /// Its `env`, laid over `__ENV` while its iterations run.
+    pub env: Vec<(String, String)>,
 }
 
 impl ScenarioInfo {
@@ -78,7 +80,14 @@ impl ScenarioInfo {
             executor: executor.into(),
             tags: Arc::new(tags),
             started: OnceLock::new(),
+            env: Vec::new(),
         }
+    }
+
+    /// Sets [`ScenarioInfo::env`].
+    pub fn with_env(mut self, env: Vec<(String, String)>) -> Self {
+        self.env = env;
+        self
     }
 }
 

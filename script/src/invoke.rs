@@ -89,6 +89,16 @@ impl Vu {
                 .set("__ITER", info.vu_iteration_in_instance as f64)
                 .catch(ctx)
                 .map_err(caught)?;
+            // A scenario's `env` is laid over `__ENV` (rebuilt only when
+            // the VU moves between scenarios that need it).
+            let wanted = (!info.scenario.env.is_empty()).then(|| Arc::clone(&info.scenario.name));
+            let mut current = self.state.env_scenario.borrow_mut();
+            if *current != wanted {
+                crate::globals::set_env(ctx, &self.state, &info.scenario.env)
+                    .catch(ctx)
+                    .map_err(caught)?;
+                *current = wanted;
+            }
         }
         let namespace = self
             .namespace

@@ -51,6 +51,8 @@ pub(crate) struct VuState {
     pub client: OnceCell<Rc<k6r_http::Client>>,
     /// What the running call is, `None` in init code.
     pub call: RefCell<Option<CallState>>,
+    /// The scenario whose `env` `__ENV` reflects (`None`: the VU's own).
+    pub env_scenario: RefCell<Option<Arc<str>>>,
     /// Samples not yet handed to [`Config::samples`].
     samples: RefCell<Vec<Sample>>,
 }
@@ -128,6 +130,7 @@ impl VuState {
             config: config.clone(),
             client: OnceCell::new(),
             call: RefCell::new(None),
+            env_scenario: RefCell::new(None),
             samples: RefCell::new(Vec::new()),
         }
     }

@@ -44,6 +44,9 @@ pub fn run(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(
         print::banner(out, &loaded.script, &options);
     }
     let mut config = k6r_runner::Config::new(script, env, options, loaded.exports);
+    if !args.quiet {
+        config = config.with_progress(std::sync::Arc::new(print::progress_line));
+    }
     if let Some(workers) = args.workers {
         config = config.with_workers(workers);
     }

@@ -19,6 +19,22 @@ pub fn banner(out: &mut dyn Write, script: &str, options: &Options) {
     let _ = out.flush();
 }
 
+/// The plain progress line k6 prints every second when stdout is not a
+/// terminal.
+pub fn progress_line(now: &k6r_runner::Snapshot, elapsed: std::time::Duration) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(
+        out,
+        "running ({:.1}s), {:02}/{:02} VUs, {} complete and {} interrupted iterations",
+        elapsed.as_secs_f64(),
+        now.active_vus,
+        now.initialized_vus,
+        now.complete,
+        now.interrupted
+    );
+    let _ = out.flush();
+}
+
 /// One line per metric, k6-style.
 pub fn counts(out: &mut dyn Write, result: &RunResult) {
     let seconds = result
