@@ -168,3 +168,48 @@ fn invalid_options_exit_104() {
     let out = k6r(dir.path(), &["script.js"]);
     assert_eq!(out.status.code(), Some(104), "{}", text(&out.stderr));
 }
+
+#[test]
+fn test_fail_marks_the_run_failed_with_110() {
+    let dir = write(
+        "import exec from 'k6/execution';\nexport const options = { iterations: 2 };\n\
+         export default function () { exec.test.fail('marking failed'); console.log('went on'); }\n",
+    );
+    let out = k6r(dir.path(), &["-q", "script.js"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(110), "{stderr}");
+    assert_eq!(
+        stderr
+            .matches("test marked as failed: marking failed")
+            .count(),
+        2,
+        "{stderr}"
+    );
+    assert_eq!(stderr.matches("went on").count(), 2, "{stderr}");
+    assert!(stderr.contains("test run was marked as failed"), "{stderr}");
+}
+
+#[test]
+fn a_vu_whose_init_code_throws_fails_the_run_with_107() {
+    let dir = write(
+        "if (__VU === 2) { throw new Error('init broke'); }\nexport default function () {}\n",
+    );
+    let out = k6r(dir.path(), &["-q", "-u", "2", "-i", "2", "script.js"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(107), "{stderr}");
+    assert!(stderr.contains("init broke"), "{stderr}");
+}
+
+#[test]
+fn stages_from_the_command_line_ramp_vus() {
+    let dir = write("import { sleep } from 'k6';\nexport default function () { sleep(0.1); }\n");
+    let out = k6r(dir.path(), &["-s", "1s:2,500ms:0", "script.js"]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        stdout.contains("vus_max.........................: 2 "),
+        "{stdout}"
+    );
+    // The plain progress line, printed at least at the end.
+    assert!(stdout.contains("running ("), "{stdout}");
+}

@@ -84,6 +84,8 @@ pub struct RunResult {
     pub totals: Totals,
     /// The configured sinks, after the last sample.
     pub sinks: Sinks,
+    /// `exec.test.fail()` was called.
+    pub marked_failed: bool,
 }
 
 impl RunResult {
@@ -93,6 +95,7 @@ impl RunResult {
             return error.exit_code();
         }
         match self.end {
+            End::Finished if self.marked_failed => 110,
             End::Finished => 0,
             End::Stopped => 105,
             End::Aborted(_) => 108,
@@ -145,6 +148,7 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<RunResul
         report: None,
         totals,
         sinks: Vec::new(),
+        marked_failed: false,
     };
 
     // setup() runs before the VUs are initialised (k6 initialises them
@@ -293,6 +297,10 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<RunResul
         }
     }
 
+    result.marked_failed = spec
+        .config
+        .failed
+        .load(std::sync::atomic::Ordering::Relaxed);
     channel.finish();
     drop(channel);
     result.sinks = consumer.await.unwrap_or_default();

@@ -1,6 +1,7 @@
 //! Limits and sinks of one JavaScript runtime.
 
 use std::fmt;
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -37,6 +38,8 @@ pub struct Config {
     pub options: Arc<serde_json::Value>,
     /// The instance's live counters (`exec.instance`).
     pub instance: Option<Arc<dyn InstanceInfo>>,
+    /// Set by `exec.test.fail()`: the run must end with exit code 110.
+    pub failed: Arc<AtomicBool>,
 }
 
 impl Config {
@@ -114,6 +117,7 @@ impl Default for Config {
             http: ClientOptions::default(),
             options: Arc::new(serde_json::Value::Object(serde_json::Map::new())),
             instance: None,
+            failed: Arc::default(),
         }
     }
 }

@@ -75,6 +75,9 @@ pub fn run(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(
         return Err(runner_failure(error));
     }
     match &result.end {
+        End::Finished if result.marked_failed => {
+            Err(Failure::new(110, "test run was marked as failed"))
+        }
         End::Finished => Ok(()),
         End::Stopped => Err(Failure::new(
             105,

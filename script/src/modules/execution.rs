@@ -85,9 +85,23 @@ impl BuiltinModule for Execution {
         natives.set("abort", js::function(ctx, "abort", abort)?)?;
 
         let state = vu.clone();
-        let fail = move |ctx: Ctx<'js>, _reason: Opt<Value<'js>>| -> rquickjs::Result<()> {
+        let fail = move |ctx: Ctx<'js>, reason: Opt<Value<'js>>| -> rquickjs::Result<()> {
             state.forbid_in_init(&ctx, "execution.test.fail() called outside of VU context")?;
-            Err(state.not_yet(&ctx, "exec.test.fail()"))
+            let reason = match reason.0 {
+                Some(value) if !value.is_undefined() => js::to_string(&value)?,
+                _ => String::new(),
+            };
+            let message = if reason.is_empty() {
+                "test marked as failed".to_owned()
+            } else {
+                format!("test marked as failed: {reason}")
+            };
+            state.log.log(crate::log::Level::Error, &message, &[]);
+            state
+                .config
+                .failed
+                .store(true, std::sync::atomic::Ordering::Relaxed);
+            Ok(())
         };
         natives.set("fail", js::function(ctx, "fail", fail)?)?;
 
