@@ -21,6 +21,8 @@ pub struct Cli {
 pub enum Command {
     /// Print a script's consolidated options (and what running it needs).
     Inspect(InspectArgs),
+    /// Run a k6 script on this machine.
+    Run(crate::run::RunArgs),
     /// Show the status of a running test.
     Status(AddressArgs),
     /// Show the metrics of a running test.
@@ -62,7 +64,7 @@ pub struct InspectArgs {
 }
 
 /// `VAR=value` (the value may be empty or contain `=`).
-fn parse_env_pair(text: &str) -> Result<(String, String), String> {
+pub(crate) fn parse_env_pair(text: &str) -> Result<(String, String), String> {
     match text.split_once('=') {
         Some((name, value)) if !name.is_empty() => Ok((name.to_string(), value.to_string())),
         _ => Err(format!("invalid env var '{text}', expected VAR=value")),
