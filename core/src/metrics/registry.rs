@@ -8,6 +8,7 @@
 //! into per-scenario and per-(scenario, group) sinks.
 
 use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 use super::builtin::Builtin;
@@ -62,11 +63,35 @@ pub struct ScenarioBreakdown {
     pub checks: CheckBook,
 }
 
+/// Hashes a pointer-sized key with one multiplication (the keys are
+/// distinct addresses; SipHash would dominate the per-sample cost).
+#[derive(Default)]
+struct PtrHasher(u64);
+
+impl Hasher for PtrHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8 | u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.0 = (n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+/// Entry index by the address of a sample's `Arc<Metric>`, holding the
+/// `Arc` so that the address cannot be reused by another metric.
+type ByPtr = HashMap<usize, (Arc<Metric>, usize), BuildHasherDefault<PtrHasher>>;
+
 /// Every metric of a test run and what it aggregated.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct Registry {
     entries: Vec<Entry>,
     index: HashMap<Arc<str>, usize>,
+    by_ptr: ByPtr,
     checks: CheckBook,
     groups: GroupTree,
     breakdown: Option<BTreeMap<String, ScenarioBreakdown>>,
@@ -103,6 +128,7 @@ impl Registry {
         let mut r = Registry {
             entries: Vec::new(),
             index: HashMap::new(),
+            by_ptr: ByPtr::default(),
             checks: CheckBook::default(),
             groups: GroupTree::default(),
             breakdown: None,
@@ -238,10 +264,7 @@ impl Registry {
             if s.value.is_nan() {
                 continue;
             }
-            let i = match self.index.get(&*s.metric.name) {
-                Some(&i) => i,
-                None => self.insert(Arc::clone(&s.metric)),
-            };
+            let i = self.index_of(&s.metric);
             let e = &mut self.entries[i];
             e.sink.add(s.value, s.time);
             e.observed = true;
@@ -251,15 +274,32 @@ impl Registry {
                     sm.observed = true;
                 }
             }
-            self.route_extras(s);
+            // Built-ins sit at their `Builtin` index (declared first).
+            let is_check = i == Builtin::Checks as usize;
+            if is_check || i == Builtin::GroupDuration as usize || self.breakdown.is_some() {
+                self.route_extras(s, is_check);
+            }
         }
     }
 
-    fn route_extras(&mut self, s: &Sample) {
-        let name = &*s.metric.name;
-        let is_check = name == Builtin::Checks.name();
+    /// The entry of a sample's metric: by `Arc` address when seen before,
+    /// else by name (declaring it when unknown).
+    fn index_of(&mut self, metric: &Arc<Metric>) -> usize {
+        let ptr = Arc::as_ptr(metric) as usize;
+        if let Some(&(_, i)) = self.by_ptr.get(&ptr) {
+            return i;
+        }
+        let i = match self.index.get(&metric.name) {
+            Some(&i) => i,
+            None => self.insert(Arc::clone(metric)),
+        };
+        self.by_ptr.insert(ptr, (Arc::clone(metric), i));
+        i
+    }
+
+    fn route_extras(&mut self, s: &Sample, is_check: bool) {
         let group = s.tags.get("group").unwrap_or("");
-        let grouped = is_check || name == Builtin::GroupDuration.name();
+        let grouped = is_check || &*s.metric.name == Builtin::GroupDuration.name();
         if grouped && !matches!(group, "::setup" | "::teardown") {
             self.groups.note(group);
         }
