@@ -339,10 +339,61 @@ impl Registry {
                 }
             }
         }
-        self.checks.merge(&other.checks);
-        self.groups.merge(&other.groups);
-        if let (Some(mine), Some(theirs)) = (&mut self.breakdown, &other.breakdown) {
-            for (scenario, tb) in theirs {
+        let empty = BTreeMap::new();
+        let breakdown = other.breakdown.as_ref().unwrap_or(&empty);
+        self.merge_extras(&other.checks, &other.groups, breakdown)
+    }
+
+    pub(super) fn entries_mut(&mut self) -> &mut [Entry] {
+        &mut self.entries
+    }
+
+    pub(super) fn entry_mut(&mut self, name: &str) -> Option<&mut Entry> {
+        let i = *self.index.get(name)?;
+        Some(&mut self.entries[i])
+    }
+
+    /// Declares `name` like [`declare`](Registry::declare) but without the
+    /// custom-name rule (for metrics that arrive from elsewhere).
+    pub(super) fn declare_any(
+        &mut self,
+        name: &str,
+        kind: MetricType,
+        contains: ValueType,
+    ) -> Result<Arc<Metric>, MetricsError> {
+        if self.get(name).is_none() {
+            self.insert(Arc::new(Metric::new(name, kind, contains)));
+        }
+        self.declare(name, kind, contains)
+    }
+
+    /// Empties and returns the checks, groups and breakdown.
+    pub(super) fn take_extras(
+        &mut self,
+    ) -> (
+        CheckBook,
+        GroupTree,
+        Option<BTreeMap<String, ScenarioBreakdown>>,
+    ) {
+        let breakdown = self.breakdown.as_mut().map(std::mem::take);
+        (
+            std::mem::take(&mut self.checks),
+            std::mem::take(&mut self.groups),
+            breakdown,
+        )
+    }
+
+    /// Merges checks, groups and a breakdown in.
+    pub(super) fn merge_extras(
+        &mut self,
+        checks: &CheckBook,
+        groups: &GroupTree,
+        breakdown: &BTreeMap<String, ScenarioBreakdown>,
+    ) -> Result<(), MergeError> {
+        self.checks.merge(checks);
+        self.groups.merge(groups);
+        if let Some(mine) = &mut self.breakdown {
+            for (scenario, tb) in breakdown {
                 let mb = mine.entry(scenario.clone()).or_default();
                 merge_sets(&mut mb.totals, &tb.totals)?;
                 for (g, set) in &tb.groups {
