@@ -12,7 +12,9 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, UNIX_EPOCH};
 
-use k6r_core::metrics::{Builtin, Metric, MetricType, Registry, Sample, Tags, ValueType};
+use k6r_core::metrics::{
+    Builtin, Metric, MetricType, Registry, Sample, Tags, ValueType, EXPECTED_RESPONSE_SUBMETRIC,
+};
 use k6r_core::summary::{self, Options, RunFacts};
 use k6r_core::threshold::Thresholds;
 use serde_json::{json, Value};
@@ -115,8 +117,7 @@ fn replay(metrics: &Value, breakdown: bool) -> Run {
     let trend = decl(&mut r, "my_trend", MetricType::Trend, ValueType::Default);
     let mut thresholds =
         Thresholds::build(thresholds_option().as_object().unwrap(), &mut r).unwrap();
-    r.submetric("http_req_duration{expected_response:true}")
-        .unwrap();
+    r.submetric(EXPECTED_RESPONSE_SUBMETRIC).unwrap();
 
     let tags = |pairs: &[(&str, &str)]| -> Arc<Tags> { Arc::new(pairs.iter().copied().collect()) };
     let root = tags(&[("group", ""), ("scenario", "main")]);

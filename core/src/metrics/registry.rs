@@ -19,6 +19,10 @@ use super::sample::{Metric, MetricType, Sample, Tags, ValueType};
 use super::selector::Selector;
 use super::sink::{MergeError, Sink};
 
+/// The submetric k6 adds when the `expected_response` system tag is on
+/// (the default): register it with [`Registry::submetric`] before the run.
+pub const EXPECTED_RESPONSE_SUBMETRIC: &str = "http_req_duration{expected_response:true}";
+
 /// A submetric: the samples of a parent metric that carry some tags.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Submetric {

@@ -438,3 +438,25 @@ pub fn render(
     out.push_str("\n\n");
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn banner_is_short_and_our_own() {
+        assert!(BANNER.lines().count() <= 3);
+        assert!(BANNER.contains("k6r") && !BANNER.contains("Grafana") && !BANNER.contains("/\\"));
+    }
+
+    #[test]
+    fn empty_registry_renders_only_total_results() {
+        let text = render(
+            &Registry::new(),
+            None,
+            &Options::default(),
+            &RunFacts::default(),
+        );
+        assert_eq!(text, "\n\n  █ TOTAL RESULTS \n\n\n\n");
+    }
+}
