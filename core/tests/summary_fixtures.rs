@@ -12,7 +12,9 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, UNIX_EPOCH};
 
-use k6r_core::metrics::{Builtin, Metric, MetricType, Registry, Sample, Tags, ValueType};
+use k6r_core::metrics::{
+    Builtin, Metric, MetricType, Registry, Sample, Tags, ValueType, EXPECTED_RESPONSE_SUBMETRIC,
+};
 use k6r_core::summary::{self, Options, RunFacts};
 use k6r_core::threshold::Thresholds;
 use serde_json::{json, Value};
@@ -98,6 +100,11 @@ struct Run {
 /// Replays `script.js` (1 VU, 10 iterations of scenario `main`) into a
 /// registry, with the run-dependent parts taken from `export`'s metrics.
 fn replay(metrics: &Value, breakdown: bool) -> Run {
+    replay_in(metrics, breakdown, "main")
+}
+
+/// [`replay`] with the samples tagged with scenario `scenario`.
+fn replay_in(metrics: &Value, breakdown: bool, scenario: &str) -> Run {
     let mut r = Registry::new();
     if breakdown {
         r = r.with_breakdown();
@@ -115,11 +122,10 @@ fn replay(metrics: &Value, breakdown: bool) -> Run {
     let trend = decl(&mut r, "my_trend", MetricType::Trend, ValueType::Default);
     let mut thresholds =
         Thresholds::build(thresholds_option().as_object().unwrap(), &mut r).unwrap();
-    r.submetric("http_req_duration{expected_response:true}")
-        .unwrap();
+    r.submetric(EXPECTED_RESPONSE_SUBMETRIC).unwrap();
 
     let tags = |pairs: &[(&str, &str)]| -> Arc<Tags> { Arc::new(pairs.iter().copied().collect()) };
-    let root = tags(&[("group", ""), ("scenario", "main")]);
+    let root = tags(&[("group", ""), ("scenario", scenario)]);
     let mut ms = 0u64;
     let mut samples = Vec::new();
     let mut push = |m: &Arc<Metric>, t: &Arc<Tags>, value: f64| {
@@ -132,8 +138,9 @@ fn replay(metrics: &Value, breakdown: bool) -> Run {
         });
     };
     let checks = Builtin::Checks.metric();
-    let check =
-        |name: &str, group: &str| tags(&[("check", name), ("group", group), ("scenario", "main")]);
+    let check = |name: &str, group: &str| {
+        tags(&[("check", name), ("group", group), ("scenario", scenario)])
+    };
     let iteration_durations = synthesize(&metrics["iteration_duration"]);
     let group_durations = synthesize(&metrics["group_duration"]);
     for i in 0..10 {
@@ -143,7 +150,7 @@ fn replay(metrics: &Value, breakdown: bool) -> Run {
         push(&rate, &root, f64::from(u8::from(i % 3 == 0)));
         let kind = tags(&[
             ("group", ""),
-            ("scenario", "main"),
+            ("scenario", scenario),
             ("kind", if i % 2 == 1 { "odd" } else { "even" }),
         ]);
         push(&time, &kind, 1.25 * (f + 1.0) * (f + 1.0));
@@ -162,8 +169,8 @@ fn replay(metrics: &Value, breakdown: bool) -> Run {
             f64::from(u8::from(i < 7)),
         );
         push(&checks, &check("nested", "::g1::g2"), 1.0);
-        let g2 = tags(&[("group", "::g1::g2"), ("scenario", "main")]);
-        let g1 = tags(&[("group", "::g1"), ("scenario", "main")]);
+        let g2 = tags(&[("group", "::g1::g2"), ("scenario", scenario)]);
+        let g1 = tags(&[("group", "::g1"), ("scenario", scenario)]);
         // group_duration: half of the values for g2, half for g1.
         push(
             &Builtin::GroupDuration.metric(),
@@ -260,8 +267,12 @@ fn assert_same(expected: &str, actual: &str) {
 }
 
 fn render(name: &str, opts: &Options, breakdown: bool) -> (String, String) {
+    render_in(name, opts, breakdown, "main")
+}
+
+fn render_in(name: &str, opts: &Options, breakdown: bool, scenario: &str) -> (String, String) {
     let export = json_fixture(&format!("{name}.export.json"));
-    let run = replay(&export["metrics"], breakdown);
+    let run = replay_in(&export["metrics"], breakdown, scenario);
     let text = summary::text::render(&run.registry, Some(&run.thresholds), opts, &run.facts);
     (fixture(&format!("{name}.txt")), text)
 }
@@ -288,6 +299,17 @@ fn compact_summary_matches_k6_byte_for_byte_on_exact_stats() {
 fn full_summary_matches_k6() {
     let opts = Options::new(Some(&stats("avg,min,max,count")), None, Some("full")).unwrap();
     let (k6, k6r) = render("full_exact", &opts, true);
+    assert_same(&k6, &k6r);
+}
+
+#[test]
+fn full_summary_of_the_default_scenario_has_top_level_groups() {
+    let opts = Options::new(Some(&stats("avg,min,max,count")), None, Some("full")).unwrap();
+    let (k6, k6r) = render_in("full_default", &opts, true, "default");
+    assert!(
+        k6r.contains("\n  █ GROUP: g1 \n") && !k6r.contains("SCENARIO"),
+        "{k6r}"
+    );
     assert_same(&k6, &k6r);
 }
 

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 /// One check of one group.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Check {
     /// The group path (`""` at the root, `::g1::g2` nested).
     pub group: String,
@@ -35,6 +35,11 @@ impl CheckBook {
     /// Counts one outcome of check `name` in `group`.
     pub fn record(&mut self, group: &str, name: &str, passed: bool) {
         self.record_n(group, name, u64::from(passed), u64::from(!passed));
+    }
+
+    /// Adds `check`'s counts (a check first seen elsewhere goes last).
+    pub fn add(&mut self, check: &Check) {
+        self.record_n(&check.group, &check.name, check.passes, check.fails);
     }
 
     fn record_n(&mut self, group: &str, name: &str, passes: u64, fails: u64) {
@@ -97,6 +102,11 @@ impl GroupTree {
             }
         }
         self.paths.push(path.to_owned());
+    }
+
+    /// Every group path, first seen first.
+    pub fn paths(&self) -> &[String] {
+        &self.paths
     }
 
     /// Adds `other`'s groups after ours.

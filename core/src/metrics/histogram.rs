@@ -68,11 +68,14 @@ impl Dense {
         }
         if key < self.first {
             let grow = (self.first - key) as usize;
+            // Exact reservations: memory tracks the spread of the values.
+            self.counts.reserve_exact(grow);
             self.counts.splice(0..0, std::iter::repeat_n(0, grow));
             self.first = key;
         }
         let at = (key - self.first) as usize;
         if at >= self.counts.len() {
+            self.counts.reserve_exact(at + 1 - self.counts.len());
             self.counts.resize(at + 1, 0);
         }
         self.counts[at] += n;

@@ -15,10 +15,13 @@
 //! - [`checks`]: checks per group ([`CheckBook`]) and the group tree.
 //! - [`registry`]: [`Registry`], every metric's sink and submetrics, fed
 //!   with sample batches.
+//! - [`delta`]: [`Delta`], a registry's new data in serde form, taken by
+//!   agents and applied by the coordinator.
 //! - [`error`]: [`MetricsError`] with k6's messages.
 
 pub mod builtin;
 pub mod checks;
+pub mod delta;
 pub mod error;
 pub mod exact_sum;
 pub mod histogram;
@@ -31,10 +34,11 @@ pub mod stat;
 
 pub use builtin::Builtin;
 pub use checks::{Check, CheckBook, GroupTree};
+pub use delta::{Delta, DeltaError};
 pub use error::{MetricsError, SelectorError};
 pub use histogram::Histogram;
 pub use name::validate_name;
-pub use registry::{Entry, Registry, Submetric};
+pub use registry::{Entry, Registry, Submetric, EXPECTED_RESPONSE_SUBMETRIC};
 pub use sample::{Metric, MetricType, Sample, Tags, ValueType};
 pub use selector::Selector;
 pub use sink::Sink;

@@ -8,6 +8,7 @@
 //! into per-scenario and per-(scenario, group) sinks.
 
 use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 use super::builtin::Builtin;
@@ -17,6 +18,10 @@ use super::name::validate_name;
 use super::sample::{Metric, MetricType, Sample, Tags, ValueType};
 use super::selector::Selector;
 use super::sink::{MergeError, Sink};
+
+/// The submetric k6 adds when the `expected_response` system tag is on
+/// (the default): register it with [`Registry::submetric`] before the run.
+pub const EXPECTED_RESPONSE_SUBMETRIC: &str = "http_req_duration{expected_response:true}";
 
 /// A submetric: the samples of a parent metric that carry some tags.
 #[derive(Clone, Debug, PartialEq)]
@@ -62,11 +67,35 @@ pub struct ScenarioBreakdown {
     pub checks: CheckBook,
 }
 
+/// Hashes a pointer-sized key with one multiplication (the keys are
+/// distinct addresses; SipHash would dominate the per-sample cost).
+#[derive(Default)]
+struct PtrHasher(u64);
+
+impl Hasher for PtrHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8 | u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.0 = (n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+/// Entry index by the address of a sample's `Arc<Metric>`, holding the
+/// `Arc` so that the address cannot be reused by another metric.
+type ByPtr = HashMap<usize, (Arc<Metric>, usize), BuildHasherDefault<PtrHasher>>;
+
 /// Every metric of a test run and what it aggregated.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct Registry {
     entries: Vec<Entry>,
     index: HashMap<Arc<str>, usize>,
+    by_ptr: ByPtr,
     checks: CheckBook,
     groups: GroupTree,
     breakdown: Option<BTreeMap<String, ScenarioBreakdown>>,
@@ -103,6 +132,7 @@ impl Registry {
         let mut r = Registry {
             entries: Vec::new(),
             index: HashMap::new(),
+            by_ptr: ByPtr::default(),
             checks: CheckBook::default(),
             groups: GroupTree::default(),
             breakdown: None,
@@ -238,10 +268,7 @@ impl Registry {
             if s.value.is_nan() {
                 continue;
             }
-            let i = match self.index.get(&*s.metric.name) {
-                Some(&i) => i,
-                None => self.insert(Arc::clone(&s.metric)),
-            };
+            let i = self.index_of(&s.metric);
             let e = &mut self.entries[i];
             e.sink.add(s.value, s.time);
             e.observed = true;
@@ -251,15 +278,32 @@ impl Registry {
                     sm.observed = true;
                 }
             }
-            self.route_extras(s);
+            // Built-ins sit at their `Builtin` index (declared first).
+            let is_check = i == Builtin::Checks as usize;
+            if is_check || i == Builtin::GroupDuration as usize || self.breakdown.is_some() {
+                self.route_extras(s, is_check);
+            }
         }
     }
 
-    fn route_extras(&mut self, s: &Sample) {
-        let name = &*s.metric.name;
-        let is_check = name == Builtin::Checks.name();
+    /// The entry of a sample's metric: by `Arc` address when seen before,
+    /// else by name (declaring it when unknown).
+    fn index_of(&mut self, metric: &Arc<Metric>) -> usize {
+        let ptr = Arc::as_ptr(metric) as usize;
+        if let Some(&(_, i)) = self.by_ptr.get(&ptr) {
+            return i;
+        }
+        let i = match self.index.get(&metric.name) {
+            Some(&i) => i,
+            None => self.insert(Arc::clone(metric)),
+        };
+        self.by_ptr.insert(ptr, (Arc::clone(metric), i));
+        i
+    }
+
+    fn route_extras(&mut self, s: &Sample, is_check: bool) {
         let group = s.tags.get("group").unwrap_or("");
-        let grouped = is_check || name == Builtin::GroupDuration.name();
+        let grouped = is_check || &*s.metric.name == Builtin::GroupDuration.name();
         if grouped && !matches!(group, "::setup" | "::teardown") {
             self.groups.note(group);
         }
@@ -299,10 +343,61 @@ impl Registry {
                 }
             }
         }
-        self.checks.merge(&other.checks);
-        self.groups.merge(&other.groups);
-        if let (Some(mine), Some(theirs)) = (&mut self.breakdown, &other.breakdown) {
-            for (scenario, tb) in theirs {
+        let empty = BTreeMap::new();
+        let breakdown = other.breakdown.as_ref().unwrap_or(&empty);
+        self.merge_extras(&other.checks, &other.groups, breakdown)
+    }
+
+    pub(super) fn entries_mut(&mut self) -> &mut [Entry] {
+        &mut self.entries
+    }
+
+    pub(super) fn entry_mut(&mut self, name: &str) -> Option<&mut Entry> {
+        let i = *self.index.get(name)?;
+        Some(&mut self.entries[i])
+    }
+
+    /// Declares `name` like [`declare`](Registry::declare) but without the
+    /// custom-name rule (for metrics that arrive from elsewhere).
+    pub(super) fn declare_any(
+        &mut self,
+        name: &str,
+        kind: MetricType,
+        contains: ValueType,
+    ) -> Result<Arc<Metric>, MetricsError> {
+        if self.get(name).is_none() {
+            self.insert(Arc::new(Metric::new(name, kind, contains)));
+        }
+        self.declare(name, kind, contains)
+    }
+
+    /// Empties and returns the checks, groups and breakdown.
+    pub(super) fn take_extras(
+        &mut self,
+    ) -> (
+        CheckBook,
+        GroupTree,
+        Option<BTreeMap<String, ScenarioBreakdown>>,
+    ) {
+        let breakdown = self.breakdown.as_mut().map(std::mem::take);
+        (
+            std::mem::take(&mut self.checks),
+            std::mem::take(&mut self.groups),
+            breakdown,
+        )
+    }
+
+    /// Merges checks, groups and a breakdown in.
+    pub(super) fn merge_extras(
+        &mut self,
+        checks: &CheckBook,
+        groups: &GroupTree,
+        breakdown: &BTreeMap<String, ScenarioBreakdown>,
+    ) -> Result<(), MergeError> {
+        self.checks.merge(checks);
+        self.groups.merge(groups);
+        if let Some(mine) = &mut self.breakdown {
+            for (scenario, tb) in breakdown {
                 let mb = mine.entry(scenario.clone()).or_default();
                 merge_sets(&mut mb.totals, &tb.totals)?;
                 for (g, set) in &tb.groups {

@@ -71,10 +71,12 @@ pub enum SummaryError {
     /// An unknown `summaryTimeUnit`.
     #[error("invalid summary time unit '{0}', use 's', 'ms' or 'us'")]
     TimeUnit(String),
-    /// An unknown `--summary-mode` (k6 also has `legacy`, which k6r does
-    /// not render).
+    /// An unknown `--summary-mode`.
     #[error("invalid summary mode")]
     Mode(String),
+    /// k6's `legacy` mode, which k6r does not render.
+    #[error("summary mode 'legacy' is not supported by k6r, use 'compact' or 'full'")]
+    Legacy,
 }
 
 /// The options that shape the summary.
@@ -123,6 +125,7 @@ impl Options {
         let mode = match mode {
             None | Some("") | Some("compact") => Mode::Compact,
             Some("full") => Mode::Full,
+            Some("legacy") => return Err(SummaryError::Legacy),
             Some(other) => return Err(SummaryError::Mode(other.to_owned())),
         };
         Ok(Options {

@@ -438,3 +438,71 @@ pub fn render(
     out.push_str("\n\n");
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn banner_is_short_and_our_own() {
+        assert!(BANNER.lines().count() <= 3);
+        assert!(BANNER.contains("k6r") && !BANNER.contains("Grafana") && !BANNER.contains("/\\"));
+    }
+
+    #[test]
+    fn dots_count_plain_names_twice_as_k6_does() {
+        use crate::metrics::{Builtin, Sample, EXPECTED_RESPONSE_SUBMETRIC};
+        use std::sync::Arc;
+        let mut r = Registry::new();
+        r.submetric(EXPECTED_RESPONSE_SUBMETRIC).unwrap();
+        let tags = Arc::new([("expected_response", "true")].into_iter().collect());
+        let at = std::time::UNIX_EPOCH;
+        let s = |b: Builtin, value| Sample {
+            metric: b.metric(),
+            tags: Arc::clone(&tags),
+            time: at,
+            value,
+        };
+        r.add(&[
+            s(Builtin::HttpReqDuration, 42.0),
+            s(Builtin::Iterations, 1.0),
+            s(Builtin::DataSent, 450.0),
+        ]);
+        let facts = RunFacts {
+            duration: Duration::from_secs(2),
+            ..RunFacts::default()
+        };
+        let stats = ["avg".to_string(), "max".to_string()];
+        let opts = Options::new(Some(&stats), None, None).unwrap();
+        let text = render(&r, None, &opts, &facts);
+        // W = 4 + 41 + 28 = 73 (§6.5), so `iterations` gets 62 dots.
+        let dots = ".".repeat(62);
+        assert!(
+            text.contains(&format!("\n    iterations{dots}: 1     0.5/s\n")),
+            "{text}"
+        );
+        assert!(
+            text.contains("\n      { expected_response:true }"),
+            "{text}"
+        );
+        assert!(text.contains(": avg=42ms max=42ms\n"), "{text}");
+        assert!(text.contains(": 450 B 225 B/s\n"), "{text}");
+        let (h, e, n) = (
+            text.find("HTTP"),
+            text.find("EXECUTION"),
+            text.find("NETWORK"),
+        );
+        assert!(h.is_some() && h < e && e < n, "{text}");
+    }
+
+    #[test]
+    fn empty_registry_renders_only_total_results() {
+        let text = render(
+            &Registry::new(),
+            None,
+            &Options::default(),
+            &RunFacts::default(),
+        );
+        assert_eq!(text, "\n\n  █ TOTAL RESULTS \n\n\n\n");
+    }
+}
