@@ -27,7 +27,7 @@ pub fn hex(data: &[u8]) -> String {
             .map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]]))
             .collect();
         let [mut a, mut b, mut c, mut d] = state;
-        for i in 0..64 {
+        for (i, shift) in S.iter().enumerate() {
             let (f, g) = match i / 16 {
                 0 => ((b & c) | (!b & d), i),
                 1 => ((d & b) | (!d & c), (5 * i + 1) % 16),
@@ -38,7 +38,7 @@ pub fn hex(data: &[u8]) -> String {
                 .wrapping_add(f)
                 .wrapping_add(k(i))
                 .wrapping_add(m[g])
-                .rotate_left(S[i]);
+                .rotate_left(*shift);
             a = d;
             d = c;
             c = b;
