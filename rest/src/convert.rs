@@ -9,8 +9,6 @@ use k6r_api::{Check, Group, GroupResource, Metric, MetricResource, MetricType, V
 use k6r_core::metrics::sink::Sink;
 use k6r_core::metrics::{self as core, CheckBook, GroupTree, Registry};
 
-use crate::md5;
-
 fn metric_type(kind: core::MetricType) -> MetricType {
     match kind {
         core::MetricType::Counter => MetricType::Counter,
@@ -89,9 +87,7 @@ pub fn metrics(
 }
 
 /// The id k6 gives a group or check: the lowercase hex MD5 of its path.
-pub fn id(path: &str) -> String {
-    md5::hex(path.as_bytes())
-}
+pub use k6r_core::summary::groups::id;
 
 /// The group tree flattened depth-first from the root (`""`), children
 /// and checks in first-seen order, as `/v1/groups` lists it.

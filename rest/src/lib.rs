@@ -36,7 +36,6 @@ pub mod convert;
 pub mod engine;
 pub mod error;
 pub mod gojson;
-mod md5;
 pub mod patch;
 mod routes;
 pub mod server;
