@@ -151,10 +151,85 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<RunResul
         marked_failed: false,
     };
 
-    // setup() runs before the VUs are initialised (k6 initialises them
-    // first; the engine does both in one call).
-    let mut data = None;
-    if has("setup") && !config.options.no_setup.unwrap_or(false) {
+    let scenarios: Vec<ScenarioParts> = plan
+        .scenarios()
+        .iter()
+        .map(|s| {
+            let own = config
+                .options
+                .scenarios
+                .as_ref()
+                .and_then(|all| all.get(&s.name));
+            let pairs = |map: Option<&std::collections::BTreeMap<String, String>>| {
+                map.map(|m| m.clone().into_iter().collect::<Vec<_>>())
+                    .unwrap_or_default()
+            };
+            let own_tags = pairs(own.and_then(|o| o.tags.as_ref()));
+            let env = pairs(own.and_then(|o| o.env.as_ref()));
+            let tags = Arc::new(scenario_tags(&run_tags, &s.name, &own_tags));
+            (s.name.clone(), tags, s.kind.to_string(), env)
+        })
+        .collect();
+    let shared = Arc::new(Shared {
+        data: OnceLock::new(),
+        scenarios: scenarios
+            .iter()
+            .map(|(name, tags, executor, env)| {
+                let info = ScenarioInfo::new(name.as_str(), executor.as_str(), (**tags).clone())
+                    .with_env(env.clone());
+                (name.clone(), Arc::new(info))
+            })
+            .collect(),
+        init_error: Default::default(),
+    });
+    let factory = Factory {
+        workers: Arc::clone(&workers),
+        spec: Arc::clone(&spec),
+        shared: Arc::clone(&shared),
+    };
+    let tagged: Vec<(String, Arc<Tags>)> =
+        scenarios.into_iter().map(|(n, t, _, _)| (n, t)).collect();
+    let observer = Arc::new(EventSamples::new(
+        channel.clone(),
+        Arc::clone(&run_tags),
+        &tagged,
+    ));
+    let mut engine_config = k6r_engine::Config::default();
+    if let Some(min) = config.options.min_iteration_duration {
+        engine_config = engine_config.with_min_iteration_duration(min.to_std());
+    }
+    let engine = Engine::new(plan, factory, observer.clone(), engine_config);
+    let _ = counters.progress.set(engine.progress());
+    let ticking = CancellationToken::new();
+    let ticker = tokio::spawn(Arc::clone(&observer).tick_vus(ticking.clone()));
+    let reporter = config.progress.clone().map(|report| {
+        let progress = engine.progress();
+        let stop = ticking.clone();
+        let start = tokio::time::Instant::now();
+        tokio::spawn(async move {
+            let mut ticks = tokio::time::interval_at(
+                start + std::time::Duration::from_secs(1),
+                std::time::Duration::from_secs(1),
+            );
+            loop {
+                tokio::select! {
+                    _ = ticks.tick() => report(&progress.snapshot(), start.elapsed()),
+                    _ = stop.cancelled() => break,
+                }
+            }
+            report(&progress.snapshot(), start.elapsed());
+        })
+    });
+
+    // setup() runs once the planned VUs are initialised and before any
+    // scenario starts (§2.1); `None` when it did not run at all.
+    let mut setup: Option<Result<Ended>> = None;
+    let wants_setup = has("setup") && !config.options.no_setup.unwrap_or(false);
+    let gate = async {
+        if !wants_setup {
+            let _ = shared.data.set(None);
+            return true;
+        }
         let ended = lifecycle::run(
             Stage::Setup,
             &workers,
@@ -164,93 +239,30 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<RunResul
             shutdown.child_token(),
         )
         .await;
-        match ended {
-            Ok(Ended::Returned(value)) => data = value.map(Arc::from),
-            Ok(Ended::Aborted(reason)) => result.end = End::Aborted(reason),
-            Ok(Ended::Interrupted) => result.end = End::Stopped,
-            Err(error) => result.error = Some(error),
+        let proceed = matches!(ended, Ok(Ended::Returned(_)));
+        if let Ok(Ended::Returned(value)) = &ended {
+            let _ = shared.data.set(value.as_deref().map(Arc::from));
         }
+        setup = Some(ended);
+        proceed
+    };
+    let outcome = engine.run_after(shutdown.child_token(), gate).await;
+    ticking.cancel();
+    let _ = ticker.await;
+    if let Some(reporter) = reporter {
+        let _ = reporter.await;
     }
-
-    if result.error.is_none() && result.end == End::Finished {
-        let scenarios: Vec<ScenarioParts> = plan
-            .scenarios()
-            .iter()
-            .map(|s| {
-                let own = config
-                    .options
-                    .scenarios
-                    .as_ref()
-                    .and_then(|all| all.get(&s.name));
-                let pairs = |map: Option<&std::collections::BTreeMap<String, String>>| {
-                    map.map(|m| m.clone().into_iter().collect::<Vec<_>>())
-                        .unwrap_or_default()
-                };
-                let own_tags = pairs(own.and_then(|o| o.tags.as_ref()));
-                let env = pairs(own.and_then(|o| o.env.as_ref()));
-                let tags = Arc::new(scenario_tags(&run_tags, &s.name, &own_tags));
-                (s.name.clone(), tags, s.kind.to_string(), env)
-            })
-            .collect();
-        let shared = Arc::new(Shared {
-            data: data.clone(),
-            scenarios: scenarios
-                .iter()
-                .map(|(name, tags, executor, env)| {
-                    let info =
-                        ScenarioInfo::new(name.as_str(), executor.as_str(), (**tags).clone())
-                            .with_env(env.clone());
-                    (name.clone(), Arc::new(info))
-                })
-                .collect(),
-            init_error: Default::default(),
-        });
-        let factory = Factory {
-            workers: Arc::clone(&workers),
-            spec: Arc::clone(&spec),
-            shared: Arc::clone(&shared),
-        };
-        let tagged: Vec<(String, Arc<Tags>)> =
-            scenarios.into_iter().map(|(n, t, _, _)| (n, t)).collect();
-        let observer = Arc::new(EventSamples::new(
-            channel.clone(),
-            Arc::clone(&run_tags),
-            &tagged,
-        ));
-        let mut engine_config = k6r_engine::Config::default();
-        if let Some(min) = config.options.min_iteration_duration {
-            engine_config = engine_config.with_min_iteration_duration(min.to_std());
-        }
-        let engine = Engine::new(plan, factory, observer.clone(), engine_config);
-        let _ = counters.progress.set(engine.progress());
-        let ticking = CancellationToken::new();
-        let ticker = tokio::spawn(Arc::clone(&observer).tick_vus(ticking.clone()));
-        let reporter = config.progress.clone().map(|report| {
-            let progress = engine.progress();
-            let stop = ticking.clone();
-            let start = tokio::time::Instant::now();
-            tokio::spawn(async move {
-                let mut ticks = tokio::time::interval_at(
-                    start + std::time::Duration::from_secs(1),
-                    std::time::Duration::from_secs(1),
-                );
-                loop {
-                    tokio::select! {
-                        _ = ticks.tick() => report(&progress.snapshot(), start.elapsed()),
-                        _ = stop.cancelled() => break,
-                    }
-                }
-                report(&progress.snapshot(), start.elapsed());
-            })
-        });
-        let outcome = engine.run(shutdown.child_token()).await;
-        ticking.cancel();
-        let _ = ticker.await;
-        if let Some(reporter) = reporter {
-            let _ = reporter.await;
-        }
-        match outcome {
-            Ok(report) => {
+    // Whether the test got past init (teardown runs only then).
+    let mut initialised = true;
+    match setup {
+        Some(Ok(Ended::Aborted(reason))) => result.end = End::Aborted(reason),
+        Some(Ok(Ended::Interrupted)) => result.end = End::Stopped,
+        Some(Err(error)) => result.error = Some(error),
+        Some(Ok(Ended::Returned(_))) | None => {}
+    }
+    match outcome {
+        Ok(report) => {
+            if result.error.is_none() && result.end == End::Finished {
                 result.end = match &report.aborted {
                     Some(AbortReason::Script(reason)) => {
                         End::Aborted(Some(reason.clone()).filter(|r| !r.is_empty()))
@@ -263,12 +275,12 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<RunResul
                     None if report.stopped => End::Stopped,
                     None => End::Finished,
                 };
-                result.report = Some(report);
             }
-            Err(error) => {
-                result.error =
-                    Some(take_init_error(&shared).unwrap_or(Error::Plan(error.to_string())));
-            }
+            result.report = Some(report);
+        }
+        Err(error) => {
+            initialised = false;
+            result.error = Some(take_init_error(&shared).unwrap_or(Error::Plan(error.to_string())));
         }
     }
 
@@ -276,7 +288,9 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<RunResul
         result.error,
         Some(Error::Exception { .. } | Error::Timeout { .. })
     );
-    if has("teardown") && !config.options.no_teardown.unwrap_or(false) && !setup_failed {
+    let wants_teardown = has("teardown") && !config.options.no_teardown.unwrap_or(false);
+    if wants_teardown && initialised && !setup_failed {
+        let data = shared.data.get().cloned().flatten();
         let ended = lifecycle::run(
             Stage::Teardown,
             &workers,

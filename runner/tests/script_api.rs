@@ -321,3 +321,30 @@ async fn a_scenario_env_is_laid_over_env() {
     envs.sort();
     assert_eq!(envs, ["a x", "undefined x"]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn setup_runs_after_the_vus_are_initialised() {
+    let source = r#"
+        console.log('init ' + __VU);
+        export const options = { vus: 2, iterations: 2 };
+        export function setup() { console.log('setup'); }
+        export default function () {}
+        export function teardown() { console.log('teardown'); }
+    "#;
+    let (ran, _target) = run(source).await;
+    let order: Vec<String> = ran
+        .lines()
+        .iter()
+        .filter_map(|l| l.split("msg=").nth(1))
+        .map(|m| m.split(" source=").next().unwrap().replace('"', ""))
+        .collect();
+    let position = |what: &str| order.iter().position(|l| l == what).unwrap();
+    assert!(position("init 1") < position("setup"), "{order:?}");
+    assert!(position("init 2") < position("setup"), "{order:?}");
+    assert!(position("setup") < position("teardown"), "{order:?}");
+    assert_eq!(
+        order.iter().filter(|l| *l == "init 0").count(),
+        2,
+        "{order:?}"
+    );
+}
