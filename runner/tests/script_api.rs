@@ -348,3 +348,30 @@ async fn setup_runs_after_the_vus_are_initialised() {
         "{order:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn responses_have_k6s_fields_in_k6s_order() {
+    let source = r#"
+        import http from 'k6/http';
+        export const options = { iterations: 1 };
+        export default function () {
+            const r = http.post(__ENV.TARGET + '/redirect', { a: 'b', c: 'd' }, { headers: { 'X-Mine': '1' } });
+            console.log('keys ' + Object.keys(r).join(','));
+            console.log('timings ' + Object.keys(r.timings).join(','));
+            console.log('request ' + r.request.method + ' ' + r.request.headers['X-Mine'] + ' ' + r.url + ' ' + r.status);
+            const [a, b] = http.batch([__ENV.TARGET + '/json', ['GET', __ENV.TARGET + '/status/201']]);
+            console.log('batch ' + a.json('name') + ' ' + b.status);
+        }
+    "#;
+    let (ran, target) = run(source).await;
+    let lines = ran.lines().join("\n");
+    assert!(lines.contains("keys remote_ip,remote_port,url,status,status_text,proto,headers,cookies,body,timings,tls_version,tls_cipher_suite,ocsp,error,error_code,request"), "{lines}");
+    assert!(lines.contains("timings duration,blocked,looking_up,connecting,tls_handshaking,sending,waiting,receiving"), "{lines}");
+    // The 302 to `/` turns the POST into a GET (Go's client does the same).
+    assert!(
+        lines.contains(&format!("request GET 1 {}/ 200", target.url())),
+        "{lines}"
+    );
+    assert!(lines.contains("batch k6r 201"), "{lines}");
+    assert_eq!(ran.samples.sum("http_reqs"), 4.0);
+}
