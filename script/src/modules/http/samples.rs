@@ -15,7 +15,7 @@ use crate::state::VuState;
 pub(crate) fn record(state: &VuState, method: &str, exchange: &Exchange) {
     let base = state.tags();
     for hop in &exchange.hops {
-        let tags = Arc::new(hop_tags(&base, hop));
+        let tags = cached_tags(state, &base, hop);
         let t = &hop.timings;
         let values = [
             (Builtin::HttpReqs, hop.reqs as f64),
@@ -55,6 +55,20 @@ fn go_method(method: &str) -> String {
         Some(first) => first.to_string() + &chars.as_str().to_ascii_lowercase(),
         None => String::new(),
     }
+}
+
+/// The tag set of a hop: the previous request's when nothing differs (a
+/// load test repeats the same requests), so the hot path allocates none.
+fn cached_tags(state: &VuState, base: &Arc<Tags>, hop: &RequestMetrics) -> Arc<Tags> {
+    let mut cache = state.http_tags.borrow_mut();
+    if let Some((cached_base, cached_hop, tags)) = &*cache {
+        if Arc::ptr_eq(cached_base, base) && *cached_hop == hop.tags {
+            return Arc::clone(tags);
+        }
+    }
+    let tags = Arc::new(hop_tags(base, hop));
+    *cache = Some((Arc::clone(base), hop.tags.clone(), Arc::clone(&tags)));
+    tags
 }
 
 fn hop_tags(base: &Tags, hop: &RequestMetrics) -> Tags {
