@@ -196,6 +196,22 @@ impl VuState {
             .push(Sample::now(metric, tags, value));
     }
 
+    /// Buffers a sample taken at `time` (the samples of one request share it).
+    pub(crate) fn push_at(
+        &self,
+        metric: Arc<Metric>,
+        tags: Arc<Tags>,
+        value: f64,
+        time: std::time::SystemTime,
+    ) {
+        self.samples.borrow_mut().push(Sample {
+            metric,
+            tags,
+            time,
+            value,
+        });
+    }
+
     /// Buffers a sample of a built-in metric.
     pub(crate) fn push_builtin(&self, metric: Builtin, tags: Arc<Tags>, value: f64) {
         self.push(metric.metric(), tags, value);

@@ -14,6 +14,7 @@ use crate::state::VuState;
 /// as k6 does (`Request Failed`).
 pub(crate) fn record(state: &VuState, method: &str, exchange: &Exchange) {
     let base = state.tags();
+    let now = std::time::SystemTime::now();
     for hop in &exchange.hops {
         let tags = cached_tags(state, &base, hop);
         let t = &hop.timings;
@@ -28,10 +29,11 @@ pub(crate) fn record(state: &VuState, method: &str, exchange: &Exchange) {
             (Builtin::HttpReqReceiving, t.receiving),
         ];
         for (metric, value) in values {
-            state.push_builtin(metric, Arc::clone(&tags), value);
+            state.push_at(metric.metric(), Arc::clone(&tags), value, now);
         }
         if let Some(failed) = hop.failed {
-            state.push_builtin(Builtin::HttpReqFailed, tags, if failed { 1.0 } else { 0.0 });
+            let value = if failed { 1.0 } else { 0.0 };
+            state.push_at(Builtin::HttpReqFailed.metric(), tags, value, now);
         }
         if let Some(call) = state.call.borrow_mut().as_mut() {
             call.data_sent += hop.data_sent;
