@@ -93,7 +93,8 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<RunResul
         .with_options(serde_json::Value::Object(
             config.options.clone().with_print_defaults().to_json(),
         ))
-        .with_instance(counters.clone());
+        .with_instance(counters.clone())
+        .with_throw(config.options.throw.unwrap_or(false));
     let spec = Arc::new(Spec {
         script: config.script,
         env: config.env,

@@ -375,3 +375,27 @@ async fn responses_have_k6s_fields_in_k6s_order() {
     assert!(lines.contains("batch k6r 201"), "{lines}");
     assert_eq!(ran.samples.sum("http_reqs"), 4.0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cookie_jars_and_the_throw_option() {
+    let source = r#"
+        import http from 'k6/http';
+        export const options = { iterations: 1, throw: true };
+        export default function () {
+            const jar = http.cookieJar();
+            jar.set(__ENV.TARGET, 'k', 'v');
+            console.log('jar ' + JSON.stringify(jar.cookiesForURL(__ENV.TARGET + '/')));
+            const r = http.get(__ENV.TARGET);
+            console.log('sent ' + JSON.stringify(r.request.cookies.k.map((c) => c.value)));
+            try { http.get('http://127.0.0.1:1/'); console.log('no throw'); }
+            catch (e) { console.log('threw ' + e.message); }
+        }
+    "#;
+    let (ran, _target) = run(source).await;
+    let lines = ran.lines().join("\n");
+    assert!(lines.contains(r#"jar {\"k\":[\"v\"]}"#), "{lines}");
+    assert!(lines.contains(r#"sent [\"v\"]"#), "{lines}");
+    assert!(lines.contains("threw dial: connection refused"), "{lines}");
+    // The failed request still counts.
+    assert_eq!(ran.samples.sum("http_reqs"), 2.0);
+}

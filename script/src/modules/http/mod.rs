@@ -200,7 +200,7 @@ impl BuiltinModule for Http {
                 &ctx,
                 "Making cookie jars in the init context is not supported",
             )?;
-            Err(state.not_yet(&ctx, "http.cookieJar()"))
+            cookie_jar(&ctx, &state)
         };
         module.set("cookieJar", js::function(ctx, "cookieJar", cookie_jar)?)?;
 
@@ -234,6 +234,45 @@ impl BuiltinModule for Http {
         }
         Ok(module)
     }
+}
+
+/// `http.cookieJar()`: the VU's own jar (k6 returns the VU's jar too),
+/// with `set(url, name, value)`, `cookiesForURL(url)` and `clear(url)`.
+fn cookie_jar<'js>(ctx: &Ctx<'js>, vu: &VuState) -> rquickjs::Result<Value<'js>> {
+    let jar = Object::new(ctx.clone())?;
+    let parse = |ctx: &Ctx<'js>, url: &str| {
+        url::Url::parse(url).map_err(|e| js::throw_go_error(ctx, &format!("{url}: {e}")))
+    };
+    let client = vu.client();
+    let set = move |ctx: Ctx<'js>, url: String, name: String, value: Opt<Value<'js>>| {
+        let value = match value.0 {
+            Some(value) => js::to_string(&value)?,
+            None => String::new(),
+        };
+        client.jar().set(&parse(&ctx, &url)?, &name, &value);
+        Ok::<_, rquickjs::Error>(())
+    };
+    jar.set("set", js::function(ctx, "set", set)?)?;
+    let client = vu.client();
+    let cookies_for = move |ctx: Ctx<'js>, url: String| -> rquickjs::Result<Object<'js>> {
+        let out = Object::new(ctx.clone())?;
+        let mut by_name: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+        for (name, value) in client.jar().cookies_for(&parse(&ctx, &url)?) {
+            by_name.entry(name).or_default().push(value);
+        }
+        for (name, values) in by_name {
+            out.set(name, values)?;
+        }
+        Ok(out)
+    };
+    jar.set(
+        "cookiesForURL",
+        js::function(ctx, "cookiesForURL", cookies_for)?,
+    )?;
+    let client = vu.client();
+    let clear = move |_url: Opt<Value<'js>>| client.jar().clear();
+    jar.set("clear", js::function(ctx, "clear", clear)?)?;
+    Ok(jar.into_value())
 }
 
 const CLASS_KEY: &str = "k6r.Response";
@@ -279,6 +318,10 @@ fn send<'js>(
         return Err(interrupted(ctx));
     };
     samples::record(vu, &method, &exchange);
+    // `throw: true`: a failed request throws instead of returning.
+    if vu.config.throw && exchange.response.failure.is_some() {
+        return Err(js::throw_go_error(ctx, &exchange.response.error));
+    }
     response_value(ctx, exchange.response, class)
 }
 
