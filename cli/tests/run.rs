@@ -254,3 +254,15 @@ fn an_interrupt_stops_the_run_gracefully_with_105() {
     );
     assert!(rest.contains("iterations......"), "{rest}");
 }
+
+#[test]
+fn run_tags_from_the_command_line_reach_the_script() {
+    let dir = write(
+        "import exec from 'k6/execution';\n\
+         export default function () { console.log('tag ' + exec.vu.tags.team); }\n",
+    );
+    let out = k6r(dir.path(), &["-q", "--tag", "team=core", "script.js"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("msg=\"tag core\""), "{stderr}");
+}
