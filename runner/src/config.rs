@@ -33,6 +33,8 @@ pub struct Config {
     pub sinks: Sinks,
     /// Live progress reports.
     pub progress: Option<ProgressFn>,
+    /// k6's REST API and `--paused` (`None`: neither).
+    pub live: Option<crate::live::Live>,
 }
 
 impl Config {
@@ -47,6 +49,7 @@ impl Config {
             script_config: k6r_script::Config::default(),
             sinks: Vec::new(),
             progress: None,
+            live: None,
         }
     }
 
@@ -65,6 +68,12 @@ impl Config {
     /// Sets [`Config::script_config`].
     pub fn with_script_config(mut self, config: k6r_script::Config) -> Self {
         self.script_config = config;
+        self
+    }
+
+    /// Sets [`Config::live`].
+    pub fn with_live(mut self, live: crate::live::Live) -> Self {
+        self.live = Some(live);
         self
     }
 

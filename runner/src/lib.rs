@@ -22,6 +22,7 @@
 //! - `workers`: the worker threads and VU placement.
 //! - `vu`: the engine's `Vu`/`VuFactory` over VUs on workers.
 //! - `lifecycle`: `setup()` and `teardown()`.
+//! - [`live`]: k6's REST API served during the run, `--paused`.
 //! - [`samples`]: the metrics channel and the [`SampleSink`] trait.
 //! - `events`: the engine's events as samples; the `vus` gauges.
 //! - [`totals`]: [`Totals`], a sink of per-metric counts.
@@ -35,6 +36,7 @@ pub mod error;
 mod events;
 mod instance;
 mod lifecycle;
+pub mod live;
 mod run;
 pub mod samples;
 pub mod totals;

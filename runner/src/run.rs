@@ -18,7 +18,7 @@ use crate::samples::{self, Sinks};
 use crate::totals::Totals;
 use crate::vu::{Factory, Shared};
 use crate::workers::Workers;
-use crate::{instance, lifecycle};
+use crate::{instance, lifecycle, live};
 
 /// How a run ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -70,6 +70,9 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<RunResul
     let totals = Totals::default();
     let mut sinks: Sinks = config.sinks;
     sinks.insert(0, Box::new(totals.clone()));
+    if let Some(live) = &config.live {
+        sinks.push(live.sink());
+    }
     let (channel, consumer) = samples::consume(sinks);
 
     let run_tags: Tags = config
@@ -159,8 +162,26 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<RunResul
     if let Some(min) = config.options.min_iteration_duration {
         engine_config = engine_config.with_min_iteration_duration(min.to_std());
     }
-    let engine = Engine::new(plan, factory, observer.clone(), engine_config);
+    let engine = Engine::new(plan.clone(), factory, observer.clone(), engine_config);
     let _ = counters.progress.set(engine.progress());
+    let mut live = config.live.map(|live| {
+        live.start(live::Parts {
+            plan: &plan,
+            control: engine.first_control(),
+            progress: engine.progress(),
+            workers: Arc::clone(&workers),
+            spec: Arc::clone(&spec),
+            timeouts: (
+                config.options.setup_timeout().to_std(),
+                config.options.teardown_timeout().to_std(),
+            ),
+        })
+    });
+    // From here on `{"stopped":true}` stops the run as a signal would.
+    let shutdown = match &live {
+        Some(live) => live.stop_token(&shutdown),
+        None => shutdown,
+    };
     let ticking = CancellationToken::new();
     let ticker = tokio::spawn(Arc::clone(&observer).tick_vus(ticking.clone()));
     let reporter = config.progress.clone().map(|report| {
@@ -187,8 +208,16 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<RunResul
     let mut setup: Option<Result<Ended>> = None;
     let wants_setup = has("setup") && !config.options.no_setup.unwrap_or(false);
     let gate = async {
+        if let Some(live) = &mut live {
+            if !live.before_setup(&shutdown, wants_setup).await {
+                return false;
+            }
+        }
         if !wants_setup {
             let _ = shared.data.set(None);
+            if let Some(live) = &live {
+                live.after_setup(None);
+            }
             return true;
         }
         let ended = lifecycle::run(
@@ -203,6 +232,9 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<RunResul
         let proceed = matches!(ended, Ok(Ended::Returned(_)));
         if let Ok(Ended::Returned(value)) = &ended {
             let _ = shared.data.set(value.as_deref().map(Arc::from));
+            if let Some(live) = &live {
+                live.after_setup(value.as_deref());
+            }
         }
         setup = Some(ended);
         proceed
@@ -250,7 +282,11 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<RunResul
         Some(Error::Exception { .. } | Error::Timeout { .. })
     );
     let wants_teardown = has("teardown") && !config.options.no_teardown.unwrap_or(false);
-    if wants_teardown && initialised && !setup_failed {
+    let started = live.as_ref().is_none_or(|live| live.started());
+    if wants_teardown && initialised && !setup_failed && started {
+        if let Some(live) = &live {
+            live.teardown();
+        }
         let data = shared.data.get().cloned().flatten();
         let ended = lifecycle::run(
             Stage::Teardown,
@@ -280,6 +316,10 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<RunResul
     drop(channel);
     result.sinks = consumer.await.unwrap_or_default();
     result.sinks.remove(0);
+    if let Some(live) = &live {
+        result.sinks.pop();
+        live.ended();
+    }
     Ok(result)
 }
 

@@ -59,6 +59,17 @@ pub struct RunArgs {
     /// Worker threads hosting VUs (default: the number of CPUs).
     #[arg(long, env = "K6R_WORKERS")]
     pub workers: Option<usize>,
+    /// Address of the REST API server (`host:port`, default
+    /// `localhost:6565`); `""` disables it.
+    #[arg(short = 'a', long, env = "K6R_ADDRESS")]
+    pub address: Option<String>,
+    /// Start the test paused (resume it with `k6r-cli resume`).
+    #[arg(short = 'p', long)]
+    pub paused: bool,
+    /// After the test, keep the REST API up until Ctrl+C.
+    #[arg(short = 'l', long, env = "K6_LINGER", default_value_t = false,
+          num_args = 0..=1, default_missing_value = "true", action = ArgAction::Set)]
+    pub linger: bool,
 }
 
 impl RunArgs {
@@ -107,6 +118,7 @@ impl RunArgs {
                 .map_err(|e| flag(e.to_string()))?,
             no_setup: self.no_setup.then_some(true),
             no_teardown: self.no_teardown.then_some(true),
+            paused: self.paused.then_some(true),
             tags: (!self.tags.is_empty()).then(|| self.tags.iter().cloned().collect()),
             ..Options::default()
         })

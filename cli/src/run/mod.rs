@@ -2,10 +2,14 @@
 //! run itself (`k6r_runner::run`), the printed result and k6's exit code.
 //!
 //! - `args`: the flags and the options layer they make.
+//! - `address`: `-a/--address`, binding the REST API as k6 does.
+//! - `linger`: `--linger`, waiting after the test.
 //! - `print`: the banner and the end-of-run counts (to be replaced by the
 //!   core's summary).
 
+mod address;
 mod args;
+mod linger;
 mod print;
 
 use std::io::Write;
@@ -43,12 +47,20 @@ pub fn run(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(
     if !args.quiet {
         print::banner(out, &loaded.script, &options);
     }
+    let paused = options.paused.unwrap_or(false);
     let mut config = k6r_runner::Config::new(script, env, options, loaded.exports);
     if !args.quiet {
         config = config.with_progress(std::sync::Arc::new(print::progress_line));
     }
     if let Some(workers) = args.workers {
         config = config.with_workers(workers);
+    }
+    let listener = address::Address::from_flag(args.address.as_deref()).bind(err)?;
+    let mut live = None;
+    if listener.is_some() || paused {
+        let (serving, handle) = k6r_runner::live::Live::new(listener, paused);
+        config = config.with_live(serving);
+        live = Some(handle);
     }
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -64,8 +76,16 @@ pub fn run(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(
                 signal.cancel();
             }
         });
-        k6r_runner::run(config, shutdown).await
+        let result = k6r_runner::run(config, shutdown).await;
+        if args.linger {
+            linger::wait(out, args.quiet).await;
+        }
+        result
     });
+    let stopped_by_api = live.as_ref().is_some_and(|l| l.stopped());
+    if let Some(live) = live {
+        runtime.block_on(live.shutdown());
+    }
     let result = result.map_err(|e| runner_failure(&e))?;
 
     if !args.no_summary {
@@ -73,6 +93,9 @@ pub fn run(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(
     }
     if let Some(error) = &result.error {
         return Err(runner_failure(error));
+    }
+    if stopped_by_api {
+        return Err(Failure::new(103, "test run stopped from REST API"));
     }
     match &result.end {
         End::Finished if result.marked_failed => {
