@@ -130,16 +130,11 @@ impl Live {
             Some(Err(e)) => tracing::error!(error = %e, "the REST API listener is unusable"),
             None => {}
         }
-        // `stopped` mirrors the API's stop for the caller.
-        let (api_stop, stopped) = (link.stop_token(), self.stopped.clone());
-        tokio::spawn(async move {
-            api_stop.cancelled().await;
-            stopped.cancel();
-        });
         Serving {
             link: Arc::new(link),
             control,
             data,
+            stopped: self.stopped.clone(),
             paused: self.paused,
             started: false,
         }
@@ -177,6 +172,8 @@ pub(crate) struct Serving {
     link: Arc<RunLink>,
     control: Option<ControlHandle>,
     data: Arc<Mutex<SetupData>>,
+    /// The caller's view of the API's stop, set at the end.
+    stopped: CancellationToken,
     paused: bool,
     /// Past the `--paused` wait (teardown runs only then).
     started: bool,
@@ -247,8 +244,12 @@ impl Serving {
         self.link.set_phase(ExecutionStatus::Teardown);
     }
 
-    /// At the very end.
+    /// At the very end: from here on a stop no longer stops the run
+    /// (and no longer means exit 103).
     pub fn ended(&self) {
+        if self.link.stopped() {
+            self.stopped.cancel();
+        }
         self.link.set_phase(ExecutionStatus::Ended);
     }
 }

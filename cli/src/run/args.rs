@@ -67,7 +67,7 @@ pub struct RunArgs {
     #[arg(short = 'p', long)]
     pub paused: bool,
     /// After the test, keep the REST API up until Ctrl+C.
-    #[arg(short = 'l', long, env = "K6_LINGER", default_value_t = false,
+    #[arg(short = 'l', long, env = "K6_LINGER", default_value_t = false, require_equals = true,
           num_args = 0..=1, default_missing_value = "true", action = ArgAction::Set)]
     pub linger: bool,
 }

@@ -77,12 +77,14 @@ pub fn run(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(
             }
         });
         let result = k6r_runner::run(config, shutdown).await;
+        // A stop sent while lingering changes nothing (k6: exit 0).
+        let stopped_by_api = live.as_ref().is_some_and(|l| l.stopped());
         if args.linger {
             linger::wait(out, args.quiet).await;
         }
-        result
+        (result, stopped_by_api)
     });
-    let stopped_by_api = live.as_ref().is_some_and(|l| l.stopped());
+    let (result, stopped_by_api) = result;
     if let Some(live) = live {
         runtime.block_on(live.shutdown());
     }

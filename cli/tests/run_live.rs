@@ -1,0 +1,433 @@
+//! `k6r-cli run` serving k6's REST API, as a real process on
+//! `-a 127.0.0.1:0` (it logs the address it got): the tutorial of the
+//! externally-controlled executor walked with `k6r-cli`, the reference
+//! `k6`'s own commands against it, `--paused`, `--linger`, `-a ""`, and a
+//! busy explicit address (exit 106).
+
+#[path = "control_harness.rs"]
+mod harness;
+
+use std::io::Read;
+use std::net::{SocketAddr, TcpListener};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use harness::{cli, raw, stop, until_status, Outcome2};
+
+const K6R: &str = env!("CARGO_BIN_EXE_k6r-cli");
+
+/// How long anything here may take.
+const DEADLINE: Duration = Duration::from_secs(60);
+
+/// The tutorial's script: only the executor and a duration.
+const TUTORIAL: &str = "import { sleep } from 'k6';\n\
+export const options = { scenarios: { contacts: { executor: 'externally-controlled', duration: '2m' } } };\n\
+export default function () { sleep(0.05); }\n\
+export function setup() { console.log('SETUP'); }\n\
+export function teardown() { console.log('TEARDOWN'); }\n";
+
+/// A `k6r-cli run` child, killed when dropped (a failed assertion does
+/// not leave it running).
+struct Run {
+    child: Child,
+    stdout: Arc<Mutex<String>>,
+    stderr: Arc<Mutex<String>>,
+    _dir: tempfile::TempDir,
+}
+
+impl Run {
+    /// Runs `script` with `args` (and `env`) before it.
+    fn spawn(script: &str, args: &[&str], env: &[(&str, &str)]) -> Run {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("test.js");
+        std::fs::write(&path, script).unwrap();
+        let mut child = Command::new(K6R)
+            .arg("run")
+            .args(args)
+            .arg(&path)
+            .env_remove("K6R_ADDRESS")
+            .envs(env.iter().copied())
+            .current_dir(dir.path())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdout = drain(child.stdout.take().unwrap());
+        let stderr = drain(child.stderr.take().unwrap());
+        Run {
+            child,
+            stdout,
+            stderr,
+            _dir: dir,
+        }
+    }
+
+    /// Runs `script` on `-a 127.0.0.1:0` and returns it with the address
+    /// of its API.
+    fn serve(script: &str, args: &[&str]) -> (Run, SocketAddr) {
+        let mut all = vec!["-a", "127.0.0.1:0"];
+        all.extend_from_slice(args);
+        let mut run = Run::spawn(script, &all, &[]);
+        let addr = run.until_stderr("REST API listening", |line| {
+            let value = line.split_once("address=")?.1;
+            value.trim_matches('"').parse().ok()
+        });
+        (run, addr)
+    }
+
+    /// Polls stderr until a line containing `needle` gives `Some`.
+    fn until_stderr<T>(&mut self, needle: &str, parse: impl Fn(&str) -> Option<T>) -> T {
+        let deadline = Instant::now() + DEADLINE;
+        loop {
+            let found = self
+                .stderr()
+                .lines()
+                .filter(|l| l.contains(needle))
+                .find_map(&parse);
+            if let Some(found) = found {
+                return found;
+            }
+            if let Some(status) = self.child.try_wait().unwrap() {
+                panic!("exited ({status}) without `{needle}`:\n{}", self.stderr());
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no `{needle}`:\n{}",
+                self.stderr()
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    fn stderr(&self) -> String {
+        self.stderr.lock().unwrap().clone()
+    }
+
+    fn stdout(&self) -> String {
+        self.stdout.lock().unwrap().clone()
+    }
+
+    /// Waits for the exit code.
+    fn wait(&mut self) -> i32 {
+        let deadline = Instant::now() + DEADLINE;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status.code().unwrap_or(-1);
+            }
+            assert!(
+                Instant::now() < deadline,
+                "k6r-cli run did not exit:\n{}",
+                self.stderr()
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// Sends SIGINT (Ctrl+C) to this child, by its pid.
+    fn interrupt(&self) {
+        let status = Command::new("kill")
+            .args(["-INT", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+}
+
+impl Drop for Run {
+    fn drop(&mut self) {
+        if self.child.try_wait().ok().flatten().is_none() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// Reads a pipe to its end on a thread, so the child never blocks on it.
+fn drain(pipe: impl Read + Send + 'static) -> Arc<Mutex<String>> {
+    let text = Arc::new(Mutex::new(String::new()));
+    let sink = Arc::clone(&text);
+    std::thread::spawn(move || {
+        // Chunks, not lines: the linger message has no newline.
+        let mut pipe = pipe;
+        let mut buf = [0u8; 4096];
+        let mut pending = Vec::new();
+        while let Ok(n @ 1..) = pipe.read(&mut buf) {
+            pending.extend_from_slice(&buf[..n]);
+            // Keep a UTF-8 sequence split across reads for the next one.
+            let valid = match std::str::from_utf8(&pending) {
+                Ok(_) => pending.len(),
+                Err(e) => e.valid_up_to(),
+            };
+            let text = String::from_utf8_lossy(&pending[..valid]).into_owned();
+            sink.lock().unwrap().push_str(&text);
+            pending.drain(..valid);
+        }
+    });
+    text
+}
+
+fn status_yaml(status: u8, paused: bool, vus: u64, max: u64, running: bool) -> String {
+    format!(
+        "status: {status}\npaused: \"{paused}\"\nvus: \"{vus}\"\nvus-max: \"{max}\"\nstopped: false\nrunning: {running}\ntainted: false\n"
+    )
+}
+
+fn ok(stdout: String) -> Outcome2 {
+    Outcome2 {
+        code: Some(0),
+        stdout,
+        msg: String::new(),
+    }
+}
+
+/// A metric's `sample` from `/v1/metrics/{name}` (`Null` until observed).
+fn sample(addr: SocketAddr, name: &str) -> serde_json::Value {
+    let r = raw(addr, "GET", &format!("/v1/metrics/{name}"), b"");
+    serde_json::from_str::<serde_json::Value>(&r.body)
+        .map(|v| v["data"]["attributes"]["sample"].clone())
+        .unwrap_or_default()
+}
+
+/// Polls a metric's sample until `ok` holds.
+fn until_sample(addr: SocketAddr, name: &str, ok: impl Fn(&serde_json::Value) -> bool) {
+    let deadline = Instant::now() + DEADLINE;
+    loop {
+        let s = sample(addr, name);
+        if ok(&s) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "{name} never matched: {s}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn iterations(addr: SocketAddr) -> f64 {
+    sample(addr, "iterations")["count"].as_f64().unwrap_or(0.0)
+}
+
+#[test]
+fn tutorial_walked_with_k6r_cli() {
+    let (mut run, addr) = Run::serve(TUTORIAL, &[]);
+    // Waits with 0 VUs.
+    until_status(addr, |s| s["status"] == 7);
+    assert_eq!(
+        cli(K6R, &["status"], addr),
+        ok(status_yaml(7, false, 0, 0, true))
+    );
+    assert_eq!(iterations(addr), 0.0);
+
+    assert_eq!(
+        cli(K6R, &["scale", "--vus", "2", "--max", "10"], addr),
+        ok(status_yaml(7, false, 2, 10, true))
+    );
+    until_sample(addr, "iterations", |s| s["count"].as_f64() > Some(0.0));
+
+    assert_eq!(
+        cli(K6R, &["pause"], addr),
+        ok(status_yaml(7, true, 0, 10, true))
+    );
+    assert_eq!(
+        cli(K6R, &["scale", "--vus", "5"], addr),
+        ok(status_yaml(7, true, 0, 10, true))
+    );
+    assert_eq!(
+        cli(K6R, &["resume"], addr),
+        ok(status_yaml(7, false, 5, 10, true))
+    );
+    until_sample(addr, "vus", |s| s["value"] == 5);
+    let before = iterations(addr);
+    until_sample(addr, "iterations", |s| s["count"].as_f64() > Some(before));
+    assert_eq!(
+        cli(K6R, &["status"], addr),
+        ok(status_yaml(7, false, 5, 10, true))
+    );
+
+    let stats = cli(K6R, &["stats"], addr);
+    assert_eq!(stats.code, Some(0), "{stats:?}");
+    assert!(
+        stats.stdout.contains(
+            "- name: vus\n  type:\n    type: gauge\n    valid: true\n  contains:\n    type: default\n    valid: true\n  tainted: \"\"\n  sample:\n    value: 5\n"
+        ),
+        "{}",
+        stats.stdout
+    );
+    assert!(
+        stats.stdout.contains(
+            "- name: iterations\n  type:\n    type: counter\n    valid: true\n  contains:\n    type: default\n    valid: true\n  tainted: \"\"\n  sample:\n    count: "
+        ),
+        "{}",
+        stats.stdout
+    );
+    assert!(
+        stats.stdout.contains(
+            "- name: iteration_duration\n  type:\n    type: trend\n    valid: true\n  contains:\n    type: time\n"
+        ),
+        "{}",
+        stats.stdout
+    );
+
+    let stopped = stop(addr);
+    assert_eq!(stopped.status, 200);
+    assert!(
+        stopped
+            .body
+            .contains(r#""paused":false,"vus":5,"vus-max":10,"stopped":true,"running":true"#),
+        "{}",
+        stopped.body
+    );
+    assert_eq!(run.wait(), 103, "{}", run.stderr());
+    let stderr = run.stderr();
+    assert!(
+        stderr.contains(r#"level=error msg="test run stopped from REST API""#),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("msg=TEARDOWN"),
+        "teardown still runs:\n{stderr}"
+    );
+}
+
+#[test]
+fn k6s_own_commands_against_a_k6r_run() {
+    let (mut run, addr) = Run::serve(TUTORIAL, &[]);
+    until_status(addr, |s| s["status"] == 7);
+    let k6 = |args: &[&str]| cli("k6", args, addr);
+    assert_eq!(k6(&["status"]), ok(status_yaml(7, false, 0, 0, true)));
+    assert_eq!(
+        k6(&["scale", "-u", "1", "-m", "3"]),
+        ok(status_yaml(7, false, 1, 3, true))
+    );
+    assert_eq!(k6(&["pause"]), ok(status_yaml(7, true, 0, 3, true)));
+    let again = k6(&["pause"]);
+    assert_eq!(
+        (again.code, again.msg.as_str()),
+        (Some(255), "Pause error: test execution was already paused")
+    );
+    assert_eq!(
+        k6(&["scale", "-u", "2"]),
+        ok(status_yaml(7, true, 0, 3, true))
+    );
+    assert_eq!(k6(&["resume"]), ok(status_yaml(7, false, 2, 3, true)));
+    let too_many = k6(&["scale", "-u", "4"]);
+    assert_eq!(
+        (too_many.code, too_many.msg.as_str()),
+        (
+            Some(255),
+            "Config update error: invalid configuration supplied: the number of active VUs (4) must be less than or equal to the number of maxVUs (3)"
+        )
+    );
+    // k6 and k6r-cli print the same for the same state.
+    assert_eq!(k6(&["status"]), cli(K6R, &["status"], addr));
+    let stats = cli("k6", &["stats"], addr);
+    assert_eq!(stats.code, Some(0), "{stats:?}");
+    assert!(
+        stats.stdout.contains("- name: vus_max\n"),
+        "{}",
+        stats.stdout
+    );
+    assert_eq!(stop(addr).status, 200);
+    assert_eq!(run.wait(), 103);
+}
+
+#[test]
+fn paused_until_resumed() {
+    let (mut run, addr) = Run::serve(TUTORIAL, &["--paused"]);
+    assert_eq!(
+        cli(K6R, &["status"], addr),
+        ok(status_yaml(4, true, 0, 0, false))
+    );
+    // A change staged before the start is answered at once.
+    assert_eq!(
+        cli(K6R, &["scale", "-u", "1", "-m", "2"], addr),
+        ok(status_yaml(4, true, 0, 0, false))
+    );
+    assert!(!run.stderr().contains("SETUP"), "setup waits for resume");
+    assert_eq!(cli(K6R, &["resume"], addr).code, Some(0));
+    run.until_stderr("SETUP", |_| Some(()));
+    until_status(addr, |s| s["status"] == 7 && s["vus"] == 1);
+    assert_eq!(
+        cli(K6R, &["status"], addr),
+        ok(status_yaml(7, false, 1, 2, true))
+    );
+    until_sample(addr, "iterations", |s| s["count"].as_f64() > Some(0.0));
+    assert_eq!(cli(K6R, &["stop"], addr).code, Some(0));
+    assert_eq!(run.wait(), 103);
+    assert!(run.stderr().contains("TEARDOWN"));
+}
+
+#[test]
+fn stopped_while_paused_runs_neither_setup_nor_teardown() {
+    let (mut run, addr) = Run::serve(TUTORIAL, &["--paused"]);
+    until_status(addr, |s| s["status"] == 4);
+    assert_eq!(stop(addr).status, 200);
+    assert_eq!(run.wait(), 103);
+    let stderr = run.stderr();
+    assert!(
+        !stderr.contains("SETUP") && !stderr.contains("TEARDOWN"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(r#"msg="test run stopped from REST API""#),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn linger_keeps_the_api_up_after_the_end() {
+    let script = "export const options = { scenarios: { c: { executor: 'externally-controlled', vus: 1, maxVUs: 1, duration: '1s' } } };\n\
+export default function () {}\n";
+    let (mut run, addr) = Run::serve(script, &["--linger"]);
+    until_status(addr, |s| s["status"] == 9 && s["running"] == false);
+    let deadline = Instant::now() + DEADLINE;
+    while !run
+        .stdout()
+        .contains("The test is done, but --linger was enabled")
+    {
+        assert!(Instant::now() < deadline, "{}", run.stdout());
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    // As in k6, a stop does not end lingering.
+    assert!(stop(addr)
+        .body
+        .contains(r#""stopped":true,"running":false"#));
+    assert_eq!(raw(addr, "GET", "/v1/status", b"").status, 200);
+    assert!(run.child.try_wait().unwrap().is_none());
+    run.interrupt();
+    assert_eq!(run.wait(), 0, "{}", run.stderr());
+}
+
+#[test]
+fn busy_explicit_address_exits_106() {
+    let taken = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    for (args, env) in [
+        (vec!["-a", addr.as_str()], vec![]),
+        (vec![], vec![("K6R_ADDRESS", addr.as_str())]),
+    ] {
+        let mut run = Run::spawn(TUTORIAL, &args, &env);
+        assert_eq!(run.wait(), 106, "{}", run.stderr());
+        assert!(
+            run.stderr().contains(&format!(
+                r#"level=error msg="Error from API server" error="listen tcp {addr}: bind: address already in use""#
+            )),
+            "{}",
+            run.stderr()
+        );
+        assert!(!run.stderr().contains("SETUP"));
+    }
+}
+
+#[test]
+fn empty_address_serves_nothing() {
+    // `-a ""` wins over a (busy) K6R_ADDRESS: nothing is bound, the test
+    // runs.
+    let taken = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let script =
+        "export const options = { vus: 1, iterations: 1 };\nexport default function () {}\n";
+    let mut run = Run::spawn(script, &["-a", ""], &[("K6R_ADDRESS", addr.as_str())]);
+    assert_eq!(run.wait(), 0, "{}", run.stderr());
+    assert!(!run.stderr().contains("API"), "{}", run.stderr());
+}
