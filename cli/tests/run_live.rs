@@ -431,3 +431,26 @@ fn empty_address_serves_nothing() {
     assert_eq!(run.wait(), 0, "{}", run.stderr());
     assert!(!run.stderr().contains("API"), "{}", run.stderr());
 }
+
+#[test]
+fn setup_data_and_teardown_through_the_api() {
+    let script = "import { sleep } from 'k6';\n\
+export const options = { scenarios: { c: { executor: 'externally-controlled', duration: '2m' } } };\n\
+export function setup() { return { hello: 'world', n: 1 }; }\n\
+export default function () { sleep(0.05); }\n\
+export function teardown(data) { console.log('TEARDOWN ' + data.hello); }\n";
+    let (mut run, addr) = Run::serve(script, &[]);
+    until_status(addr, |s| s["status"] == 7);
+    let setup = raw(addr, "GET", "/v1/setup", b"");
+    assert_eq!(setup.status, 200);
+    assert_eq!(
+        setup.body,
+        r#"{"data":{"type":"setupData","id":"default","attributes":{"data":{"hello":"world","n":1}}}}"#
+    );
+    let teardown = raw(addr, "POST", "/v1/teardown", b"");
+    assert_eq!((teardown.status, teardown.body.as_str()), (200, ""));
+    run.until_stderr("TEARDOWN world", |_| Some(()));
+    assert_eq!(stop(addr).status, 200);
+    assert_eq!(run.wait(), 103);
+    assert_eq!(run.stderr().matches("TEARDOWN world").count(), 2);
+}
