@@ -280,6 +280,11 @@ impl RegistryHandle {
         *self.connected.borrow()
     }
 
+    /// Follows the number of connected agents (to notice a loss at once).
+    pub fn subscribe(&self) -> watch::Receiver<usize> {
+        self.connected.clone()
+    }
+
     /// Waits until at least `wanted` agents are connected, for at most
     /// `timeout`; returns how many are. The error says how many arrived.
     pub async fn wait_for_agents(&self, wanted: usize, timeout: Duration) -> Result<usize> {
