@@ -33,6 +33,11 @@ pub struct Args {
     /// The longest reconnect delay.
     #[arg(long, env = "K6R_RECONNECT_MAX", default_value = "30s", value_parser = humantime::parse_duration)]
     pub reconnect_max: Duration,
+    /// How often to ping the coordinator's connection (HTTP/2 keepalive);
+    /// an unanswered ping ends the session after as long again, so a
+    /// vanished coordinator is noticed within twice this.
+    #[arg(long, env = "K6R_KEEPALIVE", default_value = "2s", value_parser = humantime::parse_duration)]
+    pub keepalive: Duration,
 }
 
 /// A shared secret, ready to send; its `Debug` never shows it.
@@ -90,6 +95,8 @@ pub struct Config {
     pub reconnect_max: Duration,
     /// The longest wait for a TCP connection, and then for Welcome.
     pub connect_timeout: Duration,
+    /// The HTTP/2 keepalive interval, and the wait for each ping's answer.
+    pub keepalive: Duration,
 }
 
 impl Default for Config {
@@ -102,6 +109,7 @@ impl Default for Config {
             reconnect_min: Duration::from_millis(250),
             reconnect_max: Duration::from_secs(30),
             connect_timeout: Duration::from_secs(10),
+            keepalive: Duration::from_secs(2),
         }
     }
 }
@@ -132,6 +140,12 @@ impl Config {
         self
     }
 
+    /// Sets the HTTP/2 keepalive interval (and ping timeout).
+    pub fn with_keepalive(mut self, keepalive: Duration) -> Self {
+        self.keepalive = keepalive;
+        self
+    }
+
     /// Checks what clap cannot.
     pub fn validate(&self) -> Result<()> {
         if self.coordinator.scheme() != "http" || self.coordinator.host().is_none() {
@@ -156,6 +170,12 @@ impl Config {
                 ),
             });
         }
+        if self.keepalive < Duration::from_millis(100) {
+            return Err(Error::InvalidConfig {
+                option: "--keepalive",
+                reason: "must be at least 100ms".into(),
+            });
+        }
         Ok(())
     }
 }
@@ -173,6 +193,7 @@ impl TryFrom<Args> for Config {
             reconnect_min: args.reconnect_min,
             reconnect_max: args.reconnect_max,
             connect_timeout: defaults.connect_timeout,
+            keepalive: args.keepalive,
         };
         config.validate()?;
         Ok(config)

@@ -54,7 +54,13 @@ pub(crate) async fn run_once(
             reason: chain(&e),
         })?
         .connect_timeout(config.connect_timeout)
-        .tcp_nodelay(true);
+        .tcp_nodelay(true)
+        // The agent only sends on its own; without pings, a coordinator
+        // that vanished without closing (network cut, frozen host) would
+        // go unnoticed and a run would go on unsupervised.
+        .http2_keep_alive_interval(config.keepalive)
+        .keep_alive_timeout(config.keepalive)
+        .keep_alive_while_idle(true);
     let channel = tokio::select! {
         _ = shutdown.cancelled() => return Ok(Outcome::Shutdown),
         channel = endpoint.connect() => channel.map_err(|e| Error::Unreachable { url: url.clone(), reason: chain(&e) })?,

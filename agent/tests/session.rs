@@ -138,3 +138,33 @@ async fn an_unreachable_coordinator_is_reported_and_shutdown_still_works() {
         .await;
     agent.stop().await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_network_cut_is_noticed_by_both_sides() {
+    let keepalive = std::time::Duration::from_secs(2);
+    let coordinator = start_coordinator(
+        coordinator_config().with_heartbeat_interval(std::time::Duration::from_secs(1)),
+    )
+    .await;
+    let proxy = common::start_blackhole(coordinator.addr).await;
+    let mut agent = start_agent(agent_config(proxy.url(), "w1").with_keepalive(keepalive));
+    agent.until_connected().await;
+
+    let cut_at = tokio::time::Instant::now();
+    proxy.cut();
+    // The agent: an unanswered keepalive ping ends the session.
+    agent
+        .until("disconnected", |s| matches!(s, State::Waiting { .. }))
+        .await;
+    let noticed = cut_at.elapsed();
+    assert!(
+        noticed <= keepalive * 2 + std::time::Duration::from_millis(100),
+        "after {noticed:?}"
+    );
+    // The coordinator: no heartbeats for three intervals.
+    coordinator.until_connected(0).await;
+    let agents = coordinator.registry.list().await.unwrap();
+    assert_eq!(agents[0].state, AgentState::Lost);
+    agent.stop().await;
+    coordinator.shutdown.cancel();
+}

@@ -144,3 +144,65 @@ pub fn start_agent(config: Config) -> TestAgent {
         task,
     }
 }
+
+/// A TCP proxy that can go silent without closing anything, like a cut
+/// network: bytes stop flowing both ways and no FIN or RST is sent.
+pub struct Blackhole {
+    pub addr: SocketAddr,
+    cut: CancellationToken,
+}
+
+impl Blackhole {
+    pub fn url(&self) -> url::Url {
+        format!("http://{}", self.addr).parse().unwrap()
+    }
+
+    /// From now on nothing passes, on open and new connections alike.
+    pub fn cut(&self) {
+        self.cut.cancel();
+    }
+}
+
+/// Starts a proxy on 127.0.0.1:0 forwarding to `target`.
+pub async fn start_blackhole(target: SocketAddr) -> Blackhole {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let cut = CancellationToken::new();
+    let accept_cut = cut.clone();
+    tokio::spawn(async move {
+        while let Ok((inbound, _)) = listener.accept().await {
+            let Ok(outbound) = tokio::net::TcpStream::connect(target).await else {
+                continue;
+            };
+            let (in_read, in_write) = inbound.into_split();
+            let (out_read, out_write) = outbound.into_split();
+            tokio::spawn(pump(in_read, out_write, accept_cut.clone()));
+            tokio::spawn(pump(out_read, in_write, accept_cut.clone()));
+        }
+    });
+    Blackhole { addr, cut }
+}
+
+async fn pump(
+    mut from: tokio::net::tcp::OwnedReadHalf,
+    mut to: tokio::net::tcp::OwnedWriteHalf,
+    cut: CancellationToken,
+) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut buf = vec![0u8; 16 * 1024];
+    loop {
+        let n = tokio::select! {
+            _ = cut.cancelled() => break,
+            n = from.read(&mut buf) => match n {
+                Ok(0) | Err(_) => return,
+                Ok(n) => n,
+            },
+        };
+        if cut.is_cancelled() || to.write_all(&buf[..n]).await.is_err() {
+            break;
+        }
+    }
+    // Cut: hold both halves open and silent until the test ends.
+    std::future::pending::<()>().await;
+    drop((from, to));
+}
