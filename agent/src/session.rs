@@ -41,6 +41,7 @@ pub(crate) enum Outcome {
 
 /// Opens a session and keeps it until it ends. `Err`: it never got as far
 /// as Welcome.
+#[tracing::instrument(name = "session", skip_all, fields(coordinator = %config.coordinator))]
 pub(crate) async fn run_once(
     config: &Config,
     runner: &Arc<dyn Runner>,

@@ -53,3 +53,22 @@ async fn a_heartbeating_agent_stays_connected() {
     assert!(agents[0].last_heartbeat_age < HB * 2, "{:?}", agents[0]);
     coordinator.stop().await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_session_without_hello_times_out() {
+    use k6r_coordinator::grpc::HELLO_TIMEOUT;
+    use k6r_proto::v1::agent_service_client::AgentServiceClient;
+
+    let coordinator = start_coordinator(config()).await;
+    let mut client = AgentServiceClient::connect(format!("http://{}", coordinator.addr))
+        .await
+        .unwrap();
+    let since = Instant::now();
+    // A stream that stays open and silent.
+    let silent = tokio_stream::pending::<AgentMessage>();
+    let status = client.session(silent).await.unwrap_err();
+    assert_eq!(status.code(), tonic::Code::DeadlineExceeded, "{status:?}");
+    assert!(status.message().contains("no Hello"), "{status:?}");
+    assert_eq!(since.elapsed(), HELLO_TIMEOUT);
+    coordinator.stop().await;
+}

@@ -86,6 +86,7 @@ async fn read_hello(inbound: &mut Streaming<AgentMessage>) -> Result<Hello, Stat
 
 /// Reads the agent's messages until the session ends. `None`: the registry
 /// ended it (agent lost) and already knows.
+#[tracing::instrument(name = "session", skip_all, fields(agent = %registration.agent_id))]
 async fn drive(
     registry: &crate::registry::RegistryHandle,
     registration: &Registration,
