@@ -168,3 +168,50 @@ async fn a_network_cut_is_noticed_by_both_sides() {
     agent.stop().await;
     coordinator.shutdown.cancel();
 }
+
+#[tokio::test]
+async fn an_assignment_gets_an_honest_error_from_the_placeholder_runner() {
+    use k6r_agent::runner::UNSUPPORTED_MESSAGE;
+    use k6r_coordinator::registry::AgentEvent;
+    use k6r_proto::v1::{agent_message::Kind, Assign};
+
+    let coordinator = start_coordinator(coordinator_config()).await;
+    let mut agent = start_agent(agent_config(coordinator.url(), "w1"));
+    agent.until_connected().await;
+    let id = coordinator.registry.list().await.unwrap()[0].id.clone();
+    let mut events = coordinator.registry.events();
+
+    let assign = Assign {
+        run_id: "run-1".into(),
+        ..Assign::default()
+    };
+    coordinator.registry.send_to(&id, assign).await.unwrap();
+    let event = tokio::time::timeout(common::PATIENCE, events.recv())
+        .await
+        .expect("an answer in time")
+        .unwrap();
+    let AgentEvent {
+        agent: from,
+        message: Kind::Error(error),
+    } = event
+    else {
+        panic!("expected an AgentError, got {event:?}");
+    };
+    assert_eq!(from, id);
+    assert_eq!(error.run_id, "run-1");
+    assert!(
+        error.message.contains(UNSUPPORTED_MESSAGE),
+        "{}",
+        error.message
+    );
+
+    agent.stop().await;
+    coordinator.until_connected(0).await;
+    let err = coordinator
+        .registry
+        .send_to(&id, Assign::default())
+        .await
+        .unwrap_err();
+    assert_eq!(err.to_string(), "agent agent-1 is not connected");
+    coordinator.stop().await;
+}

@@ -39,6 +39,12 @@ pub enum Error {
         /// How long the wait lasted.
         waited: Duration,
     },
+    /// The agent has no live session.
+    #[error("agent {agent} is not connected")]
+    AgentNotConnected {
+        /// The agent.
+        agent: crate::registry::AgentId,
+    },
     /// The registry actor is gone (the coordinator is shutting down).
     #[error("the agent registry has stopped")]
     RegistryStopped,
@@ -60,6 +66,7 @@ impl From<Error> for tonic::Status {
         match err {
             Error::RegistryStopped => tonic::Status::unavailable(err.to_string()),
             Error::AgentsMissing { .. } => tonic::Status::deadline_exceeded(err.to_string()),
+            Error::AgentNotConnected { .. } => tonic::Status::failed_precondition(err.to_string()),
             _ => tonic::Status::internal(err.to_string()),
         }
     }

@@ -9,7 +9,7 @@ use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status, Streaming};
 
 use super::Service;
-use crate::registry::{Disconnect, Hello, Registration, SessionLink};
+use crate::registry::{AgentEvent, Disconnect, Hello, Registration, SessionLink};
 
 /// How long an agent has to send its Hello after opening the stream.
 pub const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
@@ -116,10 +116,9 @@ async fn drive(
                             let _ = tx.try_send(Err(Status::failed_precondition("Hello sent twice in one session")));
                             return Some(Disconnect::Failed("Hello sent twice".into()));
                         }
-                        // Runs arrive with the run submission; until then
-                        // nothing is assigned, so nothing run-related is
-                        // expected.
-                        Some(other) => tracing::debug!(agent = %agent, "ignored a run message without a run: {other:?}"),
+                        // Run messages go to whoever follows the events
+                        // (the run actor, when run submission arrives).
+                        Some(message) => registry.publish(AgentEvent { agent: agent.clone(), message }),
                     }
                 }
                 Ok(None) => return Some(Disconnect::Closed),

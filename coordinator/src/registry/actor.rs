@@ -105,6 +105,14 @@ impl Actor {
                     self.publish();
                 }
             }
+            Command::Link { agent, reply } => {
+                let link = self
+                    .agents
+                    .get(&agent)
+                    .and_then(|e| e.session.as_ref())
+                    .map(|(_, link)| link.clone());
+                let _ = reply.send(link);
+            }
             Command::List { reply } => {
                 let now = Instant::now();
                 let _ = reply.send(self.agents.values().map(|e| info(e, now)).collect());

@@ -24,8 +24,8 @@ use std::{
     time::{Duration, SystemTime},
 };
 
-use k6r_proto::v1::CoordinatorMessage;
-use tokio::sync::{mpsc, oneshot, watch};
+use k6r_proto::v1::{agent_message, CoordinatorMessage};
+use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use tokio_util::sync::CancellationToken;
 
 use crate::error::{Error, Result};
@@ -35,6 +35,18 @@ pub const MISSED_HEARTBEATS: u32 = 3;
 
 /// Depth of the command queue; senders wait when it is full.
 const COMMAND_BUFFER: usize = 256;
+
+/// Events kept for a subscriber that falls behind.
+pub const EVENT_BUFFER: usize = 1024;
+
+/// Something an agent sent about a run (anything but Hello and heartbeats).
+#[derive(Clone, Debug, PartialEq)]
+pub struct AgentEvent {
+    /// Who sent it.
+    pub agent: AgentId,
+    /// What it sent.
+    pub message: agent_message::Kind,
+}
 
 /// The coordinator's id for an agent, stable by name across reconnects.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -213,6 +225,10 @@ pub(crate) enum Command {
     List {
         reply: oneshot::Sender<Vec<AgentInfo>>,
     },
+    Link {
+        agent: AgentId,
+        reply: oneshot::Sender<Option<SessionLink>>,
+    },
 }
 
 /// A cheap, cloneable handle on the registry actor.
@@ -220,6 +236,7 @@ pub(crate) enum Command {
 pub struct RegistryHandle {
     tx: mpsc::Sender<Command>,
     connected: watch::Receiver<usize>,
+    events: broadcast::Sender<AgentEvent>,
 }
 
 impl RegistryHandle {
@@ -234,7 +251,13 @@ impl RegistryHandle {
         let (connected_tx, connected) = watch::channel(0);
         let actor = actor::Actor::new(heartbeat_interval, rx, connected_tx);
         let task = tokio::spawn(actor.run(shutdown));
-        (Self { tx, connected }, task)
+        let (events, _) = broadcast::channel(EVENT_BUFFER);
+        let handle = Self {
+            tx,
+            connected,
+            events,
+        };
+        (handle, task)
     }
 
     /// Registers an agent's new session, or says why not.
@@ -273,6 +296,45 @@ impl RegistryHandle {
         let (reply, rx) = oneshot::channel();
         self.send(Command::List { reply }).await?;
         rx.await.map_err(|_| Error::RegistryStopped)
+    }
+
+    /// Sends `message` down `agent`'s live session, waiting for room in
+    /// its queue.
+    pub async fn send_to(
+        &self,
+        agent: &AgentId,
+        message: impl Into<CoordinatorMessage>,
+    ) -> Result<()> {
+        let (reply, rx) = oneshot::channel();
+        self.send(Command::Link {
+            agent: agent.clone(),
+            reply,
+        })
+        .await?;
+        let not_connected = || Error::AgentNotConnected {
+            agent: agent.clone(),
+        };
+        let link = rx
+            .await
+            .map_err(|_| Error::RegistryStopped)?
+            .ok_or_else(not_connected)?;
+        // Sent outside the actor: a slow agent must not stall the registry.
+        tokio::select! {
+            _ = link.close.cancelled() => Err(not_connected()),
+            sent = link.tx.send(Ok(message.into())) => sent.map_err(|_| not_connected()),
+        }
+    }
+
+    /// Follows what agents send about runs. Lossy for a subscriber more
+    /// than [`EVENT_BUFFER`] events behind (it gets `Lagged`): the run
+    /// actor will take metric deltas over a bounded channel of its own.
+    pub fn events(&self) -> broadcast::Receiver<AgentEvent> {
+        self.events.subscribe()
+    }
+
+    /// Passes an agent's message to the event subscribers, if any.
+    pub(crate) fn publish(&self, event: AgentEvent) {
+        let _ = self.events.send(event);
     }
 
     /// Agents connected now.

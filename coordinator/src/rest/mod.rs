@@ -49,6 +49,7 @@ impl IntoResponse for Error {
         let status = match self {
             Error::RegistryStopped => StatusCode::SERVICE_UNAVAILABLE,
             Error::AgentsMissing { .. } => StatusCode::GATEWAY_TIMEOUT,
+            Error::AgentNotConnected { .. } => StatusCode::CONFLICT,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         };
         (
