@@ -84,6 +84,9 @@ impl Server {
     /// registry dies before shutdown: a coordinator without it is useless.
     pub async fn serve(self, listener: TcpListener) -> Result<()> {
         let app = self.app();
+        if let Ok(addr) = listener.local_addr() {
+            tracing::info!(%addr, "serving agents (gRPC) and REST");
+        }
         let Self {
             registry_task,
             shutdown,

@@ -8,6 +8,10 @@
 //! checks and [`RegistryHandle::wait_for_agents`] never queue behind
 //! commands.
 //!
+//! The registry is also the way to the agents: [`RegistryHandle::send_to`]
+//! puts a message on an agent's live session, and
+//! [`RegistryHandle::events`] follows what agents send about runs.
+//!
 //! Invariants the actor keeps:
 //! - an agent's id is stable by name for the coordinator's lifetime: a
 //!   reconnecting `worker-3` gets the id it had;
