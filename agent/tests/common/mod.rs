@@ -206,3 +206,18 @@ async fn pump(
     std::future::pending::<()>().await;
     drop((from, to));
 }
+
+/// A coordinator and `n` agents (named `w0`, `w1`...), all connected.
+pub async fn start_cluster(n: usize) -> (TestCoordinator, Vec<TestAgent>) {
+    let wanted = std::num::NonZeroUsize::new(n).expect("at least one agent");
+    let coordinator = start_coordinator(coordinator_config().with_agents(wanted)).await;
+    let agents: Vec<_> = (0..n)
+        .map(|i| start_agent(agent_config(coordinator.url(), &format!("w{i}"))))
+        .collect();
+    coordinator
+        .registry
+        .wait_for_agents(n, PATIENCE)
+        .await
+        .unwrap();
+    (coordinator, agents)
+}
