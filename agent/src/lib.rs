@@ -38,7 +38,7 @@ use tokio_util::sync::CancellationToken;
 pub use backoff::Backoff;
 pub use config::{Args, Config, Token};
 pub use error::{Error, Result};
-pub use runner::{Command, Runner, Unsupported, Uplink};
+pub use runner::{Command, Drain, Runner, Unsupported, Uplink};
 
 use session::Outcome;
 

@@ -3,7 +3,7 @@
 
 use std::{sync::Arc, time::SystemTime};
 
-use futures_util::StreamExt;
+use futures_util::Stream;
 use k6r_proto::v1::{
     agent_service_client::AgentServiceClient, coordinator_message::Kind, AgentMessage, Heartbeat,
     Hello,
@@ -12,14 +12,13 @@ use tokio::{
     sync::{mpsc, watch},
     time::{Duration, Instant, MissedTickBehavior},
 };
-use tokio_stream::wrappers::ReceiverStream;
 use tokio_util::sync::CancellationToken;
 use tonic::transport::Endpoint;
 
 use crate::{
     config::Config,
     error::{chain, Error, Result},
-    runner::{Command, Runner, Uplink},
+    runner::{Command, Drain, Runner, Uplink},
     system, State,
 };
 
@@ -90,7 +89,7 @@ pub(crate) async fn run_once(
     };
     tx.try_send(AgentMessage::from(hello))
         .expect("the queue is new and empty");
-    let outbound = ReceiverStream::new(rx).take_until(done.clone().cancelled_owned());
+    let outbound = outbound(rx, done.clone());
 
     let handshake = async {
         let mut inbound = client.session(outbound).await?.into_inner();
@@ -137,9 +136,18 @@ pub(crate) async fn run_once(
     let uplink = Uplink::new(tx.clone(), done.clone());
     let mut heartbeat = tokio::time::interval_at(Instant::now() + interval, interval);
     heartbeat.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    // On shutdown the runner drains first, with the session still open
+    // so its last status and metrics reach the coordinator.
+    let mut draining: Option<Drain> = None;
     let outcome = loop {
         tokio::select! {
-            _ = shutdown.cancelled() => break Outcome::Shutdown,
+            _ = shutdown.cancelled(), if draining.is_none() => {
+                tracing::info!("draining before leaving the coordinator");
+                draining = Some(runner.drain(uplink.clone()));
+            }
+            _ = async { draining.as_mut().expect("guarded").await }, if draining.is_some() => {
+                break Outcome::Shutdown;
+            }
             _ = heartbeat.tick() => {
                 // A full queue means the coordinator is not reading; the
                 // next tick tries again, and its expiry decides.
@@ -174,4 +182,24 @@ pub(crate) async fn run_once(
         }
     }
     Ok(outcome)
+}
+
+/// The agent's half of the stream: what is queued in `rx`, ending once
+/// `done` is cancelled and everything queued before has gone out (the
+/// runner's last status and metrics are not cut off by the goodbye).
+fn outbound(
+    rx: mpsc::Receiver<AgentMessage>,
+    done: CancellationToken,
+) -> impl Stream<Item = AgentMessage> + Send + 'static {
+    futures_util::stream::unfold((rx, done, false), |(mut rx, done, closing)| async move {
+        if !closing {
+            tokio::select! {
+                biased;
+                message = rx.recv() => return message.map(|m| (m, (rx, done, false))),
+                _ = done.cancelled() => rx.close(),
+            }
+        }
+        // Closed: nothing new gets in, what is buffered still comes out.
+        rx.recv().await.map(|m| (m, (rx, done, true)))
+    })
 }

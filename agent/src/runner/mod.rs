@@ -11,9 +11,11 @@
 //! 2. answer through the [`Uplink`] (`RunStatus`, `MetricDelta`,
 //!    `SetupDone`, `RunDone`, `AgentError`), which lives as long as the
 //!    session it came with;
-//! 3. in `session_ended`, stop generating load: the coordinator no longer
+//! 3. in `drain`, wind down in order on shutdown, reporting through the
+//!    uplink before the session closes;
+//! 4. in `session_ended`, stop generating load: the coordinator no longer
 //!    supervises this agent (issue 6: within 10 s);
-//! 4. build the agent with `Agent::new(config, Arc::new(your_runner))`.
+//! 5. build the agent with `Agent::new(config, Arc::new(your_runner))`.
 
 mod command;
 mod uplink;
@@ -21,7 +23,12 @@ mod uplink;
 pub use command::Command;
 pub use uplink::{Uplink, UplinkError};
 
+use std::{future::Future, pin::Pin};
+
 use k6r_proto::v1::AgentError;
+
+/// The future of [`Runner::drain`].
+pub type Drain = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
 
 /// k6's exit code for a generic engine error, used for commands this agent
 /// cannot carry out.
@@ -32,6 +39,17 @@ pub trait Runner: Send + Sync + 'static {
     /// A run command arrived. Must not block: long work belongs to a task
     /// of the runner's own; answers go through `uplink`.
     fn command(&self, command: Command, uplink: &Uplink);
+
+    /// The agent is shutting down (SIGTERM, ctrl-c). Drain in order:
+    /// report `DRAINING`, stop starting iterations, let running ones finish
+    /// within `gracefulStop`, flush the final metrics through `uplink`.
+    /// The session stays open (heartbeats go on, commands such as Abort
+    /// still arrive) until the returned future completes; a second signal
+    /// exits the process at once. The default has nothing to drain.
+    fn drain(&self, uplink: Uplink) -> Drain {
+        let _ = uplink;
+        Box::pin(std::future::ready(()))
+    }
 
     /// The session ended (coordinator gone, refused, or shutdown). A run in
     /// progress must stop generating load.

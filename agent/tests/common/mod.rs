@@ -134,7 +134,12 @@ impl TestAgent {
 
 /// Starts an agent (with the placeholder runner) in this process.
 pub fn start_agent(config: Config) -> TestAgent {
-    let agent = Agent::new(config, Arc::new(Unsupported));
+    start_agent_with(config, Arc::new(Unsupported))
+}
+
+/// Starts an agent with `runner` in this process.
+pub fn start_agent_with(config: Config, runner: Arc<dyn k6r_agent::Runner>) -> TestAgent {
+    let agent = Agent::new(config, runner);
     let state = agent.subscribe();
     let shutdown = CancellationToken::new();
     let task = tokio::spawn(agent.run(shutdown.clone()));
