@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+pub use crate::control::{AddressArgs, ScaleArgs};
+
 /// k6r: run k6 scripts, on one machine or a cluster.
 #[derive(Debug, Parser)]
 #[command(name = "k6r-cli", version, about)]
@@ -19,6 +21,20 @@ pub struct Cli {
 pub enum Command {
     /// Print a script's consolidated options (and what running it needs).
     Inspect(InspectArgs),
+    /// Run a k6 script on this machine.
+    Run(crate::run::RunArgs),
+    /// Show the status of a running test.
+    Status(AddressArgs),
+    /// Show the metrics of a running test.
+    Stats(AddressArgs),
+    /// Pause a running test.
+    Pause(AddressArgs),
+    /// Resume a paused test.
+    Resume(AddressArgs),
+    /// Scale a running test (externally-controlled).
+    Scale(ScaleArgs),
+    /// Stop a running test (exit code 103); k6 has no such command.
+    Stop(AddressArgs),
 }
 
 /// Flags of `inspect`.
@@ -48,7 +64,7 @@ pub struct InspectArgs {
 }
 
 /// `VAR=value` (the value may be empty or contain `=`).
-fn parse_env_pair(text: &str) -> Result<(String, String), String> {
+pub(crate) fn parse_env_pair(text: &str) -> Result<(String, String), String> {
     match text.split_once('=') {
         Some((name, value)) if !name.is_empty() => Ok((name.to_string(), value.to_string())),
         _ => Err(format!("invalid env var '{text}', expected VAR=value")),

@@ -1,9 +1,15 @@
 //! Limits and sinks of one JavaScript runtime.
 
 use std::fmt;
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::Duration;
 
+use k6r_core::metrics::Tags;
+use k6r_http::ClientOptions;
+
+use crate::call::InstanceInfo;
+use crate::emit::{Discard, Emit};
 use crate::log::{LogSink, StderrLog};
 
 /// How a VU's JavaScript runtime is set up.
@@ -22,6 +28,18 @@ pub struct Config {
     pub memory_limit: Option<usize>,
     /// Where `console.*` lines go.
     pub log: Arc<dyn LogSink>,
+    /// Where metric samples go.
+    pub samples: Arc<dyn Emit>,
+    /// Run tags (`options.tags`): on every sample a VU emits.
+    pub tags: Arc<Tags>,
+    /// The HTTP options of every VU's client.
+    pub http: ClientOptions,
+    /// The consolidated options (`exec.test.options`).
+    pub options: Arc<serde_json::Value>,
+    /// The instance's live counters (`exec.instance`).
+    pub instance: Option<Arc<dyn InstanceInfo>>,
+    /// Set by `exec.test.fail()`: the run must end with exit code 110.
+    pub failed: Arc<AtomicBool>,
 }
 
 impl Config {
@@ -55,6 +73,36 @@ impl Config {
         self.log = log;
         self
     }
+
+    /// Sets [`Config::samples`].
+    pub fn with_samples(mut self, samples: Arc<dyn Emit>) -> Self {
+        self.samples = samples;
+        self
+    }
+
+    /// Sets [`Config::tags`].
+    pub fn with_tags(mut self, tags: Tags) -> Self {
+        self.tags = Arc::new(tags);
+        self
+    }
+
+    /// Sets [`Config::http`].
+    pub fn with_http(mut self, http: ClientOptions) -> Self {
+        self.http = http;
+        self
+    }
+
+    /// Sets [`Config::options`].
+    pub fn with_options(mut self, options: serde_json::Value) -> Self {
+        self.options = Arc::new(options);
+        self
+    }
+
+    /// Sets [`Config::instance`].
+    pub fn with_instance(mut self, instance: Arc<dyn InstanceInfo>) -> Self {
+        self.instance = Some(instance);
+        self
+    }
 }
 
 impl Default for Config {
@@ -64,6 +112,12 @@ impl Default for Config {
             max_stack_size: Self::DEFAULT_MAX_STACK_SIZE,
             memory_limit: Some(Self::DEFAULT_MEMORY_LIMIT),
             log: Arc::new(StderrLog::default()),
+            samples: Arc::new(Discard),
+            tags: Arc::default(),
+            http: ClientOptions::default(),
+            options: Arc::new(serde_json::Value::Object(serde_json::Map::new())),
+            instance: None,
+            failed: Arc::default(),
         }
     }
 }
@@ -75,6 +129,9 @@ impl fmt::Debug for Config {
             .field("max_stack_size", &self.max_stack_size)
             .field("memory_limit", &self.memory_limit)
             .field("log", &self.log)
-            .finish()
+            .field("samples", &self.samples)
+            .field("tags", &self.tags)
+            .field("http", &self.http)
+            .finish_non_exhaustive()
     }
 }

@@ -55,6 +55,10 @@ pub enum Error {
     #[error("the init context never finished: a top-level await is waiting for a promise that is never settled")]
     Stalled,
 
+    /// The test stopped while init code ran.
+    #[error("the init context was interrupted")]
+    Interrupted,
+
     /// Init code called `exec.test.abort()`.
     #[error("test aborted{}", .reason.as_deref().map(|r| format!(": {r}")).unwrap_or_default())]
     Aborted {
@@ -96,7 +100,11 @@ impl Error {
             | Error::Timeout { .. }
             | Error::Stalled => 107,
             Error::Aborted { .. } => 108,
-            Error::Entry(_) | Error::Options(_) | Error::Engine(_) | Error::Cwd { .. } => 255,
+            Error::Entry(_)
+            | Error::Options(_)
+            | Error::Engine(_)
+            | Error::Cwd { .. }
+            | Error::Interrupted => 255,
         }
     }
 

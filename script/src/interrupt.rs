@@ -1,13 +1,16 @@
-//! When running JavaScript must stop: a deadline for init code and
-//! `exec.test.abort()`.
+//! When running JavaScript must stop: a deadline (init code, `setup`,
+//! `teardown`), the cancellation of an iteration, and `exec.test.abort()`.
 //!
 //! QuickJS polls the runtime's interrupt handler while it executes;
 //! answering `true` raises an uncatchable `InternalError: interrupted`
-//! that unwinds every JavaScript frame. Host functions that block
-//! (`sleep`) consult the same deadline so they never outlive it.
+//! that unwinds every JavaScript frame. Host functions that wait
+//! (`sleep`, requests) race the same deadline and cancellation token, so
+//! they never outlive them.
 
 use std::cell::{Cell, RefCell};
 use std::time::{Duration, Instant};
+
+use tokio_util::sync::CancellationToken;
 
 /// Why JavaScript was interrupted.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -16,6 +19,8 @@ pub(crate) enum Stop {
     Deadline(Duration),
     /// `exec.test.abort(reason)`.
     Aborted(Option<String>),
+    /// The call's cancellation token fired (the iteration was interrupted).
+    Interrupted,
 }
 
 /// The interrupt state of one VU.
@@ -23,9 +28,26 @@ pub(crate) enum Stop {
 pub(crate) struct Interrupt {
     deadline: Cell<Option<(Instant, Duration)>>,
     stop: RefCell<Option<Stop>>,
+    cancel: RefCell<Option<CancellationToken>>,
 }
 
 impl Interrupt {
+    /// Starts a new call: no stop recorded, interrupted when `cancel` fires.
+    pub(crate) fn begin(&self, cancel: Option<CancellationToken>) {
+        *self.stop.borrow_mut() = None;
+        *self.cancel.borrow_mut() = cancel;
+    }
+
+    /// The current call's cancellation token.
+    pub(crate) fn token(&self) -> Option<CancellationToken> {
+        self.cancel.borrow().clone()
+    }
+
+    /// When the armed deadline passes, if one is armed.
+    pub(crate) fn deadline(&self) -> Option<Instant> {
+        self.deadline.get().map(|(at, _)| at)
+    }
+
     /// From now on, interrupt once `budget` has elapsed.
     pub(crate) fn arm(&self, budget: Duration) {
         let deadline = Instant::now().checked_add(budget);
@@ -47,6 +69,15 @@ impl Interrupt {
         if self.stop.borrow().is_some() {
             return true;
         }
+        if self
+            .cancel
+            .borrow()
+            .as_ref()
+            .is_some_and(CancellationToken::is_cancelled)
+        {
+            self.stop.borrow_mut().get_or_insert(Stop::Interrupted);
+            return true;
+        }
         match self.deadline.get() {
             Some((at, budget)) if Instant::now() >= at => {
                 *self.stop.borrow_mut() = Some(Stop::Deadline(budget));
@@ -59,21 +90,6 @@ impl Interrupt {
     /// Why JavaScript was (or is being) stopped, if it was.
     pub(crate) fn stopped(&self) -> Option<Stop> {
         self.stop.borrow().clone()
-    }
-
-    /// Sleeps for `duration`, but not past the deadline nor after a stop.
-    /// A deadline reached while sleeping counts as passed even if no
-    /// JavaScript runs afterwards.
-    pub(crate) fn sleep(&self, duration: Duration) {
-        if self.should_stop() {
-            return;
-        }
-        let duration = match self.deadline.get() {
-            Some((at, _)) => duration.min(at.saturating_duration_since(Instant::now())),
-            None => duration,
-        };
-        std::thread::sleep(duration);
-        self.should_stop();
     }
 }
 
@@ -97,19 +113,6 @@ mod tests {
         assert_eq!(
             interrupt.stopped(),
             Some(Stop::Aborted(Some("enough".into())))
-        );
-    }
-
-    #[test]
-    fn sleep_is_bounded_by_the_deadline() {
-        let interrupt = Interrupt::default();
-        interrupt.arm(Duration::from_millis(20));
-        let start = Instant::now();
-        interrupt.sleep(Duration::from_secs(3600));
-        assert!(start.elapsed() < Duration::from_secs(60));
-        assert_eq!(
-            interrupt.stopped(),
-            Some(Stop::Deadline(Duration::from_millis(20)))
         );
     }
 }

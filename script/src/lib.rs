@@ -3,10 +3,13 @@
 //! A script is an ES module that imports k6's built-in modules and local
 //! files, exports `options` and functions, and runs *init code* (its top
 //! level) once per VU. This crate evaluates that init context with k6's
-//! globals and modules, and reads what the script exports. So far only
-//! the init context exists: the built-ins behave as k6's do in init code
-//! (`http.get` throws "Making http requests in the init context is not
-//! supported", `sleep` sleeps); running iterations comes next.
+//! globals and modules, reads what the script exports, and runs exported
+//! functions in the VU context ([`Vu::call`]): iterations, `setup` and
+//! `teardown`, with the built-ins emitting k6's metric samples.
+//!
+//! JavaScript stays synchronous: a host function that must wait hands a
+//! future to the VU's [`Wait`] (the runner suspends the VU's coroutine;
+//! [`BlockOn`] blocks the thread).
 //!
 //! ```no_run
 //! use k6r_script::{inspect, Env};
@@ -20,6 +23,10 @@
 //!   return [`Inspection`] (options + exported functions).
 //! - [`runtime`]: [`Vu`], one QuickJS runtime + context whose init code
 //!   ran, with its limits (deadline, stack, memory).
+//! - `invoke`: [`Vu::call`], running an exported function.
+//! - [`call`]: [`Call`] (what to run) and [`Outcome`] (how it ended).
+//! - [`wait`]: the [`Wait`] abstraction and [`BlockOn`].
+//! - [`emit`]: where samples go ([`Emit`], [`Collect`], [`Discard`]).
 //! - [`script`]: [`Script`], an entry module plus where its files come from.
 //! - [`files`]: the [`Files`] abstraction (disk today, an in-memory archive
 //!   later) and path normalisation.
@@ -37,7 +44,9 @@
 //!   with k6's exit codes.
 #![warn(missing_docs)]
 
+pub mod call;
 pub mod config;
+pub mod emit;
 pub mod env;
 pub mod error;
 pub mod exception;
@@ -47,22 +56,30 @@ pub mod log;
 pub mod options;
 pub mod runtime;
 pub mod script;
+pub mod wait;
 
 mod globals;
 mod interrupt;
+mod invoke;
 mod js;
 mod loader;
 mod modules;
 mod state;
 
+pub use call::{
+    Call, CallKind, CallResult, Instance, InstanceInfo, IterationInfo, Outcome, ScenarioInfo,
+};
 pub use config::Config;
+pub use emit::{Collect, Discard, Emit};
 pub use env::Env;
 pub use error::{Error, Result};
 pub use exception::JsException;
 pub use files::{DiskFiles, Files, MemoryFiles};
 pub use inspect::{inspect, inspect_with, Inspection};
+pub use invoke::scenario_tags;
 pub use loader::ModuleError;
 pub use log::{Level, LogSink, MemoryLog, StderrLog};
 pub use options::ConvertError;
 pub use runtime::Vu;
 pub use script::Script;
+pub use wait::{BlockOn, Wait, WaitFuture};

@@ -7,7 +7,6 @@
 //! [`Config::init_timeout`]. What is left is a module namespace from
 //! which options and exported functions are read.
 
-use std::cell::{Cell, RefCell};
 use std::io;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
@@ -26,7 +25,8 @@ use crate::interrupt::{Interrupt, Stop};
 use crate::loader::{self, LoaderState, ModuleError};
 use crate::options::{to_json, ToJsonError};
 use crate::script::Script;
-use crate::state::{Stage, VuState};
+use crate::state::VuState;
+use crate::wait::{BlockOn, Wait};
 
 /// Where in the life of a module an exception came from: only a
 /// `SyntaxError` raised while compiling is a parse error with a location.
@@ -42,17 +42,31 @@ enum Phase {
 pub struct Vu {
     // Field order is drop order: JS values before the context (which
     // owns the runtime).
-    namespace: Persistent<Object<'static>>,
-    context: Context,
-    state: Rc<VuState>,
+    pub(crate) namespace: Persistent<Object<'static>>,
+    /// The setup data, decoded on the first call that gets it (§7.5).
+    pub(crate) data: std::cell::RefCell<Option<Persistent<Value<'static>>>>,
+    pub(crate) context: Context,
+    pub(crate) state: Rc<VuState>,
     loader: Rc<LoaderState>,
     init_timeout: Duration,
 }
 
 impl Vu {
     /// Creates VU `id` (`__VU`; 0 for the VU that only reads options) for
-    /// `script` and runs its init code.
+    /// `script` and runs its init code. It waits (`sleep`, requests) by
+    /// blocking the thread ([`BlockOn`]).
     pub fn new(script: &Script, id: u64, env: &Env, config: &Config) -> Result<Self> {
+        Self::with_wait(script, id, env, config, Rc::new(BlockOn::default()))
+    }
+
+    /// Like [`Vu::new`], with the VU waiting through `wait`.
+    pub fn with_wait(
+        script: &Script,
+        id: u64,
+        env: &Env,
+        config: &Config,
+        wait: Rc<dyn Wait>,
+    ) -> Result<Self> {
         let source = read_entry(script)?;
 
         let runtime = Runtime::new()?;
@@ -60,9 +74,6 @@ impl Vu {
         if let Some(limit) = config.memory_limit {
             runtime.set_memory_limit(limit);
         }
-        let interrupt = Rc::new(Interrupt::default());
-        let handler = interrupt.clone();
-        runtime.set_interrupt_handler(Some(Box::new(move || handler.should_stop())));
 
         let entry_dir = script
             .entry()
@@ -71,17 +82,16 @@ impl Vu {
             .unwrap_or_else(|| PathBuf::from("/"));
         let loader = loader::install(&runtime, script.files().clone(), entry_dir.clone());
         let context = Context::full(&runtime)?;
-        let state = Rc::new(VuState {
+        let state = Rc::new(VuState::new(
             id,
-            stage: Cell::new(Stage::Init),
-            env: env.clone(),
-            files: script.files().clone(),
+            env,
+            script.files().clone(),
             entry_dir,
-            log: config.log.clone(),
-            interrupt,
-            metrics: RefCell::default(),
-            http: RefCell::default(),
-        });
+            config,
+            wait,
+        ));
+        let handler: Rc<Interrupt> = state.interrupt.clone();
+        runtime.set_interrupt_handler(Some(Box::new(move || handler.should_stop())));
         context.with(|ctx| globals::install(&ctx, &state))?;
 
         let init = Init {
@@ -99,6 +109,7 @@ impl Vu {
 
         Ok(Self {
             namespace,
+            data: std::cell::RefCell::new(None),
             context,
             state,
             loader,
@@ -197,6 +208,7 @@ fn stop_error(stop: Stop) -> Error {
     match stop {
         Stop::Deadline(after) => Error::Timeout { after },
         Stop::Aborted(reason) => Error::Aborted { reason },
+        Stop::Interrupted => Error::Interrupted,
     }
 }
 

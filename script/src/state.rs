@@ -1,18 +1,22 @@
 //! The Rust side of one VU, shared by its host functions.
 
-use std::cell::{Cell, RefCell};
+use std::cell::{Cell, OnceCell, RefCell};
 use std::path::PathBuf;
 use std::rc::Rc;
 use std::sync::Arc;
 
+use k6r_core::metrics::{Builtin, Metric, Sample, Tags};
 use rquickjs::Ctx;
 
+use crate::call::CallKind;
+use crate::config::Config;
 use crate::env::Env;
 use crate::files::Files;
 use crate::interrupt::Interrupt;
 use crate::js;
 use crate::log::LogSink;
 use crate::modules::{http, metrics};
+use crate::wait::Wait;
 
 /// Which part of the k6 life cycle a VU is in; several APIs behave
 /// differently (or refuse to work) in init code.
@@ -21,14 +25,12 @@ pub(crate) enum Stage {
     /// Top-level code of the modules: imports, `open()`, `new Counter()`.
     Init,
     /// Running `default`, `setup`, `teardown` or a scenario's `exec`.
-    #[allow(dead_code)] // entered once VUs run iterations
     Vu,
 }
 
 /// Everything host functions of one VU need. Host functions hold an
 /// `Rc` of it; it holds no JavaScript values, so there is no cycle with
 /// the runtime.
-#[derive(Debug)]
 pub(crate) struct VuState {
     /// `__VU`: 0 for the init-for-options, setup and teardown VUs.
     pub id: u64,
@@ -42,9 +44,97 @@ pub(crate) struct VuState {
     pub interrupt: Rc<Interrupt>,
     pub metrics: RefCell<metrics::Registry>,
     pub http: RefCell<http::State>,
+    /// How host functions wait (see [`crate::wait`]).
+    pub wait: Rc<dyn Wait>,
+    pub config: Config,
+    /// The VU's HTTP client, made on the first request.
+    pub client: OnceCell<Rc<k6r_http::Client>>,
+    /// What the running call is, `None` in init code.
+    pub call: RefCell<Option<CallState>>,
+    /// The scenario whose `env` `__ENV` reflects (`None`: the VU's own).
+    pub env_scenario: RefCell<Option<Arc<str>>>,
+    /// Samples not yet handed to [`Config::samples`].
+    samples: RefCell<Vec<Sample>>,
+}
+
+/// The running call's tag context and byte counters.
+#[derive(Debug)]
+pub(crate) struct CallState {
+    pub kind: CallKind,
+    /// `::a::b`, "" at the root.
+    pub group: String,
+    /// Run/scenario tags plus `scenario` and `group`: the base of every
+    /// sample's tags; rebuilt when the group changes.
+    pub tags: Arc<Tags>,
+    /// Tags without `group`.
+    pub base: Arc<Tags>,
+    pub data_sent: u64,
+    pub data_received: u64,
+}
+
+impl CallState {
+    pub(crate) fn new(kind: CallKind, run_tags: &Arc<Tags>) -> Self {
+        let (base, group) = match &kind {
+            CallKind::Setup => (Arc::clone(run_tags), "::setup"),
+            CallKind::Teardown => (Arc::clone(run_tags), "::teardown"),
+            CallKind::Iteration(info) => (Arc::clone(&info.scenario.tags), ""),
+        };
+        let mut state = CallState {
+            kind,
+            group: String::new(),
+            tags: Arc::clone(&base),
+            base,
+            data_sent: 0,
+            data_received: 0,
+        };
+        state.set_group(group.to_owned());
+        state
+    }
+
+    /// Enters or leaves a group.
+    pub(crate) fn set_group(&mut self, group: String) {
+        self.tags = Arc::new((*self.base).clone().with("group", group.as_str()));
+        self.group = group;
+    }
+}
+
+impl std::fmt::Debug for VuState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VuState")
+            .field("id", &self.id)
+            .field("stage", &self.stage)
+            .finish_non_exhaustive()
+    }
 }
 
 impl VuState {
+    pub(crate) fn new(
+        id: u64,
+        env: &Env,
+        files: Arc<dyn Files>,
+        entry_dir: PathBuf,
+        config: &Config,
+        wait: Rc<dyn Wait>,
+    ) -> Self {
+        VuState {
+            id,
+            stage: Cell::new(Stage::Init),
+            env: env.clone(),
+            files,
+            entry_dir,
+            log: config.log.clone(),
+            interrupt: Rc::default(),
+            metrics: RefCell::default(),
+            http: RefCell::default(),
+            wait,
+            config: config.clone(),
+            client: OnceCell::new(),
+            call: RefCell::new(None),
+            env_scenario: RefCell::new(None),
+            samples: RefCell::new(Vec::new()),
+        }
+    }
+
     /// Throws k6's `message` (`GoError: ... in the init context is not
     /// supported`) when called from init code.
     pub(crate) fn forbid_in_init(&self, ctx: &Ctx<'_>, message: &str) -> rquickjs::Result<()> {
@@ -62,8 +152,44 @@ impl VuState {
         }
     }
 
-    /// The error for an API k6r only provides in init code so far.
+    /// The error for an API k6r does not provide yet.
     pub(crate) fn not_yet(&self, ctx: &Ctx<'_>, what: &str) -> rquickjs::Error {
         js::throw_go_error(ctx, &format!("{what} is not supported by k6r yet"))
+    }
+
+    /// The VU's HTTP client.
+    pub(crate) fn client(&self) -> Rc<k6r_http::Client> {
+        Rc::clone(
+            self.client
+                .get_or_init(|| Rc::new(k6r_http::Client::new(self.config.http.clone()))),
+        )
+    }
+
+    /// The base tags of the running call (with `group`); run tags in init.
+    pub(crate) fn tags(&self) -> Arc<Tags> {
+        match &*self.call.borrow() {
+            Some(call) => Arc::clone(&call.tags),
+            None => Arc::clone(&self.config.tags),
+        }
+    }
+
+    /// Buffers a sample of `metric` with `tags`.
+    pub(crate) fn push(&self, metric: Arc<Metric>, tags: Arc<Tags>, value: f64) {
+        self.samples
+            .borrow_mut()
+            .push(Sample::now(metric, tags, value));
+    }
+
+    /// Buffers a sample of a built-in metric.
+    pub(crate) fn push_builtin(&self, metric: Builtin, tags: Arc<Tags>, value: f64) {
+        self.push(metric.metric(), tags, value);
+    }
+
+    /// Hands the buffered samples over as one batch.
+    pub(crate) fn flush_samples(&self) {
+        let samples = std::mem::take(&mut *self.samples.borrow_mut());
+        if !samples.is_empty() {
+            self.config.samples.emit(samples);
+        }
     }
 }

@@ -19,13 +19,26 @@ pub(crate) fn install<'js>(ctx: &Ctx<'js>, vu: &Rc<VuState>) -> rquickjs::Result
     globals.set("global", globals.clone())?;
     globals.set("__VU", vu.id as f64)?;
 
-    let env = Object::new(ctx.clone())?;
-    for (key, value) in &vu.env.0 {
-        env.set(key.as_str(), value.as_str())?;
-    }
-    globals.set("__ENV", env)?;
+    set_env(ctx, vu, &[])?;
 
     globals.set("console", console::build(ctx, vu)?)?;
     globals.set("open", open::build(ctx, vu)?)?;
     modules::install(ctx, vu)
+}
+
+/// Sets `__ENV` to the VU's environment with `overrides` (a scenario's
+/// `env`) on top.
+pub(crate) fn set_env(
+    ctx: &Ctx<'_>,
+    vu: &VuState,
+    overrides: &[(String, String)],
+) -> rquickjs::Result<()> {
+    let env = Object::new(ctx.clone())?;
+    for (key, value) in &vu.env.0 {
+        env.set(key.as_str(), value.as_str())?;
+    }
+    for (key, value) in overrides {
+        env.set(key.as_str(), value.as_str())?;
+    }
+    ctx.globals().set("__ENV", env)
 }

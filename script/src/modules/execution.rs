@@ -3,9 +3,12 @@
 //! the test (exit 108).
 
 use std::rc::Rc;
+use std::time::UNIX_EPOCH;
 
 use rquickjs::function::Opt;
 use rquickjs::{Ctx, Object, Value};
+
+use crate::call::CallKind;
 
 use super::{glue, BuiltinModule};
 use crate::js;
@@ -48,7 +51,7 @@ impl BuiltinModule for Execution {
                 _ => "getting instance information in the init context is not supported",
             };
             state.forbid_in_init(&ctx, message)?;
-            Err(state.not_yet(&ctx, &format!("exec.{key}")))
+            info_object(&ctx, &state, &key, message)
         };
         natives.set("info", js::function(ctx, "info", info)?)?;
 
@@ -58,7 +61,9 @@ impl BuiltinModule for Execution {
                 &ctx,
                 "getting test options in the init context is not supported",
             )?;
-            Err(state.not_yet(&ctx, "exec.test.options"))
+            let json = serde_json::to_string(&*state.config.options)
+                .map_err(|e| js::throw_go_error(&ctx, &e.to_string()))?;
+            ctx.json_parse(json)
         };
         natives.set("options", js::function(ctx, "options", options)?)?;
 
@@ -80,12 +85,104 @@ impl BuiltinModule for Execution {
         natives.set("abort", js::function(ctx, "abort", abort)?)?;
 
         let state = vu.clone();
-        let fail = move |ctx: Ctx<'js>, _reason: Opt<Value<'js>>| -> rquickjs::Result<()> {
+        let fail = move |ctx: Ctx<'js>, reason: Opt<Value<'js>>| -> rquickjs::Result<()> {
             state.forbid_in_init(&ctx, "execution.test.fail() called outside of VU context")?;
-            Err(state.not_yet(&ctx, "exec.test.fail()"))
+            let reason = match reason.0 {
+                Some(value) if !value.is_undefined() => js::to_string(&value)?,
+                _ => String::new(),
+            };
+            let message = if reason.is_empty() {
+                "test marked as failed".to_owned()
+            } else {
+                format!("test marked as failed: {reason}")
+            };
+            state.log.log(crate::log::Level::Error, &message, &[]);
+            state
+                .config
+                .failed
+                .store(true, std::sync::atomic::Ordering::Relaxed);
+            Ok(())
         };
         natives.set("fail", js::function(ctx, "fail", fail)?)?;
 
         glue(ctx, Self::NAME, GLUE, natives)
     }
+}
+
+/// `exec.vu`, `exec.scenario` or `exec.instance` now.
+fn info_object<'js>(
+    ctx: &Ctx<'js>,
+    state: &VuState,
+    key: &str,
+    outside: &str,
+) -> rquickjs::Result<Value<'js>> {
+    let object = Object::new(ctx.clone())?;
+    let call = state.call.borrow();
+    let iteration = match call.as_ref().map(|call| &call.kind) {
+        Some(CallKind::Iteration(info)) => Some(info.clone()),
+        _ => None,
+    };
+    match key {
+        "vu" => {
+            object.set("idInInstance", state.id as f64)?;
+            let tags = Object::new(ctx.clone())?;
+            if let Some(call) = call.as_ref() {
+                for (k, v) in call.tags.iter() {
+                    tags.set(k, v)?;
+                }
+            }
+            match &iteration {
+                Some(info) => {
+                    object.set("idInTest", info.vu_id_in_test as f64)?;
+                    object.set("iterationInInstance", info.vu_iteration_in_instance as f64)?;
+                    object.set("iterationInScenario", info.vu_iteration_in_scenario as f64)?;
+                }
+                None => {
+                    object.set("idInTest", state.id as f64)?;
+                    object.set("iterationInInstance", 0.0)?;
+                    object.set("iterationInScenario", 0.0)?;
+                }
+            }
+            let metrics = Object::new(ctx.clone())?;
+            metrics.set("tags", tags.clone())?;
+            metrics.set("metadata", Object::new(ctx.clone())?)?;
+            object.set("tags", tags)?;
+            object.set("metrics", metrics)?;
+        }
+        "scenario" => {
+            let Some(info) = iteration else {
+                return Err(js::throw_go_error(ctx, outside));
+            };
+            let scenario = &info.scenario;
+            object.set("name", &*scenario.name)?;
+            object.set("executor", scenario.executor.as_str())?;
+            let start = scenario
+                .started
+                .get()
+                .and_then(|at| at.duration_since(UNIX_EPOCH).ok())
+                .map(|since| since.as_millis() as f64)
+                .unwrap_or_default();
+            object.set("startTime", start)?;
+            object.set("progress", 0.0)?;
+            object.set("iterationInInstance", info.iteration_in_instance as f64)?;
+            object.set("iterationInTest", info.iteration_in_test as f64)?;
+        }
+        _ => {
+            let now = state
+                .config
+                .instance
+                .as_ref()
+                .map(|instance| instance.snapshot())
+                .unwrap_or_default();
+            object.set("iterationsCompleted", now.iterations_completed as f64)?;
+            object.set("iterationsInterrupted", now.iterations_interrupted as f64)?;
+            object.set("vusActive", now.vus_active as f64)?;
+            object.set("vusInitialized", now.vus_initialized as f64)?;
+            object.set(
+                "currentTestRunDuration",
+                now.current_test_run_duration.as_secs_f64() * 1000.0,
+            )?;
+        }
+    }
+    Ok(object.into_value())
 }

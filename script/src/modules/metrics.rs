@@ -4,9 +4,13 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::rc::Rc;
+use std::sync::Arc;
 
-use rquickjs::function::{Opt, Rest};
+use k6r_core::metrics::{Metric as SampleMetric, MetricType as SampleType, ValueType};
+use rquickjs::function::Opt;
 use rquickjs::{Ctx, Object, Value};
+
+use crate::log::Level;
 
 use super::{glue, BuiltinModule};
 use crate::js;
@@ -58,7 +62,7 @@ pub(crate) struct Metric {
 /// The custom metrics a VU declared, by name.
 #[derive(Debug, Default)]
 pub(crate) struct Registry {
-    metrics: BTreeMap<String, Metric>,
+    metrics: BTreeMap<String, (Metric, Arc<SampleMetric>)>,
 }
 
 impl Registry {
@@ -67,7 +71,11 @@ impl Registry {
         if !valid_name(name) {
             return Err(format!("Invalid metric name: '{name}'. Metric names must only include up to 128 ASCII letters, numbers, or underscores and start with a letter or an underscore."));
         }
-        let existing = self.metrics.entry(name.to_owned()).or_insert(metric);
+        let existing = self
+            .metrics
+            .entry(name.to_owned())
+            .or_insert_with(|| (metric, Arc::new(metric.to_sample(name))))
+            .0;
         if existing.kind != metric.kind {
             return Err(format!(
                 "metric '{name}' already exists but with type {}, instead of {}",
@@ -75,6 +83,28 @@ impl Registry {
             ));
         }
         Ok(())
+    }
+
+    /// The declared metric `name`.
+    fn get(&self, name: &str) -> Option<Arc<SampleMetric>> {
+        self.metrics.get(name).map(|(_, metric)| Arc::clone(metric))
+    }
+}
+
+impl Metric {
+    fn to_sample(self, name: &str) -> SampleMetric {
+        let kind = match self.kind {
+            MetricType::Counter => SampleType::Counter,
+            MetricType::Gauge => SampleType::Gauge,
+            MetricType::Rate => SampleType::Rate,
+            MetricType::Trend => SampleType::Trend,
+        };
+        let contains = if self.is_time {
+            ValueType::Time
+        } else {
+            ValueType::Default
+        };
+        SampleMetric::new(name, kind, contains)
     }
 }
 
@@ -134,12 +164,42 @@ impl BuiltinModule for Metrics {
         natives.set("define", js::function(ctx, "define", define)?)?;
 
         let state = vu.clone();
-        let add = move |ctx: Ctx<'js>, _args: Rest<Value<'js>>| -> rquickjs::Result<bool> {
+        let add = move |ctx: Ctx<'js>,
+                        name: String,
+                        value: Opt<Value<'js>>,
+                        tags: Opt<Value<'js>>|
+              -> rquickjs::Result<bool> {
             state.forbid_in_init(
                 &ctx,
                 "Adding to metrics in the init context is not supported",
             )?;
-            Err(state.not_yet(&ctx, "adding to custom metrics"))
+            let Some(metric) = state.metrics.borrow().get(&name) else {
+                return Ok(false);
+            };
+            let value = value.0.unwrap_or_else(|| Value::new_undefined(ctx.clone()));
+            let number = match (value.as_bool(), value.as_number()) {
+                (Some(b), _) => Some(if b { 1.0 } else { 0.0 }),
+                (None, Some(n)) if !n.is_nan() => Some(n),
+                _ => None,
+            };
+            let Some(number) = number else {
+                let shown = js::to_string(&value).unwrap_or_default();
+                state.log.log(
+                    Level::Warning,
+                    &format!("'{shown}' is an invalid value for metric '{name}', a number or a boolean value is expected"),
+                    &[],
+                );
+                return Ok(true);
+            };
+            let mut sample_tags = (*state.tags()).clone();
+            if let Some(extra) = tags.0.and_then(|tags| tags.into_object()) {
+                for entry in extra.props::<String, Value>() {
+                    let (key, tag) = entry?;
+                    sample_tags.insert(key.as_str(), js::to_string(&tag)?.as_str());
+                }
+            }
+            state.push(metric, Arc::new(sample_tags), number);
+            Ok(true)
         };
         natives.set("add", js::function(ctx, "add", add)?)?;
 

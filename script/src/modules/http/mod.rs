@@ -1,10 +1,16 @@
-//! `k6/http`. In init code requests throw k6's messages; the values
-//! (`expectedStatuses`, `setResponseCallback`, `file`, `url`, the TLS and
-//! OCSP constants) already work.
+//! `k6/http`: requests through the VU's [`k6r_http::Client`], waiting via
+//! the VU's [`Wait`](crate::Wait); in init code they throw k6's messages.
+//!
+//! - `convert`: JavaScript arguments → requests, responses → objects.
+//! - `samples`: the metric samples of a request.
+
+mod convert;
+mod samples;
 
 use std::rc::Rc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use k6r_http::{ExpectedStatuses, Request};
 use rquickjs::function::{Opt, Rest};
 use rquickjs::object::Property;
 use rquickjs::{Array, Ctx, Object, Symbol, Value};
@@ -12,6 +18,27 @@ use rquickjs::{Array, Ctx, Object, Symbol, Value};
 use super::BuiltinModule;
 use crate::js;
 use crate::state::VuState;
+use crate::wait;
+
+/// The prototype of response objects: k6's helper methods.
+const RESPONSE_PROTO: &str = r#"(() => ({
+    json(selector) {
+        if (this.body === null || this.body === undefined) {
+            throw new Error("cannot parse json due to an error at line 1, character 1 , error: unexpected end of JSON input");
+        }
+        const value = JSON.parse(this.body);
+        if (selector === undefined) return value;
+        let current = value;
+        for (const part of String(selector).split(".")) {
+            if (current === null || current === undefined) return undefined;
+            current = current[part];
+        }
+        return current;
+    },
+    html() { throw new Error("Response.html() is not supported by k6r yet"); },
+    clickLink() { throw new Error("Response.clickLink() is not supported by k6r yet"); },
+    submitForm() { throw new Error("Response.submitForm() is not supported by k6r yet"); },
+}))()"#;
 
 /// The `k6/http` module.
 pub(crate) struct Http;
@@ -119,21 +146,28 @@ impl BuiltinModule for Http {
 
     fn build<'js>(ctx: &Ctx<'js>, vu: &Rc<VuState>) -> rquickjs::Result<Object<'js>> {
         let module = Object::new(ctx.clone())?;
+        // Kept under a global symbol, not captured by the closures: a
+        // JavaScript value held by Rust is invisible to QuickJS's GC.
+        let proto: Object = ctx.eval(RESPONSE_PROTO)?;
+        let key = Symbol::new_global(ctx.clone(), PROTO_KEY)?;
+        ctx.globals().prop(key, Property::from(proto))?;
 
         for &(name, method) in REQUESTS {
             let state = vu.clone();
             let request =
                 move |ctx: Ctx<'js>, args: Rest<Value<'js>>| -> rquickjs::Result<Value<'js>> {
-                    send(&ctx, &state, method, args)
+                    let proto = response_proto(&ctx)?;
+                    send(&ctx, &state, method, args, &proto)
                 };
             module.set(name, js::function(ctx, name, request)?)?;
         }
 
         let state = vu.clone();
         let batch =
-            move |ctx: Ctx<'js>, _requests: Rest<Value<'js>>| -> rquickjs::Result<Value<'js>> {
+            move |ctx: Ctx<'js>, requests: Opt<Value<'js>>| -> rquickjs::Result<Value<'js>> {
                 state.forbid_in_init(&ctx, "Using batch in the init context is not supported")?;
-                Err(state.not_yet(&ctx, "http.batch()"))
+                let proto = response_proto(&ctx)?;
+                batch(&ctx, &state, requests.0, &proto)
             };
         module.set("batch", js::function(ctx, "batch", batch)?)?;
 
@@ -179,18 +213,147 @@ impl BuiltinModule for Http {
     }
 }
 
+const PROTO_KEY: &str = "k6r.responsePrototype";
+
+fn response_proto<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Object<'js>> {
+    let key = Symbol::new_global(ctx.clone(), PROTO_KEY)?;
+    ctx.globals().get(key)
+}
+
 /// Every request function ends here.
 fn send<'js>(
     ctx: &Ctx<'js>,
     vu: &VuState,
-    _method: Option<&str>,
-    _args: Rest<Value<'js>>,
+    method: Option<&str>,
+    args: Rest<Value<'js>>,
+    proto: &Object<'js>,
 ) -> rquickjs::Result<Value<'js>> {
     vu.forbid_in_init(
         ctx,
         "Making http requests in the init context is not supported",
     )?;
-    Err(vu.not_yet(ctx, "k6/http requests"))
+    let mut args = args.0.into_iter();
+    let undefined = || Value::new_undefined(ctx.clone());
+    let method = match method {
+        Some(method) => method.to_owned(),
+        None => js::to_string(&args.next().unwrap_or_else(undefined))?,
+    };
+    if method == "asyncRequest" {
+        return Err(vu.not_yet(ctx, "http.asyncRequest()"));
+    }
+    let url = args.next().unwrap_or_else(undefined);
+    // get/head take (url, params); the others (url, body, params).
+    let (body, params) = if matches!(method.as_str(), "GET" | "HEAD") && args.len() < 2 {
+        (None, args.next())
+    } else {
+        (args.next(), args.next())
+    };
+    let request = convert::request(ctx, &method, &url, body.as_ref(), params.as_ref())?;
+    let client = prepared_client(vu);
+    let token = vu.interrupt.token().unwrap_or_default();
+    let outcome = wait::block(vu, async move { client.request(request, &token).await });
+    let Some(exchange) = outcome.and_then(k6r_http::Outcome::done) else {
+        return Err(interrupted(ctx));
+    };
+    samples::record(vu, &method, &exchange);
+    response_value(ctx, exchange.response, proto)
+}
+
+/// `http.batch(requests)`: an array (or object) of URLs, `[method, url,
+/// body, params]` arrays or `{method, url, body, params}` objects.
+fn batch<'js>(
+    ctx: &Ctx<'js>,
+    vu: &VuState,
+    requests: Option<Value<'js>>,
+    proto: &Object<'js>,
+) -> rquickjs::Result<Value<'js>> {
+    let Some(requests) = requests.and_then(|r| r.into_object()) else {
+        return Err(js::throw_go_error(
+            ctx,
+            "batch() expects an array or an object",
+        ));
+    };
+    let is_array = requests.is_array();
+    let mut keys = Vec::new();
+    let mut list: Vec<Request> = Vec::new();
+    for entry in requests.props::<String, Value>() {
+        let (key, item) = entry?;
+        list.push(batch_item(ctx, &item)?);
+        keys.push(key);
+    }
+    let methods: Vec<String> = list.iter().map(|r| r.method.clone()).collect();
+    let client = prepared_client(vu);
+    let token = vu.interrupt.token().unwrap_or_default();
+    let Some(outcomes) = wait::block(vu, async move { client.batch(list, &token).await }) else {
+        return Err(interrupted(ctx));
+    };
+    let out = if is_array {
+        Array::new(ctx.clone())?.into_object()
+    } else {
+        Object::new(ctx.clone())?
+    };
+    for ((key, method), outcome) in keys.into_iter().zip(methods).zip(outcomes) {
+        let Some(exchange) = outcome.done() else {
+            return Err(interrupted(ctx));
+        };
+        samples::record(vu, &method, &exchange);
+        let value = response_value(ctx, exchange.response, proto)?;
+        match key.parse::<usize>() {
+            Ok(index) if is_array => out.set(index as u32, value)?,
+            _ => out.set(key, value)?,
+        }
+    }
+    Ok(out.into_value())
+}
+
+fn batch_item<'js>(ctx: &Ctx<'js>, item: &Value<'js>) -> rquickjs::Result<Request> {
+    if let Some(array) = item.as_array() {
+        let get = |i: usize| array.get::<Value>(i);
+        let method = js::to_string(&get(0)?)?;
+        let (body, params) = (get(2)?, get(3)?);
+        return convert::request(ctx, &method, &get(1)?, Some(&body), Some(&params));
+    }
+    if let Some(object) = item.as_object().filter(|_| !item.is_string()) {
+        let method: Value = object.get("method")?;
+        let method = if method.is_undefined() {
+            "GET".to_owned()
+        } else {
+            js::to_string(&method)?
+        };
+        let url: Value = object.get("url")?;
+        let (body, params): (Value, Value) = (object.get("body")?, object.get("params")?);
+        return convert::request(ctx, &method, &url, Some(&body), Some(&params));
+    }
+    convert::request(ctx, "GET", item, None, None)
+}
+
+/// The VU's client with the current `setResponseCallback` applied.
+fn prepared_client(vu: &VuState) -> Rc<k6r_http::Client> {
+    let client = vu.client();
+    let expected = vu.http.borrow().response_callback.as_ref().map(|ranges| {
+        ranges.iter().fold(ExpectedStatuses::none(), |e, r| {
+            let clamp = |v: i64| v.clamp(0, i64::from(u16::MAX)) as u16;
+            e.with_range(clamp(r.min), clamp(r.max))
+        })
+    });
+    client.set_expected_statuses(expected);
+    client
+}
+
+fn response_value<'js>(
+    ctx: &Ctx<'js>,
+    response: k6r_http::Response,
+    proto: &Object<'js>,
+) -> rquickjs::Result<Value<'js>> {
+    let object = convert::response(ctx, response)?;
+    object.set_prototype(Some(proto))?;
+    Ok(object.into_value())
+}
+
+/// What a host function returns once the call was interrupted: QuickJS's
+/// interrupt handler stops the script right after.
+fn interrupted(ctx: &Ctx<'_>) -> rquickjs::Error {
+    js::throw_go_error(ctx, "context canceled")
 }
 
 const STATUSES_KEY: &str = "k6r.expectedStatuses";

@@ -1,0 +1,110 @@
+//! The flags of `run` and the options layer they make (k6's CLI layer:
+//! only flags actually given override the script).
+
+use std::path::PathBuf;
+
+use clap::{ArgAction, Args};
+use k6r_core::options::{Options, Stage};
+use k6r_core::segment::{Segment, Sequence};
+use k6r_core::Duration;
+
+use crate::args::parse_env_pair;
+use crate::Failure;
+
+/// Flags of `run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The script to run.
+    pub script: PathBuf,
+    /// Number of VUs to run concurrently.
+    #[arg(short = 'u', long)]
+    pub vus: Option<i64>,
+    /// Test duration limit (`30s`, `1m30s`).
+    #[arg(short = 'd', long)]
+    pub duration: Option<String>,
+    /// Script total iteration limit (among all VUs).
+    #[arg(short = 'i', long)]
+    pub iterations: Option<i64>,
+    /// Add a stage, as `[duration]:[target]` (repeatable or comma-separated).
+    #[arg(short = 's', long = "stage", value_delimiter = ',')]
+    pub stages: Vec<String>,
+    /// Add or override an environment variable of the script: `VAR=value`.
+    #[arg(short = 'e', long = "env", value_name = "VAR=value", value_parser = parse_env_pair)]
+    pub env: Vec<(String, String)>,
+    /// Pass the system environment variables to `__ENV` (the default).
+    #[arg(long, env = "K6_INCLUDE_SYSTEM_ENV_VARS", default_value_t = true,
+          num_args = 0..=1, default_missing_value = "true", action = ArgAction::Set)]
+    pub include_system_env_vars: bool,
+    /// Run only this execution segment (`from:to`, e.g. `1/3:2/3`).
+    #[arg(long, value_name = "SEGMENT")]
+    pub execution_segment: Option<String>,
+    /// The sequence the segment belongs to (`0,1/3,2/3,1`).
+    #[arg(long, value_name = "SEQUENCE")]
+    pub execution_segment_sequence: Option<String>,
+    /// Don't run `setup()`.
+    #[arg(long)]
+    pub no_setup: bool,
+    /// Don't run `teardown()`.
+    #[arg(long)]
+    pub no_teardown: bool,
+    /// Don't print the banner and progress.
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// Don't print the end-of-test summary.
+    #[arg(long)]
+    pub no_summary: bool,
+    /// Worker threads hosting VUs (default: the number of CPUs).
+    #[arg(long, env = "K6R_WORKERS")]
+    pub workers: Option<usize>,
+}
+
+impl RunArgs {
+    /// The CLI options layer. Bad values are flag errors (exit 255), as
+    /// in k6, except those k6 reports as invalid config.
+    pub fn options_layer(&self) -> Result<Options, Failure> {
+        let flag = |message: String| Failure::new(255, message);
+        let duration = self
+            .duration
+            .as_deref()
+            .map(|text| {
+                Duration::parse_go(text).map_err(|e| {
+                    flag(format!(
+                        "invalid argument \"{text}\" for \"-d, --duration\" flag: {e}"
+                    ))
+                })
+            })
+            .transpose()?;
+        let stages = if self.stages.is_empty() {
+            None
+        } else {
+            let parsed: Result<Vec<Stage>, _> = self
+                .stages
+                .iter()
+                .enumerate()
+                .map(|(i, s)| Stage::parse_cli(s, i))
+                .collect();
+            Some(parsed.map_err(|e| flag(e.to_string()))?)
+        };
+        Ok(Options {
+            vus: self.vus,
+            duration,
+            iterations: self.iterations,
+            stages,
+            execution_segment: self
+                .execution_segment
+                .as_deref()
+                .map(Segment::parse)
+                .transpose()
+                .map_err(|e| flag(e.to_string()))?,
+            execution_segment_sequence: self
+                .execution_segment_sequence
+                .as_deref()
+                .map(Sequence::parse)
+                .transpose()
+                .map_err(|e| flag(e.to_string()))?,
+            no_setup: self.no_setup.then_some(true),
+            no_teardown: self.no_teardown.then_some(true),
+            ..Options::default()
+        })
+    }
+}

@@ -1,0 +1,99 @@
+//! What a run needs.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use k6r_core::options::Options;
+use k6r_engine::Snapshot;
+use k6r_http::ClientOptions;
+use k6r_script::{Env, Script};
+
+use crate::samples::Sinks;
+
+/// Called every second while the scenarios run, and once at their end,
+/// with the engine's counters and the time since the start.
+pub type ProgressFn = Arc<dyn Fn(&Snapshot, Duration) + Send + Sync>;
+
+/// A run: the script, its consolidated options and where samples go.
+pub struct Config {
+    /// The script.
+    pub script: Script,
+    /// `__ENV`.
+    pub env: Env,
+    /// The consolidated options, scenarios derived and validated.
+    pub options: Options,
+    /// The script's exported functions (for `setup`/`teardown`).
+    pub exports: Vec<String>,
+    /// Worker threads hosting VUs (default: the number of CPUs).
+    pub workers: usize,
+    /// Runtime settings of every VU (logs, limits); samples, tags, HTTP
+    /// options and `exec` information are filled in by the run.
+    pub script_config: k6r_script::Config,
+    /// Extra consumers of the samples.
+    pub sinks: Sinks,
+    /// Live progress reports.
+    pub progress: Option<ProgressFn>,
+}
+
+impl Config {
+    /// A run of `script` with `options`, default workers and no sinks.
+    pub fn new(script: Script, env: Env, options: Options, exports: Vec<String>) -> Self {
+        Config {
+            script,
+            env,
+            options,
+            exports,
+            workers: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            script_config: k6r_script::Config::default(),
+            sinks: Vec::new(),
+            progress: None,
+        }
+    }
+
+    /// Sets [`Config::progress`].
+    pub fn with_progress(mut self, progress: ProgressFn) -> Self {
+        self.progress = Some(progress);
+        self
+    }
+
+    /// Sets [`Config::workers`].
+    pub fn with_workers(mut self, workers: usize) -> Self {
+        self.workers = workers.max(1);
+        self
+    }
+
+    /// Sets [`Config::script_config`].
+    pub fn with_script_config(mut self, config: k6r_script::Config) -> Self {
+        self.script_config = config;
+        self
+    }
+
+    /// Adds a sink.
+    pub fn with_sink(mut self, sink: Box<dyn crate::SampleSink>) -> Self {
+        self.sinks.push(sink);
+        self
+    }
+}
+
+/// The HTTP options of the VUs' clients.
+pub(crate) fn http_options(options: &Options) -> ClientOptions {
+    let defaults = ClientOptions::default();
+    let count = |v: Option<i64>, d: usize| v.map_or(d, |v| v.max(0) as usize);
+    ClientOptions {
+        no_connection_reuse: options.no_connection_reuse.unwrap_or(false),
+        no_vu_connection_reuse: options.no_vu_connection_reuse.unwrap_or(false),
+        no_cookies_reset: options.no_cookies_reset.unwrap_or(false),
+        max_redirects: options
+            .max_redirects
+            .map_or(defaults.max_redirects, |v| v.max(0) as u32),
+        user_agent: match &options.user_agent {
+            Some(agent) if agent.is_empty() => None,
+            Some(agent) => Some(agent.clone()),
+            None => defaults.user_agent.clone(),
+        },
+        insecure_skip_tls_verify: options.insecure_skip_tls_verify.unwrap_or(false),
+        discard_response_bodies: options.discard_response_bodies.unwrap_or(false),
+        batch: count(options.batch, defaults.batch),
+        batch_per_host: count(options.batch_per_host, defaults.batch_per_host),
+    }
+}

@@ -1,0 +1,68 @@
+//! The metrics channel: VUs and the engine's events send batches of
+//! samples; one consumer task hands each batch to every [`SampleSink`].
+
+use std::fmt;
+
+use k6r_core::metrics::Sample;
+use k6r_script::Emit;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+/// Consumes the samples of a run, batch by batch, in arrival order.
+pub trait SampleSink: Send {
+    /// One batch (a request's, an iteration's, a tick's samples).
+    fn add(&mut self, batch: &[Sample]);
+}
+
+/// The sinks of a run.
+pub type Sinks = Vec<Box<dyn SampleSink>>;
+
+enum Message {
+    Samples(Vec<Sample>),
+    Finish,
+}
+
+/// The sending side, shared by every VU ([`Emit`]) and the engine's
+/// observer.
+#[derive(Clone)]
+pub(crate) struct Channel(mpsc::UnboundedSender<Message>);
+
+impl fmt::Debug for Channel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Channel")
+    }
+}
+
+impl Emit for Channel {
+    fn emit(&self, samples: Vec<Sample>) {
+        // Nobody listening any more: the run is over.
+        let _ = self.0.send(Message::Samples(samples));
+    }
+}
+
+impl Channel {
+    /// Ends the consumer once everything sent before has been consumed.
+    pub fn finish(&self) {
+        let _ = self.0.send(Message::Finish);
+    }
+}
+
+/// Starts the consumer task; it returns the sinks when finished (or when
+/// every sender is gone).
+pub(crate) fn consume(mut sinks: Sinks) -> (Channel, JoinHandle<Sinks>) {
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let task = tokio::spawn(async move {
+        while let Some(message) = rx.recv().await {
+            match message {
+                Message::Samples(batch) => {
+                    for sink in &mut sinks {
+                        sink.add(&batch);
+                    }
+                }
+                Message::Finish => break,
+            }
+        }
+        sinks
+    });
+    (Channel(tx), task)
+}

@@ -1,0 +1,92 @@
+//! The worker threads that host the VUs: each has a current-thread tokio
+//! runtime and a `LocalSet`, and runs one task per VU (the task drives
+//! the VU's coroutine). JavaScript never crosses threads.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::thread;
+
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::{JoinSet, LocalSet};
+
+use crate::coroutine::{self, Jobs, Spec};
+use crate::error::{Error, Result};
+
+struct Start {
+    id: u64,
+    spec: Arc<Spec>,
+    reply: oneshot::Sender<Result<Jobs>>,
+}
+
+/// A fixed set of worker threads; VUs are placed round-robin.
+///
+/// Dropping it is the workers' shutdown signal: each stops taking VUs and
+/// its thread ends once all its VUs have ended (a VU ends when its last
+/// handle is dropped), so no suspended coroutine is ever dropped.
+pub(crate) struct Workers {
+    starts: Vec<mpsc::UnboundedSender<Start>>,
+    next: AtomicUsize,
+}
+
+impl Workers {
+    /// Starts `n` (at least one) worker threads.
+    pub fn start(n: usize) -> Result<Workers> {
+        let mut starts = Vec::new();
+        for index in 0..n.max(1) {
+            let (tx, rx) = mpsc::unbounded_channel();
+            thread::Builder::new()
+                .name(format!("k6r-vu-{index}"))
+                .spawn(move || worker(rx))
+                .map_err(Error::Worker)?;
+            starts.push(tx);
+        }
+        Ok(Workers {
+            starts,
+            next: AtomicUsize::new(0),
+        })
+    }
+
+    /// Initialises VU `id` on the next worker; returns its call channel.
+    pub async fn spawn(&self, id: u64, spec: Arc<Spec>) -> Result<Jobs> {
+        let index = self.next.fetch_add(1, Ordering::Relaxed) % self.starts.len();
+        let (reply, answer) = oneshot::channel();
+        self.starts[index]
+            .send(Start { id, spec, reply })
+            .map_err(|_| Error::WorkerGone { vu: id })?;
+        answer.await.map_err(|_| Error::WorkerGone { vu: id })?
+    }
+}
+
+fn worker(mut starts: mpsc::UnboundedReceiver<Start>) {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            tracing::error!(%error, "can't build a VU worker runtime");
+            return;
+        }
+    };
+    let local = LocalSet::new();
+    local.block_on(&runtime, async move {
+        let mut vus = JoinSet::new();
+        loop {
+            tokio::select! {
+                start = starts.recv() => match start {
+                    Some(Start { id, spec, reply }) => {
+                        vus.spawn_local(coroutine::run(id, spec, reply));
+                    }
+                    None => break,
+                },
+                Some(joined) = vus.join_next(), if !vus.is_empty() => {
+                    if let Err(error) = joined {
+                        tracing::error!(%error, "a VU task failed");
+                    }
+                }
+            }
+        }
+        // Let every VU finish: they end when their handles are dropped.
+        while vus.join_next().await.is_some() {}
+    });
+}

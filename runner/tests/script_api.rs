@@ -1,0 +1,323 @@
+//! The VU context of the built-in modules, through whole runs: setup
+//! data, checks, groups, custom metrics, HTTP samples and tags, abort,
+//! exceptions and deep recursion.
+
+mod common;
+
+use k6r_core::options::Options;
+use k6r_runner::End;
+
+use common::run_source;
+use common::target::Target;
+
+async fn run(source: &str) -> (common::Ran, Target) {
+    let target = Target::start();
+    let url = target.url();
+    let ran = run_source(source, &[("TARGET", &url)], Options::default()).await;
+    (ran, target)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn setup_data_reaches_every_vu_and_teardown() {
+    let source = r#"
+        import { check } from 'k6';
+        import { Counter } from 'k6/metrics';
+        const seen = new Counter('seen');
+        export const options = { scenarios: { s: { executor: 'per-vu-iterations', vus: 2, iterations: 2 } } };
+        export function setup() { return { x: 1, list: [1, 2], nothing: null }; }
+        export default function (data) {
+            check(data, { 'x is 1': (d) => d.x === 1, 'list kept': (d) => d.list.length === 2 + __ITER });
+            data.list.push(3); // mutations persist within the VU only
+        }
+        export function teardown(data) { seen.add(data.list.length); }
+    "#;
+    let (ran, _target) = run(source).await;
+    assert!(ran.result.error.is_none(), "{:?}", ran.lines());
+    let checks = ran.samples.of("checks");
+    assert_eq!(checks.len(), 8);
+    assert!(checks.iter().all(|c| c.value == 1.0), "{:?}", ran.lines());
+    let seen = ran.samples.of("seen");
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].value, 2.0);
+    assert_eq!(seen[0].tags.get("group"), Some("::teardown"));
+    assert_eq!(seen[0].tags.get("scenario"), None);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn checks_and_groups_tag_their_samples() {
+    let source = r#"
+        import http from 'k6/http';
+        import { check, group } from 'k6';
+        export const options = { tags: { run: 'r' }, scenarios: { s: { executor: 'shared-iterations', iterations: 1, tags: { st: 'v' } } } };
+        export default function () {
+            const passed = check(1, { 'one': (v) => v === 1, 'two': (v) => v === 2, 'truthy': 1 }, { extra: 'e' });
+            if (passed) throw new Error('check() should have failed');
+            group('outer', () => {
+                group('inner', () => { http.get(__ENV.TARGET); });
+                check(null, { 'in group': () => true });
+            });
+        }
+    "#;
+    let (ran, _target) = run(source).await;
+    let checks = ran.samples.of("checks");
+    let summary: Vec<(String, f64, String)> = checks
+        .iter()
+        .map(|c| {
+            (
+                c.tags.get("check").unwrap().to_owned(),
+                c.value,
+                c.tags.get("group").unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("one".to_owned(), 1.0, String::new()),
+            ("two".to_owned(), 0.0, String::new()),
+            ("truthy".to_owned(), 1.0, String::new()),
+            ("in group".to_owned(), 1.0, "::outer".to_owned()),
+        ]
+    );
+    assert_eq!(checks[0].tags.get("extra"), Some("e"));
+    for sample in ran.samples.0.lock().unwrap().iter() {
+        let name = &*sample.metric.name;
+        if name == "vus" || name == "vus_max" {
+            assert_eq!(sample.tags.get("scenario"), None, "{name}");
+            assert_eq!(sample.tags.get("run"), Some("r"), "{name}");
+            continue;
+        }
+        assert_eq!(sample.tags.get("run"), Some("r"), "{name}");
+        assert_eq!(sample.tags.get("st"), Some("v"), "{name}");
+        assert_eq!(sample.tags.get("scenario"), Some("s"), "{name}");
+    }
+    let groups: Vec<String> = ran
+        .samples
+        .of("group_duration")
+        .iter()
+        .map(|g| g.tags.get("group").unwrap().to_owned())
+        .collect();
+    assert_eq!(groups, ["::outer::inner", "::outer"]);
+    let reqs = ran.samples.of("http_reqs");
+    assert_eq!(reqs[0].tags.get("group"), Some("::outer::inner"));
+    for sample in ran.samples.of("iterations") {
+        assert_eq!(sample.tags.get("group"), Some(""));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_samples_come_in_k6s_order_with_k6s_tags() {
+    let source = r#"
+        import http from 'k6/http';
+        export const options = { iterations: 1 };
+        export default function () {
+            const r = http.get(__ENV.TARGET + '/json', { tags: { name: 'named', mine: 'x' } });
+            if (r.json('a.b.1') !== 2 || r.json().name !== 'k6r') throw new Error('json() ' + r.body);
+            if (r.status !== 200 || r.timings.duration < 0 || r.error_code !== 0) throw new Error('fields');
+            const missing = http.get(__ENV.TARGET + '/status/404');
+            if (missing.error_code !== 1404) throw new Error('error_code ' + missing.error_code);
+            const refused = http.get('http://127.0.0.1:1/');
+            if (refused.status !== 0 || refused.error_code !== 1212) throw new Error('refused ' + refused.error_code);
+        }
+    "#;
+    let (ran, _target) = run(source).await;
+    assert!(
+        !ran.lines().iter().any(|l| l.contains("source=stacktrace")),
+        "{:?}",
+        ran.lines()
+    );
+    let samples = ran.samples.0.lock().unwrap().clone();
+    let http: Vec<&str> = samples
+        .iter()
+        .map(|s| &*s.metric.name)
+        .filter(|n| n.starts_with("http_req"))
+        .take(9)
+        .collect();
+    assert_eq!(
+        http,
+        [
+            "http_reqs",
+            "http_req_duration",
+            "http_req_blocked",
+            "http_req_connecting",
+            "http_req_tls_handshaking",
+            "http_req_sending",
+            "http_req_waiting",
+            "http_req_receiving",
+            "http_req_failed"
+        ]
+    );
+    let reqs = ran.samples.of("http_reqs");
+    assert_eq!(reqs.len(), 3);
+    let first: Vec<(&str, &str)> = reqs[0].tags.iter().collect();
+    assert_eq!(
+        first,
+        [
+            ("expected_response", "true"),
+            ("group", ""),
+            ("method", "GET"),
+            ("mine", "x"),
+            ("name", "named"),
+            ("proto", "HTTP/1.1"),
+            ("scenario", "default"),
+            ("status", "200"),
+            ("url", "named"),
+        ]
+    );
+    assert_eq!(reqs[1].tags.get("error_code"), Some("1404"));
+    assert_eq!(reqs[1].tags.get("expected_response"), Some("false"));
+    assert_eq!(reqs[2].tags.get("error_code"), Some("1212"));
+    assert_eq!(reqs[2].tags.get("status"), Some("0"));
+    assert_eq!(ran.samples.sum("http_req_failed"), 2.0);
+    assert!(ran.lines().iter().any(|l| l.contains("Request Failed")));
+    let sent = ran.samples.of("data_sent");
+    assert_eq!(sent.len(), 1);
+    assert!(sent[0].value > 0.0);
+    assert_eq!(sent[0].tags.get("group"), Some(""));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn custom_metrics_take_values_and_tags() {
+    let source = r#"
+        import { Counter, Gauge, Rate, Trend } from 'k6/metrics';
+        const c = new Counter('c_one'), g = new Gauge('g_one'), r = new Rate('r_one'), t = new Trend('t_one', true);
+        export const options = { iterations: 1 };
+        export default function () {
+            c.add(2, { k: 'v' }); c.add(true); g.add(5); g.add(3); r.add(true); r.add(0); t.add(12.5);
+            c.add('abc');
+        }
+    "#;
+    let (ran, _target) = run(source).await;
+    assert_eq!(ran.samples.sum("c_one"), 3.0);
+    assert_eq!(ran.samples.of("c_one")[0].tags.get("k"), Some("v"));
+    assert_eq!(ran.result.totals.get("g_one").unwrap().last, 3.0);
+    assert_eq!(ran.samples.sum("r_one"), 1.0);
+    let trend = ran.samples.of("t_one");
+    assert_eq!(trend[0].value, 12.5);
+    assert_eq!(trend[0].metric.contains, k6r_core::metrics::ValueType::Time);
+    assert!(ran.lines().iter().any(|l| l.contains(
+        "'abc' is an invalid value for metric 'c_one', a number or a boolean value is expected"
+    )));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn abort_stops_the_test_and_teardown_still_runs() {
+    let source = r#"
+        import exec from 'k6/execution';
+        import { sleep } from 'k6';
+        export const options = { scenarios: { s: { executor: 'constant-vus', vus: 3, duration: '1m' } } };
+        export default function () {
+            if (__VU === 1 && __ITER === 1) exec.test.abort('enough');
+            sleep(0.05);
+        }
+        export function teardown() { console.log('teardown ran'); }
+    "#;
+    let (ran, _target) = run(source).await;
+    assert_eq!(ran.result.end, End::Aborted(Some("enough".into())));
+    assert_eq!(ran.result.exit_code(), 108);
+    assert!(ran.lines().iter().any(|l| l.contains("teardown ran")));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_exception_is_logged_and_the_iteration_counts() {
+    let source = r#"
+        export const options = { iterations: 2 };
+        export default function () { throw new Error('boom'); }
+    "#;
+    let (ran, _target) = run(source).await;
+    assert_eq!(ran.result.exit_code(), 0);
+    assert_eq!(ran.samples.sum("iterations"), 2.0);
+    let line = ran
+        .lines()
+        .into_iter()
+        .find(|l| l.contains("boom"))
+        .expect("a logged exception");
+    assert!(
+        line.contains("msg=\"Error: boom\\n\\tat default (file://"),
+        "{line}"
+    );
+    assert!(line.contains("source=stacktrace"), "{line}");
+    assert!(line.contains("scenario=default"), "{line}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn infinite_recursion_is_a_catchable_range_error() {
+    let source = r#"
+        import { check } from 'k6';
+        export const options = { scenarios: { s: { executor: 'per-vu-iterations', vus: 2, iterations: 2 } } };
+        function down(n) { return down(n + 1) + 1; }
+        export default function () {
+            let error;
+            try { down(0); } catch (e) { error = e; }
+            check(error, { 'range error': (e) => e instanceof RangeError });
+        }
+    "#;
+    let (ran, _target) = run(source).await;
+    let checks = ran.samples.of("checks");
+    assert_eq!(checks.len(), 4);
+    assert!(checks.iter().all(|c| c.value == 1.0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn execution_info_matches_the_iteration() {
+    let source = r#"
+        import exec from 'k6/execution';
+        export const options = { scenarios: { s: { executor: 'per-vu-iterations', vus: 2, iterations: 2, tags: { st: 'v' } } } };
+        export default function () {
+            console.log(JSON.stringify([__VU, __ITER, exec.vu.idInInstance, exec.vu.idInTest,
+                exec.vu.iterationInInstance, exec.vu.iterationInScenario, exec.scenario.name,
+                exec.scenario.executor, exec.vu.tags.st, exec.vu.tags.scenario, exec.test.options.scenarios.s.vus]));
+        }
+        export function setup() {
+            try { exec.scenario.name; } catch (e) { console.log('setup: ' + e.message); }
+        }
+    "#;
+    let (ran, _target) = run(source).await;
+    let lines = ran.lines();
+    let mut seen: Vec<String> = lines
+        .iter()
+        .filter_map(|l| l.split("msg=\"").nth(1))
+        .filter(|m| m.starts_with('['))
+        .map(|m| m.split("\" ").next().unwrap().replace("\\\"", "\""))
+        .collect();
+    seen.sort();
+    assert_eq!(
+        seen,
+        [
+            r#"[1,0,1,1,0,0,"s","per-vu-iterations","v","s",2]"#,
+            r#"[1,1,1,1,1,1,"s","per-vu-iterations","v","s",2]"#,
+            r#"[2,0,2,2,0,0,"s","per-vu-iterations","v","s",2]"#,
+            r#"[2,1,2,2,1,1,"s","per-vu-iterations","v","s",2]"#,
+        ]
+    );
+    assert!(lines.iter().any(|l| l.contains(
+        "setup: getting scenario information outside of the VU context is not supported"
+    )));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scenario_env_is_laid_over_env() {
+    let source = r#"
+        export const options = { scenarios: {
+            a: { executor: 'per-vu-iterations', vus: 1, iterations: 1, env: { WHO: 'a' } },
+            b: { executor: 'per-vu-iterations', vus: 1, iterations: 1, startTime: '100ms' },
+        } };
+        export default function () { console.log(`env ${__ENV.WHO} ${__ENV.BASE}`); }
+    "#;
+    let target = Target::start();
+    let url = target.url();
+    let ran = run_source(
+        source,
+        &[("TARGET", &url), ("BASE", "x")],
+        Options::default(),
+    )
+    .await;
+    let mut envs: Vec<String> = ran
+        .lines()
+        .iter()
+        .filter_map(|l| l.split("msg=\"env ").nth(1))
+        .map(|m| m.split('"').next().unwrap().to_owned())
+        .collect();
+    envs.sort();
+    assert_eq!(envs, ["a x", "undefined x"]);
+}

@@ -1,0 +1,246 @@
+//! JavaScript arguments → [`k6r_http::Request`], and a
+//! [`k6r_http::Response`] → k6's response object.
+
+use std::time::Duration;
+
+use k6r_http::{
+    Auth, Body, Params, Request, RequestCookie, Response, ResponseBody, ResponseType, Timings,
+};
+use rquickjs::{ArrayBuffer, Ctx, Object, TypedArray, Value};
+
+use crate::js;
+
+/// A request from `(method, url, body, params)`.
+pub(crate) fn request<'js>(
+    ctx: &Ctx<'js>,
+    method: &str,
+    url: &Value<'js>,
+    body: Option<&Value<'js>>,
+    params: Option<&Value<'js>>,
+) -> rquickjs::Result<Request> {
+    let mut request = Request::new(method.to_ascii_uppercase(), url_of(url)?);
+    if let Some(body) = body {
+        request.body = body_of(body)?;
+    }
+    if let Some(params) = params.and_then(|p| p.as_object()) {
+        apply_params(ctx, &mut request, params)?;
+    }
+    Ok(request)
+}
+
+/// A string URL, or the `url` of an `http.url` object.
+fn url_of(url: &Value<'_>) -> rquickjs::Result<String> {
+    if let Some(object) = url.as_object() {
+        let inner: Value = object.get("url")?;
+        if inner.is_string() {
+            return js::to_string(&inner);
+        }
+    }
+    js::to_string(url)
+}
+
+const BYTES: &str = "(x) => Array.from(x instanceof ArrayBuffer ? new Uint8Array(x) : new Uint8Array(x.buffer, x.byteOffset, x.byteLength))";
+
+fn body_of(body: &Value<'_>) -> rquickjs::Result<Body> {
+    if body.is_undefined() || body.is_null() {
+        return Ok(Body::None);
+    }
+    if let Some(object) = body.as_object() {
+        let binary = ArrayBuffer::from_object(object.clone()).is_some()
+            || TypedArray::<u8>::from_object(object.clone()).is_ok();
+        if binary {
+            // Copied through JavaScript: reading the engine's buffer
+            // directly would need `unsafe`.
+            let copy: rquickjs::Function = object.ctx().eval(BYTES)?;
+            return Ok(Body::Bytes(copy.call((object.clone(),))?));
+        }
+        let mut pairs = Vec::new();
+        for entry in object.props::<String, Value>() {
+            let (key, value) = entry?;
+            pairs.push((key, js::to_string(&value)?));
+        }
+        return Ok(Body::Form(pairs));
+    }
+    Ok(Body::Text(js::to_string(body)?))
+}
+
+fn apply_params<'js>(
+    ctx: &Ctx<'js>,
+    request: &mut Request,
+    params: &Object<'js>,
+) -> rquickjs::Result<()> {
+    let mut out = Params::default();
+    if let Some(headers) = params.get::<_, Value>("headers")?.into_object() {
+        for entry in headers.props::<String, Value>() {
+            let (name, value) = entry?;
+            if !value.is_undefined() && !value.is_null() {
+                request.headers.push((name, js::to_string(&value)?));
+            }
+        }
+    }
+    if let Some(tags) = params.get::<_, Value>("tags")?.into_object() {
+        for entry in tags.props::<String, Value>() {
+            let (name, value) = entry?;
+            out.tags.push((name, js::to_string(&value)?));
+        }
+    }
+    let timeout: Value = params.get("timeout")?;
+    if let Some(ms) = timeout.as_number() {
+        out.timeout = Duration::try_from_secs_f64(ms / 1000.0).unwrap_or(out.timeout);
+    } else if timeout.is_string() {
+        let text = js::to_string(&timeout)?;
+        let parsed = k6r_core::Duration::parse_extended(&text)
+            .ok()
+            .map(|d| d.to_std())
+            .ok_or_else(|| js::throw_go_error(ctx, &format!("invalid timeout value {text}")))?;
+        out.timeout = parsed;
+    }
+    let redirects: Value = params.get("redirects")?;
+    if let Some(n) = redirects.as_number() {
+        out.redirects = Some(n.max(0.0) as u32);
+    }
+    let response_type: Value = params.get("responseType")?;
+    if response_type.is_string() {
+        out.response_type = Some(match js::to_string(&response_type)?.as_str() {
+            "binary" => ResponseType::Binary,
+            "none" => ResponseType::None,
+            "text" => ResponseType::Text,
+            other => {
+                return Err(js::throw_go_error(
+                    ctx,
+                    &format!("unknown ResponseType {other}"),
+                ))
+            }
+        });
+    }
+    let auth: Value = params.get("auth")?;
+    if auth.is_string() && js::to_string(&auth)? != "basic" {
+        return Err(js::throw_go_error(
+            ctx,
+            &format!("unsupported auth {}", js::to_string(&auth)?),
+        ));
+    }
+    if let Some(auth) = auth.as_object() {
+        let user: Value = auth.get("username")?;
+        let password: Value = auth.get("password")?;
+        out.auth = Some(Auth::Basic {
+            user: js::to_string(&user)?,
+            password: js::to_string(&password)?,
+        });
+    }
+    if let Some(cookies) = params.get::<_, Value>("cookies")?.into_object() {
+        for entry in cookies.props::<String, Value>() {
+            let (name, value) = entry?;
+            let cookie = match value.as_object() {
+                Some(object) if !value.is_string() => RequestCookie {
+                    name,
+                    value: js::to_string(&object.get::<_, Value>("value")?)?,
+                    replace: object.get::<_, Value>("replace")?.as_bool() == Some(true),
+                },
+                _ => RequestCookie {
+                    name,
+                    value: js::to_string(&value)?,
+                    replace: false,
+                },
+            };
+            out.cookies.push(cookie);
+        }
+    }
+    let jar: Value = params.get("jar")?;
+    if jar.is_null() || jar.as_bool() == Some(false) {
+        out.use_jar = false;
+    }
+    request.params = out;
+    Ok(())
+}
+
+/// k6's response object, keys in k6's order (the methods come from the
+/// prototype the glue sets).
+pub(crate) fn response<'js>(ctx: &Ctx<'js>, response: Response) -> rquickjs::Result<Object<'js>> {
+    let object = Object::new(ctx.clone())?;
+    object.set("remote_ip", response.remote_ip)?;
+    object.set("remote_port", response.remote_port)?;
+    object.set("url", response.url)?;
+    object.set("status", response.status)?;
+    object.set("status_text", response.status_text)?;
+    object.set("proto", response.proto)?;
+    let headers = Object::new(ctx.clone())?;
+    for (name, value) in response.headers {
+        headers.set(name, value)?;
+    }
+    object.set("headers", headers)?;
+    let cookies = Object::new(ctx.clone())?;
+    for (name, list) in response.cookies {
+        let array = rquickjs::Array::new(ctx.clone())?;
+        for (index, cookie) in list.into_iter().enumerate() {
+            let entry = Object::new(ctx.clone())?;
+            entry.set("name", cookie.name)?;
+            entry.set("value", cookie.value)?;
+            entry.set("domain", cookie.domain)?;
+            entry.set("path", cookie.path)?;
+            entry.set("http_only", cookie.http_only)?;
+            entry.set("secure", cookie.secure)?;
+            entry.set("max_age", cookie.max_age as f64)?;
+            entry.set("expires", cookie.expires as f64)?;
+            array.set(index, entry)?;
+        }
+        cookies.set(name, array)?;
+    }
+    object.set("cookies", cookies)?;
+    let body: Value = match response.body {
+        ResponseBody::None => Value::new_null(ctx.clone()),
+        ResponseBody::Text(text) => rquickjs::String::from_str(ctx.clone(), &text)?.into_value(),
+        ResponseBody::Binary(bytes) => ArrayBuffer::new(ctx.clone(), bytes)?.into_value(),
+    };
+    object.set("body", body)?;
+    object.set("timings", timings(ctx, &response.timings)?)?;
+    object.set("tls_version", response.tls_version)?;
+    object.set("tls_cipher_suite", "")?;
+    let ocsp = Object::new(ctx.clone())?;
+    ocsp.set("produced_at", 0)?;
+    ocsp.set("this_update", 0)?;
+    ocsp.set("next_update", 0)?;
+    ocsp.set("revoked_at", 0)?;
+    ocsp.set("revocation_reason", "")?;
+    ocsp.set("status", "")?;
+    object.set("ocsp", ocsp)?;
+    object.set("error", response.error)?;
+    object.set("error_code", response.error_code)?;
+    let request = Object::new(ctx.clone())?;
+    request.set("method", response.request.method)?;
+    request.set("url", response.request.url)?;
+    let headers = Object::new(ctx.clone())?;
+    for (name, values) in response.request.headers {
+        headers.set(name, values)?;
+    }
+    request.set("headers", headers)?;
+    request.set("body", response.request.body)?;
+    let cookies = Object::new(ctx.clone())?;
+    for (name, list) in response.request.cookies {
+        let array = rquickjs::Array::new(ctx.clone())?;
+        for (index, cookie) in list.into_iter().enumerate() {
+            let entry = Object::new(ctx.clone())?;
+            entry.set("name", cookie.name)?;
+            entry.set("value", cookie.value)?;
+            entry.set("replace", cookie.replace)?;
+            array.set(index, entry)?;
+        }
+        cookies.set(name, array)?;
+    }
+    request.set("cookies", cookies)?;
+    object.set("request", request)?;
+    Ok(object)
+}
+
+fn timings<'js>(ctx: &Ctx<'js>, t: &Timings) -> rquickjs::Result<Object<'js>> {
+    let object = Object::new(ctx.clone())?;
+    object.set("duration", t.duration)?;
+    object.set("blocked", t.blocked)?;
+    object.set("looking_up", t.looking_up)?;
+    object.set("connecting", t.connecting)?;
+    object.set("tls_handshaking", t.tls_handshaking)?;
+    object.set("sending", t.sending)?;
+    object.set("waiting", t.waiting)?;
+    object.set("receiving", t.receiving)?;
+    Ok(object)
+}

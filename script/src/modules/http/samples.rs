@@ -1,0 +1,84 @@
+//! The samples of one request: one set per hop, in k6's order (§6.1),
+//! with the call's tags (§6.2).
+
+use std::sync::Arc;
+
+use k6r_core::metrics::{Builtin, Tags};
+use k6r_http::{Exchange, RequestMetrics};
+
+use crate::log::Level;
+use crate::state::VuState;
+
+/// Buffers the samples of every hop of `exchange` and counts its bytes
+/// into the call's `data_sent`/`data_received`; logs a transport failure
+/// as k6 does (`Request Failed`).
+pub(crate) fn record(state: &VuState, method: &str, exchange: &Exchange) {
+    let base = state.tags();
+    for hop in &exchange.hops {
+        let tags = Arc::new(hop_tags(&base, hop));
+        let t = &hop.timings;
+        let values = [
+            (Builtin::HttpReqs, hop.reqs as f64),
+            (Builtin::HttpReqDuration, t.duration),
+            (Builtin::HttpReqBlocked, t.blocked),
+            (Builtin::HttpReqConnecting, t.connecting),
+            (Builtin::HttpReqTlsHandshaking, t.tls_handshaking),
+            (Builtin::HttpReqSending, t.sending),
+            (Builtin::HttpReqWaiting, t.waiting),
+            (Builtin::HttpReqReceiving, t.receiving),
+        ];
+        for (metric, value) in values {
+            state.push_builtin(metric, Arc::clone(&tags), value);
+        }
+        if let Some(failed) = hop.failed {
+            state.push_builtin(Builtin::HttpReqFailed, tags, if failed { 1.0 } else { 0.0 });
+        }
+        if let Some(call) = state.call.borrow_mut().as_mut() {
+            call.data_sent += hop.data_sent;
+            call.data_received += hop.data_received;
+        }
+    }
+    let response = &exchange.response;
+    if response.failure.is_some() {
+        let method = go_method(method);
+        let error = format!("{method} \"{}\": {}", response.url, response.error);
+        state
+            .log
+            .log(Level::Warning, "Request Failed", &[("error", &error)]);
+    }
+}
+
+/// `Get`, `Post`: how Go's `url.Error` names the operation.
+fn go_method(method: &str) -> String {
+    let mut chars = method.chars();
+    match chars.next() {
+        Some(first) => first.to_string() + &chars.as_str().to_ascii_lowercase(),
+        None => String::new(),
+    }
+}
+
+fn hop_tags(base: &Tags, hop: &RequestMetrics) -> Tags {
+    let t = &hop.tags;
+    let mut tags = base.clone();
+    for (key, value) in &t.user {
+        tags.insert(key.as_str(), value.as_str());
+    }
+    tags.insert("method", t.method.as_str());
+    tags.insert("name", t.name.as_str());
+    tags.insert("url", t.url.as_str());
+    tags.insert("status", t.status.as_str());
+    tags.insert("proto", t.proto.as_str());
+    if let Some(error) = &t.error {
+        tags.insert("error", error.as_str());
+    }
+    if let Some(code) = t.error_code {
+        tags.insert("error_code", code.to_string());
+    }
+    if let Some(expected) = t.expected_response {
+        tags.insert("expected_response", if expected { "true" } else { "false" });
+    }
+    if let Some(version) = &t.tls_version {
+        tags.insert("tls_version", version.as_str());
+    }
+    tags
+}

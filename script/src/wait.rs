@@ -1,0 +1,103 @@
+//! How a VU waits: the one place where synchronous JavaScript meets
+//! asynchronous Rust.
+//!
+//! k6 scripts are synchronous: `http.get()` and `sleep()` return only
+//! when done, and block only their own VU. A host function that must
+//! wait builds a future and hands it to the VU's [`Wait`]; the call
+//! returns once the future has completed. The runner implements it by
+//! suspending the VU's coroutine until its worker has driven the future
+//! ([`BlockOn`] is the plain implementation for tests and inspection).
+//! This crate knows nothing about coroutines.
+
+use std::cell::{OnceCell, RefCell};
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+
+use crate::state::VuState;
+
+/// A future a VU waits for. Not `Send`: it runs on the VU's thread.
+pub type WaitFuture = Pin<Box<dyn Future<Output = ()>>>;
+
+/// Runs a future to completion on behalf of a VU whose JavaScript is
+/// blocked in a host function. The future may use tokio (timers, sockets,
+/// `tokio::spawn`), so it must run inside a tokio runtime.
+pub trait Wait {
+    /// Returns once `future` has completed.
+    fn wait(&self, future: WaitFuture);
+}
+
+/// Blocks the calling thread on a current-thread tokio runtime of its
+/// own, created on first use and kept (HTTP connections live in it).
+///
+/// Must not be used from inside a tokio runtime (tokio refuses to block
+/// a thread that drives one).
+#[derive(Default)]
+pub struct BlockOn {
+    runtime: OnceCell<Option<tokio::runtime::Runtime>>,
+}
+
+impl fmt::Debug for BlockOn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BlockOn").finish_non_exhaustive()
+    }
+}
+
+impl Wait for BlockOn {
+    fn wait(&self, future: WaitFuture) {
+        let runtime = self.runtime.get_or_init(|| {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()
+        });
+        // Without a runtime nothing can be awaited: the call returns as
+        // if it had been interrupted (its result slot stays empty).
+        if let Some(runtime) = runtime {
+            runtime.block_on(future);
+        }
+    }
+}
+
+/// Waits for `future` unless the VU's current call is interrupted or its
+/// deadline passes first; `None` then (and the interrupt records why).
+/// Samples buffered so far are flushed first, so they are not held back
+/// by a long `sleep`.
+pub(crate) fn block<T: 'static>(
+    vu: &VuState,
+    future: impl Future<Output = T> + 'static,
+) -> Option<T> {
+    if vu.interrupt.should_stop() {
+        return None;
+    }
+    vu.flush_samples();
+    let slot = Rc::new(RefCell::new(None));
+    let out = Rc::clone(&slot);
+    let cancel = vu.interrupt.token();
+    let deadline = vu.interrupt.deadline();
+    vu.wait.wait(Box::pin(async move {
+        let cancelled = async {
+            match cancel {
+                Some(token) => token.cancelled_owned().await,
+                None => std::future::pending().await,
+            }
+        };
+        let expired = async {
+            match deadline {
+                Some(at) => tokio::time::sleep_until(tokio::time::Instant::from_std(at)).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            biased;
+            _ = cancelled => {}
+            _ = expired => {}
+            value = future => *out.borrow_mut() = Some(value),
+        }
+    }));
+    let value = slot.borrow_mut().take();
+    // Records a deadline that passed or a cancellation while waiting.
+    vu.interrupt.should_stop();
+    value
+}
