@@ -33,8 +33,9 @@ async fn the_binary_registers_and_leaves_on_sigterm() {
     assert_eq!(agents[0].name, "bin-agent");
 
     let pid = child.id().unwrap().to_string();
-    let kill = Command::new("kill")
-        .args(["-TERM", &pid])
+    // The shell's builtin `kill`: no dependency on a kill binary.
+    let kill = Command::new("sh")
+        .args(["-c", "kill -TERM \"$0\"", &pid])
         .status()
         .await
         .unwrap();

@@ -40,8 +40,9 @@ async fn the_binary_prints_its_address_serves_and_stops_on_sigterm() {
     assert_eq!(get(&readyz, None).await.0, 200);
 
     let pid = child.id().unwrap().to_string();
-    let kill = Command::new("kill")
-        .args(["-TERM", &pid])
+    // The shell's builtin `kill`: no dependency on a kill binary.
+    let kill = Command::new("sh")
+        .args(["-c", "kill -TERM \"$0\"", &pid])
         .status()
         .await
         .unwrap();
