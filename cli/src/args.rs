@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+pub use crate::control::{AddressArgs, ScaleArgs};
+
 /// k6r: run k6 scripts, on one machine or a cluster.
 #[derive(Debug, Parser)]
 #[command(name = "k6r-cli", version, about)]
@@ -21,6 +23,18 @@ pub enum Command {
     Inspect(InspectArgs),
     /// Run a k6 script on this machine.
     Run(crate::run::RunArgs),
+    /// Show the status of a running test.
+    Status(AddressArgs),
+    /// Show the metrics of a running test.
+    Stats(AddressArgs),
+    /// Pause a running test.
+    Pause(AddressArgs),
+    /// Resume a paused test.
+    Resume(AddressArgs),
+    /// Scale a running test (externally-controlled).
+    Scale(ScaleArgs),
+    /// Stop a running test (exit code 103); k6 has no such command.
+    Stop(AddressArgs),
 }
 
 /// Flags of `inspect`.

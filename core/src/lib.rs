@@ -9,7 +9,11 @@
 //!   derive the `default` scenario, and validation with k6's messages.
 //! - [`plan`]: one compiled plan per scenario (VU steps, arrival-rate ticks,
 //!   graceful windows) and the test's total duration and max VUs.
-//! - [`metrics`]: samples, metric types and k6's built-in metrics.
+//! - [`metrics`]: samples, metric types, k6's built-in metrics, the
+//!   mergeable sinks and the registry that routes samples into them.
+//! - [`threshold`]: k6's threshold syntax, validation and evaluation.
+//! - [`summary`]: the end-of-test summary text, `--summary-export` and
+//!   `handleSummary`'s data, rendered from the registry.
 //! - [`logfmt`]: k6's log line format.
 //! - [`error`]: the crate's error enum.
 #![warn(missing_docs)]
@@ -21,6 +25,8 @@ pub mod metrics;
 pub mod options;
 pub mod plan;
 pub mod segment;
+pub mod summary;
+pub mod threshold;
 
 pub use duration::Duration;
 pub use error::{Error, Result};

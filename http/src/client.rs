@@ -251,14 +251,7 @@ impl Client {
     ) -> (Response, RequestMetrics) {
         let code = f.kind.code();
         let tags = self.tags(&hop, 0, "", Some(f.message.clone()), Some(code));
-        let metrics = RequestMetrics {
-            reqs: 1,
-            timings,
-            failed: tags.expected_response.map(|e| !e),
-            data_sent: trace.sent(),
-            data_received: trace.received(),
-            tags,
-        };
+        let metrics = RequestMetrics::of_hop(tags, timings, trace.sent(), trace.received());
         let response = Response {
             remote_ip: trace.remote.map(|a| a.ip().to_string()).unwrap_or_default(),
             remote_port: trace.remote.map(|a| a.port()).unwrap_or(0),
@@ -289,14 +282,7 @@ impl Client {
         };
         let proto = proto_text(raw.version);
         let tags = self.tags(&hop, status, proto, None, (code != 0).then_some(code));
-        let metrics = RequestMetrics {
-            reqs: 1,
-            timings,
-            failed: tags.expected_response.map(|e| !e),
-            data_sent: trace.sent(),
-            data_received: trace.received(),
-            tags,
-        };
+        let metrics = RequestMetrics::of_hop(tags, timings, trace.sent(), trace.received());
         let mut headers = std::collections::BTreeMap::<String, String>::new();
         for (k, v) in &raw.headers {
             let v = String::from_utf8_lossy(v.as_bytes());

@@ -47,3 +47,18 @@ pub struct RequestMetrics {
     /// The tags shared by all the samples above.
     pub tags: Tags,
 }
+
+impl RequestMetrics {
+    /// The metrics of one hop that was sent: one request, `http_req_failed`
+    /// from the tags' `expected_response` (none without a predicate).
+    pub fn of_hop(tags: Tags, timings: Timings, data_sent: u64, data_received: u64) -> Self {
+        RequestMetrics {
+            reqs: 1,
+            timings,
+            failed: tags.expected_response.map(|e| !e),
+            data_sent,
+            data_received,
+            tags,
+        }
+    }
+}

@@ -10,7 +10,10 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 /// How a metric aggregates (k6's metric types).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
 pub enum MetricType {
     /// A running sum (`count`, `rate` per second).
     Counter,
@@ -41,7 +44,10 @@ impl fmt::Display for MetricType {
 }
 
 /// What a metric's values are (k6's `contains`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
 pub enum ValueType {
     /// Plain numbers.
     Default,

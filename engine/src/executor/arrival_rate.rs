@@ -17,7 +17,6 @@ use tokio::task::JoinSet;
 use super::iteration::{self, Numbers};
 use super::ScenarioCtx;
 use crate::abort::AbortReason;
-use crate::event::Event;
 use crate::pool::PooledVu;
 use crate::vu::{InitError, VuFactory};
 
@@ -108,12 +107,7 @@ pub(crate) async fn run<F: VuFactory>(ctx: Arc<ScenarioCtx<F>>) {
                     });
                     continue;
                 }
-                ctx.counters.add_dropped(1);
-                ctx.observer.on_event(Event::DroppedIterations {
-                    scenario: Arc::clone(&ctx.name),
-                    count: 1,
-                    vu: None,
-                });
+                ctx.drop_iterations(1, None);
                 if vus < max_vus {
                     if !initialising {
                         initialising = true;

@@ -14,7 +14,6 @@ use tokio_util::sync::CancellationToken;
 
 use super::iteration::{self, may_start, Numbers};
 use super::ScenarioCtx;
-use crate::event::Event;
 use crate::pool::PooledVu;
 use crate::vu::VuFactory;
 
@@ -60,9 +59,7 @@ pub(crate) async fn shared_iterations<F: VuFactory>(ctx: Arc<ScenarioCtx<F>>) {
     else {
         return;
     };
-    let regular_end = ctx.at(max_duration);
-    let hard_end = ctx.at(max_duration + ctx.plan.graceful_stop);
-    let hard = ctx.stop.child_token();
+    let (regular_end, hard_end, hard) = ctx.window(max_duration);
     let attempted = Arc::new(AtomicU64::new(0));
     let mut tasks = JoinSet::new();
     for mut vu in ctx.take(vus).await {
@@ -84,12 +81,7 @@ pub(crate) async fn shared_iterations<F: VuFactory>(ctx: Arc<ScenarioCtx<F>>) {
     ctx.release(vus);
     let dropped = iterations.saturating_sub(attempted.load(Ordering::Acquire));
     if dropped > 0 {
-        ctx.counters.add_dropped(dropped);
-        ctx.observer.on_event(Event::DroppedIterations {
-            scenario: Arc::clone(&ctx.name),
-            count: dropped,
-            vu: None,
-        });
+        ctx.drop_iterations(dropped, None);
     }
 }
 
@@ -103,9 +95,7 @@ pub(crate) async fn per_vu_iterations<F: VuFactory>(ctx: Arc<ScenarioCtx<F>>) {
     else {
         return;
     };
-    let regular_end = ctx.at(max_duration);
-    let hard_end = ctx.at(max_duration + ctx.plan.graceful_stop);
-    let hard = ctx.stop.child_token();
+    let (regular_end, hard_end, hard) = ctx.window(max_duration);
     let mut tasks = JoinSet::new();
     for mut vu in ctx.take(vus).await {
         let (ctx, hard) = (Arc::clone(&ctx), hard.clone());
@@ -122,12 +112,7 @@ pub(crate) async fn per_vu_iterations<F: VuFactory>(ctx: Arc<ScenarioCtx<F>>) {
     let mut vus: Vec<PooledVu<F::Vu>> = Vec::with_capacity(done.len());
     for (vu, left) in done {
         if left > 0 {
-            ctx.counters.add_dropped(left);
-            ctx.observer.on_event(Event::DroppedIterations {
-                scenario: Arc::clone(&ctx.name),
-                count: left,
-                vu: Some(vu.id),
-            });
+            ctx.drop_iterations(left, Some(vu.id));
         }
         vus.push(vu);
     }
@@ -139,9 +124,7 @@ pub(crate) async fn constant_vus<F: VuFactory>(ctx: Arc<ScenarioCtx<F>>) {
     let Work::ConstantVus { vus, duration } = ctx.plan.work else {
         return;
     };
-    let regular_end = ctx.at(duration);
-    let hard_end = ctx.at(duration + ctx.plan.graceful_stop);
-    let hard = ctx.stop.child_token();
+    let (regular_end, hard_end, hard) = ctx.window(duration);
     let mut tasks = JoinSet::new();
     for mut vu in ctx.take(vus).await {
         let (ctx, hard) = (Arc::clone(&ctx), hard.clone());

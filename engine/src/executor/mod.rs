@@ -30,10 +30,11 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::abort::AbortSlot;
+use crate::event::Event;
 use crate::event::SharedObserver;
 use crate::pool::{Pool, PooledVu};
 use crate::progress::ScenarioCounters;
-use crate::vu::VuFactory;
+use crate::vu::{VuFactory, VuId};
 
 /// Everything an executor needs; shared by its tasks.
 pub(crate) struct ScenarioCtx<F: VuFactory> {
@@ -102,6 +103,28 @@ impl<F: VuFactory> ScenarioCtx<F> {
     /// The scenario-relative offset as an instant.
     pub fn at(&self, offset: k6r_core::Duration) -> Instant {
         self.start + offset.to_std()
+    }
+
+    /// The window of a scenario whose regular end is `length` after its
+    /// start: the regular end, the hard end (plus gracefulStop) and the
+    /// token that interrupts what still runs at the hard end.
+    pub fn window(&self, length: k6r_core::Duration) -> (Instant, Instant, CancellationToken) {
+        (
+            self.at(length),
+            self.at(length + self.plan.graceful_stop),
+            self.stop.child_token(),
+        )
+    }
+
+    /// Counts `count` dropped iterations and reports them (`vu` for
+    /// per-vu-iterations, whose drops belong to one VU).
+    pub fn drop_iterations(&self, count: u64, vu: Option<VuId>) {
+        self.counters.add_dropped(count);
+        self.observer.on_event(Event::DroppedIterations {
+            scenario: Arc::clone(&self.name),
+            count,
+            vu,
+        });
     }
 
     /// Marks VUs active in this scenario.

@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, watch};
 
 use crate::error::ControlError;
 
@@ -53,8 +53,31 @@ pub(crate) struct Request {
     pub reply: oneshot::Sender<Result<Status, ControlError>>,
 }
 
-/// The executor's end of the channel.
-pub(crate) type Commands = mpsc::Receiver<Request>;
+/// The executor's end of the channel, and its "now taking commands"
+/// signal.
+pub(crate) struct Commands {
+    rx: mpsc::Receiver<Request>,
+    started: watch::Sender<bool>,
+}
+
+impl Commands {
+    pub(crate) async fn recv(&mut self) -> Option<Request> {
+        self.rx.recv().await
+    }
+
+    pub(crate) fn close(&mut self) {
+        self.rx.close();
+    }
+
+    pub(crate) fn try_recv(&mut self) -> Result<Request, mpsc::error::TryRecvError> {
+        self.rx.try_recv()
+    }
+
+    /// From now on commands are applied as they come (before, they wait).
+    pub(crate) fn mark_started(&self) {
+        self.started.send_replace(true);
+    }
+}
 
 /// Sends commands to one externally-controlled scenario. Cheap to clone;
 /// calls from many tasks are applied one at a time, in arrival order.
@@ -62,16 +85,22 @@ pub(crate) type Commands = mpsc::Receiver<Request>;
 pub struct ControlHandle {
     scenario: Arc<str>,
     tx: mpsc::Sender<Request>,
+    started: watch::Receiver<bool>,
 }
 
 pub(crate) fn channel(scenario: &str) -> (ControlHandle, Commands) {
     let (tx, rx) = mpsc::channel(QUEUE);
+    let (started_tx, started) = watch::channel(false);
     (
         ControlHandle {
             scenario: Arc::from(scenario),
             tx,
+            started,
         },
-        rx,
+        Commands {
+            rx,
+            started: started_tx,
+        },
     )
 }
 
@@ -79,6 +108,21 @@ impl ControlHandle {
     /// The scenario this handle controls.
     pub fn scenario(&self) -> &str {
         &self.scenario
+    }
+
+    /// Whether the executor has started taking commands. Before that, a
+    /// command waits for the scenario's start (which `startTime` or a
+    /// `--paused` run may put off for long): callers that must answer at
+    /// once check this first.
+    pub fn is_started(&self) -> bool {
+        *self.started.borrow()
+    }
+
+    /// Resolves once the executor takes commands, or once it can no longer
+    /// (the test ended before the scenario started).
+    pub async fn started(&self) {
+        let mut started = self.started.clone();
+        let _ = started.wait_for(|s| *s).await;
     }
 
     /// Sends a command and waits for its result. Before the scenario has
@@ -133,5 +177,31 @@ impl ControlHandle {
     /// Stops the scenario: every VU is hard-stopped.
     pub async fn stop(&self) -> Result<Status, ControlError> {
         self.send(Command::Stop).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::channel;
+
+    #[tokio::test]
+    async fn started_flips_when_the_executor_takes_commands() {
+        let (handle, commands) = channel("ext");
+        assert!(!handle.is_started());
+        let waiter = tokio::spawn({
+            let handle = handle.clone();
+            async move { handle.started().await }
+        });
+        commands.mark_started();
+        waiter.await.unwrap();
+        assert!(handle.is_started());
+    }
+
+    #[tokio::test]
+    async fn started_resolves_when_the_executor_never_starts() {
+        let (handle, commands) = channel("ext");
+        drop(commands);
+        handle.started().await;
+        assert!(!handle.is_started());
     }
 }

@@ -74,6 +74,7 @@ pub(crate) async fn run<F: VuFactory>(ctx: Arc<ScenarioCtx<F>>, commands: Option
     }
     actor.reconcile();
     let end = duration.map(|d| ctx.at(d));
+    commands.mark_started();
     let mut commands_open = true;
     loop {
         if actor.stopped && actor.tasks.is_empty() {

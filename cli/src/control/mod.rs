@@ -1,0 +1,115 @@
+//! The control commands of a running test: `status`, `stats`, `pause`,
+//! `resume`, `scale` (k6's, same YAML output and errors, spec §5.1) and
+//! `stop` (k6r's own: `PATCH {"stopped":true}`). They talk to the REST API
+//! of `k6r-cli run` (or of k6 itself) at `-a/--address`.
+//!
+//! Every failure is one `level=error` line and exit code 255, nothing on
+//! stdout.
+
+mod client;
+mod yaml;
+
+use std::io::Write;
+
+use clap::Args;
+use k6r_api::Status;
+
+use crate::failure::Failure;
+use client::Client;
+
+/// Exit code of a failed control command.
+pub const EXIT: i32 = 255;
+
+/// `-a/--address` of the control commands.
+#[derive(Debug, Args)]
+pub struct AddressArgs {
+    /// Address of the API server (`host:port`; `http://` is prepended).
+    #[arg(
+        short = 'a',
+        long = "address",
+        default_value = "localhost:6565",
+        env = "K6R_ADDRESS"
+    )]
+    pub address: String,
+}
+
+/// Flags of `scale`.
+#[derive(Debug, Args)]
+pub struct ScaleArgs {
+    /// The API server.
+    #[command(flatten)]
+    pub address: AddressArgs,
+    /// Number of VUs to run.
+    #[arg(short = 'u', long = "vus", allow_negative_numbers = true)]
+    pub vus: Option<i64>,
+    /// Max available virtual VUs.
+    #[arg(short = 'm', long = "max", allow_negative_numbers = true)]
+    pub max: Option<i64>,
+}
+
+/// Which control command.
+#[derive(Debug)]
+pub enum Action<'a> {
+    /// `GET /v1/status`.
+    Status(&'a AddressArgs),
+    /// `GET /v1/metrics`.
+    Stats(&'a AddressArgs),
+    /// `PATCH paused:true`.
+    Pause(&'a AddressArgs),
+    /// `PATCH paused:false`.
+    Resume(&'a AddressArgs),
+    /// `PATCH vus/vus-max`.
+    Scale(&'a ScaleArgs),
+    /// `PATCH stopped:true`.
+    Stop(&'a AddressArgs),
+}
+
+/// Runs one control command, printing its YAML to `out`.
+pub fn run(action: Action<'_>, out: &mut dyn Write) -> Result<(), Failure> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::new(EXIT, e.to_string()))?;
+    let text = runtime.block_on(request(action))?;
+    out.write_all(text.as_bytes())
+        .map_err(|e| Failure::new(EXIT, e.to_string()))
+}
+
+async fn request(action: Action<'_>) -> Result<String, Failure> {
+    let patch = |address: &AddressArgs, status: Status| {
+        let client = Client::new(&address.address);
+        async move { client.patch_status(status).await }
+    };
+    let status = match action {
+        Action::Status(a) => Client::new(&a.address).status().await?,
+        Action::Stats(a) => {
+            let metrics = Client::new(&a.address).metrics().await?;
+            return Ok(yaml::metrics(&metrics));
+        }
+        Action::Pause(a) => patch(a, with(|s| s.paused = Some(true))).await?,
+        Action::Resume(a) => patch(a, with(|s| s.paused = Some(false))).await?,
+        Action::Scale(s) => {
+            if s.vus.is_none() && s.max.is_none() {
+                return Err(Failure::new(EXIT, "Specify either -u/--vus or -m/--max"));
+            }
+            let (vus, max) = (s.vus, s.max);
+            patch(
+                &s.address,
+                with(|st| {
+                    st.vus = vus;
+                    st.vus_max = max;
+                }),
+            )
+            .await?
+        }
+        Action::Stop(a) => patch(a, with(|s| s.stopped = true)).await?,
+    };
+    Ok(yaml::status(&status))
+}
+
+/// The body k6 sends: a full status whose untouched fields are `null`.
+fn with(change: impl FnOnce(&mut Status)) -> Status {
+    let mut status = Status::default();
+    change(&mut status);
+    status
+}

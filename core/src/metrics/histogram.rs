@@ -1,0 +1,272 @@
+//! A log-linear histogram with a bounded relative error, the memory behind
+//! every trend's percentiles.
+//!
+//! # Buckets
+//! A value's bucket is read straight from its IEEE-754 bits: the exponent
+//! picks the power of two and the top [`SUB_BITS`] mantissa bits pick one
+//! of 128 equal-width slices of it (HdrHistogram's layout, without its
+//! fixed range). A bucket `[lo, hi)` has `hi - lo = lo / 128` for every
+//! normal `f64`, so its midpoint is within `2^-8 ≈ 0.39 %` of any value in
+//! it; [`MAX_RELATIVE_ERROR`] is that bound. Subnormal magnitudes (below
+//! `f64::MIN_POSITIVE`, ~2.2e-308) get linear buckets and no relative
+//! bound. Zero has its own exact bucket and negative values mirror the
+//! positive ones, so custom trends may hold any finite value.
+//!
+//! # Memory
+//! Counts live in two dense vectors (negative and positive magnitudes),
+//! each covering only the range of keys seen so far. Memory depends on the
+//! spread of the values, never on how many there are: 128 counters (1 KiB)
+//! per power of two spanned, so HTTP timings from 0.1 ms to 10 s (17
+//! octaves) take about 17 KiB, and no input can take more than 2 × 2047 ×
+//! 1 KiB.
+//!
+//! # Merging
+//! Two histograms merge by adding bucket counts, which is exact and
+//! independent of order.
+
+use serde::{Deserialize, Serialize};
+
+/// Mantissa bits that split each power of two into linear sub-buckets.
+pub const SUB_BITS: u32 = 7;
+
+/// The largest relative error of a bucket's representative value for any
+/// normal `f64` in that bucket: half a bucket's width over its lower bound.
+pub const MAX_RELATIVE_ERROR: f64 = 1.0 / (1u64 << (SUB_BITS + 1)) as f64;
+
+/// Shift that leaves the exponent and the top [`SUB_BITS`] mantissa bits.
+const SHIFT: u32 = 52 - SUB_BITS;
+
+/// The highest magnitude key: the bucket of `f64::MAX` (infinities clamp to
+/// it).
+const MAX_KEY: u32 = (f64::MAX.to_bits() >> SHIFT) as u32;
+
+/// Counts of values per bucket.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(into = "wire::Histogram", from = "wire::Histogram")]
+pub struct Histogram {
+    /// Exact zeros (and `-0.0`).
+    zero: u64,
+    /// Buckets of positive values, by magnitude key.
+    pos: Dense,
+    /// Buckets of negative values, by the magnitude key of `-v`.
+    neg: Dense,
+}
+
+/// A contiguous run of bucket counts starting at key `first`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct Dense {
+    first: u32,
+    counts: Vec<u64>,
+}
+
+impl Dense {
+    fn add(&mut self, key: u32, n: u64) {
+        if self.counts.is_empty() {
+            self.first = key;
+            self.counts.push(n);
+            return;
+        }
+        if key < self.first {
+            let grow = (self.first - key) as usize;
+            // Exact reservations: memory tracks the spread of the values.
+            self.counts.reserve_exact(grow);
+            self.counts.splice(0..0, std::iter::repeat_n(0, grow));
+            self.first = key;
+        }
+        let at = (key - self.first) as usize;
+        if at >= self.counts.len() {
+            self.counts.reserve_exact(at + 1 - self.counts.len());
+            self.counts.resize(at + 1, 0);
+        }
+        self.counts[at] += n;
+    }
+
+    /// Occupied `(key, count)` pairs, ascending by key.
+    fn occupied(&self) -> impl DoubleEndedIterator<Item = (u32, u64)> + '_ {
+        self.counts
+            .iter()
+            .enumerate()
+            .filter(|(_, &c)| c != 0)
+            .map(|(i, &c)| (self.first + i as u32, c))
+    }
+}
+
+/// The magnitude key of `|v|` (`v` non-zero).
+fn key_of(magnitude: f64) -> u32 {
+    let bits = magnitude.to_bits() >> SHIFT;
+    (bits as u32).min(MAX_KEY)
+}
+
+/// The representative magnitude of bucket `key`: its midpoint.
+fn representative(key: u32) -> f64 {
+    let lo = f64::from_bits(u64::from(key) << SHIFT);
+    let hi = f64::from_bits(u64::from(key + 1) << SHIFT);
+    if hi.is_finite() {
+        lo + (hi - lo) / 2.0
+    } else {
+        lo
+    }
+}
+
+impl Histogram {
+    /// An empty histogram.
+    pub fn new() -> Self {
+        Histogram::default()
+    }
+
+    /// Counts `value` once. NaN is ignored; infinities land in the
+    /// outermost buckets.
+    pub fn add(&mut self, value: f64) {
+        self.add_n(value, 1);
+    }
+
+    /// Counts `value` `n` times.
+    pub fn add_n(&mut self, value: f64, n: u64) {
+        if value.is_nan() || n == 0 {
+            return;
+        }
+        if value == 0.0 {
+            self.zero += n;
+        } else if value > 0.0 {
+            self.pos.add(key_of(value), n);
+        } else {
+            self.neg.add(key_of(-value), n);
+        }
+    }
+
+    /// Adds every count of `other`.
+    pub fn merge(&mut self, other: &Histogram) {
+        self.zero += other.zero;
+        for (k, c) in other.pos.occupied() {
+            self.pos.add(k, c);
+        }
+        for (k, c) in other.neg.occupied() {
+            self.neg.add(k, c);
+        }
+    }
+
+    /// How many values were counted.
+    pub fn count(&self) -> u64 {
+        self.zero + self.pos.counts.iter().sum::<u64>() + self.neg.counts.iter().sum::<u64>()
+    }
+
+    /// Bytes of bucket storage in use (the part that grows with the spread
+    /// of the values).
+    pub fn heap_bytes(&self) -> usize {
+        (self.pos.counts.capacity() + self.neg.counts.capacity()) * std::mem::size_of::<u64>()
+    }
+
+    /// Buckets in ascending value order as `(representative, count)`.
+    fn ascending(&self) -> impl Iterator<Item = (f64, u64)> + '_ {
+        let neg = self
+            .neg
+            .occupied()
+            .rev()
+            .map(|(k, c)| (-representative(k), c));
+        let zero = (self.zero > 0).then_some((0.0, self.zero));
+        let pos = self.pos.occupied().map(|(k, c)| (representative(k), c));
+        neg.chain(zero).chain(pos)
+    }
+
+    /// The estimated value of the `rank`-th smallest sample (0-based), or
+    /// `None` past the end.
+    pub fn value_at_rank(&self, rank: u64) -> Option<f64> {
+        let mut seen = 0u64;
+        for (value, count) in self.ascending() {
+            seen += count;
+            if seen > rank {
+                return Some(value);
+            }
+        }
+        None
+    }
+}
+
+/// The serialised form: sparse `(key, count)` pairs, negative keys for
+/// negative values, so a delta costs only its occupied buckets.
+mod wire {
+    use serde::{Deserialize, Serialize};
+
+    #[derive(Serialize, Deserialize)]
+    pub(super) struct Histogram {
+        zero: u64,
+        pos: Vec<(u32, u64)>,
+        neg: Vec<(u32, u64)>,
+    }
+
+    impl From<super::Histogram> for Histogram {
+        fn from(h: super::Histogram) -> Self {
+            Histogram {
+                zero: h.zero,
+                pos: h.pos.occupied().collect(),
+                neg: h.neg.occupied().collect(),
+            }
+        }
+    }
+
+    impl From<Histogram> for super::Histogram {
+        fn from(w: Histogram) -> Self {
+            let mut h = super::Histogram {
+                zero: w.zero,
+                ..Default::default()
+            };
+            for (k, c) in w.pos {
+                h.pos.add(k.min(super::MAX_KEY), c);
+            }
+            for (k, c) in w.neg {
+                h.neg.add(k.min(super::MAX_KEY), c);
+            }
+            h
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn representatives_are_within_the_bound() {
+        for &v in &[1e-9, 0.001, 0.75, 1.0, 1.5, 3.999, 1234.5678, 3.6e7, 1e300] {
+            let r = representative(key_of(v));
+            assert!(((r - v) / v).abs() <= MAX_RELATIVE_ERROR, "{v} -> {r}");
+        }
+        const { assert!(MAX_RELATIVE_ERROR < 0.004) };
+    }
+
+    #[test]
+    fn ranks_walk_negative_zero_positive() {
+        let mut h = Histogram::new();
+        for v in [5.0, -2.0, 0.0, -0.0, 1e6, f64::INFINITY, f64::NAN] {
+            h.add(v);
+        }
+        assert_eq!(h.count(), 6);
+        let at = |r| h.value_at_rank(r).unwrap();
+        assert!((at(0) + 2.0).abs() < 0.01);
+        assert_eq!(at(1), 0.0);
+        assert_eq!(at(2), 0.0);
+        assert!((at(3) - 5.0).abs() < 0.02);
+        assert!((at(4) / 1e6 - 1.0).abs() < MAX_RELATIVE_ERROR);
+        assert!(at(5) > 1e307);
+        assert_eq!(h.value_at_rank(6), None);
+    }
+
+    #[test]
+    fn merge_adds_counts_and_serde_round_trips() {
+        let mut a = Histogram::new();
+        let mut b = Histogram::new();
+        for i in 0..100 {
+            a.add(f64::from(i) * 1.7);
+            b.add(-f64::from(i) / 3.0);
+        }
+        let mut ab = a.clone();
+        ab.merge(&b);
+        let mut ba = b.clone();
+        ba.merge(&a);
+        assert_eq!(ab, ba);
+        assert_eq!(ab.count(), 200);
+        let json = serde_json::to_string(&ab).unwrap();
+        let back: Histogram = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, ab);
+    }
+}

@@ -1,0 +1,42 @@
+//! The counter sink: a running, exactly rounded sum.
+
+use serde::{Deserialize, Serialize};
+
+use crate::metrics::exact_sum::ExactSum;
+
+/// A counter's aggregate: `count` (the sum of the values) and, given the
+/// test's duration, `rate` per second.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct CounterSink {
+    sum: ExactSum,
+    samples: u64,
+}
+
+impl CounterSink {
+    /// Adds one value (counters accept negative values).
+    pub fn add(&mut self, value: f64) {
+        self.sum.add(value);
+        self.samples += 1;
+    }
+
+    /// The sum of the values (k6's `count`).
+    pub fn count(&self) -> f64 {
+        self.sum.value()
+    }
+
+    /// `count` per second of `elapsed`.
+    pub fn rate(&self, elapsed: std::time::Duration) -> f64 {
+        self.count() / elapsed.as_secs_f64()
+    }
+
+    /// How many samples were added.
+    pub fn samples(&self) -> u64 {
+        self.samples
+    }
+
+    /// Adds `other` in.
+    pub fn merge(&mut self, other: &CounterSink) {
+        self.sum.merge(&other.sum);
+        self.samples += other.samples;
+    }
+}

@@ -1,0 +1,38 @@
+//! The rate sink: how many values were non-zero.
+
+use serde::{Deserialize, Serialize};
+
+/// A rate's aggregate: passes (non-zero values) out of a total.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RateSink {
+    /// Non-zero values.
+    pub passes: u64,
+    /// All values.
+    pub total: u64,
+}
+
+impl RateSink {
+    /// Adds one value: non-zero counts as a pass (k6's rule).
+    pub fn add(&mut self, value: f64) {
+        self.total += 1;
+        if value != 0.0 {
+            self.passes += 1;
+        }
+    }
+
+    /// Zero values.
+    pub fn fails(&self) -> u64 {
+        self.total - self.passes
+    }
+
+    /// `passes / total`, or `None` before the first value.
+    pub fn rate(&self) -> Option<f64> {
+        (self.total > 0).then(|| self.passes as f64 / self.total as f64)
+    }
+
+    /// Adds `other` in.
+    pub fn merge(&mut self, other: &RateSink) {
+        self.passes += other.passes;
+        self.total += other.total;
+    }
+}

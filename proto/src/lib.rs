@@ -1,0 +1,21 @@
+//! k6r's gRPC contract between the coordinator and its agents.
+//!
+//! The `.proto` files under `proto/k6r/v1/` are the source of truth; the
+//! Rust code in `src/gen/` is generated from them by `cargo xtask
+//! gen-proto` (protox + tonic-prost-build, so no `protoc` is needed) and
+//! checked in. Nobody edits it by hand: a test in `xtask/` regenerates it
+//! and fails when it drifts.
+//!
+//! # Layout
+//! - [`v1`]: package `k6r.v1`: the `AgentService` with its one
+//!   bidirectional `Session` stream, the messages up (agent →
+//!   coordinator) and down (coordinator → agent), and the metric sink
+//!   deltas.
+#![warn(missing_docs)]
+
+/// Package `k6r.v1` (generated).
+#[allow(clippy::all, missing_docs)]
+#[rustfmt::skip]
+pub mod v1 {
+    include!("gen/k6r.v1.rs");
+}

@@ -1,0 +1,254 @@
+//! The run's side of the API: the [`Backend`] trait the run implements,
+//! and the one task that owns it.
+//!
+//! Handlers never touch the run's state. They validate a request, then
+//! send a [`Request`] with a oneshot for the answer over a bounded channel
+//! to the task started by [`spawn`], which owns the backend and applies
+//! requests one at a time, in arrival order. A hundred concurrent PATCHes
+//! are therefore applied one after the other, each answered with the
+//! status right after it.
+//!
+//! `POST /v1/setup` and `POST /v1/teardown` run user code, which may take
+//! long: the backend hands out a future for the work, the task runs it on
+//! the side (status requests keep being answered), and the new setup data
+//! is stored by the task when the work is done.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use k6r_api::{GroupResource, MetricResource, Status};
+use serde_json::value::RawValue;
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinSet;
+
+use crate::error::{ControlError, Error, Result};
+use crate::patch::StatusPatch;
+
+/// A boxed `Send` future with no borrows.
+pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
+
+/// Raw JSON setup data (`None`: there is none).
+pub type SetupData = Option<Box<RawValue>>;
+
+/// How many requests may wait for the task before handlers wait too.
+const QUEUE: usize = 64;
+
+/// What the run provides to the API. Every method is called from the one
+/// task that owns the backend, never concurrently.
+///
+/// How to add a new route backed by the run:
+/// 1. add a method here (with a default if it is optional);
+/// 2. add a [`Request`] variant and its arm in `Actor::handle`;
+/// 3. add a [`Control`] method that sends it;
+/// 4. add the handler under `routes/` and its line in `server::router`.
+pub trait Backend: Send + 'static {
+    /// The current status.
+    fn status(&mut self) -> impl Future<Output = Status> + Send;
+
+    /// Applies a PATCH (already decoded; numbers not yet range-checked)
+    /// and returns the status after it.
+    fn patch_status(
+        &mut self,
+        patch: StatusPatch,
+    ) -> impl Future<Output = Result<Status, ControlError>> + Send;
+
+    /// Every observed metric, as resources (id = the metric's name).
+    fn metrics(&mut self) -> impl Future<Output = Vec<MetricResource>> + Send;
+
+    /// The group tree flattened depth-first, root first.
+    fn groups(&mut self) -> impl Future<Output = Vec<GroupResource>> + Send;
+
+    /// The setup data.
+    fn setup_data(&mut self) -> SetupData;
+
+    /// Replaces the setup data (`None` clears it).
+    fn set_setup_data(&mut self, data: SetupData);
+
+    /// Starts running `setup()` again; the future yields its data (stored
+    /// with [`set_setup_data`](Self::set_setup_data) when it succeeds) or
+    /// the error message.
+    fn run_setup(&mut self) -> BoxFuture<Result<SetupData, String>>;
+
+    /// Starts running `teardown(data)` now.
+    fn run_teardown(&mut self) -> BoxFuture<Result<(), String>>;
+
+    /// Resolves when the backend has work of its own to do (for example
+    /// applying a change staged before its scenario started); the task
+    /// then calls [`on_wake`](Self::on_wake). The default never resolves.
+    fn wake(&mut self) -> BoxFuture<()> {
+        Box::pin(std::future::pending())
+    }
+
+    /// Does the work [`wake`](Self::wake) announced.
+    fn on_wake(&mut self) -> impl Future<Output = ()> + Send {
+        async {}
+    }
+}
+
+type Reply<T> = oneshot::Sender<T>;
+
+/// A request to the task that owns the backend.
+#[derive(Debug)]
+pub enum Request {
+    /// `GET /v1/status`.
+    Status(Reply<Status>),
+    /// `PATCH /v1/status`.
+    Patch(StatusPatch, Reply<Result<Status, ControlError>>),
+    /// `GET /v1/metrics[/{id}]`.
+    Metrics(Reply<Vec<MetricResource>>),
+    /// `GET /v1/groups[/{id}]`.
+    Groups(Reply<Vec<GroupResource>>),
+    /// `GET /v1/setup`.
+    GetSetup(Reply<SetupData>),
+    /// `PUT /v1/setup`.
+    SetSetup(SetupData, Reply<SetupData>),
+    /// `POST /v1/setup`.
+    RunSetup(Reply<Result<SetupData, String>>),
+    /// `POST /v1/teardown`.
+    RunTeardown(Reply<Result<(), String>>),
+}
+
+/// The handle the server (and anything else) talks to the run through.
+/// Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Control {
+    tx: mpsc::Sender<Request>,
+}
+
+/// Starts the task that owns `backend`. It runs until every [`Control`]
+/// is dropped and the work it started is done, then returns the backend.
+pub fn spawn<B: Backend>(backend: B) -> (Control, tokio::task::JoinHandle<B>) {
+    let (tx, rx) = mpsc::channel(QUEUE);
+    let actor = Actor {
+        backend,
+        rx,
+        jobs: JoinSet::new(),
+    };
+    (Control { tx }, tokio::spawn(actor.run()))
+}
+
+impl Control {
+    async fn ask<T>(&self, make: impl FnOnce(Reply<T>) -> Request) -> Result<T> {
+        let (reply, answer) = oneshot::channel();
+        self.tx.send(make(reply)).await.map_err(|_| Error::Gone)?;
+        answer.await.map_err(|_| Error::Gone)
+    }
+
+    /// The current status.
+    pub async fn status(&self) -> Result<Status> {
+        self.ask(Request::Status).await
+    }
+
+    /// Applies a status change.
+    pub async fn patch(&self, patch: StatusPatch) -> Result<Status> {
+        Ok(self.ask(|r| Request::Patch(patch, r)).await??)
+    }
+
+    /// Every observed metric.
+    pub async fn metrics(&self) -> Result<Vec<MetricResource>> {
+        self.ask(Request::Metrics).await
+    }
+
+    /// The flattened group tree.
+    pub async fn groups(&self) -> Result<Vec<GroupResource>> {
+        self.ask(Request::Groups).await
+    }
+
+    /// The setup data.
+    pub async fn setup_data(&self) -> Result<SetupData> {
+        self.ask(Request::GetSetup).await
+    }
+
+    /// Replaces the setup data and returns it.
+    pub async fn set_setup_data(&self, data: SetupData) -> Result<SetupData> {
+        self.ask(|r| Request::SetSetup(data, r)).await
+    }
+
+    /// Runs `setup()` and returns the new data.
+    pub async fn run_setup(&self) -> Result<SetupData> {
+        self.ask(Request::RunSetup).await?.map_err(Error::Setup)
+    }
+
+    /// Runs `teardown()`.
+    pub async fn run_teardown(&self) -> Result<()> {
+        self.ask(Request::RunTeardown)
+            .await?
+            .map_err(Error::Teardown)
+    }
+}
+
+/// Setup/teardown work running on the side.
+enum Done {
+    Setup(Result<SetupData, String>, Reply<Result<SetupData, String>>),
+    Nothing,
+}
+
+struct Actor<B: Backend> {
+    backend: B,
+    rx: mpsc::Receiver<Request>,
+    jobs: JoinSet<Done>,
+}
+
+impl<B: Backend> Actor<B> {
+    async fn run(mut self) -> B {
+        let mut open = true;
+        while open || !self.jobs.is_empty() {
+            let wake = self.backend.wake();
+            tokio::select! {
+                request = self.rx.recv(), if open => match request {
+                    Some(request) => self.handle(request).await,
+                    None => open = false,
+                },
+                Some(done) = self.jobs.join_next(), if !self.jobs.is_empty() => match done {
+                    Ok(Done::Setup(result, reply)) => {
+                        if let Ok(data) = &result {
+                            self.backend.set_setup_data(data.clone());
+                        }
+                        let _ = reply.send(result);
+                    }
+                    Ok(Done::Nothing) => {}
+                    Err(e) => tracing::error!(error = %e, "a setup/teardown task failed"),
+                },
+                () = wake => self.backend.on_wake().await,
+            }
+        }
+        self.backend
+    }
+
+    async fn handle(&mut self, request: Request) {
+        // A dropped reply means the client went away: nothing to do.
+        match request {
+            Request::Status(reply) => {
+                let _ = reply.send(self.backend.status().await);
+            }
+            Request::Patch(patch, reply) => {
+                let _ = reply.send(self.backend.patch_status(patch).await);
+            }
+            Request::Metrics(reply) => {
+                let _ = reply.send(self.backend.metrics().await);
+            }
+            Request::Groups(reply) => {
+                let _ = reply.send(self.backend.groups().await);
+            }
+            Request::GetSetup(reply) => {
+                let _ = reply.send(self.backend.setup_data());
+            }
+            Request::SetSetup(data, reply) => {
+                self.backend.set_setup_data(data);
+                let _ = reply.send(self.backend.setup_data());
+            }
+            Request::RunSetup(reply) => {
+                let work = self.backend.run_setup();
+                self.jobs
+                    .spawn(async move { Done::Setup(work.await, reply) });
+            }
+            Request::RunTeardown(reply) => {
+                let work = self.backend.run_teardown();
+                self.jobs.spawn(async move {
+                    let _ = reply.send(work.await);
+                    Done::Nothing
+                });
+            }
+        }
+    }
+}

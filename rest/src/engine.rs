@@ -1,0 +1,391 @@
+//! [`EngineBackend`]: the [`Backend`] of a `k6r-cli run`, over the
+//! engine's externally-controlled [`ControlHandle`] and live [`Progress`].
+//!
+//! The run plugs in two providers — [`MetricsSource`] (the live metric
+//! sinks, groups and checks, threshold taint) and [`SetupSource`] (setup
+//! data, re-running setup/teardown) — and drives the run's phase through
+//! the [`RunLink`] it gets back:
+//!
+//! ```text
+//! let (backend, link) = EngineBackend::new(&plan, engine.first_control(),
+//!                                          engine.progress(), paused, metrics, setup);
+//! let (control, _task) = k6r_rest::spawn(backend);
+//! tokio::spawn(k6r_rest::serve(listener, control, shutdown));
+//! link.set_phase(ExecutionStatus::PausedBeforeRun); link.resumed().await;   // --paused
+//! link.set_phase(ExecutionStatus::Started);
+//! // Running (7) once the scenario takes commands: until then changes are staged.
+//! spawn(async move { first_control.started().await; link.advance(ExecutionStatus::Running) });
+//! engine.run(link.stop_token()).await;          // cancelled by {"stopped":true} → exit 103
+//! link.set_phase(ExecutionStatus::Ended);
+//! ```
+//!
+//! Semantics (issue 5): `vus` within `vus-max`; `vus-max` never below the
+//! script's `maxVUs`; a `vus` change while paused is stored and applied on
+//! resume (the engine keeps paused VUs paused); pause keeps VUs
+//! allocated; `stopped:true` cancels the run's stop token. Changes that
+//! arrive before the scenario takes commands (a `--paused` run, a
+//! `startTime`) are validated here, staged, answered at once, and applied
+//! when it starts.
+
+use k6r_api::{ExecutionStatus, GroupResource, MetricResource, Status};
+use k6r_core::options::ExecutorKind;
+use k6r_core::plan::{TestPlan, Work};
+use k6r_engine::{ControlError as EngineError, ControlHandle, Progress};
+use tokio::sync::{oneshot, watch};
+use tokio_util::sync::CancellationToken;
+
+use crate::backend::{Backend, BoxFuture, SetupData};
+use crate::error::ControlError;
+use crate::patch::StatusPatch;
+use crate::validate::{self, Vus};
+
+/// The live metrics of a run.
+pub trait MetricsSource: Send + 'static {
+    /// Every observed metric (values formatted as k6 does: time in ms).
+    fn metrics(&mut self) -> Vec<MetricResource>;
+    /// The group tree, flattened depth-first from the root.
+    fn groups(&mut self) -> Vec<GroupResource>;
+    /// Whether a threshold failed at its last evaluation.
+    fn tainted(&mut self) -> bool;
+}
+
+/// The setup data of a run and its setup/teardown functions.
+pub trait SetupSource: Send + 'static {
+    /// The current data.
+    fn data(&mut self) -> SetupData;
+    /// Replaces it (VUs that already started keep what they decoded).
+    fn set_data(&mut self, data: SetupData);
+    /// Runs `setup()` in a new VU.
+    fn run_setup(&mut self) -> BoxFuture<Result<SetupData, String>>;
+    /// Runs `teardown(data)` in a new VU.
+    fn run_teardown(&mut self) -> BoxFuture<Result<(), String>>;
+}
+
+/// The run's end of an [`EngineBackend`].
+#[derive(Debug)]
+pub struct RunLink {
+    phase: watch::Sender<ExecutionStatus>,
+    resume: Option<oneshot::Receiver<()>>,
+    stop: CancellationToken,
+}
+
+impl RunLink {
+    /// Moves the run to `phase` (the `status` number of the API).
+    pub fn set_phase(&self, phase: ExecutionStatus) {
+        self.phase.send_replace(phase);
+    }
+
+    /// Moves the run to `phase` unless it is already there or further
+    /// (for watchers racing the run's end).
+    pub fn advance(&self, phase: ExecutionStatus) {
+        self.phase.send_if_modified(|p| {
+            let later = *p < phase;
+            if later {
+                *p = phase;
+            }
+            later
+        });
+    }
+
+    /// The run's current phase.
+    pub fn phase(&self) -> ExecutionStatus {
+        *self.phase.borrow()
+    }
+
+    /// For a `--paused` run: resolves on `PATCH {"paused":false}` (or when
+    /// the API is gone, or at once if the run was not started paused).
+    pub async fn resumed(&mut self) {
+        if let Some(resume) = self.resume.take() {
+            tokio::select! {
+                _ = resume => {}
+                () = self.stop.cancelled() => {}
+            }
+        }
+    }
+
+    /// Cancelled by `PATCH {"stopped":true}`: pass it (or a child) to
+    /// `Engine::run`, and exit 103 when it was cancelled.
+    pub fn stop_token(&self) -> CancellationToken {
+        self.stop.clone()
+    }
+
+    /// Whether the API stopped the run.
+    pub fn stopped(&self) -> bool {
+        self.stop.is_cancelled()
+    }
+}
+
+/// The externally-controlled scenario as last seen or staged here.
+#[derive(Clone, Copy, Debug)]
+struct External {
+    vus: Vus,
+    start_max: u64,
+    paused: bool,
+    /// Changes made before the executor took commands, not yet applied.
+    staged: bool,
+}
+
+/// A [`Backend`] over the engine; see the module docs.
+pub struct EngineBackend<M, S> {
+    control: Option<ControlHandle>,
+    external: External,
+    progress: Progress,
+    /// The first executor that cannot pause after its start (k6 refuses
+    /// a pause then).
+    unpausable: Option<(ExecutorKind, String)>,
+    phase: watch::Receiver<ExecutionStatus>,
+    resume: Option<oneshot::Sender<()>>,
+    stop: CancellationToken,
+    metrics: M,
+    setup: S,
+}
+
+impl<M: MetricsSource, S: SetupSource> EngineBackend<M, S> {
+    /// A backend for `plan`. `control` is the engine's handle of the first
+    /// externally-controlled scenario (`Engine::first_control`); `paused`
+    /// is `--paused`.
+    pub fn new(
+        plan: &TestPlan,
+        control: Option<ControlHandle>,
+        progress: Progress,
+        paused: bool,
+        metrics: M,
+        setup: S,
+    ) -> (Self, RunLink) {
+        let start = control.as_ref().and_then(|c| {
+            plan.scenarios().iter().find_map(|s| match s.work {
+                Work::ExternallyControlled { vus, max_vus, .. } if s.name == c.scenario() => {
+                    Some(Vus { vus, max_vus })
+                }
+                _ => None,
+            })
+        });
+        let start = start.unwrap_or(Vus { vus: 0, max_vus: 0 });
+        let unpausable = plan
+            .scenarios()
+            .iter()
+            .find(|s| s.kind != ExecutorKind::ExternallyControlled)
+            .map(|s| (s.kind, s.name.clone()));
+        let (phase_tx, phase) = watch::channel(ExecutionStatus::Created);
+        let (resume_tx, resume_rx) = oneshot::channel();
+        let stop = CancellationToken::new();
+        let backend = EngineBackend {
+            control,
+            external: External {
+                vus: start,
+                start_max: start.max_vus,
+                paused: false,
+                staged: false,
+            },
+            progress,
+            unpausable,
+            phase,
+            resume: paused.then_some(resume_tx),
+            stop: stop.clone(),
+            metrics,
+            setup,
+        };
+        let link = RunLink {
+            phase: phase_tx,
+            resume: paused.then_some(resume_rx),
+            stop,
+        };
+        (backend, link)
+    }
+
+    /// The handle, if its executor takes commands now.
+    fn live(&self) -> Option<&ControlHandle> {
+        self.control.as_ref().filter(|c| c.is_started())
+    }
+
+    /// Refreshes the view from the engine when it answers.
+    async fn refresh(&mut self) {
+        if let Some(c) = self.live() {
+            if let Ok(s) = c.status().await {
+                self.external.vus = Vus {
+                    vus: s.vus,
+                    max_vus: s.max_vus,
+                };
+                self.external.paused = s.paused;
+            }
+        }
+    }
+
+    async fn pause(&mut self, pause: bool) -> Result<(), ControlError> {
+        if self.resume.is_some() {
+            // --paused, before the start.
+            if pause {
+                return Err(ControlError::Pause("execution is already paused".into()));
+            }
+            if let Some(resume) = self.resume.take() {
+                let _ = resume.send(());
+            }
+            return Ok(());
+        }
+        if let Some((kind, name)) = &self.unpausable {
+            return Err(ControlError::Pause(format!(
+                "{kind} executor '{name}' doesn't support pause and resume operations after its start"
+            )));
+        }
+        if let Some(c) = self.live() {
+            let result = if pause {
+                c.pause().await
+            } else {
+                c.resume().await
+            };
+            return result
+                .map(|_| ())
+                .map_err(|e| ControlError::Pause(pause_message(&e)));
+        }
+        match (pause, self.external.paused) {
+            (true, true) => Err(ControlError::Pause(
+                "test execution was already paused".into(),
+            )),
+            (false, false) => Err(ControlError::Pause("test execution wasn't paused".into())),
+            _ => {
+                self.external.paused = pause;
+                self.external.staged = true;
+                Ok(())
+            }
+        }
+    }
+
+    async fn scale(&mut self, vus: Option<i64>, vus_max: Option<i64>) -> Result<(), ControlError> {
+        if self.control.is_none() {
+            return Err(ControlError::NotExternallyControlled);
+        }
+        self.refresh().await;
+        let new = validate::update(self.external.vus, self.external.start_max, vus, vus_max)?;
+        if let Some(c) = self.live() {
+            c.update(Some(new.vus), Some(new.max_vus))
+                .await
+                .map_err(|e| ControlError::ConfigUpdate(e.to_string()))?;
+        } else {
+            self.external.staged = true;
+        }
+        self.external.vus = new;
+        Ok(())
+    }
+}
+
+fn pause_message(e: &EngineError) -> String {
+    e.to_string()
+}
+
+impl<M: MetricsSource, S: SetupSource> Backend for EngineBackend<M, S> {
+    async fn status(&mut self) -> Status {
+        self.refresh().await;
+        let phase = *self.phase.borrow();
+        let snapshot = self.progress.snapshot();
+        let (paused, vus, max) = match &self.control {
+            Some(c) => {
+                let others: u64 = snapshot
+                    .scenarios
+                    .iter()
+                    .filter(|s| s.name != c.scenario())
+                    .map(|s| s.active_vus)
+                    .sum();
+                let paused = self.external.paused || self.resume.is_some();
+                let own = if paused || !c.is_started() {
+                    0
+                } else {
+                    self.external.vus.vus
+                };
+                // Before the executor takes commands k6 shows the VUs
+                // initialised so far (a staged `vus-max` is not yet).
+                let max = if c.is_started() {
+                    self.external.vus.max_vus
+                } else {
+                    self.external.start_max
+                };
+                (paused, others + own, max)
+            }
+            None => (self.resume.is_some(), snapshot.active_vus, 0),
+        };
+        Status {
+            status: phase,
+            paused: Some(paused),
+            vus: Some(vus as i64),
+            vus_max: Some(max.max(snapshot.initialized_vus) as i64),
+            stopped: self.stop.is_cancelled(),
+            running: phase >= ExecutionStatus::Started && phase < ExecutionStatus::Ended,
+            tainted: self.metrics.tainted(),
+        }
+    }
+
+    async fn patch_status(&mut self, patch: StatusPatch) -> Result<Status, ControlError> {
+        if patch.stopped {
+            // The answer is the status as the stop is requested (k6's
+            // still says running): taken first, so the run ending in the
+            // meantime cannot change it.
+            let mut status = self.status().await;
+            status.stopped = true;
+            self.stop.cancel();
+            if let Some(c) = self.live() {
+                let _ = c.stop().await;
+            }
+            return Ok(status);
+        } else {
+            if let Some(pause) = patch.paused {
+                self.pause(pause).await?;
+            }
+            if patch.changes_vus() {
+                self.scale(patch.vus, patch.vus_max).await?;
+            }
+        }
+        Ok(self.status().await)
+    }
+
+    async fn metrics(&mut self) -> Vec<MetricResource> {
+        self.metrics.metrics()
+    }
+
+    async fn groups(&mut self) -> Vec<GroupResource> {
+        self.metrics.groups()
+    }
+
+    fn setup_data(&mut self) -> SetupData {
+        self.setup.data()
+    }
+
+    fn set_setup_data(&mut self, data: SetupData) {
+        self.setup.set_data(data);
+    }
+
+    fn run_setup(&mut self) -> BoxFuture<Result<SetupData, String>> {
+        self.setup.run_setup()
+    }
+
+    fn run_teardown(&mut self) -> BoxFuture<Result<(), String>> {
+        self.setup.run_teardown()
+    }
+
+    fn wake(&mut self) -> BoxFuture<()> {
+        match &self.control {
+            Some(c) if self.external.staged && !c.is_started() => {
+                let c = c.clone();
+                Box::pin(async move { c.started().await })
+            }
+            _ if self.external.staged => Box::pin(std::future::ready(())),
+            _ => Box::pin(std::future::pending()),
+        }
+    }
+
+    async fn on_wake(&mut self) {
+        // Applies what was staged before the executor took commands; the
+        // flag clears whatever happens, so a scenario that never started
+        // cannot spin this.
+        self.external.staged = false;
+        let Some(c) = self.live().cloned() else {
+            return;
+        };
+        let Vus { vus, max_vus } = self.external.vus;
+        if let Err(e) = c.update(Some(vus), Some(max_vus)).await {
+            tracing::warn!(error = %e, "a staged vus/vus-max change was refused");
+        }
+        if self.external.paused {
+            let _ = c.pause().await;
+        }
+        self.refresh().await;
+    }
+}

@@ -1,0 +1,115 @@
+//! Everything a request can fail with, mapped to k6's status code, title
+//! and detail at the edge ([`IntoResponse`]).
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use k6r_api::ErrorsBody;
+
+/// A refused control change; the backend's answer to a PATCH.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ControlError {
+    /// `vus`/`vus-max` refused (`Config update error`, 400).
+    #[error("{0}")]
+    ConfigUpdate(String),
+    /// Pause or resume refused (`Pause error`, 500).
+    #[error("{0}")]
+    Pause(String),
+    /// `vus`/`vus-max` without an externally-controlled scenario
+    /// (`Execution config error`, 500).
+    #[error(
+        "an externally-controlled executor needs to be configured for live configuration updates"
+    )]
+    NotExternallyControlled,
+}
+
+/// A failed request.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The backend refused a PATCH.
+    #[error(transparent)]
+    Control(#[from] ControlError),
+    /// The PATCH body is not a status (`Invalid data`, 400).
+    #[error("{0}")]
+    InvalidData(String),
+    /// A body could not be read, e.g. over the size limit (400).
+    #[error("{detail}")]
+    ReadBody {
+        /// k6's title for the route (`Couldn't read request`, ...).
+        title: &'static str,
+        /// What went wrong.
+        detail: String,
+    },
+    /// `PUT /v1/setup` with a body that is not JSON (400).
+    #[error("{0}")]
+    SetupBody(String),
+    /// No metric with the id (404).
+    #[error("No metric with that ID was found")]
+    NoMetric,
+    /// No group with the id (404).
+    #[error("No group with that ID was found")]
+    NoGroup,
+    /// `POST /v1/setup` failed (500).
+    #[error("{0}")]
+    Setup(String),
+    /// `POST /v1/teardown` failed (500).
+    #[error("{0}")]
+    Teardown(String),
+    /// The run no longer answers (its control task ended).
+    #[error("the test run no longer accepts control requests")]
+    Gone,
+}
+
+/// Shorthand for results of this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// k6's status code and title.
+    pub fn status_title(&self) -> (StatusCode, &'static str) {
+        match self {
+            Error::Control(ControlError::ConfigUpdate(_)) => {
+                (StatusCode::BAD_REQUEST, "Config update error")
+            }
+            Error::Control(ControlError::Pause(_)) => {
+                (StatusCode::INTERNAL_SERVER_ERROR, "Pause error")
+            }
+            Error::Control(ControlError::NotExternallyControlled) => {
+                (StatusCode::INTERNAL_SERVER_ERROR, "Execution config error")
+            }
+            Error::InvalidData(_) => (StatusCode::BAD_REQUEST, "Invalid data"),
+            Error::ReadBody { title, .. } => (StatusCode::BAD_REQUEST, title),
+            Error::SetupBody(_) => (StatusCode::BAD_REQUEST, "Error parsing request body"),
+            Error::NoMetric | Error::NoGroup => (StatusCode::NOT_FOUND, "Not Found"),
+            Error::Setup(_) => (StatusCode::INTERNAL_SERVER_ERROR, "Error executing setup"),
+            Error::Teardown(_) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Error executing teardown",
+            ),
+            Error::Gone => (StatusCode::SERVICE_UNAVAILABLE, "Control error"),
+        }
+    }
+
+    /// k6's error body.
+    pub fn body(&self) -> ErrorsBody {
+        let (status, title) = self.status_title();
+        ErrorsBody::one(status.as_u16(), title, self.to_string())
+    }
+
+    /// The response with an explicit content type (PATCH errors are
+    /// `application/json; charset=utf-8` in k6, the others sniffed as
+    /// text).
+    pub fn response(&self, content_type: &'static str) -> Response {
+        let (status, _) = self.status_title();
+        let body = serde_json::to_vec(&self.body()).unwrap_or_default();
+        let mut response = (status, body).into_response();
+        response
+            .headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+        response
+    }
+}
+
+impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        self.response(crate::server::TEXT)
+    }
+}

@@ -1,0 +1,48 @@
+//! k6's v1 REST control API as a library: an axum server ([`serve`]) in
+//! front of one task that owns the run's control state ([`Backend`],
+//! started by [`spawn`]), with k6's routes, bodies, status codes, error
+//! rows and quirks (spec §4).
+//!
+//! ```text
+//! client ──HTTP──▶ handlers (validate, decode as Go would)
+//!                      │ Request + oneshot, bounded mpsc
+//!                      ▼
+//!               actor task ──owns──▶ impl Backend (the run; or EngineBackend)
+//! ```
+//!
+//! To serve a run: implement [`Backend`] (or build an [`EngineBackend`]
+//! over the engine's control handle), `let (control, task) =
+//! spawn(backend)`, then `serve(listener, control, shutdown)`.
+//!
+//! # Layout
+//! - [`backend`]: the [`Backend`] trait, [`Request`], the [`Control`]
+//!   handle and the actor.
+//! - [`engine`]: [`EngineBackend`], the backend over `k6r-engine`'s
+//!   externally-controlled [`ControlHandle`](k6r_engine::ControlHandle),
+//!   plus the [`RunLink`] the run drives it with and the providers of
+//!   metrics and setup data.
+//! - [`convert`]: DTOs from `k6r-core`'s metric registry, checks and
+//!   group tree (k6's `sample` per metric type, MD5 group/check ids).
+//! - [`validate`]: k6's rules for `vus`/`vus-max` changes.
+//! - [`server`]: the router, content types, body limit and [`serve`].
+//! - `routes`: one handler module per resource.
+//! - [`patch`]: decoding a PATCH body exactly as Go decodes it.
+//! - [`gojson`]: a JSON reader with Go's error messages.
+//! - [`error`]: [`Error`], [`ControlError`] and their responses.
+#![warn(missing_docs)]
+
+pub mod backend;
+pub mod convert;
+pub mod engine;
+pub mod error;
+pub mod gojson;
+pub mod patch;
+mod routes;
+pub mod server;
+pub mod validate;
+
+pub use backend::{spawn, Backend, BoxFuture, Control, Request, SetupData};
+pub use engine::{EngineBackend, MetricsSource, RunLink, SetupSource};
+pub use error::{ControlError, Error, Result};
+pub use patch::StatusPatch;
+pub use server::{router, serve, MAX_BODY};

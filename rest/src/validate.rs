@@ -1,0 +1,109 @@
+//! k6's rules for a `vus`/`vus-max` change of the externally-controlled
+//! executor (its `Validate` and `UpdateConfig`), with k6's messages, plus
+//! one k6r guard against absurd numbers.
+
+use crate::error::ControlError;
+
+/// The most max VUs k6r accepts at run time. k6 has no cap and starts
+/// initialising whatever it is asked for (a `vus-max` of 10^12 wedges it);
+/// k6r refuses with a `Config update error` instead.
+pub const MAX_VUS_LIMIT: i64 = 1_000_000;
+
+/// Active and max VUs of the externally-controlled scenario.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Vus {
+    /// Active VUs.
+    pub vus: u64,
+    /// Initialised VUs.
+    pub max_vus: u64,
+}
+
+/// The configuration after applying `vus`/`vus_max` (`None`: unchanged)
+/// to `current`, or k6's refusal. `start_max` is the script's `maxVUs`.
+pub fn update(
+    current: Vus,
+    start_max: u64,
+    vus: Option<i64>,
+    vus_max: Option<i64>,
+) -> Result<Vus, ControlError> {
+    let new_vus = vus.unwrap_or(current.vus as i64);
+    let new_max = vus_max.unwrap_or(current.max_vus as i64);
+    let mut errors = Vec::new();
+    if new_vus < 0 {
+        errors.push("the number of VUs can't be negative".to_string());
+    }
+    if new_max < new_vus {
+        errors.push(format!(
+            "the number of active VUs ({new_vus}) must be less than or equal to the number of maxVUs ({new_max})"
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(ControlError::ConfigUpdate(format!(
+            "invalid configuration supplied: {}",
+            errors.join(", ")
+        )));
+    }
+    if new_max < start_max as i64 {
+        return Err(ControlError::ConfigUpdate(format!(
+            "the new number of max VUs cannot be lower than the starting number of max VUs ({start_max})"
+        )));
+    }
+    if new_max > MAX_VUS_LIMIT {
+        return Err(ControlError::ConfigUpdate(format!(
+            "invalid configuration supplied: the number of maxVUs ({new_max}) must be at most {MAX_VUS_LIMIT}"
+        )));
+    }
+    // Both are in 0..=MAX_VUS_LIMIT here.
+    Ok(Vus {
+        vus: new_vus as u64,
+        max_vus: new_max as u64,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: Vus = Vus { vus: 1, max_vus: 5 };
+
+    fn refused(vus: Option<i64>, max: Option<i64>) -> String {
+        match update(NOW, 5, vus, max) {
+            Err(ControlError::ConfigUpdate(m)) => m,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn k6_rows() {
+        assert_eq!(
+            update(NOW, 5, Some(4), None),
+            Ok(Vus { vus: 4, max_vus: 5 })
+        );
+        assert_eq!(refused(Some(6), None), "invalid configuration supplied: the number of active VUs (6) must be less than or equal to the number of maxVUs (5)");
+        assert_eq!(
+            update(NOW, 5, Some(6), Some(8)),
+            Ok(Vus { vus: 6, max_vus: 8 })
+        );
+        assert_eq!(
+            refused(Some(1), Some(4)),
+            "the new number of max VUs cannot be lower than the starting number of max VUs (5)"
+        );
+        assert_eq!(
+            refused(Some(-1), None),
+            "invalid configuration supplied: the number of VUs can't be negative"
+        );
+        assert_eq!(refused(Some(-3), Some(-4)), "invalid configuration supplied: the number of VUs can't be negative, the number of active VUs (-3) must be less than or equal to the number of maxVUs (-4)");
+        assert_eq!(
+            refused(None, Some(i64::MAX)),
+            format!(
+                "invalid configuration supplied: the number of maxVUs ({}) must be at most 1000000",
+                i64::MAX
+            )
+        );
+        let raised = Vus { vus: 1, max_vus: 6 };
+        assert_eq!(
+            update(raised, 5, None, Some(5)),
+            Ok(Vus { vus: 1, max_vus: 5 })
+        );
+    }
+}

@@ -1,0 +1,351 @@
+//! EngineBackend over a real k6r engine (VUs that sleep): the
+//! externally-controlled semantics of issue 5 through the REST API.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::raw;
+use k6r_api::{
+    ExecutionStatus, GroupResource, MetricResource, MetricType, Status, StatusEnvelope, ValueType,
+};
+use k6r_core::options::Options;
+use k6r_core::plan::TestPlan;
+use k6r_engine::{
+    Config, Engine, InitError, Iteration, NoopObserver, Outcome, Progress, Vu, VuFactory, VuId,
+};
+use k6r_rest::{BoxFuture, EngineBackend, MetricsSource, SetupData, SetupSource};
+use serde_json::json;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+struct SleepVu;
+
+impl Vu for SleepVu {
+    async fn run_iteration(&mut self, iteration: Iteration) -> Outcome {
+        tokio::select! {
+            () = tokio::time::sleep(Duration::from_millis(10)) => Outcome::Completed,
+            () = iteration.cancel.cancelled() => Outcome::Interrupted,
+        }
+    }
+}
+
+struct Factory;
+
+impl VuFactory for Factory {
+    type Vu = SleepVu;
+    async fn init(&self, _id: VuId) -> Result<SleepVu, InitError> {
+        Ok(SleepVu)
+    }
+}
+
+struct Gauges(Progress);
+
+impl MetricsSource for Gauges {
+    fn metrics(&mut self) -> Vec<MetricResource> {
+        let gauge = |v: u64| {
+            common::metric(
+                MetricType::Gauge,
+                ValueType::Default,
+                &[("value", v as f64)],
+            )
+        };
+        vec![
+            gauge(self.0.active_vus()).into_resource("vus"),
+            gauge(self.0.initialized_vus()).into_resource("vus_max"),
+        ]
+    }
+    fn groups(&mut self) -> Vec<GroupResource> {
+        Vec::new()
+    }
+    fn tainted(&mut self) -> bool {
+        false
+    }
+}
+
+#[derive(Default)]
+struct NoSetup(SetupData);
+
+impl SetupSource for NoSetup {
+    fn data(&mut self) -> SetupData {
+        self.0.clone()
+    }
+    fn set_data(&mut self, data: SetupData) {
+        self.0 = data;
+    }
+    fn run_setup(&mut self) -> BoxFuture<Result<SetupData, String>> {
+        Box::pin(async { Ok(None) })
+    }
+    fn run_teardown(&mut self) -> BoxFuture<Result<(), String>> {
+        Box::pin(async { Ok(()) })
+    }
+}
+
+fn plan(value: serde_json::Value) -> TestPlan {
+    let (mut options, _) = Options::from_json(&value).expect("options");
+    options.derive_scenarios().expect("derive");
+    options.validate(None).expect("valid");
+    TestPlan::new(&options).expect("plan")
+}
+
+struct Run {
+    addr: std::net::SocketAddr,
+    /// The run's exit code: 103 when stopped through the API.
+    done: JoinHandle<i32>,
+    shutdown: CancellationToken,
+}
+
+impl Drop for Run {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}
+
+/// What `k6r-cli run` does with the API, minus the script.
+async fn start(options: serde_json::Value, paused: bool) -> Run {
+    let plan = plan(options);
+    let engine = Engine::new(
+        plan.clone(),
+        Factory,
+        Arc::new(NoopObserver),
+        Config::default(),
+    );
+    let (backend, mut link) = EngineBackend::new(
+        &plan,
+        engine.first_control(),
+        engine.progress(),
+        paused,
+        Gauges(engine.progress()),
+        NoSetup::default(),
+    );
+    let (control, _task) = k6r_rest::spawn(backend);
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let shutdown = CancellationToken::new();
+    let stop = shutdown.clone();
+    tokio::spawn(k6r_rest::serve(listener, control, async move {
+        stop.cancelled().await
+    }));
+    let done = tokio::spawn(async move {
+        if paused {
+            link.set_phase(ExecutionStatus::PausedBeforeRun);
+            link.resumed().await;
+        }
+        if !link.stopped() {
+            // Running once the scenario takes commands (k6: once the
+            // executors start), so a client that saw status 7 never
+            // meets a staged change.
+            link.set_phase(ExecutionStatus::Started);
+            let link = Arc::new(link);
+            let (watcher, control) = (Arc::clone(&link), engine.first_control());
+            tokio::spawn(async move {
+                if let Some(c) = control {
+                    c.started().await;
+                }
+                watcher.advance(ExecutionStatus::Running);
+            });
+            engine.run(link.stop_token()).await.expect("run");
+            link.set_phase(ExecutionStatus::Ended);
+            return if link.stopped() { 103 } else { 0 };
+        }
+        link.set_phase(ExecutionStatus::Ended);
+        if link.stopped() {
+            103
+        } else {
+            0
+        }
+    });
+    Run {
+        addr,
+        done,
+        shutdown,
+    }
+}
+
+async fn patch(run: &Run, attributes: serde_json::Value) -> (u16, String) {
+    let body = json!({"data": {"attributes": attributes}}).to_string();
+    let r = raw(run.addr, "PATCH", "/v1/status", body.as_bytes()).await;
+    (r.status, r.body)
+}
+
+async fn status(run: &Run) -> Status {
+    let r = raw(run.addr, "GET", "/v1/status", b"").await;
+    let env: StatusEnvelope = serde_json::from_str(&r.body).unwrap();
+    env.data.attributes
+}
+
+fn attrs(body: &str) -> Status {
+    let env: StatusEnvelope = serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"));
+    env.data.attributes
+}
+
+/// Polls until `ok` holds: the engine applies changes asynchronously.
+async fn until(run: &Run, ok: impl Fn(&Status) -> bool) -> Status {
+    tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            let s = status(run).await;
+            if ok(&s) {
+                return s;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    })
+    .await
+    .expect("condition reached")
+}
+
+fn ext(vus: u64, max: u64) -> serde_json::Value {
+    json!({"scenarios": {"ec": {"executor": "externally-controlled", "vus": vus, "maxVUs": max, "duration": "10m"}}})
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_tutorial_scale_pause_scale_resume_stop() {
+    let mut run = start(
+        json!({"scenarios": {"ec": {"executor": "externally-controlled", "duration": "10m"}}}),
+        false,
+    )
+    .await;
+    let s = until(&run, |s| s.status == ExecutionStatus::Running).await;
+    assert_eq!((s.vus, s.paused), (Some(0), Some(false)));
+    let s = until(&run, |s| s.running).await;
+    assert!(!s.stopped);
+    let (code, body) = patch(&run, json!({"vus": 2, "vus-max": 10})).await;
+    assert_eq!(code, 200, "{body}");
+    assert_eq!(
+        (attrs(&body).vus, attrs(&body).vus_max),
+        (Some(2), Some(10))
+    );
+    let (code, body) = patch(&run, json!({"paused": true})).await;
+    assert_eq!(
+        (code, attrs(&body).paused, attrs(&body).vus),
+        (200, Some(true), Some(0))
+    );
+    let (code, body) = patch(&run, json!({"paused": true})).await;
+    assert_eq!(code, 500);
+    assert!(body.contains("test execution was already paused"), "{body}");
+    let (code, body) = patch(&run, json!({"vus": 5})).await;
+    assert_eq!(
+        (code, attrs(&body).vus),
+        (200, Some(0)),
+        "stored while paused"
+    );
+    let (code, body) = patch(&run, json!({"paused": false})).await;
+    assert_eq!(
+        (code, attrs(&body).vus, attrs(&body).paused),
+        (200, Some(5), Some(false))
+    );
+    let (code, body) = patch(&run, json!({"paused": false})).await;
+    assert_eq!(code, 500, "{body}");
+    assert!(body.contains("test execution wasn't paused"));
+    let (code, body) = patch(&run, json!({"vus": 11})).await;
+    assert_eq!(code, 400);
+    assert!(body.contains(
+        "the number of active VUs (11) must be less than or equal to the number of maxVUs (10)"
+    ));
+    let (code, body) = patch(&run, json!({"stopped": true})).await;
+    assert_eq!((code, attrs(&body).stopped), (200, true));
+    assert_eq!((&mut run.done).await.unwrap(), 103);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn vus_max_never_below_the_start_and_the_engine_really_scales() {
+    let mut run = start(ext(1, 5), false).await;
+    until(&run, |s| s.running).await;
+    let (code, body) = patch(&run, json!({"vus": 1, "vus-max": 4})).await;
+    assert_eq!(code, 400);
+    assert!(
+        body.contains("cannot be lower than the starting number of max VUs (5)"),
+        "{body}"
+    );
+    let (code, _) = patch(&run, json!({"vus-max": 8})).await;
+    assert_eq!(code, 200);
+    let (code, body) = patch(&run, json!({"vus": 7})).await;
+    assert_eq!((code, attrs(&body).vus), (200, Some(7)));
+    // The engine initialises the extra VUs in the background: its vus_max
+    // gauge (from the live progress) reaches 8.
+    tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            let r = raw(run.addr, "GET", "/v1/metrics/vus_max", b"").await;
+            if r.body.contains(r#""value":8"#) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    })
+    .await
+    .expect("8 VUs initialised");
+    let (code, _) = patch(&run, json!({"vus-max": 5, "vus": 2})).await;
+    assert_eq!(code, 200, "lowering back to the script's value is allowed");
+    patch(&run, json!({"stopped": true})).await;
+    assert_eq!((&mut run.done).await.unwrap(), 103);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn paused_before_start_stores_changes_and_resume_starts() {
+    let mut run = start(ext(0, 5), true).await;
+    let s = status(&run).await;
+    assert_eq!(s.status, ExecutionStatus::PausedBeforeRun);
+    assert_eq!(
+        (s.paused, s.vus, s.vus_max, s.running),
+        (Some(true), Some(0), Some(5), false)
+    );
+    let (code, body) = patch(&run, json!({"paused": true})).await;
+    assert_eq!(code, 500);
+    assert!(
+        body.contains(r#""detail":"execution is already paused""#),
+        "{body}"
+    );
+    let (code, body) = patch(&run, json!({"vus": 2, "vus-max": 10})).await;
+    assert_eq!(code, 200, "{body}");
+    assert_eq!(
+        (attrs(&body).vus, attrs(&body).vus_max),
+        (Some(0), Some(5)),
+        "stored, not applied"
+    );
+    let (code, _) = patch(&run, json!({"paused": false})).await;
+    assert_eq!(code, 200);
+    // Applied once the scenario takes commands.
+    let s = until(&run, |s| s.vus == Some(2)).await;
+    assert_eq!(
+        (s.vus_max, s.paused, s.status),
+        (Some(10), Some(false), ExecutionStatus::Running)
+    );
+    patch(&run, json!({"stopped": true})).await;
+    assert_eq!((&mut run.done).await.unwrap(), 103);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stopping_while_paused_before_start_never_runs() {
+    let mut run = start(ext(1, 2), true).await;
+    let (code, body) = patch(&run, json!({"stopped": true})).await;
+    assert_eq!((code, attrs(&body).stopped), (200, true));
+    assert_eq!((&mut run.done).await.unwrap(), 103);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tests_without_an_externally_controlled_scenario() {
+    let mut run = start(
+        json!({"scenarios": {"cv": {"executor": "constant-vus", "vus": 1, "duration": "10m"}}}),
+        false,
+    )
+    .await;
+    until(&run, |s| s.running).await;
+    let (code, body) = patch(&run, json!({"paused": true})).await;
+    assert_eq!(code, 500);
+    assert_eq!(
+        body,
+        r#"{"errors":[{"status":"500","title":"Pause error","detail":"constant-vus executor 'cv' doesn't support pause and resume operations after its start"}]}"#
+    );
+    let (code, body) = patch(&run, json!({"vus": 3})).await;
+    assert_eq!(code, 500);
+    assert_eq!(
+        body,
+        r#"{"errors":[{"status":"500","title":"Execution config error","detail":"an externally-controlled executor needs to be configured for live configuration updates"}]}"#
+    );
+    let s = until(&run, |s| s.vus == Some(1)).await;
+    assert_eq!(s.vus_max, Some(1));
+    patch(&run, json!({"stopped": true})).await;
+    assert_eq!((&mut run.done).await.unwrap(), 103);
+}
