@@ -1,16 +1,25 @@
 //! `k6r-cli run script.js`: k6's run flags as the CLI options layer, the
-//! run itself (`k6r_runner::run`), the printed result and k6's exit code.
+//! run itself (`k6r_runner::run`) with the run's metrics registry and
+//! thresholds, the end-of-test summary and k6's exit code.
 //!
 //! - `args`: the flags and the options layer they make.
-//! - `print`: the banner and the end-of-run counts (to be replaced by the
-//!   core's summary).
+//! - `print`: the banner and the progress line.
+//! - `summary`: `handleSummary`, the text summary and `--summary-export`.
+//! - `verdict`: the exit code and message of a finished run.
 
 mod args;
 mod print;
+mod summary;
+mod verdict;
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
-use k6r_runner::{End, Error as RunError};
+use k6r_core::summary::{Mode, Options as SummaryOptions, RunFacts};
+use k6r_core::threshold::Thresholds;
+use k6r_runner::thresholds::{watch, Watched};
+use k6r_runner::{Error as RunError, Metrics};
 use k6r_script::Script;
 use tokio_util::sync::CancellationToken;
 
@@ -37,60 +46,101 @@ pub fn run(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(
     options
         .validate(Some(&loaded.exports))
         .map_err(options_failure)?;
+    let summary_options = SummaryOptions::new(
+        options.summary_trend_stats.as_deref(),
+        options.summary_time_unit.as_deref(),
+        args.summary_mode.as_deref(),
+    )
+    .map_err(|e| Failure::new(255, e.to_string()))?;
     let script =
         Script::from_path(&args.script).map_err(|e| Failure::new(e.exit_code(), e.to_string()))?;
+
+    let metrics = Metrics::for_script(&loaded.metrics, summary_options.mode == Mode::Full)
+        .map_err(|e| Failure::new(104, e.to_string()))?;
+    let thresholds = match (&options.thresholds, args.no_thresholds) {
+        (Some(option), false) => metrics
+            .thresholds(option)
+            .map_err(|e| Failure::new(104, e.to_string()))?,
+        _ => Thresholds::default(),
+    };
 
     if !args.quiet {
         print::banner(out, &loaded.script, &options);
     }
-    let mut config = k6r_runner::Config::new(script, env, options, loaded.exports);
+    let handles_summary = loaded.exports.iter().any(|e| e == "handleSummary");
+    let mut config = k6r_runner::Config::new(script.clone(), env.clone(), options, loaded.exports)
+        .with_sink(Box::new(metrics.clone()));
     if !args.quiet {
-        config = config.with_progress(std::sync::Arc::new(print::progress_line));
+        config = config.with_progress(Arc::new(print::progress_line));
     }
     if let Some(workers) = args.workers {
         config = config.with_workers(workers);
     }
+    let script_config = config.script_config.clone();
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
         .build()
         .map_err(|e| Failure::new(255, format!("can't start the runtime: {e}")))?;
-    let result = runtime.block_on(async {
-        let shutdown = CancellationToken::new();
-        let signal = shutdown.clone();
+    let interrupted = Arc::new(AtomicBool::new(false));
+    let (result, watched, elapsed) = runtime.block_on(async {
+        let stop = CancellationToken::new();
+        let signal = stop.clone();
+        let flag = Arc::clone(&interrupted);
         tokio::spawn(async move {
             if tokio::signal::ctrl_c().await.is_ok() {
+                flag.store(true, Ordering::SeqCst);
                 signal.cancel();
             }
         });
-        k6r_runner::run(config, shutdown).await
+        let start = tokio::time::Instant::now();
+        let done = CancellationToken::new();
+        let watcher = tokio::spawn(watch(
+            metrics.clone(),
+            thresholds,
+            start,
+            stop.clone(),
+            done.clone(),
+        ));
+        let result = k6r_runner::run(config, stop).await;
+        done.cancel();
+        let watched = watcher.await.unwrap_or_else(|_| Watched {
+            thresholds: Thresholds::default(),
+            aborted: None,
+        });
+        (result, watched, start.elapsed())
     });
     let result = result.map_err(|e| runner_failure(&e))?;
+    let Watched {
+        mut thresholds,
+        aborted,
+    } = watched;
+    let evaluation = metrics.read(|r| thresholds.evaluate(r, elapsed, false));
 
     if !args.no_summary {
-        print::counts(out, &result);
+        let facts = RunFacts {
+            duration: elapsed,
+            is_stdout_tty: std::io::stdout().is_terminal(),
+            is_stderr_tty: std::io::stderr().is_terminal(),
+            setup_data: None,
+        };
+        let handler = handles_summary.then_some(summary::Handler {
+            script: &script,
+            env: &env,
+            config: &script_config,
+        });
+        metrics.read(|registry| {
+            let inputs = summary::Inputs {
+                registry,
+                thresholds: (!args.no_thresholds).then_some(&thresholds),
+                options: &summary_options,
+                facts: &facts,
+            };
+            summary::report(&inputs, handler, args.summary_export.as_deref(), out, err);
+        });
     }
-    if let Some(error) = &result.error {
-        return Err(runner_failure(error));
-    }
-    match &result.end {
-        End::Finished if result.marked_failed => {
-            Err(Failure::new(110, "test run was marked as failed"))
-        }
-        End::Finished => Ok(()),
-        End::Stopped => Err(Failure::new(
-            105,
-            "test run was aborted because k6 received a 'interrupt' signal",
-        )),
-        End::Aborted(reason) => Err(Failure::new(
-            108,
-            match reason {
-                Some(reason) => format!("test aborted: {reason}"),
-                None => "test aborted".to_owned(),
-            },
-        )),
-    }
+    verdict::verdict(&result, aborted.as_ref(), &evaluation)
 }
 
 fn runner_failure(error: &RunError) -> Failure {
