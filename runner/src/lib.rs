@@ -22,8 +22,8 @@
 //! - `vu`: the engine's `Vu`/`VuFactory` over VUs on workers.
 //! - `lifecycle`: `setup()` and `teardown()`.
 //! - [`samples`]: the metrics channel and the [`SampleSink`] trait.
-//! - [`metrics`]: [`Metrics`], the run's registry as a sink with a live
-//!   read handle.
+//! - [`metrics`]: [`Metrics`](metrics::Metrics), the run's registry as a sink
+//!   with a live read handle.
 //! - [`thresholds`]: the 2 s threshold evaluation loop (`abortOnFail`).
 //! - [`summary`](mod@summary): `handleSummary(data)` on a VU of its own.
 //! - `events`: the engine's events as samples; the `vus` gauges.
@@ -32,16 +32,17 @@
 //! - [`error`]: [`Error`] with k6's exit codes.
 #![warn(missing_docs)]
 
+pub mod metrics;
+pub mod summary;
+pub mod thresholds;
+
 pub mod config;
 mod coroutine;
 pub mod error;
 mod events;
 mod instance;
 mod lifecycle;
-pub mod metrics;
 pub mod samples;
-pub mod summary;
-pub mod thresholds;
 pub mod totals;
 mod vu;
 mod workers;
@@ -59,7 +60,6 @@ pub use config::{Config, ProgressFn};
 pub use coroutine::{Spec, MAX_JS_STACK, STACK_SIZE};
 pub use error::{Error, Result};
 pub use k6r_engine::Snapshot;
-pub use metrics::Metrics;
 pub use samples::{SampleSink, Sinks};
 pub use totals::{Total, Totals};
 

@@ -18,8 +18,9 @@ use std::sync::Arc;
 
 use k6r_core::summary::{Mode, Options as SummaryOptions, RunFacts};
 use k6r_core::threshold::Thresholds;
+use k6r_runner::metrics::Metrics;
 use k6r_runner::thresholds::{watch, Watched};
-use k6r_runner::{Error as RunError, Metrics};
+use k6r_runner::Error as RunError;
 use k6r_script::Script;
 use tokio_util::sync::CancellationToken;
 
