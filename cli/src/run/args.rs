@@ -109,6 +109,15 @@ impl RunArgs {
             vus: self.vus,
             duration,
             iterations: self.iterations,
+            summary_trend_stats: self.summary_trend_stats.as_deref().map(|stats| {
+                stats
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            }),
+            summary_time_unit: self.summary_time_unit.clone(),
             stages,
             execution_segment: self
                 .execution_segment
@@ -124,15 +133,6 @@ impl RunArgs {
                 .map_err(|e| flag(e.to_string()))?,
             no_setup: self.no_setup.then_some(true),
             no_teardown: self.no_teardown.then_some(true),
-            summary_trend_stats: self.summary_trend_stats.as_deref().map(|stats| {
-                stats
-                    .split(',')
-                    .map(str::trim)
-                    .filter(|s| !s.is_empty())
-                    .map(str::to_owned)
-                    .collect()
-            }),
-            summary_time_unit: self.summary_time_unit.clone(),
             ..Options::default()
         })
     }
