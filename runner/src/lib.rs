@@ -25,6 +25,7 @@
 //! - [`metrics`]: [`Metrics`](metrics::Metrics), the run's registry as a sink
 //!   with a live read handle.
 //! - [`thresholds`]: the 2 s threshold evaluation loop (`abortOnFail`).
+//! - [`output`]: `--out json=...`/`csv=...` writers that never block.
 //! - [`summary`](mod@summary): `handleSummary(data)` on a VU of its own.
 //! - `events`: the engine's events as samples; the `vus` gauges.
 //! - [`totals`]: [`Totals`], a sink of per-metric counts.
@@ -33,6 +34,7 @@
 #![warn(missing_docs)]
 
 pub mod metrics;
+pub mod output;
 pub mod summary;
 pub mod thresholds;
 

@@ -3,11 +3,13 @@
 //! thresholds, the end-of-test summary and k6's exit code.
 //!
 //! - `args`: the flags and the options layer they make.
+//! - `outputs`: `--out` writers, started before the run, finished after.
 //! - `print`: the banner and the progress line.
 //! - `summary`: `handleSummary`, the text summary and `--summary-export`.
 //! - `verdict`: the exit code and message of a finished run.
 
 mod args;
+mod outputs;
 mod print;
 mod summary;
 mod verdict;
@@ -65,12 +67,19 @@ pub fn run(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(
         _ => Thresholds::default(),
     };
 
+    let specs = outputs::parse(&args.out)?;
+    let (output_sinks, writers) =
+        metrics.read(|registry| outputs::start(&specs, registry, &thresholds))?;
+
     if !args.quiet {
-        print::banner(out, &loaded.script, &options);
+        print::banner(out, &loaded.script, &options, &outputs::describe(&specs));
     }
     let handles_summary = loaded.exports.iter().any(|e| e == "handleSummary");
     let mut config = k6r_runner::Config::new(script.clone(), env.clone(), options, loaded.exports)
         .with_sink(Box::new(metrics.clone()));
+    for sink in output_sinks {
+        config = config.with_sink(Box::new(sink));
+    }
     if !args.quiet {
         config = config.with_progress(Arc::new(print::progress_line));
     }
@@ -112,7 +121,10 @@ pub fn run(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(
         });
         (result, watched, start.elapsed())
     });
-    let result = result.map_err(|e| runner_failure(&e))?;
+    let mut result = result.map_err(|e| runner_failure(&e))?;
+    // The outputs' sinks close their queues; the writers drain them.
+    drop(std::mem::take(&mut result.sinks));
+    outputs::finish(writers, err);
     let Watched {
         mut thresholds,
         aborted,

@@ -7,11 +7,12 @@ use k6r_core::options::Options;
 use k6r_core::summary::BANNER;
 
 /// The banner and execution description.
-pub fn banner(out: &mut dyn Write, script: &str, options: &Options) {
+pub fn banner(out: &mut dyn Write, script: &str, options: &Options, outputs: &str) {
     let scenarios = options.scenarios_in_order();
+    let outputs = if outputs.is_empty() { "-" } else { outputs };
     let _ = writeln!(
         out,
-        "{BANNER}\n     execution: local\n        script: {script}\n        output: -\n\n     scenarios: {} scenario{}\n",
+        "{BANNER}\n     execution: local\n        script: {script}\n        output: {outputs}\n\n     scenarios: {} scenario{}\n",
         scenarios.len(),
         if scenarios.len() == 1 { "" } else { "s" }
     );
