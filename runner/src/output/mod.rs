@@ -260,3 +260,69 @@ fn write_all(
 pub fn declarations(registry: &Registry, thresholds: &Thresholds) -> Declarations {
     Declarations::new(registry, thresholds)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use k6r_core::metrics::{Builtin, Tags};
+    use std::time::UNIX_EPOCH;
+
+    fn batch(n: usize) -> Vec<Sample> {
+        let tags = Arc::new(Tags::new());
+        (0..n)
+            .map(|_| Sample {
+                metric: Builtin::Iterations.metric(),
+                tags: Arc::clone(&tags),
+                time: UNIX_EPOCH,
+                value: 1.0,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_full_queue_drops_and_counts_instead_of_blocking() {
+        let (queue, rx) = sync_channel(1);
+        let dropped = Arc::new(AtomicU64::new(0));
+        let mut sink = Output {
+            queue,
+            dropped: Arc::clone(&dropped),
+        };
+        sink.add(&batch(3)); // queued
+        sink.add(&batch(5)); // the writer is behind: dropped
+        sink.add(&batch(7));
+        assert_eq!(dropped.load(Ordering::Relaxed), 12);
+        assert_eq!(rx.recv().unwrap().len(), 3);
+        drop(rx);
+        sink.add(&batch(1)); // the writer is gone: dropped too
+        assert_eq!(dropped.load(Ordering::Relaxed), 13);
+    }
+
+    #[test]
+    fn a_writer_drains_its_queue_and_reports() {
+        let dir = tempfile::tempdir().unwrap();
+        let spec = Spec::parse(&format!("json={}", dir.path().join("o.json").display())).unwrap();
+        let (mut sink, writer) = start(&spec, Declarations::default()).unwrap();
+        for _ in 0..100 {
+            sink.add(&batch(10));
+        }
+        drop(sink);
+        let report = writer.finish();
+        assert_eq!((report.written, report.dropped), (1000, 0));
+        assert!(report.error.is_none());
+        let body = std::fs::read_to_string(dir.path().join("o.json")).unwrap();
+        assert_eq!(body.lines().count(), 1001);
+    }
+
+    #[test]
+    fn specs_read_like_k6s() {
+        assert_eq!(
+            Spec::parse("json=a.json.gz").unwrap().describe(),
+            "json (a.json.gz)"
+        );
+        assert_eq!(Spec::parse("csv").unwrap().path, PathBuf::from("-"));
+        assert_eq!(
+            Spec::parse("statsd").unwrap_err().to_string(),
+            "invalid output type 'statsd', available types are: csv, json"
+        );
+    }
+}
