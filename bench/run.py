@@ -136,6 +136,12 @@ def counters_from_export(path):
     return out
 
 
+def supports(binary, flag):
+    """Whether `binary run` has `flag` (else counters come from the text summary)."""
+    out = subprocess.run([binary, "run", "--help"], capture_output=True, text=True)
+    return flag in out.stdout + out.stderr
+
+
 def run_tool(tool, binary, bench, target, quick, workdir):
     env = dict(bench.env)
     if quick:
@@ -144,7 +150,9 @@ def run_tool(tool, binary, bench, target, quick, workdir):
     export = Path(workdir) / f"{bench.name}-{tool}.json"
     rss_file = Path(workdir) / f"{bench.name}-{tool}.rss"
     script = SCRIPTS / bench.script
-    args = [binary, "run", "-q", "--summary-export", str(export)]
+    args = [binary, "run", "-q"]
+    if supports(binary, "--summary-export"):
+        args += ["--summary-export", str(export)]
     for k, v in env.items():
         args += ["-e", f"{k}={v}"]
     args.append(str(script))

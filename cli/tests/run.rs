@@ -216,3 +216,56 @@ fn stages_from_the_command_line_ramp_vus() {
     // The plain progress line, printed at least at the end.
     assert!(stdout.contains("running ("), "{stdout}");
 }
+
+#[test]
+fn an_interrupt_stops_the_run_gracefully_with_105() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+
+    let dir = write(
+        "import { sleep } from 'k6';\nexport const options = { vus: 2, duration: '1m' };\n\
+         export default function () { sleep(0.1); }\n\
+         export function teardown() { console.log('teardown ran'); }\n",
+    );
+    let mut child = Command::new(env!("CARGO_BIN_EXE_k6r-cli"))
+        .current_dir(dir.path())
+        .args(["run", "script.js"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait for the first progress line: the scenarios are running.
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    while stdout.read_line(&mut line).unwrap() > 0 && !line.starts_with("running (") {
+        line.clear();
+    }
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stdout, &mut rest).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(105), "{stderr}");
+    assert!(stderr.contains("teardown ran"), "{stderr}");
+    assert!(
+        stderr.contains("test run was aborted because k6 received a 'interrupt' signal"),
+        "{stderr}"
+    );
+    assert!(rest.contains("iterations......"), "{rest}");
+}
+
+#[test]
+fn run_tags_from_the_command_line_reach_the_script() {
+    let dir = write(
+        "import exec from 'k6/execution';\n\
+         export default function () { console.log('tag ' + exec.vu.tags.team); }\n",
+    );
+    let out = k6r(dir.path(), &["-q", "--tag", "team=core", "script.js"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("msg=\"tag core\""), "{stderr}");
+}

@@ -100,7 +100,19 @@ impl<F: VuFactory> Engine<F> {
 
     /// Initialises the planned VUs, then runs every scenario; `stop` ends
     /// the test early. Fails only if a planned VU cannot be initialised.
-    pub async fn run(mut self, stop: CancellationToken) -> Result<Report> {
+    pub async fn run(self, stop: CancellationToken) -> Result<Report> {
+        self.run_after(stop, std::future::ready(true)).await
+    }
+
+    /// Like [`run`](Self::run), but awaits `before_start` (k6's `setup()`)
+    /// once the planned VUs are initialised and before any scenario starts
+    /// (§2.1); when it yields `false` no scenario runs and the report says
+    /// `stopped`.
+    pub async fn run_after(
+        mut self,
+        stop: CancellationToken,
+        before_start: impl std::future::Future<Output = bool>,
+    ) -> Result<Report> {
         let stop = stop.child_token();
         let abort = Arc::new(AbortSlot::new(stop.clone()));
         let pool = Arc::new(Pool::new(
@@ -110,6 +122,14 @@ impl<F: VuFactory> Engine<F> {
             Arc::clone(&self.observer),
         ));
         init_planned(&pool, self.plan.max_planned_vus(), &stop).await?;
+        if !before_start.await {
+            return Ok(Report {
+                counters: self.progress.snapshot(),
+                stopped: true,
+                aborted: None,
+                duration: std::time::Duration::ZERO,
+            });
+        }
         let start = Instant::now();
         let mut scenarios = JoinSet::new();
         for plan in self.plan.scenarios() {

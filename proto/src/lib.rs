@@ -11,7 +11,12 @@
 //!   bidirectional `Session` stream, the messages up (agent →
 //!   coordinator) and down (coordinator → agent), and the metric sink
 //!   deltas.
+//! - [`convert`]: wire ↔ std conversions (instants as unix nanoseconds,
+//!   intervals as milliseconds) and the wrapping of each message into its
+//!   `AgentMessage` / `CoordinatorMessage` envelope.
 #![warn(missing_docs)]
+
+pub mod convert;
 
 /// Package `k6r.v1` (generated).
 #[allow(clippy::all, missing_docs)]

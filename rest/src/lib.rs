@@ -21,6 +21,8 @@
 //!   externally-controlled [`ControlHandle`](k6r_engine::ControlHandle),
 //!   plus the [`RunLink`] the run drives it with and the providers of
 //!   metrics and setup data.
+//! - [`convert`]: DTOs from `k6r-core`'s metric registry, checks and
+//!   group tree (k6's `sample` per metric type, MD5 group/check ids).
 //! - [`validate`]: k6's rules for `vus`/`vus-max` changes.
 //! - [`server`]: the router, content types, body limit and [`serve`].
 //! - `routes`: one handler module per resource.
@@ -30,6 +32,7 @@
 #![warn(missing_docs)]
 
 pub mod backend;
+pub mod convert;
 pub mod engine;
 pub mod error;
 pub mod gojson;

@@ -58,18 +58,26 @@ impl SampleSink for Totals {
         let mut totals = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         for sample in batch {
             let value = sample.value;
-            let total = totals
-                .entry(sample.metric.name.to_string())
-                .or_insert_with(|| Total {
-                    kind: sample.metric.kind,
-                    contains: sample.metric.contains,
-                    count: 0,
-                    sum: 0.0,
-                    non_zero: 0,
-                    min: value,
-                    max: value,
-                    last: value,
-                });
+            let name = &*sample.metric.name;
+            if !totals.contains_key(name) {
+                totals.insert(
+                    name.to_owned(),
+                    Total {
+                        kind: sample.metric.kind,
+                        contains: sample.metric.contains,
+                        count: 0,
+                        sum: 0.0,
+                        non_zero: 0,
+                        min: value,
+                        max: value,
+                        last: value,
+                    },
+                );
+            }
+            // Looked up by `&str`: no allocation per sample.
+            let Some(total) = totals.get_mut(name) else {
+                continue;
+            };
             total.count += 1;
             total.sum += value;
             total.non_zero += u64::from(value != 0.0);

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use k6r_engine::{InitError, Iteration, Outcome, Vu, VuFactory, VuId};
 use k6r_script::{Call, CallKind, IterationInfo, Outcome as CallOutcome, ScenarioInfo};
@@ -17,8 +17,8 @@ use crate::workers::Workers;
 /// What every VU of a run shares.
 #[derive(Debug, Default)]
 pub(crate) struct Shared {
-    /// The setup data as JSON.
-    pub data: Option<Arc<str>>,
+    /// The setup data as JSON, set once `setup()` has run.
+    pub data: OnceLock<Option<Arc<str>>>,
     /// Every scenario, by name.
     pub scenarios: HashMap<String, Arc<ScenarioInfo>>,
     /// The first VU init failure, with its exit code.
@@ -81,7 +81,7 @@ impl Vu for JsVu {
                 iteration_in_instance: iteration.iteration_in_instance,
                 iteration_in_test: iteration.iteration_in_test,
             }),
-            data: self.shared.data.clone(),
+            data: self.shared.data.get().cloned().flatten(),
             cancel: iteration.cancel.clone(),
             timeout: None,
         };

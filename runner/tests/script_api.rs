@@ -321,3 +321,81 @@ async fn a_scenario_env_is_laid_over_env() {
     envs.sort();
     assert_eq!(envs, ["a x", "undefined x"]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn setup_runs_after_the_vus_are_initialised() {
+    let source = r#"
+        console.log('init ' + __VU);
+        export const options = { vus: 2, iterations: 2 };
+        export function setup() { console.log('setup'); }
+        export default function () {}
+        export function teardown() { console.log('teardown'); }
+    "#;
+    let (ran, _target) = run(source).await;
+    let order: Vec<String> = ran
+        .lines()
+        .iter()
+        .filter_map(|l| l.split("msg=").nth(1))
+        .map(|m| m.split(" source=").next().unwrap().replace('"', ""))
+        .collect();
+    let position = |what: &str| order.iter().position(|l| l == what).unwrap();
+    assert!(position("init 1") < position("setup"), "{order:?}");
+    assert!(position("init 2") < position("setup"), "{order:?}");
+    assert!(position("setup") < position("teardown"), "{order:?}");
+    assert_eq!(
+        order.iter().filter(|l| *l == "init 0").count(),
+        2,
+        "{order:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn responses_have_k6s_fields_in_k6s_order() {
+    let source = r#"
+        import http from 'k6/http';
+        export const options = { iterations: 1 };
+        export default function () {
+            const r = http.post(__ENV.TARGET + '/redirect', { a: 'b', c: 'd' }, { headers: { 'X-Mine': '1' } });
+            console.log('keys ' + Object.keys(r).join(','));
+            console.log('timings ' + Object.keys(r.timings).join(','));
+            console.log('request ' + r.request.method + ' ' + r.request.headers['X-Mine'] + ' ' + r.url + ' ' + r.status);
+            const [a, b] = http.batch([__ENV.TARGET + '/json', ['GET', __ENV.TARGET + '/status/201']]);
+            console.log('batch ' + a.json('name') + ' ' + b.status);
+        }
+    "#;
+    let (ran, target) = run(source).await;
+    let lines = ran.lines().join("\n");
+    assert!(lines.contains("keys remote_ip,remote_port,url,status,status_text,proto,headers,cookies,body,timings,tls_version,tls_cipher_suite,ocsp,error,error_code,request"), "{lines}");
+    assert!(lines.contains("timings duration,blocked,looking_up,connecting,tls_handshaking,sending,waiting,receiving"), "{lines}");
+    // The 302 to `/` turns the POST into a GET (Go's client does the same).
+    assert!(
+        lines.contains(&format!("request GET 1 {}/ 200", target.url())),
+        "{lines}"
+    );
+    assert!(lines.contains("batch k6r 201"), "{lines}");
+    assert_eq!(ran.samples.sum("http_reqs"), 4.0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cookie_jars_and_the_throw_option() {
+    let source = r#"
+        import http from 'k6/http';
+        export const options = { iterations: 1, throw: true };
+        export default function () {
+            const jar = http.cookieJar();
+            jar.set(__ENV.TARGET, 'k', 'v');
+            console.log('jar ' + JSON.stringify(jar.cookiesForURL(__ENV.TARGET + '/')));
+            const r = http.get(__ENV.TARGET);
+            console.log('sent ' + JSON.stringify(r.request.cookies.k.map((c) => c.value)));
+            try { http.get('http://127.0.0.1:1/'); console.log('no throw'); }
+            catch (e) { console.log('threw ' + e.message); }
+        }
+    "#;
+    let (ran, _target) = run(source).await;
+    let lines = ran.lines().join("\n");
+    assert!(lines.contains(r#"jar {\"k\":[\"v\"]}"#), "{lines}");
+    assert!(lines.contains(r#"sent [\"v\"]"#), "{lines}");
+    assert!(lines.contains("threw dial: connection refused"), "{lines}");
+    // The failed request still counts.
+    assert_eq!(ran.samples.sum("http_reqs"), 2.0);
+}

@@ -70,12 +70,17 @@ pub struct ScenarioInfo {
     pub started: OnceLock<SystemTime>,
     /// Its `env`, laid over `__ENV` while its iterations run.
     pub env: Vec<(String, String)>,
+    /// [`ScenarioInfo::tags`] with `group: ""`: the tags of samples
+    /// outside any group, made once.
+    pub root_tags: Arc<Tags>,
 }
 
 impl ScenarioInfo {
     /// A scenario with its full tag set.
     pub fn new(name: impl Into<Arc<str>>, executor: impl Into<String>, tags: Tags) -> Self {
+        let root_tags = Arc::new(tags.clone().with("group", ""));
         ScenarioInfo {
+            root_tags,
             name: name.into(),
             executor: executor.into(),
             tags: Arc::new(tags),

@@ -40,6 +40,8 @@ pub struct Config {
     pub instance: Option<Arc<dyn InstanceInfo>>,
     /// Set by `exec.test.fail()`: the run must end with exit code 110.
     pub failed: Arc<AtomicBool>,
+    /// k6's `throw` option: failed requests throw.
+    pub throw: bool,
 }
 
 impl Config {
@@ -98,6 +100,12 @@ impl Config {
         self
     }
 
+    /// Sets [`Config::throw`].
+    pub fn with_throw(mut self, throw: bool) -> Self {
+        self.throw = throw;
+        self
+    }
+
     /// Sets [`Config::instance`].
     pub fn with_instance(mut self, instance: Arc<dyn InstanceInfo>) -> Self {
         self.instance = Some(instance);
@@ -118,6 +126,7 @@ impl Default for Config {
             options: Arc::new(serde_json::Value::Object(serde_json::Map::new())),
             instance: None,
             failed: Arc::default(),
+            throw: false,
         }
     }
 }

@@ -39,8 +39,8 @@ impl Vu {
         if let Some(done) = state.call.borrow_mut().take() {
             // data_sent/data_received close every call, zero or not, with
             // the call's root tags (`group: ""` for iterations).
-            let tags = match done.kind {
-                CallKind::Iteration(_) => Arc::new((*done.base).clone().with("group", "")),
+            let tags = match &done.kind {
+                CallKind::Iteration(info) => Arc::clone(&info.scenario.root_tags),
                 _ => Arc::clone(&done.tags),
             };
             state.push_builtin(Builtin::DataSent, Arc::clone(&tags), done.data_sent as f64);

@@ -53,9 +53,15 @@ pub(crate) struct VuState {
     pub call: RefCell<Option<CallState>>,
     /// The scenario whose `env` `__ENV` reflects (`None`: the VU's own).
     pub env_scenario: RefCell<Option<Arc<str>>>,
+    /// The last request's tags: (call base tags, hop tags, full set).
+    pub http_tags: RefCell<Option<HttpTags>>,
     /// Samples not yet handed to [`Config::samples`].
     samples: RefCell<Vec<Sample>>,
 }
+
+/// A cached tag set of a request: the call's base tags it was made from,
+/// the request's own tags, and the full set.
+pub(crate) type HttpTags = (Arc<Tags>, k6r_http::Tags, Arc<Tags>);
 
 /// The running call's tag context and byte counters.
 #[derive(Debug)]
@@ -79,6 +85,12 @@ impl CallState {
             CallKind::Teardown => (Arc::clone(run_tags), "::teardown"),
             CallKind::Iteration(info) => (Arc::clone(&info.scenario.tags), ""),
         };
+        let root = match &kind {
+            // Shared by every iteration of the scenario (tag sets are
+            // compared by pointer to reuse them).
+            CallKind::Iteration(info) => Some(Arc::clone(&info.scenario.root_tags)),
+            _ => None,
+        };
         let mut state = CallState {
             kind,
             group: String::new(),
@@ -87,7 +99,10 @@ impl CallState {
             data_sent: 0,
             data_received: 0,
         };
-        state.set_group(group.to_owned());
+        match root {
+            Some(root) => state.tags = root,
+            None => state.set_group(group.to_owned()),
+        }
         state
     }
 
@@ -131,6 +146,7 @@ impl VuState {
             client: OnceCell::new(),
             call: RefCell::new(None),
             env_scenario: RefCell::new(None),
+            http_tags: RefCell::new(None),
             samples: RefCell::new(Vec::new()),
         }
     }
@@ -178,6 +194,22 @@ impl VuState {
         self.samples
             .borrow_mut()
             .push(Sample::now(metric, tags, value));
+    }
+
+    /// Buffers a sample taken at `time` (the samples of one request share it).
+    pub(crate) fn push_at(
+        &self,
+        metric: Arc<Metric>,
+        tags: Arc<Tags>,
+        value: f64,
+        time: std::time::SystemTime,
+    ) {
+        self.samples.borrow_mut().push(Sample {
+            metric,
+            tags,
+            time,
+            value,
+        });
     }
 
     /// Buffers a sample of a built-in metric.

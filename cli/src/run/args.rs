@@ -35,6 +35,9 @@ pub struct RunArgs {
     #[arg(long, env = "K6_INCLUDE_SYSTEM_ENV_VARS", default_value_t = true,
           num_args = 0..=1, default_missing_value = "true", action = ArgAction::Set)]
     pub include_system_env_vars: bool,
+    /// Add a tag to every sample of the run: `NAME=VALUE` (repeatable).
+    #[arg(long = "tag", value_name = "NAME=VALUE", value_parser = parse_env_pair)]
+    pub tags: Vec<(String, String)>,
     /// Run only this execution segment (`from:to`, e.g. `1/3:2/3`).
     #[arg(long, value_name = "SEGMENT")]
     pub execution_segment: Option<String>,
@@ -133,6 +136,7 @@ impl RunArgs {
                 .map_err(|e| flag(e.to_string()))?,
             no_setup: self.no_setup.then_some(true),
             no_teardown: self.no_teardown.then_some(true),
+            tags: (!self.tags.is_empty()).then(|| self.tags.iter().cloned().collect()),
             ..Options::default()
         })
     }

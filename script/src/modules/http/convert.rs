@@ -6,7 +6,8 @@ use std::time::Duration;
 use k6r_http::{
     Auth, Body, Params, Request, RequestCookie, Response, ResponseBody, ResponseType, Timings,
 };
-use rquickjs::{ArrayBuffer, Ctx, Object, TypedArray, Value};
+use rquickjs::function::Args;
+use rquickjs::{ArrayBuffer, Constructor, Ctx, Object, TypedArray, Value};
 
 use crate::js;
 
@@ -154,21 +155,24 @@ fn apply_params<'js>(
     Ok(())
 }
 
-/// k6's response object, keys in k6's order (the methods come from the
-/// prototype the glue sets).
-pub(crate) fn response<'js>(ctx: &Ctx<'js>, response: Response) -> rquickjs::Result<Object<'js>> {
-    let object = Object::new(ctx.clone())?;
-    object.set("remote_ip", response.remote_ip)?;
-    object.set("remote_port", response.remote_port)?;
-    object.set("url", response.url)?;
-    object.set("status", response.status)?;
-    object.set("status_text", response.status_text)?;
-    object.set("proto", response.proto)?;
+/// k6's response object, made by the response class (see `RESPONSE_CLASS`).
+pub(crate) fn response<'js>(
+    ctx: &Ctx<'js>,
+    response: Response,
+    class: &Constructor<'js>,
+) -> rquickjs::Result<Value<'js>> {
+    let mut args = Args::new(ctx.clone(), 25);
+    args.push_arg(response.remote_ip)?;
+    args.push_arg(response.remote_port)?;
+    args.push_arg(response.url)?;
+    args.push_arg(response.status)?;
+    args.push_arg(response.status_text)?;
+    args.push_arg(response.proto)?;
     let headers = Object::new(ctx.clone())?;
     for (name, value) in response.headers {
         headers.set(name, value)?;
     }
-    object.set("headers", headers)?;
+    args.push_arg(headers)?;
     let cookies = Object::new(ctx.clone())?;
     for (name, list) in response.cookies {
         let array = rquickjs::Array::new(ctx.clone())?;
@@ -186,37 +190,40 @@ pub(crate) fn response<'js>(ctx: &Ctx<'js>, response: Response) -> rquickjs::Res
         }
         cookies.set(name, array)?;
     }
-    object.set("cookies", cookies)?;
+    args.push_arg(cookies)?;
     let body: Value = match response.body {
         ResponseBody::None => Value::new_null(ctx.clone()),
         ResponseBody::Text(text) => rquickjs::String::from_str(ctx.clone(), &text)?.into_value(),
         ResponseBody::Binary(bytes) => ArrayBuffer::new(ctx.clone(), bytes)?.into_value(),
     };
-    object.set("body", body)?;
-    object.set("timings", timings(ctx, &response.timings)?)?;
-    object.set("tls_version", response.tls_version)?;
-    object.set("tls_cipher_suite", "")?;
-    let ocsp = Object::new(ctx.clone())?;
-    ocsp.set("produced_at", 0)?;
-    ocsp.set("this_update", 0)?;
-    ocsp.set("next_update", 0)?;
-    ocsp.set("revoked_at", 0)?;
-    ocsp.set("revocation_reason", "")?;
-    ocsp.set("status", "")?;
-    object.set("ocsp", ocsp)?;
-    object.set("error", response.error)?;
-    object.set("error_code", response.error_code)?;
-    let request = Object::new(ctx.clone())?;
-    request.set("method", response.request.method)?;
-    request.set("url", response.request.url)?;
+    args.push_arg(body)?;
+    let t: &Timings = &response.timings;
+    for value in [
+        t.duration,
+        t.blocked,
+        t.looking_up,
+        t.connecting,
+        t.tls_handshaking,
+        t.sending,
+        t.waiting,
+        t.receiving,
+    ] {
+        args.push_arg(value)?;
+    }
+    args.push_arg(response.tls_version)?;
+    args.push_arg(response.error)?;
+    args.push_arg(response.error_code)?;
+    let request = response.request;
+    args.push_arg(request.method)?;
+    args.push_arg(request.url)?;
     let headers = Object::new(ctx.clone())?;
-    for (name, values) in response.request.headers {
+    for (name, values) in request.headers {
         headers.set(name, values)?;
     }
-    request.set("headers", headers)?;
-    request.set("body", response.request.body)?;
+    args.push_arg(headers)?;
+    args.push_arg(request.body)?;
     let cookies = Object::new(ctx.clone())?;
-    for (name, list) in response.request.cookies {
+    for (name, list) in request.cookies {
         let array = rquickjs::Array::new(ctx.clone())?;
         for (index, cookie) in list.into_iter().enumerate() {
             let entry = Object::new(ctx.clone())?;
@@ -227,20 +234,6 @@ pub(crate) fn response<'js>(ctx: &Ctx<'js>, response: Response) -> rquickjs::Res
         }
         cookies.set(name, array)?;
     }
-    request.set("cookies", cookies)?;
-    object.set("request", request)?;
-    Ok(object)
-}
-
-fn timings<'js>(ctx: &Ctx<'js>, t: &Timings) -> rquickjs::Result<Object<'js>> {
-    let object = Object::new(ctx.clone())?;
-    object.set("duration", t.duration)?;
-    object.set("blocked", t.blocked)?;
-    object.set("looking_up", t.looking_up)?;
-    object.set("connecting", t.connecting)?;
-    object.set("tls_handshaking", t.tls_handshaking)?;
-    object.set("sending", t.sending)?;
-    object.set("waiting", t.waiting)?;
-    object.set("receiving", t.receiving)?;
-    Ok(object)
+    args.push_arg(cookies)?;
+    args.construct(class)
 }

@@ -13,15 +13,38 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use k6r_http::{ExpectedStatuses, Request};
 use rquickjs::function::{Opt, Rest};
 use rquickjs::object::Property;
-use rquickjs::{Array, Ctx, Object, Symbol, Value};
+use rquickjs::{Array, Constructor, Ctx, Function, Object, Symbol, Value};
 
 use super::BuiltinModule;
 use crate::js;
 use crate::state::VuState;
 use crate::wait;
 
-/// The prototype of response objects: k6's helper methods.
-const RESPONSE_PROTO: &str = r#"(() => ({
+/// k6's response class: the fields in k6's order (set from positional
+/// arguments, so no property name is looked up at run time) and the
+/// helper methods on its prototype.
+const RESPONSE_CLASS: &str = r#"(class Response {
+    constructor(remote_ip, remote_port, url, status, status_text, proto, headers, cookies, body,
+                duration, blocked, looking_up, connecting, tls_handshaking, sending, waiting, receiving,
+                tls_version, error, error_code, method, request_url, request_headers, request_body,
+                request_cookies) {
+        this.remote_ip = remote_ip;
+        this.remote_port = remote_port;
+        this.url = url;
+        this.status = status;
+        this.status_text = status_text;
+        this.proto = proto;
+        this.headers = headers;
+        this.cookies = cookies;
+        this.body = body;
+        this.timings = { duration, blocked, looking_up, connecting, tls_handshaking, sending, waiting, receiving };
+        this.tls_version = tls_version;
+        this.tls_cipher_suite = "";
+        this.ocsp = { produced_at: 0, this_update: 0, next_update: 0, revoked_at: 0, revocation_reason: "", status: "" };
+        this.error = error;
+        this.error_code = error_code;
+        this.request = { method, url: request_url, headers: request_headers, body: request_body, cookies: request_cookies };
+    }
     json(selector) {
         if (this.body === null || this.body === undefined) {
             throw new Error("cannot parse json due to an error at line 1, character 1 , error: unexpected end of JSON input");
@@ -34,11 +57,11 @@ const RESPONSE_PROTO: &str = r#"(() => ({
             current = current[part];
         }
         return current;
-    },
-    html() { throw new Error("Response.html() is not supported by k6r yet"); },
-    clickLink() { throw new Error("Response.clickLink() is not supported by k6r yet"); },
-    submitForm() { throw new Error("Response.submitForm() is not supported by k6r yet"); },
-}))()"#;
+    }
+    html() { throw new Error("Response.html() is not supported by k6r yet"); }
+    clickLink() { throw new Error("Response.clickLink() is not supported by k6r yet"); }
+    submitForm() { throw new Error("Response.submitForm() is not supported by k6r yet"); }
+})"#;
 
 /// The `k6/http` module.
 pub(crate) struct Http;
@@ -148,16 +171,16 @@ impl BuiltinModule for Http {
         let module = Object::new(ctx.clone())?;
         // Kept under a global symbol, not captured by the closures: a
         // JavaScript value held by Rust is invisible to QuickJS's GC.
-        let proto: Object = ctx.eval(RESPONSE_PROTO)?;
-        let key = Symbol::new_global(ctx.clone(), PROTO_KEY)?;
-        ctx.globals().prop(key, Property::from(proto))?;
+        let class: Function = ctx.eval(RESPONSE_CLASS)?;
+        let key = Symbol::new_global(ctx.clone(), CLASS_KEY)?;
+        ctx.globals().prop(key, Property::from(class))?;
 
         for &(name, method) in REQUESTS {
             let state = vu.clone();
             let request =
                 move |ctx: Ctx<'js>, args: Rest<Value<'js>>| -> rquickjs::Result<Value<'js>> {
-                    let proto = response_proto(&ctx)?;
-                    send(&ctx, &state, method, args, &proto)
+                    let class = response_class(&ctx)?;
+                    send(&ctx, &state, method, args, &class)
                 };
             module.set(name, js::function(ctx, name, request)?)?;
         }
@@ -166,8 +189,8 @@ impl BuiltinModule for Http {
         let batch =
             move |ctx: Ctx<'js>, requests: Opt<Value<'js>>| -> rquickjs::Result<Value<'js>> {
                 state.forbid_in_init(&ctx, "Using batch in the init context is not supported")?;
-                let proto = response_proto(&ctx)?;
-                batch(&ctx, &state, requests.0, &proto)
+                let class = response_class(&ctx)?;
+                batch(&ctx, &state, requests.0, &class)
             };
         module.set("batch", js::function(ctx, "batch", batch)?)?;
 
@@ -177,7 +200,7 @@ impl BuiltinModule for Http {
                 &ctx,
                 "Making cookie jars in the init context is not supported",
             )?;
-            Err(state.not_yet(&ctx, "http.cookieJar()"))
+            cookie_jar(&ctx, &state)
         };
         module.set("cookieJar", js::function(ctx, "cookieJar", cookie_jar)?)?;
 
@@ -213,10 +236,49 @@ impl BuiltinModule for Http {
     }
 }
 
-const PROTO_KEY: &str = "k6r.responsePrototype";
+/// `http.cookieJar()`: the VU's own jar (k6 returns the VU's jar too),
+/// with `set(url, name, value)`, `cookiesForURL(url)` and `clear(url)`.
+fn cookie_jar<'js>(ctx: &Ctx<'js>, vu: &VuState) -> rquickjs::Result<Value<'js>> {
+    let jar = Object::new(ctx.clone())?;
+    let parse = |ctx: &Ctx<'js>, url: &str| {
+        url::Url::parse(url).map_err(|e| js::throw_go_error(ctx, &format!("{url}: {e}")))
+    };
+    let client = vu.client();
+    let set = move |ctx: Ctx<'js>, url: String, name: String, value: Opt<Value<'js>>| {
+        let value = match value.0 {
+            Some(value) => js::to_string(&value)?,
+            None => String::new(),
+        };
+        client.jar().set(&parse(&ctx, &url)?, &name, &value);
+        Ok::<_, rquickjs::Error>(())
+    };
+    jar.set("set", js::function(ctx, "set", set)?)?;
+    let client = vu.client();
+    let cookies_for = move |ctx: Ctx<'js>, url: String| -> rquickjs::Result<Object<'js>> {
+        let out = Object::new(ctx.clone())?;
+        let mut by_name: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+        for (name, value) in client.jar().cookies_for(&parse(&ctx, &url)?) {
+            by_name.entry(name).or_default().push(value);
+        }
+        for (name, values) in by_name {
+            out.set(name, values)?;
+        }
+        Ok(out)
+    };
+    jar.set(
+        "cookiesForURL",
+        js::function(ctx, "cookiesForURL", cookies_for)?,
+    )?;
+    let client = vu.client();
+    let clear = move |_url: Opt<Value<'js>>| client.jar().clear();
+    jar.set("clear", js::function(ctx, "clear", clear)?)?;
+    Ok(jar.into_value())
+}
 
-fn response_proto<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Object<'js>> {
-    let key = Symbol::new_global(ctx.clone(), PROTO_KEY)?;
+const CLASS_KEY: &str = "k6r.Response";
+
+fn response_class<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Constructor<'js>> {
+    let key = Symbol::new_global(ctx.clone(), CLASS_KEY)?;
     ctx.globals().get(key)
 }
 
@@ -226,7 +288,7 @@ fn send<'js>(
     vu: &VuState,
     method: Option<&str>,
     args: Rest<Value<'js>>,
-    proto: &Object<'js>,
+    class: &Constructor<'js>,
 ) -> rquickjs::Result<Value<'js>> {
     vu.forbid_in_init(
         ctx,
@@ -256,7 +318,11 @@ fn send<'js>(
         return Err(interrupted(ctx));
     };
     samples::record(vu, &method, &exchange);
-    response_value(ctx, exchange.response, proto)
+    // `throw: true`: a failed request throws instead of returning.
+    if vu.config.throw && exchange.response.failure.is_some() {
+        return Err(js::throw_go_error(ctx, &exchange.response.error));
+    }
+    response_value(ctx, exchange.response, class)
 }
 
 /// `http.batch(requests)`: an array (or object) of URLs, `[method, url,
@@ -265,7 +331,7 @@ fn batch<'js>(
     ctx: &Ctx<'js>,
     vu: &VuState,
     requests: Option<Value<'js>>,
-    proto: &Object<'js>,
+    class: &Constructor<'js>,
 ) -> rquickjs::Result<Value<'js>> {
     let Some(requests) = requests.and_then(|r| r.into_object()) else {
         return Err(js::throw_go_error(
@@ -297,7 +363,7 @@ fn batch<'js>(
             return Err(interrupted(ctx));
         };
         samples::record(vu, &method, &exchange);
-        let value = response_value(ctx, exchange.response, proto)?;
+        let value = response_value(ctx, exchange.response, class)?;
         match key.parse::<usize>() {
             Ok(index) if is_array => out.set(index as u32, value)?,
             _ => out.set(key, value)?,
@@ -343,11 +409,9 @@ fn prepared_client(vu: &VuState) -> Rc<k6r_http::Client> {
 fn response_value<'js>(
     ctx: &Ctx<'js>,
     response: k6r_http::Response,
-    proto: &Object<'js>,
+    class: &Constructor<'js>,
 ) -> rquickjs::Result<Value<'js>> {
-    let object = convert::response(ctx, response)?;
-    object.set_prototype(Some(proto))?;
-    Ok(object.into_value())
+    convert::response(ctx, response, class)
 }
 
 /// What a host function returns once the call was interrupted: QuickJS's

@@ -14,8 +14,9 @@ use crate::state::VuState;
 /// as k6 does (`Request Failed`).
 pub(crate) fn record(state: &VuState, method: &str, exchange: &Exchange) {
     let base = state.tags();
+    let now = std::time::SystemTime::now();
     for hop in &exchange.hops {
-        let tags = Arc::new(hop_tags(&base, hop));
+        let tags = cached_tags(state, &base, hop);
         let t = &hop.timings;
         let values = [
             (Builtin::HttpReqs, hop.reqs as f64),
@@ -28,10 +29,11 @@ pub(crate) fn record(state: &VuState, method: &str, exchange: &Exchange) {
             (Builtin::HttpReqReceiving, t.receiving),
         ];
         for (metric, value) in values {
-            state.push_builtin(metric, Arc::clone(&tags), value);
+            state.push_at(metric.metric(), Arc::clone(&tags), value, now);
         }
         if let Some(failed) = hop.failed {
-            state.push_builtin(Builtin::HttpReqFailed, tags, if failed { 1.0 } else { 0.0 });
+            let value = if failed { 1.0 } else { 0.0 };
+            state.push_at(Builtin::HttpReqFailed.metric(), tags, value, now);
         }
         if let Some(call) = state.call.borrow_mut().as_mut() {
             call.data_sent += hop.data_sent;
@@ -55,6 +57,20 @@ fn go_method(method: &str) -> String {
         Some(first) => first.to_string() + &chars.as_str().to_ascii_lowercase(),
         None => String::new(),
     }
+}
+
+/// The tag set of a hop: the previous request's when nothing differs (a
+/// load test repeats the same requests), so the hot path allocates none.
+fn cached_tags(state: &VuState, base: &Arc<Tags>, hop: &RequestMetrics) -> Arc<Tags> {
+    let mut cache = state.http_tags.borrow_mut();
+    if let Some((cached_base, cached_hop, tags)) = &*cache {
+        if Arc::ptr_eq(cached_base, base) && *cached_hop == hop.tags {
+            return Arc::clone(tags);
+        }
+    }
+    let tags = Arc::new(hop_tags(base, hop));
+    *cache = Some((Arc::clone(base), hop.tags.clone(), Arc::clone(&tags)));
+    tags
 }
 
 fn hop_tags(base: &Tags, hop: &RequestMetrics) -> Tags {

@@ -1,0 +1,65 @@
+//! Access control: with `--token` set, every request (gRPC or REST) must
+//! carry `authorization: Bearer <token>`.
+//!
+//! `/healthz` and `/readyz` stay open: orchestrators probe them without
+//! credentials (docker-compose healthchecks, Kubernetes probes), and they
+//! reveal only an agent count.
+
+use std::sync::Arc;
+
+use axum::{
+    body::Body,
+    extract::{Request, State},
+    http::{header, HeaderValue, StatusCode},
+    middleware::Next,
+    response::{IntoResponse, Response},
+    Json,
+};
+
+use crate::{config::Token, rest::ErrorBody};
+
+/// Paths served without the token.
+const OPEN_PATHS: [&str; 2] = ["/healthz", "/readyz"];
+
+/// The middleware: lets the request through or answers 401 (REST) or
+/// `UNAUTHENTICATED` (gRPC).
+pub async fn require_token(
+    State(token): State<Arc<Token>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if OPEN_PATHS.contains(&request.uri().path()) {
+        return next.run(request).await;
+    }
+    let presented = request.headers().get(header::AUTHORIZATION);
+    if presented.is_some_and(|value| token.matches_bearer(value.as_bytes())) {
+        return next.run(request).await;
+    }
+    let why = match presented {
+        None => {
+            "missing token: send `authorization: Bearer <token>` (k6r-agent: --token or K6R_TOKEN)"
+        }
+        Some(_) => "wrong token in `authorization: Bearer <token>`",
+    };
+    tracing::warn!(path = %request.uri().path(), "refused a request: {why}");
+    if is_grpc(&request) {
+        tonic::Status::unauthenticated(why).into_http::<Body>()
+    } else {
+        let mut response = (
+            StatusCode::UNAUTHORIZED,
+            Json(ErrorBody { error: why.into() }),
+        )
+            .into_response();
+        response
+            .headers_mut()
+            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        response
+    }
+}
+
+fn is_grpc(request: &Request) -> bool {
+    request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/grpc"))
+}

@@ -1,0 +1,143 @@
+//! The listener: gRPC for the agents and REST for people, one axum app on
+//! one port, with one access check and one graceful shutdown.
+//!
+//! Shutdown order: the token stops the accept loop and ends every agent
+//! session (each gets `UNAVAILABLE: the coordinator is shutting down`), then
+//! open connections drain for at most [`DRAIN_TIMEOUT`].
+
+use std::{sync::Arc, time::Duration};
+
+use axum::{http::StatusCode, Json, Router};
+use k6r_proto::v1::agent_service_server::AgentServiceServer;
+use tokio::{net::TcpListener, task::JoinHandle};
+use tokio_util::{sync::CancellationToken, task::TaskTracker};
+use tonic::server::NamedService;
+
+use crate::{
+    auth,
+    config::Config,
+    error::{Error, Result},
+    grpc,
+    registry::RegistryHandle,
+    rest::{self, ErrorBody},
+};
+
+/// The longest wait for open connections and sessions after shutdown.
+pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A coordinator whose registry is running, ready to serve a listener.
+#[derive(Debug)]
+pub struct Server {
+    config: Config,
+    registry: RegistryHandle,
+    registry_task: JoinHandle<()>,
+    shutdown: CancellationToken,
+    sessions: TaskTracker,
+}
+
+impl Server {
+    /// Starts the registry; everything stops when `shutdown` is cancelled.
+    pub fn new(config: Config, shutdown: CancellationToken) -> Self {
+        let (registry, registry_task) =
+            RegistryHandle::spawn(config.heartbeat_interval, shutdown.clone());
+        Self {
+            config,
+            registry,
+            registry_task,
+            shutdown,
+            sessions: TaskTracker::new(),
+        }
+    }
+
+    /// The agent registry (for `wait_for_agents` and listings).
+    pub fn registry(&self) -> &RegistryHandle {
+        &self.registry
+    }
+
+    /// The whole app: gRPC, REST and the access check.
+    fn app(&self) -> Router {
+        let grpc = AgentServiceServer::new(grpc::Service::new(
+            self.registry.clone(),
+            self.shutdown.clone(),
+            self.sessions.clone(),
+        ));
+        let rest = rest::router(rest::State {
+            registry: self.registry.clone(),
+            wanted: self.config.agents,
+        });
+        let app = rest
+            .route_service(
+                &format!("/{}/{{*method}}", AgentServiceServer::<grpc::Service>::NAME),
+                grpc,
+            )
+            .fallback(not_found);
+        match &self.config.token {
+            Some(token) => app.layer(axum::middleware::from_fn_with_state(
+                Arc::new(token.clone()),
+                auth::require_token,
+            )),
+            None => app,
+        }
+    }
+
+    /// Serves `listener` until shutdown, then drains. Fails when the
+    /// registry dies before shutdown: a coordinator without it is useless.
+    pub async fn serve(self, listener: TcpListener) -> Result<()> {
+        let app = self.app();
+        if let Ok(addr) = listener.local_addr() {
+            tracing::info!(%addr, "serving agents (gRPC) and REST");
+        }
+        let Self {
+            registry_task,
+            shutdown,
+            sessions,
+            ..
+        } = self;
+        let serve =
+            axum::serve(listener, app).with_graceful_shutdown(shutdown.clone().cancelled_owned());
+        let supervise = supervise(registry_task, shutdown.clone());
+        let deadline = async {
+            shutdown.cancelled().await;
+            tokio::time::sleep(DRAIN_TIMEOUT).await;
+        };
+        tokio::select! {
+            served = serve => served.map_err(Error::Serve)?,
+            failed = supervise => return Err(failed),
+            _ = deadline => tracing::warn!(
+                "connections still open {} after shutdown; closing them",
+                humantime::format_duration(DRAIN_TIMEOUT)
+            ),
+        }
+        sessions.close();
+        if tokio::time::timeout(DRAIN_TIMEOUT, sessions.wait())
+            .await
+            .is_err()
+        {
+            tracing::warn!("agent sessions still ending after shutdown; leaving them");
+        }
+        tracing::info!("coordinator stopped");
+        Ok(())
+    }
+}
+
+/// Resolves only when the registry ended before shutdown.
+async fn supervise(task: JoinHandle<()>, shutdown: CancellationToken) -> Error {
+    let reason = match task.await {
+        Ok(()) if shutdown.is_cancelled() => return std::future::pending().await,
+        Ok(()) => "it stopped before shutdown".to_owned(),
+        Err(join) => join.to_string(),
+    };
+    Error::TaskFailed {
+        task: "agent registry",
+        reason,
+    }
+}
+
+async fn not_found() -> (StatusCode, Json<ErrorBody>) {
+    (
+        StatusCode::NOT_FOUND,
+        Json(ErrorBody {
+            error: "no such endpoint".into(),
+        }),
+    )
+}

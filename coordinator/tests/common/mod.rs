@@ -1,0 +1,150 @@
+//! Test helpers: an in-process coordinator on 127.0.0.1:0 and a fake agent
+//! speaking the raw protocol.
+#![allow(dead_code)]
+
+use std::{net::SocketAddr, time::Duration};
+
+use k6r_coordinator::{Config, RegistryHandle, Server};
+use k6r_proto::v1::{
+    agent_service_client::AgentServiceClient, coordinator_message::Kind, AgentMessage, Capacity,
+    CoordinatorMessage, Hello, Refused, Welcome,
+};
+use tokio::{net::TcpListener, sync::mpsc, task::JoinHandle};
+use tokio_stream::wrappers::ReceiverStream;
+use tokio_util::sync::CancellationToken;
+use tonic::{metadata::MetadataValue, Status, Streaming};
+
+/// A coordinator running in this process.
+pub struct TestCoordinator {
+    pub addr: SocketAddr,
+    pub registry: RegistryHandle,
+    pub shutdown: CancellationToken,
+    pub task: JoinHandle<k6r_coordinator::Result<()>>,
+}
+
+impl TestCoordinator {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// Shuts down and waits for the server to return.
+    pub async fn stop(self) {
+        self.shutdown.cancel();
+        self.task.await.unwrap().unwrap();
+    }
+
+    /// Waits until exactly `n` agents are connected.
+    pub async fn until_connected(&self, n: usize) {
+        let mut rx = self.registry.subscribe();
+        tokio::time::timeout(Duration::from_secs(10), rx.wait_for(|c| *c == n))
+            .await
+            .unwrap_or_else(|_| panic!("never {n} agents connected"))
+            .unwrap();
+    }
+}
+
+/// A config for tests (the listen address is unused: we bind port 0).
+pub fn config() -> Config {
+    Config::default().with_listen(SocketAddr::from(([127, 0, 0, 1], 0)))
+}
+
+/// Starts a coordinator on 127.0.0.1:0.
+pub async fn start_coordinator(config: Config) -> TestCoordinator {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let shutdown = CancellationToken::new();
+    let server = Server::new(config, shutdown.clone());
+    let registry = server.registry().clone();
+    let task = tokio::spawn(server.serve(listener));
+    TestCoordinator {
+        addr,
+        registry,
+        shutdown,
+        task,
+    }
+}
+
+pub fn hello(name: &str) -> Hello {
+    Hello {
+        name: name.into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        capacity: Some(Capacity {
+            cpus: 2,
+            memory_bytes: 1 << 30,
+            max_vus: 0,
+        }),
+        resumed_run_id: String::new(),
+    }
+}
+
+/// An agent speaking the raw protocol, so tests choose every message.
+pub struct FakeAgent {
+    pub tx: mpsc::Sender<AgentMessage>,
+    pub inbound: Streaming<CoordinatorMessage>,
+}
+
+impl FakeAgent {
+    /// Opens a session and sends `hello` first.
+    pub async fn connect(
+        addr: SocketAddr,
+        first: AgentMessage,
+        token: Option<&str>,
+    ) -> Result<Self, Status> {
+        let channel = tonic::transport::Endpoint::from_shared(format!("http://{addr}"))
+            .unwrap()
+            .connect()
+            .await
+            .unwrap();
+        let bearer: Option<MetadataValue<_>> =
+            token.map(|t| format!("Bearer {t}").parse().unwrap());
+        let mut client =
+            AgentServiceClient::with_interceptor(channel, move |mut request: tonic::Request<()>| {
+                if let Some(bearer) = &bearer {
+                    request
+                        .metadata_mut()
+                        .insert("authorization", bearer.clone());
+                }
+                Ok(request)
+            });
+        let (tx, rx) = mpsc::channel(16);
+        tx.send(first).await.unwrap();
+        let inbound = client.session(ReceiverStream::new(rx)).await?.into_inner();
+        Ok(Self { tx, inbound })
+    }
+
+    /// Connects with `hello(name)` and expects Welcome.
+    pub async fn welcomed(addr: SocketAddr, name: &str) -> (Self, Welcome) {
+        let mut agent = Self::connect(addr, hello(name).into(), None).await.unwrap();
+        let welcome = agent.welcome().await;
+        (agent, welcome)
+    }
+
+    pub async fn next(&mut self) -> Result<Option<Kind>, Status> {
+        Ok(self.inbound.message().await?.and_then(|m| m.kind))
+    }
+
+    pub async fn welcome(&mut self) -> Welcome {
+        match self.next().await {
+            Ok(Some(Kind::Welcome(w))) => w,
+            other => panic!("expected Welcome, got {other:?}"),
+        }
+    }
+
+    pub async fn refused(&mut self) -> Refused {
+        match self.next().await {
+            Ok(Some(Kind::Refused(r))) => r,
+            other => panic!("expected Refused, got {other:?}"),
+        }
+    }
+}
+
+/// GETs `url` with an optional bearer token: (status, body).
+pub async fn get(url: &str, token: Option<&str>) -> (u16, String) {
+    let mut request = reqwest::Client::new().get(url);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.text().await.unwrap())
+}

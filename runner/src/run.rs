@@ -1,0 +1,295 @@
+//! [`run`]: one test run from setup to teardown, and its [`RunResult`].
+
+use std::sync::{Arc, OnceLock, PoisonError};
+use std::time::Instant;
+
+use k6r_core::metrics::Tags;
+use k6r_core::plan::TestPlan;
+use k6r_engine::{AbortReason, Engine, Report};
+use k6r_script::{scenario_tags, ScenarioInfo};
+use tokio_util::sync::CancellationToken;
+
+use crate::config::{self, Config};
+use crate::coroutine::Spec;
+use crate::error::{Error, Result};
+use crate::events::EventSamples;
+use crate::lifecycle::{Ended, Stage};
+use crate::samples::{self, Sinks};
+use crate::totals::Totals;
+use crate::vu::{Factory, Shared};
+use crate::workers::Workers;
+use crate::{instance, lifecycle};
+
+/// How a run ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum End {
+    /// The plan ran to its end.
+    Finished,
+    /// The shutdown signal stopped it.
+    Stopped,
+    /// `exec.test.abort(reason)`.
+    Aborted(Option<String>),
+}
+
+/// What a run produced.
+pub struct RunResult {
+    /// How it ended.
+    pub end: End,
+    /// What failed (init, setup, teardown), if anything did; it decides
+    /// the exit code before [`RunResult::end`].
+    pub error: Option<Error>,
+    /// The engine's report, when the scenarios ran.
+    pub report: Option<Report>,
+    /// Per-metric counts.
+    pub totals: Totals,
+    /// The configured sinks, after the last sample.
+    pub sinks: Sinks,
+    /// `exec.test.fail()` was called.
+    pub marked_failed: bool,
+}
+
+impl RunResult {
+    /// k6's exit code for this run (thresholds aside).
+    pub fn exit_code(&self) -> i32 {
+        if let Some(error) = &self.error {
+            return error.exit_code();
+        }
+        match self.end {
+            End::Finished if self.marked_failed => 110,
+            End::Finished => 0,
+            End::Stopped => 105,
+            End::Aborted(_) => 108,
+        }
+    }
+}
+
+/// Runs the test of `config` until its plan ends or `shutdown` fires
+/// (then running iterations are interrupted, and teardown still runs).
+pub async fn run(config: Config, shutdown: CancellationToken) -> Result<RunResult> {
+    let plan = TestPlan::new(&config.options).map_err(|e| Error::Plan(e.to_string()))?;
+    let totals = Totals::default();
+    let mut sinks: Sinks = config.sinks;
+    sinks.insert(0, Box::new(totals.clone()));
+    let (channel, consumer) = samples::consume(sinks);
+
+    let run_tags: Tags = config
+        .options
+        .tags
+        .iter()
+        .flatten()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let run_tags = Arc::new(run_tags);
+    let counters = Arc::new(instance::Counters {
+        progress: OnceLock::new(),
+        start: Instant::now(),
+    });
+    let script_config = config
+        .script_config
+        .clone()
+        .with_samples(Arc::new(channel.clone()))
+        .with_tags((*run_tags).clone())
+        .with_http(config::http_options(&config.options))
+        .with_options(serde_json::Value::Object(
+            config.options.clone().with_print_defaults().to_json(),
+        ))
+        .with_instance(counters.clone())
+        .with_throw(config.options.throw.unwrap_or(false));
+    let spec = Arc::new(Spec {
+        script: config.script,
+        env: config.env,
+        config: script_config,
+    });
+    let workers = Arc::new(Workers::start(config.workers)?);
+    let has = |name: &str| config.exports.iter().any(|e| e == name);
+
+    let mut result = RunResult {
+        end: End::Finished,
+        error: None,
+        report: None,
+        totals,
+        sinks: Vec::new(),
+        marked_failed: false,
+    };
+
+    let scenarios: Vec<ScenarioParts> = plan
+        .scenarios()
+        .iter()
+        .map(|s| {
+            let own = config
+                .options
+                .scenarios
+                .as_ref()
+                .and_then(|all| all.get(&s.name));
+            let pairs = |map: Option<&std::collections::BTreeMap<String, String>>| {
+                map.map(|m| m.clone().into_iter().collect::<Vec<_>>())
+                    .unwrap_or_default()
+            };
+            let own_tags = pairs(own.and_then(|o| o.tags.as_ref()));
+            let env = pairs(own.and_then(|o| o.env.as_ref()));
+            let tags = Arc::new(scenario_tags(&run_tags, &s.name, &own_tags));
+            (s.name.clone(), tags, s.kind.to_string(), env)
+        })
+        .collect();
+    let shared = Arc::new(Shared {
+        data: OnceLock::new(),
+        scenarios: scenarios
+            .iter()
+            .map(|(name, tags, executor, env)| {
+                let info = ScenarioInfo::new(name.as_str(), executor.as_str(), (**tags).clone())
+                    .with_env(env.clone());
+                (name.clone(), Arc::new(info))
+            })
+            .collect(),
+        init_error: Default::default(),
+    });
+    let factory = Factory {
+        workers: Arc::clone(&workers),
+        spec: Arc::clone(&spec),
+        shared: Arc::clone(&shared),
+    };
+    let tagged: Vec<(String, Arc<Tags>)> =
+        scenarios.into_iter().map(|(n, t, _, _)| (n, t)).collect();
+    let observer = Arc::new(EventSamples::new(
+        channel.clone(),
+        Arc::clone(&run_tags),
+        &tagged,
+    ));
+    let mut engine_config = k6r_engine::Config::default();
+    if let Some(min) = config.options.min_iteration_duration {
+        engine_config = engine_config.with_min_iteration_duration(min.to_std());
+    }
+    let engine = Engine::new(plan, factory, observer.clone(), engine_config);
+    let _ = counters.progress.set(engine.progress());
+    let ticking = CancellationToken::new();
+    let ticker = tokio::spawn(Arc::clone(&observer).tick_vus(ticking.clone()));
+    let reporter = config.progress.clone().map(|report| {
+        let progress = engine.progress();
+        let stop = ticking.clone();
+        let start = tokio::time::Instant::now();
+        tokio::spawn(async move {
+            let mut ticks = tokio::time::interval_at(
+                start + std::time::Duration::from_secs(1),
+                std::time::Duration::from_secs(1),
+            );
+            loop {
+                tokio::select! {
+                    _ = ticks.tick() => report(&progress.snapshot(), start.elapsed()),
+                    _ = stop.cancelled() => break,
+                }
+            }
+            report(&progress.snapshot(), start.elapsed());
+        })
+    });
+
+    // setup() runs once the planned VUs are initialised and before any
+    // scenario starts (§2.1); `None` when it did not run at all.
+    let mut setup: Option<Result<Ended>> = None;
+    let wants_setup = has("setup") && !config.options.no_setup.unwrap_or(false);
+    let gate = async {
+        if !wants_setup {
+            let _ = shared.data.set(None);
+            return true;
+        }
+        let ended = lifecycle::run(
+            Stage::Setup,
+            &workers,
+            Arc::clone(&spec),
+            None,
+            config.options.setup_timeout().to_std(),
+            shutdown.child_token(),
+        )
+        .await;
+        let proceed = matches!(ended, Ok(Ended::Returned(_)));
+        if let Ok(Ended::Returned(value)) = &ended {
+            let _ = shared.data.set(value.as_deref().map(Arc::from));
+        }
+        setup = Some(ended);
+        proceed
+    };
+    let outcome = engine.run_after(shutdown.child_token(), gate).await;
+    ticking.cancel();
+    let _ = ticker.await;
+    if let Some(reporter) = reporter {
+        let _ = reporter.await;
+    }
+    // Whether the test got past init (teardown runs only then).
+    let mut initialised = true;
+    match setup {
+        Some(Ok(Ended::Aborted(reason))) => result.end = End::Aborted(reason),
+        Some(Ok(Ended::Interrupted)) => result.end = End::Stopped,
+        Some(Err(error)) => result.error = Some(error),
+        Some(Ok(Ended::Returned(_))) | None => {}
+    }
+    match outcome {
+        Ok(report) => {
+            if result.error.is_none() && result.end == End::Finished {
+                result.end = match &report.aborted {
+                    Some(AbortReason::Script(reason)) => {
+                        End::Aborted(Some(reason.clone()).filter(|r| !r.is_empty()))
+                    }
+                    Some(AbortReason::VuInit(init)) => {
+                        result.error =
+                            Some(take_init_error(&shared).unwrap_or(Error::Plan(init.to_string())));
+                        End::Finished
+                    }
+                    None if report.stopped => End::Stopped,
+                    None => End::Finished,
+                };
+            }
+            result.report = Some(report);
+        }
+        Err(error) => {
+            initialised = false;
+            result.error = Some(take_init_error(&shared).unwrap_or(Error::Plan(error.to_string())));
+        }
+    }
+
+    let setup_failed = matches!(
+        result.error,
+        Some(Error::Exception { .. } | Error::Timeout { .. })
+    );
+    let wants_teardown = has("teardown") && !config.options.no_teardown.unwrap_or(false);
+    if wants_teardown && initialised && !setup_failed {
+        let data = shared.data.get().cloned().flatten();
+        let ended = lifecycle::run(
+            Stage::Teardown,
+            &workers,
+            Arc::clone(&spec),
+            data,
+            config.options.teardown_timeout().to_std(),
+            CancellationToken::new(),
+        )
+        .await;
+        match ended {
+            Ok(Ended::Aborted(reason)) if result.end == End::Finished => {
+                result.end = End::Aborted(reason);
+            }
+            Ok(_) => {}
+            Err(error) => {
+                result.error.get_or_insert(error);
+            }
+        }
+    }
+
+    result.marked_failed = spec
+        .config
+        .failed
+        .load(std::sync::atomic::Ordering::Relaxed);
+    channel.finish();
+    drop(channel);
+    result.sinks = consumer.await.unwrap_or_default();
+    result.sinks.remove(0);
+    Ok(result)
+}
+
+/// A scenario's name, full tags, executor and `env`.
+type ScenarioParts = (String, Arc<Tags>, String, Vec<(String, String)>);
+
+fn take_init_error(shared: &Shared) -> Option<Error> {
+    shared
+        .init_error
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .take()
+}
