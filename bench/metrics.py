@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import SCRIPTS, start_nginx  # noqa: E402
+from run import SCRIPTS, parse_summary_text, start_nginx  # noqa: E402
 
 
 def vm_rss_kb(pid):
@@ -45,15 +45,15 @@ def vm_rss_kb(pid):
     return None
 
 
-def run(binary, target, duration, workdir, tag):
+def run(binary, target, duration, workdir, tag, export_flag=True):
     export = Path(workdir) / f"{tag}.json"
     timing = Path(workdir) / f"{tag}.time"
-    args = [binary, "run", "-q", "--summary-export", str(export),
+    args = [binary, "run", "-q"] + (["--summary-export", str(export)] if export_flag else []) + [
             "-e", f"TARGET={target}", "-e", f"DURATION={duration}",
             str(SCRIPTS / "throughput.js")]
     cmd = ["/usr/bin/time", "-f", "%M %e", "-o", str(timing)] + args
     samples = []
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, env={**os.environ, "K6_NO_USAGE_REPORT": "true"})
     started = time.monotonic()
 
@@ -66,10 +66,13 @@ def run(binary, target, duration, workdir, tag):
 
     sampler = threading.Thread(target=sample)
     sampler.start()
-    _, err = proc.communicate()
+    text, err = proc.communicate()
     sampler.join()
     peak_kb, seconds = timing.read_text().split()[-2:]
-    reqs = json.loads(export.read_text())["metrics"]["http_reqs"]["count"] if export.exists() else 0
+    if export.exists():
+        reqs = json.loads(export.read_text())["metrics"]["http_reqs"]["count"]
+    else:  # a k6r-cli from before --summary-export: its count table
+        reqs = parse_summary_text(text).get("http_reqs", 0)
     return {
         "command": " ".join(args).replace(target, "$TARGET").replace(workdir, "$WORK"),
         "exit": proc.returncode,
@@ -113,6 +116,7 @@ def main():
                         f"| {tool} | {r['requests']:,} | {first:.1f} MB | {last:.1f} MB | "
                         f"{last - first:+.1f} MB | {r['peak_mb']:.1f} MB | "
                         f"{r['requests'] / r['seconds']:,.0f} |")
+                    print(out[-1], file=sys.stderr)
                     cmds.append(f"    /usr/bin/time -f '%M %e' {r['command']}   # exit {r['exit']}")
                     print(f"{tool}: rss curve (s, MB): "
                           + ", ".join(f"{t:.0f}:{kb / 1024:.0f}" for t, kb in r["rss"][::10]),
@@ -121,7 +125,8 @@ def main():
                 rates = {"registry": [], "baseline": []}
                 for i in range(a.rounds):
                     for tag, binary in (("registry", a.k6r), ("baseline", a.baseline)):
-                        r = run(binary, target, a.throughput_duration, workdir, f"tp-{tag}-{i}")
+                        r = run(binary, target, a.throughput_duration, workdir, f"tp-{tag}-{i}",
+                                export_flag=tag == "registry")
                         rates[tag].append(r["requests"] / float(a.throughput_duration.rstrip("s")))
                         cmds.append(f"    {r['command']}   # {tag}, exit {r['exit']}")
                 with_r = sum(rates["registry"]) / len(rates["registry"])

@@ -452,12 +452,14 @@ fn invalid_thresholds_exit_104_with_k6s_message() {
 
 const HANDLE: &str = r#"import { Counter } from 'k6/metrics';
 const c = new Counter('my_counter');
+export function setup() { return { a: [1, true, null] }; }
 export default function () { c.add(2); }
 export function handleSummary(data) {
   return {
     stdout: 'custom ' + data.metrics.my_counter.values.count + ' '
       + data.metrics.my_counter.type + ' ' + data.options.summaryTrendStats.join(',') + '\n',
-    'summary.txt': 'checks ' + JSON.stringify(data.root_group.checks),
+    'summary.txt': 'checks ' + JSON.stringify(data.root_group.checks)
+      + ' setup ' + JSON.stringify(data.setup_data),
     'bytes.bin': new Uint8Array([1, 2, 3]).buffer,
   };
 }
@@ -494,7 +496,11 @@ fn handle_summary_writes_stdout_and_files_instead_of_the_summary() {
             "{binary}"
         );
         let read = |f: &str| std::fs::read(dir.path().join(f)).unwrap();
-        assert_eq!(read("summary.txt"), b"checks []", "{binary}");
+        assert_eq!(
+            text(&read("summary.txt")),
+            r#"checks [] setup {"a":[1,true,null]}"#,
+            "{binary}"
+        );
         assert_eq!(read("bytes.bin"), [1, 2, 3], "{binary}");
         // --summary-export is written too.
         assert_eq!(

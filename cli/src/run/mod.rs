@@ -136,7 +136,10 @@ pub fn run(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(
             duration: elapsed,
             is_stdout_tty: std::io::stdout().is_terminal(),
             is_stderr_tty: std::io::stderr().is_terminal(),
-            setup_data: None,
+            setup_data: result
+                .setup_data
+                .as_deref()
+                .and_then(|json| serde_json::from_str(json).ok()),
         };
         let handler = handles_summary.then_some(summary::Handler {
             script: &script,
