@@ -22,7 +22,7 @@ pub enum Command {
     /// Print a script's consolidated options (and what running it needs).
     Inspect(InspectArgs),
     /// Run a k6 script on this machine.
-    Run(crate::run::RunArgs),
+    Run(Box<crate::run::RunArgs>),
     /// Show the status of a running test.
     Status(AddressArgs),
     /// Show the metrics of a running test.

@@ -18,6 +18,8 @@ pub struct Loaded {
     pub options: Options,
     /// The exported functions.
     pub exports: Vec<String>,
+    /// The custom metrics the init context declared.
+    pub metrics: Vec<std::sync::Arc<k6r_core::metrics::Metric>>,
     /// The script as the user named it (for messages).
     pub script: String,
     /// The script's `file://` URL (for messages).
@@ -60,6 +62,7 @@ pub fn load(script: &Path, env: &Env, err: &mut dyn Write) -> Result<Loaded, Fai
     Ok(Loaded {
         options,
         exports: inspection.exports,
+        metrics: inspection.metrics,
         script: shown,
         url,
     })

@@ -24,11 +24,21 @@
 //! - `lifecycle`: `setup()` and `teardown()`.
 //! - [`live`]: k6's REST API served during the run, `--paused`.
 //! - [`samples`]: the metrics channel and the [`SampleSink`] trait.
+//! - [`metrics`]: [`Metrics`](metrics::Metrics), the run's registry as a sink
+//!   with a live read handle.
+//! - [`thresholds`]: the 2 s threshold evaluation loop (`abortOnFail`).
+//! - [`output`]: `--out json=...`/`csv=...` writers that never block.
+//! - [`summary`](mod@summary): `handleSummary(data)` on a VU of its own.
 //! - `events`: the engine's events as samples; the `vus` gauges.
 //! - [`totals`]: [`Totals`], a sink of per-metric counts.
 //! - `instance`: `exec.instance`'s counters.
 //! - [`error`]: [`Error`] with k6's exit codes.
 #![warn(missing_docs)]
+
+pub mod metrics;
+pub mod output;
+pub mod summary;
+pub mod thresholds;
 
 pub mod config;
 mod coroutine;

@@ -46,6 +46,9 @@ pub struct RunResult {
     pub sinks: Sinks,
     /// `exec.test.fail()` was called.
     pub marked_failed: bool,
+    /// What `setup()` returned, as JSON (`None`: no setup, or `undefined`);
+    /// `handleSummary`'s `data.setup_data`.
+    pub setup_data: Option<Arc<str>>,
 }
 
 impl RunResult {
@@ -113,6 +116,7 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<RunResul
         totals,
         sinks: Vec::new(),
         marked_failed: false,
+        setup_data: None,
     };
 
     let scenarios: Vec<ScenarioParts> = plan
@@ -308,6 +312,7 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<RunResul
         }
     }
 
+    result.setup_data = shared.data.get().cloned().flatten();
     result.marked_failed = spec
         .config
         .failed

@@ -2,6 +2,9 @@
 //! and report what the script exports.
 
 use std::path::Path;
+use std::sync::Arc;
+
+use k6r_core::metrics::Metric;
 
 use crate::config::Config;
 use crate::env::Env;
@@ -18,6 +21,9 @@ pub struct Inspection {
     /// The names of the main module's exports whose value is a function
     /// (`default`, `setup`, named `exec` functions...), sorted.
     pub exports: Vec<String>,
+    /// The custom metrics the init context declared (`new Trend(...)`),
+    /// by name: thresholds on them are validated before the run.
+    pub metrics: Vec<Arc<Metric>>,
 }
 
 /// Inspects the script at `path` on the local disk, with the default
@@ -33,5 +39,6 @@ pub fn inspect_with(script: &Script, env: &Env, config: &Config) -> Result<Inspe
     Ok(Inspection {
         options: vu.options()?,
         exports: vu.exported_functions()?,
+        metrics: vu.custom_metrics(),
     })
 }

@@ -25,6 +25,7 @@
 //!   ran, with its limits (deadline, stack, memory).
 //! - `invoke`: [`Vu::call`], running an exported function.
 //! - [`call`]: [`Call`] (what to run) and [`Outcome`] (how it ended).
+//! - [`summary`]: [`Vu::custom_metrics`] and [`Vu::handle_summary`].
 //! - [`wait`]: the [`Wait`] abstraction and [`BlockOn`].
 //! - [`emit`]: where samples go ([`Emit`], [`Collect`], [`Discard`]).
 //! - [`script`]: [`Script`], an entry module plus where its files come from.
@@ -56,6 +57,7 @@ pub mod log;
 pub mod options;
 pub mod runtime;
 pub mod script;
+pub mod summary;
 pub mod wait;
 
 mod globals;

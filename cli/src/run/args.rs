@@ -53,9 +53,29 @@ pub struct RunArgs {
     /// Don't print the banner and progress.
     #[arg(short = 'q', long)]
     pub quiet: bool,
-    /// Don't print the end-of-test summary.
-    #[arg(long)]
+    /// Don't print the end-of-test summary (nor call `handleSummary`, nor
+    /// write `--summary-export`).
+    #[arg(long, env = "K6_NO_SUMMARY")]
     pub no_summary: bool,
+    /// The summary's layout: `compact` (the default) or `full`.
+    #[arg(long, env = "K6_SUMMARY_MODE", value_name = "MODE")]
+    pub summary_mode: Option<String>,
+    /// The trend statistics shown in the summary (`avg,p(99),max`).
+    #[arg(long, env = "K6_SUMMARY_TREND_STATS", value_name = "STATS")]
+    pub summary_trend_stats: Option<String>,
+    /// The summary's time unit: `s`, `ms` or `us`.
+    #[arg(long, env = "K6_SUMMARY_TIME_UNIT", value_name = "UNIT")]
+    pub summary_time_unit: Option<String>,
+    /// Write the end-of-test summary as JSON to this file.
+    #[arg(long, env = "K6_SUMMARY_EXPORT", value_name = "FILE")]
+    pub summary_export: Option<PathBuf>,
+    /// Don't evaluate thresholds.
+    #[arg(long, env = "K6_NO_THRESHOLDS")]
+    pub no_thresholds: bool,
+    /// Also write every sample to an output: `json=FILE` (`.gz`: gzipped)
+    /// or `csv=FILE` (repeatable).
+    #[arg(short = 'o', long = "out", value_name = "OUTPUT")]
+    pub out: Vec<String>,
     /// Worker threads hosting VUs (default: the number of CPUs).
     #[arg(long, env = "K6R_WORKERS")]
     pub workers: Option<usize>,
@@ -103,6 +123,15 @@ impl RunArgs {
             vus: self.vus,
             duration,
             iterations: self.iterations,
+            summary_trend_stats: self.summary_trend_stats.as_deref().map(|stats| {
+                stats
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            }),
+            summary_time_unit: self.summary_time_unit.clone(),
             stages,
             execution_segment: self
                 .execution_segment

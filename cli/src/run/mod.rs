@@ -1,20 +1,32 @@
 //! `k6r-cli run script.js`: k6's run flags as the CLI options layer, the
-//! run itself (`k6r_runner::run`), the printed result and k6's exit code.
+//! run itself (`k6r_runner::run`) with the run's metrics registry and
+//! thresholds, the end-of-test summary and k6's exit code.
 //!
 //! - `args`: the flags and the options layer they make.
 //! - `address`: `-a/--address`, binding the REST API as k6 does.
 //! - `linger`: `--linger`, waiting after the test.
-//! - `print`: the banner and the end-of-run counts (to be replaced by the
-//!   core's summary).
+//! - `outputs`: `--out` writers, started before the run, finished after.
+//! - `print`: the banner and the progress line.
+//! - `summary`: `handleSummary`, the text summary and `--summary-export`.
+//! - `verdict`: the exit code and message of a finished run.
 
 mod address;
 mod args;
 mod linger;
+mod outputs;
 mod print;
+mod summary;
+mod verdict;
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
-use k6r_runner::{End, Error as RunError};
+use k6r_core::summary::{Mode, Options as SummaryOptions, RunFacts};
+use k6r_core::threshold::Thresholds;
+use k6r_runner::metrics::Metrics;
+use k6r_runner::thresholds::{watch, Watched};
+use k6r_runner::Error as RunError;
 use k6r_script::Script;
 use tokio_util::sync::CancellationToken;
 
@@ -41,16 +53,40 @@ pub fn run(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(
     options
         .validate(Some(&loaded.exports))
         .map_err(options_failure)?;
+    let summary_options = SummaryOptions::new(
+        options.summary_trend_stats.as_deref(),
+        options.summary_time_unit.as_deref(),
+        args.summary_mode.as_deref(),
+    )
+    .map_err(|e| Failure::new(255, e.to_string()))?;
     let script =
         Script::from_path(&args.script).map_err(|e| Failure::new(e.exit_code(), e.to_string()))?;
 
+    let metrics = Metrics::for_script(&loaded.metrics, summary_options.mode == Mode::Full)
+        .map_err(|e| Failure::new(104, e.to_string()))?;
+    let thresholds = match (&options.thresholds, args.no_thresholds) {
+        (Some(option), false) => metrics
+            .thresholds(option)
+            .map_err(|e| Failure::new(104, e.to_string()))?,
+        _ => Thresholds::default(),
+    };
+
+    let specs = outputs::parse(&args.out)?;
+    let (output_sinks, writers) =
+        metrics.read(|registry| outputs::start(&specs, registry, &thresholds))?;
+
     if !args.quiet {
-        print::banner(out, &loaded.script, &options);
+        print::banner(out, &loaded.script, &options, &outputs::describe(&specs));
     }
+    let handles_summary = loaded.exports.iter().any(|e| e == "handleSummary");
     let paused = options.paused.unwrap_or(false);
-    let mut config = k6r_runner::Config::new(script, env, options, loaded.exports);
+    let mut config = k6r_runner::Config::new(script.clone(), env.clone(), options, loaded.exports)
+        .with_sink(Box::new(metrics.clone()));
+    for sink in output_sinks {
+        config = config.with_sink(Box::new(sink));
+    }
     if !args.quiet {
-        config = config.with_progress(std::sync::Arc::new(print::progress_line));
+        config = config.with_progress(Arc::new(print::progress_line));
     }
     if let Some(workers) = args.workers {
         config = config.with_workers(workers);
@@ -62,60 +98,85 @@ pub fn run(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(
         config = config.with_live(serving);
         live = Some(handle);
     }
+    let script_config = config.script_config.clone();
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
         .build()
         .map_err(|e| Failure::new(255, format!("can't start the runtime: {e}")))?;
-    let result = runtime.block_on(async {
-        let shutdown = CancellationToken::new();
-        let signal = shutdown.clone();
+    let interrupted = Arc::new(AtomicBool::new(false));
+    let (result, watched, elapsed, stopped_by_api) = runtime.block_on(async {
+        let stop = CancellationToken::new();
+        let signal = stop.clone();
+        let flag = Arc::clone(&interrupted);
         tokio::spawn(async move {
             if tokio::signal::ctrl_c().await.is_ok() {
+                flag.store(true, Ordering::SeqCst);
                 signal.cancel();
             }
         });
-        let result = k6r_runner::run(config, shutdown).await;
+        let start = tokio::time::Instant::now();
+        let done = CancellationToken::new();
+        let watcher = tokio::spawn(watch(
+            metrics.clone(),
+            thresholds,
+            start,
+            stop.clone(),
+            done.clone(),
+        ));
+        let result = k6r_runner::run(config, stop).await;
+        done.cancel();
         // A stop sent while lingering changes nothing (k6: exit 0).
         let stopped_by_api = live.as_ref().is_some_and(|l| l.stopped());
         if args.linger {
             linger::wait(out, args.quiet).await;
         }
-        (result, stopped_by_api)
+        let watched = watcher.await.unwrap_or_else(|_| Watched {
+            thresholds: Thresholds::default(),
+            aborted: None,
+        });
+        (result, watched, start.elapsed(), stopped_by_api)
     });
-    let (result, stopped_by_api) = result;
     if let Some(live) = live {
         runtime.block_on(live.shutdown());
     }
-    let result = result.map_err(|e| runner_failure(&e))?;
+    let mut result = result.map_err(|e| runner_failure(&e))?;
+    // The outputs' sinks close their queues; the writers drain them.
+    drop(std::mem::take(&mut result.sinks));
+    outputs::finish(writers, err);
+    let Watched {
+        mut thresholds,
+        aborted,
+    } = watched;
+    let evaluation = metrics.read(|r| thresholds.evaluate(r, elapsed, false));
 
     if !args.no_summary {
-        print::counts(out, &result);
+        let facts = RunFacts {
+            duration: elapsed,
+            is_stdout_tty: std::io::stdout().is_terminal(),
+            is_stderr_tty: std::io::stderr().is_terminal(),
+            setup_data: result
+                .setup_data
+                .as_deref()
+                .and_then(|json| serde_json::from_str(json).ok()),
+        };
+        let handler = handles_summary.then_some(summary::Handler {
+            script: &script,
+            env: &env,
+            config: &script_config,
+        });
+        metrics.read(|registry| {
+            let inputs = summary::Inputs {
+                registry,
+                thresholds: (!args.no_thresholds).then_some(&thresholds),
+                options: &summary_options,
+                facts: &facts,
+            };
+            summary::report(&inputs, handler, args.summary_export.as_deref(), out, err);
+        });
     }
-    if let Some(error) = &result.error {
-        return Err(runner_failure(error));
-    }
-    if stopped_by_api {
-        return Err(Failure::new(103, "test run stopped from REST API"));
-    }
-    match &result.end {
-        End::Finished if result.marked_failed => {
-            Err(Failure::new(110, "test run was marked as failed"))
-        }
-        End::Finished => Ok(()),
-        End::Stopped => Err(Failure::new(
-            105,
-            "test run was aborted because k6 received a 'interrupt' signal",
-        )),
-        End::Aborted(reason) => Err(Failure::new(
-            108,
-            match reason {
-                Some(reason) => format!("test aborted: {reason}"),
-                None => "test aborted".to_owned(),
-            },
-        )),
-    }
+    verdict::verdict(&result, stopped_by_api, aborted.as_ref(), &evaluation)
 }
 
 fn runner_failure(error: &RunError) -> Failure {

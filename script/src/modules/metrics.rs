@@ -85,6 +85,11 @@ impl Registry {
         Ok(())
     }
 
+    /// Every declared metric, by name.
+    pub(crate) fn all(&self) -> impl Iterator<Item = Arc<SampleMetric>> + '_ {
+        self.metrics.values().map(|(_, metric)| Arc::clone(metric))
+    }
+
     /// The declared metric `name`.
     fn get(&self, name: &str) -> Option<Arc<SampleMetric>> {
         self.metrics.get(name).map(|(_, metric)| Arc::clone(metric))

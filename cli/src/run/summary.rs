@@ -1,0 +1,114 @@
+//! The end of `run` (§6.5–§6.7): `handleSummary(data)` when the script
+//! exports it (its outputs replace the text summary), else the text
+//! summary; then `--summary-export`.
+
+use std::io::Write;
+use std::path::Path;
+
+use k6r_core::metrics::Registry;
+use k6r_core::summary::{self, data, export, text, RunFacts};
+use k6r_core::threshold::Thresholds;
+use k6r_runner::summary::{handle_summary, SummaryError};
+use k6r_script::summary::{HandleSummaryError, SummaryOutput};
+use k6r_script::{Env, Script};
+
+use crate::log;
+
+/// What `handleSummary` runs on, when the script exports it.
+pub struct Handler<'a> {
+    /// The script.
+    pub script: &'a Script,
+    /// Its `__ENV`.
+    pub env: &'a Env,
+    /// The VUs' runtime settings.
+    pub config: &'a k6r_script::Config,
+}
+
+/// The registry and thresholds at the end of the run, with the summary's
+/// options and the run's facts.
+pub struct Inputs<'a> {
+    /// The run's metrics.
+    pub registry: &'a Registry,
+    /// The thresholds, finally evaluated (`None` with `--no-thresholds`).
+    pub thresholds: Option<&'a Thresholds>,
+    /// The summary's options.
+    pub options: &'a summary::Options,
+    /// Duration, TTYs, setup data.
+    pub facts: &'a RunFacts,
+}
+
+/// Produces the end-of-test summary: `handleSummary`'s outputs or the
+/// text, then the export file.
+pub fn report(
+    inputs: &Inputs<'_>,
+    handler: Option<Handler<'_>>,
+    export_to: Option<&Path>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) {
+    let Inputs {
+        registry,
+        thresholds,
+        options,
+        facts,
+    } = *inputs;
+    let mut print_text = true;
+    if let Some(handler) = handler {
+        let data = data::handle_summary_data(registry, thresholds, options, facts);
+        match handle_summary(handler.script, handler.env, handler.config, &data) {
+            Ok(Some(outputs)) => {
+                print_text = false;
+                write_outputs(&outputs, out, err);
+            }
+            Ok(None) => {}
+            Err(SummaryError::Call(HandleSummaryError::Threw(exception))) => {
+                log::error(
+                    err,
+                    &exception.to_string(),
+                    &[("hint".into(), "script exception".into())],
+                );
+            }
+            Err(e @ SummaryError::Call(HandleSummaryError::Output { .. })) => {
+                print_text = false;
+                failed_to_handle(err, &e.to_string());
+            }
+            Err(e) => failed_to_handle(err, &e.to_string()),
+        }
+    }
+    if print_text {
+        let _ = out.write_all(text::render(registry, thresholds, options, facts).as_bytes());
+        let _ = out.flush();
+    }
+    if let Some(path) = export_to {
+        let doc = export::summary_export(registry, thresholds, options, facts);
+        if let Err(e) = std::fs::write(path, export::to_json_string(&doc)) {
+            log::error(
+                err,
+                "failed to write the summary export",
+                &[("error".into(), e.to_string())],
+            );
+        }
+    }
+}
+
+fn failed_to_handle(err: &mut dyn Write, error: &str) {
+    log::error(
+        err,
+        "failed to handle the end-of-test summary",
+        &[("error".into(), error.to_owned())],
+    );
+}
+
+/// Writes `stdout`/`stderr`/file outputs, in the order returned.
+fn write_outputs(outputs: &[SummaryOutput], out: &mut dyn Write, err: &mut dyn Write) {
+    for (key, bytes) in outputs {
+        let written = match key.as_str() {
+            "stdout" => out.write_all(bytes).and_then(|()| out.flush()),
+            "stderr" => err.write_all(bytes).and_then(|()| err.flush()),
+            path => std::fs::write(path, bytes),
+        };
+        if let Err(e) = written {
+            failed_to_handle(err, &format!("error handling summary object {key}: {e}"));
+        }
+    }
+}

@@ -1,0 +1,48 @@
+//! How a finished run exits: the first reason wins (an error, then how
+//! the run ended), and failed thresholds give 99 only when nothing else
+//! failed first (§6.4, the exit codes table).
+
+use k6r_core::threshold::Evaluation;
+use k6r_runner::{End, RunResult};
+
+use super::runner_failure;
+use crate::Failure;
+
+/// The run's failure, if it failed. `stopped_by_api` is a `stopped:true`
+/// from the REST API; `aborted` is the threshold evaluation that stopped
+/// the run (`abortOnFail`); `last` the final one.
+pub fn verdict(
+    result: &RunResult,
+    stopped_by_api: bool,
+    aborted: Option<&Evaluation>,
+    last: &Evaluation,
+) -> Result<(), Failure> {
+    if let Some(error) = &result.error {
+        return Err(runner_failure(error));
+    }
+    if stopped_by_api {
+        return Err(Failure::new(103, "test run stopped from REST API"));
+    }
+    match &result.end {
+        End::Stopped if aborted.is_some() => Err(Failure::new(
+            99,
+            aborted.map(Evaluation::abort_message).unwrap_or_default(),
+        )),
+        End::Stopped => Err(Failure::new(
+            105,
+            "test run was aborted because k6 received a 'interrupt' signal",
+        )),
+        End::Aborted(reason) => Err(Failure::new(
+            108,
+            match reason {
+                Some(reason) => format!("test aborted: {reason}"),
+                None => "test aborted".to_owned(),
+            },
+        )),
+        End::Finished if result.marked_failed => {
+            Err(Failure::new(110, "test run was marked as failed"))
+        }
+        End::Finished if !last.passed() => Err(Failure::new(99, last.crossed_message())),
+        End::Finished => Ok(()),
+    }
+}

@@ -1,0 +1,70 @@
+//! [`Metrics`]: the run's [`Registry`] as a [`SampleSink`], with a live
+//! read handle.
+//!
+//! The samples consumer task is the only writer (one lock per batch);
+//! readers (the 2 s threshold evaluation, the end-of-test summary, later
+//! the REST API's `/v1/metrics`) take the lock briefly through
+//! [`Metrics::read`], never across an `.await`.
+
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use k6r_core::metrics::{MetricsError, Registry, Sample, EXPECTED_RESPONSE_SUBMETRIC};
+use k6r_core::threshold::{ThresholdError, Thresholds};
+
+use crate::samples::SampleSink;
+
+/// The run's registry, shared between the consumer task that feeds it and
+/// its readers. Cheap to clone.
+#[derive(Clone, Debug, Default)]
+pub struct Metrics(Arc<Mutex<Registry>>);
+
+impl Metrics {
+    /// A handle on `registry` (built-ins declared; declare the script's
+    /// custom metrics and build thresholds before the run).
+    pub fn new(registry: Registry) -> Self {
+        Metrics(Arc::new(Mutex::new(registry)))
+    }
+
+    /// A registry for `k6 run`: k6's built-ins, the script's custom
+    /// metrics with their declared types, the `expected_response`
+    /// submetric, and per-scenario sinks when `breakdown` (`--summary-mode
+    /// full`).
+    pub fn for_script(
+        custom: &[Arc<k6r_core::metrics::Metric>],
+        breakdown: bool,
+    ) -> Result<Self, MetricsError> {
+        let mut registry = Registry::new();
+        if breakdown {
+            registry = registry.with_breakdown();
+        }
+        for m in custom {
+            registry.declare(&m.name, m.kind, m.contains)?;
+        }
+        registry.submetric(EXPECTED_RESPONSE_SUBMETRIC)?;
+        Ok(Metrics::new(registry))
+    }
+
+    /// Builds the `thresholds` option against this registry (k6's
+    /// messages on error: exit 104).
+    pub fn thresholds(
+        &self,
+        option: &serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Thresholds, ThresholdError> {
+        Thresholds::build(option, &mut self.lock())
+    }
+
+    /// Runs `f` on the registry as it is now.
+    pub fn read<R>(&self, f: impl FnOnce(&Registry) -> R) -> R {
+        f(&self.lock())
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Registry> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl SampleSink for Metrics {
+    fn add(&mut self, batch: &[Sample]) {
+        self.lock().add(batch);
+    }
+}
