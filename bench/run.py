@@ -253,6 +253,21 @@ def main():
     write_results(a, rows)
 
 
+BEGIN, END = "<!-- bench/run.py: begin -->", "<!-- bench/run.py: end -->"
+
+
+def write_section(path, body):
+    """Replaces this harness's section of RESULTS.md, keeping the others."""
+    text = path.read_text() if path.exists() else "# Benchmarks: k6r against k6\n"
+    section = f"{BEGIN}\n{body}{END}"
+    if BEGIN in text and END in text:
+        head, rest = text.split(BEGIN, 1)
+        text = head + section + rest.split(END, 1)[1]
+    else:
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    path.write_text(text)
+
+
 def write_results(a, rows):
     cpu = ""
     try:
@@ -263,6 +278,8 @@ def write_results(a, rows):
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
     lines = [
         "# Benchmarks: k6r against k6",
+        "",
+        "## Engine bars (issue 3): throughput, memory per VU, arrival rate",
         "",
         f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {platform.node()} "
         f"({os.cpu_count()} cores, {cpu}), k6r at `{commit}`, {k6_version}."
@@ -287,7 +304,7 @@ def write_results(a, rows):
     lines += ["", "## Exact commands", ""]
     for b, k6r, k6 in rows:
         lines += [f"- {b.name}:", f"  - `{k6r['command']}`", f"  - `{k6['command']}`"]
-    Path(a.out).write_text("\n".join(lines) + "\n")
+    write_section(Path(a.out), "\n".join(lines[1:]).strip() + "\n")
     print(f"wrote {a.out}")
 
 
