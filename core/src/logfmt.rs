@@ -98,6 +98,29 @@ pub fn push_go_quoted(out: &mut String, value: &str) {
     out.push('"');
 }
 
+/// Go's `time.RFC3339Nano` in UTC: nanoseconds without trailing zeros,
+/// and no fraction at all when they are zero.
+pub fn rfc3339_nano(t: SystemTime) -> String {
+    let d = t.duration_since(UNIX_EPOCH).unwrap_or_default();
+    let secs = d.as_secs();
+    let (days, rem) = ((secs / 86_400) as i64, secs % 86_400);
+    let (y, m, day) = civil_from_days(days);
+    let mut s = format!(
+        "{y:04}-{m:02}-{day:02}T{:02}:{:02}:{:02}",
+        rem / 3600,
+        rem / 60 % 60,
+        rem % 60
+    );
+    let nanos = d.subsec_nanos();
+    if nanos > 0 {
+        let frac = format!("{nanos:09}");
+        s.push('.');
+        s.push_str(frac.trim_end_matches('0'));
+    }
+    s.push('Z');
+    s
+}
+
 /// `YYYY-MM-DDTHH:MM:SSZ` in UTC.
 pub fn rfc3339_seconds(at: SystemTime) -> String {
     let secs = match at.duration_since(UNIX_EPOCH) {

@@ -9,22 +9,7 @@ use super::time::unix_seconds;
 use super::Encode;
 
 /// k6's columns for the default system tags, in order.
-const TAG_COLUMNS: [&str; 14] = [
-    "check",
-    "error",
-    "error_code",
-    "expected_response",
-    "group",
-    "method",
-    "name",
-    "proto",
-    "scenario",
-    "service",
-    "status",
-    "subproto",
-    "tls_version",
-    "url",
-];
+const TAG_COLUMNS: [&str; 14] = k6r_core::options::DEFAULT_SYSTEM_TAGS;
 
 /// The CSV encoder.
 pub(super) struct Csv;
