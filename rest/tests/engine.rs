@@ -128,9 +128,13 @@ async fn start(options: serde_json::Value, paused: bool) -> Run {
     tokio::spawn(k6r_rest::serve(listener, control, async move {
         stop.cancelled().await
     }));
+    // Paused before the first request can arrive, as the run does it
+    // before its address is announced.
+    if paused {
+        link.set_phase(ExecutionStatus::PausedBeforeRun);
+    }
     let done = tokio::spawn(async move {
         if paused {
-            link.set_phase(ExecutionStatus::PausedBeforeRun);
             link.resumed().await;
         }
         if !link.stopped() {

@@ -21,6 +21,7 @@ use tokio_util::sync::CancellationToken;
 
 const SCRIPT: &str = r#"import { check } from 'k6';
 import { Counter, Trend, Rate } from 'k6/metrics';
+import exec from 'k6/execution';
 const c = new Counter('my_counter');
 const t = new Trend('my_time', true);
 const r = new Rate('my_rate');
@@ -30,7 +31,9 @@ export const options = {
 };
 export default function () {
   c.add(2);
-  t.add(__ITER % 4, { kind: __ITER % 2 ? 'odd' : 'even' });
+  // The test-wide iteration number: how iterations split over the VUs varies.
+  const i = exec.scenario.iterationInTest;
+  t.add(i % 4, { kind: i % 2 ? 'odd' : 'even' });
   r.add(true);
   check(__ITER, { small: (i) => i < 100 });
 }
