@@ -142,8 +142,13 @@ impl Vu {
         Ok(Some(value))
     }
 
-    /// A promise returned by an async function, run until it settles.
-    fn settle<'js>(&self, ctx: &Ctx<'js>, value: Value<'js>) -> rquickjs::Result<Value<'js>> {
+    /// A promise returned by an async function (an iteration, `setup`,
+    /// `handleSummary`), run until it settles; any other value as it is.
+    pub(crate) fn settle<'js>(
+        &self,
+        ctx: &Ctx<'js>,
+        value: Value<'js>,
+    ) -> rquickjs::Result<Value<'js>> {
         let Some(promise) = value.as_promise().cloned() else {
             return Ok(value);
         };

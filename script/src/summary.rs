@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use k6r_core::metrics::Metric;
-use rquickjs::{ArrayBuffer, CatchResultExt, CaughtError, Ctx, Function, Object, Promise, Value};
+use rquickjs::{ArrayBuffer, CatchResultExt, CaughtError, Ctx, Function, Object, Value};
 
 use crate::exception::JsException;
 use crate::interrupt::Stop;
@@ -96,10 +96,7 @@ impl Vu {
         let returned: Value = Function::call(&function, (data,))
             .catch(ctx)
             .map_err(caught)?;
-        let returned = self
-            .settle_value(ctx, returned)
-            .catch(ctx)
-            .map_err(caught)?;
+        let returned = self.settle(ctx, returned).catch(ctx).map_err(caught)?;
         if !truthy(&returned) {
             return Ok(None);
         }
@@ -114,21 +111,6 @@ impl Vu {
             outputs.push((key.clone(), bytes_of(ctx, &key, value)?));
         }
         Ok(Some(outputs))
-    }
-
-    /// A promise (an `async handleSummary`) run until it settles.
-    fn settle_value<'js>(&self, ctx: &Ctx<'js>, value: Value<'js>) -> rquickjs::Result<Value<'js>> {
-        let Some(promise) = value.as_promise().cloned() else {
-            return Ok(value);
-        };
-        loop {
-            if let Some(result) = Promise::result::<Value>(&promise) {
-                return result;
-            }
-            if self.state.interrupt.should_stop() || !ctx.execute_pending_job() {
-                return Ok(Value::new_undefined(ctx.clone()));
-            }
-        }
     }
 }
 
