@@ -34,24 +34,17 @@ pub fn run(args: &InspectArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
         ..Options::default()
     };
     let env = script_env(args.include_system_env_vars, &args.env);
-    let loaded = load(&args.script, &env, err)?;
-    let mut options = loaded.options;
-    if let Some(warning) = options.apply(cli_layer, "cli") {
+    let mut loaded = load(&args.script, &env, err)?;
+    if let Some(warning) = loaded.options.apply(cli_layer, "cli") {
         log::warning(err, &warning.message, &warning.fields);
     }
     let mut requirements = None;
     if args.execution_requirements {
-        let options_failure = |e| Failure::options(e, &loaded.script, &loaded.url);
-        for warning in options.derive_scenarios().map_err(options_failure)? {
-            log::warning(err, &warning.message, &warning.fields);
-        }
-        options
-            .validate(Some(&loaded.exports))
-            .map_err(options_failure)?;
-        let plan = TestPlan::new(&options).map_err(|e| Failure::new(104, e.to_string()))?;
+        loaded.derive_and_validate(err)?;
+        let plan = TestPlan::new(&loaded.options).map_err(|e| Failure::new(104, e.to_string()))?;
         requirements = Some((plan.total_duration(), plan.max_possible_vus()));
     }
-    let mut json = options.with_print_defaults().to_json();
+    let mut json = loaded.options.with_print_defaults().to_json();
     if let Some((total, max_vus)) = requirements {
         json.insert("totalDuration".into(), Value::String(total.to_string()));
         json.insert("maxVUs".into(), Value::from(max_vus));

@@ -67,3 +67,18 @@ pub fn load(script: &Path, env: &Env, err: &mut dyn Write) -> Result<Loaded, Fai
         url,
     })
 }
+
+impl Loaded {
+    /// Derives the scenarios of [`Loaded::options`] from the shortcuts
+    /// (logging k6's warnings) and validates them against this script's
+    /// exports, with k6's messages and exit codes.
+    pub fn derive_and_validate(&mut self, err: &mut dyn Write) -> Result<(), Failure> {
+        let options_failure = |e| Failure::options(e, &self.script, &self.url);
+        for warning in self.options.derive_scenarios().map_err(options_failure)? {
+            log::warning(err, &warning.message, &warning.fields);
+        }
+        self.options
+            .validate(Some(&self.exports))
+            .map_err(options_failure)
+    }
+}

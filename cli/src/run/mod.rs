@@ -39,20 +39,14 @@ use crate::{log, Failure};
 pub fn run(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Failure> {
     let cli_layer = args.options_layer()?;
     let env = script_env(args.include_system_env_vars, &args.env);
-    let loaded = load(&args.script, &env, err)?;
-    let mut options = loaded.options;
-    if let Some(warning) = options.apply(cli_layer, "cli") {
+    let mut loaded = load(&args.script, &env, err)?;
+    if let Some(warning) = loaded.options.apply(cli_layer, "cli") {
         log::warning(err, &warning.message, &warning.fields);
     }
     // `k6 run`'s `--vus` flag defaults to 1: an unset `vus` means 1 here.
-    options.unset_vus = 1;
-    let options_failure = |e| Failure::options(e, &loaded.script, &loaded.url);
-    for warning in options.derive_scenarios().map_err(options_failure)? {
-        log::warning(err, &warning.message, &warning.fields);
-    }
-    options
-        .validate(Some(&loaded.exports))
-        .map_err(options_failure)?;
+    loaded.options.unset_vus = 1;
+    loaded.derive_and_validate(err)?;
+    let options = loaded.options;
     let summary_options = SummaryOptions::new(
         options.summary_trend_stats.as_deref(),
         options.summary_time_unit.as_deref(),
