@@ -1,5 +1,6 @@
 //! The bodies of k6's v1 REST control API, as plain serde types shared by
-//! the server (`k6r-rest`) and its clients (`k6r-cli status|scale|...`).
+//! the server (`k6r-rest`) and its clients (`k6r-cli status|scale|...`),
+//! and of k6r's own run submission on the coordinator.
 //!
 //! The envelopes look like JSON:API (`data` / `type` / `id` /
 //! `attributes`, `errors[]`) and use k6's exact field names (`vus-max`,
@@ -15,12 +16,15 @@
 //! - [`setup`]: `/v1/setup` ([`SetupEnvelope`]).
 //! - [`errors`]: the error body ([`ErrorsBody`]).
 //! - [`envelope`]: the generic `{"data": ...}` wrapper and resource object.
+//! - [`run`]: k6r's own `/v1/runs` on the coordinator ([`RunRequest`],
+//!   [`RunView`]): a distributed run submitted and followed.
 #![warn(missing_docs)]
 
 pub mod envelope;
 pub mod errors;
 pub mod groups;
 pub mod metrics;
+pub mod run;
 pub mod setup;
 pub mod status;
 
@@ -31,6 +35,9 @@ pub use groups::{
 };
 pub use metrics::{
     go_float, Metric, MetricEnvelope, MetricResource, MetricType, MetricsEnvelope, ValueType,
+};
+pub use run::{
+    ArchiveBody, OnAgentLoss, RunAgent, RunOutcome, RunRequest, RunState, RunView, EXIT_AGENT_LOST,
 };
 pub use setup::{SetupAttributes, SetupEnvelope};
 pub use status::{ExecutionStatus, Status, StatusEnvelope};

@@ -116,6 +116,7 @@ envelope!(AgentMessage, agent_message:
     SetupDone(SetupDone),
     Done(RunDone),
     Error(AgentError),
+    ControlAck(ControlAck),
 );
 
 envelope!(CoordinatorMessage, coordinator_message:

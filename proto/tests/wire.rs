@@ -2,7 +2,7 @@
 
 use k6r_proto::v1::{
     agent_message, control, coordinator_message, AgentMessage, Archive, Assign, Control,
-    CoordinatorMessage, Hello, Scale,
+    CoordinatorMessage, Hello, MetricDelta, Scale,
 };
 use prost::Message;
 
@@ -39,12 +39,25 @@ fn an_unset_scale_field_stays_distinguishable_from_zero() {
             vus: Some(0),
             vus_max: None,
         })),
+        seq: 7,
     };
     let back = Control::decode(scale.encode_to_vec().as_slice()).unwrap();
     let Some(control::Action::Scale(s)) = back.action else {
         panic!("not a scale")
     };
     assert_eq!((s.vus, s.vus_max), (Some(0), None));
+    assert_eq!(back.seq, 7);
+}
+
+#[test]
+fn a_metric_delta_carries_the_core_delta_as_json() {
+    let delta = MetricDelta {
+        run_id: "r".into(),
+        seq: 1,
+        delta_json: br#"{"metrics":[]}"#.to_vec(),
+    };
+    let back = MetricDelta::decode(delta.encode_to_vec().as_slice()).unwrap();
+    assert_eq!(back, delta);
 }
 
 #[test]

@@ -17,7 +17,7 @@ pub fn workspace_root() -> PathBuf {
 }
 
 /// The `.proto` files compiled into `k6r-proto`, relative to `proto/proto/`.
-pub const PROTOS: &[&str] = &["k6r/v1/agent.proto", "k6r/v1/metrics.proto"];
+pub const PROTOS: &[&str] = &["k6r/v1/agent.proto"];
 
 /// Compiles the k6r protos with protox (no `protoc`) and writes the Rust
 /// code (prost messages, tonic client and server) into `out_dir`.
