@@ -68,6 +68,56 @@ impl Files for MemoryFiles {
     }
 }
 
+/// Files read through another [`Files`], remembering every file that was
+/// found: after a script's init context has run, what it recorded is the
+/// script's archive (the entry, its local imports, its `open()`ed files).
+#[derive(Debug)]
+pub struct RecordingFiles<F> {
+    inner: F,
+    read: std::sync::Mutex<BTreeMap<PathBuf, Arc<[u8]>>>,
+}
+
+impl<F: Files> RecordingFiles<F> {
+    /// Records what is read from `inner`.
+    pub fn new(inner: F) -> Self {
+        Self {
+            inner,
+            read: Default::default(),
+        }
+    }
+
+    /// Every file read so far, by absolute normalised path, with the
+    /// content that was read.
+    pub fn recorded(&self) -> BTreeMap<PathBuf, Arc<[u8]>> {
+        self.read
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+}
+
+impl<F: Files> Files for RecordingFiles<F> {
+    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
+        let content = self.inner.read(path)?;
+        self.read
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(path.to_owned(), Arc::from(content.as_slice()));
+        Ok(content)
+    }
+}
+
+impl FromIterator<(PathBuf, Arc<[u8]>)> for MemoryFiles {
+    fn from_iter<I: IntoIterator<Item = (PathBuf, Arc<[u8]>)>>(iter: I) -> Self {
+        Self {
+            files: iter
+                .into_iter()
+                .map(|(path, content)| (normalize(&path), content))
+                .collect(),
+        }
+    }
+}
+
 /// Removes `.` components and folds `..` into the previous component,
 /// without touching the file system (so symlinks are not followed, as in
 /// k6). `..` above the root stays at the root.
@@ -106,5 +156,20 @@ mod tests {
         assert_eq!(files.read(Path::new("/s/main.js")).unwrap(), b"x");
         let missing = files.read(Path::new("/s/nope.js")).unwrap_err();
         assert_eq!(missing.kind(), io::ErrorKind::NotFound);
+    }
+
+    #[test]
+    fn recording_files_keep_what_was_found_and_nothing_else() {
+        let inner = MemoryFiles::new()
+            .with("/s/a.js", "a")
+            .with("/s/b.bin", [0u8, 255]);
+        let recording = RecordingFiles::new(inner);
+        assert_eq!(recording.read(Path::new("/s/b.bin")).unwrap(), [0, 255]);
+        assert!(recording.read(Path::new("/s/missing.js")).is_err());
+        let recorded = recording.recorded();
+        assert_eq!(recorded.keys().collect::<Vec<_>>(), [Path::new("/s/b.bin")]);
+        let replay: MemoryFiles = recorded.into_iter().collect();
+        assert_eq!(replay.read(Path::new("/s/b.bin")).unwrap(), [0, 255]);
+        assert!(replay.read(Path::new("/s/a.js")).is_err());
     }
 }

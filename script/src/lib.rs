@@ -76,7 +76,7 @@ pub use emit::{Collect, Discard, Emit};
 pub use env::Env;
 pub use error::{Error, Result};
 pub use exception::JsException;
-pub use files::{DiskFiles, Files, MemoryFiles};
+pub use files::{DiskFiles, Files, MemoryFiles, RecordingFiles};
 pub use inspect::{inspect, inspect_with, Inspection};
 pub use invoke::scenario_tags;
 pub use loader::ModuleError;
