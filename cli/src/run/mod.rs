@@ -7,6 +7,8 @@
 //! - `linger`: `--linger`, waiting after the test.
 //! - `outputs`: `--out` writers, started before the run, finished after.
 //! - `print`: the banner and the progress line.
+//! - `remote`: `--coordinator URL`, the run on a cluster: pack, submit,
+//!   follow, and the summary from the merged metrics.
 //! - `summary`: `handleSummary`, the text summary and `--summary-export`.
 //! - `verdict`: the exit code and message of a finished run.
 
@@ -15,6 +17,7 @@ mod args;
 mod linger;
 mod outputs;
 mod print;
+mod remote;
 mod summary;
 mod verdict;
 
@@ -31,13 +34,18 @@ use k6r_script::{Env, Script};
 use tokio_util::sync::CancellationToken;
 
 pub use args::RunArgs;
+pub use remote::ClusterArgs;
 
 use crate::load::{load, script_env, Loaded};
 use crate::{log, Failure};
 
-/// Runs the command.
+/// Runs the command: on this machine, or on a cluster with
+/// `--coordinator`.
 pub fn run(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Failure> {
-    local(args, out, err)
+    match args.cluster.coordinator.as_deref() {
+        Some(url) => remote::run(args, url, out, err),
+        None => local(args, out, err),
+    }
 }
 
 /// What a run starts from, local or remote: `__ENV`, the script's
