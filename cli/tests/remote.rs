@@ -33,6 +33,8 @@ enum Answer {
     UntilStopped,
     /// 201, then running views forever.
     Forever,
+    /// 201, then 404 for the run.
+    UnknownRun,
 }
 
 #[derive(Default)]
@@ -139,7 +141,7 @@ async fn submit(
                 serde_json::to_string(&body).unwrap(),
             )
         }
-        Answer::Run | Answer::UntilStopped | Answer::Forever => {
+        Answer::Run | Answer::UntilStopped | Answer::Forever | Answer::UnknownRun => {
             let view = run_view(RunState::Initializing, None);
             (
                 StatusCode::CREATED,
@@ -159,6 +161,10 @@ async fn view(
         seen.polls += 1;
         (seen.polls, seen.stops)
     });
+    if let Answer::UnknownRun = answer {
+        let body = ErrorsBody::one(404, "no such run", &id);
+        return (StatusCode::NOT_FOUND, serde_json::to_string(&body).unwrap());
+    }
     let finished = match answer {
         Answer::UntilStopped => stops > 0,
         Answer::Forever => false,
@@ -596,4 +602,34 @@ fn a_coordinator_gone_mid_run_is_given_up_on() {
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(255), "{stderr}");
     assert!(stderr.contains("gave up on run r1"), "{stderr}");
+}
+
+#[test]
+fn flags_of_a_local_run_only_are_refused_before_anything_is_sent() {
+    let fake = Fake::start(Answer::Run);
+    let dir = project();
+    for flag in [["--out", "json=x.json"], ["--execution-segment", "0:1/2"]] {
+        let mut args = vec!["--coordinator", &fake.url];
+        args.extend(flag);
+        args.push("script.js");
+        let out = k6r(dir.path(), &args);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(255), "{stderr}");
+        assert!(
+            stderr.contains(&format!("{} can't be used with --coordinator", flag[0])),
+            "{stderr}"
+        );
+    }
+    assert!(fake.requests().is_empty());
+}
+
+#[test]
+fn a_refused_poll_ends_the_command_at_once() {
+    let fake = Fake::start(Answer::UnknownRun);
+    let dir = project();
+    let out = k6r(dir.path(), &["--coordinator", &fake.url, "-q", "script.js"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(255), "{stderr}");
+    assert!(stderr.contains("no such run: r1"), "{stderr}");
+    assert_eq!(fake.seen.seen.lock().unwrap().polls, 1);
 }

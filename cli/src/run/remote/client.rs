@@ -15,6 +15,22 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long submitting (uploading the archive) may take.
 const SUBMIT_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// A failed call: what to tell the user, and whether trying again may
+/// help (the coordinator was not reached, or failed on its side).
+#[derive(Debug)]
+pub struct CallError {
+    /// The failure as the user sees it.
+    pub failure: Failure,
+    /// Unreached, timed out or a 5xx: the next poll may succeed.
+    pub transient: bool,
+}
+
+impl From<CallError> for Failure {
+    fn from(e: CallError) -> Failure {
+        e.failure
+    }
+}
+
 /// A client of one coordinator.
 pub struct Client {
     base: String,
@@ -55,12 +71,13 @@ impl Client {
     pub async fn submit(&self, request: &RunRequest) -> Result<RunView, Failure> {
         let body = serde_json::to_vec(request)
             .map_err(|e| Failure::new(EXIT, format!("can't encode the run: {e}")))?;
-        self.call(Method::POST, "/v1/runs", Some(body), SUBMIT_TIMEOUT)
-            .await
+        Ok(self
+            .call(Method::POST, "/v1/runs", Some(body), SUBMIT_TIMEOUT)
+            .await?)
     }
 
     /// `GET /v1/runs/{id}`.
-    pub async fn view(&self, id: &str) -> Result<RunView, Failure> {
+    pub async fn view(&self, id: &str) -> Result<RunView, CallError> {
         let path = format!("/v1/runs/{id}");
         self.call(Method::GET, &path, None, REQUEST_TIMEOUT).await
     }
@@ -71,6 +88,7 @@ impl Client {
         self.call::<serde_json::Value>(Method::POST, &path, None, REQUEST_TIMEOUT)
             .await
             .map(drop)
+            .map_err(Failure::from)
     }
 
     async fn call<T: serde::de::DeserializeOwned>(
@@ -79,7 +97,7 @@ impl Client {
         path: &str,
         body: Option<Vec<u8>>,
         timeout: Duration,
-    ) -> Result<T, Failure> {
+    ) -> Result<T, CallError> {
         let url = format!("{}{path}", self.base);
         let mut request = self.http.request(method, &url).timeout(timeout);
         if let Some(token) = &self.token {
@@ -90,21 +108,25 @@ impl Client {
                 .header(reqwest::header::CONTENT_TYPE, "application/json")
                 .body(body);
         }
-        let unreachable = |e: reqwest::Error| {
-            Failure::new(
+        let unreachable = |e: reqwest::Error| CallError {
+            failure: Failure::new(
                 EXIT,
                 format!(
                     "can't reach the coordinator at {}: {}",
                     self.base,
                     cause(&e)
                 ),
-            )
+            ),
+            transient: true,
         };
         let response = request.send().await.map_err(unreachable)?;
         let status = response.status();
         let bytes = response.bytes().await.map_err(unreachable)?;
         if !status.is_success() {
-            return Err(self.refused(status, &bytes));
+            return Err(CallError {
+                failure: self.refused(status, &bytes),
+                transient: status.is_server_error(),
+            });
         }
         if bytes.is_empty() {
             return serde_json::from_slice(b"null").map_err(|e| self.garbled(&e));
@@ -112,14 +134,17 @@ impl Client {
         serde_json::from_slice(&bytes).map_err(|e| self.garbled(&e))
     }
 
-    fn garbled(&self, e: &serde_json::Error) -> Failure {
-        Failure::new(
-            EXIT,
-            format!(
-                "the coordinator at {} answered something unexpected: {e}",
-                self.base
+    fn garbled(&self, e: &serde_json::Error) -> CallError {
+        CallError {
+            failure: Failure::new(
+                EXIT,
+                format!(
+                    "the coordinator at {} answered something unexpected: {e}",
+                    self.base
+                ),
             ),
-        )
+            transient: false,
+        }
     }
 
     /// The failure for an error answer.

@@ -1,7 +1,8 @@
 //! Following a submitted run to its end: `GET /v1/runs/{id}` every
 //! second, a progress line each time, ctrl-c to stop it.
 //!
-//! A failed poll is retried on the next second; after
+//! A poll the coordinator refuses (a 4xx) ends the command; one that
+//! does not reach it (or a 5xx) is retried on the next second; after
 //! [`GIVE_UP_AFTER`] without an answer the CLI gives up. The first
 //! ctrl-c asks the coordinator to stop the run (and keeps following, to
 //! print the summary); a second one exits 105 at once.
@@ -66,14 +67,15 @@ pub async fn follow(
                     let _ = out.flush();
                 }
             }
-            Err(failure) if last_answer.elapsed() > GIVE_UP_AFTER => {
+            Err(e) if !e.transient => return Err(e.failure),
+            Err(e) if last_answer.elapsed() > GIVE_UP_AFTER => {
                 return Err(Failure::new(
                     EXIT,
                     format!(
                         "gave up on run {}: no answer for over {}s ({})",
                         interrupt.id,
                         GIVE_UP_AFTER.as_secs(),
-                        failure.message
+                        e.failure.message
                     ),
                 ));
             }

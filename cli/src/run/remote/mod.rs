@@ -74,6 +74,28 @@ impl From<LossPolicy> for OnAgentLoss {
     }
 }
 
+/// Flags that make no sense on a cluster: the coordinator splits the
+/// run into segments, and samples stay on the agents. Refused (exit 255)
+/// before anything is loaded or sent.
+fn refuse_local_only_flags(args: &RunArgs) -> Result<(), Failure> {
+    let refused = [
+        ("--out", !args.out.is_empty()),
+        ("--execution-segment", args.execution_segment.is_some()),
+        (
+            "--execution-segment-sequence",
+            args.execution_segment_sequence.is_some(),
+        ),
+        ("--linger", args.linger),
+    ];
+    match refused.iter().find(|(_, given)| *given) {
+        Some((flag, _)) => Err(Failure::new(
+            EXIT,
+            format!("{flag} can't be used with --coordinator (it is for a run on this machine)"),
+        )),
+        None => Ok(()),
+    }
+}
+
 /// `NAME=W`, `W` a non-negative integer.
 fn parse_weight(text: &str) -> Result<(String, u32), String> {
     let invalid = || format!("invalid weight '{text}', expected NAME=W (W an integer)");
@@ -93,6 +115,7 @@ pub fn run(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<(), Failure> {
+    refuse_local_only_flags(args)?;
     let Prepared {
         env,
         mut loaded,
