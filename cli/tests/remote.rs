@@ -17,6 +17,7 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use k6r_api::{ErrorsBody, OnAgentLoss, RunAgent, RunOutcome, RunRequest, RunState, RunView};
 use k6r_core::metrics::{Builtin, MetricType, Registry, Sample, Tags, ValueType};
+use k6r_core::options::Options;
 
 /// How the fake answers `POST /v1/runs`.
 #[derive(Clone, Copy)]
@@ -134,12 +135,9 @@ async fn submit(
         }
         Answer::Unauthorized => (StatusCode::UNAUTHORIZED, json, String::new()),
         Answer::BadRequest => {
-            let body = ErrorsBody::one(400, "invalid options", "vus must be positive");
-            (
-                StatusCode::BAD_REQUEST,
-                json,
-                serde_json::to_string(&body).unwrap(),
-            )
+            // The coordinator's own error body.
+            let body = r#"{"error":"invalid options: vus must be positive"}"#;
+            (StatusCode::BAD_REQUEST, json, body.to_owned())
         }
         Answer::Run | Answer::UntilStopped | Answer::Forever | Answer::UnknownRun => {
             let view = run_view(RunState::Initializing, None);
@@ -362,13 +360,20 @@ fn the_request_carries_options_env_exports_agents_weights_and_policy() {
         [(&"GREETING".to_owned(), &"hi".to_owned())]
     );
     assert_eq!(request.exports, ["default"]);
-    assert_eq!(request.options["iterations"], 7);
     assert!(request.options["thresholds"]["my_counter"].is_array());
-    assert!(
-        request.options["scenarios"]["default"].is_object(),
+    let default = &request.options["scenarios"]["default"];
+    assert_eq!(
+        default["executor"], "shared-iterations",
         "{}",
         request.options
     );
+    assert_eq!(default["iterations"], 7, "{}", request.options);
+    // What was sent reads back, derives and validates as it is.
+    let (mut options, warnings) = Options::from_json(&request.options).unwrap();
+    assert!(warnings.is_empty(), "{warnings:?}");
+    options.derive_scenarios().unwrap();
+    options.validate(Some(&request.exports)).unwrap();
+    assert_eq!(options.scenarios.unwrap().len(), 1);
 }
 
 #[test]

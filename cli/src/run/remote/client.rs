@@ -168,9 +168,14 @@ impl Client {
     }
 }
 
-/// The error text of an answer: k6's `{"errors":[...]}` as
-/// `title: detail`, else the body itself.
+/// The error text of an answer: the coordinator's `{"error":"..."}`,
+/// k6's `{"errors":[...]}` as `title: detail`, else the body itself.
 fn server_text(body: &[u8]) -> Option<String> {
+    if let Ok(serde_json::Value::Object(map)) = serde_json::from_slice(body) {
+        if let Some(serde_json::Value::String(error)) = map.get("error") {
+            return Some(error.clone());
+        }
+    }
     if let Ok(errors) = serde_json::from_slice::<ErrorsBody>(body) {
         if let Some(message) = errors.message() {
             return Some(message);
@@ -216,5 +221,7 @@ mod tests {
         assert_eq!(server_text(&body).as_deref(), Some("busy: run r0"));
         assert_eq!(server_text(b" no \n").as_deref(), Some("no"));
         assert_eq!(server_text(b""), None);
+        let body = br#"{"error":"a run is active (r0)"}"#;
+        assert_eq!(server_text(body).as_deref(), Some("a run is active (r0)"));
     }
 }

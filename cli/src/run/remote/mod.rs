@@ -24,6 +24,7 @@ use std::io::Write;
 
 use clap::{Args, ValueEnum};
 use k6r_api::{OnAgentLoss, RunRequest};
+use k6r_core::options::Options;
 use k6r_core::summary::Mode;
 
 use super::{prepare, print, Prepared, RunArgs};
@@ -96,6 +97,20 @@ fn refuse_local_only_flags(args: &RunArgs) -> Result<(), Failure> {
     }
 }
 
+/// The options as sent: k6's JSON of the consolidated options, with the
+/// shortcuts (`iterations`, `duration`, `stages`) already turned into
+/// the `default` scenario left out, so that deriving the scenarios again
+/// on the other side is a no-op instead of a conflict.
+fn wire_options(options: &Options) -> serde_json::Value {
+    let mut options = options.clone();
+    if options.scenarios.is_some() {
+        options.iterations = None;
+        options.duration = None;
+        options.stages = None;
+    }
+    serde_json::Value::Object(options.to_json())
+}
+
 /// `NAME=W`, `W` a non-negative integer.
 fn parse_weight(text: &str) -> Result<(String, u32), String> {
     let invalid = || format!("invalid weight '{text}', expected NAME=W (W an integer)");
@@ -131,7 +146,7 @@ pub fn run(
     let archive = archive::pack(&args.script, &env)?;
     let request = RunRequest {
         archive,
-        options: serde_json::Value::Object(loaded.options.to_json()),
+        options: wire_options(&loaded.options),
         env: env.0.clone(),
         exports: loaded.exports.clone(),
         agents: args.cluster.agents,
