@@ -21,7 +21,7 @@ pub struct Cli {
 pub enum Command {
     /// Print a script's consolidated options (and what running it needs).
     Inspect(InspectArgs),
-    /// Run a k6 script on this machine.
+    /// Run a k6 script on this machine (or on a cluster: `--coordinator`).
     Run(Box<crate::run::RunArgs>),
     /// Show the status of a running test.
     Status(AddressArgs),

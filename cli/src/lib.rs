@@ -6,7 +6,8 @@
 //! - [`load`]: reading a script's options and consolidating them with the
 //!   environment layer, shared by every command that takes a script.
 //! - [`inspect`]: `k6r-cli inspect [--execution-requirements] script.js`.
-//! - [`run`](mod@run): `k6r-cli run script.js`, over `k6r_runner`.
+//! - [`run`](mod@run): `k6r-cli run script.js`, over `k6r_runner`, or on a
+//!   cluster with `--coordinator URL` (`/v1/runs` of the coordinator).
 //! - [`control`]: `status`, `stats`, `pause`, `resume`, `scale`, `stop`
 //!   against a running test's REST API.
 //! - [`failure`]: a command's failure: k6's message and exit code.

@@ -6,18 +6,20 @@ use k6r_api::{ErrorsBody, MetricResource, MetricsEnvelope, Status, StatusEnvelop
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 
-use super::EXIT;
+use super::{AddressArgs, EXIT};
 use crate::failure::Failure;
 
 pub struct Client {
     address: String,
+    token: Option<String>,
     http: reqwest::Client,
 }
 
 impl Client {
-    pub fn new(address: &str) -> Client {
+    pub fn new(args: &AddressArgs) -> Client {
         Client {
-            address: address.to_string(),
+            address: args.address.clone(),
+            token: args.token.clone(),
             http: reqwest::Client::new(),
         }
     }
@@ -47,6 +49,9 @@ impl Client {
         let url = format!("http://{}{path}", self.address);
         let go_method = go_method(&method);
         let mut request = self.http.request(method, &url);
+        if let Some(token) = &self.token {
+            request = request.bearer_auth(token);
+        }
         if let Some(body) = body {
             request = request.body(body);
         }

@@ -31,6 +31,10 @@ pub struct AddressArgs {
         env = "K6R_ADDRESS"
     )]
     pub address: String,
+    /// A token sent as `Authorization: Bearer <token>` (a coordinator may
+    /// require one; k6's own API ignores it).
+    #[arg(long, env = "K6R_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
 }
 
 /// Flags of `scale`.
@@ -77,13 +81,13 @@ pub fn run(action: Action<'_>, out: &mut dyn Write) -> Result<(), Failure> {
 
 async fn request(action: Action<'_>) -> Result<String, Failure> {
     let patch = |address: &AddressArgs, status: Status| {
-        let client = Client::new(&address.address);
+        let client = Client::new(address);
         async move { client.patch_status(status).await }
     };
     let status = match action {
-        Action::Status(a) => Client::new(&a.address).status().await?,
+        Action::Status(a) => Client::new(a).status().await?,
         Action::Stats(a) => {
-            let metrics = Client::new(&a.address).metrics().await?;
+            let metrics = Client::new(a).metrics().await?;
             return Ok(yaml::metrics(&metrics));
         }
         Action::Pause(a) => patch(a, with(|s| s.paused = Some(true))).await?,

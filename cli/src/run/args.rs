@@ -90,6 +90,9 @@ pub struct RunArgs {
     #[arg(short = 'l', long, env = "K6_LINGER", default_value_t = false, require_equals = true,
           num_args = 0..=1, default_missing_value = "true", action = ArgAction::Set)]
     pub linger: bool,
+    /// `--coordinator` and the flags of a run on a cluster.
+    #[command(flatten)]
+    pub cluster: super::ClusterArgs,
 }
 
 impl RunArgs {

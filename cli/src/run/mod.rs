@@ -7,6 +7,8 @@
 //! - `linger`: `--linger`, waiting after the test.
 //! - `outputs`: `--out` writers, started before the run, finished after.
 //! - `print`: the banner and the progress line.
+//! - `remote`: `--coordinator URL`, the run on a cluster: pack, submit,
+//!   follow, and the summary from the merged metrics.
 //! - `summary`: `handleSummary`, the text summary and `--summary-export`.
 //! - `verdict`: the exit code and message of a finished run.
 
@@ -15,28 +17,51 @@ mod args;
 mod linger;
 mod outputs;
 mod print;
+mod remote;
 mod summary;
 mod verdict;
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use k6r_core::summary::{Mode, Options as SummaryOptions, RunFacts};
+use k6r_core::summary::{Mode, Options as SummaryOptions};
 use k6r_core::threshold::Thresholds;
 use k6r_runner::metrics::Metrics;
 use k6r_runner::thresholds::{watch, Watched};
 use k6r_runner::Error as RunError;
-use k6r_script::Script;
+use k6r_script::{Env, Script};
 use tokio_util::sync::CancellationToken;
 
 pub use args::RunArgs;
+pub use remote::ClusterArgs;
 
-use crate::load::{load, script_env};
+use crate::load::{load, script_env, Loaded};
 use crate::{log, Failure};
 
-/// Runs the command.
+/// Runs the command: on this machine, or on a cluster with
+/// `--coordinator`.
 pub fn run(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Failure> {
+    match args.cluster.coordinator.as_deref() {
+        Some(url) => remote::run(args, url, out, err),
+        None => local(args, out, err),
+    }
+}
+
+/// What a run starts from, local or remote: `__ENV`, the script's
+/// consolidated and validated options, and the summary's options.
+pub(crate) struct Prepared {
+    /// The run's `__ENV`.
+    pub env: Env,
+    /// The loaded script, options derived and validated.
+    pub loaded: Loaded,
+    /// The summary's options.
+    pub summary_options: SummaryOptions,
+}
+
+/// Loads the script and stacks the CLI layer on its options, with k6's
+/// messages and exit codes: nothing has run or been sent yet.
+pub(crate) fn prepare(args: &RunArgs, err: &mut dyn Write) -> Result<Prepared, Failure> {
     let cli_layer = args.options_layer()?;
     let env = script_env(args.include_system_env_vars, &args.env);
     let mut loaded = load(&args.script, &env, err)?;
@@ -46,13 +71,26 @@ pub fn run(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(
     // `k6 run`'s `--vus` flag defaults to 1: an unset `vus` means 1 here.
     loaded.options.unset_vus = 1;
     loaded.derive_and_validate(err)?;
-    let options = loaded.options;
     let summary_options = SummaryOptions::new(
-        options.summary_trend_stats.as_deref(),
-        options.summary_time_unit.as_deref(),
+        loaded.options.summary_trend_stats.as_deref(),
+        loaded.options.summary_time_unit.as_deref(),
         args.summary_mode.as_deref(),
     )
     .map_err(|e| Failure::new(255, e.to_string()))?;
+    Ok(Prepared {
+        env,
+        loaded,
+        summary_options,
+    })
+}
+
+fn local(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Failure> {
+    let Prepared {
+        env,
+        loaded,
+        summary_options,
+    } = prepare(args, err)?;
+    let options = loaded.options;
     let script =
         Script::from_path(&args.script).map_err(|e| Failure::new(e.exit_code(), e.to_string()))?;
 
@@ -70,7 +108,13 @@ pub fn run(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(
         metrics.read(|registry| outputs::start(&specs, registry, &thresholds))?;
 
     if !args.quiet {
-        print::banner(out, &loaded.script, &options, &outputs::describe(&specs));
+        print::banner(
+            out,
+            "local",
+            &loaded.script,
+            &options,
+            &outputs::describe(&specs),
+        );
     }
     let handles_summary = loaded.exports.iter().any(|e| e == "handleSummary");
     let paused = options.paused.unwrap_or(false);
@@ -145,31 +189,22 @@ pub fn run(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(
     } = watched;
     let evaluation = metrics.read(|r| thresholds.evaluate(r, elapsed, false));
 
-    if !args.no_summary {
-        let facts = RunFacts {
+    let handler = handles_summary.then_some(summary::Handler {
+        script: &script,
+        env: &env,
+        config: &script_config,
+    });
+    metrics.read(|registry| {
+        let ending = summary::Ending {
+            registry,
+            thresholds: &thresholds,
+            options: &summary_options,
             duration: elapsed,
-            is_stdout_tty: std::io::stdout().is_terminal(),
-            is_stderr_tty: std::io::stderr().is_terminal(),
-            setup_data: result
-                .setup_data
-                .as_deref()
-                .and_then(|json| serde_json::from_str(json).ok()),
+            setup_data: result.setup_data.as_deref(),
+            handler,
         };
-        let handler = handles_summary.then_some(summary::Handler {
-            script: &script,
-            env: &env,
-            config: &script_config,
-        });
-        metrics.read(|registry| {
-            let inputs = summary::Inputs {
-                registry,
-                thresholds: (!args.no_thresholds).then_some(&thresholds),
-                options: &summary_options,
-                facts: &facts,
-            };
-            summary::report(&inputs, handler, args.summary_export.as_deref(), out, err);
-        });
-    }
+        summary::end(args, ending, out, err);
+    });
     verdict::verdict(&result, stopped_by_api, aborted.as_ref(), &evaluation)
 }
 

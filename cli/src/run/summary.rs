@@ -2,8 +2,9 @@
 //! exports it (its outputs replace the text summary), else the text
 //! summary; then `--summary-export`.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::Path;
+use std::time::Duration;
 
 use k6r_core::metrics::Registry;
 use k6r_core::summary::{self, data, export, text, RunFacts};
@@ -12,6 +13,7 @@ use k6r_runner::summary::{handle_summary, SummaryError};
 use k6r_script::summary::{HandleSummaryError, SummaryOutput};
 use k6r_script::{Env, Script};
 
+use super::RunArgs;
 use crate::log;
 
 /// What `handleSummary` runs on, when the script exports it.
@@ -35,6 +37,52 @@ pub struct Inputs<'a> {
     pub options: &'a summary::Options,
     /// Duration, TTYs, setup data.
     pub facts: &'a RunFacts,
+}
+
+/// How a run ended, local or on a cluster: what the summary is made of.
+pub struct Ending<'a> {
+    /// The run's metrics.
+    pub registry: &'a Registry,
+    /// The thresholds, finally evaluated.
+    pub thresholds: &'a Thresholds,
+    /// The summary's options.
+    pub options: &'a summary::Options,
+    /// From the start to the end of the scenarios.
+    pub duration: Duration,
+    /// `setup()`'s data as JSON text.
+    pub setup_data: Option<&'a str>,
+    /// Where `handleSummary` runs, when the script exports it.
+    pub handler: Option<Handler<'a>>,
+}
+
+/// The end of `run`, local or remote: unless `--no-summary`, the summary
+/// (`handleSummary` or text, thresholds unless `--no-thresholds`) and
+/// `--summary-export`.
+pub fn end(args: &RunArgs, ending: Ending<'_>, out: &mut dyn Write, err: &mut dyn Write) {
+    if args.no_summary {
+        return;
+    }
+    let facts = RunFacts {
+        duration: ending.duration,
+        is_stdout_tty: std::io::stdout().is_terminal(),
+        is_stderr_tty: std::io::stderr().is_terminal(),
+        setup_data: ending
+            .setup_data
+            .and_then(|json| serde_json::from_str(json).ok()),
+    };
+    let inputs = Inputs {
+        registry: ending.registry,
+        thresholds: (!args.no_thresholds).then_some(ending.thresholds),
+        options: ending.options,
+        facts: &facts,
+    };
+    report(
+        &inputs,
+        ending.handler,
+        args.summary_export.as_deref(),
+        out,
+        err,
+    );
 }
 
 /// Produces the end-of-test summary: `handleSummary`'s outputs or the

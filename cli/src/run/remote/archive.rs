@@ -1,0 +1,46 @@
+//! The archive of a script: its init context is evaluated through
+//! [`RecordingFiles`], and what it read (the entry, its local imports,
+//! its `open()`ed files) is the archive, contents in base64.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
+use k6r_api::ArchiveBody;
+use k6r_script::{inspect_with, Config, DiskFiles, Env, RecordingFiles, Script};
+
+use crate::Failure;
+
+/// Packs the script at `path` (as the user named it) with `__ENV` `env`.
+pub fn pack(path: &Path, env: &Env) -> Result<ArchiveBody, Failure> {
+    let absolute = std::path::absolute(path).map_err(|e| {
+        Failure::new(
+            super::EXIT,
+            format!("can't resolve {}: {e}", path.display()),
+        )
+    })?;
+    let recording = Arc::new(RecordingFiles::new(DiskFiles));
+    let script = Script::new(recording.clone(), &absolute);
+    inspect_with(&script, env, &Config::default()).map_err(|e| {
+        let failure = Failure::new(e.exit_code(), e.to_string());
+        match e.hint() {
+            Some(hint) => failure.with_field("hint", hint),
+            None => failure,
+        }
+    })?;
+    let files = recording
+        .recorded()
+        .into_iter()
+        .map(|(path, content)| {
+            (
+                path.to_string_lossy().into_owned(),
+                STANDARD.encode(content),
+            )
+        })
+        .collect();
+    Ok(ArchiveBody {
+        entry: script.entry().to_string_lossy().into_owned(),
+        files,
+    })
+}

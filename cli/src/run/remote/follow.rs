@@ -1,0 +1,151 @@
+//! Following a submitted run to its end: `GET /v1/runs/{id}` every
+//! second, a progress line each time, ctrl-c to stop it.
+//!
+//! A poll the coordinator refuses (a 4xx) ends the command; one that
+//! does not reach it (or a 5xx) is retried on the next second; after
+//! [`GIVE_UP_AFTER`] without an answer the CLI gives up. The first
+//! ctrl-c asks the coordinator to stop the run (and keeps following, to
+//! print the summary); a second one exits 105 at once.
+
+use std::io::Write;
+use std::time::Duration;
+
+use k6r_api::{RunState, RunView};
+use tokio::sync::mpsc;
+use tokio::time::{interval, Instant, MissedTickBehavior};
+
+use super::client::Client;
+use super::EXIT;
+use crate::run::print::{progress_text, Counts};
+use crate::{log, Failure};
+
+/// How long the coordinator may stay unreachable.
+pub const GIVE_UP_AFTER: Duration = Duration::from_secs(10);
+
+/// Follows the run `first` describes until it is finished.
+pub async fn follow(
+    client: &Client,
+    first: RunView,
+    quiet: bool,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<RunView, Failure> {
+    let mut signals = ctrl_c_events();
+    let mut view = first;
+    let mut interrupt = Interrupt {
+        client,
+        id: view.id.clone(),
+        stopping: false,
+    };
+    let mut last_answer = Instant::now();
+    let mut ticks = interval(Duration::from_secs(1));
+    ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    loop {
+        if view.state == RunState::Finished {
+            return Ok(view);
+        }
+        tokio::select! {
+            _ = ticks.tick() => {}
+            Some(()) = signals.recv() => {
+                interrupt.signal(err).await?;
+                continue;
+            }
+        }
+        let answer = tokio::select! {
+            answer = client.view(&interrupt.id) => answer,
+            Some(()) = signals.recv() => {
+                interrupt.signal(err).await?;
+                continue;
+            }
+        };
+        match answer {
+            Ok(next) => {
+                last_answer = Instant::now();
+                view = next;
+                if !quiet {
+                    let _ = writeln!(out, "{}", line(&view));
+                    let _ = out.flush();
+                }
+            }
+            Err(e) if !e.transient => return Err(e.failure),
+            Err(e) if last_answer.elapsed() > GIVE_UP_AFTER => {
+                return Err(Failure::new(
+                    EXIT,
+                    format!(
+                        "gave up on run {}: no answer for over {}s ({})",
+                        interrupt.id,
+                        GIVE_UP_AFTER.as_secs(),
+                        e.failure.message
+                    ),
+                ));
+            }
+            Err(_) => {}
+        }
+    }
+}
+
+/// Every ctrl-c, as a message (none is lost while a request is out).
+/// The listening task ends with the runtime.
+fn ctrl_c_events() -> mpsc::UnboundedReceiver<()> {
+    let (tx, rx) = mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while tokio::signal::ctrl_c().await.is_ok() {
+            if tx.send(()).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+/// What ctrl-c does: stop the run, then quit.
+struct Interrupt<'a> {
+    client: &'a Client,
+    id: String,
+    stopping: bool,
+}
+
+impl Interrupt<'_> {
+    async fn signal(&mut self, err: &mut dyn Write) -> Result<(), Failure> {
+        if self.stopping {
+            return Err(Failure::new(
+                105,
+                "test run was aborted because k6 received a 'interrupt' signal",
+            ));
+        }
+        self.stopping = true;
+        log::warning(
+            err,
+            "stopping the run on the cluster (ctrl-c again to quit at once)",
+            &[("run".into(), self.id.clone())],
+        );
+        if let Err(failure) = self.client.stop(&self.id).await {
+            log::warning(
+                err,
+                "can't stop the run",
+                &[("error".into(), failure.message)],
+            );
+        }
+        Ok(())
+    }
+}
+
+/// The local run's progress line, with the run's state and agents.
+fn line(view: &RunView) -> String {
+    let counts = Counts {
+        active_vus: view.vus,
+        initialized_vus: view.vus_max,
+        complete: view.iterations,
+        interrupted: view.interrupted,
+    };
+    let state = serde_json::to_value(view.state)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    let agents = view.agents.len();
+    format!(
+        "{} [{state}, {agents} agent{}]",
+        progress_text(&counts, Duration::from_millis(view.elapsed_ms)),
+        if agents == 1 { "" } else { "s" }
+    )
+}
