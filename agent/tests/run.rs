@@ -268,8 +268,10 @@ async fn a_pinned_controlled_scenario_scales_beside_a_segmented_one_and_abort_en
         Up::ControlAck(ack) => assert_eq!((ack.seq, ack.error.as_str()), (1, "")),
         other => panic!("expected a ControlAck, got {other:?}"),
     }
-    seen.until(&mut session, |s| s.statuses.last().is_some_and(|s| s.vus == 7))
-        .await;
+    seen.until(&mut session, |s| {
+        s.statuses.last().is_some_and(|s| s.vus == 7)
+    })
+    .await;
 
     session.send(control("r3", 2, 50)).await;
     match seen.next_other(&mut session).await {
@@ -289,7 +291,11 @@ async fn a_pinned_controlled_scenario_scales_beside_a_segmented_one_and_abort_en
         }))
         .await;
     seen.until(&mut session, |s| s.done.is_some()).await;
-    assert!(aborted.elapsed() < Duration::from_secs(5), "{:?}", aborted.elapsed());
+    assert!(
+        aborted.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        aborted.elapsed()
+    );
     let done = seen.done.unwrap();
     assert_eq!(done.exit_code, 108);
     assert_eq!(done.message, "aborted by the test");
@@ -330,7 +336,10 @@ async fn a_closed_session_stops_the_load_within_ten_seconds() {
     session.close();
     let closed = tokio::time::Instant::now();
     while runner.active_run().is_some() {
-        assert!(closed.elapsed() < Duration::from_secs(10), "the run goes on");
+        assert!(
+            closed.elapsed() < Duration::from_secs(10),
+            "the run goes on"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     // The run has returned: its VUs are gone, nothing hits the target.
