@@ -418,4 +418,5 @@ fn killing_the_coordinator_stops_the_agents_load() {
         );
     }
     let _ = run.kill();
+    let _ = run.wait();
 }
