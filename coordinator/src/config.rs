@@ -201,6 +201,8 @@ mod tests {
             "3",
             "--heartbeat-interval",
             "500ms",
+            "--agents-timeout",
+            "2m",
             "--token",
             "s3cret",
         ]);
@@ -208,6 +210,7 @@ mod tests {
         assert_eq!(config.listen, "0.0.0.0:7000".parse().unwrap());
         assert_eq!(config.agents.get(), 3);
         assert_eq!(config.heartbeat_interval, Duration::from_millis(500));
+        assert_eq!(config.agents_timeout, Duration::from_secs(120));
         assert_eq!(config.token, Some(Token::new("s3cret")));
         assert_eq!(format!("{:?}", config.token.unwrap()), "Token(<redacted>)");
     }
