@@ -731,3 +731,49 @@ async fn setup_failure_ends_the_run_with_its_code_and_skips_teardown() {
     assert!(result.message.contains("boom"), "{}", result.message);
     c.stop().await;
 }
+
+#[tokio::test]
+async fn losing_the_agent_with_the_pinned_scenario_is_named_as_such() {
+    let c = start_coordinator(quiet(2).with_heartbeat_interval(HB)).await;
+    let mut agents = connect(&c, &["w1", "w2"]).await;
+    let beats: Vec<_> = agents.iter().map(|a| a.heartbeat(HB / 4)).collect();
+    let options = json!({"scenarios": {
+        "ctl": {"executor": "externally-controlled", "vus": 1, "maxVUs": 10, "duration": "1m"},
+        "load": {"executor": "constant-vus", "vus": 2, "duration": "1m"},
+    }});
+    let mut body = request(options, &["default"]);
+    body["on_agent_loss"] = json!("continue");
+    let run = submit(&c, &body).await.id;
+    for a in &mut agents {
+        assign(a).await;
+    }
+    ready_and_start(&run, &mut agents).await;
+    beats[0].abort();
+    // w2 goes on, ends its scenarios; with the lead gone there is no
+    // teardown.
+    tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            let (_, text) = get(&c.url(&format!("/v1/runs/{run}")), None).await;
+            let view: RunView = serde_json::from_str(&text).unwrap();
+            if view.agents[0].state == "lost" {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("the loss was never noticed");
+    agents[1].send(status(&run, RunState::Done, 0, 0)).await;
+    agents[1].send(done(&run, 0)).await;
+    let result = finished(&c, &run).await.result.unwrap();
+    assert!(result.partial);
+    assert_eq!(result.lost_agents, ["w1 (0:1/2)"]);
+    assert!(
+        result
+            .message
+            .contains("with the externally-controlled scenario ctl pinned to it"),
+        "{}",
+        result.message
+    );
+    c.stop().await;
+}
