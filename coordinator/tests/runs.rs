@@ -777,3 +777,41 @@ async fn losing_the_agent_with_the_pinned_scenario_is_named_as_such() {
     );
     c.stop().await;
 }
+
+#[tokio::test]
+async fn a_test_marked_failed_on_one_agent_aborts_nothing_and_exits_110() {
+    let c = start_coordinator(quiet(2)).await;
+    let mut agents = connect(&c, &["w1", "w2"]).await;
+    let run = submit(
+        &c,
+        &request(json!({"vus": 2, "duration": "1s"}), &["default"]),
+    )
+    .await
+    .id;
+    for a in &mut agents {
+        assign(a).await;
+    }
+    ready_and_start(&run, &mut agents).await;
+    agents[1].send(status(&run, RunState::Done, 0, 0)).await;
+    agents[1]
+        .send(RunDone {
+            run_id: run.clone(),
+            exit_code: 110,
+            message: "test run was marked as failed".into(),
+            ..RunDone::default()
+        })
+        .await;
+    agents[0].send(status(&run, RunState::Done, 0, 0)).await;
+    agents[0]
+        .expect("RunTeardown", |k| match k {
+            Kind::RunTeardown(t) => Some(t),
+            Kind::Abort(a) => panic!("aborted: {a:?}"),
+            _ => None,
+        })
+        .await;
+    agents[0].send(done(&run, 0)).await;
+    let result = finished(&c, &run).await.result.unwrap();
+    assert_eq!(result.exit_code, 110);
+    assert_eq!(result.message, "agent w2: test run was marked as failed");
+    c.stop().await;
+}
