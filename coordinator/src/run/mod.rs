@@ -230,3 +230,6 @@ impl RunsHandle {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests;
