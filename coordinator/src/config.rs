@@ -38,6 +38,10 @@ pub struct Args {
     /// declared lost.
     #[arg(long, env = "K6R_HEARTBEAT_INTERVAL", default_value = "1s", value_parser = humantime::parse_duration)]
     pub heartbeat_interval: Duration,
+    /// From a run's Start message to the instant every agent starts: it
+    /// must cover the slowest link to an agent.
+    #[arg(long, env = "K6R_START_DELAY", default_value = "1s", value_parser = humantime::parse_duration)]
+    pub start_delay: Duration,
     /// Shared secret: agents and REST callers must send
     /// `authorization: Bearer <token>`.
     #[arg(long, env = "K6R_TOKEN", hide_env_values = true)]
@@ -177,7 +181,7 @@ impl TryFrom<Args> for Config {
             agents: args.agents,
             heartbeat_interval: args.heartbeat_interval,
             agents_timeout: args.agents_timeout,
-            start_delay: DEFAULT_START_DELAY,
+            start_delay: args.start_delay,
             token: args.token.map(Token::new),
         };
         config.validate()?;
@@ -201,6 +205,10 @@ mod tests {
             "3",
             "--heartbeat-interval",
             "500ms",
+            "--agents-timeout",
+            "2m",
+            "--start-delay",
+            "250ms",
             "--token",
             "s3cret",
         ]);
@@ -208,6 +216,8 @@ mod tests {
         assert_eq!(config.listen, "0.0.0.0:7000".parse().unwrap());
         assert_eq!(config.agents.get(), 3);
         assert_eq!(config.heartbeat_interval, Duration::from_millis(500));
+        assert_eq!(config.agents_timeout, Duration::from_secs(120));
+        assert_eq!(config.start_delay, Duration::from_millis(250));
         assert_eq!(config.token, Some(Token::new("s3cret")));
         assert_eq!(format!("{:?}", config.token.unwrap()), "Token(<redacted>)");
     }

@@ -41,6 +41,10 @@ async fn rest_callers_need_the_token_but_probes_do_not() {
 
     assert_eq!(get(&coordinator.url("/healthz"), None).await.0, 200);
     assert_eq!(get(&coordinator.url("/readyz"), None).await.0, 503);
+    // Runs and k6's control API are behind it too.
+    for path in ["/v1/runs", "/v1/status", "/v1/metrics", "/v1/runs/run-1"] {
+        assert_eq!(get(&coordinator.url(path), None).await.0, 401, "{path}");
+    }
     // Unknown paths are not a way around the check.
     assert_eq!(get(&coordinator.url("/v1/nope"), None).await.0, 401);
     coordinator.stop().await;

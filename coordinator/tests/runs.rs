@@ -132,6 +132,23 @@ async fn ready_and_start(run: &str, agents: &mut [FakeAgent]) -> Vec<Start> {
     starts
 }
 
+/// Polls `GET /v1/status` until its attributes satisfy `want`.
+async fn until_status(c: &TestCoordinator, want: impl Fn(&Value) -> bool) -> Value {
+    tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            let (_, text) = get(&c.url("/v1/status"), None).await;
+            let body: Value = serde_json::from_str(&text).unwrap();
+            let attributes = body["data"]["attributes"].clone();
+            if want(&attributes) {
+                return attributes;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("GET /v1/status never got there")
+}
+
 /// Polls the run until it is finished.
 async fn finished(c: &TestCoordinator, id: &str) -> RunView {
     tokio::time::timeout(Duration::from_secs(15), async {
@@ -234,9 +251,7 @@ async fn a_run_is_split_over_three_agents_with_setup_on_the_lead_and_merged_metr
         // A replay is dropped.
         a.send(delta(&run, 1, i + 1)).await;
     }
-    let (_, text) = get(&c.url("/v1/status"), None).await;
-    let status_body: Value = serde_json::from_str(&text).unwrap();
-    assert_eq!(status_body["data"]["attributes"]["vus"], 3, "{text}");
+    until_status(&c, |s| s["vus"] == 3).await;
 
     for a in &agents {
         a.send(status(&run, RunState::Done, 0, 0)).await;
@@ -266,6 +281,16 @@ async fn a_run_is_split_over_three_agents_with_setup_on_the_lead_and_merged_metr
     let (_, text) = get(&c.url("/v1/status"), None).await;
     let status_body: Value = serde_json::from_str(&text).unwrap();
     assert_eq!(status_body["data"]["attributes"]["status"], 9, "{text}");
+    // k6's metrics endpoint reads the merged registry.
+    let (code, text) = get(&c.url("/v1/metrics/iterations"), None).await;
+    assert_eq!(code, 200, "{text}");
+    let metric: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(
+        metric["data"]["attributes"]["sample"]["count"], 10,
+        "{text}"
+    );
+    let (code, text) = get(&c.url("/v1/groups"), None).await;
+    assert_eq!(code, 200, "{text}");
 
     // Over: a new run is accepted.
     let next = submit(&c, &body).await;
@@ -321,20 +346,9 @@ async fn an_externally_controlled_scenario_is_pinned_and_scaled_through_the_coor
     agents[0].send(status(&run, RunState::Running, 2, 1)).await;
     agents[1].send(status(&run, RunState::Running, 3, 1)).await;
     let status_url = c.url("/v1/status");
-    let summed = tokio::time::timeout(Duration::from_secs(5), async {
-        loop {
-            let (_, text) = get(&status_url, None).await;
-            let body: Value = serde_json::from_str(&text).unwrap();
-            if body["data"]["attributes"]["vus"] == 5 {
-                return body;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    })
-    .await
-    .expect("GET /v1/status never summed the VUs");
-    assert_eq!(summed["data"]["attributes"]["vus-max"], 25);
-    assert_eq!(summed["data"]["attributes"]["running"], true);
+    let summed = until_status(&c, |s| s["vus"] == 5).await;
+    assert_eq!(summed["vus-max"], 25);
+    assert_eq!(summed["running"], true);
 
     let patch = json!({"data": {"type": "status", "id": "default", "attributes": {"vus": 4}}});
     let url = status_url.clone();
@@ -454,14 +468,14 @@ fn iterations_of(metrics: &Value) -> f64 {
     }
 }
 
-const HB: Duration = Duration::from_millis(200);
+const HB: Duration = Duration::from_millis(400);
 
 /// Three running agents heart-beating every [`HB`], except `w2` whose
 /// heartbeats stop once the run is running.
 async fn lose_w2(on_agent_loss: &str) -> (TestCoordinator, Vec<FakeAgent>, String) {
     let c = start_coordinator(quiet(3).with_heartbeat_interval(HB)).await;
     let mut agents = connect(&c, &["w1", "w2", "w3"]).await;
-    let beats: Vec<_> = agents.iter().map(|a| a.heartbeat(HB / 2)).collect();
+    let beats: Vec<_> = agents.iter().map(|a| a.heartbeat(HB / 4)).collect();
     let mut body = request(json!({"vus": 3, "duration": "1m"}), &["default"]);
     body["on_agent_loss"] = json!(on_agent_loss);
     let run = submit(&c, &body).await.id;
@@ -607,5 +621,197 @@ async fn bad_submissions_are_refused_naming_the_field() {
         text.contains(r#""status":0"#) && text.contains(r#""running":false"#),
         "{text}"
     );
+    c.stop().await;
+}
+
+async fn control(agent: &mut FakeAgent) -> Control {
+    agent
+        .expect("Control", |k| match k {
+            Kind::Control(c) => Some(c),
+            _ => None,
+        })
+        .await
+}
+
+#[tokio::test]
+async fn pause_reaches_every_agent_and_a_stop_ends_the_run_with_103() {
+    let c = start_coordinator(quiet(2)).await;
+    let mut agents = connect(&c, &["w1", "w2"]).await;
+    let run = submit(
+        &c,
+        &request(json!({"vus": 2, "duration": "1m"}), &["default"]),
+    )
+    .await
+    .id;
+    for a in &mut agents {
+        assign(a).await;
+    }
+    ready_and_start(&run, &mut agents).await;
+
+    let url = c.url("/v1/status");
+    let body = json!({"data": {"attributes": {"paused": true}}});
+    let answer = tokio::spawn(async move { send_json("PATCH", &url, &body).await });
+    for a in &mut agents {
+        let control = control(a).await;
+        assert_eq!(control.action, Some(control::Action::Pause(true)));
+        a.send(ControlAck {
+            run_id: run.clone(),
+            seq: control.seq,
+            error: String::new(),
+        })
+        .await;
+        a.send(status(&run, RunState::Paused, 1, 1)).await;
+    }
+    let (code, text) = answer.await.unwrap();
+    assert_eq!(code, 200, "{text}");
+    let after: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(after["data"]["attributes"]["paused"], true, "{text}");
+
+    // vus without an externally-controlled scenario: k6's refusal.
+    let body = json!({"data": {"attributes": {"vus": 3}}});
+    let (code, text) = send_json("PATCH", &c.url("/v1/status"), &body).await;
+    assert_eq!(code, 500, "{text}");
+    assert!(text.contains("Execution config error"), "{text}");
+
+    let (code, _) = send_json("POST", &c.url(&format!("/v1/runs/{run}/stop")), &json!({})).await;
+    assert_eq!(code, 200);
+    for a in &mut agents {
+        let control = control(a).await;
+        assert_eq!(control.action, Some(control::Action::Stop(true)));
+        a.send(status(&run, RunState::Done, 0, 0)).await;
+    }
+    agents[1].send(done(&run, 0)).await;
+    agents[0]
+        .expect("RunTeardown", |k| match k {
+            Kind::RunTeardown(t) => Some(t),
+            _ => None,
+        })
+        .await;
+    agents[0].send(done(&run, 0)).await;
+    let result = finished(&c, &run).await.result.unwrap();
+    assert_eq!(result.exit_code, 103);
+    assert_eq!(result.message, "test run stopped from REST API");
+    c.stop().await;
+}
+
+#[tokio::test]
+async fn setup_failure_ends_the_run_with_its_code_and_skips_teardown() {
+    let c = start_coordinator(quiet(2)).await;
+    let mut agents = connect(&c, &["w1", "w2"]).await;
+    let run = submit(
+        &c,
+        &request(json!({"vus": 2, "duration": "1m"}), &["default", "setup"]),
+    )
+    .await
+    .id;
+    for a in &mut agents {
+        assign(a).await;
+        a.send(status(&run, RunState::Ready, 0, 0)).await;
+    }
+    agents[0]
+        .expect("RunSetup", |k| match k {
+            Kind::RunSetup(s) => Some(s),
+            _ => None,
+        })
+        .await;
+    agents[0]
+        .send(SetupDone {
+            run_id: run.clone(),
+            error: "Error: boom".into(),
+            exit_code: 107,
+            ..SetupDone::default()
+        })
+        .await;
+    for a in &mut agents {
+        assert_eq!(abort(a).await.exit_code, 107);
+        a.send(done(&run, 107)).await;
+    }
+    let result = finished(&c, &run).await.result.unwrap();
+    assert_eq!(result.exit_code, 107);
+    assert!(result.message.contains("boom"), "{}", result.message);
+    c.stop().await;
+}
+
+#[tokio::test]
+async fn losing_the_agent_with_the_pinned_scenario_is_named_as_such() {
+    let c = start_coordinator(quiet(2).with_heartbeat_interval(HB)).await;
+    let mut agents = connect(&c, &["w1", "w2"]).await;
+    let beats: Vec<_> = agents.iter().map(|a| a.heartbeat(HB / 4)).collect();
+    let options = json!({"scenarios": {
+        "ctl": {"executor": "externally-controlled", "vus": 1, "maxVUs": 10, "duration": "1m"},
+        "load": {"executor": "constant-vus", "vus": 2, "duration": "1m"},
+    }});
+    let mut body = request(options, &["default"]);
+    body["on_agent_loss"] = json!("continue");
+    let run = submit(&c, &body).await.id;
+    for a in &mut agents {
+        assign(a).await;
+    }
+    ready_and_start(&run, &mut agents).await;
+    beats[0].abort();
+    // w2 goes on, ends its scenarios; with the lead gone there is no
+    // teardown.
+    tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            let (_, text) = get(&c.url(&format!("/v1/runs/{run}")), None).await;
+            let view: RunView = serde_json::from_str(&text).unwrap();
+            if view.agents[0].state == "lost" {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("the loss was never noticed");
+    agents[1].send(status(&run, RunState::Done, 0, 0)).await;
+    agents[1].send(done(&run, 0)).await;
+    let result = finished(&c, &run).await.result.unwrap();
+    assert!(result.partial);
+    assert_eq!(result.lost_agents, ["w1 (0:1/2)"]);
+    assert!(
+        result
+            .message
+            .contains("with the externally-controlled scenario ctl pinned to it"),
+        "{}",
+        result.message
+    );
+    c.stop().await;
+}
+
+#[tokio::test]
+async fn a_test_marked_failed_on_one_agent_aborts_nothing_and_exits_110() {
+    let c = start_coordinator(quiet(2)).await;
+    let mut agents = connect(&c, &["w1", "w2"]).await;
+    let run = submit(
+        &c,
+        &request(json!({"vus": 2, "duration": "1s"}), &["default"]),
+    )
+    .await
+    .id;
+    for a in &mut agents {
+        assign(a).await;
+    }
+    ready_and_start(&run, &mut agents).await;
+    agents[1].send(status(&run, RunState::Done, 0, 0)).await;
+    agents[1]
+        .send(RunDone {
+            run_id: run.clone(),
+            exit_code: 110,
+            message: "test run was marked as failed".into(),
+            ..RunDone::default()
+        })
+        .await;
+    agents[0].send(status(&run, RunState::Done, 0, 0)).await;
+    agents[0]
+        .expect("RunTeardown", |k| match k {
+            Kind::RunTeardown(t) => Some(t),
+            Kind::Abort(a) => panic!("aborted: {a:?}"),
+            _ => None,
+        })
+        .await;
+    agents[0].send(done(&run, 0)).await;
+    let result = finished(&c, &run).await.result.unwrap();
+    assert_eq!(result.exit_code, 110);
+    assert_eq!(result.message, "agent w2: test run was marked as failed");
     c.stop().await;
 }

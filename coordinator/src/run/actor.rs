@@ -11,12 +11,10 @@
 //! lost agent under `abort`, a stop, an `abortOnFail` threshold), else 99
 //! when a threshold failed at the end, else 0, as k6 decides it.
 
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
-use k6r_api::{OnAgentLoss, RunOutcome, RunView};
-use k6r_proto::v1::{
-    self, agent_message::Kind, Abort, Archive, Assign, RunSetup, RunTeardown, Start,
-};
+use k6r_api::{RunOutcome, RunView};
+use k6r_proto::v1::{self, agent_message::Kind, Abort};
 use tokio::{
     sync::{broadcast, mpsc, watch},
     time::Instant,
@@ -26,21 +24,28 @@ use tokio_util::sync::CancellationToken;
 use super::{
     control::Pending,
     merge::{Applied, Merged},
-    plan::{self, AgentPlan},
-    RunCommand, RunLink, Settings, Submission, ABORT_TIMEOUT, EVALUATION_PERIOD,
-    EXIT_CLUSTER_FAILURE, INIT_TIMEOUT, LIFECYCLE_SLACK,
+    plan::AgentPlan,
+    RunCommand, RunLink, Settings, Submission, ABORT_TIMEOUT, EXIT_CLUSTER_FAILURE,
 };
-use crate::registry::{AgentEvent, AgentId, AgentState, RegistryHandle};
+use crate::registry::{AgentEvent, AgentId, RegistryHandle};
 
 /// How long one message to one agent may wait for room in its queue.
 const SEND_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// k6's exit code for a test stopped through the REST API.
-const EXIT_STOPPED: i32 = 103;
+pub(super) const EXIT_STOPPED: i32 = 103;
 /// k6's exit code for failed thresholds.
-const EXIT_THRESHOLDS: i32 = 99;
-/// k6's exit code for a setup or teardown timeout.
-const EXIT_TIMEOUT: i32 = 100;
+pub(super) const EXIT_THRESHOLDS: i32 = 99;
+/// k6's exit code for a setup timeout.
+pub(super) const EXIT_SETUP_TIMEOUT: i32 = 100;
+/// k6's exit code for a teardown timeout.
+pub(super) const EXIT_TEARDOWN_TIMEOUT: i32 = 101;
+/// k6's exit code for an external abort (a signal): the coordinator's own
+/// shutdown ends a run this way.
+pub(super) const EXIT_EXTERNAL_ABORT: i32 = 105;
+/// k6's exit code for `exec.test.fail()`: decided at the end, it aborts
+/// nothing.
+pub(super) const EXIT_MARKED_FAILED: i32 = 110;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Phase {
@@ -75,11 +80,11 @@ impl Slot {
         !self.lost && !self.finished
     }
 
-    fn scenarios_over(&self) -> bool {
+    pub(super) fn scenarios_over(&self) -> bool {
         self.lost || self.finished || self.state == v1::RunState::Done
     }
 
-    fn label(&self) -> String {
+    pub(super) fn label(&self) -> String {
         format!("{} ({})", self.plan.name, self.plan.segment)
     }
 }
@@ -117,7 +122,7 @@ pub(super) fn spawn(
     settings: Settings,
     shutdown: CancellationToken,
 ) -> (watch::Receiver<RunView>, RunLink) {
-    let merged = Merged::new(submission.options.thresholds.clone(), false);
+    let merged = Merged::new(submission.options.thresholds.clone(), submission.breakdown);
     let (tx, rx) = mpsc::channel(64);
     let actor = Actor {
         id,
@@ -195,7 +200,7 @@ impl Actor {
             .min();
             tokio::select! {
                 _ = shutdown.cancelled(), if self.phase != Phase::Finished => {
-                    self.fail(EXIT_CLUSTER_FAILURE, "the coordinator is shutting down".into()).await;
+                    self.fail(EXIT_EXTERNAL_ABORT, "the coordinator is shutting down".into()).await;
                     self.finish();
                 }
                 _ = shutdown.cancelled(), if self.phase == Phase::Finished => break,
@@ -237,7 +242,7 @@ impl Actor {
     }
 
     /// Notes the first failure: it decides the exit code.
-    fn failure(&mut self, code: i32, message: String) {
+    pub(super) fn failure(&mut self, code: i32, message: String) {
         tracing::warn!(code, "{message}");
         if self.first_failure.is_none() {
             self.first_failure = Some((code, message));
@@ -274,7 +279,7 @@ impl Actor {
         self.enter(Phase::Draining, Some(ABORT_TIMEOUT));
     }
 
-    fn enter(&mut self, phase: Phase, within: Option<Duration>) {
+    pub(super) fn enter(&mut self, phase: Phase, within: Option<Duration>) {
         tracing::debug!(?phase, "run phase");
         self.phase = phase;
         self.deadline = within.map(|d| Instant::now() + d);
@@ -390,7 +395,12 @@ impl Actor {
                     } else {
                         format!("agent {name}: {}", done.message)
                     };
-                    self.fail(done.exit_code, message).await;
+                    if done.exit_code == EXIT_MARKED_FAILED {
+                        // The others run on; the code decides the end.
+                        self.failure(done.exit_code, message);
+                    } else {
+                        self.fail(done.exit_code, message).await;
+                    }
                 } else if !done.teardown_error.is_empty() {
                     self.notes
                         .push(format!("teardown() failed: {}", done.teardown_error));
@@ -412,348 +422,5 @@ impl Actor {
             }
             _ => {}
         }
-    }
-
-    /// Notices lost agents (and, while waiting, enough connected ones).
-    async fn check_agents(&mut self) {
-        let Ok(agents) = self.registry.list().await else {
-            return;
-        };
-        if self.phase == Phase::Waiting {
-            let wanted = self.submission.agents.unwrap_or(self.settings.agents);
-            let mut ready: Vec<(AgentId, String)> = agents
-                .iter()
-                .filter(|a| a.state == AgentState::Connected)
-                .map(|a| (a.id.clone(), a.name.clone()))
-                .collect();
-            if ready.len() >= wanted {
-                ready.sort_by(|a, b| a.1.cmp(&b.1));
-                ready.truncate(wanted);
-                self.assign(ready).await;
-            }
-            return;
-        }
-        let gone: Vec<usize> = self
-            .slots
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| s.active())
-            .filter(|(_, s)| {
-                agents
-                    .iter()
-                    .find(|a| a.id == s.plan.id)
-                    .is_none_or(|a| a.state != AgentState::Connected)
-            })
-            .map(|(i, _)| i)
-            .collect();
-        for i in gone {
-            self.lose(i).await;
-        }
-    }
-
-    async fn lose(&mut self, i: usize) {
-        let slot = &mut self.slots[i];
-        slot.lost = true;
-        let label = slot.label();
-        let mut what = format!("agent {label} was lost");
-        if !slot.plan.pinned.is_empty() {
-            what.push_str(&format!(
-                ", with the externally-controlled scenario {} pinned to it",
-                slot.plan.pinned.join(", ")
-            ));
-        }
-        let lead = slot.plan.lead;
-        self.lost.push(label);
-        if self.phase == Phase::Finished {
-            return;
-        }
-        let must_abort = self.submission.on_agent_loss == OnAgentLoss::Abort
-            || (lead && matches!(self.phase, Phase::Setup | Phase::Initializing));
-        if must_abort {
-            self.fail(
-                k6r_api::EXIT_AGENT_LOST,
-                format!("{what}; the run was aborted (--on-agent-loss abort)"),
-            )
-            .await;
-        } else {
-            tracing::warn!("{what}; the run goes on without it");
-            self.notes
-                .push(format!("{what}; the run went on without it"));
-        }
-    }
-
-    async fn assign(&mut self, agents: Vec<(AgentId, String)>) {
-        let weights = self.submission.weights.clone();
-        let plan = plan::split(
-            agents,
-            |name| weights.get(name).copied().unwrap_or(1),
-            &self.submission.pinned,
-        );
-        tracing::info!(sequence = %plan.sequence, agents = plan.agents.len(), "assigning the run");
-        self.slots = plan
-            .agents
-            .into_iter()
-            .map(|plan| Slot {
-                plan,
-                state: v1::RunState::Unspecified,
-                lost: false,
-                finished: false,
-                vus: 0,
-                vus_max: 0,
-                iterations: 0,
-                interrupted: 0,
-                started_unix_nanos: None,
-            })
-            .collect();
-        self.enter(Phase::Initializing, Some(INIT_TIMEOUT));
-        let archive = Archive {
-            entry: self.submission.entry.clone(),
-            files: self
-                .submission
-                .files
-                .iter()
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect(),
-        };
-        for i in 0..self.slots.len() {
-            let p = &self.slots[i].plan;
-            let assign = Assign {
-                run_id: self.id.clone(),
-                archive: Some(archive.clone()),
-                options_json: self.submission.options_json.clone(),
-                execution_segment: p.segment.clone(),
-                execution_segment_sequence: plan.sequence.clone(),
-                pinned_scenarios: p.pinned.clone(),
-                excluded_scenarios: p.excluded.clone(),
-                env: self.submission.env.clone().into_iter().collect(),
-                metrics_interval_ms: 1000,
-                lead: p.lead,
-            };
-            let id = p.id.clone();
-            self.send(&id, assign).await;
-        }
-    }
-
-    /// Setup on the lead when the script has one, else the start.
-    async fn setup_or_start(&mut self) {
-        let lead = self.slots.iter().find(|s| s.plan.lead && s.active());
-        match lead {
-            Some(lead) if self.submission.run_setup => {
-                let id = lead.plan.id.clone();
-                let within = self.submission.options.setup_timeout().to_std() + LIFECYCLE_SLACK;
-                self.enter(Phase::Setup, Some(within));
-                let setup = RunSetup {
-                    run_id: self.id.clone(),
-                };
-                self.send(&id, setup).await;
-            }
-            _ => self.start().await,
-        }
-    }
-
-    /// Start at a common instant, with the setup data.
-    async fn start(&mut self) {
-        let delay = self.settings.start_delay;
-        let at = SystemTime::now() + delay;
-        let nanos = at
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX));
-        let started = Instant::now() + delay;
-        self.started = Some(started);
-        self.next_evaluation = Some(started + EVALUATION_PERIOD);
-        self.enter(Phase::Running, None);
-        let targets: Vec<AgentId> = self
-            .slots
-            .iter()
-            .filter(|s| s.active())
-            .map(|s| s.plan.id.clone())
-            .collect();
-        for agent in &targets {
-            let start = Start {
-                run_id: self.id.clone(),
-                start_unix_nanos: nanos,
-                setup_data_json: self.setup_data.clone().unwrap_or_default(),
-            };
-            self.send(agent, start).await;
-        }
-    }
-
-    async fn timer(&mut self) {
-        let now = Instant::now();
-        if self.pending.as_ref().is_some_and(|p| p.until <= now) {
-            self.control_timeout();
-        }
-        if self.next_evaluation.is_some_and(|t| t <= now) {
-            self.next_evaluation = Some(now + EVALUATION_PERIOD);
-            if self.phase == Phase::Running {
-                let elapsed = self.elapsed();
-                if let Some(eval) = self.merged.evaluate(elapsed, true) {
-                    if eval.abort {
-                        self.fail(EXIT_THRESHOLDS, eval.abort_message()).await;
-                    }
-                }
-            }
-        }
-        if self.deadline.is_none_or(|d| d > now) {
-            return;
-        }
-        self.deadline = None;
-        match self.phase {
-            Phase::Waiting => {
-                let names: Vec<String> = self
-                    .registry
-                    .list()
-                    .await
-                    .unwrap_or_default()
-                    .into_iter()
-                    .filter(|a| a.state == AgentState::Connected)
-                    .map(|a| a.name)
-                    .collect();
-                let wanted = self.submission.agents.unwrap_or(self.settings.agents);
-                let message = format!(
-                    "waited {} for {wanted} agents, {} connected{}{}",
-                    humantime::format_duration(self.settings.agents_timeout),
-                    names.len(),
-                    if names.is_empty() { "" } else { ": " },
-                    names.join(", ")
-                );
-                self.failure(EXIT_CLUSTER_FAILURE, message);
-                self.finish();
-            }
-            Phase::Initializing => {
-                let late: Vec<String> = self
-                    .slots
-                    .iter()
-                    .filter(|s| s.active() && s.state != v1::RunState::Ready)
-                    .map(|s| s.plan.name.clone())
-                    .collect();
-                let message = format!(
-                    "agents not ready within {}: {}",
-                    humantime::format_duration(INIT_TIMEOUT),
-                    late.join(", ")
-                );
-                self.fail(EXIT_CLUSTER_FAILURE, message).await;
-            }
-            Phase::Setup => {
-                self.fail(EXIT_TIMEOUT, "setup() timed out on the lead agent".into())
-                    .await;
-            }
-            Phase::Teardown => {
-                self.failure(
-                    EXIT_TIMEOUT,
-                    "teardown() timed out on the lead agent".into(),
-                );
-                self.finish();
-            }
-            Phase::Draining => {
-                let late: Vec<String> = self
-                    .slots
-                    .iter()
-                    .filter(|s| s.active())
-                    .map(|s| s.plan.name.clone())
-                    .collect();
-                self.notes
-                    .push(format!("no RunDone from: {}", late.join(", ")));
-                self.finish();
-            }
-            Phase::Running | Phase::Finished => {}
-        }
-    }
-
-    /// Moves on when every agent reached the phase's goal.
-    async fn progress(&mut self) {
-        match self.phase {
-            Phase::Initializing => {
-                let all_ready = self
-                    .slots
-                    .iter()
-                    .filter(|s| !s.lost)
-                    .all(|s| s.state == v1::RunState::Ready);
-                if all_ready && self.slots.iter().any(|s| !s.lost) {
-                    self.setup_or_start().await;
-                }
-            }
-            Phase::Running => {
-                if !self.slots.iter().all(Slot::scenarios_over) {
-                    return;
-                }
-                self.scenarios_ended = Some(Instant::now());
-                let lead = self.slots.iter().find(|s| s.plan.lead && s.active());
-                match lead {
-                    Some(lead) => {
-                        let id = lead.plan.id.clone();
-                        let within =
-                            self.submission.options.teardown_timeout().to_std() + LIFECYCLE_SLACK;
-                        self.enter(Phase::Teardown, Some(within));
-                        let teardown = RunTeardown {
-                            run_id: self.id.clone(),
-                            setup_data_json: self.setup_data.clone().unwrap_or_default(),
-                        };
-                        self.send(&id, teardown).await;
-                    }
-                    None => self.finish(),
-                }
-            }
-            Phase::Teardown => {
-                if !self.slots.iter().any(|s| s.plan.lead && s.active()) {
-                    self.finish();
-                }
-            }
-            Phase::Draining => {
-                if !self.slots.iter().any(Slot::active) {
-                    self.finish();
-                }
-            }
-            Phase::Waiting | Phase::Setup | Phase::Finished => {}
-        }
-    }
-
-    /// Time since the common start (zero before it).
-    pub(super) fn elapsed(&self) -> Duration {
-        let end = self.scenarios_ended.unwrap_or_else(Instant::now);
-        self.started
-            .map(|s| end.saturating_duration_since(s))
-            .unwrap_or_default()
-    }
-
-    /// Decides the outcome.
-    pub(super) fn finish(&mut self) {
-        if self.phase == Phase::Finished {
-            return;
-        }
-        if self.started.is_some() && self.scenarios_ended.is_none() {
-            self.scenarios_ended = Some(Instant::now());
-        }
-        let elapsed = self.elapsed();
-        let last = if self.started.is_some() {
-            self.merged.evaluate(elapsed, false)
-        } else {
-            None
-        };
-        let (exit_code, mut message) = match (&self.first_failure, last) {
-            (Some((code, message)), _) => (*code, message.clone()),
-            (None, Some(eval)) if !eval.passed() => (EXIT_THRESHOLDS, eval.crossed_message()),
-            _ => (0, String::new()),
-        };
-        for note in &self.notes {
-            if !message.is_empty() {
-                message.push_str("; ");
-            }
-            message.push_str(note);
-        }
-        tracing::info!(exit_code, "run finished: {message}");
-        self.outcome = Some(RunOutcome {
-            exit_code,
-            message,
-            partial: !self.lost.is_empty(),
-            lost_agents: self.lost.clone(),
-            duration_ms: u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
-            metrics: self.merged.to_json(),
-            setup_data: self.setup_data.clone(),
-        });
-        self.phase = Phase::Finished;
-        self.deadline = None;
-        self.next_evaluation = None;
-        self.control_timeout();
     }
 }

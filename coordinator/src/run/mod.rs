@@ -24,12 +24,16 @@
 //! - [`merge`]: [`Merged`](merge::Merged): deltas into one registry,
 //!   thresholds on it.
 //! - `manager`: the task holding the current run.
-//! - `actor`: the run actor: phases, agent events, loss, the outcome.
+//! - `actor`: the run actor: its state, loop, agent events and failures.
+//! - `lifecycle`: assignment, setup, start, deadlines, teardown, outcome.
+//! - `loss`: noticing lost agents and `--on-agent-loss`.
 //! - `control`: live control (`PATCH /v1/status`) through the agents.
 //! - `view`: the [`RunView`] and k6's [`Status`] of a run.
 
 mod actor;
 mod control;
+mod lifecycle;
+mod loss;
 mod manager;
 pub mod merge;
 pub mod plan;
@@ -226,3 +230,6 @@ impl RunsHandle {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests;

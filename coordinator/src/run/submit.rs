@@ -59,6 +59,8 @@ pub struct Submission {
     pub run_setup: bool,
     /// Scenarios that must run whole on one agent.
     pub pinned: Vec<String>,
+    /// Keep the per-scenario breakdown in the merged metrics.
+    pub breakdown: bool,
 }
 
 impl TryFrom<RunRequest> for Submission {
@@ -116,6 +118,7 @@ impl TryFrom<RunRequest> for Submission {
             on_agent_loss: request.on_agent_loss,
             run_setup,
             pinned,
+            breakdown: request.breakdown,
         })
     }
 }

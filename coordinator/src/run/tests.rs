@@ -1,0 +1,190 @@
+//! The run's timing in paused time, without a network: agents are
+//! registered straight into a registry, their messages published as
+//! events.
+
+use std::time::Duration;
+
+use k6r_api::{ArchiveBody, OnAgentLoss, RunRequest};
+use k6r_proto::v1::{self, agent_message::Kind, coordinator_message, CoordinatorMessage};
+use tokio::{sync::mpsc, time::Instant};
+use tokio_util::sync::CancellationToken;
+
+use super::{RunsHandle, Settings, Submission, EVALUATION_PERIOD};
+use crate::registry::{
+    AgentEvent, AgentId, Capacity, Hello, RegistryHandle, SessionId, SessionLink, Version,
+    MISSED_HEARTBEATS,
+};
+
+const HB: Duration = Duration::from_secs(1);
+const START_DELAY: Duration = Duration::from_millis(100);
+
+struct Agent {
+    id: AgentId,
+    session: SessionId,
+    rx: mpsc::Receiver<Result<CoordinatorMessage, tonic::Status>>,
+}
+
+impl Agent {
+    async fn next(&mut self) -> coordinator_message::Kind {
+        let message = tokio::time::timeout(Duration::from_secs(60), self.rx.recv())
+            .await
+            .expect("no message within a minute")
+            .expect("session closed")
+            .expect("session ended with a status");
+        message.kind.unwrap()
+    }
+}
+
+async fn agent(registry: &RegistryHandle, name: &str) -> Agent {
+    let (tx, rx) = mpsc::channel(64);
+    let hello = Hello {
+        name: name.into(),
+        version: Version::current(),
+        capacity: Capacity::default(),
+        resumed_run_id: None,
+    };
+    let link = SessionLink {
+        tx,
+        close: CancellationToken::new(),
+    };
+    let registration = registry.register(hello, link).await.unwrap().unwrap();
+    Agent {
+        id: registration.agent_id,
+        session: registration.session,
+        rx,
+    }
+}
+
+fn submission(options: serde_json::Value, on_agent_loss: OnAgentLoss) -> Submission {
+    Submission::try_from(RunRequest {
+        archive: ArchiveBody {
+            entry: "/s.js".into(),
+            files: [("/s.js".to_owned(), String::new())].into(),
+        },
+        options,
+        env: Default::default(),
+        exports: vec!["default".into()],
+        agents: None,
+        weights: Default::default(),
+        on_agent_loss,
+        breakdown: false,
+    })
+    .unwrap()
+}
+
+fn status(run: &str, state: v1::RunState) -> Kind {
+    Kind::Status(v1::RunStatus {
+        run_id: run.into(),
+        state: state.into(),
+        ..v1::RunStatus::default()
+    })
+}
+
+/// Two agents assigned, ready and started; the instant of the start. The
+/// run lives as long as the returned handle.
+async fn running(
+    options: serde_json::Value,
+    on_agent_loss: OnAgentLoss,
+) -> (RegistryHandle, RunsHandle, [Agent; 2], String, Instant) {
+    let shutdown = CancellationToken::new();
+    let (registry, _) = RegistryHandle::spawn(HB, shutdown.clone());
+    let mut agents = [agent(&registry, "w1").await, agent(&registry, "w2").await];
+    let settings = Settings {
+        agents: 2,
+        agents_timeout: Duration::from_secs(60),
+        start_delay: START_DELAY,
+    };
+    let (runs, _) = RunsHandle::spawn(registry.clone(), settings, shutdown);
+    let run = runs
+        .submit(submission(options, on_agent_loss))
+        .await
+        .unwrap()
+        .id;
+    for a in &mut agents {
+        assert!(matches!(
+            a.next().await,
+            coordinator_message::Kind::Assign(_)
+        ));
+        registry.publish(AgentEvent {
+            agent: a.id.clone(),
+            message: status(&run, v1::RunState::Ready),
+        });
+    }
+    let sent = Instant::now();
+    for a in &mut agents {
+        assert!(matches!(
+            a.next().await,
+            coordinator_message::Kind::Start(_)
+        ));
+    }
+    (registry, runs, agents, run, sent + START_DELAY)
+}
+
+#[tokio::test(start_paused = true)]
+async fn abort_on_fail_is_decided_at_the_first_two_second_tick() {
+    let options = serde_json::json!({"vus": 2, "duration": "1m", "thresholds": {
+        "iterations": [{"threshold": "count<1", "abortOnFail": true}]
+    }});
+    let (registry, _runs, mut agents, run, started) = running(options, OnAgentLoss::Abort).await;
+    let mut r = k6r_core::metrics::Registry::new();
+    r.add(&[k6r_core::metrics::Sample::now(
+        k6r_core::metrics::Builtin::Iterations.metric(),
+        std::sync::Arc::new(k6r_core::metrics::Tags::new()),
+        1.0,
+    )]);
+    registry.publish(AgentEvent {
+        agent: agents[0].id.clone(),
+        message: Kind::Metrics(v1::MetricDelta {
+            run_id: run.clone(),
+            seq: 1,
+            delta_json: serde_json::to_vec(&r.take_delta()).unwrap(),
+        }),
+    });
+    for a in &mut agents {
+        // Heartbeats would arrive meanwhile; the registry is told so.
+        registry.seen(a.id.clone(), a.session).await.unwrap();
+        match a.next().await {
+            coordinator_message::Kind::Abort(abort) => assert_eq!(abort.exit_code, 99),
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(Instant::now() - started, EVALUATION_PERIOD);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_silent_agent_aborts_the_run_after_three_missed_heartbeats() {
+    let options = serde_json::json!({"vus": 2, "duration": "1m"});
+    let (registry, _runs, mut agents, _run, _) = running(options, OnAgentLoss::Abort).await;
+    registry
+        .seen(agents[1].id.clone(), agents[1].session)
+        .await
+        .unwrap();
+    let silent_since = Instant::now();
+    // w1 keeps beating; w2 says nothing more.
+    let beats = {
+        let registry = registry.clone();
+        let (id, session) = (agents[0].id.clone(), agents[0].session);
+        tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(HB / 2);
+            loop {
+                ticks.tick().await;
+                if registry.seen(id.clone(), session).await.is_err() {
+                    return;
+                }
+            }
+        })
+    };
+    match agents[0].next().await {
+        coordinator_message::Kind::Abort(abort) => {
+            assert_eq!(abort.exit_code, k6r_api::EXIT_AGENT_LOST);
+            assert!(abort.reason.contains("w2 (1/2:1) was lost"), "{abort:?}");
+        }
+        other => panic!("{other:?}"),
+    }
+    let waited = Instant::now() - silent_since;
+    assert!(
+        waited >= HB * MISSED_HEARTBEATS && waited < HB * (MISSED_HEARTBEATS + 1),
+        "aborted after {waited:?}"
+    );
+    beats.abort();
+}
