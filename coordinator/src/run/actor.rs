@@ -349,6 +349,9 @@ impl Actor {
                 if status.started_unix_nanos != 0 {
                     slot.started_unix_nanos = Some(status.started_unix_nanos);
                 }
+                let vus = self.slots.iter().map(|s| s.vus).sum();
+                let vus_max = self.slots.iter().map(|s| s.vus_max).sum();
+                self.merged.record_vus(vus, vus_max);
                 self.control_status(&event.agent);
             }
             Kind::Metrics(delta) if delta.run_id == self.id => {

@@ -8,11 +8,11 @@
 //! from the deltas): building is retried at each evaluation until it
 //! succeeds.
 
-use std::{collections::HashMap, time::Duration};
+use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use k6r_api::{GroupResource, MetricResource};
 use k6r_core::{
-    metrics::{Delta, Registry},
+    metrics::{Builtin, Delta, Registry, Sample, Tags},
     threshold::{Evaluation, Thresholds},
 };
 use serde_json::{Map, Value};
@@ -77,10 +77,15 @@ impl Merged {
         if seq <= last {
             return Applied::Duplicate;
         }
-        let delta: Delta = match serde_json::from_slice(json) {
+        let mut delta: Delta = match serde_json::from_slice(json) {
             Ok(d) => d,
             Err(e) => return Applied::Invalid(e.to_string()),
         };
+        // An agent's `vus`/`vus_max` are its own share; the run's gauges
+        // are the sums over agents, recorded by `record_vus`.
+        let own = |name: &str| name == Builtin::Vus.name() || name == Builtin::VusMax.name();
+        delta.metrics.retain(|m| !own(&m.name));
+        delta.slices.retain(|s| !own(&s.metric.name));
         if let Err(e) = self.registry.apply_delta(&delta) {
             return Applied::Invalid(e.to_string());
         }
@@ -90,6 +95,15 @@ impl Merged {
         } else {
             Applied::Merged
         }
+    }
+
+    /// Records the run's `vus` and `vus_max` gauges: the sums over agents.
+    pub fn record_vus(&mut self, vus: u64, vus_max: u64) {
+        let tags = Arc::new(Tags::new());
+        self.registry.add(&[
+            Sample::now(Builtin::Vus.metric(), Arc::clone(&tags), vus as f64),
+            Sample::now(Builtin::VusMax.metric(), tags, vus_max as f64),
+        ]);
     }
 
     /// Evaluates the thresholds `elapsed` into the run (`during_run`: the
