@@ -1,5 +1,5 @@
-//! k6r's agent: keeps one session with the coordinator and (with the runner
-//! crate) runs its part of a test.
+//! k6r's agent: keeps one session with the coordinator and runs its part
+//! of a test (k6r-runner underneath).
 //!
 //! ```text
 //! Agent::run ──▶ session::run_once ──Hello──▶ coordinator
@@ -17,7 +17,8 @@
 //! - [`config`]: the flags ([`Args`]) and the validated [`Config`].
 //! - [`error`]: the crate's [`Error`] enum.
 //! - [`runner`]: the [`Runner`] trait the session hands commands to, its
-//!   [`Uplink`], and the placeholder [`Unsupported`].
+//!   [`Uplink`], the real [`EngineRunner`] (`runner::engine`) and the
+//!   placeholder [`Unsupported`].
 //! - [`backoff`]: [`Backoff`], exponential with jitter.
 //! - [`system`]: host name and capacity for Hello.
 //! - `session`: one session from connect to goodbye.
@@ -38,7 +39,7 @@ use tokio_util::sync::CancellationToken;
 pub use backoff::Backoff;
 pub use config::{Args, Config, Token};
 pub use error::{Error, Result};
-pub use runner::{Command, Drain, Runner, Unsupported, Uplink};
+pub use runner::{Command, Drain, EngineRunner, Runner, Unsupported, Uplink};
 
 use session::Outcome;
 
@@ -140,10 +141,10 @@ impl Agent {
     }
 }
 
-/// Runs an agent with `config` and the [`Unsupported`] runner until
-/// `shutdown` is cancelled.
+/// Runs an agent with `config` and the [`EngineRunner`] until `shutdown`
+/// is cancelled.
 pub async fn run(config: Config, shutdown: CancellationToken) -> Result<()> {
-    Agent::new(config, Arc::new(Unsupported))
+    Agent::new(config, Arc::new(EngineRunner::new()))
         .run(shutdown)
         .await
 }

@@ -12,6 +12,12 @@ pub const MIN_HEARTBEAT_INTERVAL: Duration = Duration::from_millis(10);
 /// noticed within seconds, and expiry is three intervals.
 pub const MAX_HEARTBEAT_INTERVAL: Duration = Duration::from_secs(60);
 
+/// How long a run waits for its agents unless `--agents-timeout` says.
+pub const DEFAULT_AGENTS_TIMEOUT: Duration = Duration::from_secs(60);
+/// From Start to the common start instant: enough for a Start to reach
+/// every agent on any sane network.
+pub const DEFAULT_START_DELAY: Duration = Duration::from_secs(1);
+
 /// `k6r-coordinator`'s flags.
 #[derive(Clone, Debug, clap::Parser)]
 #[command(name = "k6r-coordinator", version, about)]
@@ -24,6 +30,10 @@ pub struct Args {
     /// connected.
     #[arg(long, env = "K6R_AGENTS", default_value = "1")]
     pub agents: NonZeroUsize,
+    /// How long a submitted run waits for its agents to connect before it
+    /// fails.
+    #[arg(long, env = "K6R_AGENTS_TIMEOUT", default_value = "60s", value_parser = humantime::parse_duration)]
+    pub agents_timeout: Duration,
     /// How often agents send a heartbeat; one silent for three intervals is
     /// declared lost.
     #[arg(long, env = "K6R_HEARTBEAT_INTERVAL", default_value = "1s", value_parser = humantime::parse_duration)]
@@ -76,6 +86,11 @@ pub struct Config {
     pub agents: NonZeroUsize,
     /// The interval agents are asked to heartbeat at.
     pub heartbeat_interval: Duration,
+    /// How long a run waits for its agents.
+    pub agents_timeout: Duration,
+    /// The time between sending Start and the common start instant (it
+    /// must cover the slowest link to an agent).
+    pub start_delay: Duration,
     /// When set, every request must carry it (except `/healthz`, `/readyz`).
     pub token: Option<Token>,
 }
@@ -86,6 +101,8 @@ impl Default for Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 6565)),
             agents: NonZeroUsize::MIN,
             heartbeat_interval: Duration::from_secs(1),
+            agents_timeout: DEFAULT_AGENTS_TIMEOUT,
+            start_delay: DEFAULT_START_DELAY,
             token: None,
         }
     }
@@ -107,6 +124,18 @@ impl Config {
     /// Sets the heartbeat interval.
     pub fn with_heartbeat_interval(mut self, interval: Duration) -> Self {
         self.heartbeat_interval = interval;
+        self
+    }
+
+    /// Sets how long a run waits for its agents.
+    pub fn with_agents_timeout(mut self, timeout: Duration) -> Self {
+        self.agents_timeout = timeout;
+        self
+    }
+
+    /// Sets the delay from Start to the common start instant.
+    pub fn with_start_delay(mut self, delay: Duration) -> Self {
+        self.start_delay = delay;
         self
     }
 
@@ -147,6 +176,8 @@ impl TryFrom<Args> for Config {
             listen: args.listen,
             agents: args.agents,
             heartbeat_interval: args.heartbeat_interval,
+            agents_timeout: args.agents_timeout,
+            start_delay: DEFAULT_START_DELAY,
             token: args.token.map(Token::new),
         };
         config.validate()?;

@@ -48,6 +48,9 @@ pub enum Error {
     /// The registry actor is gone (the coordinator is shutting down).
     #[error("the agent registry has stopped")]
     RegistryStopped,
+    /// The run manager is gone (the coordinator is shutting down).
+    #[error("the run manager has stopped")]
+    RunsStopped,
     /// A task of the coordinator ended unexpectedly.
     #[error("the {task} task failed: {reason}")]
     TaskFailed {
@@ -64,7 +67,9 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 impl From<Error> for tonic::Status {
     fn from(err: Error) -> Self {
         match err {
-            Error::RegistryStopped => tonic::Status::unavailable(err.to_string()),
+            Error::RegistryStopped | Error::RunsStopped => {
+                tonic::Status::unavailable(err.to_string())
+            }
             Error::AgentsMissing { .. } => tonic::Status::deadline_exceeded(err.to_string()),
             Error::AgentNotConnected { .. } => tonic::Status::failed_precondition(err.to_string()),
             _ => tonic::Status::internal(err.to_string()),

@@ -1,5 +1,5 @@
 //! k6r's coordinator: agents open a gRPC session to it, people and the CLI
-//! talk REST to it, and (later) it splits a run across the agents.
+//! talk REST to it, and it splits a submitted run across the agents.
 //!
 //! ```text
 //! agents ──gRPC Session──▶ ┐                         ┌─▶ registry actor
@@ -7,7 +7,7 @@
 //! people ──REST /v1, /*z─▶ ┘   (+ bearer check)      └─▶  expiry, readiness)
 //! ```
 //!
-//! Start it with [`run`], or build a [`Server`] to reach its
+//! Start it with [`run()`], or build a [`Server`] to reach its
 //! [`RegistryHandle`] first (tests, run submission).
 //!
 //! # Layout
@@ -16,7 +16,10 @@
 //! - [`server`]: [`Server`]: builds the app, serves, drains on shutdown.
 //! - [`grpc`]: the `AgentService` endpoint and each agent's session task.
 //! - [`registry`]: the actor owning the agent table, and its handle.
-//! - [`rest`]: `GET /v1/agents`, `/healthz`, `/readyz`.
+//! - [`mod@run`]: distributed runs: submission, the split, the run actor,
+//!   merged metrics.
+//! - [`rest`]: `GET /v1/agents`, `/v1/runs`, `/healthz`, `/readyz`, and
+//!   k6's control API over the current run.
 //! - `auth`: the `--token` check in front of every route.
 //! - `convert`: wire → registry types (`TryFrom<v1::Hello>`).
 #![warn(missing_docs)]
@@ -28,6 +31,7 @@ pub mod error;
 pub mod grpc;
 pub mod registry;
 pub mod rest;
+pub mod run;
 pub mod server;
 
 use tokio::net::TcpListener;
@@ -36,6 +40,7 @@ use tokio_util::sync::CancellationToken;
 pub use config::{Args, Config, Token};
 pub use error::{Error, Result};
 pub use registry::RegistryHandle;
+pub use run::RunsHandle;
 pub use server::Server;
 
 /// Serves `listener` with `config` until `shutdown` is cancelled, then

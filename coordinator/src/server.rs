@@ -7,7 +7,7 @@
 
 use std::{sync::Arc, time::Duration};
 
-use axum::{http::StatusCode, Json, Router};
+use axum::Router;
 use k6r_proto::v1::agent_service_server::AgentServiceServer;
 use tokio::{net::TcpListener, task::JoinHandle};
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
@@ -19,7 +19,8 @@ use crate::{
     error::{Error, Result},
     grpc,
     registry::RegistryHandle,
-    rest::{self, ErrorBody},
+    rest,
+    run::{RunsHandle, Settings},
 };
 
 /// The longest wait for open connections and sessions after shutdown.
@@ -31,6 +32,8 @@ pub struct Server {
     config: Config,
     registry: RegistryHandle,
     registry_task: JoinHandle<()>,
+    runs: RunsHandle,
+    control: k6r_rest::Control,
     shutdown: CancellationToken,
     sessions: TaskTracker,
 }
@@ -40,10 +43,21 @@ impl Server {
     pub fn new(config: Config, shutdown: CancellationToken) -> Self {
         let (registry, registry_task) =
             RegistryHandle::spawn(config.heartbeat_interval, shutdown.clone());
+        let settings = Settings {
+            agents: config.agents.get(),
+            agents_timeout: config.agents_timeout,
+            start_delay: config.start_delay,
+        };
+        let (runs, _) = RunsHandle::spawn(registry.clone(), settings, shutdown.clone());
+        // k6's control API answers for the current run; its task ends when
+        // the server (holding the last `Control`) is dropped.
+        let (control, _) = k6r_rest::spawn(rest::cluster::Cluster::new(runs.clone()));
         Self {
             config,
             registry,
             registry_task,
+            runs,
+            control,
             shutdown,
             sessions: TaskTracker::new(),
         }
@@ -54,7 +68,13 @@ impl Server {
         &self.registry
     }
 
-    /// The whole app: gRPC, REST and the access check.
+    /// The runs (submission, views).
+    pub fn runs(&self) -> &RunsHandle {
+        &self.runs
+    }
+
+    /// The whole app: gRPC, REST (k6r's and k6's) and the access check.
+    /// Unknown paths get k6's answers (`404 page not found` under `/v1/`).
     fn app(&self) -> Router {
         let grpc = AgentServiceServer::new(grpc::Service::new(
             self.registry.clone(),
@@ -64,13 +84,14 @@ impl Server {
         let rest = rest::router(rest::State {
             registry: self.registry.clone(),
             wanted: self.config.agents,
+            runs: self.runs.clone(),
         });
         let app = rest
             .route_service(
                 &format!("/{}/{{*method}}", AgentServiceServer::<grpc::Service>::NAME),
                 grpc,
             )
-            .fallback(not_found);
+            .merge(k6r_rest::router(self.control.clone()));
         match &self.config.token {
             Some(token) => app.layer(axum::middleware::from_fn_with_state(
                 Arc::new(token.clone()),
@@ -131,13 +152,4 @@ async fn supervise(task: JoinHandle<()>, shutdown: CancellationToken) -> Error {
         task: "agent registry",
         reason,
     }
-}
-
-async fn not_found() -> (StatusCode, Json<ErrorBody>) {
-    (
-        StatusCode::NOT_FOUND,
-        Json(ErrorBody {
-            error: "no such endpoint".into(),
-        }),
-    )
 }

@@ -35,6 +35,10 @@ pub struct Config {
     pub progress: Option<ProgressFn>,
     /// k6's REST API and `--paused` (`None`: neither).
     pub live: Option<crate::live::Live>,
+    /// Driven from outside (`None`: setup, start and teardown run here).
+    pub remote: Option<crate::remote::Remote>,
+    /// Scenarios run whole, whatever the execution segment.
+    pub pinned: Vec<String>,
 }
 
 impl Config {
@@ -50,6 +54,8 @@ impl Config {
             sinks: Vec::new(),
             progress: None,
             live: None,
+            remote: None,
+            pinned: Vec::new(),
         }
     }
 
@@ -74,6 +80,19 @@ impl Config {
     /// Sets [`Config::live`].
     pub fn with_live(mut self, live: crate::live::Live) -> Self {
         self.live = Some(live);
+        self
+    }
+
+    /// Sets [`Config::remote`]: the run waits at its start gate for the
+    /// driver's commands and skips teardown unless asked for it.
+    pub fn with_remote(mut self, remote: crate::remote::Remote) -> Self {
+        self.remote = Some(remote);
+        self
+    }
+
+    /// Sets [`Config::pinned`].
+    pub fn with_pinned(mut self, pinned: Vec<String>) -> Self {
+        self.pinned = pinned;
         self
     }
 

@@ -23,6 +23,8 @@
 //! - `vu`: the engine's `Vu`/`VuFactory` over VUs on workers.
 //! - `lifecycle`: `setup()` and `teardown()`.
 //! - [`live`]: k6's REST API served during the run, `--paused`.
+//! - [`remote`]: a run driven from outside (the agent): a start gate for
+//!   setup and the start instant, teardown on request.
 //! - [`samples`]: the metrics channel and the [`SampleSink`] trait.
 //! - [`metrics`]: [`Metrics`](metrics::Metrics), the run's registry as a sink
 //!   with a live read handle.
@@ -47,6 +49,7 @@ mod events;
 mod instance;
 mod lifecycle;
 pub mod live;
+pub mod remote;
 mod run;
 pub mod samples;
 pub mod totals;
@@ -57,6 +60,7 @@ pub use config::{Config, ProgressFn};
 pub use coroutine::{Spec, MAX_JS_STACK, STACK_SIZE};
 pub use error::{Error, Result};
 pub use k6r_engine::Snapshot;
+pub use remote::{Driver, Remote};
 pub use run::{run, End, RunResult};
 pub use samples::{SampleSink, Sinks};
 pub use totals::{Total, Totals};

@@ -8,7 +8,7 @@
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use k6r_core::metrics::{MetricsError, Registry, Sample, EXPECTED_RESPONSE_SUBMETRIC};
+use k6r_core::metrics::{Delta, MetricsError, Registry, Sample, EXPECTED_RESPONSE_SUBMETRIC};
 use k6r_core::threshold::{ThresholdError, Thresholds};
 
 use crate::samples::SampleSink;
@@ -51,6 +51,12 @@ impl Metrics {
         option: &serde_json::Map<String, serde_json::Value>,
     ) -> Result<Thresholds, ThresholdError> {
         Thresholds::build(option, &mut self.lock())
+    }
+
+    /// What changed since the previous call (a cluster agent's
+    /// `MetricDelta`): see [`Registry::take_delta`].
+    pub fn take_delta(&self) -> Delta {
+        self.lock().take_delta()
     }
 
     /// Runs `f` on the registry as it is now.

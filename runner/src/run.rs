@@ -14,6 +14,7 @@ use crate::coroutine::Spec;
 use crate::error::{Error, Result};
 use crate::events::EventSamples;
 use crate::lifecycle::{Ended, Stage};
+use crate::remote::{Event as RemoteEvent, StageOutcome};
 use crate::samples::{self, Sinks};
 use crate::totals::Totals;
 use crate::vu::{Factory, Shared};
@@ -69,7 +70,9 @@ impl RunResult {
 /// Runs the test of `config` until its plan ends or `shutdown` fires
 /// (then running iterations are interrupted, and teardown still runs).
 pub async fn run(config: Config, shutdown: CancellationToken) -> Result<RunResult> {
-    let plan = TestPlan::new(&config.options).map_err(|e| Error::Plan(e.to_string()))?;
+    let plan = TestPlan::with_pinned(&config.options, &config.pinned)
+        .map_err(|e| Error::Plan(e.to_string()))?;
+    let mut remote = config.remote;
     let totals = Totals::default();
     let mut sinks: Sinks = config.sinks;
     sinks.insert(0, Box::new(totals.clone()));
@@ -168,6 +171,12 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<RunResul
     }
     let engine = Engine::new(plan.clone(), factory, observer.clone(), engine_config);
     let _ = counters.progress.set(engine.progress());
+    let controls: Vec<_> = plan
+        .scenarios()
+        .iter()
+        .filter_map(|s| engine.control(&s.name))
+        .collect();
+    let progress = engine.progress();
     let mut live = config.live.map(|live| {
         live.start(live::Parts {
             plan: &plan,
@@ -212,6 +221,15 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<RunResul
     let mut setup: Option<Result<Ended>> = None;
     let wants_setup = has("setup") && !config.options.no_setup.unwrap_or(false);
     let gate = async {
+        if let Some(remote) = &mut remote {
+            remote.event(RemoteEvent::Ready { progress, controls });
+            let timeout = config.options.setup_timeout().to_std();
+            let Some(data) = remote.gate(&workers, &spec, timeout, &shutdown).await else {
+                return false;
+            };
+            let _ = shared.data.set(data);
+            return true;
+        }
         if let Some(live) = &mut live {
             if !live.before_setup(&shutdown, wants_setup).await {
                 return false;
@@ -287,29 +305,23 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<RunResul
     );
     let wants_teardown = has("teardown") && !config.options.no_teardown.unwrap_or(false);
     let started = live.as_ref().is_none_or(|live| live.started());
-    if wants_teardown && initialised && !setup_failed && started {
+    if let Some(remote) = &mut remote {
+        if initialised {
+            if let Some((data, reply)) = remote.after().await {
+                let outcome = if wants_teardown {
+                    teardown(&mut result, &workers, &spec, data, &config.options).await
+                } else {
+                    StageOutcome::Returned(None)
+                };
+                let _ = reply.send(outcome);
+            }
+        }
+    } else if wants_teardown && initialised && !setup_failed && started {
         if let Some(live) = &live {
             live.teardown();
         }
         let data = shared.data.get().cloned().flatten();
-        let ended = lifecycle::run(
-            Stage::Teardown,
-            &workers,
-            Arc::clone(&spec),
-            data,
-            config.options.teardown_timeout().to_std(),
-            CancellationToken::new(),
-        )
-        .await;
-        match ended {
-            Ok(Ended::Aborted(reason)) if result.end == End::Finished => {
-                result.end = End::Aborted(reason);
-            }
-            Ok(_) => {}
-            Err(error) => {
-                result.error.get_or_insert(error);
-            }
-        }
+        teardown(&mut result, &workers, &spec, data, &config.options).await;
     }
 
     result.setup_data = shared.data.get().cloned().flatten();
@@ -326,6 +338,40 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<RunResul
         live.ended();
     }
     Ok(result)
+}
+
+/// Runs `teardown(data)` on a new VU 0 and records its outcome in
+/// `result`.
+async fn teardown(
+    result: &mut RunResult,
+    workers: &Workers,
+    spec: &Arc<Spec>,
+    data: Option<Arc<str>>,
+    options: &k6r_core::options::Options,
+) -> StageOutcome {
+    let ended = lifecycle::run(
+        Stage::Teardown,
+        workers,
+        Arc::clone(spec),
+        data,
+        options.teardown_timeout().to_std(),
+        CancellationToken::new(),
+    )
+    .await;
+    match ended {
+        Ok(Ended::Aborted(reason)) => {
+            if result.end == End::Finished {
+                result.end = End::Aborted(reason.clone());
+            }
+            StageOutcome::Aborted(reason)
+        }
+        Ok(ended) => Ok(ended).into(),
+        Err(error) => {
+            let outcome = StageOutcome::failed(&error);
+            result.error.get_or_insert(error);
+            outcome
+        }
+    }
 }
 
 /// A scenario's name, full tags, executor and `env`.

@@ -1,9 +1,9 @@
 //! The seam between the session and test execution.
 //!
 //! The session hands every run command from the coordinator to a
-//! [`Runner`] and gives it an [`Uplink`] for its answers. The runner crate
-//! will provide the real one; until then [`Unsupported`] answers every
-//! command with an `AgentError`, so nothing pretends to run a test.
+//! [`Runner`] and gives it an [`Uplink`] for its answers. The real one is
+//! [`EngineRunner`] (k6r-runner underneath); [`Unsupported`] answers every
+//! command with an `AgentError` (for tests of the session alone).
 //!
 //! How to plug in a runner:
 //! 1. implement [`Runner`]: `command` must return at once (heartbeats wait
@@ -18,9 +18,11 @@
 //! 5. build the agent with `Agent::new(config, Arc::new(your_runner))`.
 
 mod command;
+pub mod engine;
 mod uplink;
 
 pub use command::Command;
+pub use engine::EngineRunner;
 pub use uplink::{Uplink, UplinkError};
 
 use std::{future::Future, pin::Pin};
@@ -62,8 +64,8 @@ pub trait Runner: Send + Sync + 'static {
     }
 }
 
-/// The runner until the runner crate arrives: every command gets an
-/// `AgentError` saying so.
+/// A runner that runs nothing: every command gets an `AgentError` saying
+/// so.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Unsupported;
 

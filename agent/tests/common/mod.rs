@@ -8,6 +8,8 @@ use k6r_coordinator::{RegistryHandle, Server};
 use tokio::{net::TcpListener, sync::watch, task::JoinHandle};
 use tokio_util::sync::CancellationToken;
 
+pub mod fake;
+
 /// How long any wait in these tests may take before the test fails.
 pub const PATIENCE: Duration = Duration::from_secs(15);
 

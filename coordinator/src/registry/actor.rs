@@ -141,7 +141,7 @@ impl Actor {
                 id.clone()
             }
             None => {
-                let id = AgentId(format!("agent-{}", self.next_agent));
+                let id = AgentId::new(format!("agent-{}", self.next_agent));
                 self.next_agent += 1;
                 self.by_name.insert(hello.name.clone(), id.clone());
                 id

@@ -57,6 +57,11 @@ pub struct AgentEvent {
 pub struct AgentId(String);
 
 impl AgentId {
+    /// An id as the registry makes them (`agent-1`).
+    pub(crate) fn new(id: impl Into<String>) -> Self {
+        Self(id.into())
+    }
+
     /// The id as text (`agent-1`).
     pub fn as_str(&self) -> &str {
         &self.0

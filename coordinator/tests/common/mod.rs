@@ -148,3 +148,61 @@ pub async fn get(url: &str, token: Option<&str>) -> (u16, String) {
     let status = response.status().as_u16();
     (status, response.text().await.unwrap())
 }
+
+/// Sends `body` as JSON with `method` to `url`: (status, body).
+pub async fn send_json(method: &str, url: &str, body: &serde_json::Value) -> (u16, String) {
+    let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+    let response = reqwest::Client::new()
+        .request(method, url)
+        .header("content-type", "application/json")
+        .body(serde_json::to_vec(body).unwrap())
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.text().await.unwrap())
+}
+
+/// How long a test waits for any one message.
+pub const STEP: Duration = Duration::from_secs(10);
+
+impl FakeAgent {
+    /// Sends one message up.
+    pub async fn send(&self, message: impl Into<AgentMessage>) {
+        self.tx.send(message.into()).await.unwrap();
+    }
+
+    /// The next message down that `pick` accepts (others are skipped), for
+    /// at most [`STEP`].
+    pub async fn expect<T>(&mut self, what: &str, pick: impl Fn(Kind) -> Option<T>) -> T {
+        tokio::time::timeout(STEP, async {
+            loop {
+                match self.next().await {
+                    Ok(Some(kind)) => {
+                        if let Some(t) = pick(kind) {
+                            return t;
+                        }
+                    }
+                    other => panic!("expected {what}, the stream gave {other:?}"),
+                }
+            }
+        })
+        .await
+        .unwrap_or_else(|_| panic!("no {what} within {STEP:?}"))
+    }
+
+    /// Sends a heartbeat every `every` until the returned task is aborted.
+    pub fn heartbeat(&self, every: Duration) -> JoinHandle<()> {
+        let tx = self.tx.clone();
+        tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(every);
+            loop {
+                ticks.tick().await;
+                let beat = k6r_proto::v1::Heartbeat::from(std::time::SystemTime::now());
+                if tx.send(beat.into()).await.is_err() {
+                    return;
+                }
+            }
+        })
+    }
+}

@@ -80,6 +80,33 @@ impl TestPlan {
         }
     }
 
+    /// Like [`TestPlan::new`], but the scenarios named in `pinned` run
+    /// whole (the full `0:1` segment) on this instance while every other
+    /// scenario runs its share of the options' segment: a cluster pins an
+    /// externally-controlled scenario to one agent. Iteration numbers of a
+    /// pinned scenario are those of a single-instance run.
+    pub fn with_pinned(options: &Options, pinned: &[String]) -> Result<TestPlan, SegmentError> {
+        let tuple = Tuple::new(
+            options.execution_segment.as_ref(),
+            options.execution_segment_sequence.as_ref(),
+        )?;
+        let full = Tuple::full();
+        let scenarios: Vec<ScenarioPlan> = options
+            .scenarios_in_order()
+            .into_iter()
+            .map(|s| {
+                let whole = pinned.iter().any(|p| *p == s.name);
+                ScenarioPlan::new(s, if whole { &full } else { &tuple })
+            })
+            .collect();
+        let steps = merge(&scenarios);
+        Ok(TestPlan {
+            tuple,
+            scenarios,
+            steps,
+        })
+    }
+
     /// The execution tuple this plan was compiled for (VU ids are striped
     /// with it).
     pub fn tuple(&self) -> &Tuple {

@@ -240,6 +240,39 @@ fn externally_controlled_is_scaled_silently() {
     }
 }
 
+#[test]
+fn pinned_scenarios_run_whole_beside_segmented_ones() {
+    let v = thirds(
+        json!({"scenarios": {
+            "ext": {"executor": "externally-controlled", "vus": 2, "maxVUs": 10, "duration": "1s"},
+            "cv": {"executor": "constant-vus", "vus": 6, "duration": "1s"},
+        }}),
+        "0:1/3",
+    );
+    let (mut options, _) = Options::from_json(&v).unwrap();
+    options.derive_scenarios().unwrap();
+    options.validate(None).unwrap();
+    let plan = TestPlan::with_pinned(&options, &["ext".to_string()]).unwrap();
+    let work = |name: &str| {
+        plan.scenarios()
+            .iter()
+            .find(|s| s.name == name)
+            .unwrap()
+            .work
+            .clone()
+    };
+    match work("ext") {
+        Work::ExternallyControlled { vus, max_vus, .. } => assert_eq!((vus, max_vus), (2, 10)),
+        other => panic!("{other:?}"),
+    }
+    match work("cv") {
+        Work::ConstantVus { vus, .. } => assert_eq!(vus, 2),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(plan.max_planned_vus(), 12, "maxVUs 10 of ext + 2 of cv");
+    assert_eq!(plan.tuple().segment().to_string(), "0:1/3");
+}
+
 /// Random sequences: cut points with small denominators.
 fn sequence() -> impl Strategy<Value = Vec<String>> {
     (1u32..=12, prop::collection::btree_set(1u32..12, 0..5)).prop_map(|(den, cuts)| {

@@ -1,0 +1,89 @@
+//! Control: scale, pause, resume and stop, each answered with a
+//! ControlAck of its seq and then a fresh RunStatus.
+//!
+//! Scale, pause and resume act on the externally-controlled scenario
+//! pinned to this agent (through the engine's control handles, as k6's
+//! REST API does); stop ends every scenario here.
+
+use std::time::Duration;
+
+use k6r_engine::{ControlError, Status};
+use k6r_proto::v1::{control::Action, Control, RunState};
+
+use super::drive::Run;
+
+/// How long a control handle may take to answer.
+const CONTROL_TIMEOUT: Duration = Duration::from_secs(5);
+
+impl Run {
+    pub(super) async fn control(&mut self, control: Control) {
+        let error = match control.action {
+            None => "the Control names no action".to_owned(),
+            Some(Action::Scale(scale)) => match self.controls.first() {
+                None => no_controlled("scale"),
+                Some(handle) => {
+                    let handle = handle.clone();
+                    answer(handle.update(scale.vus, scale.vus_max)).await
+                }
+            },
+            Some(Action::Pause(_)) => {
+                let error = self.on_every("pause", |h| async move { h.pause().await }).await;
+                if error.is_empty() {
+                    self.state = RunState::Paused;
+                }
+                error
+            }
+            Some(Action::Resume(_)) => {
+                let error = self.on_every("resume", |h| async move { h.resume().await }).await;
+                if error.is_empty() && self.state == RunState::Paused {
+                    self.state = RunState::Running;
+                }
+                error
+            }
+            Some(Action::Stop(_)) => {
+                self.stop_by_control();
+                if self.state != RunState::Done {
+                    self.state = RunState::Draining;
+                }
+                String::new()
+            }
+        };
+        if !error.is_empty() {
+            tracing::info!(run = %self.reporter.run_id(), seq = control.seq, "refused a Control: {error}");
+        }
+        self.reporter.control_ack(control.seq, error).await;
+        self.status().await;
+    }
+
+    /// Applies `f` to every controlled scenario; the first error, or "".
+    async fn on_every<F, Fut>(&self, what: &str, f: F) -> String
+    where
+        F: Fn(k6r_engine::ControlHandle) -> Fut,
+        Fut: std::future::Future<Output = Result<Status, ControlError>>,
+    {
+        if self.controls.is_empty() {
+            return no_controlled(what);
+        }
+        for handle in &self.controls {
+            let error = answer(f(handle.clone())).await;
+            if !error.is_empty() {
+                return error;
+            }
+        }
+        String::new()
+    }
+}
+
+fn no_controlled(what: &str) -> String {
+    format!("can't {what}: no externally-controlled scenario runs on this agent")
+}
+
+async fn answer(
+    call: impl std::future::Future<Output = Result<Status, ControlError>>,
+) -> String {
+    match tokio::time::timeout(CONTROL_TIMEOUT, call).await {
+        Ok(Ok(_)) => String::new(),
+        Ok(Err(e)) => e.to_string(),
+        Err(_) => "the scenario did not answer in time".to_owned(),
+    }
+}

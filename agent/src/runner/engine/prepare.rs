@@ -1,0 +1,118 @@
+//! Assign → a ready-to-run [`k6r_runner::Config`]: the archive as a
+//! script, `__ENV`, the exports and custom metrics (the init context run
+//! once), the options with this agent's segment, excluded scenarios left
+//! out and pinned ones run whole.
+
+use std::sync::Arc;
+
+use k6r_core::metrics::MetricsError;
+use k6r_core::options::{Options, OptionsError};
+use k6r_core::segment::{Segment, SegmentError, Sequence};
+use k6r_proto::v1;
+use k6r_runner::metrics::Metrics;
+use k6r_script::{Env, MemoryFiles, Script};
+
+/// Why an Assign can't be run: answered with an `AgentError`.
+#[derive(Debug, thiserror::Error)]
+pub enum PrepareError {
+    /// The Assign carries no archive, or one without an entry.
+    #[error("invalid archive: {0}")]
+    Archive(&'static str),
+    /// The script failed to load or its init context threw.
+    #[error("{0}")]
+    Init(#[from] k6r_script::Error),
+    /// `options_json` is not JSON.
+    #[error("invalid options JSON: {0}")]
+    Json(#[from] serde_json::Error),
+    /// The options do not parse or validate.
+    #[error("{0}")]
+    Options(#[from] OptionsError),
+    /// The execution segment or its sequence is invalid.
+    #[error("{0}")]
+    Segment(#[from] SegmentError),
+    /// The script's custom metrics clash with the built-ins.
+    #[error("{0}")]
+    Metrics(#[from] MetricsError),
+}
+
+impl PrepareError {
+    /// k6's exit code for it.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            PrepareError::Init(e) => e.exit_code(),
+            PrepareError::Options(e) => e.exit_code(),
+            PrepareError::Archive(_) => 107,
+            PrepareError::Json(_) | PrepareError::Segment(_) | PrepareError::Metrics(_) => 104,
+        }
+    }
+}
+
+/// A run ready to start, and the registry that collects its metrics.
+pub(crate) struct Prepared {
+    pub config: k6r_runner::Config,
+    pub metrics: Metrics,
+    /// `teardownTimeout`: the lead waits this (plus a margin) for
+    /// RunTeardown.
+    pub teardown_timeout: std::time::Duration,
+}
+
+/// Loads `assign` (runs the init context once: blocking).
+pub(crate) fn prepare(
+    assign: &v1::Assign,
+    workers: Option<usize>,
+) -> Result<Prepared, PrepareError> {
+    let archive = assign
+        .archive
+        .as_ref()
+        .ok_or(PrepareError::Archive("the Assign has no archive"))?;
+    if archive.entry.is_empty() {
+        return Err(PrepareError::Archive("the archive names no entry module"));
+    }
+    let mut files = MemoryFiles::new();
+    for (path, content) in &archive.files {
+        files.insert(path, content.clone());
+    }
+    let script = Script::new(Arc::new(files), &archive.entry);
+    let env = Env(assign.env.clone().into_iter().collect());
+    let inspection = k6r_script::inspect_with(&script, &env, &k6r_script::Config::default())?;
+
+    let value = if assign.options_json.trim().is_empty() {
+        inspection.options.clone()
+    } else {
+        serde_json::from_str(&assign.options_json)?
+    };
+    let (mut options, _warnings) = Options::from_json(&value)?;
+    // The coordinator's split wins over the script's own segment.
+    if !assign.execution_segment.is_empty() {
+        options.execution_segment = Some(Segment::parse(&assign.execution_segment)?);
+    }
+    if !assign.execution_segment_sequence.is_empty() {
+        options.execution_segment_sequence =
+            Some(Sequence::parse(&assign.execution_segment_sequence)?);
+    }
+    if options.scenarios.is_none() {
+        // As `k6 run`: an unset `vus` means 1.
+        options.unset_vus = 1;
+        options.derive_scenarios()?;
+    }
+    if let Some(scenarios) = &mut options.scenarios {
+        for name in &assign.excluded_scenarios {
+            scenarios.remove(name);
+        }
+    }
+    options.validate(Some(&inspection.exports))?;
+
+    let metrics = Metrics::for_script(&inspection.metrics, false)?;
+    let teardown_timeout = options.teardown_timeout().to_std();
+    let mut config = k6r_runner::Config::new(script, env, options, inspection.exports)
+        .with_pinned(assign.pinned_scenarios.clone())
+        .with_sink(Box::new(metrics.clone()));
+    if let Some(workers) = workers {
+        config = config.with_workers(workers);
+    }
+    Ok(Prepared {
+        config,
+        metrics,
+        teardown_timeout,
+    })
+}

@@ -1,0 +1,120 @@
+//! What a run sends up: statuses, metric deltas (numbered from 1) and
+//! its outcome, all for one run id over the session's [`Uplink`].
+
+use std::time::SystemTime;
+
+use k6r_engine::Progress;
+use k6r_proto::convert::to_unix_nanos;
+use k6r_proto::v1::{self, RunState};
+use k6r_runner::metrics::Metrics;
+
+use crate::runner::Uplink;
+
+/// A run's voice.
+pub(crate) struct Reporter {
+    uplink: Uplink,
+    run_id: String,
+    /// The last MetricDelta's seq.
+    seq: u64,
+}
+
+impl Reporter {
+    pub fn new(uplink: Uplink, run_id: String) -> Self {
+        Reporter {
+            uplink,
+            run_id,
+            seq: 0,
+        }
+    }
+
+    pub fn run_id(&self) -> &str {
+        &self.run_id
+    }
+
+    async fn send(&self, message: impl Into<v1::AgentMessage>) {
+        // A closed session ends the run (session_ended); nothing to retry.
+        if let Err(e) = self.uplink.send(message).await {
+            tracing::debug!(run = %self.run_id, "not sent: {e}");
+        }
+    }
+
+    /// A RunStatus with the engine's counters (zeros before VU init).
+    pub async fn status(
+        &self,
+        state: RunState,
+        progress: Option<&Progress>,
+        started: Option<SystemTime>,
+    ) {
+        let snapshot = progress.map(Progress::snapshot).unwrap_or_default();
+        self.send(v1::RunStatus {
+            run_id: self.run_id.clone(),
+            state: state.into(),
+            vus: snapshot.active_vus,
+            vus_max: snapshot.initialized_vus,
+            iterations_complete: snapshot.complete,
+            iterations_interrupted: snapshot.interrupted,
+            started_unix_nanos: started.map_or(0, to_unix_nanos),
+        })
+        .await;
+    }
+
+    /// The next MetricDelta, unless nothing changed.
+    pub async fn delta(&mut self, metrics: &Metrics) {
+        let delta = metrics.take_delta();
+        if delta == k6r_core::metrics::Delta::default() {
+            return;
+        }
+        let json = match serde_json::to_vec(&delta) {
+            Ok(json) => json,
+            Err(e) => {
+                tracing::error!(run = %self.run_id, "a metric delta does not serialize: {e}");
+                return;
+            }
+        };
+        self.seq += 1;
+        self.send(v1::MetricDelta {
+            run_id: self.run_id.clone(),
+            seq: self.seq,
+            delta_json: json,
+        })
+        .await;
+    }
+
+    pub async fn setup_done(&self, data_json: String, error: String, exit_code: i32) {
+        self.send(v1::SetupDone {
+            run_id: self.run_id.clone(),
+            data_json,
+            error,
+            exit_code,
+        })
+        .await;
+    }
+
+    pub async fn control_ack(&self, seq: u64, error: String) {
+        self.send(v1::ControlAck {
+            run_id: self.run_id.clone(),
+            seq,
+            error,
+        })
+        .await;
+    }
+
+    pub async fn done(&self, exit_code: i32, message: String, teardown_error: String) {
+        self.send(v1::RunDone {
+            run_id: self.run_id.clone(),
+            exit_code,
+            message,
+            teardown_error,
+        })
+        .await;
+    }
+
+    pub async fn error(&self, exit_code: i32, message: String) {
+        self.send(v1::AgentError {
+            run_id: self.run_id.clone(),
+            exit_code,
+            message,
+        })
+        .await;
+    }
+}

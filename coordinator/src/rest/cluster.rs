@@ -1,0 +1,111 @@
+//! k6's REST control API (`/v1/status`, `/v1/metrics`, `/v1/groups`,
+//! `/v1/setup`) for the cluster's current run: a [`k6r_rest::Backend`]
+//! whose every answer comes from the run actor, so `k6 status -a COORD`
+//! and `k6r-cli status|scale|pause|resume|stats|stop` work against the
+//! coordinator.
+//!
+//! With no run (none submitted yet, or the last one's actor gone) it
+//! answers like a k6 that has nothing running: status `0` (created),
+//! not running, 0 VUs, no metrics, the root group only; a PATCH is
+//! refused (`vus` → `Execution config error`, pause → `Pause error`),
+//! and `stopped: true` does nothing. After a run, the last one answers
+//! (ended, its merged metrics) until the next submission.
+//!
+//! Setup and teardown belong to the lead agent inside a run: `GET
+//! /v1/setup` is empty, and running them through this API is refused.
+
+use k6r_api::{GroupResource, MetricResource, Status};
+use k6r_rest::{Backend, BoxFuture, ControlError, SetupData, StatusPatch};
+
+use crate::run::RunsHandle;
+
+/// The backend over the current run.
+#[derive(Clone, Debug)]
+pub struct Cluster {
+    runs: RunsHandle,
+}
+
+impl Cluster {
+    /// A backend answering for `runs`' current run.
+    pub fn new(runs: RunsHandle) -> Self {
+        Self { runs }
+    }
+}
+
+fn idle() -> Status {
+    Status {
+        paused: Some(false),
+        vus: Some(0),
+        vus_max: Some(0),
+        ..Status::default()
+    }
+}
+
+impl Backend for Cluster {
+    async fn status(&mut self) -> Status {
+        match self.runs.current().await {
+            Some(run) => run.status().await.unwrap_or_else(idle),
+            None => idle(),
+        }
+    }
+
+    async fn patch_status(&mut self, patch: StatusPatch) -> Result<Status, ControlError> {
+        let Some(run) = self.runs.current().await else {
+            return idle_patch(patch);
+        };
+        match run.patch(patch).await {
+            Some(answer) => answer,
+            None => idle_patch(patch),
+        }
+    }
+
+    async fn metrics(&mut self) -> Vec<MetricResource> {
+        match self.runs.current().await {
+            Some(run) => run.metrics().await.unwrap_or_default(),
+            None => Vec::new(),
+        }
+    }
+
+    async fn groups(&mut self) -> Vec<GroupResource> {
+        let groups = match self.runs.current().await {
+            Some(run) => run.groups().await,
+            None => None,
+        };
+        groups
+            .unwrap_or_else(|| k6r_rest::convert::groups(&Default::default(), &Default::default()))
+    }
+
+    fn setup_data(&mut self) -> SetupData {
+        None
+    }
+
+    fn set_setup_data(&mut self, _data: SetupData) {}
+
+    fn run_setup(&mut self) -> BoxFuture<Result<SetupData, String>> {
+        Box::pin(async {
+            Err("setup() runs on the lead agent of a distributed run, not through this API".into())
+        })
+    }
+
+    fn run_teardown(&mut self) -> BoxFuture<Result<(), String>> {
+        Box::pin(async {
+            Err(
+                "teardown() runs on the lead agent of a distributed run, not through this API"
+                    .into(),
+            )
+        })
+    }
+}
+
+fn idle_patch(patch: StatusPatch) -> Result<Status, ControlError> {
+    if patch.stopped {
+        return Ok(idle());
+    }
+    if patch.changes_vus() {
+        return Err(ControlError::NotExternallyControlled);
+    }
+    if patch.paused.is_some() {
+        return Err(ControlError::Pause("no test run is in progress".into()));
+    }
+    Ok(idle())
+}

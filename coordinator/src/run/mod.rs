@@ -1,0 +1,228 @@
+//! Distributed runs: a submitted [`RunRequest`](k6r_api::RunRequest) is
+//! validated ([`Submission`]), split over the agents ([`plan`]) and driven
+//! by one run actor per run, which owns the run's state: the agents'
+//! parts, the merged metrics ([`merge`]) and the outcome.
+//!
+//! ```text
+//! REST /v1/runs ──▶ RunsHandle ──▶ manager task (one run at a time; the
+//!                                   last one stays readable)
+//!                                      │ spawns, keeps its command sender
+//!                                      ▼
+//! REST /v1/status… ─RunCommand──▶ run actor ◀── registry events (agents'
+//!                                   │             messages, connections)
+//!                                   └──send_to──▶ agents (Assign, Start…)
+//! ```
+//!
+//! A run's actor lives on after the run is over, answering for its view
+//! and metrics, until the next submission replaces it (its command
+//! channel closes) or the coordinator shuts down.
+//!
+//! # Layout
+//! - [`submit`]: [`Submission`], a validated request, and [`SubmitError`].
+//! - [`plan`]: the segment sequence from the weights; lead and pinned
+//!   scenarios.
+//! - [`merge`]: [`Merged`](merge::Merged): deltas into one registry,
+//!   thresholds on it.
+//! - `manager`: the task holding the current run.
+//! - `actor`: the run actor: phases, agent events, loss, the outcome.
+//! - `control`: live control (`PATCH /v1/status`) through the agents.
+//! - `view`: the [`RunView`] and k6's [`Status`] of a run.
+
+mod actor;
+mod control;
+mod manager;
+pub mod merge;
+pub mod plan;
+pub mod submit;
+mod view;
+
+use std::time::Duration;
+
+use k6r_api::{GroupResource, MetricResource, RunView, Status};
+use k6r_rest::{ControlError, StatusPatch};
+use tokio::sync::{mpsc, oneshot};
+use tokio_util::sync::CancellationToken;
+
+use crate::{error::Error, registry::RegistryHandle};
+
+pub use submit::{Submission, SubmitError};
+
+/// k6r's exit code for a run that could not be carried out by the cluster
+/// (its agents did not come, or did not get ready in time).
+pub const EXIT_CLUSTER_FAILURE: i32 = 255;
+
+/// How long agents get to load the archive and report READY.
+pub const INIT_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// How long the run waits for an agent to acknowledge a control change.
+pub const CONTROL_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How long aborted agents get to send their last delta and RunDone.
+pub const ABORT_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// Added to `setupTimeout`/`teardownTimeout` for the round trip.
+pub const LIFECYCLE_SLACK: Duration = Duration::from_secs(10);
+
+/// How often the merged thresholds are evaluated (k6's tick).
+pub const EVALUATION_PERIOD: Duration = Duration::from_secs(2);
+
+/// Settings the runs take from the coordinator's config.
+#[derive(Clone, Copy, Debug)]
+pub struct Settings {
+    /// Agents a run waits for unless its request says.
+    pub agents: usize,
+    /// How long a run waits for them.
+    pub agents_timeout: Duration,
+    /// From Start to the common start instant.
+    pub start_delay: Duration,
+}
+
+/// Why a run command could not be carried out.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// A run is active.
+    #[error("run {0} is in progress")]
+    InProgress(String),
+    /// No run with that id.
+    #[error("no run {0}")]
+    NotFound(String),
+    /// The manager or run task is gone (shutdown).
+    #[error(transparent)]
+    Stopped(#[from] Error),
+}
+
+/// A request to a run's actor.
+#[derive(Debug)]
+pub enum RunCommand {
+    /// Stop the run (`stopped: true`, `POST /v1/runs/{id}/stop`).
+    Stop(oneshot::Sender<()>),
+    /// k6's status of the run.
+    Status(oneshot::Sender<Status>),
+    /// A `PATCH /v1/status`, answered once the agents acknowledged it.
+    Patch(StatusPatch, oneshot::Sender<Result<Status, ControlError>>),
+    /// The merged metrics as `/v1/metrics` resources.
+    Metrics(oneshot::Sender<Vec<MetricResource>>),
+    /// The merged group tree as `/v1/groups` resources.
+    Groups(oneshot::Sender<Vec<GroupResource>>),
+}
+
+/// The way to a run's actor.
+#[derive(Clone, Debug)]
+pub struct RunLink {
+    tx: mpsc::Sender<RunCommand>,
+}
+
+impl RunLink {
+    async fn ask<T>(&self, make: impl FnOnce(oneshot::Sender<T>) -> RunCommand) -> Option<T> {
+        let (reply, rx) = oneshot::channel();
+        self.tx.send(make(reply)).await.ok()?;
+        rx.await.ok()
+    }
+
+    /// Stops the run; `false` when its actor is gone.
+    pub async fn stop(&self) -> bool {
+        self.ask(RunCommand::Stop).await.is_some()
+    }
+
+    /// k6's status of the run.
+    pub async fn status(&self) -> Option<Status> {
+        self.ask(RunCommand::Status).await
+    }
+
+    /// Applies a status change through the agents.
+    pub async fn patch(&self, patch: StatusPatch) -> Option<Result<Status, ControlError>> {
+        self.ask(|r| RunCommand::Patch(patch, r)).await
+    }
+
+    /// The merged metrics.
+    pub async fn metrics(&self) -> Option<Vec<MetricResource>> {
+        self.ask(RunCommand::Metrics).await
+    }
+
+    /// The merged group tree.
+    pub async fn groups(&self) -> Option<Vec<GroupResource>> {
+        self.ask(RunCommand::Groups).await
+    }
+}
+
+/// A cheap, cloneable handle on the runs (one at a time).
+#[derive(Clone, Debug)]
+pub struct RunsHandle {
+    tx: mpsc::Sender<manager::Command>,
+}
+
+impl RunsHandle {
+    /// Starts the manager task; runs follow `registry` and end on
+    /// `shutdown`.
+    pub fn spawn(
+        registry: RegistryHandle,
+        settings: Settings,
+        shutdown: CancellationToken,
+    ) -> (Self, tokio::task::JoinHandle<()>) {
+        let (tx, rx) = mpsc::channel(64);
+        let task = tokio::spawn(manager::run(registry, settings, rx, shutdown));
+        (Self { tx }, task)
+    }
+
+    async fn ask<T>(
+        &self,
+        make: impl FnOnce(oneshot::Sender<T>) -> manager::Command,
+    ) -> Result<T, Error> {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(make(reply))
+            .await
+            .map_err(|_| Error::RunsStopped)?;
+        rx.await.map_err(|_| Error::RunsStopped)
+    }
+
+    /// Starts `submission` unless a run is active; its first view.
+    pub async fn submit(&self, submission: Submission) -> Result<RunView, RunError> {
+        self.ask(|reply| manager::Command::Submit {
+            submission: Box::new(submission),
+            reply,
+        })
+        .await?
+    }
+
+    /// The view of run `id` (the current or the last one).
+    pub async fn view(&self, id: &str) -> Result<RunView, RunError> {
+        self.ask(|reply| manager::Command::Current { reply })
+            .await?
+            .map(|(view, _)| view)
+            .filter(|v| v.id == id)
+            .ok_or_else(|| RunError::NotFound(id.to_owned()))
+    }
+
+    /// The current (or last) run's view, if any.
+    pub async fn list(&self) -> Result<Vec<RunView>, RunError> {
+        Ok(self
+            .ask(|reply| manager::Command::Current { reply })
+            .await?
+            .map(|(view, _)| view)
+            .into_iter()
+            .collect())
+    }
+
+    /// The current (or last) run's actor, if any.
+    pub async fn current(&self) -> Option<RunLink> {
+        self.ask(|reply| manager::Command::Current { reply })
+            .await
+            .ok()
+            .flatten()
+            .map(|(_, link)| link)
+    }
+
+    /// Stops run `id`.
+    pub async fn stop(&self, id: &str) -> Result<(), RunError> {
+        let (view, link) = self
+            .ask(|reply| manager::Command::Current { reply })
+            .await?
+            .filter(|(v, _)| v.id == id)
+            .ok_or_else(|| RunError::NotFound(id.to_owned()))?;
+        if !link.stop().await {
+            return Err(RunError::NotFound(view.id));
+        }
+        Ok(())
+    }
+}

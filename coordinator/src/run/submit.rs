@@ -1,0 +1,193 @@
+//! Validating a `POST /v1/runs` body: [`Submission`] is a [`RunRequest`]
+//! the coordinator can run (archive decoded, options parsed and
+//! validated). Every refusal names the field at fault.
+
+use std::collections::BTreeMap;
+
+use base64::Engine as _;
+use k6r_api::{OnAgentLoss, RunRequest};
+use k6r_core::options::{ExecutorKind, Options};
+
+/// Why a submission is refused (400).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SubmitError {
+    /// The body is not a `RunRequest`.
+    #[error("body: {0}")]
+    Body(String),
+    /// The archive's entry is not one of its files.
+    #[error("archive.entry: {0:?} is not in archive.files")]
+    MissingEntry(String),
+    /// A file is not base64.
+    #[error("archive.files[{path:?}]: not base64: {reason}")]
+    NotBase64 {
+        /// The file's path.
+        path: String,
+        /// The decoder's complaint.
+        reason: String,
+    },
+    /// The options do not parse or validate.
+    #[error("options: {0}")]
+    Options(String),
+    /// `agents` is 0.
+    #[error("agents: must be at least 1")]
+    NoAgents,
+    /// A weight is 0.
+    #[error("weights[{0:?}]: must be at least 1")]
+    ZeroWeight(String),
+}
+
+/// A run the coordinator accepted.
+#[derive(Clone, Debug)]
+pub struct Submission {
+    /// The entry module's path.
+    pub entry: String,
+    /// Every file, decoded.
+    pub files: BTreeMap<String, Vec<u8>>,
+    /// The options as sent (the agents read them again).
+    pub options_json: String,
+    /// The parsed options, scenarios derived.
+    pub options: Options,
+    /// `__ENV`.
+    pub env: BTreeMap<String, String>,
+    /// Agents wanted (`None`: the coordinator's `--agents`).
+    pub agents: Option<usize>,
+    /// Weights by agent name.
+    pub weights: BTreeMap<String, u32>,
+    /// What to do when an agent is lost.
+    pub on_agent_loss: OnAgentLoss,
+    /// Whether `setup()` runs: exported and not `noSetup`.
+    pub run_setup: bool,
+    /// Scenarios that must run whole on one agent.
+    pub pinned: Vec<String>,
+}
+
+impl TryFrom<RunRequest> for Submission {
+    type Error = SubmitError;
+
+    fn try_from(request: RunRequest) -> Result<Self, SubmitError> {
+        let archive = request.archive;
+        if !archive.files.contains_key(&archive.entry) {
+            return Err(SubmitError::MissingEntry(archive.entry));
+        }
+        let mut files = BTreeMap::new();
+        for (path, text) in archive.files {
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(text.as_bytes())
+                .map_err(|e| SubmitError::NotBase64 {
+                    path: path.clone(),
+                    reason: e.to_string(),
+                })?;
+            files.insert(path, bytes);
+        }
+        let (mut options, _warnings) = Options::from_json(&request.options)
+            .map_err(|e| SubmitError::Options(e.to_string()))?;
+        if options.scenarios.is_none() {
+            options
+                .derive_scenarios()
+                .map_err(|e| SubmitError::Options(e.to_string()))?;
+        }
+        let exports = (!request.exports.is_empty()).then_some(request.exports.as_slice());
+        options
+            .validate(exports)
+            .map_err(|e| SubmitError::Options(e.to_string()))?;
+        if request.agents == Some(0) {
+            return Err(SubmitError::NoAgents);
+        }
+        if let Some((name, _)) = request.weights.iter().find(|(_, w)| **w == 0) {
+            return Err(SubmitError::ZeroWeight(name.clone()));
+        }
+        let pinned = options
+            .scenarios
+            .iter()
+            .flat_map(|m| m.values())
+            .filter(|s| s.executor.kind() == ExecutorKind::ExternallyControlled)
+            .map(|s| s.name.clone())
+            .collect();
+        let run_setup =
+            request.exports.iter().any(|e| e == "setup") && options.no_setup != Some(true);
+        Ok(Self {
+            entry: archive.entry,
+            files,
+            options_json: request.options.to_string(),
+            options,
+            env: request.env,
+            agents: request.agents,
+            weights: request.weights,
+            on_agent_loss: request.on_agent_loss,
+            run_setup,
+            pinned,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use k6r_api::ArchiveBody;
+    use serde_json::json;
+
+    use super::*;
+
+    fn request(options: serde_json::Value) -> RunRequest {
+        RunRequest {
+            archive: ArchiveBody {
+                entry: "/s.js".into(),
+                files: [(
+                    "/s.js".to_owned(),
+                    "ZXhwb3J0IGRlZmF1bHQgKCkgPT4ge30=".to_owned(),
+                )]
+                .into(),
+            },
+            options,
+            env: BTreeMap::new(),
+            exports: vec!["default".into(), "setup".into()],
+            agents: None,
+            weights: BTreeMap::new(),
+            on_agent_loss: OnAgentLoss::Abort,
+            breakdown: false,
+        }
+    }
+
+    #[test]
+    fn a_good_request_is_accepted() {
+        let s = Submission::try_from(request(json!({"vus": 2, "duration": "1s"}))).unwrap();
+        assert_eq!(s.files["/s.js"], b"export default () => {}");
+        assert!(s.run_setup);
+        assert!(s.pinned.is_empty());
+        assert!(s.options.scenarios.is_some());
+    }
+
+    #[test]
+    fn refusals_name_the_field() {
+        let mut r = request(json!({}));
+        r.archive.entry = "/other.js".into();
+        assert!(matches!(
+            Submission::try_from(r),
+            Err(SubmitError::MissingEntry(_))
+        ));
+        let mut r = request(json!({}));
+        r.archive.files.insert("/x".into(), "%%%".into());
+        let e = Submission::try_from(r).unwrap_err().to_string();
+        assert!(e.starts_with("archive.files[\"/x\"]"), "{e}");
+        let e = Submission::try_from(request(json!({"vus": "x"})))
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("options: "), "{e}");
+        let mut r = request(json!({}));
+        r.agents = Some(0);
+        assert_eq!(Submission::try_from(r).unwrap_err(), SubmitError::NoAgents);
+    }
+
+    #[test]
+    fn externally_controlled_scenarios_are_pinned_and_no_setup_skips_setup() {
+        let s = Submission::try_from(request(json!({
+            "noSetup": true,
+            "scenarios": {
+                "ctl": {"executor": "externally-controlled", "vus": 1, "maxVUs": 5, "duration": "10s"},
+                "load": {"executor": "constant-vus", "vus": 2, "duration": "10s"},
+            }
+        })))
+        .unwrap();
+        assert_eq!(s.pinned, vec!["ctl".to_owned()]);
+        assert!(!s.run_setup);
+    }
+}

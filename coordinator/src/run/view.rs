@@ -1,0 +1,121 @@
+//! What a run looks like from outside: its [`RunView`] (published on a
+//! `watch` after every step of the actor) and k6's [`Status`] of it.
+
+use k6r_api::{ExecutionStatus, RunAgent, RunState, RunView, Status};
+use k6r_proto::v1;
+
+use super::actor::{Actor, Phase};
+
+fn agent_state(state: v1::RunState) -> &'static str {
+    match state {
+        v1::RunState::Unspecified => "assigned",
+        v1::RunState::Initializing => "initializing",
+        v1::RunState::Ready => "ready",
+        v1::RunState::Running => "running",
+        v1::RunState::Paused => "paused",
+        v1::RunState::Draining => "draining",
+        v1::RunState::Done => "done",
+    }
+}
+
+fn saturating_i64(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+impl Actor {
+    /// The run as `GET /v1/runs/{id}` shows it.
+    pub(super) fn view(&self) -> RunView {
+        let state = match self.phase {
+            Phase::Waiting => RunState::Waiting,
+            Phase::Initializing => RunState::Initializing,
+            Phase::Setup => RunState::Setup,
+            Phase::Running | Phase::Draining => RunState::Running,
+            Phase::Teardown => RunState::Teardown,
+            Phase::Finished => RunState::Finished,
+        };
+        let starts: Vec<i64> = self
+            .slots
+            .iter()
+            .filter_map(|s| s.started_unix_nanos)
+            .collect();
+        let all_started = !self.slots.is_empty()
+            && self
+                .slots
+                .iter()
+                .all(|s| s.lost || s.started_unix_nanos.is_some());
+        let start_skew_ms = match (starts.iter().max(), starts.iter().min()) {
+            (Some(max), Some(min)) if all_started => Some((max - min) as f64 / 1e6),
+            _ => None,
+        };
+        RunView {
+            id: self.id.clone(),
+            state,
+            elapsed_ms: u64::try_from(self.elapsed().as_millis()).unwrap_or(u64::MAX),
+            vus: self.slots.iter().map(|s| s.vus).sum(),
+            vus_max: self.slots.iter().map(|s| s.vus_max).sum(),
+            iterations: self.slots.iter().map(|s| s.iterations).sum(),
+            interrupted: self.slots.iter().map(|s| s.interrupted).sum(),
+            agents: self
+                .slots
+                .iter()
+                .map(|s| RunAgent {
+                    id: s.plan.id.to_string(),
+                    name: s.plan.name.clone(),
+                    segment: s.plan.segment.clone(),
+                    pinned: s.plan.pinned.clone(),
+                    lead: s.plan.lead,
+                    state: if s.lost {
+                        "lost".into()
+                    } else {
+                        agent_state(s.state).into()
+                    },
+                    vus: s.vus,
+                    vus_max: s.vus_max,
+                    iterations: s.iterations,
+                })
+                .collect(),
+            start_skew_ms,
+            result: self.outcome.clone(),
+        }
+    }
+
+    /// Publishes the view to the watchers.
+    pub(super) fn publish(&self) {
+        let view = self.view();
+        self.view_tx.send_if_modified(|old| {
+            if *old == view {
+                false
+            } else {
+                *old = view;
+                true
+            }
+        });
+    }
+
+    /// k6's status of the run, summed over the agents.
+    pub(super) fn status(&self) -> Status {
+        let failed = self.outcome.as_ref().is_some_and(|o| o.exit_code != 0);
+        let status = match self.phase {
+            Phase::Waiting => ExecutionStatus::Created,
+            Phase::Initializing => ExecutionStatus::InitVus,
+            Phase::Setup => ExecutionStatus::Setup,
+            Phase::Running | Phase::Draining => ExecutionStatus::Running,
+            Phase::Teardown => ExecutionStatus::Teardown,
+            Phase::Finished if failed => ExecutionStatus::Interrupted,
+            Phase::Finished => ExecutionStatus::Ended,
+        };
+        let running = matches!(
+            self.phase,
+            Phase::Running | Phase::Draining | Phase::Teardown
+        );
+        Status {
+            status,
+            paused: Some(self.paused),
+            vus: Some(saturating_i64(self.slots.iter().map(|s| s.vus).sum())),
+            vus_max: Some(saturating_i64(self.slots.iter().map(|s| s.vus_max).sum())),
+            stopped: self.stopped,
+            running,
+            tainted: self.merged.tainted(),
+        }
+    }
+}

@@ -1,0 +1,611 @@
+//! Distributed runs end to end: a real coordinator on 127.0.0.1:0, fake
+//! agents speaking the protocol message by message, and the REST API.
+
+mod common;
+
+use std::{
+    num::NonZeroUsize,
+    sync::Arc,
+    time::{Duration, SystemTime, UNIX_EPOCH},
+};
+
+use common::{config, get, send_json, start_coordinator, FakeAgent, TestCoordinator};
+use k6r_api::{RunView, EXIT_AGENT_LOST};
+use k6r_core::metrics::{Builtin, Registry, Sample, Sink, Tags};
+use k6r_proto::v1::{
+    control, coordinator_message::Kind, Abort, AgentError, Assign, Control, ControlAck,
+    MetricDelta, RunDone, RunState, RunStatus, SetupDone, Start,
+};
+use serde_json::{json, Value};
+
+/// A config whose agents never time out unless a test wants it.
+fn quiet(agents: usize) -> k6r_coordinator::Config {
+    config()
+        .with_agents(NonZeroUsize::new(agents).unwrap())
+        .with_heartbeat_interval(Duration::from_secs(60))
+        .with_start_delay(Duration::from_millis(50))
+}
+
+fn request(options: Value, exports: &[&str]) -> Value {
+    json!({
+        "archive": {"entry": "/s.js", "files": {"/s.js": "ZXhwb3J0IGRlZmF1bHQgKCkgPT4ge30="}},
+        "options": options,
+        "exports": exports,
+    })
+}
+
+async fn submit(c: &TestCoordinator, body: &Value) -> RunView {
+    let (status, text) = send_json("POST", &c.url("/v1/runs"), body).await;
+    assert_eq!(status, 201, "{text}");
+    serde_json::from_str(&text).unwrap()
+}
+
+async fn connect(c: &TestCoordinator, names: &[&str]) -> Vec<FakeAgent> {
+    let mut agents = Vec::new();
+    for name in names {
+        agents.push(FakeAgent::welcomed(c.addr, name).await.0);
+    }
+    c.until_connected(names.len()).await;
+    agents
+}
+
+async fn assign(agent: &mut FakeAgent) -> Assign {
+    agent
+        .expect("Assign", |k| match k {
+            Kind::Assign(a) => Some(a),
+            _ => None,
+        })
+        .await
+}
+
+async fn start(agent: &mut FakeAgent) -> Start {
+    agent
+        .expect("Start", |k| match k {
+            Kind::Start(s) => Some(s),
+            Kind::RunSetup(_) => panic!("RunSetup to an agent that is not the lead"),
+            _ => None,
+        })
+        .await
+}
+
+async fn abort(agent: &mut FakeAgent) -> Abort {
+    agent
+        .expect("Abort", |k| match k {
+            Kind::Abort(a) => Some(a),
+            _ => None,
+        })
+        .await
+}
+
+fn status(run: &str, state: RunState, vus: u64, started: i64) -> RunStatus {
+    RunStatus {
+        run_id: run.into(),
+        state: state.into(),
+        vus,
+        vus_max: vus + 10,
+        iterations_complete: 0,
+        iterations_interrupted: 0,
+        started_unix_nanos: started,
+    }
+}
+
+fn delta(run: &str, seq: u64, iterations: usize) -> MetricDelta {
+    let mut registry = Registry::new();
+    let tags = Arc::new(Tags::new());
+    let samples: Vec<Sample> = (0..iterations)
+        .map(|_| Sample::now(Builtin::Iterations.metric(), Arc::clone(&tags), 1.0))
+        .collect();
+    registry.add(&samples);
+    MetricDelta {
+        run_id: run.into(),
+        seq,
+        delta_json: serde_json::to_vec(&registry.take_delta()).unwrap(),
+    }
+}
+
+fn done(run: &str, exit_code: i32) -> RunDone {
+    RunDone {
+        run_id: run.into(),
+        exit_code,
+        ..RunDone::default()
+    }
+}
+
+/// Readies every agent (no setup), and returns the Start each got.
+async fn ready_and_start(run: &str, agents: &mut [FakeAgent]) -> Vec<Start> {
+    for a in agents.iter() {
+        a.send(status(run, RunState::Ready, 0, 0)).await;
+    }
+    let mut starts = Vec::new();
+    for a in agents.iter_mut() {
+        starts.push(start(a).await);
+    }
+    for a in agents.iter() {
+        a.send(status(
+            run,
+            RunState::Running,
+            1,
+            starts[0].start_unix_nanos,
+        ))
+        .await;
+    }
+    starts
+}
+
+/// Polls the run until it is finished.
+async fn finished(c: &TestCoordinator, id: &str) -> RunView {
+    tokio::time::timeout(Duration::from_secs(15), async {
+        loop {
+            let (code, text) = get(&c.url(&format!("/v1/runs/{id}")), None).await;
+            assert_eq!(code, 200, "{text}");
+            let view: RunView = serde_json::from_str(&text).unwrap();
+            if view.result.is_some() {
+                return view;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("the run never finished")
+}
+
+fn iterations(view: &RunView) -> f64 {
+    let delta: k6r_core::metrics::Delta =
+        serde_json::from_value(view.result.as_ref().unwrap().metrics.clone()).unwrap();
+    let mut registry = Registry::new();
+    registry.apply_delta(&delta).unwrap();
+    match registry.sink("iterations") {
+        Some(Sink::Counter(c)) => c.count(),
+        other => panic!("{other:?}"),
+    }
+}
+
+fn unix_nanos() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as i64
+}
+
+#[tokio::test]
+async fn a_run_is_split_over_three_agents_with_setup_on_the_lead_and_merged_metrics() {
+    let c = start_coordinator(quiet(3)).await;
+    let mut agents = connect(&c, &["w1", "w2", "w3"]).await;
+    let body = request(json!({"vus": 3, "duration": "1s"}), &["default", "setup"]);
+    let view = submit(&c, &body).await;
+    let run = view.id.clone();
+
+    let (code, text) = send_json("POST", &c.url("/v1/runs"), &body).await;
+    assert_eq!(code, 409, "{text}");
+    assert_eq!(text, format!(r#"{{"error":"run {run} is in progress"}}"#));
+
+    let mut assigns = Vec::new();
+    for a in &mut agents {
+        assigns.push(assign(a).await);
+    }
+    let segments: Vec<&str> = assigns
+        .iter()
+        .map(|a| a.execution_segment.as_str())
+        .collect();
+    assert_eq!(segments, ["0:1/3", "1/3:2/3", "2/3:1"]);
+    assert!(assigns
+        .iter()
+        .all(|a| a.execution_segment_sequence == "0,1/3,2/3,1"));
+    assert_eq!(assigns.iter().filter(|a| a.lead).count(), 1);
+    assert!(assigns[0].lead);
+    let archive = assigns[0].archive.as_ref().unwrap();
+    assert_eq!(archive.files["/s.js"], b"export default () => {}");
+    assert_eq!(assigns[0].metrics_interval_ms, 1000);
+
+    for a in &agents {
+        a.send(status(&run, RunState::Initializing, 0, 0)).await;
+        a.send(status(&run, RunState::Ready, 0, 0)).await;
+    }
+    agents[0]
+        .expect("RunSetup", |k| match k {
+            Kind::RunSetup(s) => Some(s),
+            _ => None,
+        })
+        .await;
+    agents[0]
+        .send(SetupDone {
+            run_id: run.clone(),
+            data_json: r#"{"token":"abc"}"#.into(),
+            ..SetupDone::default()
+        })
+        .await;
+    let before = unix_nanos();
+    let mut starts = Vec::new();
+    for a in &mut agents {
+        starts.push(start(a).await);
+    }
+    assert!(starts
+        .iter()
+        .all(|s| s.setup_data_json == r#"{"token":"abc"}"#));
+    assert!(starts
+        .iter()
+        .all(|s| s.start_unix_nanos == starts[0].start_unix_nanos));
+    assert!(starts[0].start_unix_nanos > before);
+
+    for (i, a) in agents.iter().enumerate() {
+        let started = starts[0].start_unix_nanos + i as i64 * 1_000_000;
+        a.send(status(&run, RunState::Running, 1, started)).await;
+        a.send(delta(&run, 1, i + 1)).await;
+        // A replay is dropped.
+        a.send(delta(&run, 1, i + 1)).await;
+    }
+    let (_, text) = get(&c.url("/v1/status"), None).await;
+    let status_body: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(status_body["data"]["attributes"]["vus"], 3, "{text}");
+
+    for a in &agents {
+        a.send(status(&run, RunState::Done, 0, 0)).await;
+    }
+    for a in &agents[1..] {
+        a.send(done(&run, 0)).await;
+    }
+    let teardown = agents[0]
+        .expect("RunTeardown", |k| match k {
+            Kind::RunTeardown(t) => Some(t),
+            _ => None,
+        })
+        .await;
+    assert_eq!(teardown.setup_data_json, r#"{"token":"abc"}"#);
+    agents[0].send(delta(&run, 2, 4)).await;
+    agents[0].send(done(&run, 0)).await;
+
+    let view = finished(&c, &run).await;
+    let result = view.result.as_ref().unwrap();
+    assert_eq!(result.exit_code, 0, "{result:?}");
+    assert!(!result.partial);
+    assert_eq!(result.setup_data.as_deref(), Some(r#"{"token":"abc"}"#));
+    assert_eq!(iterations(&view), 1.0 + 2.0 + 3.0 + 4.0);
+    let skew = view.start_skew_ms.unwrap();
+    assert!((skew - 2.0).abs() < 1e-6, "{skew}");
+
+    let (_, text) = get(&c.url("/v1/status"), None).await;
+    let status_body: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(status_body["data"]["attributes"]["status"], 9, "{text}");
+
+    // Over: a new run is accepted.
+    let next = submit(&c, &body).await;
+    assert_ne!(next.id, run);
+    c.stop().await;
+}
+
+#[tokio::test]
+async fn weights_shape_the_segment_sequence() {
+    let c = start_coordinator(quiet(1)).await;
+    let mut agents = connect(&c, &["w1", "w2", "w3"]).await;
+    let mut body = request(json!({"vus": 4, "duration": "1s"}), &["default"]);
+    body["agents"] = json!(3);
+    body["weights"] = json!({"w1": 2});
+    let run = submit(&c, &body).await.id;
+    let mut segments = Vec::new();
+    for a in &mut agents {
+        let assign = assign(a).await;
+        assert_eq!(assign.execution_segment_sequence, "0,1/2,3/4,1");
+        segments.push(assign.execution_segment);
+    }
+    assert_eq!(segments, ["0:1/2", "1/2:3/4", "3/4:1"]);
+
+    // Stopped before it started: aborted with k6's exit code for a stop.
+    let (code, text) = send_json("POST", &c.url(&format!("/v1/runs/{run}/stop")), &json!({})).await;
+    assert_eq!((code, text.as_str()), (200, r#"{"stopped":true}"#));
+    for a in &mut agents {
+        assert_eq!(abort(a).await.exit_code, 103);
+        a.send(done(&run, 103)).await;
+    }
+    let view = finished(&c, &run).await;
+    assert_eq!(view.result.unwrap().exit_code, 103);
+    c.stop().await;
+}
+
+#[tokio::test]
+async fn an_externally_controlled_scenario_is_pinned_and_scaled_through_the_coordinator() {
+    let c = start_coordinator(quiet(2)).await;
+    let mut agents = connect(&c, &["w1", "w2"]).await;
+    let options = json!({"scenarios": {
+        "ctl": {"executor": "externally-controlled", "vus": 1, "maxVUs": 10, "duration": "1m"},
+        "load": {"executor": "constant-vus", "vus": 2, "duration": "1m"},
+    }});
+    let run = submit(&c, &request(options, &["default"])).await.id;
+    let a1 = assign(&mut agents[0]).await;
+    let a2 = assign(&mut agents[1]).await;
+    assert_eq!(a1.pinned_scenarios, ["ctl"]);
+    assert!(a1.excluded_scenarios.is_empty());
+    assert_eq!(a2.excluded_scenarios, ["ctl"]);
+    assert!(a2.pinned_scenarios.is_empty());
+
+    ready_and_start(&run, &mut agents).await;
+    agents[0].send(status(&run, RunState::Running, 2, 1)).await;
+    agents[1].send(status(&run, RunState::Running, 3, 1)).await;
+    let status_url = c.url("/v1/status");
+    let summed = tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            let (_, text) = get(&status_url, None).await;
+            let body: Value = serde_json::from_str(&text).unwrap();
+            if body["data"]["attributes"]["vus"] == 5 {
+                return body;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("GET /v1/status never summed the VUs");
+    assert_eq!(summed["data"]["attributes"]["vus-max"], 25);
+    assert_eq!(summed["data"]["attributes"]["running"], true);
+
+    let patch = json!({"data": {"type": "status", "id": "default", "attributes": {"vus": 4}}});
+    let url = status_url.clone();
+    let body = patch.clone();
+    let answer = tokio::spawn(async move { send_json("PATCH", &url, &body).await });
+    let control = agents[0]
+        .expect("Control", |k| match k {
+            Kind::Control(c) => Some(c),
+            _ => None,
+        })
+        .await;
+    let Control {
+        action: Some(control::Action::Scale(scale)),
+        seq,
+        ..
+    } = control
+    else {
+        panic!("{control:?}");
+    };
+    assert_eq!(scale.vus, Some(4));
+    agents[0]
+        .send(ControlAck {
+            run_id: run.clone(),
+            seq,
+            error: String::new(),
+        })
+        .await;
+    agents[0].send(status(&run, RunState::Running, 4, 1)).await;
+    let (code, text) = answer.await.unwrap();
+    assert_eq!(code, 200, "{text}");
+    let after: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(after["data"]["attributes"]["vus"], 7, "{text}");
+
+    // A refusal comes back as k6's error.
+    let url = status_url.clone();
+    let answer = tokio::spawn(async move { send_json("PATCH", &url, &patch).await });
+    let seq = agents[0]
+        .expect("Control", |k| match k {
+            Kind::Control(c) => Some(c.seq),
+            _ => None,
+        })
+        .await;
+    agents[0]
+        .send(ControlAck {
+            run_id: run.clone(),
+            seq,
+            error: "too many".into(),
+        })
+        .await;
+    let (code, text) = answer.await.unwrap();
+    assert_eq!(code, 400, "{text}");
+    assert!(
+        text.contains("Config update error") && text.contains("too many"),
+        "{text}"
+    );
+    c.stop().await;
+}
+
+#[tokio::test]
+async fn a_failing_threshold_exits_99() {
+    let c = start_coordinator(quiet(1)).await;
+    let mut agents = connect(&c, &["solo"]).await;
+    let options = json!({"vus": 1, "duration": "1s", "thresholds": {"iterations": ["count>100"]}});
+    let run = submit(&c, &request(options, &["default"])).await.id;
+    assign(&mut agents[0]).await;
+    ready_and_start(&run, &mut agents).await;
+    agents[0].send(delta(&run, 1, 3)).await;
+    agents[0].send(status(&run, RunState::Done, 0, 0)).await;
+    agents[0]
+        .expect("RunTeardown", |k| match k {
+            Kind::RunTeardown(t) => Some(t),
+            _ => None,
+        })
+        .await;
+    agents[0].send(done(&run, 0)).await;
+    let result = finished(&c, &run).await.result.unwrap();
+    assert_eq!(result.exit_code, 99);
+    assert_eq!(
+        result.message,
+        "thresholds on metrics 'iterations' have been crossed"
+    );
+    c.stop().await;
+}
+
+#[tokio::test]
+async fn abort_on_fail_aborts_every_agent() {
+    let c = start_coordinator(quiet(2)).await;
+    let mut agents = connect(&c, &["w1", "w2"]).await;
+    let options = json!({"vus": 2, "duration": "1m", "thresholds": {
+        "iterations": [{"threshold": "count<1", "abortOnFail": true}]
+    }});
+    let run = submit(&c, &request(options, &["default"])).await.id;
+    for a in &mut agents {
+        assign(a).await;
+    }
+    ready_and_start(&run, &mut agents).await;
+    agents[1].send(delta(&run, 1, 5)).await;
+    for a in &mut agents {
+        let abort = abort(a).await;
+        assert_eq!(abort.exit_code, 99);
+        a.send(done(&run, 99)).await;
+    }
+    let result = finished(&c, &run).await.result.unwrap();
+    assert_eq!(result.exit_code, 99);
+    assert!(result.message.contains("abortOnFail"), "{}", result.message);
+    assert_eq!(iterations_of(&result.metrics), 5.0);
+    c.stop().await;
+}
+
+fn iterations_of(metrics: &Value) -> f64 {
+    let delta: k6r_core::metrics::Delta = serde_json::from_value(metrics.clone()).unwrap();
+    let mut registry = Registry::new();
+    registry.apply_delta(&delta).unwrap();
+    match registry.sink("iterations") {
+        Some(Sink::Counter(c)) => c.count(),
+        other => panic!("{other:?}"),
+    }
+}
+
+const HB: Duration = Duration::from_millis(200);
+
+/// Three running agents heart-beating every [`HB`], except `w2` whose
+/// heartbeats stop once the run is running.
+async fn lose_w2(on_agent_loss: &str) -> (TestCoordinator, Vec<FakeAgent>, String) {
+    let c = start_coordinator(quiet(3).with_heartbeat_interval(HB)).await;
+    let mut agents = connect(&c, &["w1", "w2", "w3"]).await;
+    let beats: Vec<_> = agents.iter().map(|a| a.heartbeat(HB / 2)).collect();
+    let mut body = request(json!({"vus": 3, "duration": "1m"}), &["default"]);
+    body["on_agent_loss"] = json!(on_agent_loss);
+    let run = submit(&c, &body).await.id;
+    for a in &mut agents {
+        assign(a).await;
+    }
+    ready_and_start(&run, &mut agents).await;
+    beats[1].abort();
+    (c, agents, run)
+}
+
+#[tokio::test]
+async fn a_lost_agent_aborts_the_run_with_111_and_a_partial_result() {
+    let (c, mut agents, run) = lose_w2("abort").await;
+    let since = tokio::time::Instant::now();
+    for i in [0, 2] {
+        let abort = abort(&mut agents[i]).await;
+        assert_eq!(abort.exit_code, EXIT_AGENT_LOST);
+        agents[i].send(done(&run, EXIT_AGENT_LOST)).await;
+    }
+    let view = finished(&c, &run).await;
+    assert!(
+        since.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        since.elapsed()
+    );
+    let result = view.result.unwrap();
+    assert_eq!(result.exit_code, EXIT_AGENT_LOST);
+    assert!(result.partial);
+    assert_eq!(result.lost_agents, ["w2 (1/3:2/3)"]);
+    assert!(
+        result.message.contains("w2 (1/3:2/3) was lost"),
+        "{}",
+        result.message
+    );
+    assert_eq!(view.agents[1].state, "lost");
+    c.stop().await;
+}
+
+#[tokio::test]
+async fn continue_keeps_the_others_running_and_marks_the_result_partial() {
+    let (c, mut agents, run) = lose_w2("continue").await;
+    // Wait until the loss is noticed.
+    tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            let (_, text) = get(&c.url(&format!("/v1/runs/{run}")), None).await;
+            let view: RunView = serde_json::from_str(&text).unwrap();
+            if view.agents[1].state == "lost" {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("the loss was never noticed");
+    for i in [0, 2] {
+        agents[i].send(delta(&run, 1, 2)).await;
+        agents[i].send(status(&run, RunState::Done, 0, 0)).await;
+    }
+    agents[2].send(done(&run, 0)).await;
+    agents[0]
+        .expect("RunTeardown", |k| match k {
+            Kind::RunTeardown(t) => Some(t),
+            Kind::Abort(a) => panic!("aborted: {a:?}"),
+            _ => None,
+        })
+        .await;
+    agents[0].send(done(&run, 0)).await;
+    let view = finished(&c, &run).await;
+    let result = view.result.unwrap();
+    assert_eq!(result.exit_code, 0, "{}", result.message);
+    assert!(result.partial);
+    assert_eq!(result.lost_agents, ["w2 (1/3:2/3)"]);
+    assert_eq!(iterations_of(&result.metrics), 4.0);
+    c.stop().await;
+}
+
+#[tokio::test]
+async fn an_agent_error_during_init_fails_the_run_with_its_code() {
+    let c = start_coordinator(quiet(2)).await;
+    let mut agents = connect(&c, &["w1", "w2"]).await;
+    let run = submit(
+        &c,
+        &request(json!({"vus": 1, "duration": "1s"}), &["default"]),
+    )
+    .await
+    .id;
+    for a in &mut agents {
+        assign(a).await;
+    }
+    agents[0].send(status(&run, RunState::Ready, 0, 0)).await;
+    agents[1]
+        .send(AgentError {
+            run_id: run.clone(),
+            exit_code: 107,
+            message: "ReferenceError: x is not defined".into(),
+        })
+        .await;
+    assert_eq!(abort(&mut agents[0]).await.exit_code, 107);
+    agents[0].send(done(&run, 107)).await;
+    let result = finished(&c, &run).await.result.unwrap();
+    assert_eq!(result.exit_code, 107);
+    assert_eq!(result.message, "agent w2: ReferenceError: x is not defined");
+    c.stop().await;
+}
+
+#[tokio::test]
+async fn a_run_without_enough_agents_says_who_came() {
+    let c = start_coordinator(quiet(3).with_agents_timeout(Duration::from_millis(300))).await;
+    let _agents = connect(&c, &["worker-1"]).await;
+    let run = submit(&c, &request(json!({}), &["default"])).await.id;
+    let result = finished(&c, &run).await.result.unwrap();
+    assert_eq!(
+        result.message,
+        "waited 300ms for 3 agents, 1 connected: worker-1"
+    );
+    assert_ne!(result.exit_code, 0);
+    c.stop().await;
+}
+
+#[tokio::test]
+async fn bad_submissions_are_refused_naming_the_field() {
+    let c = start_coordinator(quiet(1)).await;
+    let mut body = request(json!({}), &["default"]);
+    body["archive"]["entry"] = json!("/missing.js");
+    let (code, text) = send_json("POST", &c.url("/v1/runs"), &body).await;
+    assert_eq!(code, 400);
+    assert!(text.contains("archive.entry"), "{text}");
+    let (code, text) = send_json(
+        "POST",
+        &c.url("/v1/runs"),
+        &request(json!({"vus": "many"}), &[]),
+    )
+    .await;
+    assert_eq!(code, 400);
+    assert!(text.starts_with(r#"{"error":"options: "#), "{text}");
+    let (code, _) = get(&c.url("/v1/runs/run-9"), None).await;
+    assert_eq!(code, 404);
+    // Nothing running: k6's idle status.
+    let (code, text) = get(&c.url("/v1/status"), None).await;
+    assert_eq!(code, 200);
+    assert!(
+        text.contains(r#""status":0"#) && text.contains(r#""running":false"#),
+        "{text}"
+    );
+    c.stop().await;
+}

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# k6r's quick start, one command on a fresh machine: builds k6r, starts the
+# demo target, a coordinator and two agents on 127.0.0.1 (free ports), runs
+# a test split over the two agents with live progress on the screen, prints
+# the merged summary, and stops everything it started.
+#
+#   ./deploy/quickstart.sh                       # examples/constant-vus.js, 10 s
+#   ./deploy/quickstart.sh examples/ramping-vus.js
+#
+# K6R_PROFILE=debug reuses a debug build (what the tests use).
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+script=${1:-examples/constant-vus.js}
+profile=${K6R_PROFILE:-release}
+duration=${DURATION:-10s}
+
+if [ "$profile" = release ]; then
+    cargo build --release --locked -p k6r-cli -p k6r-coordinator -p k6r-agent -p k6r-demo
+else
+    cargo build --locked -p k6r-cli -p k6r-coordinator -p k6r-agent -p k6r-demo
+fi
+bin="$root/target/$profile"
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+# Starts "$@" in the background, logging to $work/$name.log, and prints the
+# address of its "listening on ADDR" line.
+listen() {
+    local name=$1
+    shift
+    "$@" >"$work/$name.log" 2>&1 &
+    pids+=($!)
+    for _ in $(seq 100); do
+        if addr=$(grep -m1 -o 'listening on .*' "$work/$name.log" 2>/dev/null); then
+            echo "${addr#listening on }"
+            return
+        fi
+        sleep 0.1
+    done
+    echo "quickstart: $name did not start:" >&2
+    cat "$work/$name.log" >&2
+    exit 1
+}
+
+target=$(listen target "$bin/k6r-demo-target" --listen 127.0.0.1:0)
+coordinator=$(listen coordinator "$bin/k6r-coordinator" --listen 127.0.0.1:0 --agents 2)
+for n in 1 2; do
+    "$bin/k6r-agent" --coordinator "http://$coordinator" --name "agent-$n" >"$work/agent-$n.log" 2>&1 &
+    pids+=($!)
+done
+echo "demo target http://$target, coordinator http://$coordinator, 2 agents"
+
+"$bin/k6r-cli" run --coordinator "http://$coordinator" \
+    -e "K6R_TARGET=http://$target" -e "DURATION=$duration" "$script"

@@ -1,0 +1,319 @@
+//! Support for k6r's end-to-end tests: the real `k6r-coordinator`,
+//! `k6r-agent` and `k6r-cli` binaries started as processes on 127.0.0.1
+//! port 0, the demo target in-process, and a little HTTP for checks.
+//!
+//! The binaries are the ones cargo built beside the test executable
+//! (`target/<profile>/`): `cargo nextest run --workspace` and
+//! `cargo test --workspace` build every binary of the workspace first.
+//!
+//! # Layout
+//! - `lib.rs`: [`bin`], [`Proc`], [`Cluster`], [`Target`], [`get`].
+#![warn(missing_docs)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use tokio_util::sync::CancellationToken;
+
+/// How long a process may take to print its `listening on` line.
+const START_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The path of workspace binary `name`, built beside the test executable.
+pub fn bin(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("the test executable's path");
+    let dir = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("target/<profile>/deps");
+    let path = dir.join(name);
+    assert!(
+        path.exists(),
+        "{} is missing: build the workspace's binaries first (cargo build --workspace --bins)",
+        path.display()
+    );
+    path
+}
+
+/// A child process killed when dropped.
+#[derive(Debug)]
+pub struct Proc {
+    child: Child,
+    /// What it printed on stderr, once it has ended (see [`Proc::stderr`]).
+    stderr: Option<std::thread::JoinHandle<String>>,
+}
+
+impl Proc {
+    /// Starts `command` with stdout piped, and waits for its
+    /// `listening on ADDR` line.
+    pub fn listening(mut command: Command) -> (Proc, SocketAddr) {
+        let mut child = command
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {command:?}: {e}"));
+        let stdout = child.stdout.take().expect("piped stdout");
+        let stderr = child.stderr.take().expect("piped stderr");
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(addr) = line.strip_prefix("listening on ") {
+                    let _ = tx.send(addr.trim().to_owned());
+                }
+            }
+        });
+        let mut proc = Proc {
+            child,
+            stderr: Some(drain(stderr)),
+        };
+        match rx.recv_timeout(START_TIMEOUT) {
+            Ok(addr) => (proc, addr.parse().expect("a socket address")),
+            Err(_) => {
+                let _ = proc.child.kill();
+                panic!(
+                    "{command:?} printed no `listening on` line: {}",
+                    proc.stderr()
+                );
+            }
+        }
+    }
+
+    /// Starts `command` with stderr captured and stdout discarded.
+    pub fn spawn(mut command: Command) -> Proc {
+        let mut child = command
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {command:?}: {e}"));
+        let stderr = child.stderr.take().expect("piped stderr");
+        Proc {
+            child,
+            stderr: Some(drain(stderr)),
+        }
+    }
+
+    /// Kills the process (SIGKILL) and waits for it.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// The process's id.
+    pub fn id(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Kills the process and returns what it wrote on stderr.
+    pub fn stderr(&mut self) -> String {
+        self.kill();
+        self.stderr
+            .take()
+            .and_then(|h| h.join().ok())
+            .unwrap_or_default()
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+fn drain(mut pipe: impl Read + Send + 'static) -> std::thread::JoinHandle<String> {
+    std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = pipe.read_to_string(&mut text);
+        text
+    })
+}
+
+/// A coordinator and its agents, as processes.
+#[derive(Debug)]
+pub struct Cluster {
+    /// The coordinator.
+    pub coordinator: Proc,
+    /// Its address.
+    pub addr: SocketAddr,
+    /// The agents, named `agent-1`, `agent-2`, ...
+    pub agents: Vec<Proc>,
+}
+
+impl Cluster {
+    /// Starts a coordinator waiting for `agents` agents (heartbeats every
+    /// 500 ms, so a loss is seen within 1.5 s) and the agents, and waits
+    /// until the coordinator is ready.
+    pub fn start(agents: usize) -> Cluster {
+        let mut command = Command::new(bin("k6r-coordinator"));
+        command.args([
+            "--listen",
+            "127.0.0.1:0",
+            "--agents",
+            &agents.to_string(),
+            "--heartbeat-interval",
+            "500ms",
+        ]);
+        let (coordinator, addr) = Proc::listening(command);
+        let mut cluster = Cluster {
+            coordinator,
+            addr,
+            agents: Vec::new(),
+        };
+        for n in 1..=agents {
+            cluster.add_agent(&format!("agent-{n}"));
+        }
+        cluster.wait_ready();
+        cluster
+    }
+
+    /// Starts one more agent named `name`.
+    pub fn add_agent(&mut self, name: &str) {
+        let mut command = Command::new(bin("k6r-agent"));
+        command.args([
+            "--coordinator",
+            &self.url(),
+            "--name",
+            name,
+            "--reconnect-max",
+            "1s",
+        ]);
+        self.agents.push(Proc::spawn(command));
+    }
+
+    /// Waits (30 s at most) until `/readyz` answers 200.
+    pub fn wait_ready(&self) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if matches!(get(self.addr, "/readyz"), Ok((200, _))) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("the coordinator at {} never became ready", self.addr);
+    }
+
+    /// `http://ADDR`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// `GET /v1/runs/{id}` as JSON.
+    pub fn run_view(&self, id: &str) -> serde_json::Value {
+        let (status, body) = get(self.addr, &format!("/v1/runs/{id}")).expect("GET /v1/runs/{id}");
+        assert_eq!(status, 200, "{body}");
+        serde_json::from_str(&body).expect("a RunView")
+    }
+}
+
+/// `k6r-cli ARGS...` run to its end in `dir`.
+pub fn cli(dir: &std::path::Path, args: &[&str]) -> Output {
+    Command::new(bin("k6r-cli"))
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("k6r-cli runs")
+}
+
+/// `k6r-cli ARGS...` started in `dir`, stdout and stderr captured.
+pub fn cli_spawn(dir: &std::path::Path, args: &[&str]) -> Child {
+    Command::new(bin("k6r-cli"))
+        .current_dir(dir)
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("k6r-cli starts")
+}
+
+/// A plain `GET path` over HTTP/1.1: the status and the body.
+pub fn get(addr: SocketAddr, path: &str) -> std::io::Result<(u16, String)> {
+    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(2))?;
+    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response)?;
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| std::io::Error::other(format!("not HTTP: {head}")))?;
+    let body = if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        unchunk(body)
+    } else {
+        body.to_owned()
+    };
+    Ok((status, body))
+}
+
+fn unchunk(mut body: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, rest)) = body.split_once("\r\n") {
+        let Ok(size) = usize::from_str_radix(size.trim(), 16) else {
+            break;
+        };
+        if size == 0 || rest.len() < size {
+            break;
+        }
+        out.push_str(&rest[..size]);
+        body = rest[size..].trim_start_matches("\r\n");
+    }
+    out
+}
+
+/// The demo target, in-process on 127.0.0.1 port 0.
+#[derive(Debug)]
+pub struct Target {
+    /// Its address.
+    pub addr: SocketAddr,
+    shutdown: CancellationToken,
+    _runtime: tokio::runtime::Runtime,
+}
+
+impl Target {
+    /// Starts it on a runtime of its own.
+    pub fn start() -> Target {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        let listener = runtime
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .expect("bind 127.0.0.1:0");
+        let addr = listener.local_addr().expect("its address");
+        let shutdown = CancellationToken::new();
+        runtime.spawn(k6r_demo::serve(listener, shutdown.clone()));
+        Target {
+            addr,
+            shutdown,
+            _runtime: runtime,
+        }
+    }
+
+    /// `http://ADDR`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The requests it has served.
+    pub fn requests(&self) -> u64 {
+        let (_, body) = get(self.addr, "/stats").expect("GET /stats");
+        let stats: serde_json::Value = serde_json::from_str(&body).expect("stats JSON");
+        stats["requests"].as_u64().expect("a count")
+    }
+}
+
+impl Drop for Target {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}

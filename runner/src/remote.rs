@@ -1,0 +1,231 @@
+//! A run driven from outside (a k6r agent under its coordinator): instead
+//! of running `setup()` itself and starting at once, the run waits at its
+//! start gate for [`Command`]s, and after the scenarios it waits for
+//! teardown or the end.
+//!
+//! ```text
+//! driver ── Remote::new() ──▶ (Remote → Config::with_remote, Driver)
+//!   Driver::send(Setup{reply})      gate: setup() on VU 0, reply
+//!   Driver::send(Start{at, data})   gate: data for every VU, wait for `at`
+//!   Driver::events(): Ready{..} ─ Started{at} ─ ScenariosEnded
+//!   Driver::send(Teardown{data, reply} | Finish)   after the scenarios
+//! ```
+//!
+//! Dropping the [`Driver`] (or its command sender) is [`Command::Finish`]:
+//! a run never waits for a driver that is gone.
+
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use k6r_engine::{ControlHandle, Progress};
+use tokio::sync::{mpsc, oneshot};
+use tokio_util::sync::CancellationToken;
+
+use crate::coroutine::Spec;
+use crate::error::Error;
+use crate::lifecycle::{self, Ended, Stage};
+use crate::workers::Workers;
+
+/// Depth of the command queue.
+const COMMANDS: usize = 16;
+
+/// What the driver tells the run.
+#[derive(Debug)]
+pub enum Command {
+    /// Run `setup()` on a VU 0 of this run (at the start gate only).
+    Setup {
+        /// Its outcome.
+        reply: oneshot::Sender<StageOutcome>,
+    },
+    /// Start the scenarios at `at` (a past instant: at once), with
+    /// setup()'s data as JSON for every VU (`None`: none).
+    Start {
+        /// When to start, wall clock.
+        at: SystemTime,
+        /// setup()'s data as JSON.
+        data: Option<Arc<str>>,
+    },
+    /// After the scenarios: run `teardown(data)`, then end.
+    Teardown {
+        /// setup()'s data as JSON.
+        data: Option<Arc<str>>,
+        /// Its outcome.
+        reply: oneshot::Sender<StageOutcome>,
+    },
+    /// Don't start (at the gate), or end without teardown (after the
+    /// scenarios).
+    Finish,
+}
+
+/// How `setup()` or `teardown()` ended.
+#[derive(Debug)]
+pub enum StageOutcome {
+    /// It returned; its value as JSON (`None`: `undefined`).
+    Returned(Option<String>),
+    /// It called `exec.test.abort(reason)`.
+    Aborted(Option<String>),
+    /// The run was stopped while it ran.
+    Interrupted,
+    /// It threw or timed out (or was asked for at the wrong time).
+    Failed {
+        /// k6's exit code (107 exception, 100/101 timeout...).
+        exit_code: i32,
+        /// What happened.
+        message: String,
+    },
+}
+
+impl StageOutcome {
+    pub(crate) fn failed(error: &Error) -> Self {
+        StageOutcome::Failed {
+            exit_code: error.exit_code(),
+            message: error.to_string(),
+        }
+    }
+}
+
+impl From<crate::Result<Ended>> for StageOutcome {
+    fn from(ended: crate::Result<Ended>) -> Self {
+        match ended {
+            Ok(Ended::Returned(value)) => StageOutcome::Returned(value),
+            Ok(Ended::Aborted(reason)) => StageOutcome::Aborted(reason),
+            Ok(Ended::Interrupted) => StageOutcome::Interrupted,
+            Err(error) => StageOutcome::failed(&error),
+        }
+    }
+}
+
+/// What the run tells the driver.
+#[derive(Debug)]
+pub enum Event {
+    /// The planned VUs are initialised; the run waits at its start gate.
+    Ready {
+        /// The engine's live counters.
+        progress: Progress,
+        /// The externally-controlled scenarios' handles, in plan order.
+        controls: Vec<ControlHandle>,
+    },
+    /// The scenarios start now (wall clock).
+    Started {
+        /// The actual start.
+        at: SystemTime,
+    },
+    /// Every scenario has ended; the run waits for
+    /// [`Command::Teardown`] or [`Command::Finish`].
+    ScenariosEnded,
+}
+
+/// The run's end of a remote drive; give it to
+/// [`Config::with_remote`](crate::Config::with_remote).
+#[derive(Debug)]
+pub struct Remote {
+    commands: mpsc::Receiver<Command>,
+    events: mpsc::UnboundedSender<Event>,
+    started: bool,
+}
+
+/// The driver's end.
+#[derive(Debug)]
+pub struct Driver {
+    /// Commands to the run.
+    pub commands: mpsc::Sender<Command>,
+    /// The run's events, in order.
+    pub events: mpsc::UnboundedReceiver<Event>,
+}
+
+impl Remote {
+    /// A remote drive and its driver.
+    pub fn new() -> (Remote, Driver) {
+        let (commands_tx, commands) = mpsc::channel(COMMANDS);
+        let (events, events_rx) = mpsc::unbounded_channel();
+        (
+            Remote {
+                commands,
+                events,
+                started: false,
+            },
+            Driver {
+                commands: commands_tx,
+                events: events_rx,
+            },
+        )
+    }
+
+    pub(crate) fn event(&self, event: Event) {
+        // A driver that is gone hears nothing; the run goes on to its end.
+        let _ = self.events.send(event);
+    }
+
+    /// The start gate: setup on request, then the start instant. `Some`
+    /// with the data to start with; `None`: don't start.
+    pub(crate) async fn gate(
+        &mut self,
+        workers: &Workers,
+        spec: &Arc<Spec>,
+        setup_timeout: std::time::Duration,
+        shutdown: &CancellationToken,
+    ) -> Option<Option<Arc<str>>> {
+        loop {
+            let command = tokio::select! {
+                command = self.commands.recv() => command?,
+                () = shutdown.cancelled() => return None,
+            };
+            match command {
+                Command::Setup { reply } => {
+                    let ended = lifecycle::run(
+                        Stage::Setup,
+                        workers,
+                        Arc::clone(spec),
+                        None,
+                        setup_timeout,
+                        shutdown.child_token(),
+                    )
+                    .await;
+                    let _ = reply.send(ended.into());
+                }
+                Command::Start { at, data } => {
+                    let wait = at.duration_since(SystemTime::now()).unwrap_or_default();
+                    tokio::select! {
+                        () = tokio::time::sleep(wait) => {}
+                        () = shutdown.cancelled() => return None,
+                    }
+                    self.started = true;
+                    self.event(Event::Started {
+                        at: SystemTime::now(),
+                    });
+                    return Some(data);
+                }
+                Command::Teardown { reply, .. } => {
+                    let _ = reply.send(StageOutcome::failed(&Error::Plan(
+                        "teardown before the scenarios ran".into(),
+                    )));
+                }
+                Command::Finish => return None,
+            }
+        }
+    }
+
+    /// After the scenarios: `Some(data)` to run teardown with (and where
+    /// its outcome goes), `None` to end without it (at once when the
+    /// scenarios never started).
+    pub(crate) async fn after(
+        &mut self,
+    ) -> Option<(Option<Arc<str>>, oneshot::Sender<StageOutcome>)> {
+        self.event(Event::ScenariosEnded);
+        if !self.started {
+            return None;
+        }
+        loop {
+            match self.commands.recv().await? {
+                Command::Teardown { data, reply } => return Some((data, reply)),
+                Command::Finish => return None,
+                Command::Setup { reply } => {
+                    let _ = reply.send(StageOutcome::failed(&Error::Plan(
+                        "setup after the scenarios ran".into(),
+                    )));
+                }
+                Command::Start { .. } => {}
+            }
+        }
+    }
+}
