@@ -42,7 +42,8 @@ use crate::{log, Failure};
 /// Runs the command: on this machine, or on a cluster with
 /// `--coordinator`.
 pub fn run(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Failure> {
-    match args.cluster.coordinator.as_deref() {
+    let coordinator = args.cluster.coordinator.as_deref();
+    match coordinator.filter(|url| !url.trim().is_empty()) {
         Some(url) => remote::run(args, url, out, err),
         None => local(args, out, err),
     }

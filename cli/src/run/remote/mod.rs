@@ -38,7 +38,7 @@ pub const EXIT: i32 = 255;
 #[derive(Debug, Args)]
 pub struct ClusterArgs {
     /// Run on the cluster of this coordinator (`http://host:port`)
-    /// instead of this machine.
+    /// instead of this machine (empty: this machine).
     #[arg(long, env = "K6R_COORDINATOR", value_name = "URL")]
     pub coordinator: Option<String>,
     /// A token the coordinator requires, sent as `Authorization: Bearer`.
@@ -131,6 +131,7 @@ pub fn run(
     err: &mut dyn Write,
 ) -> Result<(), Failure> {
     refuse_local_only_flags(args)?;
+    let client = Client::new(url, args.cluster.token.as_deref())?;
     let Prepared {
         env,
         mut loaded,
@@ -159,7 +160,6 @@ pub fn run(
         on_agent_loss: args.cluster.on_agent_loss.into(),
         breakdown,
     };
-    let client = Client::new(url, args.cluster.token.as_deref())?;
     if !args.quiet {
         let execution = format!("cluster ({})", client.base());
         print::banner(out, &execution, &loaded.script, &loaded.options, "");
