@@ -22,14 +22,15 @@ use crate::{log, Failure};
 /// How long the coordinator may stay unreachable.
 pub const GIVE_UP_AFTER: Duration = Duration::from_secs(10);
 
-/// Follows the run `first` describes until it is finished.
+/// Follows the run `first` describes until it is finished; `true` with
+/// it when ctrl-c stopped it.
 pub async fn follow(
     client: &Client,
     first: RunView,
     quiet: bool,
     out: &mut dyn Write,
     err: &mut dyn Write,
-) -> Result<RunView, Failure> {
+) -> Result<(RunView, bool), Failure> {
     let mut signals = ctrl_c_events();
     let mut view = first;
     let mut interrupt = Interrupt {
@@ -42,7 +43,7 @@ pub async fn follow(
     ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
     loop {
         if view.state == RunState::Finished {
-            return Ok(view);
+            return Ok((view, interrupt.stopping));
         }
         tokio::select! {
             _ = ticks.tick() => {}

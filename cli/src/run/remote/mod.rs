@@ -168,19 +168,25 @@ pub fn run(
         .enable_all()
         .build()
         .map_err(|e| Failure::new(EXIT, format!("can't start the runtime: {e}")))?;
-    let view = runtime.block_on(async {
+    let (view, interrupted) = runtime.block_on(async {
         let first = client.submit(&request).await?;
         follow::follow(&client, first, args.quiet, out, err).await
     })?;
     if let Some(line) = outcome::skew_line(view.start_skew_ms) {
         let _ = writeln!(out, "{line}");
     }
-    let Some(result) = view.result else {
+    let Some(mut result) = view.result else {
         return Err(Failure::new(
             EXIT,
             "the coordinator ended the run without a result",
         ));
     };
+    // The coordinator saw a stop request (103); here it was ctrl-c, which
+    // k6 reports as an external abort.
+    if interrupted && result.exit_code == 103 {
+        result.exit_code = 105;
+        result.message = "test run was aborted because k6 received a 'interrupt' signal".into();
+    }
     outcome::finish(args, ending, &summary_options, &env, &result, out, err)
 }
 
