@@ -268,8 +268,10 @@ async fn a_pinned_controlled_scenario_scales_beside_a_segmented_one_and_abort_en
         Up::ControlAck(ack) => assert_eq!((ack.seq, ack.error.as_str()), (1, "")),
         other => panic!("expected a ControlAck, got {other:?}"),
     }
-    seen.until(&mut session, |s| s.statuses.last().is_some_and(|s| s.vus == 7))
-        .await;
+    seen.until(&mut session, |s| {
+        s.statuses.last().is_some_and(|s| s.vus == 7)
+    })
+    .await;
 
     session.send(control("r3", 2, 50)).await;
     match seen.next_other(&mut session).await {
@@ -289,7 +291,11 @@ async fn a_pinned_controlled_scenario_scales_beside_a_segmented_one_and_abort_en
         }))
         .await;
     seen.until(&mut session, |s| s.done.is_some()).await;
-    assert!(aborted.elapsed() < Duration::from_secs(5), "{:?}", aborted.elapsed());
+    assert!(
+        aborted.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        aborted.elapsed()
+    );
     let done = seen.done.unwrap();
     assert_eq!(done.exit_code, 108);
     assert_eq!(done.message, "aborted by the test");
@@ -330,7 +336,10 @@ async fn a_closed_session_stops_the_load_within_ten_seconds() {
     session.close();
     let closed = tokio::time::Instant::now();
     while runner.active_run().is_some() {
-        assert!(closed.elapsed() < Duration::from_secs(10), "the run goes on");
+        assert!(
+            closed.elapsed() < Duration::from_secs(10),
+            "the run goes on"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     // The run has returned: its VUs are gone, nothing hits the target.
@@ -363,4 +372,38 @@ async fn an_init_exception_is_an_agent_error_107_naming_the_line() {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     agent.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_drains_the_run_before_the_session_closes() {
+    let (agent, mut session, _, _fake) = agent().await;
+    let script = "import { sleep } from 'k6';\nexport default function () { sleep(0.05); }\n";
+    let options = serde_json::json!({"scenarios": {"s": {
+        "executor": "constant-vus", "vus": 2, "duration": "60s"}}});
+    session
+        .send(Down::Assign(assign("r7", script, options)))
+        .await;
+    let mut seen = Seen::default();
+    until_ready(&mut session, &mut seen).await;
+    let (message, _) = start("r7", Duration::ZERO, "");
+    session.send(message).await;
+    seen.until(&mut session, |s| {
+        s.statuses.last().is_some_and(|s| s.iterations_complete > 0)
+    })
+    .await;
+    // A Control of another run is ignored (no ack).
+    session.send(control("other", 1, 5)).await;
+
+    let stopping = tokio::spawn(agent.stop());
+    seen.until(&mut session, |s| s.done.is_some()).await;
+    let states: Vec<RunState> = seen.statuses.iter().map(|s| s.state()).collect();
+    let draining = states.iter().position(|s| *s == RunState::Draining);
+    let done = states.iter().position(|s| *s == RunState::Done);
+    assert!(draining.is_some() && draining < done, "{states:?}");
+    assert!(seen.counter("iterations") > 0.0);
+    assert_eq!(seen.done.as_ref().unwrap().exit_code, 105);
+    tokio::time::timeout(PATIENCE, stopping)
+        .await
+        .expect("the agent stops")
+        .unwrap();
 }

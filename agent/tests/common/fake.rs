@@ -5,7 +5,8 @@
 use std::{net::SocketAddr, time::Duration};
 
 use k6r_proto::v1::{
-    agent_message, agent_service_server::{AgentService, AgentServiceServer},
+    agent_message,
+    agent_service_server::{AgentService, AgentServiceServer},
     coordinator_message, AgentMessage, CoordinatorMessage, Hello, Welcome,
 };
 use tokio::sync::mpsc;

@@ -27,14 +27,18 @@ impl Run {
                 }
             },
             Some(Action::Pause(_)) => {
-                let error = self.on_every("pause", |h| async move { h.pause().await }).await;
+                let error = self
+                    .on_every("pause", |h| async move { h.pause().await })
+                    .await;
                 if error.is_empty() {
                     self.state = RunState::Paused;
                 }
                 error
             }
             Some(Action::Resume(_)) => {
-                let error = self.on_every("resume", |h| async move { h.resume().await }).await;
+                let error = self
+                    .on_every("resume", |h| async move { h.resume().await })
+                    .await;
                 if error.is_empty() && self.state == RunState::Paused {
                     self.state = RunState::Running;
                 }
@@ -78,9 +82,7 @@ fn no_controlled(what: &str) -> String {
     format!("can't {what}: no externally-controlled scenario runs on this agent")
 }
 
-async fn answer(
-    call: impl std::future::Future<Output = Result<Status, ControlError>>,
-) -> String {
+async fn answer(call: impl std::future::Future<Output = Result<Status, ControlError>>) -> String {
     match tokio::time::timeout(CONTROL_TIMEOUT, call).await {
         Ok(Ok(_)) => String::new(),
         Ok(Err(e)) => e.to_string(),

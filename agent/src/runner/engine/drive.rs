@@ -86,7 +86,11 @@ pub(crate) async fn drive(
     } = match prepared {
         Ok(Ok(prepared)) => prepared,
         Ok(Err(e)) => return reporter.error(e.exit_code(), e.to_string()).await,
-        Err(e) => return reporter.error(255, format!("loading the script failed: {e}")).await,
+        Err(e) => {
+            return reporter
+                .error(255, format!("loading the script failed: {e}"))
+                .await
+        }
     };
     let (remote, driver) = Remote::new();
     let Driver { commands, events } = driver;
@@ -316,7 +320,12 @@ impl Run {
         let result = match joined {
             Ok(Ok(result)) => result,
             Ok(Err(e)) => return self.reporter.error(e.exit_code(), e.to_string()).await,
-            Err(e) => return self.reporter.error(255, format!("the run failed: {e}")).await,
+            Err(e) => {
+                return self
+                    .reporter
+                    .error(255, format!("the run failed: {e}"))
+                    .await
+            }
         };
         if self.progress.is_none() {
             if let Some(error) = &result.error {
