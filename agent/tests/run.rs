@@ -373,3 +373,86 @@ async fn an_init_exception_is_an_agent_error_107_naming_the_line() {
     }
     agent.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_drains_the_run_before_the_session_closes() {
+    let (agent, mut session, _, _fake) = agent().await;
+    let script = "import { sleep } from 'k6';\nexport default function () { sleep(0.05); }\n";
+    let options = serde_json::json!({"scenarios": {"s": {
+        "executor": "constant-vus", "vus": 2, "duration": "60s"}}});
+    session
+        .send(Down::Assign(assign("r7", script, options)))
+        .await;
+    let mut seen = Seen::default();
+    until_ready(&mut session, &mut seen).await;
+    let (message, _) = start("r7", Duration::ZERO, "");
+    session.send(message).await;
+    seen.until(&mut session, |s| {
+        s.statuses.last().is_some_and(|s| s.iterations_complete > 0)
+    })
+    .await;
+    // A Control of another run is ignored (no ack).
+    session.send(control("other", 1, 5)).await;
+
+    let stopping = tokio::spawn(agent.stop());
+    seen.until(&mut session, |s| s.done.is_some()).await;
+    let states: Vec<RunState> = seen.statuses.iter().map(|s| s.state()).collect();
+    let draining = states.iter().position(|s| *s == RunState::Draining);
+    let done = states.iter().position(|s| *s == RunState::Done);
+    assert!(draining.is_some() && draining < done, "{states:?}");
+    assert!(seen.counter("iterations") > 0.0);
+    assert_eq!(seen.done.as_ref().unwrap().exit_code, 105);
+    tokio::time::timeout(PATIENCE, stopping)
+        .await
+        .expect("the agent stops")
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn control_pause_is_refused_without_a_controlled_scenario_and_stop_ends_the_run() {
+    let (agent, mut session, _, _fake) = agent().await;
+    let script = "import { sleep } from 'k6';\nexport default function () { sleep(0.05); }\n";
+    let options = serde_json::json!({"scenarios": {"s": {
+        "executor": "constant-vus", "vus": 2, "duration": "60s"}}});
+    session
+        .send(Down::Assign(assign("r8", script, options)))
+        .await;
+    let mut seen = Seen::default();
+    until_ready(&mut session, &mut seen).await;
+    let (message, _) = start("r8", Duration::ZERO, "");
+    session.send(message).await;
+    seen.until(&mut session, |s| s.last_state() == Some(RunState::Running))
+        .await;
+
+    let action = |seq, action| {
+        Down::Control(Control {
+            run_id: "r8".into(),
+            seq,
+            action: Some(action),
+        })
+    };
+    session.send(action(1, Action::Pause(true))).await;
+    match seen.next_other(&mut session).await {
+        Up::ControlAck(ack) => {
+            assert_eq!(ack.seq, 1);
+            assert!(ack.error.contains("can't pause"), "{}", ack.error);
+        }
+        other => panic!("expected a ControlAck, got {other:?}"),
+    }
+    session.send(action(2, Action::Stop(true))).await;
+    match seen.next_other(&mut session).await {
+        Up::ControlAck(ack) => assert_eq!((ack.seq, ack.error.as_str()), (2, "")),
+        other => panic!("expected a ControlAck, got {other:?}"),
+    }
+    seen.until(&mut session, |s| s.done.is_some()).await;
+    assert!(seen
+        .statuses
+        .iter()
+        .any(|s| s.state() == RunState::Draining));
+    assert_eq!(
+        seen.done.unwrap().exit_code,
+        103,
+        "stopped as by k6's REST API"
+    );
+    agent.stop().await;
+}

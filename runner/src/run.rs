@@ -307,6 +307,9 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<RunResul
     let started = live.as_ref().is_none_or(|live| live.started());
     if let Some(remote) = &mut remote {
         if initialised {
+            // The driver reads the metrics when told the scenarios ended:
+            // every sample of theirs must be in the sinks by then.
+            channel.flush().await;
             if let Some((data, reply)) = remote.after().await {
                 let outcome = if wants_teardown {
                     teardown(&mut result, &workers, &spec, data, &config.options).await

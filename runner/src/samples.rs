@@ -5,7 +5,7 @@ use std::fmt;
 
 use k6r_core::metrics::Sample;
 use k6r_script::Emit;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 /// Consumes the samples of a run, batch by batch, in arrival order.
@@ -19,6 +19,7 @@ pub type Sinks = Vec<Box<dyn SampleSink>>;
 
 enum Message {
     Samples(Vec<Sample>),
+    Flush(oneshot::Sender<()>),
     Finish,
 }
 
@@ -45,6 +46,15 @@ impl Channel {
     pub fn finish(&self) {
         let _ = self.0.send(Message::Finish);
     }
+
+    /// Resolves once everything sent before has reached the sinks (at
+    /// once when the consumer is gone).
+    pub async fn flush(&self) {
+        let (done, flushed) = oneshot::channel();
+        if self.0.send(Message::Flush(done)).is_ok() {
+            let _ = flushed.await;
+        }
+    }
 }
 
 /// Starts the consumer task; it returns the sinks when finished (or when
@@ -58,6 +68,9 @@ pub(crate) fn consume(mut sinks: Sinks) -> (Channel, JoinHandle<Sinks>) {
                     for sink in &mut sinks {
                         sink.add(&batch);
                     }
+                }
+                Message::Flush(done) => {
+                    let _ = done.send(());
                 }
                 Message::Finish => break,
             }

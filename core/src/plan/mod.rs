@@ -95,7 +95,7 @@ impl TestPlan {
             .scenarios_in_order()
             .into_iter()
             .map(|s| {
-                let whole = pinned.iter().any(|p| *p == s.name);
+                let whole = pinned.contains(&s.name);
                 ScenarioPlan::new(s, if whole { &full } else { &tuple })
             })
             .collect();
