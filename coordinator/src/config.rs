@@ -46,6 +46,21 @@ pub struct Args {
     /// `authorization: Bearer <token>`.
     #[arg(long, env = "K6R_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
+    /// Instead of serving: a one-shot check of a running coordinator.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// `k6r-coordinator`'s subcommands.
+#[derive(Clone, Debug, clap::Subcommand)]
+pub enum Command {
+    /// Exits 0 when `GET URL` answers 200 within 2 s, 1 otherwise: the
+    /// health check of an image that has no shell or curl.
+    Probe {
+        /// What to check.
+        #[arg(default_value = "http://127.0.0.1:6565/healthz")]
+        url: String,
+    },
 }
 
 /// A shared secret; its `Debug` never shows it.

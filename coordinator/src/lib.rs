@@ -20,6 +20,7 @@
 //!   merged metrics.
 //! - [`rest`]: `GET /v1/agents`, `/v1/runs`, `/healthz`, `/readyz`, and
 //!   k6's control API over the current run.
+//! - [`probe`]: `k6r-coordinator probe URL`, the image's health check.
 //! - `auth`: the `--token` check in front of every route.
 //! - `convert`: wire → registry types (`TryFrom<v1::Hello>`).
 #![warn(missing_docs)]
@@ -29,6 +30,7 @@ pub mod config;
 mod convert;
 pub mod error;
 pub mod grpc;
+pub mod probe;
 pub mod registry;
 pub mod rest;
 pub mod run;
@@ -37,7 +39,7 @@ pub mod server;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-pub use config::{Args, Config, Token};
+pub use config::{Args, Command, Config, Token};
 pub use error::{Error, Result};
 pub use registry::RegistryHandle;
 pub use run::RunsHandle;

@@ -3,7 +3,7 @@
 
 use anyhow::Context;
 use clap::Parser;
-use k6r_coordinator::{Args, Config};
+use k6r_coordinator::{Args, Command, Config};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
@@ -15,7 +15,17 @@ fn main() -> std::process::ExitCode {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
-    match main_inner() {
+    let args = Args::parse();
+    if let Some(Command::Probe { url }) = &args.command {
+        return match k6r_coordinator::probe::probe(url) {
+            Ok(()) => std::process::ExitCode::SUCCESS,
+            Err(err) => {
+                eprintln!("k6r-coordinator probe: {err}");
+                std::process::ExitCode::FAILURE
+            }
+        };
+    }
+    match main_inner(args) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("k6r-coordinator: {err:#}");
@@ -25,8 +35,8 @@ fn main() -> std::process::ExitCode {
 }
 
 #[tokio::main]
-async fn main_inner() -> anyhow::Result<()> {
-    let config = Config::try_from(Args::parse())?;
+async fn main_inner(args: Args) -> anyhow::Result<()> {
+    let config = Config::try_from(args)?;
     let listener = TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
