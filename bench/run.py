@@ -256,16 +256,22 @@ def main():
 BEGIN, END = "<!-- bench/run.py: begin -->", "<!-- bench/run.py: end -->"
 
 
-def write_section(path, body):
-    """Replaces this harness's section of RESULTS.md, keeping the others."""
+def write_section_between(path, begin, end, body):
+    """Replaces one harness's section of RESULTS.md (between its markers),
+    keeping the others."""
     text = path.read_text() if path.exists() else "# Benchmarks: k6r against k6\n"
-    section = f"{BEGIN}\n{body}{END}"
-    if BEGIN in text and END in text:
-        head, rest = text.split(BEGIN, 1)
-        text = head + section + rest.split(END, 1)[1]
+    section = f"{begin}\n{body}{end}"
+    if begin in text and end in text:
+        head, rest = text.split(begin, 1)
+        text = head + section + rest.split(end, 1)[1]
     else:
         text = text.rstrip("\n") + "\n\n" + section + "\n"
     path.write_text(text)
+
+
+def write_section(path, body):
+    """Replaces this harness's section of RESULTS.md, keeping the others."""
+    write_section_between(path, BEGIN, END, body)
 
 
 def write_results(a, rows):

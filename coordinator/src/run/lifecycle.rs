@@ -93,7 +93,10 @@ impl Actor {
         let started = Instant::now() + delay;
         self.started = Some(started);
         self.next_evaluation = Some(started + EVALUATION_PERIOD);
-        self.enter(Phase::Running, None);
+        self.enter(
+            Phase::Running,
+            running_limit(&self.submission.options).map(|d| d + delay),
+        );
         let targets: Vec<AgentId> = self
             .slots
             .iter()
@@ -191,7 +194,21 @@ impl Actor {
                     .push(format!("no RunDone from: {}", late.join(", ")));
                 self.finish();
             }
-            Phase::Running | Phase::Finished => {}
+            Phase::Running => {
+                let late: Vec<String> = self
+                    .slots
+                    .iter()
+                    .filter(|s| s.active() && !s.scenarios_over())
+                    .map(|s| s.plan.name.clone())
+                    .collect();
+                let message = format!(
+                    "the scenarios did not end within the plan's duration + {}: {}",
+                    humantime::format_duration(RUNNING_SLACK),
+                    late.join(", ")
+                );
+                self.fail(EXIT_CLUSTER_FAILURE, message).await;
+            }
+            Phase::Finished => {}
         }
     }
 
@@ -291,4 +308,22 @@ impl Actor {
         self.next_evaluation = None;
         self.control_timeout();
     }
+}
+
+/// How long past the plan's end the scenarios may take to report DONE
+/// before the run is failed (a wedged agent that still heart-beats).
+pub(super) const RUNNING_SLACK: Duration = Duration::from_secs(30);
+
+/// The longest the scenarios may run: the plan's total duration (graceful
+/// stops included) plus [`RUNNING_SLACK`]; `None` when an
+/// externally-controlled scenario runs until stopped.
+fn running_limit(options: &k6r_core::options::Options) -> Option<Duration> {
+    let plan = k6r_core::plan::TestPlan::new(options).ok()?;
+    let unbounded = plan.scenarios().iter().any(|s| {
+        matches!(
+            s.work,
+            k6r_core::plan::Work::ExternallyControlled { duration: None, .. }
+        )
+    });
+    (!unbounded).then(|| plan.total_duration().to_std() + RUNNING_SLACK)
 }

@@ -188,3 +188,49 @@ async fn a_silent_agent_aborts_the_run_after_three_missed_heartbeats() {
     );
     beats.abort();
 }
+
+#[tokio::test(start_paused = true)]
+async fn agents_that_never_end_their_scenarios_fail_the_run_after_the_plan_and_slack() {
+    // 5 s of constant VUs, no gracefulStop: 5 s of plan.
+    let options = serde_json::json!({"scenarios": {"s": {
+        "executor": "constant-vus", "vus": 2, "duration": "5s", "gracefulStop": "0s"
+    }}});
+    let (registry, _runs, mut agents, _run, started) = running(options, OnAgentLoss::Abort).await;
+    // Both agents keep beating but never report DONE.
+    let beats: Vec<_> = agents
+        .iter()
+        .map(|a| {
+            let registry = registry.clone();
+            let (id, session) = (a.id.clone(), a.session);
+            tokio::spawn(async move {
+                let mut ticks = tokio::time::interval(HB / 2);
+                loop {
+                    ticks.tick().await;
+                    if registry.seen(id.clone(), session).await.is_err() {
+                        return;
+                    }
+                }
+            })
+        })
+        .collect();
+    for a in &mut agents {
+        match a.next().await {
+            coordinator_message::Kind::Abort(abort) => {
+                assert!(
+                    abort
+                        .reason
+                        .contains("did not end within the plan's duration"),
+                    "{abort:?}"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    let waited = Instant::now() - started;
+    let limit = Duration::from_secs(5) + super::lifecycle::RUNNING_SLACK;
+    assert!(
+        waited >= limit && waited < limit + Duration::from_secs(1),
+        "failed after {waited:?}"
+    );
+    beats.into_iter().for_each(|b| b.abort());
+}
