@@ -195,7 +195,7 @@ def segmented(coordinator, workdir):
 
 def agent_loss(cluster, coordinator, address, how, policy, expected_code):
     run = start_run(coordinator, os.path.join(ROOT, "examples", "constant-vus.js"),
-                    "-e", "DURATION=40s", "--on-agent-loss", policy)
+                    "-e", f"DURATION={'40s' if policy == 'abort' else '12s'}", "--on-agent-loss", policy)
     try:
         wait_running(address)
         time.sleep(2)  # let every agent report some load first
