@@ -77,3 +77,17 @@ fn every_executor_has_an_example_and_each_inspects_cleanly() {
     }
     let _ = bin("k6r-cli");
 }
+
+#[test]
+fn the_readme_single_machine_example_runs_and_passes_its_thresholds() {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/quickstart.js");
+    let out = cli(Path::new("."), &["run", "-q", script.to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("✓ 'rate==1'"), "{stdout}");
+}
