@@ -244,6 +244,22 @@ fn an_externally_controlled_scenario_stays_whole_on_one_agent_and_scale_reaches_
         "{}",
         show(&status)
     );
+    // The reference k6's own control commands work against the coordinator
+    // (when k6 is on PATH; CI installs it).
+    if let Ok(k6) = Command::new("k6").args(["status", "-a", &addr]).output() {
+        assert!(k6.status.success(), "{}", show(&k6));
+        assert!(text(&k6.stdout).contains("vus: \"11\""), "{}", show(&k6));
+        let scaled = Command::new("k6")
+            .args(["scale", "--vus", "8", "-a", &addr])
+            .output()
+            .unwrap();
+        assert!(scaled.status.success(), "{}", show(&scaled));
+        wait_for(
+            "the pinned agent at 10 VUs",
+            Duration::from_secs(10),
+            || agents(&cluster).1 == vec![(vec![], 2), (vec!["ext".to_owned()], 10)],
+        );
+    }
     let too_many = cli(dir.path(), &["scale", "--vus", "50", "-a", &addr]);
     assert_eq!(too_many.status.code(), Some(255), "{}", show(&too_many));
 
@@ -300,32 +316,45 @@ const STEADY: &str = "import http from 'k6/http';\nimport { sleep } from 'k6';\n
      export const options = { scenarios: { s: { executor: 'constant-vus', vus: 6, duration: __ENV.DURATION } } };\n\
      export default function () { http.get(__ENV.TARGET); sleep(0.05); }\n";
 
-#[test]
-fn a_killed_agent_aborts_the_run_within_5_seconds_with_a_partial_summary() {
+/// A steady load over `agents` agents, running once the target sees it.
+struct Steady {
+    target: Target,
+    cluster: Cluster,
+    run: std::process::Child,
+    started: Instant,
+    _dir: tempfile::TempDir,
+}
+
+fn steady(agents: usize, duration: &str, extra: &[&str]) -> Steady {
     let target = Target::start();
-    let mut cluster = Cluster::start(3);
+    let cluster = Cluster::start(agents);
     let dir = write(STEADY);
     let url = cluster.url();
     let env = format!("TARGET={}/", target.url());
-    let run = cli_spawn(
-        dir.path(),
-        &[
-            "run",
-            "--coordinator",
-            &url,
-            "-e",
-            &env,
-            "-e",
-            "DURATION=60s",
-            "script.js",
-        ],
-    );
+    let duration = format!("DURATION={duration}");
+    let mut args = vec!["run", "--coordinator", &url, "-e", &env, "-e", &duration];
+    args.extend_from_slice(extra);
+    args.push("script.js");
+    let started = Instant::now();
+    let run = cli_spawn(dir.path(), &args);
     wait_for("load on the target", Duration::from_secs(30), || {
         target.requests() > 50
     });
-    cluster.agents[1].kill();
+    Steady {
+        target,
+        cluster,
+        run,
+        started,
+        _dir: dir,
+    }
+}
+
+#[test]
+fn a_killed_agent_aborts_the_run_within_5_seconds_with_a_partial_summary() {
+    let mut steady = steady(3, "60s", &[]);
+    steady.cluster.agents[1].kill();
     let killed = Instant::now();
-    let out = run.wait_with_output().unwrap();
+    let out = steady.run.wait_with_output().unwrap();
     let took = killed.elapsed();
     assert_eq!(out.status.code(), Some(111), "{}", show(&out));
     assert!(took < Duration::from_secs(5), "the abort took {took:?}");
@@ -340,35 +369,12 @@ fn a_killed_agent_aborts_the_run_within_5_seconds_with_a_partial_summary() {
 
 #[test]
 fn with_continue_a_killed_agent_leaves_the_others_running_and_the_summary_partial() {
-    let target = Target::start();
-    let mut cluster = Cluster::start(3);
-    let dir = write(STEADY);
-    let url = cluster.url();
-    let env = format!("TARGET={}/", target.url());
-    let started = Instant::now();
-    let run = cli_spawn(
-        dir.path(),
-        &[
-            "run",
-            "--coordinator",
-            &url,
-            "--on-agent-loss",
-            "continue",
-            "-e",
-            &env,
-            "-e",
-            "DURATION=4s",
-            "script.js",
-        ],
-    );
-    wait_for("load on the target", Duration::from_secs(30), || {
-        target.requests() > 50
-    });
-    cluster.agents[2].kill();
-    let out = run.wait_with_output().unwrap();
+    let mut steady = steady(3, "4s", &["--on-agent-loss", "continue"]);
+    steady.cluster.agents[2].kill();
+    let out = steady.run.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", show(&out));
     // It ran to its planned end, not stopped at the loss.
-    assert!(started.elapsed() >= Duration::from_secs(4));
+    assert!(steady.started.elapsed() >= Duration::from_secs(4));
     let stderr = text(&out.stderr);
     assert!(
         stderr.contains("partial result: lost agent(s) agent-3 (2/3:1)"),
@@ -379,34 +385,14 @@ fn with_continue_a_killed_agent_leaves_the_others_running_and_the_summary_partia
 
 #[test]
 fn killing_the_coordinator_stops_the_agents_load() {
-    let target = Target::start();
-    let mut cluster = Cluster::start(2);
-    let dir = write(STEADY);
-    let url = cluster.url();
-    let env = format!("TARGET={}/", target.url());
-    let mut run = cli_spawn(
-        dir.path(),
-        &[
-            "run",
-            "--coordinator",
-            &url,
-            "-e",
-            &env,
-            "-e",
-            "DURATION=60s",
-            "script.js",
-        ],
-    );
-    wait_for("load on the target", Duration::from_secs(30), || {
-        target.requests() > 50
-    });
-    cluster.coordinator.kill();
+    let mut steady = steady(2, "60s", &[]);
+    steady.cluster.coordinator.kill();
     let killed = Instant::now();
     // Within 10 s the requests stop: two readings 1 s apart agree.
-    let mut last = target.requests();
+    let mut last = steady.target.requests();
     loop {
         std::thread::sleep(Duration::from_secs(1));
-        let now = target.requests();
+        let now = steady.target.requests();
         if now == last {
             break;
         }
@@ -417,6 +403,6 @@ fn killing_the_coordinator_stops_the_agents_load() {
             killed.elapsed()
         );
     }
-    let _ = run.kill();
-    let _ = run.wait();
+    let _ = steady.run.kill();
+    let _ = steady.run.wait();
 }

@@ -230,6 +230,19 @@ impl Actor {
         tracing::debug!("run actor ended");
     }
 
+    /// Sends what `message` makes to every agent still in the run.
+    pub(super) async fn broadcast<M: Into<v1::CoordinatorMessage>>(&self, message: impl Fn() -> M) {
+        let agents: Vec<AgentId> = self
+            .slots
+            .iter()
+            .filter(|s| s.active())
+            .map(|s| s.plan.id.clone())
+            .collect();
+        for agent in &agents {
+            self.send(agent, message()).await;
+        }
+    }
+
     /// Sends `message` to `agent`; a failure is logged (loss is noticed
     /// through the registry).
     pub(super) async fn send(&self, agent: &AgentId, message: impl Into<v1::CoordinatorMessage>) {
@@ -259,20 +272,12 @@ impl Actor {
             self.finish();
             return;
         }
-        let targets: Vec<AgentId> = self
-            .slots
-            .iter()
-            .filter(|s| s.active())
-            .map(|s| s.plan.id.clone())
-            .collect();
-        for agent in &targets {
-            let abort = Abort {
-                run_id: self.id.clone(),
-                exit_code: code,
-                reason: message.clone(),
-            };
-            self.send(agent, abort).await;
-        }
+        self.broadcast(|| Abort {
+            run_id: self.id.clone(),
+            exit_code: code,
+            reason: message.clone(),
+        })
+        .await;
         if self.started.is_some() && self.scenarios_ended.is_none() {
             self.scenarios_ended = Some(Instant::now());
         }
@@ -318,20 +323,12 @@ impl Actor {
         }
         self.failure(EXIT_STOPPED, message);
         self.seq += 1;
-        let targets: Vec<AgentId> = self
-            .slots
-            .iter()
-            .filter(|s| s.active())
-            .map(|s| s.plan.id.clone())
-            .collect();
-        for agent in &targets {
-            let control = v1::Control {
-                run_id: self.id.clone(),
-                action: Some(v1::control::Action::Stop(true)),
-                seq: self.seq,
-            };
-            self.send(agent, control).await;
-        }
+        self.broadcast(|| v1::Control {
+            run_id: self.id.clone(),
+            action: Some(v1::control::Action::Stop(true)),
+            seq: self.seq,
+        })
+        .await;
     }
 
     async fn event(&mut self, event: AgentEvent) {

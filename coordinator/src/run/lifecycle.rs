@@ -97,20 +97,12 @@ impl Actor {
             Phase::Running,
             running_limit(&self.submission.options).map(|d| d + delay),
         );
-        let targets: Vec<AgentId> = self
-            .slots
-            .iter()
-            .filter(|s| s.active())
-            .map(|s| s.plan.id.clone())
-            .collect();
-        for agent in &targets {
-            let start = Start {
-                run_id: self.id.clone(),
-                start_unix_nanos: nanos,
-                setup_data_json: self.setup_data.clone().unwrap_or_default(),
-            };
-            self.send(agent, start).await;
-        }
+        self.broadcast(|| Start {
+            run_id: self.id.clone(),
+            start_unix_nanos: nanos,
+            setup_data_json: self.setup_data.clone().unwrap_or_default(),
+        })
+        .await;
     }
 
     pub(super) async fn timer(&mut self) {
