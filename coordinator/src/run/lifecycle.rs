@@ -222,20 +222,8 @@ impl Actor {
                     return;
                 }
                 self.scenarios_ended = Some(Instant::now());
-                let lead = self.slots.iter().find(|s| s.plan.lead && s.active());
-                match lead {
-                    Some(lead) => {
-                        let id = lead.plan.id.clone();
-                        let within =
-                            self.submission.options.teardown_timeout().to_std() + LIFECYCLE_SLACK;
-                        self.enter(Phase::Teardown, Some(within));
-                        let teardown = RunTeardown {
-                            run_id: self.id.clone(),
-                            setup_data_json: self.setup_data.clone().unwrap_or_default(),
-                        };
-                        self.send(&id, teardown).await;
-                    }
-                    None => self.finish(),
+                if !self.teardown().await {
+                    self.finish();
                 }
             }
             Phase::Teardown => {
@@ -244,12 +232,40 @@ impl Actor {
                 }
             }
             Phase::Draining => {
+                // After an abort, teardown still runs (as in k6) once every
+                // other agent is done and the lead waits with its scenarios
+                // over; a lead that ended outright has nothing to tear down.
+                let others_done = self.slots.iter().all(|s| s.plan.lead || !s.active());
+                let lead_waits = self
+                    .slots
+                    .iter()
+                    .any(|s| s.plan.lead && s.active() && s.state == v1::RunState::Done);
+                if self.started.is_some() && others_done && lead_waits && self.teardown().await {
+                    return;
+                }
                 if !self.slots.iter().any(Slot::active) {
                     self.finish();
                 }
             }
             Phase::Waiting | Phase::Setup | Phase::Finished => {}
         }
+    }
+
+    /// Sends RunTeardown to the lead if it is still in the run, and waits
+    /// for it in [`Phase::Teardown`]; `false` when there is no lead.
+    async fn teardown(&mut self) -> bool {
+        let Some(lead) = self.slots.iter().find(|s| s.plan.lead && s.active()) else {
+            return false;
+        };
+        let id = lead.plan.id.clone();
+        let within = self.submission.options.teardown_timeout().to_std() + LIFECYCLE_SLACK;
+        self.enter(Phase::Teardown, Some(within));
+        let teardown = RunTeardown {
+            run_id: self.id.clone(),
+            setup_data_json: self.setup_data.clone().unwrap_or_default(),
+        };
+        self.send(&id, teardown).await;
+        true
     }
 
     /// Time since the common start (zero before it).
