@@ -310,6 +310,44 @@ async fn a_pinned_controlled_scenario_scales_beside_a_segmented_one_and_abort_en
     agent.stop().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_control_before_the_start_is_refused_at_once() {
+    let (agent, mut session, _, _fake) = agent().await;
+    let script = "export default function () {}\n";
+    let options = serde_json::json!({"scenarios": {
+        "ext": {"executor": "externally-controlled", "vus": 1, "maxVUs": 2, "duration": "2s"}}});
+    session
+        .send(Down::Assign(assign("r12", script, options)))
+        .await;
+    let mut seen = Seen::default();
+    until_ready(&mut session, &mut seen).await;
+
+    let asked = tokio::time::Instant::now();
+    session.send(control("r12", 1, 2)).await;
+    match seen.next_other(&mut session).await {
+        Up::ControlAck(ack) => {
+            assert_eq!(ack.seq, 1);
+            assert_eq!(ack.error, "the run has not started");
+        }
+        other => panic!("expected a ControlAck, got {other:?}"),
+    }
+    // Not after the 5 s a control handle may take.
+    assert!(
+        asked.elapsed() < Duration::from_secs(4),
+        "{:?}",
+        asked.elapsed()
+    );
+    session
+        .send(Down::Abort(Abort {
+            run_id: "r12".into(),
+            exit_code: 108,
+            reason: "done".into(),
+        }))
+        .await;
+    seen.until(&mut session, |s| s.done.is_some()).await;
+    agent.stop().await;
+}
+
 fn control(run_id: &str, seq: u64, vus: u64) -> Down {
     Down::Control(Control {
         run_id: run_id.into(),

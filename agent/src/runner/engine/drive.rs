@@ -380,6 +380,11 @@ impl Run {
 }
 
 impl Run {
+    /// Whether the scenarios have started.
+    pub(super) fn has_started(&self) -> bool {
+        self.started.is_some()
+    }
+
     /// Control stop: no new iterations; the exit code of a REST stop.
     pub(super) fn stop_by_control(&mut self) {
         self.stopped_with.get_or_insert(EXIT_STOPPED_BY_API);
