@@ -126,3 +126,15 @@ async fn a_scenario_not_started_yet_never_starts() {
     assert_eq!(fake.starts_of("now").len(), 11);
     assert_eq!(took, ms(1100));
 }
+
+#[tokio::test(start_paused = true)]
+async fn externally_controlled_has_no_graceful_stop_and_is_interrupted() {
+    let fake = Fake::new(ms(2000));
+    let options = json!({"scenarios": {"ext": {"executor": "externally-controlled",
+        "vus": 1, "maxVUs": 2, "duration": "1m"}}});
+    let (report, took) = drained(options, &fake, ms(500)).await;
+    assert!(report.stopped);
+    assert_eq!(report.counters.complete, 0);
+    assert_eq!(report.counters.interrupted, 1);
+    assert_eq!(took, ms(500));
+}
