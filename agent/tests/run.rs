@@ -59,6 +59,8 @@ struct Seen {
     statuses: Vec<RunStatus>,
     seqs: Vec<u64>,
     merged: Registry,
+    /// `(scenario, metric)` of every per-scenario slice in the deltas.
+    slices: Vec<(String, String)>,
     done: Option<RunDone>,
 }
 
@@ -69,6 +71,12 @@ impl Seen {
             Up::Metrics(delta) => {
                 self.seqs.push(delta.seq);
                 let delta: Delta = serde_json::from_slice(&delta.delta_json).unwrap();
+                self.slices.extend(
+                    delta
+                        .slices
+                        .iter()
+                        .map(|s| (s.scenario.clone(), s.metric.name.clone())),
+                );
                 self.merged.apply_delta(&delta).unwrap();
             }
             Up::Done(done) => self.done = Some(done),
@@ -302,6 +310,44 @@ async fn a_pinned_controlled_scenario_scales_beside_a_segmented_one_and_abort_en
     agent.stop().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_control_before_the_start_is_refused_at_once() {
+    let (agent, mut session, _, _fake) = agent().await;
+    let script = "export default function () {}\n";
+    let options = serde_json::json!({"scenarios": {
+        "ext": {"executor": "externally-controlled", "vus": 1, "maxVUs": 2, "duration": "2s"}}});
+    session
+        .send(Down::Assign(assign("r12", script, options)))
+        .await;
+    let mut seen = Seen::default();
+    until_ready(&mut session, &mut seen).await;
+
+    let asked = tokio::time::Instant::now();
+    session.send(control("r12", 1, 2)).await;
+    match seen.next_other(&mut session).await {
+        Up::ControlAck(ack) => {
+            assert_eq!(ack.seq, 1);
+            assert_eq!(ack.error, "the run has not started");
+        }
+        other => panic!("expected a ControlAck, got {other:?}"),
+    }
+    // Not after the 5 s a control handle may take.
+    assert!(
+        asked.elapsed() < Duration::from_secs(4),
+        "{:?}",
+        asked.elapsed()
+    );
+    session
+        .send(Down::Abort(Abort {
+            run_id: "r12".into(),
+            exit_code: 108,
+            reason: "done".into(),
+        }))
+        .await;
+    seen.until(&mut session, |s| s.done.is_some()).await;
+    agent.stop().await;
+}
+
 fn control(run_id: &str, seq: u64, vus: u64) -> Down {
     Down::Control(Control {
         run_id: run_id.into(),
@@ -455,4 +501,72 @@ async fn control_pause_is_refused_without_a_controlled_scenario_and_stop_ends_th
         "stopped as by k6's REST API"
     );
     agent.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_lets_the_iteration_in_flight_complete_within_graceful_stop() {
+    let (agent, mut session, _, _fake) = agent().await;
+    let script = "import { sleep } from 'k6';\nexport default function () { sleep(2); }\n";
+    let options = serde_json::json!({"scenarios": {"s": {
+        "executor": "constant-vus", "vus": 1, "duration": "60s", "gracefulStop": "10s"}}});
+    session
+        .send(Down::Assign(assign("r9", script, options)))
+        .await;
+    let mut seen = Seen::default();
+    until_ready(&mut session, &mut seen).await;
+    let (message, _) = start("r9", Duration::ZERO, "");
+    session.send(message).await;
+    seen.until(&mut session, |s| {
+        s.statuses
+            .last()
+            .is_some_and(|s| s.state() == RunState::Running && s.vus == 1)
+    })
+    .await;
+
+    // SIGTERM while the first (2 s) iteration runs.
+    let stopping = tokio::spawn(agent.stop());
+    seen.until(&mut session, |s| s.done.is_some()).await;
+    let last = seen.statuses.last().unwrap();
+    assert_eq!(last.state(), RunState::Done);
+    assert_eq!(
+        (last.iterations_complete, last.iterations_interrupted),
+        (1, 0),
+        "the iteration in flight completed; none started after the drain"
+    );
+    assert_eq!(seen.counter("iterations"), 1.0);
+    assert_eq!(seen.done.as_ref().unwrap().exit_code, 105);
+    tokio::time::timeout(PATIENCE, stopping)
+        .await
+        .expect("the agent stops")
+        .unwrap();
+}
+
+/// The per-scenario slices of a run of one scenario, with or without the
+/// breakdown.
+async fn slices(breakdown: bool) -> Vec<(String, String)> {
+    let (agent, mut session, _, _fake) = agent().await;
+    let script = "export default function () {}\n";
+    let options = serde_json::json!({"scenarios": {"one": {
+        "executor": "shared-iterations", "vus": 1, "iterations": 2}}});
+    let mut a = assign("r10", script, options);
+    a.breakdown = breakdown;
+    session.send(Down::Assign(a)).await;
+    let mut seen = Seen::default();
+    until_ready(&mut session, &mut seen).await;
+    session.send(start("r10", Duration::ZERO, "").0).await;
+    seen.until(&mut session, |s| s.done.is_some()).await;
+    assert_eq!(seen.counter("iterations"), 2.0);
+    agent.stop().await;
+    seen.slices
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_breakdown_the_deltas_carry_the_scenario_slices() {
+    let full = slices(true).await;
+    assert!(
+        full.contains(&("one".to_owned(), "iterations".to_owned())),
+        "{full:?}"
+    );
+    let plain = slices(false).await;
+    assert!(plain.is_empty(), "{plain:?}");
 }

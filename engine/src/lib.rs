@@ -11,7 +11,9 @@
 //! Timing follows §2.3 of the reference: no iteration starts after a
 //! scenario's regular end; what still runs at the hard end (regular end +
 //! gracefulStop, or the end of gracefulRampDown) is interrupted through the
-//! iteration's cancellation token and awaited.
+//! iteration's cancellation token and awaited. A stop interrupts at once;
+//! a drain ([`Engine::with_drain`], the agent's SIGTERM) starts no more
+//! iterations and gives running ones their scenario's `gracefulStop`.
 //!
 //! # Layout
 //! - [`vu`]: the [`Vu`] and [`VuFactory`] traits, [`Iteration`], [`Outcome`].

@@ -1,6 +1,8 @@
 //! The test runner: initialises the planned VUs, starts every scenario at
 //! its `startTime`, runs them concurrently and ends when all are done, or
-//! when stopped or aborted (no new iterations, running ones interrupted).
+//! when stopped or aborted (no new iterations, running ones interrupted),
+//! or drained (no new iterations, running ones get each scenario's
+//! `gracefulStop`).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -41,7 +43,7 @@ impl Config {
 pub struct Report {
     /// The final counters.
     pub counters: Snapshot,
-    /// Whether the stop signal ended it.
+    /// Whether the stop signal (or a drain) ended it.
     pub stopped: bool,
     /// Why it was aborted, if it was.
     pub aborted: Option<AbortReason>,
@@ -57,6 +59,7 @@ pub struct Engine<F: VuFactory> {
     config: Config,
     progress: Progress,
     controls: HashMap<String, (ControlHandle, Commands)>,
+    drain: CancellationToken,
 }
 
 impl<F: VuFactory> Engine<F> {
@@ -76,7 +79,17 @@ impl<F: VuFactory> Engine<F> {
             config,
             progress,
             controls,
+            drain: CancellationToken::new(),
         }
+    }
+
+    /// A graceful stop: once `drain` fires no scenario starts an
+    /// iteration, running ones get their scenario's `gracefulStop` (as at
+    /// its planned end; not ramping-vus' `gracefulRampDown`) and are
+    /// interrupted when it runs out; the report says `stopped`.
+    pub fn with_drain(mut self, drain: CancellationToken) -> Self {
+        self.drain = drain;
+        self
     }
 
     /// The live counters (shared: they keep updating during the run).
@@ -142,16 +155,18 @@ impl<F: VuFactory> Engine<F> {
                 Arc::clone(&pool),
                 Arc::clone(&self.observer),
                 self.progress.scenario(&plan.name),
-                stop.clone(),
+                (stop.clone(), self.drain.clone()),
                 Arc::clone(&abort),
                 self.config.min_iteration_duration,
                 start + plan.start_time.to_std(),
             ));
-            let stop = stop.clone();
+            let (stop, drain) = (stop.clone(), self.drain.clone());
             scenarios.spawn(async move {
                 tokio::select! {
-                    _ = tokio::time::sleep_until(ctx.start) => run_scenario(ctx, control).await,
+                    biased;
                     _ = stop.cancelled() => {}
+                    _ = drain.cancelled() => {}
+                    _ = tokio::time::sleep_until(ctx.start) => run_scenario(ctx, control).await,
                 }
             });
         }
@@ -163,7 +178,7 @@ impl<F: VuFactory> Engine<F> {
         let aborted = abort.reason();
         Ok(Report {
             counters: self.progress.snapshot(),
-            stopped: stop.is_cancelled() && aborted.is_none(),
+            stopped: (stop.is_cancelled() || self.drain.is_cancelled()) && aborted.is_none(),
             aborted,
             duration: start.elapsed(),
         })

@@ -7,6 +7,7 @@ use k6r_core::options::Options;
 use k6r_engine::Snapshot;
 use k6r_http::ClientOptions;
 use k6r_script::{Env, Script};
+use tokio_util::sync::CancellationToken;
 
 use crate::samples::Sinks;
 
@@ -39,6 +40,9 @@ pub struct Config {
     pub remote: Option<crate::remote::Remote>,
     /// Scenarios run whole, whatever the execution segment.
     pub pinned: Vec<String>,
+    /// A graceful stop: once fired no iteration starts and running ones
+    /// get their scenario's `gracefulStop`; the run ends as stopped.
+    pub drain: Option<CancellationToken>,
 }
 
 impl Config {
@@ -56,6 +60,7 @@ impl Config {
             live: None,
             remote: None,
             pinned: Vec::new(),
+            drain: None,
         }
     }
 
@@ -87,6 +92,12 @@ impl Config {
     /// driver's commands and skips teardown unless asked for it.
     pub fn with_remote(mut self, remote: crate::remote::Remote) -> Self {
         self.remote = Some(remote);
+        self
+    }
+
+    /// Sets [`Config::drain`] (the agent's SIGTERM).
+    pub fn with_drain(mut self, drain: CancellationToken) -> Self {
+        self.drain = Some(drain);
         self
     }
 

@@ -169,7 +169,10 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<RunResul
     if let Some(min) = config.options.min_iteration_duration {
         engine_config = engine_config.with_min_iteration_duration(min.to_std());
     }
-    let engine = Engine::new(plan.clone(), factory, observer.clone(), engine_config);
+    let mut engine = Engine::new(plan.clone(), factory, observer.clone(), engine_config);
+    if let Some(drain) = config.drain {
+        engine = engine.with_drain(drain);
+    }
     let _ = counters.progress.set(engine.progress());
     let controls: Vec<_> = plan
         .scenarios()

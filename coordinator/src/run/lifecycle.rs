@@ -60,6 +60,7 @@ impl Actor {
                 env: self.submission.env.clone().into_iter().collect(),
                 metrics_interval_ms: 1000,
                 lead: p.lead,
+                breakdown: self.submission.breakdown,
             };
             let id = p.id.clone();
             self.send(&id, assign).await;

@@ -4,6 +4,9 @@
 //! of 1) and, while the unplanned budget lasts and no other unplanned VU
 //! is initialising, one more VU is initialised in the background.
 //!
+//! A drain of the test ends the ticks; running iterations get
+//! `gracefulStop`.
+//!
 //! One task (this loop) owns the idle VUs and the scenario's VU count;
 //! iterations run in their own tasks and hand their VU back when done.
 
@@ -59,10 +62,10 @@ pub(crate) async fn run<F: VuFactory>(ctx: Arc<ScenarioCtx<F>>) {
     let mut warned = false;
     let mut running: JoinSet<PooledVu<F::Vu>> = JoinSet::new();
     let mut next = ticks.next();
-    let deadline = tokio::time::sleep_until(hard_end);
+    let deadline = ctx.hard_end(hard_end);
     tokio::pin!(deadline);
     loop {
-        if hard.is_cancelled() {
+        if hard.is_cancelled() || ctx.drain.is_cancelled() {
             next = None;
         }
         if next.is_none() && running.is_empty() {
@@ -92,6 +95,7 @@ pub(crate) async fn run<F: VuFactory>(ctx: Arc<ScenarioCtx<F>>) {
             }
             _ = &mut deadline, if !hard.is_cancelled() => hard.cancel(),
             _ = hard.cancelled() => {}
+            _ = ctx.drain.cancelled(), if next.is_some() => {}
             _ = tokio::time::sleep_until(tick_at), if next.is_some() => {
                 let Some(tick) = next else { continue };
                 next = ticks.next();

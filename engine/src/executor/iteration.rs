@@ -73,8 +73,3 @@ pub(crate) async fn run<F: VuFactory>(
     tokio::task::consume_budget().await;
     outcome
 }
-
-/// Whether the loop of a VU may start another iteration.
-pub(crate) fn may_start(regular_end: Instant, stop: &CancellationToken) -> bool {
-    !stop.is_cancelled() && Instant::now() < regular_end
-}

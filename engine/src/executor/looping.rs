@@ -1,8 +1,9 @@
 //! The executors whose VUs loop from the start: shared-iterations,
 //! per-vu-iterations and constant-vus (§2.3). Each VU is one task that
 //! starts iterations while the regular end has not passed (and its work is
-//! not exhausted); at the hard end (regular end + gracefulStop) the
-//! scenario's token interrupts what still runs.
+//! not exhausted) and the test is not draining; at the hard end (regular
+//! end + gracefulStop, or gracefulStop after a drain) the scenario's token
+//! interrupts what still runs.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -12,7 +13,7 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use super::iteration::{self, may_start, Numbers};
+use super::iteration::{self, Numbers};
 use super::ScenarioCtx;
 use crate::pool::PooledVu;
 use crate::vu::VuFactory;
@@ -26,15 +27,17 @@ fn numbers<F: VuFactory>(ctx: &ScenarioCtx<F>) -> Numbers {
     }
 }
 
-/// Waits for every VU task, firing `hard` at `hard_end`; returns what the
-/// tasks returned (a task that panicked loses its VU, logged).
-pub(crate) async fn finish<T: Send + 'static>(
+/// Waits for every VU task, firing `hard` at the hard end (`hard_end`, or
+/// `gracefulStop` after a drain); returns what the tasks returned (a task
+/// that panicked loses its VU, logged).
+async fn finish<F: VuFactory, T: Send + 'static>(
+    ctx: &ScenarioCtx<F>,
     tasks: &mut JoinSet<T>,
     hard_end: Instant,
     hard: &CancellationToken,
 ) -> Vec<T> {
     let mut out = Vec::new();
-    let deadline = tokio::time::sleep_until(hard_end);
+    let deadline = ctx.hard_end(hard_end);
     tokio::pin!(deadline);
     loop {
         tokio::select! {
@@ -65,7 +68,7 @@ pub(crate) async fn shared_iterations<F: VuFactory>(ctx: Arc<ScenarioCtx<F>>) {
     for mut vu in ctx.take(vus).await {
         let (ctx, hard, attempted) = (Arc::clone(&ctx), hard.clone(), Arc::clone(&attempted));
         tasks.spawn(async move {
-            while may_start(regular_end, &hard) {
+            while ctx.may_start(regular_end, &hard) {
                 let claimed = attempted.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
                     (n < iterations).then_some(n + 1)
                 });
@@ -77,7 +80,7 @@ pub(crate) async fn shared_iterations<F: VuFactory>(ctx: Arc<ScenarioCtx<F>>) {
             vu
         });
     }
-    let vus = finish(&mut tasks, hard_end, &hard).await;
+    let vus = finish(&ctx, &mut tasks, hard_end, &hard).await;
     ctx.release(vus);
     let dropped = iterations.saturating_sub(attempted.load(Ordering::Acquire));
     if dropped > 0 {
@@ -101,14 +104,14 @@ pub(crate) async fn per_vu_iterations<F: VuFactory>(ctx: Arc<ScenarioCtx<F>>) {
         let (ctx, hard) = (Arc::clone(&ctx), hard.clone());
         tasks.spawn(async move {
             let mut attempted = 0;
-            while attempted < iterations_per_vu && may_start(regular_end, &hard) {
+            while attempted < iterations_per_vu && ctx.may_start(regular_end, &hard) {
                 attempted += 1;
                 iteration::run(&ctx, &mut vu, numbers(&ctx), &hard).await;
             }
             (vu, iterations_per_vu - attempted)
         });
     }
-    let done = finish(&mut tasks, hard_end, &hard).await;
+    let done = finish(&ctx, &mut tasks, hard_end, &hard).await;
     let mut vus: Vec<PooledVu<F::Vu>> = Vec::with_capacity(done.len());
     for (vu, left) in done {
         if left > 0 {
@@ -129,12 +132,12 @@ pub(crate) async fn constant_vus<F: VuFactory>(ctx: Arc<ScenarioCtx<F>>) {
     for mut vu in ctx.take(vus).await {
         let (ctx, hard) = (Arc::clone(&ctx), hard.clone());
         tasks.spawn(async move {
-            while may_start(regular_end, &hard) {
+            while ctx.may_start(regular_end, &hard) {
                 iteration::run(&ctx, &mut vu, numbers(&ctx), &hard).await;
             }
             vu
         });
     }
-    let vus = finish(&mut tasks, hard_end, &hard).await;
+    let vus = finish(&ctx, &mut tasks, hard_end, &hard).await;
     ctx.release(vus);
 }

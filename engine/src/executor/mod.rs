@@ -6,8 +6,10 @@
 //!    unplanned ones) and marks them active in its counters.
 //! 2. It runs iterations through [`iteration::run`], which numbers them,
 //!    interrupts them when a token fires and reports events.
-//! 3. It stops starting iterations at the regular end, fires its hard-stop
-//!    token at the hard end (or when the test is stopped: its tokens are
+//! 3. It stops starting iterations at the regular end (or when the test
+//!    drains: [`ScenarioCtx::may_start`]), fires its hard-stop token at the
+//!    hard end ([`ScenarioCtx::hard_end`]: `gracefulStop` after a drain
+//!    if that comes first) or when the test is stopped (its tokens are
 //!    children of the test's), waits for every iteration, and returns its
 //!    VUs to the pool.
 //!
@@ -46,6 +48,9 @@ pub(crate) struct ScenarioCtx<F: VuFactory> {
     pub counters: Arc<ScenarioCounters>,
     /// The test's stop token: fired on stop or abort.
     pub stop: CancellationToken,
+    /// The test's graceful stop: no new iterations; running ones get
+    /// `gracefulStop`.
+    pub drain: CancellationToken,
     pub abort: Arc<AbortSlot>,
     pub min_iteration_duration: Option<Duration>,
     /// When the scenario started (test start + `startTime`).
@@ -67,7 +72,7 @@ impl<F: VuFactory> ScenarioCtx<F> {
         pool: Arc<Pool<F>>,
         observer: SharedObserver,
         counters: Arc<ScenarioCounters>,
-        stop: CancellationToken,
+        (stop, drain): (CancellationToken, CancellationToken),
         abort: Arc<AbortSlot>,
         min_iteration_duration: Option<Duration>,
         start: Instant,
@@ -81,6 +86,7 @@ impl<F: VuFactory> ScenarioCtx<F> {
             observer,
             counters,
             stop,
+            drain,
             abort,
             min_iteration_duration,
             start,
@@ -114,6 +120,27 @@ impl<F: VuFactory> ScenarioCtx<F> {
             self.at(length + self.plan.graceful_stop),
             self.stop.child_token(),
         )
+    }
+
+    /// Whether a VU may start another iteration: the test is neither
+    /// stopped nor draining (`stop` is the scenario's token) and the
+    /// regular end has not passed.
+    pub fn may_start(&self, regular_end: Instant, stop: &CancellationToken) -> bool {
+        !self.drain.is_cancelled() && !stop.is_cancelled() && Instant::now() < regular_end
+    }
+
+    /// Resolves at the hard end: `planned`, or `gracefulStop` after a
+    /// graceful stop of the test if that comes first.
+    pub async fn hard_end(&self, planned: Instant) {
+        let drained = async {
+            self.drain.cancelled().await;
+            let at = planned.min(Instant::now() + self.plan.graceful_stop.to_std());
+            tokio::time::sleep_until(at).await;
+        };
+        tokio::select! {
+            () = tokio::time::sleep_until(planned) => {}
+            () = drained => {}
+        }
     }
 
     /// Counts `count` dropped iterations and reports them (`vu` for
@@ -153,7 +180,14 @@ impl<F: VuFactory> ScenarioCtx<F> {
     pub async fn borrow(&self, n: u64) -> Vec<PooledVu<F::Vu>> {
         let mut vus = Vec::new();
         for _ in 0..n {
-            match self.pool.take(&self.stop).await {
+            if self.drain.is_cancelled() {
+                break;
+            }
+            let taken = tokio::select! {
+                taken = self.pool.take(&self.stop) => taken,
+                () = self.drain.cancelled() => None,
+            };
+            match taken {
                 Some(vu) => vus.push(vu),
                 None => break,
             }

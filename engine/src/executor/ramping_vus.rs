@@ -4,6 +4,8 @@
 //! graceful count hard-stops the top handles and returns their VUs. After
 //! the regular end (last raw step) handles end as their iteration
 //! finishes; at the hard end (last graceful step) the rest is interrupted.
+//! A drain of the test finishes every handle at once and interrupts what
+//! still runs `gracefulStop` later.
 
 use std::sync::Arc;
 
@@ -55,6 +57,16 @@ pub(crate) async fn run<F: VuFactory>(ctx: Arc<ScenarioCtx<F>>) {
     let mut offsets = offsets.into_iter();
     let mut next = offsets.next();
     let mut finishing = false;
+    // Whether the test drains, and whether its gracefulStop is over.
+    let (mut drained, mut drain_over) = (false, false);
+    let planned_end = ctx.at(graceful_steps
+        .iter()
+        .chain(raw_steps.iter())
+        .map(|s| s.offset)
+        .max()
+        .unwrap_or_default());
+    let drain_end = ctx.hard_end(planned_end);
+    tokio::pin!(drain_end);
     loop {
         tokio::select! {
             _ = tokio::time::sleep_until(ctx.at(next.unwrap_or_default())), if next.is_some() => {
@@ -93,6 +105,17 @@ pub(crate) async fn run<F: VuFactory>(ctx: Arc<ScenarioCtx<F>>) {
                 None => break,
             },
             _ = ctx.stop.cancelled(), if handles.iter().any(|h| h.kind() != Kind::Finish) => {
+                handles.iter_mut().for_each(|h| { h.hard_stop(); h.finish(); });
+            }
+            // A drain: no new iterations (the steps no longer apply),
+            // running ones get gracefulStop (not gracefulRampDown).
+            _ = ctx.drain.cancelled(), if !drained => {
+                drained = true;
+                next = None;
+                handles.iter_mut().for_each(|h| { h.pause(); h.finish(); });
+            }
+            _ = &mut drain_end, if drained && !drain_over => {
+                drain_over = true;
                 handles.iter_mut().for_each(|h| { h.hard_stop(); h.finish(); });
             }
         }

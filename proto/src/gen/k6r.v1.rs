@@ -220,6 +220,10 @@ pub struct Assign {
     /// Abort) before RunDone. Other agents send RunDone when their scenarios end.
     #[prost(bool, tag = "10")]
     pub lead: bool,
+    /// Keep the per-scenario breakdown (--summary-mode full): the deltas carry
+    /// the scenario slices of every metric.
+    #[prost(bool, tag = "11")]
+    pub breakdown: bool,
 }
 /// The script with everything it imports and open()s.
 #[derive(Clone, PartialEq, ::prost::Message)]

@@ -3,7 +3,8 @@
 //!
 //! Scale, pause and resume act on the externally-controlled scenario
 //! pinned to this agent (through the engine's control handles, as k6's
-//! REST API does); stop ends every scenario here.
+//! REST API does); stop ends every scenario here. Before the start (no
+//! scenario listens yet) scale, pause and resume are refused at once.
 
 use std::time::Duration;
 
@@ -12,6 +13,9 @@ use k6r_proto::v1::{control::Action, Control, RunState};
 
 use super::drive::Run;
 
+/// The ControlAck error of a scale, pause or resume before the start.
+pub(crate) const NOT_STARTED: &str = "the run has not started";
+
 /// How long a control handle may take to answer.
 const CONTROL_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -19,6 +23,13 @@ impl Run {
     pub(super) async fn control(&mut self, control: Control) {
         let error = match control.action {
             None => "the Control names no action".to_owned(),
+            // The scenarios' handles answer only once they run: refuse at
+            // once rather than wait for them (stop still ends the run).
+            Some(Action::Scale(_) | Action::Pause(_) | Action::Resume(_))
+                if !self.has_started() =>
+            {
+                NOT_STARTED.to_owned()
+            }
             Some(Action::Scale(scale)) => match self.controls.first() {
                 None => no_controlled("scale"),
                 Some(handle) => {

@@ -48,8 +48,12 @@ pub(crate) struct Run {
     pub(super) controls: Vec<ControlHandle>,
     pub(super) state: RunState,
     started: Option<SystemTime>,
-    /// Cancelling it interrupts the scenarios (Abort, Control stop, drain).
+    /// Cancelling it interrupts the scenarios (Abort, Control stop, a
+    /// drain before the start).
     pub(super) stop: CancellationToken,
+    /// Cancelling it drains the scenarios: no new iterations, running ones
+    /// get gracefulStop (SIGTERM once started).
+    drain: CancellationToken,
     abort: Option<(i32, String)>,
     /// Exit code of a stop asked for from outside (Control stop, drain).
     pub(super) stopped_with: Option<i32>,
@@ -95,7 +99,9 @@ pub(crate) async fn drive(
     let (remote, driver) = Remote::new();
     let Driver { commands, events } = driver;
     let stop = cancel.child_token();
-    let run = tokio::spawn(k6r_runner::run(config.with_remote(remote), stop.clone()));
+    let drain = CancellationToken::new();
+    let config = config.with_remote(remote).with_drain(drain.clone());
+    let run = tokio::spawn(k6r_runner::run(config, stop.clone()));
     let mut run_state = Run {
         reporter,
         lead,
@@ -106,6 +112,7 @@ pub(crate) async fn drive(
         state: RunState::Initializing,
         started: None,
         stop,
+        drain,
         abort: None,
         stopped_with: None,
         setup_reply: None,
@@ -258,10 +265,15 @@ impl Run {
         }
     }
 
-    /// SIGTERM: report DRAINING and stop as Control stop does.
+    /// SIGTERM: report DRAINING; once started, no new iterations and
+    /// running ones get gracefulStop (before the start: stop at once).
     async fn drain(&mut self) {
         self.stopped_with.get_or_insert(105);
-        self.stop.cancel();
+        if self.started.is_some() {
+            self.drain.cancel();
+        } else {
+            self.stop.cancel();
+        }
         if !matches!(self.state, RunState::Done) {
             self.set_state(RunState::Draining).await;
         }
@@ -368,6 +380,11 @@ impl Run {
 }
 
 impl Run {
+    /// Whether the scenarios have started.
+    pub(super) fn has_started(&self) -> bool {
+        self.started.is_some()
+    }
+
     /// Control stop: no new iterations; the exit code of a REST stop.
     pub(super) fn stop_by_control(&mut self) {
         self.stopped_with.get_or_insert(EXIT_STOPPED_BY_API);

@@ -102,7 +102,7 @@ pub(crate) fn prepare(
     }
     options.validate(Some(&inspection.exports))?;
 
-    let metrics = Metrics::for_script(&inspection.metrics, false)?;
+    let metrics = Metrics::for_script(&inspection.metrics, assign.breakdown)?;
     let teardown_timeout = options.teardown_timeout().to_std();
     let mut config = k6r_runner::Config::new(script, env, options, inspection.exports)
         .with_pinned(assign.pinned_scenarios.clone())

@@ -97,6 +97,8 @@ pub(crate) async fn run<F: VuFactory>(ctx: Arc<ScenarioCtx<F>>, commands: Option
             _ = tokio::time::sleep_until(end.unwrap_or_else(tokio::time::Instant::now)),
                 if end.is_some() && !actor.stopped => actor.end(),
             _ = ctx.stop.cancelled(), if !actor.stopped => actor.end(),
+            // Without a gracefulStop, a drain ends it as a stop does.
+            _ = ctx.drain.cancelled(), if !actor.stopped => actor.end(),
         }
     }
     // Whatever is still initialising returns itself to the pool.
