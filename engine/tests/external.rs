@@ -235,7 +235,10 @@ async fn paused_time_does_not_count_toward_the_duration() {
     control.pause().await.unwrap();
     sleep_until(started + ms(1500)).await;
     assert_eq!(control.paused_for(), ms(1300), "the pause going on counts");
-    assert!(!control.status().await.unwrap().stopped, "no end while paused");
+    assert!(
+        !control.status().await.unwrap().stopped,
+        "no end while paused"
+    );
     sleep_until(started + ms(3200)).await;
     control.resume().await.unwrap();
     sleep_until(started + ms(3500)).await;
