@@ -601,3 +601,36 @@ export default function () { sleep(0.02); }\n";
         "test-run duration {seconds}s: 2s of running, the 3s pause left out"
     );
 }
+
+#[test]
+fn raising_vus_max_does_not_stall_running_vus_for_the_init_time() {
+    // Each VU's init blocks its worker for 25 ms; 40 new VUs on the one
+    // worker are a second of init. The running VU must keep iterating
+    // between inits (before the fix it waited out most of them).
+    let script = "import { sleep } from 'k6';\nimport { Trend } from 'k6/metrics';\n\
+const gap = new Trend('gap', true);\n\
+const t0 = Date.now(); while (Date.now() - t0 < 25) {}\n\
+export const options = { scenarios: { c: { executor: 'externally-controlled', vus: 1, maxVUs: 1, duration: '1m' } } };\n\
+let last = 0;\n\
+export default function () { const now = Date.now(); if (last) { gap.add(Math.max(0, now - last - 10)); } last = now; sleep(0.01); }\n";
+    let (mut run, addr) = Run::serve(script, &["--workers", "1"]);
+    until_sample(addr, "gap", |s| s["max"].as_f64().is_some());
+    let patch = raw(
+        addr,
+        "PATCH",
+        "/v1/status",
+        br#"{"data":{"attributes":{"vus-max":41}}}"#,
+    );
+    assert_eq!(patch.status, 200, "{}", patch.body);
+    // The `vus_max` gauge (ticked every second) counts initialised VUs.
+    until_sample(addr, "vus_max", |s| s["value"].as_f64() >= Some(41.0));
+    let before = iterations(addr);
+    until_sample(addr, "iterations", |s| {
+        s["count"].as_f64() > Some(before + 5.0)
+    });
+    let max = sample(addr, "gap")["max"].as_f64().unwrap();
+    // Measured: 62-78 ms with the fix (debug build), 680 ms before it.
+    assert!(max < 300.0, "the running VU was {max} ms late");
+    assert_eq!(stop(addr).status, 200);
+    assert_eq!(run.wait(), 103);
+}
