@@ -167,6 +167,11 @@ impl Handle {
         self.clock.elapsed()
     }
 
+    /// The run's test-run duration clock (for the thresholds loop).
+    pub fn clock(&self) -> Clock {
+        self.clock.clone()
+    }
+
     /// Stops the server and waits (briefly) for requests in flight.
     pub async fn shutdown(self) {
         self.lifetime.cancel();

@@ -16,6 +16,7 @@ use k6r_core::threshold::{Evaluation, Thresholds};
 use tokio::time::{interval_at, Instant, MissedTickBehavior};
 use tokio_util::sync::CancellationToken;
 
+use crate::live::Clock;
 use crate::metrics::Metrics;
 
 /// How often k6 evaluates thresholds during a run.
@@ -70,14 +71,17 @@ pub async fn watch(
     stop: CancellationToken,
     done: CancellationToken,
 ) -> Watched {
-    watch_publishing(metrics, thresholds, start, stop, done, Tainted::default()).await
+    let tainted = Tainted::default();
+    watch_publishing(metrics, thresholds, start, stop, done, tainted, None).await
 }
 
 /// Evaluates `thresholds` every [`EVALUATION_PERIOD`] from `start` until
 /// `done` fires. When an evaluation asks to abort, and `stop` has not
 /// already fired for another reason (the first reason wins), it fires
 /// `stop` and returns that evaluation. Each evaluation's flags go to
-/// `tainted`.
+/// `tainted`. Rates and `delayAbortEval` use `clock`'s test-run duration
+/// (paused time left out) once it has started, else the time since
+/// `start`.
 pub async fn watch_publishing(
     metrics: Metrics,
     mut thresholds: Thresholds,
@@ -85,6 +89,7 @@ pub async fn watch_publishing(
     stop: CancellationToken,
     done: CancellationToken,
     tainted: Tainted,
+    clock: Option<Clock>,
 ) -> Watched {
     let mut ticks = interval_at(start + EVALUATION_PERIOD, EVALUATION_PERIOD);
     ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
@@ -99,7 +104,10 @@ pub async fn watch_publishing(
                 _ = stop.cancelled() => break,
                 _ = ticks.tick() => {}
             }
-            let elapsed = start.elapsed();
+            let elapsed = clock
+                .as_ref()
+                .and_then(Clock::elapsed)
+                .unwrap_or_else(|| start.elapsed());
             let evaluation = metrics.read(|r| thresholds.evaluate(r, elapsed, true));
             tainted.publish(&thresholds);
             if evaluation.abort {

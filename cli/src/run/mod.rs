@@ -168,6 +168,7 @@ fn local(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(),
                 stop.clone(),
                 done.clone(),
                 tainted.clone(),
+                live.as_ref().map(|l| l.clock()),
             ));
             let result = k6r_runner::run(config, stop).await;
             done.cancel();
