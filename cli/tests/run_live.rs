@@ -454,3 +454,183 @@ export function teardown(data) { console.log('TEARDOWN ' + data.hello); }\n";
     assert_eq!(run.wait(), 103);
     assert_eq!(run.stderr().matches("TEARDOWN world").count(), 2);
 }
+
+/// `/v1/metrics` as a map from id to attributes.
+fn all_metrics(addr: SocketAddr) -> serde_json::Map<String, serde_json::Value> {
+    let r = raw(addr, "GET", "/v1/metrics", b"");
+    assert_eq!(r.status, 200, "{}", r.body);
+    let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    v["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["id"].as_str().unwrap().to_owned(),
+                m["attributes"].clone(),
+            )
+        })
+        .collect()
+}
+
+fn close(a: &serde_json::Value, b: &serde_json::Value) -> bool {
+    match (a.as_f64(), b.as_f64()) {
+        (Some(a), Some(b)) => (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0),
+        _ => false,
+    }
+}
+
+#[test]
+fn metrics_api_reads_the_summary_registry() {
+    let script = "import { sleep } from 'k6';\nimport { Trend } from 'k6/metrics';\n\
+const t = new Trend('waits');\n\
+export const options = { scenarios: { c: { executor: 'externally-controlled', vus: 1, maxVUs: 1, duration: '1s' } } };\n\
+export default function () { t.add(__ITER % 7); sleep(0.01); }\n";
+    let (mut run, addr) = Run::serve(script, &["--linger", "--summary-export", "s.json"]);
+    // During the run: the same registry, growing.
+    until_sample(addr, "iterations", |s| s["count"].as_f64() > Some(0.0));
+    let during = iterations(addr);
+    until_status(addr, |s| s["status"] == 9);
+    let after = all_metrics(addr);
+    run.interrupt();
+    assert_eq!(run.wait(), 0, "{}", run.stderr());
+    let export: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run._dir.path().join("s.json")).unwrap())
+            .unwrap();
+    let export = &export["metrics"];
+    let count = export["iterations"]["count"].as_f64().unwrap();
+    assert!(during > 0.0 && during <= count, "{during} vs {count}");
+    for (name, keys) in [
+        ("iterations", &["count", "rate"][..]),
+        ("waits", &["avg", "min", "med", "max", "p(90)", "p(95)"][..]),
+        ("iteration_duration", &["avg", "min", "max"][..]),
+    ] {
+        let live = &after[name]["sample"];
+        for key in keys {
+            assert!(
+                close(&live[*key], &export[name][*key]),
+                "{name}.{key}: /v1/metrics {live} vs export {}",
+                export[name]
+            );
+        }
+    }
+}
+
+#[test]
+fn tainted_follows_the_thresholds() {
+    let script = "import { sleep } from 'k6';\n\
+export const options = { thresholds: { iterations: ['count<2'], vus: ['value<100'] },\n\
+  scenarios: { c: { executor: 'externally-controlled', vus: 1, maxVUs: 1, duration: '3s' } } };\n\
+export default function () { sleep(0.05); }\n";
+    let (mut run, addr) = Run::serve(script, &["--linger"]);
+    until_status(addr, |s| s["tainted"] == true);
+    let check = |addr| {
+        let m = all_metrics(addr);
+        assert_eq!(m["iterations"]["tainted"], true, "{m:?}");
+        assert_eq!(m["vus"]["tainted"], false, "{m:?}");
+        assert_eq!(
+            m["iteration_duration"]["tainted"],
+            serde_json::Value::Null,
+            "no thresholds: null"
+        );
+    };
+    check(addr);
+    // While the run lingers, after the final evaluation.
+    until_status(addr, |s| s["status"] == 9 && s["tainted"] == true);
+    check(addr);
+    run.interrupt();
+    assert_eq!(run.wait(), 99, "{}", run.stderr());
+}
+
+#[test]
+fn put_setup_before_the_start_is_what_vus_receive() {
+    let script = "import { Counter } from 'k6/metrics';\n\
+const got = new Counter('got');\n\
+export const options = { scenarios: { c: { executor: 'externally-controlled', vus: 1, maxVUs: 1, duration: '1m' } } };\n\
+export default function (data) { if (data && data.put === true) { got.add(1); } }\n";
+    let (mut run, addr) = Run::serve(script, &["--paused"]);
+    until_status(addr, |s| s["status"] == 4);
+    let put = raw(addr, "PUT", "/v1/setup", br#"{ "put" : true }"#);
+    assert_eq!(put.status, 200, "{}", put.body);
+    assert_eq!(cli(K6R, &["resume"], addr).code, Some(0));
+    until_sample(addr, "got", |s| s["count"].as_f64() > Some(0.0));
+    assert_eq!(stop(addr).status, 200);
+    assert_eq!(run.wait(), 103);
+}
+
+#[test]
+fn put_setup_reaches_vus_that_have_not_started() {
+    // setup() returned {v:1}; a PUT after it, before any VU ran, wins.
+    let script = "import { Counter } from 'k6/metrics';\n\
+const two = new Counter('two');\n\
+export const options = { scenarios: { c: { executor: 'externally-controlled', vus: 0, maxVUs: 1, duration: '1m' } } };\n\
+export function setup() { return { v: 1 }; }\n\
+export default function (data) { if (data.v === 2) { two.add(1); } }\n";
+    let (mut run, addr) = Run::serve(script, &[]);
+    until_status(addr, |s| s["status"] == 7);
+    assert_eq!(raw(addr, "PUT", "/v1/setup", br#"{"v":2}"#).status, 200);
+    assert_eq!(cli(K6R, &["scale", "-u", "1"], addr).code, Some(0));
+    until_sample(addr, "two", |s| s["count"].as_f64() > Some(0.0));
+    assert_eq!(stop(addr).status, 200);
+    assert_eq!(run.wait(), 103);
+}
+
+#[test]
+fn paused_time_is_left_out_of_the_test_run_duration() {
+    // k6 (observed): a 2s scenario paused for 3s runs 2s of test time;
+    // the summary's rates divide by that.
+    let script = "import { sleep } from 'k6';\n\
+export const options = { scenarios: { c: { executor: 'externally-controlled', vus: 1, maxVUs: 1, duration: '2s' } } };\n\
+export default function () { sleep(0.02); }\n";
+    let (mut run, addr) = Run::serve(script, &["--summary-export", "s.json"]);
+    until_sample(addr, "iterations", |s| s["count"].as_f64() > Some(0.0));
+    assert_eq!(cli(K6R, &["pause"], addr).code, Some(0));
+    let paused_at = Instant::now();
+    std::thread::sleep(Duration::from_secs(3));
+    until_status(addr, |s| s["status"] == 7 && s["paused"] == true);
+    assert_eq!(cli(K6R, &["resume"], addr).code, Some(0));
+    assert_eq!(run.wait(), 0, "{}", run.stderr());
+    assert!(paused_at.elapsed() >= Duration::from_secs(3));
+    let export: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run._dir.path().join("s.json")).unwrap())
+            .unwrap();
+    let it = &export["metrics"]["iterations"];
+    let seconds = it["count"].as_f64().unwrap() / it["rate"].as_f64().unwrap();
+    assert!(
+        (2.0..4.0).contains(&seconds),
+        "test-run duration {seconds}s: 2s of running, the 3s pause left out"
+    );
+}
+
+#[test]
+fn raising_vus_max_does_not_stall_running_vus_for_the_init_time() {
+    // Each VU's init blocks its worker for 25 ms; 40 new VUs on the one
+    // worker are a second of init. The running VU must keep iterating
+    // between inits (before the fix it waited out most of them).
+    let script = "import { sleep } from 'k6';\nimport { Trend } from 'k6/metrics';\n\
+const gap = new Trend('gap', true);\n\
+const t0 = Date.now(); while (Date.now() - t0 < 25) {}\n\
+export const options = { scenarios: { c: { executor: 'externally-controlled', vus: 1, maxVUs: 1, duration: '1m' } } };\n\
+let last = 0;\n\
+export default function () { const now = Date.now(); if (last) { gap.add(Math.max(0, now - last - 10)); } last = now; sleep(0.01); }\n";
+    let (mut run, addr) = Run::serve(script, &["--workers", "1"]);
+    until_sample(addr, "gap", |s| s["max"].as_f64().is_some());
+    let patch = raw(
+        addr,
+        "PATCH",
+        "/v1/status",
+        br#"{"data":{"attributes":{"vus-max":41}}}"#,
+    );
+    assert_eq!(patch.status, 200, "{}", patch.body);
+    // The `vus_max` gauge (ticked every second) counts initialised VUs.
+    until_sample(addr, "vus_max", |s| s["value"].as_f64() >= Some(41.0));
+    let before = iterations(addr);
+    until_sample(addr, "iterations", |s| {
+        s["count"].as_f64() > Some(before + 5.0)
+    });
+    let max = sample(addr, "gap")["max"].as_f64().unwrap();
+    // Measured: 62-78 ms with the fix (debug build), 680 ms before it.
+    assert!(max < 300.0, "the running VU was {max} ms late");
+    assert_eq!(stop(addr).status, 200);
+    assert_eq!(run.wait(), 103);
+}

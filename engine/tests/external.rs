@@ -115,10 +115,12 @@ async fn pause_lets_iterations_finish_and_resume_restarts() {
     assert!(control.resume().await.unwrap().vus == 1);
     assert_eq!(control.resume().await, Err(ControlError::NotPaused));
     let report = run.await.unwrap().unwrap();
-    // 2 complete before the pause; VU 1 then runs 3.5-4.5s, 4.5-5s (cut).
-    assert_eq!(report.counters.complete, 3);
-    assert_eq!(interrupted_at(&recorder), [(ms(5000), 1)]);
-    assert_eq!(started.elapsed(), ms(5000));
+    // Paused time (0.5-3.5s) does not count toward the 5s (k6): the end
+    // moves to 8s. 2 complete before the pause; VU 1 then runs 3.5-7.5s
+    // (4 complete) and 7.5-8s (cut).
+    assert_eq!(report.counters.complete, 6);
+    assert_eq!(interrupted_at(&recorder), [(ms(8000), 1)]);
+    assert_eq!(started.elapsed(), ms(8000));
 }
 
 #[tokio::test(start_paused = true)]
@@ -221,4 +223,26 @@ async fn a_hundred_concurrent_calls_are_all_applied() {
     assert!(status.max_vus >= 10 && status.initialized_vus == status.max_vus);
     control.stop().await.unwrap();
     run.await.unwrap().unwrap();
+}
+
+/// k6 does not count paused time toward `duration`: a 1 s scenario
+/// paused for 3 s at 200 ms ends at 4 s, and the handle reports the pause.
+#[tokio::test(start_paused = true)]
+async fn paused_time_does_not_count_toward_the_duration() {
+    let fake = Fake::new(ms(100));
+    let (control, _recorder, run, started) = start(options(1, 1, "1s"), &fake);
+    sleep_until(started + ms(200)).await;
+    control.pause().await.unwrap();
+    sleep_until(started + ms(1500)).await;
+    assert_eq!(control.paused_for(), ms(1300), "the pause going on counts");
+    assert!(
+        !control.status().await.unwrap().stopped,
+        "no end while paused"
+    );
+    sleep_until(started + ms(3200)).await;
+    control.resume().await.unwrap();
+    sleep_until(started + ms(3500)).await;
+    assert_eq!(control.paused_for(), ms(3000), "a finished pause is frozen");
+    run.await.unwrap().unwrap();
+    assert_eq!(started.elapsed(), ms(4000));
 }

@@ -4,7 +4,7 @@
 //! start, and `{"stopped":true}`.
 //!
 //! ```text
-//! caller ── Live::new(listener, paused) ──▶ Config::live ──▶ run()
+//! caller ── Live::new(listener, paused, metrics, tainted) ──▶ Config::live ──▶ run()
 //!   │                                                        │ Live::start (engine built)
 //!   │ Handle: stopped()? shutdown()                          ├─ REST server task ─▶ k6r_rest actor
 //!   ▼                                                        ├─ gate: wait for resume, Started, Setup
@@ -13,26 +13,30 @@
 //!                                                            └─ Teardown, Ended
 //! ```
 //!
-//! `/v1/metrics` and `/v1/groups` read a [`Registry`] of their own, fed by
-//! a [`SampleSink`] registered with the run and read by the API under a
-//! short lock. (The summary keeps its own registry for now; the two are
-//! to become one, the summary's, once both exist on main.)
+//! `/v1/metrics` and `/v1/groups` read the run's [`Metrics`], the
+//! registry the summary is printed from, under a short lock; `tainted`
+//! comes from the thresholds loop's [`Tainted`]. `/v1/setup` reads and
+//! writes the run's setup data, the data VUs decode at their first
+//! iteration. Rates use the test-run duration of a [`Clock`]: from the
+//! start (past `--paused`) to the end, paused time left out (k6).
 
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use k6r_api::{ExecutionStatus, GroupResource, MetricResource};
-use k6r_core::metrics::{Registry, Sample};
 use k6r_core::plan::TestPlan;
 use k6r_engine::{ControlHandle, Progress};
 use k6r_rest::{BoxFuture, EngineBackend, MetricsSource, RunLink, SetupData, SetupSource};
 use serde_json::value::RawValue;
 use tokio::sync::oneshot;
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::coroutine::Spec;
 use crate::lifecycle::{self, Ended, Stage};
-use crate::samples::SampleSink;
+use crate::metrics::Metrics;
+use crate::thresholds::Tainted;
+use crate::vu::Shared;
 use crate::workers::Workers;
 
 /// How long [`Handle::shutdown`] waits for in-flight API requests.
@@ -43,7 +47,9 @@ const DRAIN: Duration = Duration::from_secs(2);
 pub struct Live {
     listener: Option<std::net::TcpListener>,
     paused: bool,
-    registry: Arc<Mutex<Registry>>,
+    metrics: Metrics,
+    tainted: Tainted,
+    clock: Clock,
     lifetime: CancellationToken,
     stopped: CancellationToken,
     served: Option<oneshot::Sender<()>>,
@@ -56,20 +62,31 @@ pub struct Handle {
     lifetime: CancellationToken,
     stopped: CancellationToken,
     served: oneshot::Receiver<()>,
+    clock: Clock,
 }
 
 impl Live {
     /// Serves the API on `listener` (`None`: `-a ""`, no server) from the
     /// start of the run until [`Handle::shutdown`]; `paused` is
-    /// `--paused`. The listener must be non-blocking.
-    pub fn new(listener: Option<std::net::TcpListener>, paused: bool) -> (Live, Handle) {
+    /// `--paused`. The listener must be non-blocking. `/v1/metrics` reads
+    /// `metrics` (the run's sink, which the caller registers with the run)
+    /// and `tainted` (fed by the thresholds loop).
+    pub fn new(
+        listener: Option<std::net::TcpListener>,
+        paused: bool,
+        metrics: Metrics,
+        tainted: Tainted,
+    ) -> (Live, Handle) {
+        let clock = Clock::default();
         let lifetime = CancellationToken::new();
         let stopped = CancellationToken::new();
         let (served_tx, served) = oneshot::channel();
         let live = Live {
             listener,
             paused,
-            registry: Arc::new(Mutex::new(Registry::new())),
+            metrics,
+            tainted,
+            clock: clock.clone(),
             lifetime: lifetime.clone(),
             stopped: stopped.clone(),
             served: Some(served_tx),
@@ -80,13 +97,9 @@ impl Live {
                 lifetime,
                 stopped,
                 served,
+                clock,
             },
         )
-    }
-
-    /// The sink that feeds `/v1/metrics` (registered by the run).
-    pub(crate) fn sink(&self) -> Box<dyn SampleSink> {
-        Box::new(LiveSink(Arc::clone(&self.registry)))
     }
 
     /// Starts the server over the engine's handles, before the VUs are
@@ -98,18 +111,19 @@ impl Live {
             progress,
             workers,
             spec,
+            shared,
             timeouts,
         } = parts;
         let setup = LiveSetup {
-            data: Arc::new(Mutex::new(None)),
+            shared,
             workers,
             spec,
             timeouts,
         };
-        let data = Arc::clone(&setup.data);
         let metrics = LiveMetrics {
-            registry: Arc::clone(&self.registry),
-            start: Instant::now(),
+            metrics: self.metrics.clone(),
+            tainted: self.tainted.clone(),
+            clock: self.clock.clone(),
         };
         let (backend, link) =
             EngineBackend::new(plan, control.clone(), progress, self.paused, metrics, setup);
@@ -133,7 +147,7 @@ impl Live {
         Serving {
             link: Arc::new(link),
             control,
-            data,
+            clock: self.clock.clone(),
             stopped: self.stopped.clone(),
             paused: self.paused,
             started: false,
@@ -145,6 +159,17 @@ impl Handle {
     /// Whether `{"stopped":true}` stopped the run (exit code 103).
     pub fn stopped(&self) -> bool {
         self.stopped.is_cancelled()
+    }
+
+    /// The test-run duration: from the start (past `--paused`) until now
+    /// or the end, paused time left out; `None` if the run never started.
+    pub fn test_run_duration(&self) -> Option<Duration> {
+        self.clock.elapsed()
+    }
+
+    /// The run's test-run duration clock (for the thresholds loop).
+    pub fn clock(&self) -> Clock {
+        self.clock.clone()
     }
 
     /// Stops the server and waits (briefly) for requests in flight.
@@ -161,6 +186,8 @@ pub(crate) struct Parts<'a> {
     pub progress: Progress,
     pub workers: Arc<Workers>,
     pub spec: Arc<Spec>,
+    /// Holds the setup data the VUs read.
+    pub shared: Arc<Shared>,
     /// `setupTimeout` and `teardownTimeout`.
     pub timeouts: (Duration, Duration),
 }
@@ -171,7 +198,7 @@ pub(crate) struct Serving {
     /// `--paused` wait needs it alone).
     link: Arc<RunLink>,
     control: Option<ControlHandle>,
-    data: Arc<Mutex<SetupData>>,
+    clock: Clock,
     /// The caller's view of the API's stop, set at the end.
     stopped: CancellationToken,
     paused: bool,
@@ -210,6 +237,7 @@ impl Serving {
             return false;
         }
         self.started = true;
+        self.clock.start(self.control.clone());
         let link = &self.link;
         link.set_phase(ExecutionStatus::Started);
         if setup {
@@ -218,12 +246,10 @@ impl Serving {
         true
     }
 
-    /// After `setup()` returned `data`: Running (7) once the scenario
-    /// takes commands, so that a client that saw 7 never meets a change
-    /// still staged.
-    pub fn after_setup(&self, data: Option<&str>) {
-        let value = data.and_then(|d| RawValue::from_string(d.to_owned()).ok());
-        *self.data.lock().unwrap_or_else(PoisonError::into_inner) = value;
+    /// After `setup()` (its data stored where VUs read it): Running (7)
+    /// once the scenario takes commands, so that a client that saw 7
+    /// never meets a change still staged.
+    pub fn after_setup(&self) {
         let link = Arc::clone(&self.link);
         let control = self.control.clone();
         tokio::spawn(async move {
@@ -247,6 +273,7 @@ impl Serving {
     /// At the very end: from here on a stop no longer stops the run
     /// (and no longer means exit 103).
     pub fn ended(&self) {
+        self.clock.end();
         if self.link.stopped() {
             self.stopped.cancel();
         }
@@ -254,47 +281,85 @@ impl Serving {
     }
 }
 
-/// Feeds the API's registry.
-struct LiveSink(Arc<Mutex<Registry>>);
+/// The test-run duration as k6 counts it: from the start (past
+/// `--paused`) to the end, without the externally-controlled scenario's
+/// paused time. Cheap to clone.
+#[derive(Clone, Debug, Default)]
+pub struct Clock(Arc<Mutex<ClockState>>);
 
-impl SampleSink for LiveSink {
-    fn add(&mut self, batch: &[Sample]) {
-        self.0
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .add(batch);
+#[derive(Debug, Default)]
+struct ClockState {
+    started: Option<Instant>,
+    /// Whose paused time to leave out.
+    pauses: Option<ControlHandle>,
+    /// Frozen at the end.
+    ended: Option<Duration>,
+}
+
+impl Clock {
+    /// The duration so far (frozen once ended); `None` before the start.
+    pub fn elapsed(&self) -> Option<Duration> {
+        let s = self.lock();
+        if s.ended.is_some() {
+            return s.ended;
+        }
+        let paused = s.pauses.as_ref().map_or(Duration::ZERO, |c| c.paused_for());
+        s.started
+            .map(|start| start.elapsed().saturating_sub(paused))
+    }
+
+    /// Starts counting; `pauses` is the scenario whose pauses don't count.
+    pub(crate) fn start(&self, pauses: Option<ControlHandle>) {
+        let mut s = self.lock();
+        s.started.get_or_insert_with(Instant::now);
+        s.pauses = pauses;
+    }
+
+    /// Freezes the duration (if it started).
+    pub(crate) fn end(&self) {
+        let elapsed = self.elapsed();
+        self.lock().ended = elapsed;
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, ClockState> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
+/// `/v1/metrics` and `/v1/groups` over the run's registry.
 struct LiveMetrics {
-    registry: Arc<Mutex<Registry>>,
-    start: Instant,
+    metrics: Metrics,
+    tainted: Tainted,
+    clock: Clock,
 }
 
 impl MetricsSource for LiveMetrics {
     fn metrics(&mut self) -> Vec<MetricResource> {
-        let registry = self.registry.lock().unwrap_or_else(PoisonError::into_inner);
-        // No thresholds are evaluated here yet: `tainted` is null.
-        k6r_rest::convert::metrics(&registry, self.start.elapsed(), &|_| None)
+        let elapsed = self.clock.elapsed().unwrap_or_default();
+        let tainted = &self.tainted;
+        self.metrics.read(|registry| {
+            k6r_rest::convert::metrics(registry, elapsed, &|name| tainted.of(name))
+        })
     }
 
     fn groups(&mut self) -> Vec<GroupResource> {
-        let registry = self.registry.lock().unwrap_or_else(PoisonError::into_inner);
-        k6r_rest::convert::groups(registry.groups(), registry.checks())
+        self.metrics
+            .read(|registry| k6r_rest::convert::groups(registry.groups(), registry.checks()))
     }
 
     fn tainted(&mut self) -> bool {
-        false
+        self.tainted.any()
     }
 }
 
 /// `/v1/setup` and `/v1/teardown`: the data setup returned (or a PUT
 /// stored), and setup/teardown run again on a new VU 0.
 ///
-/// A PUT is what the API answers from then on; VUs keep the data of
-/// the run's own `setup()`.
+/// The data is the run's own (what VUs decode at their first iteration):
+/// a PUT before the scenarios start is what `default(data)` receives; VUs
+/// that already ran an iteration keep what they decoded (k6).
 struct LiveSetup {
-    data: Arc<Mutex<SetupData>>,
+    shared: Arc<Shared>,
     workers: Arc<Workers>,
     spec: Arc<Spec>,
     timeouts: (Duration, Duration),
@@ -302,14 +367,12 @@ struct LiveSetup {
 
 impl SetupSource for LiveSetup {
     fn data(&mut self) -> SetupData {
-        self.data
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+        let data = self.shared.data.get()?;
+        RawValue::from_string(data.to_string()).ok()
     }
 
     fn set_data(&mut self, data: SetupData) {
-        *self.data.lock().unwrap_or_else(PoisonError::into_inner) = data;
+        self.shared.data.set(data.map(|d| Arc::from(d.get())));
     }
 
     fn run_setup(&mut self) -> BoxFuture<Result<SetupData, String>> {
@@ -359,5 +422,25 @@ impl SetupSource for LiveSetup {
                 Err(e) => Err(e.to_string()),
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::Clock;
+
+    #[tokio::test(start_paused = true)]
+    async fn the_clock_runs_from_the_start_and_freezes_at_the_end() {
+        let clock = Clock::default();
+        assert_eq!(clock.elapsed(), None, "not started");
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        clock.start(None);
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        assert_eq!(clock.elapsed(), Some(Duration::from_millis(1500)));
+        clock.end();
+        tokio::time::sleep(Duration::from_secs(10)).await;
+        assert_eq!(clock.elapsed(), Some(Duration::from_millis(1500)));
     }
 }

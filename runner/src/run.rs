@@ -76,9 +76,6 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<RunResul
     let totals = Totals::default();
     let mut sinks: Sinks = config.sinks;
     sinks.insert(0, Box::new(totals.clone()));
-    if let Some(live) = &config.live {
-        sinks.push(live.sink());
-    }
     let (channel, consumer) = samples::consume(sinks);
 
     let run_tags: Tags = config
@@ -142,7 +139,7 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<RunResul
         })
         .collect();
     let shared = Arc::new(Shared {
-        data: OnceLock::new(),
+        data: Default::default(),
         scenarios: scenarios
             .iter()
             .map(|(name, tags, executor, env)| {
@@ -187,6 +184,7 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<RunResul
             progress: engine.progress(),
             workers: Arc::clone(&workers),
             spec: Arc::clone(&spec),
+            shared: Arc::clone(&shared),
             timeouts: (
                 config.options.setup_timeout().to_std(),
                 config.options.teardown_timeout().to_std(),
@@ -230,7 +228,7 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<RunResul
             let Some(data) = remote.gate(&workers, &spec, timeout, &shutdown).await else {
                 return false;
             };
-            let _ = shared.data.set(data);
+            shared.data.set(data);
             return true;
         }
         if let Some(live) = &mut live {
@@ -239,9 +237,9 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<RunResul
             }
         }
         if !wants_setup {
-            let _ = shared.data.set(None);
+            // No setup(): the data stays what a `PUT /v1/setup` stored, if any.
             if let Some(live) = &live {
-                live.after_setup(None);
+                live.after_setup();
             }
             return true;
         }
@@ -256,9 +254,9 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<RunResul
         .await;
         let proceed = matches!(ended, Ok(Ended::Returned(_)));
         if let Ok(Ended::Returned(value)) = &ended {
-            let _ = shared.data.set(value.as_deref().map(Arc::from));
+            shared.data.set(value.as_deref().map(Arc::from));
             if let Some(live) = &live {
-                live.after_setup(value.as_deref());
+                live.after_setup();
             }
         }
         setup = Some(ended);
@@ -326,11 +324,11 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<RunResul
         if let Some(live) = &live {
             live.teardown();
         }
-        let data = shared.data.get().cloned().flatten();
+        let data = shared.data.get();
         teardown(&mut result, &workers, &spec, data, &config.options).await;
     }
 
-    result.setup_data = shared.data.get().cloned().flatten();
+    result.setup_data = shared.data.get();
     result.marked_failed = spec
         .config
         .failed
@@ -340,7 +338,6 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<RunResul
     result.sinks = consumer.await.unwrap_or_default();
     result.sinks.remove(0);
     if let Some(live) = &live {
-        result.sinks.pop();
         live.ended();
     }
     Ok(result)

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use k6r_engine::{InitError, Iteration, Outcome, Vu, VuFactory, VuId};
 use k6r_script::{Call, CallKind, IterationInfo, Outcome as CallOutcome, ScenarioInfo};
@@ -17,12 +17,33 @@ use crate::workers::Workers;
 /// What every VU of a run shares.
 #[derive(Debug, Default)]
 pub(crate) struct Shared {
-    /// The setup data as JSON, set once `setup()` has run.
-    pub data: OnceLock<Option<Arc<str>>>,
+    /// The setup data as JSON: what `setup()` returned, or what a
+    /// `PUT /v1/setup` stored since.
+    pub data: SetupCell,
     /// Every scenario, by name.
     pub scenarios: HashMap<String, Arc<ScenarioInfo>>,
     /// The first VU init failure, with its exit code.
     pub init_error: Mutex<Option<Error>>,
+}
+
+/// The run's setup data: each VU decodes it at its first iteration and
+/// keeps that (k6: a later change reaches only VUs that have not started).
+#[derive(Debug, Default)]
+pub(crate) struct SetupCell(Mutex<Option<Arc<str>>>);
+
+impl SetupCell {
+    /// Replaces the data (`None`: there is none).
+    pub fn set(&self, data: Option<Arc<str>>) {
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = data;
+    }
+
+    /// The data now.
+    pub fn get(&self) -> Option<Arc<str>> {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
 }
 
 /// Makes VUs for the engine.
@@ -81,7 +102,7 @@ impl Vu for JsVu {
                 iteration_in_instance: iteration.iteration_in_instance,
                 iteration_in_test: iteration.iteration_in_test,
             }),
-            data: self.shared.data.get().cloned().flatten(),
+            data: self.shared.data.get(),
             cancel: iteration.cancel.clone(),
             timeout: None,
         };

@@ -76,6 +76,13 @@ fn worker(mut starts: mpsc::UnboundedReceiver<Start>) {
                 start = starts.recv() => match start {
                     Some(Start { id, spec, reply }) => {
                         vus.spawn_local(coroutine::run(id, spec, reply));
+                        // A VU's init runs the script's init code in one
+                        // go, blocking this thread. Take the next start
+                        // only after a turn of the scheduler, so that the
+                        // VUs already running here are never queued
+                        // behind a batch of inits (raising `vus-max` by
+                        // 1,000 stalled them for the whole init time).
+                        tokio::task::yield_now().await;
                     }
                     None => break,
                 },

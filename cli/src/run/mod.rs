@@ -28,7 +28,7 @@ use std::sync::Arc;
 use k6r_core::summary::{Mode, Options as SummaryOptions};
 use k6r_core::threshold::Thresholds;
 use k6r_runner::metrics::Metrics;
-use k6r_runner::thresholds::{watch, Watched};
+use k6r_runner::thresholds::{watch_publishing, Tainted, Watched};
 use k6r_runner::Error as RunError;
 use k6r_script::{Env, Script};
 use tokio_util::sync::CancellationToken;
@@ -132,8 +132,11 @@ fn local(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(),
     }
     let listener = address::Address::from_flag(args.address.as_deref()).bind(err)?;
     let mut live = None;
+    let tainted = Tainted::default();
     if listener.is_some() || paused {
-        let (serving, handle) = k6r_runner::live::Live::new(listener, paused);
+        // The API reads the registry the summary is printed from.
+        let (serving, handle) =
+            k6r_runner::live::Live::new(listener, paused, metrics.clone(), tainted.clone());
         config = config.with_live(serving);
         live = Some(handle);
     }
@@ -145,38 +148,59 @@ fn local(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(),
         .build()
         .map_err(|e| Failure::new(255, format!("can't start the runtime: {e}")))?;
     let interrupted = Arc::new(AtomicBool::new(false));
-    let (result, watched, elapsed, stopped_by_api) = runtime.block_on(async {
-        let stop = CancellationToken::new();
-        let signal = stop.clone();
-        let flag = Arc::clone(&interrupted);
-        tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                flag.store(true, Ordering::SeqCst);
-                signal.cancel();
+    let (result, thresholds, aborted, evaluation, elapsed, stopped_by_api) =
+        runtime.block_on(async {
+            let stop = CancellationToken::new();
+            let signal = stop.clone();
+            let flag = Arc::clone(&interrupted);
+            tokio::spawn(async move {
+                if tokio::signal::ctrl_c().await.is_ok() {
+                    flag.store(true, Ordering::SeqCst);
+                    signal.cancel();
+                }
+            });
+            let start = tokio::time::Instant::now();
+            let done = CancellationToken::new();
+            let watcher = tokio::spawn(watch_publishing(
+                metrics.clone(),
+                thresholds,
+                start,
+                stop.clone(),
+                done.clone(),
+                tainted.clone(),
+                live.as_ref().map(|l| l.clock()),
+            ));
+            let result = k6r_runner::run(config, stop).await;
+            done.cancel();
+            // The test-run duration ends with the run, before any linger.
+            let elapsed = live
+                .as_ref()
+                .and_then(|l| l.test_run_duration())
+                .unwrap_or_else(|| start.elapsed());
+            // A stop sent while lingering changes nothing (k6: exit 0).
+            let stopped_by_api = live.as_ref().is_some_and(|l| l.stopped());
+            let Watched {
+                mut thresholds,
+                aborted,
+            } = watcher.await.unwrap_or_else(|_| Watched {
+                thresholds: Thresholds::default(),
+                aborted: None,
+            });
+            // The final evaluation, which a lingering API shows too.
+            let evaluation = metrics.read(|r| thresholds.evaluate(r, elapsed, false));
+            tainted.publish(&thresholds);
+            if args.linger {
+                linger::wait(out, args.quiet).await;
             }
+            (
+                result,
+                thresholds,
+                aborted,
+                evaluation,
+                elapsed,
+                stopped_by_api,
+            )
         });
-        let start = tokio::time::Instant::now();
-        let done = CancellationToken::new();
-        let watcher = tokio::spawn(watch(
-            metrics.clone(),
-            thresholds,
-            start,
-            stop.clone(),
-            done.clone(),
-        ));
-        let result = k6r_runner::run(config, stop).await;
-        done.cancel();
-        // A stop sent while lingering changes nothing (k6: exit 0).
-        let stopped_by_api = live.as_ref().is_some_and(|l| l.stopped());
-        if args.linger {
-            linger::wait(out, args.quiet).await;
-        }
-        let watched = watcher.await.unwrap_or_else(|_| Watched {
-            thresholds: Thresholds::default(),
-            aborted: None,
-        });
-        (result, watched, start.elapsed(), stopped_by_api)
-    });
     if let Some(live) = live {
         runtime.block_on(live.shutdown());
     }
@@ -184,11 +208,6 @@ fn local(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(),
     // The outputs' sinks close their queues; the writers drain them.
     drop(std::mem::take(&mut result.sinks));
     outputs::finish(writers, err);
-    let Watched {
-        mut thresholds,
-        aborted,
-    } = watched;
-    let evaluation = metrics.read(|r| thresholds.evaluate(r, elapsed, false));
 
     let handler = handles_summary.then_some(summary::Handler {
         script: &script,

@@ -3,9 +3,11 @@
 //! bounded channel to the executor's task, which applies requests one at a
 //! time and answers on a oneshot.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot, watch};
+use tokio::time::Instant;
 
 use crate::error::ControlError;
 
@@ -48,6 +50,44 @@ pub struct Status {
     pub stopped: bool,
 }
 
+/// How long the scenario has been paused, in all: k6 does not count
+/// paused time, neither toward the executor's `duration` nor in the
+/// test-run duration. Written by the executor's task only.
+#[derive(Debug, Default)]
+pub(crate) struct Pauses(Mutex<PauseState>);
+
+#[derive(Debug, Default)]
+struct PauseState {
+    /// Pauses that ended.
+    total: Duration,
+    /// The start of the pause going on.
+    since: Option<Instant>,
+}
+
+impl Pauses {
+    pub(crate) fn pause(&self) {
+        let mut s = self.lock();
+        s.since.get_or_insert_with(Instant::now);
+    }
+
+    pub(crate) fn resume(&self) {
+        let mut s = self.lock();
+        if let Some(since) = s.since.take() {
+            s.total += since.elapsed();
+        }
+    }
+
+    /// Paused time so far, the pause going on included.
+    pub(crate) fn total(&self) -> Duration {
+        let s = self.lock();
+        s.total + s.since.map_or(Duration::ZERO, |since| since.elapsed())
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, PauseState> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
 pub(crate) struct Request {
     pub command: Command,
     pub reply: oneshot::Sender<Result<Status, ControlError>>,
@@ -58,6 +98,7 @@ pub(crate) struct Request {
 pub(crate) struct Commands {
     rx: mpsc::Receiver<Request>,
     started: watch::Sender<bool>,
+    pub(crate) pauses: Arc<Pauses>,
 }
 
 impl Commands {
@@ -86,20 +127,24 @@ pub struct ControlHandle {
     scenario: Arc<str>,
     tx: mpsc::Sender<Request>,
     started: watch::Receiver<bool>,
+    pauses: Arc<Pauses>,
 }
 
 pub(crate) fn channel(scenario: &str) -> (ControlHandle, Commands) {
     let (tx, rx) = mpsc::channel(QUEUE);
     let (started_tx, started) = watch::channel(false);
+    let pauses = Arc::new(Pauses::default());
     (
         ControlHandle {
             scenario: Arc::from(scenario),
             tx,
             started,
+            pauses: Arc::clone(&pauses),
         },
         Commands {
             rx,
             started: started_tx,
+            pauses,
         },
     )
 }
@@ -116,6 +161,12 @@ impl ControlHandle {
     /// once check this first.
     pub fn is_started(&self) -> bool {
         *self.started.borrow()
+    }
+
+    /// How long the scenario has been paused in all (the pause going on
+    /// included): time k6 leaves out of the test-run duration.
+    pub fn paused_for(&self) -> Duration {
+        self.pauses.total()
     }
 
     /// Resolves once the executor takes commands, or once it can no longer

@@ -3,8 +3,9 @@
 //! [`ControlHandle`] changes the numbers while it runs. The executor's task
 //! owns all of its state and applies commands one at a time; VUs added by
 //! raising `vus-max` are initialised in background tasks that report back
-//! to it, so running VUs never stall. At the end every VU is hard-stopped
-//! (there is no gracefulStop).
+//! to it, so running VUs never stall. Paused time does not count toward
+//! `duration` (k6). At the end every VU is hard-stopped (there is no
+//! gracefulStop).
 
 mod control;
 
@@ -39,6 +40,8 @@ struct Actor<F: VuFactory> {
     /// Background initialisations not reported yet.
     pending: u64,
     paused: bool,
+    /// The paused time, shared with the control handles.
+    pauses: Arc<control::Pauses>,
     stopped: bool,
     ready_tx: mpsc::UnboundedSender<Ready<F::Vu>>,
 }
@@ -66,6 +69,7 @@ pub(crate) async fn run<F: VuFactory>(ctx: Arc<ScenarioCtx<F>>, commands: Option
         start_max_vus: max_vus,
         pending: 0,
         paused: false,
+        pauses: Arc::clone(&commands.pauses),
         stopped: false,
         ready_tx,
     };
@@ -73,13 +77,17 @@ pub(crate) async fn run<F: VuFactory>(ctx: Arc<ScenarioCtx<F>>, commands: Option
         actor.add(vu);
     }
     actor.reconcile();
+    // Paused time does not count toward `duration` (k6): the end moves
+    // on by every pause, and no end comes while paused.
     let end = duration.map(|d| ctx.at(d));
+    let pauses = Arc::clone(&commands.pauses);
     commands.mark_started();
     let mut commands_open = true;
     loop {
         if actor.stopped && actor.tasks.is_empty() {
             break;
         }
+        let deadline = end.map(|e| e + pauses.total());
         tokio::select! {
             request = commands.recv(), if commands_open => match request {
                 Some(request) => {
@@ -94,8 +102,8 @@ pub(crate) async fn run<F: VuFactory>(ctx: Arc<ScenarioCtx<F>>, commands: Option
                 Some(Ok(None)) | None => {}
                 Some(Err(e)) => tracing::error!(error = %e, "a VU task failed"),
             },
-            _ = tokio::time::sleep_until(end.unwrap_or_else(tokio::time::Instant::now)),
-                if end.is_some() && !actor.stopped => actor.end(),
+            _ = tokio::time::sleep_until(deadline.unwrap_or_else(tokio::time::Instant::now)),
+                if deadline.is_some() && !actor.stopped && !actor.paused => actor.end(),
             _ = ctx.stop.cancelled(), if !actor.stopped => actor.end(),
             // Without a gracefulStop, a drain ends it as a stop does.
             _ = ctx.drain.cancelled(), if !actor.stopped => actor.end(),
@@ -158,9 +166,15 @@ impl<F: VuFactory> Actor<F> {
             Command::Status => {}
             Command::Update { vus, max_vus } => self.update(vus, max_vus)?,
             Command::Pause if self.paused => return Err(ControlError::AlreadyPaused),
-            Command::Pause => self.paused = true,
+            Command::Pause => {
+                self.paused = true;
+                self.pauses.pause();
+            }
             Command::Resume if !self.paused => return Err(ControlError::NotPaused),
-            Command::Resume => self.paused = false,
+            Command::Resume => {
+                self.paused = false;
+                self.pauses.resume();
+            }
             Command::Stop => {
                 self.end();
                 return Ok(self.status());
@@ -226,6 +240,8 @@ impl<F: VuFactory> Actor<F> {
     /// Hard-stops everything; the loop ends when every handle is done.
     fn end(&mut self) {
         self.stopped = true;
+        // A pause going on ends with the scenario.
+        self.pauses.resume();
         for handle in &mut self.handles {
             handle.hard_stop();
             handle.finish();
