@@ -86,6 +86,7 @@ fn status(run: &str, state: RunState, vus: u64, started: i64) -> RunStatus {
         iterations_complete: 0,
         iterations_interrupted: 0,
         started_unix_nanos: started,
+        exit_code: 0,
     }
 }
 

@@ -406,3 +406,49 @@ fn killing_the_coordinator_stops_the_agents_load() {
     let _ = steady.run.kill();
     let _ = steady.run.wait();
 }
+
+/// A 60 s test whose `teardown` counts itself; `end` is what cuts it short.
+fn cut_short(end: &str) -> String {
+    format!(
+        "import exec from 'k6/execution';\nimport {{ sleep }} from 'k6';\nimport {{ Counter }} from 'k6/metrics';\n\
+         const teardowns = new Counter('teardowns');\n\
+         export const options = {{ scenarios: {{ s: {{ executor: 'constant-vus', vus: 4, duration: '60s' }} }}, {end} }};\n\
+         export default function () {{\n\
+           if (__ENV.ABORT && exec.vu.idInTest === 1 && exec.vu.iterationInScenario === 3) exec.test.abort('enough');\n\
+           sleep(0.1);\n\
+         }}\n\
+         export function teardown() {{ teardowns.add(1); }}\n"
+    )
+}
+
+#[test]
+fn a_script_abort_on_the_lead_stops_every_agent_and_teardown_still_runs() {
+    let cluster = Cluster::start(2);
+    let dir = write(&cut_short("thresholds: {}"));
+    let started = Instant::now();
+    let (out, export) = run_on(&cluster, dir.path(), &["-e", "ABORT=1"]);
+    assert_eq!(out.status.code(), Some(108), "{}", show(&out));
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "the abort took {:?}",
+        started.elapsed()
+    );
+    assert_eq!(count(&export, "teardowns"), 1.0, "{}", show(&out));
+}
+
+#[test]
+fn abort_on_fail_stops_every_agent_and_teardown_still_runs() {
+    let cluster = Cluster::start(2);
+    let dir = write(&cut_short(
+        "thresholds: { iterations: [{ threshold: 'count<10', abortOnFail: true }] }",
+    ));
+    let started = Instant::now();
+    let (out, export) = run_on(&cluster, dir.path(), &[]);
+    assert_eq!(out.status.code(), Some(99), "{}", show(&out));
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "the abort took {:?}",
+        started.elapsed()
+    );
+    assert_eq!(count(&export, "teardowns"), 1.0, "{}", show(&out));
+}

@@ -7,7 +7,7 @@
 //! driver ── Remote::new() ──▶ (Remote → Config::with_remote, Driver)
 //!   Driver::send(Setup{reply})      gate: setup() on VU 0, reply
 //!   Driver::send(Start{at, data})   gate: data for every VU, wait for `at`
-//!   Driver::events(): Ready{..} ─ Started{at} ─ ScenariosEnded
+//!   Driver::events(): Ready{..} ─ Started{at} ─ ScenariosEnded{aborted}
 //!   Driver::send(Teardown{data, reply} | Finish)   after the scenarios
 //! ```
 //!
@@ -112,7 +112,11 @@ pub enum Event {
     },
     /// Every scenario has ended; the run waits for
     /// [`Command::Teardown`] or [`Command::Finish`].
-    ScenariosEnded,
+    ScenariosEnded {
+        /// `Some` when `exec.test.abort(reason)` ended them (the reason,
+        /// empty when none was given).
+        aborted: Option<String>,
+    },
 }
 
 /// The run's end of a remote drive; give it to
@@ -210,8 +214,9 @@ impl Remote {
     /// scenarios never started).
     pub(crate) async fn after(
         &mut self,
+        aborted: Option<String>,
     ) -> Option<(Option<Arc<str>>, oneshot::Sender<StageOutcome>)> {
-        self.event(Event::ScenariosEnded);
+        self.event(Event::ScenariosEnded { aborted });
         if !self.started {
             return None;
         }

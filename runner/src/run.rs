@@ -311,7 +311,11 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<RunResul
             // The driver reads the metrics when told the scenarios ended:
             // every sample of theirs must be in the sinks by then.
             channel.flush().await;
-            if let Some((data, reply)) = remote.after().await {
+            let aborted = match &result.end {
+                End::Aborted(reason) => Some(reason.clone().unwrap_or_default()),
+                _ => None,
+            };
+            if let Some((data, reply)) = remote.after(aborted).await {
                 let outcome = if wants_teardown {
                     teardown(&mut result, &workers, &spec, data, &config.options).await
                 } else {

@@ -79,7 +79,10 @@ async fn setup_start_and_teardown_happen_when_the_driver_says() {
         Event::Started { at: started } => assert!(started >= at),
         other => panic!("{other:?}"),
     }
-    assert!(matches!(event(&mut driver).await, Event::ScenariosEnded));
+    assert!(matches!(
+        event(&mut driver).await,
+        Event::ScenariosEnded { aborted: None }
+    ));
     // Every sample of the scenarios is in the sinks by now.
     assert_eq!(samples.sum("seen"), 12.0);
     assert_eq!(

@@ -349,6 +349,12 @@ impl Actor {
                 let vus = self.slots.iter().map(|s| s.vus).sum();
                 let vus_max = self.slots.iter().map(|s| s.vus_max).sum();
                 self.merged.record_vus(vus, vus_max);
+                if status.state == i32::from(v1::RunState::Done) && status.exit_code != 0 {
+                    // exec.test.abort() on that agent: stop the others now.
+                    let name = self.slots[i].plan.name.clone();
+                    let message = format!("test aborted on agent {name}");
+                    self.fail(status.exit_code, message).await;
+                }
                 self.control_status(&event.agent);
             }
             Kind::Metrics(delta) if delta.run_id == self.id => {

@@ -74,6 +74,11 @@ pub struct RunStatus {
     /// When the agent's engine actually started, its wall clock.
     #[prost(int64, tag = "7")]
     pub started_unix_nanos: i64,
+    /// With RUN_STATE_DONE: k6's exit code of what ended the scenarios here
+    /// (108: exec.test.abort()), 0 for their planned end. The coordinator then
+    /// stops the other agents at once; the lead still waits for RunTeardown.
+    #[prost(int32, tag = "8")]
+    pub exit_code: i32,
 }
 /// What changed in the agent's sinks since its previous delta (never raw
 /// samples). seq starts at 1 and increases by one per delta of a run, so the

@@ -37,6 +37,8 @@ const STATUS_EVERY: Duration = Duration::from_secs(1);
 
 /// k6's exit code when the REST API (here: Control stop) stopped the run.
 const EXIT_STOPPED_BY_API: i32 = 103;
+/// k6's exit code of `exec.test.abort()`.
+const EXIT_SCRIPT_ABORT: i32 = 108;
 
 /// The state of one run, owned by its [`drive`] task.
 pub(crate) struct Run {
@@ -55,6 +57,8 @@ pub(crate) struct Run {
     /// get gracefulStop (SIGTERM once started).
     drain: CancellationToken,
     abort: Option<(i32, String)>,
+    /// `exec.test.abort(reason)` ended the scenarios here.
+    script_abort: Option<String>,
     /// Exit code of a stop asked for from outside (Control stop, drain).
     pub(super) stopped_with: Option<i32>,
     setup_reply: Option<oneshot::Receiver<StageOutcome>>,
@@ -73,7 +77,7 @@ pub(crate) async fn drive(
     workers: Option<usize>,
 ) {
     let reporter = Reporter::new(uplink, assign.run_id.clone());
-    reporter.status(RunState::Initializing, None, None).await;
+    reporter.status(RunState::Initializing, None, None, 0).await;
     let interval = match assign.metrics_interval_ms {
         0 => Duration::from_secs(1),
         ms => Duration::from_millis(u64::from(ms)),
@@ -114,6 +118,7 @@ pub(crate) async fn drive(
         stop,
         drain,
         abort: None,
+        script_abort: None,
         stopped_with: None,
         setup_reply: None,
         teardown_reply: None,
@@ -157,9 +162,9 @@ impl Run {
                         metrics_tick.reset();
                         ticking = true;
                     }
-                    Some(Event::ScenariosEnded) => {
+                    Some(Event::ScenariosEnded { aborted }) => {
                         ticking = false;
-                        self.scenarios_ended().await;
+                        self.scenarios_ended(aborted).await;
                     }
                     None => events_open = false,
                 },
@@ -199,8 +204,12 @@ impl Run {
     }
 
     pub(super) async fn status(&self) {
+        let exit_code = match (&self.script_abort, self.state) {
+            (Some(_), RunState::Done) => EXIT_SCRIPT_ABORT,
+            _ => 0,
+        };
         self.reporter
-            .status(self.state, self.progress.as_ref(), self.started)
+            .status(self.state, self.progress.as_ref(), self.started, exit_code)
             .await;
     }
 
@@ -250,9 +259,13 @@ impl Run {
                 tracing::warn!(run = %self.reporter.run_id(), "aborted: {}", abort.reason);
                 self.abort = Some((abort.exit_code, abort.reason));
                 self.stop.cancel();
-                // No teardown, no start: the runner ends as soon as it can.
-                self.commands = None;
-                self.teardown_deadline = None;
+                // The lead of a started run still waits for RunTeardown:
+                // teardown runs after an abort, as in k6. Otherwise the
+                // runner ends as soon as it can.
+                if !self.lead || self.started.is_none() {
+                    self.commands = None;
+                    self.teardown_deadline = None;
+                }
             }
         }
     }
@@ -282,10 +295,15 @@ impl Run {
         self.teardown_deadline = None;
     }
 
-    async fn scenarios_ended(&mut self) {
+    async fn scenarios_ended(&mut self, aborted: Option<String>) {
         self.reporter.delta(&self.metrics).await;
+        // exec.test.abort() here: DONE carries 108 so the coordinator stops
+        // the other agents now, not after this agent's teardown.
+        if let Some(reason) = aborted {
+            self.script_abort = Some(reason);
+        }
         self.set_state(RunState::Done).await;
-        if self.lead && self.abort.is_none() && self.commands.is_some() && self.started.is_some() {
+        if self.lead && self.commands.is_some() && self.started.is_some() {
             self.teardown_deadline = Some(Instant::now() + self.teardown_timeout + TEARDOWN_MARGIN);
         } else {
             self.commands = None;

@@ -44,6 +44,7 @@ impl Reporter {
         state: RunState,
         progress: Option<&Progress>,
         started: Option<SystemTime>,
+        exit_code: i32,
     ) {
         let snapshot = progress.map(Progress::snapshot).unwrap_or_default();
         self.send(v1::RunStatus {
@@ -54,6 +55,7 @@ impl Reporter {
             iterations_complete: snapshot.complete,
             iterations_interrupted: snapshot.interrupted,
             started_unix_nanos: started.map_or(0, to_unix_nanos),
+            exit_code,
         })
         .await;
     }
