@@ -58,6 +58,16 @@ async fn assign(agent: &mut FakeAgent) -> Assign {
         .await
 }
 
+/// Submits a run of `options` (exporting `default`) and takes every
+/// agent's Assign; the run's id.
+async fn submit_assigned(c: &TestCoordinator, agents: &mut [FakeAgent], options: Value) -> String {
+    let run = submit(c, &request(options, &["default"])).await.id;
+    for a in agents.iter_mut() {
+        assign(a).await;
+    }
+    run
+}
+
 async fn start(agent: &mut FakeAgent) -> Start {
     agent
         .expect("Start", |k| match k {
@@ -441,10 +451,7 @@ async fn abort_on_fail_aborts_every_agent() {
     let options = json!({"vus": 2, "duration": "1m", "thresholds": {
         "iterations": [{"threshold": "count<1", "abortOnFail": true}]
     }});
-    let run = submit(&c, &request(options, &["default"])).await.id;
-    for a in &mut agents {
-        assign(a).await;
-    }
+    let run = submit_assigned(&c, &mut agents, options).await;
     ready_and_start(&run, &mut agents).await;
     agents[1].send(delta(&run, 1, 5)).await;
     for a in &mut agents {
@@ -558,15 +565,7 @@ async fn continue_keeps_the_others_running_and_marks_the_result_partial() {
 async fn an_agent_error_during_init_fails_the_run_with_its_code() {
     let c = start_coordinator(quiet(2)).await;
     let mut agents = connect(&c, &["w1", "w2"]).await;
-    let run = submit(
-        &c,
-        &request(json!({"vus": 1, "duration": "1s"}), &["default"]),
-    )
-    .await
-    .id;
-    for a in &mut agents {
-        assign(a).await;
-    }
+    let run = submit_assigned(&c, &mut agents, json!({"vus": 1, "duration": "1s"})).await;
     agents[0].send(status(&run, RunState::Ready, 0, 0)).await;
     agents[1]
         .send(AgentError {
@@ -638,15 +637,7 @@ async fn control(agent: &mut FakeAgent) -> Control {
 async fn pause_reaches_every_agent_and_a_stop_ends_the_run_with_103() {
     let c = start_coordinator(quiet(2)).await;
     let mut agents = connect(&c, &["w1", "w2"]).await;
-    let run = submit(
-        &c,
-        &request(json!({"vus": 2, "duration": "1m"}), &["default"]),
-    )
-    .await
-    .id;
-    for a in &mut agents {
-        assign(a).await;
-    }
+    let run = submit_assigned(&c, &mut agents, json!({"vus": 2, "duration": "1m"})).await;
     ready_and_start(&run, &mut agents).await;
 
     let url = c.url("/v1/status");
@@ -783,15 +774,7 @@ async fn losing_the_agent_with_the_pinned_scenario_is_named_as_such() {
 async fn a_test_marked_failed_on_one_agent_aborts_nothing_and_exits_110() {
     let c = start_coordinator(quiet(2)).await;
     let mut agents = connect(&c, &["w1", "w2"]).await;
-    let run = submit(
-        &c,
-        &request(json!({"vus": 2, "duration": "1s"}), &["default"]),
-    )
-    .await
-    .id;
-    for a in &mut agents {
-        assign(a).await;
-    }
+    let run = submit_assigned(&c, &mut agents, json!({"vus": 2, "duration": "1s"})).await;
     ready_and_start(&run, &mut agents).await;
     agents[1].send(status(&run, RunState::Done, 0, 0)).await;
     agents[1]

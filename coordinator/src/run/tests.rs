@@ -120,6 +120,21 @@ async fn running(
     (registry, runs, agents, run, sent + START_DELAY)
 }
 
+/// Heartbeats of `agent` every half interval until its session ends.
+fn keep_beating(registry: &RegistryHandle, agent: &Agent) -> tokio::task::JoinHandle<()> {
+    let registry = registry.clone();
+    let (id, session) = (agent.id.clone(), agent.session);
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(HB / 2);
+        loop {
+            ticks.tick().await;
+            if registry.seen(id.clone(), session).await.is_err() {
+                return;
+            }
+        }
+    })
+}
+
 #[tokio::test(start_paused = true)]
 async fn abort_on_fail_is_decided_at_the_first_two_second_tick() {
     let options = serde_json::json!({"vus": 2, "duration": "1m", "thresholds": {
@@ -161,19 +176,7 @@ async fn a_silent_agent_aborts_the_run_after_three_missed_heartbeats() {
         .unwrap();
     let silent_since = Instant::now();
     // w1 keeps beating; w2 says nothing more.
-    let beats = {
-        let registry = registry.clone();
-        let (id, session) = (agents[0].id.clone(), agents[0].session);
-        tokio::spawn(async move {
-            let mut ticks = tokio::time::interval(HB / 2);
-            loop {
-                ticks.tick().await;
-                if registry.seen(id.clone(), session).await.is_err() {
-                    return;
-                }
-            }
-        })
-    };
+    let beats = keep_beating(&registry, &agents[0]);
     match agents[0].next().await {
         coordinator_message::Kind::Abort(abort) => {
             assert_eq!(abort.exit_code, k6r_api::EXIT_AGENT_LOST);
@@ -197,22 +200,7 @@ async fn agents_that_never_end_their_scenarios_fail_the_run_after_the_plan_and_s
     }}});
     let (registry, _runs, mut agents, _run, started) = running(options, OnAgentLoss::Abort).await;
     // Both agents keep beating but never report DONE.
-    let beats: Vec<_> = agents
-        .iter()
-        .map(|a| {
-            let registry = registry.clone();
-            let (id, session) = (a.id.clone(), a.session);
-            tokio::spawn(async move {
-                let mut ticks = tokio::time::interval(HB / 2);
-                loop {
-                    ticks.tick().await;
-                    if registry.seen(id.clone(), session).await.is_err() {
-                        return;
-                    }
-                }
-            })
-        })
-        .collect();
+    let beats: Vec<_> = agents.iter().map(|a| keep_beating(&registry, a)).collect();
     for a in &mut agents {
         match a.next().await {
             coordinator_message::Kind::Abort(abort) => {
