@@ -95,19 +95,28 @@ impl Actor {
     /// k6's status of the run, summed over the agents.
     pub(super) fn status(&self) -> Status {
         let failed = self.outcome.as_ref().is_some_and(|o| o.exit_code != 0);
+        // Between Start and the common start instant the agents' scenarios
+        // do not run yet (a scale would be refused): still setup for k6.
+        let begun = self
+            .slots
+            .iter()
+            .filter(|s| s.active())
+            .all(|s| s.started_unix_nanos.is_some());
         let status = match self.phase {
             Phase::Waiting => ExecutionStatus::Created,
             Phase::Initializing => ExecutionStatus::InitVus,
             Phase::Setup => ExecutionStatus::Setup,
+            Phase::Running if !begun => ExecutionStatus::Setup,
             Phase::Running | Phase::Draining => ExecutionStatus::Running,
             Phase::Teardown => ExecutionStatus::Teardown,
             Phase::Finished if failed => ExecutionStatus::Interrupted,
             Phase::Finished => ExecutionStatus::Ended,
         };
-        let running = matches!(
-            self.phase,
-            Phase::Running | Phase::Draining | Phase::Teardown
-        );
+        let running = match self.phase {
+            Phase::Running => begun,
+            Phase::Draining | Phase::Teardown => true,
+            _ => false,
+        };
         Status {
             status,
             paused: Some(self.paused),
