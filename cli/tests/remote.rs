@@ -246,6 +246,7 @@ const SCRIPT: &str = "import { Counter } from 'k6/metrics';\n\
     import { x } from './lib/x.js';\n\
     const bytes = open('./data.bin', 'b');\n\
     const counter = new Counter('my_counter');\n\
+    console.log('init ran');\n\
     export const options = { iterations: 7, thresholds: { my_counter: ['count>100'] } };\n\
     export default function () { counter.add(x + bytes.byteLength); }\n";
 
@@ -300,6 +301,9 @@ fn the_archive_holds_the_entry_its_imports_and_opened_files_only() {
     let dir = project();
     let out = k6r(dir.path(), &["--coordinator", &fake.url, "-q", "script.js"]);
     assert_eq!(out.status.code(), Some(99), "{}", text(&out.stderr));
+    // Packing evaluates the init context a second time, silently.
+    let stderr = text(&out.stderr);
+    assert_eq!(stderr.matches("init ran").count(), 1, "{stderr}");
     let requests = fake.requests();
     assert_eq!(requests.len(), 1);
     let archive = &requests[0].archive;
@@ -521,7 +525,9 @@ fn an_unreachable_coordinator_is_a_clear_error() {
         stderr.contains(&format!("can't reach the coordinator at {url}")),
         "{stderr}"
     );
-    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    // One line of its own (the script's init says one more).
+    let own = stderr.lines().filter(|l| !l.contains("source=console"));
+    assert_eq!(own.count(), 1, "{stderr}");
 }
 
 #[test]

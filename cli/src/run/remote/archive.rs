@@ -8,7 +8,7 @@ use std::sync::Arc;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use k6r_api::ArchiveBody;
-use k6r_script::{inspect_with, Config, DiskFiles, Env, RecordingFiles, Script};
+use k6r_script::{inspect_with, Config, DiskFiles, Env, Level, MemoryLog, RecordingFiles, Script};
 
 use crate::Failure;
 
@@ -22,7 +22,10 @@ pub fn pack(path: &Path, env: &Env) -> Result<ArchiveBody, Failure> {
     })?;
     let recording = Arc::new(RecordingFiles::new(DiskFiles));
     let script = Script::new(recording.clone(), &absolute);
-    inspect_with(&script, env, &Config::default()).map_err(|e| {
+    // The options load already ran the init context where the user saw its
+    // console lines; this second run (to record the files) keeps quiet.
+    let quiet = Config::default().with_log(Arc::new(MemoryLog::new(Level::Error)));
+    inspect_with(&script, env, &quiet).map_err(|e| {
         let failure = Failure::new(e.exit_code(), e.to_string());
         match e.hint() {
             Some(hint) => failure.with_field("hint", hint),
