@@ -68,6 +68,22 @@ async fn submit_assigned(c: &TestCoordinator, agents: &mut [FakeAgent], options:
     run
 }
 
+/// Waits (5 s at most) until the run's view shows agent `i` lost.
+async fn until_lost(c: &TestCoordinator, run: &str, i: usize) {
+    tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            let (_, text) = get(&c.url(&format!("/v1/runs/{run}")), None).await;
+            let view: RunView = serde_json::from_str(&text).unwrap();
+            if view.agents[i].state == "lost" {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("the loss was never noticed");
+}
+
 async fn start(agent: &mut FakeAgent) -> Start {
     agent
         .expect("Start", |k| match k {
@@ -527,18 +543,7 @@ async fn a_lost_agent_aborts_the_run_with_111_and_a_partial_result() {
 async fn continue_keeps_the_others_running_and_marks_the_result_partial() {
     let (c, mut agents, run) = lose_w2("continue").await;
     // Wait until the loss is noticed.
-    tokio::time::timeout(Duration::from_secs(5), async {
-        loop {
-            let (_, text) = get(&c.url(&format!("/v1/runs/{run}")), None).await;
-            let view: RunView = serde_json::from_str(&text).unwrap();
-            if view.agents[1].state == "lost" {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    })
-    .await
-    .expect("the loss was never noticed");
+    until_lost(&c, &run, 1).await;
     for i in [0, 2] {
         agents[i].send(delta(&run, 1, 2)).await;
         agents[i].send(status(&run, RunState::Done, 0, 0)).await;
@@ -743,18 +748,7 @@ async fn losing_the_agent_with_the_pinned_scenario_is_named_as_such() {
     beats[0].abort();
     // w2 goes on, ends its scenarios; with the lead gone there is no
     // teardown.
-    tokio::time::timeout(Duration::from_secs(5), async {
-        loop {
-            let (_, text) = get(&c.url(&format!("/v1/runs/{run}")), None).await;
-            let view: RunView = serde_json::from_str(&text).unwrap();
-            if view.agents[0].state == "lost" {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    })
-    .await
-    .expect("the loss was never noticed");
+    until_lost(&c, &run, 0).await;
     agents[1].send(status(&run, RunState::Done, 0, 0)).await;
     agents[1].send(done(&run, 0)).await;
     let result = finished(&c, &run).await.result.unwrap();

@@ -12,6 +12,12 @@ async fn start() -> (SocketAddr, CancellationToken) {
     (addr, shutdown)
 }
 
+/// `GET url` as JSON.
+async fn get_json(client: &reqwest::Client, url: &str) -> serde_json::Value {
+    let text = client.get(url).send().await.unwrap().text().await.unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
 #[tokio::test]
 async fn every_route_answers_and_stats_count_the_requests() {
     let (addr, shutdown) = start().await;
@@ -22,15 +28,7 @@ async fn every_route_answers_and_stats_count_the_requests() {
     assert_eq!(page.status(), 200);
     assert!(page.text().await.unwrap().contains("k6r demo target"));
 
-    let json: serde_json::Value = client
-        .get(url("/json"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .map(|t| serde_json::from_str(&t).unwrap())
-        .unwrap();
+    let json: serde_json::Value = get_json(&client, &url("/json")).await;
     assert_eq!(json["items"].as_array().unwrap().len(), 3);
 
     let teapot = client.get(url("/status/418")).send().await.unwrap();
@@ -49,15 +47,7 @@ async fn every_route_answers_and_stats_count_the_requests() {
         .unwrap();
     assert_eq!(echo.bytes().await.unwrap().as_ref(), [0, 1, 255]);
 
-    let stats: serde_json::Value = client
-        .get(url("/stats"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .map(|t| serde_json::from_str(&t).unwrap())
-        .unwrap();
+    let stats: serde_json::Value = get_json(&client, &url("/stats")).await;
     assert_eq!(stats["requests"], 6, "{stats}");
     let unknown = client.get(url("/nope")).send().await.unwrap();
     assert_eq!(unknown.status(), 404);
