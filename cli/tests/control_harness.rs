@@ -132,6 +132,11 @@ impl K6r {
                 Gauges(engine.progress()),
                 NoSetup::default(),
             );
+            // Paused before the API answers, so no request sees the phase
+            // before it (the k6 side is read only once it is paused).
+            if paused {
+                link.set_phase(ExecutionStatus::PausedBeforeRun);
+            }
             let (control, _task) = k6r_rest::spawn(backend);
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             let addr = listener.local_addr().unwrap();
@@ -140,7 +145,6 @@ impl K6r {
             }));
             let done = tokio::spawn(async move {
                 if paused {
-                    link.set_phase(ExecutionStatus::PausedBeforeRun);
                     link.resumed().await;
                 }
                 if !link.stopped() {
