@@ -1,8 +1,9 @@
 //! One JS VU on its own stackful coroutine.
 //!
-//! The coroutine owns the VU: its QuickJS runtime is created *inside* the
-//! coroutine, so the stack top QuickJS records (and its stack-overflow
-//! check) is the coroutine's own stack. JavaScript stays synchronous: a
+//! The coroutine owns the VU: its QuickJS context is created *inside* the
+//! coroutine, in the worker's shared runtime ([`Host`], which bounds the
+//! stack by whichever VU runs) or, where a host can't be had, in a
+//! runtime of its own whose recorded stack top is the coroutine's. JavaScript stays synchronous: a
 //! host function that must wait suspends the coroutine with the future
 //! to wait for ([`Suspend::Wait`]); the VU's task on its worker awaits it
 //! and resumes the coroutine. Calls come in through a channel, one at a
@@ -18,7 +19,7 @@ use std::sync::Arc;
 
 use corosensei::stack::DefaultStack;
 use corosensei::{Coroutine, CoroutineResult, Yielder};
-use k6r_script::{Call, CallResult, Config, Env, Script, Vu, Wait, WaitFuture};
+use k6r_script::{Call, CallResult, Config, Env, Host, Script, Vu, Wait, WaitFuture};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::error::Error;
@@ -85,7 +86,12 @@ impl Wait for Suspender {
 
 /// Runs VU `id` until every handle to it is dropped: initialises it,
 /// answers `reply` with its channel (or the init error), then runs calls.
-pub(crate) async fn run(id: u64, spec: Arc<Spec>, reply: oneshot::Sender<Result<Jobs, Error>>) {
+pub(crate) async fn run(
+    id: u64,
+    spec: Arc<Spec>,
+    host: Option<Rc<Host>>,
+    reply: oneshot::Sender<Result<Jobs, Error>>,
+) {
     let stack = match DefaultStack::new(STACK_SIZE) {
         Ok(stack) => stack,
         Err(source) => {
@@ -98,7 +104,11 @@ pub(crate) async fn run(id: u64, spec: Arc<Spec>, reply: oneshot::Sender<Result<
             yielder: NonNull::from(yielder),
         });
         let config = spec.config.clone().with_max_stack_size(MAX_JS_STACK);
-        let vu = match Vu::with_wait(&spec.script, id, &spec.env, &config, wait) {
+        let made = match &host {
+            Some(host) => Vu::in_host(host, &spec.script, id, &spec.env, &config, wait),
+            None => Vu::with_wait(&spec.script, id, &spec.env, &config, wait),
+        };
+        let vu = match made {
             Ok(vu) => vu,
             Err(error) => {
                 yielder.suspend(Suspend::Ready(Err(error)));

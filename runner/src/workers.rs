@@ -1,11 +1,14 @@
 //! The worker threads that host the VUs: each has a current-thread tokio
 //! runtime and a `LocalSet`, and runs one task per VU (the task drives
-//! the VU's coroutine). JavaScript never crosses threads.
+//! the VU's coroutine). The VUs of a worker are contexts of one QuickJS
+//! runtime ([`Host`]). JavaScript never crosses threads.
 
+use std::rc::Rc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread;
 
+use k6r_script::Host;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::{JoinSet, LocalSet};
 
@@ -71,11 +74,13 @@ fn worker(mut starts: mpsc::UnboundedReceiver<Start>) {
     let local = LocalSet::new();
     local.block_on(&runtime, async move {
         let mut vus = JoinSet::new();
+        let mut hosts = Hosts::default();
         loop {
             tokio::select! {
                 start = starts.recv() => match start {
                     Some(Start { id, spec, reply }) => {
-                        vus.spawn_local(coroutine::run(id, spec, reply));
+                        let host = hosts.for_spec(&spec);
+                        vus.spawn_local(coroutine::run(id, spec, host, reply));
                         // A VU's init runs the script's init code in one
                         // go, blocking this thread. Take the next start
                         // only after a turn of the scheduler, so that the
@@ -96,4 +101,31 @@ fn worker(mut starts: mpsc::UnboundedReceiver<Start>) {
         // Let every VU finish: they end when their handles are dropped.
         while vus.join_next().await.is_some() {}
     });
+}
+
+/// The QuickJS runtime a worker's VUs share: one per script (a worker
+/// serves one test, so one in practice). `None` when VUs can't share one
+/// here ([`Host::new`] says why): each VU then gets a runtime of its own.
+#[derive(Default)]
+struct Hosts {
+    current: Option<(Arc<Spec>, Option<Rc<Host>>)>,
+}
+
+impl Hosts {
+    fn for_spec(&mut self, spec: &Arc<Spec>) -> Option<Rc<Host>> {
+        match &self.current {
+            Some((known, host)) if Arc::ptr_eq(known, spec) => host.clone(),
+            _ => {
+                let host = match Host::new(&spec.script) {
+                    Ok(host) => Some(Rc::new(host)),
+                    Err(error) => {
+                        tracing::warn!(%error, "each VU gets a JavaScript runtime of its own");
+                        None
+                    }
+                };
+                self.current = Some((Arc::clone(spec), host.clone()));
+                host
+            }
+        }
+    }
 }

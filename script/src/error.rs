@@ -75,6 +75,11 @@ pub enum Error {
     #[error("JavaScript engine error: {0}")]
     Engine(#[from] rquickjs::Error),
 
+    /// VUs can't share a QuickJS runtime here (see [`crate::Host`]); the
+    /// caller gives each VU a runtime of its own instead.
+    #[error("can't host VUs in one runtime: {0}")]
+    Host(String),
+
     /// The current directory could not be determined to make a relative
     /// entry path absolute.
     #[error("can't make {path} absolute: {source}")]
@@ -103,6 +108,7 @@ impl Error {
             Error::Entry(_)
             | Error::Options(_)
             | Error::Engine(_)
+            | Error::Host(_)
             | Error::Cwd { .. }
             | Error::Interrupted => 255,
         }

@@ -33,7 +33,7 @@ impl Vu {
         }
         *state.call.borrow_mut() = Some(CallState::new(call.kind.clone(), &state.config.tags));
 
-        let result = self.context.with(|ctx| self.invoke(&ctx, call));
+        let result = self.enter(|ctx| self.invoke(&ctx, call));
         state.interrupt.disarm();
 
         if let Some(done) = state.call.borrow_mut().take() {

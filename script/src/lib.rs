@@ -21,8 +21,11 @@
 //! # Layout
 //! - [`inspect`](mod@inspect): run the init context once (k6's "VU 0") and
 //!   return [`Inspection`] (options + exported functions).
-//! - [`runtime`]: [`Vu`], one QuickJS runtime + context whose init code
-//!   ran, with its limits (deadline, stack, memory).
+//! - [`runtime`]: [`Vu`], a QuickJS context whose init code ran, in a
+//!   runtime of its own or a [`Host`]'s, with its limits (deadline, stack,
+//!   memory).
+//! - [`host`]: [`Host`], one runtime whose VUs are contexts (each on its
+//!   own coroutine), and the fix-ups QuickJS needs for that.
 //! - `invoke`: [`Vu::call`], running an exported function.
 //! - [`call`]: [`Call`] (what to run) and [`Outcome`] (how it ended).
 //! - [`summary`]: [`Vu::custom_metrics`] and [`Vu::handle_summary`].
@@ -52,6 +55,7 @@ pub mod env;
 pub mod error;
 pub mod exception;
 pub mod files;
+pub mod host;
 pub mod inspect;
 pub mod log;
 pub mod options;
@@ -77,6 +81,7 @@ pub use env::Env;
 pub use error::{Error, Result};
 pub use exception::JsException;
 pub use files::{DiskFiles, Files, MemoryFiles, RecordingFiles};
+pub use host::Host;
 pub use inspect::{inspect, inspect_with, Inspection};
 pub use invoke::scenario_tags;
 pub use loader::ModuleError;

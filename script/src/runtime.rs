@@ -1,5 +1,6 @@
-//! One VU's JavaScript world: a QuickJS runtime and context with k6's
-//! globals, module loader and limits, after its init code ran.
+//! One VU's JavaScript world: a QuickJS context with k6's globals,
+//! module loader and limits, after its init code ran, in a runtime of its
+//! own ([`Vu::new`], [`Vu::with_wait`]) or a [`Host`]'s ([`Vu::in_host`]).
 //!
 //! Creating a [`Vu`] *is* running its init context: the entry module is
 //! compiled (which loads every static import, recursively), evaluated,
@@ -8,7 +9,6 @@
 //! which options and exported functions are read.
 
 use std::io;
-use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::time::Duration;
 
@@ -21,6 +21,7 @@ use crate::env::Env;
 use crate::error::{Error, Result};
 use crate::exception::JsException;
 use crate::globals;
+use crate::host::{entry_dir, Host};
 use crate::interrupt::{Interrupt, Stop};
 use crate::loader::{self, LoaderState, ModuleError};
 use crate::options::{to_json, ToJsonError};
@@ -68,38 +69,78 @@ impl Vu {
         wait: Rc<dyn Wait>,
     ) -> Result<Self> {
         let source = read_entry(script)?;
-
         let runtime = Runtime::new()?;
         runtime.set_max_stack_size(config.max_stack_size);
         if let Some(limit) = config.memory_limit {
             runtime.set_memory_limit(limit);
         }
-
-        let entry_dir = script
-            .entry()
-            .parent()
-            .map(Path::to_owned)
-            .unwrap_or_else(|| PathBuf::from("/"));
-        let loader = loader::install(&runtime, script.files().clone(), entry_dir.clone());
+        let loader = loader::install(&runtime, script.files().clone(), entry_dir(script));
         let context = Context::full(&runtime)?;
         let state = Rc::new(VuState::new(
             id,
             env,
             script.files().clone(),
-            entry_dir,
+            entry_dir(script),
             config,
             wait,
         ));
         let handler: Rc<Interrupt> = state.interrupt.clone();
         runtime.set_interrupt_handler(Some(Box::new(move || handler.should_stop())));
-        context.with(|ctx| globals::install(&ctx, &state))?;
+        Self::init(script, source, context, state, loader, config)
+    }
 
+    /// Like [`Vu::with_wait`], as a context of `host`'s runtime: call it
+    /// at the top of the stack the VU runs on (its coroutine's), and only
+    /// ever run the VU on that stack. No memory limit applies to one VU.
+    pub fn in_host(
+        host: &Host,
+        script: &Script,
+        id: u64,
+        env: &Env,
+        config: &Config,
+        wait: Rc<dyn Wait>,
+    ) -> Result<Self> {
+        let source = read_entry(script)?;
+        let seat = host.seat(config.max_stack_size);
+        let mut state = VuState::new(
+            id,
+            env,
+            script.files().clone(),
+            entry_dir(script),
+            config,
+            wait,
+        );
+        seat.enter(&state.interrupt);
+        let context = Context::full(&host.runtime)?;
+        state.seat = Some(seat);
+        Self::init(
+            script,
+            source,
+            context,
+            Rc::new(state),
+            host.loader.clone(),
+            config,
+        )
+    }
+
+    /// Installs the globals and runs the init code.
+    fn init(
+        script: &Script,
+        source: Vec<u8>,
+        context: Context,
+        state: Rc<VuState>,
+        loader: Rc<LoaderState>,
+        config: &Config,
+    ) -> Result<Self> {
+        enter(&context, &state, |ctx| globals::install(&ctx, &state))?;
         let init = Init {
             state: &state,
             loader: &loader,
         };
         state.interrupt.arm(config.init_timeout);
-        let namespace = context.with(|ctx| init.evaluate(&ctx, &script.url(), source));
+        let namespace = enter(&context, &state, |ctx| {
+            init.evaluate(&ctx, &script.url(), source)
+        });
         state.interrupt.disarm();
         let namespace = match state.interrupt.stopped() {
             // Interrupted, even if the script caught what was thrown.
@@ -115,6 +156,12 @@ impl Vu {
             loader,
             init_timeout: config.init_timeout,
         })
+    }
+
+    /// Runs `f` in the VU's context (taking its seat when it shares a
+    /// runtime).
+    pub(crate) fn enter<R>(&self, f: impl FnOnce(Ctx<'_>) -> R) -> R {
+        enter(&self.context, &self.state, f)
     }
 
     /// `__VU`.
@@ -176,7 +223,7 @@ impl Vu {
             loader: &self.loader,
         };
         self.state.interrupt.arm(self.init_timeout);
-        let result = self.context.with(|ctx| {
+        let result = self.enter(|ctx| {
             let namespace = self.namespace.clone().restore(&ctx)?;
             f(&ctx, namespace, &init)
         });
@@ -184,6 +231,27 @@ impl Vu {
         match self.state.interrupt.stopped() {
             Some(stop) => Err(stop_error(stop)),
             None => result,
+        }
+    }
+}
+
+impl Drop for Vu {
+    fn drop(&mut self) {
+        // Freeing the context runs in the runtime on this VU's stack.
+        if let Some(seat) = &self.state.seat {
+            seat.enter(&self.state.interrupt);
+        }
+    }
+}
+
+/// Runs `f` in `context`: through rquickjs's lock for a runtime of the
+/// VU's own, from its seat in a shared one.
+fn enter<R>(context: &Context, state: &VuState, f: impl FnOnce(Ctx<'_>) -> R) -> R {
+    match &state.seat {
+        None => context.with(f),
+        Some(seat) => {
+            seat.enter(&state.interrupt);
+            f(seat.ctx(context))
         }
     }
 }

@@ -12,6 +12,7 @@ use crate::call::CallKind;
 use crate::config::Config;
 use crate::env::Env;
 use crate::files::Files;
+use crate::host::Seat;
 use crate::interrupt::Interrupt;
 use crate::js;
 use crate::log::LogSink;
@@ -46,6 +47,8 @@ pub(crate) struct VuState {
     pub http: RefCell<http::State>,
     /// How host functions wait (see [`crate::wait`]).
     pub wait: Rc<dyn Wait>,
+    /// The VU's place in a shared runtime (`None`: a runtime of its own).
+    pub seat: Option<Seat>,
     pub config: Config,
     /// The VU's HTTP client, made on the first request.
     pub client: OnceCell<Rc<k6r_http::Client>>,
@@ -142,6 +145,7 @@ impl VuState {
             metrics: RefCell::default(),
             http: RefCell::default(),
             wait,
+            seat: None,
             config: config.clone(),
             client: OnceCell::new(),
             call: RefCell::new(None),

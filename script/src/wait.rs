@@ -15,6 +15,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
 
+use crate::host::Seat;
 use crate::state::VuState;
 
 /// A future a VU waits for. Not `Send`: it runs on the VU's thread.
@@ -71,11 +72,17 @@ pub(crate) fn block<T: 'static>(
     if vu.interrupt.should_stop() {
         return None;
     }
+    // In a shared runtime only the VU that has the thread may suspend
+    // (not another VU's promise callback run on its stack).
+    if vu.seat.as_ref().is_some_and(|seat| !seat.is_running()) {
+        return None;
+    }
     vu.flush_samples();
     let slot = Rc::new(RefCell::new(None));
     let out = Rc::clone(&slot);
     let cancel = vu.interrupt.token();
     let deadline = vu.interrupt.deadline();
+    let parked = vu.seat.as_ref().map(Seat::leave);
     vu.wait.wait(Box::pin(async move {
         let cancelled = async {
             match cancel {
@@ -96,6 +103,9 @@ pub(crate) fn block<T: 'static>(
             value = future => *out.borrow_mut() = Some(value),
         }
     }));
+    if let (Some(seat), Some(parked)) = (&vu.seat, parked) {
+        seat.resume(parked, &vu.interrupt);
+    }
     let value = slot.borrow_mut().take();
     // Records a deadline that passed or a cancellation while waiting.
     vu.interrupt.should_stop();

@@ -1,0 +1,108 @@
+//! VUs as contexts of one shared runtime ([`Host`]): the QuickJS internals
+//! it relies on are found on this build, and VUs in one host keep their
+//! own global state, stack limit and stack traces. (Interleaving VUs on
+//! coroutines is the runner's; its tests run every VU in a host.)
+
+mod common;
+
+use std::rc::Rc;
+use std::sync::Arc;
+
+use common::config;
+use k6r_script::{BlockOn, Call, CallKind, Env, Host, MemoryFiles, MemoryLog, Outcome, Script, Vu};
+use tokio_util::sync::CancellationToken;
+
+const SOURCE: &str = r#"
+    globalThis.mark = __VU;
+    let calls = 0;
+    function down(n) { return down(n + 1) + 1; }
+    function named() { return new Error('here').stack; }
+    export function setup() {
+        calls++;
+        let overflow = null;
+        try { down(0); } catch (e) { overflow = e.constructor.name; }
+        return { vu: __VU, mark: globalThis.mark, calls, overflow, stack: named() };
+    }
+"#;
+
+fn setup_call() -> Call {
+    Call {
+        function: "setup".into(),
+        kind: CallKind::Setup,
+        data: None,
+        cancel: CancellationToken::new(),
+        timeout: None,
+    }
+}
+
+#[test]
+fn vus_in_one_host_keep_their_own_state() {
+    let script = Script::new(
+        Arc::new(MemoryFiles::new().with("/t/main.js", SOURCE)),
+        "/t/main.js",
+    );
+    let host = Host::new(&script).expect("VUs can share a runtime on this build");
+    let config = config(Arc::new(MemoryLog::default())).with_max_stack_size(256 * 1024);
+    let vus: Vec<Vu> = (1..=3)
+        .map(|id| {
+            Vu::in_host(
+                &host,
+                &script,
+                id,
+                &Env::new(),
+                &config,
+                Rc::new(BlockOn::default()),
+            )
+            .unwrap()
+        })
+        .collect();
+    for round in 1..=2 {
+        for (vu, id) in vus.iter().zip(1..) {
+            let result = vu.call(&setup_call());
+            assert!(
+                matches!(result.outcome, Outcome::Returned),
+                "{:?}",
+                result.outcome
+            );
+            let value: serde_json::Value =
+                serde_json::from_str(result.value.as_deref().unwrap()).unwrap();
+            assert_eq!(value["vu"], id);
+            assert_eq!(value["mark"], id, "globals are the VU's own");
+            assert_eq!(value["calls"], round, "module state is the VU's own");
+            assert_eq!(value["overflow"], "RangeError");
+            let stack = value["stack"].as_str().unwrap();
+            assert!(
+                stack.contains("named") && stack.contains("setup"),
+                "{stack}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_vu_costs_a_context_not_a_runtime() {
+    let script = Script::new(
+        Arc::new(MemoryFiles::new().with("/t/main.js", SOURCE)),
+        "/t/main.js",
+    );
+    let host = Host::new(&script).unwrap();
+    let config = config(Arc::new(MemoryLog::default()));
+    let before = host.heap_size();
+    let vus: Vec<Vu> = (1..=50)
+        .map(|id| {
+            Vu::in_host(
+                &host,
+                &script,
+                id,
+                &Env::new(),
+                &config,
+                Rc::new(BlockOn::default()),
+            )
+            .unwrap()
+        })
+        .collect();
+    let per_vu = (host.heap_size() - before) / vus.len() as u64;
+    // A context with k6's globals is ~60 KB on this build (a runtime of
+    // its own adds ~130 KB more: atoms, shapes, class tables).
+    assert!((20_000..100_000).contains(&per_vu), "{per_vu} bytes per VU");
+}
