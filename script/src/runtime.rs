@@ -76,14 +76,7 @@ impl Vu {
         }
         let loader = loader::install(&runtime, script.files().clone(), entry_dir(script));
         let context = Context::full(&runtime)?;
-        let state = Rc::new(VuState::new(
-            id,
-            env,
-            script.files().clone(),
-            entry_dir(script),
-            config,
-            wait,
-        ));
+        let state = Rc::new(VuState::new(id, env, script, config, wait));
         let handler: Rc<Interrupt> = state.interrupt.clone();
         runtime.set_interrupt_handler(Some(Box::new(move || handler.should_stop())));
         Self::init(script, source, context, state, loader, config)
@@ -102,14 +95,7 @@ impl Vu {
     ) -> Result<Self> {
         let source = read_entry(script)?;
         let seat = host.seat(config.max_stack_size);
-        let mut state = VuState::new(
-            id,
-            env,
-            script.files().clone(),
-            entry_dir(script),
-            config,
-            wait,
-        );
+        let mut state = VuState::new(id, env, script, config, wait);
         seat.enter(&state.interrupt);
         let context = Context::full(&host.runtime)?;
         state.seat = Some(seat);

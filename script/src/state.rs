@@ -12,11 +12,12 @@ use crate::call::CallKind;
 use crate::config::Config;
 use crate::env::Env;
 use crate::files::Files;
-use crate::host::Seat;
+use crate::host::{entry_dir, Seat};
 use crate::interrupt::Interrupt;
 use crate::js;
 use crate::log::LogSink;
 use crate::modules::{http, metrics};
+use crate::script::Script;
 use crate::wait::Wait;
 
 /// Which part of the k6 life cycle a VU is in; several APIs behave
@@ -129,8 +130,7 @@ impl VuState {
     pub(crate) fn new(
         id: u64,
         env: &Env,
-        files: Arc<dyn Files>,
-        entry_dir: PathBuf,
+        script: &Script,
         config: &Config,
         wait: Rc<dyn Wait>,
     ) -> Self {
@@ -138,8 +138,8 @@ impl VuState {
             id,
             stage: Cell::new(Stage::Init),
             env: env.clone(),
-            files,
-            entry_dir,
+            files: script.files().clone(),
+            entry_dir: entry_dir(script),
             log: config.log.clone(),
             interrupt: Rc::default(),
             metrics: RefCell::default(),

@@ -9,7 +9,9 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use common::config;
-use k6r_script::{BlockOn, Call, CallKind, Env, Host, MemoryFiles, MemoryLog, Outcome, Script, Vu};
+use k6r_script::{
+    BlockOn, Call, CallKind, Config, Env, Host, MemoryFiles, MemoryLog, Outcome, Script, Vu,
+};
 use tokio_util::sync::CancellationToken;
 
 const SOURCE: &str = r#"
@@ -35,6 +37,15 @@ fn setup_call() -> Call {
     }
 }
 
+fn vus_in(host: &Host, script: &Script, config: &Config, n: u64) -> Vec<Vu> {
+    (1..=n)
+        .map(|id| {
+            let wait = Rc::new(BlockOn::default());
+            Vu::in_host(host, script, id, &Env::new(), config, wait).unwrap()
+        })
+        .collect()
+}
+
 #[test]
 fn vus_in_one_host_keep_their_own_state() {
     let script = Script::new(
@@ -43,19 +54,7 @@ fn vus_in_one_host_keep_their_own_state() {
     );
     let host = Host::new(&script).expect("VUs can share a runtime on this build");
     let config = config(Arc::new(MemoryLog::default())).with_max_stack_size(256 * 1024);
-    let vus: Vec<Vu> = (1..=3)
-        .map(|id| {
-            Vu::in_host(
-                &host,
-                &script,
-                id,
-                &Env::new(),
-                &config,
-                Rc::new(BlockOn::default()),
-            )
-            .unwrap()
-        })
-        .collect();
+    let vus = vus_in(&host, &script, &config, 3);
     for round in 1..=2 {
         for (vu, id) in vus.iter().zip(1..) {
             let result = vu.call(&setup_call());
@@ -88,19 +87,7 @@ fn a_vu_costs_a_context_not_a_runtime() {
     let host = Host::new(&script).unwrap();
     let config = config(Arc::new(MemoryLog::default()));
     let before = host.heap_size();
-    let vus: Vec<Vu> = (1..=50)
-        .map(|id| {
-            Vu::in_host(
-                &host,
-                &script,
-                id,
-                &Env::new(),
-                &config,
-                Rc::new(BlockOn::default()),
-            )
-            .unwrap()
-        })
-        .collect();
+    let vus = vus_in(&host, &script, &config, 50);
     let per_vu = (host.heap_size() - before) / vus.len() as u64;
     // A context with k6's globals is ~60 KB on this build (a runtime of
     // its own adds ~130 KB more: atoms, shapes, class tables).
