@@ -79,6 +79,9 @@ struct Case {
     /// Whether the sets of VUs that ran are compared (not where an
     /// arrival-rate executor has spare VUs: see the module's doc).
     ids: bool,
+    /// Whether the active VUs stay the same all run long, so that the
+    /// `vus` gauge (sampled every second) must read the same.
+    steady: bool,
 }
 
 fn cases() -> Vec<Case> {
@@ -89,6 +92,7 @@ fn cases() -> Vec<Case> {
             sleep: "0.25",
             segment: None,
             kind: Kind::Vus,
+            steady: true,
             ids: true,
         },
         Case {
@@ -97,6 +101,7 @@ fn cases() -> Vec<Case> {
             sleep: "0.25",
             segment: None,
             kind: Kind::Vus,
+            steady: false,
             ids: true,
         },
         Case {
@@ -105,6 +110,7 @@ fn cases() -> Vec<Case> {
             sleep: "0.25",
             segment: None,
             kind: Kind::Vus,
+            steady: true,
             ids: true,
         },
         Case {
@@ -113,6 +119,7 @@ fn cases() -> Vec<Case> {
             sleep: "0.1",
             segment: None,
             kind: Kind::Rate,
+            steady: false,
             ids: false,
         },
         Case {
@@ -121,6 +128,7 @@ fn cases() -> Vec<Case> {
             sleep: "0.22",
             segment: None,
             kind: Kind::Rate,
+            steady: false,
             ids: true,
         },
         Case {
@@ -129,6 +137,7 @@ fn cases() -> Vec<Case> {
             sleep: "0.1",
             segment: None,
             kind: Kind::Rate,
+            steady: false,
             ids: false,
         },
         Case {
@@ -137,6 +146,7 @@ fn cases() -> Vec<Case> {
             sleep: "0.25",
             segment: Some("1/3:2/3"),
             kind: Kind::Vus,
+            steady: true,
             ids: true,
         },
         Case {
@@ -145,6 +155,7 @@ fn cases() -> Vec<Case> {
             sleep: "0.1",
             segment: Some("1/3:2/3"),
             kind: Kind::Rate,
+            steady: false,
             ids: false,
         },
     ]
@@ -155,6 +166,8 @@ struct Outcome {
     iterations: u64,
     dropped: u64,
     vus: BTreeSet<String>,
+    /// The `vus` and `vus_max` gauges' (min, max, last).
+    gauges: [(f64, f64, f64); 2],
 }
 
 fn spawn(binary: &str, dir: &Path, summary: &str, segment: Option<&str>) -> Child {
@@ -198,10 +211,16 @@ fn finish(binary: &str, child: Child, dir: &Path, summary: &str) -> Outcome {
         .filter_map(|line| line.split("msg=\"vu ").nth(1))
         .map(|rest| rest.split('"').next().unwrap_or_default().to_owned())
         .collect();
+    let gauge = |metric: &str| {
+        let m = &json["metrics"][metric];
+        let read = |field: &str| m[field].as_f64().unwrap_or(f64::NAN);
+        (read("min"), read("max"), read("value"))
+    };
     Outcome {
         iterations: count("iterations"),
         dropped: count("dropped_iterations"),
         vus,
+        gauges: [gauge("vus"), gauge("vus_max")],
     }
 }
 
@@ -267,6 +286,18 @@ fn compare(case: &Case, k6: &Outcome, k6r: &Outcome) -> Vec<String> {
             "{name}: VUs ([__VU, exec.vu.idInTest]) k6 {:?} k6r {:?}",
             k6.vus, k6r.vus
         ));
+    }
+    // `vus_max` is fixed in every case (no pool grows); `vus` only where
+    // the active VUs are steady. k6 samples both every second from a
+    // second after the VUs are initialised, and not at the end.
+    let gauges = if case.steady { 0..2 } else { 1..2 };
+    for (i, metric) in ["vus", "vus_max"].iter().enumerate() {
+        if gauges.contains(&i) && format!("{:?}", k6.gauges[i]) != format!("{:?}", k6r.gauges[i]) {
+            failures.push(format!(
+                "{name}: {metric} (min, max, last) k6 {:?} k6r {:?}",
+                k6.gauges[i], k6r.gauges[i]
+            ));
+        }
     }
     if k6.iterations == 0 {
         failures.push(format!("{name}: k6 ran no iteration"));

@@ -1,6 +1,6 @@
 //! The engine's [`Event`]s as samples (`iterations`, `iteration_duration`,
 //! `dropped_iterations`), and the `vus`/`vus_max` gauges sampled every
-//! second.
+//! second once the VUs are initialised.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -10,6 +10,7 @@ use std::time::Duration;
 use k6r_core::metrics::{Builtin, Sample, Tags};
 use k6r_engine::{Event, Observer};
 use k6r_script::Emit;
+use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;
 
 use crate::samples::Channel;
@@ -76,9 +77,21 @@ impl EventSamples {
         ]);
     }
 
-    /// Samples the VU gauges every second until `stop`, and once more then.
-    pub async fn tick_vus(self: Arc<Self>, stop: CancellationToken) {
-        let mut ticks = tokio::time::interval(Duration::from_secs(1));
+    /// Samples the VU gauges as k6 does: every second once `initialised`
+    /// fires (the VUs are initialised), the first a second after it,
+    /// until `stop`; none when the VUs never got initialised and none at
+    /// the end (a test shorter than a second has no `vus` samples).
+    pub async fn tick_vus(
+        self: Arc<Self>,
+        initialised: oneshot::Receiver<()>,
+        stop: CancellationToken,
+    ) {
+        tokio::select! {
+            up = initialised => if up.is_err() { return },
+            _ = stop.cancelled() => return,
+        }
+        let second = Duration::from_secs(1);
+        let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + second, second);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {
@@ -86,7 +99,6 @@ impl EventSamples {
                 _ = stop.cancelled() => break,
             }
         }
-        self.sample_vus();
     }
 }
 

@@ -197,7 +197,8 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<RunResul
         None => shutdown,
     };
     let ticking = CancellationToken::new();
-    let ticker = tokio::spawn(Arc::clone(&observer).tick_vus(ticking.clone()));
+    let (vus_initialised, initialised) = tokio::sync::oneshot::channel();
+    let ticker = tokio::spawn(Arc::clone(&observer).tick_vus(initialised, ticking.clone()));
     let reporter = config.progress.clone().map(|report| {
         let progress = engine.progress();
         let stop = ticking.clone();
@@ -222,6 +223,8 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<RunResul
     let mut setup: Option<Result<Ended>> = None;
     let wants_setup = has("setup") && !config.options.no_setup.unwrap_or(false);
     let gate = async {
+        // The engine opens the gate once the planned VUs are initialised.
+        let _ = vus_initialised.send(());
         if let Some(remote) = &mut remote {
             remote.event(RemoteEvent::Ready { progress, controls });
             let timeout = config.options.setup_timeout().to_std();
