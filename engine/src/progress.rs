@@ -1,9 +1,14 @@
 //! Live counters for progress output and `exec.instance`: complete and
 //! interrupted iterations per scenario and in total, active and
 //! initialised VUs. Atomics, so readers never wait for the engine.
+//! Each scenario's counters also give its progress
+//! ([`ScenarioCounters::progress`], `exec.scenario.progress`).
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+use k6r_core::plan::{ScenarioPlan, Work};
 
 /// The counters of one scenario.
 #[derive(Debug, Default)]
@@ -12,6 +17,47 @@ pub struct ScenarioCounters {
     interrupted: AtomicU64,
     dropped: AtomicU64,
     active_vus: AtomicU64,
+    /// What its progress is a fraction of.
+    extent: Extent,
+    /// When it started running (after its `startTime`).
+    started: OnceLock<Instant>,
+}
+
+/// What a scenario's progress is measured against, as k6's executors do.
+#[derive(Clone, Copy, Debug)]
+enum Extent {
+    /// Complete iterations of this many (shared-/per-vu-iterations).
+    Iterations(u64),
+    /// Time since the start of this long, capped at 1 (the time-based
+    /// executors; externally-controlled without a duration is 1 as soon
+    /// as it runs, as in k6 v1.1.0).
+    Time(Duration),
+}
+
+impl Default for Extent {
+    fn default() -> Self {
+        Extent::Iterations(0)
+    }
+}
+
+impl Extent {
+    fn of(plan: &ScenarioPlan) -> Extent {
+        match &plan.work {
+            Work::SharedIterations { iterations, .. } => Extent::Iterations(*iterations),
+            Work::PerVuIterations {
+                vus,
+                iterations_per_vu,
+                ..
+            } => Extent::Iterations(vus.saturating_mul(*iterations_per_vu)),
+            Work::ConstantVus { duration, .. } => Extent::Time(duration.to_std()),
+            Work::RampingVus { regular_end, .. } => Extent::Time(regular_end.to_std()),
+            Work::ConstantArrivalRate { schedule, .. } => Extent::Time(schedule.duration.to_std()),
+            Work::RampingArrivalRate { schedule, .. } => Extent::Time(schedule.duration().to_std()),
+            Work::ExternallyControlled { duration, .. } => {
+                Extent::Time(duration.map_or(Duration::ZERO, |d| d.to_std()))
+            }
+        }
+    }
 }
 
 /// A copy of a scenario's counters.
@@ -30,6 +76,47 @@ pub struct ScenarioSnapshot {
 }
 
 impl ScenarioCounters {
+    fn new(plan: &ScenarioPlan) -> ScenarioCounters {
+        ScenarioCounters {
+            extent: Extent::of(plan),
+            ..ScenarioCounters::default()
+        }
+    }
+
+    /// Marks the scenario started now (the first call counts).
+    pub(crate) fn start(&self) {
+        let _ = self.started.set(Instant::now());
+    }
+
+    /// The scenario's progress in 0..=1 now, k6's executor progress: for
+    /// shared-/per-vu-iterations the complete iterations (thrown ones
+    /// included, interrupted and running ones not) over this instance's
+    /// iterations; for the other executors the time since the scenario
+    /// started over its duration (for ramping-vus its regular end, the
+    /// last raw step; for ramping-arrival-rate the sum of the stages),
+    /// capped at 1. Zero before it starts.
+    pub fn progress(&self) -> f64 {
+        match self.extent {
+            Extent::Iterations(0) => 0.0,
+            Extent::Iterations(total) => {
+                (self.complete.load(Ordering::Relaxed) as f64 / total as f64).min(1.0)
+            }
+            Extent::Time(duration) => {
+                let Some(started) = self.started.get() else {
+                    return 0.0;
+                };
+                let spent = started.elapsed();
+                if spent > duration {
+                    1.0
+                } else if duration.is_zero() {
+                    0.0
+                } else {
+                    spent.as_secs_f64() / duration.as_secs_f64()
+                }
+            }
+        }
+    }
+
     pub(crate) fn add_complete(&self) {
         self.complete.fetch_add(1, Ordering::Relaxed);
     }
@@ -75,11 +162,11 @@ pub struct Snapshot {
 }
 
 impl Progress {
-    pub(crate) fn new(names: impl IntoIterator<Item = String>) -> Progress {
+    pub(crate) fn new<'a>(plans: impl IntoIterator<Item = &'a ScenarioPlan>) -> Progress {
         Progress {
-            scenarios: names
+            scenarios: plans
                 .into_iter()
-                .map(|n| (n, Arc::new(ScenarioCounters::default())))
+                .map(|p| (p.name.clone(), Arc::new(ScenarioCounters::new(p))))
                 .collect(),
             initialized_vus: Arc::new(AtomicU64::new(0)),
         }
@@ -90,6 +177,14 @@ impl Progress {
             .iter()
             .find(|(n, _)| n == name)
             .map_or_else(Arc::default, |(_, c)| Arc::clone(c))
+    }
+
+    /// The counters of the scenario `name`, if the plan has it.
+    pub fn counters(&self, name: &str) -> Option<Arc<ScenarioCounters>> {
+        self.scenarios
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, c)| Arc::clone(c))
     }
 
     pub(crate) fn initialized(&self) -> &AtomicU64 {
@@ -129,5 +224,92 @@ impl Progress {
             initialized_vus: self.initialized_vus(),
             scenarios,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use k6r_core::options::Options;
+    use k6r_core::plan::TestPlan;
+
+    fn counters(scenario: serde_json::Value) -> ScenarioCounters {
+        let value = serde_json::json!({ "scenarios": { "s": scenario } });
+        let (mut options, _) = Options::from_json(&value).expect("options");
+        options.derive_scenarios().expect("derive");
+        options.validate(None).expect("valid");
+        let plan = TestPlan::new(&options).expect("plan");
+        ScenarioCounters::new(&plan.scenarios()[0])
+    }
+
+    /// Marks `c` started `ago` before now.
+    fn started(c: &ScenarioCounters, ago: Duration) {
+        c.started.set(Instant::now() - ago).unwrap();
+    }
+
+    #[test]
+    fn iterations_count_complete_ones_of_the_total() {
+        let shared = counters(serde_json::json!({
+            "executor": "shared-iterations", "vus": 2, "iterations": 8
+        }));
+        assert_eq!(shared.progress(), 0.0);
+        shared.add_complete();
+        shared.add_interrupted();
+        assert_eq!(shared.progress(), 0.125);
+        let per_vu = counters(serde_json::json!({
+            "executor": "per-vu-iterations", "vus": 2, "iterations": 2
+        }));
+        per_vu.add_complete();
+        assert_eq!(per_vu.progress(), 0.25);
+    }
+
+    #[test]
+    fn time_is_measured_from_the_start_over_the_duration() {
+        let c = counters(
+            serde_json::json!({ "executor": "constant-vus", "vus": 1, "duration": "10s" }),
+        );
+        assert_eq!(c.progress(), 0.0, "not started");
+        started(&c, Duration::from_secs(5));
+        let p = c.progress();
+        assert!((0.5..0.6).contains(&p), "{p}");
+
+        // Up to the regular end (k6's end of the raw steps): the trailing
+        // stage without VUs does not count (k6 v1.1.0 reaches 0.9 after
+        // 1.8s for these stages).
+        let c = counters(serde_json::json!({
+            "executor": "ramping-vus", "startVUs": 1, "stages": [
+                { "duration": "1s", "target": 1 },
+                { "duration": "1s", "target": 0 },
+                { "duration": "2s", "target": 0 }
+            ]
+        }));
+        started(&c, Duration::from_secs(1));
+        let p = c.progress();
+        assert!((0.5..0.6).contains(&p), "{p}");
+
+        let c = counters(serde_json::json!({
+            "executor": "ramping-arrival-rate", "preAllocatedVUs": 1,
+            "stages": [{ "duration": "4s", "target": 1 }, { "duration": "6s", "target": 1 }]
+        }));
+        started(&c, Duration::from_secs(5));
+        let p = c.progress();
+        assert!((0.5..0.6).contains(&p), "{p}");
+
+        let c = counters(serde_json::json!({
+            "executor": "constant-arrival-rate", "rate": 1, "duration": "1s", "preAllocatedVUs": 1
+        }));
+        started(&c, Duration::from_secs(5));
+        assert_eq!(c.progress(), 1.0, "capped");
+    }
+
+    #[test]
+    fn externally_controlled_without_duration_is_done_once_running() {
+        // k6 v1.1.0 prints 1 from the first iteration on.
+        let c = counters(serde_json::json!({
+            "executor": "externally-controlled", "vus": 1, "maxVUs": 1, "duration": "0"
+        }));
+        assert_eq!(c.progress(), 0.0);
+        started(&c, Duration::from_millis(1));
+        assert_eq!(c.progress(), 1.0);
     }
 }

@@ -65,7 +65,7 @@ pub struct Engine<F: VuFactory> {
 impl<F: VuFactory> Engine<F> {
     /// Prepares a run; nothing starts before [`run`](Self::run).
     pub fn new(plan: TestPlan, factory: F, observer: SharedObserver, config: Config) -> Self {
-        let progress = Progress::new(plan.scenarios().iter().map(|s| s.name.clone()));
+        let progress = Progress::new(plan.scenarios());
         let controls = plan
             .scenarios()
             .iter()

@@ -1,10 +1,12 @@
-//! `exec.instance`: the engine's live counters and the run's clock.
+//! `exec.instance`: the engine's live counters and the run's clock;
+//! `exec.scenario.progress`: a scenario's counters.
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
+use k6r_engine::progress::ScenarioCounters;
 use k6r_engine::Progress;
-use k6r_script::{Instance, InstanceInfo};
+use k6r_script::{Instance, InstanceInfo, ScenarioProgress};
 
 /// Reads the engine's [`Progress`] once the engine exists.
 #[derive(Debug)]
@@ -27,5 +29,15 @@ impl InstanceInfo for Counters {
             instance.vus_initialized = now.initialized_vus;
         }
         instance
+    }
+}
+
+/// A scenario's progress, read from the engine's counters.
+#[derive(Debug)]
+pub(crate) struct Scenario(pub Arc<ScenarioCounters>);
+
+impl ScenarioProgress for Scenario {
+    fn progress(&self) -> f64 {
+        self.0.progress()
     }
 }

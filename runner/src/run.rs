@@ -171,6 +171,11 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<RunResul
         engine = engine.with_drain(drain);
     }
     let _ = counters.progress.set(engine.progress());
+    for (name, info) in &shared.scenarios {
+        if let Some(scenario) = engine.progress().counters(name) {
+            let _ = info.progress.set(Arc::new(instance::Scenario(scenario)));
+        }
+    }
     let controls: Vec<_> = plan
         .scenarios()
         .iter()

@@ -295,6 +295,86 @@ async fn execution_info_matches_the_iteration() {
     )));
 }
 
+/// `progress <scenario> <vu> <value>` lines, in log order, per
+/// `(scenario, vu)`.
+fn progress_of(ran: &common::Ran) -> std::collections::BTreeMap<(String, String), Vec<f64>> {
+    let mut seen = std::collections::BTreeMap::<_, Vec<f64>>::new();
+    for line in ran.lines() {
+        let Some(message) = line.split("msg=\"progress ").nth(1) else {
+            continue;
+        };
+        let message = message.split('"').next().unwrap();
+        let [scenario, vu, value] = message.split(' ').collect::<Vec<_>>()[..] else {
+            panic!("bad line {line}");
+        };
+        seen.entry((scenario.to_owned(), vu.to_owned()))
+            .or_default()
+            .push(value.parse().unwrap());
+    }
+    seen
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scenario_progress_counts_complete_iterations() {
+    // k6 v1.1.0 prints 0, 0.1, ..., 0.9 for the shared iterations: the
+    // complete ones over the total, the running one not counted.
+    let source = r#"
+        import exec from 'k6/execution';
+        export const options = { scenarios: {
+            shared: { executor: 'shared-iterations', vus: 1, iterations: 10 },
+            pervu: { executor: 'per-vu-iterations', vus: 1, iterations: 4 },
+        } };
+        export default function () {
+            console.log(`progress ${exec.scenario.name} ${exec.vu.idInTest} ${exec.scenario.progress}`);
+        }
+    "#;
+    let ran = run_source(source, &[], Options::default()).await;
+    assert!(ran.result.error.is_none(), "{:?}", ran.lines());
+    let seen: Vec<(String, Vec<f64>)> = progress_of(&ran)
+        .into_iter()
+        .map(|((scenario, _), values)| (scenario, values))
+        .collect();
+    let tenths: Vec<f64> = (0..10).map(|i| f64::from(i) / 10.0).collect();
+    assert_eq!(
+        seen,
+        [
+            ("pervu".to_owned(), vec![0.0, 0.25, 0.5, 0.75]),
+            ("shared".to_owned(), tenths),
+        ],
+        "{:?}",
+        ran.lines()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scenario_progress_of_constant_vus_is_elapsed_over_duration() {
+    // Read at the start and at the end of each iteration.
+    let source = r#"
+        import exec from 'k6/execution';
+        import { sleep } from 'k6';
+        export const options = { scenarios: {
+            cv: { executor: 'constant-vus', vus: 2, duration: '1s' },
+        } };
+        const log = () => console.log(`progress ${exec.scenario.name} ${exec.vu.idInTest} ${exec.scenario.progress}`);
+        export default function () { log(); sleep(0.1); log(); }
+    "#;
+    let ran = run_source(source, &[], Options::default()).await;
+    assert!(ran.result.error.is_none(), "{:?}", ran.lines());
+    let seen = progress_of(&ran);
+    assert_eq!(seen.len(), 2, "{seen:?}");
+    for values in seen.values() {
+        assert!(values.len() >= 4, "{values:?}");
+        assert!(values.iter().all(|p| *p > 0.0 && *p <= 1.0), "{values:?}");
+        assert!(values.windows(2).all(|w| w[0] <= w[1]), "{values:?}");
+        // No iteration starts after the regular end, so the last one
+        // ends at or after it: its last read is only the return from
+        // JavaScript before the end.
+        let (first, last) = (values[0], values[values.len() - 1]);
+        assert!(first < last, "{values:?}");
+        assert!(last >= 0.9, "{values:?}");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_scenario_env_is_laid_over_env() {
     let source = r#"

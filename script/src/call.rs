@@ -73,6 +73,9 @@ pub struct ScenarioInfo {
     /// [`ScenarioInfo::tags`] with `group: ""`: the tags of samples
     /// outside any group, made once.
     pub root_tags: Arc<Tags>,
+    /// Where `exec.scenario.progress` comes from, set once the engine
+    /// exists; unset, the progress is 0.
+    pub progress: OnceLock<Arc<dyn ScenarioProgress>>,
 }
 
 impl ScenarioInfo {
@@ -86,7 +89,14 @@ impl ScenarioInfo {
             tags: Arc::new(tags),
             started: OnceLock::new(),
             env: Vec::new(),
+            progress: OnceLock::new(),
         }
+    }
+
+    /// `exec.scenario.progress` now: read from [`ScenarioInfo::progress`],
+    /// only when a script asks.
+    pub fn current_progress(&self) -> f64 {
+        self.progress.get().map_or(0.0, |p| p.progress())
     }
 
     /// Sets [`ScenarioInfo::env`].
@@ -120,6 +130,12 @@ pub struct CallResult {
     pub outcome: Outcome,
     /// The returned value, JSON-encoded (what `setup()` hands on).
     pub value: Option<String>,
+}
+
+/// A scenario's live progress, for `exec.scenario.progress`.
+pub trait ScenarioProgress: Send + Sync + fmt::Debug {
+    /// The scenario's progress now, in 0..=1.
+    fn progress(&self) -> f64;
 }
 
 /// Live counters of the instance, for `exec.instance`.

@@ -74,6 +74,7 @@ mod state;
 
 pub use call::{
     Call, CallKind, CallResult, Instance, InstanceInfo, IterationInfo, Outcome, ScenarioInfo,
+    ScenarioProgress,
 };
 pub use config::Config;
 pub use emit::{Collect, Discard, Emit};

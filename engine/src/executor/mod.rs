@@ -209,6 +209,7 @@ pub(crate) async fn run_scenario<F: VuFactory>(
     ctx: Arc<ScenarioCtx<F>>,
     control: Option<external::Commands>,
 ) {
+    ctx.counters.start();
     match &ctx.plan.work {
         Work::SharedIterations { .. } => looping::shared_iterations(ctx).await,
         Work::PerVuIterations { .. } => looping::per_vu_iterations(ctx).await,

@@ -163,7 +163,7 @@ fn info_object<'js>(
                 .map(|since| since.as_millis() as f64)
                 .unwrap_or_default();
             object.set("startTime", start)?;
-            object.set("progress", 0.0)?;
+            object.set("progress", scenario.current_progress())?;
             object.set("iterationInInstance", info.iteration_in_instance as f64)?;
             object.set("iterationInTest", info.iteration_in_test as f64)?;
         }
