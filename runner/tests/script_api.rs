@@ -479,3 +479,31 @@ async fn cookie_jars_and_the_throw_option() {
     // The failed request still counts.
     assert_eq!(ran.samples.sum("http_reqs"), 2.0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn async_request_returns_a_promise_of_the_response() {
+    let source = r#"
+        import http from 'k6/http';
+        export const options = { iterations: 1 };
+        try { http.asyncRequest('GET', __ENV.TARGET); } catch (e) { console.log('init ' + e); }
+        export default async function () {
+            const p = http.asyncRequest('GET', __ENV.TARGET + '/json');
+            console.log('promise ' + (p instanceof Promise));
+            const r = await p;
+            console.log('resolved ' + r.status + ' ' + r.json('name'));
+            const refused = await http.asyncRequest('GET', 'http://127.0.0.1:1/');
+            console.log('refused ' + refused.status + ' ' + refused.error_code);
+        }
+    "#;
+    let (ran, _target) = run(source).await;
+    let lines = ran.lines().join("\n");
+    assert!(
+        lines.contains("init GoError: Making http requests in the init context is not supported"),
+        "{lines}"
+    );
+    assert!(lines.contains("promise true"), "{lines}");
+    assert!(lines.contains("resolved 200 k6r"), "{lines}");
+    assert!(lines.contains("refused 0 1212"), "{lines}");
+    assert_eq!(ran.samples.sum("http_reqs"), 2.0);
+    assert_eq!(ran.samples.sum("iterations"), 1.0);
+}

@@ -172,11 +172,6 @@ impl VuState {
         }
     }
 
-    /// The error for an API k6r does not provide yet.
-    pub(crate) fn not_yet(&self, ctx: &Ctx<'_>, what: &str) -> rquickjs::Error {
-        js::throw_go_error(ctx, &format!("{what} is not supported by k6r yet"))
-    }
-
     /// The VU's HTTP client.
     pub(crate) fn client(&self) -> Rc<k6r_http::Client> {
         Rc::clone(

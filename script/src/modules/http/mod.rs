@@ -91,10 +91,10 @@ impl Default for State {
 }
 
 /// Request functions, by export name, with the method they imply
-/// (`request` takes it as its first argument).
+/// (`request` takes it as its first argument; so does `asyncRequest`,
+/// made apart).
 const REQUESTS: &[(&str, Option<&str>)] = &[
     ("request", None),
-    ("asyncRequest", None),
     ("get", Some("GET")),
     ("head", Some("HEAD")),
     ("post", Some("POST")),
@@ -184,6 +184,20 @@ impl BuiltinModule for Http {
                 };
             module.set(name, js::function(ctx, name, request)?)?;
         }
+
+        let state = vu.clone();
+        let async_request =
+            move |ctx: Ctx<'js>, args: Rest<Value<'js>>| -> rquickjs::Result<Value<'js>> {
+                // Thrown, not rejected, in init code (as k6 does).
+                state.forbid_in_init(&ctx, IN_INIT)?;
+                let class = response_class(&ctx)?;
+                let sent = send(&ctx, &state, None, args, &class);
+                settled(&ctx, &state, sent)
+            };
+        module.set(
+            "asyncRequest",
+            js::function(ctx, "asyncRequest", async_request)?,
+        )?;
 
         let state = vu.clone();
         let batch =
@@ -277,6 +291,8 @@ fn cookie_jar<'js>(ctx: &Ctx<'js>, vu: &VuState) -> rquickjs::Result<Value<'js>>
 
 const CLASS_KEY: &str = "k6r.Response";
 
+const IN_INIT: &str = "Making http requests in the init context is not supported";
+
 fn response_class<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Constructor<'js>> {
     let key = Symbol::new_global(ctx.clone(), CLASS_KEY)?;
     ctx.globals().get(key)
@@ -290,19 +306,13 @@ fn send<'js>(
     args: Rest<Value<'js>>,
     class: &Constructor<'js>,
 ) -> rquickjs::Result<Value<'js>> {
-    vu.forbid_in_init(
-        ctx,
-        "Making http requests in the init context is not supported",
-    )?;
+    vu.forbid_in_init(ctx, IN_INIT)?;
     let mut args = args.0.into_iter();
     let undefined = || Value::new_undefined(ctx.clone());
     let method = match method {
         Some(method) => method.to_owned(),
         None => js::to_string(&args.next().unwrap_or_else(undefined))?,
     };
-    if method == "asyncRequest" {
-        return Err(vu.not_yet(ctx, "http.asyncRequest()"));
-    }
     let url = args.next().unwrap_or_else(undefined);
     // get/head take (url, params); the others (url, body, params).
     let (body, params) = if matches!(method.as_str(), "GET" | "HEAD") && args.len() < 2 {
@@ -416,6 +426,28 @@ fn response_value<'js>(
 
 /// What a host function returns once the call was interrupted: QuickJS's
 /// interrupt handler stops the script right after.
+/// `http.asyncRequest()`'s promise: resolved with the response, or
+/// rejected with what the request threw (as in k6, an error never throws
+/// synchronously). The request itself runs to its end first: the VU
+/// waits for it as for `http.request()`, so a VU's async requests do not
+/// overlap. An interruption still unwinds the VU.
+fn settled<'js>(
+    ctx: &Ctx<'js>,
+    vu: &VuState,
+    sent: rquickjs::Result<Value<'js>>,
+) -> rquickjs::Result<Value<'js>> {
+    if vu.interrupt.stopped().is_some() {
+        return sent;
+    }
+    let (promise, resolve, reject) = ctx.promise()?;
+    match sent {
+        Ok(response) => resolve.call::<_, ()>((response,))?,
+        Err(rquickjs::Error::Exception) => reject.call::<_, ()>((ctx.catch(),))?,
+        Err(error) => return Err(error),
+    }
+    Ok(promise.into_value())
+}
+
 fn interrupted(ctx: &Ctx<'_>) -> rquickjs::Error {
     js::throw_go_error(ctx, "context canceled")
 }
