@@ -6,6 +6,7 @@
 //! 1400-1599 HTTP 4xx/5xx (1000 + status, without an `error` string).
 
 use std::io;
+use std::net::SocketAddr;
 
 /// The kind of a transport failure; [`ErrorKind::code`] is k6's number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -66,6 +67,10 @@ pub struct Failure {
     pub kind: ErrorKind,
     /// The `error` field and tag, worded like k6 (`dial: connection refused`).
     pub message: String,
+    /// Go's own wording where k6 logs and throws it instead of
+    /// [`Failure::message`] (`dial tcp 127.0.0.1:1: connect: connection
+    /// refused`); `None`: the message serves.
+    pub detail: Option<String>,
 }
 
 impl Failure {
@@ -74,6 +79,7 @@ impl Failure {
         Failure {
             kind,
             message: message.into(),
+            detail: None,
         }
     }
 
@@ -100,14 +106,22 @@ impl Failure {
         }
     }
 
-    /// A failed TCP connect.
-    pub fn from_dial(err: &io::Error) -> Self {
-        match err.kind() {
+    /// A failed TCP connect to `addr`.
+    pub fn from_dial(addr: SocketAddr, err: &io::Error) -> Self {
+        let reason = os_reason(err);
+        let mut failure = match err.kind() {
             io::ErrorKind::ConnectionRefused => {
                 Failure::new(ErrorKind::TcpDialRefused, "dial: connection refused")
             }
-            _ => Failure::new(ErrorKind::TcpDial, format!("dial: {err}")),
-        }
+            _ => Failure::new(ErrorKind::TcpDial, format!("dial: {reason}")),
+        };
+        failure.detail = Some(format!("dial tcp {addr}: connect: {reason}"));
+        failure
+    }
+
+    /// What k6 logs and throws for this failure after `Get "url": `.
+    pub fn go_text(&self) -> &str {
+        self.detail.as_deref().unwrap_or(&self.message)
     }
 
     /// An I/O error on an established connection; `op` is `read` or `write`.
@@ -172,4 +186,19 @@ fn tls_failure(text: &str) -> Option<Failure> {
         return Some(Failure::new(ErrorKind::Tls, format!("tls: {text}")));
     }
     None
+}
+
+/// An OS error as Go words it: the C library's text, lower-cased, without
+/// Rust's ` (os error N)`.
+fn os_reason(err: &io::Error) -> String {
+    let text = err.to_string();
+    let text = match text.find(" (os error") {
+        Some(at) => &text[..at],
+        None => &text,
+    };
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
 }

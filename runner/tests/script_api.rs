@@ -169,7 +169,16 @@ async fn http_samples_come_in_k6s_order_with_k6s_tags() {
     assert_eq!(reqs[2].tags.get("error_code"), Some("1212"));
     assert_eq!(reqs[2].tags.get("status"), Some("0"));
     assert_eq!(ran.samples.sum("http_req_failed"), 2.0);
-    assert!(ran.lines().iter().any(|l| l.contains("Request Failed")));
+    // Logged with Go's `url.Error` text, as k6 logs it.
+    let failed = ran
+        .lines()
+        .into_iter()
+        .find(|l| l.contains("Request Failed"))
+        .expect("a Request Failed line");
+    assert!(
+        failed.contains(r#"error="Get \"http://127.0.0.1:1/\": dial tcp 127.0.0.1:1: connect: connection refused""#),
+        "{failed}"
+    );
     let sent = ran.samples.of("data_sent");
     assert_eq!(sent.len(), 1);
     assert!(sent[0].value > 0.0);
@@ -475,7 +484,11 @@ async fn cookie_jars_and_the_throw_option() {
     let lines = ran.lines().join("\n");
     assert!(lines.contains(r#"jar {\"k\":[\"v\"]}"#), "{lines}");
     assert!(lines.contains(r#"sent [\"v\"]"#), "{lines}");
-    assert!(lines.contains("threw dial: connection refused"), "{lines}");
+    // k6 throws Go's `url.Error` text.
+    assert!(
+        lines.contains(r#"threw Get \"http://127.0.0.1:1/\": dial tcp 127.0.0.1:1: connect: connection refused"#),
+        "{lines}"
+    );
     // The failed request still counts.
     assert_eq!(ran.samples.sum("http_reqs"), 2.0);
 }

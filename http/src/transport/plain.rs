@@ -224,11 +224,11 @@ async fn dial(trace: &mut HopTrace, key: &Key) -> Result<Conn, Failure> {
                     remote: addr,
                 });
             }
-            Err(e) => last_err = Some(e),
+            Err(e) => last_err = Some((addr, e)),
         }
     }
     Err(last_err
-        .map(|e| Failure::from_dial(&e))
+        .map(|(addr, e)| Failure::from_dial(addr, &e))
         .unwrap_or_else(Failure::no_such_host))
 }
 

@@ -328,9 +328,12 @@ fn send<'js>(
         return Err(interrupted(ctx));
     };
     samples::record(vu, &method, &exchange);
-    // `throw: true`: a failed request throws instead of returning.
-    if vu.config.throw && exchange.response.failure.is_some() {
-        return Err(js::throw_go_error(ctx, &exchange.response.error));
+    // `throw: true`: a failed request throws (Go's wording) instead of
+    // returning.
+    if vu.config.throw {
+        if let Some(error) = samples::go_error(&method, &exchange.response) {
+            return Err(js::throw_go_error(ctx, &error));
+        }
     }
     response_value(ctx, exchange.response, class)
 }

@@ -40,14 +40,24 @@ pub(crate) fn record(state: &VuState, method: &str, exchange: &Exchange) {
             call.data_received += hop.data_received;
         }
     }
-    let response = &exchange.response;
-    if response.failure.is_some() {
-        let method = go_method(method);
-        let error = format!("{method} \"{}\": {}", response.url, response.error);
+    if let Some(error) = go_error(method, &exchange.response) {
         state
             .log
             .log(Level::Warning, "Request Failed", &[("error", &error)]);
     }
+}
+
+/// A transport failure as k6 logs and throws it: Go's `url.Error`
+/// (`Get "http://127.0.0.1:1/": dial tcp 127.0.0.1:1: connect: connection
+/// refused`); `None` without a failure.
+pub(crate) fn go_error(method: &str, response: &k6r_http::Response) -> Option<String> {
+    let failure = response.failure.as_ref()?;
+    let method = go_method(method);
+    Some(format!(
+        "{method} \"{}\": {}",
+        response.url,
+        failure.go_text()
+    ))
 }
 
 /// `Get`, `Post`: how Go's `url.Error` names the operation.
