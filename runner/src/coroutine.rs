@@ -17,7 +17,7 @@ use std::ptr::NonNull;
 use std::rc::Rc;
 use std::sync::Arc;
 
-use corosensei::stack::DefaultStack;
+use corosensei::stack::{DefaultStack, Stack};
 use corosensei::{Coroutine, CoroutineResult, Yielder};
 use k6r_script::{Call, CallResult, Config, Env, Host, Script, Vu, Wait, WaitFuture};
 use tokio::sync::{mpsc, oneshot};
@@ -99,6 +99,7 @@ pub(crate) async fn run(
             return;
         }
     };
+    let lowest = stack.limit().get();
     let mut coroutine = Coroutine::with_stack(stack, move |yielder, _start: Resume| {
         let wait = Rc::new(Suspender {
             yielder: NonNull::from(yielder),
@@ -115,6 +116,9 @@ pub(crate) async fn run(
                 return;
             }
         };
+        // Init code went deeper (compiling the script) than iterations
+        // usually go: give those pages back.
+        release_stack_below(lowest);
         let mut next = yielder.suspend(Suspend::Ready(Ok(())));
         while let Resume::Call(call) = next {
             let result = vu.call(&call);
@@ -168,5 +172,27 @@ async fn next(
             Resume::Call(Box::new(job.call))
         }
         None => Resume::Exit,
+    }
+}
+
+/// Gives the pages of this coroutine's stack from `lowest` up to a page
+/// below the current frame back to the system (a touched page stays
+/// resident until then: 4 KB per VU for every page init code touched).
+#[inline(never)]
+fn release_stack_below(lowest: usize) {
+    const PAGE: usize = 4096;
+    let marker = 0u8;
+    let here = std::hint::black_box(&marker) as *const u8 as usize;
+    let start = lowest.next_multiple_of(PAGE);
+    let end = (here - PAGE) & !(PAGE - 1);
+    if end > start {
+        // SAFETY: [start, end) lies in this coroutine's own stack (above
+        // its limit), below the live frames and a page of margin: nothing
+        // there is in use. MADV_DONTNEED on private anonymous memory only
+        // makes the pages read as zeros when next touched.
+        #[allow(unsafe_code)]
+        unsafe {
+            libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_DONTNEED);
+        }
     }
 }

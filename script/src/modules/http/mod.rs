@@ -323,7 +323,11 @@ fn send<'js>(
     let request = convert::request(ctx, &method, &url, body.as_ref(), params.as_ref())?;
     let client = prepared_client(vu);
     let token = vu.interrupt.token().unwrap_or_default();
-    let outcome = wait::block(vu, async move { client.request(request, &token).await });
+    // The request's future is made (and boxed) only once the worker polls
+    // it: made here it would sit on the VU's stack, several KB deep.
+    let outcome = wait::block(vu, async move {
+        Box::pin(client.request(request, &token)).await
+    });
     let Some(exchange) = outcome.and_then(k6r_http::Outcome::done) else {
         return Err(interrupted(ctx));
     };
@@ -363,7 +367,10 @@ fn batch<'js>(
     let methods: Vec<String> = list.iter().map(|r| r.method.clone()).collect();
     let client = prepared_client(vu);
     let token = vu.interrupt.token().unwrap_or_default();
-    let Some(outcomes) = wait::block(vu, async move { client.batch(list, &token).await }) else {
+    let Some(outcomes) = wait::block(
+        vu,
+        async move { Box::pin(client.batch(list, &token)).await },
+    ) else {
         return Err(interrupted(ctx));
     };
     let out = if is_array {
