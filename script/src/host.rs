@@ -28,12 +28,13 @@
 //! raw context, on the host's thread only (a `Host` is not `Send`).
 
 use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
 use std::ffi::c_void;
 use std::path::{Path, PathBuf};
 use std::ptr::NonNull;
 use std::rc::Rc;
 
-use rquickjs::{qjs, Context, Ctx, Function, Runtime};
+use rquickjs::{qjs, Context, Ctx, Function, Persistent, Runtime};
 
 use crate::error::{Error, Result};
 use crate::interrupt::Interrupt;
@@ -63,7 +64,15 @@ struct Shared {
     interrupt: RefCell<Option<Rc<Interrupt>>>,
     /// The token of the VU whose seat is taken (0: none).
     running: Cell<u64>,
+    /// Strings every VU holds the same of (the environment's values),
+    /// made once: QuickJS strings belong to the runtime, not a context.
+    strings: RefCell<HashMap<Box<str>, Persistent<rquickjs::String<'static>>>>,
+    /// Set when the host goes: nothing is kept any more.
+    closed: Cell<bool>,
 }
+
+/// The most strings a host keeps for its VUs.
+const MAX_SHARED_STRINGS: usize = 4096;
 
 impl Host {
     /// A runtime for `script`'s VUs on this thread, or an error when the
@@ -79,6 +88,8 @@ impl Host {
             frame,
             interrupt: RefCell::new(None),
             running: Cell::new(0),
+            strings: RefCell::default(),
+            closed: Cell::new(false),
         });
         let current = Rc::clone(&shared);
         runtime.set_interrupt_handler(Some(Box::new(move || {
@@ -104,6 +115,14 @@ impl Host {
             stack_top: stack_pointer(),
             allowed,
         }
+    }
+}
+
+impl Drop for Host {
+    fn drop(&mut self) {
+        // The kept strings go while the runtime is still there.
+        self.shared.closed.set(true);
+        self.shared.strings.borrow_mut().clear();
     }
 }
 
@@ -179,6 +198,25 @@ impl Seat {
             self.shared.frame_slot().write(parked.0)
         };
         self.enter(interrupt);
+    }
+
+    /// `text` as a JavaScript string shared by every VU of the host
+    /// (for strings they all hold: the environment's values).
+    pub(crate) fn shared_string<'js>(
+        &self,
+        ctx: &Ctx<'js>,
+        text: &str,
+    ) -> rquickjs::Result<rquickjs::String<'js>> {
+        let shared = &self.shared;
+        if let Some(kept) = shared.strings.borrow().get(text) {
+            return kept.clone().restore(ctx);
+        }
+        let string = rquickjs::String::from_str(ctx.clone(), text)?;
+        let mut strings = shared.strings.borrow_mut();
+        if !shared.closed.get() && strings.len() < MAX_SHARED_STRINGS {
+            strings.insert(text.into(), Persistent::save(ctx, string.clone()));
+        }
+        Ok(string)
     }
 
     /// A `Ctx` for `context`, without rquickjs's runtime lock.

@@ -75,7 +75,7 @@ impl Vu {
             runtime.set_memory_limit(limit);
         }
         let loader = loader::install(&runtime, script.files().clone(), entry_dir(script));
-        let context = Context::full(&runtime)?;
+        let context = new_context(&runtime)?;
         let state = Rc::new(VuState::new(id, env, script, config, wait));
         let handler: Rc<Interrupt> = state.interrupt.clone();
         runtime.set_interrupt_handler(Some(Box::new(move || handler.should_stop())));
@@ -97,7 +97,7 @@ impl Vu {
         let seat = host.seat(config.max_stack_size);
         let mut state = VuState::new(id, env, script, config, wait);
         seat.enter(&state.interrupt);
-        let context = Context::full(&host.runtime)?;
+        let context = new_context(&host.runtime)?;
         state.seat = Some(seat);
         Self::init(
             script,
@@ -228,6 +228,27 @@ impl Drop for Vu {
             seat.enter(&self.state.interrupt);
         }
     }
+}
+
+/// A context with the standard objects k6's JavaScript runtime has:
+/// QuickJS's own extras (`performance`, `atob`/`btoa`, `WeakRef`,
+/// `FinalizationRegistry`) are left out, as k6 has none of them (and each
+/// would cost every VU memory).
+fn new_context(runtime: &Runtime) -> rquickjs::Result<Context> {
+    use rquickjs::context::intrinsic::{
+        Date, Eval, Json, MapSet, Promise, Proxy, RegExp, RegExpCompiler, TypedArrays,
+    };
+    Context::custom::<(
+        Date,
+        Eval,
+        RegExpCompiler,
+        RegExp,
+        Json,
+        Proxy,
+        MapSet,
+        TypedArrays,
+        Promise,
+    )>(runtime)
 }
 
 /// Runs `f` in `context`: through rquickjs's lock for a runtime of the

@@ -35,7 +35,11 @@ pub(crate) fn set_env(
 ) -> rquickjs::Result<()> {
     let env = Object::new(ctx.clone())?;
     for (key, value) in &vu.env.0 {
-        env.set(key.as_str(), value.as_str())?;
+        match &vu.seat {
+            // The same values in every VU of a host: one copy.
+            Some(seat) => env.set(key.as_str(), seat.shared_string(ctx, value)?)?,
+            None => env.set(key.as_str(), value.as_str())?,
+        }
     }
     for (key, value) in overrides {
         env.set(key.as_str(), value.as_str())?;
