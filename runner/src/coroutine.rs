@@ -1,9 +1,10 @@
 //! One JS VU on its own stackful coroutine.
 //!
 //! The coroutine owns the VU: its QuickJS context is created *inside* the
-//! coroutine, in the worker's shared runtime ([`Host`], which bounds the
-//! stack by whichever VU runs) or, where a host can't be had, in a
-//! runtime of its own whose recorded stack top is the coroutine's. JavaScript stays synchronous: a
+//! coroutine, in a runtime it shares with other VUs of its worker
+//! ([`Host`], which bounds the stack by whichever VU runs) or, where a
+//! host can't be had, in a runtime of its own whose recorded stack top
+//! is the coroutine's. JavaScript stays synchronous: a
 //! host function that must wait suspends the coroutine with the future
 //! to wait for ([`Suspend::Wait`]); the VU's task on its worker awaits it
 //! and resumes the coroutine. Calls come in through a channel, one at a

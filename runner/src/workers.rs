@@ -1,7 +1,8 @@
 //! The worker threads that host the VUs: each has a current-thread tokio
 //! runtime and a `LocalSet`, and runs one task per VU (the task drives
-//! the VU's coroutine). The VUs of a worker are contexts of one QuickJS
-//! runtime ([`Host`]). JavaScript never crosses threads.
+//! the VU's coroutine). The VUs of a worker are contexts of QuickJS
+//! runtimes they share, [`VUS_PER_HOST`] to a runtime ([`Host`]).
+//! JavaScript never crosses threads.
 
 use std::rc::Rc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -108,7 +109,7 @@ fn worker(mut starts: mpsc::UnboundedReceiver<Start>) {
 /// VUs in two runtimes stalled ~400 ms at a time on a script that leaves
 /// cyclic garbage; a runtime of 100 VUs stalls a few ms, and costs its VUs
 /// under 1 KB each.
-pub(crate) const VUS_PER_HOST: usize = 100;
+const VUS_PER_HOST: usize = 100;
 
 /// The QuickJS runtimes a worker's VUs share, [`VUS_PER_HOST`] VUs each,
 /// for one script (a worker serves one test, so one in practice). `None`

@@ -81,8 +81,7 @@ impl Host {
         let runtime = Runtime::new()?;
         let entry_dir = entry_dir(script);
         let loader = loader::install(&runtime, script.files().clone(), entry_dir);
-        let rt = raw_runtime(&runtime)?;
-        let frame = locate_frame(&runtime, rt)?;
+        let (rt, frame) = locate_frame(&runtime)?;
         let shared = Rc::new(Shared {
             rt,
             frame,
@@ -104,9 +103,10 @@ impl Host {
         })
     }
 
-    /// A seat for a new VU whose stack starts about here and whose
-    /// JavaScript may use `allowed` bytes of it.
-    pub(crate) fn seat(&self, allowed: usize) -> Seat {
+    /// A seat for a new VU whose stack starts about here, whose
+    /// JavaScript may use `allowed` bytes of it and is stopped by
+    /// `interrupt`.
+    pub(crate) fn seat(&self, allowed: usize, interrupt: Rc<Interrupt>) -> Seat {
         let token = self.next_token.get();
         self.next_token.set(token + 1);
         Seat {
@@ -114,7 +114,13 @@ impl Host {
             token,
             stack_top: stack_pointer(),
             allowed,
+            interrupt,
         }
+    }
+
+    /// The bytes QuickJS has allocated for this runtime and its VUs.
+    pub fn heap_size(&self) -> u64 {
+        self.runtime.memory_usage().malloc_size as u64
     }
 }
 
@@ -141,6 +147,8 @@ pub(crate) struct Seat {
     token: u64,
     stack_top: usize,
     allowed: usize,
+    /// The VU's interrupt state.
+    interrupt: Rc<Interrupt>,
 }
 
 /// The frame chain of a VU that suspended in JavaScript.
@@ -150,10 +158,10 @@ pub(crate) struct Parked(*mut c_void);
 impl Seat {
     /// This VU takes the thread: its interrupt state answers, its stack
     /// bounds JavaScript.
-    pub(crate) fn enter(&self, interrupt: &Rc<Interrupt>) {
+    pub(crate) fn enter(&self) {
         let shared = &self.shared;
         shared.running.set(self.token);
-        *shared.interrupt.borrow_mut() = Some(Rc::clone(interrupt));
+        *shared.interrupt.borrow_mut() = Some(Rc::clone(&self.interrupt));
         let used = self.stack_top.saturating_sub(stack_pointer());
         let size = self.allowed.saturating_sub(used).max(1);
         // SAFETY: `rt` is the live runtime of the host this seat belongs
@@ -190,14 +198,14 @@ impl Seat {
     }
 
     /// This VU resumes where it suspended.
-    pub(crate) fn resume(&self, parked: Parked, interrupt: &Rc<Interrupt>) {
+    pub(crate) fn resume(&self, parked: Parked) {
         // SAFETY: as in `leave`; the chain restored is the one this VU's
         // own stack still holds (it was suspended, not unwound).
         #[allow(unsafe_code)]
         unsafe {
             self.shared.frame_slot().write(parked.0)
         };
-        self.enter(interrupt);
+        self.enter();
     }
 
     /// `text` as a JavaScript string shared by every VU of the host
@@ -249,24 +257,22 @@ fn stack_pointer() -> usize {
     std::hint::black_box(&marker) as *const u8 as usize
 }
 
-fn raw_runtime(runtime: &Runtime) -> Result<NonNull<qjs::JSRuntime>> {
-    let context = Context::base(runtime)?;
-    // SAFETY: a live context's runtime.
-    #[allow(unsafe_code)]
-    let rt = unsafe { qjs::JS_GetRuntime(context.as_raw().as_ptr()) };
-    NonNull::new(rt).ok_or_else(|| Error::Host("QuickJS runtime without an address".into()))
-}
-
 /// How far from its start QuickJS's runtime may be read while looking
 /// for the interrupt handler.
 const SCAN_LIMIT: usize = 4096;
 
-/// Finds QuickJS's `current_stack_frame`: the pointer just before the
-/// interrupt handler and its opaque (set here to values we know), then
-/// proves it is the frame chain: NULL outside JavaScript, and one link
-/// longer when JavaScript calls one function deeper, every link on this
-/// thread's stack.
-fn locate_frame(runtime: &Runtime, rt: NonNull<qjs::JSRuntime>) -> Result<usize> {
+/// Finds `runtime`'s address and QuickJS's `current_stack_frame` in it:
+/// the pointer just before the interrupt handler and its opaque (set here
+/// to values we know), proved to be the frame chain: NULL outside
+/// JavaScript, and one link longer when JavaScript calls one function
+/// deeper, every link on this thread's stack.
+fn locate_frame(runtime: &Runtime) -> Result<(NonNull<qjs::JSRuntime>, usize)> {
+    let context = Context::full(runtime)?;
+    // SAFETY: a live context's runtime.
+    #[allow(unsafe_code)]
+    let rt = unsafe { qjs::JS_GetRuntime(context.as_raw().as_ptr()) };
+    let rt =
+        NonNull::new(rt).ok_or_else(|| Error::Host("QuickJS runtime without an address".into()))?;
     extern "C" fn never(_: *mut qjs::JSRuntime, _: *mut c_void) -> std::ffi::c_int {
         0
     }
@@ -296,9 +302,9 @@ fn locate_frame(runtime: &Runtime, rt: NonNull<qjs::JSRuntime>) -> Result<usize>
         return Err(Error::Host("QuickJS's interrupt handler not found".into()));
     };
     let frame = (handler - 1) * word;
-    let depths = probe_depths(runtime, rt, frame)?;
+    let depths = probe_depths(&context, rt, frame)?;
     match depths {
-        (Some(0), Some(outer), Some(inner)) if outer >= 1 && inner == outer + 1 => Ok(frame),
+        (Some(0), Some(outer), Some(inner)) if outer >= 1 && inner == outer + 1 => Ok((rt, frame)),
         other => Err(Error::Host(format!(
             "QuickJS's frame chain not as expected: {other:?}"
         ))),
@@ -309,7 +315,7 @@ fn locate_frame(runtime: &Runtime, rt: NonNull<qjs::JSRuntime>) -> Result<usize>
 /// host function called from a JavaScript function, and from one nested
 /// a level deeper (`None`: a link off this thread's stack).
 fn probe_depths(
-    runtime: &Runtime,
+    context: &Context,
     rt: NonNull<qjs::JSRuntime>,
     frame: usize,
 ) -> Result<(Option<usize>, Option<usize>, Option<usize>)> {
@@ -333,7 +339,6 @@ fn probe_depths(
             Some(depth)
         }
     };
-    let context = Context::full(runtime)?;
     let outside = chain();
     let depths: Rc<RefCell<Vec<Option<usize>>>> = Rc::default();
     let seen = Rc::clone(&depths);
@@ -350,11 +355,4 @@ fn probe_depths(
         depths.first().copied().flatten(),
         depths.get(1).copied().flatten(),
     ))
-}
-
-impl Host {
-    /// The bytes QuickJS has allocated for this runtime and its VUs.
-    pub fn heap_size(&self) -> u64 {
-        self.runtime.memory_usage().malloc_size as u64
-    }
 }

@@ -68,7 +68,6 @@ impl Vu {
         config: &Config,
         wait: Rc<dyn Wait>,
     ) -> Result<Self> {
-        let source = read_entry(script)?;
         let runtime = Runtime::new()?;
         runtime.set_max_stack_size(config.max_stack_size);
         if let Some(limit) = config.memory_limit {
@@ -79,7 +78,7 @@ impl Vu {
         let state = Rc::new(VuState::new(id, env, script, config, wait));
         let handler: Rc<Interrupt> = state.interrupt.clone();
         runtime.set_interrupt_handler(Some(Box::new(move || handler.should_stop())));
-        Self::init(script, source, context, state, loader, config)
+        Self::init(script, context, state, loader, config)
     }
 
     /// Like [`Vu::with_wait`], as a context of `host`'s runtime: call it
@@ -93,31 +92,23 @@ impl Vu {
         config: &Config,
         wait: Rc<dyn Wait>,
     ) -> Result<Self> {
-        let source = read_entry(script)?;
-        let seat = host.seat(config.max_stack_size);
         let mut state = VuState::new(id, env, script, config, wait);
-        seat.enter(&state.interrupt);
+        let seat = host.seat(config.max_stack_size, Rc::clone(&state.interrupt));
+        seat.enter();
         let context = new_context(&host.runtime)?;
         state.seat = Some(seat);
-        Self::init(
-            script,
-            source,
-            context,
-            Rc::new(state),
-            host.loader.clone(),
-            config,
-        )
+        Self::init(script, context, Rc::new(state), host.loader.clone(), config)
     }
 
     /// Installs the globals and runs the init code.
     fn init(
         script: &Script,
-        source: Vec<u8>,
         context: Context,
         state: Rc<VuState>,
         loader: Rc<LoaderState>,
         config: &Config,
     ) -> Result<Self> {
+        let source = read_entry(script)?;
         enter(&context, &state, |ctx| globals::install(&ctx, &state))?;
         let init = Init {
             state: &state,
@@ -225,7 +216,7 @@ impl Drop for Vu {
     fn drop(&mut self) {
         // Freeing the context runs in the runtime on this VU's stack.
         if let Some(seat) = &self.state.seat {
-            seat.enter(&self.state.interrupt);
+            seat.enter();
         }
     }
 }
@@ -257,7 +248,7 @@ fn enter<R>(context: &Context, state: &VuState, f: impl FnOnce(Ctx<'_>) -> R) ->
     match &state.seat {
         None => context.with(f),
         Some(seat) => {
-            seat.enter(&state.interrupt);
+            seat.enter();
             f(seat.ctx(context))
         }
     }

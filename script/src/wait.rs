@@ -104,7 +104,7 @@ pub(crate) fn block<T: 'static>(
         }
     }));
     if let (Some(seat), Some(parked)) = (&vu.seat, parked) {
-        seat.resume(parked, &vu.interrupt);
+        seat.resume(parked);
     }
     let value = slot.borrow_mut().take();
     // Records a deadline that passed or a cancellation while waiting.
