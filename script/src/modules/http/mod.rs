@@ -331,13 +331,11 @@ fn send<'js>(
     let Some(exchange) = outcome.and_then(k6r_http::Outcome::done) else {
         return Err(interrupted(ctx));
     };
-    samples::record(vu, &method, &exchange);
-    // `throw: true`: a failed request throws (Go's wording) instead of
+    let failed = samples::record(vu, &method, &exchange);
+    // `throw: true`: a failed request throws (what was logged) instead of
     // returning.
-    if vu.config.throw {
-        if let Some(error) = samples::go_error(&method, &exchange.response) {
-            return Err(js::throw_go_error(ctx, &error));
-        }
+    if let Some(error) = failed.filter(|_| vu.config.throw) {
+        return Err(js::throw_go_error(ctx, &error));
     }
     response_value(ctx, exchange.response, class)
 }
@@ -434,8 +432,6 @@ fn response_value<'js>(
     convert::response(ctx, response, class)
 }
 
-/// What a host function returns once the call was interrupted: QuickJS's
-/// interrupt handler stops the script right after.
 /// `http.asyncRequest()`'s promise: resolved with the response, or
 /// rejected with what the request threw (as in k6, an error never throws
 /// synchronously). The request itself runs to its end first: the VU
@@ -458,6 +454,8 @@ fn settled<'js>(
     Ok(promise.into_value())
 }
 
+/// What a host function returns once the call was interrupted: QuickJS's
+/// interrupt handler stops the script right after.
 fn interrupted(ctx: &Ctx<'_>) -> rquickjs::Error {
     js::throw_go_error(ctx, "context canceled")
 }

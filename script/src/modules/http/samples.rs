@@ -11,8 +11,8 @@ use crate::state::VuState;
 
 /// Buffers the samples of every hop of `exchange` and counts its bytes
 /// into the call's `data_sent`/`data_received`; logs a transport failure
-/// as k6 does (`Request Failed`).
-pub(crate) fn record(state: &VuState, method: &str, exchange: &Exchange) {
+/// as k6 does (`Request Failed`) and returns its text ([`go_error`]).
+pub(crate) fn record(state: &VuState, method: &str, exchange: &Exchange) -> Option<String> {
     let base = state.tags();
     let now = std::time::SystemTime::now();
     for hop in &exchange.hops {
@@ -40,17 +40,17 @@ pub(crate) fn record(state: &VuState, method: &str, exchange: &Exchange) {
             call.data_received += hop.data_received;
         }
     }
-    if let Some(error) = go_error(method, &exchange.response) {
-        state
-            .log
-            .log(Level::Warning, "Request Failed", &[("error", &error)]);
-    }
+    let error = go_error(method, &exchange.response)?;
+    state
+        .log
+        .log(Level::Warning, "Request Failed", &[("error", &error)]);
+    Some(error)
 }
 
 /// A transport failure as k6 logs and throws it: Go's `url.Error`
 /// (`Get "http://127.0.0.1:1/": dial tcp 127.0.0.1:1: connect: connection
 /// refused`); `None` without a failure.
-pub(crate) fn go_error(method: &str, response: &k6r_http::Response) -> Option<String> {
+fn go_error(method: &str, response: &k6r_http::Response) -> Option<String> {
     let failure = response.failure.as_ref()?;
     let method = go_method(method);
     Some(format!(
