@@ -172,11 +172,10 @@ impl Progress {
         }
     }
 
+    /// The counters of the scenario `name` (fresh ones if the plan has
+    /// no such scenario).
     pub(crate) fn scenario(&self, name: &str) -> Arc<ScenarioCounters> {
-        self.scenarios
-            .iter()
-            .find(|(n, _)| n == name)
-            .map_or_else(Arc::default, |(_, c)| Arc::clone(c))
+        self.counters(name).unwrap_or_default()
     }
 
     /// The counters of the scenario `name`, if the plan has it.

@@ -171,8 +171,9 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<RunResul
         engine = engine.with_drain(drain);
     }
     let _ = counters.progress.set(engine.progress());
+    let counted = engine.progress();
     for (name, info) in &shared.scenarios {
-        if let Some(scenario) = engine.progress().counters(name) {
+        if let Some(scenario) = counted.counters(name) {
             let _ = info.progress.set(Arc::new(instance::Scenario(scenario)));
         }
     }
