@@ -149,16 +149,10 @@ impl Actor {
                 self.finish();
             }
             Phase::Initializing => {
-                let late: Vec<String> = self
-                    .slots
-                    .iter()
-                    .filter(|s| s.active() && s.state != v1::RunState::Ready)
-                    .map(|s| s.plan.name.clone())
-                    .collect();
+                let late = self.active_names(|s| s.state != v1::RunState::Ready);
                 let message = format!(
-                    "agents not ready within {}: {}",
+                    "agents not ready within {}: {late}",
                     humantime::format_duration(INIT_TIMEOUT),
-                    late.join(", ")
                 );
                 self.fail(EXIT_CLUSTER_FAILURE, message).await;
             }
@@ -177,27 +171,15 @@ impl Actor {
                 self.finish();
             }
             Phase::Draining => {
-                let late: Vec<String> = self
-                    .slots
-                    .iter()
-                    .filter(|s| s.active())
-                    .map(|s| s.plan.name.clone())
-                    .collect();
-                self.notes
-                    .push(format!("no RunDone from: {}", late.join(", ")));
+                let late = self.active_names(|_| true);
+                self.notes.push(format!("no RunDone from: {late}"));
                 self.finish();
             }
             Phase::Running => {
-                let late: Vec<String> = self
-                    .slots
-                    .iter()
-                    .filter(|s| s.active() && !s.scenarios_over())
-                    .map(|s| s.plan.name.clone())
-                    .collect();
+                let late = self.active_names(|s| !s.scenarios_over());
                 let message = format!(
-                    "the scenarios did not end within the plan's duration + {}: {}",
+                    "the scenarios did not end within the plan's duration + {}: {late}",
                     humantime::format_duration(RUNNING_SLACK),
-                    late.join(", ")
                 );
                 self.fail(EXIT_CLUSTER_FAILURE, message).await;
             }
@@ -278,6 +260,18 @@ impl Actor {
     }
 
     /// Decides the outcome.
+    /// The names of the agents still in the run for which `keep` holds,
+    /// comma-separated (for messages naming the late ones).
+    fn active_names(&self, keep: impl Fn(&Slot) -> bool) -> String {
+        let names: Vec<&str> = self
+            .slots
+            .iter()
+            .filter(|s| s.active() && keep(s))
+            .map(|s| s.plan.name.as_str())
+            .collect();
+        names.join(", ")
+    }
+
     pub(super) fn finish(&mut self) {
         if self.phase == Phase::Finished {
             return;
