@@ -198,8 +198,29 @@ impl<M: MetricsSource, S: SetupSource> EngineBackend<M, S> {
         self.control.as_ref().filter(|c| c.is_started())
     }
 
+    /// Applies what was staged before the executor took commands, once it
+    /// takes them. Every read of the engine's view goes through here
+    /// first: a status read between the start and the actor's wake-up
+    /// would otherwise replace the staged values with the engine's.
+    async fn apply_staged(&mut self) {
+        let Some(c) = self.live().cloned() else {
+            return;
+        };
+        if !std::mem::take(&mut self.external.staged) {
+            return;
+        }
+        let Vus { vus, max_vus } = self.external.vus;
+        if let Err(e) = c.update(Some(vus), Some(max_vus)).await {
+            tracing::warn!(error = %e, "a staged vus/vus-max change was refused");
+        }
+        if self.external.paused {
+            let _ = c.pause().await;
+        }
+    }
+
     /// Refreshes the view from the engine when it answers.
     async fn refresh(&mut self) {
+        self.apply_staged().await;
         if let Some(c) = self.live() {
             if let Ok(s) = c.status().await {
                 self.external.vus = Vus {
@@ -222,6 +243,7 @@ impl<M: MetricsSource, S: SetupSource> EngineBackend<M, S> {
             }
             return Ok(());
         }
+        self.apply_staged().await;
         if let Some((kind, name)) = &self.unpausable {
             return Err(ControlError::Pause(format!(
                 "{kind} executor '{name}' doesn't support pause and resume operations after its start"
@@ -372,20 +394,9 @@ impl<M: MetricsSource, S: SetupSource> Backend for EngineBackend<M, S> {
     }
 
     async fn on_wake(&mut self) {
-        // Applies what was staged before the executor took commands; the
-        // flag clears whatever happens, so a scenario that never started
-        // cannot spin this.
-        self.external.staged = false;
-        let Some(c) = self.live().cloned() else {
-            return;
-        };
-        let Vus { vus, max_vus } = self.external.vus;
-        if let Err(e) = c.update(Some(vus), Some(max_vus)).await {
-            tracing::warn!(error = %e, "a staged vus/vus-max change was refused");
-        }
-        if self.external.paused {
-            let _ = c.pause().await;
-        }
         self.refresh().await;
+        // The flag clears whatever happened, so a scenario that never
+        // started cannot spin this.
+        self.external.staged = false;
     }
 }

@@ -353,3 +353,56 @@ async fn tests_without_an_externally_controlled_scenario() {
     patch(&run, json!({"stopped": true})).await;
     assert_eq!((&mut run.done).await.unwrap(), 103);
 }
+
+/// The race CI once lost: a status read that reaches the backend after the
+/// scenario took commands but before the actor woke to apply the staged
+/// change must apply it, not overwrite it with the engine's values. The
+/// backend is driven directly, so the read lands exactly in that window.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_status_read_before_the_wake_up_applies_the_staged_change() {
+    use k6r_rest::{Backend, StatusPatch};
+    let plan = plan(ext(0, 5));
+    let engine = Engine::new(
+        plan.clone(),
+        Factory,
+        Arc::new(NoopObserver),
+        Config::default(),
+    );
+    let control = engine
+        .first_control()
+        .expect("an externally-controlled scenario");
+    let (mut backend, mut link) = EngineBackend::new(
+        &plan,
+        engine.first_control(),
+        engine.progress(),
+        true,
+        Gauges(engine.progress()),
+        NoSetup::default(),
+    );
+    let scale = StatusPatch {
+        vus: Some(2),
+        vus_max: Some(10),
+        ..StatusPatch::default()
+    };
+    let s = backend.patch_status(scale).await.expect("staged");
+    assert_eq!(
+        (s.vus, s.vus_max),
+        (Some(0), Some(5)),
+        "stored, not applied"
+    );
+    let resume = StatusPatch {
+        paused: Some(false),
+        ..StatusPatch::default()
+    };
+    backend.patch_status(resume).await.expect("resumed");
+    link.resumed().await;
+    let stop = link.stop_token();
+    let run = tokio::spawn(async move { engine.run(stop).await });
+    control.started().await;
+    let s = backend.status().await;
+    assert_eq!((s.vus, s.vus_max), (Some(2), Some(10)));
+    let s = backend.status().await;
+    assert_eq!((s.vus, s.vus_max), (Some(2), Some(10)), "applied once");
+    link.stop_token().cancel();
+    run.await.unwrap().expect("run");
+}
