@@ -142,8 +142,9 @@ fn sequence() -> Vec<Step> {
         Run(&["scale", "--vus", "2", "--max", "10"], &[]),
         Run(&["pause"], &[]),
         Run(&["scale"], &[]),
-        // Resuming starts the test: the phase and VUs move as it answers.
-        Run(&["resume"], &["status", "vus", "vus-max"]),
+        // Resuming starts the test: the phase, `running` and the VUs move
+        // as it answers (k6 itself answers `running: false` or `true`).
+        Run(&["resume"], &["status", "vus", "vus-max", "running"]),
         Vus(2),
         Run(&["status"], &[]),
         // Running iterations finish after the answer.
