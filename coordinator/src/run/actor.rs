@@ -103,6 +103,8 @@ pub(super) struct Actor {
     pub(super) started: Option<Instant>,
     pub(super) scenarios_ended: Option<Instant>,
     pub(super) next_evaluation: Option<Instant>,
+    /// When the VU gauges are next sampled (from the agents' last status).
+    pub(super) next_vus_sample: Option<Instant>,
     pub(super) first_failure: Option<(i32, String)>,
     pub(super) notes: Vec<String>,
     pub(super) lost: Vec<String>,
@@ -137,6 +139,7 @@ pub(super) fn spawn(
         started: None,
         scenarios_ended: None,
         next_evaluation: None,
+        next_vus_sample: None,
         first_failure: None,
         notes: Vec::new(),
         lost: Vec::new(),
@@ -193,6 +196,7 @@ impl Actor {
             let wake = [
                 self.deadline,
                 self.next_evaluation,
+                self.next_vus_sample,
                 self.pending.as_ref().map(|p| p.until),
             ]
             .into_iter()
@@ -346,9 +350,6 @@ impl Actor {
                 if status.started_unix_nanos != 0 {
                     slot.started_unix_nanos = Some(status.started_unix_nanos);
                 }
-                let vus = self.slots.iter().map(|s| s.vus).sum();
-                let vus_max = self.slots.iter().map(|s| s.vus_max).sum();
-                self.merged.record_vus(vus, vus_max);
                 if status.state == i32::from(v1::RunState::Done) && status.exit_code != 0 {
                     // exec.test.abort() on that agent: stop the others now.
                     let name = self.slots[i].plan.name.clone();

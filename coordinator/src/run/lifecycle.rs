@@ -10,6 +10,7 @@ use tokio::time::Instant;
 use super::{
     actor::{Actor, Phase, Slot, EXIT_SETUP_TIMEOUT, EXIT_TEARDOWN_TIMEOUT, EXIT_THRESHOLDS},
     plan, EVALUATION_PERIOD, EXIT_CLUSTER_FAILURE, INIT_TIMEOUT, LIFECYCLE_SLACK,
+    VUS_SAMPLE_PERIOD,
 };
 use crate::registry::{AgentId, AgentState};
 
@@ -69,6 +70,8 @@ impl Actor {
 
     /// Setup on the lead when the script has one, else the start.
     pub(super) async fn setup_or_start(&mut self) {
+        // Every agent has initialised its VUs.
+        self.next_vus_sample = Some(Instant::now() + VUS_SAMPLE_PERIOD);
         let lead = self.slots.iter().find(|s| s.plan.lead && s.active());
         match lead {
             Some(lead) if self.submission.run_setup => {
@@ -110,6 +113,12 @@ impl Actor {
         let now = Instant::now();
         if self.pending.as_ref().is_some_and(|p| p.until <= now) {
             self.control_timeout();
+        }
+        if let Some(at) = self.next_vus_sample.filter(|t| *t <= now) {
+            self.next_vus_sample = Some(at + VUS_SAMPLE_PERIOD);
+            let vus = self.slots.iter().map(|s| s.vus).sum();
+            let vus_max = self.slots.iter().map(|s| s.vus_max).sum();
+            self.merged.record_vus(vus, vus_max);
         }
         if self.next_evaluation.is_some_and(|t| t <= now) {
             self.next_evaluation = Some(now + EVALUATION_PERIOD);
@@ -309,6 +318,7 @@ impl Actor {
         self.phase = Phase::Finished;
         self.deadline = None;
         self.next_evaluation = None;
+        self.next_vus_sample = None;
         self.control_timeout();
     }
 }

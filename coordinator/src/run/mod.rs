@@ -70,6 +70,10 @@ pub const LIFECYCLE_SLACK: Duration = Duration::from_secs(10);
 /// How often the merged thresholds are evaluated (k6's tick).
 pub const EVALUATION_PERIOD: Duration = Duration::from_secs(2);
 
+/// How often the coordinator samples the cluster's `vus` and `vus_max`
+/// (k6: every second, the first a second after the VUs are initialised).
+pub const VUS_SAMPLE_PERIOD: Duration = Duration::from_secs(1);
+
 /// Settings the runs take from the coordinator's config.
 #[derive(Clone, Copy, Debug)]
 pub struct Settings {

@@ -222,3 +222,44 @@ async fn agents_that_never_end_their_scenarios_fail_the_run_after_the_plan_and_s
     );
     beats.into_iter().for_each(|b| b.abort());
 }
+
+/// The cluster's `vus`/`vus_max` are sampled as k6 samples them: once a
+/// second from a second after the VUs are initialised, from the agents'
+/// last statuses; a status alone records nothing.
+#[tokio::test(start_paused = true)]
+async fn vu_gauges_are_sampled_every_second_from_the_agents_statuses() {
+    let options = serde_json::json!({"vus": 4, "duration": "1m"});
+    let (registry, runs, agents, run, started) = running(options, OnAgentLoss::Abort).await;
+    let beats: Vec<_> = agents.iter().map(|a| keep_beating(&registry, a)).collect();
+    let link = runs.current().await.expect("a run");
+    let gauge = |metrics: &[k6r_api::MetricResource], name: &str| {
+        metrics
+            .iter()
+            .find(|m| m.id == name)
+            .map(|m| m.attributes.sample["value"])
+    };
+    for (a, vus) in agents.iter().zip([3, 1]) {
+        registry.publish(AgentEvent {
+            agent: a.id.clone(),
+            message: Kind::Status(v1::RunStatus {
+                run_id: run.clone(),
+                state: v1::RunState::Running.into(),
+                vus,
+                vus_max: 2,
+                ..v1::RunStatus::default()
+            }),
+        });
+    }
+    tokio::time::sleep_until(started).await;
+    let metrics = link.metrics().await.unwrap();
+    assert_eq!(
+        gauge(&metrics, "vus"),
+        None,
+        "no sample before the first second"
+    );
+    tokio::time::sleep_until(started + Duration::from_secs(1)).await;
+    let metrics = link.metrics().await.unwrap();
+    assert_eq!(gauge(&metrics, "vus"), Some(4.0));
+    assert_eq!(gauge(&metrics, "vus_max"), Some(4.0));
+    beats.into_iter().for_each(|b| b.abort());
+}
