@@ -36,6 +36,8 @@
 //!   later) and path normalisation.
 //! - `loader`: ES module resolution (`k6/...`, `./`, `../`, `/`, `file://`)
 //!   and loading, with k6's error messages ([`ModuleError`]).
+//! - `compiled`: JavaScript k6r ships itself, compiled once per process
+//!   and loaded by each VU as bytecode without its source.
 //! - `modules`: the built-in modules `k6`, `k6/http`, `k6/metrics`,
 //!   `k6/execution` (with a checklist for adding one).
 //! - `globals`: `__ENV`, `__VU`, `global`, `console`, `open()`.
@@ -64,6 +66,7 @@ pub mod script;
 pub mod summary;
 pub mod wait;
 
+mod compiled;
 mod globals;
 mod interrupt;
 mod invoke;

@@ -11,6 +11,7 @@ use rquickjs::{Ctx, Object, Value};
 use crate::call::CallKind;
 
 use super::{glue, BuiltinModule};
+use crate::compiled::Compiled;
 use crate::js;
 use crate::state::VuState;
 
@@ -19,7 +20,7 @@ pub(crate) struct Execution;
 
 /// Getters, so that reading `exec.vu` in init code throws as in k6
 /// (merely importing the module does not).
-const GLUE: &str = r#"(native) => {
+const GLUE_SOURCE: &str = r#"(native) => {
     const info = (key) => ({ enumerable: true, get: () => native.info(key) });
     const test = {};
     Object.defineProperty(test, "options", { enumerable: true, get: () => native.options() });
@@ -33,6 +34,8 @@ const GLUE: &str = r#"(native) => {
     Object.defineProperty(exec, "vu", info("vu"));
     return exec;
 }"#;
+
+static GLUE: Compiled = Compiled::new("k6r:k6/execution", GLUE_SOURCE);
 
 impl BuiltinModule for Execution {
     const NAME: &'static str = "k6/execution";
@@ -105,7 +108,7 @@ impl BuiltinModule for Execution {
         };
         natives.set("fail", js::function(ctx, "fail", fail)?)?;
 
-        glue(ctx, Self::NAME, GLUE, natives)
+        glue(ctx, &GLUE, natives)
     }
 }
 

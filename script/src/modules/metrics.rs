@@ -13,6 +13,7 @@ use rquickjs::{Ctx, Object, Value};
 use crate::log::Level;
 
 use super::{glue, BuiltinModule};
+use crate::compiled::Compiled;
 use crate::js;
 use crate::state::VuState;
 
@@ -125,7 +126,7 @@ fn valid_name(name: &str) -> bool {
 
 /// Each class keeps `name` and `add` as own properties, as k6's objects
 /// do (`Object.keys(counter)` is `["name", "add"]`).
-const GLUE: &str = r#"(native) => {
+const GLUE_SOURCE: &str = r#"(native) => {
     const define = (type) => ({
         [type]: class {
             constructor(name, isTime) {
@@ -137,6 +138,8 @@ const GLUE: &str = r#"(native) => {
     })[type];
     return { Counter: define("Counter"), Gauge: define("Gauge"), Rate: define("Rate"), Trend: define("Trend") };
 }"#;
+
+static GLUE: Compiled = Compiled::new("k6r:k6/metrics", GLUE_SOURCE);
 
 impl BuiltinModule for Metrics {
     const NAME: &'static str = "k6/metrics";
@@ -208,7 +211,7 @@ impl BuiltinModule for Metrics {
         };
         natives.set("add", js::function(ctx, "add", add)?)?;
 
-        glue(ctx, Self::NAME, GLUE, natives)
+        glue(ctx, &GLUE, natives)
     }
 }
 

@@ -23,7 +23,7 @@ pub(crate) mod metrics;
 use std::marker::PhantomData;
 use std::rc::Rc;
 
-use rquickjs::context::EvalOptions;
+use crate::compiled::Compiled;
 use rquickjs::module::{Declarations, Exports, ModuleDef};
 use rquickjs::object::Property;
 use rquickjs::{Ctx, Function, Module, Object, Symbol, Value};
@@ -132,17 +132,14 @@ impl<M: BuiltinModule> ModuleDef for Builtin<M> {
     }
 }
 
-/// Runs `source`, a JavaScript function expression, and calls it with
+/// Runs `glue`, a JavaScript function expression, and calls it with
 /// `natives`: for the parts of a module that are easier to state in
-/// JavaScript (classes, getters). `name` shows in stack traces.
+/// JavaScript (classes, getters).
 pub(crate) fn glue<'js>(
     ctx: &Ctx<'js>,
-    name: &str,
-    source: &str,
+    glue: &'static Compiled,
     natives: Object<'js>,
 ) -> rquickjs::Result<Object<'js>> {
-    let mut options = EvalOptions::default();
-    options.filename = Some(format!("k6r:{name}"));
-    let function: Function = ctx.eval_with_options(source, options)?;
+    let function: Function = glue.load(ctx)?;
     function.call((natives,))
 }

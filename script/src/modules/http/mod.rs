@@ -16,6 +16,7 @@ use rquickjs::object::Property;
 use rquickjs::{Array, Constructor, Ctx, Function, Object, Symbol, Value};
 
 use super::BuiltinModule;
+use crate::compiled::Compiled;
 use crate::js;
 use crate::state::VuState;
 use crate::wait;
@@ -23,7 +24,7 @@ use crate::wait;
 /// k6's response class: the fields in k6's order (set from positional
 /// arguments, so no property name is looked up at run time) and the
 /// helper methods on its prototype.
-const RESPONSE_CLASS: &str = r#"(class Response {
+const RESPONSE_SOURCE: &str = r#"(class Response {
     constructor(remote_ip, remote_port, url, status, status_text, proto, headers, cookies, body,
                 duration, blocked, looking_up, connecting, tls_handshaking, sending, waiting, receiving,
                 tls_version, error, error_code, method, request_url, request_headers, request_body,
@@ -62,6 +63,8 @@ const RESPONSE_CLASS: &str = r#"(class Response {
     clickLink() { throw new Error("Response.clickLink() is not supported by k6r yet"); }
     submitForm() { throw new Error("Response.submitForm() is not supported by k6r yet"); }
 })"#;
+
+static RESPONSE_CLASS: Compiled = Compiled::new("k6r:k6/http/response", RESPONSE_SOURCE);
 
 /// The `k6/http` module.
 pub(crate) struct Http;
@@ -171,7 +174,7 @@ impl BuiltinModule for Http {
         let module = Object::new(ctx.clone())?;
         // Kept under a global symbol, not captured by the closures: a
         // JavaScript value held by Rust is invisible to QuickJS's GC.
-        let class: Function = ctx.eval(RESPONSE_CLASS)?;
+        let class: Function = RESPONSE_CLASS.load(ctx)?;
         let key = Symbol::new_global(ctx.clone(), CLASS_KEY)?;
         ctx.globals().prop(key, Property::from(class))?;
 
