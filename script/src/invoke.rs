@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use k6r_core::metrics::{Builtin, Tags};
-use rquickjs::{CatchResultExt, CaughtError, Ctx, Function, Persistent, Promise, Value};
+use rquickjs::{CatchResultExt, CaughtError, Ctx, Function, Persistent, Value};
 
 use crate::call::{Call, CallKind, CallResult, Outcome};
 use crate::exception::JsException;
@@ -33,7 +33,11 @@ impl Vu {
         }
         *state.call.borrow_mut() = Some(CallState::new(call.kind.clone(), &state.config.tags));
 
-        let result = self.enter(|ctx| self.invoke(&ctx, call));
+        let result = self.enter(|ctx| {
+            let result = self.invoke(&ctx, call);
+            crate::globals::timers::stop_all(state);
+            result
+        });
         state.interrupt.disarm();
 
         if let Some(done) = state.call.borrow_mut().take() {
@@ -142,24 +146,21 @@ impl Vu {
         Ok(Some(value))
     }
 
-    /// A promise returned by an async function (an iteration, `setup`,
-    /// `handleSummary`), run until it settles; any other value as it is.
+    /// Runs the event loop for what a call returned: until no timer is
+    /// left and, for a promise (an async function's), until it settles;
+    /// the value, or what the promise resolved to (`undefined` when it
+    /// never settles or the call was interrupted).
     pub(crate) fn settle<'js>(
         &self,
         ctx: &Ctx<'js>,
         value: Value<'js>,
     ) -> rquickjs::Result<Value<'js>> {
-        let Some(promise) = value.as_promise().cloned() else {
-            return Ok(value);
-        };
-        loop {
-            if let Some(result) = Promise::result::<Value>(&promise) {
-                return result;
-            }
-            if self.state.interrupt.should_stop() || !ctx.execute_pending_job() {
-                return Ok(Value::new_undefined(ctx.clone()));
-            }
-        }
+        let promise = value.as_promise().cloned();
+        let settled = crate::globals::timers::run_event_loop(ctx, &self.state, promise.as_ref())?;
+        Ok(match promise {
+            None => value,
+            Some(_) => settled.unwrap_or_else(|| Value::new_undefined(ctx.clone())),
+        })
     }
 }
 

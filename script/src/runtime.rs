@@ -116,7 +116,9 @@ impl Vu {
         };
         state.interrupt.arm(config.init_timeout);
         let namespace = enter(&context, &state, |ctx| {
-            init.evaluate(&ctx, &script.url(), source)
+            let namespace = init.evaluate(&ctx, &script.url(), source);
+            globals::timers::stop_all(&state);
+            namespace
         });
         state.interrupt.disarm();
         let namespace = match state.interrupt.stopped() {
@@ -306,22 +308,17 @@ impl Init<'_> {
         Ok(Persistent::save(ctx, namespace))
     }
 
-    /// Runs promise jobs until the module's evaluation promise settles
-    /// (it stays pending only with top-level `await`).
+    /// Runs the event loop until the module's evaluation promise settles
+    /// (it stays pending only with top-level `await`) and no timer is
+    /// left.
     fn settle<'js>(&self, ctx: &Ctx<'js>, promise: &Promise<'js>) -> Result<()> {
-        loop {
-            if let Some(result) = promise.result::<Value>() {
-                return result
-                    .map(drop)
-                    .catch(ctx)
-                    .map_err(|caught| self.error(ctx, caught, Phase::Run));
-            }
-            if let Some(stop) = self.state.interrupt.stopped() {
-                return Err(stop_error(stop));
-            }
-            if !ctx.execute_pending_job() {
-                return Err(Error::Stalled);
-            }
+        let settled = globals::timers::run_event_loop(ctx, self.state, Some(promise))
+            .catch(ctx)
+            .map_err(|caught| self.error(ctx, caught, Phase::Run))?;
+        match (settled, self.state.interrupt.stopped()) {
+            (_, Some(stop)) => Err(stop_error(stop)),
+            (Some(_), None) => Ok(()),
+            (None, None) => Err(Error::Stalled),
         }
     }
 

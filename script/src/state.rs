@@ -46,6 +46,8 @@ pub(crate) struct VuState {
     pub interrupt: Rc<Interrupt>,
     pub metrics: RefCell<metrics::Registry>,
     pub http: RefCell<http::State>,
+    /// The timers of the running call (or of init code).
+    pub timers: RefCell<crate::globals::timers::Timers>,
     /// How host functions wait (see [`crate::wait`]).
     pub wait: Rc<dyn Wait>,
     /// The VU's place in a shared runtime (`None`: a runtime of its own).
@@ -144,6 +146,7 @@ impl VuState {
             interrupt: Rc::default(),
             metrics: RefCell::default(),
             http: RefCell::default(),
+            timers: RefCell::default(),
             wait,
             seat: None,
             config: config.clone(),

@@ -1,9 +1,11 @@
 //! The globals of k6's init context: `__ENV`, `__VU`, `global`,
-//! `console` and `open()`. (`__ITER` is deliberately absent: reading it
+//! `console`, `open()` and the timers (`setTimeout` and co., with the
+//! event loop that fires them). (`__ITER` is deliberately absent: reading it
 //! in init code is a `ReferenceError`, as in k6.)
 
 mod console;
 mod open;
+pub(crate) mod timers;
 
 use std::rc::Rc;
 
@@ -23,6 +25,7 @@ pub(crate) fn install<'js>(ctx: &Ctx<'js>, vu: &Rc<VuState>) -> rquickjs::Result
 
     globals.set("console", console::build(ctx, vu)?)?;
     globals.set("open", open::build(ctx, vu)?)?;
+    timers::install(ctx, vu, &globals)?;
     modules::install(ctx, vu)
 }
 
