@@ -320,6 +320,8 @@ fn k6s_own_commands_against_a_k6r_run() {
     );
     // k6 and k6r-cli print the same for the same state.
     assert_eq!(k6(&["status"]), cli(K6R, &["status"], addr));
+    // The VU gauges are first sampled a second after VU init (as k6's).
+    until_sample(addr, "vus_max", |s| !s.is_null());
     let stats = cli("k6", &["stats"], addr);
     assert_eq!(stats.code, Some(0), "{stats:?}");
     assert!(
