@@ -6,6 +6,7 @@ use std::time::Instant;
 use k6r_core::metrics::Tags;
 use k6r_core::plan::TestPlan;
 use k6r_engine::{AbortReason, Engine, Report};
+use k6r_script::log::Level;
 use k6r_script::{scenario_tags, ScenarioInfo};
 use tokio_util::sync::CancellationToken;
 
@@ -341,6 +342,17 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<RunResul
         teardown(&mut result, &workers, &spec, data, &config.options).await;
     }
 
+    let finished_none = result
+        .report
+        .as_ref()
+        .is_some_and(|report| report.counters.complete == 0);
+    if finished_none && result.error.is_none() {
+        spec.config.log.log(
+            Level::Warning,
+            "No script iterations fully finished, consider making the test duration longer",
+            &[],
+        );
+    }
     result.setup_data = shared.data.get();
     result.marked_failed = spec
         .config
