@@ -70,8 +70,6 @@ impl Actor {
 
     /// Setup on the lead when the script has one, else the start.
     pub(super) async fn setup_or_start(&mut self) {
-        // Every agent has initialised its VUs.
-        self.next_vus_sample = Some(Instant::now() + VUS_SAMPLE_PERIOD);
         let lead = self.slots.iter().find(|s| s.plan.lead && s.active());
         match lead {
             Some(lead) if self.submission.run_setup => {
@@ -97,6 +95,7 @@ impl Actor {
         let started = Instant::now() + delay;
         self.started = Some(started);
         self.next_evaluation = Some(started + EVALUATION_PERIOD);
+        self.next_vus_sample = Some(started + VUS_SAMPLE_PERIOD);
         self.enter(
             Phase::Running,
             running_limit(&self.submission.options).map(|d| d + delay),
@@ -116,9 +115,14 @@ impl Actor {
         }
         if let Some(at) = self.next_vus_sample.filter(|t| *t <= now) {
             self.next_vus_sample = Some(at + VUS_SAMPLE_PERIOD);
-            let vus = self.slots.iter().map(|s| s.vus).sum();
-            let vus_max = self.slots.iter().map(|s| s.vus_max).sum();
-            self.merged.record_vus(vus, vus_max);
+            // While the scenarios run (k6 samples while its VUs are up;
+            // the agents' zeros after their end would be the last value).
+            let running = !self.slots.iter().all(Slot::scenarios_over);
+            if self.phase == Phase::Running && running {
+                let vus = self.slots.iter().map(|s| s.vus).sum();
+                let vus_max = self.slots.iter().map(|s| s.vus_max).sum();
+                self.merged.record_vus(vus, vus_max);
+            }
         }
         if self.next_evaluation.is_some_and(|t| t <= now) {
             self.next_evaluation = Some(now + EVALUATION_PERIOD);

@@ -223,11 +223,12 @@ async fn agents_that_never_end_their_scenarios_fail_the_run_after_the_plan_and_s
     beats.into_iter().for_each(|b| b.abort());
 }
 
-/// The cluster's `vus`/`vus_max` are sampled as k6 samples them: once a
-/// second from a second after the VUs are initialised, from the agents'
-/// last statuses; a status alone records nothing.
+/// The cluster's `vus`/`vus_max` are sampled once a second while the
+/// scenarios run, from a second after the common start, from the agents'
+/// last statuses; a status alone records nothing, and the zeros of agents
+/// whose scenarios ended are not the last value.
 #[tokio::test(start_paused = true)]
-async fn vu_gauges_are_sampled_every_second_from_the_agents_statuses() {
+async fn vu_gauges_are_sampled_every_second_while_the_scenarios_run() {
     let options = serde_json::json!({"vus": 4, "duration": "1m"});
     let (registry, runs, agents, run, started) = running(options, OnAgentLoss::Abort).await;
     let beats: Vec<_> = agents.iter().map(|a| keep_beating(&registry, a)).collect();
@@ -238,28 +239,40 @@ async fn vu_gauges_are_sampled_every_second_from_the_agents_statuses() {
             .find(|m| m.id == name)
             .map(|m| m.attributes.sample["value"])
     };
-    for (a, vus) in agents.iter().zip([3, 1]) {
-        registry.publish(AgentEvent {
-            agent: a.id.clone(),
-            message: Kind::Status(v1::RunStatus {
-                run_id: run.clone(),
-                state: v1::RunState::Running.into(),
-                vus,
-                vus_max: 2,
-                ..v1::RunStatus::default()
-            }),
-        });
-    }
-    tokio::time::sleep_until(started).await;
+    let report = |state: v1::RunState, vus: [u64; 2]| {
+        for (a, vus) in agents.iter().zip(vus) {
+            registry.publish(AgentEvent {
+                agent: a.id.clone(),
+                message: Kind::Status(v1::RunStatus {
+                    run_id: run.clone(),
+                    state: state.into(),
+                    vus,
+                    vus_max: 2,
+                    ..v1::RunStatus::default()
+                }),
+            });
+        }
+    };
+    let tick = Duration::from_millis(1);
+    report(v1::RunState::Running, [3, 1]);
+    tokio::time::sleep_until(started + Duration::from_millis(999)).await;
     let metrics = link.metrics().await.unwrap();
     assert_eq!(
         gauge(&metrics, "vus"),
         None,
         "no sample before the first second"
     );
-    tokio::time::sleep_until(started + Duration::from_secs(1)).await;
+    tokio::time::sleep_until(started + Duration::from_secs(1) + tick).await;
     let metrics = link.metrics().await.unwrap();
     assert_eq!(gauge(&metrics, "vus"), Some(4.0));
     assert_eq!(gauge(&metrics, "vus_max"), Some(4.0));
+    report(v1::RunState::Done, [0, 0]);
+    tokio::time::sleep_until(started + Duration::from_secs(3) + tick).await;
+    let metrics = link.metrics().await.unwrap();
+    assert_eq!(
+        gauge(&metrics, "vus"),
+        Some(4.0),
+        "no sample once they ended"
+    );
     beats.into_iter().for_each(|b| b.abort());
 }
