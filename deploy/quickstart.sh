@@ -32,13 +32,18 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Starts "$@" in the background, logging to $work/$name.log, and prints the
-# address of its "listening on ADDR" line.
-listen() {
+# Starts "$@" in the background as $name, logging to $work/$name.log (in
+# this shell, so that cleanup knows its pid).
+start() {
     local name=$1
     shift
     "$@" >"$work/$name.log" 2>&1 &
     pids+=($!)
+}
+
+# Prints the address of $name's "listening on ADDR" line once it is there.
+address() {
+    local name=$1
     for _ in $(seq 100); do
         if addr=$(grep -m1 -o 'listening on .*' "$work/$name.log" 2>/dev/null); then
             echo "${addr#listening on }"
@@ -51,11 +56,12 @@ listen() {
     exit 1
 }
 
-target=$(listen target "$bin/k6r-demo-target" --listen 127.0.0.1:0)
-coordinator=$(listen coordinator "$bin/k6r-coordinator" --listen 127.0.0.1:0 --agents 2)
+start target "$bin/k6r-demo-target" --listen 127.0.0.1:0
+target=$(address target)
+start coordinator "$bin/k6r-coordinator" --listen 127.0.0.1:0 --agents 2
+coordinator=$(address coordinator)
 for n in 1 2; do
-    "$bin/k6r-agent" --coordinator "http://$coordinator" --name "agent-$n" >"$work/agent-$n.log" 2>&1 &
-    pids+=($!)
+    start "agent-$n" "$bin/k6r-agent" --coordinator "http://$coordinator" --name "agent-$n"
 done
 echo "demo target http://$target, coordinator http://$coordinator, 2 agents"
 
