@@ -95,7 +95,10 @@ impl Actor {
         let started = Instant::now() + delay;
         self.started = Some(started);
         self.next_evaluation = Some(started + EVALUATION_PERIOD);
-        self.next_vus_sample = Some(started + VUS_SAMPLE_PERIOD);
+        // Half a period after the agents' own once-a-second statuses
+        // (theirs tick from the start), so a sample reads the latest one
+        // rather than racing it.
+        self.next_vus_sample = Some(started + VUS_SAMPLE_PERIOD * 3 / 2);
         self.enter(
             Phase::Running,
             running_limit(&self.submission.options).map(|d| d + delay),

@@ -71,9 +71,10 @@ pub const LIFECYCLE_SLACK: Duration = Duration::from_secs(10);
 pub const EVALUATION_PERIOD: Duration = Duration::from_secs(2);
 
 /// How often the coordinator samples the cluster's `vus` and `vus_max`
-/// while the scenarios run, the first a second after the common start
-/// (k6: every second from a second after VU init; the cluster's start
-/// comes a start delay after init, when no VU is up yet).
+/// while the scenarios run, the first a second and a half after the common
+/// start (k6: every second from a second after VU init; the cluster's
+/// start comes a start delay after init, when no VU is up yet, and the
+/// agents report their VUs every second from the start).
 pub const VUS_SAMPLE_PERIOD: Duration = Duration::from_secs(1);
 
 /// Settings the runs take from the coordinator's config.

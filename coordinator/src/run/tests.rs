@@ -224,9 +224,9 @@ async fn agents_that_never_end_their_scenarios_fail_the_run_after_the_plan_and_s
 }
 
 /// The cluster's `vus`/`vus_max` are sampled once a second while the
-/// scenarios run, from a second after the common start, from the agents'
-/// last statuses; a status alone records nothing, and the zeros of agents
-/// whose scenarios ended are not the last value.
+/// scenarios run, from a second and a half after the common start, from
+/// the agents' last statuses; a status alone records nothing, and the
+/// zeros of agents whose scenarios ended are not the last value.
 #[tokio::test(start_paused = true)]
 async fn vu_gauges_are_sampled_every_second_while_the_scenarios_run() {
     let options = serde_json::json!({"vus": 4, "duration": "1m"});
@@ -255,19 +255,19 @@ async fn vu_gauges_are_sampled_every_second_while_the_scenarios_run() {
     };
     let tick = Duration::from_millis(1);
     report(v1::RunState::Running, [3, 1]);
-    tokio::time::sleep_until(started + Duration::from_millis(999)).await;
+    tokio::time::sleep_until(started + Duration::from_millis(1499)).await;
     let metrics = link.metrics().await.unwrap();
     assert_eq!(
         gauge(&metrics, "vus"),
         None,
         "no sample before the first second"
     );
-    tokio::time::sleep_until(started + Duration::from_secs(1) + tick).await;
+    tokio::time::sleep_until(started + Duration::from_millis(1500) + tick).await;
     let metrics = link.metrics().await.unwrap();
     assert_eq!(gauge(&metrics, "vus"), Some(4.0));
     assert_eq!(gauge(&metrics, "vus_max"), Some(4.0));
     report(v1::RunState::Done, [0, 0]);
-    tokio::time::sleep_until(started + Duration::from_secs(3) + tick).await;
+    tokio::time::sleep_until(started + Duration::from_millis(3500) + tick).await;
     let metrics = link.metrics().await.unwrap();
     assert_eq!(
         gauge(&metrics, "vus"),
