@@ -33,11 +33,7 @@ impl Vu {
         }
         *state.call.borrow_mut() = Some(CallState::new(call.kind.clone(), &state.config.tags));
 
-        let result = self.enter(|ctx| {
-            let result = self.invoke(&ctx, call);
-            crate::globals::timers::stop_all(state);
-            result
-        });
+        let result = self.enter(|ctx| self.invoke(&ctx, call));
         state.interrupt.disarm();
 
         if let Some(done) = state.call.borrow_mut().take() {

@@ -116,9 +116,7 @@ impl Vu {
         };
         state.interrupt.arm(config.init_timeout);
         let namespace = enter(&context, &state, |ctx| {
-            let namespace = init.evaluate(&ctx, &script.url(), source);
-            globals::timers::stop_all(&state);
-            namespace
+            init.evaluate(&ctx, &script.url(), source)
         });
         state.interrupt.disarm();
         let namespace = match state.interrupt.stopped() {
@@ -245,13 +243,20 @@ fn new_context(runtime: &Runtime) -> rquickjs::Result<Context> {
 }
 
 /// Runs `f` in `context`: through rquickjs's lock for a runtime of the
-/// VU's own, from its seat in a shared one.
+/// VU's own, from its seat in a shared one. Timers `f` leaves (its event
+/// loop ended by an exception or an interrupt) are dropped before it
+/// returns, with k6's warnings: no timer outlives the call that set it.
 fn enter<R>(context: &Context, state: &VuState, f: impl FnOnce(Ctx<'_>) -> R) -> R {
+    let run = |ctx: Ctx<'_>| {
+        let result = f(ctx);
+        globals::timers::stop_all(state);
+        result
+    };
     match &state.seat {
-        None => context.with(f),
+        None => context.with(run),
         Some(seat) => {
             seat.enter();
-            f(seat.ctx(context))
+            run(seat.ctx(context))
         }
     }
 }

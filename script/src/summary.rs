@@ -53,11 +53,7 @@ impl Vu {
         state.stage.set(Stage::Vu);
         state.interrupt.begin(None);
         state.interrupt.arm(timeout);
-        let result = self.enter(|ctx| {
-            let result = self.call_handle_summary(&ctx, data);
-            crate::globals::timers::stop_all(&self.state);
-            result
-        });
+        let result = self.enter(|ctx| self.call_handle_summary(&ctx, data));
         state.interrupt.disarm();
         state.flush_samples();
         let threw = |message: String| Err(HandleSummaryError::Threw(plain(message)));
