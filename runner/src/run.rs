@@ -171,10 +171,10 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<RunResul
     if let Some(drain) = config.drain {
         engine = engine.with_drain(drain);
     }
-    let _ = counters.progress.set(engine.progress());
-    let counted = engine.progress();
+    let progress = engine.progress();
+    let _ = counters.progress.set(progress.clone());
     for (name, info) in &shared.scenarios {
-        if let Some(scenario) = counted.counters(name) {
+        if let Some(scenario) = progress.counters(name) {
             let _ = info.progress.set(Arc::new(instance::Scenario(scenario)));
         }
     }
@@ -183,7 +183,6 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<RunResul
         .iter()
         .filter_map(|s| engine.control(&s.name))
         .collect();
-    let progress = engine.progress();
     let mut live = config.live.map(|live| {
         live.start(live::Parts {
             plan: &plan,

@@ -275,7 +275,6 @@ impl Actor {
             .unwrap_or_default()
     }
 
-    /// Decides the outcome.
     /// The names of the agents still in the run for which `keep` holds,
     /// comma-separated (for messages naming the late ones).
     fn active_names(&self, keep: impl Fn(&Slot) -> bool) -> String {
@@ -288,6 +287,7 @@ impl Actor {
         names.join(", ")
     }
 
+    /// Decides the outcome.
     pub(super) fn finish(&mut self) {
         if self.phase == Phase::Finished {
             return;
