@@ -63,13 +63,15 @@ fn timers_fire_by_due_time_then_order_with_their_arguments() {
     let (vu, _log) = vu(r#"
         export function setup() {
             const seen = [];
-            setTimeout(() => seen.push('b'), 20);
-            setTimeout(() => seen.push('a'), 20);
+            // Far behind the interval's ticks (2, 4, 6 ms), so that a busy
+            // machine stalling the thread for a while keeps the order.
+            setTimeout(() => seen.push('b'), 200);
+            setTimeout(() => seen.push('a'), 200);
             setTimeout((x, y) => seen.push(`zero ${x} ${y}`), undefined, 1, 'two');
             clearTimeout(setTimeout(() => seen.push('cleared'), 1));
             let ticks = 0;
             const every = setInterval(() => { seen.push(`tick ${++ticks}`); if (ticks === 3) clearInterval(every); }, 2);
-            return new Promise((resolve) => setTimeout(() => resolve(seen), 40));
+            return new Promise((resolve) => setTimeout(() => resolve(seen), 250));
         }
     "#);
     let result = vu.call(&setup(None));
