@@ -98,7 +98,7 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<RunResul
         .with_tags((*run_tags).clone())
         .with_http(config::http_options(&config.options))
         .with_options(serde_json::Value::Object(
-            config.options.clone().with_print_defaults().to_json(),
+            config.options.clone().with_print_defaults().to_test_json(),
         ))
         .with_instance(counters.clone())
         .with_throw(config.options.throw.unwrap_or(false));

@@ -400,6 +400,21 @@ impl Options {
         list
     }
 
+    /// The options as a running script reads them (`exec.test.options`):
+    /// [`Options::to_json`] without the shortcuts (`vus`, `duration`,
+    /// `iterations`, `stages`), which k6 has folded into `scenarios` by
+    /// then, and with the two command-line-only options k6 adds at the
+    /// end (`consoleOutput`, `localIPs`; k6r has neither flag, so `null`).
+    pub fn to_test_json(&self) -> Map<String, Value> {
+        let mut out = self.to_json();
+        for shortcut in ["vus", "duration", "iterations", "stages"] {
+            out.shift_remove(shortcut);
+        }
+        out.insert("consoleOutput".to_owned(), Value::Null);
+        out.insert("localIPs".to_owned(), Value::Null);
+        out
+    }
+
     /// The options as `k6 inspect` prints them: every known key in k6's
     /// order, `null` where unset.
     pub fn to_json(&self) -> Map<String, Value> {
