@@ -31,7 +31,11 @@ impl Vu {
                 client.begin_iteration();
             }
         }
-        *state.call.borrow_mut() = Some(CallState::new(call.kind.clone(), &state.config.tags));
+        *state.call.borrow_mut() = Some(CallState::new(
+            call.kind.clone(),
+            &state.config.tags,
+            &state.tag_overrides.borrow(),
+        ));
 
         let result = self.enter(|ctx| self.invoke(&ctx, call));
         state.interrupt.disarm();
@@ -40,7 +44,10 @@ impl Vu {
             // data_sent/data_received close every call, zero or not, with
             // the call's root tags (`group: ""` for iterations).
             let tags = match &done.kind {
-                CallKind::Iteration(info) => Arc::clone(&info.scenario.root_tags),
+                CallKind::Iteration(info) if state.tag_overrides.borrow().is_empty() => {
+                    Arc::clone(&info.scenario.root_tags)
+                }
+                CallKind::Iteration(_) => Arc::new((*done.base).clone().with("group", "")),
                 _ => Arc::clone(&done.tags),
             };
             state.push_builtin(Builtin::DataSent, Arc::clone(&tags), done.data_sent as f64);

@@ -61,6 +61,11 @@ pub(crate) struct VuState {
     pub env_scenario: RefCell<Option<Arc<str>>>,
     /// The last request's tags: (call base tags, hop tags, full set).
     pub http_tags: RefCell<Option<HttpTags>>,
+    /// Tags the script set or deleted through `exec.vu.tags`: laid over
+    /// every later call's tags, for the rest of the VU's life (as in k6).
+    pub tag_overrides: RefCell<TagOverrides>,
+    /// `exec.vu.metrics.metadata`: kept for the VU's life, as in k6.
+    pub metadata: RefCell<Tags>,
     /// Samples not yet handed to [`Config::samples`].
     samples: RefCell<Vec<Sample>>,
 }
@@ -68,6 +73,10 @@ pub(crate) struct VuState {
 /// A cached tag set of a request: the call's base tags it was made from,
 /// the request's own tags, and the full set.
 pub(crate) type HttpTags = (Arc<Tags>, k6r_http::Tags, Arc<Tags>);
+
+/// Tags set (`Some`) or deleted (`None`) by the script through
+/// `exec.vu.tags`, by key.
+pub(crate) type TagOverrides = std::collections::BTreeMap<Arc<str>, Option<Arc<str>>>;
 
 /// The running call's tag context and byte counters.
 #[derive(Debug)]
@@ -78,14 +87,16 @@ pub(crate) struct CallState {
     /// Run/scenario tags plus `scenario` and `group`: the base of every
     /// sample's tags; rebuilt when the group changes.
     pub tags: Arc<Tags>,
-    /// Tags without `group`.
+    /// Tags without `group`, the VU's overrides applied.
     pub base: Arc<Tags>,
+    /// The call's own tags without `group`, before the overrides.
+    origin: Arc<Tags>,
     pub data_sent: u64,
     pub data_received: u64,
 }
 
 impl CallState {
-    pub(crate) fn new(kind: CallKind, run_tags: &Arc<Tags>) -> Self {
+    pub(crate) fn new(kind: CallKind, run_tags: &Arc<Tags>, overrides: &TagOverrides) -> Self {
         let (base, group) = match &kind {
             CallKind::Setup => (Arc::clone(run_tags), "::setup"),
             CallKind::Teardown => (Arc::clone(run_tags), "::teardown"),
@@ -94,22 +105,40 @@ impl CallState {
         let root = match &kind {
             // Shared by every iteration of the scenario (tag sets are
             // compared by pointer to reuse them).
-            CallKind::Iteration(info) => Some(Arc::clone(&info.scenario.root_tags)),
+            CallKind::Iteration(info) if overrides.is_empty() => {
+                Some(Arc::clone(&info.scenario.root_tags))
+            }
             _ => None,
         };
         let mut state = CallState {
             kind,
             group: String::new(),
             tags: Arc::clone(&base),
+            origin: Arc::clone(&base),
             base,
             data_sent: 0,
             data_received: 0,
         };
         match root {
             Some(root) => state.tags = root,
-            None => state.set_group(group.to_owned()),
+            None => state.apply_overrides(overrides, group.to_owned()),
         }
         state
+    }
+
+    /// Lays the VU's tag overrides over the call's own tags, in `group`.
+    pub(crate) fn apply_overrides(&mut self, overrides: &TagOverrides, group: String) {
+        let mut base = (*self.origin).clone();
+        for (key, value) in overrides {
+            match value {
+                Some(value) => base.insert(Arc::clone(key), Arc::clone(value)),
+                None => {
+                    base.remove(key);
+                }
+            }
+        }
+        self.base = Arc::new(base);
+        self.set_group(group);
     }
 
     /// Enters or leaves a group.
@@ -154,6 +183,8 @@ impl VuState {
             call: RefCell::new(None),
             env_scenario: RefCell::new(None),
             http_tags: RefCell::new(None),
+            tag_overrides: RefCell::default(),
+            metadata: RefCell::default(),
             samples: RefCell::new(Vec::new()),
         }
     }

@@ -19,9 +19,43 @@ use crate::state::VuState;
 pub(crate) struct Execution;
 
 /// Getters, so that reading `exec.vu` in init code throws as in k6
-/// (merely importing the module does not).
+/// (merely importing the module does not). `exec.vu.tags` and
+/// `exec.vu.metrics.metadata` are proxies that write through to the VU.
+/// The named exports (`import { vu } from 'k6/execution'`) are live views:
+/// each member reads the VU's state when it is read, as k6's do.
 const GLUE_SOURCE: &str = r#"(native) => {
-    const info = (key) => ({ enumerable: true, get: () => native.info(key) });
+    const check = (what, key, value) => {
+        const kind = typeof value;
+        if (kind !== "string" && kind !== "number" && kind !== "boolean") {
+            throw new TypeError(what === "tag"
+                ? `invalid value for metric tag '${key}': only String, Boolean and Number types are accepted as a metric tag values`
+                : `invalid value for metric metadata '${key}': only String, Boolean and Number types are accepted as a metric metadata value`);
+        }
+        return String(value);
+    };
+    const writeThrough = (what, target) => new Proxy(target, {
+        set(target, key, value) {
+            if (typeof key === "symbol") return false;
+            const text = check(what, key, value);
+            native.set(what, key, text);
+            target[key] = text;
+            return true;
+        },
+        deleteProperty(target, key) {
+            if (typeof key !== "symbol") native.remove(what, key);
+            delete target[key];
+            return true;
+        },
+    });
+    const read = (key) => {
+        const value = native.info(key);
+        if (key === "vu") {
+            value.tags = writeThrough("tag", value.tags);
+            value.metrics = { tags: value.tags, metadata: writeThrough("metadata", value.metrics.metadata) };
+        }
+        return value;
+    };
+    const info = (key) => ({ enumerable: true, get: () => read(key) });
     const test = {};
     Object.defineProperty(test, "options", { enumerable: true, get: () => native.options() });
     test.abort = function abort(reason) { return native.abort(reason); };
@@ -32,6 +66,20 @@ const GLUE_SOURCE: &str = r#"(native) => {
     Object.defineProperty(exec, "scenario", info("scenario"));
     exec.test = test;
     Object.defineProperty(exec, "vu", info("vu"));
+    const view = (key, members) => {
+        const live = {};
+        for (const member of members) {
+            Object.defineProperty(live, member, { enumerable: true, get: () => read(key)[member] });
+        }
+        return live;
+    };
+    const named = {
+        instance: view("instance", ["currentTestRunDuration", "iterationsCompleted", "iterationsInterrupted", "vusActive", "vusInitialized"]),
+        scenario: view("scenario", ["name", "executor", "startTime", "progress", "iterationInInstance", "iterationInTest"]),
+        test,
+        vu: view("vu", ["idInInstance", "idInTest", "iterationInInstance", "iterationInScenario", "tags", "metrics"]),
+    };
+    Object.defineProperty(exec, Symbol.for("k6r.named"), { value: named });
     return exec;
 }"#;
 
@@ -39,7 +87,7 @@ static GLUE: Compiled = Compiled::new("k6r:k6/execution", GLUE_SOURCE);
 
 impl BuiltinModule for Execution {
     const NAME: &'static str = "k6/execution";
-    const EXPORTS: &'static [&'static str] = &["default"];
+    const EXPORTS: &'static [&'static str] = &["default", "instance", "scenario", "test", "vu"];
 
     fn build<'js>(ctx: &Ctx<'js>, vu: &Rc<VuState>) -> rquickjs::Result<Object<'js>> {
         let natives = Object::new(ctx.clone())?;
@@ -108,7 +156,38 @@ impl BuiltinModule for Execution {
         };
         natives.set("fail", js::function(ctx, "fail", fail)?)?;
 
+        let state = vu.clone();
+        let set = move |what: String, key: String, value: String| {
+            match what.as_str() {
+                "tag" => set_tag(&state, key, Some(value)),
+                _ => state.metadata.borrow_mut().insert(key, value),
+            };
+        };
+        natives.set("set", js::function(ctx, "set", set)?)?;
+
+        let state = vu.clone();
+        let remove = move |what: String, key: String| {
+            match what.as_str() {
+                "tag" => set_tag(&state, key, None),
+                _ => {
+                    state.metadata.borrow_mut().remove(&key);
+                }
+            };
+        };
+        natives.set("remove", js::function(ctx, "remove", remove)?)?;
+
         glue(ctx, &GLUE, natives)
+    }
+}
+
+/// Sets (`Some`) or deletes (`None`) the VU's tag `key` from now on, in
+/// the running call too.
+fn set_tag(state: &VuState, key: String, value: Option<String>) {
+    let mut overrides = state.tag_overrides.borrow_mut();
+    overrides.insert(key.into(), value.map(Into::into));
+    if let Some(call) = state.call.borrow_mut().as_mut() {
+        let group = call.group.clone();
+        call.apply_overrides(&overrides, group);
     }
 }
 
@@ -148,7 +227,11 @@ fn info_object<'js>(
             }
             let metrics = Object::new(ctx.clone())?;
             metrics.set("tags", tags.clone())?;
-            metrics.set("metadata", Object::new(ctx.clone())?)?;
+            let metadata = Object::new(ctx.clone())?;
+            for (k, v) in state.metadata.borrow().iter() {
+                metadata.set(k, v)?;
+            }
+            metrics.set("metadata", metadata)?;
             object.set("tags", tags)?;
             object.set("metrics", metrics)?;
         }

@@ -1,4 +1,5 @@
-//! k6's built-in modules (`k6`, `k6/http`, `k6/metrics`, `k6/execution`).
+//! k6's built-in modules (`k6`, `k6/http`, `k6/metrics`, `k6/execution`,
+//! `k6/timers`).
 //!
 //! Each module is built per VU: its functions are Rust closures holding
 //! the VU's [`VuState`]. QuickJS declares native modules through a
@@ -19,6 +20,7 @@ pub(crate) mod execution;
 pub(crate) mod http;
 pub(crate) mod k6;
 pub(crate) mod metrics;
+pub(crate) mod timers;
 
 use std::marker::PhantomData;
 use std::rc::Rc;
@@ -65,6 +67,7 @@ const MODULES: &[Entry] = &[
     entry::<http::Http>(),
     entry::<metrics::Metrics>(),
     entry::<execution::Execution>(),
+    entry::<timers::Timers>(),
 ];
 
 fn find(name: &str) -> Option<&'static Entry> {
@@ -85,6 +88,8 @@ pub(crate) fn declare<'js>(ctx: &Ctx<'js>, name: &str) -> rquickjs::Result<Modul
 }
 
 const FACTORY_KEY: &str = "k6r.builtins";
+/// Where a module's exports object keeps named exports of its own.
+const NAMED_KEY: &str = "k6r.named";
 
 /// Gives `ctx` the factory that builds this VU's module objects.
 pub(crate) fn install<'js>(ctx: &Ctx<'js>, vu: &Rc<VuState>) -> rquickjs::Result<()> {
@@ -121,11 +126,19 @@ impl<M: BuiltinModule> ModuleDef for Builtin<M> {
         let key = Symbol::new_global(ctx.clone(), FACTORY_KEY)?;
         let factory: Function = ctx.globals().get(key)?;
         let object: Object = factory.call((M::NAME,))?;
+        // A module whose named exports differ from its default export's
+        // properties (live views of getters that throw in init code)
+        // keeps them under `Symbol.for("k6r.named")`.
+        let named = Symbol::new_global(ctx.clone(), NAMED_KEY)?;
+        let named = match object.get::<_, Option<Object>>(named)? {
+            Some(named) => named,
+            None => object.clone(),
+        };
         for name in M::EXPORTS {
             if *name == "default" {
                 exports.export("default", object.clone())?;
             } else {
-                exports.export(*name, object.get::<_, Value>(*name)?)?;
+                exports.export(*name, named.get::<_, Value>(*name)?)?;
             }
         }
         Ok(())
