@@ -9,7 +9,12 @@
 //!
 //! One task (this loop) owns the idle VUs and the scenario's VU count;
 //! iterations run in their own tasks and hand their VU back when done.
+//! The idle VUs form a queue, as k6's do: a tick takes the VU idle the
+//! longest and a VU back from its iteration goes to the end, so every VU
+//! of the pool takes turns (a script routing by `exec.vu.idInTest`
+//! reaches every route) even when one VU could run every iteration.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 
 use k6r_core::plan::{Tick, Work};
@@ -54,8 +59,8 @@ pub(crate) async fn run<F: VuFactory>(ctx: Arc<ScenarioCtx<F>>) {
     };
     let hard_end = ctx.at(end + ctx.plan.graceful_stop);
     let hard = ctx.stop.child_token();
-    let mut idle: Vec<PooledVu<F::Vu>> = ctx.take(pre_allocated).await;
-    idle.reverse(); // pop() hands out the lowest VU first
+    // The lowest VU first.
+    let mut idle: VecDeque<PooledVu<F::Vu>> = ctx.take(pre_allocated).await.into();
     let mut vus = idle.len() as u64;
     let (init_tx, mut init_rx) = mpsc::channel::<Result<PooledVu<F::Vu>, InitError>>(1);
     let mut initialising = false;
@@ -75,7 +80,7 @@ pub(crate) async fn run<F: VuFactory>(ctx: Arc<ScenarioCtx<F>>) {
         tokio::select! {
             biased;
             joined = running.join_next(), if !running.is_empty() => match joined {
-                Some(Ok(vu)) => idle.push(vu),
+                Some(Ok(vu)) => idle.push_back(vu),
                 Some(Err(e)) => {
                     tracing::error!(error = %e, "a VU task failed");
                     vus = vus.saturating_sub(1);
@@ -88,7 +93,7 @@ pub(crate) async fn run<F: VuFactory>(ctx: Arc<ScenarioCtx<F>>) {
                     Ok(vu) => {
                         vus += 1;
                         ctx.activate(1);
-                        idle.push(vu);
+                        idle.push_back(vu);
                     }
                     Err(e) => ctx.abort.abort(AbortReason::VuInit(e)),
                 }
@@ -99,7 +104,7 @@ pub(crate) async fn run<F: VuFactory>(ctx: Arc<ScenarioCtx<F>>) {
             _ = tokio::time::sleep_until(tick_at), if next.is_some() => {
                 let Some(tick) = next else { continue };
                 next = ticks.next();
-                if let Some(mut vu) = idle.pop() {
+                if let Some(mut vu) = idle.pop_front() {
                     let (ctx, hard) = (Arc::clone(&ctx), hard.clone());
                     let numbers = Numbers {
                         in_instance: tick.local.max(0) as u64,
