@@ -133,6 +133,7 @@ fn cases() -> Vec<Case> {
         cases.push(case(names[2], &format!("{{ {seq}, scenarios: {{ s: {{ executor: 'externally-controlled', vus: 3, maxVUs: 6, duration: '1s' }}, t: {{ executor: 'per-vu-iterations', vus: 5, iterations: 2, startTime: '3s' }} }} }}")));
         cases.push(case(names[3], &format!("{{ {seq}, scenarios: {{ s: {{ executor: 'ramping-arrival-rate', stages: [{{ duration: '2s', target: 10 }}], preAllocatedVUs: 4, maxVUs: 4 }}, t: {{ executor: 'constant-vus', vus: 1, duration: '2s' }} }} }}")));
     }
+    cases.extend(generated(GENERATED));
     // __ENV from -e.
     cases.push(Case {
         name: "env-flag",
@@ -160,6 +161,99 @@ fn cases() -> Vec<Case> {
         compare: Compare::ExitCode,
     });
     cases
+}
+
+/// How many generated option sets are compared.
+const GENERATED: usize = 200;
+
+/// A small deterministic generator (xorshift64*): the same cases on
+/// every run, so a difference found is a difference kept.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    /// A number in `0..n`.
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+
+    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[self.below(items.len() as u64) as usize]
+    }
+}
+
+/// `n` option sets of two or three scenarios of random executors, start
+/// times, graceful stops and execution segments: the rare combinations
+/// (a scenario with no VUs in a segment, ramping VUs overlapping an
+/// externally-controlled scenario) that fixed cases miss.
+fn generated(n: usize) -> Vec<Case> {
+    let mut rng = Rng(0x1234_5678_9abc_def1);
+    let segments = [
+        "",
+        "executionSegment: '0:1/3', executionSegmentSequence: '0,1/3,2/3,1', ",
+        "executionSegment: '1/3:2/3', executionSegmentSequence: '0,1/3,2/3,1', ",
+        "executionSegment: '2/3:1', executionSegmentSequence: '0,1/3,2/3,1', ",
+        "executionSegment: '0:1/2', ",
+        "executionSegment: '1/2:1', ",
+        "executionSegment: '1/4:3/4', ",
+    ];
+    let starts = [
+        "",
+        "startTime: '1s', ",
+        "startTime: '2s', ",
+        "startTime: '3500ms', ",
+    ];
+    let stops = ["", "gracefulStop: '0s', ", "gracefulStop: '1s', "];
+    (0..n)
+        .map(|i| {
+            let count = 2 + rng.below(2);
+            let scenarios: Vec<String> = (0..count)
+                .map(|j| {
+                    let executor = rng.below(7);
+                    // externally-controlled refuses gracefulStop; two such
+                    // errors come in random order from k6 (a Go map).
+                    let stop = if executor == 6 { "" } else { rng.pick(&stops) };
+                    let common = format!("{}{stop}", rng.pick(&starts));
+                    let vus = rng.below(5);
+                    let body = match executor {
+                        0 => format!("executor: 'shared-iterations', vus: {}, iterations: {}", vus.max(1), vus.max(1) + rng.below(6)),
+                        1 => format!("executor: 'per-vu-iterations', vus: {}, iterations: {}", vus.max(1), 1 + rng.below(3)),
+                        2 => format!("executor: 'constant-vus', vus: {}, duration: '{}s'", vus.max(1), 1 + rng.below(4)),
+                        3 => format!(
+                            "executor: 'ramping-vus', startVUs: {vus}, stages: [{{ duration: '{}s', target: {} }}, {{ duration: '{}s', target: {} }}], gracefulRampDown: '{}s'",
+                            rng.below(3), rng.below(7), 1 + rng.below(3), rng.below(7), rng.below(2)
+                        ),
+                        4 => format!(
+                            "executor: 'constant-arrival-rate', rate: {}, duration: '{}s', preAllocatedVUs: {vus}, maxVUs: {}",
+                            1 + rng.below(20), 1 + rng.below(3), vus + rng.below(4)
+                        ),
+                        5 => format!(
+                            "executor: 'ramping-arrival-rate', startRate: {}, stages: [{{ duration: '{}s', target: {} }}], preAllocatedVUs: {vus}, maxVUs: {}",
+                            rng.below(5), 1 + rng.below(3), rng.below(20), vus + rng.below(4)
+                        ),
+                        _ => format!(
+                            "executor: 'externally-controlled', vus: {vus}, maxVUs: {}, duration: '{}s'",
+                            vus + rng.below(4), 1 + rng.below(5)
+                        ),
+                    };
+                    format!("s{j}: {{ {common}{body} }}")
+                })
+                .collect();
+            let options = format!("{{ {}scenarios: {{ {} }} }}", rng.pick(&segments), scenarios.join(", "));
+            Case {
+                name: Box::leak(format!("generated-{i}").into_boxed_str()),
+                source: script(&options),
+                args: Vec::new(),
+                compare: Compare::All,
+            }
+        })
+        .collect()
 }
 
 fn inspect(program: &str, dir: &Path, script: &str, args: &[&str]) -> Output {
@@ -268,9 +362,10 @@ fn inspect_agrees_with_the_reference_k6() {
                     })
                     .collect();
                 failures.push(format!(
-                    "{}: output differs\n{}",
+                    "{}: output differs\n{}\n  {}",
                     case.name,
-                    diff.join("\n")
+                    diff.join("\n"),
+                    case.source.lines().next().unwrap_or_default()
                 ));
             }
         } else {

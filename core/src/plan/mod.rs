@@ -3,9 +3,14 @@
 //!
 //! Each scenario yields execution steps `(offset, planned VUs, max
 //! unplanned VUs)` relative to its start ([`ScenarioPlan::steps`]). The test
-//! plan shifts them by `startTime`, merges them in time order (ties in
-//! `(startTime, name)` order), keeps per scenario its latest values, sums
-//! across scenarios and collapses consecutive equal sums. From it:
+//! plan shifts them by `startTime` and walks them in time order (ties in
+//! `(startTime, name)` order), keeping per scenario its latest values.
+//! After *each* step, not each distinct offset, the sums across scenarios
+//! are a step of the test at that step's offset, unless they equal the
+//! last one kept: so, as in k6, a scenario's start (say `startVUs`) counts
+//! against another scenario starting at the same instant even when a
+//! zero-length stage lowers it at once, and a test whose scenarios need no
+//! VUs in this segment lasts until the first scenario's start. From it:
 //! - max planned VUs: the VUs initialised before the start;
 //! - max possible VUs: planned + unplanned, what `k6 inspect` calls `maxVUs`;
 //! - total duration: the offset of the last step (`totalDuration`).
@@ -161,30 +166,20 @@ fn merge(scenarios: &[ScenarioPlan]) -> Vec<Step> {
     let mut planned = vec![0u64; scenarios.len()];
     let mut unplanned = vec![0u64; scenarios.len()];
     let mut out: Vec<Step> = Vec::new();
-    let mut current = Duration::ZERO;
-    let push = |out: &mut Vec<Step>, at: Duration, planned: &[u64], unplanned: &[u64]| {
-        let step = Step {
-            offset: at,
+    for (step, id) in &tracked {
+        planned[*id] = step.planned_vus;
+        unplanned[*id] = step.max_unplanned_vus;
+        let sum = Step {
+            offset: step.offset,
             planned_vus: planned.iter().sum(),
             max_unplanned_vus: unplanned.iter().sum(),
         };
-        let same = out.last().is_some_and(|l| {
-            l.planned_vus == step.planned_vus && l.max_unplanned_vus == step.max_unplanned_vus
+        let same = out.last().is_some_and(|last| {
+            last.planned_vus == sum.planned_vus && last.max_unplanned_vus == sum.max_unplanned_vus
         });
         if !same {
-            out.push(step);
+            out.push(sum);
         }
-    };
-    for (step, id) in &tracked {
-        if step.offset != current {
-            push(&mut out, current, &planned, &unplanned);
-            current = step.offset;
-        }
-        planned[*id] = step.planned_vus;
-        unplanned[*id] = step.max_unplanned_vus;
-    }
-    if !tracked.is_empty() {
-        push(&mut out, current, &planned, &unplanned);
     }
     out
 }

@@ -379,3 +379,21 @@ proptest! {
         }
     }
 }
+
+/// Found by the generated cases of the differential test against k6:
+/// the test's steps are summed after every scenario step, so a start at
+/// the same instant as another scenario's counts before a zero-length
+/// stage lowers it; and a test with no VUs in its segment lasts until its
+/// first scenario starts.
+#[test]
+fn steps_at_one_instant_and_empty_segments_count_as_in_k6() {
+    let overlapping = json!({"scenarios": {
+        "s0": {"executor": "externally-controlled", "startTime": "3500ms", "vus": 0, "maxVUs": 2, "duration": "1s"},
+        "s1": {"executor": "ramping-vus", "startTime": "3500ms", "gracefulStop": "1s", "startVUs": 4,
+               "stages": [{"duration": "0s", "target": 1}, {"duration": "1s", "target": 3}], "gracefulRampDown": "0s"}}});
+    assert_eq!(requirements(thirds(overlapping, "0:1/3")).1, 3);
+    let empty = json!({"scenarios": {
+        "s0": {"executor": "shared-iterations", "startTime": "3500ms", "vus": 1, "iterations": 5},
+        "s1": {"executor": "shared-iterations", "startTime": "2s", "gracefulStop": "1s", "vus": 1, "iterations": 5}}});
+    assert_eq!(requirements(thirds(empty, "1/3:2/3")), ("2s".to_owned(), 0));
+}
