@@ -74,6 +74,7 @@ mod js;
 mod loader;
 mod modules;
 mod state;
+mod typescript;
 
 pub use call::{
     Call, CallKind, CallResult, Instance, InstanceInfo, IterationInfo, Outcome, ScenarioInfo,
