@@ -1,0 +1,56 @@
+//! `k6/crypto` in init code: every hash and output encoding, HMAC, the
+//! streaming hashers, `randomBytes` and `hexEncode`, with k6's errors, as
+//! k6 v1.1.0 reported them for the same calls
+//! (`tests/fixtures/crypto/crypto.js`).
+
+mod common;
+
+use common::{inspect_fixture, tag};
+use k6r_script::Env;
+
+#[test]
+fn legacy_crypto_behaves_as_in_k6() {
+    let inspection = inspect_fixture("crypto/crypto.js", &Env::new()).ok();
+    let expect = [
+        ("keys", "createHMAC,createHash,hexEncode,hmac,md4,md5,randomBytes,ripemd160,sha1,sha256,sha384,sha512,sha512_224,sha512_256"),
+        ("md4", "string:83a5b3dda8e3011e345e662677f402fe"),
+        ("md5", "string:cfe2466dd4294f6dedf2845ccfb45efb"),
+        ("sha1", "string:0ea3c54e2630573e1e6c17f9669e974db0b62ae2"),
+        ("sha256", "string:c8a91308fc956b7d039285b8449286a633a99fe9416a4166c354d8e737d69480"),
+        ("sha384", "string:27ea0dbba9421939d3c58b0847d9b396124ecf40afb712ac7922dd25213420ef39e073fbcd4b20f57f5e73aafbd98a17"),
+        ("sha512", "string:98f61e90b30271211f09ed5b2c43857a64abe6f442e95885a11d95100bd1e0cad19326bede839d57a4dc14dddc220f49927a2f37f66cc09c36b98cc81a8e470a"),
+        ("sha512_224", "string:b51be4c2668cc17607018733e18ce3cced1a0cb2a3f81c7c5cd4b746"),
+        ("sha512_256", "string:48a3d7e4795950026c3d5da03cd41dd154ac2f90c5bd961943cc2fa98d294e20"),
+        ("ripemd160", "string:204bbdc001f52cba9ebda6d8936e23fb0e1f3df7"),
+        ("base64", "string:yKkTCPyVa30DkoW4RJKGpjOpn+lBakFmw1TY5zfWlIA="),
+        ("base64url", "string:yKkTCPyVa30DkoW4RJKGpjOpn-lBakFmw1TY5zfWlIA="),
+        ("base64rawurl", "string:yKkTCPyVa30DkoW4RJKGpjOpn-lBakFmw1TY5zfWlIA"),
+        ("binary", "AB:207,226,70,109,212,41,79,109,237,242,132,92,207,180,94,251"),
+        ("noEncoding", "GoError: invalid output encoding: "),
+        ("badEncoding", "GoError: invalid output encoding: HEX"),
+        ("buffer", "string:039058c6f2c0cb492c533b0a4d14ef77cc0f78abccced5287d84a1a2011cfb81"),
+        ("view", "string:039058c6f2c0cb492c533b0a4d14ef77cc0f78abccced5287d84a1a2011cfb81"),
+        ("number", "GoError: sha256 failed: invalid type int64, expected string, []byte or ArrayBuffer"),
+        ("hmac", "string:5031fe3d989c6d1537a013fa6e739da23463fdaec3b70137d828e36ace221bd0"),
+        ("hmacMd4", "string:c2652d1b2872572984742fe9fcfa2a56"),
+        ("hmacRipemd", "string:ce21db67993ef780d55c61bde46dcf53ecf0e138"),
+        ("hmacBufferKey", "string:b8a17e012dd0ebaf1f769c37e68d304ca8af8dfa"),
+        ("hmacBadAlgorithm", "GoError: invalid algorithm: SHA256"),
+        ("hmacNumberKey", "GoError: invalid type int64, expected string, []byte or ArrayBuffer"),
+        ("hasher", "string: digest update true da23614e02469a0d7c7bd1bdab5c9c474b1904dc a9993e364706816aba3e25717850c26c9cd0d89d"),
+        ("hmacHasher", "string:UDH+PZicbRU3oBP6bnOdojRj/a7DtwE32Cjjas4iG9A="),
+        ("hasherBadEncoding", "GoError: invalid output encoding: nope"),
+        ("hasherNumber", "GoError: invalid type int64, expected string, []byte or ArrayBuffer"),
+        ("randomBytes", "string:true 5"),
+        ("randomBytesDiffer", "boolean:true"),
+        ("randomBytesZero", "GoError: invalid size"),
+        ("randomBytesNone", "GoError: invalid size"),
+        ("hexEncode", "string:6869"),
+        ("hexEncodeBuffer", "string:ff00"),
+        ("hexEncodeNumber", "GoError: invalid type int64, expected string, []byte or ArrayBuffer"),
+        ("createHashBad", "GoError: invalid algorithm: bogus"),
+    ];
+    for (name, value) in expect {
+        assert_eq!(tag(&inspection, name), value, "tag {name}");
+    }
+}
