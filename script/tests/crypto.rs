@@ -54,3 +54,58 @@ fn legacy_crypto_behaves_as_in_k6() {
         assert_eq!(tag(&inspection, name), value, "tag {name}");
     }
 }
+
+/// `k6/crypto/x509` on a certificate made by openssl (the values k6
+/// v1.1.0 returned for it).
+#[test]
+fn x509_parses_as_in_k6() {
+    let inspection = inspect_fixture("crypto/x509.js", &Env::new()).ok();
+    let expect = [
+        ("subject", "{\"commonName\":\"example.com\",\"country\":\"SE\",\"postalCode\":\"\",\"stateOrProvinceName\":\"Stockholm\",\"localityName\":\"Stockholm\",\"streetAddress\":\"\",\"organizationName\":\"Example AB\",\"organizationalUnitName\":[\"QA\"],\"names\":[{\"type\":\"2.5.4.6\",\"value\":\"SE\"},{\"type\":\"2.5.4.8\",\"value\":\"Stockholm\"},{\"type\":\"2.5.4.7\",\"value\":\"Stockholm\"},{\"type\":\"2.5.4.10\",\"value\":\"Example AB\"},{\"type\":\"2.5.4.11\",\"value\":\"QA\"},{\"type\":\"2.5.4.3\",\"value\":\"example.com\"},{\"type\":\"1.2.840.113549.1.9.1\",\"value\":\"qa@example.com\"}]}"),
+        ("issuer", "{\"commonName\":\"example.com\",\"country\":\"SE\",\"stateOrProvinceName\":\"Stockholm\",\"localityName\":\"Stockholm\",\"organizationName\":\"Example AB\",\"names\":[{\"type\":\"2.5.4.6\",\"value\":\"SE\"},{\"type\":\"2.5.4.8\",\"value\":\"Stockholm\"},{\"type\":\"2.5.4.7\",\"value\":\"Stockholm\"},{\"type\":\"2.5.4.10\",\"value\":\"Example AB\"},{\"type\":\"2.5.4.11\",\"value\":\"QA\"},{\"type\":\"2.5.4.3\",\"value\":\"example.com\"},{\"type\":\"1.2.840.113549.1.9.1\",\"value\":\"qa@example.com\"}]}"),
+        ("dates", "[\"2026-12-05T19:36:36Z\",\"2027-12-05T19:36:36Z\"]"),
+        ("altNames", "[\"example.com\",\"www.example.com\",\"a@b.c\",\"127.0.0.1\",\"https://example.com/x\"]"),
+        ("signatureAlgorithm", "\"SHA256-RSA\""),
+        ("fingerPrint", "[232,38,144,61,14,129,140,148,22,72,204,132,151,23,225,62,41,242,239,158]"),
+        ("publicKey", "[\"RSA\",\"bigint:a48d2f2c9f258837\",65537,256]"),
+        ("garbage", "GoError: failed to decode certificate PEM file"),
+        ("number", "TypeError: could not convert function call parameter 0: could not convert 5 to []uint8"),
+    ];
+    for (name, value) in expect {
+        assert_eq!(tag(&inspection, name), value, "tag {name}");
+    }
+}
+
+/// The global `crypto`: an accessor until first read (so VUs that never
+/// read it build nothing), then the data property k6 has.
+#[test]
+fn webcrypto_global_is_built_on_first_access() {
+    let inspection = inspect_fixture("crypto/webcrypto.js", &Env::new()).ok();
+    let expect = [
+        (
+            "accessor",
+            "[\"get\",\"set\",\"enumerable\",\"configurable\"]",
+        ),
+        ("keys", "[\"getRandomValues\",\"randomUUID\"]"),
+        (
+            "settled",
+            "[\"value\",\"writable\",\"enumerable\",\"configurable\"]",
+        ),
+        ("same", "true"),
+        ("bytes", "[true,true]"),
+        ("int8", "true"),
+        (
+            "tooBig",
+            "GoError: QuotaExceededError: typedArray parameter is too big; maximum length is 65536",
+        ),
+        (
+            "float",
+            "GoError: TypeMismatchError: typedArray parameter isn't a TypedArray instance",
+        ),
+        ("uuid", "true"),
+        ("replaced", "7"),
+    ];
+    for (name, value) in expect {
+        assert_eq!(tag(&inspection, name), value, "tag {name}");
+    }
+}

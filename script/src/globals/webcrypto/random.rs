@@ -10,21 +10,16 @@ use crate::js;
 /// elements, not bytes).
 const MAX_LENGTH: usize = 65536;
 
-/// The width in bytes of the integer typed arrays k6 fills; `None` for
-/// anything else (floats and BigInt arrays included).
-fn element_size(object: &Object<'_>) -> Option<usize> {
-    if object.is_typed_array::<u8>()
+/// Whether k6 fills `object`: the integer typed arrays, not float or
+/// BigInt ones.
+fn fillable(object: &Object<'_>) -> bool {
+    object.is_typed_array::<u8>()
         || object.is_typed_array::<i8>()
         || object.is_typed_array::<rquickjs::U8Clamped>()
-    {
-        Some(1)
-    } else if object.is_typed_array::<u16>() || object.is_typed_array::<i16>() {
-        Some(2)
-    } else if object.is_typed_array::<u32>() || object.is_typed_array::<i32>() {
-        Some(4)
-    } else {
-        None
-    }
+        || object.is_typed_array::<u16>()
+        || object.is_typed_array::<i16>()
+        || object.is_typed_array::<u32>()
+        || object.is_typed_array::<i32>()
 }
 
 fn random(ctx: &Ctx<'_>, bytes: &mut [u8]) -> rquickjs::Result<()> {
@@ -38,10 +33,7 @@ pub(crate) fn get_random_values<'js>(
     array: Opt<Value<'js>>,
 ) -> rquickjs::Result<Value<'js>> {
     let array = array.0.unwrap_or_else(|| Value::new_undefined(ctx.clone()));
-    let sized = array
-        .as_object()
-        .and_then(|object| Some((object, element_size(object)?)));
-    let Some((object, size)) = sized else {
+    let Some(object) = array.as_object().filter(|object| fillable(object)) else {
         return Err(error::throw(
             &ctx,
             Kind::TypeMismatch,
@@ -56,15 +48,12 @@ pub(crate) fn get_random_values<'js>(
             &format!("typedArray parameter is too big; maximum length is {MAX_LENGTH}"),
         ));
     }
-    let mut bytes = vec![0u8; length * size];
+    // k6 puts one random byte in each element, whatever its width (an
+    // Int8Array's wrap to -128..127).
+    let mut bytes = vec![0u8; length];
     random(&ctx, &mut bytes)?;
-    for (index, chunk) in bytes.chunks_exact(size).enumerate() {
-        // An unsigned value of the element's width; the typed array
-        // wraps it into its own range.
-        let value = chunk
-            .iter()
-            .fold(0u32, |acc, byte| (acc << 8) | u32::from(*byte));
-        object.set(index as u32, f64::from(value))?;
+    for (index, byte) in bytes.into_iter().enumerate() {
+        object.set(index as u32, byte)?;
     }
     Ok(array)
 }
