@@ -76,6 +76,13 @@ fn typed_array_type(object: &Object<'_>) -> Option<&'static str> {
     Some(name)
 }
 
+/// Whether `object` is a typed array of any kind.
+pub(crate) fn is_typed_array(object: &Object<'_>) -> bool {
+    object.is_typed_array::<u8>()
+        || object.is_typed_array::<U8Clamped>()
+        || typed_array_type(object).is_some()
+}
+
 fn is_date(object: &Object<'_>) -> bool {
     let ctx = object.ctx();
     ctx.globals()

@@ -8,15 +8,25 @@
 //!
 //! # Layout
 //! - `random`: `getRandomValues` and `randomUUID`.
+//! - `subtle/`: `crypto.subtle` and `CryptoKey`s.
 //! - `error`: k6's WebCrypto errors (`TypeMismatchError: ...` GoErrors).
 
 mod error;
 mod random;
+mod subtle;
 
 use rquickjs::object::{Accessor, Property};
-use rquickjs::{Ctx, Object, Value};
+use rquickjs::{Ctx, Function, Object, Value};
 
+use crate::compiled::Compiled;
 use crate::js;
+
+/// `crypto.CryptoKey`: the class of the keys `crypto.subtle` makes, which
+/// scripts cannot construct themselves (as in browsers).
+static CRYPTO_KEY: Compiled = Compiled::new(
+    "k6r:webcrypto/CryptoKey",
+    "class CryptoKey { constructor() { throw new TypeError('Illegal constructor'); } }",
+);
 
 const NAME: &str = "crypto";
 
@@ -49,5 +59,9 @@ fn build<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Object<'js>> {
         "randomUUID",
         js::function(ctx, "randomUUID", random::random_uuid)?,
     )?;
+    let class: Function = CRYPTO_KEY.load(ctx)?;
+    subtle::register(ctx, class.clone().into_value())?;
+    crypto.prop("subtle", Property::from(subtle::build(ctx)?).enumerable())?;
+    crypto.set("CryptoKey", class)?;
     Ok(crypto)
 }
