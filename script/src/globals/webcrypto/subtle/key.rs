@@ -6,14 +6,47 @@
 use rquickjs::object::Property;
 use rquickjs::{Array, ArrayBuffer, Ctx, Object, Symbol, Value};
 
+use super::ec::Curve;
 use super::failure::{dom, Kind, Outcome};
 use crate::binary;
 
-/// The kinds of secret key k6r implements.
+/// The kinds of key k6r implements.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Family {
     Hmac(Hash),
     Aes(Mode),
+    Ec(EcUse, Curve),
+}
+
+/// What an elliptic-curve key is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum EcUse {
+    Ecdsa,
+    Ecdh,
+}
+
+/// A key's `type`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum KeyType {
+    Secret,
+    Public,
+    Private,
+}
+
+impl KeyType {
+    fn name(self) -> &'static str {
+        match self {
+            KeyType::Secret => "secret",
+            KeyType::Public => "public",
+            KeyType::Private => "private",
+        }
+    }
+
+    fn from_name(name: &str) -> Option<KeyType> {
+        [KeyType::Secret, KeyType::Public, KeyType::Private]
+            .into_iter()
+            .find(|kind| kind.name() == name)
+    }
 }
 
 /// The hash of an HMAC key.
@@ -95,6 +128,8 @@ impl Family {
         match self {
             Family::Hmac(_) => "HMAC",
             Family::Aes(mode) => mode.name(),
+            Family::Ec(EcUse::Ecdsa, _) => "ECDSA",
+            Family::Ec(EcUse::Ecdh, _) => "ECDH",
         }
     }
 
@@ -103,6 +138,8 @@ impl Family {
         match self {
             Family::Hmac(_) => &["sign", "verify"],
             Family::Aes(_) => &["encrypt", "decrypt", "wrapKey", "unwrapKey"],
+            Family::Ec(EcUse::Ecdsa, _) => &["sign", "verify"],
+            Family::Ec(EcUse::Ecdh, _) => &["deriveKey", "deriveBits"],
         }
     }
 
@@ -112,13 +149,16 @@ impl Family {
             Family::Hmac(Hash::Sha1) => "HS1".to_owned(),
             Family::Hmac(hash) => format!("HS{}", &hash.name()[4..]),
             Family::Aes(mode) => format!("A{bits}{}", mode.jwk_suffix()),
+            Family::Ec(..) => String::new(),
         }
     }
 }
 
-/// A key's secret and what it is for.
+/// A key's material and what it is for (for elliptic-curve keys, the
+/// private scalar or the uncompressed public point).
 pub(crate) struct Secret {
     pub family: Family,
+    pub kind: KeyType,
     pub bytes: Vec<u8>,
     pub extractable: bool,
     pub usages: Vec<String>,
@@ -167,7 +207,7 @@ impl<'js> Keys<'js> {
     ) -> rquickjs::Result<Object<'js>> {
         let key = Object::new(ctx.clone())?;
         key.set_prototype(Some(&self.prototype))?;
-        key.set("type", "secret")?;
+        key.set("type", secret.kind.name())?;
         key.set("extractable", secret.extractable)?;
         key.set("algorithm", algorithm(ctx, secret.family, length)?)?;
         let usages = Array::new(ctx.clone())?;
@@ -177,6 +217,7 @@ impl<'js> Keys<'js> {
         key.set("usages", usages)?;
         let hidden = Object::new(ctx.clone())?;
         hidden.set("family", encode_family(secret.family))?;
+        hidden.set("kind", secret.kind.name())?;
         hidden.set("bytes", ArrayBuffer::new(ctx.clone(), secret.bytes)?)?;
         hidden.set("extractable", secret.extractable)?;
         hidden.set("usages", secret.usages)?;
@@ -195,12 +236,14 @@ impl<'js> Keys<'js> {
             return dom(Kind::InvalidAccess, "key is not a valid CryptoKey");
         };
         let family: String = hidden.get("family")?;
+        let kind: String = hidden.get("kind")?;
         let bytes: Value = hidden.get("bytes")?;
+        let (Some(family), Some(kind)) = (decode_family(&family), KeyType::from_name(&kind)) else {
+            return dom(Kind::InvalidAccess, "key is not a valid CryptoKey");
+        };
         Ok(Secret {
-            family: decode_family(&family).ok_or(super::failure::Failure::Dom(
-                Kind::InvalidAccess,
-                "key is not a valid CryptoKey".into(),
-            ))?,
+            family,
+            kind,
             bytes: binary::buffer_bytes(&bytes)?.unwrap_or_default(),
             extractable: hidden.get("extractable")?,
             usages: hidden.get("usages")?,
@@ -212,14 +255,18 @@ fn encode_family(family: Family) -> String {
     match family {
         Family::Hmac(hash) => format!("HMAC/{}", hash.name()),
         Family::Aes(mode) => mode.name().to_owned(),
+        Family::Ec(_, curve) => format!("{}/{}", family.name(), curve.name()),
     }
 }
 
 fn decode_family(text: &str) -> Option<Family> {
-    match text.strip_prefix("HMAC/") {
-        Some(hash) => Some(Family::Hmac(Hash::from_name(hash)?)),
-        None => Some(Family::Aes(Mode::from_name(text)?)),
-    }
+    let (name, detail) = text.split_once('/').unwrap_or((text, ""));
+    Some(match name {
+        "HMAC" => Family::Hmac(Hash::from_name(detail)?),
+        "ECDSA" => Family::Ec(EcUse::Ecdsa, Curve::from_name(detail)?),
+        "ECDH" => Family::Ec(EcUse::Ecdh, Curve::from_name(detail)?),
+        _ => Family::Aes(Mode::from_name(name)?),
+    })
 }
 
 /// `{name}` wrapped the way k6's Go structs export.
@@ -237,17 +284,21 @@ fn named<'js>(ctx: &Ctx<'js>, name: &str) -> rquickjs::Result<Object<'js>> {
 /// and `hash` too).
 fn algorithm<'js>(ctx: &Ctx<'js>, family: Family, length: usize) -> rquickjs::Result<Object<'js>> {
     let object = Object::new(ctx.clone())?;
-    if let Family::Hmac(_) = family {
-        object.set("key_algorithm", named(ctx, "HMAC")?)?;
+    if let Family::Hmac(_) | Family::Ec(..) = family {
+        object.set("key_algorithm", named(ctx, family.name())?)?;
     }
     let inner = Object::new(ctx.clone())?;
     inner.set("name", family.name())?;
     object.set("algorithm", inner)?;
     object.set("name", family.name())?;
-    if let Family::Hmac(hash) = family {
-        object.set("hash", named(ctx, hash.name())?)?;
+    match family {
+        Family::Hmac(hash) => {
+            object.set("hash", named(ctx, hash.name())?)?;
+            object.set("length", length)?;
+        }
+        Family::Aes(_) => object.set("length", length)?,
+        Family::Ec(_, curve) => object.set("namedCurve", curve.name())?,
     }
-    object.set("length", length)?;
     Ok(object)
 }
 

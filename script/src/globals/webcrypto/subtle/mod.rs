@@ -1,21 +1,26 @@
 //! `crypto.subtle`: `digest` (SHA-1/256/384/512), `generateKey`,
-//! `importKey` and `exportKey` (raw and JWK) for HMAC and AES keys,
-//! `sign`/`verify` with HMAC, and `encrypt`/`decrypt` with AES-CBC,
-//! AES-CTR and AES-GCM. Every method returns a promise, settled before it
-//! returns (the work is synchronous), with k6's rejections.
+//! `importKey` and `exportKey` for HMAC and AES keys (raw, JWK) and ECDSA
+//! and ECDH keys on P-256/384/521 (raw, SPKI, PKCS#8, JWK), `sign`/`verify`
+//! with HMAC and ECDSA, `encrypt`/`decrypt` with AES-CBC, AES-CTR and
+//! AES-GCM, and `deriveBits` with ECDH. Every method returns a promise,
+//! settled before it returns (the work is synchronous), with k6's
+//! rejections.
 //!
-//! k6's other algorithms (ECDSA, ECDH, RSA, AES-KW, PBKDF2, HKDF) are
-//! recognised and rejected as not supported; `deriveBits`, `deriveKey`,
-//! `wrapKey` and `unwrapKey` are not there.
+//! k6's other algorithms (RSA, AES-KW, PBKDF2, HKDF) are recognised and
+//! rejected as not supported; `deriveKey`, `wrapKey` and `unwrapKey` are
+//! not there.
 //!
 //! # Layout
 //! - `params`: algorithm identifiers and `BufferSource` arguments.
 //! - `key`: `CryptoKey` objects and their hidden secrets.
 //! - `formats`: import and export (raw, JWK).
-//! - `aes`, `hmac`: the primitives.
+//! - `ec_keys`: elliptic-curve keys, signatures and `deriveBits`.
+//! - `aes`, `hmac`, `ec`: the primitives.
 //! - `failure`: k6's rejections.
 
 mod aes;
+mod ec;
+mod ec_keys;
 mod failure;
 mod formats;
 mod hmac;
@@ -27,10 +32,11 @@ use rquickjs::{Ctx, Object, Value};
 
 use crate::js;
 use aes::Direction;
+use ec::Curve;
 use failure::{dom, not_supported, Failure, Kind, Outcome};
 pub(crate) use key::register;
 use key::Keys;
-use key::{Family, Hash, Mode, Secret};
+use key::{EcUse, Family, Hash, KeyType, Mode, Secret};
 use params::{Algorithm, Data};
 
 /// The `crypto.subtle` object.
@@ -50,6 +56,11 @@ pub(crate) fn build<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Object<'js>> {
         let outcome = (|| {
             let algorithm = Algorithm::read(&arg(&ctx, algorithm))?;
             let family = family(&algorithm, "generateKey")?;
+            if let Family::Ec(_, curve) = family {
+                let usages = usages_of(&arg(&ctx, usages))?;
+                let extractable = truthy(&arg(&ctx, extractable));
+                return ec_keys::generate(&ctx, family, curve, extractable, usages);
+            }
             let length = match family {
                 Family::Hmac(hash) => match algorithm.number("length")? {
                     Some(bits) => bits.max(0.0) as usize,
@@ -59,6 +70,7 @@ pub(crate) fn build<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Object<'js>> {
                     Some(bits) if [128.0, 192.0, 256.0].contains(&bits) => bits as usize,
                     _ => return dom(Kind::Operation, "invalid key length"),
                 },
+                Family::Ec(..) => 0,
             };
             let usages = usages_of(&arg(&ctx, usages))?;
             key::check_usages(family, &usages, false)?;
@@ -67,6 +79,7 @@ pub(crate) fn build<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Object<'js>> {
                 .or_else(|error| dom(Kind::Operation, error.to_string()))?;
             let secret = Secret {
                 family,
+                kind: KeyType::Secret,
                 bytes,
                 extractable: truthy(&arg(&ctx, extractable)),
                 usages,
@@ -92,6 +105,12 @@ pub(crate) fn build<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Object<'js>> {
             let format = js::to_string(&arg(&ctx, format))?;
             let algorithm = Algorithm::read(&arg(&ctx, algorithm))?;
             let family = family(&algorithm, "importKey")?;
+            if let Family::Ec(_, curve) = family {
+                let usages = usages_of(&arg(&ctx, usages))?;
+                let extractable = truthy(&arg(&ctx, extractable));
+                let data = arg(&ctx, data);
+                return ec_keys::import(&ctx, &format, &data, family, curve, extractable, usages);
+            }
             let bytes = formats::import(&format, &arg(&ctx, data))?;
             if let Family::Aes(_) = family {
                 if ![16, 24, 32].contains(&bytes.len()) {
@@ -106,6 +125,7 @@ pub(crate) fn build<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Object<'js>> {
             let length = bytes.len() * 8;
             let secret = Secret {
                 family,
+                kind: KeyType::Secret,
                 bytes,
                 extractable: truthy(&arg(&ctx, extractable)),
                 usages,
@@ -122,7 +142,10 @@ pub(crate) fn build<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Object<'js>> {
         let outcome = (|| {
             let format = js::to_string(&arg(&ctx, format))?;
             let secret = Keys::current(&ctx)?.read(&arg(&ctx, key))?;
-            formats::export(&ctx, &format, &secret)
+            match secret.family {
+                Family::Ec(_, curve) => ec_keys::export(&ctx, &format, &secret, curve),
+                _ => formats::export(&ctx, &format, &secret),
+            }
         })();
         settle(&ctx, outcome)
     };
@@ -131,14 +154,15 @@ pub(crate) fn build<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Object<'js>> {
     let sign =
         |ctx: Ctx<'js>, algorithm: Opt<Value<'js>>, key: Opt<Value<'js>>, data: Opt<Value<'js>>| {
             let outcome = (|| {
-                let (hash, secret) = hmac_key(
-                    &Keys::current(&ctx)?,
-                    &arg(&ctx, algorithm),
-                    &arg(&ctx, key),
-                    "sign",
-                )?;
+                let (algorithm, secret) = signing_key(&ctx, algorithm, key, "sign")?;
                 let data = params::bytes(&arg(&ctx, data))?;
-                let signature = hmac::sign(hash, &secret.bytes, &data);
+                let signature = match secret.family {
+                    Family::Hmac(hash) => hmac::sign(hash, &secret.bytes, &data),
+                    Family::Ec(EcUse::Ecdsa, curve) => {
+                        ec_keys::sign(&algorithm, &secret, curve, &data)?
+                    }
+                    _ => return not_supported(&algorithm.name, "sign"),
+                };
                 Ok(crate::binary::array_buffer(&ctx, signature)?)
             })();
             settle(&ctx, outcome)
@@ -151,20 +175,37 @@ pub(crate) fn build<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Object<'js>> {
                   signature: Opt<Value<'js>>,
                   data: Opt<Value<'js>>| {
         let outcome = (|| {
-            let (hash, secret) = hmac_key(
-                &Keys::current(&ctx)?,
-                &arg(&ctx, algorithm),
-                &arg(&ctx, key),
-                "verify",
-            )?;
+            let (algorithm, secret) = signing_key(&ctx, algorithm, key, "verify")?;
             let signature = params::bytes(&arg(&ctx, signature))?;
             let data = params::bytes(&arg(&ctx, data))?;
-            let valid = hmac::verify(hash, &secret.bytes, &signature, &data);
+            let valid = match secret.family {
+                Family::Hmac(hash) => hmac::verify(hash, &secret.bytes, &signature, &data),
+                Family::Ec(EcUse::Ecdsa, curve) => {
+                    ec_keys::verify(&algorithm, &secret, curve, &signature, &data)?
+                }
+                _ => return not_supported(&algorithm.name, "verify"),
+            };
             Ok(Value::new_bool(ctx.clone(), valid))
         })();
         settle(&ctx, outcome)
     };
     subtle.set("verify", js::function(ctx, "verify", verify)?)?;
+
+    let derive_bits = |ctx: Ctx<'js>,
+                       algorithm: Opt<Value<'js>>,
+                       key: Opt<Value<'js>>,
+                       length: Opt<Value<'js>>| {
+        let outcome = (|| {
+            let algorithm = Algorithm::read(&arg(&ctx, algorithm))?;
+            if algorithm.name != "ECDH" {
+                return not_supported(&algorithm.name, "deriveBits");
+            }
+            let base = Keys::current(&ctx)?.read(&arg(&ctx, key))?;
+            ec_keys::derive_bits(&ctx, &algorithm, &base, &arg(&ctx, length))
+        })();
+        settle(&ctx, outcome)
+    };
+    subtle.set("deriveBits", js::function(ctx, "deriveBits", derive_bits)?)?;
 
     for (name, direction) in [
         ("encrypt", Direction::Encrypt),
@@ -236,31 +277,46 @@ fn family(algorithm: &Algorithm<'_>, operation: &str) -> Outcome<Family> {
             None => not_supported(&hash, "generateKey"),
         };
     }
+    let ec_use = match algorithm.name.as_str() {
+        "ECDSA" => Some(EcUse::Ecdsa),
+        "ECDH" => Some(EcUse::Ecdh),
+        _ => None,
+    };
+    if let Some(ec_use) = ec_use {
+        let curve = match algorithm.optional("namedCurve")? {
+            Some(curve) => js::to_string(&curve)?,
+            None => String::new(),
+        };
+        return match Curve::from_name(&curve) {
+            Some(curve) => Ok(Family::Ec(ec_use, curve)),
+            None => dom(
+                Kind::NotSupported,
+                format!("elliptic curve {curve} is not supported"),
+            ),
+        };
+    }
     match Mode::from_name(&algorithm.name) {
         Some(mode) => Ok(Family::Aes(mode)),
         None => not_supported(&algorithm.name, operation),
     }
 }
 
-/// The HMAC key of a `sign`/`verify` call.
-fn hmac_key<'js>(
-    keys: &Keys<'js>,
-    algorithm: &Value<'js>,
-    key: &Value<'js>,
+/// The algorithm and key of a `sign`/`verify` call, checked for `usage`.
+fn signing_key<'js>(
+    ctx: &Ctx<'js>,
+    algorithm: Opt<Value<'js>>,
+    key: Opt<Value<'js>>,
     usage: &str,
-) -> Outcome<(Hash, Secret)> {
-    let algorithm = Algorithm::read(algorithm)?;
-    let secret = keys.read(key)?;
+) -> Outcome<(Algorithm<'js>, Secret)> {
+    let algorithm = Algorithm::read(&arg(ctx, algorithm))?;
+    let secret = Keys::current(ctx)?.read(&arg(ctx, key))?;
     key::check_use(
         &secret,
         &algorithm.name,
         usage,
         "algorithm name does not match key algorithm name",
     )?;
-    match secret.family {
-        Family::Hmac(hash) => Ok((hash, secret)),
-        Family::Aes(_) => not_supported(&algorithm.name, usage),
-    }
+    Ok((algorithm, secret))
 }
 
 /// `digest(algorithm, data)`.
