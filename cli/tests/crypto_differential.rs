@@ -16,7 +16,7 @@ fn logging(fixture: &str) -> String {
     fixture
         .lines()
         // k6 itself crashes on an unknown createHash algorithm; k6r's
-        // subtle lacks deriveBits, deriveKey, wrapKey and unwrapKey.
+        // subtle lacks deriveKey, wrapKey and unwrapKey.
         .filter(|line| !line.contains("createHashBad") && !line.contains("subtleKeys"))
         .map(|line| {
             if line.starts_with("export const options") {
@@ -178,6 +178,13 @@ fn x509_matches_k6() {
 fn subtle_matches_k6() {
     let dir = tempfile::tempdir().unwrap();
     let fixture = include_str!("../../script/tests/fixtures/crypto/subtle.js");
+    assert_same(dir.path(), &logging(fixture));
+}
+
+#[test]
+fn elliptic_curves_match_k6() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixture = include_str!("../../script/tests/fixtures/crypto/ec.js");
     assert_same(dir.path(), &logging(fixture));
 }
 

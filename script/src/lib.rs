@@ -44,7 +44,8 @@
 //! - `binary`: strings and bytes between JavaScript and Rust as k6's Go
 //!   code sees them (`invalid type int64, expected string, []byte or
 //!   ArrayBuffer`, invalid UTF-8 as U+FFFD).
-//! - `globals`: `__ENV`, `__VU`, `global`, `console`, `open()`.
+//! - `globals`: `__ENV`, `__VU`, `global`, `console`, `open()`, the timers
+//!   and WebCrypto's `crypto` (built on first access).
 //! - `state`: the per-VU Rust state host functions share; `interrupt`:
 //!   the deadline and `exec.test.abort()`; `js`: host-function helpers.
 //! - [`options`]: JavaScript values → JSON with Go's failure cases.

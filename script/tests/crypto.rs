@@ -115,12 +115,12 @@ fn webcrypto_global_is_built_on_first_access() {
 
 /// `crypto.subtle`: digests, HMAC and AES keys, signatures and ciphers,
 /// with k6's rejections (the values k6 v1.1.0 gave for the same calls;
-/// k6 also has `deriveBits`, `deriveKey`, `wrapKey` and `unwrapKey`).
+/// k6 also has `deriveKey`, `wrapKey` and `unwrapKey`).
 #[test]
 fn subtle_behaves_as_in_k6() {
     let inspection = inspect_fixture("crypto/subtle.js", &Env::new()).ok();
     let expect = [
-        ("subtleKeys", "\"decrypt,digest,encrypt,exportKey,generateKey,importKey,sign,verify\""),
+        ("subtleKeys", "\"decrypt,deriveBits,digest,encrypt,exportKey,generateKey,importKey,sign,verify\""),
         ("promise", "[\"[object Promise]\"]"),
         ("SHA-1", "AB:aaf4c61ddcc5e8a2dabede0f3b482cd9aea9434d"),
         ("SHA-256", "AB:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"),
@@ -178,6 +178,54 @@ fn subtle_behaves_as_in_k6() {
         ("aesShortKey", "ERR DataError: invalid key length 5 bytes {\"name\":\"DataError\",\"message\":\"invalid key length 5 bytes\"}"),
         ("wrongMode", "ERR InvalidAccessError: encrypt's algorithm name does not match key algorithm name {\"name\":\"InvalidAccessError\",\"message\":\"encrypt's algorithm name does not match key algorithm name\"}"),
         ("signWithAes", "ERR InvalidAccessError: algorithm name does not match key algorithm name {\"name\":\"InvalidAccessError\",\"message\":\"algorithm name does not match key algorithm name\"}"),
+    ];
+    for (name, value) in expect {
+        assert_eq!(tag(&inspection, name), value, "tag {name}");
+    }
+}
+
+/// ECDSA and ECDH with keys and signatures made by k6 v1.1.0: the same
+/// encodings (raw, SPKI, PKCS#8, JWK), verification of k6's signatures,
+/// the same shared secret, and k6's rejections.
+#[test]
+fn elliptic_curves_behave_as_in_k6() {
+    let inspection = inspect_fixture("crypto/ec.js", &Env::new()).ok();
+    let expect = [
+        ("privateKey", "[\"private\",true,{\"key_algorithm\":{\"algorithm\":{\"name\":\"ECDSA\"},\"name\":\"ECDSA\"},\"algorithm\":{\"name\":\"ECDSA\"},\"name\":\"ECDSA\",\"namedCurve\":\"P-256\"},[\"sign\"]]"),
+        ("publicKey", "[\"public\",{\"key_algorithm\":{\"algorithm\":{\"name\":\"ECDSA\"},\"name\":\"ECDSA\"},\"algorithm\":{\"name\":\"ECDSA\"},\"name\":\"ECDSA\",\"namedCurve\":\"P-256\"},[\"verify\"]]"),
+        ("raw", "AB:04dd693a5b0508c1a1e8d4f6ec5adab96183b82b2a5b8250fe5f3c6bb94064e77009d25029870cfb495df76ecbc33d00f5b3c8afea3040a91a9fde1be8bafcd773"),
+        ("spki", "AB:3059301306072a8648ce3d020106082a8648ce3d03010703420004dd693a5b0508c1a1e8d4f6ec5adab96183b82b2a5b8250fe5f3c6bb94064e77009d25029870cfb495df76ecbc33d00f5b3c8afea3040a91a9fde1be8bafcd773"),
+        ("pkcs8", "AB:308187020100301306072a8648ce3d020106082a8648ce3d030107046d306b0201010420c9053160a5f5865bd9cbc7d67297381a45cc631be53279db8a902bfc2c84eb1da14403420004dd693a5b0508c1a1e8d4f6ec5adab96183b82b2a5b8250fe5f3c6bb94064e77009d25029870cfb495df76ecbc33d00f5b3c8afea3040a91a9fde1be8bafcd773"),
+        ("jwkPrivate", "\"[[\\\"crv\\\",\\\"P-256\\\"],[\\\"d\\\",\\\"yQUxYKX1hlvZy8fWcpc4GkXMYxvlMnnbipAr_CyE6x0\\\"],[\\\"kty\\\",\\\"EC\\\"],[\\\"x\\\",\\\"3Wk6WwUIwaHo1PbsWtq5YYO4KypbglD-XzxruUBk53A\\\"],[\\\"y\\\",\\\"CdJQKYcM-0ld927Lwz0A9bPIr-owQKkan94b6Lr813M\\\"]]\""),
+        ("jwkPublic", "\"[[\\\"crv\\\",\\\"P-256\\\"],[\\\"kty\\\",\\\"EC\\\"],[\\\"x\\\",\\\"3Wk6WwUIwaHo1PbsWtq5YYO4KypbglD-XzxruUBk53A\\\"],[\\\"y\\\",\\\"CdJQKYcM-0ld927Lwz0A9bPIr-owQKkan94b6Lr813M\\\"]]\""),
+        ("rawPrivate", "ERR InvalidAccessError: key is not a valid elliptic curve public key {\"name\":\"InvalidAccessError\",\"message\":\"key is not a valid elliptic curve public key\"}"),
+        ("pkcs8Public", "ERR InvalidAccessError: key is not a valid elliptic curve private key {\"name\":\"InvalidAccessError\",\"message\":\"key is not a valid elliptic curve private key\"}"),
+        ("verifyK6Signature", "true"),
+        ("verifyOtherData", "false"),
+        ("verifyOtherHash", "false"),
+        ("verifyShort", "false"),
+        ("signVerify", "[64,true]"),
+        ("signWithPublic", "ERR InvalidAccessError: key does not contain the 'sign' usage {\"name\":\"InvalidAccessError\",\"message\":\"key does not contain the 'sign' usage\"}"),
+        ("signNoHash", "ERR SyntaxError: could not get hash from algorithm parameter {\"name\":\"SyntaxError\",\"message\":\"could not get hash from algorithm parameter\"}"),
+        ("roundTripSpki", "\"04dd693a5b0508c1a1e8d4f6ec5adab96183b82b2a5b8250fe5f3c6bb94064e77009d25029870cfb495df76ecbc33d00f5b3c8afea3040a91a9fde1be8bafcd773\""),
+        ("roundTripPkcs8", "[\"private\",false]"),
+        ("roundTripRaw", "true"),
+        ("badRaw", "ERR DataError: unable to import ECDSA public key data {\"name\":\"DataError\",\"message\":\"unable to import ECDSA public key data\"}"),
+        ("wrongCurve", "ERR DataError: unable to import ECDSA public key data {\"name\":\"DataError\",\"message\":\"unable to import ECDSA public key data\"}"),
+        ("badCurve", "ERR NotSupportedError: elliptic curve P-999 is not supported {\"name\":\"NotSupportedError\",\"message\":\"elliptic curve P-999 is not supported\"}"),
+        ("badUsage", "ERR SyntaxError: invalid key usage {\"name\":\"SyntaxError\",\"message\":\"invalid key usage\"}"),
+        ("pair", "[[\"sign\"],[\"verify\"],false,true,\"P-521\"]"),
+        ("pairVerifyOnly", "[[],[\"verify\"]]"),
+        ("p384", "true"),
+        ("p384Pkcs8", "AB:3081b6020100301006072a8648ce3d020106052b8104002204819e30819b0201010430e5b975a004635b1173afde6a28443c8c971c9007b9c5fd189c76aa37f081a0681fd4f36854100fbc72b516184d6636e7a16403620004081fdc9cf5f9a62baeacc3452e1f7a4cee0539681f4c1dbc771a8561bee854f794fc8e95468f68399343b9a5042709bf734aab84eec69508c776dbb5be7fec6e035f6bc7a8ac397658f90f8ba2de4f4a20608022975624cefe7cea8ecae54e5e"),
+        ("ecdhKeys", "[\"private\",{\"key_algorithm\":{\"algorithm\":{\"name\":\"ECDH\"},\"name\":\"ECDH\"},\"algorithm\":{\"name\":\"ECDH\"},\"name\":\"ECDH\",\"namedCurve\":\"P-256\"},[\"deriveBits\"],\"public\",[]]"),
+        ("derive", "AB:99b2dbd645d9ed2e85248c413dfdccce88bd7c5b158665ccef0d8debc53b42e3"),
+        ("derive128", "AB:99b2dbd645d9ed2e85248c413dfdccce"),
+        ("deriveNull", "AB:99b2dbd645d9ed2e85248c413dfdccce88bd7c5b158665ccef0d8debc53b42e3"),
+        ("deriveTooLong", "ERR OperationError: length is too large {\"name\":\"OperationError\",\"message\":\"length is too large\"}"),
+        ("derive7", "ERR NotSupportedError: currently only multiples of 8 are supported for length {\"name\":\"NotSupportedError\",\"message\":\"currently only multiples of 8 are supported for length\"}"),
+        ("deriveEcdsaPublic", "ERR InvalidAccessError: algorithm name does not match public key's algorithm name: ECDH != ECDSA {\"name\":\"InvalidAccessError\",\"message\":\"algorithm name does not match public key's algorithm name: ECDH != ECDSA\"}"),
+        ("ecdhPair", "[[\"deriveBits\",\"deriveKey\"],[],{\"key_algorithm\":{\"algorithm\":{\"name\":\"ECDH\"},\"name\":\"ECDH\"},\"algorithm\":{\"name\":\"ECDH\"},\"name\":\"ECDH\",\"namedCurve\":\"P-256\"}]"),
     ];
     for (name, value) in expect {
         assert_eq!(tag(&inspection, name), value, "tag {name}");
