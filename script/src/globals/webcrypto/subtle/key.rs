@@ -16,6 +16,34 @@ pub(crate) enum Family {
     Hmac(Hash),
     Aes(Mode),
     Ec(EcUse, Curve),
+    Rsa(RsaScheme, Hash),
+}
+
+/// An RSA algorithm.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum RsaScheme {
+    Pkcs1,
+    Pss,
+    Oaep,
+}
+
+impl RsaScheme {
+    pub(crate) fn from_name(name: &str) -> Option<RsaScheme> {
+        Some(match name {
+            "RSASSA-PKCS1-v1_5" => RsaScheme::Pkcs1,
+            "RSA-PSS" => RsaScheme::Pss,
+            "RSA-OAEP" => RsaScheme::Oaep,
+            _ => return None,
+        })
+    }
+
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            RsaScheme::Pkcs1 => "RSASSA-PKCS1-v1_5",
+            RsaScheme::Pss => "RSA-PSS",
+            RsaScheme::Oaep => "RSA-OAEP",
+        }
+    }
 }
 
 /// What an elliptic-curve key is for.
@@ -130,6 +158,7 @@ impl Family {
             Family::Aes(mode) => mode.name(),
             Family::Ec(EcUse::Ecdsa, _) => "ECDSA",
             Family::Ec(EcUse::Ecdh, _) => "ECDH",
+            Family::Rsa(scheme, _) => scheme.name(),
         }
     }
 
@@ -140,6 +169,8 @@ impl Family {
             Family::Aes(_) => &["encrypt", "decrypt", "wrapKey", "unwrapKey"],
             Family::Ec(EcUse::Ecdsa, _) => &["sign", "verify"],
             Family::Ec(EcUse::Ecdh, _) => &["deriveKey", "deriveBits"],
+            Family::Rsa(RsaScheme::Oaep, _) => &["encrypt", "decrypt", "wrapKey", "unwrapKey"],
+            Family::Rsa(..) => &["sign", "verify"],
         }
     }
 
@@ -149,7 +180,7 @@ impl Family {
             Family::Hmac(Hash::Sha1) => "HS1".to_owned(),
             Family::Hmac(hash) => format!("HS{}", &hash.name()[4..]),
             Family::Aes(mode) => format!("A{bits}{}", mode.jwk_suffix()),
-            Family::Ec(..) => String::new(),
+            Family::Ec(..) | Family::Rsa(..) => String::new(),
         }
     }
 }
@@ -256,6 +287,7 @@ fn encode_family(family: Family) -> String {
         Family::Hmac(hash) => format!("HMAC/{}", hash.name()),
         Family::Aes(mode) => mode.name().to_owned(),
         Family::Ec(_, curve) => format!("{}/{}", family.name(), curve.name()),
+        Family::Rsa(scheme, hash) => format!("{}/{}", scheme.name(), hash.name()),
     }
 }
 
@@ -265,6 +297,9 @@ fn decode_family(text: &str) -> Option<Family> {
         "HMAC" => Family::Hmac(Hash::from_name(detail)?),
         "ECDSA" => Family::Ec(EcUse::Ecdsa, Curve::from_name(detail)?),
         "ECDH" => Family::Ec(EcUse::Ecdh, Curve::from_name(detail)?),
+        _ if RsaScheme::from_name(name).is_some() => {
+            Family::Rsa(RsaScheme::from_name(name)?, Hash::from_name(detail)?)
+        }
         _ => Family::Aes(Mode::from_name(name)?),
     })
 }
@@ -284,7 +319,7 @@ fn named<'js>(ctx: &Ctx<'js>, name: &str) -> rquickjs::Result<Object<'js>> {
 /// and `hash` too).
 fn algorithm<'js>(ctx: &Ctx<'js>, family: Family, length: usize) -> rquickjs::Result<Object<'js>> {
     let object = Object::new(ctx.clone())?;
-    if let Family::Hmac(_) | Family::Ec(..) = family {
+    if let Family::Hmac(_) | Family::Ec(..) | Family::Rsa(..) = family {
         object.set("key_algorithm", named(ctx, family.name())?)?;
     }
     let inner = Object::new(ctx.clone())?;
@@ -298,6 +333,12 @@ fn algorithm<'js>(ctx: &Ctx<'js>, family: Family, length: usize) -> rquickjs::Re
         }
         Family::Aes(_) => object.set("length", length)?,
         Family::Ec(_, curve) => object.set("namedCurve", curve.name())?,
+        Family::Rsa(_, hash) => {
+            object.set("modulusLength", length)?;
+            let named = Object::new(ctx.clone())?;
+            named.set("name", hash.name())?;
+            object.set("hash", named)?;
+        }
     }
     Ok(object)
 }

@@ -6,7 +6,9 @@
 //! settled before it returns (the work is synchronous), with k6's
 //! rejections.
 //!
-//! k6's other algorithms (RSA, AES-KW, PBKDF2, HKDF) are recognised and
+//! RSA keys (RSASSA-PKCS1-v1_5, RSA-PSS, RSA-OAEP) are generated,
+//! imported and exported in SPKI, PKCS#8 and JWK, sign, verify, encrypt and
+//! decrypt. k6's other algorithms (AES-KW, PBKDF2, HKDF) are recognised and
 //! rejected as not supported; `deriveKey`, `wrapKey` and `unwrapKey` are
 //! not there.
 //!
@@ -15,6 +17,7 @@
 //! - `key`: `CryptoKey` objects and their hidden secrets.
 //! - `formats`: import and export (raw, JWK).
 //! - `ec_keys`: elliptic-curve keys, signatures and `deriveBits`.
+//! - `rsa`: RSA keys, signatures and RSA-OAEP.
 //! - `aes`, `hmac`, `ec`: the primitives.
 //! - `failure`: k6's rejections.
 
@@ -26,6 +29,7 @@ mod formats;
 mod hmac;
 mod key;
 mod params;
+mod rsa;
 
 use rquickjs::function::Opt;
 use rquickjs::{Ctx, Object, Value};
@@ -36,7 +40,7 @@ use ec::Curve;
 use failure::{dom, not_supported, Failure, Kind, Outcome};
 pub(crate) use key::register;
 use key::Keys;
-use key::{EcUse, Family, Hash, KeyType, Mode, Secret};
+use key::{EcUse, Family, Hash, KeyType, Mode, RsaScheme, Secret};
 use params::{Algorithm, Data};
 
 /// The `crypto.subtle` object.
@@ -61,6 +65,11 @@ pub(crate) fn build<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Object<'js>> {
                 let extractable = truthy(&arg(&ctx, extractable));
                 return ec_keys::generate(&ctx, family, curve, extractable, usages);
             }
+            if let Family::Rsa(..) = family {
+                let usages = usages_of(&arg(&ctx, usages))?;
+                let extractable = truthy(&arg(&ctx, extractable));
+                return rsa::generate(&ctx, family, &algorithm, extractable, usages);
+            }
             let length = match family {
                 Family::Hmac(hash) => match algorithm.number("length")? {
                     Some(bits) => bits.max(0.0) as usize,
@@ -70,7 +79,7 @@ pub(crate) fn build<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Object<'js>> {
                     Some(bits) if [128.0, 192.0, 256.0].contains(&bits) => bits as usize,
                     _ => return dom(Kind::Operation, "invalid key length"),
                 },
-                Family::Ec(..) => 0,
+                Family::Ec(..) | Family::Rsa(..) => 0,
             };
             let usages = usages_of(&arg(&ctx, usages))?;
             key::check_usages(family, &usages, false)?;
@@ -111,6 +120,12 @@ pub(crate) fn build<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Object<'js>> {
                 let data = arg(&ctx, data);
                 return ec_keys::import(&ctx, &format, &data, family, curve, extractable, usages);
             }
+            if let Family::Rsa(..) = family {
+                let usages = usages_of(&arg(&ctx, usages))?;
+                let extractable = truthy(&arg(&ctx, extractable));
+                let data = arg(&ctx, data);
+                return rsa::import(&ctx, &format, &data, family, extractable, usages);
+            }
             let bytes = formats::import(&format, &arg(&ctx, data))?;
             if let Family::Aes(_) = family {
                 if ![16, 24, 32].contains(&bytes.len()) {
@@ -144,6 +159,7 @@ pub(crate) fn build<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Object<'js>> {
             let secret = Keys::current(&ctx)?.read(&arg(&ctx, key))?;
             match secret.family {
                 Family::Ec(_, curve) => ec_keys::export(&ctx, &format, &secret, curve),
+                Family::Rsa(..) => rsa::export(&ctx, &format, &secret),
                 _ => formats::export(&ctx, &format, &secret),
             }
         })();
@@ -160,6 +176,9 @@ pub(crate) fn build<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Object<'js>> {
                     Family::Hmac(hash) => hmac::sign(hash, &secret.bytes, &data),
                     Family::Ec(EcUse::Ecdsa, curve) => {
                         ec_keys::sign(&algorithm, &secret, curve, &data)?
+                    }
+                    Family::Rsa(scheme @ (RsaScheme::Pkcs1 | RsaScheme::Pss), hash) => {
+                        rsa::sign(&algorithm, &secret, scheme, hash, &data)?
                     }
                     _ => return not_supported(&algorithm.name, "sign"),
                 };
@@ -182,6 +201,9 @@ pub(crate) fn build<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Object<'js>> {
                 Family::Hmac(hash) => hmac::verify(hash, &secret.bytes, &signature, &data),
                 Family::Ec(EcUse::Ecdsa, curve) => {
                     ec_keys::verify(&algorithm, &secret, curve, &signature, &data)?
+                }
+                Family::Rsa(scheme @ (RsaScheme::Pkcs1 | RsaScheme::Pss), hash) => {
+                    rsa::verify(&algorithm, &secret, scheme, hash, &signature, &data)?
                 }
                 _ => return not_supported(&algorithm.name, "verify"),
             };
@@ -220,11 +242,20 @@ pub(crate) fn build<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Object<'js>> {
                 let secret = Keys::current(&ctx)?.read(&arg(&ctx, key))?;
                 let mismatch = format!("{name}'s algorithm name does not match key algorithm name");
                 key::check_use(&secret, &algorithm.name, name, &mismatch)?;
-                let Family::Aes(mode) = secret.family else {
-                    return not_supported(&algorithm.name, name);
-                };
                 let data = params::bytes(&arg(&ctx, data))?;
-                let out = aes::run(mode, direction, &algorithm, &secret.bytes, &data)?;
+                let out = match secret.family {
+                    Family::Aes(mode) => {
+                        aes::run(mode, direction, &algorithm, &secret.bytes, &data)?
+                    }
+                    Family::Rsa(RsaScheme::Oaep, hash) => rsa::oaep_run(
+                        &algorithm,
+                        &secret,
+                        hash,
+                        direction == Direction::Encrypt,
+                        &data,
+                    )?,
+                    _ => return not_supported(&algorithm.name, name),
+                };
                 Ok(crate::binary::array_buffer(&ctx, out)?)
             })();
             settle(&ctx, outcome)
@@ -293,6 +324,16 @@ fn family(algorithm: &Algorithm<'_>, operation: &str) -> Outcome<Family> {
                 Kind::NotSupported,
                 format!("elliptic curve {curve} is not supported"),
             ),
+        };
+    }
+    if let Some(scheme) = RsaScheme::from_name(&algorithm.name) {
+        let hash = match algorithm.optional("hash")? {
+            Some(hash) => Algorithm::read(&hash)?.name,
+            None => return dom(Kind::Syntax, "could not get hash from algorithm parameter"),
+        };
+        return match Hash::from_name(&hash) {
+            Some(hash) => Ok(Family::Rsa(scheme, hash)),
+            None => not_supported(&hash, operation),
         };
     }
     match Mode::from_name(&algorithm.name) {
