@@ -189,6 +189,13 @@ fn elliptic_curves_match_k6() {
 }
 
 #[test]
+fn rsa_matches_k6() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixture = include_str!("../../script/tests/fixtures/crypto/rsa.js");
+    assert_same(dir.path(), &logging(fixture));
+}
+
+#[test]
 fn webcrypto_random_matches_k6() {
     let dir = tempfile::tempdir().unwrap();
     assert_same(dir.path(), WEBCRYPTO);

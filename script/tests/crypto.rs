@@ -231,3 +231,42 @@ fn elliptic_curves_behave_as_in_k6() {
         assert_eq!(tag(&inspection, name), value, "tag {name}");
     }
 }
+
+/// RSASSA-PKCS1-v1_5, RSA-PSS and RSA-OAEP with a key, a signature and a
+/// ciphertext made by k6 v1.1.0: the same encodings and PKCS#1 v1.5
+/// signatures, k6's PSS signature verifies, k6's ciphertext decrypts.
+#[test]
+fn rsa_behaves_as_in_k6() {
+    let inspection = inspect_fixture("crypto/rsa.js", &Env::new()).ok();
+    let expect = [
+        ("privateKey", "[\"private\",true,{\"key_algorithm\":{\"algorithm\":{\"name\":\"RSASSA-PKCS1-v1_5\"},\"name\":\"RSASSA-PKCS1-v1_5\"},\"algorithm\":{\"name\":\"RSASSA-PKCS1-v1_5\"},\"name\":\"RSASSA-PKCS1-v1_5\",\"modulusLength\":1024,\"hash\":{\"name\":\"SHA-256\"}},[\"sign\"]]"),
+        ("pkcs8", "AB:30820276020100300d06092a864886f70d0101010500048202603082025c02010002818100be2995d3ea517b05601d6e9a299aaab50fa267ff9c3b9a89a60a66e3ef7a8ff94f9f124453864d055ea4621ae9d04c880ec96e81b408ec94e082e74c4326e85caee5456fdbf7f033331058eb837c0f679b84e657e8c15e0c0c81b7ac949d8e4d5d7588fb2c9d3250017d1757c69e197866ca1c688aaf08cf82bfe0985314f55902030100010281802514bfda2471820f30c85c7664517c23356ac263d627cb413727051c4269006529b107a35a343095b0f85607107be5488cb59bbe60087375ae77e8397748c17b6734c968be21350fd20924d2dd01795351a8377fd7b76069795b8883062ecf106839ed4c865480e32a483efb57f3cce98dd2ff249181ac00f6a4a08d68330039024100dcea3baef81e10d30053357327b0a851016b26e143ca0a1e90f9795aef5a7ce216e7afc94d555091024517c9dfe0f6856a17b0a4bc54e609f77c983e1d9e3fe5024100dc5d0af1de220637a94ca6b5cf768a475ed32e87b7a963f4d1a3d489d256677147876ae8be13b953f64e661b5442e74959c6675392c59904b133a7580532c0650240207b403345c005f14046fbc0e6c10ebe7a5aeae88c3314b1d1d71c84c654a3b00a761e5e96c4488849b1270243acac1289bad9fa1ec6ccdc024b8b86f68be211024017f358e42ee37dcf80ec1ed675e50964766ef788b2b28b75a96f68034ec42b5c098d3356768a484352eaf47815f16b97f254f9180144cebbced2b16684b21e6d024100d8ccd396046cc5d64f1ea89547b768a2ca59ef7c2a757394725f83b0168a510404544ca0a0e379a4c5b6ffc3cd49a4632f99072ef9651fd00f3b35e1cb043c52"),
+        ("jwkPrivate", "\"[[\\\"d\\\",\\\"JRS_2iRxgg8wyFx2ZFF8IzVqwmPWJ8tBNycFHEJpAGUpsQejWjQwlbD4VgcQe-VIjLWbvmAIc3Wud-g5d0jBe2c0yWi-ITUP0gkk0t0BeVNRqDd_17dgaXlbiIMGLs8QaDntTIZUgOMqSD77V_PM6Y3S_ySRgawA9qSgjWgzADk\\\"],[\\\"dp\\\",\\\"IHtAM0XABfFARvvA5sEOvnpa6uiMMxSx0dcchMZUo7AKdh5elsRIiEmxJwJDrKwSibrZ-h7GzNwCS4uG9oviEQ\\\"],[\\\"dq\\\",\\\"F_NY5C7jfc-A7B7WdeUJZHZu94iysot1qW9oA07EK1wJjTNWdopIQ1Lq9HgV8WuX8lT5GAFEzrvO0rFmhLIebQ\\\"],[\\\"e\\\",\\\"AQAB\\\"],[\\\"kty\\\",\\\"RSA\\\"],[\\\"n\\\",\\\"vimV0-pRewVgHW6aKZqqtQ-iZ_-cO5qJpgpm4-96j_lPnxJEU4ZNBV6kYhrp0EyIDslugbQI7JTggudMQyboXK7lRW_b9_AzMxBY64N8D2ebhOZX6MFeDAyBt6yUnY5NXXWI-yydMlABfRdXxp4ZeGbKHGiKrwjPgr_gmFMU9Vk\\\"],[\\\"p\\\",\\\"3Oo7rvgeENMAUzVzJ7CoUQFrJuFDygoekPl5Wu9afOIW56_JTVVQkQJFF8nf4PaFahewpLxU5gn3fJg-HZ4_5Q\\\"],[\\\"q\\\",\\\"3F0K8d4iBjepTKa1z3aKR17TLoe3qWP00aPUidJWZ3FHh2rovhO5U_ZOZhtUQudJWcZnU5LFmQSxM6dYBTLAZQ\\\"],[\\\"qi\\\",\\\"2MzTlgRsxdZPHqiVR7doospZ73wqdXOUcl-DsBaKUQQEVEygoON5pMW2_8PNSaRjL5kHLvllH9APOzXhywQ8Ug\\\"]]\""),
+        ("publicKey", "[\"public\",{\"key_algorithm\":{\"algorithm\":{\"name\":\"RSASSA-PKCS1-v1_5\"},\"name\":\"RSASSA-PKCS1-v1_5\"},\"algorithm\":{\"name\":\"RSASSA-PKCS1-v1_5\"},\"name\":\"RSASSA-PKCS1-v1_5\",\"modulusLength\":1024,\"hash\":{\"name\":\"SHA-256\"}},[\"verify\"]]"),
+        ("spki", "AB:30819f300d06092a864886f70d010101050003818d0030818902818100be2995d3ea517b05601d6e9a299aaab50fa267ff9c3b9a89a60a66e3ef7a8ff94f9f124453864d055ea4621ae9d04c880ec96e81b408ec94e082e74c4326e85caee5456fdbf7f033331058eb837c0f679b84e657e8c15e0c0c81b7ac949d8e4d5d7588fb2c9d3250017d1757c69e197866ca1c688aaf08cf82bfe0985314f5590203010001"),
+        ("jwkPublic", "\"[[\\\"e\\\",\\\"AQAB\\\"],[\\\"kty\\\",\\\"RSA\\\"],[\\\"n\\\",\\\"vimV0-pRewVgHW6aKZqqtQ-iZ_-cO5qJpgpm4-96j_lPnxJEU4ZNBV6kYhrp0EyIDslugbQI7JTggudMQyboXK7lRW_b9_AzMxBY64N8D2ebhOZX6MFeDAyBt6yUnY5NXXWI-yydMlABfRdXxp4ZeGbKHGiKrwjPgr_gmFMU9Vk\\\"]]\""),
+        ("jwkImportedPublic", "\"[[\\\"e\\\",\\\"AQAB\\\"],[\\\"kty\\\",\\\"RSA\\\"],[\\\"n\\\",\\\"vimV0-pRewVgHW6aKZqqtQ-iZ_-cO5qJpgpm4-96j_lPnxJEU4ZNBV6kYhrp0EyIDslugbQI7JTggudMQyboXK7lRW_b9_AzMxBY64N8D2ebhOZX6MFeDAyBt6yUnY5NXXWI-yydMlABfRdXxp4ZeGbKHGiKrwjPgr_gmFMU9Vk\\\"]]\""),
+        ("pkcs1Sign", "AB:44e1ed2aebe462b5004520811e1b93cd3b7a327ee7452d53f7e352abc9aa013d33ef4994b59b3a9aae782ee05a0804ff68859894066a325cae4c3bf18ca556523418b57bb3c05c21e148b10dc50a7200a9d97bbbeaa4f068c8f6f735979dd0e1e6f10424c84fb6f96f6baf1654bf187a2a7703d4b730d4a35b2c94ff6c4f1a88"),
+        ("pkcs1Verify", "true"),
+        ("pkcs1VerifyOther", "false"),
+        ("raw", "ERR NotSupportedError: unsupported key format raw for algorithm RSASSA-PKCS1-v1_5 {\"name\":\"NotSupportedError\",\"message\":\"unsupported key format raw for algorithm RSASSA-PKCS1-v1_5\"}"),
+        ("rawExport", "ERR NotSupportedError: unsupported key format raw {\"name\":\"NotSupportedError\",\"message\":\"unsupported key format raw\"}"),
+        ("spkiOfPrivate", "ERR InvalidAccessError: given CryptoKey is not a public RSA key, it's *rsa.PrivateKey {\"name\":\"InvalidAccessError\",\"message\":\"given CryptoKey is not a public RSA key, it's *rsa.PrivateKey\"}"),
+        ("pkcs8OfPublic", "ERR InvalidAccessError: given CryptoKey is not a private RSA key, it's *rsa.PublicKey {\"name\":\"InvalidAccessError\",\"message\":\"given CryptoKey is not a private RSA key, it's *rsa.PublicKey\"}"),
+        ("noHash", "ERR SyntaxError: could not get hash from algorithm parameter {\"name\":\"SyntaxError\",\"message\":\"could not get hash from algorithm parameter\"}"),
+        ("pssVerifyK6", "true"),
+        ("pssWrongSalt", "false"),
+        ("pssRoundTrip", "true"),
+        ("pssNoSalt", "ERR SyntaxError: could not get saltLength from algorithm parameter {\"name\":\"SyntaxError\",\"message\":\"could not get saltLength from algorithm parameter\"}"),
+        ("pssNotExtractable", "ERR InvalidAccessError: the key is not extractable {\"name\":\"InvalidAccessError\",\"message\":\"the key is not extractable\"}"),
+        ("oaepDecryptK6", "\"736563726574\""),
+        ("oaepWrongLabel", "ERR OperationError: could not decrypt data: crypto/rsa: decryption error {\"name\":\"OperationError\",\"message\":\"could not decrypt data: crypto/rsa: decryption error\"}"),
+        ("oaepRoundTrip", "\"68656c6c6f\""),
+        ("oaepSignUsage", "{\"type\":\"private\",\"extractable\":true,\"algorithm\":{\"key_algorithm\":{\"algorithm\":{\"name\":\"RSA-OAEP\"},\"name\":\"RSA-OAEP\"},\"algorithm\":{\"name\":\"RSA-OAEP\"},\"name\":\"RSA-OAEP\",\"modulusLength\":1024,\"hash\":{\"name\":\"SHA-256\"}},\"usages\":[\"sign\"]}"),
+        ("encryptWithPrivate", "ERR InvalidAccessError: encrypt's key does not contain the 'encrypt' usage {\"name\":\"InvalidAccessError\",\"message\":\"encrypt's key does not contain the 'encrypt' usage\"}"),
+        ("pair", "[[\"decrypt\"],[\"encrypt\"],{\"key_algorithm\":{\"algorithm\":{\"name\":\"RSA-OAEP\"},\"name\":\"RSA-OAEP\"},\"algorithm\":{\"name\":\"RSA-OAEP\"},\"name\":\"RSA-OAEP\",\"modulusLength\":512,\"hash\":{\"name\":\"SHA-1\"}}]"),
+    ];
+    for (name, value) in expect {
+        assert_eq!(tag(&inspection, name), value, "tag {name}");
+    }
+}

@@ -367,15 +367,22 @@ pub(crate) fn check_usages(family: Family, usages: &[String], importing: bool) -
 }
 
 /// Checks that `secret` may be used for `usage` by an operation on
-/// algorithm `name`; `mismatch` is k6's message when the names differ.
-pub(crate) fn check_use(secret: &Secret, name: &str, usage: &str, mismatch: &str) -> Outcome<()> {
+/// algorithm `name`; `mismatch` is k6's message when the names differ,
+/// `prefix` starts its message for a missing usage (`encrypt's `).
+pub(crate) fn check_use(
+    secret: &Secret,
+    name: &str,
+    usage: &str,
+    mismatch: &str,
+    prefix: &str,
+) -> Outcome<()> {
     if secret.family.name() != name {
         return dom(Kind::InvalidAccess, mismatch);
     }
     if !secret.usages.iter().any(|u| u == usage) {
         return dom(
             Kind::InvalidAccess,
-            format!("key does not contain the '{usage}' usage"),
+            format!("{prefix}key does not contain the '{usage}' usage"),
         );
     }
     Ok(())

@@ -241,7 +241,8 @@ pub(crate) fn build<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Object<'js>> {
                 let algorithm = Algorithm::read(&arg(&ctx, algorithm))?;
                 let secret = Keys::current(&ctx)?.read(&arg(&ctx, key))?;
                 let mismatch = format!("{name}'s algorithm name does not match key algorithm name");
-                key::check_use(&secret, &algorithm.name, name, &mismatch)?;
+                let prefix = format!("{name}'s ");
+                key::check_use(&secret, &algorithm.name, name, &mismatch, &prefix)?;
                 let data = params::bytes(&arg(&ctx, data))?;
                 let out = match secret.family {
                     Family::Aes(mode) => {
@@ -356,6 +357,7 @@ fn signing_key<'js>(
         &algorithm.name,
         usage,
         "algorithm name does not match key algorithm name",
+        "",
     )?;
     Ok((algorithm, secret))
 }

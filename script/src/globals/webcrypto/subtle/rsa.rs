@@ -181,7 +181,7 @@ pub(crate) fn import<'js>(
             )
         }
     };
-    check_usages(family, &usages)?;
+    // k6 checks the usages of generated RSA keys, not of imported ones.
     let secret = Secret {
         family,
         kind,
