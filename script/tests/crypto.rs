@@ -178,6 +178,11 @@ fn subtle_behaves_as_in_k6() {
         ("aesShortKey", "ERR DataError: invalid key length 5 bytes {\"name\":\"DataError\",\"message\":\"invalid key length 5 bytes\"}"),
         ("wrongMode", "ERR InvalidAccessError: encrypt's algorithm name does not match key algorithm name {\"name\":\"InvalidAccessError\",\"message\":\"encrypt's algorithm name does not match key algorithm name\"}"),
         ("signWithAes", "ERR InvalidAccessError: algorithm name does not match key algorithm name {\"name\":\"InvalidAccessError\",\"message\":\"algorithm name does not match key algorithm name\"}"),
+        ("kwGenerate", "[\"secret\",{\"algorithm\":{\"name\":\"AES-KW\"},\"name\":\"AES-KW\",\"length\":192},[\"wrapKey\",\"unwrapKey\"]]"),
+        ("kwBadUsage", "ERR SyntaxError: invalid key usage {\"name\":\"SyntaxError\",\"message\":\"invalid key usage\"}"),
+        ("kwImport", "{\"type\":\"secret\",\"extractable\":true,\"algorithm\":{\"algorithm\":{\"name\":\"AES-KW\"},\"name\":\"AES-KW\",\"length\":128},\"usages\":[\"wrapKey\"]}"),
+        ("kwExport", "ERR NotSupportedError: unsupported algorithm AES-KW {\"name\":\"NotSupportedError\",\"message\":\"unsupported algorithm AES-KW\"}"),
+        ("pbkdf2", "ERR NotSupportedError: algorithm \"PBKDF2\" doesn't support (in implementation) operation \"importKey\" {\"name\":\"NotSupportedError\",\"message\":\"algorithm \\\"PBKDF2\\\" doesn't support (in implementation) operation \\\"importKey\\\"\"}"),
     ];
     for (name, value) in expect {
         assert_eq!(tag(&inspection, name), value, "tag {name}");

@@ -29,6 +29,7 @@ pub(crate) fn run(
     data: &[u8],
 ) -> Outcome<Vec<u8>> {
     match mode {
+        Mode::Kw => dom(Kind::NotSupported, "unsupported algorithm AES-KW"),
         Mode::Cbc => {
             let iv = buffer(algorithm, "iv")?;
             if iv.len() != 16 {

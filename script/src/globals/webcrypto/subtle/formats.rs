@@ -6,7 +6,7 @@ use base64::Engine;
 use rquickjs::{Array, Ctx, Object, Value};
 
 use super::failure::{dom, Kind, Outcome};
-use super::key::Secret;
+use super::key::{Family, Mode, Secret};
 use super::params;
 use crate::{binary, js};
 
@@ -54,6 +54,10 @@ pub(crate) fn import(format: &str, data: &Value<'_>) -> Outcome<Vec<u8>> {
 
 /// `secret` exported as `format`.
 pub(crate) fn export<'js>(ctx: &Ctx<'js>, format: &str, secret: &Secret) -> Outcome<Value<'js>> {
+    if secret.family == Family::Aes(Mode::Kw) {
+        // k6 makes AES-KW keys but cannot export them.
+        return dom(Kind::NotSupported, "unsupported algorithm AES-KW");
+    }
     if format != "raw" && format != "jwk" {
         return unsupported(format);
     }

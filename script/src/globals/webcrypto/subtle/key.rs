@@ -121,6 +121,8 @@ pub(crate) enum Mode {
     Cbc,
     Ctr,
     Gcm,
+    /// AES-KW: k6 generates and imports such keys, nothing more.
+    Kw,
 }
 
 impl Mode {
@@ -129,6 +131,7 @@ impl Mode {
             "AES-CBC" => Mode::Cbc,
             "AES-CTR" => Mode::Ctr,
             "AES-GCM" => Mode::Gcm,
+            "AES-KW" => Mode::Kw,
             _ => return None,
         })
     }
@@ -138,6 +141,7 @@ impl Mode {
             Mode::Cbc => "AES-CBC",
             Mode::Ctr => "AES-CTR",
             Mode::Gcm => "AES-GCM",
+            Mode::Kw => "AES-KW",
         }
     }
 
@@ -146,6 +150,7 @@ impl Mode {
             Mode::Cbc => "CBC",
             Mode::Ctr => "CTR",
             Mode::Gcm => "GCM",
+            Mode::Kw => "KW",
         }
     }
 }
@@ -166,6 +171,7 @@ impl Family {
     pub(crate) fn allowed_usages(self) -> &'static [&'static str] {
         match self {
             Family::Hmac(_) => &["sign", "verify"],
+            Family::Aes(Mode::Kw) => &["wrapKey", "unwrapKey"],
             Family::Aes(_) => &["encrypt", "decrypt", "wrapKey", "unwrapKey"],
             Family::Ec(EcUse::Ecdsa, _) => &["sign", "verify"],
             Family::Ec(EcUse::Ecdh, _) => &["deriveKey", "deriveBits"],

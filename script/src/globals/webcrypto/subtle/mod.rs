@@ -8,8 +8,8 @@
 //!
 //! RSA keys (RSASSA-PKCS1-v1_5, RSA-PSS, RSA-OAEP) are generated,
 //! imported and exported in SPKI, PKCS#8 and JWK, sign, verify, encrypt and
-//! decrypt. k6's other algorithms (AES-KW, PBKDF2, HKDF) are recognised and
-//! rejected as not supported; `deriveKey`, `wrapKey` and `unwrapKey` are
+//! decrypt. AES-KW keys are generated and imported only, as in k6. PBKDF2
+//! and HKDF are rejected as not supported, as in k6; `deriveKey`, `wrapKey` and `unwrapKey` are
 //! not there.
 //!
 //! # Layout
