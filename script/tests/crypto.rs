@@ -275,3 +275,13 @@ fn rsa_behaves_as_in_k6() {
         assert_eq!(tag(&inspection, name), value, "tag {name}");
     }
 }
+
+/// Odd arguments in every position of every function: each call returns,
+/// throws or rejects; none panics or hangs.
+#[test]
+fn odd_arguments_never_bring_the_vu_down() {
+    let inspection = inspect_fixture("crypto/robust.js", &Env::new()).ok();
+    let calls = tag(&inspection, "calls");
+    assert!(calls.parse::<u32>().unwrap() > 10_000, "{calls}");
+    assert_eq!(tag(&inspection, "settled"), calls);
+}

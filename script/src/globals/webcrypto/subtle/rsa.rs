@@ -19,6 +19,9 @@ use super::key::{Family, Hash, KeyType, Keys, RsaScheme, Secret};
 use super::params::{self, Algorithm};
 use crate::{binary, js};
 
+/// The largest RSA key `generateKey` makes.
+const MAX_MODULUS_BITS: usize = 16384;
+
 fn private_key(secret: &Secret) -> Outcome<RsaPrivateKey> {
     RsaPrivateKey::from_pkcs8_der(&secret.bytes)
         .or_else(|_| dom(Kind::InvalidAccess, "key is not a valid RSA private key"))
@@ -71,6 +74,13 @@ pub(crate) fn generate<'js>(
 ) -> Outcome<Value<'js>> {
     check_usages(family, &usages)?;
     let bits = algorithm.number("modulusLength")?.unwrap_or(0.0).max(0.0) as usize;
+    if bits > MAX_MODULUS_BITS {
+        // Generating one would take hours (Go's too): refuse.
+        return dom(
+            Kind::Operation,
+            format!("modulus length {bits} is larger than {MAX_MODULUS_BITS} bits"),
+        );
+    }
     let exponent = match algorithm.optional("publicExponent")? {
         Some(value) => params::bytes(&value)?,
         None => vec![1, 0, 1],
