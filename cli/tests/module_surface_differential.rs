@@ -37,10 +37,7 @@ const MODULES: &[&str] = &[
 /// protocols, the protocols issue; `k6/browser` is out of scope).
 const MISSING: &[&str] = &[
     "k6/browser",
-    "k6/crypto",
-    "k6/crypto/x509",
     "k6/data",
-    "k6/encoding",
     "k6/html",
     "k6/net/grpc",
     "k6/secrets",

@@ -39,8 +39,13 @@
 //! - `compiled`: JavaScript k6r ships itself, compiled once per process
 //!   and loaded by each VU as bytecode without its source.
 //! - `modules`: the built-in modules `k6`, `k6/http`, `k6/metrics`,
-//!   `k6/execution` (with a checklist for adding one).
-//! - `globals`: `__ENV`, `__VU`, `global`, `console`, `open()`.
+//!   `k6/execution`, `k6/encoding`, `k6/crypto`, `k6/crypto/x509` (with a
+//!   checklist for adding one).
+//! - `binary`: strings and bytes between JavaScript and Rust as k6's Go
+//!   code sees them (`invalid type int64, expected string, []byte or
+//!   ArrayBuffer`, invalid UTF-8 as U+FFFD).
+//! - `globals`: `__ENV`, `__VU`, `global`, `console`, `open()`, the timers
+//!   and WebCrypto's `crypto` (built on first access).
 //! - `state`: the per-VU Rust state host functions share; `interrupt`:
 //!   the deadline and `exec.test.abort()`; `js`: host-function helpers.
 //! - [`options`]: JavaScript values → JSON with Go's failure cases.
@@ -66,6 +71,7 @@ pub mod script;
 pub mod summary;
 pub mod wait;
 
+mod binary;
 mod compiled;
 mod globals;
 mod interrupt;

@@ -1,11 +1,13 @@
 //! The globals of k6's init context: `__ENV`, `__VU`, `global`,
-//! `console`, `open()` and the timers (`setTimeout` and co., with the
-//! event loop that fires them). (`__ITER` is deliberately absent: reading it
+//! `console`, `open()`, the timers (`setTimeout` and co., with the
+//! event loop that fires them) and WebCrypto's `crypto` (`webcrypto/`,
+//! built on first access). (`__ITER` is deliberately absent: reading it
 //! in init code is a `ReferenceError`, as in k6.)
 
 mod console;
 mod open;
 pub(crate) mod timers;
+mod webcrypto;
 
 use std::rc::Rc;
 
@@ -26,6 +28,7 @@ pub(crate) fn install<'js>(ctx: &Ctx<'js>, vu: &Rc<VuState>) -> rquickjs::Result
     globals.set("console", console::build(ctx, vu)?)?;
     globals.set("open", open::build(ctx, vu)?)?;
     timers::install(ctx, vu, &globals)?;
+    webcrypto::install(&globals)?;
     modules::install(ctx, vu)
 }
 

@@ -1,5 +1,12 @@
 //! k6's built-in modules (`k6`, `k6/http`, `k6/metrics`, `k6/execution`,
-//! `k6/timers`).
+//! `k6/timers`, `k6/encoding`, `k6/crypto` and `k6/crypto/x509`).
+//!
+//! # Layout
+//! - `k6`, `http/`, `metrics`, `execution`, `timers`: the modules of those
+//!   names.
+//! - `encoding` (with `encoding/decode`, Go's base64 decoding): `k6/encoding`.
+//! - `crypto/`: `k6/crypto` (hashes, HMAC, hashers, random bytes) and
+//!   `crypto/x509`, `k6/crypto/x509`.
 //!
 //! Each module is built per VU: its functions are Rust closures holding
 //! the VU's [`VuState`]. QuickJS declares native modules through a
@@ -16,6 +23,8 @@
 //! 3. If it keeps per-VU state, add a field to [`VuState`].
 //! 4. Import it from a fixture in `tests/` to prove it loads.
 
+pub(crate) mod crypto;
+pub(crate) mod encoding;
 pub(crate) mod execution;
 pub(crate) mod http;
 pub(crate) mod k6;
@@ -68,6 +77,9 @@ const MODULES: &[Entry] = &[
     entry::<metrics::Metrics>(),
     entry::<execution::Execution>(),
     entry::<timers::Timers>(),
+    entry::<encoding::Encoding>(),
+    entry::<crypto::Crypto>(),
+    entry::<crypto::x509::X509>(),
 ];
 
 fn find(name: &str) -> Option<&'static Entry> {
