@@ -13,7 +13,7 @@ use crate::failure::Failure;
 use crate::metrics::{RequestMetrics, Tags};
 use crate::options::ClientOptions;
 use crate::prepare::{add_cookies, display_url, prepare, request_info};
-use crate::request::{Request, ResponseType};
+use crate::request::{JarChoice, Request, ResponseType};
 use crate::response::{
     canonical_header_name, proto_text, status_text, RequestInfo, Response, ResponseBody, Timings,
 };
@@ -150,22 +150,33 @@ impl Client {
                     shown_url: &req.url,
                     info,
                 };
-                let (response, metrics) =
+                // What fails before the request (a URL Go cannot parse, a
+                // bad param) emits no metrics and has no URL, as in k6.
+                let before = f.kind.before_request();
+                let (mut response, metrics) =
                     self.failed(hop, f, Timings::default(), &HopTrace::start());
+                if before {
+                    response.url.clear();
+                }
                 return Exchange {
                     response,
-                    hops: vec![metrics],
+                    hops: if before { Vec::new() } else { vec![metrics] },
                     redirect_limit_reached: false,
                 };
             }
         };
         let max = req.params.redirects.unwrap_or(self.opts.max_redirects);
-        let jar = req.params.use_jar.then_some(&self.jar);
-        let (mut method, mut url, mut headers, mut body) = (
+        let jar = match &req.params.jar {
+            JarChoice::Vu => Some(&self.jar),
+            JarChoice::None => None,
+            JarChoice::Custom(jar) => Some(&**jar),
+        };
+        let (mut method, mut url, mut headers, mut body, mut echo) = (
             prepared.method,
             prepared.url,
             prepared.headers,
             prepared.body,
+            prepared.echo,
         );
         let mut shown = display_url(Some(&req.url), &url);
         let mut hops = Vec::new();
@@ -173,7 +184,7 @@ impl Client {
         loop {
             let mut hop_headers = headers.clone();
             let sent = add_cookies(&mut hop_headers, &url, jar, &req.params.cookies);
-            let info = request_info(&method, &shown, &hop_headers, &body, sent);
+            let info = request_info(&method, &shown, &hop_headers, &echo, sent);
             let hop_req = HopRequest {
                 method: method.clone(),
                 url: url.clone(),
@@ -231,6 +242,7 @@ impl Client {
             if matches!(status, 301..=303) && method != http::Method::HEAD {
                 method = http::Method::GET;
                 body = bytes::Bytes::new();
+                echo = bytes::Bytes::new();
                 headers.remove(http::header::CONTENT_TYPE);
                 headers.remove(http::header::CONTENT_LENGTH);
             }

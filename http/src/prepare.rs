@@ -1,6 +1,6 @@
 //! Turning a script's [`Request`] into what goes on the wire: URL checks,
-//! default headers, basic auth, form encoding, cookies and the `request`
-//! echo of the response.
+//! default headers, basic auth, form and multipart encoding, compression,
+//! cookies and the `request` echo of the response.
 
 use std::collections::BTreeMap;
 
@@ -9,10 +9,13 @@ use bytes::Bytes;
 use http::header::{HeaderMap, HeaderName, HeaderValue};
 use url::Url;
 
+use crate::compression::{compress_all, header_value, Compression};
 use crate::cookies::CookieJar;
 use crate::failure::{ErrorKind, Failure};
+use crate::multipart;
 use crate::request::{Auth, Body, Request, RequestCookie};
 use crate::response::{canonical_header_name, RequestInfo, SentCookie};
+use crate::target::request_url;
 
 /// A request after validation, before cookies (which differ per hop).
 #[derive(Debug, Clone)]
@@ -23,8 +26,10 @@ pub struct Prepared {
     pub url: Url,
     /// Headers (user's, `User-Agent`, `Content-Type`, `Authorization`).
     pub headers: HeaderMap,
-    /// Body.
+    /// Body, as sent (compressed if asked).
     pub body: Bytes,
+    /// Body before compression, for the response's `request.body`.
+    pub echo: Bytes,
 }
 
 /// Validates and expands a request; a failure here is a request error.
@@ -36,14 +41,7 @@ pub fn prepare(req: &Request, user_agent: Option<&str>) -> Result<Prepared, Fail
                 format!("net/http: invalid method {:?}", req.method),
             )
         })?;
-    let mut url = Url::parse(&req.url)
-        .map_err(|e| Failure::new(ErrorKind::InvalidUrl, format!("parse {:?}: {e}", req.url)))?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(Failure::new(
-            ErrorKind::InvalidUrl,
-            format!("unsupported protocol scheme {:?}", url.scheme()),
-        ));
-    }
+    let mut url = request_url(&req.url)?;
     let mut headers = HeaderMap::new();
     for (name, value) in &req.headers {
         let n = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
@@ -83,36 +81,57 @@ pub fn prepare(req: &Request, user_agent: Option<&str>) -> Result<Prepared, Fail
             headers.insert(http::header::AUTHORIZATION, v);
         }
     }
-    if req.params.compression.is_some() {
-        return Err(Failure::new(
-            ErrorKind::Generic,
-            "request body compression is not supported by k6r yet",
-        ));
-    }
-    let body = match &req.body {
+    let compression = match &req.params.compression {
+        Some(text) => Compression::parse_list(text)
+            .map_err(|message| Failure::new(ErrorKind::InvalidParams, message))?,
+        None => Vec::new(),
+    };
+    let echo = match &req.body {
         Body::None => Bytes::new(),
         Body::Text(s) => Bytes::from(s.clone()),
         Body::Bytes(b) => Bytes::from(b.clone()),
         Body::Form(pairs) => {
-            if !headers.contains_key(http::header::CONTENT_TYPE) {
-                headers.insert(
-                    http::header::CONTENT_TYPE,
-                    HeaderValue::from_static("application/x-www-form-urlencoded"),
-                );
-            }
+            default_content_type(&mut headers, "application/x-www-form-urlencoded".into());
             let mut ser = url::form_urlencoded::Serializer::new(String::new());
             for (k, v) in pairs {
                 ser.append_pair(k, v);
             }
             Bytes::from(ser.finish())
         }
+        Body::Multipart(parts) => {
+            let boundary = multipart::boundary();
+            default_content_type(&mut headers, multipart::content_type(&boundary));
+            Bytes::from(multipart::encode(parts, &boundary))
+        }
+    };
+    let body = if compression.is_empty() || req.body == Body::None {
+        echo.clone()
+    } else {
+        let compressed = compress_all(&compression, &echo)
+            .map_err(|e| Failure::new(ErrorKind::InvalidParams, e.to_string()))?;
+        if !headers.contains_key(http::header::CONTENT_ENCODING) {
+            if let Ok(v) = HeaderValue::from_str(&header_value(&compression)) {
+                headers.insert(http::header::CONTENT_ENCODING, v);
+            }
+        }
+        Bytes::from(compressed)
     };
     Ok(Prepared {
         method,
         url,
         headers,
         body,
+        echo,
     })
+}
+
+/// Sets `Content-Type` unless the script gave one.
+fn default_content_type(headers: &mut HeaderMap, value: String) {
+    if !headers.contains_key(http::header::CONTENT_TYPE) {
+        if let Ok(v) = HeaderValue::from_str(&value) {
+            headers.insert(http::header::CONTENT_TYPE, v);
+        }
+    }
 }
 
 fn decode(s: &str) -> String {
@@ -131,25 +150,25 @@ pub fn add_cookies(
     jar: Option<&CookieJar>,
     own: &[RequestCookie],
 ) -> BTreeMap<String, Vec<SentCookie>> {
-    let mut sent: Vec<SentCookie> = jar
-        .map(|j| j.cookies_for(url))
-        .unwrap_or_default()
-        .into_iter()
-        .map(|(name, value)| SentCookie {
-            name,
-            value,
-            replace: false,
-        })
-        .collect();
-    for c in own {
-        if c.replace {
-            sent.retain(|s| s.name != c.name);
-        }
-        sent.push(SentCookie {
+    // k6 sends the request's own cookies first, then the jar's (less
+    // those a `replace: true` cookie of the same name overrides).
+    let mut sent: Vec<SentCookie> = own
+        .iter()
+        .map(|c| SentCookie {
             name: c.name.clone(),
             value: c.value.clone(),
             replace: c.replace,
-        });
+        })
+        .collect();
+    let replaced = |name: &str| own.iter().any(|c| c.replace && c.name == name);
+    for (name, value) in jar.map(|j| j.cookies_for(url)).unwrap_or_default() {
+        if !replaced(&name) {
+            sent.push(SentCookie {
+                name,
+                value,
+                replace: false,
+            });
+        }
     }
     let mut by_name: BTreeMap<String, Vec<SentCookie>> = BTreeMap::new();
     if sent.is_empty() {

@@ -9,11 +9,14 @@ use k6r_http::{
 use rquickjs::function::Args;
 use rquickjs::{ArrayBuffer, Constructor, Ctx, Object, TypedArray, Value};
 
+use super::form;
 use crate::js;
+use crate::state::VuState;
 
 /// A request from `(method, url, body, params)`.
 pub(crate) fn request<'js>(
     ctx: &Ctx<'js>,
+    vu: &VuState,
     method: &str,
     url: &Value<'js>,
     body: Option<&Value<'js>>,
@@ -24,7 +27,7 @@ pub(crate) fn request<'js>(
         request.body = body_of(body)?;
     }
     if let Some(params) = params.and_then(|p| p.as_object()) {
-        apply_params(ctx, &mut request, params)?;
+        apply_params(ctx, vu, &mut request, params)?;
     }
     Ok(request)
 }
@@ -50,23 +53,32 @@ fn body_of(body: &Value<'_>) -> rquickjs::Result<Body> {
         let binary = ArrayBuffer::from_object(object.clone()).is_some()
             || TypedArray::<u8>::from_object(object.clone()).is_ok();
         if binary {
-            // Copied through JavaScript: reading the engine's buffer
-            // directly would need `unsafe`.
-            let copy: rquickjs::Function = object.ctx().eval(BYTES)?;
-            return Ok(Body::Bytes(copy.call((object.clone(),))?));
+            return Ok(Body::Bytes(bytes_of(body)?));
         }
-        let mut pairs = Vec::new();
-        for entry in object.props::<String, Value>() {
-            let (key, value) = entry?;
-            pairs.push((key, js::to_string(&value)?));
-        }
-        return Ok(Body::Form(pairs));
+        return form::body(object, bytes_of);
     }
     Ok(Body::Text(js::to_string(body)?))
 }
 
+/// The bytes of an `ArrayBuffer` or typed array, copied through
+/// JavaScript: reading the engine's buffer directly would need `unsafe`.
+/// Anything else gives its `String()`.
+fn bytes_of(value: &Value<'_>) -> rquickjs::Result<Vec<u8>> {
+    let Some(object) = value.as_object() else {
+        return Ok(js::to_string(value)?.into_bytes());
+    };
+    let binary = ArrayBuffer::from_object(object.clone()).is_some()
+        || TypedArray::<u8>::from_object(object.clone()).is_ok();
+    if !binary {
+        return Ok(js::to_string(value)?.into_bytes());
+    }
+    let copy: rquickjs::Function = object.ctx().eval(BYTES)?;
+    copy.call((object.clone(),))
+}
+
 fn apply_params<'js>(
     ctx: &Ctx<'js>,
+    vu: &VuState,
     request: &mut Request,
     params: &Object<'js>,
 ) -> rquickjs::Result<()> {
@@ -148,8 +160,12 @@ fn apply_params<'js>(
         }
     }
     let jar: Value = params.get("jar")?;
-    if jar.is_null() || jar.as_bool() == Some(false) {
-        out.use_jar = false;
+    if !jar.is_undefined() {
+        out.jar = super::jar::choice(ctx, vu, &jar)?;
+    }
+    let compression: Value = params.get("compression")?;
+    if !compression.is_undefined() {
+        out.compression = Some(js::to_string(&compression)?);
     }
     request.params = out;
     Ok(())

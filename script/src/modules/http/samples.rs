@@ -52,12 +52,12 @@ pub(crate) fn record(state: &VuState, method: &str, exchange: &Exchange) -> Opti
 /// refused`); `None` without a failure.
 fn go_error(method: &str, response: &k6r_http::Response) -> Option<String> {
     let failure = response.failure.as_ref()?;
+    if failure.kind.before_request() {
+        return Some(failure.message.clone());
+    }
     let method = go_method(method);
-    Some(format!(
-        "{method} \"{}\": {}",
-        response.url,
-        failure.go_text()
-    ))
+    let url = failure.url.as_deref().unwrap_or(&response.url);
+    Some(format!("{method} \"{url}\": {}", failure.go_text()))
 }
 
 /// `Get`, `Post`: how Go's `url.Error` names the operation.
