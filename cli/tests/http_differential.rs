@@ -2,8 +2,8 @@
 //! same script runs in both against an echo server of the test's own (on
 //! 127.0.0.1 port 0); what the server received (method, path, the headers
 //! that matter, the body: multipart parts with the boundary normalised
-//! and in a fixed order, compressed bodies decoded) and what the script
-//! logged must be equal.
+//! and in a fixed order, compressed bodies decoded), what the script
+//! logged and the summary's request counts must be equal.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -11,6 +11,8 @@ use std::net::{TcpListener, TcpStream};
 use std::path::Path;
 use std::process::Command;
 use std::sync::{Arc, Mutex};
+
+use md5::Digest as _;
 
 /// The JSON every request gets back.
 const JSON: &str = r#"{"list":[{"a":1,"name":"x"},{"a":2,"name":"y"}],"obj":{"b":[1,2,3]},"friends":[{"first":"Dale","last":"Murphy","age":44,"nets":["ig","fb","tw"]},{"first":"Roger","last":"Craig","age":68,"nets":["fb","tw"]},{"first":"Jane","last":"Murphy","age":47,"nets":["ig","tw"]}]}"#;
@@ -121,6 +123,22 @@ export default function () {
 }
 "#;
 
+const DIGEST: &str = r#"
+import http from 'k6/http';
+export const options = { iterations: 1 };
+const B = __ENV.TARGET.replace('http://', '');
+export default function () {
+  const r = http.get(`http://user:pa%20ss@${B}/digest/x?q=1`, { auth: 'digest' });
+  console.log(r.status, r.body, r.url, JSON.stringify(r.request.headers.Authorization));
+  const wrong = http.get(`http://user:wrong@${B}/digest/y`, { auth: 'digest' });
+  console.log(wrong.status, wrong.body);
+  const none = http.get(`http://${B}/digest/none`, { auth: 'digest' });
+  console.log(none.status);
+  const other = http.get(`http://u:p@${B}/plain`, { auth: 'foo' });
+  console.log(other.status);
+}
+"#;
+
 /// One request as the echo server saw it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Seen {
@@ -131,7 +149,17 @@ struct Seen {
 }
 
 /// Headers compared (lower-case); others (`User-Agent`, `Host`) differ.
-const HEADERS: &[&str] = &["content-type", "content-encoding", "cookie"];
+const HEADERS: &[&str] = &[
+    "content-type",
+    "content-encoding",
+    "cookie",
+    "authorization",
+];
+
+/// The realm, nonce and password of the digest paths.
+const REALM: &str = "me@k6.io";
+const NONCE: &str = "dcd98b7102dd2f0e8b11d0f600bfb0c093";
+const PASSWORD: &str = "pa ss";
 
 /// An echo server on 127.0.0.1 port 0, recording what it receives.
 fn serve() -> (String, Arc<Mutex<Vec<Seen>>>) {
@@ -179,14 +207,28 @@ fn connection(stream: TcpStream, record: &Mutex<Vec<Seen>>) -> std::io::Result<(
             .unwrap_or(0);
         let mut body = vec![0; length];
         reader.read_exact(&mut body)?;
+        let digest = path.starts_with("/digest");
+        let verdict = digest_verdict(&method, headers.get("authorization"));
         record
             .lock()
             .unwrap()
             .push(normalise(method, path, headers, body));
+        let (status, extra, body) = match verdict {
+            _ if !digest => ("200 OK", String::new(), JSON),
+            None => (
+                "401 Unauthorized",
+                format!(
+                    "WWW-Authenticate: Digest realm=\"{REALM}\", nonce=\"{NONCE}\", qop=\"auth\", opaque=\"5ccc\", algorithm=MD5\r\n"
+                ),
+                "need auth",
+            ),
+            Some(true) => ("200 OK", String::new(), "ok"),
+            Some(false) => ("403 Forbidden", String::new(), "bad digest"),
+        };
         write!(
             writer,
-            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{JSON}",
-            JSON.len()
+            "HTTP/1.1 {status}\r\n{extra}Content-Length: {}\r\n\r\n{body}",
+            body.len()
         )?;
     }
 }
@@ -221,6 +263,15 @@ fn normalise(
         }
         _ => text,
     };
+    // A digest answer differs by its client nonce: keep the rest.
+    if let Some(value) = headers.get_mut("authorization") {
+        if let Some(text) = value.strip_prefix("Digest ") {
+            let mut params = digest_params(text);
+            params.remove("cnonce");
+            params.remove("response");
+            *value = format!("Digest {params:?}");
+        }
+    }
     if let Some(value) = headers.get_mut("content-type") {
         if let Some(at) = value.find("boundary=") {
             let length = value.len() - at - "boundary=".len();
@@ -234,6 +285,32 @@ fn normalise(
         headers,
         body,
     }
+}
+
+/// `None` without a digest `Authorization`; else whether its response
+/// is right for the password [`PASSWORD`].
+fn digest_verdict(method: &str, authorization: Option<&String>) -> Option<bool> {
+    let params = digest_params(authorization?.strip_prefix("Digest ")?);
+    let get = |key: &str| params.get(key).cloned().unwrap_or_default();
+    let md5 = |text: String| format!("{:x}", md5::Md5::digest(text.as_bytes()));
+    let ha1 = md5(format!("{}:{REALM}:{PASSWORD}", get("username")));
+    let ha2 = md5(format!("{method}:{}", get("uri")));
+    let expected = md5(format!(
+        "{ha1}:{}:{}:{}:{}:{ha2}",
+        get("nonce"),
+        get("nc"),
+        get("cnonce"),
+        get("qop")
+    ));
+    Some(get("response") == expected)
+}
+
+/// The `key=value` pairs of a digest `Authorization`, unquoted.
+fn digest_params(text: &str) -> BTreeMap<String, String> {
+    text.split(", ")
+        .filter_map(|pair| pair.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.trim_matches('"').to_string()))
+        .collect()
 }
 
 fn decode(algorithm: &str, body: &[u8]) -> Vec<u8> {
@@ -250,19 +327,28 @@ fn decode(algorithm: &str, body: &[u8]) -> Vec<u8> {
     out
 }
 
-/// `level msg` of each log line (no time, no fields after the message).
-fn lines(binary: &str, dir: &Path, script: &str, target: &str) -> Vec<String> {
+/// What one run showed: `level msg error` of each log line, and the
+/// request counts of its summary (`http_reqs`, failed `http_req_failed`).
+fn lines(binary: &str, dir: &Path, script: &str, target: &str) -> (Vec<String>, [f64; 2]) {
     std::fs::write(dir.join("script.js"), script).unwrap();
     let out = Command::new(binary)
         .current_dir(dir)
-        .args(["run", "-q", "--no-summary", "-a", "", "-e"])
+        .args([
+            "run",
+            "-q",
+            "-a",
+            "",
+            "--summary-export",
+            "summary.json",
+            "-e",
+        ])
         .arg(format!("TARGET={target}"))
         .arg("script.js")
         .output()
         .expect("binary runs");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{binary}: {stderr}");
-    stderr
+    let logged = stderr
         .lines()
         .filter_map(|line| {
             let level = line.split("level=").nth(1)?.split(' ').next()?;
@@ -278,7 +364,15 @@ fn lines(binary: &str, dir: &Path, script: &str, target: &str) -> Vec<String> {
                 .unwrap_or_default();
             Some(format!("{level} {msg} {error}"))
         })
-        .collect()
+        .collect();
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("summary.json")).unwrap()).unwrap();
+    let metrics = &summary["metrics"];
+    let counts = [
+        metrics["http_reqs"]["count"].as_f64().unwrap_or(0.0),
+        metrics["http_req_failed"]["passes"].as_f64().unwrap_or(0.0),
+    ];
+    (logged, counts)
 }
 
 /// A logfmt quoted value up to its closing (unescaped) quote.
@@ -303,13 +397,17 @@ fn same_as_k6(script: &str) {
     let k6r = env!("CARGO_BIN_EXE_k6r-cli");
     let dir = tempfile::tempdir().unwrap();
     let (target, seen) = serve();
-    let expected = lines("k6", dir.path(), script, &target);
+    let (expected, k6_counts) = lines("k6", dir.path(), script, &target);
     let k6_seen = std::mem::take(&mut *seen.lock().unwrap());
     assert!(!expected.is_empty(), "k6 logged nothing");
-    let actual = lines(k6r, dir.path(), script, &target);
+    let (actual, k6r_counts) = lines(k6r, dir.path(), script, &target);
     let k6r_seen = std::mem::take(&mut *seen.lock().unwrap());
     assert_eq!(actual, expected, "logs differ");
     assert_eq!(k6r_seen, k6_seen, "requests differ");
+    assert_eq!(
+        k6r_counts, k6_counts,
+        "http_reqs and failed requests differ"
+    );
 }
 
 #[test]
@@ -330,6 +428,11 @@ fn json_selectors_match_k6() {
 #[test]
 fn cookie_jars_match_k6() {
     same_as_k6(COOKIES);
+}
+
+#[test]
+fn digest_auth_matches_k6() {
+    same_as_k6(DIGEST);
 }
 
 #[test]

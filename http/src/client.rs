@@ -8,6 +8,7 @@ use tokio_util::sync::CancellationToken;
 use url::Url;
 
 use crate::cookies::{response_cookies, CookieJar};
+use crate::digest::{self, Challenge};
 use crate::expected::ExpectedStatuses;
 use crate::failure::Failure;
 use crate::metrics::{RequestMetrics, Tags};
@@ -171,6 +172,7 @@ impl Client {
             JarChoice::None => None,
             JarChoice::Custom(jar) => Some(&**jar),
         };
+        let digest = prepared.digest;
         let (mut method, mut url, mut headers, mut body, mut echo) = (
             prepared.method,
             prepared.url,
@@ -178,13 +180,30 @@ impl Client {
             prepared.body,
             prepared.echo,
         );
-        let mut shown = display_url(Some(&req.url), &url);
+        // The answer to a digest challenge, once the server sent one.
+        let mut answered: Option<http::HeaderValue> = None;
+        // k6 shows a digest request's URL without its user and password.
+        let mut shown = if digest.is_some() {
+            display_url(None, &url)
+        } else {
+            display_url(Some(&req.url), &url)
+        };
         let mut hops = Vec::new();
         let mut followed = 0;
         loop {
             let mut hop_headers = headers.clone();
             let sent = add_cookies(&mut hop_headers, &url, jar, &req.params.cookies);
-            let info = request_info(&method, &shown, &hop_headers, &echo, sent);
+            let info = if digest.is_some() {
+                // k6's echo of a digest request shows no `Authorization`.
+                let mut shown_headers = hop_headers.clone();
+                shown_headers.remove(http::header::AUTHORIZATION);
+                request_info(&method, &shown, &shown_headers, &echo, sent)
+            } else {
+                request_info(&method, &shown, &hop_headers, &echo, sent)
+            };
+            if let Some(value) = &answered {
+                hop_headers.insert(http::header::AUTHORIZATION, value.clone());
+            }
             let hop_req = HopRequest {
                 method: method.clone(),
                 url: url.clone(),
@@ -221,8 +240,25 @@ impl Client {
                 j.store_set_cookies(&url, set_cookies.iter().filter_map(|v| v.to_str().ok()));
             }
             let next = redirect_target(&raw, &url);
-            let (response, metrics) = self.completed(hop, raw, timings, &trace, response_type);
+            let challenge = match &digest {
+                Some((user, password)) if answered.is_none() && raw.status == 401 => {
+                    digest_answer(&raw, user, password, &method, &url)
+                }
+                _ => None,
+            };
+            let (response, mut metrics) = self.completed(hop, raw, timings, &trace, response_type);
+            if digest.is_some() && answered.is_none() && response.status == 401 {
+                // As in k6, the 401 that opens a digest exchange is expected.
+                if metrics.tags.expected_response.is_some() {
+                    metrics.tags.expected_response = Some(true);
+                    metrics.failed = Some(false);
+                }
+            }
             hops.push(metrics);
+            if let Some(value) = challenge {
+                answered = Some(value);
+                continue;
+            }
             let Some(next) = next else {
                 return Exchange {
                     response,
@@ -384,6 +420,28 @@ struct Hop<'a> {
     method: &'a str,
     shown_url: &'a str,
     info: RequestInfo,
+}
+
+/// The `Authorization` answering a 401's digest challenge, if it has one.
+fn digest_answer(
+    raw: &RawResponse,
+    user: &str,
+    password: &str,
+    method: &http::Method,
+    url: &Url,
+) -> Option<http::HeaderValue> {
+    let challenge = raw
+        .headers
+        .get_all(http::header::WWW_AUTHENTICATE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(Challenge::parse)?;
+    let uri = match url.query() {
+        Some(query) => format!("{}?{query}", url.path()),
+        None => url.path().to_string(),
+    };
+    let answer = challenge.answer(user, password, method.as_str(), &uri, &digest::cnonce());
+    http::HeaderValue::from_str(&answer).ok()
 }
 
 fn redirect_target(raw: &RawResponse, base: &Url) -> Option<Url> {

@@ -33,6 +33,7 @@
 //! - [`target`]: the URL checked as Go checks it (k6's errors for bad URLs).
 //! - [`multipart`]: `multipart/form-data` bodies (`http.file()` fields).
 //! - [`compression`]: the `compression` param (gzip, deflate, zstd, br).
+//! - [`digest`]: digest authentication (`auth: 'digest'`).
 //! - [`failure`]: k6's error codes and messages.
 //! - [`options`]: [`ClientOptions`] (k6's HTTP options).
 //! - [`transport`]: the wire: hyper pool + metered socket, reqwest for TLS.
@@ -43,6 +44,7 @@ pub mod batch;
 pub mod client;
 pub mod compression;
 pub mod cookies;
+pub mod digest;
 pub mod error;
 pub mod expected;
 pub mod failure;

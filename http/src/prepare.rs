@@ -30,6 +30,8 @@ pub struct Prepared {
     pub body: Bytes,
     /// Body before compression, for the response's `request.body`.
     pub echo: Bytes,
+    /// User and password for a digest challenge (`auth: 'digest'`).
+    pub digest: Option<(String, String)>,
 }
 
 /// Validates and expands a request; a failure here is a request error.
@@ -65,13 +67,20 @@ pub fn prepare(req: &Request, user_agent: Option<&str>) -> Result<Prepared, Fail
             }
         }
     }
+    let from_url = (!url.username().is_empty()).then(|| Auth::Basic {
+        user: decode(url.username()),
+        password: decode(url.password().unwrap_or("")),
+    });
+    // With `auth: 'digest'` k6 still sends the URL's user as basic auth
+    // first; the digest answer replaces it once the server challenges.
+    let digest = (req.params.auth == Some(Auth::Digest))
+        .then(|| (decode(url.username()), decode(url.password().unwrap_or(""))));
     let auth = match &req.params.auth {
-        Some(a) => Some(a.clone()),
-        None if !url.username().is_empty() => Some(Auth::Basic {
-            user: decode(url.username()),
-            password: decode(url.password().unwrap_or("")),
+        Some(Auth::Basic { user, password }) => Some(Auth::Basic {
+            user: user.clone(),
+            password: password.clone(),
         }),
-        None => None,
+        _ => from_url,
     };
     let _ = url.set_username("");
     let _ = url.set_password(None);
@@ -122,6 +131,7 @@ pub fn prepare(req: &Request, user_agent: Option<&str>) -> Result<Prepared, Fail
         headers,
         body,
         echo,
+        digest,
     })
 }
 

@@ -59,9 +59,13 @@ pub enum ResponseType {
     None,
 }
 
-/// `auth`. Only basic auth is supported (from the URL's userinfo or explicit).
+/// `auth`: basic (from the URL's userinfo or explicit) or digest (with the
+/// URL's userinfo).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Auth {
+    /// `auth: 'digest'`: answer the server's 401 digest challenge with
+    /// the URL's user and password (see [`crate::digest`]).
+    Digest,
     /// `Authorization: Basic base64(user:password)`.
     Basic {
         /// User name.

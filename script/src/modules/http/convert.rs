@@ -127,11 +127,18 @@ fn apply_params<'js>(
         });
     }
     let auth: Value = params.get("auth")?;
-    if auth.is_string() && js::to_string(&auth)? != "basic" {
-        return Err(js::throw_go_error(
-            ctx,
-            &format!("unsupported auth {}", js::to_string(&auth)?),
-        ));
+    if auth.is_string() {
+        // k6 takes any other string as basic auth from the URL.
+        match js::to_string(&auth)?.as_str() {
+            "digest" => out.auth = Some(Auth::Digest),
+            "ntlm" => {
+                return Err(js::throw_go_error(
+                    ctx,
+                    "unsupported auth ntlm: NTLM is not supported by k6r",
+                ))
+            }
+            _ => {}
+        }
     }
     if let Some(auth) = auth.as_object() {
         let user: Value = auth.get("username")?;
