@@ -69,8 +69,9 @@ impl Client {
         let per_host = opts.batch_per_host.max(opts.batch).max(1);
         Client {
             transport: Transport {
-                plain: PlainTransport::new(reuse, per_host),
-                tls: TlsTransport::new(reuse, opts.insecure_skip_tls_verify),
+                plain: PlainTransport::new(reuse, per_host).with_hosts(opts.hosts.clone()),
+                tls: TlsTransport::new(reuse, opts.insecure_skip_tls_verify)
+                    .with_hosts(opts.hosts.clone()),
             },
             jar: CookieJar::new(),
             expected: Mutex::new(Some(ExpectedStatuses::default())),

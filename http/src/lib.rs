@@ -36,6 +36,7 @@
 //! - [`digest`]: digest authentication (`auth: 'digest'`).
 //! - [`failure`]: k6's error codes and messages.
 //! - [`options`]: [`ClientOptions`] (k6's HTTP options).
+//! - [`hosts`]: the `hosts` option, names resolved before DNS.
 //! - [`transport`]: the wire: hyper pool + metered socket, reqwest for TLS.
 //! - [`error`]: set-up errors (not request failures).
 #![warn(missing_docs)]
@@ -48,6 +49,7 @@ pub mod digest;
 pub mod error;
 pub mod expected;
 pub mod failure;
+pub mod hosts;
 pub mod metrics;
 pub mod multipart;
 pub mod options;
@@ -62,6 +64,7 @@ pub use cookies::{CookieJar, CookieOptions};
 pub use error::{Error, Result};
 pub use expected::ExpectedStatuses;
 pub use failure::{ErrorKind, Failure};
+pub use hosts::Hosts;
 pub use metrics::{RequestMetrics, Tags};
 pub use options::{ClientOptions, DEFAULT_TIMEOUT, DEFAULT_USER_AGENT};
 pub use request::{
