@@ -4,7 +4,8 @@
 use std::time::Duration;
 
 use k6r_http::{
-    Auth, Body, Params, Request, RequestCookie, Response, ResponseBody, ResponseType, Timings,
+    Auth, Body, Compression, Params, Request, RequestCookie, Response, ResponseBody, ResponseType,
+    Timings,
 };
 use rquickjs::function::Args;
 use rquickjs::{ArrayBuffer, Constructor, Ctx, Object, TypedArray, Value};
@@ -30,6 +31,23 @@ pub(crate) fn request<'js>(
         apply_params(ctx, vu, &mut request, params)?;
     }
     Ok(request)
+}
+
+/// k6's warning for a `compression` param whose algorithms differ from
+/// a `Content-Encoding` header the script set (the header wins).
+pub(crate) fn encoding_mismatch(request: &Request) -> Option<String> {
+    let wanted = request.params.compression.as_deref()?;
+    let wanted = k6r_http::compression::header_value(&Compression::parse_list(wanted).ok()?);
+    let (_, given) = request
+        .headers
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case("content-encoding"))?;
+    (!wanted.is_empty() && *given != wanted).then(|| {
+        format!(
+            "There's a mismatch between the desired `compression` the manually set `Content-Encoding` header in the {} request for '{}', the custom header has precedence and won't be overwritten. This may result in invalid data being sent to the server.",
+            request.method, request.url
+        )
+    })
 }
 
 /// A string URL, or the `url` of an `http.url` object.

@@ -294,6 +294,9 @@ fn send<'js>(
         (args.next(), args.next())
     };
     let request = convert::request(ctx, vu, &method, &url, body.as_ref(), params.as_ref())?;
+    if let Some(warning) = convert::encoding_mismatch(&request) {
+        vu.log.log(crate::log::Level::Warning, &warning, &[]);
+    }
     let client = prepared_client(vu);
     let token = vu.interrupt.token().unwrap_or_default();
     // The request's future is made (and boxed) only once the worker polls
