@@ -30,7 +30,7 @@ export default function () {
     j: http.file('{"a":1}', 'h "q".json', 'application/json') });
   http.post(`${B}/mp-bin`, { file: http.file(new Uint8Array([1, 2, 3, 0, 255]).buffer, 'b.bin') });
   http.post(`${B}/mp-own-type`, { file: f }, { headers: { 'Content-Type': 'multipart/form-data; boundary=mine' } });
-  http.post(`${B}/form`, { a: 'b', c: 'd e' });
+  http.post(`${B}/form`, { z: 'b', c: 'd e', a: [1, 'x'], n: null, o: { k: 1 }, u: undefined, f: 1.5, t: true });
   http.put(`${B}/form-multipart-type`, { a: 'b' }, { headers: { 'Content-Type': 'multipart/form-data' } });
   for (const bad of [5, 1.5, true, {}, [], null, undefined, new Uint8Array([1, 2])]) {
     try { http.file(bad); } catch (e) { console.log(String(e)); }
@@ -73,6 +73,10 @@ export default function () {
     console.log(JSON.stringify(s), typeof v, JSON.stringify(v));
   }
   console.log(typeof r.json(5), r.json().list.length);
+  const binary = http.get(`${B}/json`, { responseType: 'binary' });
+  console.log(binary.json('friends.#'), binary.json().obj.b.length);
+  const none = http.get(`${B}/json`, { responseType: 'none' });
+  try { none.json('list.#'); } catch (e) { console.log(String(e)); }
 }
 "#;
 

@@ -81,7 +81,7 @@ fn body_of(body: &Value<'_>) -> rquickjs::Result<Body> {
 /// The bytes of an `ArrayBuffer` or typed array, copied through
 /// JavaScript: reading the engine's buffer directly would need `unsafe`.
 /// Anything else gives its `String()`.
-fn bytes_of(value: &Value<'_>) -> rquickjs::Result<Vec<u8>> {
+pub(crate) fn bytes_of(value: &Value<'_>) -> rquickjs::Result<Vec<u8>> {
     let Some(object) = value.as_object() else {
         return Ok(js::to_string(value)?.into_bytes());
     };

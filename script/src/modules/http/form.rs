@@ -1,6 +1,7 @@
-//! Object bodies: `{a: 'b'}` is sent url-encoded; an object holding an
-//! `http.file()` value is sent as `multipart/form-data`, each plain value
-//! written as Go's `fmt.Sprint` writes it (k6 does so).
+//! Object bodies: `{a: 'b'}` is sent url-encoded (keys sorted, arrays as
+//! repeated keys); an object holding an `http.file()` value is sent as
+//! `multipart/form-data`; each plain value written as Go's `fmt.Sprint`
+//! writes it (k6 does so).
 
 use k6r_http::{Body, FormPart, FormValue};
 use rquickjs::object::Property;
@@ -39,10 +40,20 @@ pub(crate) fn body<'js>(
         entries.push((key, value));
     }
     if !multipart {
+        // As Go's `url.Values` encodes them: keys sorted, an array as the
+        // key repeated.
         let mut pairs = Vec::with_capacity(entries.len());
         for (key, value) in entries {
-            pairs.push((key, js::to_string(&value)?));
+            match value.as_array() {
+                Some(items) => {
+                    for item in items.iter::<Value>() {
+                        pairs.push((key.clone(), go_sprint(&item?)?));
+                    }
+                }
+                None => pairs.push((key, go_sprint(&value)?)),
+            }
         }
+        pairs.sort_by(|a, b| a.0.cmp(&b.0));
         return Ok(Body::Form(pairs));
     }
     let mut parts = Vec::with_capacity(entries.len());

@@ -56,10 +56,13 @@ const RESPONSE_SOURCE: &str = r#"(class Response {
     }
     json(selector) {
         if (this.body === null || this.body === undefined) {
-            throw new Error("cannot parse json due to an error at line 1, character 1 , error: unexpected end of JSON input");
+            const error = new Error("the body is null so we can't transform it to JSON - this likely was because of a request error getting the response");
+            error.name = "GoError";
+            throw error;
         }
-        if (selector === undefined) return JSON.parse(this.body);
-        const found = globalThis[Symbol.for("k6r.gjson")](this.body, String(selector));
+        const select = globalThis[Symbol.for("k6r.gjson")];
+        if (selector === undefined) return JSON.parse(select(this.body));
+        const found = select(this.body, String(selector));
         return found === undefined ? undefined : JSON.parse(found);
     }
     html() { throw new Error("Response.html() is not supported by k6r yet"); }

@@ -3,6 +3,7 @@
 //! by its author: `list.#`, `a.b.0`, `#(...)` queries, wildcards,
 //! modifiers and multipaths.
 
+use rquickjs::function::Opt;
 use rquickjs::object::Property;
 use rquickjs::{Ctx, Symbol, Value};
 
@@ -18,9 +19,18 @@ pub(crate) fn install(ctx: &Ctx<'_>) -> rquickjs::Result<()> {
     ctx.globals().prop(key, Property::from(native))
 }
 
-/// The JSON text `selector` selects in `body`, `undefined` when nothing
-/// matches (as k6 returns).
-fn select<'js>(ctx: Ctx<'js>, body: String, selector: String) -> rquickjs::Result<Value<'js>> {
+/// The JSON text `selector` selects in `body` (a string or, for
+/// `responseType: 'binary'`, an `ArrayBuffer`), `undefined` when nothing
+/// matches (as k6 returns); without a selector, the body as text.
+fn select<'js>(
+    ctx: Ctx<'js>,
+    body: Value<'js>,
+    selector: Opt<String>,
+) -> rquickjs::Result<Value<'js>> {
+    let body = text_of(&body)?;
+    let Some(selector) = selector.0 else {
+        return Ok(rquickjs::String::from_str(ctx, &body)?.into_value());
+    };
     let found = gjson::get(&body, &selector);
     if !found.exists() {
         return Ok(Value::new_undefined(ctx));
@@ -32,6 +42,15 @@ fn select<'js>(ctx: Ctx<'js>, body: String, selector: String) -> rquickjs::Resul
         _ => found.json().to_string(),
     };
     Ok(rquickjs::String::from_str(ctx, &json)?.into_value())
+}
+
+/// A body as text: a string as is, an `ArrayBuffer`'s bytes as UTF-8.
+fn text_of(body: &Value<'_>) -> rquickjs::Result<String> {
+    if body.is_string() {
+        return js::to_string(body);
+    }
+    let bytes = super::convert::bytes_of(body)?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
 /// `text` as a JSON string literal.
