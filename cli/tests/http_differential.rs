@@ -110,6 +110,9 @@ export default function () {
   vj.set(B + '/', 'c', '3');
   vj.set(B + '/', 'b', '4');
   http.get(`${B}/vu`, { cookies: { a: { value: 'r', replace: true } } });
+  const mixed = http.get(`${B}/vu-mixed`, { cookies: { a: 'own', d: 'own2' }, headers: { Cookie: 'h=1' } });
+  const sent = mixed.request.cookies;
+  console.log(Object.keys(sent).sort().map((k) => `${k}:${sent[k].map((c) => c.value + '/' + c.replace).join(',')}`).join(' '));
   http.get(`${B}/vu-early-jar`, { jar: early });
   for (const bad of [() => jar.delete(), () => jar.set('::', 'a', 'b'), () => jar.clear('::'),
       () => jar.set(B + '/', 'a', 'b', { expires: 5 }), () => JSON.stringify(jar.cookiesForURL('relative'))]) {

@@ -286,6 +286,8 @@ impl Client {
             if next.host_str() != url.host_str() {
                 headers.remove(http::header::AUTHORIZATION);
             }
+            // A digest answer is for one URI: a new URL may be challenged anew.
+            answered = None;
             shown = display_url(None, &next);
             url = next;
         }

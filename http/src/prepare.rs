@@ -181,14 +181,28 @@ pub fn add_cookies(
         }
     }
     let mut by_name: BTreeMap<String, Vec<SentCookie>> = BTreeMap::new();
-    if sent.is_empty() {
-        return by_name;
-    }
     let mut line: Vec<String> = headers
         .get_all(http::header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok().map(str::to_string))
         .collect();
+    // The script's own `Cookie` header counts among the cookies sent, as
+    // k6 shows them in `request.cookies`.
+    for pair in line.iter().flat_map(|value| value.split(';')) {
+        if let Some((name, value)) = pair.trim().split_once('=') {
+            by_name
+                .entry(name.to_string())
+                .or_default()
+                .push(SentCookie {
+                    name: name.to_string(),
+                    value: value.to_string(),
+                    replace: false,
+                });
+        }
+    }
+    if sent.is_empty() {
+        return by_name;
+    }
     line.extend(sent.iter().map(|c| format!("{}={}", c.name, c.value)));
     if let Ok(v) = HeaderValue::from_str(&line.join("; ")) {
         headers.insert(http::header::COOKIE, v);
