@@ -148,6 +148,22 @@ export default function () {
 }
 "#;
 
+const NTLM: &str = r#"
+import http from 'k6/http';
+export const options = { iterations: 1 };
+const B = __ENV.TARGET.replace('http://', '');
+export default function () {
+  const r = http.get(`http://user:pa%20ss@${B}/ntlm/x?q=1`, { auth: 'ntlm' });
+  console.log(r.status, r.body, JSON.stringify(r.request.headers.Authorization));
+  const domain = http.post(`http://DOM%5Cuser:pa%20ss@${B}/ntlm/p`, 'data', { auth: 'ntlm' });
+  console.log(domain.status, domain.body);
+  const wrong = http.get(`http://user:wrong@${B}/ntlm/y`, { auth: 'ntlm' });
+  console.log(wrong.status, wrong.body);
+  const bad = http.get(`http://DOM\\user:p@${B}/ntlm/z`, { auth: 'ntlm' });
+  console.log(bad.status, bad.error, bad.error_code);
+}
+"#;
+
 /// `hosts` (names, `name:port`, wildcards, names as values) and
 /// `userAgent`; the URLs' names exist nowhere but in `hosts`.
 const HOSTS: &str = r#"
@@ -241,6 +257,20 @@ fn connection(stream: TcpStream, record: &Mutex<Vec<Seen>>) -> std::io::Result<(
             .unwrap_or(0);
         let mut body = vec![0; length];
         reader.read_exact(&mut body)?;
+        if path.starts_with("/ntlm") {
+            let (status, extra, reply) = ntlm_reply(headers.get("authorization"));
+            record
+                .lock()
+                .unwrap()
+                .push(normalise(method, path, headers, body));
+            let body = reply;
+            write!(
+                writer,
+                "HTTP/1.1 {status}\r\n{extra}Content-Length: {}\r\n\r\n{body}",
+                body.len()
+            )?;
+            continue;
+        }
         let digest = path.starts_with("/digest");
         let verdict = digest_verdict(&method, headers.get("authorization"));
         record
@@ -309,6 +339,13 @@ fn normalise(
             *host = format!("{name}:PORT");
         }
     }
+    // An NTLM authenticate message differs by its time and client
+    // challenge: keep its kind.
+    if let Some(value) = headers.get_mut("authorization") {
+        if value.starts_with("NTLM TlRMTVNTUAAD") {
+            *value = "NTLM authenticate".into();
+        }
+    }
     // A digest answer differs by its client nonce: keep the rest.
     if let Some(value) = headers.get_mut("authorization") {
         if let Some(text) = value.strip_prefix("Digest ") {
@@ -331,6 +368,91 @@ fn normalise(
         headers,
         body,
     }
+}
+
+/// The server challenge of the NTLM paths.
+const SERVER_CHALLENGE: [u8; 8] = [1, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef];
+
+/// The NTLM paths: 401 offering NTLM, 401 with a challenge for a
+/// negotiate message, 200 or 403 for an authenticate message.
+fn ntlm_reply(authorization: Option<&String>) -> (&'static str, String, &'static str) {
+    use base64::Engine as _;
+    let message = authorization
+        .and_then(|a| a.strip_prefix("NTLM "))
+        .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok());
+    let Some(message) = message else {
+        return (
+            "401 Unauthorized",
+            "WWW-Authenticate: NTLM\r\n".into(),
+            "need",
+        );
+    };
+    match message.get(8) {
+        Some(1) => {
+            let challenge = base64::engine::general_purpose::STANDARD.encode(ntlm_challenge());
+            (
+                "401 Unauthorized",
+                format!("WWW-Authenticate: NTLM {challenge}\r\n"),
+                "",
+            )
+        }
+        Some(3) if ntlm_valid(&message) => ("200 OK", String::new(), "ok"),
+        _ => ("403 Forbidden", String::new(), "bad ntlm"),
+    }
+}
+
+/// A challenge message with target info `DOM`.
+fn ntlm_challenge() -> Vec<u8> {
+    let name: Vec<u8> = "DOM".encode_utf16().flat_map(u16::to_le_bytes).collect();
+    let mut info = vec![2, 0, name.len() as u8, 0];
+    info.extend_from_slice(&name);
+    info.extend_from_slice(&[0, 0, 0, 0]);
+    let mut out = b"NTLMSSP\0".to_vec();
+    out.extend_from_slice(&2u32.to_le_bytes());
+    out.extend_from_slice(&[0, 0, 0, 0, 48, 0, 0, 0]);
+    out.extend_from_slice(&0xa288_0205u32.to_le_bytes());
+    out.extend_from_slice(&SERVER_CHALLENGE);
+    out.extend_from_slice(&[0; 8]);
+    out.extend_from_slice(&(info.len() as u16).to_le_bytes());
+    out.extend_from_slice(&(info.len() as u16).to_le_bytes());
+    out.extend_from_slice(&48u32.to_le_bytes());
+    out.extend_from_slice(&info);
+    out
+}
+
+/// Whether an authenticate message's NTLMv2 response is right for
+/// [`PASSWORD`].
+fn ntlm_valid(message: &[u8]) -> bool {
+    use hmac::Mac;
+    let field = |at: usize| -> Option<&[u8]> {
+        let length = u16::from_le_bytes(message.get(at..at + 2)?.try_into().ok()?) as usize;
+        let offset = u32::from_le_bytes(message.get(at + 4..at + 8)?.try_into().ok()?) as usize;
+        message.get(offset..offset + length)
+    };
+    let (Some(nt), Some(domain), Some(user)) = (field(20), field(28), field(36)) else {
+        return false;
+    };
+    if nt.len() < 16 {
+        return false;
+    }
+    let text = |bytes: &[u8]| -> String {
+        let units: Vec<u16> = bytes
+            .chunks(2)
+            .map(|c| u16::from_le_bytes([c[0], c.get(1).copied().unwrap_or(0)]))
+            .collect();
+        String::from_utf16_lossy(&units)
+    };
+    let utf16 = |s: &str| -> Vec<u8> { s.encode_utf16().flat_map(u16::to_le_bytes).collect() };
+    type HmacMd5 = hmac::Hmac<md5::Md5>;
+    let hash = <md4::Md4 as md5::Digest>::digest(utf16(PASSWORD));
+    let mut mac = HmacMd5::new_from_slice(&hash).unwrap();
+    mac.update(&utf16(&text(user).to_uppercase()));
+    mac.update(&utf16(&text(domain)));
+    let key = mac.finalize().into_bytes();
+    let mut mac = HmacMd5::new_from_slice(&key).unwrap();
+    mac.update(&SERVER_CHALLENGE);
+    mac.update(&nt[16..]);
+    mac.verify_slice(&nt[..16]).is_ok()
 }
 
 /// `None` without a digest `Authorization`; else whether its response
@@ -488,6 +610,11 @@ fn digest_auth_matches_k6() {
 #[test]
 fn hosts_and_user_agent_match_k6() {
     same_as_k6(HOSTS);
+}
+
+#[test]
+fn ntlm_auth_matches_k6() {
+    same_as_k6(NTLM);
 }
 
 #[test]

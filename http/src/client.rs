@@ -12,8 +12,9 @@ use crate::digest::{self, Challenge};
 use crate::expected::ExpectedStatuses;
 use crate::failure::Failure;
 use crate::metrics::{RequestMetrics, Tags};
+use crate::ntlm;
 use crate::options::ClientOptions;
-use crate::prepare::{add_cookies, display_url, prepare, request_info};
+use crate::prepare::{add_cookies, display_url, prepare, request_info, Challenged};
 use crate::request::{JarChoice, Request, ResponseType};
 use crate::response::{
     canonical_header_name, proto_text, status_text, RequestInfo, Response, ResponseBody, Timings,
@@ -173,7 +174,7 @@ impl Client {
             JarChoice::None => None,
             JarChoice::Custom(jar) => Some(&**jar),
         };
-        let digest = prepared.digest;
+        let challenged = prepared.challenged;
         let (mut method, mut url, mut headers, mut body, mut echo) = (
             prepared.method,
             prepared.url,
@@ -181,10 +182,12 @@ impl Client {
             prepared.body,
             prepared.echo,
         );
-        // The answer to a digest challenge, once the server sent one.
+        // The answer to the server's last 401 (digest, NTLM), and how many
+        // were answered.
         let mut answered: Option<http::HeaderValue> = None;
+        let mut rounds = 0;
         // k6 shows a digest request's URL without its user and password.
-        let mut shown = if digest.is_some() {
+        let mut shown = if matches!(challenged, Some(Challenged::Digest(_))) {
             display_url(None, &url)
         } else {
             display_url(Some(&req.url), &url)
@@ -194,8 +197,9 @@ impl Client {
         loop {
             let mut hop_headers = headers.clone();
             let sent = add_cookies(&mut hop_headers, &url, jar, &req.params.cookies);
-            let info = if digest.is_some() {
-                // k6's echo of a digest request shows no `Authorization`.
+            let info = if challenged.is_some() {
+                // k6's echo of a digest or NTLM request shows no
+                // `Authorization`.
                 let mut shown_headers = hop_headers.clone();
                 shown_headers.remove(http::header::AUTHORIZATION);
                 request_info(&method, &shown, &shown_headers, &echo, sent)
@@ -241,15 +245,13 @@ impl Client {
                 j.store_set_cookies(&url, set_cookies.iter().filter_map(|v| v.to_str().ok()));
             }
             let next = redirect_target(&raw, &url);
-            let challenge = match &digest {
-                Some((user, password)) if answered.is_none() && raw.status == 401 => {
-                    digest_answer(&raw, user, password, &method, &url)
-                }
+            let challenge = match &challenged {
+                Some(scheme) if raw.status == 401 => answer(scheme, rounds, &raw, &method, &url),
                 _ => None,
             };
             let (response, mut metrics) = self.completed(hop, raw, timings, &trace, response_type);
-            if digest.is_some() && answered.is_none() && response.status == 401 {
-                // As in k6, the 401 that opens a digest exchange is expected.
+            if challenged.is_some() && rounds == 0 && response.status == 401 {
+                // As in k6, the 401 that opens the exchange is expected.
                 if metrics.tags.expected_response.is_some() {
                     metrics.tags.expected_response = Some(true);
                     metrics.failed = Some(false);
@@ -258,6 +260,7 @@ impl Client {
             hops.push(metrics);
             if let Some(value) = challenge {
                 answered = Some(value);
+                rounds += 1;
                 continue;
             }
             let Some(next) = next else {
@@ -286,8 +289,9 @@ impl Client {
             if next.host_str() != url.host_str() {
                 headers.remove(http::header::AUTHORIZATION);
             }
-            // A digest answer is for one URI: a new URL may be challenged anew.
+            // An answer is for one URI: a new URL may be challenged anew.
             answered = None;
+            rounds = 0;
             shown = display_url(None, &next);
             url = next;
         }
@@ -425,25 +429,37 @@ struct Hop<'a> {
     info: RequestInfo,
 }
 
-/// The `Authorization` answering a 401's digest challenge, if it has one.
-fn digest_answer(
+/// The `Authorization` answering a 401 in round `rounds` of `scheme`'s
+/// exchange, if the server's `WWW-Authenticate` allows one.
+fn answer(
+    scheme: &Challenged,
+    rounds: u32,
     raw: &RawResponse,
-    user: &str,
-    password: &str,
     method: &http::Method,
     url: &Url,
 ) -> Option<http::HeaderValue> {
-    let challenge = raw
-        .headers
-        .get_all(http::header::WWW_AUTHENTICATE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(Challenge::parse)?;
-    let uri = match url.query() {
-        Some(query) => format!("{}?{query}", url.path()),
-        None => url.path().to_string(),
+    let offers = || {
+        raw.headers
+            .get_all(http::header::WWW_AUTHENTICATE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
     };
-    let answer = challenge.answer(user, password, method.as_str(), &uri, &digest::cnonce());
+    let answer = match (scheme, rounds) {
+        (Challenged::Digest((user, password)), 0) => {
+            let challenge = offers().find_map(Challenge::parse)?;
+            let uri = match url.query() {
+                Some(query) => format!("{}?{query}", url.path()),
+                None => url.path().to_string(),
+            };
+            challenge.answer(user, password, method.as_str(), &uri, &digest::cnonce())
+        }
+        (Challenged::Ntlm((user, _)), 0) if ntlm::offered(offers()) => ntlm::negotiate(user),
+        (Challenged::Ntlm((user, password)), 1) => {
+            let challenge = offers().find_map(ntlm::Challenge::parse)?;
+            challenge.answer(user, password, ntlm::now(), ntlm::client_challenge())
+        }
+        _ => return None,
+    };
     http::HeaderValue::from_str(&answer).ok()
 }
 

@@ -34,6 +34,7 @@
 //! - [`multipart`]: `multipart/form-data` bodies (`http.file()` fields).
 //! - [`compression`]: the `compression` param (gzip, deflate, zstd, br).
 //! - [`digest`]: digest authentication (`auth: 'digest'`).
+//! - [`ntlm`]: NTLM authentication (`auth: 'ntlm'`).
 //! - [`failure`]: k6's error codes and messages.
 //! - [`options`]: [`ClientOptions`] (k6's HTTP options).
 //! - [`hosts`]: the `hosts` option, names resolved before DNS.
@@ -52,6 +53,7 @@ pub mod failure;
 pub mod hosts;
 pub mod metrics;
 pub mod multipart;
+pub mod ntlm;
 pub mod options;
 pub mod prepare;
 pub mod request;

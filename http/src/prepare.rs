@@ -30,8 +30,19 @@ pub struct Prepared {
     pub body: Bytes,
     /// Body before compression, for the response's `request.body`.
     pub echo: Bytes,
-    /// User and password for a digest challenge (`auth: 'digest'`).
-    pub digest: Option<(String, String)>,
+    /// The scheme and credentials answering a server's 401
+    /// (`auth: 'digest'` or `'ntlm'`).
+    pub challenged: Option<Challenged>,
+}
+
+/// An authentication scheme that answers a server's 401, with the URL's
+/// user and password.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Challenged {
+    /// Digest (see [`crate::digest`]): one answer.
+    Digest((String, String)),
+    /// NTLM (see [`crate::ntlm`]): a negotiate, then an authenticate.
+    Ntlm((String, String)),
 }
 
 /// Validates and expands a request; a failure here is a request error.
@@ -71,15 +82,21 @@ pub fn prepare(req: &Request, user_agent: Option<&str>) -> Result<Prepared, Fail
         user: decode(url.username()),
         password: decode(url.password().unwrap_or("")),
     });
+    let credentials = || (decode(url.username()), decode(url.password().unwrap_or("")));
     // With `auth: 'digest'` k6 still sends the URL's user as basic auth
     // first; the digest answer replaces it once the server challenges.
-    let digest = (req.params.auth == Some(Auth::Digest))
-        .then(|| (decode(url.username()), decode(url.password().unwrap_or(""))));
+    // With `auth: 'ntlm'` the first request goes without credentials.
+    let challenged = match req.params.auth {
+        Some(Auth::Digest) => Some(Challenged::Digest(credentials())),
+        Some(Auth::Ntlm) => Some(Challenged::Ntlm(credentials())),
+        _ => None,
+    };
     let auth = match &req.params.auth {
         Some(Auth::Basic { user, password }) => Some(Auth::Basic {
             user: user.clone(),
             password: password.clone(),
         }),
+        Some(Auth::Ntlm) => None,
         _ => from_url,
     };
     let _ = url.set_username("");
@@ -131,7 +148,7 @@ pub fn prepare(req: &Request, user_agent: Option<&str>) -> Result<Prepared, Fail
         headers,
         body,
         echo,
-        digest,
+        challenged,
     })
 }
 

@@ -59,13 +59,16 @@ pub enum ResponseType {
     None,
 }
 
-/// `auth`: basic (from the URL's userinfo or explicit) or digest (with the
-/// URL's userinfo).
+/// `auth`: basic (from the URL's userinfo or explicit), digest or NTLM
+/// (with the URL's userinfo).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Auth {
     /// `auth: 'digest'`: answer the server's 401 digest challenge with
     /// the URL's user and password (see [`crate::digest`]).
     Digest,
+    /// `auth: 'ntlm'`: NTLM with the URL's user and password (see
+    /// [`crate::ntlm`]).
+    Ntlm,
     /// `Authorization: Basic base64(user:password)`.
     Basic {
         /// User name.

@@ -9,6 +9,12 @@ use crate::failure::{ErrorKind, Failure};
 
 /// `text` as an absolute `http`/`https` URL, or k6's failure.
 pub fn request_url(text: &str) -> Result<Url, Failure> {
+    if bad_userinfo(text) {
+        return Err(Failure::new(
+            ErrorKind::InvalidUrl,
+            format!("invalid URL: parse {text:?}: net/url: invalid userinfo"),
+        ));
+    }
     match Url::parse(text) {
         Ok(url) if matches!(url.scheme(), "http" | "https") => Ok(url),
         Ok(url) => Err(unsendable(
@@ -72,6 +78,20 @@ fn go_display(text: &str) -> String {
     text.replace(' ', "%20")
 }
 
+/// Whether the userinfo of `text` has a character Go refuses there (a
+/// backslash, which the WHATWG parser rather reads as a `/`).
+fn bad_userinfo(text: &str) -> bool {
+    let Some((_, rest)) = text.split_once("://") else {
+        return false;
+    };
+    // Go's authority ends at the first `/`, `?` or `#` (a backslash is
+    // no delimiter to Go).
+    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
+    authority
+        .rfind('@')
+        .is_some_and(|at| authority[..at].contains('\\'))
+}
+
 /// The scheme of `text`, if it starts with one (`ftp:`).
 fn scheme_of(text: &str) -> Option<&str> {
     let (scheme, _) = text.split_once(':')?;
@@ -116,6 +136,11 @@ mod tests {
         assert_eq!(
             port.message,
             "invalid URL: parse \"http://h:abc/\": invalid port \":abc\" after host"
+        );
+        let userinfo = request_url("http://DOM\\user:p@h/").unwrap_err();
+        assert_eq!(
+            userinfo.message,
+            "invalid URL: parse \"http://DOM\\\\user:p@h/\": net/url: invalid userinfo"
         );
         assert_eq!(jar_url("undefined"), Ok(None));
         assert_eq!(

@@ -149,12 +149,7 @@ fn apply_params<'js>(
         // k6 takes any other string as basic auth from the URL.
         match js::to_string(&auth)?.as_str() {
             "digest" => out.auth = Some(Auth::Digest),
-            "ntlm" => {
-                return Err(js::throw_go_error(
-                    ctx,
-                    "unsupported auth ntlm: NTLM is not supported by k6r",
-                ))
-            }
+            "ntlm" => out.auth = Some(Auth::Ntlm),
             _ => {}
         }
     }
