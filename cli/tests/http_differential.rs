@@ -145,7 +145,7 @@ export default function () {
   const none = http.get(`http://${B}/digest/none`, { auth: 'digest' });
   console.log(none.status);
   const other = http.get(`http://u:p@${B}/plain`, { auth: 'foo' });
-  console.log(other.status);
+  console.log(other.status, other.url.replace(B, 'B'), other.request.url.replace(B, 'B'));
 }
 "#;
 

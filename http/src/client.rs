@@ -14,7 +14,7 @@ use crate::failure::Failure;
 use crate::metrics::{RequestMetrics, Tags};
 use crate::ntlm;
 use crate::options::ClientOptions;
-use crate::prepare::{add_cookies, display_url, prepare, request_info, Challenged};
+use crate::prepare::{add_cookies, display_url, prepare, request_info, tag_url, Challenged};
 use crate::request::{JarChoice, Request, ResponseType};
 use crate::response::{
     canonical_header_name, proto_text, status_text, RequestInfo, Response, ResponseBody, Timings,
@@ -398,7 +398,7 @@ impl Client {
             .iter()
             .find(|(k, _)| k == "name")
             .map(|(_, v)| v.clone());
-        let url = name.clone().unwrap_or_else(|| hop.shown_url.to_string());
+        let url = name.clone().unwrap_or_else(|| tag_url(hop.shown_url));
         Tags {
             method: hop.method.to_string(),
             name: url.clone(),

@@ -253,21 +253,30 @@ pub fn request_info(
     }
 }
 
-/// The URL as k6 shows it in tags and `response.url`: the script's own
-/// string for the first hop (Go keeps `http://host` without a `/`), the
-/// resolved URL for redirect hops, with any password masked.
+/// The URL as k6 shows it in `response.url`: the script's own string for
+/// the first hop (Go keeps `http://host` without a `/`, and the user and
+/// password as given), the resolved URL for redirect hops.
 pub fn display_url(original: Option<&str>, url: &Url) -> String {
     match original {
-        Some(s) if !s.contains('@') => s.to_string(),
-        Some(s) => match Url::parse(s) {
-            Ok(mut u) => {
-                if u.password().is_some() {
-                    let _ = u.set_password(Some("****"));
-                }
-                u.to_string()
-            }
-            Err(_) => s.to_string(),
-        },
+        Some(s) => s.to_string(),
         None => url.to_string(),
     }
+}
+
+/// The URL as k6 shows it in the `url` and `name` tags: `shown` with
+/// its user and password masked (`http://****:****@host/`).
+pub fn tag_url(shown: &str) -> String {
+    let Some((scheme, rest)) = shown.split_once("://") else {
+        return shown.to_string();
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let Some(at) = rest[..authority_end].rfind('@') else {
+        return shown.to_string();
+    };
+    let masked = if rest[..at].contains(':') {
+        "****:****"
+    } else {
+        "****"
+    };
+    format!("{scheme}://{masked}{}", &rest[at..])
 }
