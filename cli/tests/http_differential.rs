@@ -126,9 +126,12 @@ const BAD_URLS: &str = r#"
 import http from 'k6/http';
 export const options = { iterations: 1 };
 export default function () {
-  for (const u of ['not a url', 'ftp://x/', 'http://', 'http://[::1', '']) {
+  // CLOSED: a port nobody listens on; Go's error shows the password as ***.
+  const C = __ENV.CLOSED;
+  for (const u of ['not a url', 'ftp://x/', 'http://', 'http://[::1', '', `http://user:pass@${C}/x`,
+      `http://user@${C}/y`]) {
     const r = http.get(u);
-    console.log(JSON.stringify(u), r.status, JSON.stringify(r.error), r.error_code, JSON.stringify(r.url));
+    console.log(JSON.stringify(u.replace(C, 'C')), r.status, JSON.stringify(r.error), r.error_code, JSON.stringify(r.url.replace(C, 'C')));
   }
 }
 "#;
@@ -502,7 +505,13 @@ fn decode(algorithm: &str, body: &[u8]) -> Vec<u8> {
 
 /// What one run showed: `level msg error` of each log line, and the
 /// request counts of its summary (`http_reqs`, failed `http_req_failed`).
-fn lines(binary: &str, dir: &Path, script: &str, target: &str) -> (Vec<String>, [f64; 2]) {
+fn lines(
+    binary: &str,
+    dir: &Path,
+    script: &str,
+    target: &str,
+    closed: &str,
+) -> (Vec<String>, [f64; 2]) {
     std::fs::write(dir.join("script.js"), script).unwrap();
     let out = Command::new(binary)
         .current_dir(dir)
@@ -516,6 +525,7 @@ fn lines(binary: &str, dir: &Path, script: &str, target: &str) -> (Vec<String>, 
             "-e",
         ])
         .arg(format!("TARGET={target}"))
+        .args(["-e", &format!("CLOSED={closed}")])
         .arg("script.js")
         .output()
         .expect("binary runs");
@@ -548,6 +558,12 @@ fn lines(binary: &str, dir: &Path, script: &str, target: &str) -> (Vec<String>, 
     (logged, counts)
 }
 
+/// `127.0.0.1:port` where nobody listens: bound, then let go.
+fn closed_port() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().to_string()
+}
+
 /// A logfmt quoted value up to its closing (unescaped) quote.
 fn quoted_prefix(quoted: &str) -> String {
     let mut out = String::new();
@@ -570,10 +586,11 @@ fn same_as_k6(script: &str) {
     let k6r = env!("CARGO_BIN_EXE_k6r-cli");
     let dir = tempfile::tempdir().unwrap();
     let (target, seen) = serve();
-    let (expected, k6_counts) = lines("k6", dir.path(), script, &target);
+    let closed = closed_port();
+    let (expected, k6_counts) = lines("k6", dir.path(), script, &target, &closed);
     let k6_seen = std::mem::take(&mut *seen.lock().unwrap());
     assert!(!expected.is_empty(), "k6 logged nothing");
-    let (actual, k6r_counts) = lines(k6r, dir.path(), script, &target);
+    let (actual, k6r_counts) = lines(k6r, dir.path(), script, &target, &closed);
     let k6r_seen = std::mem::take(&mut *seen.lock().unwrap());
     assert_eq!(actual, expected, "logs differ");
     assert_eq!(k6r_seen, k6_seen, "requests differ");
