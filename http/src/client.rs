@@ -8,12 +8,14 @@ use tokio_util::sync::CancellationToken;
 use url::Url;
 
 use crate::cookies::{response_cookies, CookieJar};
+use crate::digest::{self, Challenge};
 use crate::expected::ExpectedStatuses;
 use crate::failure::Failure;
 use crate::metrics::{RequestMetrics, Tags};
+use crate::ntlm;
 use crate::options::ClientOptions;
-use crate::prepare::{add_cookies, display_url, prepare, request_info};
-use crate::request::{Request, ResponseType};
+use crate::prepare::{add_cookies, display_url, prepare, request_info, tag_url, Challenged};
+use crate::request::{JarChoice, Request, ResponseType};
 use crate::response::{
     canonical_header_name, proto_text, status_text, RequestInfo, Response, ResponseBody, Timings,
 };
@@ -68,8 +70,9 @@ impl Client {
         let per_host = opts.batch_per_host.max(opts.batch).max(1);
         Client {
             transport: Transport {
-                plain: PlainTransport::new(reuse, per_host),
-                tls: TlsTransport::new(reuse, opts.insecure_skip_tls_verify),
+                plain: PlainTransport::new(reuse, per_host).with_hosts(opts.hosts.clone()),
+                tls: TlsTransport::new(reuse, opts.insecure_skip_tls_verify)
+                    .with_hosts(opts.hosts.clone()),
             },
             jar: CookieJar::new(),
             expected: Mutex::new(Some(ExpectedStatuses::default())),
@@ -150,30 +153,62 @@ impl Client {
                     shown_url: &req.url,
                     info,
                 };
-                let (response, metrics) =
+                // What fails before the request (a URL Go cannot parse, a
+                // bad param) emits no metrics and has no URL, as in k6.
+                let before = f.kind.before_request();
+                let (mut response, metrics) =
                     self.failed(hop, f, Timings::default(), &HopTrace::start());
+                if before {
+                    response.url.clear();
+                }
                 return Exchange {
                     response,
-                    hops: vec![metrics],
+                    hops: if before { Vec::new() } else { vec![metrics] },
                     redirect_limit_reached: false,
                 };
             }
         };
         let max = req.params.redirects.unwrap_or(self.opts.max_redirects);
-        let jar = req.params.use_jar.then_some(&self.jar);
-        let (mut method, mut url, mut headers, mut body) = (
+        let jar = match &req.params.jar {
+            JarChoice::Vu => Some(&self.jar),
+            JarChoice::None => None,
+            JarChoice::Custom(jar) => Some(&**jar),
+        };
+        let challenged = prepared.challenged;
+        let (mut method, mut url, mut headers, mut body, mut echo) = (
             prepared.method,
             prepared.url,
             prepared.headers,
             prepared.body,
+            prepared.echo,
         );
-        let mut shown = display_url(Some(&req.url), &url);
+        // The answer to the server's last 401 (digest, NTLM), and how many
+        // were answered.
+        let mut answered: Option<http::HeaderValue> = None;
+        let mut rounds = 0;
+        // k6 shows a digest request's URL without its user and password.
+        let mut shown = if matches!(challenged, Some(Challenged::Digest(_))) {
+            display_url(None, &url)
+        } else {
+            display_url(Some(&req.url), &url)
+        };
         let mut hops = Vec::new();
         let mut followed = 0;
         loop {
             let mut hop_headers = headers.clone();
             let sent = add_cookies(&mut hop_headers, &url, jar, &req.params.cookies);
-            let info = request_info(&method, &shown, &hop_headers, &body, sent);
+            let info = if challenged.is_some() {
+                // k6's echo of a digest or NTLM request shows no
+                // `Authorization`.
+                let mut shown_headers = hop_headers.clone();
+                shown_headers.remove(http::header::AUTHORIZATION);
+                request_info(&method, &shown, &shown_headers, &echo, sent)
+            } else {
+                request_info(&method, &shown, &hop_headers, &echo, sent)
+            };
+            if let Some(value) = &answered {
+                hop_headers.insert(http::header::AUTHORIZATION, value.clone());
+            }
             let hop_req = HopRequest {
                 method: method.clone(),
                 url: url.clone(),
@@ -210,8 +245,24 @@ impl Client {
                 j.store_set_cookies(&url, set_cookies.iter().filter_map(|v| v.to_str().ok()));
             }
             let next = redirect_target(&raw, &url);
-            let (response, metrics) = self.completed(hop, raw, timings, &trace, response_type);
+            let challenge = match &challenged {
+                Some(scheme) if raw.status == 401 => answer(scheme, rounds, &raw, &method, &url),
+                _ => None,
+            };
+            let (response, mut metrics) = self.completed(hop, raw, timings, &trace, response_type);
+            if challenged.is_some() && rounds == 0 && response.status == 401 {
+                // As in k6, the 401 that opens the exchange is expected.
+                if metrics.tags.expected_response.is_some() {
+                    metrics.tags.expected_response = Some(true);
+                    metrics.failed = Some(false);
+                }
+            }
             hops.push(metrics);
+            if let Some(value) = challenge {
+                answered = Some(value);
+                rounds += 1;
+                continue;
+            }
             let Some(next) = next else {
                 return Exchange {
                     response,
@@ -231,12 +282,16 @@ impl Client {
             if matches!(status, 301..=303) && method != http::Method::HEAD {
                 method = http::Method::GET;
                 body = bytes::Bytes::new();
+                echo = bytes::Bytes::new();
                 headers.remove(http::header::CONTENT_TYPE);
                 headers.remove(http::header::CONTENT_LENGTH);
             }
             if next.host_str() != url.host_str() {
                 headers.remove(http::header::AUTHORIZATION);
             }
+            // An answer is for one URI: a new URL may be challenged anew.
+            answered = None;
+            rounds = 0;
             shown = display_url(None, &next);
             url = next;
         }
@@ -343,7 +398,7 @@ impl Client {
             .iter()
             .find(|(k, _)| k == "name")
             .map(|(_, v)| v.clone());
-        let url = name.clone().unwrap_or_else(|| hop.shown_url.to_string());
+        let url = name.clone().unwrap_or_else(|| tag_url(hop.shown_url));
         Tags {
             method: hop.method.to_string(),
             name: url.clone(),
@@ -372,6 +427,40 @@ struct Hop<'a> {
     method: &'a str,
     shown_url: &'a str,
     info: RequestInfo,
+}
+
+/// The `Authorization` answering a 401 in round `rounds` of `scheme`'s
+/// exchange, if the server's `WWW-Authenticate` allows one.
+fn answer(
+    scheme: &Challenged,
+    rounds: u32,
+    raw: &RawResponse,
+    method: &http::Method,
+    url: &Url,
+) -> Option<http::HeaderValue> {
+    let offers = || {
+        raw.headers
+            .get_all(http::header::WWW_AUTHENTICATE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+    };
+    let answer = match (scheme, rounds) {
+        (Challenged::Digest((user, password)), 0) => {
+            let challenge = offers().find_map(Challenge::parse)?;
+            let uri = match url.query() {
+                Some(query) => format!("{}?{query}", url.path()),
+                None => url.path().to_string(),
+            };
+            challenge.answer(user, password, method.as_str(), &uri, &digest::cnonce())
+        }
+        (Challenged::Ntlm((user, _)), 0) if ntlm::offered(offers()) => ntlm::negotiate(user),
+        (Challenged::Ntlm((user, password)), 1) => {
+            let challenge = offers().find_map(ntlm::Challenge::parse)?;
+            challenge.answer(user, password, ntlm::now(), ntlm::client_challenge())
+        }
+        _ => return None,
+    };
+    http::HeaderValue::from_str(&answer).ok()
 }
 
 fn redirect_target(raw: &RawResponse, base: &Url) -> Option<Url> {

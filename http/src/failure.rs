@@ -13,8 +13,12 @@ use std::net::SocketAddr;
 pub enum ErrorKind {
     /// 1000: anything not listed below (e.g. the peer closed mid-response).
     Generic,
-    /// 1020: the URL could not be parsed or has an unsupported scheme.
+    /// 1020: the URL could not be parsed; fails before the request
+    /// (no metrics).
     InvalidUrl,
+    /// 0: a param k6 rejects before the request (an unknown
+    /// `compression`): no metrics, `error_code` 0.
+    InvalidParams,
     /// 1050: the request did not finish within its `timeout`.
     Timeout,
     /// 1100: a DNS failure other than "no such host".
@@ -40,11 +44,18 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
+    /// Whether the request failed before it was made: k6 emits no
+    /// metrics for it and logs the message alone.
+    pub fn before_request(self) -> bool {
+        matches!(self, ErrorKind::InvalidUrl | ErrorKind::InvalidParams)
+    }
+
     /// k6's `error_code` for this kind.
     pub fn code(self) -> u32 {
         match self {
             ErrorKind::Generic => 1000,
             ErrorKind::InvalidUrl => 1020,
+            ErrorKind::InvalidParams => 0,
             ErrorKind::Timeout => 1050,
             ErrorKind::Dns => 1100,
             ErrorKind::DnsNoSuchHost => 1101,
@@ -71,6 +82,9 @@ pub struct Failure {
     /// [`Failure::message`] (`dial tcp 127.0.0.1:1: connect: connection
     /// refused`); `None`: the message serves.
     pub detail: Option<String>,
+    /// The URL as Go's error shows it, where it differs from the
+    /// response's `url` (`not%20a%20url`).
+    pub url: Option<String>,
 }
 
 impl Failure {
@@ -80,6 +94,7 @@ impl Failure {
             kind,
             message: message.into(),
             detail: None,
+            url: None,
         }
     }
 

@@ -27,34 +27,51 @@
 //! - [`response`]: [`Response`], [`Timings`], the `request` echo.
 //! - [`metrics`]: [`RequestMetrics`] and [`Tags`], returned not emitted.
 //! - [`expected`]: [`ExpectedStatuses`] behind `http_req_failed`.
-//! - [`cookies`]: the per-VU [`CookieJar`] and `response.cookies`.
-//! - [`prepare`]: validation, default headers, auth, form bodies, cookies.
+//! - [`cookies`]: [`CookieJar`] (the VU's and `new http.CookieJar()`s) and
+//!   `response.cookies`.
+//! - [`prepare`]: validation, default headers, auth, bodies, cookies.
+//! - [`target`]: the URL checked as Go checks it (k6's errors for bad URLs).
+//! - [`multipart`]: `multipart/form-data` bodies (`http.file()` fields).
+//! - [`compression`]: the `compression` param (gzip, deflate, zstd, br).
+//! - [`digest`]: digest authentication (`auth: 'digest'`).
+//! - [`ntlm`]: NTLM authentication (`auth: 'ntlm'`).
 //! - [`failure`]: k6's error codes and messages.
 //! - [`options`]: [`ClientOptions`] (k6's HTTP options).
+//! - [`hosts`]: the `hosts` option, names resolved before DNS.
 //! - [`transport`]: the wire: hyper pool + metered socket, reqwest for TLS.
 //! - [`error`]: set-up errors (not request failures).
 #![warn(missing_docs)]
 
 pub mod batch;
 pub mod client;
+pub mod compression;
 pub mod cookies;
+pub mod digest;
 pub mod error;
 pub mod expected;
 pub mod failure;
+pub mod hosts;
 pub mod metrics;
+pub mod multipart;
+pub mod ntlm;
 pub mod options;
 pub mod prepare;
 pub mod request;
 pub mod response;
+pub mod target;
 pub mod transport;
 
 pub use client::{Client, Exchange, Outcome};
-pub use cookies::CookieJar;
+pub use cookies::{CookieJar, CookieOptions};
 pub use error::{Error, Result};
 pub use expected::ExpectedStatuses;
 pub use failure::{ErrorKind, Failure};
+pub use hosts::Hosts;
 pub use metrics::{RequestMetrics, Tags};
 pub use options::{ClientOptions, DEFAULT_TIMEOUT, DEFAULT_USER_AGENT};
-pub use request::{Auth, Body, Compression, Params, Request, RequestCookie, ResponseType};
+pub use request::{
+    Auth, Body, Compression, FormPart, FormValue, JarChoice, Params, Request, RequestCookie,
+    ResponseType,
+};
 pub use response::{RequestInfo, Response, ResponseBody, ResponseCookie, SentCookie, Timings};
 pub use tokio_util::sync::CancellationToken;

@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use crate::hosts::Hosts;
+
 /// k6r's default `User-Agent` (k6 sends `Grafana k6/1.1.0`; the option
 /// `userAgent` overrides it, a request header overrides both).
 pub const DEFAULT_USER_AGENT: &str = concat!("k6r/", env!("CARGO_PKG_VERSION"));
@@ -31,6 +33,8 @@ pub struct ClientOptions {
     pub batch: usize,
     /// `batchPerHost`: at most this many per host (0 = no limit).
     pub batch_per_host: usize,
+    /// `hosts`: names resolved before DNS.
+    pub hosts: Hosts,
 }
 
 impl Default for ClientOptions {
@@ -45,6 +49,7 @@ impl Default for ClientOptions {
             discard_response_bodies: false,
             batch: 20,
             batch_per_host: 6,
+            hosts: Hosts::default(),
         }
     }
 }
@@ -83,6 +88,11 @@ impl ClientOptions {
     /// Sets `discardResponseBodies`.
     pub fn with_discard_response_bodies(mut self, v: bool) -> Self {
         self.discard_response_bodies = v;
+        self
+    }
+    /// Sets `hosts`.
+    pub fn with_hosts(mut self, hosts: Hosts) -> Self {
+        self.hosts = hosts;
         self
     }
     /// Sets `batch` and `batchPerHost`.

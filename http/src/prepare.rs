@@ -1,6 +1,6 @@
 //! Turning a script's [`Request`] into what goes on the wire: URL checks,
-//! default headers, basic auth, form encoding, cookies and the `request`
-//! echo of the response.
+//! default headers, basic auth, form and multipart encoding, compression,
+//! cookies and the `request` echo of the response.
 
 use std::collections::BTreeMap;
 
@@ -9,10 +9,13 @@ use bytes::Bytes;
 use http::header::{HeaderMap, HeaderName, HeaderValue};
 use url::Url;
 
+use crate::compression::{compress_all, header_value, Compression};
 use crate::cookies::CookieJar;
 use crate::failure::{ErrorKind, Failure};
+use crate::multipart;
 use crate::request::{Auth, Body, Request, RequestCookie};
 use crate::response::{canonical_header_name, RequestInfo, SentCookie};
+use crate::target::request_url;
 
 /// A request after validation, before cookies (which differ per hop).
 #[derive(Debug, Clone)]
@@ -23,8 +26,23 @@ pub struct Prepared {
     pub url: Url,
     /// Headers (user's, `User-Agent`, `Content-Type`, `Authorization`).
     pub headers: HeaderMap,
-    /// Body.
+    /// Body, as sent (compressed if asked).
     pub body: Bytes,
+    /// Body before compression, for the response's `request.body`.
+    pub echo: Bytes,
+    /// The scheme and credentials answering a server's 401
+    /// (`auth: 'digest'` or `'ntlm'`).
+    pub challenged: Option<Challenged>,
+}
+
+/// An authentication scheme that answers a server's 401, with the URL's
+/// user and password.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Challenged {
+    /// Digest (see [`crate::digest`]): one answer.
+    Digest((String, String)),
+    /// NTLM (see [`crate::ntlm`]): a negotiate, then an authenticate.
+    Ntlm((String, String)),
 }
 
 /// Validates and expands a request; a failure here is a request error.
@@ -36,14 +54,7 @@ pub fn prepare(req: &Request, user_agent: Option<&str>) -> Result<Prepared, Fail
                 format!("net/http: invalid method {:?}", req.method),
             )
         })?;
-    let mut url = Url::parse(&req.url)
-        .map_err(|e| Failure::new(ErrorKind::InvalidUrl, format!("parse {:?}: {e}", req.url)))?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(Failure::new(
-            ErrorKind::InvalidUrl,
-            format!("unsupported protocol scheme {:?}", url.scheme()),
-        ));
-    }
+    let mut url = request_url(&req.url)?;
     let mut headers = HeaderMap::new();
     for (name, value) in &req.headers {
         let n = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
@@ -67,13 +78,26 @@ pub fn prepare(req: &Request, user_agent: Option<&str>) -> Result<Prepared, Fail
             }
         }
     }
+    let from_url = (!url.username().is_empty()).then(|| Auth::Basic {
+        user: decode(url.username()),
+        password: decode(url.password().unwrap_or("")),
+    });
+    let credentials = || (decode(url.username()), decode(url.password().unwrap_or("")));
+    // With `auth: 'digest'` k6 still sends the URL's user as basic auth
+    // first; the digest answer replaces it once the server challenges.
+    // With `auth: 'ntlm'` the first request goes without credentials.
+    let challenged = match req.params.auth {
+        Some(Auth::Digest) => Some(Challenged::Digest(credentials())),
+        Some(Auth::Ntlm) => Some(Challenged::Ntlm(credentials())),
+        _ => None,
+    };
     let auth = match &req.params.auth {
-        Some(a) => Some(a.clone()),
-        None if !url.username().is_empty() => Some(Auth::Basic {
-            user: decode(url.username()),
-            password: decode(url.password().unwrap_or("")),
+        Some(Auth::Basic { user, password }) => Some(Auth::Basic {
+            user: user.clone(),
+            password: password.clone(),
         }),
-        None => None,
+        Some(Auth::Ntlm) => None,
+        _ => from_url,
     };
     let _ = url.set_username("");
     let _ = url.set_password(None);
@@ -83,36 +107,58 @@ pub fn prepare(req: &Request, user_agent: Option<&str>) -> Result<Prepared, Fail
             headers.insert(http::header::AUTHORIZATION, v);
         }
     }
-    if req.params.compression.is_some() {
-        return Err(Failure::new(
-            ErrorKind::Generic,
-            "request body compression is not supported by k6r yet",
-        ));
-    }
-    let body = match &req.body {
+    let compression = match &req.params.compression {
+        Some(text) => Compression::parse_list(text)
+            .map_err(|message| Failure::new(ErrorKind::InvalidParams, message))?,
+        None => Vec::new(),
+    };
+    let echo = match &req.body {
         Body::None => Bytes::new(),
         Body::Text(s) => Bytes::from(s.clone()),
         Body::Bytes(b) => Bytes::from(b.clone()),
         Body::Form(pairs) => {
-            if !headers.contains_key(http::header::CONTENT_TYPE) {
-                headers.insert(
-                    http::header::CONTENT_TYPE,
-                    HeaderValue::from_static("application/x-www-form-urlencoded"),
-                );
-            }
+            default_content_type(&mut headers, "application/x-www-form-urlencoded".into());
             let mut ser = url::form_urlencoded::Serializer::new(String::new());
             for (k, v) in pairs {
                 ser.append_pair(k, v);
             }
             Bytes::from(ser.finish())
         }
+        Body::Multipart(parts) => {
+            let boundary = multipart::boundary();
+            default_content_type(&mut headers, multipart::content_type(&boundary));
+            Bytes::from(multipart::encode(parts, &boundary))
+        }
+    };
+    let body = if compression.is_empty() || req.body == Body::None {
+        echo.clone()
+    } else {
+        let compressed = compress_all(&compression, &echo)
+            .map_err(|e| Failure::new(ErrorKind::InvalidParams, e.to_string()))?;
+        if !headers.contains_key(http::header::CONTENT_ENCODING) {
+            if let Ok(v) = HeaderValue::from_str(&header_value(&compression)) {
+                headers.insert(http::header::CONTENT_ENCODING, v);
+            }
+        }
+        Bytes::from(compressed)
     };
     Ok(Prepared {
         method,
         url,
         headers,
         body,
+        echo,
+        challenged,
     })
+}
+
+/// Sets `Content-Type` unless the script gave one.
+fn default_content_type(headers: &mut HeaderMap, value: String) {
+    if !headers.contains_key(http::header::CONTENT_TYPE) {
+        if let Ok(v) = HeaderValue::from_str(&value) {
+            headers.insert(http::header::CONTENT_TYPE, v);
+        }
+    }
 }
 
 fn decode(s: &str) -> String {
@@ -131,35 +177,49 @@ pub fn add_cookies(
     jar: Option<&CookieJar>,
     own: &[RequestCookie],
 ) -> BTreeMap<String, Vec<SentCookie>> {
-    let mut sent: Vec<SentCookie> = jar
-        .map(|j| j.cookies_for(url))
-        .unwrap_or_default()
-        .into_iter()
-        .map(|(name, value)| SentCookie {
-            name,
-            value,
-            replace: false,
-        })
-        .collect();
-    for c in own {
-        if c.replace {
-            sent.retain(|s| s.name != c.name);
-        }
-        sent.push(SentCookie {
+    // k6 sends the request's own cookies first, then the jar's (less
+    // those a `replace: true` cookie of the same name overrides).
+    let mut sent: Vec<SentCookie> = own
+        .iter()
+        .map(|c| SentCookie {
             name: c.name.clone(),
             value: c.value.clone(),
             replace: c.replace,
-        });
+        })
+        .collect();
+    let replaced = |name: &str| own.iter().any(|c| c.replace && c.name == name);
+    for (name, value) in jar.map(|j| j.cookies_for(url)).unwrap_or_default() {
+        if !replaced(&name) {
+            sent.push(SentCookie {
+                name,
+                value,
+                replace: false,
+            });
+        }
     }
     let mut by_name: BTreeMap<String, Vec<SentCookie>> = BTreeMap::new();
-    if sent.is_empty() {
-        return by_name;
-    }
     let mut line: Vec<String> = headers
         .get_all(http::header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok().map(str::to_string))
         .collect();
+    // The script's own `Cookie` header counts among the cookies sent, as
+    // k6 shows them in `request.cookies`.
+    for pair in line.iter().flat_map(|value| value.split(';')) {
+        if let Some((name, value)) = pair.trim().split_once('=') {
+            by_name
+                .entry(name.to_string())
+                .or_default()
+                .push(SentCookie {
+                    name: name.to_string(),
+                    value: value.to_string(),
+                    replace: false,
+                });
+        }
+    }
+    if sent.is_empty() {
+        return by_name;
+    }
     line.extend(sent.iter().map(|c| format!("{}={}", c.name, c.value)));
     if let Ok(v) = HeaderValue::from_str(&line.join("; ")) {
         headers.insert(http::header::COOKIE, v);
@@ -193,21 +253,30 @@ pub fn request_info(
     }
 }
 
-/// The URL as k6 shows it in tags and `response.url`: the script's own
-/// string for the first hop (Go keeps `http://host` without a `/`), the
-/// resolved URL for redirect hops, with any password masked.
+/// The URL as k6 shows it in `response.url`: the script's own string for
+/// the first hop (Go keeps `http://host` without a `/`, and the user and
+/// password as given), the resolved URL for redirect hops.
 pub fn display_url(original: Option<&str>, url: &Url) -> String {
     match original {
-        Some(s) if !s.contains('@') => s.to_string(),
-        Some(s) => match Url::parse(s) {
-            Ok(mut u) => {
-                if u.password().is_some() {
-                    let _ = u.set_password(Some("****"));
-                }
-                u.to_string()
-            }
-            Err(_) => s.to_string(),
-        },
+        Some(s) => s.to_string(),
         None => url.to_string(),
     }
+}
+
+/// The URL as k6 shows it in the `url` and `name` tags: `shown` with
+/// its user and password masked (`http://****:****@host/`).
+pub fn tag_url(shown: &str) -> String {
+    let Some((scheme, rest)) = shown.split_once("://") else {
+        return shown.to_string();
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let Some(at) = rest[..authority_end].rfind('@') else {
+        return shown.to_string();
+    };
+    let masked = if rest[..at].contains(':') {
+        "****:****"
+    } else {
+        "****"
+    };
+    format!("{scheme}://{masked}{}", &rest[at..])
 }

@@ -1,6 +1,9 @@
 //! What a VU asks for: method, URL, headers, body and k6's request params.
 
+use std::sync::Arc;
 use std::time::Duration;
+
+use crate::cookies::CookieJar;
 
 /// A request body.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -15,6 +18,34 @@ pub enum Body {
     /// A JS object: `application/x-www-form-urlencoded`, pairs in the given
     /// order (`{a:'b',c:'d'}` → `a=b&c=d`).
     Form(Vec<(String, String)>),
+    /// A JS object holding an `http.file()`: `multipart/form-data`, parts
+    /// in the given order.
+    Multipart(Vec<FormPart>),
+}
+
+/// One part of a `multipart/form-data` body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FormPart {
+    /// The field name.
+    pub name: String,
+    /// Its value.
+    pub value: FormValue,
+}
+
+/// The value of a [`FormPart`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FormValue {
+    /// A plain field, already turned into text.
+    Text(String),
+    /// An `http.file(data, filename, contentType)`.
+    File {
+        /// The file's bytes.
+        data: Vec<u8>,
+        /// `filename` of the part's `Content-Disposition`.
+        filename: String,
+        /// The part's `Content-Type`.
+        content_type: String,
+    },
 }
 
 /// `responseType`.
@@ -28,9 +59,16 @@ pub enum ResponseType {
     None,
 }
 
-/// `auth`. Only basic auth is supported (from the URL's userinfo or explicit).
+/// `auth`: basic (from the URL's userinfo or explicit), digest or NTLM
+/// (with the URL's userinfo).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Auth {
+    /// `auth: 'digest'`: answer the server's 401 digest challenge with
+    /// the URL's user and password (see [`crate::digest`]).
+    Digest,
+    /// `auth: 'ntlm'`: NTLM with the URL's user and password (see
+    /// [`crate::ntlm`]).
+    Ntlm,
     /// `Authorization: Basic base64(user:password)`.
     Basic {
         /// User name.
@@ -40,14 +78,31 @@ pub enum Auth {
     },
 }
 
-/// `compression`: the request body is compressed and `Content-Encoding` set.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Compression {
-    /// Not implemented yet: requests with it fail with error code 1000.
-    Gzip,
-    /// Not implemented yet: requests with it fail with error code 1000.
-    Deflate,
+/// Which cookie jar a request uses (k6's `jar` param).
+#[derive(Debug, Clone, Default)]
+pub enum JarChoice {
+    /// The VU's own jar (the default).
+    #[default]
+    Vu,
+    /// No jar at all (`jar: null`).
+    None,
+    /// A jar made by `new http.CookieJar()`.
+    Custom(Arc<CookieJar>),
 }
+
+impl PartialEq for JarChoice {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (JarChoice::Vu, JarChoice::Vu) | (JarChoice::None, JarChoice::None) => true,
+            (JarChoice::Custom(a), JarChoice::Custom(b)) => Arc::ptr_eq(a, b),
+            _ => false,
+        }
+    }
+}
+
+impl Eq for JarChoice {}
+
+pub use crate::compression::Compression;
 
 /// One cookie given in a request's `cookies` param.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,12 +128,13 @@ pub struct Params {
     pub auth: Option<Auth>,
     /// `cookies` for this request only.
     pub cookies: Vec<RequestCookie>,
-    /// Whether the VU's cookie jar is used (k6's `jar`; `false` = no jar).
-    pub use_jar: bool,
+    /// The cookie jar used (k6's `jar`).
+    pub jar: JarChoice,
     /// `tags`; `name` overrides both the `name` and `url` tags.
     pub tags: Vec<(String, String)>,
-    /// `compression`.
-    pub compression: Option<Compression>,
+    /// `compression` as the script gave it (`"gzip, br"`); checked when
+    /// the request is prepared, as k6 does (see [`Compression`]).
+    pub compression: Option<String>,
 }
 
 impl Default for Params {
@@ -89,7 +145,7 @@ impl Default for Params {
             response_type: None,
             auth: None,
             cookies: Vec::new(),
-            use_jar: true,
+            jar: JarChoice::Vu,
             tags: Vec::new(),
             compression: None,
         }

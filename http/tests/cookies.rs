@@ -2,7 +2,9 @@
 
 mod common;
 
-use k6r_http::{Client, ClientOptions, Request, RequestCookie, ResponseBody};
+use k6r_http::{
+    Client, ClientOptions, CookieJar, CookieOptions, Request, RequestCookie, ResponseBody,
+};
 
 fn body(ex: k6r_http::Exchange) -> String {
     match ex.response.body {
@@ -84,8 +86,66 @@ async fn request_cookies_and_no_jar() {
         value: "1".into(),
         replace: false,
     }];
-    assert_eq!(body(client.execute(req).await), "a=1; z=1");
+    // k6 sends the request's own cookies before the jar's.
+    assert_eq!(body(client.execute(req).await), "z=1; a=1");
     let mut req = Request::get(srv.url("/cookies"));
-    req.params.use_jar = false;
+    req.params.jar = k6r_http::JarChoice::None;
     assert_eq!(body(client.execute(req).await), "");
+}
+
+#[test]
+fn jar_sends_longer_paths_first_then_in_creation_order() {
+    let jar = CookieJar::new();
+    let root = url::Url::parse("http://h.test/").unwrap();
+    for (name, value) in [("b", "1"), ("a", "2"), ("c", "3")] {
+        jar.set(&root, name, value);
+    }
+    jar.set_with(
+        &root,
+        "deep",
+        "4",
+        &CookieOptions {
+            path: Some("/x".into()),
+            ..CookieOptions::default()
+        },
+    );
+    // Set again: keeps its place.
+    jar.set(&root, "b", "5");
+    let url = url::Url::parse("http://h.test/x/y").unwrap();
+    let names: Vec<String> = jar
+        .cookies_for(&url)
+        .into_iter()
+        .map(|(n, v)| format!("{n}={v}"))
+        .collect();
+    assert_eq!(names, ["deep=4", "b=5", "a=2", "c=3"]);
+}
+
+#[test]
+fn delete_and_clear_remove_the_url_default_path_only() {
+    let jar = CookieJar::new();
+    let root = url::Url::parse("http://h.test/").unwrap();
+    let deep = url::Url::parse("http://h.test/a/").unwrap();
+    jar.set(&root, "top", "1");
+    jar.set(&deep, "low", "2");
+    let sent = |url: &url::Url| -> Vec<String> {
+        jar.cookies_for(url).into_iter().map(|(n, _)| n).collect()
+    };
+    assert_eq!(sent(&deep), ["low", "top"]);
+    // `/a/`'s default path is `/a`: `top` (path `/`) stays.
+    jar.clear_url(&deep);
+    assert_eq!(sent(&deep), ["top"]);
+    jar.delete(&deep, "top");
+    assert_eq!(sent(&deep), ["top"]);
+    jar.delete(&root, "top");
+    assert!(sent(&deep).is_empty());
+}
+
+#[test]
+fn expires_takes_go_rfc1123_dates() {
+    assert_eq!(
+        k6r_http::cookies::rfc1123_expires("Mon, 02 Jan 2006 15:04:05 MST").as_deref(),
+        Some("Mon, 02 Jan 2006 15:04:05 GMT")
+    );
+    assert_eq!(k6r_http::cookies::rfc1123_expires("5"), None);
+    assert_eq!(k6r_http::cookies::rfc1123_expires("Mon, 02 Jan 2006"), None);
 }

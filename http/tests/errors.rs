@@ -50,17 +50,25 @@ async fn timeout_is_1050_and_bounded() {
 }
 
 #[tokio::test]
-async fn invalid_urls_are_1020() {
+async fn bad_urls_fail_as_in_k6() {
     let client = Client::new(ClientOptions::default());
-    for url in ["not a url", "ftp://127.0.0.1/x"] {
+    // Go parses these but cannot send them: a request failure (1000) with
+    // its metrics.
+    for url in ["not a url", "ftp://127.0.0.1/x", "http://"] {
         let ex = client.execute(Request::get(url)).await;
-        assert_eq!(
-            ex.response.error_code, 1020,
-            "{url}: {:?}",
-            ex.response.error
-        );
-        assert_eq!(ex.response.failure.unwrap().kind, ErrorKind::InvalidUrl);
+        assert_eq!(ex.response.error_code, 1000, "{url}: {:?}", ex.response);
+        assert_eq!(ex.response.failure.unwrap().kind, ErrorKind::Generic);
+        assert_eq!(ex.hops.len(), 1, "{url}");
     }
+    // Go cannot parse this one: 1020 before the request, no metrics.
+    let ex = client.execute(Request::get("http://[::1")).await;
+    assert_eq!(ex.response.error_code, 1020);
+    assert_eq!(
+        ex.response.error,
+        "invalid URL: parse \"http://[::1\": missing ']' in host"
+    );
+    assert!(ex.hops.is_empty());
+    assert_eq!(ex.response.url, "");
 }
 
 #[tokio::test]

@@ -109,9 +109,15 @@ async fn basic_auth_from_url_userinfo() {
         ex.response.headers["X-Got-Authorization"],
         "Basic dXNlcjpwYSBzcw=="
     );
+    // As in k6: the tags mask the user and password, the response's URL
+    // keeps them as the script gave them.
     assert_eq!(
         ex.hops[0].tags.url,
-        format!("http://user:****@{}/echo", srv.addr)
+        format!("http://****:****@{}/echo", srv.addr)
+    );
+    assert_eq!(
+        ex.response.url,
+        format!("http://user:pa%20ss@{}/echo", srv.addr)
     );
 }
 

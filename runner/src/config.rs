@@ -134,5 +134,19 @@ pub(crate) fn http_options(options: &Options) -> ClientOptions {
         discard_response_bodies: options.discard_response_bodies.unwrap_or(false),
         batch: count(options.batch, defaults.batch),
         batch_per_host: count(options.batch_per_host, defaults.batch_per_host),
+        hosts: hosts(options),
     }
+}
+
+/// The `hosts` option: string values only (k6 refuses others when it
+/// validates the options).
+fn hosts(options: &Options) -> k6r_http::Hosts {
+    let Some(table) = options.raw.get("hosts").and_then(|v| v.as_object()) else {
+        return k6r_http::Hosts::default();
+    };
+    k6r_http::Hosts::new(
+        table
+            .iter()
+            .filter_map(|(key, value)| Some((key.as_str(), value.as_str()?))),
+    )
 }

@@ -304,7 +304,9 @@ impl Registry {
     fn route_extras(&mut self, s: &Sample, is_check: bool) {
         let group = s.tags.get("group").unwrap_or("");
         let grouped = is_check || &*s.metric.name == Builtin::GroupDuration.name();
-        if grouped && !matches!(group, "::setup" | "::teardown") {
+        // `setup()`/`teardown()` run in groups of those names: k6 lists
+        // them once a check ran in them (not for their own durations).
+        if grouped && (is_check || !matches!(group, "::setup" | "::teardown")) {
             self.groups.note(group);
         }
         let check = if is_check { s.tags.get("check") } else { None };

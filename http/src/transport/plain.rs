@@ -21,6 +21,7 @@ use tokio::net::TcpStream;
 use super::stream::{IoMarks, MeteredStream};
 use super::{HopRequest, HopTrace, RawResponse};
 use crate::failure::{ErrorKind, Failure};
+use crate::hosts::Hosts;
 
 type Key = (String, u16);
 
@@ -37,6 +38,7 @@ pub struct PlainTransport {
     idle: Mutex<HashMap<Key, Vec<Conn>>>,
     reuse: bool,
     max_idle_per_host: usize,
+    hosts: Hosts,
 }
 
 impl PlainTransport {
@@ -46,7 +48,14 @@ impl PlainTransport {
             idle: Mutex::new(HashMap::new()),
             reuse,
             max_idle_per_host: max_idle_per_host.max(1),
+            hosts: Hosts::default(),
         }
+    }
+
+    /// Resolves names through `hosts` (k6's option) before DNS.
+    pub fn with_hosts(mut self, hosts: Hosts) -> Self {
+        self.hosts = hosts;
+        self
     }
 
     /// Closes all idle connections (dropping a sender ends its connection).
@@ -80,7 +89,7 @@ impl PlainTransport {
         loop {
             let (conn, reused) = match self.checkout(&key).await {
                 Some(c) => (c, true),
-                None => (dial(trace, &key).await?, false),
+                None => (dial(trace, &key, &self.hosts).await?, false),
             };
             trace.got_conn = Some(Instant::now());
             trace.remote = Some(conn.remote);
@@ -184,13 +193,14 @@ fn build(req: &HopRequest, key: &Key) -> Result<http::Request<Full<Bytes>>, Fail
         .map_err(|e| Failure::new(ErrorKind::InvalidUrl, e.to_string()))
 }
 
-async fn dial(trace: &mut HopTrace, key: &Key) -> Result<Conn, Failure> {
-    let host = key.0.trim_start_matches('[').trim_end_matches(']');
+async fn dial(trace: &mut HopTrace, key: &Key, hosts: &Hosts) -> Result<Conn, Failure> {
+    let (host, port) = hosts.resolve(&key.0, key.1).unwrap_or_else(|| key.clone());
+    let host = host.trim_start_matches('[').trim_end_matches(']');
     let addrs: Vec<SocketAddr> = match host.parse::<IpAddr>() {
-        Ok(ip) => vec![SocketAddr::new(ip, key.1)],
+        Ok(ip) => vec![SocketAddr::new(ip, port)],
         Err(_) => {
             let t0 = Instant::now();
-            let res = tokio::net::lookup_host((host, key.1)).await;
+            let res = tokio::net::lookup_host((host, port)).await;
             trace.dns = Some((t0, Instant::now()));
             match res {
                 Ok(it) => it.collect(),

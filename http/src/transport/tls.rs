@@ -7,13 +7,15 @@
 //! Byte counts are estimated from the head and body sizes. `tls_version` is
 //! not exposed by reqwest and stays empty.
 
-use std::sync::Mutex;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use bytes::Bytes;
 
 use super::{HopRequest, HopTrace, RawResponse};
 use crate::failure::{ErrorKind, Failure};
+use crate::hosts::Hosts;
 
 /// The TLS transport: one reqwest client per VU, rebuilt on reset.
 #[derive(Debug)]
@@ -21,6 +23,7 @@ pub struct TlsTransport {
     client: Mutex<Option<reqwest::Client>>,
     reuse: bool,
     insecure: bool,
+    hosts: Arc<Hosts>,
 }
 
 impl TlsTransport {
@@ -30,7 +33,15 @@ impl TlsTransport {
             client: Mutex::new(None),
             reuse,
             insecure,
+            hosts: Arc::new(Hosts::default()),
         }
+    }
+
+    /// Resolves names through `hosts` (k6's option) before DNS. reqwest
+    /// connects to the URL's port, so `name:port` entries do not apply.
+    pub fn with_hosts(mut self, hosts: Hosts) -> Self {
+        self.hosts = Arc::new(hosts);
+        self
     }
 
     /// Drops the reqwest client and with it every connection.
@@ -49,6 +60,9 @@ impl TlsTransport {
             .no_proxy();
         if !self.reuse {
             b = b.pool_max_idle_per_host(0);
+        }
+        if !self.hosts.is_empty() {
+            b = b.dns_resolver(Arc::new(HostsResolver(self.hosts.clone())));
         }
         let c = b
             .build()
@@ -125,4 +139,28 @@ fn response_head_size(headers: &http::HeaderMap) -> u64 {
         .map(|(k, v)| (k.as_str().len() + 2 + v.len() + 2) as u64)
         .sum::<u64>()
         + 2
+}
+
+/// reqwest's resolver over the `hosts` table, then the system's.
+struct HostsResolver(Arc<Hosts>);
+
+impl reqwest::dns::Resolve for HostsResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let (host, _) = self
+            .0
+            .resolve(name.as_str(), 0)
+            .unwrap_or_else(|| (name.as_str().to_string(), 0));
+        Box::pin(async move {
+            let host = host
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .to_string();
+            let addrs: Vec<SocketAddr> = match host.parse::<std::net::IpAddr>() {
+                Ok(ip) => vec![SocketAddr::new(ip, 0)],
+                Err(_) => tokio::net::lookup_host((host.as_str(), 0)).await?.collect(),
+            };
+            let addrs: reqwest::dns::Addrs = Box::new(addrs.into_iter());
+            Ok(addrs)
+        })
+    }
 }

@@ -197,7 +197,8 @@ impl BuiltinModule for Metrics {
                     &format!("'{shown}' is an invalid value for metric '{name}', a number or a boolean value is expected"),
                     &[],
                 );
-                return Ok(true);
+                // k6 returns false for a value it drops.
+                return Ok(false);
             };
             let mut sample_tags = (*state.tags()).clone();
             if let Some(extra) = tags.0.and_then(|tags| tags.into_object()) {

@@ -4,16 +4,20 @@
 use std::time::Duration;
 
 use k6r_http::{
-    Auth, Body, Params, Request, RequestCookie, Response, ResponseBody, ResponseType, Timings,
+    Auth, Body, Compression, Params, Request, RequestCookie, Response, ResponseBody, ResponseType,
+    Timings,
 };
 use rquickjs::function::Args;
 use rquickjs::{ArrayBuffer, Constructor, Ctx, Object, TypedArray, Value};
 
+use super::form;
 use crate::js;
+use crate::state::VuState;
 
 /// A request from `(method, url, body, params)`.
 pub(crate) fn request<'js>(
     ctx: &Ctx<'js>,
+    vu: &VuState,
     method: &str,
     url: &Value<'js>,
     body: Option<&Value<'js>>,
@@ -24,9 +28,26 @@ pub(crate) fn request<'js>(
         request.body = body_of(body)?;
     }
     if let Some(params) = params.and_then(|p| p.as_object()) {
-        apply_params(ctx, &mut request, params)?;
+        apply_params(ctx, vu, &mut request, params)?;
     }
     Ok(request)
+}
+
+/// k6's warning for a `compression` param whose algorithms differ from
+/// a `Content-Encoding` header the script set (the header wins).
+pub(crate) fn encoding_mismatch(request: &Request) -> Option<String> {
+    let wanted = request.params.compression.as_deref()?;
+    let wanted = k6r_http::compression::header_value(&Compression::parse_list(wanted).ok()?);
+    let (_, given) = request
+        .headers
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case("content-encoding"))?;
+    (!wanted.is_empty() && *given != wanted).then(|| {
+        format!(
+            "There's a mismatch between the desired `compression` the manually set `Content-Encoding` header in the {} request for '{}', the custom header has precedence and won't be overwritten. This may result in invalid data being sent to the server.",
+            request.method, request.url
+        )
+    })
 }
 
 /// A string URL, or the `url` of an `http.url` object.
@@ -50,23 +71,32 @@ fn body_of(body: &Value<'_>) -> rquickjs::Result<Body> {
         let binary = ArrayBuffer::from_object(object.clone()).is_some()
             || TypedArray::<u8>::from_object(object.clone()).is_ok();
         if binary {
-            // Copied through JavaScript: reading the engine's buffer
-            // directly would need `unsafe`.
-            let copy: rquickjs::Function = object.ctx().eval(BYTES)?;
-            return Ok(Body::Bytes(copy.call((object.clone(),))?));
+            return Ok(Body::Bytes(bytes_of(body)?));
         }
-        let mut pairs = Vec::new();
-        for entry in object.props::<String, Value>() {
-            let (key, value) = entry?;
-            pairs.push((key, js::to_string(&value)?));
-        }
-        return Ok(Body::Form(pairs));
+        return form::body(object, bytes_of);
     }
     Ok(Body::Text(js::to_string(body)?))
 }
 
+/// The bytes of an `ArrayBuffer` or typed array, copied through
+/// JavaScript: reading the engine's buffer directly would need `unsafe`.
+/// Anything else gives its `String()`.
+pub(crate) fn bytes_of(value: &Value<'_>) -> rquickjs::Result<Vec<u8>> {
+    let Some(object) = value.as_object() else {
+        return Ok(js::to_string(value)?.into_bytes());
+    };
+    let binary = ArrayBuffer::from_object(object.clone()).is_some()
+        || TypedArray::<u8>::from_object(object.clone()).is_ok();
+    if !binary {
+        return Ok(js::to_string(value)?.into_bytes());
+    }
+    let copy: rquickjs::Function = object.ctx().eval(BYTES)?;
+    copy.call((object.clone(),))
+}
+
 fn apply_params<'js>(
     ctx: &Ctx<'js>,
+    vu: &VuState,
     request: &mut Request,
     params: &Object<'js>,
 ) -> rquickjs::Result<()> {
@@ -115,11 +145,13 @@ fn apply_params<'js>(
         });
     }
     let auth: Value = params.get("auth")?;
-    if auth.is_string() && js::to_string(&auth)? != "basic" {
-        return Err(js::throw_go_error(
-            ctx,
-            &format!("unsupported auth {}", js::to_string(&auth)?),
-        ));
+    if auth.is_string() {
+        // k6 takes any other string as basic auth from the URL.
+        match js::to_string(&auth)?.as_str() {
+            "digest" => out.auth = Some(Auth::Digest),
+            "ntlm" => out.auth = Some(Auth::Ntlm),
+            _ => {}
+        }
     }
     if let Some(auth) = auth.as_object() {
         let user: Value = auth.get("username")?;
@@ -148,8 +180,12 @@ fn apply_params<'js>(
         }
     }
     let jar: Value = params.get("jar")?;
-    if jar.is_null() || jar.as_bool() == Some(false) {
-        out.use_jar = false;
+    if !jar.is_undefined() {
+        out.jar = super::jar::choice(ctx, vu, &jar)?;
+    }
+    let compression: Value = params.get("compression")?;
+    if !compression.is_undefined() {
+        out.compression = Some(js::to_string(&compression)?);
     }
     request.params = out;
     Ok(())

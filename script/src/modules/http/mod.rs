@@ -2,15 +2,23 @@
 //! the VU's [`Wait`](crate::Wait); in init code they throw k6's messages.
 //!
 //! - `convert`: JavaScript arguments → requests, responses → objects.
+//! - `form`: object bodies: url-encoded fields or, with an `http.file()`,
+//!   multipart parts.
+//! - `jar`: `http.cookieJar()` and the `CookieJar` class.
+//! - `selector`: GJSON selectors of `res.json(selector)`.
 //! - `samples`: the metric samples of a request.
 
 mod convert;
+mod form;
+mod jar;
 mod samples;
+mod selector;
 
 use std::rc::Rc;
+use std::sync::Weak;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use k6r_http::{ExpectedStatuses, Request};
+use k6r_http::{CookieJar, ExpectedStatuses, Request};
 use rquickjs::function::{Opt, Rest};
 use rquickjs::object::Property;
 use rquickjs::{Array, Constructor, Ctx, Function, Object, Symbol, Value};
@@ -48,16 +56,14 @@ const RESPONSE_SOURCE: &str = r#"(class Response {
     }
     json(selector) {
         if (this.body === null || this.body === undefined) {
-            throw new Error("cannot parse json due to an error at line 1, character 1 , error: unexpected end of JSON input");
+            const error = new Error("the body is null so we can't transform it to JSON - this likely was because of a request error getting the response");
+            error.name = "GoError";
+            throw error;
         }
-        const value = JSON.parse(this.body);
-        if (selector === undefined) return value;
-        let current = value;
-        for (const part of String(selector).split(".")) {
-            if (current === null || current === undefined) return undefined;
-            current = current[part];
-        }
-        return current;
+        const select = globalThis[Symbol.for("k6r.gjson")];
+        if (selector === undefined) return JSON.parse(select(this.body));
+        const found = select(this.body, String(selector));
+        return found === undefined ? undefined : JSON.parse(found);
     }
     html() { throw new Error("Response.html() is not supported by k6r yet"); }
     clickLink() { throw new Error("Response.clickLink() is not supported by k6r yet"); }
@@ -82,6 +88,8 @@ pub(crate) struct State {
     /// Set by `setResponseCallback`: `None` means no callback (every
     /// response counts as expected).
     pub response_callback: Option<Vec<StatusRange>>,
+    /// The jars made by `new http.CookieJar()`, weakly (see `jar`).
+    pub jars: Vec<Weak<CookieJar>>,
 }
 
 impl Default for State {
@@ -89,6 +97,7 @@ impl Default for State {
     fn default() -> Self {
         Self {
             response_callback: Some(vec![StatusRange { min: 200, max: 399 }]),
+            jars: Vec::new(),
         }
     }
 }
@@ -135,6 +144,7 @@ impl BuiltinModule for Http {
     const NAME: &'static str = "k6/http";
     const EXPORTS: &'static [&'static str] = &[
         "default",
+        "CookieJar",
         "request",
         "asyncRequest",
         "get",
@@ -177,6 +187,7 @@ impl BuiltinModule for Http {
         let class: Function = RESPONSE_CLASS.load(ctx)?;
         let key = Symbol::new_global(ctx.clone(), CLASS_KEY)?;
         ctx.globals().prop(key, Property::from(class))?;
+        selector::install(ctx)?;
 
         for &(name, method) in REQUESTS {
             let state = vu.clone();
@@ -217,9 +228,10 @@ impl BuiltinModule for Http {
                 &ctx,
                 "Making cookie jars in the init context is not supported",
             )?;
-            cookie_jar(&ctx, &state)
+            jar::vu_jar(&ctx, &state)
         };
         module.set("cookieJar", js::function(ctx, "cookieJar", cookie_jar)?)?;
+        module.set("CookieJar", jar::class(ctx, vu)?)?;
 
         module.set(
             "expectedStatuses",
@@ -253,45 +265,6 @@ impl BuiltinModule for Http {
     }
 }
 
-/// `http.cookieJar()`: the VU's own jar (k6 returns the VU's jar too),
-/// with `set(url, name, value)`, `cookiesForURL(url)` and `clear(url)`.
-fn cookie_jar<'js>(ctx: &Ctx<'js>, vu: &VuState) -> rquickjs::Result<Value<'js>> {
-    let jar = Object::new(ctx.clone())?;
-    let parse = |ctx: &Ctx<'js>, url: &str| {
-        url::Url::parse(url).map_err(|e| js::throw_go_error(ctx, &format!("{url}: {e}")))
-    };
-    let client = vu.client();
-    let set = move |ctx: Ctx<'js>, url: String, name: String, value: Opt<Value<'js>>| {
-        let value = match value.0 {
-            Some(value) => js::to_string(&value)?,
-            None => String::new(),
-        };
-        client.jar().set(&parse(&ctx, &url)?, &name, &value);
-        Ok::<_, rquickjs::Error>(())
-    };
-    jar.set("set", js::function(ctx, "set", set)?)?;
-    let client = vu.client();
-    let cookies_for = move |ctx: Ctx<'js>, url: String| -> rquickjs::Result<Object<'js>> {
-        let out = Object::new(ctx.clone())?;
-        let mut by_name: std::collections::BTreeMap<String, Vec<String>> = Default::default();
-        for (name, value) in client.jar().cookies_for(&parse(&ctx, &url)?) {
-            by_name.entry(name).or_default().push(value);
-        }
-        for (name, values) in by_name {
-            out.set(name, values)?;
-        }
-        Ok(out)
-    };
-    jar.set(
-        "cookiesForURL",
-        js::function(ctx, "cookiesForURL", cookies_for)?,
-    )?;
-    let client = vu.client();
-    let clear = move |_url: Opt<Value<'js>>| client.jar().clear();
-    jar.set("clear", js::function(ctx, "clear", clear)?)?;
-    Ok(jar.into_value())
-}
-
 const CLASS_KEY: &str = "k6r.Response";
 
 const IN_INIT: &str = "Making http requests in the init context is not supported";
@@ -323,7 +296,10 @@ fn send<'js>(
     } else {
         (args.next(), args.next())
     };
-    let request = convert::request(ctx, &method, &url, body.as_ref(), params.as_ref())?;
+    let request = convert::request(ctx, vu, &method, &url, body.as_ref(), params.as_ref())?;
+    if let Some(warning) = convert::encoding_mismatch(&request) {
+        vu.log.log(crate::log::Level::Warning, &warning, &[]);
+    }
     let client = prepared_client(vu);
     let token = vu.interrupt.token().unwrap_or_default();
     // The request's future is made (and boxed) only once the worker polls
@@ -362,7 +338,7 @@ fn batch<'js>(
     let mut list: Vec<Request> = Vec::new();
     for entry in requests.props::<String, Value>() {
         let (key, item) = entry?;
-        list.push(batch_item(ctx, &item)?);
+        list.push(batch_item(ctx, vu, &item)?);
         keys.push(key);
     }
     let methods: Vec<String> = list.iter().map(|r| r.method.clone()).collect();
@@ -393,12 +369,12 @@ fn batch<'js>(
     Ok(out.into_value())
 }
 
-fn batch_item<'js>(ctx: &Ctx<'js>, item: &Value<'js>) -> rquickjs::Result<Request> {
+fn batch_item<'js>(ctx: &Ctx<'js>, vu: &VuState, item: &Value<'js>) -> rquickjs::Result<Request> {
     if let Some(array) = item.as_array() {
         let get = |i: usize| array.get::<Value>(i);
         let method = js::to_string(&get(0)?)?;
         let (body, params) = (get(2)?, get(3)?);
-        return convert::request(ctx, &method, &get(1)?, Some(&body), Some(&params));
+        return convert::request(ctx, vu, &method, &get(1)?, Some(&body), Some(&params));
     }
     if let Some(object) = item.as_object().filter(|_| !item.is_string()) {
         let method: Value = object.get("method")?;
@@ -409,9 +385,9 @@ fn batch_item<'js>(ctx: &Ctx<'js>, item: &Value<'js>) -> rquickjs::Result<Reques
         };
         let url: Value = object.get("url")?;
         let (body, params): (Value, Value) = (object.get("body")?, object.get("params")?);
-        return convert::request(ctx, &method, &url, Some(&body), Some(&params));
+        return convert::request(ctx, vu, &method, &url, Some(&body), Some(&params));
     }
-    convert::request(ctx, "GET", item, None, None)
+    convert::request(ctx, vu, "GET", item, None, None)
 }
 
 /// The VU's client with the current `setResponseCallback` applied.
@@ -533,7 +509,7 @@ fn read_statuses<'js>(
 }
 
 /// `http.file(data, filename?, contentType?)`: the object k6 sends as a
-/// multipart file field. `data` is a string or binary data.
+/// multipart file field. `data` is a string or an `ArrayBuffer`.
 fn file<'js>(
     ctx: Ctx<'js>,
     data: Opt<Value<'js>>,
@@ -541,15 +517,15 @@ fn file<'js>(
     content_type: Opt<Value<'js>>,
 ) -> rquickjs::Result<Object<'js>> {
     let data = data.0.unwrap_or_else(|| Value::new_undefined(ctx.clone()));
-    let binary = data.as_object().is_some_and(|object| {
-        object.as_array_buffer().is_some() || object.as_typed_array::<u8>().is_some()
-    });
-    if !data.is_string() && !binary {
+    let buffer = data
+        .as_object()
+        .is_some_and(|object| object.as_array_buffer().is_some());
+    if !data.is_string() && !buffer {
         return Err(js::throw_go_error(
             &ctx,
             &format!(
-                "invalid type {}, expected string, []byte or ArrayBuffer",
-                data.type_name()
+                "invalid type {}, expected string or ArrayBuffer",
+                form::go_type(&data)
             ),
         ));
     }
@@ -565,6 +541,7 @@ fn file<'js>(
         .map(|elapsed| elapsed.as_nanos())
         .unwrap_or_default();
     let object = Object::new(ctx.clone())?;
+    form::mark_file(&ctx, &object)?;
     object.set("data", data)?;
     object.set("filename", text_or(filename, nanos.to_string())?)?;
     object.set(

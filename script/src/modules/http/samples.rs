@@ -52,12 +52,31 @@ pub(crate) fn record(state: &VuState, method: &str, exchange: &Exchange) -> Opti
 /// refused`); `None` without a failure.
 fn go_error(method: &str, response: &k6r_http::Response) -> Option<String> {
     let failure = response.failure.as_ref()?;
+    if failure.kind.before_request() {
+        return Some(failure.message.clone());
+    }
     let method = go_method(method);
+    let url = failure.url.as_deref().unwrap_or(&response.url);
     Some(format!(
         "{method} \"{}\": {}",
-        response.url,
+        strip_password(url),
         failure.go_text()
     ))
+}
+
+/// `url` with its password shown as `***`, as Go's client errors show it.
+fn strip_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
+    let Some(at) = authority.rfind('@') else {
+        return url.to_owned();
+    };
+    match authority[..at].split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***{}", &rest[at..]),
+        None => url.to_owned(),
+    }
 }
 
 /// `Get`, `Post`: how Go's `url.Error` names the operation.
