@@ -80,7 +80,6 @@ mod js;
 mod loader;
 mod modules;
 mod state;
-mod typescript;
 
 pub use call::{
     Call, CallKind, CallResult, Instance, InstanceInfo, IterationInfo, Outcome, ScenarioInfo,

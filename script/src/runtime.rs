@@ -23,7 +23,6 @@ use crate::exception::JsException;
 use crate::globals;
 use crate::host::{entry_dir, Host};
 use crate::interrupt::{Interrupt, Stop};
-use crate::js;
 use crate::loader::{self, LoaderState, ModuleError};
 use crate::options::{to_json, ToJsonError};
 use crate::script::Script;
@@ -299,16 +298,6 @@ impl Init<'_> {
         url: &str,
         source: Vec<u8>,
     ) -> Result<Persistent<Object<'static>>> {
-        let path = loader::url_to_path(url).unwrap_or_default();
-        let source = match crate::typescript::prepare(url, &path, source) {
-            Ok(source) => source,
-            Err(error) => {
-                // Thrown and caught as k6 reports it: a GoError, exit 107.
-                let thrown = Err::<(), _>(js::throw_go_error(ctx, &error.to_string()));
-                let caught = thrown.catch(ctx).expect_err("just thrown");
-                return Err(self.error(ctx, caught, Phase::Run));
-            }
-        };
         let module = Module::declare(ctx.clone(), url, source)
             .catch(ctx)
             .map_err(|caught| self.error(ctx, caught, Phase::Compile))?;

@@ -49,17 +49,4 @@ pub enum ModuleError {
         /// The specifier.
         specifier: String,
     },
-
-    /// A TypeScript module (`.ts`) whose types could not be stripped.
-    #[error("{url}: Line {line}:{column} {message}")]
-    TypeScript {
-        /// The module's URL.
-        url: String,
-        /// 1-based line of the problem (0: unknown).
-        line: usize,
-        /// 0-based column of the problem, as k6 counts them.
-        column: usize,
-        /// What the TypeScript parser or transformer said.
-        message: String,
-    },
 }

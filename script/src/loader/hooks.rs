@@ -15,7 +15,6 @@ use super::ModuleError;
 use crate::files::Files;
 use crate::js;
 use crate::modules;
-use crate::typescript;
 
 /// A module that could not be resolved or loaded, kept until the top
 /// level turns the exception QuickJS propagates back into an [`Error`](crate::Error).
@@ -120,10 +119,7 @@ impl Loader for Hooks {
         match ModuleId::parse(name) {
             Some(ModuleId::Builtin(builtin)) => modules::declare(ctx, builtin),
             Some(ModuleId::File(path)) => match self.0.files.read(&path) {
-                Ok(source) => match typescript::prepare(name, &path, source) {
-                    Ok(source) => Module::declare(ctx.clone(), name, source),
-                    Err(error) => Err(self.0.fail(ctx, &importer, error)),
-                },
+                Ok(source) => Module::declare(ctx.clone(), name, source),
                 Err(error) => {
                     let error = if error.kind() == io::ErrorKind::NotFound {
                         ModuleError::NotFound { specifier, path }
