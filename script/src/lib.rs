@@ -34,13 +34,15 @@
 //! - [`script`]: [`Script`], an entry module plus where its files come from.
 //! - [`files`]: the [`Files`] abstraction (disk today, an in-memory archive
 //!   later) and path normalisation.
-//! - `loader`: ES module resolution (`k6/...`, `./`, `../`, `/`, `file://`)
-//!   and loading, with k6's error messages ([`ModuleError`]).
+//! - `loader`: module resolution (`k6/...`, `./`, `../`, `/`, `file://`)
+//!   and loading, with k6's error messages ([`ModuleError`], the migration
+//!   hints of removed modules included); CommonJS files (`loader::commonjs`)
+//!   and the `require()` global (`loader::require`).
 //! - `compiled`: JavaScript k6r ships itself, compiled once per process
 //!   and loaded by each VU as bytecode without its source.
 //! - `modules`: the built-in modules `k6`, `k6/http`, `k6/metrics`,
 //!   `k6/execution` (with a checklist for adding one).
-//! - `globals`: `__ENV`, `__VU`, `global`, `console`, `open()`.
+//! - `globals`: `__ENV`, `__VU`, `global`, `console`, `open()`, `require()`.
 //! - `state`: the per-VU Rust state host functions share; `interrupt`:
 //!   the deadline and `exec.test.abort()`; `js`: host-function helpers.
 //! - [`options`]: JavaScript values → JSON with Go's failure cases.

@@ -1,5 +1,6 @@
 //! The globals of k6's init context: `__ENV`, `__VU`, `global`,
-//! `console`, `open()` and the timers (`setTimeout` and co., with the
+//! `console`, `open()`, `require()` (made on first use, see
+//! [`crate::loader`]) and the timers (`setTimeout` and co., with the
 //! event loop that fires them). (`__ITER` is deliberately absent: reading it
 //! in init code is a `ReferenceError`, as in k6.)
 
@@ -11,11 +12,16 @@ use std::rc::Rc;
 
 use rquickjs::{Ctx, Object};
 
+use crate::loader::LoaderState;
 use crate::modules;
 use crate::state::VuState;
 
 /// Adds k6's globals (and the built-in module factory) to `ctx`.
-pub(crate) fn install<'js>(ctx: &Ctx<'js>, vu: &Rc<VuState>) -> rquickjs::Result<()> {
+pub(crate) fn install<'js>(
+    ctx: &Ctx<'js>,
+    vu: &Rc<VuState>,
+    loader: &Rc<LoaderState>,
+) -> rquickjs::Result<()> {
     let globals = ctx.globals();
     // k6's "extended" compatibility mode: `global` is `globalThis`.
     globals.set("global", globals.clone())?;
@@ -26,7 +32,7 @@ pub(crate) fn install<'js>(ctx: &Ctx<'js>, vu: &Rc<VuState>) -> rquickjs::Result
     globals.set("console", console::build(ctx, vu)?)?;
     globals.set("open", open::build(ctx, vu)?)?;
     timers::install(ctx, vu, &globals)?;
-    modules::install(ctx, vu)
+    modules::install(ctx, vu, loader)
 }
 
 /// Sets `__ENV` to the VU's environment with `overrides` (a scenario's

@@ -33,6 +33,16 @@ pub enum ModuleError {
         specifier: String,
     },
 
+    /// A module k6 used to have and has since removed or moved: k6's
+    /// migration hint (see [`super::specifier::removed_hint`]).
+    #[error("{hint}")]
+    Removed {
+        /// The specifier.
+        specifier: String,
+        /// What to use instead, in k6's words.
+        hint: &'static str,
+    },
+
     /// A `k6/...` module that k6r does not provide.
     #[error("unknown module: {specifier}")]
     UnknownBuiltin {

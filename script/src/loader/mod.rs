@@ -11,13 +11,19 @@
 //! - local files become `file:///abs/normalised/path.js` URLs, read through
 //!   the script's [`Files`](crate::Files).
 //!
+//! A file without ES module syntax is CommonJS, run as k6 runs it
+//! ([`commonjs`]); [`require`] is k6's `require()` global over the same
+//! modules.
+//!
 //! A failure is thrown into the importing code as k6 throws it (a
 //! `GoError` with k6's message) and also recorded in [`LoaderState`], so
 //! that the top level can report it as a structured
 //! [`Error::Import`](crate::Error::Import).
 
+pub(crate) mod commonjs;
 mod error;
 mod hooks;
+pub(crate) mod require;
 mod specifier;
 
 pub use error::ModuleError;

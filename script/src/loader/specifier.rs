@@ -43,6 +43,12 @@ pub(crate) fn resolve(
     fallback_dir: &Path,
 ) -> Result<ModuleId, ModuleError> {
     if specifier == "k6" || specifier.starts_with("k6/") {
+        if let Some(hint) = removed_hint(specifier) {
+            return Err(ModuleError::Removed {
+                specifier: specifier.to_owned(),
+                hint,
+            });
+        }
         return modules::lookup(specifier)
             .map(ModuleId::Builtin)
             .ok_or_else(|| ModuleError::UnknownBuiltin {
@@ -71,6 +77,19 @@ pub(crate) fn resolve(
     }
     Err(ModuleError::Unrecognised {
         specifier: specifier.to_owned(),
+    })
+}
+
+/// k6's migration hint for a module k6 has removed or moved (k6 v1.1.0's
+/// words, typos included).
+pub(crate) fn removed_hint(specifier: &str) -> Option<&'static str> {
+    Some(match specifier {
+        "k6/experimental/browser" => "k6/experimental/browser has been graduated, please use k6/browser instead.Please update your imports to use k6/browser instead of k6/experimental/browser, For more information, see the migration guide at the link: https://grafana.com/docs/k6/latest/using-k6-browser/migrating-to-k6-v0-52/",
+        "k6/experimental/grpc" => "k6/experimental/grpc has been graduated, please use k6/net/grpc instead. See https://grafana.com/docs/k6/latest/javascript-api/k6-net-grpc/ for more information.",
+        "k6/experimental/timers" => "k6/experimental/timers has been graduated, and it's now globally available as defined by standard WebAPIs. You just need to remove the import.",
+        "k6/experimental/tracing" => "k6/experimental/tracing has been removed. All of it functionality is available as pure JavaScript module. More info available at the docs: https://grafana.com/docs/k6/latest/javascript-api/jslib/http-instrumentation-tempo",
+        "k6/experimental/webcrypto" => "k6/experimental/webcrypto has been graduated and it's now globally available as defined by standard WebAPIs. You just need to remove the import.",
+        _ => return None,
     })
 }
 
