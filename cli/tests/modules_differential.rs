@@ -1,10 +1,18 @@
 //! Module forms against the reference `k6 run` (k6 v1.1.0): CommonJS and
-//! UMD files, `require()`, a CommonJS entry script, and the errors of
-//! modules that can't be loaded (removed modules, missing files): the
-//! same console lines, the same exit code, the same error message.
+//! UMD files, `require()`, a CommonJS entry script, remote modules served
+//! over HTTPS by the test (its CA trusted through `SSL_CERT_FILE` by both),
+//! and the errors of modules that can't be loaded (removed modules,
+//! missing files, unreachable or refused URLs): the same console lines,
+//! the same exit code, the same error message.
+
+#[path = "../../script/tests/common/https.rs"]
+#[allow(dead_code)]
+mod https;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+use https::{Ca, Server};
 
 /// What a run printed: its exit code, the `level msg` of each console
 /// line, and the first line of its error message (without k6's `GoError: `
@@ -78,9 +86,13 @@ fn fixtures() -> PathBuf {
 }
 
 fn same_as_k6(dir: &Path, script: &str) -> Run {
+    same_as_k6_with(dir, script, &[])
+}
+
+fn same_as_k6_with(dir: &Path, script: &str, envs: &[(&str, &str)]) -> Run {
     let k6r = env!("CARGO_BIN_EXE_k6r-cli");
-    let expected = run("k6", dir, script, &[]);
-    let ours = run(k6r, dir, script, &[]);
+    let expected = run("k6", dir, script, envs);
+    let ours = run(k6r, dir, script, envs);
     assert_eq!(ours, expected, "{script}: k6r (left) vs k6 (right)");
     ours
 }
@@ -128,4 +140,121 @@ fn removed_modules_fail_with_k6s_migration_hint() {
             "{module}: {ours:?}"
         );
     }
+}
+
+const REMOTE_LIB: &str = "export const v = 'remote v';\nexport { w } from './w.js';\n";
+const REMOTE_W: &str = "export const w = 'remote w';\n";
+const REMOTE_CJS: &str =
+    "module.exports = { c: 'remote cjs', up: require('./w.js').w, self: this === module.exports };\n";
+
+#[test]
+fn remote_modules_load_as_in_k6_once_per_process() {
+    let ca = Ca::new("k6r differential CA");
+    let server = Server::start(
+        &ca,
+        &[
+            ("/lib/m.js", REMOTE_LIB),
+            ("/lib/w.js", REMOTE_W),
+            ("/lib/c.js", REMOTE_CJS),
+        ],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let script = format!(
+        "import {{ v, w }} from '{m}';\n\
+         import c from '{c}';\n\
+         const again = require('{c}');\n\
+         console.log(v, w, c.c, c.up, c.self, c === again);\n\
+         export const options = {{ vus: 2, iterations: 2 }};\n\
+         export default function () {{}}\n",
+        m = server.url("/lib/m.js"),
+        c = server.url("/lib/c.js"),
+    );
+    std::fs::write(dir.path().join("remote.js"), script).unwrap();
+    let ca_file = ca.pem_file.to_string_lossy().into_owned();
+    let envs = [("SSL_CERT_FILE", ca_file.as_str())];
+
+    let k6r = env!("CARGO_BIN_EXE_k6r-cli");
+    let expected = run("k6", dir.path(), "remote.js", &envs);
+    let k6_requests = server.requests();
+    server.requests.lock().unwrap().clear();
+    let ours = run(k6r, dir.path(), "remote.js", &envs);
+    let our_requests = server.requests();
+    assert_eq!(ours, expected, "k6r (left) vs k6 (right)");
+    assert_eq!(ours.code, Some(0));
+    // The options' init plus one per VU: three inits, one line each.
+    assert_eq!(
+        ours.lines,
+        ["info remote v remote w remote cjs remote w true true"; 3]
+    );
+    // Each URL once per process, with k6's query parameter.
+    let sorted = |mut requests: Vec<String>| {
+        requests.sort();
+        requests
+    };
+    assert_eq!(
+        sorted(our_requests),
+        ["/lib/c.js?_k6=1", "/lib/m.js?_k6=1", "/lib/w.js?_k6=1"]
+    );
+    assert_eq!(
+        sorted(k6_requests),
+        ["/lib/c.js?_k6=1", "/lib/m.js?_k6=1", "/lib/w.js?_k6=1"]
+    );
+}
+
+#[test]
+fn remote_modules_that_cant_be_had_fail_as_in_k6() {
+    let ca = Ca::new("k6r differential CA");
+    let server = Server::start(&ca, &[("/lib/w.js", REMOTE_W)]);
+    let stranger = Server::start(&Ca::new("stranger CA"), &[("/lib/w.js", REMOTE_W)]);
+    let ca_file = ca.pem_file.to_string_lossy().into_owned();
+    let envs = [("SSL_CERT_FILE", ca_file.as_str())];
+    let dir = tempfile::tempdir().unwrap();
+    let missing = server.url("/lib/nope.js");
+    let refused = "https://127.0.0.1:1/x.js";
+    for (name, body) in [
+        ("refused", format!("import x from '{refused}';")),
+        (
+            "refused_require",
+            format!("const x = require('{refused}');"),
+        ),
+        ("missing", format!("import x from '{missing}';")),
+        (
+            "http",
+            "import x from 'http://127.0.0.1:1/x.js';".to_owned(),
+        ),
+    ] {
+        let file = format!("{name}.js");
+        let source = format!("{body}\nexport default function () {{}}\n");
+        std::fs::write(dir.path().join(&file), source).unwrap();
+        let ours = same_as_k6_with(dir.path(), &file, &envs);
+        assert_eq!(ours.code, Some(107), "{name}");
+        assert!(ours.error.is_some(), "{name}");
+    }
+
+    // A certificate no trusted CA issued: the same message up to the
+    // cause, which is the TLS library's own words.
+    let url = stranger.url("/lib/w.js");
+    std::fs::write(
+        dir.path().join("untrusted.js"),
+        format!("import {{ w }} from '{url}';\nexport default function () {{}}\n"),
+    )
+    .unwrap();
+    let k6 = run("k6", dir.path(), "untrusted.js", &envs);
+    let ours = run(
+        env!("CARGO_BIN_EXE_k6r-cli"),
+        dir.path(),
+        "untrusted.js",
+        &envs,
+    );
+    assert_eq!((ours.code, k6.code), (Some(107), Some(107)));
+    let prefix = format!(
+        "The moduleSpecifier \"{url}\" couldn't be retrieved from the resolved url \"{url}\". Error : \"Get \"{url}\": "
+    );
+    for error in [&k6.error, &ours.error] {
+        assert!(
+            error.as_deref().is_some_and(|e| e.starts_with(&prefix)),
+            "{error:?}"
+        );
+    }
+    assert!(stranger.requests().is_empty());
 }

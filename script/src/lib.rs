@@ -86,7 +86,7 @@ pub use emit::{Collect, Discard, Emit};
 pub use env::Env;
 pub use error::{Error, Result};
 pub use exception::JsException;
-pub use files::{DiskFiles, Files, MemoryFiles, RecordingFiles};
+pub use files::{DiskFiles, FetchError, Files, MemoryFiles, RecordingFiles};
 pub use host::Host;
 pub use inspect::{inspect, inspect_with, Inspection};
 pub use invoke::scenario_tags;

@@ -182,6 +182,17 @@ impl Loader for Hooks {
                     Err(self.0.fail(ctx, &importer, error))
                 }
             },
+            Some(ModuleId::Remote(url)) => match self.0.files.fetch(&url) {
+                Ok(source) => self.0.declare(ctx, name, source),
+                Err(error) => {
+                    let error = ModuleError::Unretrievable {
+                        specifier,
+                        url,
+                        error,
+                    };
+                    Err(self.0.fail(ctx, &importer, error))
+                }
+            },
             None => Err(self
                 .0
                 .fail(ctx, &importer, ModuleError::Unrecognised { specifier })),

@@ -1,6 +1,7 @@
 //! The archive of a script: its init context is evaluated through
 //! [`RecordingFiles`], and what it read (the entry, its local imports,
-//! its `open()`ed files) is the archive, contents in base64.
+//! its `open()`ed files, by path; its remote modules, by URL) is the
+//! archive, contents in base64.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -32,15 +33,14 @@ pub fn pack(path: &Path, env: &Env) -> Result<ArchiveBody, Failure> {
             None => failure,
         }
     })?;
-    let files = recording
+    let local = recording
         .recorded()
         .into_iter()
-        .map(|(path, content)| {
-            (
-                path.to_string_lossy().into_owned(),
-                STANDARD.encode(content),
-            )
-        })
+        .map(|(path, content)| (path.to_string_lossy().into_owned(), content));
+    // Remote modules travel keyed by URL: agents never fetch them.
+    let files = local
+        .chain(recording.recorded_remote())
+        .map(|(key, content)| (key, STANDARD.encode(content)))
         .collect();
     Ok(ArchiveBody {
         entry: script.entry().to_string_lossy().into_owned(),
