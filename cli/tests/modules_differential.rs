@@ -258,3 +258,37 @@ fn remote_modules_that_cant_be_had_fail_as_in_k6() {
     }
     assert!(stranger.requests().is_empty());
 }
+
+#[test]
+fn typescript_runs_as_in_k6() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../script/tests/fixtures/typescript");
+    let ours = same_as_k6(&dir, "main.ts");
+    assert_eq!(ours.code, Some(0));
+    assert_eq!(
+        ours.lines,
+        [
+            "info {\"x\":4,\"y\":6} 5 Green 42 helped ts",
+            "info {\"x\":4,\"y\":6} 5 Green 42 helped ts",
+            "info iteration 2"
+        ]
+    );
+
+    // Bad TypeScript: the same file, line and column; the words after
+    // them are each parser's own.
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("bad.ts"),
+        "let x: = 1;\nexport default function () {}\n",
+    )
+    .unwrap();
+    let k6 = run("k6", tmp.path(), "bad.ts", &[]);
+    let ours = run(env!("CARGO_BIN_EXE_k6r-cli"), tmp.path(), "bad.ts", &[]);
+    assert_eq!((ours.code, k6.code), (Some(107), Some(107)));
+    let prefix = "bad.ts: Line 1:7 ";
+    for error in [&k6.error, &ours.error] {
+        assert!(
+            error.as_deref().is_some_and(|e| e.contains(prefix)),
+            "{error:?}"
+        );
+    }
+}

@@ -32,12 +32,14 @@
 //! - [`wait`]: the [`Wait`] abstraction and [`BlockOn`].
 //! - [`emit`]: where samples go ([`Emit`], [`Collect`], [`Discard`]).
 //! - [`script`]: [`Script`], an entry module plus where its files come from.
-//! - [`files`]: the [`Files`] abstraction (disk today, an in-memory archive
-//!   later) and path normalisation.
+//! - [`files`]: the [`Files`] abstraction (the disk and the network, or an
+//!   in-memory archive) and path normalisation.
 //! - `loader`: module resolution (`k6/...`, `./`, `../`, `/`, `file://`)
 //!   and loading, with k6's error messages ([`ModuleError`], the migration
-//!   hints of removed modules included); CommonJS files (`loader::commonjs`)
-//!   and the `require()` global (`loader::require`).
+//!   hints of removed modules included); CommonJS files (`loader::commonjs`),
+//!   the `require()` global (`loader::require`), remote `https://` modules
+//!   (`loader::remote`, fetched once per [`Script`]) and TypeScript
+//!   (`loader::typescript`).
 //! - `compiled`: JavaScript k6r ships itself, compiled once per process
 //!   and loaded by each VU as bytecode without its source.
 //! - `modules`: the built-in modules `k6`, `k6/http`, `k6/metrics`,

@@ -300,6 +300,9 @@ impl Init<'_> {
         url: &str,
         source: Vec<u8>,
     ) -> Result<Persistent<Object<'static>>> {
+        let source = loader::javascript(ctx, url, source)
+            .catch(ctx)
+            .map_err(|caught| self.error(ctx, caught, Phase::Run))?;
         let commonjs = self
             .loader
             .commonjs(ctx, url, &source)

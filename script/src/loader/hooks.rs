@@ -12,6 +12,7 @@ use rquickjs::{Ctx, Function, Module, Runtime};
 
 use super::commonjs::{self, Kind};
 use super::specifier::{resolve, ModuleId};
+use super::typescript;
 use super::ModuleError;
 use crate::files::Files;
 use crate::js;
@@ -92,6 +93,7 @@ impl LoaderState {
         name: &str,
         source: Vec<u8>,
     ) -> rquickjs::Result<Module<'js>> {
+        let source = javascript(ctx, name, source)?;
         let exports = match commonjs::exports(ctx, name)? {
             Some(exports) => exports,
             None => match self.commonjs(ctx, name, &source)? {
@@ -128,6 +130,16 @@ pub(crate) fn install(
     });
     runtime.set_loader(Hooks(state.clone()), Hooks(state.clone()));
     state
+}
+
+/// The JavaScript of the module `name`: `source`, with its types stripped
+/// when it is TypeScript (k6's `GoError` when that fails).
+pub(crate) fn javascript(ctx: &Ctx<'_>, name: &str, source: Vec<u8>) -> rquickjs::Result<Vec<u8>> {
+    if !typescript::is_typescript(name) {
+        return Ok(source);
+    }
+    typescript::strip(name, &source)
+        .map_err(|message| js::throw_go_error(ctx, &format!("{name}: {message}")))
 }
 
 struct Hooks(Rc<LoaderState>);

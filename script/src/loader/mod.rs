@@ -13,7 +13,8 @@
 //! - remote modules keep their `https://` URL (relative imports inside one
 //!   resolve against it), fetched through the script's `Files` ([`remote`]).
 //!
-//! A file without ES module syntax is CommonJS, run as k6 runs it
+//! A `.ts` module is TypeScript, turned into JavaScript first
+//! ([`typescript`]). A file without ES module syntax is CommonJS, run as k6 runs it
 //! ([`commonjs`]); [`require`] is k6's `require()` global over the same
 //! modules.
 //!
@@ -28,8 +29,9 @@ mod hooks;
 mod remote;
 pub(crate) mod require;
 mod specifier;
+pub(crate) mod typescript;
 
 pub use error::ModuleError;
-pub(crate) use hooks::{install, LoaderState};
+pub(crate) use hooks::{install, javascript, LoaderState};
 pub(crate) use remote::{download, FetchOnce};
 pub(crate) use specifier::{base_dir, file_url, url_to_path};
