@@ -65,6 +65,18 @@ pub enum FetchError {
     },
 }
 
+/// Shared files are files: e.g. a [`Script`](crate::Script)'s, recorded
+/// through [`RecordingFiles`] without reading or fetching anything again.
+impl<F: Files + ?Sized> Files for Arc<F> {
+    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
+        (**self).read(path)
+    }
+
+    fn fetch(&self, url: &str) -> Result<Vec<u8>, FetchError> {
+        (**self).fetch(url)
+    }
+}
+
 /// Files read from the local file system.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct DiskFiles;

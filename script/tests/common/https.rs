@@ -73,7 +73,8 @@ pub fn trust_test_ca() -> &'static Ca {
 /// A running server; it stops when dropped.
 pub struct Server {
     pub addr: SocketAddr,
-    /// Every request line's path (with its query), in order.
+    /// Every request line's path (with its query), in the order they
+    /// were answered.
     pub requests: Arc<Mutex<Vec<String>>>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
@@ -131,7 +132,6 @@ impl Server {
                             }
                             let head = String::from_utf8_lossy(&head);
                             let target = head.split(' ').nth(1).unwrap_or("/").to_owned();
-                            seen.lock().unwrap().push(target.clone());
                             let path = target.split('?').next().unwrap_or_default();
                             let response = match files.get(path) {
                                 Some(body) => format!(
@@ -142,6 +142,9 @@ impl Server {
                             };
                             let _ = tls.write_all(response.as_bytes()).await;
                             let _ = tls.shutdown().await;
+                            // Logged once answered: a test that stops the
+                            // server when a request is in has its answer.
+                            seen.lock().unwrap().push(target);
                         });
                     }
                 };

@@ -9,19 +9,21 @@ use std::sync::Arc;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use k6r_api::ArchiveBody;
-use k6r_script::{inspect_with, Config, DiskFiles, Env, Level, MemoryLog, RecordingFiles, Script};
+use k6r_script::{inspect_with, Config, Env, Level, MemoryLog, RecordingFiles, Script};
 
 use crate::Failure;
 
-/// Packs the script at `path` (as the user named it) with `__ENV` `env`.
-pub fn pack(path: &Path, env: &Env) -> Result<ArchiveBody, Failure> {
+/// Packs the script at `path` (as the user named it) with `__ENV` `env`,
+/// reading through `loaded` (the script whose options were loaded), so
+/// that its remote modules are not fetched again.
+pub fn pack(path: &Path, env: &Env, loaded: &Script) -> Result<ArchiveBody, Failure> {
     let absolute = std::path::absolute(path).map_err(|e| {
         Failure::new(
             super::EXIT,
             format!("can't resolve {}: {e}", path.display()),
         )
     })?;
-    let recording = Arc::new(RecordingFiles::new(DiskFiles));
+    let recording = Arc::new(RecordingFiles::new(loaded.files().clone()));
     let script = Script::new(recording.clone(), &absolute);
     // The options load already ran the init context where the user saw its
     // console lines; this second run (to record the files) keeps quiet.
