@@ -56,6 +56,7 @@ fn jslib_shaped_bundles_and_require_load_as_in_k6() {
         "fn hello k6 1.2.3",
         "esm 42 esm default",
         "require function function function",
+        r#"externals [\"function\",\"function\"]"#,
     ] {
         assert!(lines.contains(expected), "{expected:?} not in\n{lines}");
     }
