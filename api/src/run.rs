@@ -67,8 +67,9 @@ pub struct RunRequest {
 pub struct ArchiveBody {
     /// The entry module's absolute, normalised path (a key of `files`).
     pub entry: String,
-    /// Absolute, normalised paths → contents, base64 (standard alphabet,
-    /// with padding) since `open()`ed files may be binary.
+    /// Absolute, normalised paths (and the `https://` URLs of remote
+    /// modules) → contents, base64 (standard alphabet, with padding) since
+    /// `open()`ed files may be binary.
     pub files: BTreeMap<String, String>,
 }
 

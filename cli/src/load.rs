@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::Path;
 
 use k6r_core::options::{from_env, Options};
-use k6r_script::Env;
+use k6r_script::{Env, Script};
 
 use crate::{log, Failure};
 
@@ -24,6 +24,9 @@ pub struct Loaded {
     pub script: String,
     /// The script's `file://` URL (for messages).
     pub url: String,
+    /// The script itself, to run it: its remote modules were fetched
+    /// while loading, and are not fetched again.
+    pub source: Script,
 }
 
 /// The `__ENV` of a script: the system environment when asked for, then
@@ -42,13 +45,16 @@ pub fn load(script: &Path, env: &Env, err: &mut dyn Write) -> Result<Loaded, Fai
     let shown = script.display().to_string();
     let absolute = std::path::absolute(script).unwrap_or_else(|_| script.to_path_buf());
     let url = format!("file://{}", absolute.display());
-    let inspection = k6r_script::inspect(script, env).map_err(|e| {
+    let to_failure = |e: k6r_script::Error| {
         let failure = Failure::new(e.exit_code(), e.to_string());
         match e.hint() {
             Some(hint) => failure.with_field("hint", hint),
             None => failure,
         }
-    })?;
+    };
+    let source = Script::from_path(script).map_err(to_failure)?;
+    let inspection = k6r_script::inspect_with(&source, env, &k6r_script::Config::default())
+        .map_err(to_failure)?;
     let (mut options, warnings) =
         Options::from_json(&inspection.options).map_err(|e| Failure::options(e, &shown, &url))?;
     for warning in warnings {
@@ -65,6 +71,7 @@ pub fn load(script: &Path, env: &Env, err: &mut dyn Write) -> Result<Loaded, Fai
         metrics: inspection.metrics,
         script: shown,
         url,
+        source,
     })
 }
 

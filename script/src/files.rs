@@ -1,5 +1,6 @@
-//! Where a script's files come from: the local disk today, an in-memory
-//! archive (script + local imports + `open()`ed files) later.
+//! Where a script's files come from: the local disk (and the network, for
+//! remote modules), or an in-memory archive (script + local imports +
+//! `open()`ed files + remote modules).
 //!
 //! Every path handed to a [`Files`] is absolute and lexically normalised
 //! (no `.` or `..` components, see [`normalize`]), so an archive can key
@@ -20,6 +21,60 @@ pub trait Files: Send + Sync + fmt::Debug {
     /// A file that does not exist must give [`io::ErrorKind::NotFound`]:
     /// that is what turns into k6's "couldn't be found on local disk".
     fn read(&self, path: &Path) -> io::Result<Vec<u8>>;
+
+    /// The remote module at `url` (an `https://` URL). By default it is
+    /// fetched from the network, as k6 does; a set of files that travels
+    /// (an archive) serves what was fetched when it was packed instead.
+    fn fetch(&self, url: &str) -> Result<Vec<u8>, FetchError> {
+        crate::loader::download(url)
+    }
+}
+
+/// Why a remote module could not be fetched, in k6's words (the part k6
+/// quotes after `Error :`).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum FetchError {
+    /// The request failed: no connection, TLS, a timeout.
+    #[error("Get \"{url}\": {reason}")]
+    Transport {
+        /// The URL.
+        url: String,
+        /// The cause.
+        reason: String,
+    },
+    /// The server answered 404.
+    #[error("not found: {url}")]
+    NotFound {
+        /// The URL.
+        url: String,
+    },
+    /// The server answered another status than 200.
+    #[error("wrong status code ({status}) for: {url}")]
+    Status {
+        /// The URL.
+        url: String,
+        /// The status code.
+        status: u16,
+    },
+    /// A set of files that does not fetch (an unpacked archive) has no
+    /// such module.
+    #[error("{url} is not part of the script's archive")]
+    NotInArchive {
+        /// The URL.
+        url: String,
+    },
+}
+
+/// Shared files are files: e.g. a [`Script`](crate::Script)'s, recorded
+/// through [`RecordingFiles`] without reading or fetching anything again.
+impl<F: Files + ?Sized> Files for Arc<F> {
+    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
+        (**self).read(path)
+    }
+
+    fn fetch(&self, url: &str) -> Result<Vec<u8>, FetchError> {
+        (**self).fetch(url)
+    }
 }
 
 /// Files read from the local file system.
@@ -37,6 +92,8 @@ impl Files for DiskFiles {
 #[derive(Clone, Debug, Default)]
 pub struct MemoryFiles {
     files: BTreeMap<PathBuf, Arc<[u8]>>,
+    /// Remote modules by URL.
+    remote: BTreeMap<String, Arc<[u8]>>,
 }
 
 impl MemoryFiles {
@@ -50,6 +107,11 @@ impl MemoryFiles {
     pub fn insert(&mut self, path: impl AsRef<Path>, content: impl Into<Vec<u8>>) {
         self.files
             .insert(normalize(path.as_ref()), Arc::from(content.into()));
+    }
+
+    /// Adds (or replaces) the remote module at `url`.
+    pub fn insert_remote(&mut self, url: impl Into<String>, content: impl Into<Vec<u8>>) {
+        self.remote.insert(url.into(), Arc::from(content.into()));
     }
 
     /// [`MemoryFiles::insert`] as a builder.
@@ -66,6 +128,16 @@ impl Files for MemoryFiles {
             .map(|content| content.to_vec())
             .ok_or_else(|| io::Error::from(io::ErrorKind::NotFound))
     }
+
+    /// Never from the network: only what was inserted.
+    fn fetch(&self, url: &str) -> Result<Vec<u8>, FetchError> {
+        self.remote
+            .get(url)
+            .map(|content| content.to_vec())
+            .ok_or_else(|| FetchError::NotInArchive {
+                url: url.to_owned(),
+            })
+    }
 }
 
 /// Files read through another [`Files`], remembering every file that was
@@ -75,6 +147,7 @@ impl Files for MemoryFiles {
 pub struct RecordingFiles<F> {
     inner: F,
     read: std::sync::Mutex<BTreeMap<PathBuf, Arc<[u8]>>>,
+    fetched: std::sync::Mutex<BTreeMap<String, Arc<[u8]>>>,
 }
 
 impl<F: Files> RecordingFiles<F> {
@@ -83,6 +156,7 @@ impl<F: Files> RecordingFiles<F> {
         Self {
             inner,
             read: Default::default(),
+            fetched: Default::default(),
         }
     }
 
@@ -90,6 +164,14 @@ impl<F: Files> RecordingFiles<F> {
     /// content that was read.
     pub fn recorded(&self) -> BTreeMap<PathBuf, Arc<[u8]>> {
         self.read
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Every remote module fetched so far, by URL.
+    pub fn recorded_remote(&self) -> BTreeMap<String, Arc<[u8]>> {
+        self.fetched
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .clone()
@@ -105,6 +187,15 @@ impl<F: Files> Files for RecordingFiles<F> {
             .insert(path.to_owned(), Arc::from(content.as_slice()));
         Ok(content)
     }
+
+    fn fetch(&self, url: &str) -> Result<Vec<u8>, FetchError> {
+        let content = self.inner.fetch(url)?;
+        self.fetched
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(url.to_owned(), Arc::from(content.as_slice()));
+        Ok(content)
+    }
 }
 
 impl FromIterator<(PathBuf, Arc<[u8]>)> for MemoryFiles {
@@ -114,6 +205,7 @@ impl FromIterator<(PathBuf, Arc<[u8]>)> for MemoryFiles {
                 .into_iter()
                 .map(|(path, content)| (normalize(&path), content))
                 .collect(),
+            remote: BTreeMap::new(),
         }
     }
 }

@@ -32,20 +32,24 @@
 //! - [`wait`]: the [`Wait`] abstraction and [`BlockOn`].
 //! - [`emit`]: where samples go ([`Emit`], [`Collect`], [`Discard`]).
 //! - [`script`]: [`Script`], an entry module plus where its files come from.
-//! - [`files`]: the [`Files`] abstraction (disk today, an in-memory archive
-//!   later) and path normalisation.
-//! - `loader`: ES module resolution (`k6/...`, `./`, `../`, `/`, `file://`)
-//!   and loading, with k6's error messages ([`ModuleError`]).
+//! - [`files`]: the [`Files`] abstraction (the disk and the network, or an
+//!   in-memory archive) and path normalisation.
+//! - `loader`: module resolution (`k6/...`, `./`, `../`, `/`, `file://`)
+//!   and loading, with k6's error messages ([`ModuleError`], the migration
+//!   hints of removed modules included); CommonJS files (`loader::commonjs`),
+//!   the `require()` global (`loader::require`), remote `https://` modules
+//!   (`loader::remote`, fetched once per [`Script`]) and TypeScript
+//!   (`loader::typescript`).
 //! - `compiled`: JavaScript k6r ships itself, compiled once per process
 //!   and loaded by each VU as bytecode without its source.
 //! - `modules`: the built-in modules `k6`, `k6/http`, `k6/metrics`,
-//!   `k6/execution`, `k6/encoding`, `k6/crypto`, `k6/crypto/x509` (with a
-//!   checklist for adding one).
+//!   `k6/execution`, `k6/timers`, `k6/encoding`, `k6/crypto`,
+//!   `k6/crypto/x509` (with a checklist for adding one).
 //! - `binary`: strings and bytes between JavaScript and Rust as k6's Go
 //!   code sees them (`invalid type int64, expected string, []byte or
 //!   ArrayBuffer`, invalid UTF-8 as U+FFFD).
-//! - `globals`: `__ENV`, `__VU`, `global`, `console`, `open()`, the timers
-//!   and WebCrypto's `crypto` (built on first access).
+//! - `globals`: `__ENV`, `__VU`, `global`, `console`, `open()`, `require()`,
+//!   the timers and WebCrypto's `crypto` (built on first access).
 //! - `state`: the per-VU Rust state host functions share; `interrupt`:
 //!   the deadline and `exec.test.abort()`; `js`: host-function helpers.
 //! - [`options`]: JavaScript values → JSON with Go's failure cases.
@@ -90,7 +94,7 @@ pub use emit::{Collect, Discard, Emit};
 pub use env::Env;
 pub use error::{Error, Result};
 pub use exception::JsException;
-pub use files::{DiskFiles, Files, MemoryFiles, RecordingFiles};
+pub use files::{DiskFiles, FetchError, Files, MemoryFiles, RecordingFiles};
 pub use host::Host;
 pub use inspect::{inspect, inspect_with, Inspection};
 pub use invoke::scenario_tags;

@@ -109,7 +109,9 @@ impl Vu {
         config: &Config,
     ) -> Result<Self> {
         let source = read_entry(script)?;
-        enter(&context, &state, |ctx| globals::install(&ctx, &state))?;
+        enter(&context, &state, |ctx| {
+            globals::install(&ctx, &state, &loader)
+        })?;
         let init = Init {
             state: &state,
             loader: &loader,
@@ -298,6 +300,17 @@ impl Init<'_> {
         url: &str,
         source: Vec<u8>,
     ) -> Result<Persistent<Object<'static>>> {
+        let source = loader::javascript(ctx, url, source)
+            .catch(ctx)
+            .map_err(|caught| self.error(ctx, caught, Phase::Run))?;
+        let commonjs = self
+            .loader
+            .commonjs(ctx, url, &source)
+            .catch(ctx)
+            .map_err(|caught| self.error(ctx, caught, Phase::Compile))?;
+        if let Some(function) = commonjs {
+            return self.evaluate_commonjs(ctx, url, function);
+        }
         let module = Module::declare(ctx.clone(), url, source)
             .catch(ctx)
             .map_err(|caught| self.error(ctx, caught, Phase::Compile))?;
@@ -310,6 +323,27 @@ impl Init<'_> {
             .namespace()
             .catch(ctx)
             .map_err(|caught| self.error(ctx, caught, Phase::Run))?;
+        Ok(Persistent::save(ctx, namespace))
+    }
+
+    /// A CommonJS entry script: what k6 reads its options and functions
+    /// from is its `module.exports`.
+    fn evaluate_commonjs<'js>(
+        &self,
+        ctx: &Ctx<'js>,
+        url: &str,
+        function: rquickjs::Function<'js>,
+    ) -> Result<Persistent<Object<'static>>> {
+        let exports = loader::commonjs::evaluate(ctx, url, function)
+            .catch(ctx)
+            .map_err(|caught| self.error(ctx, caught, Phase::Run))?;
+        let (done, resolve, _) = ctx.promise()?;
+        resolve.call::<_, ()>(())?;
+        self.settle(ctx, &done)?;
+        let namespace = match exports.into_object() {
+            Some(object) => object,
+            None => Object::new(ctx.clone())?,
+        };
         Ok(Persistent::save(ctx, namespace))
     }
 

@@ -5,10 +5,11 @@ use std::sync::Arc;
 
 use crate::error::{Error, Result};
 use crate::files::{normalize, DiskFiles, Files};
-use crate::loader::file_url;
+use crate::loader::{file_url, FetchOnce};
 
 /// A k6 script: an entry module plus the [`Files`] its imports and
-/// `open()` calls read from. Cheap to clone; every VU of a test shares one.
+/// `open()` calls read from. Cheap to clone; every VU of a test shares one,
+/// and with it the remote modules fetched (each URL once).
 #[derive(Clone, Debug)]
 pub struct Script {
     files: Arc<dyn Files>,
@@ -25,7 +26,7 @@ impl Script {
             source,
         })?;
         Ok(Self {
-            files: Arc::new(DiskFiles),
+            files: Arc::new(FetchOnce::new(Arc::new(DiskFiles))),
             entry: normalize(&absolute),
             specifier: path.display().to_string(),
         })
@@ -36,7 +37,7 @@ impl Script {
     pub fn new(files: Arc<dyn Files>, entry: impl AsRef<Path>) -> Self {
         let entry = entry.as_ref();
         Self {
-            files,
+            files: Arc::new(FetchOnce::new(files)),
             entry: normalize(entry),
             specifier: entry.display().to_string(),
         }

@@ -168,15 +168,16 @@ fn unsupported_specifiers() {
         matches!(
             &remote,
             Error::Import {
-                error: ModuleError::Remote { .. },
+                error: ModuleError::Unretrievable { .. },
                 ..
             }
         ),
         "{remote:?}"
     );
-    assert!(remote
-        .to_string()
-        .contains("k6r does not fetch remote modules"));
+    assert_eq!(
+        remote.to_string(),
+        "The moduleSpecifier \"https://127.0.0.1:1/k6-utils/index.js\" couldn't be retrieved from the resolved url \"https://127.0.0.1:1/k6-utils/index.js\". Error : \"Get \"https://127.0.0.1:1/k6-utils/index.js\": dial tcp 127.0.0.1:1: connect: connection refused\""
+    );
 
     let unknown = inspect_fixture("errors/unknown_builtin.js", &Env::new()).err();
     assert_eq!(unknown.to_string(), "unknown module: k6/x/nope");

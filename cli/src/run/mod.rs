@@ -30,7 +30,7 @@ use k6r_core::threshold::Thresholds;
 use k6r_runner::metrics::Metrics;
 use k6r_runner::thresholds::{watch_publishing, Tainted, Watched};
 use k6r_runner::Error as RunError;
-use k6r_script::{Env, Script};
+use k6r_script::Env;
 use tokio_util::sync::CancellationToken;
 
 pub use args::RunArgs;
@@ -92,8 +92,8 @@ fn local(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(),
         summary_options,
     } = prepare(args, err)?;
     let options = loaded.options;
-    let script =
-        Script::from_path(&args.script).map_err(|e| Failure::new(e.exit_code(), e.to_string()))?;
+    // The script whose options were loaded: what it fetched is not fetched again.
+    let script = loaded.source.clone();
 
     let metrics = Metrics::for_script(&loaded.metrics, summary_options.mode == Mode::Full)
         .map_err(|e| Failure::new(104, e.to_string()))?;

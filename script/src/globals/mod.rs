@@ -1,5 +1,6 @@
 //! The globals of k6's init context: `__ENV`, `__VU`, `global`,
-//! `console`, `open()`, the timers (`setTimeout` and co., with the
+//! `console`, `open()`, `require()` (made on first use, see
+//! [`crate::loader`]), the timers (`setTimeout` and co., with the
 //! event loop that fires them) and WebCrypto's `crypto` (`webcrypto/`,
 //! built on first access). (`__ITER` is deliberately absent: reading it
 //! in init code is a `ReferenceError`, as in k6.)
@@ -13,11 +14,16 @@ use std::rc::Rc;
 
 use rquickjs::{Ctx, Object};
 
+use crate::loader::LoaderState;
 use crate::modules;
 use crate::state::VuState;
 
 /// Adds k6's globals (and the built-in module factory) to `ctx`.
-pub(crate) fn install<'js>(ctx: &Ctx<'js>, vu: &Rc<VuState>) -> rquickjs::Result<()> {
+pub(crate) fn install<'js>(
+    ctx: &Ctx<'js>,
+    vu: &Rc<VuState>,
+    loader: &Rc<LoaderState>,
+) -> rquickjs::Result<()> {
     let globals = ctx.globals();
     // k6's "extended" compatibility mode: `global` is `globalThis`.
     globals.set("global", globals.clone())?;
@@ -29,7 +35,7 @@ pub(crate) fn install<'js>(ctx: &Ctx<'js>, vu: &Rc<VuState>) -> rquickjs::Result
     globals.set("open", open::build(ctx, vu)?)?;
     timers::install(ctx, vu, &globals)?;
     webcrypto::install(&globals)?;
-    modules::install(ctx, vu)
+    modules::install(ctx, vu, loader)
 }
 
 /// Sets `__ENV` to the VU's environment with `overrides` (a scenario's

@@ -2,6 +2,8 @@
 
 use std::path::PathBuf;
 
+use crate::files::FetchError;
+
 /// Why a module (the entry script or an import) could not be resolved or
 /// loaded. The messages are k6's, word for word where k6 has one.
 #[derive(Debug, thiserror::Error)]
@@ -26,11 +28,34 @@ pub enum ModuleError {
         reason: String,
     },
 
-    /// An `http://` or `https://` module: k6r does not fetch those.
-    #[error("The moduleSpecifier \"{specifier}\" couldn't be retrieved: k6r does not fetch remote modules; download the module and import it from a local path")]
-    Remote {
-        /// The URL.
+    /// A remote module that could not be fetched.
+    #[error("The moduleSpecifier \"{specifier}\" couldn't be retrieved from the resolved url \"{url}\". Error : \"{error}\"")]
+    Unretrievable {
+        /// The specifier as written.
         specifier: String,
+        /// The URL it resolved to.
+        url: String,
+        /// Why it could not be fetched.
+        error: FetchError,
+    },
+
+    /// A URL of a scheme k6 does not import from (`http://`).
+    #[error("only supported schemes for imports are file and https, {url} has `{scheme}`")]
+    Scheme {
+        /// The URL.
+        url: String,
+        /// Its scheme.
+        scheme: String,
+    },
+
+    /// A module k6 used to have and has since removed or moved: k6's
+    /// migration hint (see [`super::specifier::removed_hint`]).
+    #[error("{hint}")]
+    Removed {
+        /// The specifier.
+        specifier: String,
+        /// What to use instead, in k6's words.
+        hint: &'static str,
     },
 
     /// A `k6/...` module that k6r does not provide.

@@ -8,9 +8,11 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use rquickjs::loader::{ImportAttributes, Loader, Resolver};
-use rquickjs::{Ctx, Module, Runtime};
+use rquickjs::{Ctx, Function, Module, Runtime};
 
+use super::commonjs::{self, Kind};
 use super::specifier::{resolve, ModuleId};
+use super::typescript;
 use super::ModuleError;
 use crate::files::Files;
 use crate::js;
@@ -38,6 +40,9 @@ pub(crate) struct LoaderState {
     /// the specifier.
     origins: RefCell<HashMap<String, (String, String)>>,
     failures: RefCell<Vec<Failure>>,
+    /// What each module loaded so far is, so that a file is tried as
+    /// CommonJS once per runtime, not once per VU.
+    kinds: RefCell<HashMap<String, Kind>>,
 }
 
 impl LoaderState {
@@ -48,6 +53,55 @@ impl LoaderState {
             .iter()
             .rposition(|failure| failure.error.to_string() == message)?;
         Some(failures.swap_remove(index))
+    }
+
+    /// Remembers that `name` was asked for as `specifier` by `importer`
+    /// (for k6's messages), unless it was asked for before.
+    pub(crate) fn note_origin(&self, name: &str, specifier: &str, importer: &str) {
+        self.origins
+            .borrow_mut()
+            .entry(name.to_owned())
+            .or_insert_with(|| (specifier.to_owned(), importer.to_owned()));
+    }
+
+    /// The CommonJS wrapper of the module `name` whose code is `source`,
+    /// or `None` when it is an ES module (see [`commonjs`]).
+    pub(crate) fn commonjs<'js>(
+        &self,
+        ctx: &Ctx<'js>,
+        name: &str,
+        source: &[u8],
+    ) -> rquickjs::Result<Option<Function<'js>>> {
+        if self.kinds.borrow().get(name) == Some(&Kind::Esm) {
+            return Ok(None);
+        }
+        let function = commonjs::compile(ctx, name, source)?;
+        let kind = match function {
+            Some(_) => Kind::CommonJs,
+            None => Kind::Esm,
+        };
+        self.kinds.borrow_mut().insert(name.to_owned(), kind);
+        Ok(function)
+    }
+
+    /// Declares the module `name` from its `source`: as it is when it is
+    /// an ES module; when it is CommonJS, runs it (unless this context
+    /// already has) and declares its ES module facade.
+    fn declare<'js>(
+        &self,
+        ctx: &Ctx<'js>,
+        name: &str,
+        source: Vec<u8>,
+    ) -> rquickjs::Result<Module<'js>> {
+        let source = javascript(ctx, name, source)?;
+        let exports = match commonjs::exports(ctx, name)? {
+            Some(exports) => exports,
+            None => match self.commonjs(ctx, name, &source)? {
+                Some(function) => commonjs::evaluate(ctx, name, function)?,
+                None => return Module::declare(ctx.clone(), name, source),
+            },
+        };
+        Module::declare(ctx.clone(), name, commonjs::facade(name, &exports)?)
     }
 
     fn fail(&self, ctx: &Ctx<'_>, importer: &str, error: ModuleError) -> rquickjs::Error {
@@ -72,9 +126,20 @@ pub(crate) fn install(
         fallback_dir,
         origins: RefCell::default(),
         failures: RefCell::default(),
+        kinds: RefCell::default(),
     });
     runtime.set_loader(Hooks(state.clone()), Hooks(state.clone()));
     state
+}
+
+/// The JavaScript of the module `name`: `source`, with its types stripped
+/// when it is TypeScript (k6's `GoError` when that fails).
+pub(crate) fn javascript(ctx: &Ctx<'_>, name: &str, source: Vec<u8>) -> rquickjs::Result<Vec<u8>> {
+    if !typescript::is_typescript(name) {
+        return Ok(source);
+    }
+    typescript::strip(name, &source)
+        .map_err(|message| js::throw_go_error(ctx, &format!("{name}: {message}")))
 }
 
 struct Hooks(Rc<LoaderState>);
@@ -90,11 +155,7 @@ impl Resolver for Hooks {
         match resolve(base, name, &self.0.fallback_dir) {
             Ok(id) => {
                 let canonical = id.name();
-                self.0
-                    .origins
-                    .borrow_mut()
-                    .entry(canonical.clone())
-                    .or_insert_with(|| (name.to_owned(), base.to_owned()));
+                self.0.note_origin(&canonical, name, base);
                 Ok(canonical)
             }
             Err(error) => Err(self.0.fail(ctx, base, error)),
@@ -119,7 +180,7 @@ impl Loader for Hooks {
         match ModuleId::parse(name) {
             Some(ModuleId::Builtin(builtin)) => modules::declare(ctx, builtin),
             Some(ModuleId::File(path)) => match self.0.files.read(&path) {
-                Ok(source) => Module::declare(ctx.clone(), name, source),
+                Ok(source) => self.0.declare(ctx, name, source),
                 Err(error) => {
                     let error = if error.kind() == io::ErrorKind::NotFound {
                         ModuleError::NotFound { specifier, path }
@@ -129,6 +190,17 @@ impl Loader for Hooks {
                             path,
                             reason: error.to_string(),
                         }
+                    };
+                    Err(self.0.fail(ctx, &importer, error))
+                }
+            },
+            Some(ModuleId::Remote(url)) => match self.0.files.fetch(&url) {
+                Ok(source) => self.0.declare(ctx, name, source),
+                Err(error) => {
+                    let error = ModuleError::Unretrievable {
+                        specifier,
+                        url,
+                        error,
                     };
                     Err(self.0.fail(ctx, &importer, error))
                 }

@@ -13,6 +13,8 @@ pub(crate) enum ModuleId {
     Builtin(&'static str),
     /// A local file, by absolute normalised path.
     File(PathBuf),
+    /// A remote module, by its normalised `https://` URL.
+    Remote(String),
 }
 
 impl ModuleId {
@@ -21,6 +23,7 @@ impl ModuleId {
         match self {
             ModuleId::Builtin(name) => (*name).to_owned(),
             ModuleId::File(path) => file_url(path),
+            ModuleId::Remote(url) => url.clone(),
         }
     }
 
@@ -29,30 +32,37 @@ impl ModuleId {
         if let Some(builtin) = modules::lookup(name) {
             return Some(ModuleId::Builtin(builtin));
         }
+        if name.starts_with("https://") {
+            return Some(ModuleId::Remote(name.to_owned()));
+        }
         url_to_path(name).map(ModuleId::File)
     }
 }
 
 /// Resolves `specifier`, imported by the module named `base`, the way k6
 /// does: `k6` and `k6/...` are built-ins; `./`, `../`, `/` and `file://`
-/// are local files relative to the importer's directory; `http(s)://` is
-/// remote; anything else (a bare `lodash`) is not supported.
+/// are local files relative to the importer's directory (or URL, in a
+/// remote module); `https://` is remote (`http://` is refused); anything else (a bare `lodash`) is not supported.
 pub(crate) fn resolve(
     base: &str,
     specifier: &str,
     fallback_dir: &Path,
 ) -> Result<ModuleId, ModuleError> {
     if specifier == "k6" || specifier.starts_with("k6/") {
+        if let Some(hint) = removed_hint(specifier) {
+            return Err(ModuleError::Removed {
+                specifier: specifier.to_owned(),
+                hint,
+            });
+        }
         return modules::lookup(specifier)
             .map(ModuleId::Builtin)
             .ok_or_else(|| ModuleError::UnknownBuiltin {
                 specifier: specifier.to_owned(),
             });
     }
-    if specifier.starts_with("http://") || specifier.starts_with("https://") {
-        return Err(ModuleError::Remote {
-            specifier: specifier.to_owned(),
-        });
+    if specifier.starts_with("https://") || specifier.starts_with("http://") {
+        return remote(specifier, None);
     }
     if specifier.starts_with("file://") {
         return url_to_path(specifier)
@@ -66,11 +76,47 @@ pub(crate) fn resolve(
         || specifier == "."
         || specifier == "..";
     if specifier.starts_with('/') || relative {
+        if base.starts_with("https://") {
+            return remote(specifier, Some(base));
+        }
         let dir = base_dir(base).unwrap_or_else(|| fallback_dir.to_owned());
         return Ok(ModuleId::File(normalize(&dir.join(specifier))));
     }
     Err(ModuleError::Unrecognised {
         specifier: specifier.to_owned(),
+    })
+}
+
+/// The remote module `specifier`, absolute or relative to the remote
+/// module `base`.
+fn remote(specifier: &str, base: Option<&str>) -> Result<ModuleId, ModuleError> {
+    let unrecognised = || ModuleError::Unrecognised {
+        specifier: specifier.to_owned(),
+    };
+    let url = match base {
+        Some(base) => url::Url::parse(base).and_then(|base| base.join(specifier)),
+        None => url::Url::parse(specifier),
+    }
+    .map_err(|_| unrecognised())?;
+    match url.scheme() {
+        "https" => Ok(ModuleId::Remote(url.into())),
+        scheme => Err(ModuleError::Scheme {
+            scheme: scheme.to_owned(),
+            url: url.into(),
+        }),
+    }
+}
+
+/// k6's migration hint for a module k6 has removed or moved (k6 v1.1.0's
+/// words, typos included).
+pub(crate) fn removed_hint(specifier: &str) -> Option<&'static str> {
+    Some(match specifier {
+        "k6/experimental/browser" => "k6/experimental/browser has been graduated, please use k6/browser instead.Please update your imports to use k6/browser instead of k6/experimental/browser, For more information, see the migration guide at the link: https://grafana.com/docs/k6/latest/using-k6-browser/migrating-to-k6-v0-52/",
+        "k6/experimental/grpc" => "k6/experimental/grpc has been graduated, please use k6/net/grpc instead. See https://grafana.com/docs/k6/latest/javascript-api/k6-net-grpc/ for more information.",
+        "k6/experimental/timers" => "k6/experimental/timers has been graduated, and it's now globally available as defined by standard WebAPIs. You just need to remove the import.",
+        "k6/experimental/tracing" => "k6/experimental/tracing has been removed. All of it functionality is available as pure JavaScript module. More info available at the docs: https://grafana.com/docs/k6/latest/javascript-api/jslib/http-instrumentation-tempo",
+        "k6/experimental/webcrypto" => "k6/experimental/webcrypto has been graduated and it's now globally available as defined by standard WebAPIs. You just need to remove the import.",
+        _ => return None,
     })
 }
 
@@ -171,9 +217,25 @@ mod tests {
             resolve(MAIN, "k6/nope", fallback),
             Err(ModuleError::UnknownBuiltin { .. })
         ));
+        assert_eq!(
+            resolve(MAIN, "https://x/y/../z.js", fallback).ok(),
+            Some(ModuleId::Remote("https://x/z.js".into()))
+        );
+        assert_eq!(
+            resolve("https://x/lib/a.js", "./b.js", fallback).ok(),
+            Some(ModuleId::Remote("https://x/lib/b.js".into()))
+        );
+        assert_eq!(
+            resolve("https://x/lib/a.js", "/c.js", fallback).ok(),
+            Some(ModuleId::Remote("https://x/c.js".into()))
+        );
+        assert_eq!(
+            resolve("https://x/lib/a.js", "k6", fallback).ok(),
+            Some(ModuleId::Builtin("k6"))
+        );
         assert!(matches!(
-            resolve(MAIN, "https://x/y.js", fallback),
-            Err(ModuleError::Remote { .. })
+            resolve(MAIN, "http://x/y.js", fallback),
+            Err(ModuleError::Scheme { scheme, .. }) if scheme == "http"
         ));
         assert!(matches!(
             resolve(MAIN, "lodash", fallback),

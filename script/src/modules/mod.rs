@@ -40,7 +40,9 @@ use rquickjs::object::Property;
 use rquickjs::{Ctx, Function, Module, Object, Symbol, Value};
 
 use crate::js;
+use crate::loader::{self, LoaderState};
 use crate::state::VuState;
+use rquickjs::function::Opt;
 
 /// One built-in module.
 pub(crate) trait BuiltinModule {
@@ -103,17 +105,29 @@ const FACTORY_KEY: &str = "k6r.builtins";
 /// Where a module's exports object keeps named exports of its own.
 const NAMED_KEY: &str = "k6r.named";
 
-/// Gives `ctx` the factory that builds this VU's module objects.
-pub(crate) fn install<'js>(ctx: &Ctx<'js>, vu: &Rc<VuState>) -> rquickjs::Result<()> {
-    let vu = vu.clone();
+/// Gives `ctx` the factory that builds this VU's module objects. Called
+/// without a name, the factory is the getter of the lazy `require`
+/// global (see [`loader::require`]), which so costs no object of its own.
+pub(crate) fn install<'js>(
+    ctx: &Ctx<'js>,
+    vu: &Rc<VuState>,
+    loader: &Rc<LoaderState>,
+) -> rquickjs::Result<()> {
+    let (vu, loader) = (vu.clone(), loader.clone());
     let factory = js::function(
         ctx,
         "builtins",
-        move |ctx: Ctx<'js>, name: String| match find(&name) {
-            Some(entry) => (entry.build)(&ctx, &vu),
-            None => Err(js::throw_go_error(&ctx, &format!("unknown module: {name}"))),
+        move |ctx: Ctx<'js>, name: Opt<String>| -> rquickjs::Result<Value<'js>> {
+            let Some(name) = name.0 else {
+                return loader::require::define(&ctx, &vu, &loader);
+            };
+            match find(&name) {
+                Some(entry) => Ok((entry.build)(&ctx, &vu)?.into_value()),
+                None => Err(js::throw_go_error(&ctx, &format!("unknown module: {name}"))),
+            }
         },
     )?;
+    loader::require::install_lazy(ctx, &factory)?;
     let key = Symbol::new_global(ctx.clone(), FACTORY_KEY)?;
     ctx.globals().prop(key, Property::from(factory))
 }

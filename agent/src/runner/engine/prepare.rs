@@ -69,8 +69,13 @@ pub(crate) fn prepare(
         return Err(PrepareError::Archive("the archive names no entry module"));
     }
     let mut files = MemoryFiles::new();
-    for (path, content) in &archive.files {
-        files.insert(path, content.clone());
+    for (key, content) in &archive.files {
+        // Remote modules are keyed by URL, local files by absolute path.
+        if key.starts_with("https://") {
+            files.insert_remote(key.clone(), content.clone());
+        } else {
+            files.insert(key, content.clone());
+        }
     }
     let script = Script::new(Arc::new(files), &archive.entry);
     let env = Env(assign.env.clone().into_iter().collect());

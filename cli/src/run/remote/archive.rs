@@ -1,6 +1,7 @@
 //! The archive of a script: its init context is evaluated through
 //! [`RecordingFiles`], and what it read (the entry, its local imports,
-//! its `open()`ed files) is the archive, contents in base64.
+//! its `open()`ed files, by path; its remote modules, by URL) is the
+//! archive, contents in base64.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -8,19 +9,21 @@ use std::sync::Arc;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use k6r_api::ArchiveBody;
-use k6r_script::{inspect_with, Config, DiskFiles, Env, Level, MemoryLog, RecordingFiles, Script};
+use k6r_script::{inspect_with, Config, Env, Level, MemoryLog, RecordingFiles, Script};
 
 use crate::Failure;
 
-/// Packs the script at `path` (as the user named it) with `__ENV` `env`.
-pub fn pack(path: &Path, env: &Env) -> Result<ArchiveBody, Failure> {
+/// Packs the script at `path` (as the user named it) with `__ENV` `env`,
+/// reading through `loaded` (the script whose options were loaded), so
+/// that its remote modules are not fetched again.
+pub fn pack(path: &Path, env: &Env, loaded: &Script) -> Result<ArchiveBody, Failure> {
     let absolute = std::path::absolute(path).map_err(|e| {
         Failure::new(
             super::EXIT,
             format!("can't resolve {}: {e}", path.display()),
         )
     })?;
-    let recording = Arc::new(RecordingFiles::new(DiskFiles));
+    let recording = Arc::new(RecordingFiles::new(loaded.files().clone()));
     let script = Script::new(recording.clone(), &absolute);
     // The options load already ran the init context where the user saw its
     // console lines; this second run (to record the files) keeps quiet.
@@ -32,15 +35,14 @@ pub fn pack(path: &Path, env: &Env) -> Result<ArchiveBody, Failure> {
             None => failure,
         }
     })?;
-    let files = recording
+    let local = recording
         .recorded()
         .into_iter()
-        .map(|(path, content)| {
-            (
-                path.to_string_lossy().into_owned(),
-                STANDARD.encode(content),
-            )
-        })
+        .map(|(path, content)| (path.to_string_lossy().into_owned(), content));
+    // Remote modules travel keyed by URL: agents never fetch them.
+    let files = local
+        .chain(recording.recorded_remote())
+        .map(|(key, content)| (key, STANDARD.encode(content)))
         .collect();
     Ok(ArchiveBody {
         entry: script.entry().to_string_lossy().into_owned(),

@@ -144,7 +144,7 @@ pub fn run(
     // Thresholds are checked against the script's metrics now, so a bad
     // one fails (exit 104) before anything is sent.
     let ending = outcome::Summary::new(&loaded, breakdown)?;
-    let archive = archive::pack(&args.script, &env)?;
+    let archive = archive::pack(&args.script, &env, &loaded.source)?;
     let request = RunRequest {
         archive,
         options: wire_options(&loaded.options),
