@@ -39,7 +39,7 @@
 //! - `compiled`: JavaScript k6r ships itself, compiled once per process
 //!   and loaded by each VU as bytecode without its source.
 //! - `modules`: the built-in modules `k6`, `k6/http`, `k6/metrics`,
-//!   `k6/execution` (with a checklist for adding one).
+//!   `k6/execution`, `k6/html` (with a checklist for adding one).
 //! - `globals`: `__ENV`, `__VU`, `global`, `console`, `open()`.
 //! - `state`: the per-VU Rust state host functions share; `interrupt`:
 //!   the deadline and `exec.test.abort()`; `js`: host-function helpers.

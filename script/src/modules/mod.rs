@@ -1,4 +1,5 @@
-//! k6's built-in modules (`k6`, `k6/http`, `k6/metrics`, `k6/execution`).
+//! k6's built-in modules (`k6`, `k6/http`, `k6/metrics`, `k6/execution`,
+//! `k6/html`: `parseHTML`, selections and elements, parsed on first use).
 //!
 //! Each module is built per VU: its functions are Rust closures holding
 //! the VU's [`VuState`]. QuickJS declares native modules through a
@@ -16,6 +17,7 @@
 //! 4. Import it from a fixture in `tests/` to prove it loads.
 
 pub(crate) mod execution;
+pub(crate) mod html;
 pub(crate) mod http;
 pub(crate) mod k6;
 pub(crate) mod metrics;
@@ -65,6 +67,7 @@ const MODULES: &[Entry] = &[
     entry::<http::Http>(),
     entry::<metrics::Metrics>(),
     entry::<execution::Execution>(),
+    entry::<html::Html>(),
 ];
 
 fn find(name: &str) -> Option<&'static Entry> {

@@ -59,9 +59,21 @@ const RESPONSE_SOURCE: &str = r#"(class Response {
         }
         return current;
     }
-    html() { throw new Error("Response.html() is not supported by k6r yet"); }
-    clickLink() { throw new Error("Response.clickLink() is not supported by k6r yet"); }
-    submitForm() { throw new Error("Response.submitForm() is not supported by k6r yet"); }
+    html(selector) { return Response.k6rHtml(this, "html", selector); }
+    clickLink(args) { return Response.k6rSend(Response.k6rHtml(this, "clickLink", args)); }
+    submitForm(args) { return Response.k6rSend(Response.k6rHtml(this, "submitForm", args)); }
+    static k6rHtml(response, op, arg) {
+        const key = Symbol.for("k6r.html.response");
+        let native = globalThis[key];
+        if (native === undefined) {
+            native = globalThis[Symbol.for("k6r.builtins")]("k6/html")[key];
+            Object.defineProperty(globalThis, key, { value: native });
+        }
+        return native(response, op, arg);
+    }
+    static k6rSend([method, url, body, params]) {
+        return Response[Symbol.for("k6r.request")](method, url, body, params);
+    }
 })"#;
 
 static RESPONSE_CLASS: Compiled = Compiled::new("k6r:k6/http/response", RESPONSE_SOURCE);
@@ -176,7 +188,7 @@ impl BuiltinModule for Http {
         // JavaScript value held by Rust is invisible to QuickJS's GC.
         let class: Function = RESPONSE_CLASS.load(ctx)?;
         let key = Symbol::new_global(ctx.clone(), CLASS_KEY)?;
-        ctx.globals().prop(key, Property::from(class))?;
+        ctx.globals().prop(key, Property::from(class.clone()))?;
 
         for &(name, method) in REQUESTS {
             let state = vu.clone();
@@ -187,6 +199,7 @@ impl BuiltinModule for Http {
                 };
             module.set(name, js::function(ctx, name, request)?)?;
         }
+        link_request(ctx, &class, &module)?;
 
         let state = vu.clone();
         let async_request =
@@ -293,6 +306,18 @@ fn cookie_jar<'js>(ctx: &Ctx<'js>, vu: &VuState) -> rquickjs::Result<Value<'js>>
 }
 
 const CLASS_KEY: &str = "k6r.Response";
+
+/// Gives the response class `http.request` (under a hidden key) for
+/// `res.clickLink()` and `res.submitForm()`, which send through it.
+fn link_request<'js>(
+    ctx: &Ctx<'js>,
+    class: &Function<'js>,
+    module: &Object<'js>,
+) -> rquickjs::Result<()> {
+    let key = Symbol::new_global(ctx.clone(), "k6r.request")?;
+    let request: Value = module.get("request")?;
+    class.prop(key, Property::from(request))
+}
 
 const IN_INIT: &str = "Making http requests in the init context is not supported";
 
