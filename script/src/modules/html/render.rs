@@ -2,6 +2,7 @@
 //! `Html()` and k6 print): void elements closed with `/>`, and `&'<>"`
 //! and carriage returns escaped in text and attribute values alike.
 
+use ego_tree::iter::Edge;
 use ego_tree::NodeRef;
 use scraper::Node;
 
@@ -37,10 +38,34 @@ pub(crate) fn escape(out: &mut String, text: &str) {
     }
 }
 
-/// Appends the HTML of `node` and its descendants.
+/// Appends the HTML of `node` and its descendants. Iterative, so a
+/// deeply nested page cannot exhaust the VU's stack.
 pub(crate) fn node(out: &mut String, node: NodeRef<'_, Node>) {
+    for edge in node.traverse() {
+        match edge {
+            Edge::Open(open) => self::open(out, open),
+            Edge::Close(close) => self::close(out, close),
+        }
+    }
+}
+
+/// Appends the HTML of the children of `parent`.
+pub(crate) fn children(out: &mut String, parent: NodeRef<'_, Node>) {
+    for child in parent.children() {
+        node(out, child);
+    }
+}
+
+/// Whether `node`'s parent writes its text as it is.
+fn in_raw_text(node: NodeRef<'_, Node>) -> bool {
+    node.parent()
+        .and_then(|p| p.value().as_element().map(|e| RAW_TEXT.contains(&e.name())))
+        .unwrap_or(false)
+}
+
+fn open(out: &mut String, node: NodeRef<'_, Node>) {
     match node.value() {
-        Node::Document | Node::Fragment => children(out, node),
+        Node::Text(text) if in_raw_text(node) => out.push_str(text),
         Node::Text(text) => escape(out, text),
         Node::Comment(comment) => {
             out.push_str("<!--");
@@ -92,27 +117,17 @@ pub(crate) fn node(out: &mut String, node: NodeRef<'_, Node>) {
                     out.push('\n');
                 }
             }
-            if RAW_TEXT.contains(&name) {
-                for child in node.children() {
-                    match child.value() {
-                        Node::Text(text) => out.push_str(text),
-                        _ => self::node(out, child),
-                    }
-                }
-            } else {
-                children(out, node);
-            }
-            out.push_str("</");
-            out.push_str(name);
-            out.push('>');
         }
-        Node::ProcessingInstruction(_) => {}
+        Node::Document | Node::Fragment | Node::ProcessingInstruction(_) => {}
     }
 }
 
-/// Appends the HTML of the children of `parent`.
-pub(crate) fn children(out: &mut String, parent: NodeRef<'_, Node>) {
-    for child in parent.children() {
-        node(out, child);
+fn close(out: &mut String, node: NodeRef<'_, Node>) {
+    if let Some(element) = node.value().as_element() {
+        if !VOID.contains(&element.name()) {
+            out.push_str("</");
+            out.push_str(element.name());
+            out.push('>');
+        }
     }
 }
