@@ -341,3 +341,36 @@ fn elements_have_k6s_members() {
         ],
     );
 }
+
+#[test]
+fn form_elements_have_their_own_members() {
+    check(
+        r#"const input = doc.find('[name=user]').get(0);
+        const box = doc.find('[name=c1]').get(0);
+        const one = doc.find('[name=one]').get(0);
+        const many = doc.find('[name=many]').get(0);
+        const form = doc.find('form').get(0);
+        T('input', () => [input.name(), input.type(), input.value(), input.disabled(), input.maxLength(), input.size(), input.autocomplete(), input.form().id(), input.formMethod(), input.formEnctype(), input.labels(), input.list()]);
+        T('checkbox', () => [box.checked(), box.defaultChecked(), doc.find('[name=dis]').get(0).disabled()]);
+        T('form', () => [form.method(), form.action(), form.enctype(), form.length, form.length(), form.elements().length, typeof form.value]);
+        T('select', () => [one.type(), one.value(), one.length(), one.selectedIndex(), one.options().length, one.size(), many.type(), many.selectedOptions().length]);
+        T('option', () => { const o = one.options()[1]; return [o.value(), o.text(), o.label(), o.selected(), o.index(), o.form().id()]; });
+        T('textarea', () => { const t = doc.find('textarea').get(0); return [t.type(), t.value(), t.wrap(), t.rows(), typeof t.name]; });
+        T('plain', () => typeof doc.find('li').get(0).value);"#,
+        &[
+            (
+                "input",
+                r#"["user","text","alice",false,-1,0,"on","f","get","application/x-www-form-urlencoded",[],null]"#,
+            ),
+            ("checkbox", "[true,true,true]"),
+            (
+                "form",
+                r#"["get","","application/x-www-form-urlencoded",null,8,8,"undefined"]"#,
+            ),
+            ("select", r#"["select","B",2,1,2,1,"select-multiple",2]"#),
+            ("option", r#"["B","B","B",true,1,"f"]"#),
+            ("textarea", r#"["textarea","","soft",0,"undefined"]"#),
+            ("plain", r#""undefined""#),
+        ],
+    );
+}

@@ -1,7 +1,8 @@
 //! The `Element` of `selection.get(i)` and `each`: one node of the
 //! document, with k6's DOM-like members (all methods, as in k6). Anchors
-//! and areas get the URL members of [`anchor`](super::anchor) on a
-//! prototype of their own that inherits this one.
+//! and areas get the URL members of [`anchor`](super::anchor), form
+//! elements those of [`controls`](super::controls), on prototypes of
+//! their own that inherit this one.
 
 use std::rc::Rc;
 
@@ -12,6 +13,7 @@ use rquickjs::{Array, Class, Constructor, Ctx, JsLifetime, Object, Value};
 use scraper::Node;
 
 use super::anchor;
+use super::controls;
 use super::document::{Document, XHTML};
 use super::tree;
 use crate::js;
@@ -38,8 +40,14 @@ pub(crate) fn into_js<'js>(
     let is_link = doc
         .element(id)
         .is_some_and(|e| matches!(e.value().name(), "a" | "area"));
+    let tag = doc.element(id).map(|e| e.value().name().to_owned());
     let object = if is_link {
         Class::instance_proto(element, anchor::prototype(ctx)?)?
+    } else if let Some(proto) = match &tag {
+        Some(tag) => controls::prototype(ctx, tag)?,
+        None => None,
+    } {
+        Class::instance_proto(element, proto)?
     } else {
         Class::instance(ctx.clone(), element)?
     };

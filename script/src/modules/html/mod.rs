@@ -12,10 +12,12 @@
 //! - `selection`: the `Selection` class and its argument forms.
 //! - `traversal`, `filtering`, `values`, `serialize`: its methods.
 //! - `element`: the `Element` class; `tree`: its members that walk the
-//!   tree; `anchor`: the URL members of links.
+//!   tree; `anchor`: the URL members of links; `controls`: those of
+//!   forms, inputs, buttons, selects, options and textareas.
 //! - `response`: `res.html()`, `res.clickLink()`, `res.submitForm()`.
 
 mod anchor;
+mod controls;
 mod document;
 mod element;
 mod filtering;
