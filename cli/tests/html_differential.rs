@@ -15,6 +15,7 @@ use axum::Router;
 
 const PAGE: &str = include_str!("fixtures/html/page.html");
 const SELECTION: &str = include_str!("fixtures/html/selection.js");
+const ELEMENTS: &str = include_str!("fixtures/html/elements.js");
 const SERVED: &str = include_str!("fixtures/html/served.html");
 const RESPONSE: &str = include_str!("fixtures/html/response.js");
 
@@ -53,6 +54,15 @@ fn selection_methods_and_element_members_print_what_k6_prints() {
         assert_eq!(k6r, k6);
     }
     assert_eq!(got.len(), expected.len());
+}
+
+#[test]
+fn element_types_have_k6s_own_members() {
+    let dir = tempfile::tempdir().unwrap();
+    let expected = lines("k6", dir.path(), ELEMENTS, &[]);
+    assert!(expected.len() > 30, "k6 printed {expected:?}");
+    let got = lines(env!("CARGO_BIN_EXE_k6r-cli"), dir.path(), ELEMENTS, &[]);
+    assert_eq!(got, expected);
 }
 
 /// Echoes the method, the path and query, the content type and the body.

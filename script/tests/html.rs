@@ -356,7 +356,7 @@ fn form_elements_have_their_own_members() {
         T('select', () => [one.type(), one.value(), one.length(), one.selectedIndex(), one.options().length, one.size(), many.type(), many.selectedOptions().length]);
         T('option', () => { const o = one.options()[1]; return [o.value(), o.text(), o.label(), o.selected(), o.index(), o.form().id()]; });
         T('textarea', () => { const t = doc.find('textarea').get(0); return [t.type(), t.value(), t.wrap(), t.rows(), typeof t.name]; });
-        T('plain', () => typeof doc.find('li').get(0).value);"#,
+        T('plain', () => typeof doc.find('#main').get(0).value);"#,
         &[
             (
                 "input",
@@ -371,6 +371,26 @@ fn form_elements_have_their_own_members() {
             ("option", r#"["B","B","B",true,1,"f"]"#),
             ("textarea", r#"["textarea","","soft",0,"undefined"]"#),
             ("plain", r#""undefined""#),
+        ],
+    );
+}
+
+#[test]
+fn table_and_list_elements_have_their_own_members() {
+    let body = r#"const t = parseHTML('<table><caption>c</caption><thead><tr><th scope="col">h</th></tr></thead><tbody><tr><td>1</td><td colspan="2">2</td></tr></tbody></table><ol reversed><li value="4">x</li></ol>');
+        const table = t.find('table').get(0);
+        const td = t.find('td').eq(1).get(0);
+        T('table', () => [table.caption().textContent(), table.rows().length, table.tBodies().length, table.tHead().nodeName(), table.tFoot()]);
+        T('row', () => { const r = t.find('tbody tr').get(0); return [r.cells().length, r.rowIndex(), r.sectionRowIndex()]; });
+        T('cell', () => [td.cellIndex(), td.colSpan(), td.rowSpan(), t.find('th').get(0).scope()]);
+        T('list', () => [t.find('ol').get(0).reversed(), t.find('li').get(0).value(), t.find('li').get(0).type()]);"#;
+    check(
+        body,
+        &[
+            ("table", r#"["c",2,1,"thead",null]"#),
+            ("row", "[2,1,0]"),
+            ("cell", r#"[1,2,1,"col"]"#),
+            ("list", r#"[true,4,""]"#),
         ],
     );
 }

@@ -9,11 +9,12 @@ use rquickjs::{Class, Ctx, IntoJs, Object, Symbol, Value};
 
 use super::document::{selector, Document};
 use super::element::{self, Element};
+use super::media;
 use crate::js;
 
 /// What a member returns, computed from the element.
 #[derive(Clone, Copy)]
-enum Kind {
+pub(super) enum Kind {
     /// An attribute's value, or a default.
     Text(&'static str, &'static str),
     /// Whether an attribute is present.
@@ -208,14 +209,14 @@ const SELECT: &[(&str, Kind)] = &[
 ];
 
 /// The nearest ancestor of `id` named `tag`.
-fn closest(doc: &Document, id: NodeId, tag: &str) -> Option<NodeId> {
+pub(super) fn closest(doc: &Document, id: NodeId, tag: &str) -> Option<NodeId> {
     let node = doc.node(id)?;
     node.ancestors()
         .find(|a| a.value().as_element().is_some_and(|e| e.name() == tag))
         .map(|a| a.id())
 }
 
-fn form<'js>(ctx: &Ctx<'js>, el: &Element) -> rquickjs::Result<Value<'js>> {
+pub(super) fn form<'js>(ctx: &Ctx<'js>, el: &Element) -> rquickjs::Result<Value<'js>> {
     match closest(&el.doc, el.id, "form") {
         Some(form) => element::into_js(ctx, &el.doc, form),
         None => Ok(Value::new_undefined(ctx.clone())),
@@ -223,7 +224,7 @@ fn form<'js>(ctx: &Ctx<'js>, el: &Element) -> rquickjs::Result<Value<'js>> {
 }
 
 /// The `<label>`s naming the field: `for` its id, or around it.
-fn labels<'js>(ctx: &Ctx<'js>, el: &Element) -> rquickjs::Result<Value<'js>> {
+pub(super) fn labels<'js>(ctx: &Ctx<'js>, el: &Element) -> rquickjs::Result<Value<'js>> {
     let mut found: Vec<NodeId> = Vec::new();
     if let Some(id) = el.doc.attr(el.id, "id").filter(|id| !id.is_empty()) {
         if let Some(label) = selector("label") {
@@ -256,11 +257,15 @@ fn datalist<'js>(ctx: &Ctx<'js>, el: &Element) -> rquickjs::Result<Value<'js>> {
     }
 }
 
-fn list<'js>(ctx: &Ctx<'js>, el: &Element, ids: Vec<NodeId>) -> rquickjs::Result<Value<'js>> {
+pub(super) fn list<'js>(
+    ctx: &Ctx<'js>,
+    el: &Element,
+    ids: Vec<NodeId>,
+) -> rquickjs::Result<Value<'js>> {
     Ok(element::list(ctx, &el.doc, ids)?.into_value())
 }
 
-fn elements(el: &Element) -> Vec<NodeId> {
+pub(super) fn elements(el: &Element) -> Vec<NodeId> {
     selector("button,input,select,textarea")
         .map(|s| el.doc.select(el.id, &s))
         .unwrap_or_default()
@@ -279,7 +284,7 @@ fn selected(el: &Element) -> Vec<NodeId> {
         .collect()
 }
 
-fn option_value(el: &Element) -> String {
+pub(super) fn option_value(el: &Element) -> String {
     match el.doc.attr(el.id, "value") {
         Some(value) => value.to_owned(),
         None => el.doc.text(el.id),
@@ -343,7 +348,7 @@ fn members(tag: &str) -> Option<(&'static [(&'static str, Kind)], bool)> {
         "form" => Some((FORM, false)),
         "option" => Some((OPTION, false)),
         "textarea" => Some((TEXTAREA, false)),
-        _ => None,
+        tag => media::members(tag).map(|own| (own, false)),
     }
 }
 

@@ -13,7 +13,8 @@
 //! - `traversal`, `filtering`, `values`, `serialize`: its methods.
 //! - `element`: the `Element` class; `tree`: its members that walk the
 //!   tree; `anchor`: the URL members of links; `controls`: those of
-//!   forms, inputs, buttons, selects, options and textareas.
+//!   forms, inputs, buttons, selects, options and textareas; `media`:
+//!   those of the other element types k6 knows (tables, media, ...).
 //! - `response`: `res.html()`, `res.clickLink()`, `res.submitForm()`.
 
 mod anchor;
@@ -21,6 +22,7 @@ mod controls;
 mod document;
 mod element;
 mod filtering;
+mod media;
 mod render;
 mod response;
 mod selection;
