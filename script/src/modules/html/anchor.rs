@@ -7,6 +7,7 @@ use rquickjs::object::Property;
 use rquickjs::{Class, Ctx, IntoJs, Object, Symbol, Value};
 
 use super::element::{self, Element};
+use super::members;
 use crate::js;
 
 const PROTO_KEY: &str = "k6r.html.anchor";
@@ -115,16 +116,15 @@ pub(crate) fn prototype<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Object<'js>> {
     if let Some(proto) = base.get::<_, Value>(key.clone())?.into_object() {
         return Ok(proto);
     }
-    let proto = Object::new(ctx.clone())?;
-    proto.set_prototype(Some(&base))?;
+    let methods = Object::new(ctx.clone())?;
     for &(name, read) in URL_MEMBERS {
         let method =
             move |this: This<Class<'js, Element>>| read(&parts(&attr(&this.0.borrow(), "href")));
-        proto.set(name, js::function(ctx, name, method)?)?;
+        methods.set(name, js::function(ctx, name, method)?)?;
     }
     for &(name, attribute) in ATTRIBUTES {
         let method = move |this: This<Class<'js, Element>>| attr(&this.0.borrow(), attribute);
-        proto.set(name, js::function(ctx, name, method)?)?;
+        methods.set(name, js::function(ctx, name, method)?)?;
     }
     let rel_list = |ctx: Ctx<'js>, this: This<Class<'js, Element>>| {
         let rel = attr(&this.0.borrow(), "rel");
@@ -132,12 +132,14 @@ pub(crate) fn prototype<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Object<'js>> {
             .collect::<Vec<_>>()
             .into_js(&ctx)
     };
-    proto.set("relList", js::function(ctx, "relList", rel_list)?)?;
+    methods.set("relList", js::function(ctx, "relList", rel_list)?)?;
     let text = |this: This<Class<'js, Element>>| {
         let el = element::this(&this);
         el.doc.text(el.id)
     };
-    proto.set("text", js::function(ctx, "text", text)?)?;
+    methods.set("text", js::function(ctx, "text", text)?)?;
+    let proto = members::sorted(ctx, &[&base, &methods])?;
+    proto.set_prototype(Some(&base))?;
     base.prop(key, Property::from(proto.clone()))?;
     Ok(proto)
 }

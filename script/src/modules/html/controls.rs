@@ -10,6 +10,7 @@ use rquickjs::{Class, Ctx, IntoJs, Object, Symbol, Value};
 use super::document::{selector, Document};
 use super::element::{self, Element};
 use super::media;
+use super::members;
 use crate::js;
 
 /// What a member returns, computed from the element.
@@ -364,8 +365,7 @@ pub(crate) fn prototype<'js>(ctx: &Ctx<'js>, tag: &str) -> rquickjs::Result<Opti
     if let Some(proto) = base.get::<_, Value>(key.clone())?.into_object() {
         return Ok(Some(proto));
     }
-    let proto = Object::new(ctx.clone())?;
-    proto.set_prototype(Some(&base))?;
+    let methods = Object::new(ctx.clone())?;
     let shared: &[(&str, Kind)] = if field { FORM_FIELD } else { &[] };
     for &(name, kind) in shared.iter().chain(own) {
         let method =
@@ -386,8 +386,10 @@ pub(crate) fn prototype<'js>(ctx: &Ctx<'js>, tag: &str) -> rquickjs::Result<Opti
                     Kind::Computed(read) => read(&ctx, &el),
                 }
             };
-        proto.set(name, js::function(ctx, name, method)?)?;
+        methods.set(name, js::function(ctx, name, method)?)?;
     }
+    let proto = members::sorted(ctx, &[&base, &methods])?;
+    proto.set_prototype(Some(&base))?;
     base.prop(key, Property::from(proto.clone()))?;
     Ok(Some(proto))
 }

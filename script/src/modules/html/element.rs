@@ -15,6 +15,7 @@ use scraper::Node;
 use super::anchor;
 use super::controls;
 use super::document::{Document, XHTML};
+use super::members;
 use super::tree;
 use crate::js;
 
@@ -41,16 +42,23 @@ pub(crate) fn into_js<'js>(
         .element(id)
         .is_some_and(|e| matches!(e.value().name(), "a" | "area"));
     let tag = doc.element(id).map(|e| e.value().name().to_owned());
-    let object = if is_link {
-        Class::instance_proto(element, anchor::prototype(ctx)?)?
-    } else if let Some(proto) = match &tag {
-        Some(tag) => controls::prototype(ctx, tag)?,
-        None => None,
-    } {
-        Class::instance_proto(element, proto)?
+    let proto = if is_link {
+        Some(anchor::prototype(ctx)?)
     } else {
-        Class::instance(ctx.clone(), element)?
+        match &tag {
+            Some(tag) => controls::prototype(ctx, tag)?,
+            None => None,
+        }
     };
+    let proto = match proto {
+        Some(proto) => proto,
+        None => match Class::<Element>::prototype(ctx)? {
+            Some(proto) => proto,
+            None => Object::new(ctx.clone())?,
+        },
+    };
+    let object = Class::instance_proto(element, proto.clone())?;
+    members::copy(&object, &proto)?;
     Ok(object.into_value())
 }
 
@@ -276,9 +284,9 @@ impl<'js> JsClass<'js> for Element {
     type Mutable = Readable;
 
     fn prototype(ctx: &Ctx<'js>) -> rquickjs::Result<Option<Object<'js>>> {
-        let proto = Object::new(ctx.clone())?;
-        install(ctx, &proto)?;
-        Ok(Some(proto))
+        let methods = Object::new(ctx.clone())?;
+        install(ctx, &methods)?;
+        members::sorted(ctx, &[&methods]).map(Some)
     }
 
     fn constructor(_ctx: &Ctx<'js>) -> rquickjs::Result<Option<Constructor<'js>>> {

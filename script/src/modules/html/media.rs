@@ -66,6 +66,21 @@ const BASE: &[(&str, Kind)] = &[
 ];
 const META: &[(&str, Kind)] = &[
     ("content", Kind::Text("content", "")),
+    // k6 knows three values and reads anything else as `content-type`.
+    (
+        "httpEquiv",
+        Kind::Computed(|ctx, el| {
+            let value = el
+                .doc
+                .attr(el.id, "http-equiv")
+                .unwrap_or("")
+                .to_lowercase();
+            match value.as_str() {
+                "refresh" | "default-style" => value.into_js(ctx),
+                _ => "content-type".into_js(ctx),
+            }
+        }),
+    ),
     ("name", Kind::Text("name", "")),
 ];
 const STYLE: &[(&str, Kind)] = &[

@@ -9,7 +9,8 @@
 //!
 //! - `document`: the parsed page and what is read from its nodes.
 //! - `render`: nodes back to HTML as Go renders them.
-//! - `selection`: the `Selection` class and its argument forms.
+//! - `selection`: the `Selection` class and its argument forms;
+//!   `members`: methods listed as own keys, as k6 lists them.
 //! - `traversal`, `filtering`, `values`, `serialize`: its methods.
 //! - `element`: the `Element` class; `tree`: its members that walk the
 //!   tree; `anchor`: the URL members of links; `controls`: those of
@@ -23,6 +24,7 @@ mod document;
 mod element;
 mod filtering;
 mod media;
+mod members;
 mod render;
 mod response;
 mod selection;

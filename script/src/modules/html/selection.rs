@@ -12,7 +12,7 @@ use rquickjs::{Class, Constructor, Ctx, Function, JsLifetime, Object, Value};
 use scraper::Selector;
 
 use super::document::{selector, Document};
-use super::{filtering, serialize, traversal, values};
+use super::{filtering, members, serialize, traversal, values};
 use crate::js;
 
 /// Nodes of one document, in the order goquery keeps them.
@@ -201,6 +201,9 @@ pub(crate) fn into_js<'js>(ctx: &Ctx<'js>, selection: Selection) -> rquickjs::Re
     let url = selection.doc.url.clone();
     let object = Class::instance(ctx.clone(), selection)?;
     object.set("url", url)?;
+    if let Some(proto) = Class::<Selection>::prototype(ctx)? {
+        members::copy(&object, &proto)?;
+    }
     Ok(object.into_value())
 }
 
@@ -225,12 +228,12 @@ impl<'js> JsClass<'js> for Selection {
     type Mutable = Readable;
 
     fn prototype(ctx: &Ctx<'js>) -> rquickjs::Result<Option<Object<'js>>> {
-        let proto = Object::new(ctx.clone())?;
-        traversal::install(ctx, &proto)?;
-        filtering::install(ctx, &proto)?;
-        values::install(ctx, &proto)?;
-        serialize::install(ctx, &proto)?;
-        Ok(Some(proto))
+        let methods = Object::new(ctx.clone())?;
+        traversal::install(ctx, &methods)?;
+        filtering::install(ctx, &methods)?;
+        values::install(ctx, &methods)?;
+        serialize::install(ctx, &methods)?;
+        members::sorted(ctx, &[&methods]).map(Some)
     }
 
     fn constructor(_ctx: &Ctx<'js>) -> rquickjs::Result<Option<Constructor<'js>>> {
