@@ -7,6 +7,7 @@ use rquickjs::object::Property;
 use rquickjs::{Class, Ctx, IntoJs, Object, Symbol, Value};
 
 use super::element::{self, Element};
+use super::enumerated;
 use super::members;
 use crate::js;
 
@@ -96,7 +97,6 @@ const ATTRIBUTES: &[(&str, &str)] = &[
     ("download", "download"),
     ("href", "href"),
     ("hrefLang", "hreflang"),
-    ("referrerPolicy", "referrerpolicy"),
     ("rel", "rel"),
     ("target", "target"),
     ("type", "type"),
@@ -133,6 +133,13 @@ pub(crate) fn prototype<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Object<'js>> {
             .into_js(&ctx)
     };
     methods.set("relList", js::function(ctx, "relList", rel_list)?)?;
+    let policy = |ctx: Ctx<'js>, this: This<Class<'js, Element>>| {
+        enumerated::referrer_policy(&ctx, &element::this(&this))
+    };
+    methods.set(
+        "referrerPolicy",
+        js::function(ctx, "referrerPolicy", policy)?,
+    )?;
     let text = |this: This<Class<'js, Element>>| {
         let el = element::this(&this);
         el.doc.text(el.id)

@@ -8,6 +8,7 @@ use rquickjs::{Ctx, IntoJs, Value};
 use super::controls::{closest, elements, form, labels, list, Kind};
 use super::document::{selector, Document};
 use super::element::{self, Element};
+use super::enumerated;
 
 /// Element children of `id` named one of `tags`.
 fn children(doc: &Document, id: NodeId, tags: &[&str]) -> Vec<NodeId> {
@@ -66,21 +67,7 @@ const BASE: &[(&str, Kind)] = &[
 ];
 const META: &[(&str, Kind)] = &[
     ("content", Kind::Text("content", "")),
-    // k6 knows three values and reads anything else as `content-type`.
-    (
-        "httpEquiv",
-        Kind::Computed(|ctx, el| {
-            let value = el
-                .doc
-                .attr(el.id, "http-equiv")
-                .unwrap_or("")
-                .to_lowercase();
-            match value.as_str() {
-                "refresh" | "default-style" => value.into_js(ctx),
-                _ => "content-type".into_js(ctx),
-            }
-        }),
-    ),
+    ("httpEquiv", Kind::Computed(enumerated::http_equiv)),
     ("name", Kind::Text("name", "")),
 ];
 const STYLE: &[(&str, Kind)] = &[
@@ -88,6 +75,7 @@ const STYLE: &[(&str, Kind)] = &[
     ("type", Kind::Text("type", "")),
 ];
 const SCRIPT: &[(&str, Kind)] = &[
+    ("crossOrigin", Kind::Computed(enumerated::cross_origin)),
     ("async", Kind::Flag("async")),
     ("charset", Kind::Text("charset", "")),
     ("defer", Kind::Flag("defer")),
@@ -97,6 +85,11 @@ const SCRIPT: &[(&str, Kind)] = &[
     ("type", Kind::Text("type", "")),
 ];
 const LINK: &[(&str, Kind)] = &[
+    ("crossOrigin", Kind::Computed(enumerated::cross_origin)),
+    (
+        "referrerPolicy",
+        Kind::Computed(enumerated::referrer_policy),
+    ),
     ("href", Kind::Text("href", "")),
     ("hreflang", Kind::Text("hreflang", "")),
     ("media", Kind::Text("media", "")),
@@ -114,6 +107,7 @@ const LINK: &[(&str, Kind)] = &[
     ("type", Kind::Text("type", "")),
 ];
 const OL: &[(&str, Kind)] = &[
+    ("start", Kind::Number("start", 0)),
     ("reversed", Kind::Flag("reversed")),
     ("type", Kind::Text("type", "")),
 ];
@@ -180,6 +174,11 @@ const TH: &[(&str, Kind)] = &[
     ("sorted", Kind::Flag("sorted")),
 ];
 const IMG: &[(&str, Kind)] = &[
+    ("crossOrigin", Kind::Computed(enumerated::cross_origin)),
+    (
+        "referrerPolicy",
+        Kind::Computed(enumerated::referrer_policy),
+    ),
     ("alt", Kind::Text("alt", "")),
     ("currentSrc", Kind::Computed(src)),
     ("height", Kind::Number("height", 0)),
@@ -223,6 +222,10 @@ const LEGEND: &[(&str, Kind)] = &[
     ("form", Kind::Computed(form)),
 ];
 const IFRAME: &[(&str, Kind)] = &[
+    (
+        "referrerPolicy",
+        Kind::Computed(enumerated::referrer_policy),
+    ),
     ("allowfullscreen", Kind::Flag("allowfullscreen")),
     ("height", Kind::Text("height", "")),
     ("name", Kind::Text("name", "")),
@@ -251,6 +254,7 @@ const CANVAS: &[(&str, Kind)] = &[
     ("width", Kind::Number("width", 0)),
 ];
 const MEDIA: &[(&str, Kind)] = &[
+    ("crossOrigin", Kind::Computed(enumerated::cross_origin)),
     ("autoplay", Kind::Flag("autoplay")),
     ("controls", Kind::Flag("controls")),
     ("currentSrc", Kind::Computed(src)),
@@ -258,7 +262,7 @@ const MEDIA: &[(&str, Kind)] = &[
     ("loop", Kind::Flag("loop")),
     ("mediaGroup", Kind::Text("mediagroup", "")),
     ("muted", Kind::Flag("muted")),
-    ("preload", Kind::Text("preload", "auto")),
+    ("preload", Kind::Computed(enumerated::preload)),
     ("src", Kind::Text("src", "")),
     (
         "textTracks",
@@ -274,6 +278,7 @@ const SOURCE: &[(&str, Kind)] = &[
     ("type", Kind::Text("type", "")),
 ];
 const TRACK: &[(&str, Kind)] = &[
+    ("kind", Kind::Computed(enumerated::track_kind)),
     ("default", Kind::Flag("default")),
     ("label", Kind::Text("label", "")),
     ("src", Kind::Text("src", "")),
@@ -313,6 +318,20 @@ const DATALIST: &[(&str, Kind)] = &[(
     "options",
     Kind::Computed(|ctx, el| list(ctx, el, select(&el.doc, el.id, "option"))),
 )];
+const PROGRESS: &[(&str, Kind)] = &[
+    ("labels", Kind::Computed(labels)),
+    ("max", Kind::Computed(enumerated::progress_max)),
+    ("position", Kind::Computed(enumerated::progress_position)),
+    ("value", Kind::Computed(enumerated::progress_value)),
+];
+const METER: &[(&str, Kind)] = &[
+    ("high", Kind::Number("high", 0)),
+    ("labels", Kind::Computed(labels)),
+    ("low", Kind::Number("low", 0)),
+    ("max", Kind::Number("max", 0)),
+    ("min", Kind::Number("min", 0)),
+    ("optimum", Kind::Number("optimum", 0)),
+];
 const PARAM: &[(&str, Kind)] = &[
     ("name", Kind::Text("name", "")),
     ("value", Kind::Text("value", "")),
@@ -363,7 +382,9 @@ pub(super) fn members(tag: &str) -> Option<&'static [(&'static str, Kind)]> {
         "map" => MAP,
         "optgroup" => OPTGROUP,
         "datalist" => DATALIST,
-        "param" => PARAM,
+        "param" | "pre" => PARAM,
+        "progress" => PROGRESS,
+        "meter" => METER,
         "keygen" => KEYGEN,
         _ => return None,
     })

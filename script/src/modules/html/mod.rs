@@ -15,13 +15,15 @@
 //! - `element`: the `Element` class; `tree`: its members that walk the
 //!   tree; `anchor`: the URL members of links; `controls`: those of
 //!   forms, inputs, buttons, selects, options and textareas; `media`:
-//!   those of the other element types k6 knows (tables, media, ...).
+//!   those of the other element types k6 knows (tables, media, ...);
+//!   `enumerated`: attributes k6 reads as enumerations or ratios.
 //! - `response`: `res.html()`, `res.clickLink()`, `res.submitForm()`.
 
 mod anchor;
 mod controls;
 mod document;
 mod element;
+mod enumerated;
 mod filtering;
 mod media;
 mod members;
