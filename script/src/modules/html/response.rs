@@ -22,11 +22,7 @@ pub(super) fn native<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Function<'js>> {
     let native = |ctx: Ctx<'js>, response: Object<'js>, op: String, arg: Opt<Value<'js>>| {
         let url = js::to_string(&response.get::<_, Value>("url")?)?;
         let body: Value = response.get("body")?;
-        let body = if body.is_string() {
-            js::to_string(&body)?
-        } else {
-            String::new()
-        };
+        let body = body_text(&body)?;
         let page = Page {
             doc: Rc::new(Document::parse(&body, url.clone())),
             url,
@@ -42,6 +38,25 @@ pub(super) fn native<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Function<'js>> {
         }
     };
     js::function(ctx, "html", native)
+}
+
+/// The body as text: a string, or the bytes of a binary body (invalid
+/// UTF-8 replaced, as Go's string conversion would not fail either).
+fn body_text(body: &Value<'_>) -> rquickjs::Result<String> {
+    if body.is_string() {
+        return js::to_string(body);
+    }
+    let Some(buffer) = body
+        .as_object()
+        .filter(|o| rquickjs::ArrayBuffer::from_object((*o).clone()).is_some())
+    else {
+        return Ok(String::new());
+    };
+    // Copied through JavaScript: reading the engine's buffer directly
+    // would need `unsafe`.
+    let copy: Function = body.ctx().eval("(x) => Array.from(new Uint8Array(x))")?;
+    let bytes: Vec<u8> = copy.call((buffer.clone(),))?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
 struct Page {
