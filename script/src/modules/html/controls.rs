@@ -202,6 +202,7 @@ const SELECT: &[(&str, Kind)] = &[
                 option_value(&Element {
                     doc: el.doc.clone(),
                     id: *o,
+                    from: None,
                 })
             });
             first.unwrap_or_default().into_js(ctx)
@@ -320,6 +321,7 @@ fn from_form<'js>(
             &Element {
                 doc: el.doc.clone(),
                 id: form,
+                from: None,
             },
         ),
         None => "".into_js(ctx),

@@ -16,6 +16,7 @@ use super::anchor;
 use super::controls;
 use super::document::{Document, XHTML};
 use super::members;
+use super::selection::Selection;
 use super::tree;
 use crate::js;
 
@@ -24,6 +25,9 @@ use crate::js;
 pub(crate) struct Element {
     pub(crate) doc: Rc<Document>,
     pub(crate) id: NodeId,
+    /// The selection `get()` took it from: what `selection().end()`
+    /// returns, as in k6.
+    pub(crate) from: Option<Rc<Selection>>,
 }
 
 pub(crate) type ElThis<'js> = This<Class<'js, Element>>;
@@ -34,10 +38,35 @@ pub(crate) fn into_js<'js>(
     doc: &Rc<Document>,
     id: NodeId,
 ) -> rquickjs::Result<Value<'js>> {
-    let element = Element {
-        doc: doc.clone(),
-        id,
-    };
+    wrap(
+        ctx,
+        Element {
+            doc: doc.clone(),
+            id,
+            from: None,
+        },
+    )
+}
+
+/// Node `id` of `from` as an `Element` that remembers `from`.
+pub(crate) fn from_selection<'js>(
+    ctx: &Ctx<'js>,
+    from: &Rc<Selection>,
+    id: NodeId,
+) -> rquickjs::Result<Value<'js>> {
+    let doc = from.doc.clone();
+    wrap(
+        ctx,
+        Element {
+            doc,
+            id,
+            from: Some(from.clone()),
+        },
+    )
+}
+
+fn wrap<'js>(ctx: &Ctx<'js>, element: Element) -> rquickjs::Result<Value<'js>> {
+    let (doc, id) = (element.doc.clone(), element.id);
     let is_link = doc
         .element(id)
         .is_some_and(|e| matches!(e.value().name(), "a" | "area"));

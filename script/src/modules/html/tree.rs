@@ -107,10 +107,13 @@ pub(super) fn install<'js>(ctx: &Ctx<'js>, proto: &Object<'js>) -> rquickjs::Res
         &el.doc,
         el.doc.root()
     ));
-    member!(ctx, proto, "selection", |c, el| selection::into_js(
-        &c,
-        Selection::document(el.doc.clone()).single(el.id)
-    ));
+    member!(ctx, proto, "selection", |c, el| {
+        let selection = match &el.from {
+            Some(from) => from.derive(vec![el.id]),
+            None => Selection::document(el.doc.clone()).single(el.id),
+        };
+        selection::into_js(&c, selection)
+    });
     member!(ctx, proto, "querySelector", |c, el, source| {
         let found = selector(&js::to_string(&source)?)
             .and_then(|s| el.doc.select(el.id, &s).first().copied());

@@ -1,6 +1,8 @@
 //! Selection methods that read values: `attr`, `text`, `html`, `val`,
 //! `data`, `size`, `index`, `get`, `toArray`, `each`, `map`.
 
+use std::rc::Rc;
+
 use ego_tree::NodeId;
 use rquickjs::function::Opt;
 use rquickjs::{Array, Ctx, IntoJs, Object, Value};
@@ -220,12 +222,12 @@ pub(super) fn install<'js>(ctx: &Ctx<'js>, proto: &Object<'js>) -> rquickjs::Res
 
     let get =
         |ctx: Ctx<'js>, this: SelThis<'js>, at: Opt<Value<'js>>| -> rquickjs::Result<Value<'js>> {
-            let from = selection::this(&this);
+            let from = Rc::new(selection::this(&this));
             match at.0.filter(|v| !v.is_undefined()) {
                 None => {
                     let out = Array::new(ctx.clone())?;
                     for (i, id) in from.nodes.iter().enumerate() {
-                        out.set(i, element::into_js(&ctx, &from.doc, *id)?)?;
+                        out.set(i, element::from_selection(&ctx, &from, *id)?)?;
                     }
                     Ok(out.into_value())
                 }
@@ -233,7 +235,7 @@ pub(super) fn install<'js>(ctx: &Ctx<'js>, proto: &Object<'js>) -> rquickjs::Res
                     let number = js::to_number(&at)?;
                     let at = if number.is_nan() { 0 } else { number as i64 };
                     match position(at, from.nodes.len()) {
-                        Some(i) => element::into_js(&ctx, &from.doc, from.nodes[i]),
+                        Some(i) => element::from_selection(&ctx, &from, from.nodes[i]),
                         None => Ok(Value::new_undefined(ctx)),
                     }
                 }
@@ -259,8 +261,9 @@ pub(super) fn install<'js>(ctx: &Ctx<'js>, proto: &Object<'js>) -> rquickjs::Res
                 "the argument to each() must be a function",
             ));
         };
+        let origin = Rc::new(from.clone());
         for (i, id) in from.nodes.iter().enumerate() {
-            let element = element::into_js(&ctx, &from.doc, *id)?;
+            let element = element::from_selection(&ctx, &origin, *id)?;
             callback.call::<_, Value>((i as u32, element))?;
         }
         Ok(this.0.clone().into_value())
