@@ -127,7 +127,7 @@ fn data<'js>(
     Ok(out.into_value())
 }
 
-fn index<'js>(ctx: &Ctx<'js>, from: &Selection, arg: Option<Value<'js>>) -> rquickjs::Result<i64> {
+fn index(from: &Selection, arg: Option<Value<'_>>) -> rquickjs::Result<i64> {
     let Some(&first) = from.nodes.first() else {
         return Ok(-1);
     };
@@ -157,7 +157,6 @@ fn index<'js>(ctx: &Ctx<'js>, from: &Selection, arg: Option<Value<'js>>) -> rqui
             }
         },
     };
-    let _ = ctx;
     Ok(found.map(|i| i as i64).unwrap_or(-1))
 }
 
@@ -215,9 +214,7 @@ pub(super) fn install<'js>(ctx: &Ctx<'js>, proto: &Object<'js>) -> rquickjs::Res
     let size = |this: SelThis<'js>| this.0.borrow().nodes.len() as u32;
     proto.set("size", js::function(ctx, "size", size)?)?;
 
-    let index_fn = |ctx: Ctx<'js>, this: SelThis<'js>, arg: Opt<Value<'js>>| {
-        index(&ctx, &selection::this(&this), arg.0)
-    };
+    let index_fn = |this: SelThis<'js>, arg: Opt<Value<'js>>| index(&selection::this(&this), arg.0);
     proto.set("index", js::function(ctx, "index", index_fn)?)?;
 
     let get =
