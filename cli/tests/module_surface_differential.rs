@@ -38,7 +38,6 @@ const MODULES: &[&str] = &[
 const MISSING: &[&str] = &[
     "k6/browser",
     "k6/data",
-    "k6/html",
     "k6/net/grpc",
     "k6/secrets",
     "k6/ws",

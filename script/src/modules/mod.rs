@@ -1,5 +1,5 @@
 //! k6's built-in modules (`k6`, `k6/http`, `k6/metrics`, `k6/execution`,
-//! `k6/timers`, `k6/encoding`, `k6/crypto` and `k6/crypto/x509`).
+//! `k6/timers`, `k6/encoding`, `k6/crypto`, `k6/crypto/x509` and `k6/html`).
 //!
 //! # Layout
 //! - `k6`, `http/`, `metrics`, `execution`, `timers`: the modules of those
@@ -7,6 +7,8 @@
 //! - `encoding` (with `encoding/decode`, Go's base64 decoding): `k6/encoding`.
 //! - `crypto/`: `k6/crypto` (hashes, HMAC, hashers, random bytes) and
 //!   `crypto/x509`, `k6/crypto/x509`.
+//! - `html/`: `k6/html`: `parseHTML`, selections and elements, parsed on
+//!   first use.
 //!
 //! Each module is built per VU: its functions are Rust closures holding
 //! the VU's [`VuState`]. QuickJS declares native modules through a
@@ -26,6 +28,7 @@
 pub(crate) mod crypto;
 pub(crate) mod encoding;
 pub(crate) mod execution;
+pub(crate) mod html;
 pub(crate) mod http;
 pub(crate) mod k6;
 pub(crate) mod metrics;
@@ -82,6 +85,7 @@ const MODULES: &[Entry] = &[
     entry::<encoding::Encoding>(),
     entry::<crypto::Crypto>(),
     entry::<crypto::x509::X509>(),
+    entry::<html::Html>(),
 ];
 
 fn find(name: &str) -> Option<&'static Entry> {

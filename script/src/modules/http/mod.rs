@@ -65,9 +65,21 @@ const RESPONSE_SOURCE: &str = r#"(class Response {
         const found = select(this.body, String(selector));
         return found === undefined ? undefined : JSON.parse(found);
     }
-    html() { throw new Error("Response.html() is not supported by k6r yet"); }
-    clickLink() { throw new Error("Response.clickLink() is not supported by k6r yet"); }
-    submitForm() { throw new Error("Response.submitForm() is not supported by k6r yet"); }
+    html(selector) { return Response.k6rHtml(this, "html", selector); }
+    clickLink(args) { return Response.k6rSend(Response.k6rHtml(this, "clickLink", args)); }
+    submitForm(args) { return Response.k6rSend(Response.k6rHtml(this, "submitForm", args)); }
+    static k6rHtml(response, op, arg) {
+        const key = Symbol.for("k6r.html.response");
+        let native = globalThis[key];
+        if (native === undefined) {
+            native = globalThis[Symbol.for("k6r.builtins")]("k6/html")[key];
+            Object.defineProperty(globalThis, key, { value: native });
+        }
+        return native(response, op, arg);
+    }
+    static k6rSend([method, url, body, params]) {
+        return Response[Symbol.for("k6r.request")](method, url, body, params);
+    }
 })"#;
 
 static RESPONSE_CLASS: Compiled = Compiled::new("k6r:k6/http/response", RESPONSE_SOURCE);
@@ -186,7 +198,7 @@ impl BuiltinModule for Http {
         // JavaScript value held by Rust is invisible to QuickJS's GC.
         let class: Function = RESPONSE_CLASS.load(ctx)?;
         let key = Symbol::new_global(ctx.clone(), CLASS_KEY)?;
-        ctx.globals().prop(key, Property::from(class))?;
+        ctx.globals().prop(key, Property::from(class.clone()))?;
         selector::install(ctx)?;
 
         for &(name, method) in REQUESTS {
@@ -198,6 +210,7 @@ impl BuiltinModule for Http {
                 };
             module.set(name, js::function(ctx, name, request)?)?;
         }
+        link_request(ctx, &class, &module)?;
 
         let state = vu.clone();
         let async_request =
@@ -266,6 +279,18 @@ impl BuiltinModule for Http {
 }
 
 const CLASS_KEY: &str = "k6r.Response";
+
+/// Gives the response class `http.request` (under a hidden key) for
+/// `res.clickLink()` and `res.submitForm()`, which send through it.
+fn link_request<'js>(
+    ctx: &Ctx<'js>,
+    class: &Function<'js>,
+    module: &Object<'js>,
+) -> rquickjs::Result<()> {
+    let key = Symbol::new_global(ctx.clone(), "k6r.request")?;
+    let request: Value = module.get("request")?;
+    class.prop(key, Property::from(request))
+}
 
 const IN_INIT: &str = "Making http requests in the init context is not supported";
 
