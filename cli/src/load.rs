@@ -6,7 +6,9 @@ use std::io::Write;
 use std::path::Path;
 
 use k6r_core::options::{from_env, Options};
-use k6r_script::Env;
+use std::sync::Arc;
+
+use k6r_script::{inspect_with, Config, Env, Script, SharedData};
 
 use crate::{log, Failure};
 
@@ -24,6 +26,9 @@ pub struct Loaded {
     pub script: String,
     /// The script's `file://` URL (for messages).
     pub url: String,
+    /// What the init context shared (`SharedArray`s): a local run's VUs
+    /// reuse it, so callbacks run once per process as in k6.
+    pub shared: Arc<SharedData>,
 }
 
 /// The `__ENV` of a script: the system environment when asked for, then
@@ -42,13 +47,17 @@ pub fn load(script: &Path, env: &Env, err: &mut dyn Write) -> Result<Loaded, Fai
     let shown = script.display().to_string();
     let absolute = std::path::absolute(script).unwrap_or_else(|_| script.to_path_buf());
     let url = format!("file://{}", absolute.display());
-    let inspection = k6r_script::inspect(script, env).map_err(|e| {
-        let failure = Failure::new(e.exit_code(), e.to_string());
-        match e.hint() {
-            Some(hint) => failure.with_field("hint", hint),
-            None => failure,
-        }
-    })?;
+    let shared = Arc::<SharedData>::default();
+    let config = Config::default().with_shared(Arc::clone(&shared));
+    let inspection = Script::from_path(script)
+        .and_then(|script| inspect_with(&script, env, &config))
+        .map_err(|e| {
+            let failure = Failure::new(e.exit_code(), e.to_string());
+            match e.hint() {
+                Some(hint) => failure.with_field("hint", hint),
+                None => failure,
+            }
+        })?;
     let (mut options, warnings) =
         Options::from_json(&inspection.options).map_err(|e| Failure::options(e, &shown, &url))?;
     for warning in warnings {
@@ -65,6 +74,7 @@ pub fn load(script: &Path, env: &Env, err: &mut dyn Write) -> Result<Loaded, Fai
         metrics: inspection.metrics,
         script: shown,
         url,
+        shared,
     })
 }
 

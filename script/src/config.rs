@@ -11,6 +11,7 @@ use k6r_http::ClientOptions;
 use crate::call::InstanceInfo;
 use crate::emit::{Discard, Emit};
 use crate::log::{LogSink, StderrLog};
+use crate::shared::SharedData;
 
 /// How a VU's JavaScript runtime is set up.
 #[derive(Clone)]
@@ -42,6 +43,10 @@ pub struct Config {
     pub failed: Arc<AtomicBool>,
     /// k6's `throw` option: failed requests throw.
     pub throw: bool,
+    /// What every VU of the process shares (`SharedArray` items): one
+    /// store per run, made by whoever makes the run's config, so that the
+    /// init-for-options VU's arrays serve the run's VUs too.
+    pub shared: Arc<SharedData>,
 }
 
 impl Config {
@@ -106,6 +111,12 @@ impl Config {
         self
     }
 
+    /// Sets [`Config::shared`].
+    pub fn with_shared(mut self, shared: Arc<SharedData>) -> Self {
+        self.shared = shared;
+        self
+    }
+
     /// Sets [`Config::instance`].
     pub fn with_instance(mut self, instance: Arc<dyn InstanceInfo>) -> Self {
         self.instance = Some(instance);
@@ -127,6 +138,7 @@ impl Default for Config {
             instance: None,
             failed: Arc::default(),
             throw: false,
+            shared: Arc::default(),
         }
     }
 }

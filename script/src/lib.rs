@@ -39,7 +39,9 @@
 //! - `compiled`: JavaScript k6r ships itself, compiled once per process
 //!   and loaded by each VU as bytecode without its source.
 //! - `modules`: the built-in modules `k6`, `k6/http`, `k6/metrics`,
-//!   `k6/execution` (with a checklist for adding one).
+//!   `k6/execution`, `k6/data` (with a checklist for adding one).
+//! - [`shared`]: [`SharedData`], what every VU of a process shares (the
+//!   items of `SharedArray`s), carried by [`Config`].
 //! - `globals`: `__ENV`, `__VU`, `global`, `console`, `open()`.
 //! - `state`: the per-VU Rust state host functions share; `interrupt`:
 //!   the deadline and `exec.test.abort()`; `js`: host-function helpers.
@@ -63,6 +65,7 @@ pub mod log;
 pub mod options;
 pub mod runtime;
 pub mod script;
+pub mod shared;
 pub mod summary;
 pub mod wait;
 
@@ -93,4 +96,5 @@ pub use log::{Level, LogSink, MemoryLog, StderrLog};
 pub use options::ConvertError;
 pub use runtime::Vu;
 pub use script::Script;
+pub use shared::SharedData;
 pub use wait::{BlockOn, Wait, WaitFuture};

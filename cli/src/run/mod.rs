@@ -119,7 +119,9 @@ fn local(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(),
     }
     let handles_summary = loaded.exports.iter().any(|e| e == "handleSummary");
     let paused = options.paused.unwrap_or(false);
+    let script_config = k6r_script::Config::default().with_shared(loaded.shared);
     let mut config = k6r_runner::Config::new(script.clone(), env.clone(), options, loaded.exports)
+        .with_script_config(script_config)
         .with_sink(Box::new(metrics.clone()));
     for sink in output_sinks {
         config = config.with_sink(Box::new(sink));

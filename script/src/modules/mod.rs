@@ -1,4 +1,5 @@
-//! k6's built-in modules (`k6`, `k6/http`, `k6/metrics`, `k6/execution`).
+//! k6's built-in modules (`k6`, `k6/http`, `k6/metrics`, `k6/execution`,
+//! `k6/data`).
 //!
 //! Each module is built per VU: its functions are Rust closures holding
 //! the VU's [`VuState`]. QuickJS declares native modules through a
@@ -15,6 +16,7 @@
 //! 3. If it keeps per-VU state, add a field to [`VuState`].
 //! 4. Import it from a fixture in `tests/` to prove it loads.
 
+pub(crate) mod data;
 pub(crate) mod execution;
 pub(crate) mod http;
 pub(crate) mod k6;
@@ -65,6 +67,7 @@ const MODULES: &[Entry] = &[
     entry::<http::Http>(),
     entry::<metrics::Metrics>(),
     entry::<execution::Execution>(),
+    entry::<data::Data>(),
 ];
 
 fn find(name: &str) -> Option<&'static Entry> {
