@@ -1,7 +1,8 @@
 //! Shared data against the reference `k6 run` (k6 v1.1.0): `k6/data`'s
 //! `SharedArray` runs its callback once per process and reads the same
 //! way in every VU, and bad constructions fail with k6's errors and exit
-//! code.
+//! code; `k6/experimental/fs` reads, seeks and fails as k6 does;
+//! `k6/experimental/csv` parses and streams the same rows.
 
 use std::path::Path;
 use std::process::Command;
@@ -35,6 +36,65 @@ export function teardown() {
   }
   try { new SharedArray('late', () => [1]); } catch (e) { console.log(`${e.name}: ${e.message}`); }
   console.log(String(other), other.slice(1, 3).length, [...other].length);
+}
+"#;
+
+/// `k6/experimental/fs`: open in init, read/seek/stat in an iteration,
+/// k6's rejections.
+const FS: &str = r#"
+import { open, SeekMode } from 'k6/experimental/fs';
+const file = await open('hello.txt');
+console.log(typeof file, Object.keys(file).join(), file.path.endsWith('/hello.txt'), SeekMode.Start, SeekMode.Current, SeekMode.End);
+let missing = '';
+try { await open('missing.txt'); } catch (e) { missing = e.name; }
+export const options = { vus: 1, iterations: 1 };
+export default async function () {
+  const st = await file.stat();
+  console.log(st.name, st.size, Object.keys(st).join());
+  const buf = new Uint8Array(4);
+  console.log(await file.read(buf), buf.join());
+  const all = new Uint8Array(100);
+  const n = await file.read(all);
+  console.log(n, JSON.stringify(String.fromCharCode(...all.slice(0, n))), await file.read(all));
+  console.log(await file.seek(0, SeekMode.Start), await file.seek(2, SeekMode.Current), await file.seek(-1, SeekMode.End), await file.seek(0, SeekMode.End));
+  console.log(await file.read(all), all[0], missing);
+  for (const bad of [() => file.seek(-1, SeekMode.Start), () => file.seek(1, SeekMode.End), () => file.seek(-100, SeekMode.Current),
+    () => file.seek(100, SeekMode.Start), () => file.seek('1', 0), () => file.seek(1.5, 0), () => file.seek(undefined, 0),
+    () => file.seek(0, null), () => file.seek(0, 3), () => file.read(), () => file.read(new ArrayBuffer(2)),
+    () => open('hello.txt'), () => open(''), () => open()]) {
+    try { await bad(); console.log('no error'); } catch (e) { console.log(`${e.name}: ${e.message}`, e instanceof Error); }
+  }
+}
+"#;
+
+/// `k6/experimental/csv`: `parse` and `Parser` with k6's options.
+const CSV: &str = r#"
+import { open } from 'k6/experimental/fs';
+import csv from 'k6/experimental/csv';
+const file = await open('data.csv');
+const all = await csv.parse(file, { delimiter: ',' });
+const again = await csv.parse(file);
+const objects = await csv.parse(await open('data.csv'), { asObjects: true });
+const skipped = await csv.parse(await open('data.csv'), { skipFirstLine: true });
+const range = await csv.parse(await open('data.csv'), { fromLine: 1, toLine: 2 });
+const semi = await csv.parse(await open('semi.csv'), { delimiter: ';' });
+const rows = new csv.Parser(await open('data.csv'), { skipFirstLine: true });
+const keyed = new csv.Parser(await open('data.csv'), { asObjects: true });
+const ranged = new csv.Parser(await open('data.csv'), { fromLine: 1, toLine: 2 });
+for (const bad of [{ fromLine: 2, toLine: 2 }, { asObjects: true, fromLine: 1 }]) {
+  try { new csv.Parser(file, bad); } catch (e) { console.log(`${e.name}: ${e.message}`); }
+}
+const sorted = (o) => JSON.stringify(Object.fromEntries(Object.entries(o).sort()));
+export const options = { vus: 1, iterations: 1 };
+export default async function () {
+  console.log(all.length, again.length, JSON.stringify(all[2]), Array.isArray(all), Object.isFrozen(all[0]), JSON.stringify(all));
+  console.log(objects.length, JSON.stringify(objects[0]), JSON.stringify(objects[2]));
+  console.log(JSON.stringify(skipped), JSON.stringify(range), JSON.stringify(semi));
+  let r;
+  while (!(r = await rows.next()).done) console.log('row', JSON.stringify(r));
+  console.log('end', JSON.stringify(r), JSON.stringify(await rows.next()));
+  while (!(r = await keyed.next()).done) console.log('keyed', r.done, sorted(r.value));
+  while (!(r = await ranged.next()).done) console.log('ranged', JSON.stringify(r.value));
 }
 "#;
 
@@ -119,4 +179,37 @@ fn bad_shared_arrays_fail_as_in_k6() {
         assert_eq!(expected.0, Some(107), "{construction}: {expected:?}");
         assert_eq!(run(k6r, dir.path(), &script), expected, "{construction}");
     }
+}
+
+/// Writes the data files the fs and csv scripts open.
+fn data_files(dir: &Path) {
+    std::fs::write(dir.join("hello.txt"), "hello world\nline2\n").unwrap();
+    std::fs::write(
+        dir.join("data.csv"),
+        "name,age,city\nalice,30,Paris\nbob,25,\"New York, NY\"\ncarol,41,Berlin\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("semi.csv"), "a;b\n1;2\n").unwrap();
+}
+
+#[test]
+fn experimental_fs_behaves_as_in_k6() {
+    let k6r = env!("CARGO_BIN_EXE_k6r-cli");
+    let dir = tempfile::tempdir().unwrap();
+    data_files(dir.path());
+    let expected = run("k6", dir.path(), FS);
+    assert_eq!(expected.0, Some(0), "{expected:?}");
+    assert!(expected.1.len() > 20, "{expected:?}");
+    assert_eq!(run(k6r, dir.path(), FS), expected);
+}
+
+#[test]
+fn experimental_csv_behaves_as_in_k6() {
+    let k6r = env!("CARGO_BIN_EXE_k6r-cli");
+    let dir = tempfile::tempdir().unwrap();
+    data_files(dir.path());
+    let expected = run("k6", dir.path(), CSV);
+    assert_eq!(expected.0, Some(0), "{expected:?}");
+    assert!(expected.1.len() > 10, "{expected:?}");
+    assert_eq!(run(k6r, dir.path(), CSV), expected);
 }

@@ -39,9 +39,11 @@
 //! - `compiled`: JavaScript k6r ships itself, compiled once per process
 //!   and loaded by each VU as bytecode without its source.
 //! - `modules`: the built-in modules `k6`, `k6/http`, `k6/metrics`,
-//!   `k6/execution`, `k6/data` (with a checklist for adding one).
+//!   `k6/execution`, `k6/data`, `k6/experimental/fs`, `k6/experimental/csv`
+//!   (with a checklist for adding one).
 //! - [`shared`]: [`SharedData`], what every VU of a process shares (the
-//!   items of `SharedArray`s), carried by [`Config`].
+//!   items of `SharedArray`s, files opened by `k6/experimental/fs`),
+//!   carried by [`Config`].
 //! - `globals`: `__ENV`, `__VU`, `global`, `console`, `open()`.
 //! - `state`: the per-VU Rust state host functions share; `interrupt`:
 //!   the deadline and `exec.test.abort()`; `js`: host-function helpers.

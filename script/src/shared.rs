@@ -1,5 +1,6 @@
 //! Data every VU of a process shares: the items of `k6/data`'s
-//! `SharedArray`s, by name.
+//! `SharedArray`s, by name, and the files `k6/experimental/fs` opened,
+//! by path.
 //!
 //! k6 runs a `SharedArray`'s callback once per process: the first VU that
 //! constructs a name (in practice the init-for-options VU 0) runs it, and
@@ -10,6 +11,8 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::io;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread::{self, ThreadId};
 
@@ -20,6 +23,7 @@ use std::thread::{self, ThreadId};
 #[derive(Default)]
 pub struct SharedData {
     arrays: Mutex<HashMap<String, Arc<Slot>>>,
+    files: Mutex<HashMap<PathBuf, Arc<[u8]>>>,
 }
 
 /// The items of one `SharedArray`: each element's `JSON.stringify` text,
@@ -134,6 +138,27 @@ impl SharedData {
         drop(state);
         slot.ready.notify_all();
         made
+    }
+}
+
+impl SharedData {
+    /// The content of the file at `path`, read by `read` the first time
+    /// any VU of the process asks for it (k6's `fs.open` reads a file
+    /// once and shares it). A failed read is not kept.
+    pub(crate) fn file(
+        &self,
+        path: &Path,
+        read: impl FnOnce() -> io::Result<Vec<u8>>,
+    ) -> io::Result<Arc<[u8]>> {
+        // Held while reading: a second VU waits for the first read
+        // rather than reading the file again.
+        let mut files = lock(&self.files);
+        if let Some(content) = files.get(path) {
+            return Ok(Arc::clone(content));
+        }
+        let content: Arc<[u8]> = Arc::from(read()?);
+        files.insert(path.to_owned(), Arc::clone(&content));
+        Ok(content)
     }
 }
 

@@ -33,8 +33,9 @@ const NOT_AN_ARRAY: &str = "only arrays can be made into SharedArray";
 /// turned into `undefined`, when that element is read.
 const UNDEFINED_ITEM: &str = "invalid character 'u' looking for beginning of value";
 
-/// The constructor, given `natives.load(name, callback)` which returns
-/// `{ length, item(i) }`.
+/// The constructor and the proxy it makes (`view`, which
+/// `k6/experimental/csv` uses too), given `natives.load(name, callback)`
+/// which returns `{ length, item(i) }`.
 static GLUE: Compiled = Compiled::new(
     "k6r:data",
     r#"(function (natives) {
@@ -47,8 +48,8 @@ static GLUE: Compiled = Compiled::new(
     }
     return value;
   }
-  return function SharedArray(name, callback) {
-    const { length, item } = natives.load(name, callback);
+  // A read-only array view of `length` items, `item(i)` decoding one.
+  function view({ length, item }) {
     const index = (key) => (typeof key === 'string' && INDEX.test(key) && Number(key) < length ? Number(key) : -1);
     return new Proxy([], {
       get(target, key, receiver) {
@@ -79,6 +80,12 @@ static GLUE: Compiled = Compiled::new(
         throw new TypeError('Cannot make a dynamic object non-extensible');
       },
     });
+  }
+  return {
+    SharedArray: function SharedArray(name, callback) {
+      return view(natives.load(name, callback));
+    },
+    view,
   };
 })"#,
 );
@@ -94,12 +101,31 @@ impl BuiltinModule for Data {
             load(&ctx, &state, name.0, callback.0)
         };
         natives.set("load", js::function(ctx, "load", load)?)?;
-        let constructor: Function = GLUE.load(ctx)?;
-        let constructor = constructor.call::<_, Function>((natives,))?;
+        let glue: Function = GLUE.load(ctx)?;
+        let glue: Object = glue.call((natives,))?;
         let module = Object::new(ctx.clone())?;
-        module.set("SharedArray", constructor)?;
+        module.set("SharedArray", glue.get::<_, Value>("SharedArray")?)?;
         Ok(module)
     }
+}
+
+/// The `view` function of the glue: `view({ length, item })` is a
+/// `SharedArray` over `items`.
+pub(crate) fn view<'js>(ctx: &Ctx<'js>, items: Arc<Items>) -> rquickjs::Result<Value<'js>> {
+    let glue: Function = GLUE.load(ctx)?;
+    let natives = Object::new(ctx.clone())?;
+    let glue: Object = glue.call((natives,))?;
+    let view: Function = glue.get("view")?;
+    view.call((handle(ctx, items)?,))
+}
+
+/// `{ length, item(i) }` over `items`.
+fn handle<'js>(ctx: &Ctx<'js>, items: Arc<Items>) -> rquickjs::Result<Object<'js>> {
+    let object = Object::new(ctx.clone())?;
+    object.set("length", items.len() as f64)?;
+    let item = move |ctx: Ctx<'js>, index: f64| item(&ctx, &items, index);
+    object.set("item", js::function(ctx, "item", item)?)?;
+    Ok(object)
 }
 
 /// `new SharedArray(name, callback)`'s native part: k6's checks, then the

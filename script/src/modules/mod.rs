@@ -1,5 +1,5 @@
 //! k6's built-in modules (`k6`, `k6/http`, `k6/metrics`, `k6/execution`,
-//! `k6/data`).
+//! `k6/data`, `k6/experimental/fs`, `k6/experimental/csv`).
 //!
 //! Each module is built per VU: its functions are Rust closures holding
 //! the VU's [`VuState`]. QuickJS declares native modules through a
@@ -16,8 +16,10 @@
 //! 3. If it keeps per-VU state, add a field to [`VuState`].
 //! 4. Import it from a fixture in `tests/` to prove it loads.
 
+pub(crate) mod csv;
 pub(crate) mod data;
 pub(crate) mod execution;
+pub(crate) mod fs;
 pub(crate) mod http;
 pub(crate) mod k6;
 pub(crate) mod metrics;
@@ -68,6 +70,8 @@ const MODULES: &[Entry] = &[
     entry::<metrics::Metrics>(),
     entry::<execution::Execution>(),
     entry::<data::Data>(),
+    entry::<fs::Fs>(),
+    entry::<csv::Csv>(),
 ];
 
 fn find(name: &str) -> Option<&'static Entry> {
