@@ -8,7 +8,7 @@ use std::path::Path;
 use k6r_core::options::{from_env, Options};
 use std::sync::Arc;
 
-use k6r_script::{inspect_with, Config, Env, Script, SharedData};
+use k6r_script::{inspect_with, Config, Env, Script, Secrets, SharedData};
 
 use crate::{log, Failure};
 
@@ -29,6 +29,16 @@ pub struct Loaded {
     /// What the init context shared (`SharedArray`s): a local run's VUs
     /// reuse it, so callbacks run once per process as in k6.
     pub shared: Arc<SharedData>,
+    /// The secret sources the init context saw (and the run's VUs see).
+    pub secrets: Arc<Secrets>,
+}
+
+/// The secret sources of `--secret-source` flags; a source that can't be
+/// used is k6's error (exit 255).
+pub fn secrets(flags: &[String]) -> Result<Arc<Secrets>, Failure> {
+    Secrets::from_flags(flags, |path| std::fs::read(path))
+        .map(Arc::new)
+        .map_err(|e| Failure::new(255, e.to_string()))
 }
 
 /// The `__ENV` of a script: the system environment when asked for, then
@@ -44,11 +54,23 @@ pub fn script_env(include_system: bool, overrides: &[(String, String)]) -> Env {
 
 /// Reads and consolidates the options of `script`, logging k6's warnings.
 pub fn load(script: &Path, env: &Env, err: &mut dyn Write) -> Result<Loaded, Failure> {
+    load_with(script, env, Arc::default(), err)
+}
+
+/// [`load`] with the run's secret sources.
+pub fn load_with(
+    script: &Path,
+    env: &Env,
+    secrets: Arc<Secrets>,
+    err: &mut dyn Write,
+) -> Result<Loaded, Failure> {
     let shown = script.display().to_string();
     let absolute = std::path::absolute(script).unwrap_or_else(|_| script.to_path_buf());
     let url = format!("file://{}", absolute.display());
     let shared = Arc::<SharedData>::default();
-    let config = Config::default().with_shared(Arc::clone(&shared));
+    let config = Config::default()
+        .with_shared(Arc::clone(&shared))
+        .with_secrets(Arc::clone(&secrets));
     let inspection = Script::from_path(script)
         .and_then(|script| inspect_with(&script, env, &config))
         .map_err(|e| {
@@ -75,6 +97,7 @@ pub fn load(script: &Path, env: &Env, err: &mut dyn Write) -> Result<Loaded, Fai
         script: shown,
         url,
         shared,
+        secrets,
     })
 }
 

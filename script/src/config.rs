@@ -11,6 +11,7 @@ use k6r_http::ClientOptions;
 use crate::call::InstanceInfo;
 use crate::emit::{Discard, Emit};
 use crate::log::{LogSink, StderrLog};
+use crate::secrets::{RedactedLog, Secrets};
 use crate::shared::SharedData;
 
 /// How a VU's JavaScript runtime is set up.
@@ -47,6 +48,10 @@ pub struct Config {
     /// store per run, made by whoever makes the run's config, so that the
     /// init-for-options VU's arrays serve the run's VUs too.
     pub shared: Arc<SharedData>,
+    /// The run's secret sources (`k6/secrets`). Wrap [`Config::log`] in a
+    /// [`RedactedLog`](crate::RedactedLog) over the same secrets to hide
+    /// what scripts read.
+    pub secrets: Arc<Secrets>,
 }
 
 impl Config {
@@ -117,6 +122,14 @@ impl Config {
         self
     }
 
+    /// Sets [`Config::secrets`] and hides what scripts read of them from
+    /// [`Config::log`] (call it after [`Config::with_log`]).
+    pub fn with_secrets(mut self, secrets: Arc<Secrets>) -> Self {
+        self.log = Arc::new(RedactedLog::new(self.log, Arc::clone(&secrets)));
+        self.secrets = secrets;
+        self
+    }
+
     /// Sets [`Config::instance`].
     pub fn with_instance(mut self, instance: Arc<dyn InstanceInfo>) -> Self {
         self.instance = Some(instance);
@@ -139,6 +152,7 @@ impl Default for Config {
             failed: Arc::default(),
             throw: false,
             shared: Arc::default(),
+            secrets: Arc::default(),
         }
     }
 }

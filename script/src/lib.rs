@@ -39,8 +39,10 @@
 //! - `compiled`: JavaScript k6r ships itself, compiled once per process
 //!   and loaded by each VU as bytecode without its source.
 //! - `modules`: the built-in modules `k6`, `k6/http`, `k6/metrics`,
-//!   `k6/execution`, `k6/data`, `k6/experimental/fs`, `k6/experimental/csv`
-//!   (with a checklist for adding one).
+//!   `k6/execution`, `k6/data`, `k6/experimental/fs`, `k6/experimental/csv`,
+//!   `k6/secrets` (with a checklist for adding one).
+//! - [`secrets`]: [`Secrets`] (`--secret-source`) and [`RedactedLog`], which
+//!   hides the secrets scripts read from log lines.
 //! - [`shared`]: [`SharedData`], what every VU of a process shares (the
 //!   items of `SharedArray`s, files opened by `k6/experimental/fs`),
 //!   carried by [`Config`].
@@ -67,6 +69,7 @@ pub mod log;
 pub mod options;
 pub mod runtime;
 pub mod script;
+pub mod secrets;
 pub mod shared;
 pub mod summary;
 pub mod wait;
@@ -98,5 +101,6 @@ pub use log::{Level, LogSink, MemoryLog, StderrLog};
 pub use options::ConvertError;
 pub use runtime::Vu;
 pub use script::Script;
+pub use secrets::{RedactedLog, Secrets};
 pub use shared::SharedData;
 pub use wait::{BlockOn, Wait, WaitFuture};

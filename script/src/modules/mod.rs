@@ -1,5 +1,5 @@
 //! k6's built-in modules (`k6`, `k6/http`, `k6/metrics`, `k6/execution`,
-//! `k6/data`, `k6/experimental/fs`, `k6/experimental/csv`).
+//! `k6/data`, `k6/experimental/fs`, `k6/experimental/csv`, `k6/secrets`).
 //!
 //! Each module is built per VU: its functions are Rust closures holding
 //! the VU's [`VuState`]. QuickJS declares native modules through a
@@ -23,6 +23,7 @@ pub(crate) mod fs;
 pub(crate) mod http;
 pub(crate) mod k6;
 pub(crate) mod metrics;
+pub(crate) mod secrets;
 
 use std::marker::PhantomData;
 use std::rc::Rc;
@@ -72,6 +73,7 @@ const MODULES: &[Entry] = &[
     entry::<data::Data>(),
     entry::<fs::Fs>(),
     entry::<csv::Csv>(),
+    entry::<secrets::SecretsModule>(),
 ];
 
 fn find(name: &str) -> Option<&'static Entry> {
