@@ -268,7 +268,10 @@ mod tests {
         ];
         let secrets = Secrets::from_flags(&flags, read(FILES)).unwrap();
         assert_eq!(secrets.get(None, "cool").unwrap(), "some");
-        assert_eq!(Secrets::new().get(None, "x"), Err(LookupError::Unconfigured));
+        assert_eq!(
+            Secrets::new().get(None, "x"),
+            Err(LookupError::Unconfigured)
+        );
     }
 
     #[test]

@@ -251,3 +251,60 @@ fn the_default_config_has_a_store_of_its_own() {
     assert!(Arc::ptr_eq(&a.shared, &b.shared));
     assert!(!Arc::ptr_eq(&a.shared, &Config::default().shared));
 }
+
+/// The heap one VU of a shared runtime adds with `source` as its script,
+/// once a VU of another runtime made the process's arrays.
+fn heap_per_vu(source: &str, data: &str) -> u64 {
+    let script = Script::new(
+        Arc::new(
+            MemoryFiles::new()
+                .with("/t/main.js", source)
+                .with("/t/data.json", data),
+        ),
+        "/t/main.js",
+    );
+    let config = config(Arc::new(MemoryLog::default())).with_shared(Arc::default());
+    // "VU 0": runs the callbacks in a runtime of its own.
+    Vu::new(&script, 0, &Env::new(), &config).unwrap();
+    let host = k6r_script::Host::new(&script).unwrap();
+    let before = host.heap_size();
+    let vus: Vec<Vu> = (1..=50)
+        .map(|id| {
+            let wait = std::rc::Rc::new(k6r_script::BlockOn::default());
+            let vu = Vu::in_host(&host, &script, id, &Env::new(), &config, wait).unwrap();
+            assert_eq!(vu.call(&setup()).value.as_deref(), Some("\"user7\""));
+            vu
+        })
+        .collect();
+    (host.heap_size() - before) / vus.len() as u64
+}
+
+#[test]
+fn a_vu_pays_for_its_view_not_for_the_items() {
+    let items: Vec<String> = (0..20_000)
+        .map(|i| format!(r#"{{"id":{i},"name":"user{i}","email":"user{i}@example.com"}}"#))
+        .collect();
+    let data = format!("[{}]", items.join(","));
+    assert!(data.len() > 1_000_000);
+    let with = heap_per_vu(
+        r#"
+        import { SharedArray } from 'k6/data';
+        const users = new SharedArray('users', () => JSON.parse(open('/t/data.json')));
+        export function setup() { return users[7].name; }
+    "#,
+        &data,
+    );
+    let without = heap_per_vu(
+        r#"
+        const users = [{ name: 'user7' }];
+        export function setup() { return users[0].name; }
+    "#,
+        &data,
+    );
+    eprintln!("heap per VU: {with} bytes with a 1 MB SharedArray, {without} without");
+    // The module, its glue and the view; never the items (a megabyte).
+    assert!(
+        with < without + 5 * 1024,
+        "{with} vs {without} bytes per VU"
+    );
+}
