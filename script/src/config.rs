@@ -125,7 +125,10 @@ impl Config {
     /// Sets [`Config::secrets`] and hides what scripts read of them from
     /// [`Config::log`] (call it after [`Config::with_log`]).
     pub fn with_secrets(mut self, secrets: Arc<Secrets>) -> Self {
-        self.log = Arc::new(RedactedLog::new(self.log, Arc::clone(&secrets)));
+        // Without sources nothing can be revealed: no wrapper to pass.
+        if !secrets.is_empty() {
+            self.log = Arc::new(RedactedLog::new(self.log, Arc::clone(&secrets)));
+        }
         self.secrets = secrets;
         self
     }
