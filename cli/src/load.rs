@@ -6,7 +6,9 @@ use std::io::Write;
 use std::path::Path;
 
 use k6r_core::options::{from_env, Options};
-use k6r_script::{Env, Script};
+use std::sync::Arc;
+
+use k6r_script::{inspect_with, Config, Env, Script, Secrets, SharedData};
 
 use crate::{log, Failure};
 
@@ -27,6 +29,19 @@ pub struct Loaded {
     /// The script itself, to run it: its remote modules were fetched
     /// while loading, and are not fetched again.
     pub source: Script,
+    /// What the init context shared (`SharedArray`s): a local run's VUs
+    /// reuse it, so callbacks run once per process as in k6.
+    pub shared: Arc<SharedData>,
+    /// The secret sources the init context saw (and the run's VUs see).
+    pub secrets: Arc<Secrets>,
+}
+
+/// The secret sources of `--secret-source` flags; a source that can't be
+/// used is k6's error (exit 255).
+pub fn secrets(flags: &[String]) -> Result<Arc<Secrets>, Failure> {
+    Secrets::from_flags(flags, |path| std::fs::read(path))
+        .map(Arc::new)
+        .map_err(|e| Failure::new(255, e.to_string()))
 }
 
 /// The `__ENV` of a script: the system environment when asked for, then
@@ -42,6 +57,16 @@ pub fn script_env(include_system: bool, overrides: &[(String, String)]) -> Env {
 
 /// Reads and consolidates the options of `script`, logging k6's warnings.
 pub fn load(script: &Path, env: &Env, err: &mut dyn Write) -> Result<Loaded, Failure> {
+    load_with(script, env, Arc::default(), err)
+}
+
+/// [`load`] with the run's secret sources.
+pub fn load_with(
+    script: &Path,
+    env: &Env,
+    secrets: Arc<Secrets>,
+    err: &mut dyn Write,
+) -> Result<Loaded, Failure> {
     let shown = script.display().to_string();
     let absolute = std::path::absolute(script).unwrap_or_else(|_| script.to_path_buf());
     let url = format!("file://{}", absolute.display());
@@ -52,9 +77,12 @@ pub fn load(script: &Path, env: &Env, err: &mut dyn Write) -> Result<Loaded, Fai
             None => failure,
         }
     };
+    let shared = Arc::<SharedData>::default();
+    let config = Config::default()
+        .with_shared(Arc::clone(&shared))
+        .with_secrets(Arc::clone(&secrets));
     let source = Script::from_path(script).map_err(to_failure)?;
-    let inspection = k6r_script::inspect_with(&source, env, &k6r_script::Config::default())
-        .map_err(to_failure)?;
+    let inspection = inspect_with(&source, env, &config).map_err(to_failure)?;
     let (mut options, warnings) =
         Options::from_json(&inspection.options).map_err(|e| Failure::options(e, &shown, &url))?;
     for warning in warnings {
@@ -72,6 +100,8 @@ pub fn load(script: &Path, env: &Env, err: &mut dyn Write) -> Result<Loaded, Fai
         script: shown,
         url,
         source,
+        shared,
+        secrets,
     })
 }
 

@@ -11,6 +11,8 @@ use k6r_http::ClientOptions;
 use crate::call::InstanceInfo;
 use crate::emit::{Discard, Emit};
 use crate::log::{LogSink, StderrLog};
+use crate::secrets::{RedactedLog, Secrets};
+use crate::shared::SharedData;
 
 /// How a VU's JavaScript runtime is set up.
 #[derive(Clone)]
@@ -42,6 +44,14 @@ pub struct Config {
     pub failed: Arc<AtomicBool>,
     /// k6's `throw` option: failed requests throw.
     pub throw: bool,
+    /// What every VU of the process shares (`SharedArray` items): one
+    /// store per run, made by whoever makes the run's config, so that the
+    /// init-for-options VU's arrays serve the run's VUs too.
+    pub shared: Arc<SharedData>,
+    /// The run's secret sources (`k6/secrets`). Wrap [`Config::log`] in a
+    /// [`RedactedLog`](crate::RedactedLog) over the same secrets to hide
+    /// what scripts read.
+    pub secrets: Arc<Secrets>,
 }
 
 impl Config {
@@ -106,6 +116,23 @@ impl Config {
         self
     }
 
+    /// Sets [`Config::shared`].
+    pub fn with_shared(mut self, shared: Arc<SharedData>) -> Self {
+        self.shared = shared;
+        self
+    }
+
+    /// Sets [`Config::secrets`] and hides what scripts read of them from
+    /// [`Config::log`] (call it after [`Config::with_log`]).
+    pub fn with_secrets(mut self, secrets: Arc<Secrets>) -> Self {
+        // Without sources nothing can be revealed: no wrapper to pass.
+        if !secrets.is_empty() {
+            self.log = Arc::new(RedactedLog::new(self.log, Arc::clone(&secrets)));
+        }
+        self.secrets = secrets;
+        self
+    }
+
     /// Sets [`Config::instance`].
     pub fn with_instance(mut self, instance: Arc<dyn InstanceInfo>) -> Self {
         self.instance = Some(instance);
@@ -127,6 +154,8 @@ impl Default for Config {
             instance: None,
             failed: Arc::default(),
             throw: false,
+            shared: Arc::default(),
+            secrets: Arc::default(),
         }
     }
 }

@@ -44,12 +44,18 @@
 //!   and loaded by each VU as bytecode without its source.
 //! - `modules`: the built-in modules `k6`, `k6/http`, `k6/metrics`,
 //!   `k6/execution`, `k6/timers`, `k6/encoding`, `k6/crypto`,
-//!   `k6/crypto/x509`, `k6/html` (with a checklist for adding one).
+//!   `k6/crypto/x509`, `k6/html`, `k6/data`, `k6/experimental/fs`,
+//!   `k6/experimental/csv`, `k6/secrets` (with a checklist for adding one).
 //! - `binary`: strings and bytes between JavaScript and Rust as k6's Go
 //!   code sees them (`invalid type int64, expected string, []byte or
 //!   ArrayBuffer`, invalid UTF-8 as U+FFFD).
 //! - `globals`: `__ENV`, `__VU`, `global`, `console`, `open()`, `require()`,
 //!   the timers and WebCrypto's `crypto` (built on first access).
+//! - [`secrets`]: [`Secrets`] (`--secret-source`) and [`RedactedLog`], which
+//!   hides the secrets scripts read from log lines.
+//! - [`shared`]: [`SharedData`], what every VU of a process shares (the
+//!   items of `SharedArray`s, files opened by `k6/experimental/fs`),
+//!   carried by [`Config`].
 //! - `state`: the per-VU Rust state host functions share; `interrupt`:
 //!   the deadline and `exec.test.abort()`; `js`: host-function helpers.
 //! - [`options`]: JavaScript values → JSON with Go's failure cases.
@@ -72,6 +78,8 @@ pub mod log;
 pub mod options;
 pub mod runtime;
 pub mod script;
+pub mod secrets;
+pub mod shared;
 pub mod summary;
 pub mod wait;
 
@@ -103,4 +111,6 @@ pub use log::{Level, LogSink, MemoryLog, StderrLog};
 pub use options::ConvertError;
 pub use runtime::Vu;
 pub use script::Script;
+pub use secrets::{RedactedLog, Secrets};
+pub use shared::SharedData;
 pub use wait::{BlockOn, Wait, WaitFuture};

@@ -36,7 +36,7 @@ use tokio_util::sync::CancellationToken;
 pub use args::RunArgs;
 pub use remote::ClusterArgs;
 
-use crate::load::{load, script_env, Loaded};
+use crate::load::{load_with, script_env, secrets, Loaded};
 use crate::{log, Failure};
 
 /// Runs the command: on this machine, or on a cluster with
@@ -65,7 +65,8 @@ pub(crate) struct Prepared {
 pub(crate) fn prepare(args: &RunArgs, err: &mut dyn Write) -> Result<Prepared, Failure> {
     let cli_layer = args.options_layer()?;
     let env = script_env(args.include_system_env_vars, &args.env);
-    let mut loaded = load(&args.script, &env, err)?;
+    let secrets = secrets(&args.secret_sources)?;
+    let mut loaded = load_with(&args.script, &env, secrets, err)?;
     if let Some(warning) = loaded.options.apply(cli_layer, "cli") {
         log::warning(err, &warning.message, &warning.fields);
     }
@@ -119,7 +120,11 @@ fn local(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(),
     }
     let handles_summary = loaded.exports.iter().any(|e| e == "handleSummary");
     let paused = options.paused.unwrap_or(false);
+    let script_config = k6r_script::Config::default()
+        .with_shared(loaded.shared)
+        .with_secrets(loaded.secrets);
     let mut config = k6r_runner::Config::new(script.clone(), env.clone(), options, loaded.exports)
+        .with_script_config(script_config)
         .with_sink(Box::new(metrics.clone()));
     for sink in output_sinks {
         config = config.with_sink(Box::new(sink));

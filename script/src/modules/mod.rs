@@ -1,5 +1,6 @@
 //! k6's built-in modules (`k6`, `k6/http`, `k6/metrics`, `k6/execution`,
-//! `k6/timers`, `k6/encoding`, `k6/crypto`, `k6/crypto/x509` and `k6/html`).
+//! `k6/timers`, `k6/encoding`, `k6/crypto`, `k6/crypto/x509`, `k6/html`,
+//! `k6/data`, `k6/experimental/fs`, `k6/experimental/csv` and `k6/secrets`).
 //!
 //! # Layout
 //! - `k6`, `http/`, `metrics`, `execution`, `timers`: the modules of those
@@ -9,6 +10,9 @@
 //!   `crypto/x509`, `k6/crypto/x509`.
 //! - `html/`: `k6/html`: `parseHTML`, selections and elements, parsed on
 //!   first use.
+//! - `data`, `fs`, `csv`, `secrets`: `k6/data`, `k6/experimental/fs`,
+//!   `k6/experimental/csv`, `k6/secrets` (shared through
+//!   [`crate::shared`] and [`crate::secrets`]).
 //!
 //! Each module is built per VU: its functions are Rust closures holding
 //! the VU's [`VuState`]. QuickJS declares native modules through a
@@ -26,12 +30,16 @@
 //! 4. Import it from a fixture in `tests/` to prove it loads.
 
 pub(crate) mod crypto;
+pub(crate) mod csv;
+pub(crate) mod data;
 pub(crate) mod encoding;
 pub(crate) mod execution;
+pub(crate) mod fs;
 pub(crate) mod html;
 pub(crate) mod http;
 pub(crate) mod k6;
 pub(crate) mod metrics;
+pub(crate) mod secrets;
 pub(crate) mod timers;
 
 use std::marker::PhantomData;
@@ -86,6 +94,10 @@ const MODULES: &[Entry] = &[
     entry::<crypto::Crypto>(),
     entry::<crypto::x509::X509>(),
     entry::<html::Html>(),
+    entry::<data::Data>(),
+    entry::<fs::Fs>(),
+    entry::<csv::Csv>(),
+    entry::<secrets::SecretsModule>(),
 ];
 
 fn find(name: &str) -> Option<&'static Entry> {

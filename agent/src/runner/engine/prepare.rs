@@ -79,7 +79,10 @@ pub(crate) fn prepare(
     }
     let script = Script::new(Arc::new(files), &archive.entry);
     let env = Env(assign.env.clone().into_iter().collect());
-    let inspection = k6r_script::inspect_with(&script, &env, &k6r_script::Config::default())?;
+    // The inspection's shared data (`SharedArray`s) serves the run's VUs:
+    // callbacks run once per agent process, as in k6.
+    let script_config = k6r_script::Config::default();
+    let inspection = k6r_script::inspect_with(&script, &env, &script_config)?;
 
     let value = if assign.options_json.trim().is_empty() {
         inspection.options.clone()
@@ -110,6 +113,7 @@ pub(crate) fn prepare(
     let metrics = Metrics::for_script(&inspection.metrics, assign.breakdown)?;
     let teardown_timeout = options.teardown_timeout().to_std();
     let mut config = k6r_runner::Config::new(script, env, options, inspection.exports)
+        .with_script_config(script_config)
         .with_pinned(assign.pinned_scenarios.clone())
         .with_sink(Box::new(metrics.clone()));
     if let Some(workers) = workers {

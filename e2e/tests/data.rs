@@ -1,0 +1,70 @@
+//! Shared data on a cluster (issue 12): a `SharedArray` filled from an
+//! `open()`ed file and a `k6/experimental/csv` file work on agents, which
+//! read only the script's bundle.
+
+use std::path::Path;
+use std::process::Output;
+
+use k6r_e2e::{cli, Cluster};
+
+const SCRIPT: &str = r#"
+import { check } from 'k6';
+import { SharedArray } from 'k6/data';
+import { open as openFile } from 'k6/experimental/fs';
+import csv from 'k6/experimental/csv';
+const users = new SharedArray('users', () => JSON.parse(open('./users.json')));
+const rows = await csv.parse(await openFile('rows.csv'), { skipFirstLine: true });
+export const options = { scenarios: { s: { executor: 'shared-iterations', vus: 4, iterations: 40 } } };
+export default function () {
+  const user = users[__ITER % users.length];
+  const row = rows[__ITER % rows.length];
+  check(user, {
+    'the shared array is there': () => users.length === 3 && user.name.startsWith('user'),
+    'items are frozen': () => Object.isFrozen(user),
+    'csv rows are there': () => rows.length === 2 && row[1] === 'x',
+  });
+}
+"#;
+
+fn show(out: &Output) -> String {
+    format!(
+        "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn export(dir: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(dir.join("summary.json")).expect("the export");
+    serde_json::from_str(&text).expect("JSON")
+}
+
+#[test]
+fn shared_arrays_and_csv_files_work_on_agents() {
+    let cluster = Cluster::start(2);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("script.js"), SCRIPT).unwrap();
+    std::fs::write(
+        dir.path().join("users.json"),
+        r#"[{"name":"user0"},{"name":"user1"},{"name":"user2"}]"#,
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("rows.csv"), "id,flag\n1,x\n2,x\n").unwrap();
+    let url = cluster.url();
+    let out = cli(
+        dir.path(),
+        &[
+            "run",
+            "--coordinator",
+            &url,
+            "--summary-export",
+            "summary.json",
+            "script.js",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+    let export = export(dir.path());
+    assert_eq!(export["metrics"]["checks"]["passes"], 120, "{export}");
+    assert_eq!(export["metrics"]["checks"]["fails"], 0, "{export}");
+}
