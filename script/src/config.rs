@@ -49,7 +49,7 @@ pub struct Config {
     /// init-for-options VU's arrays serve the run's VUs too.
     pub shared: Arc<SharedData>,
     /// The run's secret sources (`k6/secrets`). Wrap [`Config::log`] in a
-    /// [`RedactedLog`](crate::RedactedLog) over the same secrets to hide
+    /// [`RedactedLog`] over the same secrets to hide
     /// what scripts read.
     pub secrets: Arc<Secrets>,
 }

@@ -49,7 +49,7 @@ pub enum ModuleError {
     },
 
     /// A module k6 used to have and has since removed or moved: k6's
-    /// migration hint (see [`super::specifier::removed_hint`]).
+    /// migration hint (see `specifier::removed_hint`).
     #[error("{hint}")]
     Removed {
         /// The specifier.
