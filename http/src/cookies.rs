@@ -45,7 +45,11 @@ impl Inner {
     fn store(&mut self, url: &Url, cookie: RawCookie<'static>) {
         self.store
             .store_response_cookies(std::iter::once(cookie), url);
-        let live: Vec<Key> = self.store.iter_unexpired().map(key_of).collect();
+        // A set: a jar of thousands of cookies must not cost n² per cookie.
+        // (One cookie is stored at a time, so at most one key is new and
+        // the set's order does not decide creation order.)
+        let live: std::collections::HashSet<Key> =
+            self.store.iter_unexpired().map(key_of).collect();
         self.created.retain(|key, _| live.contains(key));
         for key in live {
             if !self.created.contains_key(&key) {

@@ -105,8 +105,14 @@ pub(crate) fn buffer_bytes(value: &Value<'_>) -> rquickjs::Result<Option<Vec<u8>
         return Ok(None);
     };
     // Element by element: borrowing the engine's buffer would need
-    // `unsafe`, and these inputs are small (keys, hash inputs).
-    let length: usize = view.get("length")?;
+    // `unsafe`, and these inputs are small (keys, hash inputs). The length
+    // is the engine's, not the `length` property a script can redefine.
+    let raw = if view.is_typed_array::<U8Clamped>() {
+        TypedArray::<U8Clamped>::from_object(view.clone())?.as_raw()
+    } else {
+        TypedArray::<u8>::from_object(view.clone())?.as_raw()
+    };
+    let length = raw.map_or(0, |raw| raw.len());
     let mut bytes = Vec::with_capacity(length);
     for index in 0..length {
         bytes.push(view.get::<_, u8>(index as u32)?);

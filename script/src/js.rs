@@ -3,7 +3,7 @@
 
 use rquickjs::function::IntoJsFunc;
 use rquickjs::object::Property;
-use rquickjs::{Coerced, Constructor, Ctx, Exception, Function, Object, Value};
+use rquickjs::{Array, Coerced, Constructor, Ctx, Exception, Function, Object, Value};
 
 /// Throws `new Error(message)` named `GoError`, as k6 reports errors
 /// raised by its Go code (`GoError: Using check() in the init context is
@@ -63,4 +63,27 @@ where
     F: IntoJsFunc<'js, P> + 'js,
 {
     Function::new(ctx.clone(), f)?.with_name(name)
+}
+
+/// The most items Rust code takes from one script array. `Array::len`
+/// asserts that `length` is an int (a length past 2^31 - 1, or a Proxy's,
+/// is not) and a huge one would be allocated for up front: this reads it
+/// as a number and refuses what no script needs.
+pub(crate) const MAX_ARRAY_ITEMS: usize = 1 << 24;
+
+/// The items of a script's array, read by index: a length that is not a
+/// whole number up to [`MAX_ARRAY_ITEMS`] is a `GoError`, never a panic.
+pub(crate) fn array_items<'js>(array: &Array<'js>) -> rquickjs::Result<Vec<Value<'js>>> {
+    let length = to_number(&array.as_object().get::<_, Value>("length")?)?;
+    if !(0.0..=MAX_ARRAY_ITEMS as f64).contains(&length) || length.fract() != 0.0 {
+        return Err(throw_go_error(
+            array.ctx(),
+            &format!("an array of {length} items is more than the {MAX_ARRAY_ITEMS} k6r takes"),
+        ));
+    }
+    let mut items = Vec::with_capacity(length as usize);
+    for index in 0..length as usize {
+        items.push(array.get(index)?);
+    }
+    Ok(items)
 }

@@ -129,15 +129,32 @@ impl SharedData {
         }
         *state = State::Running(me);
         drop(state);
-        let made = make().map(Arc::new);
-        let mut state = lock(&slot.state);
-        *state = match &made {
-            Ok(items) => State::Ready(Arc::clone(items)),
-            Err(_) => State::Empty,
+        // Whatever happens to `make` (an error, a panic unwinding through
+        // here), the slot leaves `Running` and the waiters wake.
+        let mut making = Making {
+            slot: &slot,
+            made: State::Empty,
         };
-        drop(state);
-        slot.ready.notify_all();
+        let made = make().map(Arc::new);
+        if let Ok(items) = &made {
+            making.made = State::Ready(Arc::clone(items));
+        }
+        drop(making);
         made
+    }
+}
+
+/// The slot of an array being made: on drop, sets it to what was made
+/// (`Empty` unless it was made) and wakes the VUs waiting for it.
+struct Making<'a> {
+    slot: &'a Slot,
+    made: State,
+}
+
+impl Drop for Making<'_> {
+    fn drop(&mut self) {
+        *lock(&self.slot.state) = std::mem::replace(&mut self.made, State::Empty);
+        self.slot.ready.notify_all();
     }
 }
 

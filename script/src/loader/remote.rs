@@ -64,7 +64,7 @@ async fn get_once(
     if tagged {
         request = request.query(&[("_k6", "1")]);
     }
-    let response = request
+    let mut response = request
         .send()
         .await
         .map_err(|error| transport(url, reason(&error, url)))?;
@@ -82,12 +82,35 @@ async fn get_once(
             })
         }
     }
-    let body = response
-        .bytes()
+    // Read in chunks up to a bound: a module server can't exhaust memory.
+    let too_big = || {
+        transport(
+            url,
+            format!("the module is larger than {MAX_MODULE_BYTES} bytes"),
+        )
+    };
+    if response
+        .content_length()
+        .is_some_and(|length| length > MAX_MODULE_BYTES as u64)
+    {
+        return Err(too_big());
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response
+        .chunk()
         .await
-        .map_err(|error| transport(url, reason(&error, url)))?;
-    Ok(body.to_vec())
+        .map_err(|error| transport(url, reason(&error, url)))?
+    {
+        if body.len() + chunk.len() > MAX_MODULE_BYTES {
+            return Err(too_big());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
+
+/// The largest remote module taken (64 MiB; jslib bundles are < 1 MiB).
+const MAX_MODULE_BYTES: usize = 64 << 20;
 
 /// A client trusting the system's roots only, as k6 does.
 fn client() -> Result<reqwest::Client, String> {

@@ -227,9 +227,10 @@ fn make<'js>(ctx: &Ctx<'js>, callback: &Function<'js>) -> rquickjs::Result<Items
         return Err(js::throw_go_error(ctx, NOT_AN_ARRAY));
     }
     let array: Array = result.get()?;
-    let mut items = Vec::with_capacity(array.len());
-    for element in array.iter::<Value>() {
-        let text = ctx.json_stringify(element?)?;
+    let elements = js::array_items(&array)?;
+    let mut items = Vec::with_capacity(elements.len());
+    for element in elements {
+        let text = ctx.json_stringify(element)?;
         items.push(match text {
             Some(text) => Some(text.to_string()?.into_boxed_str()),
             None => None,

@@ -105,7 +105,9 @@ fn random_bytes<'js>(ctx: Ctx<'js>, size: Opt<Value<'js>>) -> rquickjs::Result<V
         Some(value) => js::to_number(&value)?,
         None => f64::NAN,
     };
-    if size.is_nan() || size < 1.0 {
+    // QuickJS holds no ArrayBuffer over i32::MAX bytes: refuse before
+    // allocating and filling one.
+    if size.is_nan() || size < 1.0 || size > i32::MAX as f64 {
         return Err(js::throw_go_error(&ctx, "invalid size"));
     }
     let size = size.trunc() as usize;

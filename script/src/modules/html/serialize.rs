@@ -108,7 +108,7 @@ pub(crate) fn encode(values: &BTreeMap<String, Vec<String>>) -> String {
 /// Every string a field value stands for (one per selected option).
 pub(crate) fn strings(value: &Value<'_>) -> rquickjs::Result<Vec<String>> {
     match value.as_array() {
-        Some(array) => array.iter::<Value>().map(|v| js::to_string(&v?)).collect(),
+        Some(array) => js::array_items(array)?.iter().map(js::to_string).collect(),
         None => Ok(vec![js::to_string(value)?]),
     }
 }

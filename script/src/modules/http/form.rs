@@ -46,8 +46,8 @@ pub(crate) fn body<'js>(
         for (key, value) in entries {
             match value.as_array() {
                 Some(items) => {
-                    for item in items.iter::<Value>() {
-                        pairs.push((key.clone(), go_sprint(&item?)?));
+                    for item in js::array_items(items)? {
+                        pairs.push((key.clone(), go_sprint(&item)?));
                     }
                 }
                 None => pairs.push((key, go_sprint(&value)?)),
@@ -88,16 +88,30 @@ fn file_value<'js>(
     })
 }
 
+/// How deep a form value may nest: a cycle (`o.o = o`) or a very deep
+/// value is an error, not a native stack overflow.
+const MAX_DEPTH: usize = 64;
+
 /// A value as Go's `fmt.Sprint` prints what k6 exports it to: arrays as
 /// `[a b]`, objects as `map[k:v]` (keys sorted), `null` as `<nil>`.
 fn go_sprint(value: &Value<'_>) -> rquickjs::Result<String> {
+    sprint_at(value, 0)
+}
+
+fn sprint_at(value: &Value<'_>, depth: usize) -> rquickjs::Result<String> {
     if value.is_null() || value.is_undefined() {
         return Ok("<nil>".to_owned());
     }
+    if depth >= MAX_DEPTH && value.is_object() && !value.is_function() {
+        return Err(js::throw_go_error(
+            value.ctx(),
+            &format!("a form value nests deeper than {MAX_DEPTH} levels (or refers to itself)"),
+        ));
+    }
     if let Some(array) = value.as_array() {
-        let mut items = Vec::with_capacity(array.len());
-        for item in array.iter::<Value>() {
-            items.push(go_sprint(&item?)?);
+        let mut items = Vec::new();
+        for item in js::array_items(array)? {
+            items.push(sprint_at(&item, depth + 1)?);
         }
         return Ok(format!("[{}]", items.join(" ")));
     }
@@ -105,7 +119,7 @@ fn go_sprint(value: &Value<'_>) -> rquickjs::Result<String> {
         let mut items = Vec::new();
         for entry in object.props::<String, Value>() {
             let (key, value) = entry?;
-            items.push((key, go_sprint(&value)?));
+            items.push((key, sprint_at(&value, depth + 1)?));
         }
         items.sort();
         let items: Vec<String> = items.into_iter().map(|(k, v)| format!("{k}:{v}")).collect();

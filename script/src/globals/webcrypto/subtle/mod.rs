@@ -72,7 +72,8 @@ pub(crate) fn build<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Object<'js>> {
             }
             let length = match family {
                 Family::Hmac(hash) => match algorithm.number("length")? {
-                    Some(bits) => bits.max(0.0) as usize,
+                    Some(bits) if (0.0..=MAX_HMAC_KEY_BITS as f64).contains(&bits) => bits as usize,
+                    Some(_) => return dom(Kind::Operation, "invalid key length"),
                     None => hash.block_bits(),
                 },
                 Family::Aes(_) => match algorithm.number("length")? {
@@ -285,11 +286,15 @@ fn truthy(value: &Value<'_>) -> bool {
     value.as_bool().unwrap_or(false)
 }
 
+/// The longest HMAC key `generateKey` makes (64 KiB): a script's `length`
+/// is allocated at once.
+const MAX_HMAC_KEY_BITS: usize = 1 << 19;
+
 fn usages_of(value: &Value<'_>) -> Outcome<Vec<String>> {
     match value.as_array() {
-        Some(array) => Ok(array
-            .iter::<Value>()
-            .map(|usage| js::to_string(&usage?))
+        Some(array) => Ok(js::array_items(array)?
+            .iter()
+            .map(js::to_string)
             .collect::<rquickjs::Result<_>>()?),
         None => dom(Kind::Syntax, "usages must be an array"),
     }

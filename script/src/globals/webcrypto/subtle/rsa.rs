@@ -20,7 +20,11 @@ use super::params::{self, Algorithm};
 use crate::{binary, js};
 
 /// The largest RSA key `generateKey` makes.
-const MAX_MODULUS_BITS: usize = 16384;
+const MAX_MODULUS_BITS: usize = 8192;
+/// The longest PSS salt taken, in bytes: longer than any salt an 8192-bit
+/// key can hold, and small enough that the salt is never a large
+/// allocation (the rsa crate allocates it before checking it).
+const MAX_SALT_BYTES: f64 = 1024.0;
 
 fn private_key(secret: &Secret) -> Outcome<RsaPrivateKey> {
     RsaPrivateKey::from_pkcs8_der(&secret.bytes)
@@ -86,6 +90,14 @@ pub(crate) fn generate<'js>(
         None => vec![1, 0, 1],
     };
     let exponent = BigUint::from_bytes_be(&exponent);
+    // Only the exponents keys use: with an even one (or 0, 1) no key
+    // exists and the rsa crate would search for ever.
+    if exponent != BigUint::from(3u32) && exponent != BigUint::from(65537u32) {
+        return dom(
+            Kind::Operation,
+            format!("unsupported public exponent {exponent} (use 3 or 65537)"),
+        );
+    }
     let private = match RsaPrivateKey::new_with_exp(&mut OsRng, bits, &exponent) {
         Ok(key) => key,
         Err(error) => {
@@ -300,7 +312,8 @@ macro_rules! by_hash {
 
 fn salt_length(algorithm: &Algorithm<'_>) -> Outcome<usize> {
     match algorithm.number("saltLength")? {
-        Some(salt) => Ok(salt.max(0.0) as usize),
+        Some(salt) if (0.0..=MAX_SALT_BYTES).contains(&salt) => Ok(salt as usize),
+        Some(salt) => dom(Kind::Operation, format!("invalid saltLength {salt}")),
         None => dom(
             Kind::Syntax,
             "could not get saltLength from algorithm parameter",
