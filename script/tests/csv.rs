@@ -6,9 +6,8 @@ mod common;
 
 use std::sync::Arc;
 
-use common::config;
-use k6r_script::{Call, CallKind, Env, Error, MemoryFiles, MemoryLog, Outcome, Script, Vu};
-use tokio_util::sync::CancellationToken;
+use common::{config, setup_returns};
+use k6r_script::{Env, Error, MemoryFiles, MemoryLog, Script, Vu};
 
 const CSV: &str = "name,age,city\nalice,30,Paris\nbob,25,\"New York, NY\"\ncarol,41,Berlin\n";
 
@@ -24,26 +23,8 @@ fn script(source: &str) -> Script {
     )
 }
 
-fn setup() -> Call {
-    Call {
-        function: "setup".into(),
-        kind: CallKind::Setup,
-        data: None,
-        cancel: CancellationToken::new(),
-        timeout: None,
-    }
-}
-
 fn run(source: &str) -> serde_json::Value {
-    let log = Arc::new(MemoryLog::default());
-    let vu = Vu::new(&script(source), 1, &Env::new(), &config(log)).expect("init");
-    let result = vu.call(&setup());
-    assert!(
-        matches!(result.outcome, Outcome::Returned),
-        "{:?}",
-        result.outcome
-    );
-    serde_json::from_str(result.value.as_deref().unwrap_or("null")).unwrap()
+    setup_returns(&script(source)).0
 }
 
 #[test]

@@ -8,9 +8,8 @@ use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use common::config;
-use k6r_script::{Call, CallKind, Env, Files, MemoryFiles, MemoryLog, Outcome, Script, Vu};
-use tokio_util::sync::CancellationToken;
+use common::{config, setup_call, setup_returns};
+use k6r_script::{Env, Files, MemoryFiles, MemoryLog, Script, Vu};
 
 /// Files that count how often each is read.
 #[derive(Debug)]
@@ -37,32 +36,8 @@ fn files(source: &str) -> Arc<Counting> {
     })
 }
 
-fn setup() -> Call {
-    Call {
-        function: "setup".into(),
-        kind: CallKind::Setup,
-        data: None,
-        cancel: CancellationToken::new(),
-        timeout: None,
-    }
-}
-
 fn run(source: &str) -> serde_json::Value {
-    let script = Script::new(files(source), "/t/main.js");
-    let vu = Vu::new(
-        &script,
-        1,
-        &Env::new(),
-        &config(Arc::new(MemoryLog::default())),
-    )
-    .expect("init");
-    let result = vu.call(&setup());
-    assert!(
-        matches!(result.outcome, Outcome::Returned),
-        "{:?}",
-        result.outcome
-    );
-    serde_json::from_str(result.value.as_deref().unwrap_or("null")).unwrap()
+    setup_returns(&Script::new(files(source), "/t/main.js")).0
 }
 
 #[test]
@@ -169,7 +144,7 @@ fn a_file_is_read_once_for_every_vu_and_each_file_keeps_its_offset() {
     let config = config(Arc::new(MemoryLog::default()));
     for id in 1..=5 {
         let vu = Vu::new(&script, id, &Env::new(), &config).unwrap();
-        assert_eq!(vu.call(&setup()).value.as_deref(), Some("\"hello\""));
+        assert_eq!(vu.call(&setup_call()).value.as_deref(), Some("\"hello\""));
     }
     assert_eq!(files.reads.load(Ordering::SeqCst), 1);
 }

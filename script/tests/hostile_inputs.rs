@@ -8,9 +8,8 @@ mod common;
 
 use std::sync::Arc;
 
-use common::config;
-use k6r_script::{Call, CallKind, Env, MemoryFiles, MemoryLog, Outcome, Script, Vu};
-use tokio_util::sync::CancellationToken;
+use common::setup_returns;
+use k6r_script::{MemoryFiles, Script};
 
 /// Runs `setup` of `source` in VU 1 and returns what it returned.
 fn setup_value(source: &str) -> serde_json::Value {
@@ -18,26 +17,7 @@ fn setup_value(source: &str) -> serde_json::Value {
         Arc::new(MemoryFiles::new().with("/t/main.js", source)),
         "/t/main.js",
     );
-    let vu = Vu::new(
-        &script,
-        1,
-        &Env::new(),
-        &config(Arc::new(MemoryLog::default())),
-    )
-    .expect("init");
-    let result = vu.call(&Call {
-        function: "setup".into(),
-        kind: CallKind::Setup,
-        data: None,
-        cancel: CancellationToken::new(),
-        timeout: None,
-    });
-    assert!(
-        matches!(result.outcome, Outcome::Returned),
-        "{:?}",
-        result.outcome
-    );
-    serde_json::from_str(result.value.as_deref().unwrap_or("null")).unwrap()
+    setup_returns(&script).0
 }
 
 const SOURCE: &str = r#"

@@ -9,9 +9,8 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::Arc;
 
-use common::config;
-use k6r_script::{Call, CallKind, Env, MemoryFiles, MemoryLog, Outcome, Script, Vu};
-use tokio_util::sync::CancellationToken;
+use common::setup_returns;
+use k6r_script::{MemoryFiles, Script};
 
 /// A server on 127.0.0.1 port 0 that sends back the body it got, its
 /// `Content-Type`, `Content-Encoding` and `Cookie` as `X-Got-*` headers.
@@ -73,23 +72,7 @@ fn setup_of(source: &str) -> (serde_json::Value, Vec<String>) {
         Arc::new(MemoryFiles::new().with("/t/main.js", source.as_str())),
         "/t/main.js",
     );
-    let log = Arc::new(MemoryLog::default());
-    let vu = Vu::new(&script, 1, &Env::new(), &config(Arc::clone(&log))).expect("init");
-    let result = vu.call(&Call {
-        function: "setup".into(),
-        kind: CallKind::Setup,
-        data: None,
-        cancel: CancellationToken::new(),
-        timeout: None,
-    });
-    assert!(
-        matches!(result.outcome, Outcome::Returned),
-        "{:?} {:?}",
-        result.outcome,
-        log.lines()
-    );
-    let value = serde_json::from_str(result.value.as_deref().unwrap()).unwrap();
-    (value, log.lines())
+    setup_returns(&script)
 }
 
 #[test]

@@ -6,11 +6,8 @@ mod common;
 
 use std::sync::Arc;
 
-use common::config;
-use k6r_script::{
-    Call, CallKind, Config, Env, Error, MemoryFiles, MemoryLog, Outcome, Script, SharedData, Vu,
-};
-use tokio_util::sync::CancellationToken;
+use common::{config, setup_call, setup_returns};
+use k6r_script::{Config, Env, Error, MemoryFiles, MemoryLog, Outcome, Script, SharedData, Vu};
 
 fn script(source: &str) -> Script {
     Script::new(
@@ -19,27 +16,9 @@ fn script(source: &str) -> Script {
     )
 }
 
-fn setup() -> Call {
-    Call {
-        function: "setup".into(),
-        kind: CallKind::Setup,
-        data: None,
-        cancel: CancellationToken::new(),
-        timeout: None,
-    }
-}
-
 /// Runs `setup` in VU 1 and returns what it returned, as JSON.
 fn setup_value(source: &str) -> serde_json::Value {
-    let log = Arc::new(MemoryLog::default());
-    let vu = Vu::new(&script(source), 1, &Env::new(), &config(log)).expect("init");
-    let result = vu.call(&setup());
-    assert!(
-        matches!(result.outcome, Outcome::Returned),
-        "{:?}",
-        result.outcome
-    );
-    serde_json::from_str(result.value.as_deref().unwrap_or("null")).unwrap()
+    setup_returns(&script(source)).0
 }
 
 fn init_error(source: &str) -> String {
@@ -73,7 +52,7 @@ fn the_callback_runs_once_for_every_vu_of_every_thread() {
             std::thread::spawn(move || {
                 for id in 0..5 {
                     let vu = Vu::new(&script, thread * 5 + id, &Env::new(), &config).unwrap();
-                    let result = vu.call(&setup());
+                    let result = vu.call(&setup_call());
                     assert_eq!(result.value.as_deref(), Some(r#"[2,2,"b"]"#));
                 }
             })
@@ -221,7 +200,7 @@ fn a_failed_callback_leaves_the_name_to_the_next_vu() {
     let script = script(source);
     assert!(Vu::new(&script, 1, &Env::new(), &config).is_err());
     let vu = Vu::new(&script, 2, &Env::new(), &config).unwrap();
-    assert_eq!(vu.call(&setup()).value.as_deref(), Some("2"));
+    assert_eq!(vu.call(&setup_call()).value.as_deref(), Some("2"));
 }
 
 #[test]
@@ -232,7 +211,7 @@ fn construction_outside_init_code_is_k6s_go_error() {
         export function setup() { new SharedArray('late', () => [1]); }
     "#;
     let vu = Vu::new(&script(source), 1, &Env::new(), &config(log)).unwrap();
-    match vu.call(&setup()).outcome {
+    match vu.call(&setup_call()).outcome {
         Outcome::Threw(e) => {
             assert_eq!(e.name.as_deref(), Some("GoError"));
             assert_eq!(
@@ -272,7 +251,7 @@ fn heap_per_vu(source: &str, data: &str) -> u64 {
         .map(|id| {
             let wait = std::rc::Rc::new(k6r_script::BlockOn::default());
             let vu = Vu::in_host(&host, &script, id, &Env::new(), &config, wait).unwrap();
-            assert_eq!(vu.call(&setup()).value.as_deref(), Some("\"user7\""));
+            assert_eq!(vu.call(&setup_call()).value.as_deref(), Some("\"user7\""));
             vu
         })
         .collect();

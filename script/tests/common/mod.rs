@@ -71,3 +71,30 @@ pub fn tag<'a>(inspection: &'a Inspection, name: &str) -> &'a str {
         .as_str()
         .unwrap_or_else(|| panic!("no tag {name} in {}", inspection.options))
 }
+
+/// `setup()` as a call, with no data and no deadline.
+pub fn setup_call() -> k6r_script::Call {
+    k6r_script::Call {
+        function: "setup".into(),
+        kind: k6r_script::CallKind::Setup,
+        data: None,
+        cancel: tokio_util::sync::CancellationToken::new(),
+        timeout: None,
+    }
+}
+
+/// Runs the init code and `setup()` of `script` in VU 1 and returns what
+/// `setup()` returned, as JSON, with the log lines; `setup()` must return.
+pub fn setup_returns(script: &Script) -> (serde_json::Value, Vec<String>) {
+    let log = Arc::new(MemoryLog::default());
+    let vu = k6r_script::Vu::new(script, 1, &Env::new(), &config(Arc::clone(&log))).expect("init");
+    let result = vu.call(&setup_call());
+    assert!(
+        matches!(result.outcome, k6r_script::Outcome::Returned),
+        "{:?} {:?}",
+        result.outcome,
+        log.lines()
+    );
+    let value = serde_json::from_str(result.value.as_deref().unwrap_or("null")).unwrap();
+    (value, log.lines())
+}
