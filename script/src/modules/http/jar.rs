@@ -2,7 +2,7 @@
 //! `new http.CookieJar()` (a jar of its own, used through the `jar`
 //! request param), each with `set`, `cookiesForURL`, `delete` and `clear`.
 //!
-//! A jar object made by the class carries, under a hidden symbol, its
+//! A jar object made by `new http.CookieJar()` carries, under a hidden symbol, its
 //! index in the VU's registry of jars ([`State::jars`](super::State)),
 //! which holds them weakly: the object's methods own the jar, so it lives
 //! as long as the object and the registry never keeps one alive.
@@ -15,21 +15,13 @@ use k6r_http::target::jar_url;
 use k6r_http::{CookieJar, CookieOptions, JarChoice};
 use rquickjs::function::Opt;
 use rquickjs::object::Property;
-use rquickjs::{Ctx, Function, Object, Symbol, Value};
+use rquickjs::{Ctx, Object, Symbol, Value};
 use url::Url;
 
-use crate::compiled::Compiled;
 use crate::js;
 use crate::state::VuState;
 
-/// The class: its constructor returns the object the native `make`
-/// builds (so, as in k6, a jar is not an `instanceof CookieJar`).
-const CLASS_SOURCE: &str = r#"(natives) => class CookieJar {
-    constructor() { return natives.make(); }
-}"#;
-
-static CLASS: Compiled = Compiled::new("k6r:k6/http/cookiejar", CLASS_SOURCE);
-
+/// Where a jar object made by `new http.CookieJar()` keeps its index.
 const JAR_KEY: &str = "k6r.cookieJar";
 
 /// The jar a set of methods works on.
@@ -50,9 +42,11 @@ impl Handle {
     }
 }
 
-/// The `CookieJar` class of one VU.
+/// `http.CookieJar`: one native constructor per VU (not a class with
+/// its own module and natives, which every VU importing `k6/http` would
+/// pay for); `new http.CookieJar()` returns a jar object, which, as in
+/// k6, is not an `instanceof` it.
 pub(crate) fn class<'js>(ctx: &Ctx<'js>, vu: &Rc<VuState>) -> rquickjs::Result<Value<'js>> {
-    let natives = Object::new(ctx.clone())?;
     let state = vu.clone();
     let make = move |ctx: Ctx<'js>| -> rquickjs::Result<Object<'js>> {
         let jar = Arc::new(CookieJar::new());
@@ -63,9 +57,11 @@ pub(crate) fn class<'js>(ctx: &Ctx<'js>, vu: &Rc<VuState>) -> rquickjs::Result<V
         object.prop(key, Property::from(index as f64))?;
         Ok(object)
     };
-    natives.set("make", js::function(ctx, "make", make)?)?;
-    let function: Function = CLASS.load(ctx)?;
-    function.call((natives,))
+    let constructor = js::function(ctx, "CookieJar", make)?;
+    constructor.set_constructor(true);
+    // `jar instanceof http.CookieJar` needs a prototype object (false).
+    constructor.set("prototype", Object::new(ctx.clone())?)?;
+    Ok(constructor.into_value())
 }
 
 /// `http.cookieJar()`: an object over the VU's own jar.
