@@ -10,7 +10,7 @@ use rquickjs::{Ctx, Object, Value};
 use super::ec::{self, Curve};
 use super::failure::{dom, Kind, Outcome};
 use super::hmac;
-use super::key::{EcUse, Family, Hash, KeyType, Keys, Secret};
+use super::key::{usages_among, EcUse, Family, Hash, KeyType, Keys, Secret};
 use super::params::{self, Algorithm};
 use crate::{binary, js};
 
@@ -31,13 +31,7 @@ pub(crate) fn generate<'js>(
     let Some(pair) = ec::generate(curve) else {
         return dom(Kind::Operation, "could not generate the key pair");
     };
-    let keep = |wanted: &[&str]| -> Vec<String> {
-        usages
-            .iter()
-            .filter(|usage| wanted.contains(&usage.as_str()))
-            .cloned()
-            .collect()
-    };
+    let keep = |wanted: &[&str]| usages_among(&usages, wanted);
     let (private_usages, public_usages) = match family {
         Family::Ec(EcUse::Ecdsa, _) => (keep(&["sign"]), keep(&["verify"])),
         _ => (keep(&["deriveKey", "deriveBits"]), Vec::new()),

@@ -350,6 +350,16 @@ fn algorithm<'js>(ctx: &Ctx<'js>, family: Family, length: usize) -> rquickjs::Re
 }
 
 /// Checks `usages` against what `family` allows, as k6 does.
+/// The usages of `usages` that are among `wanted`: what each half of a
+/// generated key pair gets.
+pub(crate) fn usages_among(usages: &[String], wanted: &[&str]) -> Vec<String> {
+    usages
+        .iter()
+        .filter(|usage| wanted.contains(&usage.as_str()))
+        .cloned()
+        .collect()
+}
+
 pub(crate) fn check_usages(family: Family, usages: &[String], importing: bool) -> Outcome<()> {
     let allowed = family.allowed_usages();
     if let Some(bad) = usages

@@ -87,16 +87,14 @@ pub(crate) fn build<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Object<'js>> {
             let mut bytes = vec![0u8; length / 8];
             getrandom::getrandom(&mut bytes)
                 .or_else(|error| dom(Kind::Operation, error.to_string()))?;
-            let secret = Secret {
+            secret_key(
+                &ctx,
                 family,
-                kind: KeyType::Secret,
                 bytes,
-                extractable: truthy(&arg(&ctx, extractable)),
+                length,
+                truthy(&arg(&ctx, extractable)),
                 usages,
-            };
-            Ok(Keys::current(&ctx)?
-                .make(&ctx, secret, length)?
-                .into_value())
+            )
         })();
         settle(&ctx, outcome)
     };
@@ -139,16 +137,14 @@ pub(crate) fn build<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Object<'js>> {
             let usages = usages_of(&arg(&ctx, usages))?;
             key::check_usages(family, &usages, true)?;
             let length = bytes.len() * 8;
-            let secret = Secret {
+            secret_key(
+                &ctx,
                 family,
-                kind: KeyType::Secret,
                 bytes,
-                extractable: truthy(&arg(&ctx, extractable)),
+                length,
+                truthy(&arg(&ctx, extractable)),
                 usages,
-            };
-            Ok(Keys::current(&ctx)?
-                .make(&ctx, secret, length)?
-                .into_value())
+            )
         })();
         settle(&ctx, outcome)
     };
@@ -284,6 +280,25 @@ fn settle<'js>(ctx: &Ctx<'js>, outcome: Outcome<Value<'js>>) -> rquickjs::Result
 
 fn truthy(value: &Value<'_>) -> bool {
     value.as_bool().unwrap_or(false)
+}
+
+/// A new HMAC or AES `CryptoKey` of `bytes` (`length` bits).
+fn secret_key<'js>(
+    ctx: &Ctx<'js>,
+    family: Family,
+    bytes: Vec<u8>,
+    length: usize,
+    extractable: bool,
+    usages: Vec<String>,
+) -> Outcome<Value<'js>> {
+    let secret = Secret {
+        family,
+        kind: KeyType::Secret,
+        bytes,
+        extractable,
+        usages,
+    };
+    Ok(Keys::current(ctx)?.make(ctx, secret, length)?.into_value())
 }
 
 /// The longest HMAC key `generateKey` makes (64 KiB): a script's `length`

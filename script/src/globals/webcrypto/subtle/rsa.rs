@@ -15,7 +15,7 @@ use sha2::{Sha256, Sha384, Sha512};
 
 use super::failure::{dom, Kind, Outcome};
 use super::hmac;
-use super::key::{Family, Hash, KeyType, Keys, RsaScheme, Secret};
+use super::key::{usages_among, Family, Hash, KeyType, Keys, RsaScheme, Secret};
 use super::params::{self, Algorithm};
 use crate::{binary, js};
 
@@ -107,13 +107,7 @@ pub(crate) fn generate<'js>(
             )
         }
     };
-    let keep = |wanted: &[&str]| -> Vec<String> {
-        usages
-            .iter()
-            .filter(|usage| wanted.contains(&usage.as_str()))
-            .cloned()
-            .collect()
-    };
+    let keep = |wanted: &[&str]| usages_among(&usages, wanted);
     let (private_usages, public_usages) = match family {
         Family::Rsa(RsaScheme::Oaep, _) => (
             keep(&["decrypt", "unwrapKey"]),
