@@ -155,32 +155,9 @@ pub(crate) fn invalid_selector(ctx: &Ctx<'_>, value: &Value<'_>) -> rquickjs::Er
         ctx,
         &format!(
             "invalid argument, cannot use a '{}' as a selector",
-            go_type(value)
+            crate::binary::go_type(value)
         ),
     )
-}
-
-/// The Go type k6 names in its errors for a JavaScript value.
-fn go_type(value: &Value<'_>) -> &'static str {
-    if value.is_undefined() || value.is_null() {
-        "<nil>"
-    } else if value.is_bool() {
-        "bool"
-    } else if value.is_int() {
-        "int64"
-    } else if let Some(number) = value.as_number() {
-        if number.fract() == 0.0 && number.is_finite() {
-            "int64"
-        } else {
-            "float64"
-        }
-    } else if value.is_array() {
-        "[]interface {}"
-    } else if value.is_function() {
-        "func(sobek.FunctionCall) sobek.Value"
-    } else {
-        "map[string]interface {}"
-    }
 }
 
 /// Appends `ids` to `out`, skipping those already there.
