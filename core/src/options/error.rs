@@ -54,6 +54,11 @@ pub enum OptionsError {
     /// `duration: '0s'` or negative as the shortcut.
     #[error("`duration` option should be more than 0, for infinite duration use the externally-controlled executor")]
     ShortcutDuration,
+    /// A bad TLS option value (`unknown TLS version 'tls1.5'`,
+    /// `unknown cipher suite 'X'`, a `tlsAuth` key or certificate that
+    /// cannot be read).
+    #[error("{0}")]
+    Tls(String),
     /// Validation failures, one line each.
     #[error("There were problems with the specified script configuration:{}", .0.iter().map(|l| format!("\n\t- {l}")).collect::<String>())]
     Invalid(Vec<String>),
@@ -81,6 +86,7 @@ impl OptionsError {
                 | OptionsError::UnknownExecutor(_)
                 | OptionsError::MissingExecutor(_)
                 | OptionsError::Segment(_)
+                | OptionsError::Tls(_)
         )
     }
 }

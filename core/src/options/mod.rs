@@ -14,6 +14,7 @@ pub(crate) mod json;
 mod scenario;
 mod shortcuts;
 mod stage;
+pub mod tls;
 mod validate;
 
 use std::collections::BTreeMap;
@@ -28,6 +29,7 @@ pub use scenario::{
     Scenario, DEFAULT_GRACEFUL, DEFAULT_MAX_DURATION, DEFAULT_TIME_UNIT, UNSET_VUS,
 };
 pub use stage::Stage;
+pub use tls::{TlsAuth, TlsOptions};
 
 use crate::duration::Duration;
 use crate::segment::{Segment, Sequence};
@@ -255,6 +257,8 @@ impl Options {
                 Some(json::object(v, "Options.thresholds", "map[string]Thresholds")?.clone())
             }
         };
+        // Read here so a bad value stops the load with k6's error.
+        tls::read(get("tlsVersion"), get("tlsCipherSuites"), get("tlsAuth"))?;
         let raw = RAW_KEYS
             .iter()
             .filter_map(|k| {
@@ -300,6 +304,17 @@ impl Options {
             unset_vus: 0,
         };
         Ok((options, warnings))
+    }
+
+    /// The TLS options (`tlsVersion`, `tlsCipherSuites`, `tlsAuth`,
+    /// `insecureSkipTLSVerify`). Their JSON was checked by
+    /// [`Options::from_json`], so this fails only for options built
+    /// another way.
+    pub fn tls(&self) -> Result<TlsOptions, OptionsError> {
+        let get = |key: &str| self.raw.get(key);
+        let mut tls = tls::read(get("tlsVersion"), get("tlsCipherSuites"), get("tlsAuth"))?;
+        tls.insecure_skip_verify = self.insecure_skip_tls_verify.unwrap_or(false);
+        Ok(tls)
     }
 
     /// Stacks `higher` on `self` with k6's precedence: a field set in the
