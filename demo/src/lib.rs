@@ -10,14 +10,21 @@
 //! - `GET /stats`: `{"requests": N}`, the requests served so far (this
 //!   one excluded), for tests that check a load really arrived.
 //!
+//! Over HTTPS ([`tls`]) it speaks HTTP/2 or HTTP/1.1 by ALPN with a
+//! throwaway certificate authority.
+//!
 //! # Layout
 //! - `lib.rs`: [`router`] and [`serve`].
-//! - `main.rs`: the `k6r-demo-target` binary (`--listen`).
+//! - [`tls`]: [`tls::Identity`] (the throwaway authority and its
+//!   certificates) and [`tls::serve_tls`].
+//! - `main.rs`: the `k6r-demo-target` binary (`--listen`, `--tls-dir`).
 #![warn(missing_docs)]
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
+
+pub mod tls;
 
 use axum::body::Bytes;
 use axum::extract::{Path, Request, State};

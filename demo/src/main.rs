@@ -1,5 +1,8 @@
-//! `k6r-demo-target --listen ADDR`: serves the demo target until SIGTERM
-//! or ctrl-c.
+//! `k6r-demo-target --listen ADDR [--tls-dir DIR]`: serves the demo target
+//! until SIGTERM or ctrl-c; with `--tls-dir`, over HTTPS (HTTP/2 and
+//! HTTP/1.1) with a throwaway authority whose certificate it writes to
+//! `DIR/ca.pem` (point `SSL_CERT_FILE` at it), plus `DIR/client.pem` and
+//! `DIR/client-key.pem` for `tlsAuth`.
 
 use clap::Parser;
 use tokio_util::sync::CancellationToken;
@@ -11,6 +14,11 @@ struct Args {
     /// The address to listen on (port 0: any free port).
     #[arg(long, env = "K6R_TARGET_LISTEN", default_value = "127.0.0.1:8080")]
     listen: String,
+
+    /// Serve HTTPS with a new throwaway authority, written to this
+    /// directory (`ca.pem`, `client.pem`, `client-key.pem`).
+    #[arg(long)]
+    tls_dir: Option<std::path::PathBuf>,
 }
 
 fn main() -> std::process::ExitCode {
@@ -36,13 +44,31 @@ fn main() -> std::process::ExitCode {
                 return std::process::ExitCode::FAILURE;
             }
         };
+        let tls = match args.tls_dir.as_deref().map(tls_config).transpose() {
+            Ok(tls) => tls,
+            Err(e) => {
+                eprintln!("k6r-demo-target: {e}");
+                return std::process::ExitCode::FAILURE;
+            }
+        };
+        let scheme = if tls.is_some() { "https" } else { "http" };
         match listener.local_addr() {
-            Ok(addr) => println!("listening on {addr}"),
+            Ok(addr) => println!("listening on {scheme}://{addr}"),
             Err(e) => eprintln!("k6r-demo-target: {e}"),
         }
         let shutdown = CancellationToken::new();
-        tokio::spawn(stop_on_signal(shutdown.clone()));
-        match k6r_demo::serve(listener, shutdown).await {
+        let signals = tokio::spawn(stop_on_signal(shutdown.clone()));
+        let served = match tls {
+            Some(config) => {
+                k6r_demo::tls::serve_tls(listener, config, k6r_demo::router(), shutdown.clone())
+                    .await
+            }
+            None => k6r_demo::serve(listener, shutdown.clone()).await,
+        };
+        shutdown.cancel();
+        signals.abort();
+        let _ = signals.await;
+        match served {
             Ok(()) => std::process::ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("k6r-demo-target: {e}");
@@ -50,6 +76,21 @@ fn main() -> std::process::ExitCode {
             }
         }
     })
+}
+
+/// A new throwaway identity, written to `dir`, as a server configuration.
+fn tls_config(dir: &std::path::Path) -> Result<tokio_rustls::rustls::ServerConfig, String> {
+    let identity = k6r_demo::tls::Identity::generate().map_err(|e| e.to_string())?;
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    for (name, pem) in [
+        ("ca.pem", &identity.ca_pem),
+        ("client.pem", &identity.client_cert_pem),
+        ("client-key.pem", &identity.client_key_pem),
+    ] {
+        let path = dir.join(name);
+        std::fs::write(&path, pem).map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    k6r_demo::tls::server_config(&identity, &Default::default()).map_err(|e| e.to_string())
 }
 
 /// Cancels `shutdown` on SIGTERM (what `docker stop` sends) or ctrl-c.
