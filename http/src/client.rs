@@ -19,8 +19,7 @@ use crate::request::{JarChoice, Request, ResponseType};
 use crate::response::{
     canonical_header_name, proto_text, status_text, RequestInfo, Response, ResponseBody, Timings,
 };
-use crate::transport::{plain::PlainTransport, tls::TlsTransport, HopRequest, HopTrace};
-use crate::transport::{RawResponse, Transport};
+use crate::transport::{HopRequest, HopTrace, RawResponse, Transport};
 
 /// What a request call produced.
 #[derive(Debug, Clone)]
@@ -69,11 +68,7 @@ impl Client {
         let reuse = !opts.no_connection_reuse;
         let per_host = opts.batch_per_host.max(opts.batch).max(1);
         Client {
-            transport: Transport {
-                plain: PlainTransport::new(reuse, per_host).with_hosts(opts.hosts.clone()),
-                tls: TlsTransport::new(reuse, opts.insecure_skip_tls_verify)
-                    .with_hosts(opts.hosts.clone()),
-            },
+            transport: Transport::new(reuse, per_host, opts.hosts.clone(), opts.tls.clone()),
             jar: CookieJar::new(),
             expected: Mutex::new(Some(ExpectedStatuses::default())),
             opts,
@@ -102,9 +97,9 @@ impl Client {
         self.transport.reset();
     }
 
-    /// Idle plain-HTTP connections kept for reuse.
+    /// Connections kept for reuse (idle HTTP/1.1 ones and HTTP/2 ones).
     pub fn idle_connections(&self) -> usize {
-        self.transport.plain.idle_count()
+        self.transport.idle_count()
     }
 
     /// Call before each iteration: clears the jar unless `noCookiesReset`,
@@ -336,7 +331,11 @@ impl Client {
             0
         };
         let proto = proto_text(raw.version);
-        let tags = self.tags(&hop, status, proto, None, (code != 0).then_some(code));
+        let mut tags = self.tags(&hop, status, proto, None, (code != 0).then_some(code));
+        let tls = raw.tls.as_deref().cloned().unwrap_or_default();
+        if raw.tls.is_some() {
+            tags.tls_version = Some(tls.version.to_string());
+        }
         let metrics = RequestMetrics::of_hop(tags, timings, trace.sent(), trace.received());
         let mut headers = std::collections::BTreeMap::<String, String>::new();
         for (k, v) in &raw.headers {
@@ -373,7 +372,9 @@ impl Client {
             cookies,
             body,
             timings,
-            tls_version: String::new(),
+            tls_version: tls.version.to_string(),
+            tls_cipher_suite: tls.cipher_suite.to_string(),
+            ocsp: tls.ocsp,
             error: String::new(),
             error_code: code,
             failure: None,

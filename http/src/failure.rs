@@ -13,6 +13,9 @@ use std::net::SocketAddr;
 pub enum ErrorKind {
     /// 1000: anything not listed below (e.g. the peer closed mid-response).
     Generic,
+    /// 1010: a network error that is not TCP's (Go's for a TLS alert the
+    /// server sent: `remote error: tls: ...`).
+    NetNonTcp,
     /// 1020: the URL could not be parsed; fails before the request
     /// (no metrics).
     InvalidUrl,
@@ -54,6 +57,7 @@ impl ErrorKind {
     pub fn code(self) -> u32 {
         match self {
             ErrorKind::Generic => 1000,
+            ErrorKind::NetNonTcp => 1010,
             ErrorKind::InvalidUrl => 1020,
             ErrorKind::InvalidParams => 0,
             ErrorKind::Timeout => 1050,
@@ -154,53 +158,25 @@ impl Failure {
     }
 
     /// Classifies any error by walking its `source()` chain: the first
-    /// `io::Error` decides; TLS errors are recognised by rustls' wording
-    /// (reqwest does not expose rustls' types).
+    /// TLS or I/O error decides.
     pub fn from_error(err: &(dyn std::error::Error + 'static)) -> Self {
         let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(err);
-        let mut texts = Vec::new();
+        let mut last = String::new();
         while let Some(e) = cur {
+            if let Some(tls) = e.downcast_ref::<tokio_rustls::rustls::Error>() {
+                return crate::tls::failure_of(tls);
+            }
             if let Some(io) = e.downcast_ref::<io::Error>() {
                 if io.kind() == io::ErrorKind::TimedOut {
                     return Failure::timeout();
                 }
-                if let Some(inner) = io.get_ref() {
-                    let inner_text = inner.to_string();
-                    if let Some(f) = tls_failure(&inner_text) {
-                        return f;
-                    }
-                }
-                return Failure::from_io("read", io);
+                return crate::tls::handshake_failure(io);
             }
-            texts.push(e.to_string());
+            last = e.to_string();
             cur = e.source();
         }
-        let all = texts.join(": ");
-        tls_failure(&all).unwrap_or_else(|| {
-            let last = texts.last().cloned().unwrap_or_default();
-            Failure::new(ErrorKind::Generic, last)
-        })
+        Failure::new(ErrorKind::Generic, last)
     }
-}
-
-fn tls_failure(text: &str) -> Option<Failure> {
-    if text.contains("UnknownIssuer") || text.contains("unknown issuer") {
-        return Some(Failure::new(
-            ErrorKind::TlsUnknownAuthority,
-            "x509: unknown authority",
-        ));
-    }
-    if text.contains("NotValidForName") || text.contains("not valid for name") {
-        return Some(Failure::new(
-            ErrorKind::TlsHostname,
-            "x509: certificate doesn't match hostname",
-        ));
-    }
-    let lower = text.to_ascii_lowercase();
-    if lower.contains("tls") || lower.contains("certificate") || lower.contains("corrupt message") {
-        return Some(Failure::new(ErrorKind::Tls, format!("tls: {text}")));
-    }
-    None
 }
 
 /// An OS error as Go words it: the C library's text, lower-cased, without

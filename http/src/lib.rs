@@ -11,13 +11,13 @@
 //! Everything runs on the caller's (current-thread) tokio runtime; only
 //! hyper's per-connection driver is spawned.
 //!
-//! # Why hyper underneath reqwest
-//! k6 reports `blocked`, `connecting`, `sending`, `waiting` and `receiving`
-//! per request and counts bytes on the wire. reqwest hides its pool and
-//! socket, so `http://` (the hot path of load tests) goes through hyper's
-//! HTTP/1.1 client connections over a metered socket, pooled per VU here.
-//! `https://` goes through reqwest (rustls, HTTP/2 by ALPN) with coarser
-//! timings; see [`transport::tls`].
+//! # Why hyper, not reqwest
+//! k6 reports `blocked`, `connecting`, `tls_handshaking`, `sending`,
+//! `waiting` and `receiving` per request and counts bytes on the wire.
+//! reqwest hides its pool and socket, so both `http://` and `https://` go
+//! through hyper's client connections (HTTP/1.1, or HTTP/2 when a TLS
+//! server picks it by ALPN) over metered sockets, pooled per VU here;
+//! TLS is rustls, configured from k6's TLS options in [`tls`].
 //!
 //! # Layout
 //! - [`client`]: [`Client`], one request with its redirect hops, responses
@@ -38,7 +38,11 @@
 //! - [`failure`]: k6's error codes and messages.
 //! - [`options`]: [`ClientOptions`] (k6's HTTP options).
 //! - [`hosts`]: the `hosts` option, names resolved before DNS.
-//! - [`transport`]: the wire: hyper pool + metered socket, reqwest for TLS.
+//! - [`transport`]: the wire: the per-VU pool, dialling, HTTP/1.1 and
+//!   HTTP/2 over metered sockets.
+//! - [`tls`]: k6's TLS options as a rustls configuration; what a TLS
+//!   connection tells its responses ([`TlsInfo`]).
+//! - [`ocsp`]: the stapled OCSP response (`response.ocsp`).
 //! - [`error`]: set-up errors (not request failures).
 #![warn(missing_docs)]
 
@@ -54,11 +58,13 @@ pub mod hosts;
 pub mod metrics;
 pub mod multipart;
 pub mod ntlm;
+pub mod ocsp;
 pub mod options;
 pub mod prepare;
 pub mod request;
 pub mod response;
 pub mod target;
+pub mod tls;
 pub mod transport;
 
 pub use client::{Client, Exchange, Outcome};
@@ -68,10 +74,12 @@ pub use expected::ExpectedStatuses;
 pub use failure::{ErrorKind, Failure};
 pub use hosts::Hosts;
 pub use metrics::{RequestMetrics, Tags};
+pub use ocsp::Ocsp;
 pub use options::{ClientOptions, DEFAULT_TIMEOUT, DEFAULT_USER_AGENT};
 pub use request::{
     Auth, Body, Compression, FormPart, FormValue, JarChoice, Params, Request, RequestCookie,
     ResponseType,
 };
 pub use response::{RequestInfo, Response, ResponseBody, ResponseCookie, SentCookie, Timings};
+pub use tls::{TlsError, TlsInfo, TlsSettings};
 pub use tokio_util::sync::CancellationToken;

@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use crate::hosts::Hosts;
+use crate::tls::TlsSettings;
 
 /// k6r's default `User-Agent` (k6 sends `Grafana k6/1.1.0`; the option
 /// `userAgent` overrides it, a request header overrides both).
@@ -25,8 +26,8 @@ pub struct ClientOptions {
     pub max_redirects: u32,
     /// `userAgent`; `None` sends no `User-Agent` header at all.
     pub user_agent: Option<String>,
-    /// `insecureSkipTLSVerify`.
-    pub insecure_skip_tls_verify: bool,
+    /// `tlsVersion`, `tlsCipherSuites`, `tlsAuth`, `insecureSkipTLSVerify`.
+    pub tls: TlsSettings,
     /// `discardResponseBodies`: the default `responseType` becomes `none`.
     pub discard_response_bodies: bool,
     /// `batch`: at most this many requests of one `batch()` in flight (0 = no limit).
@@ -45,7 +46,7 @@ impl Default for ClientOptions {
             no_cookies_reset: false,
             max_redirects: 10,
             user_agent: Some(DEFAULT_USER_AGENT.to_string()),
-            insecure_skip_tls_verify: false,
+            tls: TlsSettings::default(),
             discard_response_bodies: false,
             batch: 20,
             batch_per_host: 6,
@@ -80,9 +81,16 @@ impl ClientOptions {
         self.user_agent = v;
         self
     }
-    /// Sets `insecureSkipTLSVerify`.
+    /// Sets `insecureSkipTLSVerify` (keeping the other TLS options).
     pub fn with_insecure_skip_tls_verify(mut self, v: bool) -> Self {
-        self.insecure_skip_tls_verify = v;
+        let mut options = self.tls.options().clone();
+        options.insecure_skip_verify = v;
+        self.tls = TlsSettings::new(options);
+        self
+    }
+    /// Sets the TLS options.
+    pub fn with_tls(mut self, tls: TlsSettings) -> Self {
+        self.tls = tls;
         self
     }
     /// Sets `discardResponseBodies`.

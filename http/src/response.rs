@@ -111,6 +111,10 @@ pub struct Response {
     pub timings: Timings,
     /// `"tls1.3"`-style version, "" without TLS or when unknown.
     pub tls_version: String,
+    /// k6's name of the TLS cipher suite, "" without TLS.
+    pub tls_cipher_suite: String,
+    /// The stapled OCSP response (status "unknown" without one).
+    pub ocsp: crate::ocsp::Ocsp,
     /// `error`: "" when none (also "" for 4xx/5xx).
     pub error: String,
     /// `error_code`: 0 when none, 1000+status for 4xx/5xx.

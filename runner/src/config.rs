@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use k6r_core::options::Options;
 use k6r_engine::Snapshot;
-use k6r_http::ClientOptions;
+use k6r_http::{ClientOptions, TlsSettings};
 use k6r_script::{Env, Script};
 use tokio_util::sync::CancellationToken;
 
@@ -114,11 +114,15 @@ impl Config {
     }
 }
 
-/// The HTTP options of the VUs' clients.
-pub(crate) fn http_options(options: &Options) -> ClientOptions {
+/// The HTTP options of the VUs' clients. The TLS configuration is built
+/// here, once for every VU, so a `tlsAuth` certificate or key that can't
+/// be read stops the test before it starts.
+pub(crate) fn http_options(options: &Options) -> Result<ClientOptions, String> {
     let defaults = ClientOptions::default();
     let count = |v: Option<i64>, d: usize| v.map_or(d, |v| v.max(0) as usize);
-    ClientOptions {
+    let tls = TlsSettings::new(options.tls().map_err(|e| e.to_string())?);
+    tls.check().map_err(|e| e.to_string())?;
+    Ok(ClientOptions {
         no_connection_reuse: options.no_connection_reuse.unwrap_or(false),
         no_vu_connection_reuse: options.no_vu_connection_reuse.unwrap_or(false),
         no_cookies_reset: options.no_cookies_reset.unwrap_or(false),
@@ -130,12 +134,12 @@ pub(crate) fn http_options(options: &Options) -> ClientOptions {
             Some(agent) => Some(agent.clone()),
             None => defaults.user_agent.clone(),
         },
-        insecure_skip_tls_verify: options.insecure_skip_tls_verify.unwrap_or(false),
+        tls,
         discard_response_bodies: options.discard_response_bodies.unwrap_or(false),
         batch: count(options.batch, defaults.batch),
         batch_per_host: count(options.batch_per_host, defaults.batch_per_host),
         hosts: hosts(options),
-    }
+    })
 }
 
 /// The `hosts` option: string values only (k6 refuses others when it

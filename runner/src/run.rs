@@ -91,12 +91,13 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<RunResul
         progress: OnceLock::new(),
         start: Instant::now(),
     });
+    let http = config::http_options(&config.options).map_err(Error::Plan)?;
     let script_config = config
         .script_config
         .clone()
         .with_samples(Arc::new(channel.clone()))
         .with_tags((*run_tags).clone())
-        .with_http(config::http_options(&config.options))
+        .with_http(http)
         .with_options(serde_json::Value::Object(
             config.options.clone().with_print_defaults().to_test_json(),
         ))

@@ -1,17 +1,17 @@
 //! One request hop on the wire, and the trace of when each phase happened.
 //!
-//! Two transports sit behind [`Transport`]:
-//! - [`plain`]: `http://` over hyper's HTTP/1.1 client connection directly,
-//!   with a per-VU pool and a metered socket ([`stream`]). This is the hot
-//!   path of load tests and the only way to get k6's per-phase timings
-//!   (blocked/connecting/sending/waiting) and on-the-wire byte counts:
-//!   reqwest hides its connection, its pool and its socket.
-//! - [`tls`]: `https://` through reqwest (rustls, HTTP/2 by ALPN), with
-//!   coarser timings (see that module).
+//! `http://` and `https://` share one metered path: a per-VU pool
+//! ([`pool`]) of hyper client connections dialled here ([`dial`]: DNS
+//! after the `hosts` option, TCP, rustls with ALPN), HTTP/1.1 or HTTP/2
+//! ([`conn`]), over sockets that count bytes and mark times
+//! ([`stream`]). reqwest is not used: it hides its pool and socket, and
+//! k6's per-phase timings (blocked, connecting, tls_handshaking, sending,
+//! waiting, receiving) and on-the-wire byte counts need both.
 
-pub mod plain;
+mod conn;
+mod dial;
+pub mod pool;
 pub mod stream;
-pub mod tls;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -20,9 +20,42 @@ use std::time::Instant;
 use bytes::Bytes;
 use url::Url;
 
-use crate::failure::Failure;
+use crate::failure::{ErrorKind, Failure};
 use crate::response::Timings;
+use crate::tls::TlsInfo;
+pub use pool::Transport;
 use stream::IoMarks;
+
+/// Where a connection goes: scheme (TLS or not), host and port.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct Key {
+    tls: bool,
+    host: String,
+    port: u16,
+}
+
+impl Key {
+    fn of(url: &Url) -> Result<Key, Failure> {
+        let tls = match url.scheme() {
+            "http" => false,
+            "https" => true,
+            other => {
+                return Err(Failure::new(
+                    ErrorKind::InvalidUrl,
+                    format!("unsupported protocol scheme \"{other}\""),
+                ))
+            }
+        };
+        let host = url
+            .host_str()
+            .ok_or_else(|| Failure::new(ErrorKind::InvalidUrl, "http: no Host in request URL"))?
+            .to_string();
+        let port = url
+            .port_or_known_default()
+            .unwrap_or(if tls { 443 } else { 80 });
+        Ok(Key { tls, host, port })
+    }
+}
 
 /// A hop ready to be sent (headers already include cookies, auth, UA).
 #[derive(Debug, Clone)]
@@ -50,6 +83,8 @@ pub struct RawResponse {
     pub headers: http::HeaderMap,
     /// Body (empty when not kept).
     pub body: Bytes,
+    /// What the TLS connection says (`None` for plain HTTP).
+    pub tls: Option<Arc<TlsInfo>>,
 }
 
 /// When each phase of a hop started/ended; filled while the hop runs so a
@@ -66,20 +101,20 @@ pub struct HopTrace {
     pub tls: Option<(Instant, Instant)>,
     /// Connection ready (`gotConn`).
     pub got_conn: Option<Instant>,
-    /// Request fully written (when the transport cannot see the socket).
+    /// Request fully written (when the socket's marks are not the hop's).
     pub wrote: Option<Instant>,
-    /// First response byte (when the transport cannot see the socket).
+    /// First response byte (when the socket's marks are not the hop's).
     pub first_byte: Option<Instant>,
     /// Body fully read.
     pub done: Option<Instant>,
-    /// The socket's marks, for the plain transport.
-    pub marks: Option<Arc<IoMarks>>,
     /// Peer address.
     pub remote: Option<SocketAddr>,
-    /// Bytes sent when not measured on the socket.
-    pub estimated_sent: u64,
-    /// Bytes received when not measured on the socket.
-    pub estimated_received: u64,
+    /// The connection's marks: its times are the hop's (HTTP/1.1).
+    times: Option<Arc<IoMarks>>,
+    /// The connection's byte counters, not yet claimed by the hop.
+    bytes: Option<Arc<IoMarks>>,
+    /// Bytes claimed so far (written, read).
+    claimed: (u64, u64),
 }
 
 impl HopTrace {
@@ -94,27 +129,47 @@ impl HopTrace {
             wrote: None,
             first_byte: None,
             done: None,
-            marks: None,
             remote: None,
-            estimated_sent: 0,
-            estimated_received: 0,
+            times: None,
+            bytes: None,
+            claimed: (0, 0),
         }
     }
 
-    /// Bytes written for this hop.
+    /// Follows a connection's counters; `times`: its write/read marks
+    /// belong to this hop alone.
+    pub(crate) fn attach(&mut self, marks: &Arc<IoMarks>, times: bool) {
+        self.times = times.then(|| marks.clone());
+        self.bytes = Some(marks.clone());
+    }
+
+    /// Takes the connection's unclaimed bytes into the hop's.
+    pub(crate) fn claim_bytes(&mut self) {
+        if let Some(marks) = self.bytes.take() {
+            let (w, r) = marks.take_bytes();
+            self.claimed.0 += w;
+            self.claimed.1 += r;
+        }
+    }
+
+    /// Whether no response byte was read since the hop's marks were
+    /// reset (TLS records such as a closing alert do not count).
+    pub(crate) fn nothing_read(&self) -> bool {
+        self.times.as_ref().is_none_or(|m| m.first_read().is_none())
+    }
+
+    fn unclaimed(&self) -> (u64, u64) {
+        self.bytes.as_ref().map_or((0, 0), |m| m.peek_bytes())
+    }
+
+    /// Bytes written for this hop (TLS included).
     pub fn sent(&self) -> u64 {
-        match &self.marks {
-            Some(m) => m.written(),
-            None => self.estimated_sent,
-        }
+        self.claimed.0 + self.unclaimed().0
     }
 
-    /// Bytes read for this hop.
+    /// Bytes read for this hop (TLS included).
     pub fn received(&self) -> u64 {
-        match &self.marks {
-            Some(m) => m.read(),
-            None => self.estimated_received,
-        }
+        self.claimed.1 + self.unclaimed().1
     }
 
     /// k6's timings (`lib/netext/httptrace.go`): a phase that never ended
@@ -135,10 +190,10 @@ impl HopTrace {
         t.blocked = ms(self.start, got);
         let wrote = self
             .wrote
-            .or_else(|| self.marks.as_ref().and_then(|m| m.last_write()));
+            .or_else(|| self.times.as_ref().and_then(|m| m.last_write()));
         let first = self
             .first_byte
-            .or_else(|| self.marks.as_ref().and_then(|m| m.first_read()));
+            .or_else(|| self.times.as_ref().and_then(|m| m.first_read()));
         match (wrote, first) {
             (None, _) => t.sending = ms(got, end),
             (Some(w), None) => {
@@ -155,38 +210,5 @@ impl HopTrace {
         }
         t.duration = t.sending + t.waiting + t.receiving;
         t
-    }
-}
-
-/// The transports of one client.
-#[derive(Debug)]
-pub struct Transport {
-    /// `http://`.
-    pub plain: plain::PlainTransport,
-    /// `https://`, built on first use.
-    pub tls: tls::TlsTransport,
-}
-
-impl Transport {
-    /// Sends one hop, filling `trace`.
-    pub async fn send(
-        &self,
-        trace: &mut HopTrace,
-        req: HopRequest,
-    ) -> Result<RawResponse, Failure> {
-        match req.url.scheme() {
-            "http" => self.plain.send(trace, req).await,
-            "https" => self.tls.send(trace, req).await,
-            other => Err(Failure::new(
-                crate::failure::ErrorKind::InvalidUrl,
-                format!("unsupported protocol scheme \"{other}\""),
-            )),
-        }
-    }
-
-    /// Drops every idle connection.
-    pub fn reset(&self) {
-        self.plain.reset();
-        self.tls.reset();
     }
 }

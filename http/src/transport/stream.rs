@@ -1,8 +1,13 @@
-//! A TCP stream that counts bytes and remembers when the current request
-//! was last written and its response first read.
+//! A socket wrapper that counts bytes and remembers when the current
+//! request was last written and its response first read.
 //!
-//! HTTP/1.1 runs one request at a time on a connection, so the marks belong
-//! to the request in flight; the pool resets them at each check-out.
+//! Bytes are counted on the wire (below TLS, handshake included, as k6
+//! counts them) and claimed by each request when it ends
+//! ([`IoMarks::take_bytes`]), so an HTTP/2 connection's requests share
+//! its bytes without loss. Times are marked where the request's own bytes
+//! pass (above TLS): HTTP/1.1 runs one request at a time on a connection,
+//! so the marks belong to the request in flight; the pool resets them at
+//! each check-out.
 
 use std::io;
 use std::pin::Pin;
@@ -12,10 +17,9 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::TcpStream;
 
-/// Per-request counters of one connection. Times are stored as
-/// nanoseconds after `base` plus one, so 0 means "not yet".
+/// Counters of one connection. Times are stored as nanoseconds after
+/// `base` plus one, so 0 means "not yet".
 #[derive(Debug)]
 pub struct IoMarks {
     base: Instant,
@@ -26,32 +30,37 @@ pub struct IoMarks {
 }
 
 impl IoMarks {
-    fn new() -> Self {
-        IoMarks {
+    /// Fresh marks of a new connection.
+    pub fn new() -> Arc<Self> {
+        Arc::new(IoMarks {
             base: Instant::now(),
             written: AtomicU64::new(0),
             read: AtomicU64::new(0),
             last_write: AtomicU64::new(0),
             first_read: AtomicU64::new(0),
-        }
+        })
     }
 
-    /// Starts a new request on this connection.
-    pub fn reset(&self) {
-        self.written.store(0, Ordering::Relaxed);
-        self.read.store(0, Ordering::Relaxed);
+    /// Starts a new request on this connection (times only).
+    pub fn reset_times(&self) {
         self.last_write.store(0, Ordering::Relaxed);
         self.first_read.store(0, Ordering::Relaxed);
     }
 
-    /// Bytes written since the last reset.
-    pub fn written(&self) -> u64 {
-        self.written.load(Ordering::Relaxed)
+    /// Bytes written and read since the last claim, as yet unclaimed.
+    pub fn peek_bytes(&self) -> (u64, u64) {
+        (
+            self.written.load(Ordering::Relaxed),
+            self.read.load(Ordering::Relaxed),
+        )
     }
 
-    /// Bytes read since the last reset.
-    pub fn read(&self) -> u64 {
-        self.read.load(Ordering::Relaxed)
+    /// Claims the bytes written and read since the last claim.
+    pub fn take_bytes(&self) -> (u64, u64) {
+        (
+            self.written.swap(0, Ordering::Relaxed),
+            self.read.swap(0, Ordering::Relaxed),
+        )
     }
 
     /// When the last byte was written.
@@ -73,37 +82,69 @@ impl IoMarks {
     }
 }
 
-/// The metered socket handed to hyper.
-#[derive(Debug)]
-pub struct MeteredStream {
-    inner: TcpStream,
-    marks: Arc<IoMarks>,
+/// What a [`MeteredStream`] records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Meter {
+    /// Byte counts (the socket under TLS).
+    Bytes,
+    /// Write and read times (the plaintext above TLS).
+    Times,
+    /// Both (a plain-HTTP socket).
+    Both,
 }
 
-impl MeteredStream {
-    /// Wraps a connected socket.
-    pub fn new(inner: TcpStream) -> (Self, Arc<IoMarks>) {
-        let marks = Arc::new(IoMarks::new());
-        (
-            MeteredStream {
-                inner,
-                marks: marks.clone(),
-            },
+/// A stream recording into shared [`IoMarks`].
+#[derive(Debug)]
+pub struct MeteredStream<S> {
+    inner: S,
+    marks: Arc<IoMarks>,
+    meter: Meter,
+}
+
+impl<S> MeteredStream<S> {
+    /// Wraps `inner`, recording what `meter` says into `marks`.
+    pub fn new(inner: S, marks: Arc<IoMarks>, meter: Meter) -> Self {
+        MeteredStream {
+            inner,
             marks,
-        )
+            meter,
+        }
+    }
+
+    /// The wrapped stream.
+    pub fn get_ref(&self) -> &S {
+        &self.inner
     }
 
     fn wrote(&self, n: usize) {
-        if n > 0 {
+        if n == 0 {
+            return;
+        }
+        if self.meter != Meter::Times {
             self.marks.written.fetch_add(n as u64, Ordering::Relaxed);
+        }
+        if self.meter != Meter::Bytes {
             self.marks
                 .last_write
                 .store(self.marks.now(), Ordering::Relaxed);
         }
     }
+
+    fn read(&self, n: usize) {
+        if n == 0 {
+            return;
+        }
+        let m = &self.marks;
+        if self.meter != Meter::Bytes && m.first_read.load(Ordering::Relaxed) == 0 {
+            m.first_read.store(m.now(), Ordering::Relaxed);
+        }
+        if self.meter != Meter::Times {
+            m.read.fetch_add(n as u64, Ordering::Relaxed);
+        }
+    }
 }
 
-impl AsyncRead for MeteredStream {
+impl<S: AsyncRead + Unpin> AsyncRead for MeteredStream<S> {
     fn poll_read(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -112,18 +153,12 @@ impl AsyncRead for MeteredStream {
         let before = buf.filled().len();
         let res = Pin::new(&mut self.inner).poll_read(cx, buf);
         let n = buf.filled().len() - before;
-        if n > 0 {
-            let m = &self.marks;
-            if m.first_read.load(Ordering::Relaxed) == 0 {
-                m.first_read.store(m.now(), Ordering::Relaxed);
-            }
-            m.read.fetch_add(n as u64, Ordering::Relaxed);
-        }
+        self.read(n);
         res
     }
 }
 
-impl AsyncWrite for MeteredStream {
+impl<S: AsyncWrite + Unpin> AsyncWrite for MeteredStream<S> {
     fn poll_write(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,

@@ -246,6 +246,9 @@ pub(crate) fn response<'js>(
     ] {
         args.push_arg(value)?;
     }
+    let tls = (!response.tls_version.is_empty())
+        .then(|| tls_fields(ctx, response.tls_cipher_suite, &response.ocsp))
+        .transpose()?;
     args.push_arg(response.tls_version)?;
     args.push_arg(response.error)?;
     args.push_arg(response.error_code)?;
@@ -271,5 +274,28 @@ pub(crate) fn response<'js>(
         cookies.set(name, array)?;
     }
     args.push_arg(cookies)?;
-    args.construct(class)
+    let value: Value = args.construct(class)?;
+    // The class starts with a plain-HTTP response's `tls_cipher_suite`
+    // and `ocsp`; a TLS response replaces them (same property order).
+    if let (Some((suite, ocsp)), Some(object)) = (tls, value.as_object()) {
+        object.set("tls_cipher_suite", suite)?;
+        object.set("ocsp", ocsp)?;
+    }
+    Ok(value)
+}
+
+/// `tls_cipher_suite` and `ocsp` of a TLS response.
+fn tls_fields<'js>(
+    ctx: &Ctx<'js>,
+    suite: String,
+    ocsp: &k6r_http::Ocsp,
+) -> rquickjs::Result<(String, Object<'js>)> {
+    let object = Object::new(ctx.clone())?;
+    object.set("produced_at", ocsp.produced_at as f64)?;
+    object.set("this_update", ocsp.this_update as f64)?;
+    object.set("next_update", ocsp.next_update as f64)?;
+    object.set("revoked_at", ocsp.revoked_at as f64)?;
+    object.set("revocation_reason", ocsp.revocation_reason)?;
+    object.set("status", ocsp.status)?;
+    Ok((suite, object))
 }

@@ -1,0 +1,140 @@
+//! A new connection: DNS (after the `hosts` option), TCP, TLS with ALPN,
+//! then hyper's HTTP/1.1 or HTTP/2 handshake, each phase timed into the
+//! hop's trace.
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpStream;
+use tokio_rustls::rustls::pki_types::ServerName;
+use tokio_rustls::TlsConnector;
+
+use super::conn::{classify, Conn, Http1Conn, Http2Conn};
+use super::stream::{IoMarks, Meter, MeteredStream};
+use super::{HopTrace, Key};
+use crate::failure::{ErrorKind, Failure};
+use crate::hosts::Hosts;
+use crate::tls::{handshake_failure, TlsInfo, TlsSettings};
+
+/// Dials `key`; `https` keys get TLS, and HTTP/2 when the server picks it.
+pub(super) async fn connect(
+    trace: &mut HopTrace,
+    key: &Key,
+    hosts: &Hosts,
+    tls: &TlsSettings,
+) -> Result<Conn, Failure> {
+    let (tcp, remote) = tcp(trace, key, hosts).await?;
+    let marks = IoMarks::new();
+    if !key.tls {
+        let stream = MeteredStream::new(tcp, marks.clone(), Meter::Both);
+        return http1(stream, marks, remote, None).await;
+    }
+    let ocsp = Arc::new(Mutex::new(Vec::new()));
+    let config = tls.connection_config(&ocsp)?;
+    let name = ServerName::try_from(key.host.trim_start_matches('[').trim_end_matches(']'))
+        .map_err(|_| Failure::new(ErrorKind::InvalidUrl, "invalid host"))?
+        .to_owned();
+    let counted = MeteredStream::new(tcp, marks.clone(), Meter::Bytes);
+    let t0 = Instant::now();
+    // As in k6, a failed handshake reports no tls_handshaking time.
+    let stream = TlsConnector::from(config)
+        .connect(name, counted)
+        .await
+        .map_err(|e| handshake_failure(&e))?;
+    trace.tls = Some((t0, Instant::now()));
+    let (_, session) = stream.get_ref();
+    let stapled = std::mem::take(&mut *ocsp.lock().unwrap_or_else(|e| e.into_inner()));
+    let info = Arc::new(TlsInfo::of(session, &stapled));
+    if session.alpn_protocol() == Some(b"h2") {
+        let (sender, driver) =
+            hyper::client::conn::http2::handshake(TokioExecutor::new(), TokioIo::new(stream))
+                .await
+                .map_err(|e| classify(&e))?;
+        // The driver ends when every sender is dropped or the peer closes.
+        tokio::spawn(async move {
+            let _ = driver.await;
+        });
+        return Ok(Conn::Http2(Http2Conn {
+            sender,
+            marks,
+            remote,
+            tls: info,
+        }));
+    }
+    let timed = MeteredStream::new(stream, marks.clone(), Meter::Times);
+    http1(timed, marks, remote, Some(info)).await
+}
+
+async fn http1<S>(
+    stream: S,
+    marks: Arc<IoMarks>,
+    remote: SocketAddr,
+    tls: Option<Arc<TlsInfo>>,
+) -> Result<Conn, Failure>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let (sender, driver) =
+        hyper::client::conn::http1::handshake::<_, Full<Bytes>>(TokioIo::new(stream))
+            .await
+            .map_err(|e| classify(&e))?;
+    // The driver ends when the sender is dropped (pool reset, no reuse) or
+    // the peer closes.
+    tokio::spawn(async move {
+        let _ = driver.await;
+    });
+    Ok(Conn::Http1(Http1Conn {
+        sender,
+        marks,
+        remote,
+        tls,
+    }))
+}
+
+/// DNS and TCP: the first address that accepts.
+async fn tcp(
+    trace: &mut HopTrace,
+    key: &Key,
+    hosts: &Hosts,
+) -> Result<(TcpStream, SocketAddr), Failure> {
+    let (host, port) = hosts
+        .resolve(&key.host, key.port)
+        .unwrap_or_else(|| (key.host.clone(), key.port));
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    let addrs: Vec<SocketAddr> = match host.parse::<IpAddr>() {
+        Ok(ip) => vec![SocketAddr::new(ip, port)],
+        Err(_) => {
+            let t0 = Instant::now();
+            let res = tokio::net::lookup_host((host, port)).await;
+            trace.dns = Some((t0, Instant::now()));
+            match res {
+                Ok(it) => it.collect(),
+                Err(e) => return Err(Failure::from_dns(&e)),
+            }
+        }
+    };
+    if addrs.is_empty() {
+        return Err(Failure::no_such_host());
+    }
+    let mut last_err = None;
+    for addr in addrs {
+        let t0 = Instant::now();
+        let res = TcpStream::connect(addr).await;
+        trace.connect = Some((t0, Instant::now()));
+        match res {
+            Ok(tcp) => {
+                let _ = tcp.set_nodelay(true);
+                return Ok((tcp, addr));
+            }
+            Err(e) => last_err = Some((addr, e)),
+        }
+    }
+    Err(last_err
+        .map(|(addr, e)| Failure::from_dial(addr, &e))
+        .unwrap_or_else(Failure::no_such_host))
+}
