@@ -1,0 +1,244 @@
+//! HTTPS against the reference `k6 run` (k6 v1.1.0): the same scripts run
+//! in both against the demo target's HTTPS server (HTTP/2 and HTTP/1.1 by
+//! ALPN, a throwaway authority trusted through `SSL_CERT_FILE`, as Go and
+//! k6r both read it) on 127.0.0.1 port 0. What each script logs (the
+//! protocol, the TLS version and cipher suite, the OCSP object, which
+//! timing phases were measured, errors) must be equal.
+
+use std::path::Path;
+use std::process::Command;
+
+use k6r_demo::tls::{serve_tls, server_config, Identity, TlsServerOptions};
+use tokio_util::sync::CancellationToken;
+
+/// The response facts a script logs, and which phases took time.
+const FACTS: &str = r#"
+const facts = (r) => [r.status, r.proto, r.tls_version, r.tls_cipher_suite, JSON.stringify(r.ocsp),
+  JSON.stringify(r.error), r.error_code, r.timings.connecting > 0, r.timings.tls_handshaking > 0,
+  r.timings.blocked >= r.timings.tls_handshaking, r.timings.waiting > 0].join(' ');
+// On a reused HTTP/2 connection Go may mark the request written after its
+// first response byte (k6 then shows waiting 0): not compared.
+const reused = (r) => [r.status, r.proto, r.tls_version, r.tls_cipher_suite,
+  r.timings.connecting, r.timings.tls_handshaking].join(' ');
+"#;
+
+const DEFAULTS: &str = r#"
+import http from 'k6/http';
+export const options = { iterations: 1 };
+export default function () {
+  console.log(facts(http.get(`${__ENV.TARGET}/json`)));
+  console.log(reused(http.get(`${__ENV.TARGET}/`)));
+  const batch = http.batch([`${__ENV.TARGET}/delay/20`, `${__ENV.TARGET}/delay/10`, `${__ENV.TARGET}/json`]);
+  // Which requests of a batch get the idle connection, and how many new
+  // ones Go dials, is a race in Go: only "some did" is compared.
+  console.log(batch.map((r) => `${r.status} ${r.proto}`).join(','),
+    batch.some((r) => r.timings.tls_handshaking > 0));
+  const posted = http.post(`${__ENV.TARGET}/echo`, 'over tls');
+  console.log(posted.status, posted.body);
+}
+"#;
+
+const TLS12: &str = r#"
+import http from 'k6/http';
+export const options = { iterations: 1, tlsVersion: 'tls1.2',
+  tlsCipherSuites: ['TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256', 'TLS_RSA_WITH_AES_128_CBC_SHA'] };
+export default function () {
+  console.log(facts(http.get(`${__ENV.TARGET}/json`)));
+}
+"#;
+
+const TLS13_FLOOR: &str = r#"
+import http from 'k6/http';
+export const options = { iterations: 1, tlsVersion: { min: 'tls1.3', max: '' } };
+export default function () {
+  console.log(facts(http.get(`${__ENV.TARGET}/json`)));
+}
+"#;
+
+const CLIENT_CERT: &str = r#"
+import http from 'k6/http';
+export const options = { iterations: 1, tlsAuth: [{ cert: open(__ENV.CERT), key: open(__ENV.KEY) }] };
+export default function () {
+  console.log(facts(http.get(`${__ENV.TARGET}/json`)));
+}
+"#;
+
+const NO_CLIENT_CERT: &str = r#"
+import http from 'k6/http';
+export const options = { iterations: 1 };
+export default function () {
+  const r = http.get(`${__ENV.TARGET}/json`);
+  // k6 reports the server's alert (1010) or a reset (1220), whichever
+  // it reads first: only the failure is compared.
+  console.log(r.status, r.proto, r.error_code > 0);
+}
+"#;
+
+const INSECURE: &str = r#"
+import http from 'k6/http';
+export const options = { iterations: 1, insecureSkipTLSVerify: true };
+export default function () {
+  console.log(facts(http.get(`${__ENV.TARGET}/json`)));
+}
+"#;
+
+const UNTRUSTED: &str = r#"
+import http from 'k6/http';
+export const options = { iterations: 1 };
+export default function () {
+  console.log(facts(http.get(`${__ENV.TARGET}/json`)));
+}
+"#;
+
+/// The demo target over HTTPS on a thread of its own.
+struct Target {
+    url: String,
+    dir: tempfile::TempDir,
+    stop: CancellationToken,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Target {
+    fn start(options: TlsServerOptions) -> Target {
+        let identity = Identity::generate().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        for (name, pem) in [
+            ("ca.pem", &identity.ca_pem),
+            ("client.pem", &identity.client_cert_pem),
+            ("client-key.pem", &identity.client_key_pem),
+        ] {
+            std::fs::write(dir.path().join(name), pem).unwrap();
+        }
+        let config = server_config(&identity, &options).unwrap();
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let url = format!(
+            "https://localhost:{}",
+            listener.local_addr().unwrap().port()
+        );
+        let stop = CancellationToken::new();
+        let token = stop.clone();
+        let thread = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(1)
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+                serve_tls(listener, config, k6r_demo::router(), token)
+                    .await
+                    .unwrap();
+            });
+        });
+        Target {
+            url,
+            dir,
+            stop,
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for Target {
+    fn drop(&mut self) {
+        self.stop.cancel();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// What `console.log` printed, one entry per line, in order.
+fn logged(binary: &str, target: &Target, script: &str, trust: bool) -> Vec<String> {
+    let dir = target.dir.path();
+    std::fs::write(dir.join("script.js"), format!("{FACTS}{script}")).unwrap();
+    let mut command = Command::new(binary);
+    command
+        .current_dir(dir)
+        .args(["run", "-q", "--no-summary", "-e"])
+        .arg(format!("TARGET={}", target.url))
+        .args(["-e", "CERT=client.pem", "-e", "KEY=client-key.pem"])
+        .arg("script.js")
+        .env_remove("SSL_CERT_DIR");
+    if trust {
+        command.env("SSL_CERT_FILE", dir.join("ca.pem"));
+    } else {
+        command.env("SSL_CERT_FILE", Path::new("/nonexistent/ca.pem"));
+    }
+    let out = command.output().expect("binary runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{binary}: {stderr}");
+    stderr
+        .lines()
+        .filter(|line| line.contains("level=info") && line.contains("source=console"))
+        .filter_map(|line| {
+            let msg = line.split(" msg=").nth(1)?;
+            let msg = msg.split(" source=console").next()?;
+            Some(msg.trim_matches('"').replace("\\\"", "\""))
+        })
+        .collect()
+}
+
+fn same_as_k6(options: TlsServerOptions, script: &str, trust: bool) -> Vec<String> {
+    let target = Target::start(options);
+    let expected = logged("k6", &target, script, trust);
+    assert!(!expected.is_empty(), "k6 logged nothing");
+    let actual = logged(env!("CARGO_BIN_EXE_k6r-cli"), &target, script, trust);
+    assert_eq!(actual, expected, "logs differ");
+    actual
+}
+
+#[test]
+fn https_with_http2_reports_what_k6_reports() {
+    let lines = same_as_k6(TlsServerOptions::default(), DEFAULTS, true);
+    assert!(
+        lines[0].starts_with("200 HTTP/2.0 tls1.3 TLS_"),
+        "{lines:?}"
+    );
+}
+
+#[test]
+fn an_http1_only_server_gets_http1_over_tls_as_in_k6() {
+    let http1 = TlsServerOptions {
+        http1_only: true,
+        ..Default::default()
+    };
+    let lines = same_as_k6(http1, DEFAULTS, true);
+    assert!(lines[0].starts_with("200 HTTP/1.1 tls1.3"), "{lines:?}");
+}
+
+#[test]
+fn tls_version_and_cipher_suites_apply_as_in_k6() {
+    let lines = same_as_k6(TlsServerOptions::default(), TLS12, true);
+    assert!(
+        lines[0].starts_with("200 HTTP/2.0 tls1.2 TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"),
+        "{lines:?}"
+    );
+    let tls12_server = TlsServerOptions {
+        tls12_only: true,
+        ..Default::default()
+    };
+    let lines = same_as_k6(tls12_server, TLS13_FLOOR, true);
+    assert!(lines[0].starts_with("0 "), "{lines:?}");
+}
+
+#[test]
+fn tls_auth_client_certificates_work_as_in_k6() {
+    let mutual = TlsServerOptions {
+        require_client_cert: true,
+        ..Default::default()
+    };
+    let lines = same_as_k6(mutual.clone(), CLIENT_CERT, true);
+    assert!(lines[0].starts_with("200 HTTP/2.0"), "{lines:?}");
+    let lines = same_as_k6(mutual, NO_CLIENT_CERT, true);
+    assert_eq!(lines, ["0  true"]);
+}
+
+#[test]
+fn untrusted_certificates_fail_unless_verification_is_skipped_as_in_k6() {
+    let lines = same_as_k6(TlsServerOptions::default(), UNTRUSTED, false);
+    assert!(lines[0].contains("1310"), "{lines:?}");
+    let lines = same_as_k6(TlsServerOptions::default(), INSECURE, false);
+    assert!(lines[0].starts_with("200 HTTP/2.0 tls1.3"), "{lines:?}");
+}
