@@ -8,7 +8,9 @@
 use std::path::Path;
 use std::process::Command;
 
-use k6r_demo::tls::{serve_tls, server_config, Identity, TlsServerOptions};
+use k6r_demo::tls::{
+    ocsp_response, serve_tls, server_config, Identity, OcspStatus, TlsServerOptions,
+};
 use tokio_util::sync::CancellationToken;
 
 /// The response facts a script logs, and which phases took time.
@@ -58,6 +60,15 @@ export default function () {
 const CLIENT_CERT: &str = r#"
 import http from 'k6/http';
 export const options = { iterations: 1, tlsAuth: [{ cert: open(__ENV.CERT), key: open(__ENV.KEY) }] };
+export default function () {
+  console.log(facts(http.get(`${__ENV.TARGET}/json`)));
+}
+"#;
+
+const ENCRYPTED_KEY: &str = r#"
+import http from 'k6/http';
+export const options = { iterations: 1,
+  tlsAuth: [{ cert: open(__ENV.CERT), key: open('encrypted-key.pem'), password: 'secret' }] };
 export default function () {
   console.log(facts(http.get(`${__ENV.TARGET}/json`)));
 }
@@ -182,9 +193,24 @@ fn logged(binary: &str, target: &Target, script: &str, trust: bool) -> Vec<Strin
 
 fn same_as_k6(options: TlsServerOptions, script: &str, trust: bool) -> Vec<String> {
     let target = Target::start(options);
-    let expected = logged("k6", &target, script, trust);
+    compare(&target, script, trust)
+}
+
+/// [`same_as_k6`] after `prepare` wrote more files next to the script.
+fn same_as_k6_with(
+    options: TlsServerOptions,
+    script: &str,
+    prepare: impl FnOnce(&Path),
+) -> Vec<String> {
+    let target = Target::start(options);
+    prepare(target.dir.path());
+    compare(&target, script, true)
+}
+
+fn compare(target: &Target, script: &str, trust: bool) -> Vec<String> {
+    let expected = logged("k6", target, script, trust);
     assert!(!expected.is_empty(), "k6 logged nothing");
-    let actual = logged(env!("CARGO_BIN_EXE_k6r-cli"), &target, script, trust);
+    let actual = logged(env!("CARGO_BIN_EXE_k6r-cli"), target, script, trust);
     assert_eq!(actual, expected, "logs differ");
     actual
 }
@@ -231,6 +257,34 @@ fn tls_auth_client_certificates_work_as_in_k6() {
     };
     let lines = same_as_k6(mutual.clone(), CLIENT_CERT, true);
     assert!(lines[0].starts_with("200 HTTP/2.0"), "{lines:?}");
+    let lines = same_as_k6(mutual.clone(), NO_CLIENT_CERT, true);
+    assert_eq!(lines, ["0  true"]);
+    // Password-protected keys in the legacy PEM encryption k6 reads.
+    for cipher in ["-aes256", "-des3"] {
+        let lines = same_as_k6_with(mutual.clone(), ENCRYPTED_KEY, |dir| {
+            let out = Command::new("openssl")
+                .current_dir(dir)
+                .args([
+                    "ec",
+                    "-in",
+                    "client-key.pem",
+                    cipher,
+                    "-passout",
+                    "pass:secret",
+                ])
+                .args(["-out", "encrypted-key.pem"])
+                .output()
+                .expect("openssl runs");
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let key = std::fs::read_to_string(dir.join("encrypted-key.pem")).unwrap();
+            assert!(key.contains("Proc-Type: 4,ENCRYPTED"), "{key}");
+        });
+        assert!(lines[0].starts_with("200 HTTP/2.0"), "{cipher}: {lines:?}");
+    }
     let lines = same_as_k6(mutual, NO_CLIENT_CERT, true);
     assert_eq!(lines, ["0  true"]);
 }
@@ -241,4 +295,16 @@ fn untrusted_certificates_fail_unless_verification_is_skipped_as_in_k6() {
     assert!(lines[0].contains("1310"), "{lines:?}");
     let lines = same_as_k6(TlsServerOptions::default(), INSECURE, false);
     assert!(lines[0].starts_with("200 HTTP/2.0 tls1.3"), "{lines:?}");
+}
+
+#[test]
+fn a_stapled_ocsp_response_reads_as_in_k6() {
+    for status in [OcspStatus::Good, OcspStatus::Revoked(1_700_000_000)] {
+        let stapled = TlsServerOptions {
+            ocsp: ocsp_response(status, 1_750_000_000).unwrap(),
+            ..Default::default()
+        };
+        let lines = same_as_k6(stapled, UNTRUSTED, true);
+        assert!(lines[0].contains("\"produced_at\":1750000000"), "{lines:?}");
+    }
 }

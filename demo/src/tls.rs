@@ -162,3 +162,80 @@ pub async fn serve_tls(
     connections.shutdown().await;
     Ok(())
 }
+
+/// What a stapled OCSP response says of the server's certificate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OcspStatus {
+    /// `good`.
+    Good,
+    /// `revoked` at the given Unix second, for "key compromise".
+    Revoked(u64),
+}
+
+/// An OCSP response (DER) for tests to staple: one single response with
+/// `status`, produced at `produced_at` (Unix seconds), valid for a day.
+/// Its signature is not a real one: clients that staple-read without an
+/// issuer (k6, k6r) do not check it.
+pub fn ocsp_response(status: OcspStatus, produced_at: u64) -> Result<Vec<u8>, der::Error> {
+    use der::asn1::{BitString, GeneralizedTime, OctetString};
+    use der::Encode;
+    use std::time::Duration;
+    use x509_cert::ext::pkix::CrlReason;
+    use x509_cert::serial_number::SerialNumber;
+    use x509_cert::spki::AlgorithmIdentifierOwned;
+    use x509_ocsp::{
+        BasicOcspResponse, CertId, CertStatus, OcspGeneralizedTime, OcspResponse,
+        OcspResponseStatus, ResponderId, ResponseBytes, ResponseData, RevokedInfo, SingleResponse,
+    };
+
+    let time = |secs: u64| -> Result<OcspGeneralizedTime, der::Error> {
+        Ok(OcspGeneralizedTime(GeneralizedTime::from_unix_duration(
+            Duration::from_secs(secs),
+        )?))
+    };
+    let algorithm = |oid: &str| AlgorithmIdentifierOwned {
+        oid: der::oid::ObjectIdentifier::new_unwrap(oid),
+        parameters: None,
+    };
+    let cert_status = match status {
+        OcspStatus::Good => CertStatus::good(),
+        OcspStatus::Revoked(at) => CertStatus::revoked(RevokedInfo {
+            revocation_time: time(at)?,
+            revocation_reason: Some(CrlReason::KeyCompromise),
+        }),
+    };
+    let single = SingleResponse {
+        cert_id: CertId {
+            // SHA-1, the hash OCSP certificate ids use.
+            hash_algorithm: algorithm("1.3.14.3.2.26"),
+            issuer_name_hash: OctetString::new([1u8; 20])?,
+            issuer_key_hash: OctetString::new([2u8; 20])?,
+            serial_number: SerialNumber::new(&[7])?,
+        },
+        cert_status,
+        this_update: time(produced_at)?,
+        next_update: Some(time(produced_at + 86_400)?),
+        single_extensions: None,
+    };
+    let basic = BasicOcspResponse {
+        tbs_response_data: ResponseData {
+            version: Default::default(),
+            responder_id: ResponderId::ByKey(OctetString::new([3u8; 20])?),
+            produced_at: time(produced_at)?,
+            responses: vec![single],
+            response_extensions: None,
+        },
+        // ecdsa-with-SHA256.
+        signature_algorithm: algorithm("1.2.840.10045.4.3.2"),
+        signature: BitString::from_bytes(&[0u8; 64])?,
+        certs: None,
+    };
+    OcspResponse {
+        response_status: OcspResponseStatus::Successful,
+        response_bytes: Some(ResponseBytes {
+            response_type: der::oid::ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.48.1.1"),
+            response: OctetString::new(basic.to_der()?)?,
+        }),
+    }
+    .to_der()
+}

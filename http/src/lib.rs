@@ -43,6 +43,8 @@
 //! - [`tls`]: k6's TLS options as a rustls configuration; what a TLS
 //!   connection tells its responses ([`TlsInfo`]).
 //! - [`ocsp`]: the stapled OCSP response (`response.ocsp`).
+//! - `legacy_pem`: password-protected `tlsAuth` keys (legacy PEM
+//!   encryption).
 //! - [`error`]: set-up errors (not request failures).
 #![warn(missing_docs)]
 
@@ -55,6 +57,7 @@ pub mod error;
 pub mod expected;
 pub mod failure;
 pub mod hosts;
+mod legacy_pem;
 pub mod metrics;
 pub mod multipart;
 pub mod ntlm;

@@ -45,8 +45,8 @@ pub enum TlsError {
     /// certificate's.
     #[error("tls: {0}")]
     BadKey(String),
-    /// An encrypted key with a password: only legacy PEM encryption is
-    /// read, as in k6.
+    /// A password-protected key that can't be decrypted (only legacy PEM
+    /// encryption is read, as in k6).
     #[error("{0}")]
     Encrypted(String),
 }
@@ -253,15 +253,11 @@ fn client_keys(
             if chain.is_empty() {
                 return Err(TlsError::NoCertificate);
             }
-            if auth.password.is_some() || auth.key.contains("ENCRYPTED") {
-                return Err(TlsError::Encrypted(
-                    "k6r can't read a password-protected tlsAuth key yet: give it decrypted \
-                     (openssl pkey -in key.pem -out plain.pem)"
-                        .into(),
-                ));
-            }
-            let key =
-                PrivateKeyDer::from_pem_slice(auth.key.as_bytes()).map_err(|_| TlsError::NoKey)?;
+            let key = match &auth.password {
+                Some(password) => crate::legacy_pem::decrypt(&auth.key, password)?,
+                None => PrivateKeyDer::from_pem_slice(auth.key.as_bytes())
+                    .map_err(|_| TlsError::NoKey)?,
+            };
             let signer = provider
                 .key_provider
                 .load_private_key(key)
