@@ -116,6 +116,7 @@ impl Loaded {
         }
         self.options
             .validate(Some(&self.exports))
-            .map_err(options_failure)
+            .map_err(options_failure)?;
+        k6r_runner::config::check_tls(&self.options).map_err(options_failure)
     }
 }

@@ -308,3 +308,40 @@ fn a_stapled_ocsp_response_reads_as_in_k6() {
         assert!(lines[0].contains("\"produced_at\":1750000000"), "{lines:?}");
     }
 }
+
+#[test]
+fn bad_tls_options_are_refused_as_k6_refuses_them() {
+    let dir = tempfile::tempdir().unwrap();
+    for options in [
+        r#"{ tlsVersion: 'tls9' }"#,
+        r#"{ tlsVersion: { min: 'tls1.2', max: 'tls1.5' } }"#,
+        r#"{ tlsCipherSuites: ['FOO'] }"#,
+        r#"{ tlsCipherSuites: 'TLS_AES_128_GCM_SHA256' }"#,
+        r#"{ tlsAuth: [{ cert: 'x', key: 'y' }] }"#,
+    ] {
+        let script =
+            format!("export const options = {options};\nexport default function () {{}}\n");
+        std::fs::write(dir.path().join("options.js"), script).unwrap();
+        let refusal = |binary: &str| {
+            let out = Command::new(binary)
+                .current_dir(dir.path())
+                .args(["run", "-q", "--no-summary", "options.js"])
+                .output()
+                .expect("binary runs");
+            let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+            let message = stderr
+                .lines()
+                .find_map(|l| l.split(" msg=").nth(1))
+                .map(|m| m.replace("\\\"", "\""))
+                .unwrap_or_default();
+            (out.status.code(), message)
+        };
+        let expected = refusal("k6");
+        assert_eq!(expected.0, Some(104), "{options}");
+        // k6 quotes a JSON decoding error's input; the error itself must match.
+        let (code, message) = refusal(env!("CARGO_BIN_EXE_k6r-cli"));
+        assert_eq!(code, expected.0, "{options}");
+        let tail = |m: &str| m.rsplit(": ").next().unwrap_or_default().to_string();
+        assert_eq!(tail(&message), tail(&expected.1), "{options}: {message}");
+    }
+}

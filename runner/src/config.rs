@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use k6r_core::options::Options;
+use k6r_core::options::{Options, OptionsError};
 use k6r_engine::Snapshot;
 use k6r_http::{ClientOptions, TlsSettings};
 use k6r_script::{Env, Script};
@@ -112,6 +112,14 @@ impl Config {
         self.sinks.push(sink);
         self
     }
+}
+
+/// Checks the TLS options as a test's load does: a `tlsAuth` certificate
+/// or key that can't be read is k6's error (`tls: failed to find any PEM
+/// data in certificate input`).
+pub fn check_tls(options: &Options) -> Result<(), OptionsError> {
+    let tls = TlsSettings::new(options.tls()?);
+    tls.check().map_err(|e| OptionsError::Tls(e.to_string()))
 }
 
 /// The HTTP options of the VUs' clients. The TLS configuration is built
