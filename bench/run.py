@@ -56,6 +56,13 @@ BENCHES = [
         {"VUS": "500", "DURATION": "5s"},
     ),
     Bench(
+        "https",
+        "https.js",
+        {"DURATION": "15s"},
+        "k6r requests/s >= k6's over HTTPS with HTTP/2 (50 VUs, tight http.get loop, 15 s)",
+        {"DURATION": "3s"},
+    ),
+    Bench(
         "arrival",
         "arrival.js",
         {"RATE": "2000", "DURATION": "20s"},
@@ -71,11 +78,27 @@ def free_port():
         return s.getsockname()[1]
 
 
+def self_signed(workdir):
+    """A throwaway certificate for 127.0.0.1 (the HTTPS bench skips
+    verification in both tools: it measures requests, not trust)."""
+    key, cert = Path(workdir) / "key.pem", Path(workdir) / "cert.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+         "-nodes", "-keyout", str(key), "-out", str(cert), "-days", "1", "-subj", "/CN=localhost",
+         "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
+        check=True, capture_output=True,
+    )
+    return cert, key
+
+
 def start_nginx(workdir):
+    """nginx serving the same answer over HTTP/1.1 and over HTTPS with
+    HTTP/2; returns the process and both URLs."""
     nginx = shutil.which("nginx") or "/usr/sbin/nginx"
     if not os.path.exists(nginx):
         sys.exit("nginx is needed: apt-get install -y nginx-light")
-    port = free_port()
+    port, tls_port = free_port(), free_port()
+    cert, key = self_signed(workdir)
     conf = Path(workdir) / "nginx.conf"
     conf.write_text(
         f"""
@@ -96,6 +119,13 @@ http {{
     listen 127.0.0.1:{port};
     location / {{ default_type text/plain; return 200 "hello from the bench target\\n"; }}
   }}
+  server {{
+    listen 127.0.0.1:{tls_port} ssl http2;
+    ssl_certificate {cert};
+    ssl_certificate_key {key};
+    http2_max_requests 1000000;
+    location / {{ default_type text/plain; return 200 "hello from the bench target\\n"; }}
+  }}
 }}
 """
     )
@@ -103,7 +133,7 @@ http {{
     for _ in range(100):
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-            return proc, f"http://127.0.0.1:{port}/"
+            return proc, {"http": f"http://127.0.0.1:{port}/", "https": f"https://127.0.0.1:{tls_port}/"}
         except OSError:
             time.sleep(0.05)
     proc.kill()
@@ -186,7 +216,7 @@ def run_tool(tool, binary, bench, target, quick, workdir):
 def figures(bench, r):
     c = r["counters"]
     seconds = float(re.sub(r"s$", "", r["env"]["DURATION"]))
-    if bench.name == "throughput":
+    if bench.name in ("throughput", "https"):
         return {"requests/s": c.get("http_reqs", 0) / seconds}
     if bench.name == "memory":
         vus = int(r["env"]["VUS"])
@@ -207,6 +237,9 @@ def verdict(bench, k6r, k6):
     if bench.name == "throughput":
         ratio = f6r["requests/s"] / max(f6["requests/s"], 1e-9)
         return f"{ratio:.2f}x k6", ratio >= 2
+    if bench.name == "https":
+        ratio = f6r["requests/s"] / max(f6["requests/s"], 1e-9)
+        return f"{ratio:.2f}x k6", ratio >= 1
     if bench.name == "memory":
         ratio = f6r["RSS/VU KB"] / max(f6["RSS/VU KB"], 1e-9)
         return f"{ratio:.2f}x k6's RSS/VU", ratio <= 0.5
@@ -238,10 +271,11 @@ def main():
     benches = [b for b in BENCHES if not a.only or b.name in a.only]
     rows = []
     with tempfile.TemporaryDirectory() as workdir:
-        nginx, target = start_nginx(workdir)
+        nginx, targets = start_nginx(workdir)
         try:
             for b in benches:
                 print(f"== {b.name}", flush=True)
+                target = targets["https" if b.name == "https" else "http"]
                 k6r = run_tool("k6r", a.k6r, b, target, a.quick, workdir)
                 print(f"   k6r: exit {k6r['exit']}, {fmt(figures(b, k6r))}", flush=True)
                 k6 = run_tool("k6", a.k6, b, target, a.quick, workdir)

@@ -40,12 +40,12 @@
 //! - [`hosts`]: the `hosts` option, names resolved before DNS.
 //! - [`transport`]: the wire: the per-VU pool, dialling, HTTP/1.1 and
 //!   HTTP/2 over metered sockets.
-//! - [`tls`]: k6's TLS options as a rustls configuration; what a TLS
+//! - [`tls`]: k6's TLS options as a rustls configuration ([`TlsSettings`],
+//!   whose [`TlsError`] is the one set-up error), and what a TLS
 //!   connection tells its responses ([`TlsInfo`]).
 //! - [`ocsp`]: the stapled OCSP response (`response.ocsp`).
 //! - `legacy_pem`: password-protected `tlsAuth` keys (legacy PEM
 //!   encryption).
-//! - [`error`]: set-up errors (not request failures).
 #![warn(missing_docs)]
 
 pub mod batch;
@@ -53,7 +53,6 @@ pub mod client;
 pub mod compression;
 pub mod cookies;
 pub mod digest;
-pub mod error;
 pub mod expected;
 pub mod failure;
 pub mod hosts;
@@ -72,7 +71,6 @@ pub mod transport;
 
 pub use client::{Client, Exchange, Outcome};
 pub use cookies::{CookieJar, CookieOptions};
-pub use error::{Error, Result};
 pub use expected::ExpectedStatuses;
 pub use failure::{ErrorKind, Failure};
 pub use hosts::Hosts;

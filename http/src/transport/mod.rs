@@ -1,9 +1,9 @@
 //! One request hop on the wire, and the trace of when each phase happened.
 //!
 //! `http://` and `https://` share one metered path: a per-VU pool
-//! ([`pool`]) of hyper client connections dialled here ([`dial`]: DNS
+//! ([`pool`]) of hyper client connections dialled here (`dial`: DNS
 //! after the `hosts` option, TCP, rustls with ALPN), HTTP/1.1 or HTTP/2
-//! ([`conn`]), over sockets that count bytes and mark times
+//! (`conn`), over sockets that count bytes and mark times
 //! ([`stream`]). reqwest is not used: it hides its pool and socket, and
 //! k6's per-phase timings (blocked, connecting, tls_handshaking, sending,
 //! waiting, receiving) and on-the-wire byte counts need both.
