@@ -5,10 +5,23 @@
 use std::collections::VecDeque;
 
 use rquickjs::class::{JsClass, Trace, Tracer, Writable};
+use rquickjs::function::Params;
 use rquickjs::{Class, Constructor, Ctx, Function, JsLifetime, Object, Value};
 
 use super::stream::{self, State, Stream};
-use super::{boxed, error_value, fixed, read_result, rejected, type_error, Getter, Method, Op};
+use super::{
+    boxed, error_value, fixed, read_result, reason, rejected, type_error, Getter, Method, Op,
+};
+
+/// What a reader's [`Method`] does: `closed`, `cancel(reason)`, `read()`,
+/// `releaseLock()`.
+#[derive(Clone, Copy, Debug)]
+pub(super) enum ReaderOp {
+    Closed,
+    Cancel,
+    Read,
+    ReleaseLock,
+}
 
 /// A reader's state; the reader object scripts see is its class object.
 pub(crate) struct Reader<'js> {
@@ -87,20 +100,38 @@ pub(super) fn acquire<'js>(
         State::Errored => reject.call::<_, ()>((boxed(ctx, stored)?,))?,
     }
     let target = reader.clone().into_value();
-    let getter = Method::function(ctx, Op::Closed, target.clone())?;
+    let getter = Method::function(ctx, Op::Reader(ReaderOp::Closed), target.clone())?;
     reader.prop("closed", Getter(getter))?;
     for (name, op) in [
-        ("cancel", Op::ReaderCancel),
-        ("read", Op::Read),
-        ("releaseLock", Op::ReleaseLock),
+        ("cancel", ReaderOp::Cancel),
+        ("read", ReaderOp::Read),
+        ("releaseLock", ReaderOp::ReleaseLock),
     ] {
-        fixed(&reader, name, Method::function(ctx, op, target.clone())?)?;
+        fixed(
+            &reader,
+            name,
+            Method::function(ctx, Op::Reader(op), target.clone())?,
+        )?;
     }
     Ok(reader.into_value())
 }
 
-pub(super) fn closed<'js>(reader: &ReaderClass<'js>) -> Value<'js> {
-    reader.borrow().closed.clone()
+/// A [`Method`] of the reader.
+pub(super) fn call<'js>(
+    ctx: &Ctx<'js>,
+    reader: &ReaderClass<'js>,
+    op: ReaderOp,
+    params: &Params<'_, 'js>,
+) -> rquickjs::Result<Value<'js>> {
+    match op {
+        ReaderOp::Closed => Ok(reader.borrow().closed.clone()),
+        ReaderOp::Cancel => cancel(ctx, reader, reason(params)),
+        ReaderOp::Read => read(ctx, reader),
+        ReaderOp::ReleaseLock => {
+            release_lock(ctx, reader)?;
+            Ok(Value::new_undefined(ctx.clone()))
+        }
+    }
 }
 
 /// The stream of a reader not released, else a promise rejected with
@@ -119,7 +150,7 @@ fn stream_of<'js>(
 }
 
 /// `reader.cancel(reason)`.
-pub(super) fn cancel<'js>(
+fn cancel<'js>(
     ctx: &Ctx<'js>,
     reader: &ReaderClass<'js>,
     reason: Value<'js>,
@@ -131,7 +162,7 @@ pub(super) fn cancel<'js>(
 }
 
 /// `reader.read()`: a promise of `{ value, done }`.
-pub(super) fn read<'js>(ctx: &Ctx<'js>, reader: &ReaderClass<'js>) -> rquickjs::Result<Value<'js>> {
+fn read<'js>(ctx: &Ctx<'js>, reader: &ReaderClass<'js>) -> rquickjs::Result<Value<'js>> {
     let stream = match stream_of(ctx, reader)? {
         Ok(stream) => stream,
         Err(rejection) => return Ok(rejection),
@@ -164,7 +195,7 @@ pub(super) fn read<'js>(ctx: &Ctx<'js>, reader: &ReaderClass<'js>) -> rquickjs::
 
 /// `reader.releaseLock()`: `closed` rejects (the very promise while the
 /// stream is readable, a new one after), as do the reads still waiting.
-pub(super) fn release_lock<'js>(ctx: &Ctx<'js>, reader: &ReaderClass<'js>) -> rquickjs::Result<()> {
+fn release_lock<'js>(ctx: &Ctx<'js>, reader: &ReaderClass<'js>) -> rquickjs::Result<()> {
     let Some(stream) = reader.borrow().stream.clone() else {
         return Ok(());
     };

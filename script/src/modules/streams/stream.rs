@@ -19,6 +19,27 @@ use super::{
 };
 use crate::js;
 
+/// What a stream's [`Method`] does.
+#[derive(Clone, Copy, Debug)]
+pub(super) enum StreamOp {
+    /// `stream.cancel(reason)`, `stream.getReader(options)`, `stream.tee()`.
+    Cancel,
+    GetReader,
+    Tee,
+    /// The controller: `desiredSize`, `constructor`, `close()`,
+    /// `enqueue(chunk)`, `error(e)`.
+    DesiredSize,
+    ControllerConstructor,
+    Close,
+    Enqueue,
+    Error,
+    /// Reactions to the source's `start` and `pull` promises.
+    Started,
+    StartFailed,
+    Pulled,
+    PullFailed,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum State {
     Readable,
@@ -228,11 +249,15 @@ fn members<'js>(ctx: &Ctx<'js>, stream: &StreamClass<'js>) -> rquickjs::Result<(
             .enumerable(),
     )?;
     for (name, op) in [
-        ("cancel", Op::Cancel),
-        ("getReader", Op::GetReader),
-        ("tee", Op::Tee),
+        ("cancel", StreamOp::Cancel),
+        ("getReader", StreamOp::GetReader),
+        ("tee", StreamOp::Tee),
     ] {
-        fixed(stream, name, Method::function(ctx, op, target.clone())?)?;
+        fixed(
+            stream,
+            name,
+            Method::function(ctx, Op::Stream(op), target.clone())?,
+        )?;
     }
     Ok(())
 }
@@ -245,15 +270,19 @@ fn controller_methods<'js>(
 ) -> rquickjs::Result<Object<'js>> {
     let target = stream.clone().into_value();
     let methods = Object::new(ctx.clone())?;
-    let desired = Method::function(ctx, Op::DesiredSize, target.clone())?;
+    let desired = Method::function(ctx, Op::Stream(StreamOp::DesiredSize), target.clone())?;
     methods.prop("desiredSize", Getter(desired))?;
     for (name, op) in [
-        ("constructor", Op::ControllerConstructor),
-        ("close", Op::Close),
-        ("enqueue", Op::Enqueue),
-        ("error", Op::Error),
+        ("constructor", StreamOp::ControllerConstructor),
+        ("close", StreamOp::Close),
+        ("enqueue", StreamOp::Enqueue),
+        ("error", StreamOp::Error),
     ] {
-        fixed(&methods, name, Method::function(ctx, op, target.clone())?)?;
+        fixed(
+            &methods,
+            name,
+            Method::function(ctx, Op::Stream(op), target.clone())?,
+        )?;
     }
     Ok(methods)
 }
@@ -294,14 +323,25 @@ fn start_source<'js>(
         }
         None => resolved(ctx, started)?,
     };
-    react(
+    reactions(
         ctx,
+        stream,
         &promise,
-        Op::Started,
-        Op::StartFailed,
-        &stream.clone().into_value(),
-    )?;
-    Ok(())
+        StreamOp::Started,
+        StreamOp::StartFailed,
+    )
+}
+
+/// Calls `fulfilled` or `rejected` on `stream` once `promise` settles.
+fn reactions<'js>(
+    ctx: &Ctx<'js>,
+    stream: &StreamClass<'js>,
+    promise: &Promise<'js>,
+    fulfilled: StreamOp,
+    rejected: StreamOp,
+) -> rquickjs::Result<()> {
+    let (fulfilled, rejected) = (Op::Stream(fulfilled), Op::Stream(rejected));
+    react(ctx, promise, fulfilled, rejected, stream.as_value()).map(drop)
 }
 
 /// A [`Method`] of the stream or its controller, or a reaction to the
@@ -309,12 +349,12 @@ fn start_source<'js>(
 pub(super) fn call<'js>(
     ctx: &Ctx<'js>,
     stream: &StreamClass<'js>,
-    op: Op,
+    op: StreamOp,
     params: &Params<'_, 'js>,
 ) -> rquickjs::Result<Value<'js>> {
     let undefined = Value::new_undefined(ctx.clone());
     match op {
-        Op::Cancel => {
+        StreamOp::Cancel => {
             if stream.borrow().reader.is_some() {
                 let locked =
                     super::error_value(ctx, type_error(ctx, "cannot cancel a locked stream"));
@@ -322,33 +362,33 @@ pub(super) fn call<'js>(
             }
             cancel(ctx, stream, reason(params))
         }
-        Op::GetReader => get_reader(ctx, stream, arg(params, 0)),
-        Op::Tee => Err(not_supported(ctx, "'tee()'")),
-        Op::DesiredSize => Ok(match desired_size(&stream.borrow()) {
+        StreamOp::GetReader => get_reader(ctx, stream, arg(params, 0)),
+        StreamOp::Tee => Err(not_supported(ctx, "'tee()'")),
+        StreamOp::DesiredSize => Ok(match desired_size(&stream.borrow()) {
             Some(size) => Value::new_number(ctx.clone(), size),
             None => Value::new_null(ctx.clone()),
         }),
-        Op::ControllerConstructor => Ok(Object::new(ctx.clone())?.into_value()),
-        Op::Close | Op::Enqueue => {
+        StreamOp::ControllerConstructor => Ok(Object::new(ctx.clone())?.into_value()),
+        StreamOp::Close | StreamOp::Enqueue => {
             if !can_close_or_enqueue(&stream.borrow()) {
                 return Err(type_error(ctx, "cannot close or enqueue"));
             }
             match op {
-                Op::Close => close_controller(ctx, stream)?,
+                StreamOp::Close => close_controller(ctx, stream)?,
                 _ => enqueue(ctx, stream, arg(params, 0))?,
             }
             Ok(undefined)
         }
-        Op::Error | Op::StartFailed | Op::PullFailed => {
+        StreamOp::Error | StreamOp::StartFailed | StreamOp::PullFailed => {
             error_controller(stream, arg(params, 0))?;
             Ok(undefined)
         }
-        Op::Started => {
+        StreamOp::Started => {
             stream.borrow_mut().started = true;
             call_pull_if_needed(ctx, stream)?;
             Ok(undefined)
         }
-        Op::Pulled => {
+        StreamOp::Pulled => {
             let again = {
                 let mut s = stream.borrow_mut();
                 s.pulling = false;
@@ -359,7 +399,6 @@ pub(super) fn call<'js>(
             }
             Ok(undefined)
         }
-        _ => unreachable!("{op:?} is not a stream's"),
     }
 }
 
@@ -522,7 +561,7 @@ fn enqueue<'js>(
                 }
             },
         };
-        if !(size >= 0.0) || size.is_infinite() {
+        if size.is_nan() || size < 0.0 || size.is_infinite() {
             let error = super::range_error(ctx, "size must be a finite, non-NaN number");
             let thrown = super::error_value(ctx, error);
             error_controller(stream, thrown.clone())?;
@@ -569,14 +608,7 @@ pub(super) fn call_pull_if_needed<'js>(
             }
         }
     };
-    react(
-        ctx,
-        &pulled,
-        Op::Pulled,
-        Op::PullFailed,
-        &stream.clone().into_value(),
-    )?;
-    Ok(())
+    reactions(ctx, stream, &pulled, StreamOp::Pulled, StreamOp::PullFailed)
 }
 
 /// ReadableStreamCancel: a promise of `undefined` once the source's
