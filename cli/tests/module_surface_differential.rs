@@ -40,7 +40,6 @@ const MISSING: &[&str] = &[
     "k6/net/grpc",
     "k6/ws",
     "k6/experimental/redis",
-    "k6/experimental/streams",
     "k6/experimental/websockets",
 ];
 
@@ -68,6 +67,7 @@ const MEMBERS: &str = r#"
 import exec from 'k6/execution';
 import http from 'k6/http';
 import { Counter, Gauge, Rate, Trend } from 'k6/metrics';
+import { ReadableStream } from 'k6/experimental/streams';
 export const options = { iterations: 1 };
 function members(object) {
   const names = new Set(Object.keys(object));
@@ -94,6 +94,8 @@ export default function () {
     'metrics.Trend': trend,
     'http.file()': http.file('x'),
     'http.cookieJar()': http.cookieJar(),
+    'streams.ReadableStream': new ReadableStream(),
+    'streams reader': new ReadableStream().getReader(),
     console: console,
   };
   for (const [name, object] of Object.entries(objects)) console.log(`${name}: ${members(object)}`);
@@ -148,7 +150,7 @@ fn run_time_objects_have_k6s_members() {
     let dir = tempfile::tempdir().unwrap();
     let (k6_code, expected, k6_err) = run("k6", dir.path(), MEMBERS);
     assert_eq!(k6_code, Some(0), "{k6_err}");
-    assert_eq!(expected.len(), 13, "{k6_err}");
+    assert_eq!(expected.len(), 15, "{k6_err}");
     let (code, found, err) = run(k6r, dir.path(), MEMBERS);
     assert_eq!(code, Some(0), "{err}");
     assert_eq!(found, expected);

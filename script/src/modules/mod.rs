@@ -1,6 +1,7 @@
 //! k6's built-in modules (`k6`, `k6/http`, `k6/metrics`, `k6/execution`,
 //! `k6/timers`, `k6/encoding`, `k6/crypto`, `k6/crypto/x509`, `k6/html`,
-//! `k6/data`, `k6/experimental/fs`, `k6/experimental/csv` and `k6/secrets`).
+//! `k6/data`, `k6/experimental/fs`, `k6/experimental/csv`,
+//! `k6/experimental/streams` and `k6/secrets`).
 //!
 //! # Layout
 //! - `k6`, `http/`, `metrics`, `execution`, `timers`: the modules of those
@@ -13,6 +14,8 @@
 //! - `data`, `fs`, `csv`, `secrets`: `k6/data`, `k6/experimental/fs`,
 //!   `k6/experimental/csv`, `k6/secrets` (shared through
 //!   [`crate::shared`] and [`crate::secrets`]).
+//! - `streams/`: `k6/experimental/streams` (`ReadableStream` and its
+//!   reader), JavaScript of k6r's own in `streams/readable.js`.
 //!
 //! Each module is built per VU: its functions are Rust closures holding
 //! the VU's [`VuState`]. QuickJS declares native modules through a
@@ -40,6 +43,7 @@ pub(crate) mod http;
 pub(crate) mod k6;
 pub(crate) mod metrics;
 pub(crate) mod secrets;
+pub(crate) mod streams;
 pub(crate) mod timers;
 
 use std::marker::PhantomData;
@@ -98,6 +102,7 @@ const MODULES: &[Entry] = &[
     entry::<fs::Fs>(),
     entry::<csv::Csv>(),
     entry::<secrets::SecretsModule>(),
+    entry::<streams::Streams>(),
 ];
 
 fn find(name: &str) -> Option<&'static Entry> {
