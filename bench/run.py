@@ -123,7 +123,6 @@ http {{
     listen 127.0.0.1:{tls_port} ssl http2;
     ssl_certificate {cert};
     ssl_certificate_key {key};
-    http2_max_requests 1000000;
     location / {{ default_type text/plain; return 200 "hello from the bench target\\n"; }}
   }}
 }}
