@@ -149,8 +149,8 @@ impl Vu {
         Ok(Some(value))
     }
 
-    /// Runs the event loop for what a call returned: until no timer is
-    /// left and, for a promise (an async function's), until it settles;
+    /// Runs the event loop for what a call returned: until no timer or
+    /// pending operation is left and, for a promise (an async function's), until it settles;
     /// the value, or what the promise resolved to (`undefined` when it
     /// never settles or the call was interrupted).
     pub(crate) fn settle<'js>(
@@ -159,7 +159,7 @@ impl Vu {
         value: Value<'js>,
     ) -> rquickjs::Result<Value<'js>> {
         let promise = value.as_promise().cloned();
-        let settled = crate::globals::timers::run_event_loop(ctx, &self.state, promise.as_ref())?;
+        let settled = crate::globals::event_loop::run(ctx, &self.state, promise.as_ref())?;
         Ok(match promise {
             None => value,
             Some(_) => settled.unwrap_or_else(|| Value::new_undefined(ctx.clone())),

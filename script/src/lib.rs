@@ -9,7 +9,9 @@
 //!
 //! JavaScript stays synchronous: a host function that must wait hands a
 //! future to the VU's [`Wait`] (the runner suspends the VU's coroutine;
-//! [`BlockOn`] blocks the thread).
+//! [`BlockOn`] blocks the thread). Asynchronous APIs start *pending
+//! operations* instead, whose completions the VU's event loop runs on its
+//! thread; they progress whenever the VU waits, in whatever it waits.
 //!
 //! ```no_run
 //! use k6r_script::{inspect, Env};
@@ -51,7 +53,13 @@
 //!   code sees them (`invalid type int64, expected string, []byte or
 //!   ArrayBuffer`, invalid UTF-8 as U+FFFD).
 //! - `globals`: `__ENV`, `__VU`, `global`, `console`, `open()`, `require()`,
-//!   the timers and WebCrypto's `crypto` (built on first access).
+//!   the timers, the VU's event loop (`globals::event_loop`: what runs
+//!   after a call's function returned, until nothing it started is left)
+//!   and WebCrypto's `crypto` (built on first access).
+//! - `pending`: a VU's pending operations, asynchronous work started by
+//!   JavaScript (`http.asyncRequest()`) that progresses whenever the VU
+//!   waits and completes on its thread (with how to add an asynchronous
+//!   API).
 //! - [`secrets`]: [`Secrets`] (`--secret-source`) and [`RedactedLog`], which
 //!   hides the secrets scripts read from log lines.
 //! - [`shared`]: [`SharedData`], what every VU of a process shares (the
@@ -92,6 +100,7 @@ mod invoke;
 mod js;
 mod loader;
 mod modules;
+mod pending;
 mod state;
 
 pub use call::{

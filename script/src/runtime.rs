@@ -245,13 +245,14 @@ fn new_context(runtime: &Runtime) -> rquickjs::Result<Context> {
 }
 
 /// Runs `f` in `context`: through rquickjs's lock for a runtime of the
-/// VU's own, from its seat in a shared one. Timers `f` leaves (its event
-/// loop ended by an exception or an interrupt) are dropped before it
-/// returns, with k6's warnings: no timer outlives the call that set it.
+/// VU's own, from its seat in a shared one. Timers and pending operations
+/// `f` leaves (its event loop ended by an exception or an interrupt) are
+/// dropped before it returns, timers with k6's warnings: nothing outlives
+/// the call that started it.
 fn enter<R>(context: &Context, state: &VuState, f: impl FnOnce(Ctx<'_>) -> R) -> R {
     let run = |ctx: Ctx<'_>| {
         let result = f(ctx);
-        globals::timers::stop_all(state);
+        globals::event_loop::stop_all(state);
         result
     };
     match &state.seat {
@@ -351,7 +352,7 @@ impl Init<'_> {
     /// (it stays pending only with top-level `await`) and no timer is
     /// left.
     fn settle<'js>(&self, ctx: &Ctx<'js>, promise: &Promise<'js>) -> Result<()> {
-        let settled = globals::timers::run_event_loop(ctx, self.state, Some(promise))
+        let settled = globals::event_loop::run(ctx, self.state, Some(promise))
             .catch(ctx)
             .map_err(|caught| self.error(ctx, caught, Phase::Run))?;
         match (settled, self.state.interrupt.stopped()) {

@@ -48,6 +48,9 @@ pub(crate) struct VuState {
     pub http: RefCell<http::State>,
     /// The timers of the running call (or of init code).
     pub timers: RefCell<crate::globals::timers::Timers>,
+    /// The asynchronous operations of the running call (see
+    /// [`crate::pending`]).
+    pub pending: RefCell<crate::pending::Pending>,
     /// How host functions wait (see [`crate::wait`]).
     pub wait: Rc<dyn Wait>,
     /// The VU's place in a shared runtime (`None`: a runtime of its own).
@@ -176,6 +179,7 @@ impl VuState {
             metrics: RefCell::default(),
             http: RefCell::default(),
             timers: RefCell::default(),
+            pending: RefCell::default(),
             wait,
             seat: None,
             config: config.clone(),

@@ -1,11 +1,13 @@
 //! The globals of k6's init context: `__ENV`, `__VU`, `global`,
 //! `console`, `open()`, `require()` (made on first use, see
-//! [`crate::loader`]), the timers (`setTimeout` and co., with the
-//! event loop that fires them) and WebCrypto's `crypto` (`webcrypto/`,
+//! [`crate::loader`]), the timers (`setTimeout` and co.), the event loop
+//! that fires them and runs the completions of pending operations
+//! (`event_loop`), and WebCrypto's `crypto` (`webcrypto/`,
 //! built on first access). (`__ITER` is deliberately absent: reading it
 //! in init code is a `ReferenceError`, as in k6.)
 
 mod console;
+pub(crate) mod event_loop;
 mod open;
 pub(crate) mod timers;
 mod webcrypto;

@@ -1,24 +1,22 @@
 //! k6's timer globals (`setTimeout`, `clearTimeout`, `setInterval`,
-//! `clearInterval`) and the VU's event loop that fires them.
+//! `clearInterval`), fired by the VU's event loop
+//! ([`event_loop`](super::event_loop)).
 //!
 //! As in k6, a call (init code, an iteration, `setup`, `teardown`) ends
-//! only when no timer is left: [`run_event_loop`] runs promise jobs and
-//! waits for the next due timer through the VU's [`Wait`](crate::Wait),
-//! so a VU waiting for a timer blocks nothing else. Ids count up per VU
-//! across its calls. A callback that throws ends the call with that
-//! exception; timers still pending when a call ends (an exception, an
-//! interrupt) are dropped with k6's warning.
+//! only when no timer is left. Ids count up per VU across its calls. A
+//! callback that throws ends the call with that exception; timers still
+//! pending when a call ends (an exception, an interrupt) are dropped with
+//! k6's warning.
 
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use rquickjs::function::{Opt, Rest};
-use rquickjs::{Ctx, Exception, Function, Object, Persistent, Promise, Value};
+use rquickjs::{Ctx, Exception, Function, Object, Persistent, Value};
 
 use crate::js;
 use crate::log::Level;
 use crate::state::VuState;
-use crate::wait;
 
 /// The timers of a VU's current call.
 #[derive(Default)]
@@ -129,54 +127,30 @@ fn schedule<'js>(
     Ok(id as f64)
 }
 
-/// k6's event loop for one call: runs promise jobs and fires timers until
-/// none is left and `promise` (the call's result, if it is one) settled.
-/// `Ok(None)`: the call was interrupted, or its promise can never settle.
-/// An error is a callback's (or the promise's) exception, pending in `ctx`.
-pub(crate) fn run_event_loop<'js>(
-    ctx: &Ctx<'js>,
-    vu: &VuState,
-    promise: Option<&Promise<'js>>,
-) -> rquickjs::Result<Option<Value<'js>>> {
-    loop {
-        loop {
-            if vu.interrupt.should_stop() {
-                return Ok(None);
-            }
-            if !ctx.execute_pending_job() {
-                break;
-            }
-        }
-        let settled = promise.and_then(|p| p.result::<Value>());
-        if let Some(Err(error)) = settled {
-            return Err(error);
-        }
-        let Some(next) = take_next(vu) else {
-            return Ok(match (promise, settled) {
-                (None, _) => Some(Value::new_undefined(ctx.clone())),
-                (Some(_), settled) => settled.transpose()?,
-            });
-        };
-        let due = tokio::time::Instant::from_std(next.due);
-        // The timer is made inside the future: only there is tokio's
-        // runtime at hand.
-        if wait::block(vu, async move { tokio::time::sleep_until(due).await }).is_none() {
-            vu.timers.borrow_mut().pending.push(next);
-            return Ok(None);
-        }
-        let callback = next.callback.clone().restore(ctx)?;
-        let args = next
-            .args
-            .iter()
-            .map(|a| a.clone().restore(ctx))
-            .collect::<rquickjs::Result<Vec<_>>>()?;
-        if let Some(every) = next.every {
-            let mut next = next;
-            next.due = Instant::now() + every;
-            vu.timers.borrow_mut().pending.push(next);
-        }
-        callback.call::<_, ()>((Rest(args),))?;
+/// When the next timer is due, if one is set.
+pub(crate) fn next_due(vu: &VuState) -> Option<Instant> {
+    let timers = vu.timers.borrow();
+    timers.pending.iter().map(|t| t.due).min()
+}
+
+/// Fires the timer due first (the first set among equals), rescheduling
+/// an interval; an error is what its callback threw.
+pub(crate) fn fire_next(ctx: &Ctx<'_>, vu: &VuState) -> rquickjs::Result<()> {
+    let Some(next) = take_next(vu) else {
+        return Ok(());
+    };
+    let callback = next.callback.clone().restore(ctx)?;
+    let args = next
+        .args
+        .iter()
+        .map(|a| a.clone().restore(ctx))
+        .collect::<rquickjs::Result<Vec<_>>>()?;
+    if let Some(every) = next.every {
+        let mut next = next;
+        next.due = Instant::now() + every;
+        vu.timers.borrow_mut().pending.push(next);
     }
+    callback.call::<_, ()>((Rest(args),))
 }
 
 /// Removes the timer due first (the first set among equals).

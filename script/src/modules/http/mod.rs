@@ -1,5 +1,8 @@
 //! `k6/http`: requests through the VU's [`k6r_http::Client`], waiting via
 //! the VU's [`Wait`](crate::Wait); in init code they throw k6's messages.
+//! `http.asyncRequest()` starts its request as a pending operation of the
+//! VU ([`crate::pending`]) and returns its promise at once, so a VU's
+//! async requests overlap (with each other and with what it waits in).
 //!
 //! - `convert`: JavaScript arguments → requests, responses → objects.
 //! - `form`: object bodies: url-encoded fields or, with an `http.file()`,
@@ -14,11 +17,13 @@ mod jar;
 mod samples;
 mod selector;
 
+use std::future::Future;
 use std::rc::Rc;
-use std::sync::Weak;
+use std::sync::{Arc, Weak};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use k6r_http::{CookieJar, ExpectedStatuses, Request};
+use k6r_core::metrics::Tags;
+use k6r_http::{CookieJar, Exchange, ExpectedStatuses, Request};
 use rquickjs::function::{Opt, Rest};
 use rquickjs::object::Property;
 use rquickjs::{Array, Constructor, Ctx, Function, Object, Symbol, Value};
@@ -26,6 +31,7 @@ use rquickjs::{Array, Constructor, Ctx, Function, Object, Symbol, Value};
 use super::BuiltinModule;
 use crate::compiled::Compiled;
 use crate::js;
+use crate::pending;
 use crate::state::VuState;
 use crate::wait;
 
@@ -215,11 +221,7 @@ impl BuiltinModule for Http {
         let state = vu.clone();
         let async_request =
             move |ctx: Ctx<'js>, args: Rest<Value<'js>>| -> rquickjs::Result<Value<'js>> {
-                // Thrown, not rejected, in init code (as k6 does).
-                state.forbid_in_init(&ctx, IN_INIT)?;
-                let class = response_class(&ctx)?;
-                let sent = send(&ctx, &state, None, args, &class);
-                settled(&ctx, &state, sent)
+                async_request(&ctx, &state, args)
             };
         module.set(
             "asyncRequest",
@@ -299,7 +301,7 @@ fn response_class<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Constructor<'js>> {
     ctx.globals().get(key)
 }
 
-/// Every request function ends here.
+/// Every synchronous request function ends here.
 fn send<'js>(
     ctx: &Ctx<'js>,
     vu: &VuState,
@@ -307,6 +309,62 @@ fn send<'js>(
     args: Rest<Value<'js>>,
     class: &Constructor<'js>,
 ) -> rquickjs::Result<Value<'js>> {
+    let (method, request) = prepare(ctx, vu, method, args)?;
+    let tags = vu.tags();
+    let exchange = wait::block(vu, exchange(vu, request)).flatten();
+    respond(ctx, vu, &tags, SystemTime::now(), &method, exchange, class)
+}
+
+/// `http.asyncRequest(method, url, body, params)`: a promise of the
+/// response, settled on the VU's thread once the request (a pending
+/// operation of the VU) is done: resolved with the response, or rejected
+/// with what the request function would have thrown (as in k6, an error
+/// never throws synchronously, except in init code). The samples are
+/// taken when the request ends, with the tags of when it was made.
+fn async_request<'js>(
+    ctx: &Ctx<'js>,
+    vu: &VuState,
+    args: Rest<Value<'js>>,
+) -> rquickjs::Result<Value<'js>> {
+    // Thrown, not rejected, in init code (as k6 does).
+    vu.forbid_in_init(ctx, IN_INIT)?;
+    let (method, request) = match prepare(ctx, vu, None, args) {
+        Ok(prepared) => prepared,
+        // An interrupt unwinds the VU instead.
+        Err(rquickjs::Error::Exception) if vu.interrupt.stopped().is_none() => {
+            let (promise, _, reject) = ctx.promise()?;
+            reject.call::<_, ()>((ctx.catch(),))?;
+            return Ok(promise.into_value());
+        }
+        Err(error) => return Err(error),
+    };
+    let tags = vu.tags();
+    let work = exchange(vu, request);
+    let finished = async move { (work.await, SystemTime::now()) };
+    let promise = pending::promise(ctx, vu, finished, move |ctx, vu, (exchange, time)| {
+        let class = response_class(ctx)?;
+        respond(ctx, vu, &tags, time, &method, exchange, &class)
+    })?;
+    Ok(promise.into_value())
+}
+
+/// The future of `request`'s exchange through the VU's client: `None`
+/// when the call is interrupted first.
+fn exchange(vu: &VuState, request: Request) -> impl Future<Output = Option<Exchange>> + 'static {
+    let client = prepared_client(vu);
+    let token = vu.interrupt.token().unwrap_or_default();
+    // The request's future is made (and boxed) only once the worker polls
+    // it: made here it would sit on the VU's stack, several KB deep.
+    async move { Box::pin(client.request(request, &token)).await.done() }
+}
+
+/// A request function's arguments as a request, and its method.
+fn prepare<'js>(
+    ctx: &Ctx<'js>,
+    vu: &VuState,
+    method: Option<&str>,
+    args: Rest<Value<'js>>,
+) -> rquickjs::Result<(String, Request)> {
     vu.forbid_in_init(ctx, IN_INIT)?;
     let mut args = args.0.into_iter();
     let undefined = || Value::new_undefined(ctx.clone());
@@ -325,19 +383,25 @@ fn send<'js>(
     if let Some(warning) = convert::encoding_mismatch(&request) {
         vu.log.log(crate::log::Level::Warning, &warning, &[]);
     }
-    let client = prepared_client(vu);
-    let token = vu.interrupt.token().unwrap_or_default();
-    // The request's future is made (and boxed) only once the worker polls
-    // it: made here it would sit on the VU's stack, several KB deep.
-    let outcome = wait::block(vu, async move {
-        Box::pin(client.request(request, &token)).await
-    });
-    let Some(exchange) = outcome.and_then(k6r_http::Outcome::done) else {
+    Ok((method, request))
+}
+
+/// What a request function makes of `exchange` (`None`: the call was
+/// interrupted): its samples, taken at `time` with the call's tags `tags`,
+/// and the response, or with `throw: true` the failure thrown.
+fn respond<'js>(
+    ctx: &Ctx<'js>,
+    vu: &VuState,
+    tags: &Arc<Tags>,
+    time: SystemTime,
+    method: &str,
+    exchange: Option<Exchange>,
+    class: &Constructor<'js>,
+) -> rquickjs::Result<Value<'js>> {
+    let Some(exchange) = exchange else {
         return Err(interrupted(ctx));
     };
-    let failed = samples::record(vu, &method, &exchange);
-    // `throw: true`: a failed request throws (what was logged) instead of
-    // returning.
+    let failed = samples::record(vu, tags, time, method, &exchange);
     if let Some(error) = failed.filter(|_| vu.config.throw) {
         return Err(js::throw_go_error(ctx, &error));
     }
@@ -369,6 +433,7 @@ fn batch<'js>(
     let methods: Vec<String> = list.iter().map(|r| r.method.clone()).collect();
     let client = prepared_client(vu);
     let token = vu.interrupt.token().unwrap_or_default();
+    let tags = vu.tags();
     let Some(outcomes) = wait::block(
         vu,
         async move { Box::pin(client.batch(list, &token)).await },
@@ -380,16 +445,24 @@ fn batch<'js>(
     } else {
         Object::new(ctx.clone())?
     };
+    let now = SystemTime::now();
+    let mut first_failure = None;
     for ((key, method), outcome) in keys.into_iter().zip(methods).zip(outcomes) {
         let Some(exchange) = outcome.done() else {
             return Err(interrupted(ctx));
         };
-        samples::record(vu, &method, &exchange);
+        let failed = samples::record(vu, &tags, now, &method, &exchange);
+        first_failure = first_failure.or(failed);
         let value = response_value(ctx, exchange.response, class)?;
         match key.parse::<usize>() {
             Ok(index) if is_array => out.set(index as u32, value)?,
             _ => out.set(key, value)?,
         }
+    }
+    // `throw: true`: as in k6, the batch throws its first failure once
+    // every request is done.
+    if let Some(error) = first_failure.filter(|_| vu.config.throw) {
+        return Err(js::throw_go_error(ctx, &error));
     }
     Ok(out.into_value())
 }
@@ -434,28 +507,6 @@ fn response_value<'js>(
     class: &Constructor<'js>,
 ) -> rquickjs::Result<Value<'js>> {
     convert::response(ctx, response, class)
-}
-
-/// `http.asyncRequest()`'s promise: resolved with the response, or
-/// rejected with what the request threw (as in k6, an error never throws
-/// synchronously). The request itself runs to its end first: the VU
-/// waits for it as for `http.request()`, so a VU's async requests do not
-/// overlap. An interruption still unwinds the VU.
-fn settled<'js>(
-    ctx: &Ctx<'js>,
-    vu: &VuState,
-    sent: rquickjs::Result<Value<'js>>,
-) -> rquickjs::Result<Value<'js>> {
-    if vu.interrupt.stopped().is_some() {
-        return sent;
-    }
-    let (promise, resolve, reject) = ctx.promise()?;
-    match sent {
-        Ok(response) => resolve.call::<_, ()>((response,))?,
-        Err(rquickjs::Error::Exception) => reject.call::<_, ()>((ctx.catch(),))?,
-        Err(error) => return Err(error),
-    }
-    Ok(promise.into_value())
 }
 
 /// What a host function returns once the call was interrupted: QuickJS's

@@ -2,6 +2,7 @@
 //! with the call's tags (§6.2).
 
 use std::sync::Arc;
+use std::time::SystemTime;
 
 use k6r_core::metrics::{Builtin, Tags};
 use k6r_http::{Exchange, RequestMetrics};
@@ -9,14 +10,21 @@ use k6r_http::{Exchange, RequestMetrics};
 use crate::log::Level;
 use crate::state::VuState;
 
-/// Buffers the samples of every hop of `exchange` and counts its bytes
-/// into the call's `data_sent`/`data_received`; logs a transport failure
-/// as k6 does (`Request Failed`) and returns its text ([`go_error`]).
-pub(crate) fn record(state: &VuState, method: &str, exchange: &Exchange) -> Option<String> {
-    let base = state.tags();
-    let now = std::time::SystemTime::now();
+/// Buffers the samples of every hop of `exchange`, taken at `time` with
+/// the call's tags `base` as the request was made (an async request may
+/// finish in another group), and counts its bytes into the call's
+/// `data_sent`/`data_received`; logs a transport failure as k6 does
+/// (`Request Failed`, unless it is to be thrown) and returns its text
+/// ([`go_error`]).
+pub(crate) fn record(
+    state: &VuState,
+    base: &Arc<Tags>,
+    time: SystemTime,
+    method: &str,
+    exchange: &Exchange,
+) -> Option<String> {
     for hop in &exchange.hops {
-        let tags = cached_tags(state, &base, hop);
+        let tags = cached_tags(state, base, hop);
         let t = &hop.timings;
         let values = [
             (Builtin::HttpReqs, hop.reqs as f64),
@@ -29,11 +37,11 @@ pub(crate) fn record(state: &VuState, method: &str, exchange: &Exchange) -> Opti
             (Builtin::HttpReqReceiving, t.receiving),
         ];
         for (metric, value) in values {
-            state.push_at(metric.metric(), Arc::clone(&tags), value, now);
+            state.push_at(metric.metric(), Arc::clone(&tags), value, time);
         }
         if let Some(failed) = hop.failed {
             let value = if failed { 1.0 } else { 0.0 };
-            state.push_at(Builtin::HttpReqFailed.metric(), tags, value, now);
+            state.push_at(Builtin::HttpReqFailed.metric(), tags, value, time);
         }
         if let Some(call) = state.call.borrow_mut().as_mut() {
             call.data_sent += hop.data_sent;
@@ -41,9 +49,11 @@ pub(crate) fn record(state: &VuState, method: &str, exchange: &Exchange) -> Opti
         }
     }
     let error = go_error(method, &exchange.response)?;
-    state
-        .log
-        .log(Level::Warning, "Request Failed", &[("error", &error)]);
+    if !state.config.throw {
+        state
+            .log
+            .log(Level::Warning, "Request Failed", &[("error", &error)]);
+    }
     Some(error)
 }
 
