@@ -10,7 +10,7 @@
 //! This crate knows nothing about coroutines.
 //!
 //! Every wait of a VU also drives its pending operations
-//! ([`crate::pending`]): they are lent to the future the worker drives
+//! (`pending`): they are lent to the future the worker drives
 //! and polled with it, so whatever the VU waits in (a `sleep()`, a
 //! synchronous request, the event loop's wait for its next timer or
 //! completion), they progress. This is the only place they are polled.
