@@ -23,7 +23,7 @@ use std::sync::{Arc, Weak};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use k6r_core::metrics::Tags;
-use k6r_http::{CookieJar, Exchange, ExpectedStatuses, Request};
+use k6r_http::{CookieJar, ExpectedStatuses, Outcome, Request};
 use rquickjs::function::{Opt, Rest};
 use rquickjs::object::Property;
 use rquickjs::{Array, Constructor, Ctx, Function, Object, Symbol, Value};
@@ -311,8 +311,8 @@ fn send<'js>(
 ) -> rquickjs::Result<Value<'js>> {
     let (method, request) = prepare(ctx, vu, method, args)?;
     let tags = vu.tags();
-    let exchange = wait::block(vu, exchange(vu, request)).flatten();
-    respond(ctx, vu, &tags, SystemTime::now(), &method, exchange, class)
+    let outcome = wait::block(vu, exchange(vu, request)).unwrap_or(Outcome::Cancelled);
+    respond(ctx, vu, &tags, SystemTime::now(), &method, outcome, class)
 }
 
 /// `http.asyncRequest(method, url, body, params)`: a promise of the
@@ -341,21 +341,21 @@ fn async_request<'js>(
     let tags = vu.tags();
     let work = exchange(vu, request);
     let finished = async move { (work.await, SystemTime::now()) };
-    let promise = pending::promise(ctx, vu, finished, move |ctx, vu, (exchange, time)| {
+    let promise = pending::promise(ctx, vu, finished, move |ctx, vu, (outcome, time)| {
         let class = response_class(ctx)?;
-        respond(ctx, vu, &tags, time, &method, exchange, &class)
+        respond(ctx, vu, &tags, time, &method, outcome, &class)
     })?;
     Ok(promise.into_value())
 }
 
-/// The future of `request`'s exchange through the VU's client: `None`
+/// The future of `request`'s exchange through the VU's client, cancelled
 /// when the call is interrupted first.
-fn exchange(vu: &VuState, request: Request) -> impl Future<Output = Option<Exchange>> + 'static {
+fn exchange(vu: &VuState, request: Request) -> impl Future<Output = Outcome> + 'static {
     let client = prepared_client(vu);
     let token = vu.interrupt.token().unwrap_or_default();
     // The request's future is made (and boxed) only once the worker polls
     // it: made here it would sit on the VU's stack, several KB deep.
-    async move { Box::pin(client.request(request, &token)).await.done() }
+    async move { Box::pin(client.request(request, &token)).await }
 }
 
 /// A request function's arguments as a request, and its method.
@@ -386,7 +386,7 @@ fn prepare<'js>(
     Ok((method, request))
 }
 
-/// What a request function makes of `exchange` (`None`: the call was
+/// What a request function makes of `outcome` (cancelled: the call was
 /// interrupted): its samples, taken at `time` with the call's tags `tags`,
 /// and the response, or with `throw: true` the failure thrown.
 fn respond<'js>(
@@ -395,10 +395,10 @@ fn respond<'js>(
     tags: &Arc<Tags>,
     time: SystemTime,
     method: &str,
-    exchange: Option<Exchange>,
+    outcome: Outcome,
     class: &Constructor<'js>,
 ) -> rquickjs::Result<Value<'js>> {
-    let Some(exchange) = exchange else {
+    let Some(exchange) = outcome.done() else {
         return Err(interrupted(ctx));
     };
     let failed = samples::record(vu, tags, time, method, &exchange);
