@@ -1,7 +1,7 @@
 //! A VU's HTTP client: one request (with its redirect hops) at a time or a
 //! `batch`, cookies, and the response and metric values of each hop.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use tokio_util::sync::CancellationToken;
@@ -59,7 +59,7 @@ pub struct Client {
     opts: ClientOptions,
     transport: Transport,
     jar: CookieJar,
-    expected: Mutex<Option<ExpectedStatuses>>,
+    expected: Mutex<Option<Arc<ExpectedStatuses>>>,
 }
 
 impl Client {
@@ -70,7 +70,7 @@ impl Client {
         Client {
             transport: Transport::new(reuse, per_host, opts.hosts.clone(), opts.tls.clone()),
             jar: CookieJar::new(),
-            expected: Mutex::new(Some(ExpectedStatuses::default())),
+            expected: Mutex::new(Some(Arc::new(ExpectedStatuses::default()))),
             opts,
         }
     }
@@ -87,9 +87,10 @@ impl Client {
 
     /// `http.setResponseCallback(http.expectedStatuses(...))`; `None`
     /// (`setResponseCallback(null)`) stops `http_req_failed` and the
-    /// `expected_response` tag.
+    /// `expected_response` tag. A request uses the predicate set when it
+    /// starts, as in k6, even if it is changed while the request runs.
     pub fn set_expected_statuses(&self, expected: Option<ExpectedStatuses>) {
-        *self.expected.lock().unwrap_or_else(|e| e.into_inner()) = expected;
+        *self.expected.lock().unwrap_or_else(|e| e.into_inner()) = expected.map(Arc::new);
     }
 
     /// Closes every idle connection; the next requests dial anew.
@@ -126,6 +127,11 @@ impl Client {
     /// Runs one request without a cancellation signal.
     pub async fn execute(&self, req: Request) -> Exchange {
         let deadline = tokio::time::Instant::now() + req.params.timeout;
+        let expected = self
+            .expected
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
         let response_type =
             req.params
                 .response_type
@@ -147,6 +153,7 @@ impl Client {
                     method: &req.method,
                     shown_url: &req.url,
                     info,
+                    expected: expected.as_deref(),
                 };
                 // What fails before the request (a URL Go cannot parse, a
                 // bad param) emits no metrics and has no URL, as in k6.
@@ -222,6 +229,7 @@ impl Client {
                 method: &method_s,
                 shown_url: &shown,
                 info,
+                expected: expected.as_deref(),
             };
             let raw = match res {
                 Ok(raw) => raw,
@@ -391,7 +399,6 @@ impl Client {
         error: Option<String>,
         code: Option<u32>,
     ) -> Tags {
-        let expected = self.expected.lock().unwrap_or_else(|e| e.into_inner());
         let name = hop
             .req
             .params
@@ -408,7 +415,7 @@ impl Client {
             proto: proto.to_string(),
             error,
             error_code: code,
-            expected_response: expected.as_ref().map(|e| e.contains(status)),
+            expected_response: hop.expected.map(|e| e.contains(status)),
             tls_version: None,
             user: hop
                 .req
@@ -428,6 +435,8 @@ struct Hop<'a> {
     method: &'a str,
     shown_url: &'a str,
     info: RequestInfo,
+    /// The expected statuses when the request started.
+    expected: Option<&'a ExpectedStatuses>,
 }
 
 /// The `Authorization` answering a 401 in round `rounds` of `scheme`'s

@@ -177,3 +177,17 @@ async fn expected_statuses_drive_the_failed_flag() {
     assert_eq!(ex.hops[0].tags.expected_response, None);
     let _ = Params::default();
 }
+
+#[tokio::test]
+async fn a_request_keeps_the_expected_statuses_it_started_with() {
+    let srv = common::start().await;
+    let client = Client::new(ClientOptions::default());
+    // join! polls the request first: it starts (and takes the predicate)
+    // before the predicate is dropped.
+    let (exchange, ()) = tokio::join!(client.execute(Request::get(srv.url("/delay/20"))), async {
+        client.set_expected_statuses(None)
+    });
+    assert_eq!(exchange.hops[0].tags.expected_response, Some(true));
+    let later = client.execute(Request::get(srv.url("/"))).await;
+    assert_eq!(later.hops[0].tags.expected_response, None);
+}
