@@ -219,8 +219,7 @@ fn fixed(bytes: &[u8], len: usize) -> Option<Vec<u8>> {
 /// not (an ECDSA point off the curve, or a `d` of another point).
 fn from_jwk(family: Family, data: &Value<'_>) -> Outcome<Option<(KeyType, Vec<u8>)>> {
     let ecdh = matches!(family, Family::Ec(EcUse::Ecdh, _));
-    let parsed = parse_jwk(data);
-    let (curve, point, d) = match parsed {
+    let Jwk { curve, point, d } = match parse_jwk(data) {
         Ok(parsed) => parsed,
         Err(Failure::Plain(message)) if ecdh => {
             return Err(Failure::Plain(format!(
@@ -268,9 +267,18 @@ fn invalid_private<T>(ecdh: bool) -> Outcome<T> {
     ))
 }
 
-/// k6's checks of an EC JWK, in its order: the curve, the uncompressed
-/// point (`None` when a coordinate does not fit the curve) and `d`.
-fn parse_jwk(data: &Value<'_>) -> Outcome<(Curve, Option<Vec<u8>>, Option<Vec<u8>>)> {
+/// An EC JWK's key material as k6 decodes it.
+struct Jwk {
+    curve: Curve,
+    /// The uncompressed point, `None` when a coordinate does not fit the
+    /// curve.
+    point: Option<Vec<u8>>,
+    /// The private scalar as written (any length).
+    d: Option<Vec<u8>>,
+}
+
+/// An EC JWK, with k6's checks in its order.
+fn parse_jwk(data: &Value<'_>) -> Outcome<Jwk> {
     let [crv, d, kty, x, y] = jwk_fields(data)?;
     let invalid = |what: &str| Err(Failure::Plain(format!("invalid EC JWK key: {what}")));
     if kty != "EC" {
@@ -303,7 +311,7 @@ fn parse_jwk(data: &Value<'_>) -> Outcome<(Curve, Option<Vec<u8>>, Option<Vec<u8
         point.extend(y);
         point
     });
-    Ok((curve, point, d))
+    Ok(Jwk { curve, point, d })
 }
 
 /// The curve `secret`'s material is on: a JWK's own, whatever the
