@@ -140,22 +140,33 @@ fn full_lines(
     script: &str,
     flags: &[&str],
 ) -> (Option<i32>, Vec<String>) {
-    std::fs::write(dir.join("script.js"), script).unwrap();
-    let out = Command::new(binary)
-        .current_dir(dir)
-        .args(["run", "-q", "--no-summary", "-a", ""])
-        .args(flags)
-        .arg("script.js")
-        .output()
-        .expect("binary runs");
-    let lines = String::from_utf8_lossy(&out.stderr)
+    let (code, stderr) = run_script(binary, dir, script, flags);
+    let lines = stderr
         .lines()
         .map(|line| match line.split_once("\" ") {
             Some((time, rest)) if time.starts_with("time=\"") => rest.to_owned(),
             _ => line.to_owned(),
         })
         .collect();
-    (out.status.code(), lines)
+    (code, lines)
+}
+
+/// `binary run` of `script` (written to `dir`) with `flags`: its exit
+/// code and stderr.
+fn run_script(binary: &str, dir: &Path, script: &str, flags: &[&str]) -> (Option<i32>, String) {
+    std::fs::write(dir.join("script.js"), script).unwrap();
+    let out = Command::new(binary)
+        .current_dir(dir)
+        // No REST API: k6's default port may be taken by a parallel test.
+        .args(["run", "-q", "--no-summary", "-a", ""])
+        .args(flags)
+        .arg("script.js")
+        .output()
+        .expect("binary runs");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 /// `(exit code, sorted "level message" lines)`: VUs log concurrently, so
@@ -166,16 +177,8 @@ fn run(binary: &str, dir: &Path, script: &str) -> (Option<i32>, Vec<String>) {
 
 /// [`run`] with extra flags.
 fn run_with(binary: &str, dir: &Path, script: &str, flags: &[&str]) -> (Option<i32>, Vec<String>) {
-    std::fs::write(dir.join("script.js"), script).unwrap();
-    let out = Command::new(binary)
-        .current_dir(dir)
-        // No REST API: k6's default port may be taken by a parallel test.
-        .args(["run", "-q", "--no-summary", "-a", ""])
-        .args(flags)
-        .arg("script.js")
-        .output()
-        .expect("binary runs");
-    let mut lines: Vec<String> = String::from_utf8_lossy(&out.stderr)
+    let (code, stderr) = run_script(binary, dir, script, flags);
+    let mut lines: Vec<String> = stderr
         .lines()
         .filter_map(|line| {
             let level = line.split("level=").nth(1)?.split(' ').next()?;
@@ -192,7 +195,7 @@ fn run_with(binary: &str, dir: &Path, script: &str, flags: &[&str]) -> (Option<i
         })
         .collect();
     lines.sort();
-    (out.status.code(), lines)
+    (code, lines)
 }
 
 /// A logfmt quoted value up to its closing quote, unescaped.
@@ -286,7 +289,6 @@ fn experimental_csv_behaves_as_in_k6() {
 
 #[test]
 fn secrets_behave_as_in_k6() {
-    let k6r = env!("CARGO_BIN_EXE_k6r-cli");
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("a.txt"), "cool=some\nother=x=y\n").unwrap();
     std::fs::write(dir.path().join("b.txt"), "cool=from-b\n").unwrap();
@@ -303,11 +305,19 @@ fn secrets_behave_as_in_k6() {
         &["--secret-source", "file=missing.txt"],
         &["--secret-source", "file=bad.txt"],
     ];
-    for flags in sources {
-        let expected = run_with("k6", dir.path(), SECRETS, flags);
+    same_for_each(&sources, |binary, flags| {
+        run_with(binary, dir.path(), SECRETS, flags)
+    });
+}
+
+/// Asserts that `run` of k6r logs something and the same as `run` of k6,
+/// for each set of flags.
+fn same_for_each(sets: &[&[&str]], run: impl Fn(&str, &[&str]) -> (Option<i32>, Vec<String>)) {
+    for flags in sets {
+        let expected = run("k6", flags);
         assert!(!expected.1.is_empty(), "{flags:?}");
         assert_eq!(
-            run_with(k6r, dir.path(), SECRETS, flags),
+            run(env!("CARGO_BIN_EXE_k6r-cli"), flags),
             expected,
             "{flags:?}"
         );
@@ -316,11 +326,11 @@ fn secrets_behave_as_in_k6() {
 
 #[test]
 fn mock_secret_sources_and_redaction_behave_as_in_k6() {
-    let k6r = env!("CARGO_BIN_EXE_k6r-cli");
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("a.txt"), "a=from-file\n").unwrap();
     // k6 renames a redacted field in a Go map it is iterating over, so it
-    // may redact the new name again: no secret here is in the mark.
+    // may redact the new name again: no set here has both a secret that
+    // is a field's name and one inside the mark.
     let sources: [&[&str]; 8] = [
         &["--secret-source", "mock=a=some,b=something,c=RED"],
         &["--secret-source", "mock=a=1,b=2,c=3,d=source"],
@@ -351,13 +361,7 @@ fn mock_secret_sources_and_redaction_behave_as_in_k6() {
         &["--secret-source", "mock=a=1,noequals"],
         &["--secret-source", "file=filename=a.txt,mode=0600"],
     ];
-    for flags in sources {
-        let expected = full_lines("k6", dir.path(), MOCK_SECRETS, flags);
-        assert!(!expected.1.is_empty(), "{flags:?}");
-        assert_eq!(
-            full_lines(k6r, dir.path(), MOCK_SECRETS, flags),
-            expected,
-            "{flags:?}"
-        );
-    }
+    same_for_each(&sources, |binary, flags| {
+        full_lines(binary, dir.path(), MOCK_SECRETS, flags)
+    });
 }
