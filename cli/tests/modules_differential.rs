@@ -12,6 +12,8 @@ mod https;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use base64::Engine;
+
 use https::{Ca, Server};
 
 /// What a run printed: its exit code, the `level msg` of each console
@@ -291,4 +293,104 @@ fn typescript_runs_as_in_k6() {
             "{error:?}"
         );
     }
+}
+
+/// The frames of the exception a run logged (`source=stacktrace`), with
+/// goja's program counters dropped and, when `columns` is false, the
+/// columns too (goja and QuickJS point at different tokens of a line).
+fn frames(binary: &str, dir: &Path, script: &str, columns: bool) -> Vec<String> {
+    let out = Command::new(binary)
+        .current_dir(dir)
+        .args(["run", "-q", "--no-summary", "-a", "", script])
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {binary}: {e}"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let line = stderr
+        .lines()
+        .find(|line| line.contains("source=stacktrace"))
+        .unwrap_or_else(|| panic!("{binary} logged no exception: {stderr}"));
+    let msg = unquote(line.split(" msg=").nth(1).unwrap_or_default());
+    msg.lines()
+        .filter_map(|frame| frame.strip_prefix("\tat "))
+        .map(|frame| {
+            // goja's `(pc)` after the column, inside the frame's parentheses.
+            let (location, close) = match frame.strip_suffix(')') {
+                Some(inner) if frame.contains(" (") => (inner, ")"),
+                _ => (frame, ""),
+            };
+            let location = match location.rfind('(') {
+                Some(at)
+                    if location[at + 1..]
+                        .trim_end_matches(')')
+                        .parse::<u32>()
+                        .is_ok() =>
+                {
+                    &location[..at]
+                }
+                _ => location,
+            };
+            match location.rsplit_once(':') {
+                Some((rest, _)) if !columns => format!("{rest}{close}"),
+                _ => format!("{location}{close}"),
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn stack_frames_map_back_through_source_maps_as_in_k6() {
+    let k6r = env!("CARGO_BIN_EXE_k6r-cli");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("main.ts"),
+        "import { fail } from './lib.ts';\n\ninterface Options {\n    name: string;\n}\n\n\
+         export default function (): void {\n    const options: Options = { name: 'x' };\n    fail(options.name);\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("lib.ts"),
+        "type Reason = string;\n\nexport function fail(reason: Reason): never {\n    // why\n    \
+         throw new Error('failed: ' + reason);\n}\n",
+    )
+    .unwrap();
+    // TypeScript: the lines of the .ts files (oxc's code has others).
+    let expected = frames("k6", dir.path(), "main.ts", false);
+    let url = |file: &str| {
+        format!(
+            "file://{}/{file}",
+            dir.path().canonicalize().unwrap().display()
+        )
+    };
+    assert_eq!(
+        expected,
+        [
+            format!("fail ({}:5)", url("lib.ts")),
+            format!("default ({}:9)", url("main.ts"))
+        ]
+    );
+    assert_eq!(frames(k6r, dir.path(), "main.ts", false), expected);
+
+    // A bundle with an inline map whose source is a URL: shown as written,
+    // with k6's 0-based mapped columns (each line's tokens are coarse
+    // enough for goja and QuickJS to land on the same one).
+    let map = r#"{"version":3,"sources":["webpack:///./src.ts"],"names":[],"mappings":"AAIA,wBACI;AAGJ,6BACI"}"#;
+    std::fs::write(
+        dir.path().join("bundle.js"),
+        format!(
+            "function coolThrow(s) {{ throw new Error('cool ' + s); }}\n\
+             export default function () {{ coolThrow('x'); }}\n\
+             //# sourceMappingURL=data:application/json;base64,{}\n",
+            base64::engine::general_purpose::STANDARD.encode(map)
+        ),
+    )
+    .unwrap();
+    let expected = frames("k6", dir.path(), "bundle.js", true);
+    assert_eq!(
+        expected,
+        [
+            "coolThrow (webpack:///./src.ts:6:4)",
+            "default (webpack:///./src.ts:10:4)"
+        ]
+    );
+    assert_eq!(frames(k6r, dir.path(), "bundle.js", true), expected);
 }

@@ -75,7 +75,8 @@ impl JsException {
 }
 
 /// QuickJS's `    at f (file:///x.js:1:2)` lines → `f (file:///x.js:1:2)`,
-/// with `<anonymous> (loc)` shortened to `loc` as k6 prints top-level frames.
+/// with `<anonymous> (loc)` shortened to `loc` as k6 prints top-level frames,
+/// and each location mapped back through its module's source map.
 fn frames(stack: &str) -> Vec<String> {
     stack
         .lines()
@@ -85,7 +86,7 @@ fn frames(stack: &str) -> Vec<String> {
                 .strip_prefix("<anonymous> (")
                 .and_then(|rest| rest.strip_suffix(')'))
                 .unwrap_or(frame);
-            (!frame.is_empty()).then(|| frame.to_owned())
+            (!frame.is_empty()).then(|| crate::loader::sourcemap::map_frame(frame).into_owned())
         })
         .collect()
 }

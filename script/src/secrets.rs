@@ -1,5 +1,6 @@
 //! Secrets for `k6/secrets`: the sources given with `--secret-source`
-//! (k6 v1.1 knows one type, `file`: `key=value` lines), and
+//! (k6 v1.1 knows two types: `file`, `key=value` lines read from a file,
+//! and `mock`, `key=value` pairs on the command line), and
 //! [`RedactedLog`], which hides every secret a script has read from the
 //! log lines, as k6 does.
 
@@ -16,10 +17,11 @@ pub const REDACTED: &str = "***SECRET_REDACTED***";
 /// The secret sources of a run, by name, and the values scripts read.
 #[derive(Default)]
 pub struct Secrets {
-    sources: BTreeMap<String, BTreeMap<String, String>>,
-    /// The source `secrets.get` reads.
-    default: Option<String>,
-    /// Every value a script read: those are redacted from logs.
+    /// By name; the default source is also under `default`, and an
+    /// unnamed one under `""` (as in k6).
+    sources: BTreeMap<String, Arc<BTreeMap<String, String>>>,
+    /// Every value a script read, in the order it was first read: those
+    /// are redacted from logs.
     revealed: Mutex<Vec<String>>,
 }
 
@@ -37,9 +39,9 @@ pub enum SecretError {
         /// The whole flag value.
         spec: String,
     },
-    /// A `file` source without a file name.
-    #[error("secret source file: no filename in {0:?}")]
-    NoFile(String),
+    /// A `file` source setting other than `filename`.
+    #[error("unknown configuration key for file secret source {0:?}")]
+    FileKey(String),
     /// The file can't be read.
     #[error("open {path}: {reason}")]
     Open {
@@ -48,9 +50,20 @@ pub enum SecretError {
         /// Why (Go's wording for a missing file).
         reason: String,
     },
-    /// A line without `=`.
+    /// A file line or a `mock` pair without `=`.
     #[error("parsing {0:?}, needs =")]
     Line(String),
+    /// A second source with a name already taken (k6 names the type).
+    #[error("secret source for name {kind:?} already registered before configuration {spec:?}")]
+    Taken {
+        /// The type of the second source.
+        kind: String,
+        /// Its whole flag value.
+        spec: String,
+    },
+    /// A second source marked `default`.
+    #[error("can't have two secret sources that are default ones, second one was {0:?}")]
+    TwoDefaults(String),
 }
 
 /// Why `secrets.get` found nothing, with k6's messages.
@@ -64,62 +77,64 @@ pub(crate) enum LookupError {
     Missing,
 }
 
+/// The name of the source `secrets.get` reads.
+const DEFAULT: &str = "default";
+
 impl Secrets {
     /// No sources.
     pub fn new() -> Self {
         Self::default()
     }
 
-    /// The sources of `--secret-source` flags (`file=path`, or
-    /// `file=name=NAME,filename=path[,default]`), each file read through
-    /// `read`. A single source is the default one.
+    /// The sources of `--secret-source` flags, as k6 v1.1 reads them:
+    /// `TYPE=CONFIG`, where CONFIG's comma-separated items `name=NAME` and
+    /// `default` name the source and make it the default one, and the
+    /// rest configures the type: `file` takes a file name (`PATH` or
+    /// `filename=PATH`, read through `read`), `mock` takes `key=value`
+    /// pairs. A single source is the default one.
     pub fn from_flags(
         flags: &[String],
         read: impl Fn(&str) -> io::Result<Vec<u8>>,
     ) -> Result<Self, SecretError> {
-        let mut secrets = Secrets::new();
+        let mut sources = BTreeMap::new();
         for spec in flags {
             let Some((kind, config)) = spec.split_once('=') else {
                 return Err(SecretError::Syntax(spec.clone()));
             };
-            if kind != "file" {
+            if kind != "file" && kind != "mock" {
                 return Err(SecretError::UnknownType {
                     kind: kind.to_owned(),
                     spec: spec.clone(),
                 });
             }
-            let (mut name, mut file, mut default) = (None, None, false);
-            if config.contains('=') {
-                for part in config.split(',') {
-                    match part.split_once('=') {
-                        Some(("name", value)) => name = Some(value.to_owned()),
-                        Some(("filename", value)) => file = Some(value.to_owned()),
-                        None if part == "default" => default = true,
-                        _ => return Err(SecretError::Syntax(spec.clone())),
-                    }
-                }
+            let (name, default, config) = name_and_default(config);
+            let values = Arc::new(if kind == "file" {
+                file_source(&config, &read)?
             } else {
-                file = Some(config.to_owned());
+                pairs(config.split(','))?
+            });
+            if sources.contains_key(&name) {
+                return Err(SecretError::Taken {
+                    kind: kind.to_owned(),
+                    spec: spec.clone(),
+                });
             }
-            let file = file.ok_or_else(|| SecretError::NoFile(spec.clone()))?;
-            let content = read(&file).map_err(|error| SecretError::Open {
-                path: file.clone(),
-                reason: match error.kind() {
-                    io::ErrorKind::NotFound => "no such file or directory".to_owned(),
-                    _ => error.to_string(),
-                },
-            })?;
-            let values = parse_file(&String::from_utf8_lossy(&content))?;
-            let name = name.unwrap_or_else(|| "default".to_owned());
+            sources.insert(name, Arc::clone(&values));
             if default {
-                secrets.default = Some(name.clone());
+                if sources.contains_key(DEFAULT) {
+                    return Err(SecretError::TwoDefaults(config));
+                }
+                sources.insert(DEFAULT.to_owned(), values);
             }
-            secrets.sources.insert(name, values);
         }
-        if secrets.default.is_none() && secrets.sources.len() == 1 {
-            secrets.default = secrets.sources.keys().next().cloned();
+        if sources.len() == 1 {
+            let only = sources.values().next().cloned();
+            sources.extend(only.map(|values| (DEFAULT.to_owned(), values)));
         }
-        Ok(secrets)
+        Ok(Secrets {
+            sources,
+            revealed: Mutex::default(),
+        })
     }
 
     /// Whether any source is configured.
@@ -133,49 +148,119 @@ impl Secrets {
         if self.sources.is_empty() {
             return Err(LookupError::Unconfigured);
         }
-        let name = match source {
-            Some(name) => name,
-            None => self.default.as_deref().unwrap_or("default"),
-        };
+        let name = source.unwrap_or(DEFAULT);
         let values = self
             .sources
             .get(name)
             .ok_or_else(|| LookupError::UnknownSource(name.to_owned()))?;
         let value = values.get(key).ok_or(LookupError::Missing)?;
         let mut revealed = self.revealed.lock().unwrap_or_else(PoisonError::into_inner);
-        if !value.is_empty() && !revealed.contains(value) {
+        if !revealed.contains(value) {
             revealed.push(value.clone());
-            // Longest first, so a secret inside another is not half-hidden.
-            revealed.sort_by_key(|v| std::cmp::Reverse(v.len()));
         }
         Ok(value.clone())
     }
 
-    /// `text` with every revealed secret replaced by [`REDACTED`].
+    /// `text` with every revealed secret replaced by [`REDACTED`], as Go's
+    /// `strings.Replacer` (which k6 uses) does it: in one pass, where
+    /// several secrets start at the same place the one read first wins,
+    /// and an empty secret matches between every two characters (k6
+    /// then garbles every line; so does k6r).
     pub fn redact(&self, text: &str) -> String {
         let revealed = self.revealed.lock().unwrap_or_else(PoisonError::into_inner);
-        let mut text = text.to_owned();
-        for value in revealed.iter() {
-            if text.contains(value.as_str()) {
-                text = text.replace(value.as_str(), REDACTED);
-            }
+        if revealed.is_empty() {
+            return text.to_owned();
         }
-        text
+        let mut out = String::with_capacity(text.len());
+        let (mut at, mut after_empty) = (0, false);
+        loop {
+            let rest = &text[at..];
+            // An empty match is not taken twice at the same place.
+            let found = revealed.iter().find(|value| {
+                !(value.is_empty() && after_empty) && rest.starts_with(value.as_str())
+            });
+            if let Some(value) = found {
+                out.push_str(REDACTED);
+                at += value.len();
+                after_empty = value.is_empty();
+                continue;
+            }
+            after_empty = false;
+            let Some(next) = rest.chars().next() else {
+                break;
+            };
+            out.push(next);
+            at += next.len_utf8();
+        }
+        out
     }
 }
 
-/// `key=value` lines; the value is everything after the first `=`.
-fn parse_file(content: &str) -> Result<BTreeMap<String, String>, SecretError> {
-    content
-        .strip_suffix('\n')
-        .unwrap_or(content)
-        .split('\n')
-        .filter(|_| !content.is_empty())
-        .map(|line| match line.split_once('=') {
+/// k6's split of a source's configuration: its `name=` (empty when not
+/// given), whether it says `default`, and the other items, comma-joined.
+fn name_and_default(config: &str) -> (String, bool, String) {
+    let (mut name, mut default, mut rest) = (String::new(), false, Vec::new());
+    for item in config.split(',') {
+        if item == "default" {
+            default = true;
+        } else if let Some(value) = item
+            .strip_prefix("name=")
+            .or((item == "name").then_some(""))
+        {
+            name = value.to_owned();
+        } else {
+            rest.push(item);
+        }
+    }
+    (name, default, rest.join(","))
+}
+
+/// A `file` source: the file named by `config` (`PATH` or
+/// `filename=PATH`, the last one wins), read through `read`.
+fn file_source(
+    config: &str,
+    read: &impl Fn(&str) -> io::Result<Vec<u8>>,
+) -> Result<BTreeMap<String, String>, SecretError> {
+    let mut file = "";
+    for item in config.split(',') {
+        match item.split_once('=') {
+            None => file = item,
+            Some(("filename", value)) => file = value,
+            Some((key, _)) => return Err(SecretError::FileKey(key.to_owned())),
+        }
+    }
+    let content = read(file).map_err(|error| SecretError::Open {
+        path: file.to_owned(),
+        reason: match error.kind() {
+            io::ErrorKind::NotFound => "no such file or directory".to_owned(),
+            _ => error.to_string(),
+        },
+    })?;
+    parse_file(&String::from_utf8_lossy(&content))
+}
+
+/// `key=value` items; the value is everything after the first `=`, and a
+/// later key wins.
+fn pairs<'a>(
+    items: impl Iterator<Item = &'a str>,
+) -> Result<BTreeMap<String, String>, SecretError> {
+    items
+        .map(|item| match item.split_once('=') {
             Some((key, value)) => Ok((key.to_owned(), value.to_owned())),
-            None => Err(SecretError::Line(line.to_owned())),
+            None => Err(SecretError::Line(item.to_owned())),
         })
         .collect()
+}
+
+/// `key=value` lines (ended by `\n` or `\r\n`, the last one maybe not
+/// ended), as Go's line scanner reads them.
+fn parse_file(content: &str) -> Result<BTreeMap<String, String>, SecretError> {
+    let lines = content.strip_suffix('\n').unwrap_or(content);
+    let lines = lines
+        .split('\n')
+        .filter(|_| !content.is_empty())
+        .map(|line| line.strip_suffix('\r').unwrap_or(line));
+    pairs(lines)
 }
 
 impl fmt::Debug for Secrets {
@@ -183,7 +268,6 @@ impl fmt::Debug for Secrets {
         // Names only: never the values.
         f.debug_struct("Secrets")
             .field("sources", &self.sources.keys().collect::<Vec<_>>())
-            .field("default", &self.default)
             .finish_non_exhaustive()
     }
 }
@@ -204,13 +288,16 @@ impl RedactedLog {
 }
 
 impl LogSink for RedactedLog {
+    /// Redacts the message and the fields, names and values both (as k6).
     fn log(&self, level: Level, msg: &str, fields: &[(&str, &str)]) {
         let msg = self.secrets.redact(msg);
-        let values: Vec<String> = fields.iter().map(|(_, v)| self.secrets.redact(v)).collect();
-        let fields: Vec<(&str, &str)> = fields
+        let owned: Vec<(String, String)> = fields
             .iter()
-            .zip(&values)
-            .map(|((k, _), v)| (*k, v.as_str()))
+            .map(|(k, v)| (self.secrets.redact(k), self.secrets.redact(v)))
+            .collect();
+        let fields: Vec<(&str, &str)> = owned
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
             .collect();
         self.inner.log(level, &msg, &fields);
     }
@@ -294,6 +381,79 @@ mod tests {
             "open nope.txt: no such file or directory"
         );
         assert_eq!(error("file=bad.txt"), "parsing \"x\", needs =");
+    }
+
+    #[test]
+    fn mock_sources_take_pairs_and_names_as_in_k6() {
+        let flags = |flags: &[&str]| flags.iter().map(|f| f.to_string()).collect::<Vec<_>>();
+        let secrets = Secrets::from_flags(&flags(&["mock=cool=a=b,x=1,x=2"]), read(FILES)).unwrap();
+        assert_eq!(secrets.get(None, "cool").unwrap(), "a=b");
+        assert_eq!(secrets.get(None, "x").unwrap(), "2");
+        // Unnamed is named "", not after its type.
+        assert_eq!(secrets.get(Some(""), "x").unwrap(), "2");
+        assert_eq!(
+            secrets.get(Some("mock"), "x"),
+            Err(LookupError::UnknownSource("mock".into()))
+        );
+        let two = ["mock=name=m,cool=x", "file=name=f,filename=a.txt,default"];
+        let secrets = Secrets::from_flags(&flags(&two), read(FILES)).unwrap();
+        assert_eq!(secrets.get(Some("m"), "cool").unwrap(), "x");
+        assert_eq!(secrets.get(None, "cool").unwrap(), "some");
+    }
+
+    #[test]
+    fn conflicting_and_bad_sources_are_k6s_errors() {
+        let error = |flags: &[&str]| {
+            let flags: Vec<String> = flags.iter().map(|f| f.to_string()).collect();
+            Secrets::from_flags(&flags, read(FILES))
+                .unwrap_err()
+                .to_string()
+        };
+        assert_eq!(
+            error(&["mock=cool=x", "file=a.txt"]),
+            "secret source for name \"file\" already registered before configuration \"file=a.txt\""
+        );
+        assert_eq!(
+            error(&["mock=name=a,default,c=1", "mock=name=b,default,c=2"]),
+            "can't have two secret sources that are default ones, second one was \"c=2\""
+        );
+        assert_eq!(error(&["mock=noeq"]), "parsing \"noeq\", needs =");
+        assert_eq!(error(&["mock="]), "parsing \"\", needs =");
+        assert_eq!(
+            error(&["file=filename=a.txt,foo=bar"]),
+            "unknown configuration key for file secret source \"foo\""
+        );
+    }
+
+    #[test]
+    fn redaction_is_one_pass_and_the_first_secret_read_wins() {
+        let flags = ["mock=a=some,b=something,c=RED,e=".to_owned()];
+        let secrets = Secrets::from_flags(&flags, read(FILES)).unwrap();
+        for key in ["a", "b", "c"] {
+            secrets.get(None, key).unwrap();
+        }
+        let r = REDACTED;
+        assert_eq!(
+            secrets.redact("some something ***SECRET_REDACTED***"),
+            format!("{r} {r}thing ***SECRET_{r}ACTED***")
+        );
+        secrets.get(None, "e").unwrap();
+        assert_eq!(secrets.redact("ab"), format!("{r}a{r}b{r}"));
+    }
+
+    #[test]
+    fn field_names_are_redacted_too() {
+        let secrets =
+            Arc::new(Secrets::from_flags(&["mock=s=source".into()], read(FILES)).unwrap());
+        let memory = Arc::new(MemoryLog::default());
+        let log = RedactedLog::new(memory.clone(), secrets.clone());
+        secrets.get(None, "s").unwrap();
+        log.log(Level::Info, "hi", &[("source", "console")]);
+        let lines = memory.lines();
+        assert!(
+            lines[0].ends_with("***SECRET_REDACTED***=console"),
+            "{lines:?}"
+        );
     }
 
     #[test]

@@ -191,7 +191,8 @@ fn subtle_behaves_as_in_k6() {
 
 /// ECDSA and ECDH with keys and signatures made by k6 v1.1.0: the same
 /// encodings (raw, SPKI, PKCS#8, JWK), verification of k6's signatures,
-/// the same shared secret, and k6's rejections.
+/// the same shared secret, and k6's rejections; a JWK keeps its own
+/// curve whatever `namedCurve` says, as in k6.
 #[test]
 fn elliptic_curves_behave_as_in_k6() {
     let inspection = inspect_fixture("crypto/ec.js", &Env::new()).ok();
@@ -223,6 +224,19 @@ fn elliptic_curves_behave_as_in_k6() {
         ("pairVerifyOnly", "[[],[\"verify\"]]"),
         ("p384", "true"),
         ("p384Pkcs8", "AB:3081b6020100301006072a8648ce3d020106052b8104002204819e30819b0201010430e5b975a004635b1173afde6a28443c8c971c9007b9c5fd189c76aa37f081a0681fd4f36854100fbc72b516184d6636e7a16403620004081fdc9cf5f9a62baeacc3452e1f7a4cee0539681f4c1dbc771a8561bee854f794fc8e95468f68399343b9a5042709bf734aab84eec69508c776dbb5be7fec6e035f6bc7a8ac397658f90f8ba2de4f4a20608022975624cefe7cea8ecae54e5e"),
+        ("jwkOtherCurve", "[\"P-256\",\"P-384\",true,96]"),
+        ("jwkOtherCurveVerify", "true"),
+        ("jwkOtherCurveRaw", "97"),
+        ("jwkOtherCurveEcdh", "[\"P-521\",\"P-384\"]"),
+        ("jwkBadCurve", "ERR failed to parse elliptic curve: invalid elliptic curve P-999 {}"),
+        ("jwkNoY", "ERR invalid EC JWK key: coordinate Y is required {}"),
+        ("jwkKty", "ERR invalid EC JWK key: invalid key type: RSA {}"),
+        ("jwkNumber", "ERR failed to parse input as EC JWK key: json: cannot unmarshal number into Go value of type webcrypto.ecJWK {}"),
+        ("jwkFieldType", "ERR failed to parse input as EC JWK key: json: cannot unmarshal array into Go struct field ecJWK.crv of type string {}"),
+        ("jwkPadded", "ERR failed to decode X coordinate: illegal base64 data at input byte 43 {}"),
+        ("jwkCase", "\"public\""),
+        ("jwkEcdhNoX", "ERR failed to parse input as ECDH key: invalid EC JWK key: coordinate X is required {}"),
+        ("jwkEcdhOffCurve", "ERR failed to convert ECDSA key to ECDH key: ecdsa: invalid public key {}"),
         ("ecdhKeys", "[\"private\",{\"key_algorithm\":{\"algorithm\":{\"name\":\"ECDH\"},\"name\":\"ECDH\"},\"algorithm\":{\"name\":\"ECDH\"},\"name\":\"ECDH\",\"namedCurve\":\"P-256\"},[\"deriveBits\"],\"public\",[]]"),
         ("derive", "AB:99b2dbd645d9ed2e85248c413dfdccce88bd7c5b158665ccef0d8debc53b42e3"),
         ("derive128", "AB:99b2dbd645d9ed2e85248c413dfdccce"),

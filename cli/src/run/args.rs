@@ -90,8 +90,9 @@ pub struct RunArgs {
     #[arg(short = 'l', long, env = "K6_LINGER", default_value_t = false, require_equals = true,
           num_args = 0..=1, default_missing_value = "true", action = ArgAction::Set)]
     pub linger: bool,
-    /// A source of `k6/secrets`: `file=PATH` or
-    /// `file=name=NAME,filename=PATH[,default]` (repeatable).
+    /// A source of `k6/secrets`: `file=PATH` or `mock=KEY=VALUE,...`, with
+    /// `name=NAME` and `default` among the items to name it and make it
+    /// the default one (repeatable).
     #[arg(long = "secret-source", value_name = "SOURCE")]
     pub secret_sources: Vec<String>,
     /// `--coordinator` and the flags of a run on a cluster.

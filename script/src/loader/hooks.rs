@@ -12,8 +12,8 @@ use rquickjs::{Ctx, Function, Module, Runtime};
 
 use super::commonjs::{self, Kind};
 use super::specifier::{resolve, ModuleId};
-use super::typescript;
 use super::ModuleError;
+use super::{sourcemap, typescript};
 use crate::files::Files;
 use crate::js;
 use crate::modules;
@@ -133,13 +133,19 @@ pub(crate) fn install(
 }
 
 /// The JavaScript of the module `name`: `source`, with its types stripped
-/// when it is TypeScript (k6's `GoError` when that fails).
+/// when it is TypeScript (k6's `GoError` when that fails). Its source map
+/// (oxc's, or the inline one of a bundle) is kept for stack traces.
 pub(crate) fn javascript(ctx: &Ctx<'_>, name: &str, source: Vec<u8>) -> rquickjs::Result<Vec<u8>> {
     if !typescript::is_typescript(name) {
+        sourcemap::keep_inline(name, &source);
         return Ok(source);
     }
-    typescript::strip(name, &source)
-        .map_err(|message| js::throw_go_error(ctx, &format!("{name}: {message}")))
+    let (code, map) = typescript::strip(name, &source)
+        .map_err(|message| js::throw_go_error(ctx, &format!("{name}: {message}")))?;
+    if let Some(map) = map.filter(|_| !sourcemap::has(name)) {
+        sourcemap::keep(name, map);
+    }
+    Ok(code)
 }
 
 struct Hooks(Rc<LoaderState>);

@@ -14,7 +14,8 @@
 //!   resolve against it), fetched through the script's `Files` ([`remote`]).
 //!
 //! A `.ts` module is TypeScript, turned into JavaScript first
-//! ([`typescript`]). A file without ES module syntax is CommonJS, run as k6 runs it
+//! ([`typescript`]); its map, or the inline map a bundle carries, maps
+//! stack frames back ([`sourcemap`]). A file without ES module syntax is CommonJS, run as k6 runs it
 //! ([`commonjs`]); [`require`] is k6's `require()` global over the same
 //! modules.
 //!
@@ -28,6 +29,7 @@ mod error;
 mod hooks;
 mod remote;
 pub(crate) mod require;
+pub(crate) mod sourcemap;
 mod specifier;
 pub(crate) mod typescript;
 

@@ -2,13 +2,13 @@
 //! stripped (and TypeScript-only constructs such as `enum` turned into
 //! JavaScript) by oxc before QuickJS sees the code, for the entry script
 //! and every import whose name ends in `.ts`. The code is generated anew,
-//! so line numbers in stack traces are those of the generated code, not
-//! of the `.ts` file (k6 maps them back with a source map).
+//! with a source map that maps stack frames back to the `.ts` file, as k6
+//! does.
 
 use std::path::Path;
 
 use oxc::allocator::Allocator;
-use oxc::codegen::Codegen;
+use oxc::codegen::{Codegen, CodegenOptions};
 use oxc::parser::Parser;
 use oxc::semantic::SemanticBuilder;
 use oxc::span::SourceType;
@@ -20,9 +20,13 @@ pub(crate) fn is_typescript(name: &str) -> bool {
     path.ends_with(".ts") || path.ends_with(".mts") || path.ends_with(".cts")
 }
 
-/// `source` as JavaScript, or the first error found in it, located as
-/// k6 locates it (`Line 1:7 message`: 1-based line, 0-based column).
-pub(crate) fn strip(name: &str, source: &[u8]) -> Result<Vec<u8>, String> {
+/// `source` as JavaScript and its source map, or the first error found in
+/// it, located as k6 locates it (`Line 1:7 message`: 1-based line,
+/// 0-based column).
+pub(crate) fn strip(
+    name: &str,
+    source: &[u8],
+) -> Result<(Vec<u8>, Option<oxc_sourcemap::SourceMap>), String> {
     let text = std::str::from_utf8(source).map_err(|error| error.to_string())?;
     let allocator = Allocator::default();
     let parsed = Parser::new(&allocator, text, SourceType::ts()).parse();
@@ -56,7 +60,12 @@ pub(crate) fn strip(name: &str, source: &[u8]) -> Result<Vec<u8>, String> {
     if let Some(error) = transformed.errors.first() {
         return Err(error.to_string());
     }
-    Ok(Codegen::new().build(&program).code.into_bytes())
+    let options = CodegenOptions {
+        source_map_path: Some(name.into()),
+        ..CodegenOptions::default()
+    };
+    let generated = Codegen::new().with_options(options).build(&program);
+    Ok((generated.code.into_bytes(), generated.map))
 }
 
 #[cfg(test)]
@@ -70,7 +79,7 @@ mod tests {
             enum Color { Red, Green = 5 }\n\
             export const p: P = { x: 1 as number };\n\
             export default function (n?: number): void { console.log(Color.Green, n!); }\n";
-        let code = String::from_utf8(strip("/s/main.ts", source).unwrap()).unwrap();
+        let code = String::from_utf8(strip("/s/main.ts", source).unwrap().0).unwrap();
         assert!(!code.contains("interface"), "{code}");
         assert!(!code.contains(": number"), "{code}");
         assert!(!code.contains("./a.ts"), "{code}");

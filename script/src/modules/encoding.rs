@@ -4,7 +4,7 @@
 //! `std`). `b64decode` returns an `ArrayBuffer`, or a string for format
 //! `"s"`.
 
-mod decode;
+pub(crate) mod decode;
 
 use std::rc::Rc;
 

@@ -28,6 +28,26 @@ impl Curve {
             Curve::P521 => "P-521",
         }
     }
+
+    /// The length of a private scalar (and of each coordinate).
+    pub(crate) fn scalar_len(self) -> usize {
+        match self {
+            Curve::P256 => 32,
+            Curve::P384 => 48,
+            Curve::P521 => 66,
+        }
+    }
+
+    /// The curve of a private scalar, or of an uncompressed public point,
+    /// of `len` bytes.
+    pub(crate) fn of_material(private: bool, len: usize) -> Option<Curve> {
+        [Curve::P256, Curve::P384, Curve::P521]
+            .into_iter()
+            .find(|curve| match private {
+                true => len == curve.scalar_len(),
+                false => len == 1 + 2 * curve.scalar_len(),
+            })
+    }
 }
 
 /// A key pair's encodings: the private scalar and the uncompressed

@@ -3,15 +3,16 @@
 //! rules (a generated public key keeps only `verify`, an ECDH public key no
 //! usage at all) and messages.
 
-use base64::engine::general_purpose::{URL_SAFE, URL_SAFE_NO_PAD};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use rquickjs::{Ctx, Object, Value};
 
 use super::ec::{self, Curve};
-use super::failure::{dom, Kind, Outcome};
+use super::failure::{dom, Failure, Kind, Outcome};
 use super::hmac;
 use super::key::{usages_among, EcUse, Family, Hash, KeyType, Keys, Secret};
 use super::params::{self, Algorithm};
+use crate::modules::encoding::decode::{self, Alphabet};
 use crate::{binary, js};
 
 /// `generateKey` for ECDSA and ECDH: `{privateKey, publicKey}`.
@@ -98,7 +99,7 @@ pub(crate) fn import<'js>(
             Some(scalar) => (KeyType::Private, scalar),
             None => return failed("private"),
         },
-        "jwk" => match from_jwk(curve, data)? {
+        "jwk" => match from_jwk(family, data)? {
             Some(key) => key,
             None => return failed("JWK"),
         },
@@ -125,47 +126,198 @@ pub(crate) fn import<'js>(
     Ok(Keys::current(ctx)?.make(ctx, secret, 0)?.into_value())
 }
 
-fn coordinate(jwk: &Object<'_>, name: &str) -> rquickjs::Result<Option<Vec<u8>>> {
-    let value: Value = jwk.get(name)?;
-    if value.is_undefined() {
-        return Ok(None);
-    }
-    let text = js::to_string(&value)?;
-    Ok(URL_SAFE_NO_PAD
-        .decode(&text)
-        .or_else(|_| URL_SAFE.decode(&text))
-        .ok())
+/// The fields of an EC JWK k6 reads, in the order Go decodes them (its
+/// `json.Marshal` of the key sorts the names).
+const JWK_FIELDS: [&str; 5] = ["crv", "d", "kty", "x", "y"];
+
+/// The JSON type Go's `json.Marshal` gives a script value (`None`: null).
+fn json_kind(value: &Value<'_>) -> Option<&'static str> {
+    Some(if value.is_undefined() || value.is_null() {
+        return None;
+    } else if value.is_string() {
+        "string"
+    } else if value.is_number() || value.is_big_int() {
+        "number"
+    } else if value.is_bool() {
+        "bool"
+    } else if value.is_array() {
+        "array"
+    } else {
+        "object"
+    })
 }
 
-/// A JWK's key: the private scalar when it has `d`, else the public point.
-fn from_jwk(curve: Curve, data: &Value<'_>) -> Outcome<Option<(KeyType, Vec<u8>)>> {
-    let Some(jwk) = data.as_object() else {
-        return Ok(None);
+/// A JWK's fields (in [`JWK_FIELDS`] order) as k6 reads them: Go's
+/// `json.Unmarshal` into strings, names matched regardless of case (the
+/// last in sorted order winning), null leaving a field empty, and the
+/// first value of another type failing.
+fn jwk_fields(data: &Value<'_>) -> Outcome<[String; 5]> {
+    let mismatch = |what: String| {
+        Err(Failure::Plain(format!(
+            "failed to parse input as EC JWK key: json: cannot unmarshal {what}"
+        )))
     };
-    let kty: Value = jwk.get("kty")?;
-    let crv: Value = jwk.get("crv")?;
-    if !kty.is_string() || js::to_string(&kty)? != "EC" {
-        return Ok(None);
-    }
-    if !crv.is_string() || js::to_string(&crv)? != curve.name() {
-        return Ok(None);
-    }
-    let (Some(x), Some(y)) = (coordinate(jwk, "x")?, coordinate(jwk, "y")?) else {
-        return Ok(None);
+    let mut fields: [String; 5] = Default::default();
+    let object = match (data.as_object(), json_kind(data)) {
+        (_, None) => return Ok(fields),
+        (Some(object), Some("object")) => object,
+        (_, Some(kind)) => {
+            return mismatch(format!("{kind} into Go value of type webcrypto.ecJWK"))
+        }
     };
-    let mut point = vec![4u8];
-    point.extend(x);
-    point.extend(y);
-    if !ec::valid_public(curve, &point) {
-        return Ok(None);
+    let mut names: Vec<String> = object.keys::<String>().collect::<rquickjs::Result<_>>()?;
+    names.sort();
+    let mut error = None;
+    for name in names {
+        let Some(index) = JWK_FIELDS
+            .iter()
+            .position(|field| field.eq_ignore_ascii_case(&name))
+        else {
+            continue;
+        };
+        let value: Value = object.get(name.as_str())?;
+        match json_kind(&value) {
+            None => {}
+            Some("string") => fields[index] = js::to_string(&value)?,
+            Some(kind) => {
+                error.get_or_insert(format!(
+                    "{kind} into Go struct field ecJWK.{} of type string",
+                    JWK_FIELDS[index]
+                ));
+            }
+        }
     }
-    match coordinate(jwk, "d")? {
-        Some(d) => match ec::public_from_private(curve, &d) {
-            Some(public) if public == point => Ok(Some((KeyType::Private, d))),
-            _ => Ok(None),
+    match error {
+        Some(what) => mismatch(what),
+        None => Ok(fields),
+    }
+}
+
+/// Go's `base64.RawURLEncoding` decoding of a JWK field, with k6's
+/// message naming it.
+fn jwk_bytes(text: &str, what: &str) -> Outcome<Vec<u8>> {
+    let raw_url = Alphabet {
+        url: true,
+        padded: false,
+    };
+    decode::decode(raw_url, text.as_bytes())
+        .map_err(|error| Failure::Plain(format!("failed to decode {what}: {error}")))
+}
+
+/// A big-endian integer of any length as `len` bytes (`None`: too big).
+fn fixed(bytes: &[u8], len: usize) -> Option<Vec<u8>> {
+    let start = bytes.iter().position(|b| *b != 0).unwrap_or(bytes.len());
+    let digits = &bytes[start..];
+    let mut out = vec![0u8; len.checked_sub(digits.len())?];
+    out.extend_from_slice(digits);
+    Some(out)
+}
+
+/// A JWK's key, as k6 imports it: on the JWK's own curve (`namedCurve`
+/// is not looked at), with k6's messages for what it rejects. An ECDH
+/// private key is its `d` alone; `None` is what k6 takes and k6r does
+/// not (an ECDSA point off the curve, or a `d` of another point).
+fn from_jwk(family: Family, data: &Value<'_>) -> Outcome<Option<(KeyType, Vec<u8>)>> {
+    let ecdh = matches!(family, Family::Ec(EcUse::Ecdh, _));
+    let Jwk { curve, point, d } = match parse_jwk(data) {
+        Ok(parsed) => parsed,
+        Err(Failure::Plain(message)) if ecdh => {
+            return Err(Failure::Plain(format!(
+                "failed to parse input as ECDH key: {message}"
+            )))
+        }
+        Err(failure) => return Err(failure),
+    };
+    let width = curve.scalar_len();
+    let point = point.filter(|point| ec::valid_public(curve, point));
+    let d = match d {
+        Some(d) => Some(
+            fixed(&d, width)
+                .ok_or(())
+                .or_else(|()| invalid_private(ecdh))?,
+        ),
+        None => None,
+    };
+    match (d, point) {
+        (Some(d), point) => match ec::public_from_private(curve, &d) {
+            Some(public) if ecdh || point.as_ref() == Some(&public) => {
+                Ok(Some((KeyType::Private, d)))
+            }
+            Some(_) => Ok(None),
+            None => invalid_private(ecdh),
         },
-        None => Ok(Some((KeyType::Public, point))),
+        (None, Some(point)) => Ok(Some((KeyType::Public, point))),
+        (None, None) if ecdh => Err(Failure::Plain(
+            "failed to convert ECDSA key to ECDH key: ecdsa: invalid public key".to_owned(),
+        )),
+        (None, None) => Ok(None),
     }
+}
+
+/// k6's rejection of a private scalar out of range (ECDSA keys: k6r's).
+fn invalid_private<T>(ecdh: bool) -> Outcome<T> {
+    if ecdh {
+        return Err(Failure::Plain(
+            "failed to convert ECDSA key to ECDH key: crypto/ecdh: invalid private key".to_owned(),
+        ));
+    }
+    Err(Failure::Dom(
+        Kind::Data,
+        "unable to import ECDSA JWK key data".to_owned(),
+    ))
+}
+
+/// An EC JWK's key material as k6 decodes it.
+struct Jwk {
+    curve: Curve,
+    /// The uncompressed point, `None` when a coordinate does not fit the
+    /// curve.
+    point: Option<Vec<u8>>,
+    /// The private scalar as written (any length).
+    d: Option<Vec<u8>>,
+}
+
+/// An EC JWK, with k6's checks in its order.
+fn parse_jwk(data: &Value<'_>) -> Outcome<Jwk> {
+    let [crv, d, kty, x, y] = jwk_fields(data)?;
+    let invalid = |what: &str| Err(Failure::Plain(format!("invalid EC JWK key: {what}")));
+    if kty != "EC" {
+        return invalid(&format!("invalid key type: {kty}"));
+    }
+    if crv.is_empty() {
+        return invalid("curve is required");
+    }
+    if x.is_empty() {
+        return invalid("coordinate X is required");
+    }
+    if y.is_empty() {
+        return invalid("coordinate Y is required");
+    }
+    let Some(curve) = Curve::from_name(&crv) else {
+        return Err(Failure::Plain(format!(
+            "failed to parse elliptic curve: invalid elliptic curve {crv}"
+        )));
+    };
+    let x = jwk_bytes(&x, "X coordinate")?;
+    let y = jwk_bytes(&y, "Y coordinate")?;
+    let d = match d.is_empty() {
+        true => None,
+        false => Some(jwk_bytes(&d, "D")?),
+    };
+    let width = curve.scalar_len();
+    let point = fixed(&x, width).zip(fixed(&y, width)).map(|(x, y)| {
+        let mut point = vec![4u8];
+        point.extend(x);
+        point.extend(y);
+        point
+    });
+    Ok(Jwk { curve, point, d })
+}
+
+/// The curve `secret`'s material is on: a JWK's own, whatever the
+/// `namedCurve` the key reports.
+fn material_curve(secret: &Secret, named: Curve) -> Curve {
+    Curve::of_material(secret.kind == KeyType::Private, secret.bytes.len()).unwrap_or(named)
 }
 
 const NOT_PUBLIC: &str = "key is not a valid elliptic curve public key";
@@ -180,6 +332,7 @@ pub(crate) fn export<'js>(
     if !secret.extractable {
         return dom(Kind::InvalidAccess, "the key is not extractable");
     }
+    let curve = material_curve(secret, curve);
     let bytes = match format {
         "raw" if secret.kind == KeyType::Public => secret.bytes.clone(),
         "spki" if secret.kind == KeyType::Public => match ec::to_spki(curve, &secret.bytes) {
@@ -246,7 +399,7 @@ pub(crate) fn sign(
     data: &[u8],
 ) -> Outcome<Vec<u8>> {
     let prehash = hmac::digest(hash_of(algorithm)?, data);
-    ec::sign(curve, &secret.bytes, &prehash)
+    ec::sign(material_curve(secret, curve), &secret.bytes, &prehash)
         .ok_or(())
         .or_else(|()| dom(Kind::Operation, "could not sign the data"))
 }
@@ -260,7 +413,12 @@ pub(crate) fn verify(
     data: &[u8],
 ) -> Outcome<bool> {
     let prehash = hmac::digest(hash_of(algorithm)?, data);
-    Ok(ec::verify(curve, &secret.bytes, &prehash, signature))
+    Ok(ec::verify(
+        material_curve(secret, curve),
+        &secret.bytes,
+        &prehash,
+        signature,
+    ))
 }
 
 /// `deriveBits({name: 'ECDH', public}, privateKey, length)`.
@@ -301,7 +459,7 @@ pub(crate) fn derive_bits<'js>(
             "the public key does not match the private key's curve",
         );
     }
-    let Some(shared) = ec::shared(curve, &base.bytes, &public.bytes) else {
+    let Some(shared) = ec::shared(material_curve(base, curve), &base.bytes, &public.bytes) else {
         return dom(Kind::Operation, "could not derive the shared secret");
     };
     let bits = if length.is_undefined() || length.is_null() {
