@@ -64,8 +64,9 @@ struct Built {
     config: Arc<ClientConfig>,
     /// The configuration's server certificate verifier.
     verifier: Arc<dyn ServerCertVerifier>,
-    /// No TLS version left between `min` and `max`.
-    no_versions: bool,
+    /// Why no connection can be made with these options (no version
+    /// between `min` and `max`, no cipher suite rustls has).
+    unusable: Option<&'static str>,
 }
 
 impl fmt::Debug for TlsSettings {
@@ -120,11 +121,8 @@ impl TlsSettings {
         let built = self
             .built()
             .map_err(|e| Failure::new(ErrorKind::Tls, e.to_string()))?;
-        if built.no_versions {
-            return Err(Failure::new(
-                ErrorKind::Tls,
-                "tls: no supported versions satisfy MinVersion and MaxVersion",
-            ));
+        if let Some(reason) = built.unusable {
+            return Err(Failure::new(ErrorKind::Tls, reason));
         }
         let mut config = (*built.config).clone();
         config
@@ -138,16 +136,29 @@ impl TlsSettings {
 }
 
 fn build(options: &TlsOptions) -> Result<Built, TlsError> {
-    let provider = Arc::new(provider(options));
-    let versions = versions(options);
-    let no_versions = versions.is_empty();
-    // rustls refuses an empty version list: build with its defaults and
-    // fail each connection instead (as Go does).
-    let versions = if no_versions {
-        rustls::DEFAULT_VERSIONS.to_vec()
+    let mut provider = provider(options);
+    let mut versions = versions(options);
+    let unusable = if versions.is_empty() {
+        Some("tls: no supported versions satisfy MinVersion and MaxVersion")
+    } else if !provider
+        .cipher_suites
+        .iter()
+        .any(|suite| versions.contains(&suite.version()))
+    {
+        Some(
+            "tls: no cipher suite of tlsCipherSuites can be offered: k6r's TLS (rustls) has no \
+             RSA key exchange, CBC, RC4 or 3DES suites",
+        )
     } else {
-        versions
+        None
     };
+    // rustls refuses a configuration without versions or suites: build
+    // with its defaults and fail each connection instead (as Go does).
+    if unusable.is_some() {
+        provider = crypto::ring::default_provider();
+        versions = rustls::DEFAULT_VERSIONS.to_vec();
+    }
+    let provider = Arc::new(provider);
     let roots = system_roots();
     let verifier: Arc<dyn ServerCertVerifier> = if options.insecure_skip_verify {
         Arc::new(Unverified {
@@ -180,7 +191,7 @@ fn build(options: &TlsOptions) -> Result<Built, TlsError> {
     Ok(Built {
         config: Arc::new(config),
         verifier,
-        no_versions,
+        unusable,
     })
 }
 

@@ -166,6 +166,17 @@ async fn tls_version_and_cipher_suites_are_applied() {
         "tls: no supported versions satisfy MinVersion and MaxVersion"
     );
 
+    // Only suites rustls lacks (RSA key exchange) for TLS 1.2: every
+    // request fails with why, the test still runs.
+    let rsa_only = client(TlsOptions {
+        max_version: Some(0x0303),
+        cipher_suites: Some(vec![0x009c]),
+        ..Default::default()
+    });
+    let r = get(&rsa_only, &server.url("/")).await.response;
+    assert_eq!((r.status, r.error_code), (0, 1300));
+    assert!(r.error.contains("RSA key exchange"), "{}", r.error);
+
     // A TLS 1.3 floor against a TLS 1.2 server fails the handshake.
     let tls12_server = Server::start(TlsServerOptions {
         tls12_only: true,
