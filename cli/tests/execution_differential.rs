@@ -88,3 +88,27 @@ fn k6_execution_behaves_as_in_k6() {
         assert_eq!(run(k6r, dir.path(), script), expected, "{script}");
     }
 }
+
+/// The iteration that calls `exec.test.abort()` counts as complete, and
+/// the iterations never started are not reported as dropped.
+const ABORT: &str = r#"
+import exec from 'k6/execution';
+export const options = { vus: 1, iterations: 6 };
+export default function () {
+  if (exec.scenario.iterationInTest === 2) exec.test.abort('enough');
+}
+export function handleSummary(data) {
+  console.log(data.metrics.iterations.values.count, 'dropped_iterations' in data.metrics,
+    data.metrics.iteration_duration.values.count === undefined);
+  return {};
+}
+"#;
+
+#[test]
+fn an_aborting_iteration_counts_as_in_k6() {
+    let k6r = env!("CARGO_BIN_EXE_k6r-cli");
+    let dir = tempfile::tempdir().unwrap();
+    let expected = run("k6", dir.path(), ABORT);
+    assert_eq!(expected, (Some(108), vec!["3 false true".to_string()]));
+    assert_eq!(run(k6r, dir.path(), ABORT), expected);
+}

@@ -346,7 +346,8 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<RunResul
         .report
         .as_ref()
         .is_some_and(|report| report.counters.complete == 0);
-    if finished_none && result.error.is_none() {
+    // k6 does not warn after an abort (`exec.test.abort()`, abortOnFail).
+    if finished_none && result.error.is_none() && !matches!(result.end, End::Aborted(_)) {
         spec.config.log.log(
             Level::Warning,
             "No script iterations fully finished, consider making the test duration longer",

@@ -42,8 +42,9 @@ pub(crate) async fn run<F: VuFactory>(
     let started = Instant::now();
     let outcome = vu.vu.run_iteration(iteration).await;
     match &outcome {
-        Outcome::Completed => {
-            if let Some(min) = ctx.min_iteration_duration {
+        // As in k6, the iteration that aborts the test counts as complete.
+        Outcome::Completed | Outcome::Aborted(_) => {
+            if let (Outcome::Completed, Some(min)) = (&outcome, ctx.min_iteration_duration) {
                 // The VU sleeps the remainder; a stop cuts the sleep short
                 // but the iteration itself was complete.
                 tokio::select! {
@@ -57,16 +58,16 @@ pub(crate) async fn run<F: VuFactory>(
                 vu: vu.id,
                 duration: started.elapsed(),
             });
+            if let Outcome::Aborted(reason) = &outcome {
+                ctx.abort.abort(AbortReason::Script(reason.clone()));
+            }
         }
-        Outcome::Interrupted | Outcome::Aborted(_) => {
+        Outcome::Interrupted => {
             ctx.counters.add_interrupted();
             ctx.observer.on_event(Event::IterationInterrupted {
                 scenario: Arc::clone(&ctx.name),
                 vu: vu.id,
             });
-            if let Outcome::Aborted(reason) = &outcome {
-                ctx.abort.abort(AbortReason::Script(reason.clone()));
-            }
         }
     }
     // A VU whose iterations never wait must not starve the other tasks.

@@ -144,8 +144,13 @@ impl<F: VuFactory> ScenarioCtx<F> {
     }
 
     /// Counts `count` dropped iterations and reports them (`vu` for
-    /// per-vu-iterations, whose drops belong to one VU).
+    /// per-vu-iterations, whose drops belong to one VU). Once the test is
+    /// stopped or aborted nothing is reported, as in k6 (which pushes the
+    /// sample only while the test's context is alive).
     pub fn drop_iterations(&self, count: u64, vu: Option<VuId>) {
+        if self.stop.is_cancelled() {
+            return;
+        }
         self.counters.add_dropped(count);
         self.observer.on_event(Event::DroppedIterations {
             scenario: Arc::clone(&self.name),
