@@ -346,8 +346,9 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<RunResul
         .report
         .as_ref()
         .is_some_and(|report| report.counters.complete == 0);
-    // k6 does not warn after an abort (`exec.test.abort()`, abortOnFail).
-    if finished_none && result.error.is_none() && !matches!(result.end, End::Aborted(_)) {
+    // k6 warns only when the run itself ended without an error: not after
+    // an abort (`exec.test.abort()`) or a stop (REST, signal, abortOnFail).
+    if finished_none && result.error.is_none() && result.end == End::Finished {
         spec.config.log.log(
             Level::Warning,
             "No script iterations fully finished, consider making the test duration longer",
