@@ -112,3 +112,35 @@ fn an_aborting_iteration_counts_as_in_k6() {
     assert_eq!(expected, (Some(108), vec!["3 false true".to_string()]));
     assert_eq!(run(k6r, dir.path(), ABORT), expected);
 }
+
+/// How an iteration's error is logged: an async function's rejection as
+/// "Uncaught (in promise)", without a source. (A sync throw of a
+/// primitive is not compared: goja keeps a stack for it, QuickJS none.)
+#[test]
+fn thrown_and_rejected_iterations_are_logged_as_in_k6() {
+    let k6r = env!("CARGO_BIN_EXE_k6r-cli");
+    let dir = tempfile::tempdir().unwrap();
+    let errors = |binary: &str, body: &str| -> Vec<String> {
+        let script = format!("export const options = {{ iterations: 1 }};\n{body}\n");
+        std::fs::write(dir.path().join("throws.js"), script).unwrap();
+        let out = Command::new(binary)
+            .current_dir(dir.path())
+            .args(["run", "-q", "--no-summary", "-a", "", "throws.js"])
+            .output()
+            .expect("binary runs");
+        String::from_utf8_lossy(&out.stderr)
+            .lines()
+            .filter(|line| line.contains("level=error"))
+            .map(|line| line.split(" msg=").nth(1).unwrap_or_default().to_string())
+            .collect()
+    };
+    for body in [
+        "export default async function () { throw 'plain'; }",
+        "export default async function () { await null; throw 'later'; }",
+        "export default async function () { await Promise.reject(42); }",
+    ] {
+        let expected = errors("k6", body);
+        assert_eq!(expected.len(), 1, "{body}: {expected:?}");
+        assert_eq!(errors(k6r, body), expected, "{body}");
+    }
+}

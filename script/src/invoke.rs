@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use k6r_core::metrics::{Builtin, Tags};
+use rquickjs::promise::PromiseState;
 use rquickjs::{CatchResultExt, CaughtError, Ctx, Function, Persistent, Value};
 
 use crate::call::{Call, CallKind, CallResult, Outcome};
@@ -66,17 +67,34 @@ impl Vu {
                         value,
                     }
                 }
-                Err(exception) => {
+                Err(Thrown {
+                    exception,
+                    in_promise,
+                }) => {
                     if let CallKind::Iteration(info) = &call.kind {
-                        state.log.log(
-                            Level::Error,
-                            &exception.to_string(),
-                            &[
-                                ("executor", &info.scenario.executor),
-                                ("scenario", &info.scenario.name),
-                                ("source", "stacktrace"),
-                            ],
-                        );
+                        let scenario = &info.scenario;
+                        // As k6 logs them: a rejected async function's
+                        // error is "uncaught (in promise)", without source.
+                        if in_promise {
+                            state.log.log(
+                                Level::Error,
+                                &format!("Uncaught (in promise) {exception}"),
+                                &[
+                                    ("executor", &scenario.executor),
+                                    ("scenario", &scenario.name),
+                                ],
+                            );
+                        } else {
+                            state.log.log(
+                                Level::Error,
+                                &exception.to_string(),
+                                &[
+                                    ("executor", &scenario.executor),
+                                    ("scenario", &scenario.name),
+                                    ("source", "stacktrace"),
+                                ],
+                            );
+                        }
                     }
                     Outcome::Threw(exception)
                 }
@@ -89,7 +107,7 @@ impl Vu {
     }
 
     /// Calls the function; the JSON of what it returned, or what it threw.
-    fn invoke<'js>(&self, ctx: &Ctx<'js>, call: &Call) -> Result<Option<String>, JsException> {
+    fn invoke<'js>(&self, ctx: &Ctx<'js>, call: &Call) -> Result<Option<String>, Thrown> {
         let caught = |caught: CaughtError<'js>| JsException::from_caught(ctx, caught);
         if let CallKind::Iteration(info) = &call.kind {
             ctx.globals()
@@ -119,7 +137,8 @@ impl Vu {
                 name: Some("TypeError".into()),
                 message: format!("{} is not an exported function", call.function),
                 stack: Vec::new(),
-            });
+            }
+            .into());
         };
         let returned: Value = match self.data(ctx, call).catch(ctx).map_err(caught)? {
             Some(data) => function.call((data,)),
@@ -127,7 +146,11 @@ impl Vu {
         }
         .catch(ctx)
         .map_err(caught)?;
-        let returned = self.settle(ctx, returned).catch(ctx).map_err(caught)?;
+        let promise = returned.as_promise().cloned();
+        let returned = self.settle(ctx, returned).catch(ctx).map_err(|e| Thrown {
+            exception: caught(e),
+            in_promise: promise.is_some_and(|p| p.state() == PromiseState::Rejected),
+        })?;
         if returned.is_undefined() {
             return Ok(None);
         }
@@ -164,6 +187,22 @@ impl Vu {
             None => value,
             Some(_) => settled.unwrap_or_else(|| Value::new_undefined(ctx.clone())),
         })
+    }
+}
+
+/// What a call threw, and whether it was the rejection of the promise it
+/// returned (an async function's).
+struct Thrown {
+    exception: JsException,
+    in_promise: bool,
+}
+
+impl From<JsException> for Thrown {
+    fn from(exception: JsException) -> Self {
+        Thrown {
+            exception,
+            in_promise: false,
+        }
     }
 }
 
