@@ -77,7 +77,7 @@ impl JsException {
 /// QuickJS's `    at f (file:///x.js:1:2)` lines → `f (file:///x.js:1:2)`,
 /// with `<anonymous> (loc)` shortened to `loc` as k6 prints top-level frames,
 /// and each location mapped back through its module's source map.
-fn frames(stack: &str) -> Vec<String> {
+pub(crate) fn frames(stack: &str) -> Vec<String> {
     stack
         .lines()
         .filter_map(|line| {

@@ -58,7 +58,7 @@ const GLUE_SOURCE: &str = r#"(native) => {
     const info = (key) => ({ enumerable: true, get: () => read(key) });
     const test = {};
     Object.defineProperty(test, "options", { enumerable: true, get: () => native.options() });
-    test.abort = function abort(reason) { return native.abort(reason); };
+    test.abort = function abort(reason) { return native.abort(reason, new Error().stack); };
     test.fail = function fail(reason) { return native.fail(reason); };
     // k6's key order.
     const exec = {};
@@ -119,10 +119,23 @@ impl BuiltinModule for Execution {
         natives.set("options", js::function(ctx, "options", options)?)?;
 
         let state = vu.clone();
-        let abort = move |ctx: Ctx<'js>, reason: Opt<Value<'js>>| -> rquickjs::Result<()> {
+        let abort = move |ctx: Ctx<'js>,
+                          reason: Opt<Value<'js>>,
+                          stack: Opt<String>|
+              -> rquickjs::Result<()> {
             let reason = match reason.0 {
                 Some(value) if !value.is_undefined() => Some(js::to_string(&value)?),
                 _ => None,
+            };
+            // As k6 does, the reason names where the script called abort
+            // (the frame after the module's own wrapper).
+            let caller = stack
+                .0
+                .map(|stack| crate::exception::frames(&stack))
+                .and_then(|frames| frames.into_iter().nth(1));
+            let reason = match (reason, caller) {
+                (Some(reason), Some(at)) => Some(format!("{reason} at {at}")),
+                (reason, _) => reason,
             };
             let message = match &reason {
                 Some(reason) => format!("test aborted: {reason}"),
