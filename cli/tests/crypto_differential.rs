@@ -5,6 +5,8 @@
 //! returning them as tags; the certificates are made by `openssl` for
 //! the test.
 
+mod common;
+
 use std::path::Path;
 use std::process::Command;
 
@@ -86,31 +88,11 @@ export default function () {
 
 /// `level msg` of each log line of `k6 run`-like `binary` on `script`.
 fn lines(binary: &str, dir: &Path, script: &str) -> Vec<String> {
-    std::fs::write(dir.join("script.js"), script).unwrap();
-    let out = Command::new(binary)
-        .current_dir(dir)
-        // No REST API: k6's default port may be taken by a parallel test.
-        .args(["run", "-q", "--no-summary", "-a", "", "script.js"])
-        .output()
-        .expect("binary runs");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{binary}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stderr)
-        .lines()
-        .filter_map(|line| {
-            let level = line.split("level=").nth(1)?.split(' ').next()?;
-            let rest = line.split(" msg=").nth(1)?;
-            // logfmt: quoted (up to ` source=`) when the message has spaces.
-            let msg = match rest.strip_prefix('"') {
-                Some(quoted) => quoted.rsplit_once("\" source=")?.0,
-                None => rest.split(' ').next()?,
-            };
-            Some(format!("{level} {msg}"))
-        })
+    let ran = common::run_script(binary, dir, script);
+    assert_eq!(ran.code, Some(0), "{binary}: {}", ran.stderr);
+    common::log_lines(&ran.stderr)
+        .iter()
+        .map(common::LogLine::level_and_msg)
         .collect()
 }
 

@@ -5,6 +5,8 @@
 //! them), bad values get k6's TypeErrors, and `exec.test.options` has
 //! k6's fields and values.
 
+mod common;
+
 use std::path::Path;
 use std::process::Command;
 
@@ -53,28 +55,16 @@ export default function () {
 }
 "#;
 
-/// The exit code and console lines of `script` in `binary`.
+/// The exit code and console lines of `script` in `binary` (its summary
+/// on: `handleSummary` runs).
 fn run(binary: &str, dir: &Path, script: &str) -> (Option<i32>, Vec<String>) {
-    std::fs::write(dir.join("script.js"), script).unwrap();
-    let out = Command::new(binary)
-        .current_dir(dir)
-        // No REST API: k6's default port may be taken by a parallel test.
-        .args(["run", "-q", "-a", "", "script.js"])
-        .output()
-        .expect("binary runs");
-    let lines = String::from_utf8_lossy(&out.stderr)
-        .lines()
-        .filter(|line| line.contains("source=console"))
-        .filter_map(|line| {
-            let rest = line.split(" msg=").nth(1)?;
-            let message = match rest.strip_prefix('"') {
-                Some(quoted) => &quoted[..quoted.rfind("\" source=")?],
-                None => rest.split(' ').next()?,
-            };
-            Some(message.replace("\\\"", "\""))
-        })
+    let ran = common::run_script_with(binary, dir, script, &[]);
+    let lines = common::log_lines(&ran.stderr)
+        .into_iter()
+        .filter(common::LogLine::is_console)
+        .map(|line| line.msg)
         .collect();
-    (out.status.code(), lines)
+    (ran.code, lines)
 }
 
 #[test]

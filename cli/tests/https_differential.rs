@@ -5,6 +5,8 @@
 //! protocol, the TLS version and cipher suite, the OCSP object, which
 //! timing phases were measured, errors) must be equal.
 
+mod common;
+
 use std::path::Path;
 use std::process::Command;
 
@@ -17,9 +19,9 @@ use tokio_util::sync::CancellationToken;
 const FACTS: &str = r#"
 const facts = (r) => [r.status, r.proto, r.tls_version, r.tls_cipher_suite, JSON.stringify(r.ocsp),
   JSON.stringify(r.error), r.error_code, r.timings.connecting > 0, r.timings.tls_handshaking > 0,
-  r.timings.blocked >= r.timings.tls_handshaking, r.timings.waiting > 0].join(' ');
-// On a reused HTTP/2 connection Go may mark the request written after its
-// first response byte (k6 then shows waiting 0): not compared.
+  r.timings.blocked >= r.timings.tls_handshaking].join(' ');
+// Go may mark an HTTP/2 request written after its first response byte
+// (k6 then shows waiting 0): waiting is not compared.
 const reused = (r) => [r.status, r.proto, r.tls_version, r.tls_cipher_suite,
   r.timings.connecting, r.timings.tls_handshaking].join(' ');
 "#;
@@ -180,14 +182,10 @@ fn logged(binary: &str, target: &Target, script: &str, trust: bool) -> Vec<Strin
     let out = command.output().expect("binary runs");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{binary}: {stderr}");
-    stderr
-        .lines()
-        .filter(|line| line.contains("level=info") && line.contains("source=console"))
-        .filter_map(|line| {
-            let msg = line.split(" msg=").nth(1)?;
-            let msg = msg.split(" source=console").next()?;
-            Some(msg.trim_matches('"').replace("\\\"", "\""))
-        })
+    common::log_lines(&stderr)
+        .into_iter()
+        .filter(common::LogLine::is_console)
+        .map(|line| line.msg)
         .collect()
 }
 

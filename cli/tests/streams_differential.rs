@@ -12,8 +12,9 @@
 //! a read are printed, they are printed by name: k6 builds `{ value,
 //! done }` from a Go map, whose key order changes from run to run.
 
+mod common;
+
 use std::path::Path;
-use std::process::Command;
 
 /// A stream of numbers pushed by a timer, with two other timers due
 /// between its chunks.
@@ -413,40 +414,13 @@ export default function () {
 
 /// `(exit code, the console lines)` of `binary run` on `script`.
 fn console_lines(binary: &str, dir: &Path, script: &str) -> (Option<i32>, Vec<String>) {
-    std::fs::write(dir.join("script.js"), script).unwrap();
-    let out = Command::new(binary)
-        .current_dir(dir)
-        // No REST API: k6's default port may be taken by a parallel test.
-        .args(["run", "-q", "--no-summary", "-a", "", "script.js"])
-        .output()
-        .expect("binary runs");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    let lines = stderr
-        .lines()
-        .filter(|line| line.ends_with("source=console"))
-        .filter_map(|line| message(line.split(" msg=").nth(1)?))
+    let ran = common::run_script(binary, dir, script);
+    let lines = common::log_lines(&ran.stderr)
+        .into_iter()
+        .filter(common::LogLine::is_console)
+        .map(|line| line.msg)
         .collect();
-    (out.status.code(), lines)
-}
-
-/// A logfmt value: bare up to a space, or quoted with `\` escapes.
-fn message(value: &str) -> Option<String> {
-    let Some(quoted) = value.strip_prefix('"') else {
-        return value.split(' ').next().map(str::to_owned);
-    };
-    let mut text = String::new();
-    let mut chars = quoted.chars();
-    loop {
-        match chars.next()? {
-            '"' => return Some(text),
-            '\\' => match chars.next()? {
-                'n' => text.push('\n'),
-                't' => text.push('\t'),
-                escaped => text.push(escaped),
-            },
-            c => text.push(c),
-        }
-    }
+    (ran.code, lines)
 }
 
 fn same_as_k6(name: &str, script: &str) {

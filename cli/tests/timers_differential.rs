@@ -4,8 +4,9 @@
 //! iteration with k6's warnings for the timers it leaves, and a run in
 //! which no iteration fully finished says so.
 
+mod common;
+
 use std::path::Path;
-use std::process::Command;
 
 const ORDER: &str = r#"
 export const options = { iterations: 1 };
@@ -44,30 +45,14 @@ export default async function () {
 }
 "#;
 
-/// `level msg` of each log line (no time, no fields after the message).
+/// `level msg` of each log line (a stack trace's first line only: the
+/// columns differ).
 fn lines(binary: &str, dir: &Path, script: &str) -> Vec<String> {
-    std::fs::write(dir.join("script.js"), script).unwrap();
-    let out = Command::new(binary)
-        .current_dir(dir)
-        // No REST API: k6's default port may be taken by a parallel test.
-        .args(["run", "-q", "--no-summary", "-a", "", "script.js"])
-        .output()
-        .expect("binary runs");
-    assert_eq!(out.status.code(), Some(0), "{binary}");
-    String::from_utf8_lossy(&out.stderr)
-        .lines()
-        .filter_map(|line| {
-            let level = line.split("level=").nth(1)?.split(' ').next()?;
-            // logfmt: quoted when the message has spaces, else bare.
-            let rest = line.split(" msg=").nth(1)?;
-            let msg = match rest.strip_prefix('"') {
-                Some(quoted) => quoted.split('"').next()?,
-                None => rest.split(' ').next()?,
-            };
-            // The first line of a stack trace only (columns differ).
-            let msg = msg.split("\\n").next()?;
-            Some(format!("{level} {msg}"))
-        })
+    let ran = common::run_script(binary, dir, script);
+    assert_eq!(ran.code, Some(0), "{binary}: {}", ran.stderr);
+    common::log_lines(&ran.stderr)
+        .iter()
+        .map(|line| format!("{} {}", line.level, line.msg.lines().next().unwrap_or("")))
         .collect()
 }
 
