@@ -59,12 +59,7 @@ export default function () {
 /// on: `handleSummary` runs).
 fn run(binary: &str, dir: &Path, script: &str) -> (Option<i32>, Vec<String>) {
     let ran = common::run_script_with(binary, dir, script, &[]);
-    let lines = common::log_lines(&ran.stderr)
-        .into_iter()
-        .filter(common::LogLine::is_console)
-        .map(|line| line.msg)
-        .collect();
-    (ran.code, lines)
+    (ran.code, common::console_messages(&ran.stderr))
 }
 
 #[test]

@@ -182,11 +182,7 @@ fn logged(binary: &str, target: &Target, script: &str, trust: bool) -> Vec<Strin
     let out = command.output().expect("binary runs");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{binary}: {stderr}");
-    common::log_lines(&stderr)
-        .into_iter()
-        .filter(common::LogLine::is_console)
-        .map(|line| line.msg)
-        .collect()
+    common::console_messages(&stderr)
 }
 
 fn same_as_k6(options: TlsServerOptions, script: &str, trust: bool) -> Vec<String> {

@@ -415,12 +415,7 @@ export default function () {
 /// `(exit code, the console lines)` of `binary run` on `script`.
 fn console_lines(binary: &str, dir: &Path, script: &str) -> (Option<i32>, Vec<String>) {
     let ran = common::run_script(binary, dir, script);
-    let lines = common::log_lines(&ran.stderr)
-        .into_iter()
-        .filter(common::LogLine::is_console)
-        .map(|line| line.msg)
-        .collect();
-    (ran.code, lines)
+    (ran.code, common::console_messages(&ran.stderr))
 }
 
 fn same_as_k6(name: &str, script: &str) {

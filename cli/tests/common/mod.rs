@@ -70,6 +70,15 @@ pub fn log_lines(stderr: &str) -> Vec<LogLine> {
     stderr.lines().filter_map(log_line).collect()
 }
 
+/// The messages `console.log` & co. wrote, in order.
+pub fn console_messages(stderr: &str) -> Vec<String> {
+    log_lines(stderr)
+        .into_iter()
+        .filter(LogLine::is_console)
+        .map(|line| line.msg)
+        .collect()
+}
+
 fn log_line(line: &str) -> Option<LogLine> {
     let mut pairs = logfmt(line);
     let level = take(&mut pairs, "level")?;
