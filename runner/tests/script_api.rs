@@ -222,7 +222,14 @@ async fn abort_stops_the_test_and_teardown_still_runs() {
         export function teardown() { console.log('teardown ran'); }
     "#;
     let (ran, _target) = run(source).await;
-    assert_eq!(ran.result.end, End::Aborted(Some("enough".into())));
+    // As in k6, the reason names where abort was called.
+    match &ran.result.end {
+        End::Aborted(Some(reason)) => assert!(
+            reason.starts_with("enough at default (file://") && reason.contains("script.js:"),
+            "{reason}"
+        ),
+        other => panic!("{other:?}"),
+    }
     assert_eq!(ran.result.exit_code(), 108);
     assert!(ran.lines().iter().any(|l| l.contains("teardown ran")));
 }
