@@ -118,8 +118,14 @@ impl Config {
 /// or key that can't be read is k6's error (`tls: failed to find any PEM
 /// data in certificate input`).
 pub fn check_tls(options: &Options) -> Result<(), OptionsError> {
+    tls_settings(options).map(drop)
+}
+
+/// The test's TLS settings, built and checked.
+fn tls_settings(options: &Options) -> Result<TlsSettings, OptionsError> {
     let tls = TlsSettings::new(options.tls()?);
-    tls.check().map_err(|e| OptionsError::Tls(e.to_string()))
+    tls.check().map_err(|e| OptionsError::Tls(e.to_string()))?;
+    Ok(tls)
 }
 
 /// The HTTP options of the VUs' clients. The TLS configuration is built
@@ -128,8 +134,7 @@ pub fn check_tls(options: &Options) -> Result<(), OptionsError> {
 pub(crate) fn http_options(options: &Options) -> Result<ClientOptions, String> {
     let defaults = ClientOptions::default();
     let count = |v: Option<i64>, d: usize| v.map_or(d, |v| v.max(0) as usize);
-    let tls = TlsSettings::new(options.tls().map_err(|e| e.to_string())?);
-    tls.check().map_err(|e| e.to_string())?;
+    let tls = tls_settings(options).map_err(|e| e.to_string())?;
     Ok(ClientOptions {
         no_connection_reuse: options.no_connection_reuse.unwrap_or(false),
         no_vu_connection_reuse: options.no_vu_connection_reuse.unwrap_or(false),

@@ -73,28 +73,19 @@ impl Vu {
                 }) => {
                     if let CallKind::Iteration(info) = &call.kind {
                         let scenario = &info.scenario;
+                        let mut fields = vec![
+                            ("executor", scenario.executor.as_ref()),
+                            ("scenario", scenario.name.as_ref()),
+                        ];
                         // As k6 logs them: a rejected async function's
                         // error is "uncaught (in promise)", without source.
-                        if in_promise {
-                            state.log.log(
-                                Level::Error,
-                                &format!("Uncaught (in promise) {exception}"),
-                                &[
-                                    ("executor", &scenario.executor),
-                                    ("scenario", &scenario.name),
-                                ],
-                            );
+                        let message = if in_promise {
+                            format!("Uncaught (in promise) {exception}")
                         } else {
-                            state.log.log(
-                                Level::Error,
-                                &exception.to_string(),
-                                &[
-                                    ("executor", &scenario.executor),
-                                    ("scenario", &scenario.name),
-                                    ("source", "stacktrace"),
-                                ],
-                            );
-                        }
+                            fields.push(("source", "stacktrace"));
+                            exception.to_string()
+                        };
+                        state.log.log(Level::Error, &message, &fields);
                     }
                     Outcome::Threw(exception)
                 }

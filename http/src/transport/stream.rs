@@ -111,11 +111,6 @@ impl<S> MeteredStream<S> {
         }
     }
 
-    /// The wrapped stream.
-    pub fn get_ref(&self) -> &S {
-        &self.inner
-    }
-
     fn wrote(&self, n: usize) {
         if n == 0 {
             return;
