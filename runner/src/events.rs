@@ -1,6 +1,6 @@
 //! The engine's [`Event`]s as samples (`iterations`, `iteration_duration`,
 //! `dropped_iterations`), and the `vus`/`vus_max` gauges sampled every
-//! second once the VUs are initialised.
+//! second from the start of VU initialisation.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -10,7 +10,6 @@ use std::time::Duration;
 use k6r_core::metrics::{Builtin, Sample, Tags};
 use k6r_engine::{Event, Observer};
 use k6r_script::Emit;
-use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;
 
 use crate::samples::Channel;
@@ -77,19 +76,11 @@ impl EventSamples {
         ]);
     }
 
-    /// Samples the VU gauges as k6 does: every second once `initialised`
-    /// fires (the VUs are initialised), the first a second after it,
-    /// until `stop`; none when the VUs never got initialised and none at
-    /// the end (a test shorter than a second has no `vus` samples).
-    pub async fn tick_vus(
-        self: Arc<Self>,
-        initialised: oneshot::Receiver<()>,
-        stop: CancellationToken,
-    ) {
-        tokio::select! {
-            up = initialised => if up.is_err() { return },
-            _ = stop.cancelled() => return,
-        }
+    /// Samples the VU gauges as k6 does: every second from the start of
+    /// VU initialisation (the first a second after it) until `stop`, so a
+    /// long init or setup reads `vus` 0 and a test shorter than a second
+    /// has no samples; none at the end.
+    pub async fn tick_vus(self: Arc<Self>, stop: CancellationToken) {
         let second = Duration::from_secs(1);
         let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + second, second);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);

@@ -204,8 +204,10 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<RunResul
         None => shutdown,
     };
     let ticking = CancellationToken::new();
-    let (vus_initialised, initialised) = tokio::sync::oneshot::channel();
-    let ticker = tokio::spawn(Arc::clone(&observer).tick_vus(initialised, ticking.clone()));
+    // k6 samples the VU gauges from the start of VU initialisation (which
+    // `run_after` begins with) to the end of teardown.
+    let gauges_ticking = CancellationToken::new();
+    let gauges = tokio::spawn(Arc::clone(&observer).tick_vus(gauges_ticking.clone()));
     let reporter = config.progress.clone().map(|report| {
         let progress = engine.progress();
         let stop = ticking.clone();
@@ -229,9 +231,8 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<RunResul
     // scenario starts (§2.1); `None` when it did not run at all.
     let mut setup: Option<Result<Ended>> = None;
     let wants_setup = has("setup") && !config.options.no_setup.unwrap_or(false);
+    // The engine opens the gate once the planned VUs are initialised.
     let gate = async {
-        // The engine opens the gate once the planned VUs are initialised.
-        let _ = vus_initialised.send(());
         if let Some(remote) = &mut remote {
             remote.event(RemoteEvent::Ready { progress, controls });
             let timeout = config.options.setup_timeout().to_std();
@@ -274,7 +275,6 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<RunResul
     };
     let outcome = engine.run_after(shutdown.child_token(), gate).await;
     ticking.cancel();
-    let _ = ticker.await;
     if let Some(reporter) = reporter {
         let _ = reporter.await;
     }
@@ -317,6 +317,9 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<RunResul
     let wants_teardown = has("teardown") && !config.options.no_teardown.unwrap_or(false);
     let started = live.as_ref().is_none_or(|live| live.started());
     if let Some(remote) = &mut remote {
+        // An agent's samples after its scenarios end are not read: the
+        // coordinator samples the cluster's gauges itself.
+        gauges_ticking.cancel();
         if initialised {
             // The driver reads the metrics when told the scenarios ended:
             // every sample of theirs must be in the sinks by then.
@@ -341,6 +344,8 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<RunResul
         let data = shared.data.get();
         teardown(&mut result, &workers, &spec, data, &config.options).await;
     }
+    gauges_ticking.cancel();
+    let _ = gauges.await;
 
     let finished_none = result
         .report

@@ -26,8 +26,9 @@ async fn run(options: &str) -> (common::Ran, Target) {
     (ran, target)
 }
 
-/// VUs the run initialised (the `vus_max` gauge is sampled only from a
-/// second after the VUs are up, as k6 does, so these short runs have none).
+/// VUs the run initialised (the `vus_max` gauge is sampled every second
+/// from the start of VU initialisation, as k6 does, so these short runs
+/// have none).
 fn initialised_vus(ran: &common::Ran) -> u64 {
     ran.result.report.as_ref().unwrap().counters.initialized_vus
 }

@@ -1,7 +1,8 @@
 //! The run's metrics: the registry sink fed by a real run (custom metrics
 //! with their declared types, checks, submetrics), the 2 s threshold
-//! evaluation with `abortOnFail`/`delayAbortEval` on paused time, and
-//! `handleSummary` on a VU of its own.
+//! evaluation with `abortOnFail`/`delayAbortEval` on paused time,
+//! `handleSummary` on a VU of its own, and the `vus` gauge sampled from
+//! VU initialisation to the end of teardown.
 
 mod common;
 
@@ -110,6 +111,29 @@ async fn the_registry_sink_gathers_a_run_with_declared_custom_metrics() {
     .unwrap()
     .unwrap();
     assert_eq!(outputs, vec![("stdout".to_owned(), b"16 time".to_vec())]);
+}
+
+/// k6 samples `vus` and `vus_max` every second from the start of VU
+/// initialisation to the end of teardown: a slow `setup()` and `teardown()`
+/// read 0 active VUs (checked against k6 v1.1.0 with `--out json`). Each
+/// stage lasts long enough that every tick falls well inside one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_vu_gauges_tick_through_setup_the_scenarios_and_teardown() {
+    let source = r#"
+        import { sleep } from 'k6';
+        export const options = { scenarios: { s: { executor: 'constant-vus', vus: 2, duration: '1.5s' } } };
+        export function setup() { sleep(1.3); }
+        export default function () { sleep(0.25); }
+        export function teardown() { sleep(0.9); }
+    "#;
+    let ran = common::run_source(source, &[], Options::default()).await;
+    assert_eq!(ran.result.exit_code(), 0, "{:?}", ran.lines());
+    let values =
+        |name: &str| -> Vec<f64> { ran.samples.of(name).iter().map(|s| s.value).collect() };
+    // Ticks at 1 s (setup, until 1.3 s), 2 s (the scenario, until 2.8 s)
+    // and 3 s (teardown, until 3.7 s).
+    assert_eq!(values("vus"), [0.0, 2.0, 0.0]);
+    assert_eq!(values("vus_max"), [2.0, 2.0, 2.0]);
 }
 
 fn iterations(n: usize) -> Vec<Sample> {
