@@ -1,9 +1,11 @@
 //! HTTPS against the reference `k6 run` (k6 v1.1.0): the same scripts run
 //! in both against the demo target's HTTPS server (HTTP/2 and HTTP/1.1 by
 //! ALPN, a throwaway authority trusted through `SSL_CERT_FILE`, as Go and
-//! k6r both read it) on 127.0.0.1 port 0. What each script logs (the
-//! protocol, the TLS version and cipher suite, the OCSP object, which
-//! timing phases were measured, errors) must be equal.
+//! k6r both read it) on 127.0.0.1 port 0, and against `openssl s_server`
+//! for what only OpenSSL speaks in k6r (RSA key exchange, TLS 1.0: k6's
+//! `examples/tlsconfig.js`). What each script logs (the protocol, the TLS
+//! version and cipher suite, the OCSP object, which timing phases were
+//! measured, errors, checks) must be equal.
 
 mod common;
 
@@ -87,6 +89,33 @@ export default function () {
 }
 "#;
 
+/// k6's `examples/tlsconfig.js` (its options and checks), retargeted.
+const TLSCONFIG: &str = r#"
+import http from 'k6/http';
+import { check } from 'k6';
+export const options = {
+  iterations: 1,
+  tlsCipherSuites: ['TLS_RSA_WITH_RC4_128_SHA', 'TLS_RSA_WITH_AES_128_GCM_SHA256'],
+  tlsVersion: { min: 'tls1.0', max: 'tls1.2' },
+};
+export default function () {
+  const r = http.get(`${__ENV.TARGET}/`);
+  console.log(facts(r));
+  console.log(check(r, {
+    'is TLSv1.2': (r) => r.tls_version === http.TLS_1_2,
+    'is sha256 cipher suite': (r) => r.tls_cipher_suite === 'TLS_RSA_WITH_AES_128_GCM_SHA256',
+  }));
+}
+"#;
+
+const TLS10: &str = r#"
+import http from 'k6/http';
+export const options = { iterations: 1, tlsVersion: { min: 'tls1.0', max: 'tls1.3' } };
+export default function () {
+  console.log(facts(http.get(`${__ENV.TARGET}/`)));
+}
+"#;
+
 const INSECURE: &str = r#"
 import http from 'k6/http';
 export const options = { iterations: 1, insecureSkipTLSVerify: true };
@@ -162,15 +191,15 @@ impl Drop for Target {
     }
 }
 
-/// What `console.log` printed, one entry per line, in order.
-fn logged(binary: &str, target: &Target, script: &str, trust: bool) -> Vec<String> {
-    let dir = target.dir.path();
+/// What `console.log` printed, one entry per line, in order, when
+/// `binary` ran `script` in `dir` against `url`.
+fn logged(binary: &str, dir: &Path, url: &str, script: &str, trust: bool) -> Vec<String> {
     std::fs::write(dir.join("script.js"), format!("{FACTS}{script}")).unwrap();
     let mut command = Command::new(binary);
     command
         .current_dir(dir)
         .args(["run", "-q", "--no-summary", "-e"])
-        .arg(format!("TARGET={}", target.url))
+        .arg(format!("TARGET={url}"))
         .args(["-e", "CERT=client.pem", "-e", "KEY=client-key.pem"])
         .arg("script.js")
         .env_remove("SSL_CERT_DIR");
@@ -202,11 +231,120 @@ fn same_as_k6_with(
 }
 
 fn compare(target: &Target, script: &str, trust: bool) -> Vec<String> {
-    let expected = logged("k6", target, script, trust);
+    compare_in(target.dir.path(), &target.url, script, trust)
+}
+
+fn compare_in(dir: &Path, url: &str, script: &str, trust: bool) -> Vec<String> {
+    let expected = logged("k6", dir, url, script, trust);
     assert!(!expected.is_empty(), "k6 logged nothing");
-    let actual = logged(env!("CARGO_BIN_EXE_k6r-cli"), target, script, trust);
+    let actual = logged(env!("CARGO_BIN_EXE_k6r-cli"), dir, url, script, trust);
     assert_eq!(actual, expected, "logs differ");
     actual
+}
+
+/// `openssl s_server -www` (Debian's `openssl`) on a free port, with an
+/// RSA certificate for localhost from a throwaway authority (`ca.pem` in
+/// its folder), speaking only what `args` allow; killed on drop.
+struct LegacyTarget {
+    url: String,
+    dir: tempfile::TempDir,
+    server: std::process::Child,
+}
+
+impl LegacyTarget {
+    fn start(args: &[&str]) -> LegacyTarget {
+        use std::io::BufRead;
+        let dir = tempfile::tempdir().unwrap();
+        let openssl = |args: &[&str]| {
+            let out = Command::new("openssl")
+                .current_dir(dir.path())
+                .args(args)
+                .output()
+                .expect("openssl runs");
+            assert!(out.status.success(), "openssl {args:?}");
+        };
+        openssl(&[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+            "-subj",
+            "/CN=k6r legacy CA",
+        ]);
+        openssl(&[
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "leaf.key",
+            "-out",
+            "leaf.csr",
+            "-subj",
+            "/CN=localhost",
+        ]);
+        std::fs::write(
+            dir.path().join("leaf.ext"),
+            "subjectAltName=DNS:localhost
+",
+        )
+        .unwrap();
+        openssl(&[
+            "x509",
+            "-req",
+            "-in",
+            "leaf.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-days",
+            "2",
+            "-out",
+            "leaf.pem",
+            "-extfile",
+            "leaf.ext",
+        ]);
+        let mut server = Command::new("openssl")
+            .current_dir(dir.path())
+            .args(["s_server", "-accept", "127.0.0.1:0", "-www"])
+            .args(["-cert", "leaf.pem", "-key", "leaf.key"])
+            .args(args)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("openssl runs");
+        let mut lines = std::io::BufReader::new(server.stdout.take().unwrap()).lines();
+        let port = loop {
+            let line = lines.next().expect("s_server prints its address").unwrap();
+            if let Some(addr) = line.strip_prefix("ACCEPT ") {
+                break addr.rsplit(':').next().unwrap().to_string();
+            }
+        };
+        // Keep reading what it prints so that it never blocks on a pipe.
+        std::thread::spawn(move || lines.for_each(drop));
+        LegacyTarget {
+            url: format!("https://localhost:{port}"),
+            dir,
+            server,
+        }
+    }
+}
+
+impl Drop for LegacyTarget {
+    fn drop(&mut self) {
+        let _ = self.server.kill();
+        let _ = self.server.wait();
+    }
 }
 
 #[test]
@@ -281,6 +419,29 @@ fn tls_auth_client_certificates_work_as_in_k6() {
     }
     let lines = same_as_k6(mutual, NO_CLIENT_CERT, true);
     assert_eq!(lines, ["0  true"]);
+}
+
+#[test]
+fn rsa_key_exchange_and_tls_1_0_work_as_in_k6() {
+    let rsa_only = LegacyTarget::start(&["-cipher", "AES128-GCM-SHA256", "-no_tls1_3"]);
+    let lines = compare_in(rsa_only.dir.path(), &rsa_only.url, TLSCONFIG, true);
+    assert_eq!(
+        lines,
+        [
+            "200 HTTP/1.0 tls1.2 TLS_RSA_WITH_AES_128_GCM_SHA256 {\"produced_at\":0,\"this_update\":0,\"next_update\":0,\"revoked_at\":0,\"revocation_reason\":\"\",\"status\":\"unknown\"} \"\" 0 true true true",
+            "true"
+        ]
+    );
+    // TLS 1.0 (OpenSSL serves it only at security level 0).
+    let tls10 = LegacyTarget::start(&["-tls1", "-cipher", "ECDHE-RSA-AES128-SHA:@SECLEVEL=0"]);
+    let lines = compare_in(tls10.dir.path(), &tls10.url, TLS10, true);
+    assert!(
+        lines[0].starts_with("200 HTTP/1.0 tls1.0 TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA "),
+        "{lines:?}"
+    );
+    // Untrusted, the legacy server fails as the modern one does.
+    let lines = compare_in(rsa_only.dir.path(), &rsa_only.url, TLSCONFIG, false);
+    assert!(lines[0].contains(" 1310 "), "{lines:?}");
 }
 
 #[test]

@@ -17,7 +17,9 @@
 //! reqwest hides its pool and socket, so both `http://` and `https://` go
 //! through hyper's client connections (HTTP/1.1, or HTTP/2 when a TLS
 //! server picks it by ALPN) over metered sockets, pooled per VU here;
-//! TLS is rustls, configured from k6's TLS options in [`tls`].
+//! TLS is rustls, configured from k6's TLS options in [`tls`], or
+//! OpenSSL for the options rustls cannot honour (TLS 1.0/1.1, RSA key
+//! exchange and CBC suites).
 //!
 //! # Layout
 //! - [`client`]: [`Client`], one request with its redirect hops, responses
@@ -40,9 +42,9 @@
 //! - [`hosts`]: the `hosts` option, names resolved before DNS.
 //! - [`transport`]: the wire: the per-VU pool, dialling, HTTP/1.1 and
 //!   HTTP/2 over metered sockets.
-//! - [`tls`]: k6's TLS options as a rustls configuration ([`TlsSettings`],
-//!   whose [`TlsError`] is the one set-up error), and what a TLS
-//!   connection tells its responses ([`TlsInfo`]).
+//! - [`tls`]: k6's TLS options as a TLS client, rustls or OpenSSL
+//!   ([`TlsSettings`], whose [`TlsError`] is the one set-up error), and
+//!   what a TLS connection tells its responses ([`TlsInfo`]).
 //! - [`ocsp`]: the stapled OCSP response (`response.ocsp`).
 //! - `legacy_pem`: password-protected `tlsAuth` keys (legacy PEM
 //!   encryption).

@@ -3,7 +3,7 @@
 //! hop's trace.
 
 use std::net::{IpAddr, SocketAddr};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::Bytes;
@@ -11,15 +11,13 @@ use http_body_util::Full;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
-use tokio_rustls::rustls::pki_types::ServerName;
-use tokio_rustls::TlsConnector;
 
 use super::conn::{classify, Conn, Http1Conn, Http2Conn};
 use super::stream::{IoMarks, Meter, MeteredStream};
 use super::{HopTrace, Key};
-use crate::failure::{ErrorKind, Failure};
+use crate::failure::Failure;
 use crate::hosts::Hosts;
-use crate::tls::{handshake_failure, TlsInfo, TlsSettings};
+use crate::tls::{Handshake, TlsInfo, TlsSettings};
 
 /// Dials `key`; `https` keys get TLS, and HTTP/2 when the server picks it.
 pub(super) async fn connect(
@@ -34,23 +32,14 @@ pub(super) async fn connect(
         let stream = MeteredStream::new(tcp, marks.clone(), Meter::Both);
         return http1(stream, marks, remote, None).await;
     }
-    let ocsp = Arc::new(Mutex::new(Vec::new()));
-    let config = tls.connection_config(&ocsp)?;
-    let name = ServerName::try_from(key.host.trim_start_matches('[').trim_end_matches(']'))
-        .map_err(|_| Failure::new(ErrorKind::InvalidUrl, "invalid host"))?
-        .to_owned();
     let counted = MeteredStream::new(tcp, marks.clone(), Meter::Bytes);
+    let host = key.host.trim_start_matches('[').trim_end_matches(']');
     let t0 = Instant::now();
     // As in k6, a failed handshake reports no tls_handshaking time.
-    let stream = TlsConnector::from(config)
-        .connect(name, counted)
-        .await
-        .map_err(|e| handshake_failure(&e))?;
+    let Handshake { stream, info, h2 } = tls.handshake(host, counted).await?;
     trace.tls = Some((t0, Instant::now()));
-    let (_, session) = stream.get_ref();
-    let stapled = std::mem::take(&mut *ocsp.lock().unwrap_or_else(|e| e.into_inner()));
-    let info = Arc::new(TlsInfo::of(session, &stapled));
-    if session.alpn_protocol() == Some(b"h2") {
+    let info = Arc::new(info);
+    if h2 {
         let (sender, driver) =
             hyper::client::conn::http2::handshake(TokioExecutor::new(), TokioIo::new(stream))
                 .await
