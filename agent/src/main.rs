@@ -27,42 +27,16 @@ fn main() -> std::process::ExitCode {
 async fn main_inner() -> anyhow::Result<()> {
     let config = Config::try_from(Args::parse())?;
     let shutdown = CancellationToken::new();
-    tokio::spawn(on_signals(shutdown.clone()).context("cannot install signal handlers")?);
+    // The first SIGTERM or ctrl-c starts a graceful shutdown; a second one
+    // exits at once.
+    let signals = k6r_signals::cancel_on_signals(shutdown.clone(), "k6r-agent", 130, |signal| {
+        tracing::info!(
+            signal = signal.go_name(),
+            "shutting down (signal again to exit at once)"
+        );
+    })
+    .context("cannot install signal handlers")?;
+    tokio::spawn(signals);
     k6r_agent::run(config, shutdown).await?;
     Ok(())
-}
-
-/// The first SIGTERM or ctrl-c starts a graceful shutdown; a second one
-/// exits at once. The handlers are installed before this returns, so a
-/// signal that arrives early is not lost to the default action.
-fn on_signals(
-    shutdown: CancellationToken,
-) -> std::io::Result<impl std::future::Future<Output = ()>> {
-    #[cfg(unix)]
-    let (mut term, mut int) = {
-        use tokio::signal::unix::{signal, SignalKind};
-        (
-            signal(SignalKind::terminate())?,
-            signal(SignalKind::interrupt())?,
-        )
-    };
-    Ok(async move {
-        #[cfg(unix)]
-        let mut next = async || {
-            tokio::select! {
-                _ = term.recv() => {}
-                _ = int.recv() => {}
-            }
-        };
-        #[cfg(not(unix))]
-        let next = async || {
-            let _ = tokio::signal::ctrl_c().await;
-        };
-        next().await;
-        tracing::info!("shutting down (signal again to exit at once)");
-        shutdown.cancel();
-        next().await;
-        eprintln!("k6r-agent: aborted");
-        std::process::exit(130);
-    })
 }

@@ -18,6 +18,9 @@ pub const DEFAULT_AGENTS_TIMEOUT: Duration = Duration::from_secs(60);
 /// every agent on any sane network.
 pub const DEFAULT_START_DELAY: Duration = Duration::from_secs(1);
 
+/// How long a shutdown waits for the active run by default.
+pub const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(60);
+
 /// `k6r-coordinator`'s flags.
 #[derive(Clone, Debug, clap::Parser)]
 #[command(name = "k6r-coordinator", version, about)]
@@ -42,6 +45,11 @@ pub struct Args {
     /// must cover the slowest link to an agent.
     #[arg(long, env = "K6R_START_DELAY", default_value = "1s", value_parser = humantime::parse_duration)]
     pub start_delay: Duration,
+    /// On SIGTERM or ctrl-c: how long the active run gets to stop (its
+    /// agents drain, teardown runs) and its result to be read by the
+    /// waiting `k6r-cli` before the coordinator exits anyway.
+    #[arg(long, env = "K6R_SHUTDOWN_TIMEOUT", default_value = "60s", value_parser = humantime::parse_duration)]
+    pub shutdown_timeout: Duration,
     /// Shared secret: agents and REST callers must send
     /// `authorization: Bearer <token>`.
     #[arg(long, env = "K6R_TOKEN", hide_env_values = true)]
@@ -110,6 +118,9 @@ pub struct Config {
     /// The time between sending Start and the common start instant (it
     /// must cover the slowest link to an agent).
     pub start_delay: Duration,
+    /// How long a shutdown waits for the active run to stop and its result
+    /// to be read.
+    pub shutdown_timeout: Duration,
     /// When set, every request must carry it (except `/healthz`, `/readyz`).
     pub token: Option<Token>,
 }
@@ -122,6 +133,7 @@ impl Default for Config {
             heartbeat_interval: Duration::from_secs(1),
             agents_timeout: DEFAULT_AGENTS_TIMEOUT,
             start_delay: DEFAULT_START_DELAY,
+            shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT,
             token: None,
         }
     }
@@ -155,6 +167,12 @@ impl Config {
     /// Sets the delay from Start to the common start instant.
     pub fn with_start_delay(mut self, delay: Duration) -> Self {
         self.start_delay = delay;
+        self
+    }
+
+    /// Sets how long a shutdown waits for the active run.
+    pub fn with_shutdown_timeout(mut self, timeout: Duration) -> Self {
+        self.shutdown_timeout = timeout;
         self
     }
 
@@ -197,6 +215,7 @@ impl TryFrom<Args> for Config {
             heartbeat_interval: args.heartbeat_interval,
             agents_timeout: args.agents_timeout,
             start_delay: args.start_delay,
+            shutdown_timeout: args.shutdown_timeout,
             token: args.token.map(Token::new),
         };
         config.validate()?;

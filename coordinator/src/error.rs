@@ -51,6 +51,9 @@ pub enum Error {
     /// The run manager is gone (the coordinator is shutting down).
     #[error("the run manager has stopped")]
     RunsStopped,
+    /// The coordinator is shutting down: no new run starts.
+    #[error("the coordinator is shutting down")]
+    ShuttingDown,
     /// A task of the coordinator ended unexpectedly.
     #[error("the {task} task failed: {reason}")]
     TaskFailed {
@@ -67,7 +70,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 impl From<Error> for tonic::Status {
     fn from(err: Error) -> Self {
         match err {
-            Error::RegistryStopped | Error::RunsStopped => {
+            Error::RegistryStopped | Error::RunsStopped | Error::ShuttingDown => {
                 tonic::Status::unavailable(err.to_string())
             }
             Error::AgentsMissing { .. } => tonic::Status::deadline_exceeded(err.to_string()),

@@ -1,9 +1,12 @@
 //! The listener: gRPC for the agents and REST for people, one axum app on
 //! one port, with one access check and one graceful shutdown.
 //!
-//! Shutdown order: the token stops the accept loop and ends every agent
-//! session (each gets `UNAVAILABLE: the coordinator is shutting down`), then
-//! open connections drain for at most [`DRAIN_TIMEOUT`].
+//! Shutdown order: the caller's token first drains the runs (no new run
+//! starts; the active one is stopped as a `stopped: true` would stop it,
+//! exit 105, and its result stays readable until its submitter read it,
+//! for at most `--shutdown-timeout`); then the accept loop stops and every
+//! agent session ends (each gets `UNAVAILABLE: the coordinator is shutting
+//! down`), and open connections drain for at most [`DRAIN_TIMEOUT`].
 
 use std::{sync::Arc, time::Duration};
 
@@ -34,21 +37,26 @@ pub struct Server {
     registry_task: JoinHandle<()>,
     runs: RunsHandle,
     control: k6r_rest::Control,
+    /// Asks for shutdown (the caller's).
     shutdown: CancellationToken,
+    /// Stops everything, once the runs drained.
+    stop: CancellationToken,
     sessions: TaskTracker,
 }
 
 impl Server {
-    /// Starts the registry; everything stops when `shutdown` is cancelled.
+    /// Starts the registry; everything stops after `shutdown` is
+    /// cancelled and the runs drained.
     pub fn new(config: Config, shutdown: CancellationToken) -> Self {
+        let stop = CancellationToken::new();
         let (registry, registry_task) =
-            RegistryHandle::spawn(config.heartbeat_interval, shutdown.clone());
+            RegistryHandle::spawn(config.heartbeat_interval, stop.clone());
         let settings = Settings {
             agents: config.agents.get(),
             agents_timeout: config.agents_timeout,
             start_delay: config.start_delay,
         };
-        let (runs, _) = RunsHandle::spawn(registry.clone(), settings, shutdown.clone());
+        let (runs, _) = RunsHandle::spawn(registry.clone(), settings, stop.clone());
         // k6's control API answers for the current run; its task ends when
         // the server (holding the last `Control`) is dropped.
         let (control, _) = k6r_rest::spawn(rest::cluster::Cluster::new(runs.clone()));
@@ -59,6 +67,7 @@ impl Server {
             runs,
             control,
             shutdown,
+            stop,
             sessions: TaskTracker::new(),
         }
     }
@@ -78,7 +87,7 @@ impl Server {
     fn app(&self) -> Router {
         let grpc = AgentServiceServer::new(grpc::Service::new(
             self.registry.clone(),
-            self.shutdown.clone(),
+            self.stop.clone(),
             self.sessions.clone(),
         ));
         let rest = rest::router(rest::State {
@@ -108,17 +117,34 @@ impl Server {
         if let Ok(addr) = listener.local_addr() {
             tracing::info!(%addr, "serving agents (gRPC) and REST");
         }
+        let runs_timeout = self.config.shutdown_timeout;
         let Self {
             registry_task,
+            runs,
             shutdown,
+            stop,
             sessions,
             ..
         } = self;
-        let serve =
-            axum::serve(listener, app).with_graceful_shutdown(shutdown.clone().cancelled_owned());
-        let supervise = supervise(registry_task, shutdown.clone());
-        let deadline = async {
+        let stopping = stop.clone();
+        let draining = async move {
             shutdown.cancelled().await;
+            tracing::info!("shutting down: stopping the active run");
+            if tokio::time::timeout(runs_timeout, runs.drain())
+                .await
+                .is_err()
+            {
+                tracing::warn!(
+                    "the active run did not end within {} of shutdown (--shutdown-timeout); ending it",
+                    humantime::format_duration(runs_timeout)
+                );
+            }
+            stopping.cancel();
+        };
+        let serve = axum::serve(listener, app).with_graceful_shutdown(draining);
+        let supervise = supervise(registry_task, stop.clone());
+        let deadline = async {
+            stop.cancelled().await;
             tokio::time::sleep(DRAIN_TIMEOUT).await;
         };
         tokio::select! {

@@ -793,3 +793,54 @@ async fn a_test_marked_failed_on_one_agent_aborts_nothing_and_exits_110() {
     assert_eq!(result.message, "agent w2: test run was marked as failed");
     c.stop().await;
 }
+
+/// SIGTERM on a coordinator mid-run (the binary cancels its shutdown
+/// token): the run is stopped as a stop would stop it (agents drain,
+/// teardown runs), no new run starts, and the interrupted result is still
+/// served to the waiting CLI before the server ends.
+#[tokio::test]
+async fn a_shutdown_mid_run_stops_it_and_still_serves_its_result() {
+    let c = start_coordinator(quiet(2).with_shutdown_timeout(Duration::from_secs(30))).await;
+    let mut agents = connect(&c, &["w1", "w2"]).await;
+    let run = submit_assigned(&c, &mut agents, json!({"vus": 2, "duration": "1m"})).await;
+    ready_and_start(&run, &mut agents).await;
+
+    c.shutdown.cancel();
+    for a in &mut agents {
+        let control = control(a).await;
+        assert_eq!(control.action, Some(control::Action::Stop(true)));
+    }
+    // Draining: no new run.
+    let (code, text) = send_json(
+        "POST",
+        &c.url("/v1/runs"),
+        &request(json!({}), &["default"]),
+    )
+    .await;
+    assert_eq!(code, 503, "{text}");
+    assert!(text.contains("shutting down"), "{text}");
+
+    for a in &mut agents {
+        a.send(status(&run, RunState::Done, 0, 0)).await;
+    }
+    agents[1].send(done(&run, 0)).await;
+    agents[0]
+        .expect("RunTeardown", |k| match k {
+            Kind::RunTeardown(t) => Some(t),
+            _ => None,
+        })
+        .await;
+    agents[0].send(done(&run, 0)).await;
+    let result = finished(&c, &run).await.result.unwrap();
+    assert_eq!(result.exit_code, 105);
+    assert_eq!(
+        result.message,
+        "test run was aborted because the coordinator is shutting down"
+    );
+    // Read: the server ends (agent sessions closed, connections drained).
+    tokio::time::timeout(Duration::from_secs(15), c.task)
+        .await
+        .expect("the coordinator ends once the result was read")
+        .unwrap()
+        .unwrap();
+}

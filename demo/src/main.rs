@@ -57,7 +57,20 @@ fn main() -> std::process::ExitCode {
             Err(e) => eprintln!("k6r-demo-target: {e}"),
         }
         let shutdown = CancellationToken::new();
-        let signals = tokio::spawn(stop_on_signal(shutdown.clone()));
+        // SIGTERM (what `docker stop` sends) or ctrl-c stops serving; a
+        // second one exits at once.
+        let signals = match k6r_signals::cancel_on_signals(
+            shutdown.clone(),
+            "k6r-demo-target",
+            130,
+            |_| {},
+        ) {
+            Ok(signals) => tokio::spawn(signals),
+            Err(e) => {
+                eprintln!("k6r-demo-target: cannot install signal handlers: {e}");
+                return std::process::ExitCode::FAILURE;
+            }
+        };
         let served = match tls {
             Some(config) => {
                 k6r_demo::tls::serve_tls(listener, config, k6r_demo::router(), shutdown.clone())
@@ -91,26 +104,4 @@ fn tls_config(dir: &std::path::Path) -> Result<tokio_rustls::rustls::ServerConfi
         std::fs::write(&path, pem).map_err(|e| format!("{}: {e}", path.display()))?;
     }
     k6r_demo::tls::server_config(&identity, &Default::default()).map_err(|e| e.to_string())
-}
-
-/// Cancels `shutdown` on SIGTERM (what `docker stop` sends) or ctrl-c.
-async fn stop_on_signal(shutdown: CancellationToken) {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = term.recv() => {}
-                    _ = tokio::signal::ctrl_c() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = tokio::signal::ctrl_c().await;
-    shutdown.cancel();
 }

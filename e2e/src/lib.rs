@@ -106,6 +106,11 @@ impl Proc {
         self.child.id()
     }
 
+    /// Whether it has ended, without waiting (`None`: still running).
+    pub fn try_wait(&mut self) -> Option<std::process::ExitStatus> {
+        self.child.try_wait().ok().flatten()
+    }
+
     /// Kills the process and returns what it wrote on stderr.
     pub fn stderr(&mut self) -> String {
         self.kill();
@@ -205,6 +210,16 @@ impl Cluster {
         assert_eq!(status, 200, "{body}");
         serde_json::from_str(&body).expect("a RunView")
     }
+}
+
+/// Sends `signal` (`TERM`, `INT`) to process `pid`, as `docker stop`,
+/// `timeout` or ctrl-c would.
+pub fn signal(pid: u32, signal: &str) {
+    let status = Command::new("kill")
+        .args(["-s", signal, &pid.to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success(), "kill -s {signal} {pid}");
 }
 
 /// `k6r-cli ARGS...` run to its end in `dir`.

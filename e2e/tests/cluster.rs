@@ -5,7 +5,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
-use k6r_e2e::{cli, cli_spawn, Cluster, Target};
+use k6r_e2e::{cli, cli_spawn, signal, Cluster, Target};
 
 fn write(source: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
@@ -405,6 +405,89 @@ fn killing_the_coordinator_stops_the_agents_load() {
     }
     let _ = steady.run.kill();
     let _ = steady.run.wait();
+}
+
+/// Waits until the target sees no more requests (two readings 1 s apart
+/// agree), within `within` of now.
+fn until_quiet(target: &Target, within: Duration, what: &str) {
+    let since = Instant::now();
+    let mut last = target.requests();
+    loop {
+        std::thread::sleep(Duration::from_secs(1));
+        let now = target.requests();
+        if now == last {
+            return;
+        }
+        last = now;
+        assert!(
+            since.elapsed() < within,
+            "requests still arrive {:?} after {what}",
+            since.elapsed()
+        );
+    }
+}
+
+#[test]
+fn sigterm_to_the_cli_stops_its_cluster_run_and_still_prints_the_summary() {
+    let steady = steady(2, "60s", &[]);
+    signal(steady.run.id(), "TERM");
+    let out = steady.run.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(105), "{}", show(&out));
+    assert!(
+        text(&out.stderr)
+            .contains("test run was aborted because k6 received a 'terminated' signal"),
+        "{}",
+        show(&out)
+    );
+    assert!(text(&out.stdout).contains("http_reqs"), "{}", show(&out));
+    // Nothing is left running: the load stops and the cluster takes a new
+    // run.
+    until_quiet(&steady.target, Duration::from_secs(10), "the CLI's SIGTERM");
+    let dir = write(STEADY);
+    let env = format!("TARGET={}/", steady.target.url());
+    let again = cli(
+        dir.path(),
+        &[
+            "run",
+            "-q",
+            "--coordinator",
+            &steady.cluster.url(),
+            "-e",
+            &env,
+            "-e",
+            "DURATION=1s",
+            "script.js",
+        ],
+    );
+    assert_eq!(again.status.code(), Some(0), "{}", show(&again));
+}
+
+#[test]
+fn sigterm_to_the_coordinator_mid_run_still_delivers_the_interrupted_result() {
+    let mut steady = steady(2, "60s", &[]);
+    signal(steady.cluster.coordinator.id(), "TERM");
+    let out = steady.run.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(105), "{}", show(&out));
+    assert!(
+        text(&out.stderr).contains("test run was aborted because the coordinator is shutting down"),
+        "{}",
+        show(&out)
+    );
+    assert!(text(&out.stdout).contains("http_reqs"), "{}", show(&out));
+    until_quiet(
+        &steady.target,
+        Duration::from_secs(10),
+        "the coordinator's SIGTERM",
+    );
+    // The coordinator exits by itself once the result was read.
+    let ended = Instant::now();
+    while steady.cluster.coordinator.try_wait().is_none() {
+        assert!(
+            ended.elapsed() < Duration::from_secs(15),
+            "the coordinator is still up after delivering the result"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }
 
 /// A 60 s test whose `teardown` counts itself; `end` is what cuts it short.

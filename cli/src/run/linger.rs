@@ -18,26 +18,12 @@ pub async fn wait(out: &mut dyn Write, quiet: bool) {
         let _ = write!(out, "{MESSAGE}");
         let _ = out.flush();
     }
-    signal().await;
-}
-
-#[cfg(unix)]
-async fn signal() {
-    use tokio::signal::unix::{signal, SignalKind};
-    match signal(SignalKind::terminate()) {
-        Ok(mut term) => {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
-            }
+    match k6r_signals::StopSignals::install() {
+        Ok(mut signals) => {
+            signals.next().await;
         }
         Err(_) => {
             let _ = tokio::signal::ctrl_c().await;
         }
     }
-}
-
-#[cfg(not(unix))]
-async fn signal() {
-    let _ = tokio::signal::ctrl_c().await;
 }

@@ -22,8 +22,7 @@ mod summary;
 mod verdict;
 
 use std::io::Write;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use k6r_core::summary::{Mode, Options as SummaryOptions};
 use k6r_core::threshold::Thresholds;
@@ -31,6 +30,7 @@ use k6r_runner::metrics::Metrics;
 use k6r_runner::thresholds::{watch_publishing, Tainted, Watched};
 use k6r_runner::Error as RunError;
 use k6r_script::Env;
+use k6r_signals::{Signal, StopSignals};
 use tokio_util::sync::CancellationToken;
 
 pub use args::RunArgs;
@@ -152,17 +152,26 @@ fn local(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(),
         .enable_all()
         .build()
         .map_err(|e| Failure::new(255, format!("can't start the runtime: {e}")))?;
-    let interrupted = Arc::new(AtomicBool::new(false));
+    // The first SIGINT or SIGTERM stops the run (teardown and the summary
+    // still come, exit 105); a second one aborts at once, as in k6.
+    let received: Arc<OnceLock<Signal>> = Arc::default();
     let (result, thresholds, aborted, evaluation, elapsed, stopped_by_api) =
         runtime.block_on(async {
             let stop = CancellationToken::new();
+            let mut signals = StopSignals::install()
+                .map_err(|e| Failure::new(255, format!("can't install signal handlers: {e}")))?;
             let signal = stop.clone();
-            let flag = Arc::clone(&interrupted);
+            let first = Arc::clone(&received);
             tokio::spawn(async move {
-                if tokio::signal::ctrl_c().await.is_ok() {
-                    flag.store(true, Ordering::SeqCst);
-                    signal.cancel();
-                }
+                let _ = first.set(signals.next().await);
+                signal.cancel();
+                let second = signals.next().await;
+                log::error(
+                    &mut std::io::stderr(),
+                    "Aborting k6 in response to signal",
+                    &[("sig".into(), second.go_name().into())],
+                );
+                std::process::exit(105);
             });
             let start = tokio::time::Instant::now();
             let done = CancellationToken::new();
@@ -197,15 +206,15 @@ fn local(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(),
             if args.linger {
                 linger::wait(out, args.quiet).await;
             }
-            (
+            Ok::<_, Failure>((
                 result,
                 thresholds,
                 aborted,
                 evaluation,
                 elapsed,
                 stopped_by_api,
-            )
-        });
+            ))
+        })?;
     if let Some(live) = live {
         runtime.block_on(live.shutdown());
     }
@@ -230,7 +239,13 @@ fn local(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(),
         };
         summary::end(args, ending, out, err);
     });
-    verdict::verdict(&result, stopped_by_api, aborted.as_ref(), &evaluation)
+    verdict::verdict(
+        &result,
+        stopped_by_api,
+        received.get().copied(),
+        aborted.as_ref(),
+        &evaluation,
+    )
 }
 
 fn runner_failure(error: &RunError) -> Failure {

@@ -5,15 +5,30 @@
 use k6r_core::threshold::Evaluation;
 use k6r_runner::{End, RunResult};
 
+use k6r_signals::Signal;
+
 use super::runner_failure;
 use crate::Failure;
 
+/// k6's failure for a run a signal stopped (exit 105).
+pub fn signal_failure(signal: Signal) -> Failure {
+    Failure::new(
+        105,
+        format!(
+            "test run was aborted because k6 received a '{}' signal",
+            signal.go_name()
+        ),
+    )
+}
+
 /// The run's failure, if it failed. `stopped_by_api` is a `stopped:true`
-/// from the REST API; `aborted` is the threshold evaluation that stopped
-/// the run (`abortOnFail`); `last` the final one.
+/// from the REST API; `signal` the SIGINT or SIGTERM that stopped it;
+/// `aborted` is the threshold evaluation that stopped the run
+/// (`abortOnFail`); `last` the final one.
 pub fn verdict(
     result: &RunResult,
     stopped_by_api: bool,
+    signal: Option<Signal>,
     aborted: Option<&Evaluation>,
     last: &Evaluation,
 ) -> Result<(), Failure> {
@@ -28,10 +43,7 @@ pub fn verdict(
             99,
             aborted.map(Evaluation::abort_message).unwrap_or_default(),
         )),
-        End::Stopped => Err(Failure::new(
-            105,
-            "test run was aborted because k6 received a 'interrupt' signal",
-        )),
+        End::Stopped => Err(signal_failure(signal.unwrap_or(Signal::Interrupt))),
         End::Aborted(reason) => Err(Failure::new(
             108,
             match reason {

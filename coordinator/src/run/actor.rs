@@ -43,6 +43,9 @@ pub(super) const EXIT_TEARDOWN_TIMEOUT: i32 = 101;
 /// k6's exit code for an external abort (a signal): the coordinator's own
 /// shutdown ends a run this way.
 pub(super) const EXIT_EXTERNAL_ABORT: i32 = 105;
+
+/// Why a run the coordinator's shutdown stopped failed.
+const SHUTDOWN_MESSAGE: &str = "test run was aborted because the coordinator is shutting down";
 /// k6's exit code for `exec.test.fail()`: decided at the end, it aborts
 /// nothing.
 pub(super) const EXIT_MARKED_FAILED: i32 = 110;
@@ -204,7 +207,7 @@ impl Actor {
             .min();
             tokio::select! {
                 _ = shutdown.cancelled(), if self.phase != Phase::Finished => {
-                    self.fail(EXIT_EXTERNAL_ABORT, "the coordinator is shutting down".into()).await;
+                    self.fail(EXIT_EXTERNAL_ABORT, SHUTDOWN_MESSAGE.into()).await;
                     self.finish();
                 }
                 _ = shutdown.cancelled(), if self.phase == Phase::Finished => break,
@@ -300,6 +303,10 @@ impl Actor {
                 self.stop().await;
                 let _ = reply.send(());
             }
+            RunCommand::Shutdown(reply) => {
+                self.stop_with(EXIT_EXTERNAL_ABORT, SHUTDOWN_MESSAGE).await;
+                let _ = reply.send(());
+            }
             RunCommand::Status(reply) => {
                 let _ = reply.send(self.status());
             }
@@ -313,19 +320,31 @@ impl Actor {
         }
     }
 
-    /// `stopped: true`: before the start the run is aborted; once running,
-    /// every agent stops starting iterations and drains.
+    /// `stopped: true`: see [`Actor::stop_with`].
     pub(super) async fn stop(&mut self) {
+        self.stop_with(EXIT_STOPPED, "test run stopped from REST API")
+            .await;
+    }
+
+    /// Stops the run (`stopped: true`, or the coordinator's shutdown),
+    /// failing it with `code` and `message`: before the start the run is
+    /// aborted; once running, every agent stops starting iterations and
+    /// drains, and teardown and the result follow as after a normal end.
+    pub(super) async fn stop_with(&mut self, code: i32, message: &str) {
         if self.stopped || self.phase == Phase::Finished {
             return;
         }
         self.stopped = true;
-        let message = "test run stopped from REST API".to_owned();
+        let message = message.to_owned();
         if self.phase != Phase::Running {
             self.fail(EXIT_STOPPED, message).await;
             return;
         }
-        self.failure(EXIT_STOPPED, message);
+        self.failure(code, message);
+        // Stopped agents end their iterations at once: they get as long as
+        // aborted ones to report, not the rest of the plan.
+        let report_by = Instant::now() + ABORT_TIMEOUT;
+        self.deadline = Some(self.deadline.map_or(report_by, |d| d.min(report_by)));
         self.seq += 1;
         self.broadcast(|| v1::Control {
             run_id: self.id.clone(),

@@ -67,6 +67,11 @@ pub const ABORT_TIMEOUT: Duration = Duration::from_secs(15);
 /// Added to `setupTimeout`/`teardownTimeout` for the round trip.
 pub const LIFECYCLE_SLACK: Duration = Duration::from_secs(10);
 
+/// How long a shut-down coordinator keeps serving the result of the run
+/// its shutdown stopped when no one reads it (a following CLI polls every
+/// second).
+pub const RESULT_GRACE: Duration = Duration::from_secs(3);
+
 /// How often the merged thresholds are evaluated (k6's tick).
 pub const EVALUATION_PERIOD: Duration = Duration::from_secs(2);
 
@@ -107,6 +112,8 @@ pub enum RunError {
 pub enum RunCommand {
     /// Stop the run (`stopped: true`, `POST /v1/runs/{id}/stop`).
     Stop(oneshot::Sender<()>),
+    /// Stop the run because the coordinator is shutting down (exit 105).
+    Shutdown(oneshot::Sender<()>),
     /// k6's status of the run.
     Status(oneshot::Sender<Status>),
     /// A `PATCH /v1/status`, answered once the agents acknowledged it.
@@ -133,6 +140,12 @@ impl RunLink {
     /// Stops the run; `false` when its actor is gone.
     pub async fn stop(&self) -> bool {
         self.ask(RunCommand::Stop).await.is_some()
+    }
+
+    /// Stops the run for the coordinator's shutdown; `false` when its
+    /// actor is gone.
+    async fn shutdown(&self) -> bool {
+        self.ask(RunCommand::Shutdown).await.is_some()
     }
 
     /// k6's status of the run.
@@ -198,11 +211,12 @@ impl RunsHandle {
 
     /// The view of run `id` (the current or the last one).
     pub async fn view(&self, id: &str) -> Result<RunView, RunError> {
-        self.ask(|reply| manager::Command::Current { reply })
-            .await?
-            .map(|(view, _)| view)
-            .filter(|v| v.id == id)
-            .ok_or_else(|| RunError::NotFound(id.to_owned()))
+        self.ask(|reply| manager::Command::View {
+            id: id.to_owned(),
+            reply,
+        })
+        .await?
+        .ok_or_else(|| RunError::NotFound(id.to_owned()))
     }
 
     /// The current (or last) run's view, if any.
@@ -222,6 +236,17 @@ impl RunsHandle {
             .ok()
             .flatten()
             .map(|(_, link)| link)
+    }
+
+    /// Drains the runs for the coordinator's shutdown: refuses new
+    /// submissions, stops the active run (exit 105, teardown and result as
+    /// after a stop), and returns once it is finished and its result was
+    /// read (`GET /v1/runs/{id}`) or [`RESULT_GRACE`] passed without a
+    /// reader. Returns at once when no run is active.
+    pub async fn drain(&self) -> Result<(), RunError> {
+        let done = self.ask(|done| manager::Command::Drain { done }).await?;
+        done.await
+            .map_err(|_| RunError::Stopped(Error::RunsStopped))
     }
 
     /// Stops run `id`.

@@ -44,8 +44,11 @@ impl TestCoordinator {
 }
 
 /// A config for tests (the listen address is unused: we bind port 0).
+/// A shutdown does not wait for a run the fake agents would never end.
 pub fn config() -> Config {
-    Config::default().with_listen(SocketAddr::from(([127, 0, 0, 1], 0)))
+    Config::default()
+        .with_listen(SocketAddr::from(([127, 0, 0, 1], 0)))
+        .with_shutdown_timeout(Duration::from_millis(200))
 }
 
 /// Starts a coordinator on 127.0.0.1:0.

@@ -4,39 +4,42 @@
 //! A poll the coordinator refuses (a 4xx) ends the command; one that
 //! does not reach it (or a 5xx) is retried on the next second; after
 //! [`GIVE_UP_AFTER`] without an answer the CLI gives up. The first
-//! ctrl-c asks the coordinator to stop the run (and keeps following, to
-//! print the summary); a second one exits 105 at once.
+//! ctrl-c or SIGTERM asks the coordinator to stop the run (and keeps
+//! following, to print the summary); a second one exits 105 at once.
 
 use std::io::Write;
 use std::time::Duration;
 
 use k6r_api::{RunState, RunView};
-use tokio::sync::mpsc;
 use tokio::time::{interval, Instant, MissedTickBehavior};
+
+use k6r_signals::{Signal, StopSignals};
 
 use super::client::Client;
 use super::EXIT;
 use crate::run::print::{progress_text, Counts};
+use crate::run::verdict::signal_failure;
 use crate::{log, Failure};
 
 /// How long the coordinator may stay unreachable.
 pub const GIVE_UP_AFTER: Duration = Duration::from_secs(10);
 
-/// Follows the run `first` describes until it is finished; `true` with
-/// it when ctrl-c stopped it.
+/// Follows the run `first` describes until it is finished; with it, the
+/// signal that stopped it, if one did.
 pub async fn follow(
     client: &Client,
     first: RunView,
     quiet: bool,
     out: &mut dyn Write,
     err: &mut dyn Write,
-) -> Result<(RunView, bool), Failure> {
-    let mut signals = ctrl_c_events();
+) -> Result<(RunView, Option<Signal>), Failure> {
+    let mut signals = StopSignals::install()
+        .map_err(|e| Failure::new(EXIT, format!("can't install signal handlers: {e}")))?;
     let mut view = first;
     let mut interrupt = Interrupt {
         client,
         id: view.id.clone(),
-        stopping: false,
+        stopping: None,
     };
     let mut last_answer = Instant::now();
     let mut ticks = interval(Duration::from_secs(1));
@@ -47,15 +50,15 @@ pub async fn follow(
         }
         tokio::select! {
             _ = ticks.tick() => {}
-            Some(()) = signals.recv() => {
-                interrupt.signal(err).await?;
+            signal = signals.next() => {
+                interrupt.signal(signal, err).await?;
                 continue;
             }
         }
         let answer = tokio::select! {
             answer = client.view(&interrupt.id) => answer,
-            Some(()) = signals.recv() => {
-                interrupt.signal(err).await?;
+            signal = signals.next() => {
+                interrupt.signal(signal, err).await?;
                 continue;
             }
         };
@@ -85,36 +88,20 @@ pub async fn follow(
     }
 }
 
-/// Every ctrl-c, as a message (none is lost while a request is out).
-/// The listening task ends with the runtime.
-fn ctrl_c_events() -> mpsc::UnboundedReceiver<()> {
-    let (tx, rx) = mpsc::unbounded_channel();
-    tokio::spawn(async move {
-        while tokio::signal::ctrl_c().await.is_ok() {
-            if tx.send(()).is_err() {
-                break;
-            }
-        }
-    });
-    rx
-}
-
-/// What ctrl-c does: stop the run, then quit.
+/// What a signal does: stop the run, then quit.
 struct Interrupt<'a> {
     client: &'a Client,
     id: String,
-    stopping: bool,
+    /// The first signal, once one came.
+    stopping: Option<Signal>,
 }
 
 impl Interrupt<'_> {
-    async fn signal(&mut self, err: &mut dyn Write) -> Result<(), Failure> {
-        if self.stopping {
-            return Err(Failure::new(
-                105,
-                "test run was aborted because k6 received a 'interrupt' signal",
-            ));
+    async fn signal(&mut self, signal: Signal, err: &mut dyn Write) -> Result<(), Failure> {
+        if self.stopping.is_some() {
+            return Err(signal_failure(signal));
         }
-        self.stopping = true;
+        self.stopping = Some(signal);
         log::warning(
             err,
             "stopping the run on the cluster (ctrl-c again to quit at once)",

@@ -27,6 +27,7 @@ use k6r_api::{OnAgentLoss, RunRequest};
 use k6r_core::options::Options;
 use k6r_core::summary::Mode;
 
+use super::verdict::signal_failure;
 use super::{prepare, print, Prepared, RunArgs};
 use crate::Failure;
 use client::Client;
@@ -181,11 +182,12 @@ pub fn run(
             "the coordinator ended the run without a result",
         ));
     };
-    // The coordinator saw a stop request (103); here it was ctrl-c, which
-    // k6 reports as an external abort.
-    if interrupted && result.exit_code == 103 {
-        result.exit_code = 105;
-        result.message = "test run was aborted because k6 received a 'interrupt' signal".into();
+    // The coordinator saw a stop request (103); here it was a signal,
+    // which k6 reports as an external abort.
+    if let Some(signal) = interrupted.filter(|_| result.exit_code == 103) {
+        let failure = signal_failure(signal);
+        result.exit_code = failure.code;
+        result.message = failure.message;
     }
     outcome::finish(args, ending, &summary_options, &env, &result, out, err)
 }

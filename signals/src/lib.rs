@@ -1,0 +1,126 @@
+//! SIGINT (ctrl-c) and SIGTERM (what `docker stop`, `timeout` and a
+//! cancelled CI job send) as one stream of stop requests, for every k6r
+//! binary. k6 treats both alike: the first stops the test gracefully
+//! (teardown and summary still run, exit 105), a second aborts at once.
+//!
+//! The handlers are installed when [`StopSignals::install`] returns, so a
+//! signal that arrives later is never lost to the default action (which
+//! would kill the process without a summary).
+//!
+//! # Layout
+//! - [`StopSignals`]: the stream, and [`Signal`], which one came.
+//! - [`cancel_on_signals`]: a service's shutdown: the first signal
+//!   cancels a token, a second exits at once.
+#![warn(missing_docs)]
+
+use std::future::Future;
+use std::io;
+
+use tokio_util::sync::CancellationToken;
+
+/// A stop request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Signal {
+    /// SIGINT (ctrl-c).
+    Interrupt,
+    /// SIGTERM.
+    Terminate,
+}
+
+impl Signal {
+    /// Go's name of the signal, as k6 prints it (`interrupt`,
+    /// `terminated`).
+    pub fn go_name(self) -> &'static str {
+        match self {
+            Signal::Interrupt => "interrupt",
+            Signal::Terminate => "terminated",
+        }
+    }
+}
+
+/// Every SIGINT and SIGTERM, in order.
+#[derive(Debug)]
+pub struct StopSignals {
+    #[cfg(unix)]
+    interrupt: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl StopSignals {
+    /// Installs the handlers (needs a Tokio runtime with I/O enabled).
+    pub fn install() -> io::Result<StopSignals> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            Ok(StopSignals {
+                interrupt: signal(SignalKind::interrupt())?,
+                terminate: signal(SignalKind::terminate())?,
+            })
+        }
+        #[cfg(not(unix))]
+        Ok(StopSignals {})
+    }
+
+    /// The next stop request.
+    pub async fn next(&mut self) -> Signal {
+        #[cfg(unix)]
+        {
+            tokio::select! {
+                _ = self.interrupt.recv() => Signal::Interrupt,
+                _ = self.terminate.recv() => Signal::Terminate,
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+            Signal::Interrupt
+        }
+    }
+}
+
+/// A service's shutdown: the first signal logs through `on_first` and
+/// cancels `shutdown`; a second one prints `"{name}: aborted"` and exits
+/// the process at once with `exit_code`. Spawn the returned future; the
+/// handlers are already installed when this returns.
+pub fn cancel_on_signals(
+    shutdown: CancellationToken,
+    name: &'static str,
+    exit_code: i32,
+    on_first: impl FnOnce(Signal) + Send + 'static,
+) -> io::Result<impl Future<Output = ()> + Send> {
+    let mut signals = StopSignals::install()?;
+    Ok(async move {
+        let first = signals.next().await;
+        on_first(first);
+        shutdown.cancel();
+        signals.next().await;
+        eprintln!("{name}: aborted");
+        std::process::exit(exit_code);
+    })
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    fn raise(signal: i32) {
+        // The standard library cannot signal a process; `kill` can.
+        let status = std::process::Command::new("kill")
+            .args([format!("-{signal}"), std::process::id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(status.success());
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn sigterm_and_sigint_arrive_as_stop_requests_in_order() {
+        let mut signals = StopSignals::install().unwrap();
+        raise(15);
+        assert_eq!(signals.next().await, Signal::Terminate);
+        raise(2);
+        assert_eq!(signals.next().await, Signal::Interrupt);
+        assert_eq!(Signal::Terminate.go_name(), "terminated");
+        assert_eq!(Signal::Interrupt.go_name(), "interrupt");
+    }
+}
