@@ -1,10 +1,12 @@
-//! Encryption and decryption with a key: `encrypt` and `decrypt`.
+//! Encryption and decryption with a key: what `encrypt` and `decrypt`
+//! do, and what `wrapKey` and `unwrapKey` do with the key's bytes (AES-KW
+//! besides, which only wraps).
 
 use rquickjs::{Ctx, Value};
 
 use super::aes::{self, Direction};
 use super::failure::{not_supported, Outcome};
-use super::key::{self, Family, Keys, RsaScheme, Secret};
+use super::key::{self, Family, Keys, Mode, RsaScheme, Secret};
 use super::params::{self, Algorithm};
 use super::{rsa, Args};
 use crate::binary;
@@ -67,5 +69,32 @@ pub(crate) fn run(
             data,
         ),
         _ => not_supported(&algorithm.name, operation),
+    }
+}
+
+/// The algorithms that wrap keys: AES-KW, and those that encrypt.
+const WRAPPING: [&str; 5] = ["AES-KW", "AES-CBC", "AES-CTR", "AES-GCM", "RSA-OAEP"];
+
+/// Checks that `algorithm` wraps keys, for `operation` (`wrapKey` or
+/// `unwrapKey`).
+pub(crate) fn check_wrapping(algorithm: &Algorithm<'_>, operation: &str) -> Outcome<()> {
+    match WRAPPING.contains(&algorithm.name.as_str()) {
+        true => Ok(()),
+        false => not_supported(&algorithm.name, operation),
+    }
+}
+
+/// `data` wrapped or unwrapped with `secret`: AES-KW's own operation, or
+/// encryption or decryption.
+pub(crate) fn wrap(
+    algorithm: &Algorithm<'_>,
+    secret: &Secret,
+    direction: Direction,
+    data: &[u8],
+    operation: &str,
+) -> Outcome<Vec<u8>> {
+    match secret.family {
+        Family::Aes(Mode::Kw) => aes::kw(direction, &secret.bytes, data),
+        _ => run(algorithm, secret, direction, data, operation),
     }
 }

@@ -1,6 +1,7 @@
-//! Importing and exporting keys of every family: `importKey` and
-//! `exportKey`. Each family's formats live with it (`formats` for secret
-//! keys, `ec_keys`, `rsa`).
+//! Importing and exporting keys of every family: what `importKey` and
+//! `exportKey` do, and what `unwrapKey`, `wrapKey` and `deriveKey` do
+//! around their own work. Each family's formats live with it (`formats`
+//! for secret keys, `ec_keys`, `rsa`).
 
 use rquickjs::{Ctx, Value};
 

@@ -8,9 +8,14 @@
 //!
 //! RSA keys (RSASSA-PKCS1-v1_5, RSA-PSS, RSA-OAEP) are generated,
 //! imported and exported in SPKI, PKCS#8 and JWK, sign, verify, encrypt and
-//! decrypt. AES-KW keys are generated and imported only, as in k6. PBKDF2
-//! and HKDF are rejected as not supported, as in k6; `deriveKey`,
-//! `wrapKey` and `unwrapKey` are not there.
+//! decrypt. PBKDF2 and HKDF are rejected as not supported, as in k6.
+//!
+//! Where k6 v1.1.0 has no implementation, k6r follows the WebCrypto spec:
+//! `deriveKey` (k6: null) derives an AES or HMAC key with ECDH, and
+//! `wrapKey`/`unwrapKey` (k6: a "not implemented" error) export then
+//! encrypt, and decrypt then import, keys in every format, with AES-CBC,
+//! AES-CTR, AES-GCM, RSA-OAEP and AES-KW (RFC 3394). An AES-KW key is
+//! not exportable, as in k6, so it cannot itself be wrapped.
 //!
 //! # Layout
 //! - `params`: algorithm identifiers, `BufferSource`s, usages.
@@ -20,8 +25,9 @@
 //!   `formats` (raw, JWK) for secret keys.
 //! - `ec_keys`: elliptic-curve keys, signatures and ECDH secrets.
 //! - `rsa`: RSA keys, signatures and RSA-OAEP.
-//! - `cipher`: `encrypt` and `decrypt`.
-//! - `derive`: `deriveBits`.
+//! - `cipher`: `encrypt`/`decrypt`, and the ciphers that wrap keys.
+//! - `derive`: `deriveBits` and `deriveKey`.
+//! - `wrap`: `wrapKey` and `unwrapKey`.
 //! - `aes`, `hmac`, `ec`: the primitives.
 //! - `failure`: k6's rejections.
 
@@ -38,6 +44,7 @@ mod key;
 mod normalize;
 mod params;
 mod rsa;
+mod wrap;
 
 use rquickjs::function::Rest;
 use rquickjs::{Ctx, Object, Value};
@@ -65,8 +72,11 @@ pub(crate) fn build<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Object<'js>> {
     method(ctx, &subtle, "sign", sign)?;
     method(ctx, &subtle, "verify", verify)?;
     method(ctx, &subtle, "deriveBits", derive::bits)?;
+    method(ctx, &subtle, "deriveKey", derive::key)?;
     method(ctx, &subtle, "encrypt", cipher::encrypt)?;
     method(ctx, &subtle, "decrypt", cipher::decrypt)?;
+    method(ctx, &subtle, "wrapKey", wrap::wrap_key)?;
+    method(ctx, &subtle, "unwrapKey", wrap::unwrap_key)?;
     Ok(subtle)
 }
 

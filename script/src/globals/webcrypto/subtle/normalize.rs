@@ -60,9 +60,10 @@ pub(crate) fn family(algorithm: &Algorithm<'_>, operation: &str) -> Outcome<Fami
     }
 }
 
-/// The length in bits of a new secret key of `family` (`generateKey`'s):
-/// an AES key's `length` (128, 192 or 256), an HMAC key's `length` or its
-/// hash's block size. Other families have no such length.
+/// The length in bits of a new secret key of `family` (`generateKey`'s
+/// and `deriveKey`'s): an AES key's `length` (128, 192 or 256), an HMAC
+/// key's `length` or its hash's block size. Other families have no such
+/// length.
 pub(crate) fn secret_length(algorithm: &Algorithm<'_>, family: Family) -> Outcome<usize> {
     match family {
         Family::Hmac(hash) => match algorithm.number("length")? {
