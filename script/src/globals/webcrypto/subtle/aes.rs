@@ -1,6 +1,7 @@
 //! AES-CBC (PKCS#7 padding), AES-CTR (a 128-bit big-endian counter, as
 //! Go's `cipher.NewCTR`) and AES-GCM (12-byte IVs, tags of 96 to 128
-//! bits) with k6's checks and messages.
+//! bits) with k6's checks and messages, and AES-KW (RFC 3394, which
+//! only wraps and unwraps keys).
 
 use aes::{Aes128, Aes192, Aes256};
 use aes_gcm::aead::consts::{U12, U13, U14, U15, U16};
@@ -77,6 +78,45 @@ pub(crate) fn run(
             gcm(direction, key, &iv, tag, &aad, data)
         }
     }
+}
+
+/// AES-KW (RFC 3394) over `data`: wrapping takes a multiple of 8 bytes,
+/// 16 at least; unwrapping checks the integrity value.
+pub(crate) fn kw(direction: Direction, key: &[u8], data: &[u8]) -> Outcome<Vec<u8>> {
+    let least = match direction {
+        Direction::Encrypt => 16,
+        Direction::Decrypt => 24,
+    };
+    if data.len() % 8 != 0 || data.len() < least {
+        return dom(
+            Kind::Operation,
+            format!("AES-KW data must be a multiple of 8 bytes, {least} at least"),
+        );
+    }
+    macro_rules! with {
+        ($cipher:ty) => {
+            match aes_kw::Kek::<$cipher>::try_from(key) {
+                Ok(kek) => match direction {
+                    Direction::Encrypt => kek.wrap_vec(data),
+                    Direction::Decrypt => kek.unwrap_vec(data),
+                },
+                Err(_) => return bad_key(),
+            }
+        };
+    }
+    let result = match key.len() {
+        16 => with!(Aes128),
+        24 => with!(Aes192),
+        32 => with!(Aes256),
+        _ => return bad_key(),
+    };
+    result.or_else(|error| match direction {
+        Direction::Encrypt => dom(Kind::Operation, format!("could not wrap the key: {error}")),
+        Direction::Decrypt => dom(
+            Kind::Operation,
+            format!("could not unwrap the key: {error}"),
+        ),
+    })
 }
 
 /// A `BufferSource` parameter (empty when missing).

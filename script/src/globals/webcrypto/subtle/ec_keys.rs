@@ -1,5 +1,5 @@
 //! ECDSA and ECDH keys as `crypto.subtle` sees them: key pairs, the raw,
-//! SPKI, PKCS#8 and JWK formats, signatures and `deriveBits`, with k6's
+//! SPKI, PKCS#8 and JWK formats, signatures and shared secrets, with k6's
 //! rules (a generated public key keeps only `verify`, an ECDH public key no
 //! usage at all) and messages.
 
@@ -421,23 +421,27 @@ pub(crate) fn verify(
     ))
 }
 
-/// `deriveBits({name: 'ECDH', public}, privateKey, length)`.
-pub(crate) fn derive_bits<'js>(
+/// The first `length` bits (all when undefined or null) of the ECDH
+/// secret shared by `base` (a private key with the `usage` the caller
+/// needs: `deriveBits` or `deriveKey`) and the `public` key of
+/// `algorithm`.
+pub(crate) fn derive<'js>(
     ctx: &Ctx<'js>,
     algorithm: &Algorithm<'js>,
     base: &Secret,
+    usage: &str,
     length: &Value<'js>,
-) -> Outcome<Value<'js>> {
+) -> Outcome<Vec<u8>> {
     let Family::Ec(EcUse::Ecdh, curve) = base.family else {
         return dom(
             Kind::InvalidAccess,
             "algorithm name does not match key algorithm name",
         );
     };
-    if !base.usages.iter().any(|usage| usage == "deriveBits") {
+    if !base.usages.iter().any(|held| held == usage) {
         return dom(
             Kind::InvalidAccess,
-            "key does not contain the 'deriveBits' usage",
+            format!("key does not contain the '{usage}' usage"),
         );
     }
     let public = match algorithm.optional("public")? {
@@ -459,7 +463,8 @@ pub(crate) fn derive_bits<'js>(
             "the public key does not match the private key's curve",
         );
     }
-    let Some(shared) = ec::shared(material_curve(base, curve), &base.bytes, &public.bytes) else {
+    let Some(mut shared) = ec::shared(material_curve(base, curve), &base.bytes, &public.bytes)
+    else {
         return dom(Kind::Operation, "could not derive the shared secret");
     };
     let bits = if length.is_undefined() || length.is_null() {
@@ -476,5 +481,6 @@ pub(crate) fn derive_bits<'js>(
             "currently only multiples of 8 are supported for length",
         );
     }
-    Ok(binary::array_buffer(ctx, shared[..bits / 8].to_vec())?)
+    shared.truncate(bits / 8);
+    Ok(shared)
 }

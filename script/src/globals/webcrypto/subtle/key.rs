@@ -121,7 +121,8 @@ pub(crate) enum Mode {
     Cbc,
     Ctr,
     Gcm,
-    /// AES-KW: k6 generates and imports such keys, nothing more.
+    /// AES-KW: generated and imported as in k6, and wrapping and
+    /// unwrapping keys (which k6 does not do).
     Kw,
 }
 

@@ -1,5 +1,6 @@
 //! Reading `crypto.subtle` arguments: algorithm identifiers (a name or
-//! an object with `name`), their parameters, and `BufferSource` data.
+//! an object with `name`), their parameters, `BufferSource` data, key
+//! usages and the `extractable` flag.
 
 use rquickjs::{ArrayBuffer, Constructor, Object, Value};
 
@@ -126,5 +127,21 @@ pub(crate) fn bytes(value: &Value<'_>) -> Outcome<Vec<u8>> {
             Kind::Operation,
             "data is neither an ArrayBuffer, nor a TypedArray nor DataView",
         ),
+    }
+}
+
+/// The `extractable` argument: only `true` is.
+pub(crate) fn truthy(value: &Value<'_>) -> bool {
+    value.as_bool().unwrap_or(false)
+}
+
+/// A key usages argument (an array of strings).
+pub(crate) fn usages_of(value: &Value<'_>) -> Outcome<Vec<String>> {
+    match value.as_array() {
+        Some(array) => Ok(js::array_items(array)?
+            .iter()
+            .map(js::to_string)
+            .collect::<rquickjs::Result<_>>()?),
+        None => dom(Kind::Syntax, "usages must be an array"),
     }
 }
