@@ -118,7 +118,8 @@ async fn drive(
                         }
                         // Run messages go to whoever follows the events
                         // (the run actor, when run submission arrives).
-                        Some(message) => registry.publish(AgentEvent { agent: agent.clone(), message }),
+                        // Waits for room: nothing is dropped.
+                        Some(message) => registry.publish(AgentEvent { agent: agent.clone(), message }).await,
                     }
                 }
                 Ok(None) => return Some(Disconnect::Closed),

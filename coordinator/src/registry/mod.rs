@@ -10,7 +10,11 @@
 //!
 //! The registry is also the way to the agents: [`RegistryHandle::send_to`]
 //! puts a message on an agent's live session, and
-//! [`RegistryHandle::events`] follows what agents send about runs.
+//! [`RegistryHandle::events`] takes what agents send about runs. Those
+//! events go to one subscriber (the current run's actor) over a bounded
+//! channel: a session waits for room rather than drop a message, so a run
+//! that falls behind slows its agents' streams (HTTP/2 flow control) and
+//! loses no metric delta, status or RunDone.
 //!
 //! Invariants the actor keeps:
 //! - an agent's id is stable by name for the coordinator's lifetime: a
@@ -29,7 +33,9 @@ use std::{
 };
 
 use k6r_proto::v1::{agent_message, CoordinatorMessage};
-use tokio::sync::{broadcast, mpsc, oneshot, watch};
+use std::sync::Arc;
+
+use tokio::sync::{mpsc, oneshot, watch};
 use tokio_util::sync::CancellationToken;
 
 use crate::error::{Error, Result};
@@ -40,7 +46,7 @@ pub const MISSED_HEARTBEATS: u32 = 3;
 /// Depth of the command queue; senders wait when it is full.
 const COMMAND_BUFFER: usize = 256;
 
-/// Events kept for a subscriber that falls behind.
+/// Events queued for the subscriber before the sessions wait for room.
 pub const EVENT_BUFFER: usize = 1024;
 
 /// Something an agent sent about a run (anything but Hello and heartbeats).
@@ -245,7 +251,8 @@ pub(crate) enum Command {
 pub struct RegistryHandle {
     tx: mpsc::Sender<Command>,
     connected: watch::Receiver<usize>,
-    events: broadcast::Sender<AgentEvent>,
+    /// The events' subscriber, if any.
+    events: Arc<watch::Sender<Option<mpsc::Sender<AgentEvent>>>>,
 }
 
 impl RegistryHandle {
@@ -260,11 +267,10 @@ impl RegistryHandle {
         let (connected_tx, connected) = watch::channel(0);
         let actor = actor::Actor::new(heartbeat_interval, rx, connected_tx);
         let task = tokio::spawn(actor.run(shutdown));
-        let (events, _) = broadcast::channel(EVENT_BUFFER);
         let handle = Self {
             tx,
             connected,
-            events,
+            events: Arc::new(watch::Sender::new(None)),
         };
         (handle, task)
     }
@@ -334,16 +340,23 @@ impl RegistryHandle {
         }
     }
 
-    /// Follows what agents send about runs. Lossy for a subscriber more
-    /// than [`EVENT_BUFFER`] events behind (it gets `Lagged`): the run
-    /// actor will take metric deltas over a bounded channel of its own.
-    pub fn events(&self) -> broadcast::Receiver<AgentEvent> {
-        self.events.subscribe()
+    /// Takes what agents send about runs from now on, every message in
+    /// order; the previous subscriber's stream ends (a new run replaces
+    /// the last). While no one subscribes, events are dropped: no run
+    /// wants them.
+    pub fn events(&self) -> mpsc::Receiver<AgentEvent> {
+        let (tx, rx) = mpsc::channel(EVENT_BUFFER);
+        self.events.send_replace(Some(tx));
+        rx
     }
 
-    /// Passes an agent's message to the event subscribers, if any.
-    pub(crate) fn publish(&self, event: AgentEvent) {
-        let _ = self.events.send(event);
+    /// Passes an agent's message to the subscriber, waiting for room in
+    /// its queue (never dropping it while the subscriber lives).
+    pub(crate) async fn publish(&self, event: AgentEvent) {
+        let subscriber = self.events.borrow().clone();
+        if let Some(subscriber) = subscriber {
+            let _ = subscriber.send(event).await;
+        }
     }
 
     /// Agents connected now.

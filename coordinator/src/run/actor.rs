@@ -16,7 +16,7 @@ use std::time::Duration;
 use k6r_api::{RunOutcome, RunView};
 use k6r_proto::v1::{self, agent_message::Kind, Abort};
 use tokio::{
-    sync::{broadcast, mpsc, watch},
+    sync::{mpsc, watch},
     time::Instant,
 };
 use tokio_util::sync::CancellationToken;
@@ -190,7 +190,7 @@ impl Actor {
     async fn run(
         mut self,
         mut commands: mpsc::Receiver<RunCommand>,
-        mut events: broadcast::Receiver<AgentEvent>,
+        mut events: mpsc::Receiver<AgentEvent>,
         mut connected: watch::Receiver<usize>,
         shutdown: CancellationToken,
     ) {
@@ -217,11 +217,9 @@ impl Actor {
                     None => break,
                 },
                 event = events.recv(), if self.phase != Phase::Finished => match event {
-                    Ok(event) => self.event(event).await,
-                    Err(broadcast::error::RecvError::Lagged(n)) => {
-                        tracing::warn!("missed {n} agent messages (the run fell behind)");
-                    }
-                    Err(broadcast::error::RecvError::Closed) => break,
+                    Some(event) => self.event(event).await,
+                    // The registry is gone.
+                    None => break,
                 },
                 changed = connected.changed(), if self.phase != Phase::Finished => {
                     if changed.is_err() {

@@ -21,6 +21,8 @@ const START_DELAY: Duration = Duration::from_millis(100);
 struct Agent {
     id: AgentId,
     session: SessionId,
+    /// The session's queue, as the coordinator fills it.
+    tx: mpsc::Sender<Result<CoordinatorMessage, tonic::Status>>,
     rx: mpsc::Receiver<Result<CoordinatorMessage, tonic::Status>>,
 }
 
@@ -44,13 +46,14 @@ async fn agent(registry: &RegistryHandle, name: &str) -> Agent {
         resumed_run_id: None,
     };
     let link = SessionLink {
-        tx,
+        tx: tx.clone(),
         close: CancellationToken::new(),
     };
     let registration = registry.register(hello, link).await.unwrap().unwrap();
     Agent {
         id: registration.agent_id,
         session: registration.session,
+        tx,
         rx,
     }
 }
@@ -105,10 +108,12 @@ async fn running(
             a.next().await,
             coordinator_message::Kind::Assign(_)
         ));
-        registry.publish(AgentEvent {
-            agent: a.id.clone(),
-            message: status(&run, v1::RunState::Ready),
-        });
+        registry
+            .publish(AgentEvent {
+                agent: a.id.clone(),
+                message: status(&run, v1::RunState::Ready),
+            })
+            .await;
     }
     let sent = Instant::now();
     for a in &mut agents {
@@ -147,14 +152,16 @@ async fn abort_on_fail_is_decided_at_the_first_two_second_tick() {
         std::sync::Arc::new(k6r_core::metrics::Tags::new()),
         1.0,
     )]);
-    registry.publish(AgentEvent {
-        agent: agents[0].id.clone(),
-        message: Kind::Metrics(v1::MetricDelta {
-            run_id: run.clone(),
-            seq: 1,
-            delta_json: serde_json::to_vec(&r.take_delta()).unwrap(),
-        }),
-    });
+    registry
+        .publish(AgentEvent {
+            agent: agents[0].id.clone(),
+            message: Kind::Metrics(v1::MetricDelta {
+                run_id: run.clone(),
+                seq: 1,
+                delta_json: serde_json::to_vec(&r.take_delta()).unwrap(),
+            }),
+        })
+        .await;
     for a in &mut agents {
         // Heartbeats would arrive meanwhile; the registry is told so.
         registry.seen(a.id.clone(), a.session).await.unwrap();
@@ -239,22 +246,24 @@ async fn vu_gauges_are_sampled_every_second_while_the_scenarios_run() {
             .find(|m| m.id == name)
             .map(|m| m.attributes.sample["value"])
     };
-    let report = |state: v1::RunState, vus: [u64; 2]| {
+    let report = async |state: v1::RunState, vus: [u64; 2]| {
         for (a, vus) in agents.iter().zip(vus) {
-            registry.publish(AgentEvent {
-                agent: a.id.clone(),
-                message: Kind::Status(v1::RunStatus {
-                    run_id: run.clone(),
-                    state: state.into(),
-                    vus,
-                    vus_max: 2,
-                    ..v1::RunStatus::default()
-                }),
-            });
+            registry
+                .publish(AgentEvent {
+                    agent: a.id.clone(),
+                    message: Kind::Status(v1::RunStatus {
+                        run_id: run.clone(),
+                        state: state.into(),
+                        vus,
+                        vus_max: 2,
+                        ..v1::RunStatus::default()
+                    }),
+                })
+                .await;
         }
     };
     let tick = Duration::from_millis(1);
-    report(v1::RunState::Running, [3, 1]);
+    report(v1::RunState::Running, [3, 1]).await;
     tokio::time::sleep_until(started + Duration::from_millis(1499)).await;
     let metrics = link.metrics().await.unwrap();
     assert_eq!(
@@ -266,7 +275,7 @@ async fn vu_gauges_are_sampled_every_second_while_the_scenarios_run() {
     let metrics = link.metrics().await.unwrap();
     assert_eq!(gauge(&metrics, "vus"), Some(4.0));
     assert_eq!(gauge(&metrics, "vus_max"), Some(4.0));
-    report(v1::RunState::Done, [0, 0]);
+    report(v1::RunState::Done, [0, 0]).await;
     tokio::time::sleep_until(started + Duration::from_millis(3500) + tick).await;
     let metrics = link.metrics().await.unwrap();
     assert_eq!(
@@ -275,4 +284,76 @@ async fn vu_gauges_are_sampled_every_second_while_the_scenarios_run() {
         "no sample once they ended"
     );
     beats.into_iter().for_each(|b| b.abort());
+}
+
+/// A run actor stalled (waiting to send to an agent whose session queue is
+/// full) while another agent streams far more metric deltas than the
+/// event queue holds: the agent's stream waits (back-pressure), and once
+/// the stall ends every delta is merged, none lost.
+#[tokio::test(start_paused = true)]
+async fn a_stalled_run_loses_no_agent_message() {
+    const DELTAS: u64 = 3 * crate::registry::EVENT_BUFFER as u64;
+    let options = serde_json::json!({"vus": 2, "duration": "1m"});
+    let (registry, runs, mut agents, run, _) = running(options, OnAgentLoss::Abort).await;
+    let link = runs.current().await.expect("a run");
+    // w1 stops reading: its session queue fills up, and the actor's next
+    // message to it (the stop) waits for room.
+    while agents[0]
+        .tx
+        .try_send(Ok(CoordinatorMessage::default()))
+        .is_ok()
+    {}
+    let stopping = tokio::spawn({
+        let link = link.clone();
+        async move { link.stop().await }
+    });
+    let streaming = tokio::spawn({
+        let registry = registry.clone();
+        let (agent, run) = (agents[1].id.clone(), run.clone());
+        async move {
+            let mut r = k6r_core::metrics::Registry::new();
+            for seq in 1..=DELTAS {
+                r.add(&[k6r_core::metrics::Sample::now(
+                    k6r_core::metrics::Builtin::Iterations.metric(),
+                    std::sync::Arc::new(k6r_core::metrics::Tags::new()),
+                    1.0,
+                )]);
+                registry
+                    .publish(AgentEvent {
+                        agent: agent.clone(),
+                        message: Kind::Metrics(v1::MetricDelta {
+                            run_id: run.clone(),
+                            seq,
+                            delta_json: serde_json::to_vec(&r.take_delta()).unwrap(),
+                        }),
+                    })
+                    .await;
+            }
+        }
+    });
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert!(!stopping.is_finished(), "the actor is not stalled");
+    assert!(
+        !streaming.is_finished(),
+        "the agent's messages did not wait for the stalled run"
+    );
+    // The stall ends: w1 reads its queue.
+    while !stopping.is_finished() {
+        let _ = agents[0].rx.recv().await;
+    }
+    streaming.await.unwrap();
+    // Queued is not yet merged: read until the actor has taken them all.
+    let count = async || {
+        let metrics = link.metrics().await.unwrap();
+        let iterations = metrics.iter().find(|m| m.id == "iterations").unwrap();
+        iterations.attributes.sample["count"]
+    };
+    let all = tokio::time::timeout(Duration::from_secs(60), async {
+        while count().await < DELTAS as f64 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await;
+    assert!(all.is_ok(), "merged {} of {DELTAS} deltas", count().await);
+    assert_eq!(count().await, DELTAS as f64, "every delta merged once");
 }
