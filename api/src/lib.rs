@@ -38,6 +38,7 @@ pub use metrics::{
 };
 pub use run::{
     ArchiveBody, OnAgentLoss, RunAgent, RunOutcome, RunRequest, RunState, RunView, EXIT_AGENT_LOST,
+    EXIT_DEGRADED,
 };
 pub use setup::{SetupAttributes, SetupEnvelope};
 pub use status::{ExecutionStatus, Status, StatusEnvelope};

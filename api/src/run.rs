@@ -26,13 +26,20 @@ pub enum OnAgentLoss {
     /// End the run (exit code [`EXIT_AGENT_LOST`]) with a partial summary.
     #[default]
     Abort,
-    /// Keep the others running; the summary is marked partial.
+    /// Keep the others running; the summary is marked partial and a run
+    /// that otherwise passed exits [`EXIT_DEGRADED`].
     Continue,
 }
 
 /// k6r's exit code for a run ended because an agent was lost (k6 has no
 /// such case; the code is unused by k6).
 pub const EXIT_AGENT_LOST: i32 = 111;
+
+/// k6r's exit code for a run that finished as planned and passed, but
+/// without an agent it lost on the way (`--on-agent-loss continue`): its
+/// metrics cover only what the remaining agents measured. A failure of
+/// its own (thresholds 99, a script abort...) keeps its code.
+pub const EXIT_DEGRADED: i32 = 112;
 
 /// The body of `POST /v1/runs`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -145,13 +152,14 @@ pub struct RunAgent {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RunOutcome {
     /// k6's exit code for the run (thresholds included), or
-    /// [`EXIT_AGENT_LOST`].
+    /// [`EXIT_AGENT_LOST`] or [`EXIT_DEGRADED`].
     pub exit_code: i32,
     /// Why it ended that way, for people (empty when all went well).
     pub message: String,
     /// Some agent was lost: the metrics cover only what was measured.
     pub partial: bool,
-    /// The lost agents, as `name (segment)`.
+    /// The lost agents, as `name (segment) at 1.2s` (time since the
+    /// common start; `before the start` when lost earlier).
     pub lost_agents: Vec<String>,
     /// Milliseconds from the common start to the end of the scenarios.
     pub duration_ms: u64,

@@ -235,7 +235,7 @@ fn outcome() -> RunOutcome {
         exit_code: 99,
         message: "thresholds on metrics 'my_counter' have been crossed".to_owned(),
         partial: true,
-        lost_agents: vec!["b (1/2:1)".to_owned()],
+        lost_agents: vec!["b (1/2:1) at 1.5s".to_owned()],
         duration_ms: 2000,
         metrics: serde_json::to_value(registry.take_delta()).unwrap(),
         setup_data: Some(r#"{"token":"abc"}"#.to_owned()),
@@ -405,7 +405,7 @@ fn the_summary_comes_from_the_merged_metrics_and_the_run_exit_code_is_kept() {
     );
     assert!(stdout.contains("start skew: 3.5ms"), "{stdout}");
     assert!(
-        stderr.contains("partial result: lost agent(s) b (1/2:1)"),
+        stderr.contains("partial result: lost agent(s) b (1/2:1) at 1.5s"),
         "{stderr}"
     );
     assert!(stderr.contains("have been crossed"), "{stderr}");

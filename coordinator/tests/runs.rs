@@ -34,6 +34,17 @@ fn request(options: Value, exports: &[&str]) -> Value {
     })
 }
 
+/// `lost` is one agent, `label` lost at a time since the start
+/// (`label at 1.2s`).
+fn assert_lost(lost: &[String], label: &str) {
+    let [only] = lost else { panic!("{lost:?}") };
+    let time = only
+        .strip_prefix(&format!("{label} at "))
+        .and_then(|t| t.strip_suffix('s'))
+        .unwrap_or_else(|| panic!("{only:?}"));
+    assert!(time.parse::<f64>().is_ok(), "{only:?}");
+}
+
 async fn submit(c: &TestCoordinator, body: &Value) -> RunView {
     let (status, text) = send_json("POST", &c.url("/v1/runs"), body).await;
     assert_eq!(status, 201, "{text}");
@@ -529,7 +540,7 @@ async fn a_lost_agent_aborts_the_run_with_111_and_a_partial_result() {
     let result = view.result.unwrap();
     assert_eq!(result.exit_code, EXIT_AGENT_LOST);
     assert!(result.partial);
-    assert_eq!(result.lost_agents, ["w2 (1/3:2/3)"]);
+    assert_lost(&result.lost_agents, "w2 (1/3:2/3)");
     assert!(
         result.message.contains("w2 (1/3:2/3) was lost"),
         "{}",
@@ -559,9 +570,23 @@ async fn continue_keeps_the_others_running_and_marks_the_result_partial() {
     agents[0].send(done(&run, 0)).await;
     let view = finished(&c, &run).await;
     let result = view.result.unwrap();
-    assert_eq!(result.exit_code, 0, "{}", result.message);
+    // Passed, but degraded: its own exit code, the loss and its time named.
+    assert_eq!(
+        result.exit_code,
+        k6r_api::EXIT_DEGRADED,
+        "{}",
+        result.message
+    );
     assert!(result.partial);
-    assert_eq!(result.lost_agents, ["w2 (1/3:2/3)"]);
+    assert_lost(&result.lost_agents, "w2 (1/3:2/3)");
+    assert!(
+        result
+            .message
+            .starts_with("agent w2 (1/3:2/3) was lost at ")
+            && result.message.ends_with("s; the run went on without it"),
+        "{}",
+        result.message
+    );
     assert_eq!(iterations_of(&result.metrics), 4.0);
     c.stop().await;
 }
@@ -753,7 +778,7 @@ async fn losing_the_agent_with_the_pinned_scenario_is_named_as_such() {
     agents[1].send(done(&run, 0)).await;
     let result = finished(&c, &run).await.result.unwrap();
     assert!(result.partial);
-    assert_eq!(result.lost_agents, ["w1 (0:1/2)"]);
+    assert_lost(&result.lost_agents, "w1 (0:1/2)");
     assert!(
         result
             .message

@@ -304,6 +304,8 @@ impl Actor {
         let (exit_code, mut message) = match (&self.first_failure, last) {
             (Some((code, message)), _) => (*code, message.clone()),
             (None, Some(eval)) if !eval.passed() => (EXIT_THRESHOLDS, eval.crossed_message()),
+            // Passed, but not on every agent it was planned for.
+            _ if !self.lost.is_empty() => (k6r_api::EXIT_DEGRADED, String::new()),
             _ => (0, String::new()),
         };
         for note in &self.notes {

@@ -57,7 +57,17 @@ impl Actor {
             ));
         }
         let lead = slot.plan.lead;
-        self.lost.push(label);
+        let when = match self.started {
+            Some(started) => format!(
+                "at {:.1}s",
+                tokio::time::Instant::now()
+                    .saturating_duration_since(started)
+                    .as_secs_f64()
+            ),
+            None => "before the start".to_owned(),
+        };
+        what.push_str(&format!(" {when}"));
+        self.lost.push(format!("{label} {when}"));
         if self.phase == Phase::Finished {
             return;
         }

@@ -130,10 +130,52 @@ fn line(view: &RunView) -> String {
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))
         .unwrap_or_default();
-    let agents = view.agents.len();
+    // Only the agents still in the run (a lost one no longer counts).
+    let agents = view.agents.iter().filter(|a| a.state != "lost").count();
     format!(
         "{} [{state}, {agents} agent{}]",
         progress_text(&counts, Duration::from_millis(view.elapsed_ms)),
         if agents == 1 { "" } else { "s" }
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use k6r_api::RunAgent;
+
+    fn agent(name: &str, state: &str) -> RunAgent {
+        RunAgent {
+            id: name.into(),
+            name: name.into(),
+            segment: "0:1/2".into(),
+            pinned: Vec::new(),
+            lead: false,
+            state: state.into(),
+            vus: 1,
+            vus_max: 1,
+            iterations: 3,
+        }
+    }
+
+    #[test]
+    fn the_live_line_counts_only_the_agents_still_in_the_run() {
+        let view = RunView {
+            id: "run-1".into(),
+            state: RunState::Running,
+            elapsed_ms: 2_000,
+            vus: 1,
+            vus_max: 2,
+            iterations: 6,
+            interrupted: 0,
+            agents: vec![agent("a1", "running"), agent("a2", "lost")],
+            start_skew_ms: None,
+            result: None,
+        };
+        assert!(
+            line(&view).ends_with("[running, 1 agent]"),
+            "{}",
+            line(&view)
+        );
+    }
 }
