@@ -24,7 +24,9 @@ pub struct Args {
     /// The coordinator's shared secret, sent as `authorization: Bearer <token>`.
     #[arg(long, env = "K6R_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
-    /// The most VUs this agent accepts (reported to the coordinator).
+    /// The most VUs this agent runs (default: what fits in 75% of its
+    /// memory at 256 KiB per VU); the coordinator refuses a run whose part
+    /// here could need more, naming this limit.
     #[arg(long, env = "K6R_MAX_VUS")]
     pub max_vus: Option<NonZeroU64>,
     /// The first reconnect delay; it doubles per failed attempt.

@@ -31,7 +31,7 @@ pub mod runner;
 mod session;
 pub mod system;
 
-use std::{sync::Arc, time::Duration};
+use std::{num::NonZeroU64, sync::Arc, time::Duration};
 
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
@@ -144,7 +144,6 @@ impl Agent {
 /// Runs an agent with `config` and the [`EngineRunner`] until `shutdown`
 /// is cancelled.
 pub async fn run(config: Config, shutdown: CancellationToken) -> Result<()> {
-    Agent::new(config, Arc::new(EngineRunner::new()))
-        .run(shutdown)
-        .await
+    let runner = EngineRunner::new().with_max_vus(config.max_vus.map(NonZeroU64::get));
+    Agent::new(config, Arc::new(runner)).run(shutdown).await
 }

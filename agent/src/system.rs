@@ -1,4 +1,5 @@
-//! What the agent reports about its machine: host name and capacity.
+//! What the agent reports about its machine: host name and capacity
+//! (its memory as [`k6r_runner::machine`] reads it).
 
 use std::num::NonZeroU64;
 
@@ -21,31 +22,14 @@ pub fn capacity(max_vus: Option<NonZeroU64>) -> Capacity {
         cpus: std::thread::available_parallelism()
             .map(|n| u32::try_from(n.get()).unwrap_or(u32::MAX))
             .unwrap_or(1),
-        memory_bytes: std::fs::read_to_string("/proc/meminfo")
-            .ok()
-            .and_then(|text| mem_total(&text))
-            .unwrap_or(0),
+        memory_bytes: k6r_runner::machine::memory_bytes().unwrap_or(0),
         max_vus: max_vus.map_or(0, NonZeroU64::get),
     }
-}
-
-/// `MemTotal` in bytes from `/proc/meminfo`'s text.
-fn mem_total(meminfo: &str) -> Option<u64> {
-    let line = meminfo.lines().find(|l| l.starts_with("MemTotal:"))?;
-    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    kib.checked_mul(1024)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn reads_mem_total() {
-        let text = "MemTotal:       16315620 kB\nMemFree:         1000 kB\n";
-        assert_eq!(mem_total(text), Some(16_315_620 * 1024));
-        assert_eq!(mem_total("nothing"), None);
-    }
 
     #[test]
     fn reports_something() {

@@ -9,7 +9,7 @@ use std::{
     time::{Duration, SystemTime, UNIX_EPOCH},
 };
 
-use common::{config, get, send_json, start_coordinator, FakeAgent, TestCoordinator};
+use common::{config, get, hello, send_json, start_coordinator, FakeAgent, TestCoordinator};
 use k6r_api::{RunView, EXIT_AGENT_LOST};
 use k6r_core::metrics::{Builtin, Registry, Sample, Sink, Tags};
 use k6r_proto::v1::{
@@ -868,4 +868,48 @@ async fn a_shutdown_mid_run_stops_it_and_still_serves_its_result() {
         .expect("the coordinator ends once the result was read")
         .unwrap()
         .unwrap();
+}
+
+/// A run whose parts could need more VUs than their agents hold (each
+/// agent's `--max-vus`, or what its memory holds) is refused before any
+/// agent hears of it, naming every agent that is short, with exit 104.
+#[tokio::test]
+async fn a_run_that_does_not_fit_its_agents_is_refused_before_it_starts() {
+    let c = start_coordinator(quiet(2)).await;
+    // w1 says --max-vus 5; w2 reports 1 GiB of memory: 3,072 VUs.
+    let mut limited = hello("w1");
+    limited.capacity.as_mut().unwrap().max_vus = 5;
+    let mut w1 = FakeAgent::connect(c.addr, limited.into(), None)
+        .await
+        .unwrap();
+    w1.welcome().await;
+    let (mut w2, _) = FakeAgent::welcomed(c.addr, "w2").await;
+    c.until_connected(2).await;
+
+    let view = submit(
+        &c,
+        &request(json!({"vus": 8000, "duration": "1m"}), &["default"]),
+    )
+    .await;
+    let result = finished(&c, &view.id).await.result.unwrap();
+    assert_eq!(result.exit_code, 104, "{}", result.message);
+    assert_eq!(
+        result.message,
+        "the run does not fit its agents: w1 (0:1/2) could need 4000 VUs and holds at most 5 VUs \
+         (--max-vus); w2 (1/2:1) could need 4000 VUs and holds at most 3072 VUs (75% of 1.0 GiB of \
+         memory at 256 KiB per VU; --max-vus sets another limit)"
+    );
+
+    // A run that fits goes ahead: 10 VUs, 5 each.
+    let run = submit(
+        &c,
+        &request(json!({"vus": 10, "duration": "1m"}), &["default"]),
+    )
+    .await
+    .id;
+    for a in [&mut w1, &mut w2] {
+        let assign = assign(a).await;
+        assert_eq!(assign.run_id, run);
+    }
+    c.stop().await;
 }

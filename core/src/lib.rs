@@ -2,6 +2,8 @@
 //! into a plan and splits that plan across instances. No I/O lives here.
 //!
 //! # Layout
+//! - [`capacity`]: how many VUs a machine may hold, and the check against
+//!   it.
 //! - [`duration`]: k6's duration syntax, parsed and printed the Go way.
 //! - [`segment`]: execution segments, sequences and the striping algorithm
 //!   that decides which VU, iteration and tick belong to which instance.
@@ -18,6 +20,7 @@
 //! - [`error`]: the crate's error enum.
 #![warn(missing_docs)]
 
+pub mod capacity;
 pub mod duration;
 pub mod error;
 pub mod logfmt;

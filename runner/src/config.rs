@@ -43,6 +43,9 @@ pub struct Config {
     /// A graceful stop: once fired no iteration starts and running ones
     /// get their scenario's `gracefulStop`; the run ends as stopped.
     pub drain: Option<CancellationToken>,
+    /// The VUs this machine may hold: a plan that could need more is
+    /// refused before any VU is made.
+    pub capacity: k6r_core::capacity::VuCapacity,
 }
 
 impl Config {
@@ -61,7 +64,15 @@ impl Config {
             remote: None,
             pinned: Vec::new(),
             drain: None,
+            capacity: crate::machine::vu_capacity(None),
         }
+    }
+
+    /// Sets [`Config::capacity`] to `max_vus` (`--max-vus`) or, without
+    /// it, to what this machine's memory holds.
+    pub fn with_max_vus(mut self, max_vus: Option<u64>) -> Self {
+        self.capacity = crate::machine::vu_capacity(max_vus);
+        self
     }
 
     /// Sets [`Config::progress`].

@@ -38,6 +38,10 @@ pub enum Error {
     #[error("{0}")]
     Plan(String),
 
+    /// The plan could need more VUs than this machine holds.
+    #[error("{0}")]
+    TooManyVus(#[from] k6r_core::capacity::TooManyVus),
+
     /// `setup()` or `teardown()` threw.
     #[error("{exception}")]
     Exception {
@@ -69,7 +73,7 @@ impl Error {
             Error::Exception { .. } => 107,
             Error::Timeout { stage: "setup", .. } => 100,
             Error::Timeout { .. } => 101,
-            Error::Plan(_) => 104,
+            Error::Plan(_) | Error::TooManyVus(_) => 104,
             Error::Stack { .. } | Error::Worker(_) | Error::WorkerGone { .. } => 255,
             Error::SetupData(_) => 255,
         }

@@ -23,6 +23,7 @@
 //! - `vu`: the engine's `Vu`/`VuFactory` over VUs on workers.
 //! - `lifecycle`: `setup()` and `teardown()`.
 //! - [`live`]: k6's REST API served during the run, `--paused`.
+//! - [`machine`]: this machine's memory and the VUs it may hold.
 //! - [`remote`]: a run driven from outside (the agent): a start gate for
 //!   setup and the start instant, teardown on request.
 //! - [`samples`]: the metrics channel and the [`SampleSink`] trait.
@@ -37,6 +38,7 @@
 //! - [`error`]: [`Error`] with k6's exit codes.
 #![warn(missing_docs)]
 
+pub mod machine;
 pub mod metrics;
 pub mod output;
 pub mod summary;

@@ -73,6 +73,9 @@ impl RunResult {
 pub async fn run(config: Config, shutdown: CancellationToken) -> Result<RunResult> {
     let plan = TestPlan::with_pinned(&config.options, &config.pinned)
         .map_err(|e| Error::Plan(e.to_string()))?;
+    // Before any VU is made: growing VUs until the allocator fails would
+    // wedge the machine.
+    config.capacity.check(plan.max_possible_vus())?;
     let mut remote = config.remote;
     let totals = Totals::default();
     let mut sinks: Sinks = config.sinks;

@@ -90,6 +90,11 @@ pub struct RunArgs {
     #[arg(short = 'l', long, env = "K6_LINGER", default_value_t = false, require_equals = true,
           num_args = 0..=1, default_missing_value = "true", action = ArgAction::Set)]
     pub linger: bool,
+    /// The most VUs this machine may run (k6r's; default: what fits in
+    /// 75% of its memory at 256 KiB per VU). A test that could need more
+    /// is refused before it starts (exit 104).
+    #[arg(long, env = "K6R_MAX_VUS", value_name = "N")]
+    pub max_vus: Option<std::num::NonZeroU64>,
     /// A source of `k6/secrets`: `file=PATH` or `mock=KEY=VALUE,...`, with
     /// `name=NAME` and `default` among the items to name it and make it
     /// the default one (repeatable).

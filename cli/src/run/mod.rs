@@ -125,6 +125,7 @@ fn local(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(),
         .with_secrets(loaded.secrets);
     let mut config = k6r_runner::Config::new(script.clone(), env.clone(), options, loaded.exports)
         .with_script_config(script_config)
+        .with_max_vus(args.max_vus.map(std::num::NonZeroU64::get))
         .with_sink(Box::new(metrics.clone()));
     for sink in output_sinks {
         config = config.with_sink(Box::new(sink));

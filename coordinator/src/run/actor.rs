@@ -44,6 +44,10 @@ pub(super) const EXIT_TEARDOWN_TIMEOUT: i32 = 101;
 /// shutdown ends a run this way.
 pub(super) const EXIT_EXTERNAL_ABORT: i32 = 105;
 
+/// k6's exit code for an invalid configuration (here: a run that does
+/// not fit its agents).
+pub(super) const EXIT_INVALID_CONFIG: i32 = 104;
+
 /// Why a run the coordinator's shutdown stopped failed.
 const SHUTDOWN_MESSAGE: &str = "test run was aborted because the coordinator is shutting down";
 /// k6's exit code for `exec.test.fail()`: decided at the end, it aborts
@@ -195,6 +199,8 @@ impl Actor {
         shutdown: CancellationToken,
     ) {
         self.check_agents().await;
+        // The agents may have been assigned, or the run refused, already.
+        self.publish();
         loop {
             let wake = [
                 self.deadline,

@@ -8,20 +8,32 @@ use k6r_proto::v1::{self, Archive, Assign, RunSetup, RunTeardown, Start};
 use tokio::time::Instant;
 
 use super::{
-    actor::{Actor, Phase, Slot, EXIT_SETUP_TIMEOUT, EXIT_TEARDOWN_TIMEOUT, EXIT_THRESHOLDS},
-    plan, EVALUATION_PERIOD, EXIT_CLUSTER_FAILURE, INIT_TIMEOUT, LIFECYCLE_SLACK,
+    actor::{
+        Actor, Phase, Slot, EXIT_INVALID_CONFIG, EXIT_SETUP_TIMEOUT, EXIT_TEARDOWN_TIMEOUT,
+        EXIT_THRESHOLDS,
+    },
+    fit, plan, EVALUATION_PERIOD, EXIT_CLUSTER_FAILURE, INIT_TIMEOUT, LIFECYCLE_SLACK,
     VUS_SAMPLE_PERIOD,
 };
-use crate::registry::{AgentId, AgentState};
+use crate::registry::{AgentId, AgentState, Capacity};
 
 impl Actor {
-    pub(super) async fn assign(&mut self, agents: Vec<(AgentId, String)>) {
+    pub(super) async fn assign(
+        &mut self,
+        agents: Vec<(AgentId, String)>,
+        capacity_of: impl Fn(&AgentId) -> Capacity,
+    ) {
         let weights = self.submission.weights.clone();
         let plan = plan::split(
             agents,
             |name| weights.get(name).copied().unwrap_or(1),
             &self.submission.pinned,
         );
+        if let Err(why) = fit::check(&self.submission.options, &plan, capacity_of) {
+            // Still waiting: the run ends before any agent hears of it.
+            self.fail(EXIT_INVALID_CONFIG, why).await;
+            return;
+        }
         tracing::info!(sequence = %plan.sequence, agents = plan.agents.len(), "assigning the run");
         self.slots = plan
             .agents

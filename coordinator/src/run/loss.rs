@@ -23,7 +23,14 @@ impl Actor {
             if ready.len() >= wanted {
                 ready.sort_by(|a, b| a.1.cmp(&b.1));
                 ready.truncate(wanted);
-                self.assign(ready).await;
+                let capacity_of = |id: &AgentId| {
+                    agents
+                        .iter()
+                        .find(|a| &a.id == id)
+                        .map(|a| a.capacity)
+                        .unwrap_or_default()
+                };
+                self.assign(ready, capacity_of).await;
             }
             return;
         }

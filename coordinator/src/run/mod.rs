@@ -25,6 +25,7 @@
 //!   thresholds on it.
 //! - `manager`: the task holding the current run.
 //! - `actor`: the run actor: its state, loop, agent events and failures.
+//! - `fit`: whether each agent holds the VUs its part could need.
 //! - `lifecycle`: assignment, setup, start, deadlines, teardown, outcome.
 //! - `loss`: noticing lost agents and `--on-agent-loss`.
 //! - `control`: live control (`PATCH /v1/status`) through the agents.
@@ -32,6 +33,7 @@
 
 mod actor;
 mod control;
+mod fit;
 mod lifecycle;
 mod loss;
 mod manager;

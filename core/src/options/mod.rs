@@ -11,6 +11,7 @@
 mod env;
 mod error;
 pub(crate) mod json;
+mod part;
 mod scenario;
 mod shortcuts;
 mod stage;

@@ -74,7 +74,7 @@ pub(crate) async fn drive(
     uplink: Uplink,
     inbox: mpsc::Receiver<Input>,
     cancel: CancellationToken,
-    workers: Option<usize>,
+    host: super::Host,
 ) {
     let reporter = Reporter::new(uplink, assign.run_id.clone());
     reporter.status(RunState::Initializing, None, None, 0).await;
@@ -84,7 +84,7 @@ pub(crate) async fn drive(
     };
     let lead = assign.lead;
     let prepared = tokio::select! {
-        prepared = tokio::task::spawn_blocking(move || prepare::prepare(&assign, workers)) => prepared,
+        prepared = tokio::task::spawn_blocking(move || prepare::prepare(&assign, host)) => prepared,
         () = cancel.cancelled() => return,
     };
     let Prepared {

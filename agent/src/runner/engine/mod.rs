@@ -52,18 +52,27 @@ struct Active {
     finished: CancellationToken,
 }
 
+/// What this agent's machine gives a run.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Host {
+    /// VU worker threads (`None`: one per CPU).
+    pub workers: Option<usize>,
+    /// `--max-vus` (`None`: by memory).
+    pub max_vus: Option<u64>,
+}
+
 /// Runs the coordinator's runs with k6r-runner, one at a time.
 #[derive(Clone, Default)]
 pub struct EngineRunner {
     active: Arc<Mutex<Option<Active>>>,
-    workers: Option<usize>,
+    host: Host,
 }
 
 impl std::fmt::Debug for EngineRunner {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("EngineRunner")
             .field("active_run", &self.active_run())
-            .field("workers", &self.workers)
+            .field("host", &self.host)
             .finish()
     }
 }
@@ -76,7 +85,15 @@ impl EngineRunner {
 
     /// Sets how many worker threads host the VUs of a run.
     pub fn with_workers(mut self, workers: usize) -> Self {
-        self.workers = Some(workers.max(1));
+        self.host.workers = Some(workers.max(1));
+        self
+    }
+
+    /// Sets the most VUs a run may need here (`--max-vus`; `None`: what
+    /// the machine's memory holds). A part that could need more fails
+    /// before any VU is made.
+    pub fn with_max_vus(mut self, max_vus: Option<u64>) -> Self {
+        self.host.max_vus = max_vus;
         self
     }
 
@@ -104,7 +121,7 @@ impl EngineRunner {
         let finished = CancellationToken::new();
         let run_id = assign.run_id.clone();
         tracing::info!(run = %run_id, lead = assign.lead, segment = %assign.execution_segment, "assigned");
-        let task = drive::drive(assign, uplink.clone(), rx, cancel.clone(), self.workers);
+        let task = drive::drive(assign, uplink.clone(), rx, cancel.clone(), self.host);
         let done = finished.clone();
         tokio::spawn(async move {
             task.await;

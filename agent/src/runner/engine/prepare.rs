@@ -57,10 +57,7 @@ pub(crate) struct Prepared {
 }
 
 /// Loads `assign` (runs the init context once: blocking).
-pub(crate) fn prepare(
-    assign: &v1::Assign,
-    workers: Option<usize>,
-) -> Result<Prepared, PrepareError> {
+pub(crate) fn prepare(assign: &v1::Assign, host: super::Host) -> Result<Prepared, PrepareError> {
     let archive = assign
         .archive
         .as_ref()
@@ -89,25 +86,17 @@ pub(crate) fn prepare(
     } else {
         serde_json::from_str(&assign.options_json)?
     };
-    let (mut options, _warnings) = Options::from_json(&value)?;
+    let (options, _warnings) = Options::from_json(&value)?;
     // The coordinator's split wins over the script's own segment.
-    if !assign.execution_segment.is_empty() {
-        options.execution_segment = Some(Segment::parse(&assign.execution_segment)?);
-    }
-    if !assign.execution_segment_sequence.is_empty() {
-        options.execution_segment_sequence =
-            Some(Sequence::parse(&assign.execution_segment_sequence)?);
-    }
-    if options.scenarios.is_none() {
-        // As `k6 run`: an unset `vus` means 1.
-        options.unset_vus = 1;
-        options.derive_scenarios()?;
-    }
-    if let Some(scenarios) = &mut options.scenarios {
-        for name in &assign.excluded_scenarios {
-            scenarios.remove(name);
-        }
-    }
+    let segment = Some(assign.execution_segment.as_str())
+        .filter(|s| !s.is_empty())
+        .map(Segment::parse)
+        .transpose()?;
+    let sequence = Some(assign.execution_segment_sequence.as_str())
+        .filter(|s| !s.is_empty())
+        .map(Sequence::parse)
+        .transpose()?;
+    let options = options.part(segment, sequence, &assign.excluded_scenarios)?;
     options.validate(Some(&inspection.exports))?;
 
     let metrics = Metrics::for_script(&inspection.metrics, assign.breakdown)?;
@@ -115,8 +104,9 @@ pub(crate) fn prepare(
     let mut config = k6r_runner::Config::new(script, env, options, inspection.exports)
         .with_script_config(script_config)
         .with_pinned(assign.pinned_scenarios.clone())
+        .with_max_vus(host.max_vus)
         .with_sink(Box::new(metrics.clone()));
-    if let Some(workers) = workers {
+    if let Some(workers) = host.workers {
         config = config.with_workers(workers);
     }
     Ok(Prepared {
