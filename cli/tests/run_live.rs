@@ -636,3 +636,30 @@ export default function () { const now = Date.now(); if (last) { gap.add(Math.ma
     assert_eq!(stop(addr).status, 200);
     assert_eq!(run.wait(), 103);
 }
+
+/// `vus-max` beyond what the machine holds (`--max-vus` here) is refused
+/// at once with a `Config update error`, not initialised until the
+/// machine gives out; within it, the change goes through.
+#[test]
+fn scaling_past_max_vus_is_refused() {
+    let (mut run, addr) = Run::serve(TUTORIAL, &["--max-vus", "8"]);
+    until_status(addr, |s| s["status"] == 7);
+    let refused = cli(
+        K6R,
+        &["scale", "--vus", "2", "--max", "1000000000000"],
+        addr,
+    );
+    assert_ne!(refused.code, Some(0), "{refused:?}");
+    assert!(
+        refused
+            .msg
+            .contains("the number of maxVUs (1000000000000) must be at most 8"),
+        "{refused:?}"
+    );
+    assert_eq!(
+        cli(K6R, &["scale", "--vus", "2", "--max", "8"], addr),
+        ok(status_yaml(7, false, 2, 8, true))
+    );
+    assert_eq!(stop(addr).status, 200);
+    assert_eq!(run.wait(), 103, "{}", run.stderr());
+}

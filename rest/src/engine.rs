@@ -38,6 +38,7 @@ use crate::backend::{Backend, BoxFuture, SetupData};
 use crate::error::ControlError;
 use crate::patch::StatusPatch;
 use crate::validate::{self, Vus};
+use k6r_core::capacity::VuCapacity;
 
 /// The live metrics of a run.
 pub trait MetricsSource: Send + 'static {
@@ -120,6 +121,8 @@ impl RunLink {
 struct External {
     vus: Vus,
     start_max: u64,
+    /// The most max VUs this machine holds for it.
+    most: u64,
     paused: bool,
     /// Changes made before the executor took commands, not yet applied.
     staged: bool,
@@ -174,6 +177,7 @@ impl<M: MetricsSource, S: SetupSource> EngineBackend<M, S> {
             external: External {
                 vus: start,
                 start_max: start.max_vus,
+                most: k6r_core::capacity::MAX_VUS,
                 paused: false,
                 staged: false,
             },
@@ -191,6 +195,17 @@ impl<M: MetricsSource, S: SetupSource> EngineBackend<M, S> {
             stop,
         };
         (backend, link)
+    }
+
+    /// Caps the externally-controlled scenario's max VUs at what
+    /// `capacity` leaves beside `plan`'s other scenarios (default: k6r's
+    /// most, [`k6r_core::capacity::MAX_VUS`]).
+    pub fn with_capacity(mut self, plan: &TestPlan, capacity: VuCapacity) -> Self {
+        let others = plan
+            .max_possible_vus()
+            .saturating_sub(self.external.start_max);
+        self.external.most = capacity.max_vus.saturating_sub(others);
+        self
     }
 
     /// The handle, if its executor takes commands now.
@@ -277,7 +292,13 @@ impl<M: MetricsSource, S: SetupSource> EngineBackend<M, S> {
             return Err(ControlError::NotExternallyControlled);
         }
         self.refresh().await;
-        let new = validate::update(self.external.vus, self.external.start_max, vus, vus_max)?;
+        let External {
+            vus: now,
+            start_max,
+            most,
+            ..
+        } = self.external;
+        let new = validate::update(now, start_max, most, vus, vus_max)?;
         if let Some(c) = self.live() {
             c.update(Some(new.vus), Some(new.max_vus))
                 .await

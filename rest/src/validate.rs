@@ -1,13 +1,9 @@
 //! k6's rules for a `vus`/`vus-max` change of the externally-controlled
 //! executor (its `Validate` and `UpdateConfig`), with k6's messages, plus
-//! one k6r guard against absurd numbers.
+//! k6r's guard: no more max VUs than the machine holds beside the other
+//! scenarios' ([`k6r_core::capacity`]).
 
 use crate::error::ControlError;
-
-/// The most max VUs k6r accepts at run time. k6 has no cap and starts
-/// initialising whatever it is asked for (a `vus-max` of 10^12 wedges it);
-/// k6r refuses with a `Config update error` instead.
-pub const MAX_VUS_LIMIT: i64 = 1_000_000;
 
 /// Active and max VUs of the externally-controlled scenario.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -19,10 +15,14 @@ pub struct Vus {
 }
 
 /// The configuration after applying `vus`/`vus_max` (`None`: unchanged)
-/// to `current`, or k6's refusal. `start_max` is the script's `maxVUs`.
+/// to `current`, or k6's refusal. `start_max` is the script's `maxVUs`;
+/// `most` the most max VUs the machine holds for this scenario. k6 has no
+/// such cap and starts initialising whatever it is asked for (a `vus-max`
+/// of 10^12 wedges it); k6r refuses with a `Config update error`.
 pub fn update(
     current: Vus,
     start_max: u64,
+    most: u64,
     vus: Option<i64>,
     vus_max: Option<i64>,
 ) -> Result<Vus, ControlError> {
@@ -48,12 +48,12 @@ pub fn update(
             "the new number of max VUs cannot be lower than the starting number of max VUs ({start_max})"
         )));
     }
-    if new_max > MAX_VUS_LIMIT {
+    if new_max as u64 > most {
         return Err(ControlError::ConfigUpdate(format!(
-            "invalid configuration supplied: the number of maxVUs ({new_max}) must be at most {MAX_VUS_LIMIT}"
+            "invalid configuration supplied: the number of maxVUs ({new_max}) must be at most {most}, what this machine holds beside the other scenarios (--max-vus)"
         )));
     }
-    // Both are in 0..=MAX_VUS_LIMIT here.
+    // Both are in 0..=most here.
     Ok(Vus {
         vus: new_vus as u64,
         max_vus: new_max as u64,
@@ -65,9 +65,10 @@ mod tests {
     use super::*;
 
     const NOW: Vus = Vus { vus: 1, max_vus: 5 };
+    const MOST: u64 = 1_000;
 
     fn refused(vus: Option<i64>, max: Option<i64>) -> String {
-        match update(NOW, 5, vus, max) {
+        match update(NOW, 5, MOST, vus, max) {
             Err(ControlError::ConfigUpdate(m)) => m,
             other => panic!("{other:?}"),
         }
@@ -76,12 +77,12 @@ mod tests {
     #[test]
     fn k6_rows() {
         assert_eq!(
-            update(NOW, 5, Some(4), None),
+            update(NOW, 5, MOST, Some(4), None),
             Ok(Vus { vus: 4, max_vus: 5 })
         );
         assert_eq!(refused(Some(6), None), "invalid configuration supplied: the number of active VUs (6) must be less than or equal to the number of maxVUs (5)");
         assert_eq!(
-            update(NOW, 5, Some(6), Some(8)),
+            update(NOW, 5, MOST, Some(6), Some(8)),
             Ok(Vus { vus: 6, max_vus: 8 })
         );
         assert_eq!(
@@ -96,13 +97,13 @@ mod tests {
         assert_eq!(
             refused(None, Some(i64::MAX)),
             format!(
-                "invalid configuration supplied: the number of maxVUs ({}) must be at most 1000000",
+                "invalid configuration supplied: the number of maxVUs ({}) must be at most 1000, what this machine holds beside the other scenarios (--max-vus)",
                 i64::MAX
             )
         );
         let raised = Vus { vus: 1, max_vus: 6 };
         assert_eq!(
-            update(raised, 5, None, Some(5)),
+            update(raised, 5, MOST, None, Some(5)),
             Ok(Vus { vus: 1, max_vus: 5 })
         );
     }

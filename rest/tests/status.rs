@@ -37,7 +37,7 @@ fn rows() -> Vec<Row> {
         (External, &[], r#"{"data":{"attributes":{"vus":1,"vus-max":4}}}"#, 400, config("the new number of max VUs cannot be lower than the starting number of max VUs (5)")),
         (External, &[r#"{"data":{"attributes":{"vus-max":6}}}"#], r#"{"data":{"attributes":{"vus-max":5}}}"#, 200, status(2, 5, false, 7, false)),
         (External, &[], r#"{"data":{"attributes":{"vus":-1}}}"#, 400, config("invalid configuration supplied: the number of VUs can't be negative")),
-        (External, &[], r#"{"data":{"attributes":{"vus-max":1000000000000}}}"#, 400, config("invalid configuration supplied: the number of maxVUs (1000000000000) must be at most 1000000")),
+        (External, &[], r#"{"data":{"attributes":{"vus-max":1000000000000}}}"#, 400, config("invalid configuration supplied: the number of maxVUs (1000000000000) must be at most 1000000, what this machine holds beside the other scenarios (--max-vus)")),
         (External, &[], "{bad json", 400, bad("invalid character 'b' looking for beginning of object key string")),
         (External, &[], "", 400, bad("unexpected end of JSON input")),
         (External, &[], "[]", 400, bad("json: cannot unmarshal array into Go value of type v1.StatusJSONAPI")),

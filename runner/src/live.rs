@@ -113,6 +113,7 @@ impl Live {
             spec,
             shared,
             timeouts,
+            capacity,
         } = parts;
         let setup = LiveSetup {
             shared,
@@ -127,6 +128,7 @@ impl Live {
         };
         let (backend, link) =
             EngineBackend::new(plan, control.clone(), progress, self.paused, metrics, setup);
+        let backend = backend.with_capacity(plan, capacity);
         link.set_phase(ExecutionStatus::InitVus);
         let (api, _task) = k6r_rest::spawn(backend);
         let served = self.served.take();
@@ -190,6 +192,8 @@ pub(crate) struct Parts<'a> {
     pub shared: Arc<Shared>,
     /// `setupTimeout` and `teardownTimeout`.
     pub timeouts: (Duration, Duration),
+    /// The VUs this machine holds (caps `vus-max` changes).
+    pub capacity: k6r_core::capacity::VuCapacity,
 }
 
 /// A run being served; the run calls its hooks in order.

@@ -199,6 +199,7 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<RunResul
                 config.options.setup_timeout().to_std(),
                 config.options.teardown_timeout().to_std(),
             ),
+            capacity: config.capacity,
         })
     });
     // From here on `{"stopped":true}` stops the run as a signal would.

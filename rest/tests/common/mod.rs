@@ -131,7 +131,13 @@ impl Backend for Fake {
             if self.kind == Kind::ConstantVus {
                 return Err(ControlError::NotExternallyControlled);
             }
-            self.vus = validate::update(self.vus, self.start_max, patch.vus, patch.vus_max)?;
+            self.vus = validate::update(
+                self.vus,
+                self.start_max,
+                k6r_core::capacity::MAX_VUS,
+                patch.vus,
+                patch.vus_max,
+            )?;
         }
         Ok(self.snapshot())
     }
