@@ -12,6 +12,7 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
+use k6r_demo::legacy_tls::{certificates, LegacyServer};
 use k6r_demo::tls::{
     ocsp_response, serve_tls, server_config, Identity, OcspStatus, TlsServerOptions,
 };
@@ -242,108 +243,24 @@ fn compare_in(dir: &Path, url: &str, script: &str, trust: bool) -> Vec<String> {
     actual
 }
 
-/// `openssl s_server -www` (Debian's `openssl`) on a free port, with an
-/// RSA certificate for localhost from a throwaway authority (`ca.pem` in
-/// its folder), speaking only what `args` allow; killed on drop.
+/// `openssl s_server -www` with a throwaway RSA authority (`ca.pem` in
+/// its folder), speaking only what `args` allow.
 struct LegacyTarget {
     url: String,
     dir: tempfile::TempDir,
-    server: std::process::Child,
+    _server: LegacyServer,
 }
 
 impl LegacyTarget {
     fn start(args: &[&str]) -> LegacyTarget {
-        use std::io::BufRead;
         let dir = tempfile::tempdir().unwrap();
-        let openssl = |args: &[&str]| {
-            let out = Command::new("openssl")
-                .current_dir(dir.path())
-                .args(args)
-                .output()
-                .expect("openssl runs");
-            assert!(out.status.success(), "openssl {args:?}");
-        };
-        openssl(&[
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "2",
-            "-keyout",
-            "ca.key",
-            "-out",
-            "ca.pem",
-            "-subj",
-            "/CN=k6r legacy CA",
-        ]);
-        openssl(&[
-            "req",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-keyout",
-            "leaf.key",
-            "-out",
-            "leaf.csr",
-            "-subj",
-            "/CN=localhost",
-        ]);
-        std::fs::write(
-            dir.path().join("leaf.ext"),
-            "subjectAltName=DNS:localhost
-",
-        )
-        .unwrap();
-        openssl(&[
-            "x509",
-            "-req",
-            "-in",
-            "leaf.csr",
-            "-CA",
-            "ca.pem",
-            "-CAkey",
-            "ca.key",
-            "-CAcreateserial",
-            "-days",
-            "2",
-            "-out",
-            "leaf.pem",
-            "-extfile",
-            "leaf.ext",
-        ]);
-        let mut server = Command::new("openssl")
-            .current_dir(dir.path())
-            .args(["s_server", "-accept", "127.0.0.1:0", "-www"])
-            .args(["-cert", "leaf.pem", "-key", "leaf.key"])
-            .args(args)
-            .stdin(std::process::Stdio::null())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("openssl runs");
-        let mut lines = std::io::BufReader::new(server.stdout.take().unwrap()).lines();
-        let port = loop {
-            let line = lines.next().expect("s_server prints its address").unwrap();
-            if let Some(addr) = line.strip_prefix("ACCEPT ") {
-                break addr.rsplit(':').next().unwrap().to_string();
-            }
-        };
-        // Keep reading what it prints so that it never blocks on a pipe.
-        std::thread::spawn(move || lines.for_each(drop));
+        certificates(dir.path());
+        let server = LegacyServer::start(dir.path(), args);
         LegacyTarget {
-            url: format!("https://localhost:{port}"),
+            url: format!("https://localhost:{}", server.port),
             dir,
-            server,
+            _server: server,
         }
-    }
-}
-
-impl Drop for LegacyTarget {
-    fn drop(&mut self) {
-        let _ = self.server.kill();
-        let _ = self.server.wait();
     }
 }
 

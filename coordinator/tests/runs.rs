@@ -149,6 +149,19 @@ fn done(run: &str, exit_code: i32) -> RunDone {
     }
 }
 
+/// Agent 1 reports RunDone; the lead (agent 0) gets RunTeardown and
+/// reports RunDone.
+async fn done_with_teardown(run: &str, agents: &mut [FakeAgent]) {
+    agents[1].send(done(run, 0)).await;
+    agents[0]
+        .expect("RunTeardown", |k| match k {
+            Kind::RunTeardown(t) => Some(t),
+            _ => None,
+        })
+        .await;
+    agents[0].send(done(run, 0)).await;
+}
+
 /// Readies every agent (no setup), and returns the Start each got.
 async fn ready_and_start(run: &str, agents: &mut [FakeAgent]) -> Vec<Start> {
     for a in agents.iter() {
@@ -702,14 +715,7 @@ async fn pause_reaches_every_agent_and_a_stop_ends_the_run_with_103() {
         assert_eq!(control.action, Some(control::Action::Stop(true)));
         a.send(status(&run, RunState::Done, 0, 0)).await;
     }
-    agents[1].send(done(&run, 0)).await;
-    agents[0]
-        .expect("RunTeardown", |k| match k {
-            Kind::RunTeardown(t) => Some(t),
-            _ => None,
-        })
-        .await;
-    agents[0].send(done(&run, 0)).await;
+    done_with_teardown(&run, &mut agents).await;
     let result = finished(&c, &run).await.result.unwrap();
     assert_eq!(result.exit_code, 103);
     assert_eq!(result.message, "test run stopped from REST API");
@@ -848,14 +854,7 @@ async fn a_shutdown_mid_run_stops_it_and_still_serves_its_result() {
     for a in &mut agents {
         a.send(status(&run, RunState::Done, 0, 0)).await;
     }
-    agents[1].send(done(&run, 0)).await;
-    agents[0]
-        .expect("RunTeardown", |k| match k {
-            Kind::RunTeardown(t) => Some(t),
-            _ => None,
-        })
-        .await;
-    agents[0].send(done(&run, 0)).await;
+    done_with_teardown(&run, &mut agents).await;
     let result = finished(&c, &run).await.result.unwrap();
     assert_eq!(result.exit_code, 105);
     assert_eq!(

@@ -17,6 +17,8 @@
 //! - `lib.rs`: [`router`] and [`serve`].
 //! - [`tls`]: [`tls::Identity`] (the throwaway authority and its
 //!   certificates) and [`tls::serve_tls`].
+//! - [`legacy_tls`]: `openssl s_server` with a throwaway RSA authority,
+//!   for tests of legacy TLS (RSA key exchange, TLS 1.0).
 //! - `main.rs`: the `k6r-demo-target` binary (`--listen`, `--tls-dir`).
 #![warn(missing_docs)]
 
@@ -24,6 +26,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+pub mod legacy_tls;
 pub mod tls;
 
 use axum::body::Bytes;

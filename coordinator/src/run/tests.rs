@@ -125,6 +125,15 @@ async fn running(
     (registry, runs, agents, run, sent + START_DELAY)
 }
 
+/// One iteration more in `r`.
+fn add_iteration(r: &mut k6r_core::metrics::Registry) {
+    r.add(&[k6r_core::metrics::Sample::now(
+        k6r_core::metrics::Builtin::Iterations.metric(),
+        std::sync::Arc::new(k6r_core::metrics::Tags::new()),
+        1.0,
+    )]);
+}
+
 /// Heartbeats of `agent` every half interval until its session ends.
 fn keep_beating(registry: &RegistryHandle, agent: &Agent) -> tokio::task::JoinHandle<()> {
     let registry = registry.clone();
@@ -147,11 +156,7 @@ async fn abort_on_fail_is_decided_at_the_first_two_second_tick() {
     }});
     let (registry, _runs, mut agents, run, started) = running(options, OnAgentLoss::Abort).await;
     let mut r = k6r_core::metrics::Registry::new();
-    r.add(&[k6r_core::metrics::Sample::now(
-        k6r_core::metrics::Builtin::Iterations.metric(),
-        std::sync::Arc::new(k6r_core::metrics::Tags::new()),
-        1.0,
-    )]);
+    add_iteration(&mut r);
     registry
         .publish(AgentEvent {
             agent: agents[0].id.clone(),
@@ -313,11 +318,7 @@ async fn a_stalled_run_loses_no_agent_message() {
         async move {
             let mut r = k6r_core::metrics::Registry::new();
             for seq in 1..=DELTAS {
-                r.add(&[k6r_core::metrics::Sample::now(
-                    k6r_core::metrics::Builtin::Iterations.metric(),
-                    std::sync::Arc::new(k6r_core::metrics::Tags::new()),
-                    1.0,
-                )]);
+                add_iteration(&mut r);
                 registry
                     .publish(AgentEvent {
                         agent: agent.clone(),
