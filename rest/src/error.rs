@@ -1,9 +1,10 @@
 //! Everything a request can fail with, mapped to k6's status code, title
 //! and detail at the edge ([`IntoResponse`]).
 
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use k6r_api::ErrorsBody;
+
+use crate::problem::Problem;
 
 /// A refused control change; the backend's answer to a PATCH.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -88,23 +89,17 @@ impl Error {
         }
     }
 
-    /// k6's error body.
-    pub fn body(&self) -> ErrorsBody {
-        let (status, title) = self.status_title();
-        ErrorsBody::one(status.as_u16(), title, self.to_string())
-    }
-
-    /// The response with an explicit content type (PATCH errors are
+    /// The answer, with an explicit content type (PATCH errors are
     /// `application/json; charset=utf-8` in k6, the others sniffed as
     /// text).
+    pub fn problem(&self, content_type: &'static str) -> Problem {
+        let (status, title) = self.status_title();
+        Problem::new(status, title, self.to_string()).with_content_type(content_type)
+    }
+
+    /// The response of [`problem`](Self::problem).
     pub fn response(&self, content_type: &'static str) -> Response {
-        let (status, _) = self.status_title();
-        let body = serde_json::to_vec(&self.body()).unwrap_or_default();
-        let mut response = (status, body).into_response();
-        response
-            .headers_mut()
-            .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-        response
+        self.problem(content_type).into_response()
     }
 }
 

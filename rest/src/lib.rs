@@ -29,6 +29,8 @@
 //! - [`patch`]: decoding a PATCH body exactly as Go decodes it.
 //! - [`gojson`]: a JSON reader with Go's error messages.
 //! - [`error`]: [`Error`], [`ControlError`] and their responses.
+//! - [`problem`]: [`Problem`], an error answer in k6's shape (any status),
+//!   and axum's rejections turned into one.
 #![warn(missing_docs)]
 
 pub mod backend;
@@ -37,6 +39,7 @@ pub mod engine;
 pub mod error;
 pub mod gojson;
 pub mod patch;
+pub mod problem;
 mod routes;
 pub mod server;
 pub mod validate;
@@ -45,4 +48,5 @@ pub use backend::{spawn, Backend, BoxFuture, Control, Request, SetupData};
 pub use engine::{EngineBackend, MetricsSource, RunLink, SetupSource};
 pub use error::{ControlError, Error, Result};
 pub use patch::StatusPatch;
+pub use problem::Problem;
 pub use server::{router, serve, MAX_BODY};
