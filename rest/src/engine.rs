@@ -30,7 +30,7 @@
 use k6r_api::{ExecutionStatus, GroupResource, MetricResource, Status};
 use k6r_core::options::ExecutorKind;
 use k6r_core::plan::{TestPlan, Work};
-use k6r_engine::{ControlError as EngineError, ControlHandle, Progress};
+use k6r_engine::{Configured, ControlError as EngineError, ControlHandle, Progress};
 use tokio::sync::{oneshot, watch};
 use tokio_util::sync::CancellationToken;
 
@@ -299,36 +299,28 @@ impl<M: MetricsSource, S: SetupSource> Backend for EngineBackend<M, S> {
         self.refresh().await;
         let phase = *self.phase.borrow();
         let snapshot = self.progress.snapshot();
-        let (paused, vus, max) = match &self.control {
-            Some(c) => {
-                let others: u64 = snapshot
-                    .scenarios
-                    .iter()
-                    .filter(|s| s.name != c.scenario())
-                    .map(|s| s.active_vus)
-                    .sum();
-                let paused = self.external.paused || self.resume.is_some();
-                let own = if paused || !c.is_started() {
-                    0
-                } else {
-                    self.external.vus.vus
-                };
-                // Before the executor takes commands k6 shows the VUs
-                // initialised so far (a staged `vus-max` is not yet).
-                let max = if c.is_started() {
-                    self.external.vus.max_vus
-                } else {
-                    self.external.start_max
-                };
-                (paused, others + own, max)
-            }
-            None => (self.resume.is_some(), snapshot.active_vus, 0),
-        };
+        let paused = self.resume.is_some() || (self.control.is_some() && self.external.paused);
+        let configured = self.control.as_ref().map(|c| Configured {
+            scenario: c.scenario(),
+            vus: if paused || !c.is_started() {
+                0
+            } else {
+                self.external.vus.vus
+            },
+            // Before the executor takes commands k6 shows the VUs
+            // initialised so far (a staged `vus-max` is not yet).
+            max_vus: if c.is_started() {
+                self.external.vus.max_vus
+            } else {
+                self.external.start_max
+            },
+        });
+        let (vus, vus_max) = snapshot.status_vus(configured);
         Status {
             status: phase,
             paused: Some(paused),
             vus: Some(vus as i64),
-            vus_max: Some(max.max(snapshot.initialized_vus) as i64),
+            vus_max: Some(vus_max as i64),
             stopped: self.stop.is_cancelled(),
             running: phase >= ExecutionStatus::Started && phase < ExecutionStatus::Ended,
             tainted: self.metrics.tainted(),

@@ -77,7 +77,9 @@ pub(crate) async fn drive(
     workers: Option<usize>,
 ) {
     let reporter = Reporter::new(uplink, assign.run_id.clone());
-    reporter.status(RunState::Initializing, None, None, 0).await;
+    reporter
+        .status(RunState::Initializing, None, None, None, 0)
+        .await;
     let interval = match assign.metrics_interval_ms {
         0 => Duration::from_secs(1),
         ms => Duration::from_millis(u64::from(ms)),
@@ -208,8 +210,15 @@ impl Run {
             (Some(_), RunState::Done) => EXIT_SCRIPT_ABORT,
             _ => 0,
         };
+        let configured = self.configured().await;
         self.reporter
-            .status(self.state, self.progress.as_ref(), self.started, exit_code)
+            .status(
+                self.state,
+                self.progress.as_ref(),
+                configured,
+                self.started,
+                exit_code,
+            )
             .await;
     }
 
