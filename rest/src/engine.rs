@@ -35,7 +35,7 @@ use tokio::sync::{oneshot, watch};
 use tokio_util::sync::CancellationToken;
 
 use crate::backend::{Backend, BoxFuture, SetupData};
-use crate::error::ControlError;
+use crate::error::{ControlError, SetupError};
 use crate::patch::StatusPatch;
 use crate::validate::{self, Vus};
 
@@ -55,9 +55,10 @@ pub trait SetupSource: Send + 'static {
     fn data(&mut self) -> SetupData;
     /// Replaces it (VUs that already started keep what they decoded).
     fn set_data(&mut self, data: SetupData);
-    /// Runs `setup()` in a new VU.
+    /// Runs `setup()` in a new VU and stores its data; without a
+    /// `setup()`, yields the data as it is.
     fn run_setup(&mut self) -> BoxFuture<Result<SetupData, String>>;
-    /// Runs `teardown(data)` in a new VU.
+    /// Runs `teardown(data)` in a new VU (without one: nothing).
     fn run_teardown(&mut self) -> BoxFuture<Result<(), String>>;
 }
 
@@ -358,20 +359,23 @@ impl<M: MetricsSource, S: SetupSource> Backend for EngineBackend<M, S> {
         self.metrics.groups()
     }
 
-    fn setup_data(&mut self) -> SetupData {
+    async fn setup_data(&mut self) -> SetupData {
         self.setup.data()
     }
 
-    fn set_setup_data(&mut self, data: SetupData) {
+    async fn set_setup_data(&mut self, data: SetupData) -> Result<SetupData, SetupError> {
         self.setup.set_data(data);
+        Ok(self.setup.data())
     }
 
-    fn run_setup(&mut self) -> BoxFuture<Result<SetupData, String>> {
-        self.setup.run_setup()
+    fn run_setup(&mut self) -> BoxFuture<Result<SetupData, SetupError>> {
+        let work = self.setup.run_setup();
+        Box::pin(async move { work.await.map_err(SetupError::Failed) })
     }
 
-    fn run_teardown(&mut self) -> BoxFuture<Result<(), String>> {
-        self.setup.run_teardown()
+    fn run_teardown(&mut self) -> BoxFuture<Result<(), SetupError>> {
+        let work = self.setup.run_teardown();
+        Box::pin(async move { work.await.map_err(SetupError::Failed) })
     }
 
     fn wake(&mut self) -> BoxFuture<()> {

@@ -23,6 +23,28 @@ pub enum ControlError {
     NotExternallyControlled,
 }
 
+/// Why `/v1/setup` or `/v1/teardown` did not do what was asked.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SetupError {
+    /// Not now: the run's phase does not allow it (409), e.g. a
+    /// coordinator whose run has ended.
+    #[error("{0}")]
+    Refused(String),
+    /// Tried, and it failed (500): `setup()` threw, an agent did not
+    /// take the data.
+    #[error("{0}")]
+    Failed(String),
+}
+
+impl SetupError {
+    fn status(&self) -> StatusCode {
+        match self {
+            SetupError::Refused(_) => StatusCode::CONFLICT,
+            SetupError::Failed(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
 /// A failed request.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -49,12 +71,15 @@ pub enum Error {
     /// No group with the id (404).
     #[error("No group with that ID was found")]
     NoGroup,
-    /// `POST /v1/setup` failed (500).
-    #[error("{0}")]
-    Setup(String),
-    /// `POST /v1/teardown` failed (500).
-    #[error("{0}")]
-    Teardown(String),
+    /// `PUT /v1/setup` refused (k6 never refuses one).
+    #[error(transparent)]
+    SetSetup(SetupError),
+    /// `POST /v1/setup` failed (500) or was refused.
+    #[error(transparent)]
+    Setup(SetupError),
+    /// `POST /v1/teardown` failed (500) or was refused.
+    #[error(transparent)]
+    Teardown(SetupError),
     /// The run no longer answers (its control task ended).
     #[error("the test run no longer accepts control requests")]
     Gone,
@@ -80,11 +105,9 @@ impl Error {
             Error::ReadBody { title, .. } => (StatusCode::BAD_REQUEST, title),
             Error::SetupBody(_) => (StatusCode::BAD_REQUEST, "Error parsing request body"),
             Error::NoMetric | Error::NoGroup => (StatusCode::NOT_FOUND, "Not Found"),
-            Error::Setup(_) => (StatusCode::INTERNAL_SERVER_ERROR, "Error executing setup"),
-            Error::Teardown(_) => (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "Error executing teardown",
-            ),
+            Error::SetSetup(e) => (e.status(), "Error setting setup data"),
+            Error::Setup(e) => (e.status(), "Error executing setup"),
+            Error::Teardown(e) => (e.status(), "Error executing teardown"),
             Error::Gone => (StatusCode::SERVICE_UNAVAILABLE, "Control error"),
         }
     }

@@ -4,8 +4,9 @@
 //!
 //! Scale, pause and resume act on the externally-controlled scenario
 //! pinned to this agent (through the engine's control handles, as k6's
-//! REST API does); stop ends every scenario here. Before the start (no
-//! scenario listens yet) scale, pause and resume are refused at once.
+//! REST API does); stop ends every scenario here; new setup data goes
+//! where the VUs read it. Before the start (no scenario listens yet)
+//! scale, pause and resume are refused at once.
 
 use std::time::Duration;
 
@@ -59,6 +60,13 @@ impl Run {
                 }
                 error
             }
+            Some(Action::SetupData(data)) => match &self.setup {
+                Some(setup) => {
+                    setup.set_data(super::drive::data_of(&data.data_json));
+                    String::new()
+                }
+                None => "the run is not initialised yet".to_owned(),
+            },
             Some(Action::Stop(_)) => {
                 self.stop_by_control();
                 if self.state != RunState::Done {
