@@ -289,6 +289,23 @@ async fn a_post_runs_setup_again_on_the_lead_and_its_data_reaches_the_others() {
             _ => None,
         })
         .await;
+    // A PATCH while setup() runs is applied; the new data goes out after
+    // it.
+    let patch = tokio::spawn({
+        let url = c.url("/v1/status");
+        async move {
+            send_json(
+                "PATCH",
+                &url,
+                &json!({"data": {"attributes": {"paused": true}}}),
+            )
+            .await
+        }
+    });
+    let mut pauses = Vec::new();
+    for a in &mut agents {
+        pauses.push(control(a).await);
+    }
     agents[0]
         .send(SetupDone {
             run_id: run.clone(),
@@ -296,6 +313,17 @@ async fn a_post_runs_setup_again_on_the_lead_and_its_data_reaches_the_others() {
             ..SetupDone::default()
         })
         .await;
+    for (a, pause) in agents.iter().zip(&pauses) {
+        assert_eq!(pause.action, Some(Action::Pause(true)));
+        a.send(ControlAck {
+            run_id: run.clone(),
+            seq: pause.seq,
+            error: String::new(),
+        })
+        .await;
+        a.send(status(&run, RunState::Paused)).await;
+    }
+    assert_eq!(patch.await.unwrap().0, 200);
     assert_eq!(ack_setup_data(&run, &mut agents[1]).await, r#"{"n":2}"#);
     assert_eq!(post.await.unwrap(), (200, envelope(r#"{"n":2}"#)));
 

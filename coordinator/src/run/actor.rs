@@ -233,7 +233,7 @@ impl Actor {
                 }
                 _ = sleep_until(wake) => self.timer().await,
             }
-            self.rerun_setup_check();
+            self.rerun_setup_step().await;
             self.progress().await;
             self.publish();
         }

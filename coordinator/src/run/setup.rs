@@ -31,11 +31,14 @@ use super::{
     SetupAnswer, LIFECYCLE_SLACK,
 };
 
-/// A `POST /v1/setup` waiting for the lead's SetupDone.
+/// A `POST /v1/setup` waiting for the lead's SetupDone, then (when a
+/// PATCH is being applied) for its turn to send the data.
 #[derive(Debug)]
 pub(super) struct SetupRun {
     reply: oneshot::Sender<SetupAnswer>,
     pub(super) until: Instant,
+    /// The lead answered: the data is the run's, to be sent to the others.
+    returned: bool,
 }
 
 /// A request the run's phase does not allow.
@@ -99,6 +102,7 @@ impl Actor {
         self.setup_run = Some(SetupRun {
             reply,
             until: Instant::now() + within,
+            returned: false,
         });
         let setup = RunSetup {
             run_id: self.id.clone(),
@@ -106,32 +110,48 @@ impl Actor {
         self.send(&lead, setup).await;
     }
 
-    /// The lead's SetupDone for a `POST /v1/setup`: its data to the
-    /// others, then the answer.
+    /// The lead's SetupDone for a `POST /v1/setup`: the data is the
+    /// run's; it goes to the others once no PATCH is being applied
+    /// ([`rerun_setup_step`](Self::rerun_setup_step)).
     pub(super) async fn rerun_setup_done(&mut self, done: SetupDone) {
-        let Some(run) = self.setup_run.take() else {
+        let Some(run) = self.setup_run.as_mut().filter(|r| !r.returned) else {
             return;
         };
         if !done.error.is_empty() || done.exit_code != 0 {
-            let _ = run.reply.send(Err(SetupError::Failed(done.error)));
+            if let Some(run) = self.setup_run.take() {
+                let _ = run.reply.send(Err(SetupError::Failed(done.error)));
+            }
             return;
         }
+        run.returned = true;
         let data = done.data_json;
         self.setup_data = (!data.is_empty() && data != "null").then_some(data);
-        let lead = self
-            .slots
-            .iter()
-            .find(|s| s.plan.lead)
-            .map(|s| s.plan.id.clone());
-        self.send_setup_data(lead, Waiter::Setup(run.reply)).await;
+        self.rerun_setup_step().await;
     }
 
-    /// Answers a `POST /v1/setup` whose lead did not answer in time, or
-    /// whose run moved on.
-    pub(super) fn rerun_setup_check(&mut self) {
+    /// Moves a `POST /v1/setup` on: sends the lead's data to the others
+    /// when its turn comes; fails it when the lead did not answer in time
+    /// or the run moved on. Called after every event of the run.
+    pub(super) async fn rerun_setup_step(&mut self) {
         let Some(run) = &self.setup_run else {
             return;
         };
+        if run.returned {
+            if self.pending.is_some() {
+                return;
+            }
+            let Some(run) = self.setup_run.take() else {
+                return;
+            };
+            // The lead stored the data for its own VUs.
+            let lead = self
+                .slots
+                .iter()
+                .find(|s| s.plan.lead)
+                .map(|s| s.plan.id.clone());
+            self.send_setup_data(lead, Waiter::Setup(run.reply)).await;
+            return;
+        }
         let why = if run.until <= Instant::now() {
             "the lead agent did not finish setup() in time"
         } else if self.phase != Phase::Running {
