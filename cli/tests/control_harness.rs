@@ -89,7 +89,9 @@ impl SetupSource for NoSetup {
         self.0 = data;
     }
     fn run_setup(&mut self) -> BoxFuture<Result<SetupData, String>> {
-        Box::pin(async { Ok(None) })
+        // No setup(): the data as it is.
+        let data = self.0.clone();
+        Box::pin(async { Ok(data) })
     }
     fn run_teardown(&mut self) -> BoxFuture<Result<(), String>> {
         Box::pin(async { Ok(()) })

@@ -1,6 +1,9 @@
 //! Access control: with `--token` set, every request (gRPC or REST) must
 //! carry `authorization: Bearer <token>`.
 //!
+//! A refusal is k6's error shape (`Unauthorized: missing token: ...` is
+//! what `k6 status` and `k6r-cli status` print).
+//!
 //! `/healthz` and `/readyz` stay open: orchestrators probe them without
 //! credentials (docker-compose healthchecks, Kubernetes probes), and they
 //! reveal only an agent count.
@@ -13,10 +16,10 @@ use axum::{
     http::{header, HeaderValue, StatusCode},
     middleware::Next,
     response::{IntoResponse, Response},
-    Json,
 };
+use k6r_rest::Problem;
 
-use crate::{config::Token, rest::ErrorBody};
+use crate::config::Token;
 
 /// Paths served without the token.
 const OPEN_PATHS: [&str; 2] = ["/healthz", "/readyz"];
@@ -45,11 +48,7 @@ pub async fn require_token(
     if is_grpc(&request) {
         tonic::Status::unauthenticated(why).into_http::<Body>()
     } else {
-        let mut response = (
-            StatusCode::UNAUTHORIZED,
-            Json(ErrorBody { error: why.into() }),
-        )
-            .into_response();
+        let mut response = Problem::status(StatusCode::UNAUTHORIZED, why).into_response();
         response
             .headers_mut()
             .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));

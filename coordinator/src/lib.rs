@@ -19,7 +19,8 @@
 //! - [`mod@run`]: distributed runs: submission, the split, the run actor,
 //!   merged metrics.
 //! - [`rest`]: `GET /v1/agents`, `/v1/runs`, `/healthz`, `/readyz`, and
-//!   k6's control API over the current run.
+//!   k6's control API over the current run; every error in k6's shape
+//!   ([`k6r_rest::Problem`]).
 //! - [`probe`]: `k6r-coordinator probe URL`, the image's health check.
 //! - `auth`: the `--token` check in front of every route.
 //! - `convert`: wire → registry types (`TryFrom<v1::Hello>`).

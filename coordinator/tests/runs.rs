@@ -245,7 +245,12 @@ async fn a_run_is_split_over_three_agents_with_setup_on_the_lead_and_merged_metr
 
     let (code, text) = send_json("POST", &c.url("/v1/runs"), &body).await;
     assert_eq!(code, 409, "{text}");
-    assert_eq!(text, format!(r#"{{"error":"run {run} is in progress"}}"#));
+    assert_eq!(
+        text,
+        format!(
+            r#"{{"errors":[{{"status":"409","title":"Conflict","detail":"run {run} is in progress"}}]}}"#
+        )
+    );
 
     let mut assigns = Vec::new();
     for a in &mut agents {
@@ -654,7 +659,12 @@ async fn bad_submissions_are_refused_naming_the_field() {
     )
     .await;
     assert_eq!(code, 400);
-    assert!(text.starts_with(r#"{"error":"options: "#), "{text}");
+    assert!(
+        text.starts_with(
+            r#"{"errors":[{"status":"400","title":"Invalid run request","detail":"options: "#
+        ),
+        "{text}"
+    );
     let (code, _) = get(&c.url("/v1/runs/run-9"), None).await;
     assert_eq!(code, 404);
     // Nothing running: k6's idle status.

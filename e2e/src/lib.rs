@@ -7,7 +7,7 @@
 //! `cargo test --workspace` build every binary of the workspace first.
 //!
 //! # Layout
-//! - `lib.rs`: [`bin`], [`Proc`], [`Cluster`], [`Target`], [`get`].
+//! - `lib.rs`: [`bin`], [`Proc`], [`Cluster`], [`Target`], [`get`], [`request`].
 #![warn(missing_docs)]
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -244,11 +244,22 @@ pub fn cli_spawn(dir: &std::path::Path, args: &[&str]) -> Child {
 
 /// A plain `GET path` over HTTP/1.1: the status and the body.
 pub fn get(addr: SocketAddr, path: &str) -> std::io::Result<(u16, String)> {
+    request(addr, "GET", path, "")
+}
+
+/// `METHOD path` with `body` over HTTP/1.1: the status and the body.
+pub fn request(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    body: &str,
+) -> std::io::Result<(u16, String)> {
     let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(2))?;
     stream.set_read_timeout(Some(Duration::from_secs(10)))?;
     write!(
         stream,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
     )?;
     let mut response = String::new();
     stream.read_to_string(&mut response)?;

@@ -42,6 +42,6 @@ pub use abort::AbortReason;
 pub use error::{ControlError, Error, Result};
 pub use event::{Event, NoopObserver, Observer, SharedObserver};
 pub use executor::external::{Command, ControlHandle, Status};
-pub use progress::{Progress, ScenarioSnapshot, Snapshot};
+pub use progress::{Configured, Progress, ScenarioSnapshot, Snapshot};
 pub use runner::{Config, Engine, Report};
 pub use vu::{InitError, Iteration, Outcome, Vu, VuFactory, VuId};

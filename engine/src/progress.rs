@@ -161,6 +161,40 @@ pub struct Snapshot {
     pub initialized_vus: u64,
 }
 
+/// The externally-controlled scenario as its executor is configured:
+/// k6's status counts its configured VUs, not the ones active this
+/// instant (a scale is answered with the new count while the VUs are
+/// still starting or stopping).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Configured<'a> {
+    /// The scenario.
+    pub scenario: &'a str,
+    /// Its VUs (0 while paused or before it takes commands).
+    pub vus: u64,
+    /// Its max VUs.
+    pub max_vus: u64,
+}
+
+impl Snapshot {
+    /// k6's `vus` and `vus-max` of a status: the VUs active in every
+    /// scenario but `configured`'s, plus its configured VUs; at least
+    /// `configured`'s max VUs initialised. A single process (the REST
+    /// API of `k6r-cli run`) and an agent under a coordinator both
+    /// report through here.
+    pub fn status_vus(&self, configured: Option<Configured<'_>>) -> (u64, u64) {
+        let Some(c) = configured else {
+            return (self.active_vus, self.initialized_vus);
+        };
+        let others: u64 = self
+            .scenarios
+            .iter()
+            .filter(|s| s.name != c.scenario)
+            .map(|s| s.active_vus)
+            .sum();
+        (others + c.vus, c.max_vus.max(self.initialized_vus))
+    }
+}
+
 impl Progress {
     pub(crate) fn new<'a>(plans: impl IntoIterator<Item = &'a ScenarioPlan>) -> Progress {
         Progress {
@@ -244,6 +278,34 @@ mod tests {
     /// Marks `c` started `ago` before now.
     fn started(c: &ScenarioCounters, ago: Duration) {
         c.started.set(Instant::now() - ago).unwrap();
+    }
+
+    #[test]
+    fn the_status_counts_the_configured_vus_of_the_controlled_scenario() {
+        let scenario = |name: &str, active_vus| ScenarioSnapshot {
+            name: name.into(),
+            active_vus,
+            ..ScenarioSnapshot::default()
+        };
+        let snapshot = Snapshot {
+            scenarios: vec![scenario("ext", 9), scenario("steady", 2)],
+            active_vus: 11,
+            initialized_vus: 12,
+            ..Snapshot::default()
+        };
+        assert_eq!(snapshot.status_vus(None), (11, 12));
+        let scaled = Configured {
+            scenario: "ext",
+            vus: 4,
+            max_vus: 20,
+        };
+        assert_eq!(snapshot.status_vus(Some(scaled)), (6, 20));
+        let paused = Configured {
+            vus: 0,
+            max_vus: 10,
+            ..scaled
+        };
+        assert_eq!(snapshot.status_vus(Some(paused)), (2, 12));
     }
 
     #[test]

@@ -9,9 +9,9 @@
 //! status right after it.
 //!
 //! `POST /v1/setup` and `POST /v1/teardown` run user code, which may take
-//! long: the backend hands out a future for the work, the task runs it on
-//! the side (status requests keep being answered), and the new setup data
-//! is stored by the task when the work is done.
+//! long: the backend hands out a future for the work (which stores the
+//! new setup data itself), and the task runs it on the side while status
+//! requests keep being answered.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -21,7 +21,7 @@ use serde_json::value::RawValue;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinSet;
 
-use crate::error::{ControlError, Error, Result};
+use crate::error::{ControlError, Error, Result, SetupError};
 use crate::patch::StatusPatch;
 
 /// A boxed `Send` future with no borrows.
@@ -59,18 +59,22 @@ pub trait Backend: Send + 'static {
     fn groups(&mut self) -> impl Future<Output = Vec<GroupResource>> + Send;
 
     /// The setup data.
-    fn setup_data(&mut self) -> SetupData;
+    fn setup_data(&mut self) -> impl Future<Output = SetupData> + Send;
 
-    /// Replaces the setup data (`None` clears it).
-    fn set_setup_data(&mut self, data: SetupData);
+    /// Replaces the setup data (`None` clears it) where the run's VUs read
+    /// it, and returns it; or says why not now.
+    fn set_setup_data(
+        &mut self,
+        data: SetupData,
+    ) -> impl Future<Output = Result<SetupData, SetupError>> + Send;
 
-    /// Starts running `setup()` again; the future yields its data (stored
-    /// with [`set_setup_data`](Self::set_setup_data) when it succeeds) or
-    /// the error message.
-    fn run_setup(&mut self) -> BoxFuture<Result<SetupData, String>>;
+    /// Starts running `setup()` again; the future stores its data where
+    /// the VUs read it and yields it. A script without `setup()` runs
+    /// nothing and yields the data as it is (k6 answers it with 200).
+    fn run_setup(&mut self) -> BoxFuture<Result<SetupData, SetupError>>;
 
-    /// Starts running `teardown(data)` now.
-    fn run_teardown(&mut self) -> BoxFuture<Result<(), String>>;
+    /// Starts running `teardown(data)` now (a script without one: nothing).
+    fn run_teardown(&mut self) -> BoxFuture<Result<(), SetupError>>;
 
     /// Resolves when the backend has work of its own to do (for example
     /// applying a change staged before its scenario started); the task
@@ -101,11 +105,11 @@ pub enum Request {
     /// `GET /v1/setup`.
     GetSetup(Reply<SetupData>),
     /// `PUT /v1/setup`.
-    SetSetup(SetupData, Reply<SetupData>),
+    SetSetup(SetupData, Reply<Result<SetupData, SetupError>>),
     /// `POST /v1/setup`.
-    RunSetup(Reply<Result<SetupData, String>>),
+    RunSetup(Reply<Result<SetupData, SetupError>>),
     /// `POST /v1/teardown`.
-    RunTeardown(Reply<Result<(), String>>),
+    RunTeardown(Reply<Result<(), SetupError>>),
 }
 
 /// The handle the server (and anything else) talks to the run through.
@@ -161,7 +165,9 @@ impl Control {
 
     /// Replaces the setup data and returns it.
     pub async fn set_setup_data(&self, data: SetupData) -> Result<SetupData> {
-        self.ask(|r| Request::SetSetup(data, r)).await
+        self.ask(|r| Request::SetSetup(data, r))
+            .await?
+            .map_err(Error::SetSetup)
     }
 
     /// Runs `setup()` and returns the new data.
@@ -177,16 +183,11 @@ impl Control {
     }
 }
 
-/// Setup/teardown work running on the side.
-enum Done {
-    Setup(Result<SetupData, String>, Reply<Result<SetupData, String>>),
-    Nothing,
-}
-
 struct Actor<B: Backend> {
     backend: B,
     rx: mpsc::Receiver<Request>,
-    jobs: JoinSet<Done>,
+    /// Setup/teardown work running on the side; each answers its caller.
+    jobs: JoinSet<()>,
 }
 
 impl<B: Backend> Actor<B> {
@@ -199,16 +200,11 @@ impl<B: Backend> Actor<B> {
                     Some(request) => self.handle(request).await,
                     None => open = false,
                 },
-                Some(done) = self.jobs.join_next(), if !self.jobs.is_empty() => match done {
-                    Ok(Done::Setup(result, reply)) => {
-                        if let Ok(data) = &result {
-                            self.backend.set_setup_data(data.clone());
-                        }
-                        let _ = reply.send(result);
+                Some(done) = self.jobs.join_next(), if !self.jobs.is_empty() => {
+                    if let Err(e) = done {
+                        tracing::error!(error = %e, "a setup/teardown task failed");
                     }
-                    Ok(Done::Nothing) => {}
-                    Err(e) => tracing::error!(error = %e, "a setup/teardown task failed"),
-                },
+                }
                 () = wake => self.backend.on_wake().await,
             }
         }
@@ -231,22 +227,21 @@ impl<B: Backend> Actor<B> {
                 let _ = reply.send(self.backend.groups().await);
             }
             Request::GetSetup(reply) => {
-                let _ = reply.send(self.backend.setup_data());
+                let _ = reply.send(self.backend.setup_data().await);
             }
             Request::SetSetup(data, reply) => {
-                self.backend.set_setup_data(data);
-                let _ = reply.send(self.backend.setup_data());
+                let _ = reply.send(self.backend.set_setup_data(data).await);
             }
             Request::RunSetup(reply) => {
                 let work = self.backend.run_setup();
-                self.jobs
-                    .spawn(async move { Done::Setup(work.await, reply) });
+                self.jobs.spawn(async move {
+                    let _ = reply.send(work.await);
+                });
             }
             Request::RunTeardown(reply) => {
                 let work = self.backend.run_teardown();
                 self.jobs.spawn(async move {
                     let _ = reply.send(work.await);
-                    Done::Nothing
                 });
             }
         }

@@ -30,12 +30,12 @@
 use k6r_api::{ExecutionStatus, GroupResource, MetricResource, Status};
 use k6r_core::options::ExecutorKind;
 use k6r_core::plan::{TestPlan, Work};
-use k6r_engine::{ControlError as EngineError, ControlHandle, Progress};
+use k6r_engine::{Configured, ControlError as EngineError, ControlHandle, Progress};
 use tokio::sync::{oneshot, watch};
 use tokio_util::sync::CancellationToken;
 
 use crate::backend::{Backend, BoxFuture, SetupData};
-use crate::error::ControlError;
+use crate::error::{ControlError, SetupError};
 use crate::patch::StatusPatch;
 use crate::validate::{self, Vus};
 use k6r_core::capacity::VuCapacity;
@@ -56,9 +56,10 @@ pub trait SetupSource: Send + 'static {
     fn data(&mut self) -> SetupData;
     /// Replaces it (VUs that already started keep what they decoded).
     fn set_data(&mut self, data: SetupData);
-    /// Runs `setup()` in a new VU.
+    /// Runs `setup()` in a new VU and stores its data; without a
+    /// `setup()`, yields the data as it is.
     fn run_setup(&mut self) -> BoxFuture<Result<SetupData, String>>;
-    /// Runs `teardown(data)` in a new VU.
+    /// Runs `teardown(data)` in a new VU (without one: nothing).
     fn run_teardown(&mut self) -> BoxFuture<Result<(), String>>;
 }
 
@@ -320,36 +321,28 @@ impl<M: MetricsSource, S: SetupSource> Backend for EngineBackend<M, S> {
         self.refresh().await;
         let phase = *self.phase.borrow();
         let snapshot = self.progress.snapshot();
-        let (paused, vus, max) = match &self.control {
-            Some(c) => {
-                let others: u64 = snapshot
-                    .scenarios
-                    .iter()
-                    .filter(|s| s.name != c.scenario())
-                    .map(|s| s.active_vus)
-                    .sum();
-                let paused = self.external.paused || self.resume.is_some();
-                let own = if paused || !c.is_started() {
-                    0
-                } else {
-                    self.external.vus.vus
-                };
-                // Before the executor takes commands k6 shows the VUs
-                // initialised so far (a staged `vus-max` is not yet).
-                let max = if c.is_started() {
-                    self.external.vus.max_vus
-                } else {
-                    self.external.start_max
-                };
-                (paused, others + own, max)
-            }
-            None => (self.resume.is_some(), snapshot.active_vus, 0),
-        };
+        let paused = self.resume.is_some() || (self.control.is_some() && self.external.paused);
+        let configured = self.control.as_ref().map(|c| Configured {
+            scenario: c.scenario(),
+            vus: if paused || !c.is_started() {
+                0
+            } else {
+                self.external.vus.vus
+            },
+            // Before the executor takes commands k6 shows the VUs
+            // initialised so far (a staged `vus-max` is not yet).
+            max_vus: if c.is_started() {
+                self.external.vus.max_vus
+            } else {
+                self.external.start_max
+            },
+        });
+        let (vus, vus_max) = snapshot.status_vus(configured);
         Status {
             status: phase,
             paused: Some(paused),
             vus: Some(vus as i64),
-            vus_max: Some(max.max(snapshot.initialized_vus) as i64),
+            vus_max: Some(vus_max as i64),
             stopped: self.stop.is_cancelled(),
             running: phase >= ExecutionStatus::Started && phase < ExecutionStatus::Ended,
             tainted: self.metrics.tainted(),
@@ -387,20 +380,23 @@ impl<M: MetricsSource, S: SetupSource> Backend for EngineBackend<M, S> {
         self.metrics.groups()
     }
 
-    fn setup_data(&mut self) -> SetupData {
+    async fn setup_data(&mut self) -> SetupData {
         self.setup.data()
     }
 
-    fn set_setup_data(&mut self, data: SetupData) {
+    async fn set_setup_data(&mut self, data: SetupData) -> Result<SetupData, SetupError> {
         self.setup.set_data(data);
+        Ok(self.setup.data())
     }
 
-    fn run_setup(&mut self) -> BoxFuture<Result<SetupData, String>> {
-        self.setup.run_setup()
+    fn run_setup(&mut self) -> BoxFuture<Result<SetupData, SetupError>> {
+        let work = self.setup.run_setup();
+        Box::pin(async move { work.await.map_err(SetupError::Failed) })
     }
 
-    fn run_teardown(&mut self) -> BoxFuture<Result<(), String>> {
-        self.setup.run_teardown()
+    fn run_teardown(&mut self) -> BoxFuture<Result<(), SetupError>> {
+        let work = self.setup.run_teardown();
+        Box::pin(async move { work.await.map_err(SetupError::Failed) })
     }
 
     fn wake(&mut self) -> BoxFuture<()> {

@@ -1,9 +1,10 @@
 //! Everything a request can fail with, mapped to k6's status code, title
 //! and detail at the edge ([`IntoResponse`]).
 
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use k6r_api::ErrorsBody;
+
+use crate::problem::Problem;
 
 /// A refused control change; the backend's answer to a PATCH.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -20,6 +21,28 @@ pub enum ControlError {
         "an externally-controlled executor needs to be configured for live configuration updates"
     )]
     NotExternallyControlled,
+}
+
+/// Why `/v1/setup` or `/v1/teardown` did not do what was asked.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SetupError {
+    /// Not now: the run's phase does not allow it (409), e.g. a
+    /// coordinator whose run has ended.
+    #[error("{0}")]
+    Refused(String),
+    /// Tried, and it failed (500): `setup()` threw, an agent did not
+    /// take the data.
+    #[error("{0}")]
+    Failed(String),
+}
+
+impl SetupError {
+    fn status(&self) -> StatusCode {
+        match self {
+            SetupError::Refused(_) => StatusCode::CONFLICT,
+            SetupError::Failed(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
 }
 
 /// A failed request.
@@ -48,12 +71,15 @@ pub enum Error {
     /// No group with the id (404).
     #[error("No group with that ID was found")]
     NoGroup,
-    /// `POST /v1/setup` failed (500).
-    #[error("{0}")]
-    Setup(String),
-    /// `POST /v1/teardown` failed (500).
-    #[error("{0}")]
-    Teardown(String),
+    /// `PUT /v1/setup` refused (k6 never refuses one).
+    #[error(transparent)]
+    SetSetup(SetupError),
+    /// `POST /v1/setup` failed (500) or was refused.
+    #[error(transparent)]
+    Setup(SetupError),
+    /// `POST /v1/teardown` failed (500) or was refused.
+    #[error(transparent)]
+    Teardown(SetupError),
     /// The run no longer answers (its control task ended).
     #[error("the test run no longer accepts control requests")]
     Gone,
@@ -79,32 +105,24 @@ impl Error {
             Error::ReadBody { title, .. } => (StatusCode::BAD_REQUEST, title),
             Error::SetupBody(_) => (StatusCode::BAD_REQUEST, "Error parsing request body"),
             Error::NoMetric | Error::NoGroup => (StatusCode::NOT_FOUND, "Not Found"),
-            Error::Setup(_) => (StatusCode::INTERNAL_SERVER_ERROR, "Error executing setup"),
-            Error::Teardown(_) => (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "Error executing teardown",
-            ),
+            Error::SetSetup(e) => (e.status(), "Error setting setup data"),
+            Error::Setup(e) => (e.status(), "Error executing setup"),
+            Error::Teardown(e) => (e.status(), "Error executing teardown"),
             Error::Gone => (StatusCode::SERVICE_UNAVAILABLE, "Control error"),
         }
     }
 
-    /// k6's error body.
-    pub fn body(&self) -> ErrorsBody {
-        let (status, title) = self.status_title();
-        ErrorsBody::one(status.as_u16(), title, self.to_string())
-    }
-
-    /// The response with an explicit content type (PATCH errors are
+    /// The answer, with an explicit content type (PATCH errors are
     /// `application/json; charset=utf-8` in k6, the others sniffed as
     /// text).
+    pub fn problem(&self, content_type: &'static str) -> Problem {
+        let (status, title) = self.status_title();
+        Problem::new(status, title, self.to_string()).with_content_type(content_type)
+    }
+
+    /// The response of [`problem`](Self::problem).
     pub fn response(&self, content_type: &'static str) -> Response {
-        let (status, _) = self.status_title();
-        let body = serde_json::to_vec(&self.body()).unwrap_or_default();
-        let mut response = (status, body).into_response();
-        response
-            .headers_mut()
-            .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-        response
+        self.problem(content_type).into_response()
     }
 }
 

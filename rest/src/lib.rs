@@ -28,7 +28,10 @@
 //! - `routes`: one handler module per resource.
 //! - [`patch`]: decoding a PATCH body exactly as Go decodes it.
 //! - [`gojson`]: a JSON reader with Go's error messages.
-//! - [`error`]: [`Error`], [`ControlError`] and their responses.
+//! - [`error`]: [`Error`], [`ControlError`], [`SetupError`] and their
+//!   responses.
+//! - [`problem`]: [`Problem`], an error answer in k6's shape (any status),
+//!   and axum's rejections turned into one.
 #![warn(missing_docs)]
 
 pub mod backend;
@@ -37,12 +40,14 @@ pub mod engine;
 pub mod error;
 pub mod gojson;
 pub mod patch;
+pub mod problem;
 mod routes;
 pub mod server;
 pub mod validate;
 
 pub use backend::{spawn, Backend, BoxFuture, Control, Request, SetupData};
 pub use engine::{EngineBackend, MetricsSource, RunLink, SetupSource};
-pub use error::{ControlError, Error, Result};
+pub use error::{ControlError, Error, Result, SetupError};
 pub use patch::StatusPatch;
+pub use problem::Problem;
 pub use server::{router, serve, MAX_BODY};

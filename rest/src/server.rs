@@ -14,6 +14,7 @@ use tokio::net::TcpListener;
 
 use crate::backend::Control;
 use crate::error::Error;
+use crate::problem::Problem;
 use crate::routes;
 
 /// `GET /v1/status` and every `PATCH /v1/status` response.
@@ -72,16 +73,13 @@ pub fn router(control: Control) -> Router {
 pub fn json<T: Serialize>(value: &T, content_type: &'static str) -> Response {
     match serde_json::to_vec(value) {
         Ok(body) => with_type(StatusCode::OK, body, content_type),
-        Err(e) => with_type(
+        Err(e) => Problem::new(
             StatusCode::INTERNAL_SERVER_ERROR,
-            serde_json::to_vec(&k6r_api::ErrorsBody::one(
-                500,
-                "Encoding error",
-                e.to_string(),
-            ))
-            .unwrap_or_default(),
-            TEXT,
-        ),
+            "Encoding error",
+            e.to_string(),
+        )
+        .with_content_type(TEXT)
+        .into_response(),
     }
 }
 

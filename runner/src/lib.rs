@@ -27,6 +27,8 @@
 //! - [`remote`]: a run driven from outside (the agent): a start gate for
 //!   setup and the start instant, teardown on request.
 //! - [`samples`]: the metrics channel and the [`SampleSink`] trait.
+//! - [`setup`](mod@setup): [`SetupHandle`], the run's setup data and
+//!   setup/teardown on request (REST, the agent).
 //! - [`metrics`]: [`Metrics`](metrics::Metrics), the run's registry as a sink
 //!   with a live read handle.
 //! - [`thresholds`]: the 2 s threshold evaluation loop (`abortOnFail`).
@@ -54,6 +56,7 @@ pub mod live;
 pub mod remote;
 mod run;
 pub mod samples;
+pub mod setup;
 pub mod totals;
 mod vu;
 mod workers;
@@ -65,4 +68,5 @@ pub use k6r_engine::Snapshot;
 pub use remote::{Driver, Remote};
 pub use run::{run, End, RunResult};
 pub use samples::{SampleSink, Sinks};
+pub use setup::SetupHandle;
 pub use totals::{Total, Totals};

@@ -32,12 +32,10 @@ use tokio::sync::oneshot;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use crate::coroutine::Spec;
-use crate::lifecycle::{self, Ended, Stage};
 use crate::metrics::Metrics;
+use crate::remote::StageOutcome;
+use crate::setup::SetupHandle;
 use crate::thresholds::Tainted;
-use crate::vu::Shared;
-use crate::workers::Workers;
 
 /// How long [`Handle::shutdown`] waits for in-flight API requests.
 const DRAIN: Duration = Duration::from_secs(2);
@@ -109,18 +107,9 @@ impl Live {
             plan,
             control,
             progress,
-            workers,
-            spec,
-            shared,
-            timeouts,
+            setup,
             capacity,
         } = parts;
-        let setup = LiveSetup {
-            shared,
-            workers,
-            spec,
-            timeouts,
-        };
         let metrics = LiveMetrics {
             metrics: self.metrics.clone(),
             tainted: self.tainted.clone(),
@@ -186,12 +175,8 @@ pub(crate) struct Parts<'a> {
     pub plan: &'a TestPlan,
     pub control: Option<ControlHandle>,
     pub progress: Progress,
-    pub workers: Arc<Workers>,
-    pub spec: Arc<Spec>,
-    /// Holds the setup data the VUs read.
-    pub shared: Arc<Shared>,
-    /// `setupTimeout` and `teardownTimeout`.
-    pub timeouts: (Duration, Duration),
+    /// The setup data the VUs read, and setup/teardown on request.
+    pub setup: SetupHandle,
     /// The VUs this machine holds (caps `vus-max` changes).
     pub capacity: k6r_core::capacity::VuCapacity,
 }
@@ -356,74 +341,43 @@ impl MetricsSource for LiveMetrics {
     }
 }
 
-/// `/v1/setup` and `/v1/teardown`: the data setup returned (or a PUT
-/// stored), and setup/teardown run again on a new VU 0.
-///
-/// The data is the run's own (what VUs decode at their first iteration):
-/// a PUT before the scenarios start is what `default(data)` receives; VUs
-/// that already ran an iteration keep what they decoded (k6).
-struct LiveSetup {
-    shared: Arc<Shared>,
-    workers: Arc<Workers>,
-    spec: Arc<Spec>,
-    timeouts: (Duration, Duration),
-}
-
-impl SetupSource for LiveSetup {
+/// `/v1/setup` and `/v1/teardown` over the run's [`SetupHandle`]: the
+/// data setup returned (or a PUT stored), and setup/teardown run again on
+/// a new VU 0. A PUT before the scenarios start is what `default(data)`
+/// receives; VUs that already ran an iteration keep what they decoded
+/// (k6).
+impl SetupSource for SetupHandle {
     fn data(&mut self) -> SetupData {
-        let data = self.shared.data.get()?;
+        let data = SetupHandle::data(self)?;
         RawValue::from_string(data.to_string()).ok()
     }
 
     fn set_data(&mut self, data: SetupData) {
-        self.shared.data.set(data.map(|d| Arc::from(d.get())));
+        SetupHandle::set_data(self, data.map(|d| Arc::from(d.get())));
     }
 
     fn run_setup(&mut self) -> BoxFuture<Result<SetupData, String>> {
-        let (workers, spec, timeout) = (
-            Arc::clone(&self.workers),
-            Arc::clone(&self.spec),
-            self.timeouts.0,
-        );
+        let work = SetupHandle::run_setup(self);
         Box::pin(async move {
-            let ended = lifecycle::run(
-                Stage::Setup,
-                &workers,
-                spec,
-                None,
-                timeout,
-                CancellationToken::new(),
-            )
-            .await;
-            match ended {
-                Ok(Ended::Returned(value)) => Ok(value.and_then(|v| RawValue::from_string(v).ok())),
-                Ok(Ended::Aborted(reason)) => Err(reason.unwrap_or_else(|| "test aborted".into())),
-                Ok(Ended::Interrupted) => Err("setup() was interrupted".into()),
-                Err(e) => Err(e.to_string()),
+            match work.await {
+                StageOutcome::Returned(value) => {
+                    Ok(value.and_then(|v| RawValue::from_string(v).ok()))
+                }
+                StageOutcome::Aborted(reason) => {
+                    Err(reason.unwrap_or_else(|| "test aborted".into()))
+                }
+                StageOutcome::Interrupted => Err("setup() was interrupted".into()),
+                StageOutcome::Failed { message, .. } => Err(message),
             }
         })
     }
 
     fn run_teardown(&mut self) -> BoxFuture<Result<(), String>> {
-        let data = self.data().map(|d| Arc::<str>::from(d.get().to_owned()));
-        let (workers, spec, timeout) = (
-            Arc::clone(&self.workers),
-            Arc::clone(&self.spec),
-            self.timeouts.1,
-        );
+        let work = SetupHandle::run_teardown(self);
         Box::pin(async move {
-            let ended = lifecycle::run(
-                Stage::Teardown,
-                &workers,
-                spec,
-                data,
-                timeout,
-                CancellationToken::new(),
-            )
-            .await;
-            match ended {
-                Ok(_) => Ok(()),
-                Err(e) => Err(e.to_string()),
+            match work.await {
+                StageOutcome::Failed { message, .. } => Err(message),
+                _ => Ok(()),
             }
         })
     }

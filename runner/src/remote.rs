@@ -5,11 +5,17 @@
 //!
 //! ```text
 //! driver ── Remote::new() ──▶ (Remote → Config::with_remote, Driver)
+//!   Driver::events(): Ready{progress, controls, setup} ─ Started{at} ─ ScenariosEnded{aborted}
 //!   Driver::send(Setup{reply})      gate: setup() on VU 0, reply
-//!   Driver::send(Start{at, data})   gate: data for every VU, wait for `at`
-//!   Driver::events(): Ready{..} ─ Started{at} ─ ScenariosEnded{aborted}
+//!   setup.set_data(data)            the data every VU decodes (any time)
+//!   Driver::send(Start{at})         gate: wait for `at`
 //!   Driver::send(Teardown{data, reply} | Finish)   after the scenarios
 //! ```
+//!
+//! The setup data goes through the [`SetupHandle`] of
+//! [`Event::Ready`], in the driver's order: what Start's caller stored
+//! before Start, then any change during the run (a `PUT /v1/setup` on
+//! the coordinator), which reaches the VUs that have not iterated yet.
 //!
 //! Dropping the [`Driver`] (or its command sender) is [`Command::Finish`]:
 //! a run never waits for a driver that is gone.
@@ -24,6 +30,7 @@ use tokio_util::sync::CancellationToken;
 use crate::coroutine::Spec;
 use crate::error::Error;
 use crate::lifecycle::{self, Ended, Stage};
+use crate::setup::SetupHandle;
 use crate::workers::Workers;
 
 /// Depth of the command queue.
@@ -37,13 +44,11 @@ pub enum Command {
         /// Its outcome.
         reply: oneshot::Sender<StageOutcome>,
     },
-    /// Start the scenarios at `at` (a past instant: at once), with
-    /// setup()'s data as JSON for every VU (`None`: none).
+    /// Start the scenarios at `at` (a past instant: at once), with the
+    /// data the [`SetupHandle`] holds.
     Start {
         /// When to start, wall clock.
         at: SystemTime,
-        /// setup()'s data as JSON.
-        data: Option<Arc<str>>,
     },
     /// After the scenarios: run `teardown(data)`, then end.
     Teardown {
@@ -104,6 +109,8 @@ pub enum Event {
         progress: Progress,
         /// The externally-controlled scenarios' handles, in plan order.
         controls: Vec<ControlHandle>,
+        /// The setup data every VU decodes, and setup() on request.
+        setup: SetupHandle,
     },
     /// The scenarios start now (wall clock).
     Started {
@@ -160,19 +167,22 @@ impl Remote {
         let _ = self.events.send(event);
     }
 
-    /// The start gate: setup on request, then the start instant. `Some`
-    /// with the data to start with; `None`: don't start.
+    /// The start gate: setup on request, then the start instant; `false`:
+    /// don't start.
     pub(crate) async fn gate(
         &mut self,
         workers: &Workers,
         spec: &Arc<Spec>,
         setup_timeout: std::time::Duration,
         shutdown: &CancellationToken,
-    ) -> Option<Option<Arc<str>>> {
+    ) -> bool {
         loop {
             let command = tokio::select! {
-                command = self.commands.recv() => command?,
-                () = shutdown.cancelled() => return None,
+                command = self.commands.recv() => command,
+                () = shutdown.cancelled() => return false,
+            };
+            let Some(command) = command else {
+                return false;
             };
             match command {
                 Command::Setup { reply } => {
@@ -187,24 +197,24 @@ impl Remote {
                     .await;
                     let _ = reply.send(ended.into());
                 }
-                Command::Start { at, data } => {
+                Command::Start { at } => {
                     let wait = at.duration_since(SystemTime::now()).unwrap_or_default();
                     tokio::select! {
                         () = tokio::time::sleep(wait) => {}
-                        () = shutdown.cancelled() => return None,
+                        () = shutdown.cancelled() => return false,
                     }
                     self.started = true;
                     self.event(Event::Started {
                         at: SystemTime::now(),
                     });
-                    return Some(data);
+                    return true;
                 }
                 Command::Teardown { reply, .. } => {
                     let _ = reply.send(StageOutcome::failed(&Error::Plan(
                         "teardown before the scenarios ran".into(),
                     )));
                 }
-                Command::Finish => return None,
+                Command::Finish => return false,
             }
         }
     }

@@ -17,6 +17,7 @@ use crate::events::EventSamples;
 use crate::lifecycle::{Ended, Stage};
 use crate::remote::{Event as RemoteEvent, StageOutcome};
 use crate::samples::{self, Sinks};
+use crate::setup::SetupHandle;
 use crate::totals::Totals;
 use crate::vu::{Factory, Shared};
 use crate::workers::Workers;
@@ -187,18 +188,22 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<RunResul
         .iter()
         .filter_map(|s| engine.control(&s.name))
         .collect();
+    let setup_handle = SetupHandle::new(
+        Arc::clone(&shared),
+        Arc::clone(&workers),
+        Arc::clone(&spec),
+        (has("setup"), has("teardown")),
+        (
+            config.options.setup_timeout().to_std(),
+            config.options.teardown_timeout().to_std(),
+        ),
+    );
     let mut live = config.live.map(|live| {
         live.start(live::Parts {
             plan: &plan,
             control: engine.first_control(),
             progress: engine.progress(),
-            workers: Arc::clone(&workers),
-            spec: Arc::clone(&spec),
-            shared: Arc::clone(&shared),
-            timeouts: (
-                config.options.setup_timeout().to_std(),
-                config.options.teardown_timeout().to_std(),
-            ),
+            setup: setup_handle.clone(),
             capacity: config.capacity,
         })
     });
@@ -238,13 +243,14 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<RunResul
     // The engine opens the gate once the planned VUs are initialised.
     let gate = async {
         if let Some(remote) = &mut remote {
-            remote.event(RemoteEvent::Ready { progress, controls });
+            // The driver stores the data through the handle.
+            remote.event(RemoteEvent::Ready {
+                progress,
+                controls,
+                setup: setup_handle,
+            });
             let timeout = config.options.setup_timeout().to_std();
-            let Some(data) = remote.gate(&workers, &spec, timeout, &shutdown).await else {
-                return false;
-            };
-            shared.data.set(data);
-            return true;
+            return remote.gate(&workers, &spec, timeout, &shutdown).await;
         }
         if let Some(live) = &mut live {
             if !live.before_setup(&shutdown, wants_setup).await {

@@ -1,6 +1,7 @@
 //! A run driven from outside (`Config::with_remote`): the start gate
-//! runs setup on request and starts at the driver's instant with its
-//! data; teardown runs only when asked for.
+//! runs setup on request and starts at the driver's instant with the data
+//! it stored; teardown runs only when asked for; the data can change, and
+//! setup() run again, during the run.
 
 mod common;
 
@@ -28,7 +29,11 @@ export function teardown(data) { torn.add(data.n); }
 "#;
 
 fn config(samples: &Samples) -> (Config, k6r_runner::Driver) {
-    let files = MemoryFiles::new().with("/s/script.js", SCRIPT);
+    config_of(SCRIPT, samples)
+}
+
+fn config_of(source: &str, samples: &Samples) -> (Config, k6r_runner::Driver) {
+    let files = MemoryFiles::new().with("/s/script.js", source);
     let script = Script::new(Arc::new(files), "/s/script.js");
     let env = Env::new();
     let inspection =
@@ -56,7 +61,9 @@ async fn setup_start_and_teardown_happen_when_the_driver_says() {
     let samples = Samples::default();
     let (config, mut driver) = config(&samples);
     let run = tokio::spawn(k6r_runner::run(config, CancellationToken::new()));
-    assert!(matches!(event(&mut driver).await, Event::Ready { .. }));
+    let Event::Ready { setup: handle, .. } = event(&mut driver).await else {
+        panic!("not Ready first");
+    };
 
     let (reply, setup) = oneshot::channel();
     driver
@@ -70,11 +77,8 @@ async fn setup_start_and_teardown_happen_when_the_driver_says() {
     };
     assert_eq!(data, r#"{"n":3}"#);
     let at = SystemTime::now() + Duration::from_millis(200);
-    let start = Command::Start {
-        at,
-        data: Some(Arc::from(data.as_str())),
-    };
-    driver.commands.send(start).await.unwrap();
+    handle.set_data(Some(Arc::from(data.as_str())));
+    driver.commands.send(Command::Start { at }).await.unwrap();
     match event(&mut driver).await {
         Event::Started { at: started } => assert!(started >= at),
         other => panic!("{other:?}"),
@@ -125,4 +129,68 @@ async fn a_dropped_driver_starts_nothing() {
         samples.sum("seen") + samples.sum("set") + samples.sum("torn"),
         0.0
     );
+}
+
+/// Iterations count under the `n` their VU decoded.
+const LIVE_DATA: &str = r#"import { sleep } from 'k6';
+import { Counter } from 'k6/metrics';
+const saw = { 1: new Counter('saw1'), 3: new Counter('saw3') };
+const set = new Counter('set');
+export const options = { scenarios: {
+  ext: { executor: 'externally-controlled', vus: 1, maxVUs: 3, duration: '10m' },
+} };
+export function setup() { set.add(1); return { n: 3 }; }
+export default function (data) { saw[data.n].add(1); sleep(0.01); }
+"#;
+
+#[tokio::test]
+async fn setup_run_again_during_the_run_reaches_the_vus_that_start_after_it() {
+    let samples = Samples::default();
+    let (config, mut driver) = config_of(LIVE_DATA, &samples);
+    let run = tokio::spawn(k6r_runner::run(config, CancellationToken::new()));
+    let Event::Ready {
+        controls, setup, ..
+    } = event(&mut driver).await
+    else {
+        panic!("not Ready first");
+    };
+    setup.set_data(Some(Arc::from(r#"{"n":1}"#)));
+    let start = Command::Start {
+        at: SystemTime::now(),
+    };
+    driver.commands.send(start).await.unwrap();
+    assert!(matches!(event(&mut driver).await, Event::Started { .. }));
+    let ext = controls[0].clone();
+    ext.started().await;
+    // VU 1 decodes {"n":1} at its first iteration and keeps it.
+    tokio::time::timeout(PATIENCE, async {
+        while samples.sum("saw1") == 0.0 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .expect("VU 1 iterates");
+
+    match setup.run_setup().await {
+        StageOutcome::Returned(Some(data)) => assert_eq!(data, r#"{"n":3}"#),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(setup.data().as_deref(), Some(r#"{"n":3}"#));
+    ext.update(Some(3), None).await.unwrap();
+    tokio::time::timeout(PATIENCE, async {
+        while samples.sum("saw3") == 0.0 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .expect("the new VUs iterate with the new data");
+    ext.stop().await.unwrap();
+    assert!(matches!(
+        event(&mut driver).await,
+        Event::ScenariosEnded { aborted: None }
+    ));
+    driver.commands.send(Command::Finish).await.unwrap();
+    let result = run.await.unwrap().unwrap();
+    assert_eq!(samples.sum("set"), 1.0);
+    assert_eq!(result.setup_data.as_deref(), Some(r#"{"n":3}"#));
 }

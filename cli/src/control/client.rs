@@ -1,9 +1,11 @@
 //! A small client of the v1 API whose errors read like k6's Go client's:
 //! `Get "http://127.0.0.1:6599/v1/status": dial tcp 127.0.0.1:6599:
 //! connect: connection refused`, or `<title>: <detail>` from an error body.
+//! An answer in no shape of k6's is named by its status and text, never by
+//! the JSON decoder's complaint.
 
 use k6r_api::{ErrorsBody, MetricResource, MetricsEnvelope, Status, StatusEnvelope};
-use reqwest::Method;
+use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 
 use super::{AddressArgs, EXIT};
@@ -68,11 +70,17 @@ impl Client {
         let status = response.status();
         let bytes = response.bytes().await.map_err(fail)?;
         if status.as_u16() >= 400 {
-            let errors: ErrorsBody = serde_json::from_slice(&bytes).map_err(fail)?;
-            let message = errors.message().unwrap_or_else(|| status.to_string());
-            return Err(Failure::new(EXIT, message));
+            return Err(Failure::new(EXIT, refusal(status, &bytes)));
         }
-        serde_json::from_slice(&bytes).map_err(fail)
+        serde_json::from_slice(&bytes).map_err(|_| {
+            Failure::new(
+                EXIT,
+                format!(
+                    "{go_method} \"{url}\": the answer ({status}) is not k6's JSON: {}",
+                    excerpt(&bytes)
+                ),
+            )
+        })
     }
 
     /// Go's wording of a failed connection.
@@ -99,6 +107,33 @@ impl Client {
                 last.unwrap_or_else(|| e.to_string())
             }
         }
+    }
+}
+
+/// What a refusal says: `title: detail` of k6's error shape, as k6's
+/// client prints it; for a body in another shape (Go's `404 page not
+/// found`, k6's empty 405) the status and the body's text.
+fn refusal(status: StatusCode, body: &[u8]) -> String {
+    if let Some(message) = serde_json::from_slice::<ErrorsBody>(body)
+        .ok()
+        .and_then(|errors| errors.message())
+    {
+        return message;
+    }
+    match excerpt(body) {
+        text if text.is_empty() => status.to_string(),
+        text => format!("{status}: {text}"),
+    }
+}
+
+/// The start of a body, as text, for an error line.
+fn excerpt(body: &[u8]) -> String {
+    const MAX: usize = 200;
+    let text = String::from_utf8_lossy(body);
+    let text = text.trim();
+    match text.char_indices().nth(MAX) {
+        Some((cut, _)) => format!("{}...", &text[..cut]),
+        None => text.to_owned(),
     }
 }
 

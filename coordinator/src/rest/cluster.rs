@@ -11,11 +11,14 @@
 //! and `stopped: true` does nothing. After a run, the last one answers
 //! (ended, its merged metrics) until the next submission.
 //!
-//! Setup and teardown belong to the lead agent inside a run: `GET
-//! /v1/setup` is empty, and running them through this API is refused.
+//! `/v1/setup` reads and replaces the run's setup data on every agent,
+//! and `POST /v1/setup` runs `setup()` again on the lead (`run::setup`
+//! says when each is allowed). `POST /v1/teardown` is refused: teardown
+//! runs once, on the lead, when the scenarios end.
 
 use k6r_api::{GroupResource, MetricResource, Status};
-use k6r_rest::{Backend, BoxFuture, ControlError, SetupData, StatusPatch};
+use k6r_rest::{Backend, BoxFuture, ControlError, SetupData, SetupError, StatusPatch};
+use serde_json::value::RawValue;
 
 use crate::run::RunsHandle;
 
@@ -75,26 +78,45 @@ impl Backend for Cluster {
             .unwrap_or_else(|| k6r_rest::convert::groups(&Default::default(), &Default::default()))
     }
 
-    fn setup_data(&mut self) -> SetupData {
-        None
+    async fn setup_data(&mut self) -> SetupData {
+        let data = match self.runs.current().await {
+            Some(run) => run.setup_data().await.flatten(),
+            None => None,
+        };
+        raw(data)
     }
 
-    fn set_setup_data(&mut self, _data: SetupData) {}
+    async fn set_setup_data(&mut self, data: SetupData) -> Result<SetupData, SetupError> {
+        let run = self.runs.current().await.ok_or_else(no_run)?;
+        let data = data.map(|d| d.get().to_owned());
+        run.set_setup_data(data).await.ok_or_else(no_run)?.map(raw)
+    }
 
-    fn run_setup(&mut self) -> BoxFuture<Result<SetupData, String>> {
-        Box::pin(async {
-            Err("setup() runs on the lead agent of a distributed run, not through this API".into())
+    fn run_setup(&mut self) -> BoxFuture<Result<SetupData, SetupError>> {
+        let runs = self.runs.clone();
+        Box::pin(async move {
+            let run = runs.current().await.ok_or_else(no_run)?;
+            run.run_setup().await.ok_or_else(no_run)?.map(raw)
         })
     }
 
-    fn run_teardown(&mut self) -> BoxFuture<Result<(), String>> {
+    fn run_teardown(&mut self) -> BoxFuture<Result<(), SetupError>> {
         Box::pin(async {
-            Err(
-                "teardown() runs on the lead agent of a distributed run, not through this API"
-                    .into(),
-            )
+            Err(SetupError::Refused(
+                "teardown() runs once, on the lead agent, when the scenarios end".into(),
+            ))
         })
     }
+}
+
+/// Without a run (none yet, or its actor gone) setup data reaches nothing.
+fn no_run() -> SetupError {
+    SetupError::Refused("no test run is in progress".into())
+}
+
+/// The run's JSON text as the API's raw value.
+fn raw(data: Option<String>) -> SetupData {
+    data.and_then(|d| RawValue::from_string(d).ok())
 }
 
 fn idle_patch(patch: StatusPatch) -> Result<Status, ControlError> {

@@ -3,7 +3,9 @@
 //! API over the current run ([`cluster`], mounted by the server).
 //!
 //! The response types are plain serde structs; they move to the
-//! serde-only `k6r-api` crate when the CLI starts reading them.
+//! serde-only `k6r-api` crate when the CLI starts reading them. Every
+//! error is a [`Problem`]: k6's error shape, which k6's client and
+//! `k6r-cli` print as `title: detail`.
 
 mod agents;
 pub mod cluster;
@@ -13,11 +15,12 @@ pub mod runs;
 use std::num::NonZeroUsize;
 
 use axum::{
-    http::StatusCode,
+    http::{Method, StatusCode, Uri},
     response::{IntoResponse, Response},
     routing::{get, post},
-    Json, Router,
+    Router,
 };
+use k6r_rest::Problem;
 
 use crate::{error::Error, registry::RegistryHandle, run::RunsHandle};
 
@@ -43,30 +46,33 @@ pub fn router(state: State) -> Router {
         .route("/v1/runs/{id}/stop", post(runs::stop))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
 }
 
-/// A REST error body: `{"error": "..."}`.
-#[derive(Debug, serde::Serialize)]
-pub struct ErrorBody {
-    /// What went wrong, for people.
-    pub error: String,
+/// 405 on k6r's own routes, in k6's error shape (k6's routes keep k6's
+/// empty 405); axum adds the `Allow` header.
+async fn method_not_allowed(method: Method, uri: Uri) -> Problem {
+    Problem::status(
+        StatusCode::METHOD_NOT_ALLOWED,
+        format!("{method} is not allowed on {}", uri.path()),
+    )
 }
 
-impl IntoResponse for Error {
-    fn into_response(self) -> Response {
-        let status = match self {
+impl From<Error> for Problem {
+    fn from(err: Error) -> Problem {
+        let status = match err {
             Error::RegistryStopped | Error::RunsStopped => StatusCode::SERVICE_UNAVAILABLE,
             Error::AgentsMissing { .. } => StatusCode::GATEWAY_TIMEOUT,
             Error::AgentNotConnected { .. } => StatusCode::CONFLICT,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         };
-        (
-            status,
-            Json(ErrorBody {
-                error: self.to_string(),
-            }),
-        )
-            .into_response()
+        Problem::status(status, err.to_string())
+    }
+}
+
+impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        Problem::from(self).into_response()
     }
 }

@@ -1,72 +1,77 @@
 //! `/v1/runs`: submit a distributed run, follow it, stop it.
 //!
-//! - `POST /v1/runs` (a [`RunRequest`]) → 201 [`RunView`]; 400
-//!   `{"error"}` naming the field at fault; 409 while a run is active.
+//! - `POST /v1/runs` (a [`RunRequest`]) → 201 [`RunView`]; 400 naming
+//!   the field at fault; 409 while a run is active; 413 over the body
+//!   limit.
 //! - `GET /v1/runs` → the current (or last) run's view, as a list.
 //! - `GET /v1/runs/{id}` → its view (404 for another id).
 //! - `POST /v1/runs/{id}/stop` → `{"stopped":true}`, as k6 answers a stop.
+//!
+//! Errors are [`Problem`]s: k6's error shape.
 
 use axum::{
     body::Bytes,
-    extract::{self, Path},
+    extract::{
+        self,
+        rejection::{BytesRejection, PathRejection},
+        Path,
+    },
     http::StatusCode,
     response::{IntoResponse, Response},
     Json,
 };
 use k6r_api::{RunRequest, RunView};
+use k6r_rest::Problem;
 
-use super::{ErrorBody, State};
+use super::State;
 use crate::run::{RunError, Submission, SubmitError};
 
-fn error(status: StatusCode, message: impl ToString) -> Response {
-    (
-        status,
-        Json(ErrorBody {
-            error: message.to_string(),
-        }),
-    )
-        .into_response()
-}
-
-impl IntoResponse for RunError {
-    fn into_response(self) -> Response {
-        let status = match &self {
+impl From<RunError> for Problem {
+    fn from(err: RunError) -> Problem {
+        let status = match &err {
             RunError::InProgress(_) => StatusCode::CONFLICT,
             RunError::NotFound(_) => StatusCode::NOT_FOUND,
             RunError::Stopped(_) => StatusCode::SERVICE_UNAVAILABLE,
         };
-        error(status, self)
+        Problem::status(status, err.to_string())
+    }
+}
+
+impl From<SubmitError> for Problem {
+    fn from(err: SubmitError) -> Problem {
+        Problem::new(
+            StatusCode::BAD_REQUEST,
+            "Invalid run request",
+            err.to_string(),
+        )
     }
 }
 
 /// `POST /v1/runs`.
-pub async fn submit(extract::State(state): extract::State<State>, body: Bytes) -> Response {
-    let request: RunRequest = match serde_json::from_slice(&body) {
-        Ok(r) => r,
-        Err(e) => return error(StatusCode::BAD_REQUEST, SubmitError::Body(e.to_string())),
-    };
-    let submission = match Submission::try_from(request) {
-        Ok(s) => s,
-        Err(e) => return error(StatusCode::BAD_REQUEST, e),
-    };
-    match state.runs.submit(submission).await {
-        Ok(view) => (StatusCode::CREATED, Json(view)).into_response(),
-        Err(e) => e.into_response(),
-    }
+pub async fn submit(
+    extract::State(state): extract::State<State>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, Problem> {
+    let request: RunRequest =
+        serde_json::from_slice(&body?).map_err(|e| SubmitError::Body(e.to_string()))?;
+    let submission = Submission::try_from(request)?;
+    let view = state.runs.submit(submission).await?;
+    Ok((StatusCode::CREATED, Json(view)).into_response())
 }
 
 /// `GET /v1/runs`.
 pub async fn list(
     extract::State(state): extract::State<State>,
-) -> Result<Json<Vec<RunView>>, RunError> {
+) -> Result<Json<Vec<RunView>>, Problem> {
     Ok(Json(state.runs.list().await?))
 }
 
 /// `GET /v1/runs/{id}`.
 pub async fn get(
     extract::State(state): extract::State<State>,
-    Path(id): Path<String>,
-) -> Result<Json<RunView>, RunError> {
+    id: Result<Path<String>, PathRejection>,
+) -> Result<Json<RunView>, Problem> {
+    let Path(id) = id?;
     Ok(Json(state.runs.view(&id).await?))
 }
 
@@ -80,8 +85,9 @@ pub struct Stopped {
 /// `POST /v1/runs/{id}/stop`.
 pub async fn stop(
     extract::State(state): extract::State<State>,
-    Path(id): Path<String>,
-) -> Result<Json<Stopped>, RunError> {
+    id: Result<Path<String>, PathRejection>,
+) -> Result<Json<Stopped>, Problem> {
+    let Path(id) = id?;
     state.runs.stop(&id).await?;
     Ok(Json(Stopped { stopped: true }))
 }

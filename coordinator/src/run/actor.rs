@@ -25,6 +25,7 @@ use super::{
     control::Pending,
     merge::{Applied, Merged},
     plan::AgentPlan,
+    setup::SetupRun,
     RunCommand, RunLink, Settings, Submission, ABORT_TIMEOUT, EXIT_CLUSTER_FAILURE,
 };
 use crate::registry::{AgentEvent, AgentId, RegistryHandle};
@@ -119,6 +120,8 @@ pub(super) struct Actor {
     pub(super) paused: bool,
     pub(super) seq: u64,
     pub(super) pending: Option<Pending>,
+    /// A `POST /v1/setup` waiting for the lead.
+    pub(super) setup_run: Option<SetupRun>,
     pub(super) outcome: Option<RunOutcome>,
     pub(super) view_tx: watch::Sender<RunView>,
 }
@@ -154,6 +157,7 @@ pub(super) fn spawn(
         paused: false,
         seq: 0,
         pending: None,
+        setup_run: None,
         outcome: None,
         view_tx: watch::channel(empty_view()).0,
     };
@@ -207,6 +211,7 @@ impl Actor {
                 self.next_evaluation,
                 self.next_vus_sample,
                 self.pending.as_ref().map(|p| p.until),
+                self.setup_run.as_ref().map(|s| s.until),
             ]
             .into_iter()
             .flatten()
@@ -235,6 +240,7 @@ impl Actor {
                 }
                 _ = sleep_until(wake) => self.timer().await,
             }
+            self.rerun_setup_step().await;
             self.progress().await;
             self.publish();
         }
@@ -321,6 +327,11 @@ impl Actor {
             RunCommand::Groups(reply) => {
                 let _ = reply.send(self.merged.groups());
             }
+            RunCommand::SetupData(reply) => {
+                let _ = reply.send(self.setup_data.clone());
+            }
+            RunCommand::SetSetupData(data, reply) => self.put_setup_data(data, reply).await,
+            RunCommand::RunSetup(reply) => self.rerun_setup(reply).await,
         }
     }
 
@@ -399,6 +410,11 @@ impl Actor {
                 }
             }
             Kind::SetupDone(done) if done.run_id == self.id => {
+                if self.phase == Phase::Running && self.slots[i].plan.lead {
+                    // A `POST /v1/setup` during the run.
+                    self.rerun_setup_done(done).await;
+                    return;
+                }
                 if self.phase != Phase::Setup || !self.slots[i].plan.lead {
                     return;
                 }

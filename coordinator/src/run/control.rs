@@ -2,47 +2,63 @@
 //! `Control` messages (scale → the agent with the externally-controlled
 //! scenario; pause/resume → every agent), and is answered once each of
 //! them acknowledged it and reported its status after it, or after
-//! [`CONTROL_TIMEOUT`].
+//! [`CONTROL_TIMEOUT`]. New setup data (`setup`) travels the same way.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use k6r_api::Status;
 use k6r_proto::v1::{self, control::Action, ControlAck};
-use k6r_rest::{ControlError, StatusPatch};
+use k6r_rest::{ControlError, SetupError, StatusPatch};
 use tokio::{sync::oneshot, time::Instant};
 
 use super::{
     actor::{Actor, Phase},
-    CONTROL_TIMEOUT,
+    SetupAnswer, CONTROL_TIMEOUT,
 };
 use crate::registry::AgentId;
 
+/// The refusal of a change while another is still being applied.
+pub(super) const BUSY: &str = "another status change is being applied";
+
 /// What a Control was, to pick k6's error when it is refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum What {
+pub(super) enum What {
     Scale,
     Pause,
+    SetupData,
 }
 
 impl What {
     fn error(self, message: String) -> ControlError {
         match self {
             What::Scale => ControlError::ConfigUpdate(message),
-            What::Pause => ControlError::Pause(message),
+            What::Pause | What::SetupData => ControlError::Pause(message),
         }
     }
 }
 
-/// A PATCH waiting for the agents.
+/// Who waits for the agents' answers.
+#[derive(Debug)]
+pub(super) enum Waiter {
+    /// A PATCH: the status after it (and the `paused` it sets).
+    Patch {
+        reply: oneshot::Sender<Result<Status, ControlError>>,
+        paused: Option<bool>,
+    },
+    /// New setup data: the data.
+    Setup(oneshot::Sender<SetupAnswer>),
+}
+
+/// Controls waiting for the agents.
 #[derive(Debug)]
 pub(super) struct Pending {
-    reply: oneshot::Sender<Result<Status, ControlError>>,
+    waiter: Waiter,
     /// Acks awaited: agent → (seq, what).
     acks: BTreeMap<AgentId, Vec<(u64, What)>>,
     /// Agents whose status after the ack is awaited.
     statuses: BTreeSet<AgentId>,
-    error: Option<ControlError>,
-    paused: Option<bool>,
+    /// The first refusal.
+    error: Option<(What, String)>,
     pub(super) until: Instant,
 }
 
@@ -58,9 +74,7 @@ impl Actor {
             return;
         }
         if self.pending.is_some() {
-            let _ = reply.send(Err(ControlError::Pause(
-                "another status change is being applied".into(),
-            )));
+            let _ = reply.send(Err(ControlError::Pause(BUSY.into())));
             return;
         }
         let mut sends: Vec<(AgentId, Action, What)> = Vec::new();
@@ -117,10 +131,16 @@ impl Actor {
                 sends.push((slot.plan.id.clone(), action, What::Pause));
             }
         }
-        if sends.is_empty() {
-            let _ = reply.send(Ok(self.status()));
-            return;
-        }
+        let waiter = Waiter::Patch {
+            reply,
+            paused: patch.paused,
+        };
+        self.dispatch(sends, waiter).await;
+    }
+
+    /// Sends each Control and waits for its agent's ack and status (none
+    /// to send: answers at once).
+    pub(super) async fn dispatch(&mut self, sends: Vec<(AgentId, Action, What)>, waiter: Waiter) {
         let mut acks: BTreeMap<AgentId, Vec<(u64, What)>> = BTreeMap::new();
         for (agent, action, what) in sends {
             self.seq += 1;
@@ -135,13 +155,13 @@ impl Actor {
             self.send(&agent, control).await;
         }
         self.pending = Some(Pending {
-            reply,
+            waiter,
             acks,
             statuses: BTreeSet::new(),
             error: None,
-            paused: patch.paused,
             until: Instant::now() + CONTROL_TIMEOUT,
         });
+        self.control_settle();
     }
 
     pub(super) fn control_ack(&mut self, agent: &AgentId, ack: ControlAck) {
@@ -161,7 +181,7 @@ impl Actor {
         if ack.error.is_empty() {
             pending.statuses.insert(agent.clone());
         } else if pending.error.is_none() {
-            pending.error = Some(what.error(ack.error));
+            pending.error = Some((what, ack.error));
         }
         self.control_settle();
     }
@@ -192,10 +212,13 @@ impl Actor {
             if let Some((agent, waiting)) = pending.acks.iter().next() {
                 let what = waiting.first().map_or(What::Pause, |(_, w)| *w);
                 if pending.error.is_none() {
-                    pending.error = Some(what.error(format!(
-                        "agent {agent} did not acknowledge the change within {}",
-                        humantime::format_duration(CONTROL_TIMEOUT)
-                    )));
+                    pending.error = Some((
+                        what,
+                        format!(
+                            "agent {agent} did not acknowledge the change within {}",
+                            humantime::format_duration(CONTROL_TIMEOUT)
+                        ),
+                    ));
                 }
             }
         }
@@ -206,15 +229,26 @@ impl Actor {
         let Some(pending) = self.pending.take() else {
             return;
         };
-        let answer = match pending.error {
-            Some(e) => Err(e),
-            None => {
-                if let Some(paused) = pending.paused {
-                    self.paused = paused;
-                }
-                Ok(self.status())
+        match pending.waiter {
+            Waiter::Patch { reply, paused } => {
+                let answer = match pending.error {
+                    Some((what, message)) => Err(what.error(message)),
+                    None => {
+                        if let Some(paused) = paused {
+                            self.paused = paused;
+                        }
+                        Ok(self.status())
+                    }
+                };
+                let _ = reply.send(answer);
             }
-        };
-        let _ = pending.reply.send(answer);
+            Waiter::Setup(reply) => {
+                let answer = match pending.error {
+                    Some((_, message)) => Err(SetupError::Failed(message)),
+                    None => Ok(self.setup_data.clone()),
+                };
+                let _ = reply.send(answer);
+            }
+        }
     }
 }

@@ -29,6 +29,7 @@
 //! - `lifecycle`: assignment, setup, start, deadlines, teardown, outcome.
 //! - `loss`: noticing lost agents and `--on-agent-loss`.
 //! - `control`: live control (`PATCH /v1/status`) through the agents.
+//! - `setup`: `/v1/setup` through the agents (the data, setup() again).
 //! - `view`: the [`RunView`] and k6's [`Status`] of a run.
 
 mod actor;
@@ -39,13 +40,14 @@ mod loss;
 mod manager;
 pub mod merge;
 pub mod plan;
+mod setup;
 pub mod submit;
 mod view;
 
 use std::time::Duration;
 
 use k6r_api::{GroupResource, MetricResource, RunView, Status};
-use k6r_rest::{ControlError, StatusPatch};
+use k6r_rest::{ControlError, SetupError, StatusPatch};
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
@@ -124,7 +126,16 @@ pub enum RunCommand {
     Metrics(oneshot::Sender<Vec<MetricResource>>),
     /// The merged group tree as `/v1/groups` resources.
     Groups(oneshot::Sender<Vec<GroupResource>>),
+    /// `GET /v1/setup`: the run's setup data.
+    SetupData(oneshot::Sender<Option<String>>),
+    /// `PUT /v1/setup`, answered once the agents have the data.
+    SetSetupData(Option<String>, oneshot::Sender<SetupAnswer>),
+    /// `POST /v1/setup`: setup() again on the lead, its data to the others.
+    RunSetup(oneshot::Sender<SetupAnswer>),
 }
+
+/// The answer to a PUT or POST of `/v1/setup`: the data now.
+pub type SetupAnswer = Result<Option<String>, SetupError>;
 
 /// The way to a run's actor.
 #[derive(Clone, Debug)]
@@ -168,6 +179,21 @@ impl RunLink {
     /// The merged group tree.
     pub async fn groups(&self) -> Option<Vec<GroupResource>> {
         self.ask(RunCommand::Groups).await
+    }
+
+    /// The run's setup data.
+    pub async fn setup_data(&self) -> Option<Option<String>> {
+        self.ask(RunCommand::SetupData).await
+    }
+
+    /// Replaces the run's setup data on every agent.
+    pub async fn set_setup_data(&self, data: Option<String>) -> Option<SetupAnswer> {
+        self.ask(|r| RunCommand::SetSetupData(data, r)).await
+    }
+
+    /// Runs setup() again on the lead; its data goes to every agent.
+    pub async fn run_setup(&self) -> Option<SetupAnswer> {
+        self.ask(RunCommand::RunSetup).await
     }
 }
 

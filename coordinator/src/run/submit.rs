@@ -57,6 +57,9 @@ pub struct Submission {
     pub on_agent_loss: OnAgentLoss,
     /// Whether `setup()` runs: exported and not `noSetup`.
     pub run_setup: bool,
+    /// Whether the script exports `setup()` (`POST /v1/setup` runs it
+    /// even with `noSetup`, as k6 does).
+    pub has_setup: bool,
     /// Scenarios that must run whole on one agent.
     pub pinned: Vec<String>,
     /// Keep the per-scenario breakdown in the merged metrics.
@@ -105,8 +108,8 @@ impl TryFrom<RunRequest> for Submission {
             .filter(|s| s.executor.kind() == ExecutorKind::ExternallyControlled)
             .map(|s| s.name.clone())
             .collect();
-        let run_setup =
-            request.exports.iter().any(|e| e == "setup") && options.no_setup != Some(true);
+        let has_setup = request.exports.iter().any(|e| e == "setup");
+        let run_setup = has_setup && options.no_setup != Some(true);
         Ok(Self {
             entry: archive.entry,
             files,
@@ -117,6 +120,7 @@ impl TryFrom<RunRequest> for Submission {
             weights: request.weights,
             on_agent_loss: request.on_agent_loss,
             run_setup,
+            has_setup,
             pinned,
             breakdown: request.breakdown,
         })

@@ -260,12 +260,12 @@ pub struct Control {
     /// Echoed in the ControlAck; increases per Control of a run.
     #[prost(uint64, tag = "6")]
     pub seq: u64,
-    #[prost(oneof = "control::Action", tags = "2, 3, 4, 5")]
+    #[prost(oneof = "control::Action", tags = "2, 3, 4, 5, 7")]
     pub action: ::core::option::Option<control::Action>,
 }
 /// Nested message and enum types in `Control`.
 pub mod control {
-    #[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Oneof)]
+    #[derive(Clone, PartialEq, Eq, Hash, ::prost::Oneof)]
     pub enum Action {
         #[prost(message, tag = "2")]
         Scale(super::Scale),
@@ -276,6 +276,10 @@ pub mod control {
         /// Stop: no new iterations, let running ones finish within gracefulStop.
         #[prost(bool, tag = "5")]
         Stop(bool),
+        /// Replace the setup data (a `PUT /v1/setup`, or setup() run again on
+        /// the lead): VUs that have not iterated yet decode it, as in k6.
+        #[prost(message, tag = "7")]
+        SetupData(super::SetupData),
     }
 }
 /// For the externally-controlled scenario pinned to this agent.
@@ -287,7 +291,16 @@ pub struct Scale {
     #[prost(uint64, optional, tag = "2")]
     pub vus_max: ::core::option::Option<u64>,
 }
-/// Run setup() on this agent (one agent per run) and answer with SetupDone.
+/// New setup data for the run's VUs.
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct SetupData {
+    /// JSON text; empty for none.
+    #[prost(string, tag = "1")]
+    pub data_json: ::prost::alloc::string::String,
+}
+/// Run setup() on this agent (one agent per run) and answer with SetupDone:
+/// before the start (its data goes out in Start), or during the run when the
+/// REST API asks for it (the agent stores the data for its own VUs too).
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct RunSetup {
     #[prost(string, tag = "1")]

@@ -1,5 +1,6 @@
 //! `GET /v1/groups`, `GET /v1/groups/{id}`.
 
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use k6r_api::Envelope;
@@ -17,7 +18,14 @@ pub async fn list(State(control): State<Control>) -> Response {
 }
 
 /// One group by id (the MD5 of its path).
-pub async fn one(State(control): State<Control>, Path(id): Path<String>) -> Response {
+pub async fn one(
+    State(control): State<Control>,
+    id: Result<Path<String>, PathRejection>,
+) -> Response {
+    // An id that does not decode (not UTF-8) names no group.
+    let Ok(Path(id)) = id else {
+        return Error::NoGroup.into_response();
+    };
     match control.groups().await {
         Ok(groups) => match groups.into_iter().find(|g| g.id == id) {
             Some(group) => json(&Envelope::new(group), TEXT),

@@ -1,6 +1,7 @@
 //! `GET /v1/metrics`, `GET /v1/metrics/{id}` (the id may be a submetric
 //! with braces, raw or percent-encoded: the path is decoded first).
 
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use k6r_api::Envelope;
@@ -18,7 +19,14 @@ pub async fn list(State(control): State<Control>) -> Response {
 }
 
 /// One metric by name.
-pub async fn one(State(control): State<Control>, Path(id): Path<String>) -> Response {
+pub async fn one(
+    State(control): State<Control>,
+    id: Result<Path<String>, PathRejection>,
+) -> Response {
+    // An id that does not decode (not UTF-8) names no metric.
+    let Ok(Path(id)) = id else {
+        return Error::NoMetric.into_response();
+    };
     match control.metrics().await {
         Ok(metrics) => match metrics.into_iter().find(|m| m.id == id) {
             Some(metric) => json(&Envelope::new(metric), TEXT),

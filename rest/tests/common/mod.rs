@@ -13,7 +13,7 @@ use k6r_api::{
     ValueType,
 };
 use k6r_rest::validate::{self, Vus};
-use k6r_rest::{Backend, BoxFuture, Control, ControlError, SetupData, StatusPatch};
+use k6r_rest::{Backend, BoxFuture, Control, ControlError, SetupData, SetupError, StatusPatch};
 use serde_json::value::RawValue;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -185,32 +185,38 @@ impl Backend for Fake {
         ]
     }
 
-    fn setup_data(&mut self) -> SetupData {
+    async fn setup_data(&mut self) -> SetupData {
         self.setup.clone()
     }
 
-    fn set_setup_data(&mut self, data: SetupData) {
+    async fn set_setup_data(&mut self, data: SetupData) -> Result<SetupData, SetupError> {
         self.setup = data;
+        Ok(self.setup.clone())
     }
 
-    fn run_setup(&mut self) -> BoxFuture<Result<SetupData, String>> {
+    fn run_setup(&mut self) -> BoxFuture<Result<SetupData, SetupError>> {
         let fails = self.setup_fails;
+        if !fails {
+            // The fake's setup() returns at once: stored now.
+            self.setup = Some(RawValue::from_string(r#"{"again":true}"#.into()).unwrap());
+        }
+        let data = self.setup.clone();
         Box::pin(async move {
             if fails {
-                Err("Error: boom\n\tat setup (file:///s.js:3:9(3))".to_string())
-            } else {
-                Ok(Some(
-                    RawValue::from_string(r#"{"again":true}"#.into()).unwrap(),
+                Err(SetupError::Failed(
+                    "Error: boom\n\tat setup (file:///s.js:3:9(3))".to_string(),
                 ))
+            } else {
+                Ok(data)
             }
         })
     }
 
-    fn run_teardown(&mut self) -> BoxFuture<Result<(), String>> {
+    fn run_teardown(&mut self) -> BoxFuture<Result<(), SetupError>> {
         let fails = self.setup_fails;
         Box::pin(async move {
             if fails {
-                Err("teardown failed".to_string())
+                Err(SetupError::Failed("teardown failed".to_string()))
             } else {
                 Ok(())
             }

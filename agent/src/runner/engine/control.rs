@@ -1,14 +1,16 @@
 //! Control: scale, pause, resume and stop, each answered with a
-//! ControlAck of its seq and then a fresh RunStatus.
+//! ControlAck of its seq and then a fresh RunStatus, whose VUs are the
+//! state after the change (`configured`).
 //!
 //! Scale, pause and resume act on the externally-controlled scenario
 //! pinned to this agent (through the engine's control handles, as k6's
-//! REST API does); stop ends every scenario here. Before the start (no
-//! scenario listens yet) scale, pause and resume are refused at once.
+//! REST API does); stop ends every scenario here; new setup data goes
+//! where the VUs read it. Before the start (no scenario listens yet)
+//! scale, pause and resume are refused at once.
 
 use std::time::Duration;
 
-use k6r_engine::{ControlError, Status};
+use k6r_engine::{Configured, ControlError, Status};
 use k6r_proto::v1::{control::Action, Control, RunState};
 
 use super::drive::Run;
@@ -18,6 +20,9 @@ pub(crate) const NOT_STARTED: &str = "the run has not started";
 
 /// How long a control handle may take to answer.
 const CONTROL_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How long a RunStatus waits for the controlled scenario's status.
+const STATUS_TIMEOUT: Duration = Duration::from_millis(500);
 
 impl Run {
     pub(super) async fn control(&mut self, control: Control) {
@@ -55,6 +60,13 @@ impl Run {
                 }
                 error
             }
+            Some(Action::SetupData(data)) => match &self.setup {
+                Some(setup) => {
+                    setup.set_data(super::drive::data_of(&data.data_json));
+                    String::new()
+                }
+                None => "the run is not initialised yet".to_owned(),
+            },
             Some(Action::Stop(_)) => {
                 self.stop_by_control();
                 if self.state != RunState::Done {
@@ -68,6 +80,23 @@ impl Run {
         }
         self.reporter.control_ack(control.seq, error).await;
         self.status().await;
+    }
+
+    /// The externally-controlled scenario's configured VUs while its
+    /// executor takes commands (after a scale, its RunStatus says the new
+    /// count at once, as k6's status does); `None` before and after.
+    pub(super) async fn configured(&self) -> Option<Configured<'_>> {
+        let handle = self.controls.first().filter(|h| h.is_started())?;
+        let status = tokio::time::timeout(STATUS_TIMEOUT, handle.status())
+            .await
+            .ok()?
+            .ok()
+            .filter(|s| !s.stopped)?;
+        Some(Configured {
+            scenario: handle.scenario(),
+            vus: if status.paused { 0 } else { status.vus },
+            max_vus: status.max_vus,
+        })
     }
 
     /// Applies `f` to every controlled scenario; the first error, or "".

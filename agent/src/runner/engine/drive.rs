@@ -19,7 +19,7 @@ use k6r_proto::convert::from_unix_nanos;
 use k6r_proto::v1::{self, RunState};
 use k6r_runner::metrics::Metrics;
 use k6r_runner::remote::{Command as RemoteCommand, Event, StageOutcome};
-use k6r_runner::{Driver, End, Remote, RunResult};
+use k6r_runner::{Driver, End, Remote, RunResult, SetupHandle};
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::{Instant, MissedTickBehavior};
 use tokio_util::sync::CancellationToken;
@@ -48,6 +48,10 @@ pub(crate) struct Run {
     commands: Option<mpsc::Sender<RemoteCommand>>,
     pub(super) progress: Option<Progress>,
     pub(super) controls: Vec<ControlHandle>,
+    /// The run's setup data and setup() on request, once initialised.
+    pub(super) setup: Option<SetupHandle>,
+    /// Start received: from here on a RunSetup runs beside the scenarios.
+    begun: bool,
     pub(super) state: RunState,
     started: Option<SystemTime>,
     /// Cancelling it interrupts the scenarios (Abort, Control stop, a
@@ -77,7 +81,9 @@ pub(crate) async fn drive(
     host: super::Host,
 ) {
     let reporter = Reporter::new(uplink, assign.run_id.clone());
-    reporter.status(RunState::Initializing, None, None, 0).await;
+    reporter
+        .status(RunState::Initializing, None, None, None, 0)
+        .await;
     let interval = match assign.metrics_interval_ms {
         0 => Duration::from_secs(1),
         ms => Duration::from_millis(u64::from(ms)),
@@ -113,6 +119,8 @@ pub(crate) async fn drive(
         commands: Some(commands),
         progress: None,
         controls: Vec::new(),
+        setup: None,
+        begun: false,
         state: RunState::Initializing,
         started: None,
         stop,
@@ -147,9 +155,10 @@ impl Run {
             tokio::select! {
                 joined = &mut run => break joined,
                 event = events.recv(), if events_open => match event {
-                    Some(Event::Ready { progress, controls }) => {
+                    Some(Event::Ready { progress, controls, setup }) => {
                         self.progress = Some(progress);
                         self.controls = controls;
+                        self.setup = Some(setup);
                         self.set_state(RunState::Ready).await;
                     }
                     Some(Event::Started { at }) => {
@@ -208,8 +217,15 @@ impl Run {
             (Some(_), RunState::Done) => EXIT_SCRIPT_ABORT,
             _ => 0,
         };
+        let configured = self.configured().await;
         self.reporter
-            .status(self.state, self.progress.as_ref(), self.started, exit_code)
+            .status(
+                self.state,
+                self.progress.as_ref(),
+                configured,
+                self.started,
+                exit_code,
+            )
             .await;
     }
 
@@ -227,17 +243,30 @@ impl Run {
             }
             Command::RunSetup(_) => {
                 let (reply, rx) = oneshot::channel();
-                if self.remote(RemoteCommand::Setup { reply }) {
-                    self.setup_reply = Some(rx);
+                match &self.setup {
+                    // During the run (POST /v1/setup on the coordinator):
+                    // beside the scenarios; the handle stores the data.
+                    Some(setup) if self.begun => {
+                        let work = setup.run_setup();
+                        tokio::spawn(async move {
+                            let _ = reply.send(work.await);
+                        });
+                        self.setup_reply = Some(rx);
+                    }
+                    _ => {
+                        if self.remote(RemoteCommand::Setup { reply }) {
+                            self.setup_reply = Some(rx);
+                        }
+                    }
                 }
             }
             Command::Start(start) => {
-                let data = match start.setup_data_json.trim() {
-                    "" | "null" => None,
-                    json => Some(Arc::from(json)),
-                };
+                if let Some(setup) = &self.setup {
+                    setup.set_data(data_of(&start.setup_data_json));
+                }
+                self.begun = true;
                 let at = from_unix_nanos(start.start_unix_nanos);
-                self.remote(RemoteCommand::Start { at, data });
+                self.remote(RemoteCommand::Start { at });
             }
             Command::Control(control) => self.control(control).await,
             Command::RunTeardown(teardown) => {
@@ -245,10 +274,7 @@ impl Run {
                     tracing::warn!(run = %self.reporter.run_id(), "ignored RunTeardown: not the lead, or the scenarios still run");
                     return;
                 }
-                let data = match teardown.setup_data_json.trim() {
-                    "" | "null" => None,
-                    json => Some(Arc::from(json)),
-                };
+                let data = data_of(&teardown.setup_data_json);
                 let (reply, rx) = oneshot::channel();
                 if self.remote(RemoteCommand::Teardown { data, reply }) {
                     self.teardown_reply = Some(rx);
@@ -407,6 +433,14 @@ impl Run {
     pub(super) fn stop_by_control(&mut self) {
         self.stopped_with.get_or_insert(EXIT_STOPPED_BY_API);
         self.stop.cancel();
+    }
+}
+
+/// Setup data as the coordinator sends it (empty or `null`: none).
+pub(super) fn data_of(json: &str) -> Option<Arc<str>> {
+    match json.trim() {
+        "" | "null" => None,
+        json => Some(Arc::from(json)),
     }
 }
 

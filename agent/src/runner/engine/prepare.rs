@@ -100,6 +100,14 @@ pub(crate) fn prepare(assign: &v1::Assign, host: super::Host) -> Result<Prepared
     options.validate(Some(&inspection.exports))?;
 
     let metrics = Metrics::for_script(&inspection.metrics, assign.breakdown)?;
+    // The thresholds' submetrics (`metric{tag:value}`) are fed from the
+    // samples, which only the agents see: declared here, they travel in
+    // the deltas to the coordinator, which evaluates the thresholds.
+    if let Some(thresholds) = &options.thresholds {
+        if let Err(e) = metrics.thresholds(thresholds) {
+            tracing::debug!("the thresholds' submetrics are not declared: {e}");
+        }
+    }
     let teardown_timeout = options.teardown_timeout().to_std();
     let mut config = k6r_runner::Config::new(script, env, options, inspection.exports)
         .with_script_config(script_config)

@@ -3,7 +3,7 @@
 
 use std::time::SystemTime;
 
-use k6r_engine::Progress;
+use k6r_engine::{Configured, Progress};
 use k6r_proto::convert::to_unix_nanos;
 use k6r_proto::v1::{self, RunState};
 use k6r_runner::metrics::Metrics;
@@ -38,20 +38,24 @@ impl Reporter {
         }
     }
 
-    /// A RunStatus with the engine's counters (zeros before VU init).
+    /// A RunStatus with the engine's counters (zeros before VU init),
+    /// its VUs counted as k6's status counts them: the externally-controlled
+    /// scenario by its `configured` VUs.
     pub async fn status(
         &self,
         state: RunState,
         progress: Option<&Progress>,
+        configured: Option<Configured<'_>>,
         started: Option<SystemTime>,
         exit_code: i32,
     ) {
         let snapshot = progress.map(Progress::snapshot).unwrap_or_default();
+        let (vus, vus_max) = snapshot.status_vus(configured);
         self.send(v1::RunStatus {
             run_id: self.run_id.clone(),
             state: state.into(),
-            vus: snapshot.active_vus,
-            vus_max: snapshot.initialized_vus,
+            vus,
+            vus_max,
             iterations_complete: snapshot.complete,
             iterations_interrupted: snapshot.interrupted,
             started_unix_nanos: started.map_or(0, to_unix_nanos),
