@@ -74,7 +74,9 @@ pub(crate) async fn run_once(
                     .insert("authorization", token.header().clone());
             }
             Ok(request)
-        });
+        })
+        .max_decoding_message_size(k6r_proto::MAX_MESSAGE)
+        .max_encoding_message_size(k6r_proto::MAX_MESSAGE);
 
     // Dropping `done` (any return below) ends the outgoing stream, which
     // the coordinator reads as this agent's goodbye.

@@ -18,6 +18,9 @@ pub const DEFAULT_AGENTS_TIMEOUT: Duration = Duration::from_secs(60);
 /// every agent on any sane network.
 pub const DEFAULT_START_DELAY: Duration = Duration::from_secs(1);
 
+/// The largest run request by default: 1 GiB.
+pub const DEFAULT_MAX_BUNDLE: usize = 1 << 30;
+
 /// How long a shutdown waits for the active run by default.
 pub const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -45,6 +48,12 @@ pub struct Args {
     /// must cover the slowest link to an agent.
     #[arg(long, env = "K6R_START_DELAY", default_value = "1s", value_parser = humantime::parse_duration)]
     pub start_delay: Duration,
+    /// The largest run request `k6r-cli run --coordinator` may send, in
+    /// MiB: the script, its modules and every file it opens, in base64
+    /// (a third more than their size). Agents take messages of up to
+    /// 1 GiB.
+    #[arg(long, env = "K6R_MAX_BUNDLE_MIB", default_value_t = 1024, value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub max_bundle_mib: u64,
     /// On SIGTERM or ctrl-c: how long the active run gets to stop (its
     /// agents drain, teardown runs) and its result to be read by the
     /// waiting `k6r-cli` before the coordinator exits anyway.
@@ -121,6 +130,8 @@ pub struct Config {
     /// How long a shutdown waits for the active run to stop and its result
     /// to be read.
     pub shutdown_timeout: Duration,
+    /// The largest run request, in bytes.
+    pub max_bundle: usize,
     /// When set, every request must carry it (except `/healthz`, `/readyz`).
     pub token: Option<Token>,
 }
@@ -134,6 +145,7 @@ impl Default for Config {
             agents_timeout: DEFAULT_AGENTS_TIMEOUT,
             start_delay: DEFAULT_START_DELAY,
             shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT,
+            max_bundle: DEFAULT_MAX_BUNDLE,
             token: None,
         }
     }
@@ -167,6 +179,12 @@ impl Config {
     /// Sets the delay from Start to the common start instant.
     pub fn with_start_delay(mut self, delay: Duration) -> Self {
         self.start_delay = delay;
+        self
+    }
+
+    /// Sets the largest run request, in bytes.
+    pub fn with_max_bundle(mut self, bytes: usize) -> Self {
+        self.max_bundle = bytes;
         self
     }
 
@@ -216,6 +234,7 @@ impl TryFrom<Args> for Config {
             agents_timeout: args.agents_timeout,
             start_delay: args.start_delay,
             shutdown_timeout: args.shutdown_timeout,
+            max_bundle: usize::try_from(args.max_bundle_mib << 20).unwrap_or(DEFAULT_MAX_BUNDLE),
             token: args.token.map(Token::new),
         };
         config.validate()?;

@@ -89,11 +89,14 @@ impl Server {
             self.registry.clone(),
             self.stop.clone(),
             self.sessions.clone(),
-        ));
+        ))
+        .max_decoding_message_size(k6r_proto::MAX_MESSAGE)
+        .max_encoding_message_size(k6r_proto::MAX_MESSAGE);
         let rest = rest::router(rest::State {
             registry: self.registry.clone(),
             wanted: self.config.agents,
             runs: self.runs.clone(),
+            max_bundle: self.config.max_bundle,
         });
         let app = rest
             .route_service(

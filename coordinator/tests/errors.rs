@@ -70,7 +70,8 @@ async fn every_error_of_the_coordinators_own_routes_has_k6s_shape() {
     let c = start_coordinator(
         config()
             .with_token(Token::new("s3cret"))
-            .with_agents(NonZeroUsize::new(1).unwrap()),
+            .with_agents(NonZeroUsize::new(1).unwrap())
+            .with_max_bundle(2 << 20),
     )
     .await;
     let token = Some("s3cret");
@@ -203,7 +204,7 @@ async fn every_error_of_the_coordinators_own_routes_has_k6s_shape() {
             token,
             over_limit,
             413,
-            "limit",
+            "over this coordinator's limit of 2 MiB (--max-bundle-mib)",
         ),
     ];
     for Case {

@@ -68,3 +68,46 @@ fn shared_arrays_and_csv_files_work_on_agents() {
     assert_eq!(export["metrics"]["checks"]["passes"], 120, "{export}");
     assert_eq!(export["metrics"]["checks"]["fails"], 0, "{export}");
 }
+
+/// A script that `open()`s a 20 MB file runs on a cluster (the bundle
+/// once stopped at 2 MiB on its way to the coordinator and 4 MiB on its
+/// way to the agents), its content intact on every agent.
+#[test]
+fn a_script_with_a_20_mb_file_runs_on_a_cluster() {
+    const SIZE: usize = 20_000_000;
+    let cluster = Cluster::start(2);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("script.js"),
+        format!(
+            "import {{ check }} from 'k6';\n\
+             const data = open('big.bin', 'b');\n\
+             export const options = {{ vus: 2, iterations: 4 }};\n\
+             export default function () {{\n\
+               const bytes = new Uint8Array(data);\n\
+               check(bytes, {{ 'all there': (b) => b.length === {SIZE} && b[0] === 1 && b[{SIZE} - 1] === 255 }});\n\
+             }}\n"
+        ),
+    )
+    .unwrap();
+    let mut big = vec![7u8; SIZE];
+    big[0] = 1;
+    big[SIZE - 1] = 255;
+    std::fs::write(dir.path().join("big.bin"), big).unwrap();
+    let url = cluster.url();
+    let out = cli(
+        dir.path(),
+        &[
+            "run",
+            "--coordinator",
+            &url,
+            "--summary-export",
+            "summary.json",
+            "script.js",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+    let export = export(dir.path());
+    assert_eq!(export["metrics"]["checks"]["passes"], 4, "{export}");
+    assert_eq!(export["metrics"]["checks"]["fails"], 0, "{export}");
+}

@@ -18,6 +18,11 @@
 
 pub mod convert;
 
+/// The largest message either side accepts (gRPC's default is 4 MiB): a
+/// run's whole archive, every file its script `open()`s included, travels
+/// in one Assign, and the coordinator takes run requests of up to 1 GiB.
+pub const MAX_MESSAGE: usize = 1 << 30;
+
 /// Package `k6r.v1` (generated).
 #[allow(clippy::all, missing_docs)]
 #[rustfmt::skip]

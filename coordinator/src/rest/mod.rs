@@ -35,13 +35,20 @@ pub struct State {
     pub wanted: NonZeroUsize,
     /// The runs.
     pub runs: RunsHandle,
+    /// The largest run request, in bytes.
+    pub max_bundle: usize,
 }
 
 /// The REST routes.
 pub fn router(state: State) -> Router {
     Router::new()
         .route("/v1/agents", get(agents::list))
-        .route("/v1/runs", get(runs::list).post(runs::submit))
+        .route(
+            "/v1/runs",
+            get(runs::list)
+                .post(runs::submit)
+                .layer(axum::extract::DefaultBodyLimit::max(state.max_bundle)),
+        )
         .route("/v1/runs/{id}", get(runs::get))
         .route("/v1/runs/{id}/stop", post(runs::stop))
         .route("/healthz", get(health::healthz))

@@ -52,8 +52,19 @@ pub async fn submit(
     extract::State(state): extract::State<State>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, Problem> {
+    let body = body.map_err(|rejection| match rejection.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => Problem::status(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "the run request (the script, its modules and the files it opens, in base64) is \
+                 over this coordinator's limit of {} MiB (--max-bundle-mib)",
+                state.max_bundle >> 20
+            ),
+        ),
+        _ => Problem::from(rejection),
+    })?;
     let request: RunRequest =
-        serde_json::from_slice(&body?).map_err(|e| SubmitError::Body(e.to_string()))?;
+        serde_json::from_slice(&body).map_err(|e| SubmitError::Body(e.to_string()))?;
     let submission = Submission::try_from(request)?;
     let view = state.runs.submit(submission).await?;
     Ok((StatusCode::CREATED, Json(view)).into_response())
