@@ -290,6 +290,30 @@ async fn a_pinned_controlled_scenario_scales_beside_a_segmented_one_and_abort_en
         other => panic!("expected a ControlAck, got {other:?}"),
     }
 
+    // vus-max past what this machine holds is refused, not initialised.
+    session
+        .send(Down::Control(Control {
+            run_id: "r3".into(),
+            seq: 3,
+            action: Some(Action::Scale(Scale {
+                vus: None,
+                vus_max: Some(1_000_000_000_000),
+            })),
+        }))
+        .await;
+    match seen.next_other(&mut session).await {
+        Up::ControlAck(ack) => {
+            assert_eq!(ack.seq, 3);
+            assert!(
+                ack.error
+                    .starts_with("invalid configuration supplied: the test could need 1000000000000 VUs, more than this machine holds"),
+                "{}",
+                ack.error
+            );
+        }
+        other => panic!("expected a ControlAck, got {other:?}"),
+    }
+
     let aborted = tokio::time::Instant::now();
     session
         .send(Down::Abort(Abort {

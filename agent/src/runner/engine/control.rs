@@ -35,13 +35,18 @@ impl Run {
             {
                 NOT_STARTED.to_owned()
             }
-            Some(Action::Scale(scale)) => match self.controls.first() {
-                None => no_controlled("scale"),
-                Some(handle) => {
-                    let handle = handle.clone();
-                    answer(handle.update(scale.vus, scale.vus_max)).await
+            Some(Action::Scale(scale)) => {
+                // Growing VUs past what this machine holds would wedge it.
+                let fits = scale.vus_max.map(|max| self.capacity.check(max));
+                match (self.controls.first(), fits) {
+                    (None, _) => no_controlled("scale"),
+                    (Some(_), Some(Err(e))) => format!("invalid configuration supplied: {e}"),
+                    (Some(handle), _) => {
+                        let handle = handle.clone();
+                        answer(handle.update(scale.vus, scale.vus_max)).await
+                    }
                 }
-            },
+            }
             Some(Action::Pause(_)) => {
                 let error = self
                     .on_every("pause", |h| async move { h.pause().await })

@@ -70,6 +70,8 @@ pub(crate) struct Run {
     teardown_deadline: Option<Instant>,
     teardown_timeout: Duration,
     teardown_error: String,
+    /// The VUs this agent holds: a scale past it is refused.
+    pub(super) capacity: k6r_core::capacity::VuCapacity,
 }
 
 /// Runs `assign` to its end; `cancel` (the session ended) stops it.
@@ -106,6 +108,7 @@ pub(crate) async fn drive(
                 .await
         }
     };
+    let capacity = config.capacity;
     let (remote, driver) = Remote::new();
     let Driver { commands, events } = driver;
     let stop = cancel.child_token();
@@ -133,6 +136,7 @@ pub(crate) async fn drive(
         teardown_deadline: None,
         teardown_timeout,
         teardown_error: String::new(),
+        capacity,
     };
     run_state.follow(run, events, inbox, cancel, interval).await;
 }
