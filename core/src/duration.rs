@@ -308,26 +308,19 @@ fn parse_go(input: &str) -> Result<Duration, DurationError> {
                 })
             }
         };
-        let int_value: u128 = if int_part.is_empty() {
+        // Leading zeros are free, as in Go; 30 more digits than that
+        // cannot fit any duration anyway.
+        let significant = int_part.trim_start_matches('0');
+        if significant.len() > 30 {
+            return Err(invalid());
+        }
+        let int_value: u128 = if significant.is_empty() {
             0
         } else {
-            // More than 39 digits cannot fit any duration anyway.
-            if int_part.len() > 30 {
-                return Err(invalid());
-            }
-            int_part.parse().map_err(|_| invalid())?
+            significant.parse().map_err(|_| invalid())?
         };
         let mut value = int_value.checked_mul(scale).ok_or_else(invalid)?;
-        if !frac_part.is_empty() {
-            // Go truncates the fraction to what fits in nanoseconds.
-            let mut frac_ns: u128 = 0;
-            let mut denom: u128 = 1;
-            for b in frac_part.bytes().take(30) {
-                frac_ns = frac_ns * 10 + u128::from(b - b'0');
-                denom *= 10;
-            }
-            value += frac_ns * scale / denom;
-        }
+        value += fraction_nanos(frac_part, scale);
         total = total.checked_add(value).ok_or_else(invalid)?;
         if total > i64::MAX as u128 + u128::from(neg) {
             return Err(invalid());
@@ -339,6 +332,28 @@ fn parse_go(input: &str) -> Result<Duration, DurationError> {
         total as i64
     };
     Ok(Duration(ns))
+}
+
+/// The nanoseconds of a fraction's `digits` of a unit of `scale` ns, as
+/// Go's `time.ParseDuration` computes them: the leading digits that fit
+/// below 2^63 (`leadingFraction`; the rest are ignored), scaled in float64
+/// and truncated, so `0.58888888888888888888h` is exactly `35m20s`.
+fn fraction_nanos(digits: &str, scale: u128) -> u128 {
+    let mut fraction: u64 = 0;
+    let mut divisor = 1.0_f64;
+    for digit in digits.bytes().map(|b| u64::from(b - b'0')) {
+        if fraction > i64::MAX as u64 / 10 {
+            break;
+        }
+        let next = fraction * 10 + digit;
+        if next > 1 << 63 {
+            break;
+        }
+        fraction = next;
+        divisor *= 10.0;
+    }
+    // At most an hour's nanoseconds (3.6e12): the cast is exact.
+    (fraction as f64 * (scale as f64 / divisor)) as u128
 }
 
 impl fmt::Display for Duration {
@@ -509,6 +524,32 @@ mod tests {
         assert_eq!(
             Duration::from_nanos(i64::MIN).to_string(),
             "-2562047h47m16.854775808s"
+        );
+    }
+
+    #[test]
+    fn long_fractions_scale_in_float64_as_go_does() {
+        // Values printed by k6 v1.1.0 (`k6 inspect`) for these `duration`s.
+        // Go keeps the fraction digits that fit below 2^63 and scales them
+        // in float64, so a long fraction may round up to the next unit.
+        for (input, k6) in [
+            ("0.58888888888888888888888888888888888888h", "35m20s"),
+            ("1.9999999999999999999999999999h", "2h0m0s"),
+            ("1.123456789123h", "1h7m24.444440842s"),
+            (
+                "-88.5888888888888888888888888888888888888888888888888s",
+                "-1m28.588888888s",
+            ),
+        ] {
+            assert_eq!(ext(input).to_string(), k6, "{input}");
+        }
+    }
+
+    #[test]
+    fn leading_zeros_do_not_count_against_the_length() {
+        assert_eq!(
+            ext("00000000000000000000000000000000000000001s"),
+            Duration::SECOND
         );
     }
 
