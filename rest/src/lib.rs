@@ -27,6 +27,7 @@
 //! - [`server`]: the router, content types, body limit and [`serve`].
 //! - `routes`: one handler module per resource.
 //! - [`patch`]: decoding a PATCH body exactly as Go decodes it.
+//! - [`setup_body`]: decoding a `PUT /v1/setup` body as k6 does.
 //! - [`gojson`]: a JSON reader with Go's error messages.
 //! - [`error`]: [`Error`], [`ControlError`], [`SetupError`] and their
 //!   responses.
@@ -43,6 +44,7 @@ pub mod patch;
 pub mod problem;
 mod routes;
 pub mod server;
+pub mod setup_body;
 pub mod validate;
 
 pub use backend::{spawn, Backend, BoxFuture, Control, Request, SetupData};

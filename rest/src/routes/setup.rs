@@ -5,11 +5,10 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use k6r_api::SetupAttributes;
-use serde_json::value::RawValue;
 
 use crate::backend::{Control, SetupData};
 use crate::error::Error;
-use crate::gojson;
+use crate::setup_body;
 use crate::server::{json, read_body, JSON};
 
 fn answer(result: Result<SetupData, Error>) -> Response {
@@ -29,15 +28,7 @@ pub async fn get(State(control): State<Control>) -> Response {
 pub async fn put(State(control): State<Control>, body: Body) -> Response {
     let result = async {
         let body = read_body(body, "Error reading request body").await?;
-        let data = if body.is_empty() {
-            None
-        } else {
-            let json = gojson::parse(&body).map_err(Error::SetupBody)?;
-            gojson::check_floats(&json).map_err(Error::SetupBody)?;
-            let raw = RawValue::from_string(gojson::compact(&body))
-                .map_err(|e| Error::SetupBody(e.to_string()))?;
-            Some(raw)
-        };
+        let data = setup_body::decode(&body).map_err(Error::SetupBody)?;
         control.set_setup_data(data).await
     }
     .await;
