@@ -64,7 +64,7 @@ pub struct AgentId(String);
 
 impl AgentId {
     /// An id as the registry makes them (`agent-1`).
-    pub(crate) fn new(id: impl Into<String>) -> Self {
+    pub fn new(id: impl Into<String>) -> Self {
         Self(id.into())
     }
 
