@@ -1,0 +1,125 @@
+//! The session's messages, both ways: the bytes decoded by prost as an
+//! `AgentMessage` (what the coordinator receives) and as a
+//! `CoordinatorMessage` (what an agent receives), then taken through the
+//! conversions and parsers each side applies before acting on them.
+
+use std::time::{Duration, SystemTime};
+
+use k6r_coordinator::registry::{AgentId, Hello};
+use k6r_coordinator::run::merge::Merged;
+use k6r_core::options::Options;
+use k6r_core::segment::{Segment, Sequence};
+use k6r_proto::convert::from_unix_nanos;
+use k6r_proto::v1::{agent_message, coordinator_message, AgentMessage, CoordinatorMessage};
+use prost::Message;
+use serde_json::{json, Map, Value};
+
+/// Decodes the input both ways.
+pub fn run(data: &[u8]) {
+    let bytes = crate::capped(data);
+    if let Ok(message) = AgentMessage::decode(bytes) {
+        at_coordinator(message);
+    }
+    if let Ok(message) = CoordinatorMessage::decode(bytes) {
+        at_agent(message);
+    }
+}
+
+/// Thresholds on built-in and custom metrics, submetrics included, so
+/// merged deltas meet them.
+fn thresholds() -> Map<String, Value> {
+    let option = json!({
+        "http_req_duration": ["p(95)<500", "avg<200"],
+        "http_req_duration{status:200}": ["max<1000"],
+        "checks": ["rate>0.9"],
+        "iterations": ["count>1"],
+        "custom_trend": ["med<3"],
+        "custom_gauge": ["value>0"],
+    });
+    match option {
+        Value::Object(map) => map,
+        _ => Map::new(),
+    }
+}
+
+fn at_coordinator(message: AgentMessage) {
+    let Some(kind) = message.kind else {
+        return;
+    };
+    match kind {
+        agent_message::Kind::Hello(hello) => {
+            let _ = Hello::try_from(hello);
+        }
+        agent_message::Kind::Heartbeat(heartbeat) => {
+            let at = SystemTime::from(&heartbeat);
+            let _ = at.duration_since(SystemTime::UNIX_EPOCH);
+        }
+        agent_message::Kind::Status(status) => {
+            let _ = from_unix_nanos(status.started_unix_nanos);
+        }
+        agent_message::Kind::Metrics(delta) => {
+            let agent = AgentId::new("agent-1");
+            for breakdown in [false, true] {
+                let mut merged = Merged::new(Some(thresholds()), breakdown);
+                let _ = merged.apply(&agent, delta.seq, &delta.delta_json);
+                // The same delta again, as the next one: merging is exact.
+                let _ = merged.apply(&agent, delta.seq.saturating_add(1), &delta.delta_json);
+                merged.record_vus(3, 5);
+                for during_run in [true, false] {
+                    let _ = merged.evaluate(Duration::from_secs(10), during_run);
+                }
+                let _ = merged.tainted();
+                let _ = merged.resources(Duration::from_secs(10));
+                let _ = merged.to_json();
+            }
+        }
+        _ => {}
+    }
+}
+
+fn at_agent(message: CoordinatorMessage) {
+    let Some(kind) = message.kind else {
+        return;
+    };
+    match kind {
+        coordinator_message::Kind::Welcome(welcome) => {
+            let _ = welcome.heartbeat_interval();
+            let _ = from_unix_nanos(welcome.unix_nanos);
+        }
+        coordinator_message::Kind::Assign(assign) => {
+            let value = if assign.options_json.trim().is_empty() {
+                Value::Null
+            } else {
+                let Ok(value) = serde_json::from_str(&assign.options_json) else {
+                    return;
+                };
+                value
+            };
+            let Ok((mut options, _)) = Options::from_json(&value) else {
+                return;
+            };
+            if !assign.execution_segment.is_empty() {
+                let Ok(segment) = Segment::parse(&assign.execution_segment) else {
+                    return;
+                };
+                options.execution_segment = Some(segment);
+            }
+            if !assign.execution_segment_sequence.is_empty() {
+                let Ok(sequence) = Sequence::parse(&assign.execution_segment_sequence) else {
+                    return;
+                };
+                options.execution_segment_sequence = Some(sequence);
+            }
+            if let Some(scenarios) = &mut options.scenarios {
+                for name in &assign.excluded_scenarios {
+                    scenarios.remove(name);
+                }
+            }
+            crate::options::consume(options);
+        }
+        coordinator_message::Kind::Start(start) => {
+            let _ = from_unix_nanos(start.start_unix_nanos);
+        }
+        _ => {}
+    }
+}

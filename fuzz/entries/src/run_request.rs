@@ -1,0 +1,48 @@
+//! The coordinator's `POST /v1/runs` body: decoded, accepted as a
+//! [`Submission`] (archive, options, weights checked), split over agents,
+//! and each agent's part read back as the agent reads it.
+
+use k6r_api::RunRequest;
+use k6r_coordinator::registry::AgentId;
+use k6r_coordinator::run::merge::Merged;
+use k6r_coordinator::run::plan;
+use k6r_coordinator::run::Submission;
+use k6r_core::segment::{Segment, Sequence};
+
+/// At most this many agents share the run in the split.
+const MAX_AGENTS: usize = 8;
+
+/// Submits the input.
+pub fn run(data: &[u8]) {
+    let Ok(request) = serde_json::from_slice::<RunRequest>(crate::capped(data)) else {
+        return;
+    };
+    let Ok(submission) = Submission::try_from(request) else {
+        return;
+    };
+    let _ = Merged::new(submission.options.thresholds.clone(), submission.breakdown);
+    let names = submission
+        .weights
+        .keys()
+        .cloned()
+        .chain(["agent-a".to_owned(), "agent-b".to_owned()])
+        .take(MAX_AGENTS);
+    let agents = names
+        .enumerate()
+        .map(|(i, name)| (AgentId::new(format!("agent-{i}")), name))
+        .collect();
+    let weight_of = |name: &str| submission.weights.get(name).copied().unwrap_or(1);
+    let split = plan::split(agents, weight_of, &submission.pinned);
+    for agent in &split.agents {
+        // What an agent does with its Assign (the options it parses again).
+        let mut options = submission.options.clone();
+        options.execution_segment = Segment::parse(&agent.segment).ok();
+        options.execution_segment_sequence = Sequence::parse(&split.sequence).ok();
+        if let Some(scenarios) = &mut options.scenarios {
+            for name in &agent.excluded {
+                scenarios.remove(name);
+            }
+        }
+        crate::options::consume(options);
+    }
+}
