@@ -12,8 +12,9 @@ use super::{
         Actor, Phase, Slot, EXIT_INVALID_CONFIG, EXIT_SETUP_TIMEOUT, EXIT_TEARDOWN_TIMEOUT,
         EXIT_THRESHOLDS,
     },
-    fit, plan, EVALUATION_PERIOD, EXIT_CLUSTER_FAILURE, INIT_TIMEOUT, LIFECYCLE_SLACK,
-    VUS_SAMPLE_PERIOD,
+    fit, plan,
+    view::saturating_sum,
+    EVALUATION_PERIOD, EXIT_CLUSTER_FAILURE, INIT_TIMEOUT, LIFECYCLE_SLACK, VUS_SAMPLE_PERIOD,
 };
 use crate::registry::{AgentId, AgentState, Capacity};
 
@@ -134,8 +135,8 @@ impl Actor {
             // the agents' zeros after their end would be the last value).
             let running = !self.slots.iter().all(Slot::scenarios_over);
             if self.phase == Phase::Running && running {
-                let vus = self.slots.iter().map(|s| s.vus).sum();
-                let vus_max = self.slots.iter().map(|s| s.vus_max).sum();
+                let vus = saturating_sum(self.slots.iter().map(|s| s.vus));
+                let vus_max = saturating_sum(self.slots.iter().map(|s| s.vus_max));
                 self.merged.record_vus(vus, vus_max);
             }
         }

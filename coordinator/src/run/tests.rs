@@ -358,3 +358,41 @@ async fn a_stalled_run_loses_no_agent_message() {
     assert!(all.is_ok(), "merged {} of {DELTAS} deltas", count().await);
     assert_eq!(count().await, DELTAS as f64, "every delta merged once");
 }
+
+/// Agents' statuses are wire values: counts that overflow `u64` when
+/// summed and start instants at both ends of `i64` neither panic the run's
+/// actor nor wrap; the sums saturate.
+#[tokio::test(start_paused = true)]
+async fn extreme_agent_statuses_saturate_the_run_view() {
+    let options = serde_json::json!({"vus": 4, "duration": "1m"});
+    let (registry, runs, agents, run, started) = running(options, OnAgentLoss::Abort).await;
+    let beats: Vec<_> = agents.iter().map(|a| keep_beating(&registry, a)).collect();
+    for (a, started_unix_nanos) in agents.iter().zip([i64::MIN, i64::MAX]) {
+        registry
+            .publish(AgentEvent {
+                agent: a.id.clone(),
+                message: Kind::Status(v1::RunStatus {
+                    run_id: run.clone(),
+                    state: v1::RunState::Running.into(),
+                    vus: u64::MAX,
+                    vus_max: u64::MAX,
+                    iterations_complete: u64::MAX,
+                    iterations_interrupted: u64::MAX,
+                    started_unix_nanos,
+                    exit_code: 0,
+                }),
+            })
+            .await;
+    }
+    // Past the first VU gauge sample, which sums the agents' VUs too.
+    tokio::time::sleep_until(started + Duration::from_secs(2)).await;
+    let view = runs.view(&run).await.unwrap();
+    assert_eq!(
+        (view.vus, view.vus_max, view.iterations, view.interrupted),
+        (u64::MAX, u64::MAX, u64::MAX, u64::MAX)
+    );
+    assert_eq!(view.start_skew_ms, Some(u64::MAX as f64 / 1e6));
+    let status = runs.current().await.unwrap().status().await.unwrap();
+    assert_eq!(status.vus, Some(i64::MAX));
+    beats.into_iter().for_each(|b| b.abort());
+}

@@ -22,6 +22,12 @@ fn saturating_i64(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
+/// The sum of the agents' counts, which are wire values: saturating, so
+/// an agent's `u64::MAX` neither panics the actor nor wraps.
+pub(super) fn saturating_sum(counts: impl Iterator<Item = u64>) -> u64 {
+    counts.fold(0, u64::saturating_add)
+}
+
 impl Actor {
     /// The run as `GET /v1/runs/{id}` shows it.
     pub(super) fn view(&self) -> RunView {
@@ -44,17 +50,17 @@ impl Actor {
                 .iter()
                 .all(|s| s.lost || s.started_unix_nanos.is_some());
         let start_skew_ms = match (starts.iter().max(), starts.iter().min()) {
-            (Some(max), Some(min)) if all_started => Some((max - min) as f64 / 1e6),
+            (Some(max), Some(min)) if all_started => Some(max.abs_diff(*min) as f64 / 1e6),
             _ => None,
         };
         RunView {
             id: self.id.clone(),
             state,
             elapsed_ms: u64::try_from(self.elapsed().as_millis()).unwrap_or(u64::MAX),
-            vus: self.slots.iter().map(|s| s.vus).sum(),
-            vus_max: self.slots.iter().map(|s| s.vus_max).sum(),
-            iterations: self.slots.iter().map(|s| s.iterations).sum(),
-            interrupted: self.slots.iter().map(|s| s.interrupted).sum(),
+            vus: saturating_sum(self.slots.iter().map(|s| s.vus)),
+            vus_max: saturating_sum(self.slots.iter().map(|s| s.vus_max)),
+            iterations: saturating_sum(self.slots.iter().map(|s| s.iterations)),
+            interrupted: saturating_sum(self.slots.iter().map(|s| s.interrupted)),
             agents: self
                 .slots
                 .iter()
@@ -120,8 +126,12 @@ impl Actor {
         Status {
             status,
             paused: Some(self.paused),
-            vus: Some(saturating_i64(self.slots.iter().map(|s| s.vus).sum())),
-            vus_max: Some(saturating_i64(self.slots.iter().map(|s| s.vus_max).sum())),
+            vus: Some(saturating_i64(saturating_sum(
+                self.slots.iter().map(|s| s.vus),
+            ))),
+            vus_max: Some(saturating_i64(saturating_sum(
+                self.slots.iter().map(|s| s.vus_max),
+            ))),
             stopped: self.stopped,
             running,
             tainted: self.merged.tainted(),
