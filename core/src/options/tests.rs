@@ -358,3 +358,50 @@ fn prints_like_k6_inspect() {
     assert_eq!(keys.last().unwrap().as_str(), "discardResponseBodies");
     assert_eq!(keys.len(), 39);
 }
+
+/// k6 accepts any ramp whose targets stay within 100000000 VUs, then takes
+/// minutes and gigabytes to plan one step per VU started or stopped (a
+/// single stage to 10⁸ VUs: over a minute and 14 GB in k6 v1.1.0). k6r
+/// refuses ramping-vus scenarios that start or stop more than two million
+/// VUs in all, so that a submitted run cannot exhaust the coordinator.
+#[test]
+fn ramps_too_long_to_plan_are_refused() {
+    let p = "There were problems with the specified script configuration:\n\t- ";
+    let ramp = |start: i64, targets: &[i64]| {
+        let stages: Vec<_> = targets
+            .iter()
+            .map(|t| json!({"duration": "1s", "target": t}))
+            .collect();
+        json!({"executor": "ramping-vus", "startVUs": start, "stages": stages})
+    };
+    let cases = [
+        (json!({"s": ramp(0, &[100_000_000])}), 100_000_000),
+        (json!({"s": ramp(1_000_000, &[0, 1_000_000])}), 2_000_000),
+        (
+            json!({"a": ramp(0, &[1_500_000]), "b": ramp(1, &[500_001])}),
+            2_000_000,
+        ),
+    ];
+    for (scenarios, changes) in cases {
+        let options = json!({ "scenarios": scenarios });
+        if changes <= 2_000_000 {
+            assert!(consolidate(options).is_ok(), "{changes}");
+            continue;
+        }
+        assert_eq!(
+            errors_of(options),
+            format!(
+                "{p}the ramping-vus scenarios start or stop {changes} VUs in all, \
+                 more than the 2000000 k6r plans"
+            )
+        );
+    }
+    let over = json!({"scenarios": {"a": ramp(0, &[1_500_000]), "b": ramp(0, &[500_001])}});
+    assert_eq!(
+        errors_of(over),
+        format!(
+            "{p}the ramping-vus scenarios start or stop 2000001 VUs in all, \
+             more than the 2000000 k6r plans"
+        )
+    );
+}

@@ -12,6 +12,10 @@ use crate::segment::Tuple;
 const MIN_DURATION: Duration = Duration::SECOND;
 /// The most VUs a ramping-vus scenario may ask for.
 const MAX_CONCURRENT_VUS: i64 = 100_000_000;
+/// The most VUs the stages of all ramping-vus scenarios may start or stop
+/// in all (k6r's limit, not k6's): a plan holds a few steps of 24 bytes
+/// for each, so at this limit planning takes about 250 MB and a second.
+const MAX_RAMP_CHANGES: i128 = 2_000_000;
 
 impl Options {
     /// Checks the options after [`Options::derive_scenarios`], reporting every
@@ -35,6 +39,16 @@ impl Options {
                     "scenario {} has configuration errors: {}",
                     scenario.name,
                     errors.join(", ")
+                ));
+            }
+        }
+        // k6r's own limit, once every scenario is within k6's.
+        if lines.is_empty() {
+            let changes = ramp_changes(&scenarios);
+            if changes > MAX_RAMP_CHANGES {
+                lines.push(format!(
+                    "the ramping-vus scenarios start or stop {changes} VUs in all, \
+                     more than the {MAX_RAMP_CHANGES} k6r plans"
                 ));
             }
         }
@@ -205,6 +219,24 @@ fn ramping_vus(c: &RampingVusConfig, errors: &mut Vec<String>) {
             ));
         }
     }
+}
+
+/// How many VUs the stages of the ramping-vus scenarios start or stop in
+/// all: the steps of their plans (§2.4), in 128 bits so nothing overflows.
+fn ramp_changes(scenarios: &[&Scenario]) -> i128 {
+    let mut changes = 0;
+    for scenario in scenarios {
+        let Executor::RampingVus(c) = &scenario.executor else {
+            continue;
+        };
+        let mut from = i128::from(c.start_vus().max(0));
+        for stage in c.stages() {
+            let target = i128::from(stage.target.unwrap_or(0).max(0));
+            changes += (target - from).abs();
+            from = target;
+        }
+    }
+    changes
 }
 
 fn time_unit(unit: Duration, errors: &mut Vec<String>) {
