@@ -13,12 +13,12 @@
 //! positive ones, so custom trends may hold any finite value.
 //!
 //! # Memory
-//! Counts live in two dense vectors (negative and positive magnitudes),
-//! each covering only the range of keys seen so far. Memory depends on the
-//! spread of the values, never on how many there are: 128 counters (1 KiB)
-//! per power of two spanned, so HTTP timings from 0.1 ms to 10 s (17
-//! octaves) take about 17 KiB, and no input can take more than 2 × 2047 ×
-//! 1 KiB.
+//! Counts live in blocks of 128 counters (1 KiB), one per power of two
+//! that holds a value, for negative and positive magnitudes apart. Memory
+//! depends on the octaves in use, never on how many values there are nor
+//! on the gaps between them: HTTP timings from 0.1 ms to 10 s (17 octaves)
+//! take about 17 KiB, no histogram more than 2 × 2047 KiB, and a delta off
+//! the wire at most a block per bucket it names.
 //!
 //! # Merging
 //! Two histograms merge by adding bucket counts, which is exact and
@@ -47,47 +47,56 @@ pub struct Histogram {
     /// Exact zeros (and `-0.0`).
     zero: u64,
     /// Buckets of positive values, by magnitude key.
-    pos: Dense,
+    pos: Octaves,
     /// Buckets of negative values, by the magnitude key of `-v`.
-    neg: Dense,
+    neg: Octaves,
 }
 
-/// A contiguous run of bucket counts starting at key `first`.
+/// Counters per power of two: one slice of each octave's sub-buckets.
+const OCTAVE: usize = 1 << SUB_BITS;
+
+/// Bucket counts by key: a block of [`OCTAVE`] counters (1 KiB) for each
+/// power of two that holds a value, found by binary search, so memory
+/// follows the octaves in use, never the spread between them (a delta
+/// off the wire may name any keys). Counts saturate at `u64::MAX`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-struct Dense {
-    first: u32,
-    counts: Vec<u64>,
+struct Octaves {
+    /// `(octave, counters)`, ascending by octave (`key >> SUB_BITS`).
+    blocks: Vec<(u32, Box<[u64; OCTAVE]>)>,
 }
 
-impl Dense {
+impl Octaves {
     fn add(&mut self, key: u32, n: u64) {
-        if self.counts.is_empty() {
-            self.first = key;
-            self.counts.push(n);
-            return;
-        }
-        if key < self.first {
-            let grow = (self.first - key) as usize;
-            // Exact reservations: memory tracks the spread of the values.
-            self.counts.reserve_exact(grow);
-            self.counts.splice(0..0, std::iter::repeat_n(0, grow));
-            self.first = key;
-        }
-        let at = (key - self.first) as usize;
-        if at >= self.counts.len() {
-            self.counts.reserve_exact(at + 1 - self.counts.len());
-            self.counts.resize(at + 1, 0);
-        }
-        self.counts[at] += n;
+        let octave = key >> SUB_BITS;
+        let at = match self.blocks.binary_search_by_key(&octave, |(o, _)| *o) {
+            Ok(at) => at,
+            Err(at) => {
+                self.blocks.insert(at, (octave, Box::new([0; OCTAVE])));
+                at
+            }
+        };
+        let counter = &mut self.blocks[at].1[key as usize % OCTAVE];
+        *counter = counter.saturating_add(n);
     }
 
     /// Occupied `(key, count)` pairs, ascending by key.
     fn occupied(&self) -> impl DoubleEndedIterator<Item = (u32, u64)> + '_ {
-        self.counts
-            .iter()
-            .enumerate()
-            .filter(|(_, &c)| c != 0)
-            .map(|(i, &c)| (self.first + i as u32, c))
+        self.blocks.iter().flat_map(|(octave, counters)| {
+            counters
+                .iter()
+                .enumerate()
+                .filter(|(_, &c)| c != 0)
+                .map(move |(i, &c)| ((octave << SUB_BITS) | i as u32, c))
+        })
+    }
+
+    fn count(&self) -> u64 {
+        self.occupied().fold(0, |sum, (_, c)| sum.saturating_add(c))
+    }
+
+    fn heap_bytes(&self) -> usize {
+        self.blocks.capacity() * std::mem::size_of::<(u32, Box<[u64; OCTAVE]>)>()
+            + self.blocks.len() * std::mem::size_of::<[u64; OCTAVE]>()
     }
 }
 
@@ -126,7 +135,7 @@ impl Histogram {
             return;
         }
         if value == 0.0 {
-            self.zero += n;
+            self.zero = self.zero.saturating_add(n);
         } else if value > 0.0 {
             self.pos.add(key_of(value), n);
         } else {
@@ -136,7 +145,7 @@ impl Histogram {
 
     /// Adds every count of `other`.
     pub fn merge(&mut self, other: &Histogram) {
-        self.zero += other.zero;
+        self.zero = self.zero.saturating_add(other.zero);
         for (k, c) in other.pos.occupied() {
             self.pos.add(k, c);
         }
@@ -147,13 +156,15 @@ impl Histogram {
 
     /// How many values were counted.
     pub fn count(&self) -> u64 {
-        self.zero + self.pos.counts.iter().sum::<u64>() + self.neg.counts.iter().sum::<u64>()
+        self.zero
+            .saturating_add(self.pos.count())
+            .saturating_add(self.neg.count())
     }
 
     /// Bytes of bucket storage in use (the part that grows with the spread
     /// of the values).
     pub fn heap_bytes(&self) -> usize {
-        (self.pos.counts.capacity() + self.neg.counts.capacity()) * std::mem::size_of::<u64>()
+        self.pos.heap_bytes() + self.neg.heap_bytes()
     }
 
     /// Buckets in ascending value order as `(representative, count)`.
@@ -173,7 +184,7 @@ impl Histogram {
     pub fn value_at_rank(&self, rank: u64) -> Option<f64> {
         let mut seen = 0u64;
         for (value, count) in self.ascending() {
-            seen += count;
+            seen = seen.saturating_add(count);
             if seen > rank {
                 return Some(value);
             }
@@ -249,6 +260,38 @@ mod tests {
         assert!((at(4) / 1e6 - 1.0).abs() < MAX_RELATIVE_ERROR);
         assert!(at(5) > 1e307);
         assert_eq!(h.value_at_rank(6), None);
+    }
+
+    /// A delta's histogram comes off the wire (an agent's `MetricDelta`):
+    /// two buckets at the ends of the key range must not cost the two
+    /// megabytes of counters between them.
+    #[test]
+    fn memory_follows_the_octaves_in_use_not_their_spread() {
+        let wire =
+            format!(r#"{{"zero":0,"pos":[[0,1],[{MAX_KEY},1]],"neg":[[7,2],[{MAX_KEY},1]]}}"#);
+        let h: Histogram = serde_json::from_str(&wire).unwrap();
+        assert_eq!(h.count(), 5);
+        // Four octaves in use, 128 counters each, and their index.
+        assert!(h.heap_bytes() <= 4 * (128 * 8 + 64), "{}", h.heap_bytes());
+        assert_eq!(serde_json::to_string(&h).unwrap(), wire);
+    }
+
+    /// Counts from the wire may be anything: they saturate, in merges and
+    /// in the totals, instead of overflowing.
+    #[test]
+    fn counts_saturate_instead_of_overflowing() {
+        let max = u64::MAX;
+        let wire = format!(r#"{{"zero":{max},"pos":[[5,{max}]],"neg":[[5,{max}]]}}"#);
+        let h: Histogram = serde_json::from_str(&wire).unwrap();
+        let mut twice = h.clone();
+        twice.merge(&h);
+        assert_eq!(twice.count(), max);
+        assert!(twice.value_at_rank(max - 1).is_some());
+        assert_eq!(
+            serde_json::to_string(&twice).unwrap(),
+            wire,
+            "each bucket stays at the maximum"
+        );
     }
 
     #[test]
