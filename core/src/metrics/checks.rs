@@ -57,8 +57,9 @@ impl CheckBook {
                 self.checks.len() - 1
             }
         };
-        self.checks[at].passes += passes;
-        self.checks[at].fails += fails;
+        let check = &mut self.checks[at];
+        check.passes = check.passes.saturating_add(passes);
+        check.fails = check.fails.saturating_add(fails);
     }
 
     /// Adds `other`'s counts; its new checks go after ours.

@@ -190,6 +190,48 @@ mod tests {
     use super::*;
     use crate::metrics::{Builtin, Sample, Tags};
 
+    /// An agent's delta is a wire value: counts at `u64::MAX`, applied
+    /// twice, saturate in every sink and check instead of overflowing.
+    #[test]
+    fn counts_off_the_wire_saturate() {
+        let max = u64::MAX;
+        let sum = r#"{"partials":[1.0],"special":0.0}"#;
+        let json = format!(
+            r#"{{"metrics":[
+              {{"name":"c","kind":"counter","contains":"default","submetrics":[],
+                "sink":{{"type":"counter","sum":{sum},"samples":{max}}}}},
+              {{"name":"r","kind":"rate","contains":"default","submetrics":[],
+                "sink":{{"type":"rate","passes":{max},"total":{max}}}}},
+              {{"name":"t","kind":"trend","contains":"default","submetrics":[],
+                "sink":{{"type":"trend","count":{max},"min":1.0,"max":2.0,"sum":{sum},
+                        "hist":{{"zero":{max},"pos":[[5,{max}]],"neg":[]}}}}}}],
+              "checks":[{{"group":"","name":"ok","passes":{max},"fails":{max}}}],
+              "groups":[],"slices":[],"scenario_checks":[]}}"#
+        );
+        let delta: Delta = serde_json::from_str(&json).unwrap();
+        let mut registry = Registry::new();
+        registry.apply_delta(&delta).unwrap();
+        registry.apply_delta(&delta).unwrap();
+        let back = serde_json::to_value(registry.take_delta()).unwrap();
+        let metric = |name: &str| {
+            back["metrics"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|m| m["name"] == name)
+                .unwrap()["sink"]
+                .clone()
+        };
+        assert_eq!(metric("c")["samples"], max);
+        assert_eq!(
+            (metric("r")["passes"].clone(), metric("r")["total"].clone()),
+            (max.into(), max.into())
+        );
+        assert_eq!(metric("t")["count"], max);
+        assert_eq!(back["checks"][0]["passes"], max);
+        assert_eq!(back["checks"][0]["fails"], max);
+    }
+
     #[test]
     fn deltas_ship_and_apply_in_any_order() {
         let make = || {

@@ -16,7 +16,7 @@ impl CounterSink {
     /// Adds one value (counters accept negative values).
     pub fn add(&mut self, value: f64) {
         self.sum.add(value);
-        self.samples += 1;
+        self.samples = self.samples.saturating_add(1);
     }
 
     /// The sum of the values (k6's `count`).
@@ -37,6 +37,6 @@ impl CounterSink {
     /// Adds `other` in.
     pub fn merge(&mut self, other: &CounterSink) {
         self.sum.merge(&other.sum);
-        self.samples += other.samples;
+        self.samples = self.samples.saturating_add(other.samples);
     }
 }

@@ -14,9 +14,9 @@ pub struct RateSink {
 impl RateSink {
     /// Adds one value: non-zero counts as a pass (k6's rule).
     pub fn add(&mut self, value: f64) {
-        self.total += 1;
+        self.total = self.total.saturating_add(1);
         if value != 0.0 {
-            self.passes += 1;
+            self.passes = self.passes.saturating_add(1);
         }
     }
 
@@ -32,7 +32,7 @@ impl RateSink {
 
     /// Adds `other` in.
     pub fn merge(&mut self, other: &RateSink) {
-        self.passes += other.passes;
-        self.total += other.total;
+        self.passes = self.passes.saturating_add(other.passes);
+        self.total = self.total.saturating_add(other.total);
     }
 }

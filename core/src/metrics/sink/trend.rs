@@ -38,7 +38,7 @@ impl TrendSink {
             self.min = self.min.min(value);
             self.max = self.max.max(value);
         }
-        self.count += 1;
+        self.count = self.count.saturating_add(1);
         self.sum.add(value);
         self.hist.add(value);
     }
@@ -122,7 +122,7 @@ impl TrendSink {
             self.min = self.min.min(other.min);
             self.max = self.max.max(other.max);
         }
-        self.count += other.count;
+        self.count = self.count.saturating_add(other.count);
         self.sum.merge(&other.sum);
         self.hist.merge(&other.hist);
     }
