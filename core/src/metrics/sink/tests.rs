@@ -143,3 +143,19 @@ fn trend_memory_does_not_grow_with_samples() {
     }
     assert_eq!(t.histogram().count(), 1_000_002);
 }
+
+/// A trend off the wire (an agent's delta) may say anything, such as a
+/// minimum above its maximum: its percentiles then stay between the two
+/// instead of panicking in `f64::clamp`.
+#[test]
+fn percentiles_of_inconsistent_wire_trends_do_not_panic() {
+    let wire = r#"{"type":"trend","count":3,"min":3.0,"max":1.0,
+        "sum":{"partials":[6.0],"special":0.0},
+        "hist":{"zero":0,"pos":[[131072,1],[131200,1],[131328,1]],"neg":[]}}"#;
+    let sink: Sink = serde_json::from_str(wire).unwrap();
+    let median = sink.stat(Stat::Percentile(50.0), Duration::from_secs(1));
+    assert!(
+        median.is_some_and(|m| (1.0..=3.0).contains(&m)),
+        "{median:?}"
+    );
+}

@@ -102,7 +102,9 @@ impl TrendSink {
         }
         self.hist
             .value_at_rank(rank)
-            .map_or(self.max, |v| v.clamp(self.min, self.max))
+            // Not `clamp`, which panics when a delta off the wire has
+            // `min > max`.
+            .map_or(self.max, |v| v.max(self.min).min(self.max))
     }
 
     /// The histogram behind the percentiles.
