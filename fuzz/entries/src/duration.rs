@@ -7,12 +7,9 @@ use k6r_core::Duration;
 /// Parses the input both ways, and as a JSON options value.
 pub fn run(data: &[u8]) {
     let text = crate::text(data);
-    for parsed in [
-        Duration::parse_go(&text),
-        Duration::parse_extended(&text),
-    ]
-    .into_iter()
-    .flatten()
+    for parsed in [Duration::parse_go(&text), Duration::parse_extended(&text)]
+        .into_iter()
+        .flatten()
     {
         exercise(parsed);
     }

@@ -35,7 +35,11 @@ fn round_trip_sequence(sequence: &Sequence) {
         return;
     }
     let printed = sequence.to_string();
-    assert_eq!(Sequence::parse(&printed).as_ref(), Ok(sequence), "{printed}");
+    assert_eq!(
+        Sequence::parse(&printed).as_ref(),
+        Ok(sequence),
+        "{printed}"
+    );
 }
 
 fn exercise(tuple: &Tuple) {

@@ -8,8 +8,8 @@ use k6r_api::SetupAttributes;
 
 use crate::backend::{Control, SetupData};
 use crate::error::Error;
-use crate::setup_body;
 use crate::server::{json, read_body, JSON};
+use crate::setup_body;
 
 fn answer(result: Result<SetupData, Error>) -> Response {
     match result {
