@@ -95,31 +95,27 @@ fn at_agent(message: CoordinatorMessage) {
                 };
                 value
             };
-            let Ok((mut options, _)) = Options::from_json(&value) else {
+            let Ok((options, _)) = Options::from_json(&value) else {
                 return;
             };
-            if !assign.execution_segment.is_empty() {
-                let Ok(segment) = Segment::parse(&assign.execution_segment) else {
-                    return;
-                };
-                options.execution_segment = Some(segment);
+            // As the agent reads its Assign: a bad segment refuses it.
+            let segment = given(&assign.execution_segment).map(Segment::parse);
+            let sequence = given(&assign.execution_segment_sequence).map(Sequence::parse);
+            let (Ok(segment), Ok(sequence)) = (segment.transpose(), sequence.transpose()) else {
+                return;
+            };
+            if let Ok(part) = options.part(segment, sequence, &assign.excluded_scenarios) {
+                crate::options::consume(part, &assign.pinned_scenarios);
             }
-            if !assign.execution_segment_sequence.is_empty() {
-                let Ok(sequence) = Sequence::parse(&assign.execution_segment_sequence) else {
-                    return;
-                };
-                options.execution_segment_sequence = Some(sequence);
-            }
-            if let Some(scenarios) = &mut options.scenarios {
-                for name in &assign.excluded_scenarios {
-                    scenarios.remove(name);
-                }
-            }
-            crate::options::consume(options);
         }
         coordinator_message::Kind::Start(start) => {
             let _ = from_unix_nanos(start.start_unix_nanos);
         }
         _ => {}
     }
+}
+
+/// A wire string that is set (proto3 has no absent strings).
+fn given(text: &str) -> Option<&str> {
+    Some(text).filter(|t| !t.is_empty())
 }

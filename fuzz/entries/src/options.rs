@@ -23,7 +23,7 @@ pub fn run(data: &[u8]) {
         .and_then(|value| Options::from_json(&value).ok())
         .map(|(options, _warnings)| options);
     if let Some(options) = from_json.clone() {
-        consume(options);
+        consume(options, &[]);
     }
     if let Ok(env_layer) = from_env {
         let mut layered = Options::default();
@@ -31,12 +31,13 @@ pub fn run(data: &[u8]) {
             let _ = layered.apply(script, "script");
         }
         let _ = layered.apply(env_layer, "env");
-        consume(layered);
+        consume(layered, &[]);
     }
 }
 
-/// What the runner (or the coordinator) does with options once read.
-pub fn consume(mut options: Options) {
+/// What the runner (or the coordinator, or an agent with its part) does
+/// with options once read; `pinned` scenarios run whole.
+pub fn consume(mut options: Options, pinned: &[String]) {
     let _ = options.to_json();
     if options.scenarios.is_none() {
         options.unset_vus = 1;
@@ -53,7 +54,7 @@ pub fn consume(mut options: Options) {
     if let Some(option) = &options.thresholds {
         let _ = Thresholds::build(option, &mut Registry::new());
     }
-    let Ok(plan) = TestPlan::new(&options) else {
+    let Ok(plan) = TestPlan::with_pinned(&options, pinned) else {
         return;
     };
     let _ = (

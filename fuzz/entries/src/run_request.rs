@@ -33,16 +33,16 @@ pub fn run(data: &[u8]) {
         .collect();
     let weight_of = |name: &str| submission.weights.get(name).copied().unwrap_or(1);
     let split = plan::split(agents, weight_of, &submission.pinned);
+    let sequence = Sequence::parse(&split.sequence).ok();
     for agent in &split.agents {
-        // What an agent does with its Assign (the options it parses again).
-        let mut options = submission.options.clone();
-        options.execution_segment = Segment::parse(&agent.segment).ok();
-        options.execution_segment_sequence = Sequence::parse(&split.sequence).ok();
-        if let Some(scenarios) = &mut options.scenarios {
-            for name in &agent.excluded {
-                scenarios.remove(name);
-            }
+        // What the coordinator checks against the agent's capacity, and
+        // what the agent runs: its part of the options.
+        let segment = Segment::parse(&agent.segment).ok();
+        if let Ok(part) = submission
+            .options
+            .part(segment, sequence.clone(), &agent.excluded)
+        {
+            crate::options::consume(part, &agent.pinned);
         }
-        crate::options::consume(options);
     }
 }
