@@ -29,12 +29,16 @@ async fn main_inner() -> anyhow::Result<()> {
     let shutdown = CancellationToken::new();
     // The first SIGTERM or ctrl-c starts a graceful shutdown; a second one
     // exits at once.
-    let signals = k6r_signals::cancel_on_signals(shutdown.clone(), "k6r-agent", 130, |signal| {
-        tracing::info!(
-            signal = signal.go_name(),
-            "shutting down (signal again to exit at once)"
-        );
-    })
+    let signals = k6r_signals::cancel_on_signals(
+        shutdown.clone(),
+        |signal| {
+            tracing::info!(
+                signal = signal.go_name(),
+                "shutting down (signal again to exit at once)"
+            );
+        },
+        k6r_signals::abort_service("k6r-agent"),
+    )
     .context("cannot install signal handlers")?;
     tokio::spawn(signals);
     k6r_agent::run(config, shutdown).await?;

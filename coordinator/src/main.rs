@@ -47,14 +47,17 @@ async fn main_inner(args: Args) -> anyhow::Result<()> {
     let shutdown = CancellationToken::new();
     // The first SIGTERM or ctrl-c starts a graceful shutdown; a second one
     // exits at once.
-    let signals =
-        k6r_signals::cancel_on_signals(shutdown.clone(), "k6r-coordinator", 130, |signal| {
+    let signals = k6r_signals::cancel_on_signals(
+        shutdown.clone(),
+        |signal| {
             tracing::info!(
                 signal = signal.go_name(),
                 "shutting down (signal again to exit at once)"
             );
-        })
-        .context("cannot install signal handlers")?;
+        },
+        k6r_signals::abort_service("k6r-coordinator"),
+    )
+    .context("cannot install signal handlers")?;
     tokio::spawn(signals);
     k6r_coordinator::run(config, listener, shutdown).await?;
     Ok(())

@@ -61,9 +61,8 @@ fn main() -> std::process::ExitCode {
         // second one exits at once.
         let signals = match k6r_signals::cancel_on_signals(
             shutdown.clone(),
-            "k6r-demo-target",
-            130,
             |_| {},
+            k6r_signals::abort_service("k6r-demo-target"),
         ) {
             Ok(signals) => tokio::spawn(signals),
             Err(e) => {

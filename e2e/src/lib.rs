@@ -222,6 +222,22 @@ pub fn signal(pid: u32, signal: &str) {
     assert!(status.success(), "kill -s {signal} {pid}");
 }
 
+/// Bytes a process printed, as text.
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A finished process's exit code, stdout and stderr, for an assertion's
+/// message.
+pub fn show(out: &Output) -> String {
+    format!(
+        "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
+        out.status.code(),
+        text(&out.stdout),
+        text(&out.stderr)
+    )
+}
+
 /// `k6r-cli ARGS...` run to its end in `dir`.
 pub fn cli(dir: &std::path::Path, args: &[&str]) -> Output {
     Command::new(bin("k6r-cli"))

@@ -5,25 +5,12 @@ use std::path::Path;
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
-use k6r_e2e::{cli, cli_spawn, signal, Cluster, Target};
+use k6r_e2e::{cli, cli_spawn, show, signal, text, Cluster, Target};
 
 fn write(source: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("script.js"), source).unwrap();
     dir
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn show(out: &Output) -> String {
-    format!(
-        "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
-        out.status.code(),
-        text(&out.stdout),
-        text(&out.stderr)
-    )
 }
 
 /// `k6r-cli run --coordinator URL --summary-export summary.json ARGS script.js`

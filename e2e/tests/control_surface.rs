@@ -9,21 +9,8 @@ use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use k6r_e2e::{bin, cli, cli_spawn, request, Cluster, Proc};
+use k6r_e2e::{bin, cli, cli_spawn, request, show, text, Cluster, Proc};
 use serde_json::Value;
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn show(out: &Output) -> String {
-    format!(
-        "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
-        out.status.code(),
-        text(&out.stdout),
-        text(&out.stderr)
-    )
-}
 
 /// The `msg` of the last `level=error` line.
 fn msg(stderr: &[u8]) -> String {

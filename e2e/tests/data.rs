@@ -3,9 +3,8 @@
 //! read only the script's bundle.
 
 use std::path::Path;
-use std::process::Output;
 
-use k6r_e2e::{cli, Cluster};
+use k6r_e2e::{cli, show, Cluster};
 
 const SCRIPT: &str = r#"
 import { check } from 'k6';
@@ -25,15 +24,6 @@ export default function () {
   });
 }
 "#;
-
-fn show(out: &Output) -> String {
-    format!(
-        "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
 
 fn export(dir: &Path) -> serde_json::Value {
     let text = std::fs::read_to_string(dir.join("summary.json")).expect("the export");

@@ -9,8 +9,9 @@
 //!
 //! # Layout
 //! - [`StopSignals`]: the stream, and [`Signal`], which one came.
-//! - [`cancel_on_signals`]: a service's shutdown: the first signal
-//!   cancels a token, a second exits at once.
+//! - [`cancel_on_signals`]: every binary's shutdown: the first signal
+//!   cancels a token, a second exits at once; [`abort_service`], how a
+//!   service exits then.
 #![warn(missing_docs)]
 
 use std::future::Future;
@@ -79,25 +80,30 @@ impl StopSignals {
     }
 }
 
-/// A service's shutdown: the first signal logs through `on_first` and
-/// cancels `shutdown`; a second one prints `"{name}: aborted"` and exits
-/// the process at once with `exit_code`. Spawn the returned future; the
-/// handlers are already installed when this returns.
+/// Every binary's shutdown: the first signal goes to `on_first` and
+/// cancels `shutdown`; a second one goes to `on_second`, which says so
+/// and returns the code the process then exits with at once. Spawn the
+/// returned future; the handlers are already installed when this returns.
 pub fn cancel_on_signals(
     shutdown: CancellationToken,
-    name: &'static str,
-    exit_code: i32,
     on_first: impl FnOnce(Signal) + Send + 'static,
+    on_second: impl FnOnce(Signal) -> i32 + Send + 'static,
 ) -> io::Result<impl Future<Output = ()> + Send> {
     let mut signals = StopSignals::install()?;
     Ok(async move {
-        let first = signals.next().await;
-        on_first(first);
+        on_first(signals.next().await);
         shutdown.cancel();
-        signals.next().await;
-        eprintln!("{name}: aborted");
-        std::process::exit(exit_code);
+        let code = on_second(signals.next().await);
+        std::process::exit(code);
     })
+}
+
+/// The `on_second` of a service: prints `"{name}: aborted"`, exit 130.
+pub fn abort_service(name: &'static str) -> impl FnOnce(Signal) -> i32 + Send + 'static {
+    move |_| {
+        eprintln!("{name}: aborted");
+        130
+    }
 }
 
 #[cfg(all(test, unix))]

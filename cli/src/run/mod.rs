@@ -30,7 +30,7 @@ use k6r_runner::metrics::Metrics;
 use k6r_runner::thresholds::{watch_publishing, Tainted, Watched};
 use k6r_runner::Error as RunError;
 use k6r_script::Env;
-use k6r_signals::{Signal, StopSignals};
+use k6r_signals::Signal;
 use tokio_util::sync::CancellationToken;
 
 pub use args::RunArgs;
@@ -159,21 +159,23 @@ fn local(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(),
     let (result, thresholds, aborted, evaluation, elapsed, stopped_by_api) =
         runtime.block_on(async {
             let stop = CancellationToken::new();
-            let mut signals = StopSignals::install()
-                .map_err(|e| Failure::new(255, format!("can't install signal handlers: {e}")))?;
-            let signal = stop.clone();
             let first = Arc::clone(&received);
-            tokio::spawn(async move {
-                let _ = first.set(signals.next().await);
-                signal.cancel();
-                let second = signals.next().await;
-                log::error(
-                    &mut std::io::stderr(),
-                    "Aborting k6 in response to signal",
-                    &[("sig".into(), second.go_name().into())],
-                );
-                std::process::exit(105);
-            });
+            let signals = k6r_signals::cancel_on_signals(
+                stop.clone(),
+                move |signal| {
+                    let _ = first.set(signal);
+                },
+                |second| {
+                    log::error(
+                        &mut std::io::stderr(),
+                        "Aborting k6 in response to signal",
+                        &[("sig".into(), second.go_name().into())],
+                    );
+                    105
+                },
+            )
+            .map_err(|e| Failure::new(255, format!("can't install signal handlers: {e}")))?;
+            tokio::spawn(signals);
             let start = tokio::time::Instant::now();
             let done = CancellationToken::new();
             let watcher = tokio::spawn(watch_publishing(
