@@ -168,8 +168,13 @@ def externally_controlled(coordinator, address):
             expect(out.returncode == 0, " ".join(step), out.stdout, out.stderr)
         now = wait_until("5 VUs after resume", lambda: status(address)["vus"] == "5" and status(address), 20)
         expect(now["paused"] == "false", "resumed", now)
-        stats = cli("stats", "-a", address)
-        expect(stats.returncode == 0 and "iterations" in stats.stdout, "stats lists iterations", stats.stdout, stats.stderr)
+        # Agents send their metrics once a second: the first iterations
+        # may not have reached the coordinator yet.
+        def stats_with_iterations():
+            stats = cli("stats", "-a", address)
+            expect(stats.returncode == 0, "stats", stats.stdout, stats.stderr)
+            return "iterations" in stats.stdout
+        wait_until("stats to list iterations", stats_with_iterations, 10)
         out = cli("stop", "-a", address)
         expect(out.returncode == 0, "stop", out.stdout, out.stderr)
         code, stdout, stderr = finish(run, 90)
