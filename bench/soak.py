@@ -75,7 +75,7 @@ def main():
     names = ["coordinator", "agent-1", "agent-2"]
     pids = [p.pid for p in cluster.procs]
     samples = []  # (minute, [rss per process])
-    changes = 0
+    changes = refused = 0
     started = time.monotonic()
     next_change = started + 60
     try:
@@ -85,8 +85,11 @@ def main():
             samples.append((minute, [rss_kib(pid) for pid in pids]))
             if time.monotonic() >= next_change:
                 vus = VUS_CYCLE[changes % len(VUS_CYCLE)]
-                subprocess.run([str(bins / "k6r-cli"), "scale", "--vus", str(vus), "-a", cluster.url.removeprefix("http://")],
-                               capture_output=True, check=False)
+                out = subprocess.run([str(bins / "k6r-cli"), "scale", "--vus", str(vus), "-a",
+                                      cluster.url.removeprefix("http://")], capture_output=True, text=True, check=False)
+                if out.returncode != 0:
+                    refused += 1
+                    print(f"scale --vus {vus} failed: {out.stderr.strip()}", flush=True)
                 changes += 1
                 next_change += 60
             print(f"{minute:6.1f} min  " + "  ".join(f"{n} {r / 1024:.1f} MiB" for n, r in zip(names, samples[-1][1])), flush=True)
@@ -108,7 +111,7 @@ def main():
 
 `python3 bench/soak.py --minutes {args.minutes}` at commit {commit}: a coordinator and 2 agents
 (release binaries) on this 2-core machine, {RATE} requests/s (constant-arrival-rate) against nginx
-plus an externally-controlled scenario scaled by `k6r-cli scale` every minute ({changes} changes),
+plus an externally-controlled scenario scaled by `k6r-cli scale` every minute ({changes} changes, {refused} failed),
 for {args.minutes} minutes; resident memory read every {SAMPLE_EVERY} s.
 
 | process | RSS, minutes 1-5 | RSS, last 5 minutes | end / start |

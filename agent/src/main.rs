@@ -26,6 +26,8 @@ fn main() -> std::process::ExitCode {
 #[tokio::main]
 async fn main_inner() -> anyhow::Result<()> {
     let config = Config::try_from(Args::parse())?;
+    // A connection per VU needs a file each, as in k6 (Go raises it too).
+    k6r_listen::raise_file_limit();
     let shutdown = CancellationToken::new();
     // The first SIGTERM or ctrl-c starts a graceful shutdown; a second one
     // exits at once.

@@ -4,6 +4,8 @@ use clap::Parser;
 
 fn main() {
     let cli = k6r_cli::Cli::parse();
+    // A connection per VU needs a file each, as in k6 (Go raises it too).
+    k6r_listen::raise_file_limit();
     let code = k6r_cli::run(cli, &mut std::io::stdout(), &mut std::io::stderr());
     std::process::exit(code);
 }

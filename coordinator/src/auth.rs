@@ -45,7 +45,7 @@ pub async fn require_token(
         Some(_) => "wrong token in `authorization: Bearer <token>`",
     };
     tracing::warn!(path = %request.uri().path(), "refused a request: {why}");
-    if is_grpc(&request) {
+    if k6r_listen::is_grpc(request.headers()) {
         tonic::Status::unauthenticated(why).into_http::<Body>()
     } else {
         let mut response = Problem::status(StatusCode::UNAUTHORIZED, why).into_response();
@@ -54,11 +54,4 @@ pub async fn require_token(
             .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         response
     }
-}
-
-fn is_grpc(request: &Request) -> bool {
-    request
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(b"application/grpc"))
 }

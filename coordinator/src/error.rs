@@ -23,9 +23,6 @@ pub enum Error {
         /// The OS error.
         source: std::io::Error,
     },
-    /// The server failed while serving.
-    #[error("server failed: {0}")]
-    Serve(#[source] std::io::Error),
     /// Fewer agents than wanted connected within the timeout.
     #[error(
         "only {connected} of {wanted} agents connected within {}",

@@ -37,13 +37,14 @@ fn main() -> std::process::ExitCode {
 #[tokio::main]
 async fn main_inner(args: Args) -> anyhow::Result<()> {
     let config = Config::try_from(args)?;
+    let files = k6r_listen::raise_file_limit();
     let listener = TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
     let addr = listener.local_addr()?;
     // Scripts and tests read this line to find a port-0 coordinator.
     println!("listening on {addr}");
-    tracing::info!(%addr, agents = config.agents.get(), token = config.token.is_some(), "coordinator listening (gRPC and REST)");
+    tracing::info!(%addr, agents = config.agents.get(), token = config.token.is_some(), files, "coordinator listening (gRPC and REST)");
     let shutdown = CancellationToken::new();
     // The first SIGTERM or ctrl-c starts a graceful shutdown; a second one
     // exits at once.

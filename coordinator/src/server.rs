@@ -7,6 +7,10 @@
 //! for at most `--shutdown-timeout`); then the accept loop stops and every
 //! agent session ends (each gets `UNAVAILABLE: the coordinator is shutting
 //! down`), and open connections drain for at most [`DRAIN_TIMEOUT`].
+//!
+//! Connections are served by `k6r-listen`: read timeouts, and a cap on
+//! connections with no request in flight (half the open-file limit), so
+//! slow or idle clients never keep agents and `/healthz` out.
 
 use std::{sync::Arc, time::Duration};
 
@@ -121,6 +125,7 @@ impl Server {
             tracing::info!(%addr, "serving agents (gRPC) and REST");
         }
         let runs_timeout = self.config.shutdown_timeout;
+        let self_limits = k6r_listen::Limits::for_this_process();
         let Self {
             registry_task,
             runs,
@@ -144,14 +149,14 @@ impl Server {
             }
             stopping.cancel();
         };
-        let serve = axum::serve(listener, app).with_graceful_shutdown(draining);
+        let serve = k6r_listen::serve(listener, app, self_limits, draining);
         let supervise = supervise(registry_task, stop.clone());
         let deadline = async {
             stop.cancelled().await;
             tokio::time::sleep(DRAIN_TIMEOUT).await;
         };
         tokio::select! {
-            served = serve => served.map_err(Error::Serve)?,
+            () = serve => {}
             failed = supervise => return Err(failed),
             _ = deadline => tracing::warn!(
                 "connections still open {} after shutdown; closing them",

@@ -30,15 +30,16 @@ pub const TEXT: &str = "text/plain; charset=utf-8";
 pub const MAX_BODY: usize = 1 << 20;
 
 /// Serves the API on `listener` until `shutdown` resolves, then lets
-/// in-flight requests finish.
+/// in-flight requests finish. Slow and idle clients are closed by
+/// `k6r-listen`'s limits for this process.
 pub async fn serve(
     listener: TcpListener,
     control: Control,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(control))
-        .with_graceful_shutdown(shutdown)
-        .await
+    let limits = k6r_listen::Limits::for_this_process();
+    k6r_listen::serve(listener, router(control), limits, shutdown).await;
+    Ok(())
 }
 
 /// The app, for embedding in another server.
