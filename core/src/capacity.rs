@@ -94,6 +94,42 @@ impl fmt::Display for VuCapacity {
     }
 }
 
+/// The most `maxVUs` the externally-controlled scenarios of a plan may
+/// grow to on one machine: what it holds less what the plan's other
+/// scenarios may need (they never give theirs back). Every path that
+/// grows them (k6's REST API on one process, a Control through the
+/// coordinator on an agent) checks against it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ControlledMax(pub u64);
+
+impl ControlledMax {
+    /// For `plan` on a machine holding `capacity`.
+    pub fn of(capacity: VuCapacity, plan: &crate::plan::TestPlan) -> Self {
+        let controlled: u64 = plan
+            .scenarios()
+            .iter()
+            .map(|s| match s.work {
+                crate::plan::Work::ExternallyControlled { max_vus, .. } => max_vus,
+                _ => 0,
+            })
+            .fold(0, u64::saturating_add);
+        let others = plan.max_possible_vus().saturating_sub(controlled);
+        Self(capacity.max_vus.saturating_sub(others))
+    }
+
+    /// Whether `max_vus` fits; the refusal is a `Config update error`'s
+    /// detail.
+    pub fn check(self, max_vus: u64) -> Result<(), String> {
+        if max_vus <= self.0 {
+            return Ok(());
+        }
+        Err(format!(
+            "invalid configuration supplied: the number of maxVUs ({max_vus}) must be at most {}, what this machine holds beside the other scenarios (--max-vus)",
+            self.0
+        ))
+    }
+}
+
 /// More VUs than a machine holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("the test could need {needed} VUs, more than this machine holds: at most {capacity}")]
@@ -131,5 +167,26 @@ mod tests {
             "the test could need 1000000000000 VUs, more than this machine holds: at most 3072 VUs (75% \
              of 1.0 GiB of memory at 256 KiB per VU; --max-vus sets another limit)"
         );
+    }
+
+    #[test]
+    fn a_controlled_scenario_grows_into_what_the_others_leave() {
+        let value = serde_json::json!({"scenarios": {
+            "ext": {"executor": "externally-controlled", "vus": 2, "maxVUs": 10, "duration": "60s"},
+            "cv": {"executor": "constant-vus", "vus": 4, "duration": "60s"},
+        }});
+        let (mut options, _) = crate::options::Options::from_json(&value).unwrap();
+        options.derive_scenarios().unwrap();
+        let plan = crate::plan::TestPlan::new(&options).unwrap();
+        let most = ControlledMax::of(VuCapacity::new(Some(20), None), &plan);
+        assert_eq!(most, ControlledMax(16));
+        assert_eq!(most.check(16), Ok(()));
+        assert_eq!(
+            most.check(17).unwrap_err(),
+            "invalid configuration supplied: the number of maxVUs (17) must be at most 16, what this machine holds beside the other scenarios (--max-vus)"
+        );
+        // A machine smaller than the other scenarios leaves nothing.
+        let none = ControlledMax::of(VuCapacity::new(Some(3), None), &plan);
+        assert_eq!(none, ControlledMax(0));
     }
 }

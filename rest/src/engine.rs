@@ -38,7 +38,7 @@ use crate::backend::{Backend, BoxFuture, SetupData};
 use crate::error::{ControlError, SetupError};
 use crate::patch::StatusPatch;
 use crate::validate::{self, Vus};
-use k6r_core::capacity::VuCapacity;
+use k6r_core::capacity::{ControlledMax, VuCapacity};
 
 /// The live metrics of a run.
 pub trait MetricsSource: Send + 'static {
@@ -123,7 +123,7 @@ struct External {
     vus: Vus,
     start_max: u64,
     /// The most max VUs this machine holds for it.
-    most: u64,
+    most: ControlledMax,
     paused: bool,
     /// Changes made before the executor took commands, not yet applied.
     staged: bool,
@@ -178,7 +178,7 @@ impl<M: MetricsSource, S: SetupSource> EngineBackend<M, S> {
             external: External {
                 vus: start,
                 start_max: start.max_vus,
-                most: k6r_core::capacity::MAX_VUS,
+                most: ControlledMax(k6r_core::capacity::MAX_VUS),
                 paused: false,
                 staged: false,
             },
@@ -202,10 +202,7 @@ impl<M: MetricsSource, S: SetupSource> EngineBackend<M, S> {
     /// `capacity` leaves beside `plan`'s other scenarios (default: k6r's
     /// most, [`k6r_core::capacity::MAX_VUS`]).
     pub fn with_capacity(mut self, plan: &TestPlan, capacity: VuCapacity) -> Self {
-        let others = plan
-            .max_possible_vus()
-            .saturating_sub(self.external.start_max);
-        self.external.most = capacity.max_vus.saturating_sub(others);
+        self.external.most = ControlledMax::of(capacity, plan);
         self
     }
 

@@ -3,6 +3,8 @@
 //! k6r's guard: no more max VUs than the machine holds beside the other
 //! scenarios' ([`k6r_core::capacity`]).
 
+use k6r_core::capacity::ControlledMax;
+
 use crate::error::ControlError;
 
 /// Active and max VUs of the externally-controlled scenario.
@@ -22,7 +24,7 @@ pub struct Vus {
 pub fn update(
     current: Vus,
     start_max: u64,
-    most: u64,
+    most: ControlledMax,
     vus: Option<i64>,
     vus_max: Option<i64>,
 ) -> Result<Vus, ControlError> {
@@ -48,11 +50,8 @@ pub fn update(
             "the new number of max VUs cannot be lower than the starting number of max VUs ({start_max})"
         )));
     }
-    if new_max as u64 > most {
-        return Err(ControlError::ConfigUpdate(format!(
-            "invalid configuration supplied: the number of maxVUs ({new_max}) must be at most {most}, what this machine holds beside the other scenarios (--max-vus)"
-        )));
-    }
+    most.check(new_max as u64)
+        .map_err(ControlError::ConfigUpdate)?;
     // Both are in 0..=most here.
     Ok(Vus {
         vus: new_vus as u64,
@@ -65,7 +64,7 @@ mod tests {
     use super::*;
 
     const NOW: Vus = Vus { vus: 1, max_vus: 5 };
-    const MOST: u64 = 1_000;
+    const MOST: ControlledMax = ControlledMax(1_000);
 
     fn refused(vus: Option<i64>, max: Option<i64>) -> String {
         match update(NOW, 5, MOST, vus, max) {

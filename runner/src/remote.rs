@@ -23,6 +23,7 @@
 use std::sync::Arc;
 use std::time::SystemTime;
 
+use k6r_core::capacity::ControlledMax;
 use k6r_engine::{ControlHandle, Progress};
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
@@ -111,6 +112,8 @@ pub enum Event {
         controls: Vec<ControlHandle>,
         /// The setup data every VU decodes, and setup() on request.
         setup: SetupHandle,
+        /// The most `maxVUs` the controlled scenarios may grow to here.
+        controlled_max: ControlledMax,
     },
     /// The scenarios start now (wall clock).
     Started {

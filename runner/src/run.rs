@@ -3,6 +3,7 @@
 use std::sync::{Arc, OnceLock, PoisonError};
 use std::time::Instant;
 
+use k6r_core::capacity::ControlledMax;
 use k6r_core::metrics::Tags;
 use k6r_core::plan::TestPlan;
 use k6r_engine::{AbortReason, Engine, Report};
@@ -248,6 +249,7 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<RunResul
                 progress,
                 controls,
                 setup: setup_handle,
+                controlled_max: ControlledMax::of(config.capacity, &plan),
             });
             let timeout = config.options.setup_timeout().to_std();
             return remote.gate(&workers, &spec, timeout, &shutdown).await;

@@ -134,7 +134,7 @@ impl Backend for Fake {
             self.vus = validate::update(
                 self.vus,
                 self.start_max,
-                k6r_core::capacity::MAX_VUS,
+                k6r_core::capacity::ControlledMax(k6r_core::capacity::MAX_VUS),
                 patch.vus,
                 patch.vus_max,
             )?;

@@ -36,11 +36,15 @@ impl Run {
                 NOT_STARTED.to_owned()
             }
             Some(Action::Scale(scale)) => {
-                // Growing VUs past what this machine holds would wedge it.
-                let fits = scale.vus_max.map(|max| self.capacity.check(max));
+                // Growing VUs past what this machine holds beside the
+                // other scenarios would wedge it.
+                let fits = scale
+                    .vus_max
+                    .zip(self.controlled_max)
+                    .map(|(max, most)| most.check(max));
                 match (self.controls.first(), fits) {
                     (None, _) => no_controlled("scale"),
-                    (Some(_), Some(Err(e))) => format!("invalid configuration supplied: {e}"),
+                    (Some(_), Some(Err(e))) => e,
                     (Some(handle), _) => {
                         let handle = handle.clone();
                         answer(handle.update(scale.vus, scale.vus_max)).await

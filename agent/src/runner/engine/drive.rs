@@ -14,6 +14,7 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use k6r_core::capacity::ControlledMax;
 use k6r_engine::{ControlHandle, Progress};
 use k6r_proto::convert::from_unix_nanos;
 use k6r_proto::v1::{self, RunState};
@@ -71,7 +72,9 @@ pub(crate) struct Run {
     teardown_timeout: Duration,
     teardown_error: String,
     /// The VUs this agent holds: a scale past it is refused.
-    pub(super) capacity: k6r_core::capacity::VuCapacity,
+    /// The most `maxVUs` the pinned scenario may grow to here (known once
+    /// the VUs are initialised).
+    pub(super) controlled_max: Option<ControlledMax>,
 }
 
 /// Runs `assign` to its end; `cancel` (the session ended) stops it.
@@ -108,7 +111,6 @@ pub(crate) async fn drive(
                 .await
         }
     };
-    let capacity = config.capacity;
     let (remote, driver) = Remote::new();
     let Driver { commands, events } = driver;
     let stop = cancel.child_token();
@@ -136,7 +138,7 @@ pub(crate) async fn drive(
         teardown_deadline: None,
         teardown_timeout,
         teardown_error: String::new(),
-        capacity,
+        controlled_max: None,
     };
     run_state.follow(run, events, inbox, cancel, interval).await;
 }
@@ -159,7 +161,8 @@ impl Run {
             tokio::select! {
                 joined = &mut run => break joined,
                 event = events.recv(), if events_open => match event {
-                    Some(Event::Ready { progress, controls, setup }) => {
+                    Some(Event::Ready { progress, controls, setup, controlled_max }) => {
+                        self.controlled_max = Some(controlled_max);
                         self.progress = Some(progress);
                         self.controls = controls;
                         self.setup = Some(setup);
