@@ -336,6 +336,8 @@ fn k6s_own_commands_against_a_k6r_run() {
 #[test]
 fn paused_until_resumed() {
     let (mut run, addr) = Run::serve(TUTORIAL, &["--paused"]);
+    // The API is up while the VUs initialise: wait for them under load.
+    until_status(addr, |s| s["status"] == 4);
     assert_eq!(
         cli(K6R, &["status"], addr),
         ok(status_yaml(4, true, 0, 0, false))

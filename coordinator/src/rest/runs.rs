@@ -63,9 +63,20 @@ pub async fn submit(
         ),
         _ => Problem::from(rejection),
     })?;
-    let request: RunRequest =
-        serde_json::from_slice(&body).map_err(|e| SubmitError::Body(e.to_string()))?;
-    let submission = Submission::try_from(request)?;
+    // Decoding up to a GiB of base64 and checking the options (segments,
+    // plans) takes CPU time: off the threads that serve agents.
+    let decoded = tokio::task::spawn_blocking(move || {
+        let request: RunRequest =
+            serde_json::from_slice(&body).map_err(|e| SubmitError::Body(e.to_string()))?;
+        Submission::try_from(request)
+    })
+    .await;
+    let submission = decoded.map_err(|e| {
+        Problem::status(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("checking the run request failed: {e}"),
+        )
+    })??;
     let view = state.runs.submit(submission).await?;
     Ok((StatusCode::CREATED, Json(view)).into_response())
 }

@@ -140,11 +140,11 @@ impl Server {
                                 ),
                                 None => "HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n".to_owned(),
                             };
+                            // Logged before the answer: a client that has
+                            // its answer finds its request in the log.
+                            seen.lock().unwrap().push(target);
                             let _ = tls.write_all(response.as_bytes()).await;
                             let _ = tls.shutdown().await;
-                            // Logged once answered: a test that stops the
-                            // server when a request is in has its answer.
-                            seen.lock().unwrap().push(target);
                         });
                     }
                 };
