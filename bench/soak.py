@@ -11,7 +11,7 @@ the coordinator and of each agent is read. Reported: RSS at the start
 last 5 minutes) and their ratio; requests/s and dropped iterations over
 the run. Flat memory is an end/start ratio near 1.
 
-    cargo build --release -p k6r-cli -p k6r-coordinator -p k6r-agent
+    cargo build --release -p k6r-cli -p k6r-coordinator -p k6r-agent -p k6r-demo
     python3 bench/soak.py [--minutes 60] [--bin DIR]
 """
 
@@ -35,6 +35,7 @@ SAMPLE_EVERY = 10
 VUS_CYCLE = [1, 3, 2]
 
 SCRIPT = """import http from 'k6/http';
+import { sleep } from 'k6';
 export const options = {
   scenarios: {
     steady: { executor: 'constant-arrival-rate', rate: __ENV.RATE, timeUnit: '1s',
@@ -44,7 +45,7 @@ export const options = {
   },
 };
 export function steady() { http.get(__ENV.TARGET); }
-export function steered() { http.get(__ENV.TARGET); }
+export function steered() { http.get(__ENV.TARGET); sleep(1); }
 """
 
 
