@@ -36,9 +36,6 @@ pub use groups::{
 pub use metrics::{
     go_float, Metric, MetricEnvelope, MetricResource, MetricType, MetricsEnvelope, ValueType,
 };
-pub use run::{
-    ArchiveBody, OnAgentLoss, RunAgent, RunOutcome, RunRequest, RunState, RunView, EXIT_AGENT_LOST,
-    EXIT_DEGRADED,
-};
+pub use run::{ArchiveBody, OnAgentLoss, RunAgent, RunOutcome, RunRequest, RunState, RunView};
 pub use setup::{SetupAttributes, SetupEnvelope};
 pub use status::{ExecutionStatus, Status, StatusEnvelope};

@@ -23,23 +23,15 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum OnAgentLoss {
-    /// End the run (exit code [`EXIT_AGENT_LOST`]) with a partial summary.
+    /// End the run (exit code: k6r-core's `ExitCode::AgentLost`) with
+    /// a partial summary.
     #[default]
     Abort,
     /// Keep the others running; the summary is marked partial and a run
-    /// that otherwise passed exits [`EXIT_DEGRADED`].
+    /// that otherwise passed exits with `ExitCode::Degraded`; a failure
+    /// of its own keeps its code.
     Continue,
 }
-
-/// k6r's exit code for a run ended because an agent was lost (k6 has no
-/// such case; the code is unused by k6).
-pub const EXIT_AGENT_LOST: i32 = 111;
-
-/// k6r's exit code for a run that finished as planned and passed, but
-/// without an agent it lost on the way (`--on-agent-loss continue`): its
-/// metrics cover only what the remaining agents measured. A failure of
-/// its own (thresholds 99, a script abort...) keeps its code.
-pub const EXIT_DEGRADED: i32 = 112;
 
 /// The body of `POST /v1/runs`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -152,7 +144,7 @@ pub struct RunAgent {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RunOutcome {
     /// k6's exit code for the run (thresholds included), or
-    /// [`EXIT_AGENT_LOST`] or [`EXIT_DEGRADED`].
+    /// `ExitCode::AgentLost` or `ExitCode::Degraded` (k6r-core).
     pub exit_code: i32,
     /// Why it ended that way, for people (empty when all went well).
     pub message: String,

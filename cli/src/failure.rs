@@ -16,11 +16,11 @@ pub struct Failure {
 
 impl Failure {
     /// A failure with a message and a code.
-    pub fn new(code: i32, message: impl Into<String>) -> Failure {
+    pub fn new(code: impl Into<i32>, message: impl Into<String>) -> Failure {
         Failure {
             message: message.into(),
             fields: Vec::new(),
-            code,
+            code: code.into(),
         }
     }
 

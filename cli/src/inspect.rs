@@ -2,6 +2,7 @@
 //! consolidated options as JSON, the way `k6 inspect` prints them, plus
 //! `totalDuration` and `maxVUs` with `--execution-requirements`.
 
+use k6r_core::exit::ExitCode;
 use std::io::Write;
 
 use k6r_core::options::Options;
@@ -17,7 +18,8 @@ use crate::{log, Failure};
 pub fn run(args: &InspectArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Failure> {
     // Flags are checked before the script is read, as k6 does; a bad
     // segment string is a flag error (255).
-    let flag_error = |e: k6r_core::segment::SegmentError| Failure::new(255, e.to_string());
+    let flag_error =
+        |e: k6r_core::segment::SegmentError| Failure::new(ExitCode::Failure, e.to_string());
     let cli_layer = Options {
         execution_segment: args
             .execution_segment
@@ -41,7 +43,8 @@ pub fn run(args: &InspectArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
     let mut requirements = None;
     if args.execution_requirements {
         loaded.derive_and_validate(err)?;
-        let plan = TestPlan::new(&loaded.options).map_err(|e| Failure::new(104, e.to_string()))?;
+        let plan = TestPlan::new(&loaded.options)
+            .map_err(|e| Failure::new(ExitCode::InvalidConfig, e.to_string()))?;
         requirements = Some((plan.total_duration(), plan.max_possible_vus()));
     }
     let mut json = loaded.options.with_print_defaults().to_json();
@@ -49,8 +52,12 @@ pub fn run(args: &InspectArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
         json.insert("totalDuration".into(), Value::String(total.to_string()));
         json.insert("maxVUs".into(), Value::from(max_vus));
     }
-    write!(out, "{}", go_pretty(&Value::Object(json)))
-        .map_err(|e| Failure::new(255, format!("could not write the output: {e}")))
+    write!(out, "{}", go_pretty(&Value::Object(json))).map_err(|e| {
+        Failure::new(
+            ExitCode::Failure,
+            format!("could not write the output: {e}"),
+        )
+    })
 }
 
 /// JSON as Go's `json.MarshalIndent(v, "", "  ")` prints it: two-space

@@ -1,6 +1,7 @@
 //! Loading a script's options: evaluate its init context, read the
 //! exported `options`, and stack the `K6_*` environment layer on them.
 
+use k6r_core::exit::ExitCode;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
@@ -41,7 +42,7 @@ pub struct Loaded {
 pub fn secrets(flags: &[String]) -> Result<Arc<Secrets>, Failure> {
     Secrets::from_flags(flags, |path| std::fs::read(path))
         .map(Arc::new)
-        .map_err(|e| Failure::new(255, e.to_string()))
+        .map_err(|e| Failure::new(ExitCode::Failure, e.to_string()))
 }
 
 /// The `__ENV` of a script: the system environment when asked for, then

@@ -3,6 +3,7 @@
 
 mod common;
 
+use k6r_core::exit::ExitCode;
 use std::{
     num::NonZeroUsize,
     sync::Arc,
@@ -10,7 +11,7 @@ use std::{
 };
 
 use common::{config, get, hello, send_json, start_coordinator, FakeAgent, TestCoordinator};
-use k6r_api::{RunView, EXIT_AGENT_LOST};
+use k6r_api::RunView;
 use k6r_core::metrics::{Builtin, Registry, Sample, Sink, Tags};
 use k6r_proto::v1::{
     control, coordinator_message::Kind, Abort, AgentError, Assign, Control, ControlAck,
@@ -546,8 +547,8 @@ async fn a_lost_agent_aborts_the_run_with_111_and_a_partial_result() {
     let since = tokio::time::Instant::now();
     for i in [0, 2] {
         let abort = abort(&mut agents[i]).await;
-        assert_eq!(abort.exit_code, EXIT_AGENT_LOST);
-        agents[i].send(done(&run, EXIT_AGENT_LOST)).await;
+        assert_eq!(abort.exit_code, ExitCode::AgentLost.code());
+        agents[i].send(done(&run, ExitCode::AgentLost.code())).await;
     }
     let view = finished(&c, &run).await;
     assert!(
@@ -556,7 +557,7 @@ async fn a_lost_agent_aborts_the_run_with_111_and_a_partial_result() {
         since.elapsed()
     );
     let result = view.result.unwrap();
-    assert_eq!(result.exit_code, EXIT_AGENT_LOST);
+    assert_eq!(result.exit_code, ExitCode::AgentLost.code());
     assert!(result.partial);
     assert_lost(&result.lost_agents, "w2 (1/3:2/3)");
     assert!(
@@ -591,7 +592,7 @@ async fn continue_keeps_the_others_running_and_marks_the_result_partial() {
     // Passed, but degraded: its own exit code, the loss and its time named.
     assert_eq!(
         result.exit_code,
-        k6r_api::EXIT_DEGRADED,
+        ExitCode::Degraded.code(),
         "{}",
         result.message
     );

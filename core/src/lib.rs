@@ -17,12 +17,15 @@
 //! - [`summary`]: the end-of-test summary text, `--summary-export` and
 //!   `handleSummary`'s data, rendered from the registry.
 //! - [`logfmt`]: k6's log line format.
+//! - [`exit`]: [`exit::ExitCode`], every exit code of a run (k6's and
+//!   k6r's), written once.
 //! - [`error`]: the crate's error enum.
 #![warn(missing_docs)]
 
 pub mod capacity;
 pub mod duration;
 pub mod error;
+pub mod exit;
 pub mod logfmt;
 pub mod metrics;
 pub mod options;

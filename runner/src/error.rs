@@ -1,5 +1,6 @@
 //! The crate's error enum.
 
+use k6r_core::exit::ExitCode;
 use std::time::Duration;
 
 use k6r_script::JsException;
@@ -70,12 +71,14 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Init(error) => error.exit_code(),
-            Error::Exception { .. } => 107,
-            Error::Timeout { stage: "setup", .. } => 100,
-            Error::Timeout { .. } => 101,
-            Error::Plan(_) | Error::TooManyVus(_) => 104,
-            Error::Stack { .. } | Error::Worker(_) | Error::WorkerGone { .. } => 255,
-            Error::SetupData(_) => 255,
+            Error::Exception { .. } => ExitCode::ScriptException.code(),
+            Error::Timeout { stage: "setup", .. } => ExitCode::SetupTimeout.code(),
+            Error::Timeout { .. } => ExitCode::TeardownTimeout.code(),
+            Error::Plan(_) | Error::TooManyVus(_) => ExitCode::InvalidConfig.code(),
+            Error::Stack { .. } | Error::Worker(_) | Error::WorkerGone { .. } => {
+                ExitCode::Failure.code()
+            }
+            Error::SetupData(_) => ExitCode::Failure.code(),
         }
     }
 

@@ -1,5 +1,6 @@
 //! [`run`]: one test run from setup to teardown, and its [`RunResult`].
 
+use k6r_core::exit::ExitCode;
 use std::sync::{Arc, OnceLock, PoisonError};
 use std::time::Instant;
 
@@ -62,10 +63,10 @@ impl RunResult {
             return error.exit_code();
         }
         match self.end {
-            End::Finished if self.marked_failed => 110,
-            End::Finished => 0,
-            End::Stopped => 105,
-            End::Aborted(_) => 108,
+            End::Finished if self.marked_failed => ExitCode::MarkedFailed.code(),
+            End::Finished => ExitCode::Success.code(),
+            End::Stopped => ExitCode::ExternalAbort.code(),
+            End::Aborted(_) => ExitCode::ScriptAborted.code(),
         }
     }
 }

@@ -1,5 +1,6 @@
 //! The crate's error enum and the exit codes k6 uses for each failure.
 
+use k6r_core::exit::ExitCode;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -103,24 +104,21 @@ impl Error {
             | Error::Syntax { .. }
             | Error::Exception(_)
             | Error::Timeout { .. }
-            | Error::Stalled => 107,
-            Error::Aborted { .. } => 108,
+            | Error::Stalled => ExitCode::ScriptException.code(),
+            Error::Aborted { .. } => ExitCode::ScriptAborted.code(),
             Error::Entry(_)
             | Error::Options(_)
             | Error::Engine(_)
             | Error::Host(_)
             | Error::Cwd { .. }
-            | Error::Interrupted => 255,
+            | Error::Interrupted => ExitCode::Failure.code(),
         }
     }
 
     /// The `hint` k6 adds to the log line of this error, if any
     /// (`hint="script exception"` for failures of init code).
     pub fn hint(&self) -> Option<&'static str> {
-        match self.exit_code() {
-            107 => Some("script exception"),
-            _ => None,
-        }
+        (self.exit_code() == ExitCode::ScriptException.code()).then_some("script exception")
     }
 }
 

@@ -25,6 +25,7 @@ pub use command::Command;
 pub use engine::EngineRunner;
 pub use uplink::{Uplink, UplinkError};
 
+use k6r_core::exit::ExitCode;
 use std::{future::Future, pin::Pin};
 
 use k6r_proto::v1::AgentError;
@@ -34,7 +35,7 @@ pub type Drain = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
 
 /// k6's exit code for a generic engine error, used for commands this agent
 /// cannot carry out.
-pub const EXIT_GENERIC_ENGINE_ERROR: i32 = 103;
+pub const EXIT_GENERIC_ENGINE_ERROR: i32 = ExitCode::Stopped.code();
 
 /// Carries out the coordinator's run commands.
 pub trait Runner: Send + Sync + 'static {

@@ -9,6 +9,7 @@
 mod client;
 mod yaml;
 
+use k6r_core::exit::ExitCode;
 use std::io::Write;
 
 use clap::Args;
@@ -18,7 +19,7 @@ use crate::failure::Failure;
 use client::Client;
 
 /// Exit code of a failed control command.
-pub const EXIT: i32 = 255;
+pub const EXIT: ExitCode = ExitCode::Failure;
 
 /// `-a/--address` of the control commands.
 #[derive(Debug, Args)]

@@ -14,6 +14,7 @@
 //! got (`level=info msg="REST API listening" address=127.0.0.1:PORT`), for
 //! scripts and tests that cannot know it in advance.
 
+use k6r_core::exit::ExitCode;
 use std::io::{self, Write};
 use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
 
@@ -25,7 +26,7 @@ use crate::{log, Failure};
 pub const DEFAULT: &str = "localhost:6565";
 
 /// k6's exit code when the API server cannot start.
-pub const EXIT_CANNOT_START: i32 = 106;
+pub const EXIT_CANNOT_START: ExitCode = ExitCode::CannotStartRestApi;
 
 /// Where to serve the API, as the flags say.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -179,7 +180,7 @@ mod tests {
         let addr = taken.local_addr().unwrap().to_string();
         let mut err = Vec::new();
         let failure = Address::Explicit(addr.clone()).bind(&mut err).unwrap_err();
-        assert_eq!(failure.code, EXIT_CANNOT_START);
+        assert_eq!(failure.code, EXIT_CANNOT_START.code());
         assert_eq!(failure.message, "Error from API server");
         assert_eq!(
             failure.fields,

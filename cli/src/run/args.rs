@@ -1,6 +1,7 @@
 //! The flags of `run` and the options layer they make (k6's CLI layer:
 //! only flags actually given override the script).
 
+use k6r_core::exit::ExitCode;
 use std::path::PathBuf;
 
 use clap::{ArgAction, Args};
@@ -109,7 +110,7 @@ impl RunArgs {
     /// The CLI options layer. Bad values are flag errors (exit 255), as
     /// in k6, except those k6 reports as invalid config.
     pub fn options_layer(&self) -> Result<Options, Failure> {
-        let flag = |message: String| Failure::new(255, message);
+        let flag = |message: String| Failure::new(ExitCode::Failure, message);
         let duration = self
             .duration
             .as_deref()

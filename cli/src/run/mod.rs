@@ -21,6 +21,7 @@ mod remote;
 mod summary;
 mod verdict;
 
+use k6r_core::exit::ExitCode;
 use std::io::Write;
 use std::sync::{Arc, OnceLock};
 
@@ -78,7 +79,7 @@ pub(crate) fn prepare(args: &RunArgs, err: &mut dyn Write) -> Result<Prepared, F
         loaded.options.summary_time_unit.as_deref(),
         args.summary_mode.as_deref(),
     )
-    .map_err(|e| Failure::new(255, e.to_string()))?;
+    .map_err(|e| Failure::new(ExitCode::Failure, e.to_string()))?;
     Ok(Prepared {
         env,
         loaded,
@@ -97,11 +98,11 @@ fn local(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(),
     let script = loaded.source.clone();
 
     let metrics = Metrics::for_script(&loaded.metrics, summary_options.mode == Mode::Full)
-        .map_err(|e| Failure::new(104, e.to_string()))?;
+        .map_err(|e| Failure::new(ExitCode::InvalidConfig, e.to_string()))?;
     let thresholds = match (&options.thresholds, args.no_thresholds) {
         (Some(option), false) => metrics
             .thresholds(option)
-            .map_err(|e| Failure::new(104, e.to_string()))?,
+            .map_err(|e| Failure::new(ExitCode::InvalidConfig, e.to_string()))?,
         _ => Thresholds::default(),
     };
 
@@ -152,7 +153,7 @@ fn local(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(),
         .worker_threads(1)
         .enable_all()
         .build()
-        .map_err(|e| Failure::new(255, format!("can't start the runtime: {e}")))?;
+        .map_err(|e| Failure::new(ExitCode::Failure, format!("can't start the runtime: {e}")))?;
     // The first SIGINT or SIGTERM stops the run (teardown and the summary
     // still come, exit 105); a second one aborts at once, as in k6.
     let received: Arc<OnceLock<Signal>> = Arc::default();
@@ -171,10 +172,15 @@ fn local(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(),
                         "Aborting k6 in response to signal",
                         &[("sig".into(), second.go_name().into())],
                     );
-                    105
+                    ExitCode::ExternalAbort.code()
                 },
             )
-            .map_err(|e| Failure::new(255, format!("can't install signal handlers: {e}")))?;
+            .map_err(|e| {
+                Failure::new(
+                    ExitCode::Failure,
+                    format!("can't install signal handlers: {e}"),
+                )
+            })?;
             tokio::spawn(signals);
             let start = tokio::time::Instant::now();
             let done = CancellationToken::new();

@@ -1,6 +1,7 @@
 //! `--out`: the outputs of a run, started before it and finished after
 //! it, with what they could not write reported.
 
+use k6r_core::exit::ExitCode;
 use std::io::Write;
 
 use k6r_core::metrics::Registry;
@@ -13,7 +14,7 @@ use crate::{log, Failure};
 pub fn parse(values: &[String]) -> Result<Vec<Spec>, Failure> {
     values
         .iter()
-        .map(|v| Spec::parse(v).map_err(|e| Failure::new(255, e.to_string())))
+        .map(|v| Spec::parse(v).map_err(|e| Failure::new(ExitCode::Failure, e.to_string())))
         .collect()
 }
 
@@ -38,7 +39,7 @@ pub fn start(
     let mut writers = Vec::new();
     for spec in specs {
         let (sink, writer) = output::start(spec, declarations.clone())
-            .map_err(|e| Failure::new(255, e.to_string()))?;
+            .map_err(|e| Failure::new(ExitCode::Failure, e.to_string()))?;
         sinks.push(sink);
         writers.push(writer);
     }

@@ -2,6 +2,7 @@
 //! the run ended), and failed thresholds give 99 only when nothing else
 //! failed first (§6.4, the exit codes table).
 
+use k6r_core::exit::ExitCode;
 use k6r_core::threshold::Evaluation;
 use k6r_runner::{End, RunResult};
 
@@ -13,7 +14,7 @@ use crate::Failure;
 /// k6's failure for a run a signal stopped (exit 105).
 pub fn signal_failure(signal: Signal) -> Failure {
     Failure::new(
-        105,
+        ExitCode::ExternalAbort,
         format!(
             "test run was aborted because k6 received a '{}' signal",
             signal.go_name()
@@ -36,25 +37,32 @@ pub fn verdict(
         return Err(runner_failure(error));
     }
     if stopped_by_api {
-        return Err(Failure::new(103, "test run stopped from REST API"));
+        return Err(Failure::new(
+            ExitCode::Stopped,
+            "test run stopped from REST API",
+        ));
     }
     match &result.end {
         End::Stopped if aborted.is_some() => Err(Failure::new(
-            99,
+            ExitCode::ThresholdsFailed,
             aborted.map(Evaluation::abort_message).unwrap_or_default(),
         )),
         End::Stopped => Err(signal_failure(signal.unwrap_or(Signal::Interrupt))),
         End::Aborted(reason) => Err(Failure::new(
-            108,
+            ExitCode::ScriptAborted,
             match reason {
                 Some(reason) => format!("test aborted: {reason}"),
                 None => "test aborted".to_owned(),
             },
         )),
-        End::Finished if result.marked_failed => {
-            Err(Failure::new(110, "test run was marked as failed"))
-        }
-        End::Finished if !last.passed() => Err(Failure::new(99, last.crossed_message())),
+        End::Finished if result.marked_failed => Err(Failure::new(
+            ExitCode::MarkedFailed,
+            "test run was marked as failed",
+        )),
+        End::Finished if !last.passed() => Err(Failure::new(
+            ExitCode::ThresholdsFailed,
+            last.crossed_message(),
+        )),
         End::Finished => Ok(()),
     }
 }

@@ -11,6 +11,7 @@
 //! lost agent under `abort`, a stop, an `abortOnFail` threshold), else 99
 //! when a threshold failed at the end, else 0, as k6 decides it.
 
+use k6r_core::exit::ExitCode;
 use std::time::Duration;
 
 use k6r_api::{RunOutcome, RunView};
@@ -26,34 +27,15 @@ use super::{
     merge::{Applied, Merged},
     plan::AgentPlan,
     setup::SetupRun,
-    RunCommand, RunLink, Settings, Submission, ABORT_TIMEOUT, EXIT_CLUSTER_FAILURE,
+    RunCommand, RunLink, Settings, Submission, ABORT_TIMEOUT,
 };
 use crate::registry::{AgentEvent, AgentId, RegistryHandle};
 
 /// How long one message to one agent may wait for room in its queue.
 const SEND_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// k6's exit code for a test stopped through the REST API.
-pub(super) const EXIT_STOPPED: i32 = 103;
-/// k6's exit code for failed thresholds.
-pub(super) const EXIT_THRESHOLDS: i32 = 99;
-/// k6's exit code for a setup timeout.
-pub(super) const EXIT_SETUP_TIMEOUT: i32 = 100;
-/// k6's exit code for a teardown timeout.
-pub(super) const EXIT_TEARDOWN_TIMEOUT: i32 = 101;
-/// k6's exit code for an external abort (a signal): the coordinator's own
-/// shutdown ends a run this way.
-pub(super) const EXIT_EXTERNAL_ABORT: i32 = 105;
-
-/// k6's exit code for an invalid configuration (here: a run that does
-/// not fit its agents).
-pub(super) const EXIT_INVALID_CONFIG: i32 = 104;
-
 /// Why a run the coordinator's shutdown stopped failed.
 const SHUTDOWN_MESSAGE: &str = "test run was aborted because the coordinator is shutting down";
-/// k6's exit code for `exec.test.fail()`: decided at the end, it aborts
-/// nothing.
-pub(super) const EXIT_MARKED_FAILED: i32 = 110;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Phase {
@@ -218,7 +200,7 @@ impl Actor {
             .min();
             tokio::select! {
                 _ = shutdown.cancelled(), if self.phase != Phase::Finished => {
-                    self.fail(EXIT_EXTERNAL_ABORT, SHUTDOWN_MESSAGE.into()).await;
+                    self.fail(ExitCode::ExternalAbort.code(), SHUTDOWN_MESSAGE.into()).await;
                     self.finish();
                 }
                 _ = shutdown.cancelled(), if self.phase == Phase::Finished => break,
@@ -314,7 +296,8 @@ impl Actor {
                 let _ = reply.send(());
             }
             RunCommand::Shutdown(reply) => {
-                self.stop_with(EXIT_EXTERNAL_ABORT, SHUTDOWN_MESSAGE).await;
+                self.stop_with(ExitCode::ExternalAbort.code(), SHUTDOWN_MESSAGE)
+                    .await;
                 let _ = reply.send(());
             }
             RunCommand::Status(reply) => {
@@ -337,7 +320,7 @@ impl Actor {
 
     /// `stopped: true`: see [`Actor::stop_with`].
     pub(super) async fn stop(&mut self) {
-        self.stop_with(EXIT_STOPPED, "test run stopped from REST API")
+        self.stop_with(ExitCode::Stopped.code(), "test run stopped from REST API")
             .await;
     }
 
@@ -352,7 +335,7 @@ impl Actor {
         self.stopped = true;
         let message = message.to_owned();
         if self.phase != Phase::Running {
-            self.fail(EXIT_STOPPED, message).await;
+            self.fail(ExitCode::Stopped.code(), message).await;
             return;
         }
         self.failure(code, message);
@@ -420,7 +403,7 @@ impl Actor {
                 }
                 if !done.error.is_empty() || done.exit_code != 0 {
                     let code = if done.exit_code == 0 {
-                        107
+                        ExitCode::ScriptException.code()
                     } else {
                         done.exit_code
                     };
@@ -441,7 +424,7 @@ impl Actor {
                     } else {
                         format!("agent {name}: {}", done.message)
                     };
-                    if done.exit_code == EXIT_MARKED_FAILED {
+                    if done.exit_code == ExitCode::MarkedFailed.code() {
                         // The others run on; the code decides the end.
                         self.failure(done.exit_code, message);
                     } else {
@@ -456,7 +439,7 @@ impl Actor {
                 let name = self.slots[i].plan.name.clone();
                 self.slots[i].finished = true;
                 let code = if error.exit_code == 0 {
-                    EXIT_CLUSTER_FAILURE
+                    ExitCode::Failure.code()
                 } else {
                     error.exit_code
                 };

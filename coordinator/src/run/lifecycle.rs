@@ -1,6 +1,7 @@
 //! The run's lifecycle: assignment, setup on the lead, the common start,
 //! the deadlines and threshold ticks, teardown, and the outcome.
 
+use k6r_core::exit::ExitCode;
 use std::time::{Duration, SystemTime};
 
 use k6r_api::RunOutcome;
@@ -8,13 +9,10 @@ use k6r_proto::v1::{self, Archive, Assign, RunSetup, RunTeardown, Start};
 use tokio::time::Instant;
 
 use super::{
-    actor::{
-        Actor, Phase, Slot, EXIT_INVALID_CONFIG, EXIT_SETUP_TIMEOUT, EXIT_TEARDOWN_TIMEOUT,
-        EXIT_THRESHOLDS,
-    },
+    actor::{Actor, Phase, Slot},
     fit, plan,
     view::saturating_sum,
-    EVALUATION_PERIOD, EXIT_CLUSTER_FAILURE, INIT_TIMEOUT, LIFECYCLE_SLACK, VUS_SAMPLE_PERIOD,
+    EVALUATION_PERIOD, INIT_TIMEOUT, LIFECYCLE_SLACK, VUS_SAMPLE_PERIOD,
 };
 use crate::registry::{AgentId, AgentState, Capacity};
 
@@ -32,7 +30,7 @@ impl Actor {
         );
         if let Err(why) = fit::check(&self.submission.options, &plan, capacity_of) {
             // Still waiting: the run ends before any agent hears of it.
-            self.fail(EXIT_INVALID_CONFIG, why).await;
+            self.fail(ExitCode::InvalidConfig.code(), why).await;
             return;
         }
         tracing::info!(sequence = %plan.sequence, agents = plan.agents.len(), "assigning the run");
@@ -146,7 +144,8 @@ impl Actor {
                 let elapsed = self.elapsed();
                 if let Some(eval) = self.merged.evaluate(elapsed, true) {
                     if eval.abort {
-                        self.fail(EXIT_THRESHOLDS, eval.abort_message()).await;
+                        self.fail(ExitCode::ThresholdsFailed.code(), eval.abort_message())
+                            .await;
                     }
                 }
             }
@@ -174,7 +173,7 @@ impl Actor {
                     if names.is_empty() { "" } else { ": " },
                     names.join(", ")
                 );
-                self.failure(EXIT_CLUSTER_FAILURE, message);
+                self.failure(ExitCode::Failure.code(), message);
                 self.finish();
             }
             Phase::Initializing => {
@@ -183,18 +182,18 @@ impl Actor {
                     "agents not ready within {}: {late}",
                     humantime::format_duration(INIT_TIMEOUT),
                 );
-                self.fail(EXIT_CLUSTER_FAILURE, message).await;
+                self.fail(ExitCode::Failure.code(), message).await;
             }
             Phase::Setup => {
                 self.fail(
-                    EXIT_SETUP_TIMEOUT,
+                    ExitCode::SetupTimeout.code(),
                     "setup() timed out on the lead agent".into(),
                 )
                 .await;
             }
             Phase::Teardown => {
                 self.failure(
-                    EXIT_TEARDOWN_TIMEOUT,
+                    ExitCode::TeardownTimeout.code(),
                     "teardown() timed out on the lead agent".into(),
                 );
                 self.finish();
@@ -210,7 +209,7 @@ impl Actor {
                     "the scenarios did not end within the plan's duration + {}: {late}",
                     humantime::format_duration(RUNNING_SLACK),
                 );
-                self.fail(EXIT_CLUSTER_FAILURE, message).await;
+                self.fail(ExitCode::Failure.code(), message).await;
             }
             Phase::Finished => {}
         }
@@ -316,9 +315,11 @@ impl Actor {
         };
         let (exit_code, mut message) = match (&self.first_failure, last) {
             (Some((code, message)), _) => (*code, message.clone()),
-            (None, Some(eval)) if !eval.passed() => (EXIT_THRESHOLDS, eval.crossed_message()),
+            (None, Some(eval)) if !eval.passed() => {
+                (ExitCode::ThresholdsFailed.code(), eval.crossed_message())
+            }
             // Passed, but not on every agent it was planned for.
-            _ if !self.lost.is_empty() => (k6r_api::EXIT_DEGRADED, String::new()),
+            _ if !self.lost.is_empty() => (ExitCode::Degraded.code(), String::new()),
             _ => (0, String::new()),
         };
         for note in &self.notes {

@@ -3,6 +3,7 @@
 //! agents), and applies `--on-agent-loss`.
 
 use k6r_api::OnAgentLoss;
+use k6r_core::exit::ExitCode;
 
 use super::actor::{Actor, Phase};
 use crate::registry::{AgentId, AgentState};
@@ -82,7 +83,7 @@ impl Actor {
             || (lead && matches!(self.phase, Phase::Setup | Phase::Initializing));
         if must_abort {
             self.fail(
-                k6r_api::EXIT_AGENT_LOST,
+                ExitCode::AgentLost.code(),
                 format!("{what}; the run was aborted (--on-agent-loss abort)"),
             )
             .await;

@@ -55,10 +55,6 @@ use crate::{error::Error, registry::RegistryHandle};
 
 pub use submit::{Submission, SubmitError};
 
-/// k6r's exit code for a run that could not be carried out by the cluster
-/// (its agents did not come, or did not get ready in time).
-pub const EXIT_CLUSTER_FAILURE: i32 = 255;
-
 /// How long agents get to load the archive and report READY.
 pub const INIT_TIMEOUT: Duration = Duration::from_secs(120);
 

@@ -2,6 +2,7 @@
 //! registered straight into a registry, their messages published as
 //! events.
 
+use k6r_core::exit::ExitCode;
 use std::time::Duration;
 
 use k6r_api::{ArchiveBody, OnAgentLoss, RunRequest};
@@ -191,7 +192,7 @@ async fn a_silent_agent_aborts_the_run_after_three_missed_heartbeats() {
     let beats = keep_beating(&registry, &agents[0]);
     match agents[0].next().await {
         coordinator_message::Kind::Abort(abort) => {
-            assert_eq!(abort.exit_code, k6r_api::EXIT_AGENT_LOST);
+            assert_eq!(abort.exit_code, ExitCode::AgentLost.code());
             assert!(abort.reason.contains("w2 (1/2:1) was lost"), "{abort:?}");
         }
         other => panic!("{other:?}"),

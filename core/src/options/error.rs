@@ -1,6 +1,7 @@
 //! Why options are refused, and what k6 only warns about.
 
 use crate::duration::DurationError;
+use crate::exit::ExitCode;
 use crate::segment::SegmentError;
 
 /// Options that cannot be read or do not validate. `Display` is k6's
@@ -69,8 +70,8 @@ impl OptionsError {
     /// stage that cannot be parsed, which is a flag error (255).
     pub fn exit_code(&self) -> i32 {
         match self {
-            OptionsError::CliStage(_) => 255,
-            _ => 104,
+            OptionsError::CliStage(_) => ExitCode::Failure.code(),
+            _ => ExitCode::InvalidConfig.code(),
         }
     }
 

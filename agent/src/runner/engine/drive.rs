@@ -11,6 +11,7 @@
 //! RunDone; the lead reports DONE, then waits for RunTeardown (or Abort,
 //! or `teardownTimeout` + 60 s) before RunDone.
 
+use k6r_core::exit::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -37,9 +38,9 @@ const TEARDOWN_MARGIN: Duration = Duration::from_secs(60);
 const STATUS_EVERY: Duration = Duration::from_secs(1);
 
 /// k6's exit code when the REST API (here: Control stop) stopped the run.
-const EXIT_STOPPED_BY_API: i32 = 103;
+const EXIT_STOPPED_BY_API: i32 = ExitCode::Stopped.code();
 /// k6's exit code of `exec.test.abort()`.
-const EXIT_SCRIPT_ABORT: i32 = 108;
+const EXIT_SCRIPT_ABORT: i32 = ExitCode::ScriptAborted.code();
 
 /// The state of one run, owned by its [`drive`] task.
 pub(crate) struct Run {
@@ -107,7 +108,10 @@ pub(crate) async fn drive(
         Ok(Err(e)) => return reporter.error(e.exit_code(), e.to_string()).await,
         Err(e) => {
             return reporter
-                .error(255, format!("loading the script failed: {e}"))
+                .error(
+                    ExitCode::Failure.code(),
+                    format!("loading the script failed: {e}"),
+                )
                 .await
         }
     };
@@ -314,7 +318,8 @@ impl Run {
     /// SIGTERM: report DRAINING; once started, no new iterations and
     /// running ones get gracefulStop (before the start: stop at once).
     async fn drain(&mut self) {
-        self.stopped_with.get_or_insert(105);
+        self.stopped_with
+            .get_or_insert(ExitCode::ExternalAbort.code());
         if self.started.is_some() {
             self.drain.cancel();
         } else {
@@ -354,11 +359,13 @@ impl Run {
                     "test aborted{}",
                     reason.map(|r| format!(": {r}")).unwrap_or_default()
                 ),
-                108,
+                EXIT_SCRIPT_ABORT,
             ),
-            Some(StageOutcome::Interrupted) | None => {
-                (String::new(), "setup() was interrupted".into(), 105)
-            }
+            Some(StageOutcome::Interrupted) | None => (
+                String::new(),
+                "setup() was interrupted".into(),
+                ExitCode::ExternalAbort.code(),
+            ),
             Some(StageOutcome::Failed { exit_code, message }) => {
                 (String::new(), message, exit_code)
             }
@@ -386,7 +393,7 @@ impl Run {
             Err(e) => {
                 return self
                     .reporter
-                    .error(255, format!("the run failed: {e}"))
+                    .error(ExitCode::Failure.code(), format!("the run failed: {e}"))
                     .await
             }
         };

@@ -3,6 +3,7 @@
 //! once), the options with this agent's segment, excluded scenarios left
 //! out and pinned ones run whole.
 
+use k6r_core::exit::ExitCode;
 use std::sync::Arc;
 
 use k6r_core::metrics::MetricsError;
@@ -41,8 +42,10 @@ impl PrepareError {
         match self {
             PrepareError::Init(e) => e.exit_code(),
             PrepareError::Options(e) => e.exit_code(),
-            PrepareError::Archive(_) => 107,
-            PrepareError::Json(_) | PrepareError::Segment(_) | PrepareError::Metrics(_) => 104,
+            PrepareError::Archive(_) => ExitCode::ScriptException.code(),
+            PrepareError::Json(_) | PrepareError::Segment(_) | PrepareError::Metrics(_) => {
+                ExitCode::InvalidConfig.code()
+            }
         }
     }
 }

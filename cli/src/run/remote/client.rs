@@ -2,6 +2,7 @@
 //! on: who could not be reached, which token was refused, the server's
 //! own text for a refused run.
 
+use k6r_core::exit::ExitCode;
 use std::time::Duration;
 
 use k6r_api::{ErrorsBody, RunRequest, RunView};
@@ -162,7 +163,7 @@ impl Client {
                     format!("the coordinator at {} {what}: {text}", self.base),
                 )
             }
-            StatusCode::BAD_REQUEST => Failure::new(104, text),
+            StatusCode::BAD_REQUEST => Failure::new(ExitCode::InvalidConfig, text),
             _ => Failure::new(EXIT, text),
         }
     }

@@ -19,6 +19,7 @@ mod client;
 mod follow;
 mod outcome;
 
+use k6r_core::exit::ExitCode;
 use std::collections::BTreeMap;
 use std::io::Write;
 
@@ -33,7 +34,7 @@ use crate::Failure;
 use client::Client;
 
 /// Exit code of a run the CLI could not submit or follow.
-pub const EXIT: i32 = 255;
+pub const EXIT: ExitCode = ExitCode::Failure;
 
 /// The flags of a run on a cluster.
 #[derive(Debug, Args)]
@@ -182,9 +183,9 @@ pub fn run(
             "the coordinator ended the run without a result",
         ));
     };
-    // The coordinator saw a stop request (103); here it was a signal,
-    // which k6 reports as an external abort.
-    if let Some(signal) = interrupted.filter(|_| result.exit_code == 103) {
+    // The coordinator saw a stop request; here it was a signal, which k6
+    // reports as an external abort.
+    if let Some(signal) = interrupted.filter(|_| result.exit_code == ExitCode::Stopped) {
         let failure = signal_failure(signal);
         result.exit_code = failure.code;
         result.message = failure.message;

@@ -3,6 +3,7 @@
 //! through the local run's code, the start skew, the partial line, and
 //! the run's exit code.
 
+use k6r_core::exit::ExitCode;
 use std::io::Write;
 use std::time::Duration;
 
@@ -31,7 +32,8 @@ impl Summary {
     /// sinks (as `k6r_runner::metrics::Metrics::for_script`), and the
     /// script's thresholds (exit 104 on a bad one).
     pub fn new(loaded: &Loaded, breakdown: bool) -> Result<Summary, Failure> {
-        let invalid = |e: &dyn std::fmt::Display| Failure::new(104, e.to_string());
+        let invalid =
+            |e: &dyn std::fmt::Display| Failure::new(ExitCode::InvalidConfig, e.to_string());
         let mut registry = Registry::new();
         if breakdown {
             registry = registry.with_breakdown();
@@ -119,7 +121,7 @@ pub fn finish(
         code => {
             let message = if !result.message.is_empty() {
                 result.message.clone()
-            } else if code == 99 {
+            } else if code == ExitCode::ThresholdsFailed {
                 evaluation.crossed_message()
             } else {
                 format!("the run ended with exit code {code}")
