@@ -17,6 +17,7 @@
 //! - [`summary`]: the end-of-test summary text, `--summary-export` and
 //!   `handleSummary`'s data, rendered from the registry.
 //! - [`logfmt`]: k6's log line format.
+//! - [`setup_data`]: how "no setup data" travels between processes.
 //! - [`exit`]: [`exit::ExitCode`], every exit code of a run (k6's and
 //!   k6r's), written once.
 //! - [`error`]: the crate's error enum.
@@ -31,6 +32,7 @@ pub mod metrics;
 pub mod options;
 pub mod plan;
 pub mod segment;
+pub mod setup_data;
 pub mod summary;
 pub mod threshold;
 

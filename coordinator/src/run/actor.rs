@@ -412,7 +412,7 @@ impl Actor {
                     return;
                 }
                 let data = done.data_json;
-                self.setup_data = (!data.is_empty() && data != "null").then_some(data);
+                self.setup_data = k6r_core::setup_data::present(&data).map(str::to_owned);
                 self.start().await;
             }
             Kind::Done(done) if done.run_id == self.id => {

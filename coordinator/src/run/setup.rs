@@ -125,7 +125,7 @@ impl Actor {
         }
         run.returned = true;
         let data = done.data_json;
-        self.setup_data = (!data.is_empty() && data != "null").then_some(data);
+        self.setup_data = k6r_core::setup_data::present(&data).map(str::to_owned);
         self.rerun_setup_step().await;
     }
 

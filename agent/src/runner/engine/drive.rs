@@ -452,10 +452,7 @@ impl Run {
 
 /// Setup data as the coordinator sends it (empty or `null`: none).
 pub(super) fn data_of(json: &str) -> Option<Arc<str>> {
-    match json.trim() {
-        "" | "null" => None,
-        json => Some(Arc::from(json)),
-    }
+    k6r_core::setup_data::present(json).map(Arc::from)
 }
 
 async fn sleep_until(deadline: Option<Instant>) {
