@@ -151,7 +151,18 @@ impl Cluster {
     /// 500 ms, so a loss is seen within 1.5 s) and the agents, and waits
     /// until the coordinator is ready.
     pub fn start(agents: usize) -> Cluster {
-        let mut command = Command::new(bin("k6r-coordinator"));
+        let mut cluster = Cluster::coordinator(Command::new(bin("k6r-coordinator")), agents);
+        for n in 1..=agents {
+            cluster.add_agent(&format!("agent-{n}"));
+        }
+        cluster.wait_ready();
+        cluster
+    }
+
+    /// Starts `command` (the coordinator, or a program that runs it with
+    /// the arguments that follow, such as `prlimit`) as a coordinator
+    /// waiting for `agents` agents, with none started yet.
+    pub fn coordinator(mut command: Command, agents: usize) -> Cluster {
         command.args([
             "--listen",
             "127.0.0.1:0",
@@ -161,16 +172,11 @@ impl Cluster {
             "500ms",
         ]);
         let (coordinator, addr) = Proc::listening(command);
-        let mut cluster = Cluster {
+        Cluster {
             coordinator,
             addr,
             agents: Vec::new(),
-        };
-        for n in 1..=agents {
-            cluster.add_agent(&format!("agent-{n}"));
         }
-        cluster.wait_ready();
-        cluster
     }
 
     /// Starts one more agent named `name`.

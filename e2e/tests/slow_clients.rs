@@ -7,7 +7,7 @@ use std::net::TcpStream;
 use std::process::Command;
 use std::time::Duration;
 
-use k6r_e2e::{bin, get, Cluster, Proc};
+use k6r_e2e::{bin, get, Cluster};
 
 /// More than the coordinator has files for.
 const FLOOD: usize = 300;
@@ -18,21 +18,9 @@ fn a_flood_of_half_requests_keeps_neither_agents_nor_probes_out() {
     command
         .arg("--nofile=256:256")
         .arg("--")
-        .arg(bin("k6r-coordinator"))
-        .args([
-            "--listen",
-            "127.0.0.1:0",
-            "--agents",
-            "1",
-            "--heartbeat-interval",
-            "500ms",
-        ]);
-    let (coordinator, addr) = Proc::listening(command);
-    let mut cluster = Cluster {
-        coordinator,
-        addr,
-        agents: Vec::new(),
-    };
+        .arg(bin("k6r-coordinator"));
+    let mut cluster = Cluster::coordinator(command, 1);
+    let addr = cluster.addr;
 
     let mut flood = Vec::with_capacity(FLOOD);
     for _ in 0..FLOOD {
