@@ -3,21 +3,12 @@
 //! a free port, a raw HTTP client, and helpers to run CLI commands.
 #![allow(dead_code, missing_docs)]
 
-use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use k6r_api::{
-    ExecutionStatus, Group, GroupResource, Metric, MetricResource, MetricType, ValueType,
-};
-use k6r_core::options::Options;
-use k6r_core::plan::TestPlan;
-use k6r_engine::{
-    Config, Engine, InitError, Iteration, NoopObserver, Outcome, Progress, Vu, VuFactory, VuId,
-};
-use k6r_rest::{BoxFuture, EngineBackend, MetricsSource, SetupData, SetupSource};
+use k6r_testkit::engine_api::serve;
+pub use k6r_testkit::http::{raw_blocking as raw, Raw};
 use tokio_util::sync::CancellationToken;
 
 /// The options both k6 and k6r run: externally-controlled, 0 of 5 VUs.
@@ -27,75 +18,6 @@ export default function () { sleep(0.01); }\n";
 
 fn options() -> serde_json::Value {
     serde_json::json!({"scenarios": {"ec": {"executor": "externally-controlled", "vus": 0, "maxVUs": 5, "duration": "10m"}}})
-}
-
-struct SleepVu;
-
-impl Vu for SleepVu {
-    async fn run_iteration(&mut self, iteration: Iteration) -> Outcome {
-        tokio::select! {
-            () = tokio::time::sleep(Duration::from_millis(10)) => Outcome::Completed,
-            () = iteration.cancel.cancelled() => Outcome::Interrupted,
-        }
-    }
-}
-
-struct Factory;
-
-impl VuFactory for Factory {
-    type Vu = SleepVu;
-    async fn init(&self, _id: VuId) -> Result<SleepVu, InitError> {
-        Ok(SleepVu)
-    }
-}
-
-/// `vus` and `vus_max` gauges from the live progress, and k6's root group.
-struct Gauges(Progress);
-
-impl MetricsSource for Gauges {
-    fn metrics(&mut self) -> Vec<MetricResource> {
-        let gauge = |v: u64| Metric {
-            kind: Some(MetricType::Gauge),
-            contains: Some(ValueType::Default),
-            tainted: None,
-            sample: [("value".to_string(), v as f64)].into_iter().collect(),
-        };
-        vec![
-            gauge(self.0.active_vus()).into_resource("vus"),
-            gauge(self.0.initialized_vus()).into_resource("vus_max"),
-        ]
-    }
-    fn groups(&mut self) -> Vec<GroupResource> {
-        vec![GroupResource::new(
-            "d41d8cd98f00b204e9800998ecf8427e",
-            Group::default(),
-            vec![],
-            None,
-        )]
-    }
-    fn tainted(&mut self) -> bool {
-        false
-    }
-}
-
-#[derive(Default)]
-struct NoSetup(SetupData);
-
-impl SetupSource for NoSetup {
-    fn data(&mut self) -> SetupData {
-        self.0.clone()
-    }
-    fn set_data(&mut self, data: SetupData) {
-        self.0 = data;
-    }
-    fn run_setup(&mut self) -> BoxFuture<Result<SetupData, String>> {
-        // No setup(): the data as it is.
-        let data = self.0.clone();
-        Box::pin(async { Ok(data) })
-    }
-    fn run_teardown(&mut self) -> BoxFuture<Result<(), String>> {
-        Box::pin(async { Ok(()) })
-    }
 }
 
 /// A k6r run serving the API (what `k6r-cli run --paused` will do).
@@ -113,67 +35,8 @@ impl K6r {
             .enable_all()
             .build()
             .unwrap();
-        let shutdown = CancellationToken::new();
-        let stop = shutdown.clone();
-        let (addr, done) = runtime.block_on(async move {
-            let (mut opts, _) = Options::from_json(&options()).unwrap();
-            opts.derive_scenarios().unwrap();
-            opts.validate(None).unwrap();
-            let plan = TestPlan::new(&opts).unwrap();
-            let engine = Engine::new(
-                plan.clone(),
-                Factory,
-                Arc::new(NoopObserver),
-                Config::default(),
-            );
-            let (backend, mut link) = EngineBackend::new(
-                &plan,
-                engine.first_control(),
-                engine.progress(),
-                paused,
-                Gauges(engine.progress()),
-                NoSetup::default(),
-            );
-            // Paused before the API answers, so no request sees the phase
-            // before it (the k6 side is read only once it is paused).
-            if paused {
-                link.set_phase(ExecutionStatus::PausedBeforeRun);
-            }
-            let (control, _task) = k6r_rest::spawn(backend);
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            let addr = listener.local_addr().unwrap();
-            tokio::spawn(k6r_rest::serve(listener, control, async move {
-                stop.cancelled().await
-            }));
-            let done = tokio::spawn(async move {
-                if paused {
-                    link.resumed().await;
-                }
-                if !link.stopped() {
-                    // Running once the scenario takes commands (k6: once
-                    // the executors start).
-                    link.set_phase(ExecutionStatus::Started);
-                    let link = Arc::new(link);
-                    let (watcher, control) = (Arc::clone(&link), engine.first_control());
-                    tokio::spawn(async move {
-                        if let Some(c) = control {
-                            c.started().await;
-                        }
-                        watcher.advance(ExecutionStatus::Running);
-                    });
-                    let _ = engine.run(link.stop_token()).await;
-                    link.set_phase(ExecutionStatus::Ended);
-                    return if link.stopped() { 103 } else { 0 };
-                }
-                link.set_phase(ExecutionStatus::Ended);
-                if link.stopped() {
-                    103
-                } else {
-                    0
-                }
-            });
-            (addr, done)
-        });
+        let served = runtime.block_on(serve(&options(), paused));
+        let (addr, done, shutdown) = (served.addr, served.done, served.shutdown);
         K6r {
             addr,
             runtime,
@@ -270,74 +133,6 @@ impl Drop for K6 {
             let _ = self.child.wait();
         }
     }
-}
-
-/// One response off the wire.
-#[derive(Debug)]
-pub struct Raw {
-    pub status: u16,
-    pub headers: Vec<(String, String)>,
-    pub body: String,
-}
-
-impl Raw {
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-/// One HTTP/1.1 request, `Connection: close`, body read to the end.
-pub fn raw(addr: SocketAddr, method: &str, path: &str, body: &[u8]) -> Raw {
-    let mut stream = TcpStream::connect(addr).unwrap();
-    let head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n\r\n",
-        body.len()
-    );
-    stream.write_all(head.as_bytes()).unwrap();
-    stream.write_all(body).unwrap();
-    let mut bytes = Vec::new();
-    let _ = stream.read_to_end(&mut bytes);
-    let text = String::from_utf8_lossy(&bytes).into_owned();
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    let mut lines = head.split("\r\n");
-    let status = lines
-        .next()
-        .and_then(|l| l.split(' ').nth(1))
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|l| l.split_once(": "))
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    let chunked = headers
-        .iter()
-        .any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v == "chunked");
-    let body = if chunked {
-        dechunk(body)
-    } else {
-        body.to_string()
-    };
-    Raw {
-        status,
-        headers,
-        body,
-    }
-}
-
-fn dechunk(mut body: &str) -> String {
-    let mut out = String::new();
-    while let Some((size, rest)) = body.split_once("\r\n") {
-        let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
-        if n == 0 || rest.len() < n {
-            break;
-        }
-        out.push_str(&rest[..n]);
-        body = rest[n..].trim_start_matches("\r\n");
-    }
-    out
 }
 
 /// `{"stopped":true}`, as `k6r-cli stop` sends it.

@@ -7,20 +7,19 @@
 //! client ──HTTP──▶ handlers (validate, decode as Go would)
 //!                      │ Request + oneshot, bounded mpsc
 //!                      ▼
-//!               actor task ──owns──▶ impl Backend (the run; or EngineBackend)
+//!               actor task ──owns──▶ impl Backend (the coordinator's run,
+//!                                     or k6r-runner's EngineBackend)
 //! ```
 //!
-//! To serve a run: implement [`Backend`] (or build an [`EngineBackend`]
-//! over the engine's control handle), `let (control, task) =
-//! spawn(backend)`, then `serve(listener, control, shutdown)`.
+//! To serve a run: implement [`Backend`], `let (control, task) =
+//! spawn(backend)`, then `serve(listener, control, shutdown)`. The
+//! server knows nothing of the engine: the backend over a run on one
+//! machine lives in `k6r-runner` (`rest_api::EngineBackend`), next to
+//! what it drives.
 //!
 //! # Layout
 //! - [`backend`]: the [`Backend`] trait, [`Request`], the [`Control`]
 //!   handle and the actor.
-//! - [`engine`]: [`EngineBackend`], the backend over `k6r-engine`'s
-//!   externally-controlled [`ControlHandle`](k6r_engine::ControlHandle),
-//!   plus the [`RunLink`] the run drives it with and the providers of
-//!   metrics and setup data.
 //! - [`convert`]: DTOs from `k6r-core`'s metric registry, checks and
 //!   group tree (k6's `sample` per metric type, MD5 group/check ids).
 //! - [`validate`]: k6's rules for `vus`/`vus-max` changes.
@@ -37,7 +36,6 @@
 
 pub mod backend;
 pub mod convert;
-pub mod engine;
 pub mod error;
 pub mod gojson;
 pub mod patch;
@@ -48,7 +46,6 @@ pub mod setup_body;
 pub mod validate;
 
 pub use backend::{spawn, Backend, BoxFuture, Control, Request, SetupData};
-pub use engine::{EngineBackend, MetricsSource, RunLink, SetupSource};
 pub use error::{ControlError, Error, Result, SetupError};
 pub use patch::StatusPatch;
 pub use problem::Problem;

@@ -35,7 +35,7 @@ pub struct Config {
     /// Live progress reports.
     pub progress: Option<ProgressFn>,
     /// k6's REST API and `--paused` (`None`: neither).
-    pub live: Option<crate::live::Live>,
+    pub live: Option<crate::rest_api::Live>,
     /// Driven from outside (`None`: setup, start and teardown run here).
     pub remote: Option<crate::remote::Remote>,
     /// Scenarios run whole, whatever the execution segment.
@@ -94,7 +94,7 @@ impl Config {
     }
 
     /// Sets [`Config::live`].
-    pub fn with_live(mut self, live: crate::live::Live) -> Self {
+    pub fn with_live(mut self, live: crate::rest_api::Live) -> Self {
         self.live = Some(live);
         self
     }

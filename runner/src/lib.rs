@@ -22,7 +22,8 @@
 //! - `workers`: the worker threads and VU placement.
 //! - `vu`: the engine's `Vu`/`VuFactory` over VUs on workers.
 //! - `lifecycle`: `setup()` and `teardown()`.
-//! - [`live`]: k6's REST API served during the run, `--paused`.
+//! - [`rest_api`]: k6's REST API served during the run, `--paused`, and
+//!   [`rest_api::EngineBackend`], the `k6r-rest` backend over the engine.
 //! - [`machine`]: this machine's memory and the VUs it may hold.
 //! - [`remote`]: a run driven from outside (the agent): a start gate for
 //!   setup and the start instant, teardown on request.
@@ -52,8 +53,8 @@ pub mod error;
 mod events;
 mod instance;
 mod lifecycle;
-pub mod live;
 pub mod remote;
+pub mod rest_api;
 mod run;
 pub mod samples;
 pub mod setup;

@@ -23,7 +23,7 @@ use crate::setup::SetupHandle;
 use crate::totals::Totals;
 use crate::vu::{Factory, Shared};
 use crate::workers::Workers;
-use crate::{instance, lifecycle, live};
+use crate::{instance, lifecycle, rest_api};
 
 /// How a run ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -201,7 +201,7 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<RunResul
         ),
     );
     let mut live = config.live.map(|live| {
-        live.start(live::Parts {
+        live.start(rest_api::Parts {
             plan: &plan,
             control: engine.first_control(),
             progress: engine.progress(),

@@ -1,13 +1,13 @@
 //! [`SetupHandle`]: a run's setup data, and its `setup()` and
 //! `teardown()` run on request beside the run's own lifecycle: k6's
-//! `/v1/setup` and `/v1/teardown` on a single process ([`live`]), and an
+//! `/v1/setup` and `/v1/teardown` on a single process ([`rest_api`]), and an
 //! agent storing the data its coordinator sends or running `setup()`
 //! again on the lead ([`remote`]).
 //!
 //! The data is what each VU decodes at its first iteration: a change
 //! reaches the VUs that have not iterated yet, and teardown, as in k6.
 //!
-//! [`live`]: crate::live
+//! [`rest_api`]: crate::rest_api
 //! [`remote`]: crate::remote
 
 use std::future::Future;

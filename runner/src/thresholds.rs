@@ -16,8 +16,8 @@ use k6r_core::threshold::{Evaluation, Thresholds};
 use tokio::time::{interval_at, Instant, MissedTickBehavior};
 use tokio_util::sync::CancellationToken;
 
-use crate::live::Clock;
 use crate::metrics::Metrics;
+use crate::rest_api::Clock;
 
 /// How often k6 evaluates thresholds during a run.
 pub const EVALUATION_PERIOD: Duration = Duration::from_secs(2);

@@ -143,7 +143,7 @@ fn local(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(),
     if listener.is_some() || paused {
         // The API reads the registry the summary is printed from.
         let (serving, handle) =
-            k6r_runner::live::Live::new(listener, paused, metrics.clone(), tainted.clone());
+            k6r_runner::rest_api::Live::new(listener, paused, metrics.clone(), tainted.clone());
         config = config.with_live(serving);
         live = Some(handle);
     }

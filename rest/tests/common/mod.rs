@@ -15,8 +15,7 @@ use k6r_api::{
 use k6r_rest::validate::{self, Vus};
 use k6r_rest::{Backend, BoxFuture, Control, ControlError, SetupData, SetupError, StatusPatch};
 use serde_json::value::RawValue;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 /// What kind of test the fake pretends to run.
@@ -262,51 +261,4 @@ pub async fn start(fake: Fake) -> Server {
     }
 }
 
-/// A response read off the wire.
-#[derive(Debug)]
-pub struct Raw {
-    pub status: u16,
-    pub headers: Vec<(String, String)>,
-    pub body: String,
-}
-
-impl Raw {
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-/// Sends one request exactly as given (`Connection: close`) and reads the
-/// whole answer.
-pub async fn raw(addr: SocketAddr, method: &str, path: &str, body: &[u8]) -> Raw {
-    let mut stream = TcpStream::connect(addr).await.unwrap();
-    let head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n\r\n",
-        body.len()
-    );
-    stream.write_all(head.as_bytes()).await.unwrap();
-    // The server may answer (and close) before reading a refused body.
-    let _ = stream.write_all(body).await;
-    let mut bytes = Vec::new();
-    let _ = stream.read_to_end(&mut bytes).await;
-    let text = String::from_utf8_lossy(&bytes).into_owned();
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    let mut lines = head.split("\r\n");
-    let status = lines
-        .next()
-        .and_then(|l| l.split(' ').nth(1))
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    let headers = lines
-        .filter_map(|l| l.split_once(": "))
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    Raw {
-        status,
-        headers,
-        body: body.to_string(),
-    }
-}
+pub use k6r_testkit::http::raw;

@@ -1,173 +1,40 @@
 //! EngineBackend over a real k6r engine (VUs that sleep): the
 //! externally-controlled semantics of issue 5 through the REST API.
 
-mod common;
-
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::raw;
-use k6r_api::{
-    ExecutionStatus, GroupResource, MetricResource, MetricType, Status, StatusEnvelope, ValueType,
-};
-use k6r_core::options::Options;
-use k6r_core::plan::TestPlan;
-use k6r_engine::{
-    Config, Engine, InitError, Iteration, NoopObserver, Outcome, Progress, Vu, VuFactory, VuId,
-};
-use k6r_rest::{BoxFuture, EngineBackend, MetricsSource, SetupData, SetupSource};
+use k6r_api::{ExecutionStatus, Status, StatusEnvelope};
+use k6r_engine::{Config, Engine, NoopObserver};
+use k6r_runner::rest_api::EngineBackend;
+use k6r_testkit::engine_api::{plan, serve, Gauges, NoSetup, Served, SleepFactory};
+use k6r_testkit::http::raw;
 use serde_json::json;
-use tokio::net::TcpListener;
-use tokio::task::JoinHandle;
-use tokio_util::sync::CancellationToken;
 
-struct SleepVu;
+/// The API over sleeping VUs; stops serving when dropped.
+struct Run(Served);
 
-impl Vu for SleepVu {
-    async fn run_iteration(&mut self, iteration: Iteration) -> Outcome {
-        tokio::select! {
-            () = tokio::time::sleep(Duration::from_millis(10)) => Outcome::Completed,
-            () = iteration.cancel.cancelled() => Outcome::Interrupted,
-        }
+impl std::ops::Deref for Run {
+    type Target = Served;
+    fn deref(&self) -> &Served {
+        &self.0
     }
 }
 
-struct Factory;
-
-impl VuFactory for Factory {
-    type Vu = SleepVu;
-    async fn init(&self, _id: VuId) -> Result<SleepVu, InitError> {
-        Ok(SleepVu)
+impl std::ops::DerefMut for Run {
+    fn deref_mut(&mut self) -> &mut Served {
+        &mut self.0
     }
-}
-
-struct Gauges(Progress);
-
-impl MetricsSource for Gauges {
-    fn metrics(&mut self) -> Vec<MetricResource> {
-        let gauge = |v: u64| {
-            common::metric(
-                MetricType::Gauge,
-                ValueType::Default,
-                &[("value", v as f64)],
-            )
-        };
-        vec![
-            gauge(self.0.active_vus()).into_resource("vus"),
-            gauge(self.0.initialized_vus()).into_resource("vus_max"),
-        ]
-    }
-    fn groups(&mut self) -> Vec<GroupResource> {
-        Vec::new()
-    }
-    fn tainted(&mut self) -> bool {
-        false
-    }
-}
-
-#[derive(Default)]
-struct NoSetup(SetupData);
-
-impl SetupSource for NoSetup {
-    fn data(&mut self) -> SetupData {
-        self.0.clone()
-    }
-    fn set_data(&mut self, data: SetupData) {
-        self.0 = data;
-    }
-    fn run_setup(&mut self) -> BoxFuture<Result<SetupData, String>> {
-        // No setup(): the data as it is.
-        let data = self.0.clone();
-        Box::pin(async { Ok(data) })
-    }
-    fn run_teardown(&mut self) -> BoxFuture<Result<(), String>> {
-        Box::pin(async { Ok(()) })
-    }
-}
-
-fn plan(value: serde_json::Value) -> TestPlan {
-    let (mut options, _) = Options::from_json(&value).expect("options");
-    options.derive_scenarios().expect("derive");
-    options.validate(None).expect("valid");
-    TestPlan::new(&options).expect("plan")
-}
-
-struct Run {
-    addr: std::net::SocketAddr,
-    /// The run's exit code: 103 when stopped through the API.
-    done: JoinHandle<i32>,
-    shutdown: CancellationToken,
 }
 
 impl Drop for Run {
     fn drop(&mut self) {
-        self.shutdown.cancel();
+        self.0.shutdown.cancel();
     }
 }
 
-/// What `k6r-cli run` does with the API, minus the script.
 async fn start(options: serde_json::Value, paused: bool) -> Run {
-    let plan = plan(options);
-    let engine = Engine::new(
-        plan.clone(),
-        Factory,
-        Arc::new(NoopObserver),
-        Config::default(),
-    );
-    let (backend, mut link) = EngineBackend::new(
-        &plan,
-        engine.first_control(),
-        engine.progress(),
-        paused,
-        Gauges(engine.progress()),
-        NoSetup::default(),
-    );
-    let (control, _task) = k6r_rest::spawn(backend);
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let shutdown = CancellationToken::new();
-    let stop = shutdown.clone();
-    tokio::spawn(k6r_rest::serve(listener, control, async move {
-        stop.cancelled().await
-    }));
-    // Paused before the first request can arrive, as the run does it
-    // before its address is announced.
-    if paused {
-        link.set_phase(ExecutionStatus::PausedBeforeRun);
-    }
-    let done = tokio::spawn(async move {
-        if paused {
-            link.resumed().await;
-        }
-        if !link.stopped() {
-            // Running once the scenario takes commands (k6: once the
-            // executors start), so a client that saw status 7 never
-            // meets a staged change.
-            link.set_phase(ExecutionStatus::Started);
-            let link = Arc::new(link);
-            let (watcher, control) = (Arc::clone(&link), engine.first_control());
-            tokio::spawn(async move {
-                if let Some(c) = control {
-                    c.started().await;
-                }
-                watcher.advance(ExecutionStatus::Running);
-            });
-            engine.run(link.stop_token()).await.expect("run");
-            link.set_phase(ExecutionStatus::Ended);
-            return if link.stopped() { 103 } else { 0 };
-        }
-        link.set_phase(ExecutionStatus::Ended);
-        if link.stopped() {
-            103
-        } else {
-            0
-        }
-    });
-    Run {
-        addr,
-        done,
-        shutdown,
-    }
+    Run(serve(&options, paused).await)
 }
 
 async fn patch(run: &Run, attributes: serde_json::Value) -> (u16, String) {
@@ -363,10 +230,10 @@ async fn tests_without_an_externally_controlled_scenario() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_status_read_before_the_wake_up_applies_the_staged_change() {
     use k6r_rest::{Backend, StatusPatch};
-    let plan = plan(ext(0, 5));
+    let plan = plan(&ext(0, 5));
     let engine = Engine::new(
         plan.clone(),
-        Factory,
+        SleepFactory,
         Arc::new(NoopObserver),
         Config::default(),
     );

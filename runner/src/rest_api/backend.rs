@@ -1,4 +1,4 @@
-//! [`EngineBackend`]: the [`Backend`] of a `k6r-cli run`, over the
+//! [`EngineBackend`]: the `k6r-rest` [`Backend`] of a `k6r-cli run`, over the
 //! engine's externally-controlled [`ControlHandle`] and live [`Progress`].
 //!
 //! The run plugs in two providers — [`MetricsSource`] (the live metric
@@ -34,11 +34,9 @@ use k6r_engine::{Configured, ControlError as EngineError, ControlHandle, Progres
 use tokio::sync::{oneshot, watch};
 use tokio_util::sync::CancellationToken;
 
-use crate::backend::{Backend, BoxFuture, SetupData};
-use crate::error::{ControlError, SetupError};
-use crate::patch::StatusPatch;
-use crate::validate::{self, Vus};
 use k6r_core::capacity::{ControlledMax, VuCapacity};
+use k6r_rest::validate::{self, Vus};
+use k6r_rest::{Backend, BoxFuture, ControlError, SetupData, SetupError, StatusPatch};
 
 /// The live metrics of a run.
 pub trait MetricsSource: Send + 'static {

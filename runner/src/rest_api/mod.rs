@@ -26,7 +26,7 @@ use std::time::Duration;
 use k6r_api::{ExecutionStatus, GroupResource, MetricResource};
 use k6r_core::plan::TestPlan;
 use k6r_engine::{ControlHandle, Progress};
-use k6r_rest::{BoxFuture, EngineBackend, MetricsSource, RunLink, SetupData, SetupSource};
+use k6r_rest::{BoxFuture, SetupData};
 use serde_json::value::RawValue;
 use tokio::sync::oneshot;
 use tokio::time::Instant;
@@ -36,6 +36,10 @@ use crate::metrics::Metrics;
 use crate::remote::StageOutcome;
 use crate::setup::SetupHandle;
 use crate::thresholds::Tainted;
+
+mod backend;
+
+pub use backend::{EngineBackend, MetricsSource, RunLink, SetupSource};
 
 /// How long [`Handle::shutdown`] waits for in-flight API requests.
 const DRAIN: Duration = Duration::from_secs(2);
