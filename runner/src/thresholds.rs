@@ -10,7 +10,6 @@
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
 
 use k6r_core::threshold::{Evaluation, Thresholds};
 use tokio::time::{interval_at, Instant, MissedTickBehavior};
@@ -19,8 +18,7 @@ use tokio_util::sync::CancellationToken;
 use crate::metrics::Metrics;
 use crate::rest_api::Clock;
 
-/// How often k6 evaluates thresholds during a run.
-pub const EVALUATION_PERIOD: Duration = Duration::from_secs(2);
+pub use k6r_core::threshold::EVALUATION_PERIOD;
 
 /// What the loop hands back.
 #[derive(Debug)]

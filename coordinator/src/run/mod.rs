@@ -73,7 +73,7 @@ pub const LIFECYCLE_SLACK: Duration = Duration::from_secs(10);
 pub const RESULT_GRACE: Duration = Duration::from_secs(3);
 
 /// How often the merged thresholds are evaluated (k6's tick).
-pub const EVALUATION_PERIOD: Duration = Duration::from_secs(2);
+pub use k6r_core::threshold::EVALUATION_PERIOD;
 
 /// How often the coordinator samples the cluster's `vus` and `vus_max`
 /// while the scenarios run, the first a second and a half after the common

@@ -15,7 +15,14 @@ pub mod error;
 pub mod expr;
 pub mod set;
 
+use std::time::Duration;
+
 pub use config::Config;
 pub use error::ThresholdError;
 pub use expr::{Aggregation, Expression, Operator};
 pub use set::{Evaluation, MetricThresholds, Threshold, Thresholds};
+
+/// How often k6 evaluates thresholds during a run (from the start; a
+/// failed `abortOnFail` threshold stops the run at such a tick). A run on
+/// one machine and the coordinator's merged metrics both keep it.
+pub const EVALUATION_PERIOD: Duration = Duration::from_secs(2);
