@@ -1,6 +1,6 @@
 //! Building the API's DTOs from `k6r-core`'s metric registry, check book
-//! and group tree: what a [`MetricsSource`](crate::MetricsSource) over the
-//! run's live (merged) sinks returns.
+//! and group tree: what a metrics source (k6r-runner's
+//! `rest_api::MetricsSource`) over the run's live (merged) sinks returns.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
