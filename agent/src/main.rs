@@ -4,7 +4,6 @@
 use anyhow::Context;
 use clap::Parser;
 use k6r_agent::{Args, Config};
-use tokio_util::sync::CancellationToken;
 
 fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
@@ -28,21 +27,10 @@ async fn main_inner() -> anyhow::Result<()> {
     let config = Config::try_from(Args::parse())?;
     // A connection per VU needs a file each, as in k6 (Go raises it too).
     k6r_listen::raise_file_limit();
-    let shutdown = CancellationToken::new();
     // The first SIGTERM or ctrl-c starts a graceful shutdown; a second one
     // exits at once.
-    let signals = k6r_signals::cancel_on_signals(
-        shutdown.clone(),
-        |signal| {
-            tracing::info!(
-                signal = signal.go_name(),
-                "shutting down (signal again to exit at once)"
-            );
-        },
-        k6r_signals::abort_service("k6r-agent"),
-    )
-    .context("cannot install signal handlers")?;
-    tokio::spawn(signals);
+    let shutdown =
+        k6r_signals::service_shutdown("k6r-agent").context("cannot install signal handlers")?;
     k6r_agent::run(config, shutdown).await?;
     Ok(())
 }

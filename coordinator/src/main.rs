@@ -5,7 +5,6 @@ use anyhow::Context;
 use clap::Parser;
 use k6r_coordinator::{Args, Command, Config};
 use tokio::net::TcpListener;
-use tokio_util::sync::CancellationToken;
 
 fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
@@ -45,21 +44,10 @@ async fn main_inner(args: Args) -> anyhow::Result<()> {
     // Scripts and tests read this line to find a port-0 coordinator.
     println!("listening on {addr}");
     tracing::info!(%addr, agents = config.agents.get(), token = config.token.is_some(), files, "coordinator listening (gRPC and REST)");
-    let shutdown = CancellationToken::new();
     // The first SIGTERM or ctrl-c starts a graceful shutdown; a second one
     // exits at once.
-    let signals = k6r_signals::cancel_on_signals(
-        shutdown.clone(),
-        |signal| {
-            tracing::info!(
-                signal = signal.go_name(),
-                "shutting down (signal again to exit at once)"
-            );
-        },
-        k6r_signals::abort_service("k6r-coordinator"),
-    )
-    .context("cannot install signal handlers")?;
-    tokio::spawn(signals);
+    let shutdown = k6r_signals::service_shutdown("k6r-coordinator")
+        .context("cannot install signal handlers")?;
     k6r_coordinator::run(config, listener, shutdown).await?;
     Ok(())
 }

@@ -11,7 +11,7 @@
 //! - [`StopSignals`]: the stream, and [`Signal`], which one came.
 //! - [`cancel_on_signals`]: every binary's shutdown: the first signal
 //!   cancels a token, a second exits at once; [`abort_service`], how a
-//!   service exits then.
+//!   service exits then; [`service_shutdown`], both for a service.
 #![warn(missing_docs)]
 
 use std::future::Future;
@@ -96,6 +96,27 @@ pub fn cancel_on_signals(
         let code = on_second(signals.next().await);
         std::process::exit(code);
     })
+}
+
+/// A service's shutdown (`k6r-agent`, `k6r-coordinator`): the returned
+/// token is cancelled by the first signal, which is logged; a second one
+/// prints `"{name}: aborted"` and exits 130 at once. Needs a Tokio
+/// runtime: the signals are watched by a task that lives as long as the
+/// process.
+pub fn service_shutdown(name: &'static str) -> io::Result<CancellationToken> {
+    let shutdown = CancellationToken::new();
+    let signals = cancel_on_signals(
+        shutdown.clone(),
+        |signal| {
+            tracing::info!(
+                signal = signal.go_name(),
+                "shutting down (signal again to exit at once)"
+            );
+        },
+        abort_service(name),
+    )?;
+    tokio::spawn(signals);
+    Ok(shutdown)
 }
 
 /// The `on_second` of a service: prints `"{name}: aborted"`, exit 130.
