@@ -15,7 +15,7 @@ async fn the_binary_registers_and_leaves_on_sigterm() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_k6r-agent"))
         .args([
             "--coordinator",
-            coordinator.url().as_str(),
+            coordinator.endpoint().as_str(),
             "--name",
             "bin-agent",
         ])

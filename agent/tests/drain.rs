@@ -38,7 +38,10 @@ impl Runner for SlowDrain {
 #[tokio::test(start_paused = true)]
 async fn the_session_stays_open_while_the_runner_drains() {
     let coordinator = start_coordinator(coordinator_config()).await;
-    let mut agent = start_agent_with(agent_config(coordinator.url(), "w1"), Arc::new(SlowDrain));
+    let mut agent = start_agent_with(
+        agent_config(coordinator.endpoint(), "w1"),
+        Arc::new(SlowDrain),
+    );
     agent.until_connected().await;
     let mut events = coordinator.registry.events();
 

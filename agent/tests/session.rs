@@ -9,7 +9,7 @@ use k6r_coordinator::registry::AgentState;
 #[tokio::test]
 async fn an_agent_registers_and_its_shutdown_is_a_clean_goodbye() {
     let coordinator = start_coordinator(coordinator_config()).await;
-    let mut agent = start_agent(agent_config(coordinator.url(), "w1"));
+    let mut agent = start_agent(agent_config(coordinator.endpoint(), "w1"));
     assert_eq!(agent.until_connected().await, "agent-1");
 
     let agents = coordinator.registry.list().await.unwrap();
@@ -30,7 +30,7 @@ async fn an_agent_registers_and_its_shutdown_is_a_clean_goodbye() {
 async fn heartbeats_keep_the_agent_connected() {
     let interval = std::time::Duration::from_millis(200);
     let coordinator = start_coordinator(coordinator_config()).await;
-    let mut agent = start_agent(agent_config(coordinator.url(), "w1"));
+    let mut agent = start_agent(agent_config(coordinator.endpoint(), "w1"));
     agent.until_connected().await;
     let mut connected = coordinator.registry.subscribe();
     assert_eq!(*connected.borrow_and_update(), 1);
@@ -53,7 +53,7 @@ async fn heartbeats_keep_the_agent_connected() {
 async fn the_agent_comes_back_after_a_coordinator_restart() {
     let first = start_coordinator(coordinator_config()).await;
     let addr = first.addr;
-    let mut agent = start_agent(agent_config(first.url(), "w1"));
+    let mut agent = start_agent(agent_config(first.endpoint(), "w1"));
     agent.until_connected().await;
 
     first.stop().await;
@@ -76,10 +76,10 @@ async fn the_agent_comes_back_after_a_coordinator_restart() {
 #[tokio::test]
 async fn a_second_agent_with_the_same_name_waits_until_the_first_leaves() {
     let coordinator = start_coordinator(coordinator_config()).await;
-    let mut first = start_agent(agent_config(coordinator.url(), "dup"));
+    let mut first = start_agent(agent_config(coordinator.endpoint(), "dup"));
     let id = first.until_connected().await;
 
-    let mut second = start_agent(agent_config(coordinator.url(), "dup"));
+    let mut second = start_agent(agent_config(coordinator.endpoint(), "dup"));
     let error = second.until_waiting_with("already connected").await;
     assert!(error.contains("refused this agent"), "{error}");
     assert_eq!(coordinator.registry.connected(), 1);
@@ -95,17 +95,18 @@ async fn the_token_is_sent_and_a_missing_or_wrong_one_is_reported() {
     let config = coordinator_config().with_token(k6r_coordinator::Token::new("s3cret"));
     let coordinator = start_coordinator(config).await;
 
-    let mut without = start_agent(agent_config(coordinator.url(), "w1"));
+    let mut without = start_agent(agent_config(coordinator.endpoint(), "w1"));
     let error = without.until_waiting_with("token").await;
     assert!(error.contains("K6R_TOKEN"), "{error}");
     without.stop().await;
 
-    let wrong = agent_config(coordinator.url(), "w2").with_token(Token::new("nope").unwrap());
+    let wrong = agent_config(coordinator.endpoint(), "w2").with_token(Token::new("nope").unwrap());
     let mut wrong = start_agent(wrong);
     wrong.until_waiting_with("wrong token").await;
     wrong.stop().await;
 
-    let right = agent_config(coordinator.url(), "w3").with_token(Token::new("s3cret").unwrap());
+    let right =
+        agent_config(coordinator.endpoint(), "w3").with_token(Token::new("s3cret").unwrap());
     let mut right = start_agent(right);
     right.until_connected().await;
     assert_eq!(coordinator.registry.connected(), 1);
@@ -176,7 +177,7 @@ async fn an_assignment_gets_an_honest_error_from_the_placeholder_runner() {
     use k6r_proto::v1::{agent_message::Kind, Assign};
 
     let coordinator = start_coordinator(coordinator_config()).await;
-    let mut agent = start_agent(agent_config(coordinator.url(), "w1"));
+    let mut agent = start_agent(agent_config(coordinator.endpoint(), "w1"));
     agent.until_connected().await;
     let id = coordinator.registry.list().await.unwrap()[0].id.clone();
     let mut events = coordinator.registry.events();

@@ -5,9 +5,12 @@
 //!
 //! # Layout
 //! - [`http`]: [`http::raw`], one request on its own connection.
+//! - [`coordinator`]: [`coordinator::TestCoordinator`], a coordinator in
+//!   the test's process.
 //! - [`engine_api`]: [`engine_api::serve`], and its [`engine_api::SleepFactory`], [`engine_api::Gauges`],
 //!   [`engine_api::NoSetup`] and [`engine_api::plan`].
 #![warn(missing_docs)]
 
+pub mod coordinator;
 pub mod engine_api;
 pub mod http;

@@ -4,7 +4,6 @@
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
 use k6r_agent::{Agent, Config, State, Unsupported};
-use k6r_coordinator::{RegistryHandle, Server};
 use tokio::{net::TcpListener, sync::watch, task::JoinHandle};
 use tokio_util::sync::CancellationToken;
 
@@ -13,60 +12,14 @@ pub mod fake;
 /// How long any wait in these tests may take before the test fails.
 pub const PATIENCE: Duration = Duration::from_secs(15);
 
-/// A coordinator running in this process.
-pub struct TestCoordinator {
-    pub addr: SocketAddr,
-    pub registry: RegistryHandle,
-    pub shutdown: CancellationToken,
-    pub task: JoinHandle<k6r_coordinator::Result<()>>,
-}
-
-impl TestCoordinator {
-    pub fn url(&self) -> url::Url {
-        format!("http://{}", self.addr).parse().unwrap()
-    }
-
-    pub async fn stop(self) {
-        self.shutdown.cancel();
-        self.task.await.unwrap().unwrap();
-    }
-
-    /// Waits until exactly `n` agents are connected.
-    pub async fn until_connected(&self, n: usize) {
-        let mut rx = self.registry.subscribe();
-        tokio::time::timeout(PATIENCE, rx.wait_for(|c| *c == n))
-            .await
-            .unwrap_or_else(|_| panic!("never {n} agents connected"))
-            .unwrap();
-    }
-}
+// Not every test file that includes this module uses each.
+#[allow(unused_imports)]
+pub use k6r_testkit::coordinator::{
+    start as start_coordinator, start_on as start_coordinator_on, TestCoordinator,
+};
 
 pub fn coordinator_config() -> k6r_coordinator::Config {
     k6r_coordinator::Config::default().with_heartbeat_interval(Duration::from_millis(200))
-}
-
-/// Starts a coordinator on 127.0.0.1:0.
-pub async fn start_coordinator(config: k6r_coordinator::Config) -> TestCoordinator {
-    start_coordinator_on(config, "127.0.0.1:0".parse().unwrap()).await
-}
-
-/// Starts a coordinator on `addr` (a restart on a port it had before).
-pub async fn start_coordinator_on(
-    config: k6r_coordinator::Config,
-    addr: SocketAddr,
-) -> TestCoordinator {
-    let listener = TcpListener::bind(addr).await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let shutdown = CancellationToken::new();
-    let server = Server::new(config, shutdown.clone());
-    let registry = server.registry().clone();
-    let task = tokio::spawn(server.serve(listener));
-    TestCoordinator {
-        addr,
-        registry,
-        shutdown,
-        task,
-    }
 }
 
 /// An agent config for `coordinator` with quick reconnects.
@@ -219,7 +172,7 @@ pub async fn start_cluster(n: usize) -> (TestCoordinator, Vec<TestAgent>) {
     let wanted = std::num::NonZeroUsize::new(n).expect("at least one agent");
     let coordinator = start_coordinator(coordinator_config().with_agents(wanted)).await;
     let agents: Vec<_> = (0..n)
-        .map(|i| start_agent(agent_config(coordinator.url(), &format!("w{i}"))))
+        .map(|i| start_agent(agent_config(coordinator.endpoint(), &format!("w{i}"))))
         .collect();
     coordinator
         .registry

@@ -4,44 +4,18 @@
 
 use std::{net::SocketAddr, time::Duration};
 
-use k6r_coordinator::{Config, RegistryHandle, Server};
+use k6r_coordinator::Config;
 use k6r_proto::v1::{
     agent_service_client::AgentServiceClient, coordinator_message::Kind, AgentMessage, Capacity,
     CoordinatorMessage, Hello, Refused, Welcome,
 };
-use tokio::{net::TcpListener, sync::mpsc, task::JoinHandle};
+use tokio::{sync::mpsc, task::JoinHandle};
 use tokio_stream::wrappers::ReceiverStream;
-use tokio_util::sync::CancellationToken;
 use tonic::{metadata::MetadataValue, Status, Streaming};
 
-/// A coordinator running in this process.
-pub struct TestCoordinator {
-    pub addr: SocketAddr,
-    pub registry: RegistryHandle,
-    pub shutdown: CancellationToken,
-    pub task: JoinHandle<k6r_coordinator::Result<()>>,
-}
-
-impl TestCoordinator {
-    pub fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.addr)
-    }
-
-    /// Shuts down and waits for the server to return.
-    pub async fn stop(self) {
-        self.shutdown.cancel();
-        self.task.await.unwrap().unwrap();
-    }
-
-    /// Waits until exactly `n` agents are connected.
-    pub async fn until_connected(&self, n: usize) {
-        let mut rx = self.registry.subscribe();
-        tokio::time::timeout(Duration::from_secs(10), rx.wait_for(|c| *c == n))
-            .await
-            .unwrap_or_else(|_| panic!("never {n} agents connected"))
-            .unwrap();
-    }
-}
+// Not every test file that includes this module uses each.
+#[allow(unused_imports)]
+pub use k6r_testkit::coordinator::{start as start_coordinator, TestCoordinator};
 
 /// A config for tests (the listen address is unused: we bind port 0).
 /// A shutdown does not wait for a run the fake agents would never end.
@@ -49,22 +23,6 @@ pub fn config() -> Config {
     Config::default()
         .with_listen(SocketAddr::from(([127, 0, 0, 1], 0)))
         .with_shutdown_timeout(Duration::from_millis(200))
-}
-
-/// Starts a coordinator on 127.0.0.1:0.
-pub async fn start_coordinator(config: Config) -> TestCoordinator {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let shutdown = CancellationToken::new();
-    let server = Server::new(config, shutdown.clone());
-    let registry = server.registry().clone();
-    let task = tokio::spawn(server.serve(listener));
-    TestCoordinator {
-        addr,
-        registry,
-        shutdown,
-        task,
-    }
 }
 
 pub fn hello(name: &str) -> Hello {

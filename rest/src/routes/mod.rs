@@ -28,22 +28,20 @@ fn listed<T: Serialize>(items: Result<Vec<T>, Error>) -> Response {
 /// The answer of `GET /v1/<collection>/{id}`: the item whose `id_of` is
 /// the path's id, or `missing` (also for an id that does not decode, not
 /// UTF-8: it names nothing).
-fn found<T: Serialize>(
+async fn found<T: Serialize>(
     items: impl std::future::Future<Output = Result<Vec<T>, Error>>,
     id: Result<Path<String>, PathRejection>,
     id_of: impl Fn(&T) -> &str,
     missing: Error,
-) -> impl std::future::Future<Output = Response> {
-    async move {
-        let Ok(Path(id)) = id else {
-            return missing.into_response();
-        };
-        match items.await {
-            Ok(items) => match items.into_iter().find(|item| id_of(item) == id) {
-                Some(item) => json(&Envelope::new(item), TEXT),
-                None => missing.into_response(),
-            },
-            Err(e) => e.into_response(),
-        }
+) -> Response {
+    let Ok(Path(id)) = id else {
+        return missing.into_response();
+    };
+    match items.await {
+        Ok(items) => match items.into_iter().find(|item| id_of(item) == id) {
+            Some(item) => json(&Envelope::new(item), TEXT),
+            None => missing.into_response(),
+        },
+        Err(e) => e.into_response(),
     }
 }
