@@ -104,10 +104,18 @@ impl K6 {
             child,
             _dir: dir,
         };
-        // Up once the API answers.
+        // Up once the API answers; ready once its VUs are initialised and
+        // it waits paused (status 4), which may take a while under load.
         let deadline = Instant::now() + Duration::from_secs(30);
         while TcpStream::connect(addr).is_err() {
             assert!(Instant::now() < deadline, "k6's API did not come up");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        while !raw(addr, "GET", "/v1/status", b"")
+            .body
+            .contains(r#""status":4"#)
+        {
+            assert!(Instant::now() < deadline, "k6 never waited paused");
             std::thread::sleep(Duration::from_millis(20));
         }
         k6
