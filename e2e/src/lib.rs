@@ -210,6 +210,26 @@ impl Cluster {
         format!("http://{}", self.addr)
     }
 
+    /// `k6r-cli run --coordinator URL --summary-export summary.json ARGS
+    /// script.js` in `dir`, and the export (`null` when none was written).
+    pub fn run_script(&self, dir: &std::path::Path, args: &[&str]) -> (Output, serde_json::Value) {
+        let url = self.url();
+        let mut all = vec![
+            "run",
+            "--coordinator",
+            &url,
+            "--summary-export",
+            "summary.json",
+        ];
+        all.extend_from_slice(args);
+        all.push("script.js");
+        let out = cli(dir, &all);
+        let export = std::fs::read_to_string(dir.join("summary.json"))
+            .map(|s| serde_json::from_str(&s).expect("the export is JSON"))
+            .unwrap_or(serde_json::Value::Null);
+        (out, export)
+    }
+
     /// `GET /v1/runs/{id}` as JSON.
     pub fn run_view(&self, id: &str) -> serde_json::Value {
         let (status, body) = get(self.addr, &format!("/v1/runs/{id}")).expect("GET /v1/runs/{id}");

@@ -1,8 +1,7 @@
 //! A coordinator and agents as real processes on 127.0.0.1, driven by
 //! `k6r-cli run --coordinator` as a user drives them (issue 6).
 
-use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use k6r_e2e::{cli, cli_spawn, show, signal, text, Cluster, Target};
@@ -11,26 +10,6 @@ fn write(source: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("script.js"), source).unwrap();
     dir
-}
-
-/// `k6r-cli run --coordinator URL --summary-export summary.json ARGS script.js`
-/// and the export's metrics.
-fn run_on(cluster: &Cluster, dir: &Path, args: &[&str]) -> (Output, serde_json::Value) {
-    let url = cluster.url();
-    let mut all = vec![
-        "run",
-        "--coordinator",
-        &url,
-        "--summary-export",
-        "summary.json",
-    ];
-    all.extend_from_slice(args);
-    all.push("script.js");
-    let out = cli(dir, &all);
-    let export = std::fs::read_to_string(dir.join("summary.json"))
-        .map(|s| serde_json::from_str(&s).expect("the export is JSON"))
-        .unwrap_or(serde_json::Value::Null);
-    (out, export)
 }
 
 fn count(export: &serde_json::Value, metric: &str) -> f64 {
@@ -68,7 +47,7 @@ fn shared_iterations_split_over_three_agents_as_k6_splits_three_segments() {
         "export const options = { scenarios: { s: { executor: 'shared-iterations', vus: 10, iterations: 3000 } } };\n\
          export default function () {}\n",
     );
-    let (out, export) = run_on(&cluster, dir.path(), &[]);
+    let (out, export) = cluster.run_script(dir.path(), &[]);
     assert_eq!(out.status.code(), Some(0), "{}", show(&out));
     assert_eq!(count(&export, "iterations"), 3000.0);
 
@@ -125,7 +104,7 @@ fn time_based_totals_match_a_single_process_run() {
          export function rate() { http.get(__ENV.TARGET); arrived.add(1); }\n",
     );
     let env = format!("TARGET={}/", target.url());
-    let (out, cluster_export) = run_on(&cluster, dir.path(), &["-e", &env]);
+    let (out, cluster_export) = cluster.run_script(dir.path(), &["-e", &env]);
     assert_eq!(out.status.code(), Some(0), "{}", show(&out));
     let local = cli(
         dir.path(),
@@ -271,7 +250,7 @@ fn setup_and_teardown_run_once_and_setup_data_reaches_every_agent() {
          export default function (data) { check(data, { 'data arrived': (d) => d.n === 7 }); }\n\
          export function teardown(data) { teardowns.add(data.n); }\n",
     );
-    let (out, export) = run_on(&cluster, dir.path(), &[]);
+    let (out, export) = cluster.run_script(dir.path(), &[]);
     assert_eq!(out.status.code(), Some(0), "{}", show(&out));
     assert_eq!(count(&export, "setups"), 1.0);
     assert_eq!(count(&export, "teardowns"), 7.0);
@@ -287,7 +266,7 @@ fn a_failing_threshold_on_the_merged_metrics_exits_99() {
            thresholds: { iterations: ['count<20'] } };\n\
          export default function () {}\n",
     );
-    let (out, export) = run_on(&cluster, dir.path(), &[]);
+    let (out, export) = cluster.run_script(dir.path(), &[]);
     assert_eq!(out.status.code(), Some(99), "{}", show(&out));
     // 4 VUs split 2 + 2, 5 iterations each: 20, which fails count<20 only merged.
     assert_eq!(count(&export, "iterations"), 20.0);
@@ -497,7 +476,7 @@ fn a_script_abort_on_the_lead_stops_every_agent_and_teardown_still_runs() {
     let cluster = Cluster::start(2);
     let dir = write(&cut_short("thresholds: {}"));
     let started = Instant::now();
-    let (out, export) = run_on(&cluster, dir.path(), &["-e", "ABORT=1"]);
+    let (out, export) = cluster.run_script(dir.path(), &["-e", "ABORT=1"]);
     assert_eq!(out.status.code(), Some(108), "{}", show(&out));
     assert!(
         started.elapsed() < Duration::from_secs(20),
@@ -514,7 +493,7 @@ fn abort_on_fail_stops_every_agent_and_teardown_still_runs() {
         "thresholds: { iterations: [{ threshold: 'count<10', abortOnFail: true }] }",
     ));
     let started = Instant::now();
-    let (out, export) = run_on(&cluster, dir.path(), &[]);
+    let (out, export) = cluster.run_script(dir.path(), &[]);
     assert_eq!(out.status.code(), Some(99), "{}", show(&out));
     assert!(
         started.elapsed() < Duration::from_secs(20),

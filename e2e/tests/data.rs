@@ -2,9 +2,7 @@
 //! `open()`ed file and a `k6/experimental/csv` file work on agents, which
 //! read only the script's bundle.
 
-use std::path::Path;
-
-use k6r_e2e::{cli, show, Cluster};
+use k6r_e2e::{show, Cluster};
 
 const SCRIPT: &str = r#"
 import { check } from 'k6';
@@ -25,11 +23,6 @@ export default function () {
 }
 "#;
 
-fn export(dir: &Path) -> serde_json::Value {
-    let text = std::fs::read_to_string(dir.join("summary.json")).expect("the export");
-    serde_json::from_str(&text).expect("JSON")
-}
-
 #[test]
 fn shared_arrays_and_csv_files_work_on_agents() {
     let cluster = Cluster::start(2);
@@ -41,20 +34,8 @@ fn shared_arrays_and_csv_files_work_on_agents() {
     )
     .unwrap();
     std::fs::write(dir.path().join("rows.csv"), "id,flag\n1,x\n2,x\n").unwrap();
-    let url = cluster.url();
-    let out = cli(
-        dir.path(),
-        &[
-            "run",
-            "--coordinator",
-            &url,
-            "--summary-export",
-            "summary.json",
-            "script.js",
-        ],
-    );
+    let (out, export) = cluster.run_script(dir.path(), &[]);
     assert_eq!(out.status.code(), Some(0), "{}", show(&out));
-    let export = export(dir.path());
     assert_eq!(export["metrics"]["checks"]["passes"], 120, "{export}");
     assert_eq!(export["metrics"]["checks"]["fails"], 0, "{export}");
 }
@@ -84,20 +65,8 @@ fn a_script_with_a_20_mb_file_runs_on_a_cluster() {
     big[0] = 1;
     big[SIZE - 1] = 255;
     std::fs::write(dir.path().join("big.bin"), big).unwrap();
-    let url = cluster.url();
-    let out = cli(
-        dir.path(),
-        &[
-            "run",
-            "--coordinator",
-            &url,
-            "--summary-export",
-            "summary.json",
-            "script.js",
-        ],
-    );
+    let (out, export) = cluster.run_script(dir.path(), &[]);
     assert_eq!(out.status.code(), Some(0), "{}", show(&out));
-    let export = export(dir.path());
     assert_eq!(export["metrics"]["checks"]["passes"], 4, "{export}");
     assert_eq!(export["metrics"]["checks"]["fails"], 0, "{export}");
 }

@@ -3,7 +3,7 @@
 //! coordinator evaluates the thresholds on the merged result as one k6
 //! process would.
 
-use k6r_e2e::{cli, Cluster};
+use k6r_e2e::Cluster;
 
 #[test]
 fn a_threshold_on_a_tag_submetric_sees_every_agents_samples() {
@@ -20,21 +20,7 @@ fn a_threshold_on_a_tag_submetric_sees_every_agents_samples() {
          export default function () { hits.add(1, { kind: 'a' }); }\n",
     )
     .unwrap();
-    let url = cluster.url();
-    let out = cli(
-        dir.path(),
-        &[
-            "run",
-            "--coordinator",
-            &url,
-            "--summary-export",
-            "summary.json",
-            "script.js",
-        ],
-    );
-    let export: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.path().join("summary.json")).unwrap())
-            .unwrap();
+    let (out, export) = cluster.run_script(dir.path(), &[]);
     assert_eq!(
         export["metrics"]["hits{kind:a}"]["count"],
         20,
