@@ -43,10 +43,9 @@ pub struct Connection {
     pub limits: Limits,
     /// Its place in the table (it waits from its accept).
     pub place: Place,
-    /// Cancelled when the table evicts it.
+    /// Cancelled when the table evicts it, or when the server stops (a
+    /// child of the server's drain token).
     pub evict: CancellationToken,
-    /// Cancelled when the server stops.
-    pub drain: CancellationToken,
     pub peer: SocketAddr,
 }
 
@@ -58,7 +57,6 @@ impl Connection {
             limits,
             mut place,
             evict,
-            drain,
             peer,
         } = self;
         let (in_flight, mut requests) = watch::channel(Requests::default());
@@ -121,13 +119,8 @@ impl Connection {
                     tracing::debug!(%peer, "closed a connection without a request in flight for too long");
                     break;
                 }
+                // Evicted, or the server drains (the parent of `evict`).
                 () = evict.cancelled(), if !closing => {
-                    closing = true;
-                    place.leave();
-                    connection.as_mut().graceful_shutdown();
-                    grace.as_mut().reset(Instant::now() + CLOSE_GRACE);
-                }
-                () = drain.cancelled(), if !closing => {
                     closing = true;
                     place.leave();
                     connection.as_mut().graceful_shutdown();

@@ -76,7 +76,7 @@ pub async fn serve(
             Ok((stream, peer)) => {
                 let _ = stream.set_nodelay(true);
                 // It takes its place here, in the order of accepts.
-                let evict = CancellationToken::new();
+                let evict = drain.child_token();
                 let mut place = Place::new(Arc::clone(&table));
                 place.wait(peer, &evict);
                 let connection = connection::Connection {
@@ -84,7 +84,6 @@ pub async fn serve(
                     limits,
                     place,
                     evict,
-                    drain: drain.clone(),
                     peer,
                 };
                 connections.spawn(connection.serve(stream));
@@ -98,18 +97,25 @@ pub async fn serve(
     connections.wait().await;
 }
 
-/// Accepting failed: out of files (EMFILE, ENFILE) closes the connection
-/// that has waited longest, so the next agent or probe finds a file;
-/// then the loop pauses briefly either way.
+/// Accepting failed. Out of files (EMFILE, ENFILE), the connection that
+/// has waited longest is closed, so the next agent or probe finds a file;
+/// any other failure (a peer that reset before its accept) is only
+/// logged. The loop pauses briefly either way.
 async fn accept_failed(error: &io::Error, table: &Mutex<Table>) {
-    let closed: Option<SocketAddr> = table::lock(table).evict_oldest();
+    let out_of_files = [rustix::io::Errno::MFILE, rustix::io::Errno::NFILE]
+        .iter()
+        .any(|e| error.raw_os_error() == Some(e.raw_os_error()));
+    let closed: Option<SocketAddr> = out_of_files
+        .then(|| table::lock(table).evict_oldest())
+        .flatten();
     match closed {
         Some(peer) => tracing::warn!(
             "cannot accept a connection ({error}): closed the one that waited longest (from {peer}); raise the open-file limit (ulimit -n)"
         ),
-        None => tracing::warn!(
+        None if out_of_files => tracing::warn!(
             "cannot accept a connection ({error}); every open connection has a request in flight"
         ),
+        None => tracing::debug!("cannot accept a connection: {error}"),
     }
     tokio::time::sleep(ACCEPT_BACKOFF).await;
 }
