@@ -2,9 +2,9 @@
 //! consolidated options as JSON, the way `k6 inspect` prints them, plus
 //! `totalDuration` and `maxVUs` with `--execution-requirements`.
 
-use k6r_core::exit::ExitCode;
 use std::io::Write;
 
+use k6r_core::exit::ExitCode;
 use k6r_core::options::Options;
 use k6r_core::plan::TestPlan;
 use k6r_core::segment::{Segment, Sequence};

@@ -1,11 +1,11 @@
 //! Loading a script's options: evaluate its init context, read the
 //! exported `options`, and stack the `K6_*` environment layer on them.
 
-use k6r_core::exit::ExitCode;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 
+use k6r_core::exit::ExitCode;
 use k6r_core::options::{from_env, Options};
 use std::sync::Arc;
 

@@ -3,7 +3,6 @@
 
 mod common;
 
-use k6r_core::exit::ExitCode;
 use std::{
     num::NonZeroUsize,
     sync::Arc,
@@ -12,6 +11,7 @@ use std::{
 
 use common::{config, get, hello, send_json, start_coordinator, FakeAgent, TestCoordinator};
 use k6r_api::RunView;
+use k6r_core::exit::ExitCode;
 use k6r_core::metrics::{Builtin, Registry, Sample, Sink, Tags};
 use k6r_proto::v1::{
     control, coordinator_message::Kind, Abort, AgentError, Assign, Control, ControlAck,

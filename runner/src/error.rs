@@ -1,8 +1,8 @@
 //! The crate's error enum.
 
-use k6r_core::exit::ExitCode;
 use std::time::Duration;
 
+use k6r_core::exit::ExitCode;
 use k6r_script::JsException;
 
 /// A shorthand for results of this crate.

@@ -1,10 +1,10 @@
 //! [`run`]: one test run from setup to teardown, and its [`RunResult`].
 
-use k6r_core::exit::ExitCode;
 use std::sync::{Arc, OnceLock, PoisonError};
 use std::time::Instant;
 
 use k6r_core::capacity::ControlledMax;
+use k6r_core::exit::ExitCode;
 use k6r_core::metrics::Tags;
 use k6r_core::plan::TestPlan;
 use k6r_engine::{AbortReason, Engine, Report};

@@ -1,8 +1,9 @@
 //! The crate's error enum and the exit codes k6 uses for each failure.
 
-use k6r_core::exit::ExitCode;
 use std::path::PathBuf;
 use std::time::Duration;
+
+use k6r_core::exit::ExitCode;
 
 use crate::exception::JsException;
 use crate::loader::ModuleError;

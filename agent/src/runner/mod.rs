@@ -25,9 +25,9 @@ pub use command::Command;
 pub use engine::EngineRunner;
 pub use uplink::{Uplink, UplinkError};
 
-use k6r_core::exit::ExitCode;
 use std::{future::Future, pin::Pin};
 
+use k6r_core::exit::ExitCode;
 use k6r_proto::v1::AgentError;
 
 /// The future of [`Runner::drain`].

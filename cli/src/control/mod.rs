@@ -9,11 +9,11 @@
 mod client;
 mod yaml;
 
-use k6r_core::exit::ExitCode;
 use std::io::Write;
 
 use clap::Args;
 use k6r_api::Status;
+use k6r_core::exit::ExitCode;
 
 use crate::failure::Failure;
 use client::Client;

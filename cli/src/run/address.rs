@@ -14,10 +14,10 @@
 //! got (`level=info msg="REST API listening" address=127.0.0.1:PORT`), for
 //! scripts and tests that cannot know it in advance.
 
-use k6r_core::exit::ExitCode;
 use std::io::{self, Write};
 use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
 
+use k6r_core::exit::ExitCode;
 use k6r_core::logfmt::{format_line, Level};
 
 use crate::{log, Failure};

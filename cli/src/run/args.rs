@@ -1,10 +1,10 @@
 //! The flags of `run` and the options layer they make (k6's CLI layer:
 //! only flags actually given override the script).
 
-use k6r_core::exit::ExitCode;
 use std::path::PathBuf;
 
 use clap::{ArgAction, Args};
+use k6r_core::exit::ExitCode;
 use k6r_core::options::{Options, Stage};
 use k6r_core::segment::{Segment, Sequence};
 use k6r_core::Duration;

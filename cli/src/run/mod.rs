@@ -21,10 +21,10 @@ mod remote;
 mod summary;
 mod verdict;
 
-use k6r_core::exit::ExitCode;
 use std::io::Write;
 use std::sync::{Arc, OnceLock};
 
+use k6r_core::exit::ExitCode;
 use k6r_core::summary::{Mode, Options as SummaryOptions};
 use k6r_core::threshold::Thresholds;
 use k6r_runner::metrics::Metrics;

@@ -1,9 +1,9 @@
 //! `--out`: the outputs of a run, started before it and finished after
 //! it, with what they could not write reported.
 
-use k6r_core::exit::ExitCode;
 use std::io::Write;
 
+use k6r_core::exit::ExitCode;
 use k6r_core::metrics::Registry;
 use k6r_core::threshold::Thresholds;
 use k6r_runner::output::{self, Declarations, Output, Spec, Writer};

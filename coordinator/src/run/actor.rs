@@ -11,10 +11,10 @@
 //! lost agent under `abort`, a stop, an `abortOnFail` threshold), else 99
 //! when a threshold failed at the end, else 0, as k6 decides it.
 
-use k6r_core::exit::ExitCode;
 use std::time::Duration;
 
 use k6r_api::{RunOutcome, RunView};
+use k6r_core::exit::ExitCode;
 use k6r_proto::v1::{self, agent_message::Kind, Abort};
 use tokio::{
     sync::{mpsc, watch},

@@ -1,10 +1,10 @@
 //! The run's lifecycle: assignment, setup on the lead, the common start,
 //! the deadlines and threshold ticks, teardown, and the outcome.
 
-use k6r_core::exit::ExitCode;
 use std::time::{Duration, SystemTime};
 
 use k6r_api::RunOutcome;
+use k6r_core::exit::ExitCode;
 use k6r_proto::v1::{self, Archive, Assign, RunSetup, RunTeardown, Start};
 use tokio::time::Instant;
 

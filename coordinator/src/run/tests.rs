@@ -2,10 +2,10 @@
 //! registered straight into a registry, their messages published as
 //! events.
 
-use k6r_core::exit::ExitCode;
 use std::time::Duration;
 
 use k6r_api::{ArchiveBody, OnAgentLoss, RunRequest};
+use k6r_core::exit::ExitCode;
 use k6r_proto::v1::{self, agent_message::Kind, coordinator_message, CoordinatorMessage};
 use tokio::{sync::mpsc, time::Instant};
 use tokio_util::sync::CancellationToken;

@@ -11,11 +11,11 @@
 //! RunDone; the lead reports DONE, then waits for RunTeardown (or Abort,
 //! or `teardownTimeout` + 60 s) before RunDone.
 
-use k6r_core::exit::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use k6r_core::capacity::ControlledMax;
+use k6r_core::exit::ExitCode;
 use k6r_engine::{ControlHandle, Progress};
 use k6r_proto::convert::from_unix_nanos;
 use k6r_proto::v1::{self, RunState};
@@ -36,11 +36,6 @@ const TEARDOWN_MARGIN: Duration = Duration::from_secs(60);
 
 /// How often a running agent reports its RunStatus.
 const STATUS_EVERY: Duration = Duration::from_secs(1);
-
-/// k6's exit code when the REST API (here: Control stop) stopped the run.
-const EXIT_STOPPED_BY_API: i32 = ExitCode::Stopped.code();
-/// k6's exit code of `exec.test.abort()`.
-const EXIT_SCRIPT_ABORT: i32 = ExitCode::ScriptAborted.code();
 
 /// The state of one run, owned by its [`drive`] task.
 pub(crate) struct Run {
@@ -225,7 +220,7 @@ impl Run {
 
     pub(super) async fn status(&self) {
         let exit_code = match (&self.script_abort, self.state) {
-            (Some(_), RunState::Done) => EXIT_SCRIPT_ABORT,
+            (Some(_), RunState::Done) => ExitCode::ScriptAborted.code(),
             _ => 0,
         };
         let configured = self.configured().await;
@@ -359,7 +354,7 @@ impl Run {
                     "test aborted{}",
                     reason.map(|r| format!(": {r}")).unwrap_or_default()
                 ),
-                EXIT_SCRIPT_ABORT,
+                ExitCode::ScriptAborted.code(),
             ),
             Some(StageOutcome::Interrupted) | None => (
                 String::new(),
@@ -445,7 +440,7 @@ impl Run {
 
     /// Control stop: no new iterations; the exit code of a REST stop.
     pub(super) fn stop_by_control(&mut self) {
-        self.stopped_with.get_or_insert(EXIT_STOPPED_BY_API);
+        self.stopped_with.get_or_insert(ExitCode::Stopped.code());
         self.stop.cancel();
     }
 }

@@ -3,9 +3,9 @@
 //! once), the options with this agent's segment, excluded scenarios left
 //! out and pinned ones run whole.
 
-use k6r_core::exit::ExitCode;
 use std::sync::Arc;
 
+use k6r_core::exit::ExitCode;
 use k6r_core::metrics::MetricsError;
 use k6r_core::options::{Options, OptionsError};
 use k6r_core::segment::{Segment, SegmentError, Sequence};

@@ -2,10 +2,10 @@
 //! on: who could not be reached, which token was refused, the server's
 //! own text for a refused run.
 
-use k6r_core::exit::ExitCode;
 use std::time::Duration;
 
 use k6r_api::{ErrorsBody, RunRequest, RunView};
+use k6r_core::exit::ExitCode;
 use reqwest::{Method, StatusCode};
 
 use super::EXIT;

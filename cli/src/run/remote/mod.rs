@@ -19,12 +19,12 @@ mod client;
 mod follow;
 mod outcome;
 
-use k6r_core::exit::ExitCode;
 use std::collections::BTreeMap;
 use std::io::Write;
 
 use clap::{Args, ValueEnum};
 use k6r_api::{OnAgentLoss, RunRequest};
+use k6r_core::exit::ExitCode;
 use k6r_core::options::Options;
 use k6r_core::summary::Mode;
 

@@ -3,11 +3,11 @@
 //! through the local run's code, the start skew, the partial line, and
 //! the run's exit code.
 
-use k6r_core::exit::ExitCode;
 use std::io::Write;
 use std::time::Duration;
 
 use k6r_api::RunOutcome;
+use k6r_core::exit::ExitCode;
 use k6r_core::metrics::{Delta, Registry, EXPECTED_RESPONSE_SUBMETRIC};
 use k6r_core::summary::Options as SummaryOptions;
 use k6r_core::threshold::Thresholds;
