@@ -67,6 +67,14 @@ impl ExactSum {
         self.special += other.special;
     }
 
+    /// The exact state, for shipping it: the non-overlapping finite
+    /// partials (increasing in magnitude) and the sum of the non-finite
+    /// values (0 when none). Adding each back into an empty sum gives an
+    /// equal one.
+    pub fn parts(&self) -> (&[f64], f64) {
+        (&self.partials, self.special)
+    }
+
     /// The exact sum rounded to the nearest `f64` (ties to even).
     pub fn value(&self) -> f64 {
         if self.special != 0.0 || self.special.is_nan() {

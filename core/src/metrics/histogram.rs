@@ -38,7 +38,7 @@ const SHIFT: u32 = 52 - SUB_BITS;
 
 /// The highest magnitude key: the bucket of `f64::MAX` (infinities clamp to
 /// it).
-const MAX_KEY: u32 = (f64::MAX.to_bits() >> SHIFT) as u32;
+pub const MAX_KEY: u32 = (f64::MAX.to_bits() >> SHIFT) as u32;
 
 /// Counts of values per bucket.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -50,6 +50,16 @@ pub struct Histogram {
     pos: Octaves,
     /// Buckets of negative values, by the magnitude key of `-v`.
     neg: Octaves,
+}
+
+/// A side of zero: buckets of positive values, or of negative ones (by the
+/// magnitude key of `-v`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sign {
+    /// Values above zero.
+    Positive,
+    /// Values below zero.
+    Negative,
 }
 
 /// Counters per power of two: one slice of each octave's sub-buckets.
@@ -141,6 +151,34 @@ impl Histogram {
         } else {
             self.neg.add(key_of(-value), n);
         }
+    }
+
+    /// Counts `n` values in the bucket of magnitude key `key` (clamped to
+    /// [`MAX_KEY`]) on the `sign` side: a bucket off the wire.
+    pub fn add_to_bucket(&mut self, sign: Sign, key: u32, n: u64) {
+        if n == 0 {
+            return;
+        }
+        let side = match sign {
+            Sign::Positive => &mut self.pos,
+            Sign::Negative => &mut self.neg,
+        };
+        side.add(key.min(MAX_KEY), n);
+    }
+
+    /// How many exact zeros were counted.
+    pub fn zeros(&self) -> u64 {
+        self.zero
+    }
+
+    /// The occupied buckets on the `sign` side as `(magnitude key, count)`,
+    /// ascending by key.
+    pub fn buckets(&self, sign: Sign) -> impl Iterator<Item = (u32, u64)> + '_ {
+        match sign {
+            Sign::Positive => &self.pos,
+            Sign::Negative => &self.neg,
+        }
+        .occupied()
     }
 
     /// Adds every count of `other`.

@@ -13,6 +13,17 @@ pub struct CounterSink {
 }
 
 impl CounterSink {
+    /// A counter whose values summed to `sum` over `samples` values (a
+    /// delta off the wire).
+    pub fn from_parts(sum: ExactSum, samples: u64) -> Self {
+        CounterSink { sum, samples }
+    }
+
+    /// The exact sum behind [`count`](Self::count).
+    pub fn exact_sum(&self) -> &ExactSum {
+        &self.sum
+    }
+
     /// Adds one value (counters accept negative values).
     pub fn add(&mut self, value: f64) {
         self.sum.add(value);

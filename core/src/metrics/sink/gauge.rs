@@ -34,6 +34,19 @@ fn later(a: (i64, f64), b: (i64, f64)) -> (i64, f64) {
 }
 
 impl GaugeSink {
+    /// A gauge whose latest sample is `last` (`(nanoseconds since the Unix
+    /// epoch, value)`, `None` before the first) with `min` and `max` (a
+    /// delta off the wire).
+    pub fn from_parts(last: Option<(i64, f64)>, min: f64, max: f64) -> Self {
+        GaugeSink { last, min, max }
+    }
+
+    /// `(nanoseconds since the Unix epoch, value)` of the latest sample,
+    /// `None` before the first.
+    pub fn last(&self) -> Option<(i64, f64)> {
+        self.last
+    }
+
     /// Adds one value taken at `time`.
     pub fn add(&mut self, value: f64, time: SystemTime) {
         self.absorb((nanos(time), value), value, value);

@@ -26,6 +26,23 @@ pub struct TrendSink {
 }
 
 impl TrendSink {
+    /// A trend of `count` values from `min` to `max` summing to `sum`,
+    /// counted in `hist` (a delta off the wire).
+    pub fn from_parts(count: u64, min: f64, max: f64, sum: ExactSum, hist: Histogram) -> Self {
+        TrendSink {
+            count,
+            min,
+            max,
+            sum,
+            hist,
+        }
+    }
+
+    /// The exact sum behind [`sum`](Self::sum).
+    pub fn exact_sum(&self) -> &ExactSum {
+        &self.sum
+    }
+
     /// Adds one value (NaN is ignored).
     pub fn add(&mut self, value: f64) {
         if value.is_nan() {
