@@ -75,7 +75,7 @@ impl Seen {
             Up::Status(status) => self.statuses.push(status),
             Up::Metrics(delta) => {
                 self.seqs.push(delta.seq);
-                let delta: Delta = serde_json::from_slice(&delta.delta_json).unwrap();
+                let delta = Delta::try_from(&delta).unwrap();
                 self.slices.extend(
                     delta
                         .slices

@@ -135,11 +135,7 @@ fn delta(run: &str, seq: u64, iterations: usize) -> MetricDelta {
         .map(|_| Sample::now(Builtin::Iterations.metric(), Arc::clone(&tags), 1.0))
         .collect();
     registry.add(&samples);
-    MetricDelta {
-        run_id: run.into(),
-        seq,
-        delta_json: serde_json::to_vec(&registry.take_delta()).unwrap(),
-    }
+    MetricDelta::new(run, seq, &registry.take_delta())
 }
 
 fn done(run: &str, exit_code: i32) -> RunDone {

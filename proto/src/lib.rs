@@ -12,8 +12,11 @@
 //!   coordinator) and down (coordinator → agent), and the metric sink
 //!   deltas.
 //! - [`convert`]: wire ↔ std conversions (instants as unix nanoseconds,
-//!   intervals as milliseconds) and the wrapping of each message into its
-//!   `AgentMessage` / `CoordinatorMessage` envelope.
+//!   intervals as milliseconds), the wrapping of each message into its
+//!   `AgentMessage` / `CoordinatorMessage` envelope, and k6r-core's metric
+//!   `Delta` ↔ `MetricDelta` (refused with a
+//!   [`MetricDeltaError`](convert::MetricDeltaError) when it makes no
+//!   sense).
 #![warn(missing_docs)]
 
 pub mod convert;

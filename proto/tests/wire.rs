@@ -1,8 +1,8 @@
 //! The contract's wire behaviour that the coordinator and agents rely on.
 
 use k6r_proto::v1::{
-    agent_message, control, coordinator_message, AgentMessage, Archive, Assign, Control,
-    CoordinatorMessage, Hello, MetricDelta, Scale,
+    agent_message, control, coordinator_message, sink, AgentMessage, Archive, Assign, Control,
+    CoordinatorMessage, Hello, Metric, MetricDelta, MetricType, RateSink, Scale, Sink, ValueType,
 };
 use prost::Message;
 
@@ -50,11 +50,24 @@ fn an_unset_scale_field_stays_distinguishable_from_zero() {
 }
 
 #[test]
-fn a_metric_delta_carries_the_core_delta_as_json() {
+fn a_metric_delta_survives_the_wire() {
     let delta = MetricDelta {
         run_id: "r".into(),
         seq: 1,
-        delta_json: br#"{"metrics":[]}"#.to_vec(),
+        metrics: vec![Metric {
+            name: "checks".into(),
+            kind: MetricType::Rate.into(),
+            contains: ValueType::Default.into(),
+            sink: Some(Sink {
+                kind: Some(sink::Kind::Rate(RateSink {
+                    passes: 2,
+                    total: 3,
+                })),
+            }),
+            submetrics: Vec::new(),
+        }],
+        groups: vec!["::g".into()],
+        ..MetricDelta::default()
     };
     let back = MetricDelta::decode(delta.encode_to_vec().as_slice()).unwrap();
     assert_eq!(back, delta);

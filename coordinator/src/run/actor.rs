@@ -376,10 +376,7 @@ impl Actor {
                 self.control_status(&event.agent);
             }
             Kind::Metrics(delta) if delta.run_id == self.id => {
-                match self
-                    .merged
-                    .apply(&event.agent, delta.seq, &delta.delta_json)
-                {
+                match self.merged.apply(&event.agent, &delta) {
                     Applied::Merged => {}
                     Applied::AfterGap(n) => {
                         tracing::warn!(agent = %event.agent, seq = delta.seq, "{n} metric deltas missing before this one")

@@ -15,6 +15,7 @@ use k6r_core::{
     metrics::{Builtin, Delta, Registry, Sample, Tags},
     threshold::{Evaluation, Thresholds},
 };
+use k6r_proto::v1;
 use serde_json::{Map, Value};
 
 use crate::registry::AgentId;
@@ -28,7 +29,7 @@ pub enum Applied {
     AfterGap(u64),
     /// A replay of a delta already merged: dropped.
     Duplicate,
-    /// Not a delta (bad JSON, or a metric of another type).
+    /// Not a delta (a malformed message, or a metric of another type).
     Invalid(String),
 }
 
@@ -71,13 +72,14 @@ impl Merged {
         }
     }
 
-    /// Applies `agent`'s delta number `seq`.
-    pub fn apply(&mut self, agent: &AgentId, seq: u64, json: &[u8]) -> Applied {
+    /// Applies `agent`'s delta (number `delta.seq`).
+    pub fn apply(&mut self, agent: &AgentId, delta: &v1::MetricDelta) -> Applied {
+        let seq = delta.seq;
         let last = self.last_seq.get(agent).copied().unwrap_or(0);
         if seq <= last {
             return Applied::Duplicate;
         }
-        let mut delta: Delta = match serde_json::from_slice(json) {
+        let mut delta = match Delta::try_from(delta) {
             Ok(d) => d,
             Err(e) => return Applied::Invalid(e.to_string()),
         };
@@ -154,14 +156,14 @@ mod tests {
 
     use super::*;
 
-    fn delta(iterations: usize) -> Vec<u8> {
+    fn delta(seq: u64, iterations: usize) -> v1::MetricDelta {
         let mut r = Registry::new();
         let tags = Arc::new(Tags::new());
         let samples: Vec<Sample> = (0..iterations)
             .map(|_| Sample::now(Builtin::Iterations.metric(), Arc::clone(&tags), 1.0))
             .collect();
         r.add(&samples);
-        serde_json::to_vec(&r.take_delta()).unwrap()
+        v1::MetricDelta::new("r", seq, &r.take_delta())
     }
 
     #[test]
@@ -169,13 +171,13 @@ mod tests {
         let option = json!({"iterations": ["count>4"]});
         let mut m = Merged::new(option.as_object().cloned(), false);
         let (a, b) = (AgentId::new("a"), AgentId::new("b"));
-        assert_eq!(m.apply(&a, 1, &delta(2)), Applied::Merged);
-        assert_eq!(m.apply(&a, 1, &delta(2)), Applied::Duplicate);
-        assert_eq!(m.apply(&b, 3, &delta(1)), Applied::AfterGap(2));
+        assert_eq!(m.apply(&a, &delta(1, 2)), Applied::Merged);
+        assert_eq!(m.apply(&a, &delta(1, 2)), Applied::Duplicate);
+        assert_eq!(m.apply(&b, &delta(3, 1)), Applied::AfterGap(2));
         let eval = m.evaluate(Duration::from_secs(1), false).unwrap();
         assert_eq!(eval.breached, ["iterations"]);
         assert!(m.tainted());
-        assert_eq!(m.apply(&b, 4, &delta(2)), Applied::Merged);
+        assert_eq!(m.apply(&b, &delta(4, 2)), Applied::Merged);
         assert!(m.evaluate(Duration::from_secs(1), false).unwrap().passed());
         let back: Delta = serde_json::from_value(m.to_json()).unwrap();
         let mut r = Registry::new();
@@ -200,8 +202,8 @@ mod tests {
             )
             .unwrap();
         r.add(&[Sample::now(c, Arc::new(Tags::new()), 3.0)]);
-        let json = serde_json::to_vec(&r.take_delta()).unwrap();
-        assert_eq!(m.apply(&AgentId::new("a"), 1, &json), Applied::Merged);
+        let delta = v1::MetricDelta::new("r", 1, &r.take_delta());
+        assert_eq!(m.apply(&AgentId::new("a"), &delta), Applied::Merged);
         let eval = m.evaluate(Duration::from_secs(1), false).unwrap();
         assert_eq!(eval.breached, ["my_counter"]);
     }

@@ -161,11 +161,7 @@ async fn abort_on_fail_is_decided_at_the_first_two_second_tick() {
     registry
         .publish(AgentEvent {
             agent: agents[0].id.clone(),
-            message: Kind::Metrics(v1::MetricDelta {
-                run_id: run.clone(),
-                seq: 1,
-                delta_json: serde_json::to_vec(&r.take_delta()).unwrap(),
-            }),
+            message: Kind::Metrics(v1::MetricDelta::new(run.clone(), 1, &r.take_delta())),
         })
         .await;
     for a in &mut agents {
@@ -323,11 +319,11 @@ async fn a_stalled_run_loses_no_agent_message() {
                 registry
                     .publish(AgentEvent {
                         agent: agent.clone(),
-                        message: Kind::Metrics(v1::MetricDelta {
-                            run_id: run.clone(),
+                        message: Kind::Metrics(v1::MetricDelta::new(
+                            run.clone(),
                             seq,
-                            delta_json: serde_json::to_vec(&r.take_delta()).unwrap(),
-                        }),
+                            &r.take_delta(),
+                        )),
                     })
                     .await;
             }

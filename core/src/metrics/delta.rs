@@ -1,5 +1,7 @@
-//! [`Delta`]: what a [`Registry`] gathered since it was last taken, in a
-//! serde form an agent ships and the coordinator applies.
+//! [`Delta`]: what a [`Registry`] gathered since it was last taken, which
+//! an agent ships (k6r-proto converts it to and from its typed
+//! `MetricDelta`) and the coordinator applies. Its serde form is the
+//! merged metrics of a run's result.
 //!
 //! Taking a delta empties the sinks (declarations and submetrics stay), so
 //! each delta holds only new data; applying deltas in any order gives the

@@ -15,8 +15,8 @@
 //! - [`checks`]: checks per group ([`CheckBook`]) and the group tree.
 //! - [`registry`]: [`Registry`], every metric's sink and submetrics, fed
 //!   with sample batches.
-//! - [`delta`]: [`Delta`], a registry's new data in serde form, taken by
-//!   agents and applied by the coordinator.
+//! - [`delta`]: [`Delta`], a registry's new data, taken by agents and
+//!   applied by the coordinator.
 //! - [`error`]: [`MetricsError`] with k6's messages.
 
 pub mod builtin;

@@ -10,7 +10,9 @@ use k6r_coordinator::run::merge::Merged;
 use k6r_core::options::Options;
 use k6r_core::segment::{Segment, Sequence};
 use k6r_proto::convert::from_unix_nanos;
-use k6r_proto::v1::{agent_message, coordinator_message, AgentMessage, CoordinatorMessage};
+use k6r_proto::v1::{
+    agent_message, coordinator_message, AgentMessage, CoordinatorMessage, MetricDelta,
+};
 use prost::Message;
 use serde_json::{json, Map, Value};
 
@@ -61,9 +63,13 @@ fn at_coordinator(message: AgentMessage) {
             let agent = AgentId::new("agent-1");
             for breakdown in [false, true] {
                 let mut merged = Merged::new(Some(thresholds()), breakdown);
-                let _ = merged.apply(&agent, delta.seq, &delta.delta_json);
+                let _ = merged.apply(&agent, &delta);
                 // The same delta again, as the next one: merging is exact.
-                let _ = merged.apply(&agent, delta.seq.saturating_add(1), &delta.delta_json);
+                let next = MetricDelta {
+                    seq: delta.seq.saturating_add(1),
+                    ..delta.clone()
+                };
+                let _ = merged.apply(&agent, &next);
                 merged.record_vus(3, 5);
                 for during_run in [true, false] {
                     let _ = merged.evaluate(Duration::from_secs(10), during_run);

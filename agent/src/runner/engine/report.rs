@@ -70,20 +70,9 @@ impl Reporter {
         if delta == k6r_core::metrics::Delta::default() {
             return;
         }
-        let json = match serde_json::to_vec(&delta) {
-            Ok(json) => json,
-            Err(e) => {
-                tracing::error!(run = %self.run_id, "a metric delta does not serialize: {e}");
-                return;
-            }
-        };
         self.seq += 1;
-        self.send(v1::MetricDelta {
-            run_id: self.run_id.clone(),
-            seq: self.seq,
-            delta_json: json,
-        })
-        .await;
+        self.send(v1::MetricDelta::new(self.run_id.clone(), self.seq, &delta))
+            .await;
     }
 
     pub async fn setup_done(&self, data_json: String, error: String, exit_code: i32) {

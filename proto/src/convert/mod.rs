@@ -8,8 +8,21 @@
 //! Every message also converts into its envelope (`AgentMessage::from(hello)`,
 //! `CoordinatorMessage::from(welcome)`), which keeps the `oneof` plumbing out
 //! of the session code.
+//!
+//! # Layout
+//! - this module: instants, intervals and the envelopes.
+//! - `delta`: k6r-core's `metrics::Delta` ↔ `MetricDelta`
+//!   ([`v1::MetricDelta::new`], `Delta::try_from(&MetricDelta)`).
+//! - `sink`: the sinks, exact sums and histogram buckets inside it.
+//! - [`delta_error`]: [`MetricDeltaError`], why a `MetricDelta` is refused.
+
+mod delta;
+pub mod delta_error;
+mod sink;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+pub use delta_error::MetricDeltaError;
 
 use crate::v1::{self, agent_message, coordinator_message};
 
