@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
 
-use super::{Attached, Director, DirectorFuture, Ending, Gate, Stages};
+use super::{Director, DirectorFuture, Ending, Gate, Stages};
 use crate::lifecycle::Ended;
 
 /// `setup()` at the gate, the scenarios at once, `teardown()` after them.
@@ -12,10 +12,6 @@ use crate::lifecycle::Ended;
 pub(crate) struct Local;
 
 impl Director for Local {
-    fn attach(&mut self, _: Attached<'_>, shutdown: CancellationToken) -> CancellationToken {
-        shutdown
-    }
-
     fn gate<'a>(
         &'a mut self,
         stages: &'a Stages,

@@ -46,7 +46,10 @@ pub(crate) trait Director: Send {
     /// The engine is built and no VU is initialised yet. Returns the
     /// run's shutdown from here on (`shutdown`, or a child of it another
     /// stop also fires).
-    fn attach(&mut self, run: Attached<'_>, shutdown: CancellationToken) -> CancellationToken;
+    fn attach(&mut self, run: Attached<'_>, shutdown: CancellationToken) -> CancellationToken {
+        let _ = run;
+        shutdown
+    }
 
     /// The start gate, once the planned VUs are initialised: setup, then
     /// whether the scenarios start.
