@@ -106,6 +106,12 @@ impl ExecutionStatus {
         }
     }
 
+    /// k6's `running`: started (past `--paused`) and not ended, setup and
+    /// teardown included.
+    pub fn is_running(self) -> bool {
+        self >= ExecutionStatus::Started && self < ExecutionStatus::Ended
+    }
+
     /// The status of a wire number.
     pub fn from_code(code: u32) -> ExecutionStatus {
         match code {
@@ -135,5 +141,20 @@ impl<'de> Deserialize<'de> for ExecutionStatus {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<ExecutionStatus, D::Error> {
         Ok(Option::<u32>::deserialize(d)?
             .map_or(ExecutionStatus::Created, ExecutionStatus::from_code))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ExecutionStatus;
+
+    #[test]
+    fn running_is_from_the_start_to_the_end_setup_and_teardown_included() {
+        let running: Vec<u32> = (0..=11)
+            .map(ExecutionStatus::from_code)
+            .filter(|s| s.is_running())
+            .map(ExecutionStatus::code)
+            .collect();
+        assert_eq!(running, [5, 6, 7, 8]);
     }
 }

@@ -9,6 +9,7 @@ use k6r_http::{ClientOptions, TlsSettings};
 use k6r_script::{Env, Script};
 use tokio_util::sync::CancellationToken;
 
+use crate::director::{Director, Local};
 use crate::samples::Sinks;
 
 /// Called every second while the scenarios run, and once at their end,
@@ -34,10 +35,11 @@ pub struct Config {
     pub sinks: Sinks,
     /// Live progress reports.
     pub progress: Option<ProgressFn>,
-    /// k6's REST API and `--paused` (`None`: neither).
-    pub live: Option<crate::rest_api::Live>,
-    /// Driven from outside (`None`: setup, start and teardown run here).
-    pub remote: Option<crate::remote::Remote>,
+    /// Who runs setup, starts the scenarios and runs teardown: the run
+    /// itself ([`Config::new`]), with k6's REST API
+    /// ([`with_live`](Config::with_live)) or its agent
+    /// ([`with_remote`](Config::with_remote)).
+    pub(crate) director: Box<dyn Director>,
     /// Scenarios run whole, whatever the execution segment.
     pub pinned: Vec<String>,
     /// A graceful stop: once fired no iteration starts and running ones
@@ -60,8 +62,7 @@ impl Config {
             script_config: k6r_script::Config::default(),
             sinks: Vec::new(),
             progress: None,
-            live: None,
-            remote: None,
+            director: Box::new(Local),
             pinned: Vec::new(),
             drain: None,
             capacity: crate::machine::vu_capacity(None),
@@ -93,16 +94,16 @@ impl Config {
         self
     }
 
-    /// Sets [`Config::live`].
+    /// Serves k6's REST API during the run, and `--paused`.
     pub fn with_live(mut self, live: crate::rest_api::Live) -> Self {
-        self.live = Some(live);
+        self.director = Box::new(live);
         self
     }
 
-    /// Sets [`Config::remote`]: the run waits at its start gate for the
+    /// Drives the run from outside (the agent): it waits at its start gate for the
     /// driver's commands and skips teardown unless asked for it.
     pub fn with_remote(mut self, remote: crate::remote::Remote) -> Self {
-        self.remote = Some(remote);
+        self.director = Box::new(remote);
         self
     }
 

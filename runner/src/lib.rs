@@ -16,7 +16,11 @@
 //! runtime (see `shared/notes/vu-model.md`, design BP).
 //!
 //! # Layout
-//! - `run`: [`run`], one test run from setup to teardown; [`RunResult`].
+//! - `run`: [`run`], one machine's share of a test run, plan → VUs → gate →
+//!   scenarios → after; [`RunResult`].
+//! - `director`: who runs setup and teardown and starts the scenarios: the
+//!   run itself, with k6's REST API ([`rest_api::Live`]), or its agent
+//!   ([`Remote`]); one file each.
 //! - [`config`]: [`Config`], what a run needs.
 //! - `coroutine`: one VU on its coroutine, and the [`Spec`] every VU starts from.
 //! - `workers`: the worker threads and VU placement.
@@ -49,6 +53,7 @@ pub mod thresholds;
 
 pub mod config;
 mod coroutine;
+mod director;
 pub mod error;
 mod events;
 mod instance;

@@ -8,7 +8,7 @@
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use k6r_core::metrics::{Delta, MetricsError, Registry, Sample, EXPECTED_RESPONSE_SUBMETRIC};
+use k6r_core::metrics::{Delta, MetricsError, Registry, Sample};
 use k6r_core::threshold::{ThresholdError, Thresholds};
 
 use crate::samples::SampleSink;
@@ -25,23 +25,12 @@ impl Metrics {
         Metrics(Arc::new(Mutex::new(registry)))
     }
 
-    /// A registry for `k6 run`: k6's built-ins, the script's custom
-    /// metrics with their declared types, the `expected_response`
-    /// submetric, and per-scenario sinks when `breakdown` (`--summary-mode
-    /// full`).
+    /// The registry of a script's run: [`Registry::for_script`].
     pub fn for_script(
         custom: &[Arc<k6r_core::metrics::Metric>],
         breakdown: bool,
     ) -> Result<Self, MetricsError> {
-        let mut registry = Registry::new();
-        if breakdown {
-            registry = registry.with_breakdown();
-        }
-        for m in custom {
-            registry.declare(&m.name, m.kind, m.contains)?;
-        }
-        registry.submetric(EXPECTED_RESPONSE_SUBMETRIC)?;
-        Ok(Metrics::new(registry))
+        Registry::for_script(custom, breakdown).map(Metrics::new)
     }
 
     /// Builds the `thresholds` option against this registry (k6's

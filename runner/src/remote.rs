@@ -28,11 +28,9 @@ use k6r_engine::{ControlHandle, Progress};
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
-use crate::coroutine::Spec;
 use crate::error::Error;
-use crate::lifecycle::{self, Ended, Stage};
+use crate::lifecycle::Ended;
 use crate::setup::SetupHandle;
-use crate::workers::Workers;
 
 /// Depth of the command queue.
 const COMMANDS: usize = 16;
@@ -135,6 +133,8 @@ pub enum Event {
 pub struct Remote {
     commands: mpsc::Receiver<Command>,
     events: mpsc::UnboundedSender<Event>,
+    /// [`Event::Ready`], from the run's attach until its gate.
+    pub(crate) ready: Option<Event>,
     started: bool,
 }
 
@@ -156,6 +156,7 @@ impl Remote {
             Remote {
                 commands,
                 events,
+                ready: None,
                 started: false,
             },
             Driver {
@@ -172,11 +173,9 @@ impl Remote {
 
     /// The start gate: setup on request, then the start instant; `false`:
     /// don't start.
-    pub(crate) async fn gate(
+    pub(crate) async fn wait_for_start(
         &mut self,
-        workers: &Workers,
-        spec: &Arc<Spec>,
-        setup_timeout: std::time::Duration,
+        setup: &SetupHandle,
         shutdown: &CancellationToken,
     ) -> bool {
         loop {
@@ -189,15 +188,7 @@ impl Remote {
             };
             match command {
                 Command::Setup { reply } => {
-                    let ended = lifecycle::run(
-                        Stage::Setup,
-                        workers,
-                        Arc::clone(spec),
-                        None,
-                        setup_timeout,
-                        shutdown.child_token(),
-                    )
-                    .await;
+                    let ended = setup.call_setup(shutdown.child_token()).await;
                     let _ = reply.send(ended.into());
                 }
                 Command::Start { at } => {
@@ -225,7 +216,7 @@ impl Remote {
     /// After the scenarios: `Some(data)` to run teardown with (and where
     /// its outcome goes), `None` to end without it (at once when the
     /// scenarios never started).
-    pub(crate) async fn after(
+    pub(crate) async fn after_scenarios(
         &mut self,
         aborted: Option<String>,
     ) -> Option<(Option<Arc<str>>, oneshot::Sender<StageOutcome>)> {

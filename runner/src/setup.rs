@@ -80,15 +80,7 @@ impl SetupHandle {
             if !handle.exports.0 {
                 return StageOutcome::Returned(handle.data().map(|d| d.to_string()));
             }
-            let ended = lifecycle::run(
-                Stage::Setup,
-                &handle.workers,
-                Arc::clone(&handle.spec),
-                None,
-                handle.timeouts.0,
-                CancellationToken::new(),
-            )
-            .await;
+            let ended = handle.call_setup(CancellationToken::new()).await;
             if let Ok(Ended::Returned(value)) = &ended {
                 handle.set_data(value.as_deref().map(Arc::from));
             }
@@ -104,16 +96,52 @@ impl SetupHandle {
             if !handle.exports.1 {
                 return StageOutcome::Returned(None);
             }
-            lifecycle::run(
-                Stage::Teardown,
-                &handle.workers,
-                Arc::clone(&handle.spec),
-                handle.data(),
-                handle.timeouts.1,
-                CancellationToken::new(),
-            )
-            .await
-            .into()
+            handle
+                .call_teardown(handle.data(), CancellationToken::new())
+                .await
+                .into()
         }
+    }
+
+    /// What every VU starts from.
+    pub(crate) fn spec(&self) -> &Arc<Spec> {
+        &self.spec
+    }
+
+    /// The state the run's VUs share.
+    pub(crate) fn shared(&self) -> &Arc<Shared> {
+        &self.shared
+    }
+
+    /// Runs `setup()` on a new VU 0 under `setupTimeout`; stores nothing.
+    pub(crate) async fn call_setup(&self, cancel: CancellationToken) -> crate::Result<Ended> {
+        let timeout = self.timeouts.0;
+        lifecycle::run(
+            Stage::Setup,
+            &self.workers,
+            Arc::clone(&self.spec),
+            None,
+            timeout,
+            cancel,
+        )
+        .await
+    }
+
+    /// Runs `teardown(data)` on a new VU 0 under `teardownTimeout`.
+    pub(crate) async fn call_teardown(
+        &self,
+        data: Option<Arc<str>>,
+        cancel: CancellationToken,
+    ) -> crate::Result<Ended> {
+        let timeout = self.timeouts.1;
+        lifecycle::run(
+            Stage::Teardown,
+            &self.workers,
+            Arc::clone(&self.spec),
+            data,
+            timeout,
+            cancel,
+        )
+        .await
     }
 }

@@ -118,11 +118,6 @@ impl Actor {
             Phase::Finished if failed => ExecutionStatus::Interrupted,
             Phase::Finished => ExecutionStatus::Ended,
         };
-        let running = match self.phase {
-            Phase::Running => begun,
-            Phase::Draining | Phase::Teardown => true,
-            _ => false,
-        };
         Status {
             status,
             paused: Some(self.paused),
@@ -133,7 +128,7 @@ impl Actor {
                 self.slots.iter().map(|s| s.vus_max),
             ))),
             stopped: self.stopped,
-            running,
+            running: status.is_running(),
             tainted: self.merged.tainted(),
         }
     }

@@ -143,6 +143,23 @@ impl Registry {
         r
     }
 
+    /// The registry of a script's run, wherever its metrics are read (a
+    /// local run, the CLI's summary of a cluster run): k6's built-ins, the
+    /// script's custom metrics with their declared types, the
+    /// `expected_response` submetric, and per-scenario sinks when
+    /// `breakdown` (`--summary-mode full`).
+    pub fn for_script(custom: &[Arc<Metric>], breakdown: bool) -> Result<Self, MetricsError> {
+        let mut registry = Registry::new();
+        if breakdown {
+            registry = registry.with_breakdown();
+        }
+        for m in custom {
+            registry.declare(&m.name, m.kind, m.contains)?;
+        }
+        registry.submetric(EXPECTED_RESPONSE_SUBMETRIC)?;
+        Ok(registry)
+    }
+
     /// Also keeps per-scenario and per-group sinks (for `--summary-mode
     /// full`).
     pub fn with_breakdown(mut self) -> Self {

@@ -339,7 +339,7 @@ impl<M: MetricsSource, S: SetupSource> Backend for EngineBackend<M, S> {
             vus: Some(vus as i64),
             vus_max: Some(vus_max as i64),
             stopped: self.stop.is_cancelled(),
-            running: phase >= ExecutionStatus::Started && phase < ExecutionStatus::Ended,
+            running: phase.is_running(),
             tainted: self.metrics.tainted(),
         }
     }

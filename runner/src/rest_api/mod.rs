@@ -4,8 +4,8 @@
 //! start, and `{"stopped":true}`.
 //!
 //! ```text
-//! caller ── Live::new(listener, paused, metrics, tainted) ──▶ Config::live ──▶ run()
-//!   │                                                        │ Live::start (engine built)
+//! caller ── Live::new(listener, paused, metrics, tainted) ──▶ Config::with_live ─▶ run()
+//!   │                                                        │ attach: Live::start (engine built)
 //!   │ Handle: stopped()? shutdown()                          ├─ REST server task ─▶ k6r_rest actor
 //!   ▼                                                        ├─ gate: wait for resume, Started, Setup
 //! linger, exit 103                                           ├─ after setup: Running once the
@@ -55,6 +55,8 @@ pub struct Live {
     lifetime: CancellationToken,
     stopped: CancellationToken,
     served: Option<oneshot::Sender<()>>,
+    /// Once the run started it.
+    serving: Option<Serving>,
 }
 
 /// The caller's side of a [`Live`]: whether the API stopped the run, and
@@ -92,6 +94,7 @@ impl Live {
             lifetime: lifetime.clone(),
             stopped: stopped.clone(),
             served: Some(served_tx),
+            serving: None,
         };
         (
             live,
@@ -106,7 +109,7 @@ impl Live {
 
     /// Starts the server over the engine's handles, before the VUs are
     /// initialised. Needs a Tokio runtime.
-    pub(crate) fn start(mut self, parts: Parts<'_>) -> Serving {
+    pub(crate) fn start(&mut self, parts: Parts<'_>) -> &Serving {
         let Parts {
             plan,
             control,
@@ -139,14 +142,19 @@ impl Live {
             Some(Err(e)) => tracing::error!(error = %e, "the REST API listener is unusable"),
             None => {}
         }
-        Serving {
+        self.serving.insert(Serving {
             link: Arc::new(link),
             control,
             clock: self.clock.clone(),
             stopped: self.stopped.clone(),
             paused: self.paused,
             started: false,
-        }
+        })
+    }
+
+    /// The run being served, once [`start`](Self::start)ed.
+    pub(crate) fn serving_mut(&mut self) -> Option<&mut Serving> {
+        self.serving.as_mut()
     }
 }
 

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use k6r_api::RunOutcome;
 use k6r_core::exit::ExitCode;
-use k6r_core::metrics::{Delta, Registry, EXPECTED_RESPONSE_SUBMETRIC};
+use k6r_core::metrics::{Delta, Registry};
 use k6r_core::summary::Options as SummaryOptions;
 use k6r_core::threshold::Thresholds;
 use k6r_script::{Env, Script};
@@ -27,25 +27,13 @@ pub struct Summary {
 }
 
 impl Summary {
-    /// k6's built-ins, the script's custom metrics, the
-    /// `expected_response` submetric and, with `breakdown`, per-scenario
-    /// sinks (as `k6r_runner::metrics::Metrics::for_script`), and the
-    /// script's thresholds (exit 104 on a bad one).
+    /// The script's registry ([`Registry::for_script`], as a local run
+    /// makes it) and its thresholds (exit 104 on a bad one).
     pub fn new(loaded: &Loaded, breakdown: bool) -> Result<Summary, Failure> {
         let invalid =
             |e: &dyn std::fmt::Display| Failure::new(ExitCode::InvalidConfig, e.to_string());
-        let mut registry = Registry::new();
-        if breakdown {
-            registry = registry.with_breakdown();
-        }
-        for m in &loaded.metrics {
-            registry
-                .declare(&m.name, m.kind, m.contains)
-                .map_err(|e| invalid(&e))?;
-        }
-        registry
-            .submetric(EXPECTED_RESPONSE_SUBMETRIC)
-            .map_err(|e| invalid(&e))?;
+        let mut registry =
+            Registry::for_script(&loaded.metrics, breakdown).map_err(|e| invalid(&e))?;
         let thresholds = match &loaded.options.thresholds {
             Some(option) => Thresholds::build(option, &mut registry).map_err(|e| invalid(&e))?,
             None => Thresholds::default(),

@@ -1,0 +1,266 @@
+//! A run on this machine: the run's registry and thresholds, the
+//! `--out` writers and the REST API around `k6r_runner::run`, signals
+//! and the thresholds loop while it runs, then the summary and k6's exit
+//! code.
+
+use std::io::Write;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use k6r_core::exit::ExitCode;
+use k6r_core::summary::{Mode, Options as SummaryOptions};
+use k6r_core::threshold::{Evaluation, Thresholds};
+use k6r_runner::metrics::Metrics;
+use k6r_runner::output::Writer;
+use k6r_runner::rest_api::{Handle as LiveHandle, Live};
+use k6r_runner::thresholds::{watch_publishing, Tainted, Watched};
+use k6r_runner::{Error as RunError, RunResult};
+use k6r_script::{Env, Script};
+use k6r_signals::Signal;
+use tokio_util::sync::CancellationToken;
+
+use super::{address, linger, outputs, prepare, print, runner_failure, summary, verdict};
+use super::{Prepared, RunArgs};
+use crate::{log, Failure};
+
+/// Runs the test of `args` here.
+pub(super) fn run(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Failure> {
+    let (local, config, thresholds) = configure(args, prepare(args, err)?, out, err)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::new(ExitCode::Failure, format!("can't start the runtime: {e}")))?;
+    // The first SIGINT or SIGTERM stops the run (teardown and the summary
+    // still come, exit 105); a second one aborts at once, as in k6.
+    let received: Arc<OnceLock<Signal>> = Arc::default();
+    let running = Running {
+        config,
+        thresholds,
+        received: Arc::clone(&received),
+    };
+    let ran = runtime.block_on(drive(args, &local, running, out))?;
+    if let Some(live) = local.live {
+        runtime.block_on(live.shutdown());
+    }
+    let mut result = ran.result.map_err(|e| runner_failure(&e))?;
+    // The outputs' sinks close their queues; the writers drain them.
+    drop(std::mem::take(&mut result.sinks));
+    outputs::finish(local.writers, err);
+
+    let handler = local.handles_summary.then_some(summary::Handler {
+        script: &local.script,
+        env: &local.env,
+        config: &local.script_config,
+    });
+    local.metrics.read(|registry| {
+        let ending = summary::Ending {
+            registry,
+            thresholds: &ran.thresholds,
+            options: &local.summary_options,
+            duration: ran.elapsed,
+            setup_data: result.setup_data.as_deref(),
+            handler,
+        };
+        summary::end(args, ending, out, err);
+    });
+    verdict::verdict(
+        &result,
+        ran.stopped_by_api,
+        received.get().copied(),
+        ran.aborted.as_ref(),
+        &ran.evaluation,
+    )
+}
+
+/// What the CLI keeps beside the run: what the summary and the verdict
+/// read once it ends.
+struct Local {
+    script: Script,
+    env: Env,
+    script_config: k6r_script::Config,
+    handles_summary: bool,
+    summary_options: SummaryOptions,
+    /// The run's registry: the summary, `/v1/metrics` and the thresholds
+    /// read it.
+    metrics: Metrics,
+    writers: Vec<Writer>,
+    tainted: Tainted,
+    /// The REST API's and `--paused`'s end, with `-a` or `--paused`.
+    live: Option<LiveHandle>,
+}
+
+/// What the run starts with.
+struct Running {
+    config: k6r_runner::Config,
+    thresholds: Thresholds,
+    /// Where the first signal is kept.
+    received: Arc<OnceLock<Signal>>,
+}
+
+/// How the run went, thresholds finally evaluated.
+struct Ran {
+    result: Result<RunResult, RunError>,
+    thresholds: Thresholds,
+    /// The evaluation that aborted the run (`abortOnFail`), if one did.
+    aborted: Option<Evaluation>,
+    evaluation: Evaluation,
+    /// The test-run duration.
+    elapsed: Duration,
+    /// `{"stopped":true}` stopped it (before the end).
+    stopped_by_api: bool,
+}
+
+/// The registry, thresholds, outputs and REST API of the prepared run,
+/// and the runner's config; prints the banner.
+fn configure(
+    args: &RunArgs,
+    prepared: Prepared,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<(Local, k6r_runner::Config, Thresholds), Failure> {
+    let Prepared {
+        env,
+        loaded,
+        summary_options,
+    } = prepared;
+    let options = loaded.options;
+    let invalid = |e: &dyn std::fmt::Display| Failure::new(ExitCode::InvalidConfig, e.to_string());
+    let metrics = Metrics::for_script(&loaded.metrics, summary_options.mode == Mode::Full)
+        .map_err(|e| invalid(&e))?;
+    let thresholds = match (&options.thresholds, args.no_thresholds) {
+        (Some(option), false) => metrics.thresholds(option).map_err(|e| invalid(&e))?,
+        _ => Thresholds::default(),
+    };
+    let specs = outputs::parse(&args.out)?;
+    let (output_sinks, writers) =
+        metrics.read(|registry| outputs::start(&specs, registry, &thresholds))?;
+    if !args.quiet {
+        let outputs = outputs::describe(&specs);
+        print::banner(out, "local", &loaded.script, &options, &outputs);
+    }
+    let handles_summary = loaded.exports.iter().any(|e| e == "handleSummary");
+    let paused = options.paused.unwrap_or(false);
+    let script_config = k6r_script::Config::default()
+        .with_shared(loaded.shared)
+        .with_secrets(loaded.secrets);
+    // The script whose options were loaded: what it fetched is not fetched again.
+    let script = loaded.source;
+    let mut config = k6r_runner::Config::new(script.clone(), env.clone(), options, loaded.exports)
+        .with_script_config(script_config.clone())
+        .with_max_vus(args.max_vus.map(std::num::NonZeroU64::get))
+        .with_sink(Box::new(metrics.clone()));
+    for sink in output_sinks {
+        config = config.with_sink(Box::new(sink));
+    }
+    if !args.quiet {
+        config = config.with_progress(Arc::new(print::progress_line));
+    }
+    if let Some(workers) = args.workers {
+        config = config.with_workers(workers);
+    }
+    let listener = address::Address::from_flag(args.address.as_deref()).bind(err)?;
+    let tainted = Tainted::default();
+    let mut live = None;
+    if listener.is_some() || paused {
+        // The API reads the registry the summary is printed from.
+        let (serving, handle) = Live::new(listener, paused, metrics.clone(), tainted.clone());
+        config = config.with_live(serving);
+        live = Some(handle);
+    }
+    let local = Local {
+        script,
+        env,
+        script_config,
+        handles_summary,
+        summary_options,
+        metrics,
+        writers,
+        tainted,
+        live,
+    };
+    Ok((local, config, thresholds))
+}
+
+/// Runs `config` with the signal handlers and the thresholds loop, and
+/// evaluates the thresholds a last time (then `--linger`s).
+async fn drive(
+    args: &RunArgs,
+    local: &Local,
+    running: Running,
+    out: &mut dyn Write,
+) -> Result<Ran, Failure> {
+    let stop = CancellationToken::new();
+    tokio::spawn(signals(stop.clone(), running.received)?);
+    let start = tokio::time::Instant::now();
+    let done = CancellationToken::new();
+    let live = local.live.as_ref();
+    let watcher = tokio::spawn(watch_publishing(
+        local.metrics.clone(),
+        running.thresholds,
+        start,
+        stop.clone(),
+        done.clone(),
+        local.tainted.clone(),
+        live.map(|l| l.clock()),
+    ));
+    let result = k6r_runner::run(running.config, stop).await;
+    done.cancel();
+    // The test-run duration ends with the run, before any linger.
+    let elapsed = live
+        .and_then(|l| l.test_run_duration())
+        .unwrap_or_else(|| start.elapsed());
+    // A stop sent while lingering changes nothing (k6: exit 0).
+    let stopped_by_api = live.is_some_and(|l| l.stopped());
+    let Watched {
+        mut thresholds,
+        aborted,
+    } = watcher.await.unwrap_or_else(|_| Watched {
+        thresholds: Thresholds::default(),
+        aborted: None,
+    });
+    // The final evaluation, which a lingering API shows too.
+    let evaluation = local
+        .metrics
+        .read(|r| thresholds.evaluate(r, elapsed, false));
+    local.tainted.publish(&thresholds);
+    if args.linger {
+        linger::wait(out, args.quiet).await;
+    }
+    Ok(Ran {
+        result,
+        thresholds,
+        aborted,
+        evaluation,
+        elapsed,
+        stopped_by_api,
+    })
+}
+
+/// The signal handlers: the first signal cancels `stop` (and is kept in
+/// `received`), a second one exits at once.
+fn signals(
+    stop: CancellationToken,
+    received: Arc<OnceLock<Signal>>,
+) -> Result<impl std::future::Future<Output = ()> + Send, Failure> {
+    k6r_signals::cancel_on_signals(
+        stop,
+        move |signal| {
+            let _ = received.set(signal);
+        },
+        |second| {
+            log::error(
+                &mut std::io::stderr(),
+                "Aborting k6 in response to signal",
+                &[("sig".into(), second.go_name().into())],
+            );
+            ExitCode::ExternalAbort.code()
+        },
+    )
+    .map_err(|e| {
+        Failure::new(
+            ExitCode::Failure,
+            format!("can't install signal handlers: {e}"),
+        )
+    })
+}
