@@ -1,5 +1,7 @@
 //! A VU's HTTP client: one request (with its redirect hops) at a time or a
 //! `batch`, cookies, and the response and metric values of each hop.
+//! `chain` holds what a request carries from hop to hop (redirects and
+//! authentication challenges).
 
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -8,18 +10,19 @@ use tokio_util::sync::CancellationToken;
 use url::Url;
 
 use crate::cookies::{response_cookies, CookieJar};
-use crate::digest::{self, Challenge};
 use crate::expected::ExpectedStatuses;
 use crate::failure::Failure;
 use crate::metrics::{RequestMetrics, Tags};
-use crate::ntlm;
 use crate::options::ClientOptions;
-use crate::prepare::{add_cookies, display_url, prepare, request_info, tag_url, Challenged};
+use crate::prepare::{prepare, tag_url};
 use crate::request::{JarChoice, Request, ResponseType};
 use crate::response::{
     canonical_header_name, proto_text, status_text, RequestInfo, Response, ResponseBody, Timings,
 };
-use crate::transport::{HopRequest, HopTrace, RawResponse, Transport};
+use crate::transport::{HopTrace, RawResponse, Transport};
+use chain::{redirect_target, Chain};
+
+mod chain;
 
 /// What a request call produced.
 #[derive(Debug, Clone)]
@@ -132,109 +135,72 @@ impl Client {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clone();
-        let response_type =
-            req.params
-                .response_type
-                .unwrap_or(if self.opts.discard_response_bodies {
+        let prepared = match prepare(&req, self.opts.user_agent.as_deref()) {
+            Ok(p) => p,
+            Err(f) => return self.unprepared(&req, f, expected.as_deref()),
+        };
+        let run = Run {
+            req: &req,
+            deadline,
+            expected: expected.as_deref(),
+            response_type: req.params.response_type.unwrap_or(
+                if self.opts.discard_response_bodies {
                     ResponseType::None
                 } else {
                     ResponseType::Text
-                });
-        let prepared = match prepare(&req, self.opts.user_agent.as_deref()) {
-            Ok(p) => p,
-            Err(f) => {
-                let info = RequestInfo {
-                    method: req.method.clone(),
-                    url: req.url.clone(),
-                    ..RequestInfo::default()
-                };
-                let hop = Hop {
-                    req: &req,
-                    method: &req.method,
-                    shown_url: &req.url,
-                    info,
-                    expected: expected.as_deref(),
-                };
-                // What fails before the request (a URL Go cannot parse, a
-                // bad param) emits no metrics and has no URL, as in k6.
-                let before = f.kind.before_request();
-                let (mut response, metrics) =
-                    self.failed(hop, f, Timings::default(), &HopTrace::start());
-                if before {
-                    response.url.clear();
-                }
-                return Exchange {
-                    response,
-                    hops: if before { Vec::new() } else { vec![metrics] },
-                    redirect_limit_reached: false,
-                };
-            }
+                },
+            ),
+            jar: match &req.params.jar {
+                JarChoice::Vu => Some(&self.jar),
+                JarChoice::None => None,
+                JarChoice::Custom(jar) => Some(&**jar),
+            },
+            max_redirects: req.params.redirects.unwrap_or(self.opts.max_redirects),
         };
-        let max = req.params.redirects.unwrap_or(self.opts.max_redirects);
-        let jar = match &req.params.jar {
-            JarChoice::Vu => Some(&self.jar),
-            JarChoice::None => None,
-            JarChoice::Custom(jar) => Some(&**jar),
+        self.follow(&run, Chain::new(&req, prepared)).await
+    }
+
+    /// The exchange of a request that failed before it was sent: what
+    /// fails before the request (a URL Go cannot parse, a bad param)
+    /// emits no metrics and has no URL, as in k6.
+    fn unprepared(
+        &self,
+        req: &Request,
+        f: Failure,
+        expected: Option<&ExpectedStatuses>,
+    ) -> Exchange {
+        let info = RequestInfo {
+            method: req.method.clone(),
+            url: req.url.clone(),
+            ..RequestInfo::default()
         };
-        let challenged = prepared.challenged;
-        let (mut method, mut url, mut headers, mut body, mut echo) = (
-            prepared.method,
-            prepared.url,
-            prepared.headers,
-            prepared.body,
-            prepared.echo,
-        );
-        // The answer to the server's last 401 (digest, NTLM), and how many
-        // were answered.
-        let mut answered: Option<http::HeaderValue> = None;
-        let mut rounds = 0;
-        // k6 shows a digest request's URL without its user and password.
-        let mut shown = if matches!(challenged, Some(Challenged::Digest(_))) {
-            display_url(None, &url)
-        } else {
-            display_url(Some(&req.url), &url)
+        let hop = Hop {
+            req,
+            method: &req.method,
+            shown_url: &req.url,
+            info,
+            expected,
         };
+        let before = f.kind.before_request();
+        let (mut response, metrics) = self.failed(hop, f, Timings::default(), &HopTrace::start());
+        if before {
+            response.url.clear();
+        }
+        Exchange {
+            response,
+            hops: if before { Vec::new() } else { vec![metrics] },
+            redirect_limit_reached: false,
+        }
+    }
+
+    /// Sends the hops of `chain` (answering challenges, following
+    /// redirects) until one is final.
+    async fn follow(&self, run: &Run<'_>, mut chain: Chain) -> Exchange {
         let mut hops = Vec::new();
         let mut followed = 0;
         loop {
-            let mut hop_headers = headers.clone();
-            let sent = add_cookies(&mut hop_headers, &url, jar, &req.params.cookies);
-            let info = if challenged.is_some() {
-                // k6's echo of a digest or NTLM request shows no
-                // `Authorization`.
-                let mut shown_headers = hop_headers.clone();
-                shown_headers.remove(http::header::AUTHORIZATION);
-                request_info(&method, &shown, &shown_headers, &echo, sent)
-            } else {
-                request_info(&method, &shown, &hop_headers, &echo, sent)
-            };
-            if let Some(value) = &answered {
-                hop_headers.insert(http::header::AUTHORIZATION, value.clone());
-            }
-            let hop_req = HopRequest {
-                method: method.clone(),
-                url: url.clone(),
-                headers: hop_headers,
-                body: body.clone(),
-                keep_body: response_type != ResponseType::None,
-            };
-            let mut trace = HopTrace::start();
-            let res = tokio::time::timeout_at(deadline, self.transport.send(&mut trace, hop_req))
-                .await
-                .unwrap_or_else(|_| Err(Failure::timeout()));
-            let timings = trace.timings(Instant::now());
-            let method_s = method.to_string();
-            let hop = Hop {
-                req: &req,
-                method: &method_s,
-                shown_url: &shown,
-                info,
-                expected: expected.as_deref(),
-            };
-            let raw = match res {
-                Ok(raw) => raw,
-                Err(f) => {
-                    let (response, metrics) = self.failed(hop, f, timings, &trace);
+            let answered = match self.hop(run, &chain).await {
+                HopEnd::Failed(response, metrics) => {
                     hops.push(metrics);
                     return Exchange {
                         response,
@@ -242,28 +208,17 @@ impl Client {
                         redirect_limit_reached: false,
                     };
                 }
+                HopEnd::Answered(answered) => answered,
             };
-            let set_cookies = raw.headers.get_all(http::header::SET_COOKIE);
-            if let Some(j) = jar {
-                j.store_set_cookies(&url, set_cookies.iter().filter_map(|v| v.to_str().ok()));
-            }
-            let next = redirect_target(&raw, &url);
-            let challenge = match &challenged {
-                Some(scheme) if raw.status == 401 => answer(scheme, rounds, &raw, &method, &url),
-                _ => None,
-            };
-            let (response, mut metrics) = self.completed(hop, raw, timings, &trace, response_type);
-            if challenged.is_some() && rounds == 0 && response.status == 401 {
-                // As in k6, the 401 that opens the exchange is expected.
-                if metrics.tags.expected_response.is_some() {
-                    metrics.tags.expected_response = Some(true);
-                    metrics.failed = Some(false);
-                }
-            }
+            let Answered {
+                response,
+                metrics,
+                next,
+                challenge,
+            } = answered;
             hops.push(metrics);
             if let Some(value) = challenge {
-                answered = Some(value);
-                rounds += 1;
+                chain.answer_with(value);
                 continue;
             }
             let Some(next) = next else {
@@ -273,31 +228,65 @@ impl Client {
                     redirect_limit_reached: false,
                 };
             };
-            if followed >= max {
+            if followed >= run.max_redirects {
                 return Exchange {
                     response,
                     hops,
-                    redirect_limit_reached: max > 0,
+                    redirect_limit_reached: run.max_redirects > 0,
                 };
             }
             followed += 1;
-            let status = response.status;
-            if matches!(status, 301..=303) && method != http::Method::HEAD {
-                method = http::Method::GET;
-                body = bytes::Bytes::new();
-                echo = bytes::Bytes::new();
-                headers.remove(http::header::CONTENT_TYPE);
-                headers.remove(http::header::CONTENT_LENGTH);
-            }
-            if next.host_str() != url.host_str() {
-                headers.remove(http::header::AUTHORIZATION);
-            }
-            // An answer is for one URI: a new URL may be challenged anew.
-            answered = None;
-            rounds = 0;
-            shown = display_url(None, &next);
-            url = next;
+            chain.redirect(response.status, next);
         }
+    }
+
+    /// Sends the next hop of `chain` and reads its response.
+    async fn hop(&self, run: &Run<'_>, chain: &Chain) -> HopEnd {
+        let keep_body = run.response_type != ResponseType::None;
+        let (hop_req, info) = chain.hop(run.req, run.jar, keep_body);
+        let mut trace = HopTrace::start();
+        let res = tokio::time::timeout_at(run.deadline, self.transport.send(&mut trace, hop_req))
+            .await
+            .unwrap_or_else(|_| Err(Failure::timeout()));
+        let timings = trace.timings(Instant::now());
+        let method_s = chain.method.to_string();
+        let hop = Hop {
+            req: run.req,
+            method: &method_s,
+            shown_url: &chain.shown,
+            info,
+            expected: run.expected,
+        };
+        let raw = match res {
+            Ok(raw) => raw,
+            Err(f) => {
+                let (response, metrics) = self.failed(hop, f, timings, &trace);
+                return HopEnd::Failed(response, metrics);
+            }
+        };
+        let set_cookies = raw.headers.get_all(http::header::SET_COOKIE);
+        if let Some(j) = run.jar {
+            j.store_set_cookies(
+                &chain.url,
+                set_cookies.iter().filter_map(|v| v.to_str().ok()),
+            );
+        }
+        let next = redirect_target(&raw, &chain.url);
+        let challenge = chain.challenge(&raw);
+        let (response, mut metrics) = self.completed(hop, raw, timings, &trace, run.response_type);
+        if chain.challenged.is_some() && chain.rounds == 0 && response.status == 401 {
+            // As in k6, the 401 that opens the exchange is expected.
+            if metrics.tags.expected_response.is_some() {
+                metrics.tags.expected_response = Some(true);
+                metrics.failed = Some(false);
+            }
+        }
+        HopEnd::Answered(Answered {
+            response,
+            metrics,
+            next,
+            challenge,
+        })
     }
 
     fn failed(
@@ -439,44 +428,34 @@ struct Hop<'a> {
     expected: Option<&'a ExpectedStatuses>,
 }
 
-/// The `Authorization` answering a 401 in round `rounds` of `scheme`'s
-/// exchange, if the server's `WWW-Authenticate` allows one.
-fn answer(
-    scheme: &Challenged,
-    rounds: u32,
-    raw: &RawResponse,
-    method: &http::Method,
-    url: &Url,
-) -> Option<http::HeaderValue> {
-    let offers = || {
-        raw.headers
-            .get_all(http::header::WWW_AUTHENTICATE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-    };
-    let answer = match (scheme, rounds) {
-        (Challenged::Digest((user, password)), 0) => {
-            let challenge = offers().find_map(Challenge::parse)?;
-            let uri = match url.query() {
-                Some(query) => format!("{}?{query}", url.path()),
-                None => url.path().to_string(),
-            };
-            challenge.answer(user, password, method.as_str(), &uri, &digest::cnonce())
-        }
-        (Challenged::Ntlm((user, _)), 0) if ntlm::offered(offers()) => ntlm::negotiate(user),
-        (Challenged::Ntlm((user, password)), 1) => {
-            let challenge = offers().find_map(ntlm::Challenge::parse)?;
-            challenge.answer(user, password, ntlm::now(), ntlm::client_challenge())
-        }
-        _ => return None,
-    };
-    http::HeaderValue::from_str(&answer).ok()
+/// What every hop of one request shares.
+struct Run<'a> {
+    req: &'a Request,
+    /// When the whole request (redirects included) times out.
+    deadline: tokio::time::Instant,
+    /// The expected statuses when the request started.
+    expected: Option<&'a ExpectedStatuses>,
+    response_type: ResponseType,
+    /// The jar the request's cookies come from and go to, if any.
+    jar: Option<&'a CookieJar>,
+    /// The most redirects the request follows.
+    max_redirects: u32,
 }
 
-fn redirect_target(raw: &RawResponse, base: &Url) -> Option<Url> {
-    if !matches!(raw.status.as_u16(), 301 | 302 | 303 | 307 | 308) {
-        return None;
-    }
-    let loc = raw.headers.get(http::header::LOCATION)?.to_str().ok()?;
-    base.join(loc).ok()
+/// How a hop ended.
+enum HopEnd {
+    /// No response: the failure as a response, and the hop's metrics.
+    Failed(Response, RequestMetrics),
+    /// A response.
+    Answered(Answered),
+}
+
+/// A hop's response, with what the chain does next.
+struct Answered {
+    response: Response,
+    metrics: RequestMetrics,
+    /// Where the response redirects to.
+    next: Option<Url>,
+    /// The answer to a 401 the chain's scheme can answer.
+    challenge: Option<http::HeaderValue>,
 }

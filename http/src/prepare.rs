@@ -47,14 +47,33 @@ pub enum Challenged {
 
 /// Validates and expands a request; a failure here is a request error.
 pub fn prepare(req: &Request, user_agent: Option<&str>) -> Result<Prepared, Failure> {
-    let method =
-        http::Method::from_bytes(req.method.to_ascii_uppercase().as_bytes()).map_err(|_| {
-            Failure::new(
-                ErrorKind::Generic,
-                format!("net/http: invalid method {:?}", req.method),
-            )
-        })?;
+    let method = method(req)?;
     let mut url = request_url(&req.url)?;
+    let mut headers = headers(req, user_agent)?;
+    let challenged = authenticate(req, &mut url, &mut headers);
+    let (body, echo) = body(req, &mut headers)?;
+    Ok(Prepared {
+        method,
+        url,
+        headers,
+        body,
+        echo,
+        challenged,
+    })
+}
+
+/// The request's method, as Go accepts it.
+fn method(req: &Request) -> Result<http::Method, Failure> {
+    http::Method::from_bytes(req.method.to_ascii_uppercase().as_bytes()).map_err(|_| {
+        Failure::new(
+            ErrorKind::Generic,
+            format!("net/http: invalid method {:?}", req.method),
+        )
+    })
+}
+
+/// The script's headers, and `User-Agent` unless it gave one.
+fn headers(req: &Request, user_agent: Option<&str>) -> Result<HeaderMap, Failure> {
     let mut headers = HeaderMap::new();
     for (name, value) in &req.headers {
         let n = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
@@ -78,6 +97,14 @@ pub fn prepare(req: &Request, user_agent: Option<&str>) -> Result<Prepared, Fail
             }
         }
     }
+    Ok(headers)
+}
+
+/// Takes the user and password out of `url`: sends basic auth (the
+/// request's, else the URL's) in `headers`, and returns the scheme that
+/// answers a 401 (`auth: 'digest'` or `'ntlm'`) with the URL's
+/// credentials.
+fn authenticate(req: &Request, url: &mut Url, headers: &mut HeaderMap) -> Option<Challenged> {
     let from_url = (!url.username().is_empty()).then(|| Auth::Basic {
         user: decode(url.username()),
         password: decode(url.password().unwrap_or("")),
@@ -107,17 +134,40 @@ pub fn prepare(req: &Request, user_agent: Option<&str>) -> Result<Prepared, Fail
             headers.insert(http::header::AUTHORIZATION, v);
         }
     }
+    challenged
+}
+
+/// The body as sent (compressed if asked) and as given, setting the
+/// `Content-Type` of forms and `Content-Encoding` in `headers`.
+fn body(req: &Request, headers: &mut HeaderMap) -> Result<(Bytes, Bytes), Failure> {
     let compression = match &req.params.compression {
         Some(text) => Compression::parse_list(text)
             .map_err(|message| Failure::new(ErrorKind::InvalidParams, message))?,
         None => Vec::new(),
     };
-    let echo = match &req.body {
+    let echo = encode_body(&req.body, headers);
+    if compression.is_empty() || req.body == Body::None {
+        return Ok((echo.clone(), echo));
+    }
+    let compressed = compress_all(&compression, &echo)
+        .map_err(|e| Failure::new(ErrorKind::InvalidParams, e.to_string()))?;
+    if !headers.contains_key(http::header::CONTENT_ENCODING) {
+        if let Ok(v) = HeaderValue::from_str(&header_value(&compression)) {
+            headers.insert(http::header::CONTENT_ENCODING, v);
+        }
+    }
+    Ok((Bytes::from(compressed), echo))
+}
+
+/// The body's bytes before compression: forms and multipart encoded,
+/// with their default `Content-Type`.
+fn encode_body(body: &Body, headers: &mut HeaderMap) -> Bytes {
+    match body {
         Body::None => Bytes::new(),
         Body::Text(s) => Bytes::from(s.clone()),
         Body::Bytes(b) => Bytes::from(b.clone()),
         Body::Form(pairs) => {
-            default_content_type(&mut headers, "application/x-www-form-urlencoded".into());
+            default_content_type(headers, "application/x-www-form-urlencoded".into());
             let mut ser = url::form_urlencoded::Serializer::new(String::new());
             for (k, v) in pairs {
                 ser.append_pair(k, v);
@@ -126,30 +176,10 @@ pub fn prepare(req: &Request, user_agent: Option<&str>) -> Result<Prepared, Fail
         }
         Body::Multipart(parts) => {
             let boundary = multipart::boundary();
-            default_content_type(&mut headers, multipart::content_type(&boundary));
+            default_content_type(headers, multipart::content_type(&boundary));
             Bytes::from(multipart::encode(parts, &boundary))
         }
-    };
-    let body = if compression.is_empty() || req.body == Body::None {
-        echo.clone()
-    } else {
-        let compressed = compress_all(&compression, &echo)
-            .map_err(|e| Failure::new(ErrorKind::InvalidParams, e.to_string()))?;
-        if !headers.contains_key(http::header::CONTENT_ENCODING) {
-            if let Ok(v) = HeaderValue::from_str(&header_value(&compression)) {
-                headers.insert(http::header::CONTENT_ENCODING, v);
-            }
-        }
-        Bytes::from(compressed)
-    };
-    Ok(Prepared {
-        method,
-        url,
-        headers,
-        body,
-        echo,
-        challenged,
-    })
+    }
 }
 
 /// Sets `Content-Type` unless the script gave one.

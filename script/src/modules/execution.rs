@@ -93,80 +93,21 @@ impl BuiltinModule for Execution {
         let natives = Object::new(ctx.clone())?;
 
         let state = vu.clone();
-        let info = move |ctx: Ctx<'js>, key: String| -> rquickjs::Result<Value<'js>> {
-            let message = match key.as_str() {
-                "vu" => "getting VU information in the init context is not supported",
-                "scenario" => {
-                    "getting scenario information outside of the VU context is not supported"
-                }
-                _ => "getting instance information in the init context is not supported",
-            };
-            state.forbid_in_init(&ctx, message)?;
-            info_object(&ctx, &state, &key, message)
-        };
+        let info = move |ctx: Ctx<'js>, key: String| read_info(&ctx, &state, &key);
         natives.set("info", js::function(ctx, "info", info)?)?;
 
         let state = vu.clone();
-        let options = move |ctx: Ctx<'js>| -> rquickjs::Result<Value<'js>> {
-            state.forbid_in_init(
-                &ctx,
-                "getting test options in the init context is not supported",
-            )?;
-            let json = serde_json::to_string(&*state.config.options)
-                .map_err(|e| js::throw_go_error(&ctx, &e.to_string()))?;
-            ctx.json_parse(json)
-        };
+        let options = move |ctx: Ctx<'js>| test_options(&ctx, &state);
         natives.set("options", js::function(ctx, "options", options)?)?;
 
         let state = vu.clone();
-        let abort = move |ctx: Ctx<'js>,
-                          reason: Opt<Value<'js>>,
-                          stack: Opt<String>|
-              -> rquickjs::Result<()> {
-            let reason = match reason.0 {
-                Some(value) if !value.is_undefined() => Some(js::to_string(&value)?),
-                _ => None,
-            };
-            // As k6 does, the reason names where the script called abort
-            // (the frame after the module's own wrapper).
-            let caller = stack
-                .0
-                .map(|stack| crate::exception::frames(&stack))
-                .and_then(|frames| frames.into_iter().nth(1));
-            let reason = match (reason, caller) {
-                (Some(reason), Some(at)) => Some(format!("{reason} at {at}")),
-                (reason, _) => reason,
-            };
-            let message = match &reason {
-                Some(reason) => format!("test aborted: {reason}"),
-                None => "test aborted".to_owned(),
-            };
-            // The interrupt makes the abort stick even if the script
-            // catches the exception thrown here.
-            state.interrupt.abort(reason);
-            Err(js::throw_go_error(&ctx, &message))
+        let abort = move |ctx: Ctx<'js>, reason: Opt<Value<'js>>, stack: Opt<String>| {
+            abort_test(&ctx, &state, reason.0, stack.0)
         };
         natives.set("abort", js::function(ctx, "abort", abort)?)?;
 
         let state = vu.clone();
-        let fail = move |ctx: Ctx<'js>, reason: Opt<Value<'js>>| -> rquickjs::Result<()> {
-            state.forbid_in_init(&ctx, "execution.test.fail() called outside of VU context")?;
-            let reason = match reason.0 {
-                Some(value) if !value.is_undefined() => js::to_string(&value)?,
-                _ => String::new(),
-            };
-            let message = if reason.is_empty() {
-                "test marked as failed".to_owned()
-            } else {
-                format!("test marked as failed: {reason}")
-            };
-            state.log.log(crate::log::Level::Error, &message, &[]);
-            state
-                .config
-                .failed
-                .store(true, std::sync::atomic::Ordering::Relaxed);
-            Ok(())
-        };
+        let fail = move |ctx: Ctx<'js>, reason: Opt<Value<'js>>| fail_test(&ctx, &state, reason.0);
         natives.set("fail", js::function(ctx, "fail", fail)?)?;
 
         let state = vu.clone();
@@ -191,6 +132,84 @@ impl BuiltinModule for Execution {
 
         glue(ctx, &GLUE, natives)
     }
+}
+
+/// `native.info(key)`: `exec.vu`, `exec.scenario` or `exec.instance`,
+/// throwing k6's message for `key` in init code.
+fn read_info<'js>(ctx: &Ctx<'js>, state: &VuState, key: &str) -> rquickjs::Result<Value<'js>> {
+    let message = match key {
+        "vu" => "getting VU information in the init context is not supported",
+        "scenario" => "getting scenario information outside of the VU context is not supported",
+        _ => "getting instance information in the init context is not supported",
+    };
+    state.forbid_in_init(ctx, message)?;
+    info_object(ctx, state, key, message)
+}
+
+/// `exec.test.options`: the test's options as k6 shows them.
+fn test_options<'js>(ctx: &Ctx<'js>, state: &VuState) -> rquickjs::Result<Value<'js>> {
+    state.forbid_in_init(
+        ctx,
+        "getting test options in the init context is not supported",
+    )?;
+    let json = serde_json::to_string(&*state.config.options)
+        .map_err(|e| js::throw_go_error(ctx, &e.to_string()))?;
+    ctx.json_parse(json)
+}
+
+/// `exec.test.abort(reason)`, with the `stack` of the call: stops the
+/// test and throws.
+fn abort_test<'js>(
+    ctx: &Ctx<'js>,
+    state: &VuState,
+    reason: Option<Value<'js>>,
+    stack: Option<String>,
+) -> rquickjs::Result<()> {
+    let reason = match reason {
+        Some(value) if !value.is_undefined() => Some(js::to_string(&value)?),
+        _ => None,
+    };
+    // As k6 does, the reason names where the script called abort
+    // (the frame after the module's own wrapper).
+    let caller = stack
+        .map(|stack| crate::exception::frames(&stack))
+        .and_then(|frames| frames.into_iter().nth(1));
+    let reason = match (reason, caller) {
+        (Some(reason), Some(at)) => Some(format!("{reason} at {at}")),
+        (reason, _) => reason,
+    };
+    let message = match &reason {
+        Some(reason) => format!("test aborted: {reason}"),
+        None => "test aborted".to_owned(),
+    };
+    // The interrupt makes the abort stick even if the script
+    // catches the exception thrown here.
+    state.interrupt.abort(reason);
+    Err(js::throw_go_error(ctx, &message))
+}
+
+/// `exec.test.fail(reason)`: logs the reason and marks the test failed.
+fn fail_test<'js>(
+    ctx: &Ctx<'js>,
+    state: &VuState,
+    reason: Option<Value<'js>>,
+) -> rquickjs::Result<()> {
+    state.forbid_in_init(ctx, "execution.test.fail() called outside of VU context")?;
+    let reason = match reason {
+        Some(value) if !value.is_undefined() => js::to_string(&value)?,
+        _ => String::new(),
+    };
+    let message = if reason.is_empty() {
+        "test marked as failed".to_owned()
+    } else {
+        format!("test marked as failed: {reason}")
+    };
+    state.log.log(crate::log::Level::Error, &message, &[]);
+    state
+        .config
+        .failed
+        .store(true, std::sync::atomic::Ordering::Relaxed);
+    Ok(())
 }
 
 /// Sets (`Some`) or deletes (`None`) the VU's tag `key` from now on, in

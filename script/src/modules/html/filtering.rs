@@ -79,6 +79,55 @@ pub(crate) fn position(index: i64, len: usize) -> Option<usize> {
 
 /// Adds the filtering methods to the selection prototype.
 pub(super) fn install<'js>(ctx: &Ctx<'js>, proto: &Object<'js>) -> rquickjs::Result<()> {
+    install_matching(ctx, proto)?;
+    install_positions(ctx, proto)?;
+    install_widening(ctx, proto)
+}
+
+/// A method `()` answering the selection of the nodes `pick` keeps.
+fn picker<'js>(
+    ctx: &Ctx<'js>,
+    proto: &Object<'js>,
+    name: &str,
+    pick: fn(&Selection) -> Vec<NodeId>,
+) -> rquickjs::Result<()> {
+    let method = move |ctx: Ctx<'js>, this: SelThis<'js>| {
+        let from = selection::this(&this);
+        let nodes = pick(&from);
+        selection::into_js(&ctx, from.derive(nodes))
+    };
+    proto.set(name, js::function(ctx, name, method)?)
+}
+
+/// `has(arg)`: the nodes with a descendant matching `arg`.
+fn having<'js>(
+    ctx: &Ctx<'js>,
+    from: &Selection,
+    arg: Option<Value<'js>>,
+) -> rquickjs::Result<Vec<NodeId>> {
+    let doc = &from.doc;
+    Ok(match Arg::selector_or_selection(ctx, arg)? {
+        Arg::Selector(filter) => match filter.selector() {
+            Some(selector) => from
+                .nodes
+                .iter()
+                .copied()
+                .filter(|id| !doc.select(*id, selector).is_empty())
+                .collect(),
+            None => Vec::new(),
+        },
+        Arg::Selection(other) => from
+            .nodes
+            .iter()
+            .copied()
+            .filter(|id| other.nodes.iter().any(|o| doc.contains(*id, *o)))
+            .collect(),
+        Arg::Function(_) => Vec::new(),
+    })
+}
+
+/// `filter`, `not`, `is` and `has`: the nodes by what they match.
+fn install_matching<'js>(ctx: &Ctx<'js>, proto: &Object<'js>) -> rquickjs::Result<()> {
     let filter = |ctx: Ctx<'js>, this: SelThis<'js>, arg: Opt<Value<'js>>| {
         let from = selection::this(&this);
         let arg = predicate(&ctx, "filter", arg.0)?;
@@ -107,29 +156,14 @@ pub(super) fn install<'js>(ctx: &Ctx<'js>, proto: &Object<'js>) -> rquickjs::Res
 
     let has = |ctx: Ctx<'js>, this: SelThis<'js>, arg: Opt<Value<'js>>| {
         let from = selection::this(&this);
-        let doc = &from.doc;
-        let nodes = match Arg::selector_or_selection(&ctx, arg.0)? {
-            Arg::Selector(filter) => match filter.selector() {
-                Some(selector) => from
-                    .nodes
-                    .iter()
-                    .copied()
-                    .filter(|id| !doc.select(*id, selector).is_empty())
-                    .collect(),
-                None => Vec::new(),
-            },
-            Arg::Selection(other) => from
-                .nodes
-                .iter()
-                .copied()
-                .filter(|id| other.nodes.iter().any(|o| doc.contains(*id, *o)))
-                .collect(),
-            Arg::Function(_) => Vec::new(),
-        };
+        let nodes = having(&ctx, &from, arg.0)?;
         selection::into_js(&ctx, from.derive(nodes))
     };
-    proto.set("has", js::function(ctx, "has", has)?)?;
+    proto.set("has", js::function(ctx, "has", has)?)
+}
 
+/// `eq`, `first`, `last` and `slice`: the nodes by position.
+fn install_positions<'js>(ctx: &Ctx<'js>, proto: &Object<'js>) -> rquickjs::Result<()> {
     let eq = |ctx: Ctx<'js>, this: SelThis<'js>, at: Opt<Value<'js>>| {
         let from = selection::this(&this);
         let nodes = position(index(at.0)?, from.nodes.len())
@@ -139,19 +173,12 @@ pub(super) fn install<'js>(ctx: &Ctx<'js>, proto: &Object<'js>) -> rquickjs::Res
     };
     proto.set("eq", js::function(ctx, "eq", eq)?)?;
 
-    let first = |ctx: Ctx<'js>, this: SelThis<'js>| {
-        let from = selection::this(&this);
-        let nodes = from.nodes.first().copied().into_iter().collect();
-        selection::into_js(&ctx, from.derive(nodes))
-    };
-    proto.set("first", js::function(ctx, "first", first)?)?;
-
-    let last = |ctx: Ctx<'js>, this: SelThis<'js>| {
-        let from = selection::this(&this);
-        let nodes = from.nodes.last().copied().into_iter().collect();
-        selection::into_js(&ctx, from.derive(nodes))
-    };
-    proto.set("last", js::function(ctx, "last", last)?)?;
+    picker(ctx, proto, "first", |from| {
+        from.nodes.first().copied().into_iter().collect()
+    })?;
+    picker(ctx, proto, "last", |from| {
+        from.nodes.last().copied().into_iter().collect()
+    })?;
 
     let slice =
         |ctx: Ctx<'js>, this: SelThis<'js>, start: Opt<Value<'js>>, end: Opt<Value<'js>>| {
@@ -171,8 +198,11 @@ pub(super) fn install<'js>(ctx: &Ctx<'js>, proto: &Object<'js>) -> rquickjs::Res
                 .unwrap_or_default();
             selection::into_js(&ctx, from.derive(nodes))
         };
-    proto.set("slice", js::function(ctx, "slice", slice)?)?;
+    proto.set("slice", js::function(ctx, "slice", slice)?)
+}
 
+/// `add` and `end`: a wider selection, or the one this came from.
+fn install_widening<'js>(ctx: &Ctx<'js>, proto: &Object<'js>) -> rquickjs::Result<()> {
     let add = |ctx: Ctx<'js>, this: SelThis<'js>, arg: Opt<Value<'js>>| {
         let from = selection::this(&this);
         let added = match Arg::selector_or_selection(&ctx, arg.0)? {

@@ -17,6 +17,29 @@ use crate::js;
 
 /// Adds the tree members to the element prototype.
 pub(super) fn install<'js>(ctx: &Ctx<'js>, proto: &Object<'js>) -> rquickjs::Result<()> {
+    install_children(ctx, proto)?;
+    install_relatives(ctx, proto)?;
+    install_search(ctx, proto)?;
+    install_comparison(ctx, proto)
+}
+
+/// A member answering the node `find` reaches from the element, or
+/// undefined when there is none.
+fn node_member<'js>(
+    ctx: &Ctx<'js>,
+    proto: &Object<'js>,
+    name: &str,
+    find: fn(&Element) -> Option<NodeId>,
+) -> rquickjs::Result<()> {
+    let method = move |ctx: Ctx<'js>, this_: ElThis<'js>| {
+        let el = this(&this_);
+        maybe(&ctx, &el.doc, find(&el))
+    };
+    proto.set(name, js::function(ctx, name, method)?)
+}
+
+/// The members that read the element's children.
+fn install_children<'js>(ctx: &Ctx<'js>, proto: &Object<'js>) -> rquickjs::Result<()> {
     member!(ctx, proto, "hasChildNodes", |c, el| {
         el.doc
             .node(el.id)
@@ -40,68 +63,41 @@ pub(super) fn install<'js>(ctx: &Ctx<'js>, proto: &Object<'js>) -> rquickjs::Res
     member!(ctx, proto, "childElementCount", |c, el| {
         (el.doc.element_children(el.id).len() as u32).into_js(&c)
     });
-    member!(ctx, proto, "firstChild", |c, el| maybe(
-        &c,
-        &el.doc,
-        el.doc
-            .node(el.id)
-            .and_then(|n| n.first_child())
-            .map(|n| n.id())
-    ));
-    member!(ctx, proto, "lastChild", |c, el| maybe(
-        &c,
-        &el.doc,
-        el.doc
-            .node(el.id)
-            .and_then(|n| n.last_child())
-            .map(|n| n.id())
-    ));
-    member!(ctx, proto, "firstElementChild", |c, el| maybe(
-        &c,
-        &el.doc,
+    node_member(ctx, proto, "firstChild", |el| {
+        el.doc.node(el.id)?.first_child().map(|n| n.id())
+    })?;
+    node_member(ctx, proto, "lastChild", |el| {
+        el.doc.node(el.id)?.last_child().map(|n| n.id())
+    })?;
+    node_member(ctx, proto, "firstElementChild", |el| {
         el.doc.element_children(el.id).first().copied()
-    ));
-    member!(ctx, proto, "lastElementChild", |c, el| maybe(
-        &c,
-        &el.doc,
+    })?;
+    node_member(ctx, proto, "lastElementChild", |el| {
         el.doc.element_children(el.id).last().copied()
-    ));
-    member!(ctx, proto, "nextSibling", |c, el| maybe(
-        &c,
-        &el.doc,
-        el.doc
-            .node(el.id)
-            .and_then(|n| n.next_sibling())
-            .map(|n| n.id())
-    ));
-    member!(ctx, proto, "previousSibling", |c, el| maybe(
-        &c,
-        &el.doc,
-        el.doc
-            .node(el.id)
-            .and_then(|n| n.prev_sibling())
-            .map(|n| n.id())
-    ));
-    member!(ctx, proto, "nextElementSibling", |c, el| maybe(
-        &c,
-        &el.doc,
+    })
+}
+
+/// The members that reach the element's siblings, parents, document
+/// and selection.
+fn install_relatives<'js>(ctx: &Ctx<'js>, proto: &Object<'js>) -> rquickjs::Result<()> {
+    node_member(ctx, proto, "nextSibling", |el| {
+        el.doc.node(el.id)?.next_sibling().map(|n| n.id())
+    })?;
+    node_member(ctx, proto, "previousSibling", |el| {
+        el.doc.node(el.id)?.prev_sibling().map(|n| n.id())
+    })?;
+    node_member(ctx, proto, "nextElementSibling", |el| {
         el.doc.element_sibling(el.id, true)
-    ));
-    member!(ctx, proto, "previousElementSibling", |c, el| maybe(
-        &c,
-        &el.doc,
+    })?;
+    node_member(ctx, proto, "previousElementSibling", |el| {
         el.doc.element_sibling(el.id, false)
-    ));
-    member!(ctx, proto, "parentNode", |c, el| maybe(
-        &c,
-        &el.doc,
-        el.doc.node(el.id).and_then(|n| n.parent()).map(|n| n.id())
-    ));
-    member!(ctx, proto, "parentElement", |c, el| maybe(
-        &c,
-        &el.doc,
+    })?;
+    node_member(ctx, proto, "parentNode", |el| {
+        el.doc.node(el.id)?.parent().map(|n| n.id())
+    })?;
+    node_member(ctx, proto, "parentElement", |el| {
         el.doc.parent_element(el.id)
-    ));
+    })?;
     member!(ctx, proto, "ownerDocument", |c, el| into_js(
         &c,
         &el.doc,
@@ -114,6 +110,12 @@ pub(super) fn install<'js>(ctx: &Ctx<'js>, proto: &Object<'js>) -> rquickjs::Res
         };
         selection::into_js(&c, selection)
     });
+    Ok(())
+}
+
+/// The members that search the element's descendants by selector,
+/// class or tag, or test the element against a selector.
+fn install_search<'js>(ctx: &Ctx<'js>, proto: &Object<'js>) -> rquickjs::Result<()> {
     member!(ctx, proto, "querySelector", |c, el, source| {
         let found = selector(&js::to_string(&source)?)
             .and_then(|s| el.doc.select(el.id, &s).first().copied());
@@ -142,6 +144,11 @@ pub(super) fn install<'js>(ctx: &Ctx<'js>, proto: &Object<'js>) -> rquickjs::Res
         let found = descendants(&el, |e| name == "*" || e.name() == name);
         Ok(list(&c, &el.doc, found)?.into_value())
     });
+    Ok(())
+}
+
+/// The members that compare the element with another node.
+fn install_comparison<'js>(ctx: &Ctx<'js>, proto: &Object<'js>) -> rquickjs::Result<()> {
     member!(ctx, proto, "contains", |c, el, other| {
         let inside = read(&other).is_some_and(|o| {
             Rc::ptr_eq(&o.doc, &el.doc) && (o.id == el.id || el.doc.contains(el.id, o.id))

@@ -5,7 +5,7 @@ use std::rc::Rc;
 
 use ego_tree::NodeId;
 use rquickjs::function::Opt;
-use rquickjs::{Array, Ctx, IntoJs, Object, Value};
+use rquickjs::{Array, Ctx, Function, IntoJs, Object, Value};
 
 use super::document::Document;
 use super::element;
@@ -162,6 +162,13 @@ fn index(from: &Selection, arg: Option<Value<'_>>) -> rquickjs::Result<i64> {
 
 /// Adds the value methods to the selection prototype.
 pub(super) fn install<'js>(ctx: &Ctx<'js>, proto: &Object<'js>) -> rquickjs::Result<()> {
+    install_content(ctx, proto)?;
+    install_positions(ctx, proto)?;
+    install_iteration(ctx, proto)
+}
+
+/// `attr`, `text`, `html`, `val` and `data`: what the nodes hold.
+fn install_content<'js>(ctx: &Ctx<'js>, proto: &Object<'js>) -> rquickjs::Result<()> {
     let attr = |ctx: Ctx<'js>,
                 this: SelThis<'js>,
                 name: Opt<Value<'js>>,
@@ -209,36 +216,48 @@ pub(super) fn install<'js>(ctx: &Ctx<'js>, proto: &Object<'js>) -> rquickjs::Res
     let data_fn = |ctx: Ctx<'js>, this: SelThis<'js>, key: Opt<Value<'js>>| {
         data(&ctx, &selection::this(&this), key.0)
     };
-    proto.set("data", js::function(ctx, "data", data_fn)?)?;
+    proto.set("data", js::function(ctx, "data", data_fn)?)
+}
 
+/// `get(at)`: the element at `at` (counted from the end when negative),
+/// or every element when `at` is undefined.
+fn get<'js>(
+    ctx: &Ctx<'js>,
+    from: Selection,
+    at: Option<Value<'js>>,
+) -> rquickjs::Result<Value<'js>> {
+    let from = Rc::new(from);
+    match at.filter(|v| !v.is_undefined()) {
+        None => {
+            let out = Array::new(ctx.clone())?;
+            for (i, id) in from.nodes.iter().enumerate() {
+                out.set(i, element::from_selection(ctx, &from, *id)?)?;
+            }
+            Ok(out.into_value())
+        }
+        Some(at) => {
+            let number = js::to_number(&at)?;
+            let at = if number.is_nan() { 0 } else { number as i64 };
+            match position(at, from.nodes.len()) {
+                Some(i) => element::from_selection(ctx, &from, from.nodes[i]),
+                None => Ok(Value::new_undefined(ctx.clone())),
+            }
+        }
+    }
+}
+
+/// `size`, `index`, `get` and `toArray`: the nodes by position.
+fn install_positions<'js>(ctx: &Ctx<'js>, proto: &Object<'js>) -> rquickjs::Result<()> {
     let size = |this: SelThis<'js>| this.0.borrow().nodes.len() as u32;
     proto.set("size", js::function(ctx, "size", size)?)?;
 
     let index_fn = |this: SelThis<'js>, arg: Opt<Value<'js>>| index(&selection::this(&this), arg.0);
     proto.set("index", js::function(ctx, "index", index_fn)?)?;
 
-    let get =
-        |ctx: Ctx<'js>, this: SelThis<'js>, at: Opt<Value<'js>>| -> rquickjs::Result<Value<'js>> {
-            let from = Rc::new(selection::this(&this));
-            match at.0.filter(|v| !v.is_undefined()) {
-                None => {
-                    let out = Array::new(ctx.clone())?;
-                    for (i, id) in from.nodes.iter().enumerate() {
-                        out.set(i, element::from_selection(&ctx, &from, *id)?)?;
-                    }
-                    Ok(out.into_value())
-                }
-                Some(at) => {
-                    let number = js::to_number(&at)?;
-                    let at = if number.is_nan() { 0 } else { number as i64 };
-                    match position(at, from.nodes.len()) {
-                        Some(i) => element::from_selection(&ctx, &from, from.nodes[i]),
-                        None => Ok(Value::new_undefined(ctx)),
-                    }
-                }
-            }
-        };
-    proto.set("get", js::function(ctx, "get", get)?)?;
+    let get_fn = |ctx: Ctx<'js>, this: SelThis<'js>, at: Opt<Value<'js>>| {
+        get(&ctx, selection::this(&this), at.0)
+    };
+    proto.set("get", js::function(ctx, "get", get_fn)?)?;
 
     let to_array = |ctx: Ctx<'js>, this: SelThis<'js>| -> rquickjs::Result<Array<'js>> {
         let from = selection::this(&this);
@@ -248,16 +267,60 @@ pub(super) fn install<'js>(ctx: &Ctx<'js>, proto: &Object<'js>) -> rquickjs::Res
         }
         Ok(out)
     };
-    proto.set("toArray", js::function(ctx, "toArray", to_array)?)?;
+    proto.set("toArray", js::function(ctx, "toArray", to_array)?)
+}
 
-    let each = |ctx: Ctx<'js>, this: SelThis<'js>, callback: Opt<Value<'js>>| {
+/// The function argument of `method` (`each`, `map`), or k6's error.
+fn callback<'js>(
+    ctx: &Ctx<'js>,
+    method: &str,
+    value: Option<Value<'js>>,
+) -> rquickjs::Result<Function<'js>> {
+    value.and_then(|c| c.into_function()).ok_or_else(|| {
+        js::throw_go_error(
+            ctx,
+            &format!("the argument to {method}() must be a function"),
+        )
+    })
+}
+
+/// `map(callback)`: what `callback(index, selection-of-node)` returns for
+/// each node, undefined as null. Like k6, a callback that throws maps to
+/// nothing.
+fn map<'js>(
+    ctx: &Ctx<'js>,
+    from: &Selection,
+    callback: &Function<'js>,
+) -> rquickjs::Result<Array<'js>> {
+    let out = Array::new(ctx.clone())?;
+    let mut next = 0;
+    for (i, id) in from.nodes.iter().enumerate() {
+        let single = selection::into_js(ctx, from.single(*id))?;
+        match callback.call::<_, Value>((i as u32, single)) {
+            Ok(value) => {
+                let value = if value.is_undefined() {
+                    Value::new_null(ctx.clone())
+                } else {
+                    value
+                };
+                out.set(next, value)?;
+                next += 1;
+            }
+            Err(rquickjs::Error::Exception) => drop(ctx.catch()),
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(out)
+}
+
+/// `each` and `map`: a callback for every node.
+fn install_iteration<'js>(ctx: &Ctx<'js>, proto: &Object<'js>) -> rquickjs::Result<()> {
+    let each = |ctx: Ctx<'js>,
+                this: SelThis<'js>,
+                callback_arg: Opt<Value<'js>>|
+     -> rquickjs::Result<Value<'js>> {
         let from = selection::this(&this);
-        let Some(callback) = callback.0.and_then(|c| c.into_function()) else {
-            return Err(js::throw_go_error(
-                &ctx,
-                "the argument to each() must be a function",
-            ));
-        };
+        let callback = callback(&ctx, "each", callback_arg.0)?;
         let origin = Rc::new(from.clone());
         for (i, id) in from.nodes.iter().enumerate() {
             let element = element::from_selection(&ctx, &origin, *id)?;
@@ -267,34 +330,10 @@ pub(super) fn install<'js>(ctx: &Ctx<'js>, proto: &Object<'js>) -> rquickjs::Res
     };
     proto.set("each", js::function(ctx, "each", each)?)?;
 
-    // Like k6, a callback that throws maps to nothing.
-    let map = |ctx: Ctx<'js>, this: SelThis<'js>, callback: Opt<Value<'js>>| {
+    let map_fn = |ctx: Ctx<'js>, this: SelThis<'js>, callback_arg: Opt<Value<'js>>| {
         let from = selection::this(&this);
-        let Some(callback) = callback.0.and_then(|c| c.into_function()) else {
-            return Err(js::throw_go_error(
-                &ctx,
-                "the argument to map() must be a function",
-            ));
-        };
-        let out = Array::new(ctx.clone())?;
-        let mut next = 0;
-        for (i, id) in from.nodes.iter().enumerate() {
-            let single = selection::into_js(&ctx, from.single(*id))?;
-            match callback.call::<_, Value>((i as u32, single)) {
-                Ok(value) => {
-                    let value = if value.is_undefined() {
-                        Value::new_null(ctx.clone())
-                    } else {
-                        value
-                    };
-                    out.set(next, value)?;
-                    next += 1;
-                }
-                Err(rquickjs::Error::Exception) => drop(ctx.catch()),
-                Err(error) => return Err(error),
-            }
-        }
-        Ok(out)
+        let callback = callback(&ctx, "map", callback_arg.0)?;
+        map(&ctx, &from, &callback)
     };
-    proto.set("map", js::function(ctx, "map", map)?)
+    proto.set("map", js::function(ctx, "map", map_fn)?)
 }

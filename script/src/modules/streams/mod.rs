@@ -16,7 +16,9 @@
 //! - this file: the module, `CountQueuingStrategy`, the argument checks
 //!   k6 makes, and [`Method`], the callable class of every function the
 //!   module hands out after import.
-//! - `stream`: the stream and its controller (queue, pulls, cancel).
+//! - `stream`: the stream (its state, methods and cancel), with
+//!   `stream::construct`, the constructor's argument checks, and
+//!   `stream::controller`, its controller (queue, pulls, close, error).
 //! - `reader`: the default reader (reads, `closed`, releasing the lock).
 //!
 //! # Memory
