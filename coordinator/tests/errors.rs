@@ -50,12 +50,35 @@ fn k6_error(what: &str, status: u16, body: &str) -> (String, String) {
 struct Case {
     what: &'static str,
     method: &'static str,
-    url: String,
+    path: &'static str,
     token: Option<&'static str>,
     body: Vec<u8>,
     status: u16,
     needle: &'static str,
 }
+
+fn case(
+    what: &'static str,
+    method: &'static str,
+    path: &'static str,
+    token: Option<&'static str>,
+    body: Vec<u8>,
+    status: u16,
+    needle: &'static str,
+) -> Case {
+    Case {
+        what,
+        method,
+        path,
+        token,
+        body,
+        status,
+        needle,
+    }
+}
+
+/// The coordinator's token in the tests below.
+const TOKEN: &str = "s3cret";
 
 fn run_request() -> serde_json::Value {
     json!({
@@ -65,39 +88,10 @@ fn run_request() -> serde_json::Value {
     })
 }
 
-#[tokio::test]
-async fn every_error_of_the_coordinators_own_routes_has_k6s_shape() {
-    let c = start_coordinator(
-        config()
-            .with_token(Token::new("s3cret"))
-            .with_agents(NonZeroUsize::new(1).unwrap())
-            .with_max_bundle(2 << 20),
-    )
-    .await;
-    let token = Some("s3cret");
-    let runs = c.url("/v1/runs");
-    let submit = serde_json::to_vec(&run_request()).unwrap();
-    // A run waits for its agent (none comes): a second one conflicts.
-    let (code, _, text) = call("POST", &runs, token, submit.clone()).await;
-    assert_eq!(code, 201, "{text}");
-    let mut over_limit = b"{\"archive\":\"".to_vec();
-    over_limit.resize(3 << 20, b'a');
-
-    let case = |what, method, path: &str, token, body: Vec<u8>, status, needle| Case {
-        what,
-        method,
-        url: c.url(path),
-        token,
-        body,
-        status,
-        needle,
-    };
-    let bad_options = serde_json::to_vec(&json!({
-        "archive": {"entry": "/s.js", "files": {"/s.js": ""}},
-        "options": {"vus": "many"},
-    }))
-    .unwrap();
-    let cases = [
+/// Requests refused for their token, their path or their method.
+fn refused_requests() -> Vec<Case> {
+    let token = Some(TOKEN);
+    vec![
         case(
             "no token",
             "GET",
@@ -161,6 +155,21 @@ async fn every_error_of_the_coordinators_own_routes_has_k6s_shape() {
             405,
             "PUT",
         ),
+    ]
+}
+
+/// Submissions refused for their body, or for the run already in progress
+/// (`submit` is a valid submission).
+fn refused_submissions(submit: Vec<u8>) -> Vec<Case> {
+    let token = Some(TOKEN);
+    let mut over_limit = b"{\"archive\":\"".to_vec();
+    over_limit.resize(3 << 20, b'a');
+    let bad_options = serde_json::to_vec(&json!({
+        "archive": {"entry": "/s.js", "files": {"/s.js": ""}},
+        "options": {"vus": "many"},
+    }))
+    .unwrap();
+    vec![
         case(
             "a run in progress",
             "POST",
@@ -206,18 +215,38 @@ async fn every_error_of_the_coordinators_own_routes_has_k6s_shape() {
             413,
             "over this coordinator's limit of 2 MiB (--max-bundle-mib)",
         ),
-    ];
+    ]
+}
+
+#[tokio::test]
+async fn every_error_of_the_coordinators_own_routes_has_k6s_shape() {
+    let c = start_coordinator(
+        config()
+            .with_token(Token::new(TOKEN))
+            .with_agents(NonZeroUsize::new(1).unwrap())
+            .with_max_bundle(2 << 20),
+    )
+    .await;
+    let runs = c.url("/v1/runs");
+    let submit = serde_json::to_vec(&run_request()).unwrap();
+    // A run waits for its agent (none comes): a second one conflicts.
+    let (code, _, text) = call("POST", &runs, Some(TOKEN), submit.clone()).await;
+    assert_eq!(code, 201, "{text}");
+
+    let cases = refused_requests()
+        .into_iter()
+        .chain(refused_submissions(submit));
     for Case {
         what,
         method,
-        url,
+        path,
         token,
         body,
         status,
         needle,
     } in cases
     {
-        let (code, content_type, text) = call(method, &url, token, body).await;
+        let (code, content_type, text) = call(method, &c.url(path), token, body).await;
         assert_eq!(code, status, "{what}: {text}");
         assert_eq!(content_type, "application/json", "{what}");
         let (title, detail) = k6_error(what, status, &text);
