@@ -46,36 +46,18 @@ fn k6_error(what: &str, status: u16, body: &str) -> (String, String) {
     (error.title.clone(), error.detail.clone())
 }
 
-/// One refused request and what its answer must say.
-struct Case {
-    what: &'static str,
-    method: &'static str,
-    path: &'static str,
-    token: Option<&'static str>,
-    body: Vec<u8>,
-    status: u16,
-    needle: &'static str,
-}
-
-fn case(
-    what: &'static str,
-    method: &'static str,
-    path: &'static str,
-    token: Option<&'static str>,
-    body: Vec<u8>,
-    status: u16,
-    needle: &'static str,
-) -> Case {
-    Case {
-        what,
-        method,
-        path,
-        token,
-        body,
-        status,
-        needle,
-    }
-}
+/// One refused request and what its answer must say: what it is, its
+/// method, path, token and body, and the answer's status and a text its
+/// title or detail holds.
+type Case = (
+    &'static str,
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    Vec<u8>,
+    u16,
+    &'static str,
+);
 
 /// The coordinator's token in the tests below.
 const TOKEN: &str = "s3cret";
@@ -92,7 +74,7 @@ fn run_request() -> serde_json::Value {
 fn refused_requests() -> Vec<Case> {
     let token = Some(TOKEN);
     vec![
-        case(
+        (
             "no token",
             "GET",
             "/v1/status",
@@ -101,7 +83,7 @@ fn refused_requests() -> Vec<Case> {
             401,
             "missing token",
         ),
-        case(
+        (
             "a wrong token",
             "GET",
             "/v1/agents",
@@ -110,7 +92,7 @@ fn refused_requests() -> Vec<Case> {
             401,
             "wrong token",
         ),
-        case(
+        (
             "no token, unknown path",
             "GET",
             "/v1/nope",
@@ -119,7 +101,7 @@ fn refused_requests() -> Vec<Case> {
             401,
             "missing token",
         ),
-        case(
+        (
             "an unknown run",
             "GET",
             "/v1/runs/run-9",
@@ -128,7 +110,7 @@ fn refused_requests() -> Vec<Case> {
             404,
             "run-9",
         ),
-        case(
+        (
             "stopping an unknown run",
             "POST",
             "/v1/runs/run-9/stop",
@@ -137,7 +119,7 @@ fn refused_requests() -> Vec<Case> {
             404,
             "run-9",
         ),
-        case(
+        (
             "a wrong method",
             "DELETE",
             "/v1/runs",
@@ -146,7 +128,7 @@ fn refused_requests() -> Vec<Case> {
             405,
             "DELETE",
         ),
-        case(
+        (
             "a wrong method on a run",
             "PUT",
             "/v1/runs/run-1",
@@ -170,7 +152,7 @@ fn refused_submissions(submit: Vec<u8>) -> Vec<Case> {
     }))
     .unwrap();
     vec![
-        case(
+        (
             "a run in progress",
             "POST",
             "/v1/runs",
@@ -179,7 +161,7 @@ fn refused_submissions(submit: Vec<u8>) -> Vec<Case> {
             409,
             "in progress",
         ),
-        case(
+        (
             "a bad JSON body",
             "POST",
             "/v1/runs",
@@ -188,7 +170,7 @@ fn refused_submissions(submit: Vec<u8>) -> Vec<Case> {
             400,
             "EOF",
         ),
-        case(
+        (
             "a body that is no request",
             "POST",
             "/v1/runs",
@@ -197,7 +179,7 @@ fn refused_submissions(submit: Vec<u8>) -> Vec<Case> {
             400,
             "body",
         ),
-        case(
+        (
             "bad options",
             "POST",
             "/v1/runs",
@@ -206,7 +188,7 @@ fn refused_submissions(submit: Vec<u8>) -> Vec<Case> {
             400,
             "options",
         ),
-        case(
+        (
             "a body over the limit",
             "POST",
             "/v1/runs",
@@ -236,16 +218,7 @@ async fn every_error_of_the_coordinators_own_routes_has_k6s_shape() {
     let cases = refused_requests()
         .into_iter()
         .chain(refused_submissions(submit));
-    for Case {
-        what,
-        method,
-        path,
-        token,
-        body,
-        status,
-        needle,
-    } in cases
-    {
+    for (what, method, path, token, body, status, needle) in cases {
         let (code, content_type, text) = call(method, &c.url(path), token, body).await;
         assert_eq!(code, status, "{what}: {text}");
         assert_eq!(content_type, "application/json", "{what}");

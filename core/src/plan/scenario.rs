@@ -241,8 +241,7 @@ fn constant_arrival_rate(
     tuple: &Tuple,
     graceful_stop: Duration,
 ) -> (Vec<Step>, Work) {
-    let pre = scaled(tuple, c.pre_allocated_vus());
-    let max = scaled(tuple, c.max_vus()).max(pre);
+    let (pre, max) = arrival_vus(tuple, c.pre_allocated_vus(), c.max_vus());
     let ticks_tuple = tuple.resegment(c.max_vus());
     let steps = arrival_steps(pre, max, c.duration() + graceful_stop);
     let schedule = ConstantSchedule::new(c.rate(), c.time_unit(), c.duration(), ticks_tuple);
@@ -259,8 +258,7 @@ fn ramping_arrival_rate(
     tuple: &Tuple,
     graceful_stop: Duration,
 ) -> (Vec<Step>, Work) {
-    let pre = scaled(tuple, c.pre_allocated_vus());
-    let max = scaled(tuple, c.max_vus()).max(pre);
+    let (pre, max) = arrival_vus(tuple, c.pre_allocated_vus(), c.max_vus());
     let ticks_tuple = tuple.resegment(c.max_vus());
     let schedule = RampingSchedule::new(c.start_rate(), c.time_unit(), c.stages(), ticks_tuple);
     let steps = arrival_steps(pre, max, schedule.duration() + graceful_stop);
@@ -290,6 +288,13 @@ fn externally_controlled(c: &ExternallyControlledConfig, tuple: &Tuple) -> (Vec<
 /// `[(0, vus), (end, 0)]`
 fn end_at(vus: u64, end: Duration) -> Vec<Step> {
     vec![Step::vus(Duration::ZERO, vus), Step::vus(end, 0)]
+}
+
+/// An arrival-rate scenario's pre-allocated and most VUs, scaled to the
+/// instance of `tuple` (the most never below the pre-allocated).
+fn arrival_vus(tuple: &Tuple, pre_allocated: i64, max_vus: i64) -> (u64, u64) {
+    let pre = scaled(tuple, pre_allocated);
+    (pre, scaled(tuple, max_vus).max(pre))
 }
 
 /// `[(0, pre, max − pre), (end, 0, 0)]`

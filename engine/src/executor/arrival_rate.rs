@@ -44,29 +44,34 @@ struct Schedule<'a> {
 impl<'a> Schedule<'a> {
     /// The schedule of `work`, `None` for the other executors.
     fn of(work: &'a Work) -> Option<Schedule<'a>> {
-        match work {
-            Work::ConstantArrivalRate {
-                pre_allocated_vus,
-                max_vus,
-                schedule,
-            } => Some(Schedule {
-                pre_allocated: *pre_allocated_vus,
-                max_vus: *max_vus,
-                end: schedule.duration,
-                ticks: Box::new(schedule.ticks()),
-            }),
-            Work::RampingArrivalRate {
-                pre_allocated_vus,
-                max_vus,
-                schedule,
-            } => Some(Schedule {
-                pre_allocated: *pre_allocated_vus,
-                max_vus: *max_vus,
-                end: schedule.duration(),
-                ticks: Box::new(schedule.ticks()),
-            }),
-            _ => None,
+        let (Work::ConstantArrivalRate {
+            pre_allocated_vus,
+            max_vus,
+            ..
         }
+        | Work::RampingArrivalRate {
+            pre_allocated_vus,
+            max_vus,
+            ..
+        }) = work
+        else {
+            return None;
+        };
+        let (end, ticks): (Duration, Box<dyn Iterator<Item = Tick> + Send + 'a>) = match work {
+            Work::ConstantArrivalRate { schedule, .. } => {
+                (schedule.duration, Box::new(schedule.ticks()))
+            }
+            Work::RampingArrivalRate { schedule, .. } => {
+                (schedule.duration(), Box::new(schedule.ticks()))
+            }
+            _ => return None,
+        };
+        Some(Schedule {
+            pre_allocated: *pre_allocated_vus,
+            max_vus: *max_vus,
+            end,
+            ticks,
+        })
     }
 }
 
