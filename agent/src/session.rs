@@ -5,15 +5,15 @@ use std::{sync::Arc, time::SystemTime};
 
 use futures_util::Stream;
 use k6r_proto::v1::{
-    agent_service_client::AgentServiceClient, coordinator_message::Kind, AgentMessage, Heartbeat,
-    Hello,
+    agent_service_client::AgentServiceClient, coordinator_message::Kind, AgentMessage,
+    CoordinatorMessage, Heartbeat, Hello, Welcome,
 };
 use tokio::{
     sync::{mpsc, watch},
     time::{Duration, Instant, MissedTickBehavior},
 };
 use tokio_util::sync::CancellationToken;
-use tonic::transport::Endpoint;
+use tonic::{transport::Endpoint, Streaming};
 
 use crate::{
     config::Config,
@@ -47,20 +47,7 @@ pub(crate) async fn run_once(
     state: &watch::Sender<State>,
     shutdown: &CancellationToken,
 ) -> Result<Outcome> {
-    let url = config.coordinator.as_str().trim_end_matches('/').to_owned();
-    let endpoint = Endpoint::from_shared(url.clone())
-        .map_err(|e| Error::InvalidConfig {
-            option: "--coordinator",
-            reason: chain(&e),
-        })?
-        .connect_timeout(config.connect_timeout)
-        .tcp_nodelay(true)
-        // The agent only sends on its own; without pings, a coordinator
-        // that vanished without closing (network cut, frozen host) would
-        // go unnoticed and a run would go on unsupervised.
-        .http2_keep_alive_interval(config.keepalive)
-        .keep_alive_timeout(config.keepalive)
-        .keep_alive_while_idle(true);
+    let (url, endpoint) = endpoint(config)?;
     let channel = tokio::select! {
         _ = shutdown.cancelled() => return Ok(Outcome::Shutdown),
         channel = endpoint.connect() => channel.map_err(|e| Error::Unreachable { url: url.clone(), reason: chain(&e) })?,
@@ -104,24 +91,7 @@ pub(crate) async fn run_once(
             answer.map_err(|_| Error::HandshakeTimeout(config.connect_timeout))??
         }
     };
-    let welcome = match first.and_then(|m| m.kind) {
-        Some(Kind::Welcome(welcome)) => welcome,
-        Some(Kind::Refused(refused)) => {
-            return Err(Error::Refused {
-                reason: refused.reason,
-            })
-        }
-        Some(_) => {
-            return Err(Error::Protocol(
-                "the coordinator spoke before Welcome".into(),
-            ))
-        }
-        None => {
-            return Err(Error::Protocol(
-                "the coordinator closed the session without Welcome".into(),
-            ))
-        }
-    };
+    let welcome = welcome(first)?;
     let interval = welcome
         .heartbeat_interval()
         .map_err(|e| Error::Protocol(format!("Welcome: {e}")))?;
@@ -136,12 +106,68 @@ pub(crate) async fn run_once(
     });
 
     let uplink = Uplink::new(tx.clone(), done.clone());
+    let outcome = serve(runner, shutdown, &uplink, &tx, &mut inbound, interval).await;
+    done.cancel();
+    runner.session_ended();
+    if matches!(outcome, Outcome::Shutdown) {
+        await_goodbye(&mut inbound).await;
+    }
+    Ok(outcome)
+}
+
+/// The coordinator's URL (without a trailing `/`) and the endpoint that
+/// reaches it.
+fn endpoint(config: &Config) -> Result<(String, Endpoint)> {
+    let url = config.coordinator.as_str().trim_end_matches('/').to_owned();
+    let endpoint = Endpoint::from_shared(url.clone())
+        .map_err(|e| Error::InvalidConfig {
+            option: "--coordinator",
+            reason: chain(&e),
+        })?
+        .connect_timeout(config.connect_timeout)
+        .tcp_nodelay(true)
+        // The agent only sends on its own; without pings, a coordinator
+        // that vanished without closing (network cut, frozen host) would
+        // go unnoticed and a run would go on unsupervised.
+        .http2_keep_alive_interval(config.keepalive)
+        .keep_alive_timeout(config.keepalive)
+        .keep_alive_while_idle(true);
+    Ok((url, endpoint))
+}
+
+/// The Welcome the coordinator's `first` message must be.
+fn welcome(first: Option<CoordinatorMessage>) -> Result<Welcome> {
+    match first.and_then(|m| m.kind) {
+        Some(Kind::Welcome(welcome)) => Ok(welcome),
+        Some(Kind::Refused(refused)) => Err(Error::Refused {
+            reason: refused.reason,
+        }),
+        Some(_) => Err(Error::Protocol(
+            "the coordinator spoke before Welcome".into(),
+        )),
+        None => Err(Error::Protocol(
+            "the coordinator closed the session without Welcome".into(),
+        )),
+    }
+}
+
+/// The welcomed session: heartbeats every `interval` up, commands down to
+/// the runner, until the coordinator ends it or a shutdown has drained
+/// the runner.
+async fn serve(
+    runner: &Arc<dyn Runner>,
+    shutdown: &CancellationToken,
+    uplink: &Uplink,
+    tx: &mpsc::Sender<AgentMessage>,
+    inbound: &mut Streaming<CoordinatorMessage>,
+    interval: Duration,
+) -> Outcome {
     let mut heartbeat = tokio::time::interval_at(Instant::now() + interval, interval);
     heartbeat.set_missed_tick_behavior(MissedTickBehavior::Delay);
     // On shutdown the runner drains first, with the session still open
     // so its last status and metrics reach the coordinator.
     let mut draining: Option<Drain> = None;
-    let outcome = loop {
+    loop {
         tokio::select! {
             _ = shutdown.cancelled(), if draining.is_none() => {
                 tracing::info!("draining before leaving the coordinator");
@@ -162,7 +188,7 @@ pub(crate) async fn run_once(
                     Some(Kind::Refused(refused)) => break Outcome::Ended(format!("refused: {}", refused.reason)),
                     Some(Kind::Welcome(_)) | None => tracing::debug!("ignored an empty message or a second Welcome"),
                     Some(kind) => match Command::try_from(kind) {
-                        Ok(command) => runner.command(command, &uplink),
+                        Ok(command) => runner.command(command, uplink),
                         Err(e) => tracing::warn!("ignored a message: {e}"),
                     },
                 },
@@ -170,20 +196,19 @@ pub(crate) async fn run_once(
                 Err(status) => break Outcome::Ended(Error::from(status).to_string()),
             },
         }
-    };
-    done.cancel();
-    runner.session_ended();
-    if matches!(outcome, Outcome::Shutdown) {
-        // Our stream has ended; the coordinator answers by ending its own.
-        let goodbye = async { while let Ok(Some(_)) = inbound.message().await {} };
-        if tokio::time::timeout(GOODBYE_TIMEOUT, goodbye)
-            .await
-            .is_err()
-        {
-            tracing::debug!("the coordinator did not close the session in time");
-        }
     }
-    Ok(outcome)
+}
+
+/// Once our stream has ended, waits (a while) for the coordinator to end
+/// its own.
+async fn await_goodbye(inbound: &mut Streaming<CoordinatorMessage>) {
+    let goodbye = async { while let Ok(Some(_)) = inbound.message().await {} };
+    if tokio::time::timeout(GOODBYE_TIMEOUT, goodbye)
+        .await
+        .is_err()
+    {
+        tracing::debug!("the coordinator did not close the session in time");
+    }
 }
 
 /// The agent's half of the stream: what is queued in `rx`, ending once

@@ -44,7 +44,18 @@ fn case(name: &'static str, options: &str) -> Case {
 const THIRDS: [&str; 3] = ["0:1/3", "1/3:2/3", "2/3:1"];
 
 fn cases() -> Vec<Case> {
-    let mut cases = vec![
+    let mut cases = valid_cases();
+    cases.extend(invalid_cases());
+    cases.extend(thirds_cases());
+    cases.extend(generated(GENERATED));
+    cases.extend(script_cases());
+    cases
+}
+
+/// Valid options: the shortcuts, every executor, several scenarios and
+/// segments set in the options.
+fn valid_cases() -> Vec<Case> {
+    vec![
         // Shortcuts.
         case("vus-duration", "{ vus: 2, duration: '10s' }"),
         case("iterations", "{ iterations: 6 }"),
@@ -83,7 +94,12 @@ fn cases() -> Vec<Case> {
         case("segment-to-only", "{ executionSegment: '1/3', scenarios: { s: { executor: 'constant-vus', vus: 10, duration: '2s' } } }"),
         case("sequence-alone", "{ executionSegmentSequence: '0,1/2,1', scenarios: { s: { executor: 'constant-vus', vus: 10, duration: '2s' } } }"),
         case("sequence-uneven", "{ executionSegment: '3/10:1/2', executionSegmentSequence: '0,3/10,1/2,3/5,1', scenarios: { s: { executor: 'ramping-arrival-rate', stages: [{ duration: '5s', target: 20 }], preAllocatedVUs: 7, maxVUs: 13 }, t: { executor: 'shared-iterations', vus: 7, iterations: 13 } } }"),
-        // Invalid configurations (exit 104 with k6's message).
+    ]
+}
+
+/// Invalid configurations (exit 104 with k6's message).
+fn invalid_cases() -> Vec<Case> {
+    vec![
         case("bad-vus", "{ vus: -1, duration: '1s' }"),
         case("cv-no-duration", "{ scenarios: { s: { executor: 'constant-vus', vus: 2 } } }"),
         case("cv-short", "{ scenarios: { s: { executor: 'constant-vus', duration: '500ms' } } }"),
@@ -119,8 +135,12 @@ fn cases() -> Vec<Case> {
         case("segment-not-in-sequence", "{ executionSegment: '1/3:1/2', executionSegmentSequence: '0,1/3,2/3,1' }"),
         case("full-segment-not-in-sequence", "{ executionSegmentSequence: '0,1/3,2/3,1' }"),
         case("several-errors", "{ setupTimeout: '-1s', executionSegment: '1/3:1/2', executionSegmentSequence: '0,1/3,1', scenarios: { s: { executor: 'constant-vus' } } }"),
-    ];
-    // The same tests split in thirds.
+    ]
+}
+
+/// The same tests split in thirds.
+fn thirds_cases() -> Vec<Case> {
+    let mut cases = Vec::new();
     for (i, segment) in THIRDS.iter().enumerate() {
         let names = [
             ["thirds-0-a", "thirds-0-b", "thirds-0-c", "thirds-0-d"],
@@ -133,34 +153,39 @@ fn cases() -> Vec<Case> {
         cases.push(case(names[2], &format!("{{ {seq}, scenarios: {{ s: {{ executor: 'externally-controlled', vus: 3, maxVUs: 6, duration: '1s' }}, t: {{ executor: 'per-vu-iterations', vus: 5, iterations: 2, startTime: '3s' }} }} }}")));
         cases.push(case(names[3], &format!("{{ {seq}, scenarios: {{ s: {{ executor: 'ramping-arrival-rate', stages: [{{ duration: '2s', target: 10 }}], preAllocatedVUs: 4, maxVUs: 4 }}, t: {{ executor: 'constant-vus', vus: 1, duration: '2s' }} }} }}")));
     }
-    cases.extend(generated(GENERATED));
-    // __ENV from -e.
-    cases.push(Case {
-        name: "env-flag",
-        source: "export const options = { vus: parseInt(__ENV.MYVUS || '1'), duration: __ENV.DUR || '5s' };\nexport default function () {}\n".into(),
-        args: vec!["-e", "MYVUS=7", "-e", "DUR=1m"],
-        compare: Compare::All,
-    });
-    // Scripts that do not evaluate.
-    cases.push(Case {
-        name: "syntax-error",
-        source: "export default function () { let x = ; }\n".into(),
-        args: Vec::new(),
-        compare: Compare::ExitCode,
-    });
-    cases.push(Case {
-        name: "throws-in-init",
-        source: "throw new Error('init broke');\nexport default function () {}\n".into(),
-        args: Vec::new(),
-        compare: Compare::ExitCode,
-    });
-    cases.push(Case {
-        name: "http-in-init",
-        source: "import http from 'k6/http';\nhttp.get('http://127.0.0.1:1/');\nexport default function () {}\n".into(),
-        args: Vec::new(),
-        compare: Compare::ExitCode,
-    });
     cases
+}
+
+/// `__ENV` from `-e`, and scripts that do not evaluate.
+fn script_cases() -> Vec<Case> {
+    vec![
+        // __ENV from -e.
+        Case {
+            name: "env-flag",
+            source: "export const options = { vus: parseInt(__ENV.MYVUS || '1'), duration: __ENV.DUR || '5s' };\nexport default function () {}\n".into(),
+            args: vec!["-e", "MYVUS=7", "-e", "DUR=1m"],
+            compare: Compare::All,
+        },
+        // Scripts that do not evaluate.
+        Case {
+            name: "syntax-error",
+            source: "export default function () { let x = ; }\n".into(),
+            args: Vec::new(),
+            compare: Compare::ExitCode,
+        },
+        Case {
+            name: "throws-in-init",
+            source: "throw new Error('init broke');\nexport default function () {}\n".into(),
+            args: Vec::new(),
+            compare: Compare::ExitCode,
+        },
+        Case {
+            name: "http-in-init",
+            source: "import http from 'k6/http';\nhttp.get('http://127.0.0.1:1/');\nexport default function () {}\n".into(),
+            args: Vec::new(),
+            compare: Compare::ExitCode,
+        },
+    ]
 }
 
 /// How many generated option sets are compared.

@@ -4,21 +4,19 @@
 //! `k6`'s own commands against it, `--paused`, `--linger`, `-a ""`, and a
 //! busy explicit address (exit 106).
 
+#[path = "run_live/api.rs"]
+mod api;
 #[path = "control_harness.rs"]
 mod harness;
+#[path = "run_live/process.rs"]
+mod process;
 
-use std::io::Read;
-use std::net::{SocketAddr, TcpListener};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
+use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
-use harness::{cli, raw, stop, until_status, Outcome2};
-
-const K6R: &str = env!("CARGO_BIN_EXE_k6r-cli");
-
-/// How long anything here may take.
-const DEADLINE: Duration = Duration::from_secs(60);
+use api::{all_metrics, close, iterations, ok, sample, status_yaml, until_sample};
+use harness::{cli, raw, stop, until_status};
+use process::{Run, DEADLINE, K6R};
 
 /// The tutorial's script: only the executor and a duration.
 const TUTORIAL: &str = "import { sleep } from 'k6';\n\
@@ -26,186 +24,6 @@ export const options = { scenarios: { contacts: { executor: 'externally-controll
 export default function () { sleep(0.05); }\n\
 export function setup() { console.log('SETUP'); }\n\
 export function teardown() { console.log('TEARDOWN'); }\n";
-
-/// A `k6r-cli run` child, killed when dropped (a failed assertion does
-/// not leave it running).
-struct Run {
-    child: Child,
-    stdout: Arc<Mutex<String>>,
-    stderr: Arc<Mutex<String>>,
-    _dir: tempfile::TempDir,
-}
-
-impl Run {
-    /// Runs `script` with `args` (and `env`) before it.
-    fn spawn(script: &str, args: &[&str], env: &[(&str, &str)]) -> Run {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("test.js");
-        std::fs::write(&path, script).unwrap();
-        let mut child = Command::new(K6R)
-            .arg("run")
-            .args(args)
-            .arg(&path)
-            .env_remove("K6R_ADDRESS")
-            .envs(env.iter().copied())
-            .current_dir(dir.path())
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let stdout = drain(child.stdout.take().unwrap());
-        let stderr = drain(child.stderr.take().unwrap());
-        Run {
-            child,
-            stdout,
-            stderr,
-            _dir: dir,
-        }
-    }
-
-    /// Runs `script` on `-a 127.0.0.1:0` and returns it with the address
-    /// of its API.
-    fn serve(script: &str, args: &[&str]) -> (Run, SocketAddr) {
-        let mut all = vec!["-a", "127.0.0.1:0"];
-        all.extend_from_slice(args);
-        let mut run = Run::spawn(script, &all, &[]);
-        let addr = run.until_stderr("REST API listening", |line| {
-            let value = line.split_once("address=")?.1;
-            value.trim_matches('"').parse().ok()
-        });
-        (run, addr)
-    }
-
-    /// Polls stderr until a line containing `needle` gives `Some`.
-    fn until_stderr<T>(&mut self, needle: &str, parse: impl Fn(&str) -> Option<T>) -> T {
-        let deadline = Instant::now() + DEADLINE;
-        loop {
-            let found = self
-                .stderr()
-                .lines()
-                .filter(|l| l.contains(needle))
-                .find_map(&parse);
-            if let Some(found) = found {
-                return found;
-            }
-            if let Some(status) = self.child.try_wait().unwrap() {
-                panic!("exited ({status}) without `{needle}`:\n{}", self.stderr());
-            }
-            assert!(
-                Instant::now() < deadline,
-                "no `{needle}`:\n{}",
-                self.stderr()
-            );
-            std::thread::sleep(Duration::from_millis(10));
-        }
-    }
-
-    fn stderr(&self) -> String {
-        self.stderr.lock().unwrap().clone()
-    }
-
-    fn stdout(&self) -> String {
-        self.stdout.lock().unwrap().clone()
-    }
-
-    /// Waits for the exit code.
-    fn wait(&mut self) -> i32 {
-        let deadline = Instant::now() + DEADLINE;
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status.code().unwrap_or(-1);
-            }
-            assert!(
-                Instant::now() < deadline,
-                "k6r-cli run did not exit:\n{}",
-                self.stderr()
-            );
-            std::thread::sleep(Duration::from_millis(10));
-        }
-    }
-
-    /// Sends SIGINT (Ctrl+C) to this child, by its pid.
-    fn interrupt(&self) {
-        let status = Command::new("kill")
-            .args(["-INT", &self.child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(status.success());
-    }
-}
-
-impl Drop for Run {
-    fn drop(&mut self) {
-        if self.child.try_wait().ok().flatten().is_none() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-}
-
-/// Reads a pipe to its end on a thread, so the child never blocks on it.
-fn drain(pipe: impl Read + Send + 'static) -> Arc<Mutex<String>> {
-    let text = Arc::new(Mutex::new(String::new()));
-    let sink = Arc::clone(&text);
-    std::thread::spawn(move || {
-        // Chunks, not lines: the linger message has no newline.
-        let mut pipe = pipe;
-        let mut buf = [0u8; 4096];
-        let mut pending = Vec::new();
-        while let Ok(n @ 1..) = pipe.read(&mut buf) {
-            pending.extend_from_slice(&buf[..n]);
-            // Keep a UTF-8 sequence split across reads for the next one.
-            let valid = match std::str::from_utf8(&pending) {
-                Ok(_) => pending.len(),
-                Err(e) => e.valid_up_to(),
-            };
-            let text = String::from_utf8_lossy(&pending[..valid]).into_owned();
-            sink.lock().unwrap().push_str(&text);
-            pending.drain(..valid);
-        }
-    });
-    text
-}
-
-fn status_yaml(status: u8, paused: bool, vus: u64, max: u64, running: bool) -> String {
-    format!(
-        "status: {status}\npaused: \"{paused}\"\nvus: \"{vus}\"\nvus-max: \"{max}\"\nstopped: false\nrunning: {running}\ntainted: false\n"
-    )
-}
-
-fn ok(stdout: String) -> Outcome2 {
-    Outcome2 {
-        code: Some(0),
-        stdout,
-        msg: String::new(),
-    }
-}
-
-/// A metric's `sample` from `/v1/metrics/{name}` (`Null` until observed).
-fn sample(addr: SocketAddr, name: &str) -> serde_json::Value {
-    let r = raw(addr, "GET", &format!("/v1/metrics/{name}"), b"");
-    serde_json::from_str::<serde_json::Value>(&r.body)
-        .map(|v| v["data"]["attributes"]["sample"].clone())
-        .unwrap_or_default()
-}
-
-/// Polls a metric's sample until `ok` holds.
-fn until_sample(addr: SocketAddr, name: &str, ok: impl Fn(&serde_json::Value) -> bool) {
-    let deadline = Instant::now() + DEADLINE;
-    loop {
-        let s = sample(addr, name);
-        if ok(&s) {
-            return;
-        }
-        assert!(Instant::now() < deadline, "{name} never matched: {s}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
-fn iterations(addr: SocketAddr) -> f64 {
-    sample(addr, "iterations")["count"].as_f64().unwrap_or(0.0)
-}
 
 #[test]
 fn tutorial_walked_with_k6r_cli() {
@@ -457,31 +275,6 @@ export function teardown(data) { console.log('TEARDOWN ' + data.hello); }\n";
     assert_eq!(stop(addr).status, 200);
     assert_eq!(run.wait(), 103);
     assert_eq!(run.stderr().matches("TEARDOWN world").count(), 2);
-}
-
-/// `/v1/metrics` as a map from id to attributes.
-fn all_metrics(addr: SocketAddr) -> serde_json::Map<String, serde_json::Value> {
-    let r = raw(addr, "GET", "/v1/metrics", b"");
-    assert_eq!(r.status, 200, "{}", r.body);
-    let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
-    v["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| {
-            (
-                m["id"].as_str().unwrap().to_owned(),
-                m["attributes"].clone(),
-            )
-        })
-        .collect()
-}
-
-fn close(a: &serde_json::Value, b: &serde_json::Value) -> bool {
-    match (a.as_f64(), b.as_f64()) {
-        (Some(a), Some(b)) => (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0),
-        _ => false,
-    }
 }
 
 #[test]

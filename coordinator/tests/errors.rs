@@ -46,16 +46,21 @@ fn k6_error(what: &str, status: u16, body: &str) -> (String, String) {
     (error.title.clone(), error.detail.clone())
 }
 
-/// One refused request and what its answer must say.
-struct Case {
-    what: &'static str,
-    method: &'static str,
-    url: String,
-    token: Option<&'static str>,
-    body: Vec<u8>,
-    status: u16,
-    needle: &'static str,
-}
+/// One refused request and what its answer must say: what it is, its
+/// method, path, token and body, and the answer's status and a text its
+/// title or detail holds.
+type Case = (
+    &'static str,
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    Vec<u8>,
+    u16,
+    &'static str,
+);
+
+/// The coordinator's token in the tests below.
+const TOKEN: &str = "s3cret";
 
 fn run_request() -> serde_json::Value {
     json!({
@@ -65,40 +70,11 @@ fn run_request() -> serde_json::Value {
     })
 }
 
-#[tokio::test]
-async fn every_error_of_the_coordinators_own_routes_has_k6s_shape() {
-    let c = start_coordinator(
-        config()
-            .with_token(Token::new("s3cret"))
-            .with_agents(NonZeroUsize::new(1).unwrap())
-            .with_max_bundle(2 << 20),
-    )
-    .await;
-    let token = Some("s3cret");
-    let runs = c.url("/v1/runs");
-    let submit = serde_json::to_vec(&run_request()).unwrap();
-    // A run waits for its agent (none comes): a second one conflicts.
-    let (code, _, text) = call("POST", &runs, token, submit.clone()).await;
-    assert_eq!(code, 201, "{text}");
-    let mut over_limit = b"{\"archive\":\"".to_vec();
-    over_limit.resize(3 << 20, b'a');
-
-    let case = |what, method, path: &str, token, body: Vec<u8>, status, needle| Case {
-        what,
-        method,
-        url: c.url(path),
-        token,
-        body,
-        status,
-        needle,
-    };
-    let bad_options = serde_json::to_vec(&json!({
-        "archive": {"entry": "/s.js", "files": {"/s.js": ""}},
-        "options": {"vus": "many"},
-    }))
-    .unwrap();
-    let cases = [
-        case(
+/// Requests refused for their token, their path or their method.
+fn refused_requests() -> Vec<Case> {
+    let token = Some(TOKEN);
+    vec![
+        (
             "no token",
             "GET",
             "/v1/status",
@@ -107,7 +83,7 @@ async fn every_error_of_the_coordinators_own_routes_has_k6s_shape() {
             401,
             "missing token",
         ),
-        case(
+        (
             "a wrong token",
             "GET",
             "/v1/agents",
@@ -116,7 +92,7 @@ async fn every_error_of_the_coordinators_own_routes_has_k6s_shape() {
             401,
             "wrong token",
         ),
-        case(
+        (
             "no token, unknown path",
             "GET",
             "/v1/nope",
@@ -125,7 +101,7 @@ async fn every_error_of_the_coordinators_own_routes_has_k6s_shape() {
             401,
             "missing token",
         ),
-        case(
+        (
             "an unknown run",
             "GET",
             "/v1/runs/run-9",
@@ -134,7 +110,7 @@ async fn every_error_of_the_coordinators_own_routes_has_k6s_shape() {
             404,
             "run-9",
         ),
-        case(
+        (
             "stopping an unknown run",
             "POST",
             "/v1/runs/run-9/stop",
@@ -143,7 +119,7 @@ async fn every_error_of_the_coordinators_own_routes_has_k6s_shape() {
             404,
             "run-9",
         ),
-        case(
+        (
             "a wrong method",
             "DELETE",
             "/v1/runs",
@@ -152,7 +128,7 @@ async fn every_error_of_the_coordinators_own_routes_has_k6s_shape() {
             405,
             "DELETE",
         ),
-        case(
+        (
             "a wrong method on a run",
             "PUT",
             "/v1/runs/run-1",
@@ -161,7 +137,22 @@ async fn every_error_of_the_coordinators_own_routes_has_k6s_shape() {
             405,
             "PUT",
         ),
-        case(
+    ]
+}
+
+/// Submissions refused for their body, or for the run already in progress
+/// (`submit` is a valid submission).
+fn refused_submissions(submit: Vec<u8>) -> Vec<Case> {
+    let token = Some(TOKEN);
+    let mut over_limit = b"{\"archive\":\"".to_vec();
+    over_limit.resize(3 << 20, b'a');
+    let bad_options = serde_json::to_vec(&json!({
+        "archive": {"entry": "/s.js", "files": {"/s.js": ""}},
+        "options": {"vus": "many"},
+    }))
+    .unwrap();
+    vec![
+        (
             "a run in progress",
             "POST",
             "/v1/runs",
@@ -170,7 +161,7 @@ async fn every_error_of_the_coordinators_own_routes_has_k6s_shape() {
             409,
             "in progress",
         ),
-        case(
+        (
             "a bad JSON body",
             "POST",
             "/v1/runs",
@@ -179,7 +170,7 @@ async fn every_error_of_the_coordinators_own_routes_has_k6s_shape() {
             400,
             "EOF",
         ),
-        case(
+        (
             "a body that is no request",
             "POST",
             "/v1/runs",
@@ -188,7 +179,7 @@ async fn every_error_of_the_coordinators_own_routes_has_k6s_shape() {
             400,
             "body",
         ),
-        case(
+        (
             "bad options",
             "POST",
             "/v1/runs",
@@ -197,7 +188,7 @@ async fn every_error_of_the_coordinators_own_routes_has_k6s_shape() {
             400,
             "options",
         ),
-        case(
+        (
             "a body over the limit",
             "POST",
             "/v1/runs",
@@ -206,18 +197,29 @@ async fn every_error_of_the_coordinators_own_routes_has_k6s_shape() {
             413,
             "over this coordinator's limit of 2 MiB (--max-bundle-mib)",
         ),
-    ];
-    for Case {
-        what,
-        method,
-        url,
-        token,
-        body,
-        status,
-        needle,
-    } in cases
-    {
-        let (code, content_type, text) = call(method, &url, token, body).await;
+    ]
+}
+
+#[tokio::test]
+async fn every_error_of_the_coordinators_own_routes_has_k6s_shape() {
+    let c = start_coordinator(
+        config()
+            .with_token(Token::new(TOKEN))
+            .with_agents(NonZeroUsize::new(1).unwrap())
+            .with_max_bundle(2 << 20),
+    )
+    .await;
+    let runs = c.url("/v1/runs");
+    let submit = serde_json::to_vec(&run_request()).unwrap();
+    // A run waits for its agent (none comes): a second one conflicts.
+    let (code, _, text) = call("POST", &runs, Some(TOKEN), submit.clone()).await;
+    assert_eq!(code, 201, "{text}");
+
+    let cases = refused_requests()
+        .into_iter()
+        .chain(refused_submissions(submit));
+    for (what, method, path, token, body, status, needle) in cases {
+        let (code, content_type, text) = call(method, &c.url(path), token, body).await;
         assert_eq!(code, status, "{what}: {text}");
         assert_eq!(content_type, "application/json", "{what}");
         let (title, detail) = k6_error(what, status, &text);

@@ -278,10 +278,30 @@ async fn a_post_runs_setup_again_on_the_lead_and_its_data_reaches_the_others() {
         a.send(status(&run, RunState::Running)).await;
     }
 
-    let post = tokio::spawn({
-        let url = c.url("/v1/setup");
-        async move { send_json("POST", &url, &json!(null)).await }
-    });
+    post_while_a_patch_pauses(&c, &run, &mut agents).await;
+    post_whose_setup_throws(&c, &run, &mut agents).await;
+    // Teardown is the run's own, on the lead at the end.
+    let (code, text) = setup_teardown(&c).await;
+    assert_eq!(code, 409, "{text}");
+
+    let (teardown, result) = end(&c, &run, &mut agents).await;
+    assert_eq!(
+        (teardown.as_str(), result),
+        (r#"{"n":2}"#, json!(r#"{"n":2}"#))
+    );
+    c.stop().await;
+}
+
+/// `POST /v1/setup`, answered once setup() ran.
+fn spawn_post(c: &TestCoordinator) -> tokio::task::JoinHandle<(u16, String)> {
+    let url = c.url("/v1/setup");
+    tokio::spawn(async move { send_json("POST", &url, &json!(null)).await })
+}
+
+/// A POST runs setup() again on the lead; a PATCH while it runs pauses
+/// every agent, and the new data goes out to the others after it.
+async fn post_while_a_patch_pauses(c: &TestCoordinator, run: &str, agents: &mut [FakeAgent]) {
+    let post = spawn_post(c);
     agents[0]
         .expect("RunSetup again", |k| match k {
             Kind::RunSetup(s) => Some(s),
@@ -303,12 +323,12 @@ async fn a_post_runs_setup_again_on_the_lead_and_its_data_reaches_the_others() {
         }
     });
     let mut pauses = Vec::new();
-    for a in &mut agents {
+    for a in agents.iter_mut() {
         pauses.push(control(a).await);
     }
     agents[0]
         .send(SetupDone {
-            run_id: run.clone(),
+            run_id: run.to_owned(),
             data_json: r#"{"n":2}"#.into(),
             ..SetupDone::default()
         })
@@ -316,22 +336,21 @@ async fn a_post_runs_setup_again_on_the_lead_and_its_data_reaches_the_others() {
     for (a, pause) in agents.iter().zip(&pauses) {
         assert_eq!(pause.action, Some(Action::Pause(true)));
         a.send(ControlAck {
-            run_id: run.clone(),
+            run_id: run.to_owned(),
             seq: pause.seq,
             error: String::new(),
         })
         .await;
-        a.send(status(&run, RunState::Paused)).await;
+        a.send(status(run, RunState::Paused)).await;
     }
     assert_eq!(patch.await.unwrap().0, 200);
-    assert_eq!(ack_setup_data(&run, &mut agents[1]).await, r#"{"n":2}"#);
+    assert_eq!(ack_setup_data(run, &mut agents[1]).await, r#"{"n":2}"#);
     assert_eq!(post.await.unwrap(), (200, envelope(r#"{"n":2}"#)));
+}
 
-    // setup() throws: k6's 500, the data stays.
-    let post = tokio::spawn({
-        let url = c.url("/v1/setup");
-        async move { send_json("POST", &url, &json!(null)).await }
-    });
+/// A POST whose setup() throws: k6's 500, the data stays.
+async fn post_whose_setup_throws(c: &TestCoordinator, run: &str, agents: &mut [FakeAgent]) {
+    let post = spawn_post(c);
     agents[0]
         .expect("RunSetup again", |k| match k {
             Kind::RunSetup(s) => Some(s),
@@ -340,7 +359,7 @@ async fn a_post_runs_setup_again_on_the_lead_and_its_data_reaches_the_others() {
         .await;
     agents[0]
         .send(SetupDone {
-            run_id: run.clone(),
+            run_id: run.to_owned(),
             error: "Error: boom".into(),
             exit_code: 107,
             ..SetupDone::default()
@@ -352,17 +371,7 @@ async fn a_post_runs_setup_again_on_the_lead_and_its_data_reaches_the_others() {
         text.contains(r#""title":"Error executing setup","detail":"Error: boom""#),
         "{text}"
     );
-    assert_eq!(setup(&c, "GET", "").await, (200, envelope(r#"{"n":2}"#)));
-    // Teardown is the run's own, on the lead at the end.
-    let (code, text) = setup_teardown(&c).await;
-    assert_eq!(code, 409, "{text}");
-
-    let (teardown, result) = end(&c, &run, &mut agents).await;
-    assert_eq!(
-        (teardown.as_str(), result),
-        (r#"{"n":2}"#, json!(r#"{"n":2}"#))
-    );
-    c.stop().await;
+    assert_eq!(setup(c, "GET", "").await, (200, envelope(r#"{"n":2}"#)));
 }
 
 async fn setup_teardown(c: &TestCoordinator) -> (u16, String) {

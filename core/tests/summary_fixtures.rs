@@ -110,20 +110,48 @@ fn replay_in(metrics: &Value, breakdown: bool, scenario: &str) -> Run {
         r = r.with_breakdown();
     }
     let decl = |r: &mut Registry, n, k, c| r.declare(n, k, c).unwrap();
-    let counter = decl(
-        &mut r,
-        "my_counter",
-        MetricType::Counter,
-        ValueType::Default,
-    );
-    let gauge = decl(&mut r, "my_gauge", MetricType::Gauge, ValueType::Default);
-    let rate = decl(&mut r, "my_rate", MetricType::Rate, ValueType::Default);
-    let time = decl(&mut r, "my_time", MetricType::Trend, ValueType::Time);
-    let trend = decl(&mut r, "my_trend", MetricType::Trend, ValueType::Default);
+    let custom = Custom {
+        counter: decl(
+            &mut r,
+            "my_counter",
+            MetricType::Counter,
+            ValueType::Default,
+        ),
+        gauge: decl(&mut r, "my_gauge", MetricType::Gauge, ValueType::Default),
+        rate: decl(&mut r, "my_rate", MetricType::Rate, ValueType::Default),
+        time: decl(&mut r, "my_time", MetricType::Trend, ValueType::Time),
+        trend: decl(&mut r, "my_trend", MetricType::Trend, ValueType::Default),
+    };
     let mut thresholds =
         Thresholds::build(thresholds_option().as_object().unwrap(), &mut r).unwrap();
     r.submetric(EXPECTED_RESPONSE_SUBMETRIC).unwrap();
+    r.add(&samples(&custom, metrics, scenario));
+    let it = &metrics["iterations"];
+    let secs = it["count"].as_f64().unwrap() / it["rate"].as_f64().unwrap();
+    let facts = RunFacts {
+        duration: Duration::from_secs_f64(secs),
+        ..RunFacts::default()
+    };
+    thresholds.evaluate(&r, facts.duration, false);
+    Run {
+        registry: r,
+        thresholds,
+        facts,
+    }
+}
 
+/// The script's custom metrics.
+struct Custom {
+    counter: Arc<Metric>,
+    gauge: Arc<Metric>,
+    rate: Arc<Metric>,
+    time: Arc<Metric>,
+    trend: Arc<Metric>,
+}
+
+/// The samples of the script's 10 iterations in scenario `scenario`, the
+/// durations taken from `metrics`, one millisecond apart.
+fn samples(custom: &Custom, metrics: &Value, scenario: &str) -> Vec<Sample> {
     let tags = |pairs: &[(&str, &str)]| -> Arc<Tags> { Arc::new(pairs.iter().copied().collect()) };
     let root = tags(&[("group", ""), ("scenario", scenario)]);
     let mut ms = 0u64;
@@ -145,18 +173,18 @@ fn replay_in(metrics: &Value, breakdown: bool, scenario: &str) -> Run {
     let group_durations = synthesize(&metrics["group_duration"]);
     for i in 0..10 {
         let f = f64::from(i);
-        push(&counter, &root, f + 1.0);
-        push(&gauge, &root, if i % 2 == 0 { -f } else { 3.0 * f });
-        push(&rate, &root, f64::from(u8::from(i % 3 == 0)));
+        push(&custom.counter, &root, f + 1.0);
+        push(&custom.gauge, &root, if i % 2 == 0 { -f } else { 3.0 * f });
+        push(&custom.rate, &root, f64::from(u8::from(i % 3 == 0)));
         let kind = tags(&[
             ("group", ""),
             ("scenario", scenario),
             ("kind", if i % 2 == 1 { "odd" } else { "even" }),
         ]);
-        push(&time, &kind, 1.25 * (f + 1.0) * (f + 1.0));
-        push(&time, &root, 0.0004 * (f + 1.0));
-        push(&trend, &root, f - 5.5);
-        push(&trend, &root, 1000.0 * f);
+        push(&custom.time, &kind, 1.25 * (f + 1.0) * (f + 1.0));
+        push(&custom.time, &root, 0.0004 * (f + 1.0));
+        push(&custom.trend, &root, f - 5.5);
+        push(&custom.trend, &root, 1000.0 * f);
         push(&checks, &check("always", ""), 1.0);
         push(
             &checks,
@@ -191,19 +219,7 @@ fn replay_in(metrics: &Value, breakdown: bool, scenario: &str) -> Run {
         );
         push(&Builtin::Iterations.metric(), &root, 1.0);
     }
-    r.add(&samples);
-    let it = &metrics["iterations"];
-    let secs = it["count"].as_f64().unwrap() / it["rate"].as_f64().unwrap();
-    let facts = RunFacts {
-        duration: Duration::from_secs_f64(secs),
-        ..RunFacts::default()
-    };
-    thresholds.evaluate(&r, facts.duration, false);
-    Run {
-        registry: r,
-        thresholds,
-        facts,
-    }
+    samples
 }
 
 /// A shown value back in its unit (ms for durations, plain numbers,

@@ -70,45 +70,53 @@ impl Drain {
     }
 }
 
+/// The manager's state, owned by its task.
+struct Manager {
+    registry: RegistryHandle,
+    settings: Settings,
+    shutdown: CancellationToken,
+    /// The active run, or the last one.
+    current: Option<Slot>,
+    draining: Option<Drain>,
+    /// The number of the next run's id.
+    next: u64,
+}
+
 pub(super) async fn run(
     registry: RegistryHandle,
     settings: Settings,
     mut commands: mpsc::Receiver<Command>,
     shutdown: CancellationToken,
 ) {
-    let mut current: Option<Slot> = None;
-    let mut draining: Option<Drain> = None;
-    let mut next = 1u64;
+    let mut manager = Manager {
+        registry,
+        settings,
+        shutdown: shutdown.clone(),
+        current: None,
+        draining: None,
+        next: 1,
+    };
     loop {
         // While draining: the current run's next view, and the end of the
         // grace for reading its result.
-        let drain_waits = draining.as_ref().is_some_and(Drain::waiting);
-        let watching = drain_waits && current.as_ref().is_some_and(|s| !s.finished());
-        let grace = draining.as_ref().and_then(|d| d.until);
+        let drain_waits = manager.draining.as_ref().is_some_and(Drain::waiting);
+        let watching = drain_waits && manager.current.as_ref().is_some_and(|s| !s.finished());
+        let grace = manager.draining.as_ref().and_then(|d| d.until);
         let command = tokio::select! {
             _ = shutdown.cancelled() => break,
             command = commands.recv() => match command {
                 Some(c) => c,
                 None => break,
             },
-            changed = async { current.as_mut().expect("watching a run").view.changed().await },
-                if watching =>
-            {
-                let drain = draining.as_mut().expect("draining");
-                match current.as_ref() {
-                    // The actor is gone: nothing is left to deliver.
-                    _ if changed.is_err() => drain.finish(),
-                    Some(slot) if slot.finished() && slot.delivered => drain.finish(),
-                    Some(slot) if slot.finished() => {
-                        drain.until = Some(Instant::now() + RESULT_GRACE);
-                    }
-                    _ => {}
-                }
+            changed = async {
+                manager.current.as_mut().expect("watching a run").view.changed().await
+            }, if watching => {
+                manager.run_changed(changed.is_ok());
                 continue;
             }
             _ = tokio::time::sleep_until(grace.unwrap_or_else(Instant::now)), if grace.is_some() => {
                 tracing::info!("no one read the stopped run's result; shutting down");
-                if let Some(drain) = &mut draining {
+                if let Some(drain) = &mut manager.draining {
                     drain.finish();
                 }
                 continue;
@@ -116,88 +124,122 @@ pub(super) async fn run(
         };
         match command {
             Command::Submit { submission, reply } => {
-                if draining.is_some() {
-                    let _ = reply.send(Err(RunError::Stopped(Error::ShuttingDown)));
-                    continue;
-                }
-                if let Some(slot) = &current {
-                    let view = slot.view.borrow();
-                    if view.state != RunState::Finished {
-                        let _ = reply.send(Err(RunError::InProgress(view.id.clone())));
-                        continue;
-                    }
-                }
-                let id = format!("run-{next}");
-                next += 1;
-                tracing::info!(run = %id, "run submitted");
-                let (view, link) = actor::spawn(
-                    id,
-                    *submission,
-                    registry.clone(),
-                    settings,
-                    shutdown.child_token(),
-                );
-                let first = view.borrow().clone();
-                // Replacing the slot drops the last run's command sender,
-                // which ends its actor.
-                current = Some(Slot {
-                    view,
-                    link,
-                    delivered: false,
-                });
-                let _ = reply.send(Ok(first));
+                let _ = reply.send(manager.submit(*submission));
             }
             Command::Current { reply } => {
                 let _ = reply.send(
-                    current
+                    manager
+                        .current
                         .as_ref()
                         .map(|s| (s.view.borrow().clone(), s.link.clone())),
                 );
             }
             Command::View { id, reply } => {
-                let view = current.as_mut().and_then(|slot| {
-                    let view = slot.view.borrow().clone();
-                    if view.id != id {
-                        return None;
-                    }
-                    slot.delivered |= view.state == RunState::Finished;
-                    Some(view)
-                });
-                let _ = reply.send(view);
-                let delivered = current.as_ref().is_some_and(|s| s.delivered);
-                if let Some(drain) = draining.as_mut().filter(|d| d.until.is_some()) {
-                    if delivered {
-                        drain.finish();
-                    }
-                }
+                let _ = reply.send(manager.view(&id));
+                manager.finish_drain_if_delivered();
             }
-            Command::Drain { done } => {
-                let (finished, over) = oneshot::channel();
-                let _ = done.send(over);
-                if draining.is_some() {
-                    // Already draining (or drained): over at once.
-                    let _ = finished.send(());
-                    continue;
-                }
-                let mut drain = Drain {
-                    done: Some(finished),
-                    until: None,
-                };
-                match &current {
-                    Some(slot) if !slot.finished() => {
-                        tracing::info!(run = %slot.view.borrow().id, "stopping the run for shutdown");
-                        slot.link.shutdown().await;
-                    }
-                    // Just finished: its submitter may not have read it yet.
-                    Some(slot) if !slot.delivered => {
-                        drain.until = Some(Instant::now() + RESULT_GRACE);
-                    }
-                    // Nothing runs: nothing to wait for.
-                    _ => drain.finish(),
-                }
-                draining = Some(drain);
-            }
+            Command::Drain { done } => manager.drain(done).await,
         }
     }
     tracing::debug!("run manager stopped");
+}
+
+impl Manager {
+    /// While draining, the current run's view changed (`alive` false when
+    /// its actor is gone).
+    fn run_changed(&mut self, alive: bool) {
+        let drain = self.draining.as_mut().expect("draining");
+        match self.current.as_ref() {
+            // The actor is gone: nothing is left to deliver.
+            _ if !alive => drain.finish(),
+            Some(slot) if slot.finished() && slot.delivered => drain.finish(),
+            Some(slot) if slot.finished() => {
+                drain.until = Some(Instant::now() + RESULT_GRACE);
+            }
+            _ => {}
+        }
+    }
+
+    /// Starts a run unless draining or another one is active.
+    fn submit(&mut self, submission: Submission) -> Result<RunView, RunError> {
+        if self.draining.is_some() {
+            return Err(RunError::Stopped(Error::ShuttingDown));
+        }
+        if let Some(slot) = &self.current {
+            let view = slot.view.borrow();
+            if view.state != RunState::Finished {
+                return Err(RunError::InProgress(view.id.clone()));
+            }
+        }
+        let id = format!("run-{}", self.next);
+        self.next += 1;
+        tracing::info!(run = %id, "run submitted");
+        let (view, link) = actor::spawn(
+            id,
+            submission,
+            self.registry.clone(),
+            self.settings,
+            self.shutdown.child_token(),
+        );
+        let first = view.borrow().clone();
+        // Replacing the slot drops the last run's command sender,
+        // which ends its actor.
+        self.current = Some(Slot {
+            view,
+            link,
+            delivered: false,
+        });
+        Ok(first)
+    }
+
+    /// The view of run `id`, marked delivered if it is finished.
+    fn view(&mut self, id: &str) -> Option<RunView> {
+        self.current.as_mut().and_then(|slot| {
+            let view = slot.view.borrow().clone();
+            if view.id != id {
+                return None;
+            }
+            slot.delivered |= view.state == RunState::Finished;
+            Some(view)
+        })
+    }
+
+    /// Ends a drain waiting for the result to be read once it was.
+    fn finish_drain_if_delivered(&mut self) {
+        let delivered = self.current.as_ref().is_some_and(|s| s.delivered);
+        if let Some(drain) = self.draining.as_mut().filter(|d| d.until.is_some()) {
+            if delivered {
+                drain.finish();
+            }
+        }
+    }
+
+    /// Starts draining: stops the active run, or waits a grace for a
+    /// finished one's result to be read.
+    async fn drain(&mut self, done: oneshot::Sender<oneshot::Receiver<()>>) {
+        let (finished, over) = oneshot::channel();
+        let _ = done.send(over);
+        if self.draining.is_some() {
+            // Already draining (or drained): over at once.
+            let _ = finished.send(());
+            return;
+        }
+        let mut drain = Drain {
+            done: Some(finished),
+            until: None,
+        };
+        match &self.current {
+            Some(slot) if !slot.finished() => {
+                tracing::info!(run = %slot.view.borrow().id, "stopping the run for shutdown");
+                slot.link.shutdown().await;
+            }
+            // Just finished: its submitter may not have read it yet.
+            Some(slot) if !slot.delivered => {
+                drain.until = Some(Instant::now() + RESULT_GRACE);
+            }
+            // Nothing runs: nothing to wait for.
+            _ => drain.finish(),
+        }
+        self.draining = Some(drain);
+    }
 }

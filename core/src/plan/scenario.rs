@@ -5,7 +5,10 @@ use super::arrival::{ConstantSchedule, RampingSchedule};
 use super::ramping;
 use super::Step;
 use crate::duration::Duration;
-use crate::options::{Executor, ExecutorKind, Scenario};
+use crate::options::{
+    ConstantArrivalRateConfig, Executor, ExecutorKind, ExternallyControlledConfig,
+    IterationsConfig, RampingArrivalRateConfig, RampingVusConfig, Scenario,
+};
 use crate::segment::Tuple;
 
 /// A scenario's plan for this instance. Schedulers follow it; nothing in it
@@ -116,107 +119,7 @@ impl ScenarioPlan {
             ExecutorKind::ExternallyControlled => Duration::ZERO,
             _ => scenario.graceful_stop(),
         };
-        let (steps, work) = match &scenario.executor {
-            Executor::SharedIterations(c) => {
-                let vus = scaled(tuple, c.vus());
-                // Iterations are split by the tuple re-segmented by the VUs,
-                // so an instance without VUs gets no iterations either.
-                let iterations = tuple
-                    .resegment(c.vus())
-                    .map_or(0, |t| scaled(&t, c.iterations()));
-                let steps = if vus == 0 {
-                    vec![Step::vus(Duration::ZERO, 0)]
-                } else {
-                    end_at(vus, c.max_duration() + graceful_stop)
-                };
-                let work = Work::SharedIterations {
-                    vus,
-                    iterations,
-                    max_duration: c.max_duration(),
-                };
-                (steps, work)
-            }
-            Executor::PerVuIterations(c) => {
-                let vus = scaled(tuple, c.vus());
-                let work = Work::PerVuIterations {
-                    vus,
-                    iterations_per_vu: c.iterations().max(0) as u64,
-                    max_duration: c.max_duration(),
-                };
-                (end_at(vus, c.max_duration() + graceful_stop), work)
-            }
-            Executor::ConstantVus(c) => {
-                let vus = scaled(tuple, c.vus());
-                let work = Work::ConstantVus {
-                    vus,
-                    duration: c.duration(),
-                };
-                (end_at(vus, c.duration() + graceful_stop), work)
-            }
-            Executor::RampingVus(c) => {
-                let stages_end = c.stages().iter().fold(Duration::ZERO, |acc, s| {
-                    acc + s.duration.unwrap_or_default()
-                });
-                let end = stages_end + graceful_stop;
-                let raw = ramping::raw_steps(c, tuple);
-                let steps = ramping::requirements(&raw, c.graceful_ramp_down(), end);
-                // At run time the raw list is closed by a zero at the end of
-                // the stages; its last step is the regular end.
-                let mut raw_steps = raw;
-                if raw_steps.last().is_some_and(|s| s.planned_vus != 0) {
-                    raw_steps.push(Step::vus(stages_end, 0));
-                }
-                let work = Work::RampingVus {
-                    regular_end: raw_steps.last().map_or(Duration::ZERO, |s| s.offset),
-                    hard_end: steps.last().map_or(Duration::ZERO, |s| s.offset),
-                    raw_steps,
-                    graceful_steps: steps.clone(),
-                };
-                (steps, work)
-            }
-            Executor::ConstantArrivalRate(c) => {
-                let pre = scaled(tuple, c.pre_allocated_vus());
-                let max = scaled(tuple, c.max_vus()).max(pre);
-                let ticks_tuple = tuple.resegment(c.max_vus());
-                let steps = arrival_steps(pre, max, c.duration() + graceful_stop);
-                let schedule =
-                    ConstantSchedule::new(c.rate(), c.time_unit(), c.duration(), ticks_tuple);
-                let work = Work::ConstantArrivalRate {
-                    pre_allocated_vus: pre,
-                    max_vus: max,
-                    schedule,
-                };
-                (steps, work)
-            }
-            Executor::RampingArrivalRate(c) => {
-                let pre = scaled(tuple, c.pre_allocated_vus());
-                let max = scaled(tuple, c.max_vus()).max(pre);
-                let ticks_tuple = tuple.resegment(c.max_vus());
-                let schedule =
-                    RampingSchedule::new(c.start_rate(), c.time_unit(), c.stages(), ticks_tuple);
-                let steps = arrival_steps(pre, max, schedule.duration() + graceful_stop);
-                let work = Work::RampingArrivalRate {
-                    pre_allocated_vus: pre,
-                    max_vus: max,
-                    schedule,
-                };
-                (steps, work)
-            }
-            Executor::ExternallyControlled(c) => {
-                let max_vus = scaled(tuple, c.max_vus());
-                let duration = Some(c.duration()).filter(|d| d.as_nanos() > 0);
-                let mut steps = vec![Step::vus(Duration::ZERO, max_vus)];
-                if let Some(d) = duration {
-                    steps.push(Step::vus(d, 0));
-                }
-                let work = Work::ExternallyControlled {
-                    vus: scaled(tuple, c.vus()),
-                    max_vus,
-                    duration,
-                };
-                (steps, work)
-            }
-        };
+        let (steps, work) = compile(&scenario.executor, tuple, graceful_stop);
         let iteration_tuple = match &scenario.executor {
             Executor::SharedIterations(c) => tuple.resegment(c.vus()),
             _ => Some(tuple.clone()),
@@ -258,9 +161,140 @@ impl ScenarioPlan {
     }
 }
 
+/// A scenario's VU steps and work for the instance of `tuple`, each
+/// executor's steps ending `graceful_stop` after its regular end.
+fn compile(executor: &Executor, tuple: &Tuple, graceful_stop: Duration) -> (Vec<Step>, Work) {
+    match executor {
+        Executor::SharedIterations(c) => shared_iterations(c, tuple, graceful_stop),
+        Executor::PerVuIterations(c) => {
+            let vus = scaled(tuple, c.vus());
+            let work = Work::PerVuIterations {
+                vus,
+                iterations_per_vu: c.iterations().max(0) as u64,
+                max_duration: c.max_duration(),
+            };
+            (end_at(vus, c.max_duration() + graceful_stop), work)
+        }
+        Executor::ConstantVus(c) => {
+            let vus = scaled(tuple, c.vus());
+            let work = Work::ConstantVus {
+                vus,
+                duration: c.duration(),
+            };
+            (end_at(vus, c.duration() + graceful_stop), work)
+        }
+        Executor::RampingVus(c) => ramping_vus(c, tuple, graceful_stop),
+        Executor::ConstantArrivalRate(c) => constant_arrival_rate(c, tuple, graceful_stop),
+        Executor::RampingArrivalRate(c) => ramping_arrival_rate(c, tuple, graceful_stop),
+        Executor::ExternallyControlled(c) => externally_controlled(c, tuple),
+    }
+}
+
+fn shared_iterations(
+    c: &IterationsConfig,
+    tuple: &Tuple,
+    graceful_stop: Duration,
+) -> (Vec<Step>, Work) {
+    let vus = scaled(tuple, c.vus());
+    // Iterations are split by the tuple re-segmented by the VUs,
+    // so an instance without VUs gets no iterations either.
+    let iterations = tuple
+        .resegment(c.vus())
+        .map_or(0, |t| scaled(&t, c.iterations()));
+    let steps = if vus == 0 {
+        vec![Step::vus(Duration::ZERO, 0)]
+    } else {
+        end_at(vus, c.max_duration() + graceful_stop)
+    };
+    let work = Work::SharedIterations {
+        vus,
+        iterations,
+        max_duration: c.max_duration(),
+    };
+    (steps, work)
+}
+
+fn ramping_vus(c: &RampingVusConfig, tuple: &Tuple, graceful_stop: Duration) -> (Vec<Step>, Work) {
+    let stages_end = c.stages().iter().fold(Duration::ZERO, |acc, s| {
+        acc + s.duration.unwrap_or_default()
+    });
+    let end = stages_end + graceful_stop;
+    let raw = ramping::raw_steps(c, tuple);
+    let steps = ramping::requirements(&raw, c.graceful_ramp_down(), end);
+    // At run time the raw list is closed by a zero at the end of
+    // the stages; its last step is the regular end.
+    let mut raw_steps = raw;
+    if raw_steps.last().is_some_and(|s| s.planned_vus != 0) {
+        raw_steps.push(Step::vus(stages_end, 0));
+    }
+    let work = Work::RampingVus {
+        regular_end: raw_steps.last().map_or(Duration::ZERO, |s| s.offset),
+        hard_end: steps.last().map_or(Duration::ZERO, |s| s.offset),
+        raw_steps,
+        graceful_steps: steps.clone(),
+    };
+    (steps, work)
+}
+
+fn constant_arrival_rate(
+    c: &ConstantArrivalRateConfig,
+    tuple: &Tuple,
+    graceful_stop: Duration,
+) -> (Vec<Step>, Work) {
+    let (pre, max) = arrival_vus(tuple, c.pre_allocated_vus(), c.max_vus());
+    let ticks_tuple = tuple.resegment(c.max_vus());
+    let steps = arrival_steps(pre, max, c.duration() + graceful_stop);
+    let schedule = ConstantSchedule::new(c.rate(), c.time_unit(), c.duration(), ticks_tuple);
+    let work = Work::ConstantArrivalRate {
+        pre_allocated_vus: pre,
+        max_vus: max,
+        schedule,
+    };
+    (steps, work)
+}
+
+fn ramping_arrival_rate(
+    c: &RampingArrivalRateConfig,
+    tuple: &Tuple,
+    graceful_stop: Duration,
+) -> (Vec<Step>, Work) {
+    let (pre, max) = arrival_vus(tuple, c.pre_allocated_vus(), c.max_vus());
+    let ticks_tuple = tuple.resegment(c.max_vus());
+    let schedule = RampingSchedule::new(c.start_rate(), c.time_unit(), c.stages(), ticks_tuple);
+    let steps = arrival_steps(pre, max, schedule.duration() + graceful_stop);
+    let work = Work::RampingArrivalRate {
+        pre_allocated_vus: pre,
+        max_vus: max,
+        schedule,
+    };
+    (steps, work)
+}
+
+fn externally_controlled(c: &ExternallyControlledConfig, tuple: &Tuple) -> (Vec<Step>, Work) {
+    let max_vus = scaled(tuple, c.max_vus());
+    let duration = Some(c.duration()).filter(|d| d.as_nanos() > 0);
+    let mut steps = vec![Step::vus(Duration::ZERO, max_vus)];
+    if let Some(d) = duration {
+        steps.push(Step::vus(d, 0));
+    }
+    let work = Work::ExternallyControlled {
+        vus: scaled(tuple, c.vus()),
+        max_vus,
+        duration,
+    };
+    (steps, work)
+}
+
 /// `[(0, vus), (end, 0)]`
 fn end_at(vus: u64, end: Duration) -> Vec<Step> {
     vec![Step::vus(Duration::ZERO, vus), Step::vus(end, 0)]
+}
+
+/// An arrival-rate scenario's pre-allocated and most VUs, scaled to the
+/// instance of `tuple` (the most never below the pre-allocated).
+fn arrival_vus(tuple: &Tuple, pre_allocated: i64, max_vus: i64) -> (u64, u64) {
+    let pre = scaled(tuple, pre_allocated);
+    (pre, scaled(tuple, max_vus).max(pre))
 }
 
 /// `[(0, pre, max − pre), (end, 0, 0)]`

@@ -20,7 +20,8 @@ use std::sync::Arc;
 use k6r_core::plan::{Tick, Work};
 use k6r_core::Duration;
 use tokio::sync::mpsc;
-use tokio::task::JoinSet;
+use tokio::task::{JoinError, JoinSet};
+use tokio_util::sync::CancellationToken;
 
 use super::iteration::{self, Numbers};
 use super::ScenarioCtx;
@@ -28,43 +29,156 @@ use crate::abort::AbortReason;
 use crate::pool::PooledVu;
 use crate::vu::{InitError, VuFactory};
 
+/// The ticks of an arrival-rate scenario and what bounds them.
+struct Schedule<'a> {
+    /// VUs initialised before the start.
+    pre_allocated: u64,
+    /// The most VUs the scenario may hold.
+    max_vus: u64,
+    /// The regular end, from the scenario start.
+    end: Duration,
+    /// The iteration starts, in order.
+    ticks: Box<dyn Iterator<Item = Tick> + Send + 'a>,
+}
+
+impl<'a> Schedule<'a> {
+    /// The schedule of `work`, `None` for the other executors.
+    fn of(work: &'a Work) -> Option<Schedule<'a>> {
+        let (Work::ConstantArrivalRate {
+            pre_allocated_vus,
+            max_vus,
+            ..
+        }
+        | Work::RampingArrivalRate {
+            pre_allocated_vus,
+            max_vus,
+            ..
+        }) = work
+        else {
+            return None;
+        };
+        let (end, ticks): (Duration, Box<dyn Iterator<Item = Tick> + Send + 'a>) = match work {
+            Work::ConstantArrivalRate { schedule, .. } => {
+                (schedule.duration, Box::new(schedule.ticks()))
+            }
+            Work::RampingArrivalRate { schedule, .. } => {
+                (schedule.duration(), Box::new(schedule.ticks()))
+            }
+            _ => return None,
+        };
+        Some(Schedule {
+            pre_allocated: *pre_allocated_vus,
+            max_vus: *max_vus,
+            end,
+            ticks,
+        })
+    }
+}
+
+/// The scenario's VUs, as the loop owns them.
+struct Vus<F: VuFactory> {
+    /// The idle VUs, the one idle longest first.
+    idle: VecDeque<PooledVu<F::Vu>>,
+    /// The VUs the scenario holds, idle or running.
+    count: u64,
+    /// The most VUs the scenario may hold.
+    max: u64,
+    /// Whether an unplanned VU is being initialised.
+    initialising: bool,
+    /// Whether the "Insufficient VUs" warning was given.
+    warned: bool,
+    /// Where an unplanned VU arrives once initialised.
+    init_tx: mpsc::Sender<Result<PooledVu<F::Vu>, InitError>>,
+}
+
+impl<F: VuFactory> Vus<F> {
+    /// Starts `tick`'s iteration on the VU idle longest, or drops it and
+    /// asks for one more VU while the budget lasts.
+    fn start(
+        &mut self,
+        ctx: &Arc<ScenarioCtx<F>>,
+        tick: Tick,
+        hard: &CancellationToken,
+        running: &mut JoinSet<PooledVu<F::Vu>>,
+    ) {
+        if let Some(mut vu) = self.idle.pop_front() {
+            let (ctx, hard) = (Arc::clone(ctx), hard.clone());
+            let numbers = Numbers {
+                in_instance: tick.local.max(0) as u64,
+                in_test: tick.global.max(0) as u64,
+            };
+            running.spawn(async move {
+                iteration::run(&ctx, &mut vu, numbers, &hard).await;
+                vu
+            });
+            return;
+        }
+        ctx.drop_iterations(1, None);
+        if self.count < self.max {
+            if !self.initialising {
+                self.initialising = true;
+                spawn_init(ctx, self.init_tx.clone());
+            }
+        } else if !self.warned {
+            self.warned = true;
+            let vus = self.count;
+            tracing::warn!(
+                executor = %ctx.plan.kind,
+                scenario = %ctx.name,
+                "Insufficient VUs, reached {vus} active VUs and cannot initialize more"
+            );
+        }
+    }
+
+    /// Takes back a VU whose iteration ended; a failed task loses its VU.
+    fn joined(&mut self, joined: Option<Result<PooledVu<F::Vu>, JoinError>>) {
+        match joined {
+            Some(Ok(vu)) => self.idle.push_back(vu),
+            Some(Err(e)) => {
+                tracing::error!(error = %e, "a VU task failed");
+                self.count = self.count.saturating_sub(1);
+            }
+            None => {}
+        }
+    }
+
+    /// Adds an unplanned VU once initialised; a failed init aborts the test.
+    fn initialised(&mut self, ctx: &ScenarioCtx<F>, ready: Result<PooledVu<F::Vu>, InitError>) {
+        self.initialising = false;
+        match ready {
+            Ok(vu) => {
+                self.count += 1;
+                ctx.activate(1);
+                self.idle.push_back(vu);
+            }
+            Err(e) => ctx.abort.abort(AbortReason::VuInit(e)),
+        }
+    }
+}
+
 pub(crate) async fn run<F: VuFactory>(ctx: Arc<ScenarioCtx<F>>) {
-    let (pre_allocated, max_vus, end, mut ticks): (
-        u64,
-        u64,
-        Duration,
-        Box<dyn Iterator<Item = Tick> + Send + '_>,
-    ) = match &ctx.plan.work {
-        Work::ConstantArrivalRate {
-            pre_allocated_vus,
-            max_vus,
-            schedule,
-        } => (
-            *pre_allocated_vus,
-            *max_vus,
-            schedule.duration,
-            Box::new(schedule.ticks()),
-        ),
-        Work::RampingArrivalRate {
-            pre_allocated_vus,
-            max_vus,
-            schedule,
-        } => (
-            *pre_allocated_vus,
-            *max_vus,
-            schedule.duration(),
-            Box::new(schedule.ticks()),
-        ),
-        _ => return,
+    let Some(Schedule {
+        pre_allocated,
+        max_vus,
+        end,
+        mut ticks,
+    }) = Schedule::of(&ctx.plan.work)
+    else {
+        return;
     };
     let hard_end = ctx.at(end + ctx.plan.graceful_stop);
     let hard = ctx.stop.child_token();
-    // The lowest VU first.
-    let mut idle: VecDeque<PooledVu<F::Vu>> = ctx.take(pre_allocated).await.into();
-    let mut vus = idle.len() as u64;
     let (init_tx, mut init_rx) = mpsc::channel::<Result<PooledVu<F::Vu>, InitError>>(1);
-    let mut initialising = false;
-    let mut warned = false;
+    // The lowest VU first.
+    let idle: VecDeque<PooledVu<F::Vu>> = ctx.take(pre_allocated).await.into();
+    let mut vus = Vus {
+        count: idle.len() as u64,
+        idle,
+        max: max_vus,
+        initialising: false,
+        warned: false,
+        init_tx,
+    };
     let mut running: JoinSet<PooledVu<F::Vu>> = JoinSet::new();
     let mut next = ticks.next();
     let deadline = ctx.hard_end(hard_end);
@@ -79,57 +193,15 @@ pub(crate) async fn run<F: VuFactory>(ctx: Arc<ScenarioCtx<F>>) {
         let tick_at = ctx.at(next.map_or(Duration::ZERO, |t| t.offset));
         tokio::select! {
             biased;
-            joined = running.join_next(), if !running.is_empty() => match joined {
-                Some(Ok(vu)) => idle.push_back(vu),
-                Some(Err(e)) => {
-                    tracing::error!(error = %e, "a VU task failed");
-                    vus = vus.saturating_sub(1);
-                }
-                None => {}
-            },
-            Some(ready) = init_rx.recv(), if initialising => {
-                initialising = false;
-                match ready {
-                    Ok(vu) => {
-                        vus += 1;
-                        ctx.activate(1);
-                        idle.push_back(vu);
-                    }
-                    Err(e) => ctx.abort.abort(AbortReason::VuInit(e)),
-                }
-            }
+            joined = running.join_next(), if !running.is_empty() => vus.joined(joined),
+            Some(ready) = init_rx.recv(), if vus.initialising => vus.initialised(&ctx, ready),
             _ = &mut deadline, if !hard.is_cancelled() => hard.cancel(),
             _ = hard.cancelled() => {}
             _ = ctx.drain.cancelled(), if next.is_some() => {}
             _ = tokio::time::sleep_until(tick_at), if next.is_some() => {
                 let Some(tick) = next else { continue };
                 next = ticks.next();
-                if let Some(mut vu) = idle.pop_front() {
-                    let (ctx, hard) = (Arc::clone(&ctx), hard.clone());
-                    let numbers = Numbers {
-                        in_instance: tick.local.max(0) as u64,
-                        in_test: tick.global.max(0) as u64,
-                    };
-                    running.spawn(async move {
-                        iteration::run(&ctx, &mut vu, numbers, &hard).await;
-                        vu
-                    });
-                    continue;
-                }
-                ctx.drop_iterations(1, None);
-                if vus < max_vus {
-                    if !initialising {
-                        initialising = true;
-                        spawn_init(&ctx, init_tx.clone());
-                    }
-                } else if !warned {
-                    warned = true;
-                    tracing::warn!(
-                        executor = %ctx.plan.kind,
-                        scenario = %ctx.name,
-                        "Insufficient VUs, reached {vus} active VUs and cannot initialize more"
-                    );
-                }
+                vus.start(&ctx, tick, &hard, &mut running);
             }
         }
     }
@@ -141,7 +213,7 @@ pub(crate) async fn run<F: VuFactory>(ctx: Arc<ScenarioCtx<F>>) {
             ctx.pool.put(vu);
         }
     }
-    ctx.release(idle);
+    ctx.release(vus.idle);
 }
 
 /// Gets an unplanned VU: an idle one from the pool (returned by another
