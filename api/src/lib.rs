@@ -36,6 +36,9 @@ pub use groups::{
 pub use metrics::{
     go_float, Metric, MetricEnvelope, MetricResource, MetricType, MetricsEnvelope, ValueType,
 };
-pub use run::{ArchiveBody, OnAgentLoss, RunAgent, RunOutcome, RunRequest, RunState, RunView};
+pub use run::{
+    ArchiveBody, MetricDeclaration, OnAgentLoss, RunAgent, RunOutcome, RunRequest, RunState,
+    RunView,
+};
 pub use setup::{SetupAttributes, SetupEnvelope};
 pub use status::{ExecutionStatus, Status, StatusEnvelope};

@@ -17,6 +17,7 @@
 
 use std::collections::BTreeMap;
 
+use k6r_core::metrics::{Metric, MetricType, ValueType};
 use serde::{Deserialize, Serialize};
 
 /// What the agents do when one of them is lost mid-run.
@@ -59,6 +60,33 @@ pub struct RunRequest {
     /// Keep the per-scenario breakdown (`--summary-mode full`).
     #[serde(default)]
     pub breakdown: bool,
+    /// The custom metrics the script's init context declares: the
+    /// coordinator's registry (and its thresholds) is built from them
+    /// before any agent runs, as every run's is.
+    #[serde(default)]
+    pub metrics: Vec<MetricDeclaration>,
+}
+
+/// A custom metric as the script declares it (`new Trend("name", true)`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MetricDeclaration {
+    /// Its name.
+    pub name: String,
+    /// `counter`, `gauge`, `rate` or `trend`.
+    #[serde(rename = "type")]
+    pub kind: MetricType,
+    /// `default`, `time` or `data`.
+    pub contains: ValueType,
+}
+
+impl From<&Metric> for MetricDeclaration {
+    fn from(metric: &Metric) -> Self {
+        MetricDeclaration {
+            name: metric.name.to_string(),
+            kind: metric.kind,
+            contains: metric.contains,
+        }
+    }
 }
 
 /// A script archive: the entry module's path and every file by path.

@@ -116,7 +116,7 @@ pub(super) fn spawn(
     settings: Settings,
     shutdown: CancellationToken,
 ) -> (watch::Receiver<RunView>, RunLink) {
-    let merged = Merged::new(submission.options.thresholds.clone(), submission.breakdown);
+    let merged = submission.merged.clone();
     let (tx, rx) = mpsc::channel(64);
     let actor = Actor {
         id,

@@ -2,18 +2,16 @@
 //! k6r-core [`Registry`], with each agent's sequence numbers checked, and
 //! the options' thresholds evaluated on the result.
 //!
-//! Thresholds are built against the merged registry. A threshold on a
-//! custom metric cannot be built before some agent has sent that metric
-//! (the coordinator never runs the script, so it learns custom metrics
-//! from the deltas): building is retried at each evaluation until it
-//! succeeds.
+//! The registry is the script's ([`Registry::for_script`]), from the
+//! custom metrics the submission declares, and the thresholds are built
+//! on it once, when the run is submitted: a bad one is refused then.
 
 use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use k6r_api::{GroupResource, MetricResource};
 use k6r_core::{
-    metrics::{Builtin, Delta, Registry, Sample, Tags},
-    threshold::{Evaluation, Thresholds},
+    metrics::{Builtin, Delta, Metric, MetricsError, Registry, Sample, Tags},
+    threshold::{Evaluation, ThresholdError, Thresholds},
 };
 use k6r_proto::v1;
 use serde_json::{Map, Value};
@@ -33,43 +31,44 @@ pub enum Applied {
     Invalid(String),
 }
 
+/// Why a run's registry or thresholds cannot be built.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum MergedError {
+    /// A declared metric clashes with a built-in or another declaration.
+    #[error("metrics: {0}")]
+    Metrics(#[from] MetricsError),
+    /// A threshold does not parse or names an unknown metric.
+    #[error("options.thresholds: {0}")]
+    Thresholds(#[from] ThresholdError),
+}
+
 /// The merged registry and the thresholds evaluated on it.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Merged {
     registry: Registry,
     last_seq: HashMap<AgentId, u64>,
-    option: Option<Map<String, Value>>,
     thresholds: Option<Thresholds>,
 }
 
 impl Merged {
-    /// An empty registry; `thresholds` is the options' `thresholds`.
-    pub fn new(thresholds: Option<Map<String, Value>>, breakdown: bool) -> Self {
-        let registry = if breakdown {
-            Registry::new().with_breakdown()
-        } else {
-            Registry::new()
-        };
-        let mut merged = Self {
+    /// The script's registry, from its declared `custom` metrics, with
+    /// the options' `thresholds` built on it; `breakdown` keeps the
+    /// per-scenario sinks.
+    pub fn new(
+        custom: &[Arc<Metric>],
+        thresholds: Option<&Map<String, Value>>,
+        breakdown: bool,
+    ) -> Result<Self, MergedError> {
+        let mut registry = Registry::for_script(custom, breakdown)?;
+        let thresholds = thresholds
+            .filter(|t| !t.is_empty())
+            .map(|option| Thresholds::build(option, &mut registry))
+            .transpose()?;
+        Ok(Self {
             registry,
             last_seq: HashMap::new(),
-            option: thresholds.filter(|t| !t.is_empty()),
-            thresholds: None,
-        };
-        merged.build();
-        merged
-    }
-
-    fn build(&mut self) {
-        if self.thresholds.is_some() {
-            return;
-        }
-        if let Some(option) = &self.option {
-            match Thresholds::build(option, &mut self.registry) {
-                Ok(t) => self.thresholds = Some(t),
-                Err(e) => tracing::debug!("thresholds not built yet: {e}"),
-            }
-        }
+            thresholds,
+        })
     }
 
     /// Applies `agent`'s delta (number `delta.seq`).
@@ -110,9 +109,8 @@ impl Merged {
 
     /// Evaluates the thresholds `elapsed` into the run (`during_run`: the
     /// 2 s tick, which skips metrics without samples). `None`: there are
-    /// none (or they cannot be built yet).
+    /// none.
     pub fn evaluate(&mut self, elapsed: Duration, during_run: bool) -> Option<Evaluation> {
-        self.build();
         let thresholds = self.thresholds.as_mut()?;
         Some(thresholds.evaluate(&self.registry, elapsed, during_run))
     }
@@ -169,7 +167,7 @@ mod tests {
     #[test]
     fn deltas_sum_and_replays_are_dropped() {
         let option = json!({"iterations": ["count>4"]});
-        let mut m = Merged::new(option.as_object().cloned(), false);
+        let mut m = Merged::new(&[], option.as_object(), false).unwrap();
         let (a, b) = (AgentId::new("a"), AgentId::new("b"));
         assert_eq!(m.apply(&a, &delta(1, 2)), Applied::Merged);
         assert_eq!(m.apply(&a, &delta(1, 2)), Applied::Duplicate);
@@ -189,17 +187,25 @@ mod tests {
     }
 
     #[test]
-    fn thresholds_on_custom_metrics_wait_for_the_metric() {
+    fn thresholds_on_custom_metrics_are_built_from_the_declarations() {
         let option = json!({"my_counter": ["count<1"]});
-        let mut m = Merged::new(option.as_object().cloned(), false);
-        assert!(m.evaluate(Duration::from_secs(1), false).is_none());
+        let undeclared = Merged::new(&[], option.as_object(), false).unwrap_err();
+        assert!(
+            matches!(undeclared, MergedError::Thresholds(_)),
+            "{undeclared}"
+        );
+        let counter = Arc::new(Metric::new(
+            "my_counter",
+            k6r_core::metrics::MetricType::Counter,
+            k6r_core::metrics::ValueType::Default,
+        ));
+        let mut m = Merged::new(&[Arc::clone(&counter)], option.as_object(), false).unwrap();
+        // Built before any sample: nothing to evaluate against yet.
+        let eval = m.evaluate(Duration::from_secs(1), true).unwrap();
+        assert!(eval.passed());
         let mut r = Registry::new();
         let c = r
-            .declare(
-                "my_counter",
-                k6r_core::metrics::MetricType::Counter,
-                k6r_core::metrics::ValueType::Default,
-            )
+            .declare("my_counter", counter.kind, counter.contains)
             .unwrap();
         r.add(&[Sample::now(c, Arc::new(Tags::new()), 3.0)]);
         let delta = v1::MetricDelta::new("r", 1, &r.take_delta());

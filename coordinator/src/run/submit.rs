@@ -3,10 +3,14 @@
 //! validated). Every refusal names the field at fault.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use base64::Engine as _;
 use k6r_api::{OnAgentLoss, RunRequest};
+use k6r_core::metrics::Metric;
 use k6r_core::options::{ExecutorKind, Options};
+
+use super::merge::Merged;
 
 /// Why a submission is refused (400).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -34,6 +38,10 @@ pub enum SubmitError {
     /// A weight is 0.
     #[error("weights[{0:?}]: must be at least 1")]
     ZeroWeight(String),
+    /// The declared metrics or the thresholds on them do not build
+    /// ([`MergedError`](super::merge::MergedError)'s text, which names the field).
+    #[error("{0}")]
+    Metrics(String),
 }
 
 /// A run the coordinator accepted.
@@ -64,6 +72,9 @@ pub struct Submission {
     pub pinned: Vec<String>,
     /// Keep the per-scenario breakdown in the merged metrics.
     pub breakdown: bool,
+    /// The run's registry, from the script's declared metrics, and its
+    /// thresholds, ready for the agents' deltas.
+    pub merged: Merged,
 }
 
 impl TryFrom<RunRequest> for Submission {
@@ -108,6 +119,13 @@ impl TryFrom<RunRequest> for Submission {
             .filter(|s| s.executor.kind() == ExecutorKind::ExternallyControlled)
             .map(|s| s.name.clone())
             .collect();
+        let custom: Vec<Arc<Metric>> = request
+            .metrics
+            .iter()
+            .map(|m| Arc::new(Metric::new(m.name.as_str(), m.kind, m.contains)))
+            .collect();
+        let merged = Merged::new(&custom, options.thresholds.as_ref(), request.breakdown)
+            .map_err(|e| SubmitError::Metrics(e.to_string()))?;
         let has_setup = request.exports.iter().any(|e| e == "setup");
         let run_setup = has_setup && options.no_setup != Some(true);
         Ok(Self {
@@ -123,6 +141,7 @@ impl TryFrom<RunRequest> for Submission {
             has_setup,
             pinned,
             breakdown: request.breakdown,
+            merged,
         })
     }
 }
@@ -151,6 +170,7 @@ mod tests {
             weights: BTreeMap::new(),
             on_agent_loss: OnAgentLoss::Abort,
             breakdown: false,
+            metrics: Vec::new(),
         }
     }
 
@@ -182,6 +202,32 @@ mod tests {
         let mut r = request(json!({}));
         r.agents = Some(0);
         assert_eq!(Submission::try_from(r).unwrap_err(), SubmitError::NoAgents);
+    }
+
+    #[test]
+    fn thresholds_build_on_the_declared_metrics_when_submitted() {
+        let options = json!({"thresholds": {"my_trend": ["p(95)<100"]}});
+        let e = Submission::try_from(request(options.clone()))
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("options.thresholds: "), "{e}");
+        let mut r = request(options);
+        r.metrics = vec![k6r_api::MetricDeclaration {
+            name: "my_trend".into(),
+            kind: k6r_core::metrics::MetricType::Trend,
+            contains: k6r_core::metrics::ValueType::Time,
+        }];
+        let mut s = Submission::try_from(r).unwrap();
+        let eval = s.merged.evaluate(std::time::Duration::ZERO, false).unwrap();
+        assert!(eval.passed());
+        let mut r = request(json!({}));
+        r.metrics = vec![k6r_api::MetricDeclaration {
+            name: "http_reqs".into(),
+            kind: k6r_core::metrics::MetricType::Gauge,
+            contains: k6r_core::metrics::ValueType::Default,
+        }];
+        let e = Submission::try_from(r).unwrap_err().to_string();
+        assert!(e.starts_with("metrics: "), "{e}");
     }
 
     #[test]

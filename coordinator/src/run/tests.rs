@@ -72,6 +72,7 @@ fn submission(options: serde_json::Value, on_agent_loss: OnAgentLoss) -> Submiss
         weights: Default::default(),
         on_agent_loss,
         breakdown: false,
+        metrics: Vec::new(),
     })
     .unwrap()
 }

@@ -3,10 +3,12 @@
 //! `CoordinatorMessage` (what an agent receives), then taken through the
 //! conversions and parsers each side applies before acting on them.
 
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use k6r_coordinator::registry::{AgentId, Hello};
 use k6r_coordinator::run::merge::Merged;
+use k6r_core::metrics::{Metric, MetricType, ValueType};
 use k6r_core::options::Options;
 use k6r_core::segment::{Segment, Sequence};
 use k6r_proto::convert::from_unix_nanos;
@@ -29,6 +31,22 @@ pub fn run(data: &[u8]) {
 
 /// Thresholds on built-in and custom metrics, submetrics included, so
 /// merged deltas meet them.
+/// The custom metrics the thresholds name, as a script declares them.
+fn custom_metrics() -> Vec<Arc<Metric>> {
+    vec![
+        Arc::new(Metric::new(
+            "custom_trend",
+            MetricType::Trend,
+            ValueType::Default,
+        )),
+        Arc::new(Metric::new(
+            "custom_gauge",
+            MetricType::Gauge,
+            ValueType::Default,
+        )),
+    ]
+}
+
 fn thresholds() -> Map<String, Value> {
     let option = json!({
         "http_req_duration": ["p(95)<500", "avg<200"],
@@ -62,7 +80,10 @@ fn at_coordinator(message: AgentMessage) {
         agent_message::Kind::Metrics(delta) => {
             let agent = AgentId::new("agent-1");
             for breakdown in [false, true] {
-                let mut merged = Merged::new(Some(thresholds()), breakdown);
+                let Ok(mut merged) = Merged::new(&custom_metrics(), Some(&thresholds()), breakdown)
+                else {
+                    return;
+                };
                 let _ = merged.apply(&agent, &delta);
                 // The same delta again, as the next one: merging is exact.
                 let next = MetricDelta {

@@ -4,7 +4,6 @@
 
 use k6r_api::RunRequest;
 use k6r_coordinator::registry::AgentId;
-use k6r_coordinator::run::merge::Merged;
 use k6r_coordinator::run::plan;
 use k6r_coordinator::run::Submission;
 use k6r_core::segment::{Segment, Sequence};
@@ -20,7 +19,6 @@ pub fn run(data: &[u8]) {
     let Ok(submission) = Submission::try_from(request) else {
         return;
     };
-    let _ = Merged::new(submission.options.thresholds.clone(), submission.breakdown);
     let names = submission
         .weights
         .keys()

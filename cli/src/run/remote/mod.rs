@@ -161,6 +161,7 @@ pub fn run(
             .collect::<BTreeMap<_, _>>(),
         on_agent_loss: args.cluster.on_agent_loss.into(),
         breakdown,
+        metrics: loaded.metrics.iter().map(|m| m.as_ref().into()).collect(),
     };
     if !args.quiet {
         let execution = format!("cluster ({})", client.base());
