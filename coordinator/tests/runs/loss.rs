@@ -4,13 +4,13 @@
 use std::time::Duration;
 
 use k6r_core::exit::ExitCode;
-use k6r_proto::v1::{coordinator_message::Kind, RunState};
+use k6r_proto::v1::RunState;
 use serde_json::json;
 
 use crate::common::start_coordinator;
 use crate::support::{
     abort, assert_lost, assign, connect, delta, done, finished, iterations_of, lose_w2, quiet,
-    ready_and_start, request, status, submit, until_lost, HB,
+    ready_and_start, request, status, submit, teardown, until_lost, HB,
 };
 
 #[tokio::test]
@@ -51,13 +51,7 @@ async fn continue_keeps_the_others_running_and_marks_the_result_partial() {
         agents[i].send(status(&run, RunState::Done, 0, 0)).await;
     }
     agents[2].send(done(&run, 0)).await;
-    agents[0]
-        .expect("RunTeardown", |k| match k {
-            Kind::RunTeardown(t) => Some(t),
-            Kind::Abort(a) => panic!("aborted: {a:?}"),
-            _ => None,
-        })
-        .await;
+    teardown(&mut agents[0]).await;
     agents[0].send(done(&run, 0)).await;
     let view = finished(&c, &run).await;
     let result = view.result.unwrap();

@@ -1,13 +1,13 @@
 //! A run's exit code and message: thresholds, agent errors, setup
 //! failures and a test marked failed.
 
-use k6r_proto::v1::{coordinator_message::Kind, AgentError, RunDone, RunState, SetupDone};
+use k6r_proto::v1::{AgentError, RunDone, RunState, SetupDone};
 use serde_json::json;
 
 use crate::common::start_coordinator;
 use crate::support::{
     abort, assign, connect, delta, done, finished, iterations_of, quiet, ready_and_start, request,
-    status, submit, submit_assigned,
+    run_setup, status, submit, submit_assigned, teardown,
 };
 
 #[tokio::test]
@@ -20,12 +20,7 @@ async fn a_failing_threshold_exits_99() {
     ready_and_start(&run, &mut agents).await;
     agents[0].send(delta(&run, 1, 3)).await;
     agents[0].send(status(&run, RunState::Done, 0, 0)).await;
-    agents[0]
-        .expect("RunTeardown", |k| match k {
-            Kind::RunTeardown(t) => Some(t),
-            _ => None,
-        })
-        .await;
+    teardown(&mut agents[0]).await;
     agents[0].send(done(&run, 0)).await;
     let result = finished(&c, &run).await.result.unwrap();
     assert_eq!(result.exit_code, 99);
@@ -93,12 +88,7 @@ async fn setup_failure_ends_the_run_with_its_code_and_skips_teardown() {
         assign(a).await;
         a.send(status(&run, RunState::Ready, 0, 0)).await;
     }
-    agents[0]
-        .expect("RunSetup", |k| match k {
-            Kind::RunSetup(s) => Some(s),
-            _ => None,
-        })
-        .await;
+    run_setup(&mut agents[0]).await;
     agents[0]
         .send(SetupDone {
             run_id: run.clone(),
@@ -133,13 +123,7 @@ async fn a_test_marked_failed_on_one_agent_aborts_nothing_and_exits_110() {
         })
         .await;
     agents[0].send(status(&run, RunState::Done, 0, 0)).await;
-    agents[0]
-        .expect("RunTeardown", |k| match k {
-            Kind::RunTeardown(t) => Some(t),
-            Kind::Abort(a) => panic!("aborted: {a:?}"),
-            _ => None,
-        })
-        .await;
+    teardown(&mut agents[0]).await;
     agents[0].send(done(&run, 0)).await;
     let result = finished(&c, &run).await.result.unwrap();
     assert_eq!(result.exit_code, 110);

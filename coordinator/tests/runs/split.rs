@@ -3,13 +3,13 @@
 
 use std::time::Duration;
 
-use k6r_proto::v1::{coordinator_message::Kind, Assign, RunState, SetupDone, Start};
+use k6r_proto::v1::{Assign, RunState, SetupDone, Start};
 use serde_json::{json, Value};
 
 use crate::common::{get, hello, send_json, start_coordinator, FakeAgent, TestCoordinator};
 use crate::support::{
-    abort, assign, connect, delta, done, finished, iterations, quiet, request, start, status,
-    submit, unix_nanos, until_status,
+    abort, assign, connect, delta, done, finished, iterations, quiet, request, run_setup, start,
+    status, submit, teardown, unix_nanos, until_status,
 };
 
 /// A second run while one is in progress is refused with k6's 409.
@@ -50,12 +50,7 @@ async fn setup_on_the_lead_then_start(run: &str, agents: &mut [FakeAgent]) -> Ve
         a.send(status(run, RunState::Initializing, 0, 0)).await;
         a.send(status(run, RunState::Ready, 0, 0)).await;
     }
-    agents[0]
-        .expect("RunSetup", |k| match k {
-            Kind::RunSetup(s) => Some(s),
-            _ => None,
-        })
-        .await;
+    run_setup(&mut agents[0]).await;
     agents[0]
         .send(SetupDone {
             run_id: run.into(),
@@ -126,12 +121,7 @@ async fn a_run_is_split_over_three_agents_with_setup_on_the_lead_and_merged_metr
     for a in &agents[1..] {
         a.send(done(&run, 0)).await;
     }
-    let teardown = agents[0]
-        .expect("RunTeardown", |k| match k {
-            Kind::RunTeardown(t) => Some(t),
-            _ => None,
-        })
-        .await;
+    let teardown = teardown(&mut agents[0]).await;
     assert_eq!(teardown.setup_data_json, r#"{"token":"abc"}"#);
     agents[0].send(delta(&run, 2, 4)).await;
     agents[0].send(done(&run, 0)).await;

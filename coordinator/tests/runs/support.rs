@@ -10,8 +10,8 @@ use std::{
 use k6r_api::RunView;
 use k6r_core::metrics::{Builtin, Registry, Sample, Sink, Tags};
 use k6r_proto::v1::{
-    coordinator_message::Kind, Abort, Assign, Control, MetricDelta, RunDone, RunState, RunStatus,
-    Start,
+    coordinator_message::Kind, Abort, Assign, Control, MetricDelta, RunDone, RunSetup, RunState,
+    RunStatus, RunTeardown, Start,
 };
 use serde_json::{json, Value};
 
@@ -108,6 +108,27 @@ pub async fn start(agent: &mut FakeAgent) -> Start {
         .await
 }
 
+/// The RunTeardown the lead gets (an Abort instead fails the test).
+pub async fn teardown(agent: &mut FakeAgent) -> RunTeardown {
+    agent
+        .expect("RunTeardown", |k| match k {
+            Kind::RunTeardown(t) => Some(t),
+            Kind::Abort(a) => panic!("aborted: {a:?}"),
+            _ => None,
+        })
+        .await
+}
+
+/// The RunSetup the lead gets.
+pub async fn run_setup(agent: &mut FakeAgent) -> RunSetup {
+    agent
+        .expect("RunSetup", |k| match k {
+            Kind::RunSetup(s) => Some(s),
+            _ => None,
+        })
+        .await
+}
+
 pub async fn abort(agent: &mut FakeAgent) -> Abort {
     agent
         .expect("Abort", |k| match k {
@@ -152,12 +173,7 @@ pub fn done(run: &str, exit_code: i32) -> RunDone {
 /// reports RunDone.
 pub async fn done_with_teardown(run: &str, agents: &mut [FakeAgent]) {
     agents[1].send(done(run, 0)).await;
-    agents[0]
-        .expect("RunTeardown", |k| match k {
-            Kind::RunTeardown(t) => Some(t),
-            _ => None,
-        })
-        .await;
+    teardown(&mut agents[0]).await;
     agents[0].send(done(run, 0)).await;
 }
 
