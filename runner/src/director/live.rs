@@ -56,9 +56,11 @@ impl Director for Live {
         })
     }
 
-    fn ended(&mut self) {
-        if let Some(serving) = self.serving_mut() {
-            serving.ended();
-        }
+    fn ended(&mut self) -> DirectorFuture<'_, ()> {
+        Box::pin(async move {
+            if let Some(serving) = self.serving_mut() {
+                serving.ended().await;
+            }
+        })
     }
 }

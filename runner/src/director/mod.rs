@@ -62,8 +62,11 @@ pub(crate) trait Director: Send {
     /// After the scenarios (or after a gate that did not open).
     fn after<'a>(&'a mut self, stages: &'a Stages, ending: Ending<'a>) -> DirectorFuture<'a, ()>;
 
-    /// At the very end, the samples consumed.
-    fn ended(&mut self) {}
+    /// At the very end, the samples consumed: ends what the director
+    /// started.
+    fn ended(&mut self) -> DirectorFuture<'_, ()> {
+        Box::pin(std::future::ready(()))
+    }
 }
 
 /// What a director may hold on to from the built run.

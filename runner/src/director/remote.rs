@@ -6,12 +6,12 @@ use k6r_core::capacity::ControlledMax;
 use tokio_util::sync::CancellationToken;
 
 use super::{Attached, Director, DirectorFuture, Ending, Gate, Stages};
-use crate::remote::{Event, Remote, StageOutcome};
+use crate::remote::{DriveEvent, Remote, StageOutcome};
 use crate::run::End;
 
 impl Director for Remote {
     fn attach(&mut self, run: Attached<'_>, shutdown: CancellationToken) -> CancellationToken {
-        self.ready = Some(Event::Ready {
+        self.ready = Some(DriveEvent::Ready {
             controlled_max: ControlledMax::of(run.capacity, run.plan),
             progress: run.progress,
             controls: run.controls,

@@ -31,6 +31,7 @@ use serde_json::value::RawValue;
 use tokio::sync::oneshot;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 use crate::metrics::Metrics;
 use crate::remote::StageOutcome;
@@ -45,7 +46,7 @@ pub use backend::{EngineBackend, MetricsSource, RunLink, SetupSource};
 const DRAIN: Duration = Duration::from_secs(2);
 
 /// The REST API and `--paused` of one run; give it to
-/// [`Config::live`](crate::Config::live).
+/// [`Config::with_live`](crate::Config::with_live).
 pub struct Live {
     listener: Option<std::net::TcpListener>,
     paused: bool,
@@ -149,6 +150,8 @@ impl Live {
             stopped: self.stopped.clone(),
             paused: self.paused,
             started: false,
+            tasks: TaskTracker::new(),
+            done: CancellationToken::new(),
         })
     }
 
@@ -205,6 +208,11 @@ pub(crate) struct Serving {
     paused: bool,
     /// Past the `--paused` wait (teardown runs only then).
     started: bool,
+    /// The tasks the hooks start; [`ended`](Self::ended) ends and awaits
+    /// them.
+    tasks: TaskTracker,
+    /// Cancelled at the end.
+    done: CancellationToken,
 }
 
 impl Serving {
@@ -212,11 +220,12 @@ impl Serving {
     /// shutdown from here on.
     pub fn stop_token(&self, shutdown: &CancellationToken) -> CancellationToken {
         let stop = shutdown.child_token();
-        let (api, token) = (self.link.stop_token(), stop.clone());
-        tokio::spawn(async move {
+        let (api, token, done) = (self.link.stop_token(), stop.clone(), self.done.clone());
+        self.tasks.spawn(async move {
             tokio::select! {
                 () = api.cancelled() => token.cancel(),
                 () = token.cancelled() => {}
+                () = done.cancelled() => {}
             }
         });
         stop
@@ -252,10 +261,13 @@ impl Serving {
     /// never meets a change still staged.
     pub fn after_setup(&self) {
         let link = Arc::clone(&self.link);
-        let control = self.control.clone();
-        tokio::spawn(async move {
+        let (control, done) = (self.control.clone(), self.done.clone());
+        self.tasks.spawn(async move {
             if let Some(c) = control {
-                c.started().await;
+                tokio::select! {
+                    () = c.started() => {}
+                    () = done.cancelled() => return,
+                }
             }
             link.advance(ExecutionStatus::Running);
         });
@@ -272,8 +284,11 @@ impl Serving {
     }
 
     /// At the very end: from here on a stop no longer stops the run
-    /// (and no longer means exit 103).
-    pub fn ended(&self) {
+    /// (and no longer means exit 103). Ends and awaits the hooks' tasks.
+    pub async fn ended(&self) {
+        self.done.cancel();
+        self.tasks.close();
+        self.tasks.wait().await;
         self.clock.end();
         if self.link.stopped() {
             self.stopped.cancel();

@@ -73,7 +73,7 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<RunResul
     gauges.cancel();
     let _ = gauges_task.await;
     finish(&mut result, samples, &stages).await;
-    director.ended();
+    director.ended().await;
     Ok(result)
 }
 
