@@ -17,7 +17,7 @@
 //! - [`config`]: the flags ([`Args`]) and the validated [`Config`].
 //! - [`error`]: the crate's [`Error`] enum.
 //! - [`runner`]: the [`Runner`] trait the session hands commands to, its
-//!   [`Uplink`], the real [`EngineRunner`] (`runner::engine`) and the
+//!   [`Uplink`], the real [`ScriptRunner`] (`runner::script`) and the
 //!   placeholder [`Unsupported`].
 //! - [`backoff`]: [`Backoff`], exponential with jitter.
 //! - [`system`]: host name and capacity for Hello.
@@ -39,9 +39,9 @@ use tokio_util::sync::CancellationToken;
 pub use backoff::Backoff;
 pub use config::{Args, Config, Token};
 pub use error::{Error, Result};
-pub use runner::{Command, Drain, EngineRunner, Runner, Unsupported, Uplink};
+pub use runner::{Command, Drain, Runner, ScriptRunner, Unsupported, Uplink};
 
-use session::Outcome;
+use session::SessionEnd;
 
 /// Where the agent is, published for tests and health reporting.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -112,8 +112,8 @@ impl Agent {
             let outcome =
                 session::run_once(&self.config, &self.runner, &self.state, &shutdown).await;
             let (error, established) = match outcome {
-                Ok(Outcome::Shutdown) => break,
-                Ok(Outcome::Ended(reason)) => {
+                Ok(SessionEnd::Shutdown) => break,
+                Ok(SessionEnd::Ended(reason)) => {
                     backoff.reset();
                     (reason, true)
                 }
@@ -141,9 +141,9 @@ impl Agent {
     }
 }
 
-/// Runs an agent with `config` and the [`EngineRunner`] until `shutdown`
+/// Runs an agent with `config` and the [`ScriptRunner`] until `shutdown`
 /// is cancelled.
 pub async fn run(config: Config, shutdown: CancellationToken) -> Result<()> {
-    let runner = EngineRunner::new().with_max_vus(config.max_vus.map(NonZeroU64::get));
+    let runner = ScriptRunner::new().with_max_vus(config.max_vus.map(NonZeroU64::get));
     Agent::new(config, Arc::new(runner)).run(shutdown).await
 }

@@ -31,7 +31,7 @@ const GOODBYE_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// How an established session ended.
 #[derive(Debug)]
-pub(crate) enum Outcome {
+pub(crate) enum SessionEnd {
     /// Our shutdown token fired.
     Shutdown,
     /// The coordinator ended it, or the stream broke.
@@ -46,10 +46,10 @@ pub(crate) async fn run_once(
     runner: &Arc<dyn Runner>,
     state: &watch::Sender<State>,
     shutdown: &CancellationToken,
-) -> Result<Outcome> {
+) -> Result<SessionEnd> {
     let (url, endpoint) = endpoint(config)?;
     let channel = tokio::select! {
-        _ = shutdown.cancelled() => return Ok(Outcome::Shutdown),
+        _ = shutdown.cancelled() => return Ok(SessionEnd::Shutdown),
         channel = endpoint.connect() => channel.map_err(|e| Error::Unreachable { url: url.clone(), reason: chain(&e) })?,
     };
     let token = config.token.clone();
@@ -86,7 +86,7 @@ pub(crate) async fn run_once(
         Ok::<_, Error>((inbound, first))
     };
     let (mut inbound, first) = tokio::select! {
-        _ = shutdown.cancelled() => return Ok(Outcome::Shutdown),
+        _ = shutdown.cancelled() => return Ok(SessionEnd::Shutdown),
         answer = tokio::time::timeout(config.connect_timeout, handshake) => {
             answer.map_err(|_| Error::HandshakeTimeout(config.connect_timeout))??
         }
@@ -109,7 +109,7 @@ pub(crate) async fn run_once(
     let outcome = serve(runner, shutdown, &uplink, &tx, &mut inbound, interval).await;
     done.cancel();
     runner.session_ended();
-    if matches!(outcome, Outcome::Shutdown) {
+    if matches!(outcome, SessionEnd::Shutdown) {
         await_goodbye(&mut inbound).await;
     }
     Ok(outcome)
@@ -161,7 +161,7 @@ async fn serve(
     tx: &mpsc::Sender<AgentMessage>,
     inbound: &mut Streaming<CoordinatorMessage>,
     interval: Duration,
-) -> Outcome {
+) -> SessionEnd {
     let mut heartbeat = tokio::time::interval_at(Instant::now() + interval, interval);
     heartbeat.set_missed_tick_behavior(MissedTickBehavior::Delay);
     // On shutdown the runner drains first, with the session still open
@@ -174,26 +174,26 @@ async fn serve(
                 draining = Some(runner.drain(uplink.clone()));
             }
             _ = async { draining.as_mut().expect("guarded").await }, if draining.is_some() => {
-                break Outcome::Shutdown;
+                break SessionEnd::Shutdown;
             }
             _ = heartbeat.tick() => {
                 // A full queue means the coordinator is not reading; the
                 // next tick tries again, and its expiry decides.
                 if let Err(mpsc::error::TrySendError::Closed(_)) = tx.try_send(Heartbeat::from(SystemTime::now()).into()) {
-                    break Outcome::Ended("the outgoing stream closed".into());
+                    break SessionEnd::Ended("the outgoing stream closed".into());
                 }
             }
             message = inbound.message() => match message {
                 Ok(Some(message)) => match message.kind {
-                    Some(Kind::Refused(refused)) => break Outcome::Ended(format!("refused: {}", refused.reason)),
+                    Some(Kind::Refused(refused)) => break SessionEnd::Ended(format!("refused: {}", refused.reason)),
                     Some(Kind::Welcome(_)) | None => tracing::debug!("ignored an empty message or a second Welcome"),
                     Some(kind) => match Command::try_from(kind) {
                         Ok(command) => runner.command(command, uplink),
                         Err(e) => tracing::warn!("ignored a message: {e}"),
                     },
                 },
-                Ok(None) => break Outcome::Ended("the coordinator closed the session".into()),
-                Err(status) => break Outcome::Ended(Error::from(status).to_string()),
+                Ok(None) => break SessionEnd::Ended("the coordinator closed the session".into()),
+                Err(status) => break SessionEnd::Ended(Error::from(status).to_string()),
             },
         }
     }

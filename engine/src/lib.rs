@@ -17,7 +17,7 @@
 //!
 //! # Layout
 //! - [`vu`]: the [`Vu`] and [`VuFactory`] traits, [`Iteration`], [`Outcome`].
-//! - [`runner`]: [`Engine`], which initialises VUs and runs the scenarios.
+//! - [`engine`](mod@engine): [`Engine`], which initialises VUs and runs the scenarios.
 //! - `pool`: the shared pool of initialised VUs and their ids.
 //! - `executor`: one module per executor family (`looping`: shared-/per-vu-
 //!   iterations and constant-vus; `ramping_vus`; `arrival_rate`;
@@ -30,18 +30,18 @@
 #![warn(missing_docs)]
 
 mod abort;
+pub mod engine;
 pub mod error;
 pub mod event;
 mod executor;
 mod pool;
 pub mod progress;
-pub mod runner;
 pub mod vu;
 
 pub use abort::AbortReason;
+pub use engine::{Config, Engine, Report};
 pub use error::{ControlError, Error, Result};
 pub use event::{Event, NoopObserver, Observer, SharedObserver};
-pub use executor::external::{Command, ControlHandle, Status};
+pub use executor::external::{ControlCommand, ControlHandle, Status};
 pub use progress::{Configured, Progress, ScenarioSnapshot, Snapshot};
-pub use runner::{Config, Engine, Report};
 pub use vu::{InitError, Iteration, Outcome, Vu, VuFactory, VuId};

@@ -38,7 +38,7 @@ const QUEUE: usize = 64;
 ///
 /// How to add a new route backed by the run:
 /// 1. add a method here (with a default if it is optional);
-/// 2. add a [`Request`] variant and its arm in `Actor::handle`;
+/// 2. add a [`Request`] variant and its arm in `BackendActor::handle`;
 /// 3. add a [`Control`] method that sends it;
 /// 4. add the handler under `routes/` and its line in `server::router`.
 pub trait Backend: Send + 'static {
@@ -123,7 +123,7 @@ pub struct Control {
 /// is dropped and the work it started is done, then returns the backend.
 pub fn spawn<B: Backend>(backend: B) -> (Control, tokio::task::JoinHandle<B>) {
     let (tx, rx) = mpsc::channel(QUEUE);
-    let actor = Actor {
+    let actor = BackendActor {
         backend,
         rx,
         jobs: JoinSet::new(),
@@ -183,14 +183,14 @@ impl Control {
     }
 }
 
-struct Actor<B: Backend> {
+struct BackendActor<B: Backend> {
     backend: B,
     rx: mpsc::Receiver<Request>,
     /// Setup/teardown work running on the side; each answers its caller.
     jobs: JoinSet<()>,
 }
 
-impl<B: Backend> Actor<B> {
+impl<B: Backend> BackendActor<B> {
     async fn run(mut self) -> B {
         let mut open = true;
         while open || !self.jobs.is_empty() {

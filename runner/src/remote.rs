@@ -1,6 +1,6 @@
 //! A run driven from outside (a k6r agent under its coordinator): instead
 //! of running `setup()` itself and starting at once, the run waits at its
-//! start gate for [`Command`]s, and after the scenarios it waits for
+//! start gate for [`DriveCommand`]s, and after the scenarios it waits for
 //! teardown or the end.
 //!
 //! ```text
@@ -13,11 +13,11 @@
 //! ```
 //!
 //! The setup data goes through the [`SetupHandle`] of
-//! [`Event::Ready`], in the driver's order: what Start's caller stored
+//! [`DriveEvent::Ready`], in the driver's order: what Start's caller stored
 //! before Start, then any change during the run (a `PUT /v1/setup` on
 //! the coordinator), which reaches the VUs that have not iterated yet.
 //!
-//! Dropping the [`Driver`] (or its command sender) is [`Command::Finish`]:
+//! Dropping the [`Driver`] (or its command sender) is [`DriveCommand::Finish`]:
 //! a run never waits for a driver that is gone.
 
 use std::sync::Arc;
@@ -37,7 +37,7 @@ const COMMANDS: usize = 16;
 
 /// What the driver tells the run.
 #[derive(Debug)]
-pub enum Command {
+pub enum DriveCommand {
     /// Run `setup()` on a VU 0 of this run (at the start gate only).
     Setup {
         /// Its outcome.
@@ -101,7 +101,7 @@ impl From<crate::Result<Ended>> for StageOutcome {
 
 /// What the run tells the driver.
 #[derive(Debug)]
-pub enum Event {
+pub enum DriveEvent {
     /// The planned VUs are initialised; the run waits at its start gate.
     Ready {
         /// The engine's live counters.
@@ -119,7 +119,7 @@ pub enum Event {
         at: SystemTime,
     },
     /// Every scenario has ended; the run waits for
-    /// [`Command::Teardown`] or [`Command::Finish`].
+    /// [`DriveCommand::Teardown`] or [`DriveCommand::Finish`].
     ScenariosEnded {
         /// `Some` when `exec.test.abort(reason)` ended them (the reason,
         /// empty when none was given).
@@ -131,10 +131,10 @@ pub enum Event {
 /// [`Config::with_remote`](crate::Config::with_remote).
 #[derive(Debug)]
 pub struct Remote {
-    commands: mpsc::Receiver<Command>,
-    events: mpsc::UnboundedSender<Event>,
-    /// [`Event::Ready`], from the run's attach until its gate.
-    pub(crate) ready: Option<Event>,
+    commands: mpsc::Receiver<DriveCommand>,
+    events: mpsc::UnboundedSender<DriveEvent>,
+    /// [`DriveEvent::Ready`], from the run's attach until its gate.
+    pub(crate) ready: Option<DriveEvent>,
     started: bool,
 }
 
@@ -142,9 +142,9 @@ pub struct Remote {
 #[derive(Debug)]
 pub struct Driver {
     /// Commands to the run.
-    pub commands: mpsc::Sender<Command>,
+    pub commands: mpsc::Sender<DriveCommand>,
     /// The run's events, in order.
-    pub events: mpsc::UnboundedReceiver<Event>,
+    pub events: mpsc::UnboundedReceiver<DriveEvent>,
 }
 
 impl Remote {
@@ -166,7 +166,7 @@ impl Remote {
         )
     }
 
-    pub(crate) fn event(&self, event: Event) {
+    pub(crate) fn event(&self, event: DriveEvent) {
         // A driver that is gone hears nothing; the run goes on to its end.
         let _ = self.events.send(event);
     }
@@ -187,28 +187,28 @@ impl Remote {
                 return false;
             };
             match command {
-                Command::Setup { reply } => {
+                DriveCommand::Setup { reply } => {
                     let ended = setup.call_setup(shutdown.child_token()).await;
                     let _ = reply.send(ended.into());
                 }
-                Command::Start { at } => {
+                DriveCommand::Start { at } => {
                     let wait = at.duration_since(SystemTime::now()).unwrap_or_default();
                     tokio::select! {
                         () = tokio::time::sleep(wait) => {}
                         () = shutdown.cancelled() => return false,
                     }
                     self.started = true;
-                    self.event(Event::Started {
+                    self.event(DriveEvent::Started {
                         at: SystemTime::now(),
                     });
                     return true;
                 }
-                Command::Teardown { reply, .. } => {
+                DriveCommand::Teardown { reply, .. } => {
                     let _ = reply.send(StageOutcome::failed(&Error::Plan(
                         "teardown before the scenarios ran".into(),
                     )));
                 }
-                Command::Finish => return false,
+                DriveCommand::Finish => return false,
             }
         }
     }
@@ -220,20 +220,20 @@ impl Remote {
         &mut self,
         aborted: Option<String>,
     ) -> Option<(Option<Arc<str>>, oneshot::Sender<StageOutcome>)> {
-        self.event(Event::ScenariosEnded { aborted });
+        self.event(DriveEvent::ScenariosEnded { aborted });
         if !self.started {
             return None;
         }
         loop {
             match self.commands.recv().await? {
-                Command::Teardown { data, reply } => return Some((data, reply)),
-                Command::Finish => return None,
-                Command::Setup { reply } => {
+                DriveCommand::Teardown { data, reply } => return Some((data, reply)),
+                DriveCommand::Finish => return None,
+                DriveCommand::Setup { reply } => {
                     let _ = reply.send(StageOutcome::failed(&Error::Plan(
                         "setup after the scenarios ran".into(),
                     )));
                 }
-                Command::Start { .. } => {}
+                DriveCommand::Start { .. } => {}
             }
         }
     }

@@ -10,7 +10,7 @@ use std::time::{Duration, SystemTime};
 
 use common::Samples;
 use k6r_core::options::Options;
-use k6r_runner::remote::{Command, Event, StageOutcome};
+use k6r_runner::remote::{DriveCommand, DriveEvent, StageOutcome};
 use k6r_runner::{Config, End, Remote};
 use k6r_script::{Env, MemoryFiles, Script};
 use tokio::sync::oneshot;
@@ -49,7 +49,7 @@ fn config_of(source: &str, samples: &Samples) -> (Config, k6r_runner::Driver) {
     (config, driver)
 }
 
-async fn event(driver: &mut k6r_runner::Driver) -> Event {
+async fn event(driver: &mut k6r_runner::Driver) -> DriveEvent {
     tokio::time::timeout(PATIENCE, driver.events.recv())
         .await
         .expect("an event in time")
@@ -61,14 +61,14 @@ async fn setup_start_and_teardown_happen_when_the_driver_says() {
     let samples = Samples::default();
     let (config, mut driver) = config(&samples);
     let run = tokio::spawn(k6r_runner::run(config, CancellationToken::new()));
-    let Event::Ready { setup: handle, .. } = event(&mut driver).await else {
+    let DriveEvent::Ready { setup: handle, .. } = event(&mut driver).await else {
         panic!("not Ready first");
     };
 
     let (reply, setup) = oneshot::channel();
     driver
         .commands
-        .send(Command::Setup { reply })
+        .send(DriveCommand::Setup { reply })
         .await
         .unwrap();
     let data = match setup.await.unwrap() {
@@ -78,14 +78,18 @@ async fn setup_start_and_teardown_happen_when_the_driver_says() {
     assert_eq!(data, r#"{"n":3}"#);
     let at = SystemTime::now() + Duration::from_millis(200);
     handle.set_data(Some(Arc::from(data.as_str())));
-    driver.commands.send(Command::Start { at }).await.unwrap();
+    driver
+        .commands
+        .send(DriveCommand::Start { at })
+        .await
+        .unwrap();
     match event(&mut driver).await {
-        Event::Started { at: started } => assert!(started >= at),
+        DriveEvent::Started { at: started } => assert!(started >= at),
         other => panic!("{other:?}"),
     }
     assert!(matches!(
         event(&mut driver).await,
-        Event::ScenariosEnded { aborted: None }
+        DriveEvent::ScenariosEnded { aborted: None }
     ));
     // Every sample of the scenarios is in the sinks by now.
     assert_eq!(samples.sum("seen"), 12.0);
@@ -99,7 +103,7 @@ async fn setup_start_and_teardown_happen_when_the_driver_says() {
     let data = Some(Arc::from(r#"{"n":5}"#));
     driver
         .commands
-        .send(Command::Teardown { data, reply })
+        .send(DriveCommand::Teardown { data, reply })
         .await
         .unwrap();
     assert!(matches!(
@@ -117,7 +121,7 @@ async fn a_dropped_driver_starts_nothing() {
     let samples = Samples::default();
     let (config, mut driver) = config(&samples);
     let run = tokio::spawn(k6r_runner::run(config, CancellationToken::new()));
-    assert!(matches!(event(&mut driver).await, Event::Ready { .. }));
+    assert!(matches!(event(&mut driver).await, DriveEvent::Ready { .. }));
     drop(driver);
     let result = tokio::time::timeout(PATIENCE, run)
         .await
@@ -148,18 +152,21 @@ async fn setup_run_again_during_the_run_reaches_the_vus_that_start_after_it() {
     let samples = Samples::default();
     let (config, mut driver) = config_of(LIVE_DATA, &samples);
     let run = tokio::spawn(k6r_runner::run(config, CancellationToken::new()));
-    let Event::Ready {
+    let DriveEvent::Ready {
         controls, setup, ..
     } = event(&mut driver).await
     else {
         panic!("not Ready first");
     };
     setup.set_data(Some(Arc::from(r#"{"n":1}"#)));
-    let start = Command::Start {
+    let start = DriveCommand::Start {
         at: SystemTime::now(),
     };
     driver.commands.send(start).await.unwrap();
-    assert!(matches!(event(&mut driver).await, Event::Started { .. }));
+    assert!(matches!(
+        event(&mut driver).await,
+        DriveEvent::Started { .. }
+    ));
     let ext = controls[0].clone();
     ext.started().await;
     // VU 1 decodes {"n":1} at its first iteration and keeps it.
@@ -187,9 +194,9 @@ async fn setup_run_again_during_the_run_reaches_the_vus_that_start_after_it() {
     ext.stop().await.unwrap();
     assert!(matches!(
         event(&mut driver).await,
-        Event::ScenariosEnded { aborted: None }
+        DriveEvent::ScenariosEnded { aborted: None }
     ));
-    driver.commands.send(Command::Finish).await.unwrap();
+    driver.commands.send(DriveCommand::Finish).await.unwrap();
     let result = run.await.unwrap().unwrap();
     assert_eq!(samples.sum("set"), 1.0);
     assert_eq!(result.setup_data.as_deref(), Some(r#"{"n":3}"#));

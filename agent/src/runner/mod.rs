@@ -2,7 +2,7 @@
 //!
 //! The session hands every run command from the coordinator to a
 //! [`Runner`] and gives it an [`Uplink`] for its answers. The real one is
-//! [`EngineRunner`] (k6r-runner underneath); [`Unsupported`] answers every
+//! [`ScriptRunner`] (k6r-runner underneath); [`Unsupported`] answers every
 //! command with an `AgentError` (for tests of the session alone).
 //!
 //! How to plug in a runner:
@@ -18,11 +18,11 @@
 //! 5. build the agent with `Agent::new(config, Arc::new(your_runner))`.
 
 mod command;
-pub mod engine;
+pub mod script;
 mod uplink;
 
 pub use command::Command;
-pub use engine::EngineRunner;
+pub use script::ScriptRunner;
 pub use uplink::{Uplink, UplinkError};
 
 use std::{future::Future, pin::Pin};

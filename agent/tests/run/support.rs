@@ -5,7 +5,7 @@ use std::{
     time::{Duration, SystemTime},
 };
 
-use k6r_agent::{EngineRunner, Runner};
+use k6r_agent::{Runner, ScriptRunner};
 use k6r_core::metrics::{Delta, Registry, Sink};
 use k6r_proto::{
     convert::to_unix_nanos,
@@ -37,14 +37,14 @@ pub fn assign(run_id: &str, script: &str, options: serde_json::Value) -> Assign 
 }
 
 /// An agent with the real runner on a fake coordinator, its session open.
-pub async fn agent() -> (TestAgent, Session, EngineRunner, fake::Fake) {
+pub async fn agent() -> (TestAgent, Session, ScriptRunner, fake::Fake) {
     agent_holding(None).await
 }
 
 /// An agent started with `--max-vus max_vus`.
-pub async fn agent_holding(max_vus: Option<u64>) -> (TestAgent, Session, EngineRunner, fake::Fake) {
+pub async fn agent_holding(max_vus: Option<u64>) -> (TestAgent, Session, ScriptRunner, fake::Fake) {
     let mut fake = fake::start().await;
-    let runner = EngineRunner::new().with_workers(1).with_max_vus(max_vus);
+    let runner = ScriptRunner::new().with_workers(1).with_max_vus(max_vus);
     let agent = start_agent_with(
         agent_config(fake.url(), "a1"),
         Arc::new(runner.clone()) as Arc<dyn Runner>,

@@ -12,8 +12,8 @@ use tokio::{
 use tokio_util::sync::CancellationToken;
 
 use super::{
-    AgentId, AgentInfo, AgentState, Capacity, Command, Disconnect, Hello, Refusal, Registration,
-    SessionId, SessionLink, Version, MISSED_HEARTBEATS,
+    AgentId, AgentInfo, AgentState, Capacity, Disconnect, Hello, Refusal, Registration,
+    RegistryCommand, SessionId, SessionLink, Version, MISSED_HEARTBEATS,
 };
 
 struct Entry {
@@ -28,9 +28,9 @@ struct Entry {
     connected_since: SystemTime,
 }
 
-pub(super) struct Actor {
+pub(super) struct RegistryActor {
     heartbeat_interval: Duration,
-    commands: mpsc::Receiver<Command>,
+    commands: mpsc::Receiver<RegistryCommand>,
     connected: watch::Sender<usize>,
     agents: BTreeMap<AgentId, Entry>,
     by_name: HashMap<String, AgentId>,
@@ -39,10 +39,10 @@ pub(super) struct Actor {
     coordinator_version: Version,
 }
 
-impl Actor {
+impl RegistryActor {
     pub(super) fn new(
         heartbeat_interval: Duration,
-        commands: mpsc::Receiver<Command>,
+        commands: mpsc::Receiver<RegistryCommand>,
         connected: watch::Sender<usize>,
     ) -> Self {
         Self {
@@ -74,19 +74,19 @@ impl Actor {
         tracing::debug!("agent registry stopped");
     }
 
-    fn handle(&mut self, command: Command) {
+    fn handle(&mut self, command: RegistryCommand) {
         match command {
-            Command::Register { hello, link, reply } => {
+            RegistryCommand::Register { hello, link, reply } => {
                 let outcome = self.register(hello, link);
                 // The session task may have given up waiting; nothing to do.
                 let _ = reply.send(outcome);
             }
-            Command::Seen { agent, session } => {
+            RegistryCommand::Seen { agent, session } => {
                 if let Some(entry) = self.live(&agent, session) {
                     entry.last_seen = Instant::now();
                 }
             }
-            Command::Disconnected {
+            RegistryCommand::Disconnected {
                 agent,
                 session,
                 reason,
@@ -105,7 +105,7 @@ impl Actor {
                     self.publish();
                 }
             }
-            Command::Link { agent, reply } => {
+            RegistryCommand::Link { agent, reply } => {
                 let link = self
                     .agents
                     .get(&agent)
@@ -113,7 +113,7 @@ impl Actor {
                     .map(|(_, link)| link.clone());
                 let _ = reply.send(link);
             }
-            Command::List { reply } => {
+            RegistryCommand::List { reply } => {
                 let now = Instant::now();
                 let _ = reply.send(self.agents.values().map(|e| info(e, now)).collect());
             }

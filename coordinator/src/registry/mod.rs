@@ -222,7 +222,7 @@ pub struct SessionLink {
     pub close: CancellationToken,
 }
 
-pub(crate) enum Command {
+pub(crate) enum RegistryCommand {
     Register {
         hello: Hello,
         link: SessionLink,
@@ -249,7 +249,7 @@ pub(crate) enum Command {
 /// A cheap, cloneable handle on the registry actor.
 #[derive(Clone, Debug)]
 pub struct RegistryHandle {
-    tx: mpsc::Sender<Command>,
+    tx: mpsc::Sender<RegistryCommand>,
     connected: watch::Receiver<usize>,
     /// The events' subscriber, if any.
     events: Arc<watch::Sender<Option<mpsc::Sender<AgentEvent>>>>,
@@ -265,7 +265,7 @@ impl RegistryHandle {
     ) -> (Self, tokio::task::JoinHandle<()>) {
         let (tx, rx) = mpsc::channel(COMMAND_BUFFER);
         let (connected_tx, connected) = watch::channel(0);
-        let actor = actor::Actor::new(heartbeat_interval, rx, connected_tx);
+        let actor = actor::RegistryActor::new(heartbeat_interval, rx, connected_tx);
         let task = tokio::spawn(actor.run(shutdown));
         let handle = Self {
             tx,
@@ -282,13 +282,14 @@ impl RegistryHandle {
         link: SessionLink,
     ) -> Result<Result<Registration, Refusal>> {
         let (reply, rx) = oneshot::channel();
-        self.send(Command::Register { hello, link, reply }).await?;
+        self.send(RegistryCommand::Register { hello, link, reply })
+            .await?;
         rx.await.map_err(|_| Error::RegistryStopped)
     }
 
     /// Notes that `agent` was heard from on `session` (any message counts).
     pub async fn seen(&self, agent: AgentId, session: SessionId) -> Result<()> {
-        self.send(Command::Seen { agent, session }).await
+        self.send(RegistryCommand::Seen { agent, session }).await
     }
 
     /// Notes that `session` of `agent` ended.
@@ -298,7 +299,7 @@ impl RegistryHandle {
         session: SessionId,
         reason: Disconnect,
     ) -> Result<()> {
-        self.send(Command::Disconnected {
+        self.send(RegistryCommand::Disconnected {
             agent,
             session,
             reason,
@@ -309,7 +310,7 @@ impl RegistryHandle {
     /// Every agent known since the coordinator started, ordered by id.
     pub async fn list(&self) -> Result<Vec<AgentInfo>> {
         let (reply, rx) = oneshot::channel();
-        self.send(Command::List { reply }).await?;
+        self.send(RegistryCommand::List { reply }).await?;
         rx.await.map_err(|_| Error::RegistryStopped)
     }
 
@@ -321,7 +322,7 @@ impl RegistryHandle {
         message: impl Into<CoordinatorMessage>,
     ) -> Result<()> {
         let (reply, rx) = oneshot::channel();
-        self.send(Command::Link {
+        self.send(RegistryCommand::Link {
             agent: agent.clone(),
             reply,
         })
@@ -388,7 +389,7 @@ impl RegistryHandle {
         }
     }
 
-    async fn send(&self, command: Command) -> Result<()> {
+    async fn send(&self, command: RegistryCommand) -> Result<()> {
         self.tx
             .send(command)
             .await

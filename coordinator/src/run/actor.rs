@@ -79,7 +79,7 @@ impl Slot {
     }
 }
 
-pub(super) struct Actor {
+pub(super) struct RunActor {
     pub(super) id: String,
     pub(super) submission: Submission,
     pub(super) registry: RegistryHandle,
@@ -118,7 +118,7 @@ pub(super) fn spawn(
 ) -> (watch::Receiver<RunView>, RunLink) {
     let merged = submission.merged.clone();
     let (tx, rx) = mpsc::channel(64);
-    let actor = Actor {
+    let actor = RunActor {
         id,
         submission,
         registry,
@@ -175,7 +175,7 @@ async fn sleep_until(at: Option<Instant>) {
     }
 }
 
-impl Actor {
+impl RunActor {
     #[tracing::instrument(name = "run", skip_all, fields(run = %self.id))]
     async fn run(
         mut self,
@@ -318,7 +318,7 @@ impl Actor {
         }
     }
 
-    /// `stopped: true`: see [`Actor::stop_with`].
+    /// `stopped: true`: see [`RunActor::stop_with`].
     pub(super) async fn stop(&mut self) {
         self.stop_with(ExitCode::Stopped.code(), "test run stopped from REST API")
             .await;

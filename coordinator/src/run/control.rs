@@ -12,7 +12,7 @@ use k6r_rest::{ControlError, SetupError, StatusPatch};
 use tokio::{sync::oneshot, time::Instant};
 
 use super::{
-    actor::{Actor, Phase},
+    actor::{Phase, RunActor},
     SetupAnswer, CONTROL_TIMEOUT,
 };
 use crate::registry::AgentId;
@@ -62,7 +62,7 @@ pub(super) struct Pending {
     pub(super) until: Instant,
 }
 
-impl Actor {
+impl RunActor {
     pub(super) async fn patch(
         &mut self,
         patch: StatusPatch,

@@ -9,14 +9,14 @@ use k6r_proto::v1::{self, Archive, Assign, RunSetup, RunTeardown, Start};
 use tokio::time::Instant;
 
 use super::{
-    actor::{Actor, Phase, Slot},
+    actor::{Phase, RunActor, Slot},
     fit, plan,
     view::saturating_sum,
     EVALUATION_PERIOD, INIT_TIMEOUT, LIFECYCLE_SLACK, VUS_SAMPLE_PERIOD,
 };
 use crate::registry::{AgentId, AgentState, Capacity};
 
-impl Actor {
+impl RunActor {
     pub(super) async fn assign(
         &mut self,
         agents: Vec<(AgentId, String)>,

@@ -5,10 +5,10 @@
 use k6r_api::OnAgentLoss;
 use k6r_core::exit::ExitCode;
 
-use super::actor::{Actor, Phase};
+use super::actor::{Phase, RunActor};
 use crate::registry::{AgentId, AgentState};
 
-impl Actor {
+impl RunActor {
     /// Notices lost agents (and, while waiting, enough connected ones).
     pub(super) async fn check_agents(&mut self) {
         let Ok(agents) = self.registry.list().await else {

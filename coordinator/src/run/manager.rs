@@ -16,7 +16,7 @@ use super::{actor, RunError, RunLink, Settings, Submission, RESULT_GRACE};
 use crate::error::Error;
 use crate::registry::RegistryHandle;
 
-pub(super) enum Command {
+pub(super) enum RunsCommand {
     Submit {
         submission: Box<Submission>,
         reply: oneshot::Sender<Result<RunView, RunError>>,
@@ -85,7 +85,7 @@ struct Manager {
 pub(super) async fn run(
     registry: RegistryHandle,
     settings: Settings,
-    mut commands: mpsc::Receiver<Command>,
+    mut commands: mpsc::Receiver<RunsCommand>,
     shutdown: CancellationToken,
 ) {
     let mut manager = Manager {
@@ -123,10 +123,10 @@ pub(super) async fn run(
             }
         };
         match command {
-            Command::Submit { submission, reply } => {
+            RunsCommand::Submit { submission, reply } => {
                 let _ = reply.send(manager.submit(*submission));
             }
-            Command::Current { reply } => {
+            RunsCommand::Current { reply } => {
                 let _ = reply.send(
                     manager
                         .current
@@ -134,11 +134,11 @@ pub(super) async fn run(
                         .map(|s| (s.view.borrow().clone(), s.link.clone())),
                 );
             }
-            Command::View { id, reply } => {
+            RunsCommand::View { id, reply } => {
                 let _ = reply.send(manager.view(&id));
                 manager.finish_drain_if_delivered();
             }
-            Command::Drain { done } => manager.drain(done).await,
+            RunsCommand::Drain { done } => manager.drain(done).await,
         }
     }
     tracing::debug!("run manager stopped");

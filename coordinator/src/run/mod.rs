@@ -196,7 +196,7 @@ impl RunLink {
 /// A cheap, cloneable handle on the runs (one at a time).
 #[derive(Clone, Debug)]
 pub struct RunsHandle {
-    tx: mpsc::Sender<manager::Command>,
+    tx: mpsc::Sender<manager::RunsCommand>,
 }
 
 impl RunsHandle {
@@ -214,7 +214,7 @@ impl RunsHandle {
 
     async fn ask<T>(
         &self,
-        make: impl FnOnce(oneshot::Sender<T>) -> manager::Command,
+        make: impl FnOnce(oneshot::Sender<T>) -> manager::RunsCommand,
     ) -> Result<T, Error> {
         let (reply, rx) = oneshot::channel();
         self.tx
@@ -226,7 +226,7 @@ impl RunsHandle {
 
     /// Starts `submission` unless a run is active; its first view.
     pub async fn submit(&self, submission: Submission) -> Result<RunView, RunError> {
-        self.ask(|reply| manager::Command::Submit {
+        self.ask(|reply| manager::RunsCommand::Submit {
             submission: Box::new(submission),
             reply,
         })
@@ -235,7 +235,7 @@ impl RunsHandle {
 
     /// The view of run `id` (the current or the last one).
     pub async fn view(&self, id: &str) -> Result<RunView, RunError> {
-        self.ask(|reply| manager::Command::View {
+        self.ask(|reply| manager::RunsCommand::View {
             id: id.to_owned(),
             reply,
         })
@@ -246,7 +246,7 @@ impl RunsHandle {
     /// The current (or last) run's view, if any.
     pub async fn list(&self) -> Result<Vec<RunView>, RunError> {
         Ok(self
-            .ask(|reply| manager::Command::Current { reply })
+            .ask(|reply| manager::RunsCommand::Current { reply })
             .await?
             .map(|(view, _)| view)
             .into_iter()
@@ -255,7 +255,7 @@ impl RunsHandle {
 
     /// The current (or last) run's actor, if any.
     pub async fn current(&self) -> Option<RunLink> {
-        self.ask(|reply| manager::Command::Current { reply })
+        self.ask(|reply| manager::RunsCommand::Current { reply })
             .await
             .ok()
             .flatten()
@@ -268,7 +268,9 @@ impl RunsHandle {
     /// read (`GET /v1/runs/{id}`) or [`RESULT_GRACE`] passed without a
     /// reader. Returns at once when no run is active.
     pub async fn drain(&self) -> Result<(), RunError> {
-        let done = self.ask(|done| manager::Command::Drain { done }).await?;
+        let done = self
+            .ask(|done| manager::RunsCommand::Drain { done })
+            .await?;
         done.await
             .map_err(|_| RunError::Stopped(Error::RunsStopped))
     }
@@ -276,7 +278,7 @@ impl RunsHandle {
     /// Stops run `id`.
     pub async fn stop(&self, id: &str) -> Result<(), RunError> {
         let (view, link) = self
-            .ask(|reply| manager::Command::Current { reply })
+            .ask(|reply| manager::RunsCommand::Current { reply })
             .await?
             .filter(|(v, _)| v.id == id)
             .ok_or_else(|| RunError::NotFound(id.to_owned()))?;

@@ -26,7 +26,7 @@ use tokio::{sync::oneshot, time::Instant};
 use crate::registry::AgentId;
 
 use super::{
-    actor::{Actor, Phase},
+    actor::{Phase, RunActor},
     control::{Waiter, What, BUSY},
     SetupAnswer, LIFECYCLE_SLACK,
 };
@@ -46,7 +46,7 @@ fn refused(message: &str) -> SetupAnswer {
     Err(SetupError::Refused(message.to_owned()))
 }
 
-impl Actor {
+impl RunActor {
     /// `PUT /v1/setup`.
     pub(super) async fn put_setup_data(
         &mut self,

@@ -4,7 +4,7 @@
 use k6r_api::{ExecutionStatus, RunAgent, RunState, RunView, Status};
 use k6r_proto::v1;
 
-use super::actor::{Actor, Phase};
+use super::actor::{Phase, RunActor};
 
 fn agent_state(state: v1::RunState) -> &'static str {
     match state {
@@ -28,7 +28,7 @@ pub(super) fn saturating_sum(counts: impl Iterator<Item = u64>) -> u64 {
     counts.fold(0, u64::saturating_add)
 }
 
-impl Actor {
+impl RunActor {
     /// The run as `GET /v1/runs/{id}` shows it.
     pub(super) fn view(&self) -> RunView {
         let state = match self.phase {

@@ -20,7 +20,7 @@ use k6r_engine::{ControlHandle, Progress};
 use k6r_proto::convert::from_unix_nanos;
 use k6r_proto::v1::{self, RunState};
 use k6r_runner::metrics::Metrics;
-use k6r_runner::remote::{Command as RemoteCommand, Event, StageOutcome};
+use k6r_runner::remote::{DriveCommand, DriveEvent, StageOutcome};
 use k6r_runner::{Driver, End, Remote, RunResult, SetupHandle};
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::{Instant, MissedTickBehavior};
@@ -42,7 +42,7 @@ pub(crate) struct Run {
     pub(super) reporter: Reporter,
     lead: bool,
     metrics: Metrics,
-    commands: Option<mpsc::Sender<RemoteCommand>>,
+    commands: Option<mpsc::Sender<DriveCommand>>,
     pub(super) progress: Option<Progress>,
     pub(super) controls: Vec<ControlHandle>,
     /// The run's setup data and setup() on request, once initialised.
@@ -146,7 +146,7 @@ impl Run {
     async fn follow(
         &mut self,
         mut run: tokio::task::JoinHandle<k6r_runner::Result<RunResult>>,
-        mut events: mpsc::UnboundedReceiver<Event>,
+        mut events: mpsc::UnboundedReceiver<DriveEvent>,
         mut inbox: mpsc::Receiver<Input>,
         cancel: CancellationToken,
         interval: Duration,
@@ -160,14 +160,14 @@ impl Run {
             tokio::select! {
                 joined = &mut run => break joined,
                 event = events.recv(), if events_open => match event {
-                    Some(Event::Ready { progress, controls, setup, controlled_max }) => {
+                    Some(DriveEvent::Ready { progress, controls, setup, controlled_max }) => {
                         self.controlled_max = Some(controlled_max);
                         self.progress = Some(progress);
                         self.controls = controls;
                         self.setup = Some(setup);
                         self.set_state(RunState::Ready).await;
                     }
-                    Some(Event::Started { at }) => {
+                    Some(DriveEvent::Started { at }) => {
                         self.started = Some(at);
                         if self.state == RunState::Ready {
                             self.state = RunState::Running;
@@ -177,7 +177,7 @@ impl Run {
                         metrics_tick.reset();
                         ticking = true;
                     }
-                    Some(Event::ScenariosEnded { aborted }) => {
+                    Some(DriveEvent::ScenariosEnded { aborted }) => {
                         ticking = false;
                         self.scenarios_ended(aborted).await;
                     }
@@ -260,7 +260,7 @@ impl Run {
                         self.setup_reply = Some(rx);
                     }
                     _ => {
-                        if self.remote(RemoteCommand::Setup { reply }) {
+                        if self.remote(DriveCommand::Setup { reply }) {
                             self.setup_reply = Some(rx);
                         }
                     }
@@ -272,7 +272,7 @@ impl Run {
                 }
                 self.begun = true;
                 let at = from_unix_nanos(start.start_unix_nanos);
-                self.remote(RemoteCommand::Start { at });
+                self.remote(DriveCommand::Start { at });
             }
             Command::Control(control) => self.control(control).await,
             Command::RunTeardown(teardown) => {
@@ -282,7 +282,7 @@ impl Run {
                 }
                 let data = data_of(&teardown.setup_data_json);
                 let (reply, rx) = oneshot::channel();
-                if self.remote(RemoteCommand::Teardown { data, reply }) {
+                if self.remote(DriveCommand::Teardown { data, reply }) {
                     self.teardown_reply = Some(rx);
                     self.teardown_deadline = None;
                 }
@@ -303,7 +303,7 @@ impl Run {
     }
 
     /// Sends a command to the runner; `false` when it no longer listens.
-    fn remote(&self, command: RemoteCommand) -> bool {
+    fn remote(&self, command: DriveCommand) -> bool {
         match &self.commands {
             Some(commands) => commands.try_send(command).is_ok(),
             None => false,

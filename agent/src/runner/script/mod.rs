@@ -1,4 +1,4 @@
-//! [`EngineRunner`]: the agent's real [`Runner`], running its part of a
+//! [`ScriptRunner`]: the agent's real [`Runner`], running its part of a
 //! distributed test with k6r-runner.
 //!
 //! One run at a time: an Assign starts a `drive` task that owns the run's
@@ -63,21 +63,21 @@ pub(crate) struct Host {
 
 /// Runs the coordinator's runs with k6r-runner, one at a time.
 #[derive(Clone, Default)]
-pub struct EngineRunner {
+pub struct ScriptRunner {
     active: Arc<Mutex<Option<Active>>>,
     host: Host,
 }
 
-impl std::fmt::Debug for EngineRunner {
+impl std::fmt::Debug for ScriptRunner {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("EngineRunner")
+        f.debug_struct("ScriptRunner")
             .field("active_run", &self.active_run())
             .field("host", &self.host)
             .finish()
     }
 }
 
-impl EngineRunner {
+impl ScriptRunner {
     /// A runner with one VU worker thread per CPU.
     pub fn new() -> Self {
         Self::default()
@@ -136,7 +136,7 @@ impl EngineRunner {
     }
 }
 
-impl Runner for EngineRunner {
+impl Runner for ScriptRunner {
     fn command(&self, command: Command, uplink: &Uplink) {
         if let Command::Assign(assign) = command {
             return self.start(assign, uplink);

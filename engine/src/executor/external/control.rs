@@ -16,7 +16,7 @@ const QUEUE: usize = 32;
 
 /// A change requested from outside.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Command {
+pub enum ControlCommand {
     /// Only read the status.
     Status,
     /// Set `vus` and/or `vus-max` (as one change, validated together).
@@ -28,7 +28,7 @@ pub enum Command {
     },
     /// Let running iterations finish; start none.
     Pause,
-    /// Undo [`Command::Pause`].
+    /// Undo [`ControlCommand::Pause`].
     Resume,
     /// Hard-stop every VU and end the scenario.
     Stop,
@@ -89,7 +89,7 @@ impl Pauses {
 }
 
 pub(crate) struct Request {
-    pub command: Command,
+    pub command: ControlCommand,
     pub reply: oneshot::Sender<Result<Status, ControlError>>,
 }
 
@@ -178,7 +178,7 @@ impl ControlHandle {
 
     /// Sends a command and waits for its result. Before the scenario has
     /// started, the call waits for the start.
-    pub async fn send(&self, command: Command) -> Result<Status, ControlError> {
+    pub async fn send(&self, command: ControlCommand) -> Result<Status, ControlError> {
         let ended = || ControlError::Ended {
             scenario: self.scenario.to_string(),
         };
@@ -192,7 +192,7 @@ impl ControlHandle {
 
     /// The current status.
     pub async fn status(&self) -> Result<Status, ControlError> {
-        self.send(Command::Status).await
+        self.send(ControlCommand::Status).await
     }
 
     /// Sets the active VUs; lowering hard-stops the top VUs.
@@ -212,22 +212,22 @@ impl ControlHandle {
         vus: Option<u64>,
         max_vus: Option<u64>,
     ) -> Result<Status, ControlError> {
-        self.send(Command::Update { vus, max_vus }).await
+        self.send(ControlCommand::Update { vus, max_vus }).await
     }
 
     /// Pauses: running iterations finish, no new ones start.
     pub async fn pause(&self) -> Result<Status, ControlError> {
-        self.send(Command::Pause).await
+        self.send(ControlCommand::Pause).await
     }
 
     /// Resumes after a pause.
     pub async fn resume(&self) -> Result<Status, ControlError> {
-        self.send(Command::Resume).await
+        self.send(ControlCommand::Resume).await
     }
 
     /// Stops the scenario: every VU is hard-stopped.
     pub async fn stop(&self) -> Result<Status, ControlError> {
-        self.send(Command::Stop).await
+        self.send(ControlCommand::Stop).await
     }
 }
 

@@ -10,7 +10,7 @@
 mod control;
 
 pub(crate) use control::{channel, Commands};
-pub use control::{Command, ControlHandle, Status};
+pub use control::{ControlCommand, ControlHandle, Status};
 
 use std::sync::Arc;
 
@@ -29,7 +29,7 @@ use crate::vu::{InitError, VuFactory};
 type Ready<V> = Result<PooledVu<V>, InitError>;
 
 /// The executor's state, owned by its task.
-struct Actor<F: VuFactory> {
+struct ControlActor<F: VuFactory> {
     ctx: Arc<ScenarioCtx<F>>,
     token: CancellationToken,
     tasks: JoinSet<Option<PooledVu<F::Vu>>>,
@@ -59,7 +59,7 @@ pub(crate) async fn run<F: VuFactory>(ctx: Arc<ScenarioCtx<F>>, commands: Option
     let mut commands = commands.unwrap_or_else(|| channel(&ctx.name).1);
     let (ready_tx, mut ready_rx) = mpsc::unbounded_channel();
     let token = ctx.stop.child_token();
-    let mut actor = Actor {
+    let mut actor = ControlActor {
         ctx: Arc::clone(&ctx),
         token,
         tasks: JoinSet::new(),
@@ -124,7 +124,7 @@ pub(crate) async fn run<F: VuFactory>(ctx: Arc<ScenarioCtx<F>>, commands: Option
     }
 }
 
-impl<F: VuFactory> Actor<F> {
+impl<F: VuFactory> ControlActor<F> {
     fn status(&self) -> Status {
         Status {
             vus: self.vus,
@@ -156,26 +156,26 @@ impl<F: VuFactory> Actor<F> {
         }
     }
 
-    fn apply(&mut self, command: Command) -> Result<Status, ControlError> {
+    fn apply(&mut self, command: ControlCommand) -> Result<Status, ControlError> {
         if self.stopped {
             return Err(ControlError::Ended {
                 scenario: self.ctx.name.to_string(),
             });
         }
         match command {
-            Command::Status => {}
-            Command::Update { vus, max_vus } => self.update(vus, max_vus)?,
-            Command::Pause if self.paused => return Err(ControlError::AlreadyPaused),
-            Command::Pause => {
+            ControlCommand::Status => {}
+            ControlCommand::Update { vus, max_vus } => self.update(vus, max_vus)?,
+            ControlCommand::Pause if self.paused => return Err(ControlError::AlreadyPaused),
+            ControlCommand::Pause => {
                 self.paused = true;
                 self.pauses.pause();
             }
-            Command::Resume if !self.paused => return Err(ControlError::NotPaused),
-            Command::Resume => {
+            ControlCommand::Resume if !self.paused => return Err(ControlError::NotPaused),
+            ControlCommand::Resume => {
                 self.paused = false;
                 self.pauses.resume();
             }
-            Command::Stop => {
+            ControlCommand::Stop => {
                 self.end();
                 return Ok(self.status());
             }
