@@ -151,7 +151,9 @@ def wait_ready(coordinator, agents):
 
 
 def wait_running(address):
-    return wait_until("the run to be running", lambda: status(address).get("running") == "true", 60)
+    # k6's status 7: the scenarios run and take commands (`running` is
+    # already true during setup, status 6, as in k6).
+    return wait_until("the run to be running", lambda: status(address).get("status") == "7", 60)
 
 
 def externally_controlled(coordinator, address):
