@@ -46,7 +46,9 @@ address() {
     local name=$1
     for _ in $(seq 100); do
         if addr=$(grep -m1 -o 'listening on .*' "$work/$name.log" 2>/dev/null); then
-            echo "${addr#listening on }"
+            # HOST:PORT, whether the line names a scheme or not.
+            addr=${addr#listening on }
+            echo "${addr#*://}"
             return
         fi
         sleep 0.1
@@ -65,5 +67,13 @@ for n in 1 2; do
 done
 echo "demo target http://$target, coordinator http://$coordinator, 2 agents"
 
-"$bin/k6r-cli" run --coordinator "http://$coordinator" \
+"$bin/k6r-cli" run --coordinator "http://$coordinator" --summary-export "$work/summary.json" \
     -e "K6R_TARGET=http://$target" -e "DURATION=$duration" "$script"
+
+# A run whose requests failed is no quick start, whatever its thresholds say.
+failed=$(tr -d ' \t\n' <"$work/summary.json" | grep -o '"http_req_failed":{[^}]*}' |
+    grep -o '"passes":[0-9]*' | grep -o '[0-9]*$' || true)
+if [ "${failed:-missing}" != 0 ]; then
+    echo "quickstart: ${failed:-no} failed request(s) to the demo target" >&2
+    exit 1
+fi
