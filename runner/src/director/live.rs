@@ -47,8 +47,7 @@ impl Director for Live {
                 return;
             };
             // k6 skips teardown when the run never got past `--paused`.
-            if stages.teardown && ending.initialised && !ending.setup_failed() && serving.started()
-            {
+            if ending.teardown_due(stages) && serving.started() {
                 serving.teardown();
                 let data = stages.handle.data();
                 stages.teardown(ending.result, data).await;

@@ -22,7 +22,7 @@ impl Director for Local {
 
     fn after<'a>(&'a mut self, stages: &'a Stages, ending: Ending<'a>) -> DirectorFuture<'a, ()> {
         Box::pin(async move {
-            if stages.teardown && ending.initialised && !ending.setup_failed() {
+            if ending.teardown_due(stages) {
                 let data = stages.handle.data();
                 stages.teardown(ending.result, data).await;
             }

@@ -152,11 +152,14 @@ pub(crate) struct Ending<'a> {
 }
 
 impl Ending<'_> {
-    /// Whether setup failed (threw or timed out): then no teardown.
-    pub fn setup_failed(&self) -> bool {
-        matches!(
+    /// Whether a run that runs its own `teardown()` runs it now: wanted,
+    /// the planned VUs initialised, and setup did not fail (throw or time
+    /// out).
+    pub fn teardown_due(&self, stages: &Stages) -> bool {
+        let setup_failed = matches!(
             self.result.error,
             Some(crate::Error::Exception { .. } | crate::Error::Timeout { .. })
-        )
+        );
+        stages.teardown && self.initialised && !setup_failed
     }
 }
