@@ -5,7 +5,7 @@
 use std::io::Write;
 
 use k6r_core::exit::ExitCode;
-use k6r_core::options::Options;
+use k6r_core::options::{Options, Purpose};
 use k6r_core::plan::TestPlan;
 use k6r_core::segment::{Segment, Sequence};
 use serde_json::Value;
@@ -42,7 +42,7 @@ pub fn run(args: &InspectArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
     }
     let mut requirements = None;
     if args.execution_requirements {
-        loaded.derive_and_validate(err)?;
+        loaded.consolidate(Purpose::Inspect, err)?;
         let plan = TestPlan::new(&loaded.options)
             .map_err(|e| Failure::new(ExitCode::InvalidConfig, e.to_string()))?;
         requirements = Some((plan.total_duration(), plan.max_possible_vus()));

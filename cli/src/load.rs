@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::Path;
 
 use k6r_core::exit::ExitCode;
-use k6r_core::options::{from_env, Options};
+use k6r_core::options::{from_env, Options, Purpose};
 use std::sync::Arc;
 
 use k6r_script::{inspect_with, Config, Env, Script, Secrets, SharedData};
@@ -107,17 +107,18 @@ pub fn load_with(
 }
 
 impl Loaded {
-    /// Derives the scenarios of [`Loaded::options`] from the shortcuts
-    /// (logging k6's warnings) and validates them against this script's
-    /// exports, with k6's messages and exit codes.
-    pub fn derive_and_validate(&mut self, err: &mut dyn Write) -> Result<(), Failure> {
+    /// Consolidates [`Loaded::options`] for `purpose` (logging k6's
+    /// warnings), validated against this script's exports, with k6's
+    /// messages and exit codes.
+    pub fn consolidate(&mut self, purpose: Purpose, err: &mut dyn Write) -> Result<(), Failure> {
         let options_failure = |e| Failure::options(e, &self.script, &self.url);
-        for warning in self.options.derive_scenarios().map_err(options_failure)? {
+        let warnings = self
+            .options
+            .consolidate(purpose, Some(&self.exports))
+            .map_err(options_failure)?;
+        for warning in warnings {
             log::warning(err, &warning.message, &warning.fields);
         }
-        self.options
-            .validate(Some(&self.exports))
-            .map_err(options_failure)?;
         k6r_runner::config::check_tls(&self.options).map_err(options_failure)
     }
 }

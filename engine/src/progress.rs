@@ -263,14 +263,15 @@ impl Progress {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use k6r_core::options::Options;
+    use k6r_core::options::{Options, Purpose};
     use k6r_core::plan::TestPlan;
 
     fn counters(scenario: serde_json::Value) -> ScenarioCounters {
         let value = serde_json::json!({ "scenarios": { "s": scenario } });
         let (mut options, _) = Options::from_json(&value).expect("options");
-        options.derive_scenarios().expect("derive");
-        options.validate(None).expect("valid");
+        options
+            .consolidate(Purpose::Inspect, None)
+            .expect("consolidate");
         let plan = TestPlan::new(&options).expect("plan");
         ScenarioCounters::new(&plan.scenarios()[0])
     }

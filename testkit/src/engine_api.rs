@@ -11,7 +11,7 @@ use k6r_api::{
     ExecutionStatus, Group, GroupResource, Metric, MetricResource, MetricType, ValueType,
 };
 use k6r_core::exit::ExitCode;
-use k6r_core::options::Options;
+use k6r_core::options::{Options, Purpose};
 use k6r_core::plan::TestPlan;
 use k6r_engine::{
     Config, Engine, InitError, Iteration, NoopObserver, Outcome, Progress, Vu, VuFactory, VuId,
@@ -100,11 +100,13 @@ impl SetupSource for NoSetup {
     }
 }
 
-/// The plan of `options` (k6's JSON options), derived and validated.
+/// The plan of `options` (k6's JSON options), consolidated as
+/// `k6 inspect` does (an unset `vus` stays 0).
 pub fn plan(options: &serde_json::Value) -> TestPlan {
     let (mut options, _) = Options::from_json(options).expect("options");
-    options.derive_scenarios().expect("derive");
-    options.validate(None).expect("valid");
+    options
+        .consolidate(Purpose::Inspect, None)
+        .expect("consolidate");
     TestPlan::new(&options).expect("plan")
 }
 

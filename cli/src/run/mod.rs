@@ -26,6 +26,7 @@ mod verdict;
 use std::io::Write;
 
 use k6r_core::exit::ExitCode;
+use k6r_core::options::Purpose;
 use k6r_core::summary::Options as SummaryOptions;
 use k6r_runner::Error as RunError;
 use k6r_script::Env;
@@ -67,9 +68,7 @@ pub(crate) fn prepare(args: &RunArgs, err: &mut dyn Write) -> Result<Prepared, F
     if let Some(warning) = loaded.options.apply(cli_layer, "cli") {
         log::warning(err, &warning.message, &warning.fields);
     }
-    // `k6 run`'s `--vus` flag defaults to 1: an unset `vus` means 1 here.
-    loaded.options.unset_vus = 1;
-    loaded.derive_and_validate(err)?;
+    loaded.consolidate(Purpose::Run, err)?;
     let summary_options = SummaryOptions::new(
         loaded.options.summary_trend_stats.as_deref(),
         loaded.options.summary_time_unit.as_deref(),

@@ -22,9 +22,7 @@ pub(super) fn check(
     let mut short = Vec::new();
     for agent in &plan.agents {
         let segment = Segment::parse(&agent.segment).map_err(|e| e.to_string())?;
-        let part = options
-            .part(Some(segment), Some(sequence.clone()), &agent.excluded)
-            .map_err(|e| e.to_string())?;
+        let part = options.part(Some(segment), Some(sequence.clone()), &agent.excluded);
         let needed = TestPlan::with_pinned(&part, &agent.pinned)
             .map_err(|e| e.to_string())?
             .max_possible_vus();

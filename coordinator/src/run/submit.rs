@@ -8,7 +8,7 @@ use std::sync::Arc;
 use base64::Engine as _;
 use k6r_api::{OnAgentLoss, RunRequest};
 use k6r_core::metrics::Metric;
-use k6r_core::options::{ExecutorKind, Options};
+use k6r_core::options::{ExecutorKind, Options, Purpose};
 
 use super::merge::Merged;
 
@@ -97,14 +97,9 @@ impl TryFrom<RunRequest> for Submission {
         }
         let (mut options, _warnings) = Options::from_json(&request.options)
             .map_err(|e| SubmitError::Options(e.to_string()))?;
-        if options.scenarios.is_none() {
-            options
-                .derive_scenarios()
-                .map_err(|e| SubmitError::Options(e.to_string()))?;
-        }
         let exports = (!request.exports.is_empty()).then_some(request.exports.as_slice());
         options
-            .validate(exports)
+            .consolidate(Purpose::Run, exports)
             .map_err(|e| SubmitError::Options(e.to_string()))?;
         if request.agents == Some(0) {
             return Err(SubmitError::NoAgents);

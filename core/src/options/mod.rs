@@ -6,8 +6,11 @@
 //! [`Options::derive_scenarios`] turns the shortcuts (`vus`, `duration`,
 //! `iterations`, `stages`) into the `default` scenario; and
 //! [`Options::validate`] reports every configuration error with k6's
-//! messages. [`Options::to_json`] prints them as `k6 inspect` does.
+//! messages. [`Options::consolidate`] is those two steps for a run or an
+//! inspection, the one place every role finishes its options.
+//! [`Options::to_json`] prints them as `k6 inspect` does.
 
+mod consolidate;
 mod env;
 mod error;
 pub(crate) mod json;
@@ -24,6 +27,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
+pub use consolidate::Purpose;
 pub use env::from_env;
 pub use error::{OptionsError, Warning};
 pub use scenario::{

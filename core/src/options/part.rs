@@ -5,18 +5,19 @@
 
 use crate::segment::{Segment, Sequence};
 
-use super::{Options, OptionsError};
+use super::Options;
 
 impl Options {
     /// The part of these options that `segment` of `sequence` runs,
-    /// leaving out `excluded` scenarios. The shortcut options become the
-    /// `default` scenario first (an unset `vus` is 1, as in `k6 run`).
+    /// leaving out `excluded` scenarios. The options are consolidated for
+    /// a run first ([`Options::consolidate`]), so their scenarios are the
+    /// work; the part is validated by whoever runs it.
     pub fn part(
         &self,
         segment: Option<Segment>,
         sequence: Option<Sequence>,
         excluded: &[String],
-    ) -> Result<Options, OptionsError> {
+    ) -> Options {
         let mut part = self.clone();
         if segment.is_some() {
             part.execution_segment = segment;
@@ -24,16 +25,12 @@ impl Options {
         if sequence.is_some() {
             part.execution_segment_sequence = sequence;
         }
-        if part.scenarios.is_none() {
-            part.unset_vus = 1;
-            part.derive_scenarios()?;
-        }
         if let Some(scenarios) = &mut part.scenarios {
             for name in excluded {
                 scenarios.remove(name);
             }
         }
-        Ok(part)
+        part
     }
 }
 
@@ -42,25 +39,26 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+    use crate::options::Purpose;
     use crate::plan::TestPlan;
 
     #[test]
     fn a_part_plans_its_segment_without_the_excluded_scenarios() {
-        let (options, _) = Options::from_json(&json!({"scenarios": {
+        let (mut options, _) = Options::from_json(&json!({"scenarios": {
             "load": {"executor": "constant-vus", "vus": 9, "duration": "1m"},
             "ctl": {"executor": "externally-controlled", "vus": 1, "maxVUs": 50, "duration": "1m"},
         }}))
         .unwrap();
-        let part = options
-            .part(
-                Some(Segment::parse("1/3:2/3").unwrap()),
-                Some(Sequence::parse("0,1/3,2/3,1").unwrap()),
-                &["ctl".to_owned()],
-            )
-            .unwrap();
+        options.consolidate(Purpose::Run, None).unwrap();
+        let part = options.part(
+            Some(Segment::parse("1/3:2/3").unwrap()),
+            Some(Sequence::parse("0,1/3,2/3,1").unwrap()),
+            &["ctl".to_owned()],
+        );
         assert_eq!(TestPlan::new(&part).unwrap().max_possible_vus(), 3);
-        let (shortcut, _) = Options::from_json(&json!({"duration": "1m"})).unwrap();
-        let whole = shortcut.part(None, None, &[]).unwrap();
+        let (mut shortcut, _) = Options::from_json(&json!({"duration": "1m"})).unwrap();
+        shortcut.consolidate(Purpose::Run, None).unwrap();
+        let whole = shortcut.part(None, None, &[]);
         assert_eq!(TestPlan::new(&whole).unwrap().max_possible_vus(), 1);
     }
 }

@@ -131,9 +131,8 @@ fn at_agent(message: CoordinatorMessage) {
             let (Ok(segment), Ok(sequence)) = (segment.transpose(), sequence.transpose()) else {
                 return;
             };
-            if let Ok(part) = options.part(segment, sequence, &assign.excluded_scenarios) {
-                crate::options::consume(part, &assign.pinned_scenarios);
-            }
+            let part = options.part(segment, sequence, &assign.excluded_scenarios);
+            crate::options::consume(part, &assign.pinned_scenarios);
         }
         coordinator_message::Kind::Start(start) => {
             let _ = from_unix_nanos(start.start_unix_nanos);

@@ -4,7 +4,7 @@
 //! validation, TLS settings, thresholds and the execution plan.
 
 use k6r_core::metrics::Registry;
-use k6r_core::options::{self, Options};
+use k6r_core::options::{self, Options, Purpose};
 use k6r_core::plan::{TestPlan, Work};
 use k6r_core::threshold::Thresholds;
 
@@ -39,14 +39,8 @@ pub fn run(data: &[u8]) {
 /// with options once read; `pinned` scenarios run whole.
 pub fn consume(mut options: Options, pinned: &[String]) {
     let _ = options.to_json();
-    if options.scenarios.is_none() {
-        options.unset_vus = 1;
-        if options.derive_scenarios().is_err() {
-            return;
-        }
-    }
     let _ = options.tls();
-    if options.validate(None).is_err() {
+    if options.consolidate(Purpose::Run, None).is_err() {
         return;
     }
     let _ = (options.setup_timeout(), options.teardown_timeout());

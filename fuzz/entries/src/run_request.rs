@@ -36,11 +36,9 @@ pub fn run(data: &[u8]) {
         // What the coordinator checks against the agent's capacity, and
         // what the agent runs: its part of the options.
         let segment = Segment::parse(&agent.segment).ok();
-        if let Ok(part) = submission
+        let part = submission
             .options
-            .part(segment, sequence.clone(), &agent.excluded)
-        {
-            crate::options::consume(part, &agent.pinned);
-        }
+            .part(segment, sequence.clone(), &agent.excluded);
+        crate::options::consume(part, &agent.pinned);
     }
 }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use k6r_core::exit::ExitCode;
 use k6r_core::metrics::MetricsError;
-use k6r_core::options::{Options, OptionsError};
+use k6r_core::options::{Options, OptionsError, Purpose};
 use k6r_core::segment::{Segment, SegmentError, Sequence};
 use k6r_proto::v1;
 use k6r_runner::metrics::Metrics;
@@ -89,7 +89,8 @@ pub(crate) fn prepare(assign: &v1::Assign, host: super::Host) -> Result<Prepared
     } else {
         serde_json::from_str(&assign.options_json)?
     };
-    let (options, _warnings) = Options::from_json(&value)?;
+    let (mut options, _warnings) = Options::from_json(&value)?;
+    options.consolidate(Purpose::Run, Some(&inspection.exports))?;
     // The coordinator's split wins over the script's own segment.
     let segment = Some(assign.execution_segment.as_str())
         .filter(|s| !s.is_empty())
@@ -99,7 +100,7 @@ pub(crate) fn prepare(assign: &v1::Assign, host: super::Host) -> Result<Prepared
         .filter(|s| !s.is_empty())
         .map(Sequence::parse)
         .transpose()?;
-    let options = options.part(segment, sequence, &assign.excluded_scenarios)?;
+    let options = options.part(segment, sequence, &assign.excluded_scenarios);
     options.validate(Some(&inspection.exports))?;
 
     let metrics = Metrics::for_script(&inspection.metrics, assign.breakdown)?;

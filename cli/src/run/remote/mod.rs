@@ -99,17 +99,9 @@ fn refuse_local_only_flags(args: &RunArgs) -> Result<(), Failure> {
     }
 }
 
-/// The options as sent: k6's JSON of the consolidated options, with the
-/// shortcuts (`iterations`, `duration`, `stages`) already turned into
-/// the `default` scenario left out, so that deriving the scenarios again
-/// on the other side is a no-op instead of a conflict.
+/// The options as sent: k6's JSON of the options consolidated for a run,
+/// which the coordinator consolidates again as a no-op.
 fn wire_options(options: &Options) -> serde_json::Value {
-    let mut options = options.clone();
-    if options.scenarios.is_some() {
-        options.iterations = None;
-        options.duration = None;
-        options.stages = None;
-    }
     serde_json::Value::Object(options.to_json())
 }
 
