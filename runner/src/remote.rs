@@ -127,12 +127,15 @@ pub enum DriveEvent {
     },
 }
 
+/// The drive events' queue: a run sends each of its three kinds once.
+const EVENTS: usize = 3;
+
 /// The run's end of a remote drive; give it to
 /// [`Config::with_remote`](crate::Config::with_remote).
 #[derive(Debug)]
 pub struct Remote {
     commands: mpsc::Receiver<DriveCommand>,
-    events: mpsc::UnboundedSender<DriveEvent>,
+    events: mpsc::Sender<DriveEvent>,
     /// [`DriveEvent::Ready`], from the run's attach until its gate.
     pub(crate) ready: Option<DriveEvent>,
     started: bool,
@@ -144,14 +147,14 @@ pub struct Driver {
     /// Commands to the run.
     pub commands: mpsc::Sender<DriveCommand>,
     /// The run's events, in order.
-    pub events: mpsc::UnboundedReceiver<DriveEvent>,
+    pub events: mpsc::Receiver<DriveEvent>,
 }
 
 impl Remote {
     /// A remote drive and its driver.
     pub fn new() -> (Remote, Driver) {
         let (commands_tx, commands) = mpsc::channel(COMMANDS);
-        let (events, events_rx) = mpsc::unbounded_channel();
+        let (events, events_rx) = mpsc::channel(EVENTS);
         (
             Remote {
                 commands,
@@ -168,7 +171,10 @@ impl Remote {
 
     pub(crate) fn event(&self, event: DriveEvent) {
         // A driver that is gone hears nothing; the run goes on to its end.
-        let _ = self.events.send(event);
+        // Each event is sent at most once, so the queue never fills.
+        if let Err(e) = self.events.try_send(event) {
+            tracing::debug!("a drive event was not delivered: {e}");
+        }
     }
 
     /// The start gate: setup on request, then the start instant; `false`:

@@ -18,16 +18,14 @@ use k6r_core::exit::ExitCode;
 use k6r_proto::v1::{self, agent_message::Kind, Abort};
 use tokio::{
     sync::{mpsc, watch},
+    task::JoinSet,
     time::Instant,
 };
 use tokio_util::sync::CancellationToken;
 
 use super::{
-    control::Pending,
-    merge::{Applied, Merged},
-    plan::AgentPlan,
-    setup::SetupRun,
-    RunCommand, RunLink, Settings, Submission, ABORT_TIMEOUT,
+    control::Pending, merge::Applied, plan::AgentPlan, setup::SetupRun, RunCommand, RunLink,
+    Settings, Submission, ABORT_TIMEOUT,
 };
 use crate::registry::{AgentEvent, AgentId, RegistryHandle};
 
@@ -87,7 +85,6 @@ pub(super) struct RunActor {
     pub(super) phase: Phase,
     pub(super) deadline: Option<Instant>,
     pub(super) slots: Vec<Slot>,
-    pub(super) merged: Merged,
     pub(super) setup_data: Option<String>,
     /// The common start, on this clock.
     pub(super) started: Option<Instant>,
@@ -108,15 +105,16 @@ pub(super) struct RunActor {
     pub(super) view_tx: watch::Sender<RunView>,
 }
 
-/// Spawns the actor of run `id`; its view and the way to it.
+/// Spawns the actor of run `id` on `tasks` (its owner awaits it); its
+/// view and the way to it.
 pub(super) fn spawn(
     id: String,
     submission: Submission,
     registry: RegistryHandle,
     settings: Settings,
     shutdown: CancellationToken,
+    tasks: &mut JoinSet<()>,
 ) -> (watch::Receiver<RunView>, RunLink) {
-    let merged = submission.merged.clone();
     let (tx, rx) = mpsc::channel(64);
     let actor = RunActor {
         id,
@@ -126,7 +124,6 @@ pub(super) fn spawn(
         phase: Phase::Waiting,
         deadline: Some(Instant::now() + settings.agents_timeout),
         slots: Vec::new(),
-        merged,
         setup_data: None,
         started: None,
         scenarios_ended: None,
@@ -149,7 +146,7 @@ pub(super) fn spawn(
     // can be missed.
     let events = actor.registry.events();
     let connected = actor.registry.subscribe();
-    tokio::spawn(actor.run(rx, events, connected, shutdown));
+    tasks.spawn(actor.run(rx, events, connected, shutdown));
     (view, RunLink { tx })
 }
 
@@ -305,10 +302,10 @@ impl RunActor {
             }
             RunCommand::Patch(patch, reply) => self.patch(patch, reply).await,
             RunCommand::Metrics(reply) => {
-                let _ = reply.send(self.merged.resources(self.elapsed()));
+                let _ = reply.send(self.submission.merged.resources(self.elapsed()));
             }
             RunCommand::Groups(reply) => {
-                let _ = reply.send(self.merged.groups());
+                let _ = reply.send(self.submission.merged.groups());
             }
             RunCommand::SetupData(reply) => {
                 let _ = reply.send(self.setup_data.clone());
@@ -376,7 +373,7 @@ impl RunActor {
                 self.control_status(&event.agent);
             }
             Kind::Metrics(delta) if delta.run_id == self.id => {
-                match self.merged.apply(&event.agent, &delta) {
+                match self.submission.merged.apply(&event.agent, &delta) {
                     Applied::Merged => {}
                     Applied::AfterGap(n) => {
                         tracing::warn!(agent = %event.agent, seq = delta.seq, "{n} metric deltas missing before this one")

@@ -135,14 +135,14 @@ impl RunActor {
             if self.phase == Phase::Running && running {
                 let vus = saturating_sum(self.slots.iter().map(|s| s.vus));
                 let vus_max = saturating_sum(self.slots.iter().map(|s| s.vus_max));
-                self.merged.record_vus(vus, vus_max);
+                self.submission.merged.record_vus(vus, vus_max);
             }
         }
         if self.next_evaluation.is_some_and(|t| t <= now) {
             self.next_evaluation = Some(now + EVALUATION_PERIOD);
             if self.phase == Phase::Running {
                 let elapsed = self.elapsed();
-                if let Some(eval) = self.merged.evaluate(elapsed, true) {
+                if let Some(eval) = self.submission.merged.evaluate(elapsed, true) {
                     if eval.abort {
                         self.fail(ExitCode::ThresholdsFailed.code(), eval.abort_message())
                             .await;
@@ -309,7 +309,7 @@ impl RunActor {
         }
         let elapsed = self.elapsed();
         let last = if self.started.is_some() {
-            self.merged.evaluate(elapsed, false)
+            self.submission.merged.evaluate(elapsed, false)
         } else {
             None
         };
@@ -335,7 +335,7 @@ impl RunActor {
             partial: !self.lost.is_empty(),
             lost_agents: self.lost.clone(),
             duration_ms: u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
-            metrics: self.merged.to_json(),
+            metrics: self.submission.merged.to_json(),
             setup_data: self.setup_data.clone(),
         });
         self.phase = Phase::Finished;

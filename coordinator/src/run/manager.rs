@@ -5,10 +5,12 @@
 //! When the coordinator shuts down it drains: new submissions are refused,
 //! the active run is stopped, and the drain ends once that run is finished
 //! and its result was read (or [`RESULT_GRACE`] passed), so that a
-//! following CLI still gets the interrupted result.
+//! following CLI still gets the interrupted result. The manager owns its
+//! runs' actor tasks and awaits them before it ends.
 
 use k6r_api::{RunState, RunView};
 use tokio::sync::{mpsc, oneshot, watch};
+use tokio::task::JoinSet;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
@@ -80,6 +82,8 @@ struct Manager {
     draining: Option<Drain>,
     /// The number of the next run's id.
     next: u64,
+    /// The runs' actors: the current one and any still ending.
+    actors: JoinSet<()>,
 }
 
 pub(super) async fn run(
@@ -95,6 +99,7 @@ pub(super) async fn run(
         current: None,
         draining: None,
         next: 1,
+        actors: JoinSet::new(),
     };
     loop {
         // While draining: the current run's next view, and the end of the
@@ -141,6 +146,10 @@ pub(super) async fn run(
             RunsCommand::Drain { done } => manager.drain(done).await,
         }
     }
+    // Dropping the current run's link ends its actor if the shutdown did
+    // not; then every actor is awaited.
+    let Manager { mut actors, .. } = manager;
+    while actors.join_next().await.is_some() {}
     tracing::debug!("run manager stopped");
 }
 
@@ -174,12 +183,15 @@ impl Manager {
         let id = format!("run-{}", self.next);
         self.next += 1;
         tracing::info!(run = %id, "run submitted");
+        // Reap the actors of runs that are over.
+        while self.actors.try_join_next().is_some() {}
         let (view, link) = actor::spawn(
             id,
             submission,
             self.registry.clone(),
             self.settings,
             self.shutdown.child_token(),
+            &mut self.actors,
         );
         let first = view.borrow().clone();
         // Replacing the slot drops the last run's command sender,

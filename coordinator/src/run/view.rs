@@ -129,7 +129,7 @@ impl RunActor {
             ))),
             stopped: self.stopped,
             running: status.is_running(),
-            tainted: self.merged.tainted(),
+            tainted: self.submission.merged.tainted(),
         }
     }
 }

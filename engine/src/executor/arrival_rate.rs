@@ -8,7 +8,8 @@
 //! `gracefulStop`.
 //!
 //! One task (this loop) owns the idle VUs and the scenario's VU count;
-//! iterations run in their own tasks and hand their VU back when done.
+//! iterations run in their own tasks and hand their VU back when done, and
+//! an unplanned VU initialises in a task it holds and awaits.
 //! The idle VUs form a queue, as k6's do: a tick takes the VU idle the
 //! longest and a VU back from its iteration goes to the end, so every VU
 //! of the pool takes turns (a script routing by `exec.vu.idInTest`
@@ -19,8 +20,7 @@ use std::sync::Arc;
 
 use k6r_core::plan::{Tick, Work};
 use k6r_core::Duration;
-use tokio::sync::mpsc;
-use tokio::task::{JoinError, JoinSet};
+use tokio::task::{JoinError, JoinHandle, JoinSet};
 use tokio_util::sync::CancellationToken;
 
 use super::iteration::{self, Numbers};
@@ -83,13 +83,13 @@ struct Vus<F: VuFactory> {
     count: u64,
     /// The most VUs the scenario may hold.
     max: u64,
-    /// Whether an unplanned VU is being initialised.
-    initialising: bool,
+    /// The unplanned VU being initialised, if any.
+    init: Option<JoinHandle<Ready<F::Vu>>>,
     /// Whether the "Insufficient VUs" warning was given.
     warned: bool,
-    /// Where an unplanned VU arrives once initialised.
-    init_tx: mpsc::Sender<Result<PooledVu<F::Vu>, InitError>>,
 }
+
+type Ready<V> = Result<PooledVu<V>, InitError>;
 
 impl<F: VuFactory> Vus<F> {
     /// Starts `tick`'s iteration on the VU idle longest, or drops it and
@@ -115,9 +115,8 @@ impl<F: VuFactory> Vus<F> {
         }
         ctx.drop_iterations(1, None);
         if self.count < self.max {
-            if !self.initialising {
-                self.initialising = true;
-                spawn_init(ctx, self.init_tx.clone());
+            if self.init.is_none() {
+                self.init = Some(spawn_init(ctx));
             }
         } else if !self.warned {
             self.warned = true;
@@ -143,15 +142,16 @@ impl<F: VuFactory> Vus<F> {
     }
 
     /// Adds an unplanned VU once initialised; a failed init aborts the test.
-    fn initialised(&mut self, ctx: &ScenarioCtx<F>, ready: Result<PooledVu<F::Vu>, InitError>) {
-        self.initialising = false;
-        match ready {
-            Ok(vu) => {
+    fn initialised(&mut self, ctx: &ScenarioCtx<F>, joined: Result<Ready<F::Vu>, JoinError>) {
+        self.init = None;
+        match joined {
+            Err(e) => tracing::error!(error = %e, "a VU initialisation failed"),
+            Ok(Ok(vu)) => {
                 self.count += 1;
                 ctx.activate(1);
                 self.idle.push_back(vu);
             }
-            Err(e) => ctx.abort.abort(AbortReason::VuInit(e)),
+            Ok(Err(e)) => ctx.abort.abort(AbortReason::VuInit(e)),
         }
     }
 }
@@ -168,16 +168,14 @@ pub(crate) async fn run<F: VuFactory>(ctx: Arc<ScenarioCtx<F>>) {
     };
     let hard_end = ctx.at(end + ctx.plan.graceful_stop);
     let hard = ctx.stop.child_token();
-    let (init_tx, mut init_rx) = mpsc::channel::<Result<PooledVu<F::Vu>, InitError>>(1);
     // The lowest VU first.
     let idle: VecDeque<PooledVu<F::Vu>> = ctx.take(pre_allocated).await.into();
     let mut vus = Vus {
         count: idle.len() as u64,
         idle,
         max: max_vus,
-        initialising: false,
+        init: None,
         warned: false,
-        init_tx,
     };
     let mut running: JoinSet<PooledVu<F::Vu>> = JoinSet::new();
     let mut next = ticks.next();
@@ -194,7 +192,9 @@ pub(crate) async fn run<F: VuFactory>(ctx: Arc<ScenarioCtx<F>>) {
         tokio::select! {
             biased;
             joined = running.join_next(), if !running.is_empty() => vus.joined(joined),
-            Some(ready) = init_rx.recv(), if vus.initialising => vus.initialised(&ctx, ready),
+            ready = async { vus.init.as_mut().expect("initialising").await }, if vus.init.is_some() => {
+                vus.initialised(&ctx, ready);
+            }
             _ = &mut deadline, if !hard.is_cancelled() => hard.cancel(),
             _ = hard.cancelled() => {}
             _ = ctx.drain.cancelled(), if next.is_some() => {}
@@ -205,11 +205,9 @@ pub(crate) async fn run<F: VuFactory>(ctx: Arc<ScenarioCtx<F>>) {
             }
         }
     }
-    // An unplanned VU still initialising goes to the pool by itself once
-    // the channel is closed; one already sent is taken here.
-    init_rx.close();
-    while let Ok(ready) = init_rx.try_recv() {
-        if let Ok(vu) = ready {
+    // An unplanned VU still initialising goes to the pool once ready.
+    if let Some(init) = vus.init.take() {
+        if let Ok(Ok(vu)) = init.await {
             ctx.pool.put(vu);
         }
     }
@@ -218,18 +216,12 @@ pub(crate) async fn run<F: VuFactory>(ctx: Arc<ScenarioCtx<F>>) {
 
 /// Gets an unplanned VU: an idle one from the pool (returned by another
 /// scenario) or a newly initialised one.
-fn spawn_init<F: VuFactory>(
-    ctx: &Arc<ScenarioCtx<F>>,
-    tx: mpsc::Sender<Result<PooledVu<F::Vu>, InitError>>,
-) {
+fn spawn_init<F: VuFactory>(ctx: &Arc<ScenarioCtx<F>>) -> JoinHandle<Ready<F::Vu>> {
     let ctx = Arc::clone(ctx);
     tokio::spawn(async move {
-        let got = match ctx.pool.try_take() {
+        match ctx.pool.try_take() {
             Some(vu) => Ok(vu),
             None => ctx.pool.init_next().await,
-        };
-        if let Err(mpsc::error::SendError(Ok(vu))) = tx.send(got).await {
-            ctx.pool.put(vu);
         }
-    });
+    })
 }

@@ -42,7 +42,8 @@ mod backend;
 
 pub use backend::{EngineBackend, MetricsSource, RunLink, SetupSource};
 
-/// How long [`Handle::shutdown`] waits for in-flight API requests.
+/// How long [`Handle::shutdown`] waits for in-flight API requests before
+/// it cuts them.
 const DRAIN: Duration = Duration::from_secs(2);
 
 /// The REST API and `--paused` of one run; give it to
@@ -54,6 +55,8 @@ pub struct Live {
     tainted: Tainted,
     clock: Clock,
     lifetime: CancellationToken,
+    /// Cuts the requests still in flight after the drain.
+    cut: CancellationToken,
     stopped: CancellationToken,
     served: Option<oneshot::Sender<()>>,
     /// Once the run started it.
@@ -65,6 +68,7 @@ pub struct Live {
 #[derive(Debug)]
 pub struct Handle {
     lifetime: CancellationToken,
+    cut: CancellationToken,
     stopped: CancellationToken,
     served: oneshot::Receiver<()>,
     clock: Clock,
@@ -84,6 +88,7 @@ impl Live {
     ) -> (Live, Handle) {
         let clock = Clock::default();
         let lifetime = CancellationToken::new();
+        let cut = CancellationToken::new();
         let stopped = CancellationToken::new();
         let (served_tx, served) = oneshot::channel();
         let live = Live {
@@ -93,6 +98,7 @@ impl Live {
             tainted,
             clock: clock.clone(),
             lifetime: lifetime.clone(),
+            cut: cut.clone(),
             stopped: stopped.clone(),
             served: Some(served_tx),
             serving: None,
@@ -101,6 +107,7 @@ impl Live {
             live,
             Handle {
                 lifetime,
+                cut,
                 stopped,
                 served,
                 clock,
@@ -127,22 +134,40 @@ impl Live {
             EngineBackend::new(plan, control.clone(), progress, self.paused, metrics, setup);
         let backend = backend.with_capacity(plan, capacity);
         link.set_phase(ExecutionStatus::InitVus);
-        let (api, _task) = k6r_rest::spawn(backend);
+        let (api, backend_task) = k6r_rest::spawn(backend);
         let served = self.served.take();
-        match self.listener.take().map(tokio::net::TcpListener::from_std) {
-            Some(Ok(listener)) => {
-                let lifetime = self.lifetime.clone();
-                tokio::spawn(async move {
+        let listener = self.listener.take().map(tokio::net::TcpListener::from_std);
+        let (lifetime, cut) = (self.lifetime.clone(), self.cut.clone());
+        // The server and the backend's actor, owned by one task that the
+        // caller's `Handle::shutdown` awaits (it holds `served`).
+        tokio::spawn(async move {
+            let mut backend_task = backend_task;
+            match listener {
+                Some(Ok(listener)) => {
                     let shutdown = async move { lifetime.cancelled().await };
-                    if let Err(e) = k6r_rest::serve(listener, api, shutdown).await {
-                        tracing::error!(error = %e, "the REST API server failed");
+                    tokio::select! {
+                        served = k6r_rest::serve(listener, api, shutdown) => if let Err(e) = served {
+                            tracing::error!(error = %e, "the REST API server failed");
+                        },
+                        () = cut.cancelled() => {
+                            tracing::warn!("REST API requests still in flight after the drain were cut");
+                            backend_task.abort();
+                        }
                     }
-                    drop(served);
-                });
+                }
+                Some(Err(e)) => tracing::error!(error = %e, "the REST API listener is unusable"),
+                None => {}
             }
-            Some(Err(e)) => tracing::error!(error = %e, "the REST API listener is unusable"),
-            None => {}
-        }
+            // The actor ends once the server's last handle to it is gone.
+            tokio::select! {
+                _ = &mut backend_task => {}
+                () = cut.cancelled() => {
+                    backend_task.abort();
+                    let _ = backend_task.await;
+                }
+            }
+            drop(served);
+        });
         self.serving.insert(Serving {
             link: Arc::new(link),
             control,
@@ -178,10 +203,14 @@ impl Handle {
         self.clock.clone()
     }
 
-    /// Stops the server and waits (briefly) for requests in flight.
-    pub async fn shutdown(self) {
+    /// Stops the server, waits (briefly) for requests in flight, cuts
+    /// those left, and waits for the server's task to end.
+    pub async fn shutdown(mut self) {
         self.lifetime.cancel();
-        let _ = tokio::time::timeout(DRAIN, self.served).await;
+        if tokio::time::timeout(DRAIN, &mut self.served).await.is_err() {
+            self.cut.cancel();
+            let _ = self.served.await;
+        }
     }
 }
 

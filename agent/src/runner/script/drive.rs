@@ -63,6 +63,9 @@ pub(crate) struct Run {
     /// Exit code of a stop asked for from outside (Control stop, drain).
     pub(super) stopped_with: Option<i32>,
     setup_reply: Option<oneshot::Receiver<StageOutcome>>,
+    /// A `setup()` run during the run (beside the scenarios); ended with
+    /// the run if it is still going.
+    setup_task: Option<tokio::task::JoinHandle<()>>,
     teardown_reply: Option<oneshot::Receiver<StageOutcome>>,
     teardown_deadline: Option<Instant>,
     teardown_timeout: Duration,
@@ -133,6 +136,7 @@ pub(crate) async fn drive(
         script_abort: None,
         stopped_with: None,
         setup_reply: None,
+        setup_task: None,
         teardown_reply: None,
         teardown_deadline: None,
         teardown_timeout,
@@ -146,7 +150,7 @@ impl Run {
     async fn follow(
         &mut self,
         mut run: tokio::task::JoinHandle<k6r_runner::Result<RunResult>>,
-        mut events: mpsc::UnboundedReceiver<DriveEvent>,
+        mut events: mpsc::Receiver<DriveEvent>,
         mut inbox: mpsc::Receiver<Input>,
         cancel: CancellationToken,
         interval: Duration,
@@ -210,6 +214,10 @@ impl Run {
                 }
             }
         };
+        if let Some(task) = self.setup_task.take() {
+            task.abort();
+            let _ = task.await;
+        }
         if let Some(mut rx) = self.teardown_reply.take() {
             if let Ok(outcome) = rx.try_recv() {
                 self.teardown_done(Some(outcome));
@@ -254,9 +262,9 @@ impl Run {
                     // beside the scenarios; the handle stores the data.
                     Some(setup) if self.begun => {
                         let work = setup.run_setup();
-                        tokio::spawn(async move {
+                        self.setup_task = Some(tokio::spawn(async move {
                             let _ = reply.send(work.await);
-                        });
+                        }));
                         self.setup_reply = Some(rx);
                     }
                     _ => {

@@ -2,8 +2,9 @@
 //! the duration is over (or forever, or until stopped); a
 //! [`ControlHandle`] changes the numbers while it runs. The executor's task
 //! owns all of its state and applies commands one at a time; VUs added by
-//! raising `vus-max` are initialised in background tasks that report back
-//! to it, so running VUs never stall. Paused time does not count toward
+//! raising `vus-max` are initialised in tasks it owns (a [`JoinSet`] it
+//! polls beside the commands), so running VUs never stall and the scenario
+//! ends only once they are back. Paused time does not count toward
 //! `duration` (k6). At the end every VU is hard-stopped (there is no
 //! gracefulStop).
 
@@ -15,7 +16,6 @@ pub use control::{ControlCommand, ControlHandle, Status};
 use std::sync::Arc;
 
 use k6r_core::plan::Work;
-use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
@@ -37,13 +37,12 @@ struct ControlActor<F: VuFactory> {
     vus: u64,
     max_vus: u64,
     start_max_vus: u64,
-    /// Background initialisations not reported yet.
-    pending: u64,
+    /// Initialisations of VUs added by raising `vus-max`.
+    inits: JoinSet<Ready<F::Vu>>,
     paused: bool,
     /// The paused time, shared with the control handles.
     pauses: Arc<control::Pauses>,
     stopped: bool,
-    ready_tx: mpsc::UnboundedSender<Ready<F::Vu>>,
 }
 
 pub(crate) async fn run<F: VuFactory>(ctx: Arc<ScenarioCtx<F>>, commands: Option<Commands>) {
@@ -57,7 +56,6 @@ pub(crate) async fn run<F: VuFactory>(ctx: Arc<ScenarioCtx<F>>, commands: Option
     };
     // Without a handle nobody can send commands: a closed channel.
     let mut commands = commands.unwrap_or_else(|| channel(&ctx.name).1);
-    let (ready_tx, mut ready_rx) = mpsc::unbounded_channel();
     let token = ctx.stop.child_token();
     let mut actor = ControlActor {
         ctx: Arc::clone(&ctx),
@@ -67,11 +65,10 @@ pub(crate) async fn run<F: VuFactory>(ctx: Arc<ScenarioCtx<F>>, commands: Option
         vus: vus.min(max_vus),
         max_vus,
         start_max_vus: max_vus,
-        pending: 0,
+        inits: JoinSet::new(),
         paused: false,
         pauses: Arc::clone(&commands.pauses),
         stopped: false,
-        ready_tx,
     };
     for vu in ctx.borrow(max_vus).await {
         actor.add(vu);
@@ -84,7 +81,7 @@ pub(crate) async fn run<F: VuFactory>(ctx: Arc<ScenarioCtx<F>>, commands: Option
     commands.mark_started();
     let mut commands_open = true;
     loop {
-        if actor.stopped && actor.tasks.is_empty() {
+        if actor.stopped && actor.tasks.is_empty() && actor.inits.is_empty() {
             break;
         }
         let deadline = end.map(|e| e + pauses.total());
@@ -96,7 +93,11 @@ pub(crate) async fn run<F: VuFactory>(ctx: Arc<ScenarioCtx<F>>, commands: Option
                 }
                 None => commands_open = false,
             },
-            Some(ready) = ready_rx.recv() => actor.ready(ready),
+            joined = actor.inits.join_next(), if !actor.inits.is_empty() => match joined {
+                Some(Ok(ready)) => actor.ready(ready),
+                Some(Err(e)) => tracing::error!(error = %e, "a VU initialisation failed"),
+                None => {}
+            },
             joined = actor.tasks.join_next(), if !actor.tasks.is_empty() => match joined {
                 Some(Ok(Some(vu))) => ctx.pool.put(vu),
                 Some(Ok(None)) | None => {}
@@ -107,13 +108,6 @@ pub(crate) async fn run<F: VuFactory>(ctx: Arc<ScenarioCtx<F>>, commands: Option
             _ = ctx.stop.cancelled(), if !actor.stopped => actor.end(),
             // Without a gracefulStop, a drain ends it as a stop does.
             _ = ctx.drain.cancelled(), if !actor.stopped => actor.end(),
-        }
-    }
-    // Whatever is still initialising returns itself to the pool.
-    ready_rx.close();
-    while let Ok(ready) = ready_rx.try_recv() {
-        if let Ok(vu) = ready {
-            ctx.pool.put(vu);
         }
     }
     commands.close();
@@ -207,17 +201,13 @@ impl<F: VuFactory> ControlActor<F> {
                 handle.finish();
             }
         }
-        let wanted = new_max.saturating_sub(held + self.pending);
+        let wanted = new_max.saturating_sub(held + self.inits.len() as u64);
         for _ in 0..wanted {
-            self.pending += 1;
-            let (ctx, tx) = (Arc::clone(&self.ctx), self.ready_tx.clone());
-            tokio::spawn(async move {
-                let got = match ctx.pool.try_take() {
+            let ctx = Arc::clone(&self.ctx);
+            self.inits.spawn(async move {
+                match ctx.pool.try_take() {
                     Some(vu) => Ok(vu),
                     None => ctx.pool.init_next().await,
-                };
-                if let Err(mpsc::error::SendError(Ok(vu))) = tx.send(got) {
-                    ctx.pool.put(vu);
                 }
             });
         }
@@ -226,7 +216,6 @@ impl<F: VuFactory> ControlActor<F> {
 
     /// A background initialisation finished.
     fn ready(&mut self, ready: Ready<F::Vu>) {
-        self.pending = self.pending.saturating_sub(1);
         match ready {
             Ok(vu) if !self.stopped && (self.handles.len() as u64) < self.max_vus => {
                 self.add(vu);
