@@ -9,6 +9,8 @@ use base64::Engine as _;
 use k6r_api::{OnAgentLoss, RunRequest};
 use k6r_core::metrics::Metric;
 use k6r_core::options::{ExecutorKind, Options};
+use k6r_proto::convert::OptionsWireError;
+use k6r_proto::v1;
 
 use super::merge::Merged;
 
@@ -42,6 +44,10 @@ pub enum SubmitError {
     /// ([`MergedError`](super::merge::MergedError)'s text, which names the field).
     #[error("{0}")]
     Metrics(String),
+    /// The options do not convert for the agents' Assign
+    /// ([`OptionsWireError`]'s text, which names the field).
+    #[error("{0}")]
+    Wire(String),
 }
 
 /// A run the coordinator accepted.
@@ -51,8 +57,10 @@ pub struct Submission {
     pub entry: String,
     /// Every file, decoded.
     pub files: BTreeMap<String, Vec<u8>>,
-    /// The options as sent (the agents read them again).
-    pub options_json: String,
+    /// The options as submitted, for the agents' Assign: parsed, not
+    /// derived (each agent turns the shortcuts into the default scenario
+    /// as `k6 run` does, an unset `vus` being 1 there).
+    pub wire_options: v1::Options,
     /// The parsed options, scenarios derived.
     pub options: Options,
     /// `__ENV`.
@@ -95,8 +103,9 @@ impl TryFrom<RunRequest> for Submission {
                 })?;
             files.insert(path, bytes);
         }
-        let (mut options, _warnings) = Options::from_json(&request.options)
+        let (submitted, _warnings) = Options::from_json(&request.options)
             .map_err(|e| SubmitError::Options(e.to_string()))?;
+        let mut options = submitted.clone();
         if options.scenarios.is_none() {
             options
                 .derive_scenarios()
@@ -126,12 +135,16 @@ impl TryFrom<RunRequest> for Submission {
             .collect();
         let merged = Merged::new(&custom, options.thresholds.as_ref(), request.breakdown)
             .map_err(|e| SubmitError::Metrics(e.to_string()))?;
+        // After the thresholds built: only a threshold whose JSON does not
+        // parse fails here, and Merged has refused that already.
+        let wire_options = v1::Options::try_from(&submitted)
+            .map_err(|e: OptionsWireError| SubmitError::Wire(e.to_string()))?;
         let has_setup = request.exports.iter().any(|e| e == "setup");
         let run_setup = has_setup && options.no_setup != Some(true);
         Ok(Self {
             entry: archive.entry,
             files,
-            options_json: request.options.to_string(),
+            wire_options,
             options,
             env: request.env,
             agents: request.agents,
@@ -181,6 +194,26 @@ mod tests {
         assert!(s.run_setup);
         assert!(s.pinned.is_empty());
         assert!(s.options.scenarios.is_some());
+    }
+
+    #[test]
+    fn the_agents_get_the_options_as_submitted_and_derive_them_as_k6_run_does() {
+        use k6r_core::options::Executor;
+        let s = Submission::try_from(request(json!({
+            "stages": [{"duration": "10s", "target": 3}],
+        })))
+        .unwrap();
+        let sent = Options::try_from(&s.wire_options).unwrap();
+        assert_eq!(sent.scenarios, None);
+        let start_vus = |o: &Options| match &o.scenarios.as_ref().unwrap()["default"].executor {
+            Executor::RampingVus(c) => c.start_vus(),
+            other => panic!("{other:?}"),
+        };
+        // The coordinator's own view derives with k6 inspect's unset vus
+        // (0); an agent derives with k6 run's (1), as before the options
+        // were typed.
+        assert_eq!(start_vus(&s.options), 0);
+        assert_eq!(start_vus(&sent.part(None, None, &[]).unwrap()), 1);
     }
 
     #[test]
