@@ -9,14 +9,16 @@
 //! # Layout
 //! - [`v1`]: package `k6r.v1`: the `AgentService` with its one
 //!   bidirectional `Session` stream, the messages up (agent →
-//!   coordinator) and down (coordinator → agent), and the metric sink
-//!   deltas.
+//!   coordinator) and down (coordinator → agent), the metric sink
+//!   deltas and the run's options.
 //! - [`convert`]: wire ↔ std conversions (instants as unix nanoseconds,
 //!   intervals as milliseconds), the wrapping of each message into its
 //!   `AgentMessage` / `CoordinatorMessage` envelope, and k6r-core's metric
 //!   `Delta` ↔ `MetricDelta` (refused with a
 //!   [`MetricDeltaError`](convert::MetricDeltaError) when it makes no
-//!   sense).
+//!   sense), and k6r-core's `Options` ↔ the Assign's typed `Options`
+//!   (refused with an [`OptionsWireError`](convert::OptionsWireError)
+//!   naming the field).
 #![warn(missing_docs)]
 
 pub mod convert;

@@ -2,7 +2,8 @@
 
 use k6r_proto::v1::{
     agent_message, control, coordinator_message, sink, AgentMessage, Archive, Assign, Control,
-    CoordinatorMessage, Hello, Metric, MetricDelta, MetricType, RateSink, Scale, Sink, ValueType,
+    CoordinatorMessage, Hello, Metric, MetricDelta, MetricType, Options, RateSink, Scale, Sink,
+    ValueType,
 };
 use prost::Message;
 
@@ -18,7 +19,10 @@ fn an_assignment_survives_the_wire() {
             )]
             .into(),
         }),
-        options_json: r#"{"vus":2}"#.into(),
+        options: Some(Options {
+            vus: Some(2),
+            ..Options::default()
+        }),
         execution_segment: "1/3:2/3".into(),
         execution_segment_sequence: "0,1/3,2/3,1".into(),
         pinned_scenarios: vec!["ext".into()],
@@ -29,6 +33,24 @@ fn an_assignment_survives_the_wire() {
     };
     let back = CoordinatorMessage::decode(msg.encode_to_vec().as_slice()).unwrap();
     assert_eq!(back.kind, Some(coordinator_message::Kind::Assign(assign)));
+}
+
+#[test]
+fn an_assignment_without_options_leaves_them_absent() {
+    // Absent options: the agent runs the script's own.
+    let assign = Assign {
+        run_id: "r1".into(),
+        ..Assign::default()
+    };
+    let back = Assign::decode(assign.encode_to_vec().as_slice()).unwrap();
+    assert_eq!(back.options, None);
+    // Present but empty: options where no layer set anything.
+    let assign = Assign {
+        options: Some(Options::default()),
+        ..assign
+    };
+    let back = Assign::decode(assign.encode_to_vec().as_slice()).unwrap();
+    assert_eq!(back.options, Some(Options::default()));
 }
 
 #[test]

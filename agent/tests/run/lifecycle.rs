@@ -138,3 +138,34 @@ async fn with_breakdown_the_deltas_carry_the_scenario_slices() {
     let plain = slices(false).await;
     assert!(plain.is_empty(), "{plain:?}");
 }
+
+/// Runs `a` to its end; the iterations the agent reported.
+async fn iterations_of(a: k6r_proto::v1::Assign) -> f64 {
+    let (agent, mut session, _, _fake) = agent().await;
+    let run_id = a.run_id.clone();
+    session.send(Down::Assign(a)).await;
+    let mut seen = Seen::default();
+    until_ready(&mut session, &mut seen).await;
+    session.send(start(&run_id, Duration::ZERO, "").0).await;
+    seen.until(&mut session, |s| s.done.is_some()).await;
+    assert_eq!(seen.done.as_ref().unwrap().exit_code, 0);
+    agent.stop().await;
+    seen.counter("iterations")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_assign_without_options_runs_the_script_s_own() {
+    let script =
+        "export const options = { iterations: 5, vus: 1 };\nexport default function () {}\n";
+    let mut a = assign("r13", script, serde_json::json!({}));
+    a.options = None;
+    assert_eq!(iterations_of(a).await, 5.0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shortcut_options_become_the_default_scenario_on_the_agent() {
+    // As in `k6 run`: an unset vus is 1, so iterations alone run.
+    let script = "export default function () {}\n";
+    let a = assign("r14", script, serde_json::json!({"iterations": 3}));
+    assert_eq!(iterations_of(a).await, 3.0);
+}

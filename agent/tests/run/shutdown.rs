@@ -1,10 +1,11 @@
 //! The ends of a part that the coordinator did not ask for: a closed
-//! session, an init exception, the agent's own shutdown.
+//! session, an init exception, options that do not convert, the agent's
+//! own shutdown.
 
 use std::time::Duration;
 
 use k6r_agent::Runner;
-use k6r_proto::v1::{agent_message::Kind as Up, coordinator_message::Kind as Down, RunState};
+use k6r_proto::v1::{self, agent_message::Kind as Up, coordinator_message::Kind as Down, RunState};
 
 use crate::common::PATIENCE;
 use crate::support::{agent, assign, control, start, until_ready, Seen};
@@ -67,6 +68,37 @@ async fn an_init_exception_is_an_agent_error_107_naming_the_line() {
     while runner.active_run().is_some() {
         assert!(tokio::time::Instant::now() < patience);
         tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    agent.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn options_that_do_not_convert_are_an_agent_error_104_naming_the_field() {
+    let (agent, mut session, _, _fake) = agent().await;
+    let mut a = assign(
+        "r15",
+        "export default function () {}\n",
+        serde_json::json!({}),
+    );
+    a.options = Some(v1::Options {
+        scenarios: Some(v1::Scenarios {
+            by_name: [("load".to_owned(), v1::Scenario::default())].into(),
+        }),
+        ..v1::Options::default()
+    });
+    session.send(Down::Assign(a)).await;
+    let mut seen = Seen::default();
+    match seen.next_other(&mut session).await {
+        Up::Error(e) => {
+            assert_eq!((e.run_id.as_str(), e.exit_code), ("r15", 104));
+            assert!(
+                e.message
+                    .contains(r#"options.scenarios["load"].executor: missing"#),
+                "{}",
+                e.message
+            );
+        }
+        other => panic!("expected an AgentError, got {other:?}"),
     }
     agent.stop().await;
 }

@@ -10,8 +10,8 @@ use k6r_core::metrics::{Delta, Registry, Sink};
 use k6r_proto::{
     convert::to_unix_nanos,
     v1::{
-        agent_message::Kind as Up, control::Action, coordinator_message::Kind as Down, Archive,
-        Assign, Control, RunDone, RunState, RunStatus, Scale, Start,
+        self, agent_message::Kind as Up, control::Action, coordinator_message::Kind as Down,
+        Archive, Assign, Control, RunDone, RunState, RunStatus, Scale, Start,
     },
 };
 
@@ -30,10 +30,17 @@ pub fn assign(run_id: &str, script: &str, options: serde_json::Value) -> Assign 
             entry: ENTRY.into(),
             files: [(ENTRY.to_owned(), script.as_bytes().to_vec())].into(),
         }),
-        options_json: options.to_string(),
+        options: Some(wire_options(&options)),
         metrics_interval_ms: 100,
         ..Assign::default()
     }
+}
+
+/// `options` (k6's JSON) as the coordinator sends them: parsed, not
+/// derived. `null` is an Assign with options where no layer set anything.
+pub fn wire_options(options: &serde_json::Value) -> v1::Options {
+    let (options, _) = k6r_core::options::Options::from_json(options).unwrap();
+    v1::Options::try_from(&options).unwrap()
 }
 
 /// An agent with the real runner on a fake coordinator, its session open.

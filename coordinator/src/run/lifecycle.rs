@@ -64,7 +64,7 @@ impl RunActor {
             let assign = Assign {
                 run_id: self.id.clone(),
                 archive: Some(archive.clone()),
-                options_json: self.submission.options_json.clone(),
+                options: Some(self.submission.wire_options.clone()),
                 execution_segment: p.segment.clone(),
                 execution_segment_sequence: plan.sequence.clone(),
                 pinned_scenarios: p.pinned.clone(),

@@ -9,6 +9,8 @@ use base64::Engine as _;
 use k6r_api::{OnAgentLoss, RunRequest};
 use k6r_core::metrics::Metric;
 use k6r_core::options::{ExecutorKind, Options, Purpose};
+use k6r_proto::convert::OptionsWireError;
+use k6r_proto::v1;
 
 use super::merge::Merged;
 
@@ -42,6 +44,10 @@ pub enum SubmitError {
     /// ([`MergedError`](super::merge::MergedError)'s text, which names the field).
     #[error("{0}")]
     Metrics(String),
+    /// The options do not convert for the agents' Assign
+    /// ([`OptionsWireError`]'s text, which names the field).
+    #[error("{0}")]
+    Wire(String),
 }
 
 /// A run the coordinator accepted.
@@ -51,9 +57,9 @@ pub struct Submission {
     pub entry: String,
     /// Every file, decoded.
     pub files: BTreeMap<String, Vec<u8>>,
-    /// The options as sent (the agents read them again).
-    pub options_json: String,
-    /// The parsed options, scenarios derived.
+    /// [`Submission::options`] as the agents' Assign carries them.
+    pub wire_options: v1::Options,
+    /// The options, consolidated for a run.
     pub options: Options,
     /// `__ENV`.
     pub env: BTreeMap<String, String>,
@@ -121,12 +127,16 @@ impl TryFrom<RunRequest> for Submission {
             .collect();
         let merged = Merged::new(&custom, options.thresholds.as_ref(), request.breakdown)
             .map_err(|e| SubmitError::Metrics(e.to_string()))?;
+        // After the thresholds built: only a threshold whose JSON does not
+        // parse fails here, and Merged has refused that already.
+        let wire_options = v1::Options::try_from(&options)
+            .map_err(|e: OptionsWireError| SubmitError::Wire(e.to_string()))?;
         let has_setup = request.exports.iter().any(|e| e == "setup");
         let run_setup = has_setup && options.no_setup != Some(true);
         Ok(Self {
             entry: archive.entry,
             files,
-            options_json: request.options.to_string(),
+            wire_options,
             options,
             env: request.env,
             agents: request.agents,
@@ -176,6 +186,27 @@ mod tests {
         assert!(s.run_setup);
         assert!(s.pinned.is_empty());
         assert!(s.options.scenarios.is_some());
+    }
+
+    #[test]
+    fn the_coordinator_and_its_agents_run_the_same_consolidated_options() {
+        use k6r_core::options::Executor;
+        let s = Submission::try_from(request(json!({
+            "stages": [{"duration": "10s", "target": 3}],
+        })))
+        .unwrap();
+        let mut sent = Options::try_from(&s.wire_options).unwrap();
+        assert_eq!(sent, s.options);
+        // What the agent does with them changes nothing.
+        sent.consolidate(Purpose::Run, None).unwrap();
+        assert_eq!(sent, s.options);
+        let start_vus = |o: &Options| match &o.scenarios.as_ref().unwrap()["default"].executor {
+            Executor::RampingVus(c) => c.start_vus(),
+            other => panic!("{other:?}"),
+        };
+        // An unset vus is k6 run's 1 on both sides.
+        assert_eq!(start_vus(&s.options), 1);
+        assert_eq!(start_vus(&sent.part(None, None, &[])), 1);
     }
 
     #[test]

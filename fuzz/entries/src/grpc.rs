@@ -1,7 +1,8 @@
 //! The session's messages, both ways: the bytes decoded by prost as an
 //! `AgentMessage` (what the coordinator receives) and as a
 //! `CoordinatorMessage` (what an agent receives), then taken through the
-//! conversions and parsers each side applies before acting on them.
+//! conversions and parsers each side applies before acting on them. An
+//! Assign's options that convert must also convert back unchanged.
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -13,7 +14,7 @@ use k6r_core::options::Options;
 use k6r_core::segment::{Segment, Sequence};
 use k6r_proto::convert::from_unix_nanos;
 use k6r_proto::v1::{
-    agent_message, coordinator_message, AgentMessage, CoordinatorMessage, MetricDelta,
+    self, agent_message, coordinator_message, AgentMessage, CoordinatorMessage, MetricDelta,
 };
 use prost::Message;
 use serde_json::{json, Map, Value};
@@ -114,17 +115,20 @@ fn at_agent(message: CoordinatorMessage) {
             let _ = from_unix_nanos(welcome.unix_nanos);
         }
         coordinator_message::Kind::Assign(assign) => {
-            let value = if assign.options_json.trim().is_empty() {
-                Value::Null
-            } else {
-                let Ok(value) = serde_json::from_str(&assign.options_json) else {
-                    return;
-                };
-                value
+            // Absent options are the script's own; there is no script here.
+            let options = match &assign.options {
+                None => Options::default(),
+                Some(wire) => match Options::try_from(wire) {
+                    Ok(options) => options,
+                    Err(_) => return,
+                },
             };
-            let Ok((options, _)) = Options::from_json(&value) else {
-                return;
-            };
+            // Options that came off the wire go back onto it and return
+            // unchanged (their thresholds are in the form they re-parse).
+            let again =
+                v1::Options::try_from(&options).expect("options from the wire convert back");
+            let back = Options::try_from(&again).expect("and off the wire again");
+            assert_eq!(back, options, "options changed on a round trip");
             // As the agent reads its Assign: a bad segment refuses it.
             let segment = given(&assign.execution_segment).map(Segment::parse);
             let sequence = given(&assign.execution_segment_sequence).map(Sequence::parse);

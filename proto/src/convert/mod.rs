@@ -15,14 +15,27 @@
 //!   ([`v1::MetricDelta::new`], `Delta::try_from(&MetricDelta)`).
 //! - `sink`: the sinks, exact sums and histogram buckets inside it.
 //! - [`delta_error`]: [`MetricDeltaError`], why a `MetricDelta` is refused.
+//! - `options`: k6r-core's `Options` ↔ `Options` (an Assign's),
+//!   thresholds included (`v1::Options::try_from(&options)`,
+//!   `Options::try_from(&wire)`).
+//! - `scenario`: the scenarios, their executors and stages inside it.
+//! - `json`: free-form user JSON (`raw`, a scenario's `options`) ↔
+//!   `JsonValue`.
+//! - [`options_error`]: [`OptionsWireError`], why options do not convert,
+//!   naming the field (`options.scenarios["load"].executor: missing`).
 
 mod delta;
 pub mod delta_error;
+mod json;
+mod options;
+pub mod options_error;
+mod scenario;
 mod sink;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 pub use delta_error::MetricDeltaError;
+pub use options_error::OptionsWireError;
 
 use crate::v1::{self, agent_message, coordinator_message};
 

@@ -362,9 +362,12 @@ pub struct Assign {
     pub run_id: ::prost::alloc::string::String,
     #[prost(message, optional, tag = "2")]
     pub archive: ::core::option::Option<Archive>,
-    /// The consolidated options as JSON (k6's key names), already validated.
-    #[prost(string, tag = "3")]
-    pub options_json: ::prost::alloc::string::String,
+    /// The run's options as submitted, validated by the coordinator. Without
+    /// scenarios the agent turns the shortcuts (vus, duration, iterations,
+    /// stages) into the default scenario, as `k6 run` does. Absent: the
+    /// script's own options.
+    #[prost(message, optional, tag = "12")]
+    pub options: ::core::option::Option<Options>,
     /// This agent's execution segment and the sequence it belongs to, in
     /// k6's syntax ("1/3:2/3", "0,1/3,2/3,1").
     #[prost(string, tag = "4")]
@@ -491,6 +494,312 @@ pub struct Abort {
     pub exit_code: i32,
     #[prost(string, tag = "3")]
     pub reason: ::prost::alloc::string::String,
+}
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct Options {
+    #[prost(bool, optional, tag = "1")]
+    pub paused: ::core::option::Option<bool>,
+    /// The shortcuts: the `default` scenario's VUs, duration, iterations and
+    /// stages.
+    #[prost(int64, optional, tag = "2")]
+    pub vus: ::core::option::Option<i64>,
+    #[prost(int64, optional, tag = "3")]
+    pub duration_nanos: ::core::option::Option<i64>,
+    #[prost(int64, optional, tag = "4")]
+    pub iterations: ::core::option::Option<i64>,
+    #[prost(message, optional, tag = "5")]
+    pub stages: ::core::option::Option<Stages>,
+    #[prost(message, optional, tag = "6")]
+    pub scenarios: ::core::option::Option<Scenarios>,
+    /// k6's syntax: "1/3:2/3" and "0,1/3,2/3,1" ("" is an empty sequence).
+    #[prost(string, optional, tag = "7")]
+    pub execution_segment: ::core::option::Option<::prost::alloc::string::String>,
+    #[prost(string, optional, tag = "8")]
+    pub execution_segment_sequence: ::core::option::Option<
+        ::prost::alloc::string::String,
+    >,
+    #[prost(bool, optional, tag = "9")]
+    pub no_setup: ::core::option::Option<bool>,
+    #[prost(int64, optional, tag = "10")]
+    pub setup_timeout_nanos: ::core::option::Option<i64>,
+    #[prost(bool, optional, tag = "11")]
+    pub no_teardown: ::core::option::Option<bool>,
+    #[prost(int64, optional, tag = "12")]
+    pub teardown_timeout_nanos: ::core::option::Option<i64>,
+    #[prost(int64, optional, tag = "13")]
+    pub rps: ::core::option::Option<i64>,
+    #[prost(int64, optional, tag = "14")]
+    pub max_redirects: ::core::option::Option<i64>,
+    #[prost(string, optional, tag = "15")]
+    pub user_agent: ::core::option::Option<::prost::alloc::string::String>,
+    #[prost(int64, optional, tag = "16")]
+    pub batch: ::core::option::Option<i64>,
+    #[prost(int64, optional, tag = "17")]
+    pub batch_per_host: ::core::option::Option<i64>,
+    #[prost(string, optional, tag = "18")]
+    pub http_debug: ::core::option::Option<::prost::alloc::string::String>,
+    #[prost(bool, optional, tag = "19")]
+    pub insecure_skip_tls_verify: ::core::option::Option<bool>,
+    #[prost(bool, optional, tag = "20")]
+    pub throw: ::core::option::Option<bool>,
+    #[prost(message, optional, tag = "21")]
+    pub thresholds: ::core::option::Option<Thresholds>,
+    #[prost(bool, optional, tag = "22")]
+    pub no_connection_reuse: ::core::option::Option<bool>,
+    #[prost(bool, optional, tag = "23")]
+    pub no_vu_connection_reuse: ::core::option::Option<bool>,
+    #[prost(int64, optional, tag = "24")]
+    pub min_iteration_duration_nanos: ::core::option::Option<i64>,
+    #[prost(message, optional, tag = "25")]
+    pub summary_trend_stats: ::core::option::Option<StringList>,
+    #[prost(string, optional, tag = "26")]
+    pub summary_time_unit: ::core::option::Option<::prost::alloc::string::String>,
+    #[prost(message, optional, tag = "27")]
+    pub system_tags: ::core::option::Option<StringList>,
+    #[prost(message, optional, tag = "28")]
+    pub tags: ::core::option::Option<StringMap>,
+    #[prost(int64, optional, tag = "29")]
+    pub metric_samples_buffer_size: ::core::option::Option<i64>,
+    #[prost(bool, optional, tag = "30")]
+    pub no_cookies_reset: ::core::option::Option<bool>,
+    #[prost(bool, optional, tag = "31")]
+    pub discard_response_bodies: ::core::option::Option<bool>,
+    /// The options k6r carries as given (dns, hosts, tlsAuth, tlsVersion...),
+    /// by their k6 key.
+    #[prost(map = "string, message", tag = "32")]
+    pub raw: ::std::collections::HashMap<::prost::alloc::string::String, JsonValue>,
+    /// What an unset `vus` means when the shortcuts become the default
+    /// scenario: 0 as in `k6 inspect`, 1 as in `k6 run`.
+    #[prost(int64, tag = "33")]
+    pub unset_vus: i64,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct StringList {
+    #[prost(string, repeated, tag = "1")]
+    pub values: ::prost::alloc::vec::Vec<::prost::alloc::string::String>,
+}
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct StringMap {
+    #[prost(map = "string, string", tag = "1")]
+    pub entries: ::std::collections::HashMap<
+        ::prost::alloc::string::String,
+        ::prost::alloc::string::String,
+    >,
+}
+/// A ramping stage; both fields unset-able, as validation names what is
+/// missing.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct Stage {
+    #[prost(int64, optional, tag = "1")]
+    pub duration_nanos: ::core::option::Option<i64>,
+    /// VUs, or iterations per timeUnit.
+    #[prost(int64, optional, tag = "2")]
+    pub target: ::core::option::Option<i64>,
+}
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct Stages {
+    #[prost(message, repeated, tag = "1")]
+    pub stages: ::prost::alloc::vec::Vec<Stage>,
+}
+/// The scenarios by name.
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct Scenarios {
+    #[prost(map = "string, message", tag = "1")]
+    pub by_name: ::std::collections::HashMap<::prost::alloc::string::String, Scenario>,
+}
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct Scenario {
+    /// Its key in `scenarios`.
+    #[prost(string, tag = "1")]
+    pub name: ::prost::alloc::string::String,
+    #[prost(int64, optional, tag = "2")]
+    pub start_time_nanos: ::core::option::Option<i64>,
+    #[prost(int64, optional, tag = "3")]
+    pub graceful_stop_nanos: ::core::option::Option<i64>,
+    #[prost(message, optional, tag = "4")]
+    pub env: ::core::option::Option<StringMap>,
+    /// The exported function it runs (unset: `default`).
+    #[prost(string, optional, tag = "5")]
+    pub exec: ::core::option::Option<::prost::alloc::string::String>,
+    #[prost(message, optional, tag = "6")]
+    pub tags: ::core::option::Option<StringMap>,
+    /// Its `options` object (browser settings), as given.
+    #[prost(message, optional, tag = "7")]
+    pub options: ::core::option::Option<JsonValue>,
+    /// Required.
+    #[prost(oneof = "scenario::Executor", tags = "8, 9, 10, 11, 12, 13, 14")]
+    pub executor: ::core::option::Option<scenario::Executor>,
+}
+/// Nested message and enum types in `Scenario`.
+pub mod scenario {
+    /// Required.
+    #[derive(Clone, PartialEq, ::prost::Oneof)]
+    pub enum Executor {
+        #[prost(message, tag = "8")]
+        SharedIterations(super::IterationsConfig),
+        #[prost(message, tag = "9")]
+        PerVuIterations(super::IterationsConfig),
+        #[prost(message, tag = "10")]
+        ConstantVus(super::ConstantVusConfig),
+        #[prost(message, tag = "11")]
+        RampingVus(super::RampingVusConfig),
+        #[prost(message, tag = "12")]
+        ConstantArrivalRate(super::ConstantArrivalRateConfig),
+        #[prost(message, tag = "13")]
+        RampingArrivalRate(super::RampingArrivalRateConfig),
+        #[prost(message, tag = "14")]
+        ExternallyControlled(super::ExternallyControlledConfig),
+    }
+}
+/// shared-iterations and per-vu-iterations.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct IterationsConfig {
+    #[prost(int64, optional, tag = "1")]
+    pub vus: ::core::option::Option<i64>,
+    /// What an unset `vus` means.
+    #[prost(int64, tag = "2")]
+    pub unset_vus: i64,
+    #[prost(int64, optional, tag = "3")]
+    pub iterations: ::core::option::Option<i64>,
+    #[prost(int64, optional, tag = "4")]
+    pub max_duration_nanos: ::core::option::Option<i64>,
+}
+#[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct ConstantVusConfig {
+    #[prost(int64, optional, tag = "1")]
+    pub vus: ::core::option::Option<i64>,
+    /// What an unset `vus` means.
+    #[prost(int64, tag = "2")]
+    pub unset_vus: i64,
+    #[prost(int64, optional, tag = "3")]
+    pub duration_nanos: ::core::option::Option<i64>,
+}
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct RampingVusConfig {
+    #[prost(int64, optional, tag = "1")]
+    pub start_vus: ::core::option::Option<i64>,
+    /// What an unset `start_vus` means.
+    #[prost(int64, tag = "2")]
+    pub unset_vus: i64,
+    #[prost(message, optional, tag = "3")]
+    pub stages: ::core::option::Option<Stages>,
+    #[prost(int64, optional, tag = "4")]
+    pub graceful_ramp_down_nanos: ::core::option::Option<i64>,
+}
+#[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct ConstantArrivalRateConfig {
+    #[prost(int64, optional, tag = "1")]
+    pub rate: ::core::option::Option<i64>,
+    #[prost(int64, optional, tag = "2")]
+    pub time_unit_nanos: ::core::option::Option<i64>,
+    #[prost(int64, optional, tag = "3")]
+    pub duration_nanos: ::core::option::Option<i64>,
+    #[prost(int64, optional, tag = "4")]
+    pub pre_allocated_vus: ::core::option::Option<i64>,
+    #[prost(int64, optional, tag = "5")]
+    pub max_vus: ::core::option::Option<i64>,
+}
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct RampingArrivalRateConfig {
+    #[prost(int64, optional, tag = "1")]
+    pub start_rate: ::core::option::Option<i64>,
+    #[prost(int64, optional, tag = "2")]
+    pub time_unit_nanos: ::core::option::Option<i64>,
+    #[prost(message, optional, tag = "3")]
+    pub stages: ::core::option::Option<Stages>,
+    #[prost(int64, optional, tag = "4")]
+    pub pre_allocated_vus: ::core::option::Option<i64>,
+    #[prost(int64, optional, tag = "5")]
+    pub max_vus: ::core::option::Option<i64>,
+}
+#[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct ExternallyControlledConfig {
+    #[prost(int64, optional, tag = "1")]
+    pub vus: ::core::option::Option<i64>,
+    #[prost(int64, optional, tag = "2")]
+    pub duration_nanos: ::core::option::Option<i64>,
+    #[prost(int64, optional, tag = "3")]
+    pub max_vus: ::core::option::Option<i64>,
+}
+/// The thresholds by metric, in the script's order.
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct Thresholds {
+    #[prost(message, repeated, tag = "1")]
+    pub metrics: ::prost::alloc::vec::Vec<MetricThresholds>,
+}
+/// One metric's thresholds ("http_req_duration{status:200}" for a
+/// submetric's).
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct MetricThresholds {
+    #[prost(string, tag = "1")]
+    pub metric: ::prost::alloc::string::String,
+    #[prost(message, repeated, tag = "2")]
+    pub thresholds: ::prost::alloc::vec::Vec<Threshold>,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct Threshold {
+    /// The expression: "p(95)\<200".
+    #[prost(string, tag = "1")]
+    pub threshold: ::prost::alloc::string::String,
+    #[prost(bool, tag = "2")]
+    pub abort_on_fail: bool,
+    /// Do not abort before the run has lasted this long.
+    #[prost(int64, optional, tag = "3")]
+    pub delay_abort_eval_nanos: ::core::option::Option<i64>,
+}
+/// A JSON value. Integers stay integers and floats floats: 5 and 5.0 are
+/// not the same value.
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct JsonValue {
+    /// Required.
+    #[prost(oneof = "json_value::Kind", tags = "1, 2, 3, 4, 5, 6, 7, 8")]
+    pub kind: ::core::option::Option<json_value::Kind>,
+}
+/// Nested message and enum types in `JsonValue`.
+pub mod json_value {
+    /// Required.
+    #[derive(Clone, PartialEq, ::prost::Oneof)]
+    pub enum Kind {
+        #[prost(message, tag = "1")]
+        NullValue(super::JsonNull),
+        #[prost(bool, tag = "2")]
+        BoolValue(bool),
+        /// An integer; a non-negative one is sent as uint_value.
+        #[prost(int64, tag = "3")]
+        IntValue(i64),
+        #[prost(uint64, tag = "4")]
+        UintValue(u64),
+        /// A float (finite).
+        #[prost(double, tag = "5")]
+        DoubleValue(f64),
+        #[prost(string, tag = "6")]
+        StringValue(::prost::alloc::string::String),
+        #[prost(message, tag = "7")]
+        ListValue(super::JsonList),
+        #[prost(message, tag = "8")]
+        ObjectValue(super::JsonObject),
+    }
+}
+#[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct JsonNull {}
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct JsonList {
+    #[prost(message, repeated, tag = "1")]
+    pub values: ::prost::alloc::vec::Vec<JsonValue>,
+}
+/// An object's fields in order; of a key given twice, the last wins.
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct JsonObject {
+    #[prost(message, repeated, tag = "1")]
+    pub fields: ::prost::alloc::vec::Vec<JsonField>,
+}
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct JsonField {
+    #[prost(string, tag = "1")]
+    pub key: ::prost::alloc::string::String,
+    /// Required.
+    #[prost(message, optional, tag = "2")]
+    pub value: ::core::option::Option<JsonValue>,
 }
 /// Where an agent's part of a run is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::prost::Enumeration)]

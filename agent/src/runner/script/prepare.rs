@@ -9,6 +9,7 @@ use k6r_core::exit::ExitCode;
 use k6r_core::metrics::MetricsError;
 use k6r_core::options::{Options, OptionsError, Purpose};
 use k6r_core::segment::{Segment, SegmentError, Sequence};
+use k6r_proto::convert::OptionsWireError;
 use k6r_proto::v1;
 use k6r_runner::metrics::Metrics;
 use k6r_script::{Env, MemoryFiles, Script};
@@ -22,9 +23,10 @@ pub enum PrepareError {
     /// The script failed to load or its init context threw.
     #[error("{0}")]
     Init(#[from] k6r_script::Error),
-    /// `options_json` is not JSON.
-    #[error("invalid options JSON: {0}")]
-    Json(#[from] serde_json::Error),
+    /// The Assign's options do not convert (a scenario without executor,
+    /// a segment that does not parse...).
+    #[error("invalid options: {0}")]
+    Wire(#[from] OptionsWireError),
     /// The options do not parse or validate.
     #[error("{0}")]
     Options(#[from] OptionsError),
@@ -43,7 +45,7 @@ impl PrepareError {
             PrepareError::Init(e) => e.exit_code(),
             PrepareError::Options(e) => e.exit_code(),
             PrepareError::Archive(_) => ExitCode::ScriptException.code(),
-            PrepareError::Json(_) | PrepareError::Segment(_) | PrepareError::Metrics(_) => {
+            PrepareError::Wire(_) | PrepareError::Segment(_) | PrepareError::Metrics(_) => {
                 ExitCode::InvalidConfig.code()
             }
         }
@@ -84,12 +86,12 @@ pub(crate) fn prepare(assign: &v1::Assign, host: super::Host) -> Result<Prepared
     let script_config = k6r_script::Config::default();
     let inspection = k6r_script::inspect_with(&script, &env, &script_config)?;
 
-    let value = if assign.options_json.trim().is_empty() {
-        inspection.options.clone()
-    } else {
-        serde_json::from_str(&assign.options_json)?
+    let mut options = match &assign.options {
+        Some(options) => Options::try_from(options)?,
+        None => Options::from_json(&inspection.options)?.0,
     };
-    let (mut options, _warnings) = Options::from_json(&value)?;
+    // A no-op for the options the coordinator consolidated; the script's
+    // own options become a run's here.
     options.consolidate(Purpose::Run, Some(&inspection.exports))?;
     // The coordinator's split wins over the script's own segment.
     let segment = Some(assign.execution_segment.as_str())
