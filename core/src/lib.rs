@@ -13,6 +13,7 @@
 //!   graceful windows) and the test's total duration and max VUs.
 //! - [`metrics`]: samples, metric types, k6's built-in metrics, the
 //!   mergeable sinks and the registry that routes samples into them.
+//! - [`scale`]: k6's rules for a live `vus`/`vus-max` change.
 //! - [`threshold`]: k6's threshold syntax, validation and evaluation.
 //! - [`summary`]: the end-of-test summary text, `--summary-export` and
 //!   `handleSummary`'s data, rendered from the registry.
@@ -31,6 +32,7 @@ pub mod logfmt;
 pub mod metrics;
 pub mod options;
 pub mod plan;
+pub mod scale;
 pub mod segment;
 pub mod setup_data;
 pub mod summary;

@@ -23,6 +23,12 @@ pub enum ControlError {
     NotExternallyControlled,
 }
 
+impl From<k6r_core::scale::ScaleError> for ControlError {
+    fn from(e: k6r_core::scale::ScaleError) -> Self {
+        ControlError::ConfigUpdate(e.0)
+    }
+}
+
 /// Why `/v1/setup` or `/v1/teardown` did not do what was asked.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum SetupError {

@@ -22,7 +22,6 @@
 //!   handle and the actor.
 //! - [`convert`]: DTOs from `k6r-core`'s metric registry, checks and
 //!   group tree (k6's `sample` per metric type, MD5 group/check ids).
-//! - [`validate`]: k6's rules for `vus`/`vus-max` changes.
 //! - [`server`]: the router, content types, body limit and [`serve`].
 //! - `routes`: one handler module per resource.
 //! - [`patch`]: decoding a PATCH body exactly as Go decodes it.
@@ -43,7 +42,6 @@ pub mod problem;
 mod routes;
 pub mod server;
 pub mod setup_body;
-pub mod validate;
 
 pub use backend::{spawn, Backend, BoxFuture, Control, Request, SetupData};
 pub use error::{ControlError, Error, Result, SetupError};

@@ -74,7 +74,8 @@ async fn a_pinned_controlled_scenario_scales_beside_a_segmented_one_and_abort_en
     match seen.next_other(&mut session).await {
         Up::ControlAck(ack) => {
             assert_eq!(ack.seq, 2);
-            assert!(ack.error.contains("maxVUs"), "{}", ack.error);
+            // k6's rule and text (k6r_core::scale), as a local run's API.
+            assert_eq!(ack.error, "invalid configuration supplied: the number of active VUs (50) must be less than or equal to the number of maxVUs (10)");
         }
         other => panic!("expected a ControlAck, got {other:?}"),
     }
@@ -99,6 +100,20 @@ async fn a_pinned_controlled_scenario_scales_beside_a_segmented_one_and_abort_en
                 "invalid configuration supplied: the number of maxVUs (19) must be at most 18, what this machine holds beside the other scenarios (--max-vus)"
             );
         }
+        other => panic!("expected a ControlAck, got {other:?}"),
+    }
+
+    // The coordinator forwards a negative count as given; the refusal is
+    // k6's, from the one rule.
+    session.send(control("r3", 4, -1)).await;
+    match seen.next_other(&mut session).await {
+        Up::ControlAck(ack) => assert_eq!(
+            (ack.seq, ack.error.as_str()),
+            (
+                4,
+                "invalid configuration supplied: the number of VUs can't be negative"
+            )
+        ),
         other => panic!("expected a ControlAck, got {other:?}"),
     }
 

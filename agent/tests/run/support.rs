@@ -143,7 +143,7 @@ pub fn start(run_id: &str, after: Duration, data: &str) -> (Down, SystemTime) {
     (Down::Start(start), at)
 }
 
-pub fn control(run_id: &str, seq: u64, vus: u64) -> Down {
+pub fn control(run_id: &str, seq: u64, vus: i64) -> Down {
     Down::Control(Control {
         run_id: run_id.into(),
         seq,

@@ -455,11 +455,12 @@ pub mod control {
 /// For the externally-controlled scenario pinned to this agent.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct Scale {
-    /// Absent: unchanged.
-    #[prost(uint64, optional, tag = "1")]
-    pub vus: ::core::option::Option<u64>,
-    #[prost(uint64, optional, tag = "2")]
-    pub vus_max: ::core::option::Option<u64>,
+    /// Absent: unchanged. As the user gave them, negative ones included: the
+    /// agent applies k6's rules (k6r_core::scale) and answers with k6's text.
+    #[prost(int64, optional, tag = "1")]
+    pub vus: ::core::option::Option<i64>,
+    #[prost(int64, optional, tag = "2")]
+    pub vus_max: ::core::option::Option<i64>,
 }
 /// New setup data for the run's VUs.
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]

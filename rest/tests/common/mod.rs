@@ -12,7 +12,7 @@ use k6r_api::{
     Check, ExecutionStatus, Group, GroupResource, Metric, MetricResource, MetricType, Status,
     ValueType,
 };
-use k6r_rest::validate::{self, Vus};
+use k6r_core::scale::{self, Vus};
 use k6r_rest::{Backend, BoxFuture, Control, ControlError, SetupData, SetupError, StatusPatch};
 use serde_json::value::RawValue;
 use tokio::net::TcpListener;
@@ -130,7 +130,7 @@ impl Backend for Fake {
             if self.kind == Kind::ConstantVus {
                 return Err(ControlError::NotExternallyControlled);
             }
-            self.vus = validate::update(
+            self.vus = scale::update(
                 self.vus,
                 self.start_max,
                 k6r_core::capacity::ControlledMax(k6r_core::capacity::MAX_VUS),

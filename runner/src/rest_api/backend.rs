@@ -35,7 +35,7 @@ use tokio::sync::{oneshot, watch};
 use tokio_util::sync::CancellationToken;
 
 use k6r_core::capacity::{ControlledMax, VuCapacity};
-use k6r_rest::validate::{self, Vus};
+use k6r_core::scale::{self, Vus};
 use k6r_rest::{Backend, BoxFuture, ControlError, SetupData, SetupError, StatusPatch};
 
 /// The live metrics of a run.
@@ -294,7 +294,7 @@ impl<M: MetricsSource, S: SetupSource> EngineBackend<M, S> {
             most,
             ..
         } = self.external;
-        let new = validate::update(now, start_max, most, vus, vus_max)?;
+        let new = scale::update(now, start_max, most, vus, vus_max)?;
         if let Some(c) = self.live() {
             c.update(Some(new.vus), Some(new.max_vus))
                 .await

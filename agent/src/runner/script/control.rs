@@ -10,10 +10,15 @@
 
 use std::time::Duration;
 
-use k6r_engine::{Configured, ControlError, Status};
-use k6r_proto::v1::{control::Action, Control, RunState};
+use k6r_core::capacity::ControlledMax;
+use k6r_core::scale::Vus;
+use k6r_engine::{Configured, ControlError, ControlHandle, Status};
+use k6r_proto::v1::{control::Action, Control, RunState, Scale};
 
 use super::drive::Run;
+
+/// The ControlAck error of a control the scenario did not answer.
+const NO_ANSWER: &str = "the scenario did not answer in time";
 
 /// The ControlAck error of a scale, pause or resume before the start.
 pub(crate) const NOT_STARTED: &str = "the run has not started";
@@ -35,22 +40,10 @@ impl Run {
             {
                 NOT_STARTED.to_owned()
             }
-            Some(Action::Scale(scale)) => {
-                // Growing VUs past what this machine holds beside the
-                // other scenarios would wedge it.
-                let fits = scale
-                    .vus_max
-                    .zip(self.controlled_max)
-                    .map(|(max, most)| most.check(max));
-                match (self.controls.first(), fits) {
-                    (None, _) => no_controlled("scale"),
-                    (Some(_), Some(Err(e))) => e,
-                    (Some(handle), _) => {
-                        let handle = handle.clone();
-                        answer(handle.update(scale.vus, scale.vus_max)).await
-                    }
-                }
-            }
+            Some(Action::Scale(scale)) => match self.controls.first().cloned() {
+                None => no_controlled("scale"),
+                Some(handle) => self.scale(handle, scale).await,
+            },
             Some(Action::Pause(_)) => {
                 let error = self
                     .on_every("pause", |h| async move { h.pause().await })
@@ -131,10 +124,33 @@ fn no_controlled(what: &str) -> String {
     format!("can't {what}: no externally-controlled scenario runs on this agent")
 }
 
+impl Run {
+    /// k6's rules for the change ([`k6r_core::scale`]) against the
+    /// scenario's numbers now, then the change; growing VUs past what this
+    /// machine holds beside the other scenarios would wedge it. Controls
+    /// are applied one at a time, so nothing changes in between.
+    async fn scale(&self, handle: ControlHandle, scale: Scale) -> String {
+        let now = match tokio::time::timeout(CONTROL_TIMEOUT, handle.status()).await {
+            Ok(Ok(status)) => status,
+            Ok(Err(e)) => return e.to_string(),
+            Err(_) => return NO_ANSWER.to_owned(),
+        };
+        let current = Vus {
+            vus: now.vus,
+            max_vus: now.max_vus,
+        };
+        let most = self.controlled_max.unwrap_or(ControlledMax(u64::MAX));
+        match k6r_core::scale::update(current, now.start_max_vus, most, scale.vus, scale.vus_max) {
+            Err(e) => e.0,
+            Ok(new) => answer(handle.update(Some(new.vus), Some(new.max_vus))).await,
+        }
+    }
+}
+
 async fn answer(call: impl std::future::Future<Output = Result<Status, ControlError>>) -> String {
     match tokio::time::timeout(CONTROL_TIMEOUT, call).await {
         Ok(Ok(_)) => String::new(),
         Ok(Err(e)) => e.to_string(),
-        Err(_) => "the scenario did not answer in time".to_owned(),
+        Err(_) => NO_ANSWER.to_owned(),
     }
 }

@@ -41,6 +41,8 @@ pub struct Status {
     pub vus: u64,
     /// The configured max VUs.
     pub max_vus: u64,
+    /// The script's `maxVUs`, below which `max_vus` may not go.
+    pub start_max_vus: u64,
     /// VUs initialised and held by the scenario (grows up to `max_vus`
     /// as background initialisation completes).
     pub initialized_vus: u64,

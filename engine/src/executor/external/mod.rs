@@ -123,6 +123,7 @@ impl<F: VuFactory> ControlActor<F> {
         Status {
             vus: self.vus,
             max_vus: self.max_vus,
+            start_max_vus: self.start_max_vus,
             initialized_vus: self.handles.len() as u64,
             paused: self.paused,
             stopped: self.stopped,

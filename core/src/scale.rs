@@ -1,11 +1,16 @@
 //! k6's rules for a `vus`/`vus-max` change of the externally-controlled
 //! executor (its `Validate` and `UpdateConfig`), with k6's messages, plus
 //! k6r's guard: no more max VUs than the machine holds beside the other
-//! scenarios' ([`k6r_core::capacity`]).
+//! scenarios' ([`crate::capacity`]). Written once for every place that
+//! scales: the REST API of a local run and the agent running the scenario
+//! of a cluster run (the coordinator forwards the change as given).
 
-use k6r_core::capacity::ControlledMax;
+use crate::capacity::ControlledMax;
 
-use crate::error::ControlError;
+/// Why a change is refused: k6's `Config update error` text.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ScaleError(pub String);
 
 /// Active and max VUs of the externally-controlled scenario.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -27,7 +32,7 @@ pub fn update(
     most: ControlledMax,
     vus: Option<i64>,
     vus_max: Option<i64>,
-) -> Result<Vus, ControlError> {
+) -> Result<Vus, ScaleError> {
     let new_vus = vus.unwrap_or(current.vus as i64);
     let new_max = vus_max.unwrap_or(current.max_vus as i64);
     let mut errors = Vec::new();
@@ -40,18 +45,17 @@ pub fn update(
         ));
     }
     if !errors.is_empty() {
-        return Err(ControlError::ConfigUpdate(format!(
+        return Err(ScaleError(format!(
             "invalid configuration supplied: {}",
             errors.join(", ")
         )));
     }
     if new_max < start_max as i64 {
-        return Err(ControlError::ConfigUpdate(format!(
+        return Err(ScaleError(format!(
             "the new number of max VUs cannot be lower than the starting number of max VUs ({start_max})"
         )));
     }
-    most.check(new_max as u64)
-        .map_err(ControlError::ConfigUpdate)?;
+    most.check(new_max as u64).map_err(ScaleError)?;
     // Both are in 0..=most here.
     Ok(Vus {
         vus: new_vus as u64,
@@ -68,7 +72,7 @@ mod tests {
 
     fn refused(vus: Option<i64>, max: Option<i64>) -> String {
         match update(NOW, 5, MOST, vus, max) {
-            Err(ControlError::ConfigUpdate(m)) => m,
+            Err(ScaleError(m)) => m,
             other => panic!("{other:?}"),
         }
     }
