@@ -1,5 +1,7 @@
 //! The crate's errors: test-level failures and refused control commands.
 
+use k6r_core::scale::ScaleError;
+
 use crate::vu::InitError;
 
 /// Why a test could not run.
@@ -16,22 +18,10 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// A refused externally-controlled command; the messages are k6's.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ControlError {
-    /// `vus` above `vus-max`.
-    #[error("invalid configuration supplied: the number of active VUs ({vus}) must be less than or equal to the number of maxVUs ({max_vus})")]
-    VusAboveMax {
-        /// Requested (or current) active VUs.
-        vus: u64,
-        /// Requested (or current) max VUs.
-        max_vus: u64,
-    },
-    /// `vus-max` below the script's `maxVUs`.
-    #[error(
-        "the new number of max VUs cannot be lower than the starting number of max VUs ({start})"
-    )]
-    MaxBelowStart {
-        /// The scenario's starting `maxVUs`.
-        start: u64,
-    },
+    /// A `vus`/`vus-max` change k6's rules refuse ([`k6r_core::scale`]):
+    /// `vus` above `vus-max`, or `vus-max` below the script's `maxVUs`.
+    #[error(transparent)]
+    Scale(#[from] ScaleError),
     /// Pause while paused.
     #[error("test execution was already paused")]
     AlreadyPaused,

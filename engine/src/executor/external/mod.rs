@@ -15,7 +15,9 @@ pub use control::{ControlCommand, ControlHandle, Status};
 
 use std::sync::Arc;
 
+use k6r_core::capacity::ControlledMax;
 use k6r_core::plan::Work;
+use k6r_core::scale::{self, Vus};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
@@ -180,19 +182,24 @@ impl<F: VuFactory> ControlActor<F> {
     }
 
     fn update(&mut self, vus: Option<u64>, max_vus: Option<u64>) -> Result<(), ControlError> {
-        let new_vus = vus.unwrap_or(self.vus);
-        let new_max = max_vus.unwrap_or(self.max_vus);
-        if new_vus > new_max {
-            return Err(ControlError::VusAboveMax {
-                vus: new_vus,
-                max_vus: new_max,
-            });
-        }
-        if new_max < self.start_max_vus {
-            return Err(ControlError::MaxBelowStart {
-                start: self.start_max_vus,
-            });
-        }
+        // k6's rules, written once; the machine's cap is the caller's
+        // (the REST API's or the agent's), so none here.
+        let count = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+        let now = Vus {
+            vus: self.vus,
+            max_vus: self.max_vus,
+        };
+        let no_cap = ControlledMax(u64::MAX);
+        let Vus {
+            vus: new_vus,
+            max_vus: new_max,
+        } = scale::update(
+            now,
+            self.start_max_vus,
+            no_cap,
+            vus.map(count),
+            max_vus.map(count),
+        )?;
         self.vus = new_vus;
         self.max_vus = new_max;
         let held = self.handles.len() as u64;
