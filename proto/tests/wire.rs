@@ -15,7 +15,7 @@ fn an_assignment_survives_the_wire() {
             entry: "/s/script.js".into(),
             files: [(
                 "/s/script.js".to_string(),
-                b"export default () => {}".to_vec(),
+                b"export default () => {}".to_vec().into(),
             )]
             .into(),
         }),

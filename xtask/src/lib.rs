@@ -27,6 +27,9 @@ pub fn gen_proto(out_dir: &Path) -> anyhow::Result<()> {
     let fds = protox::compile(&files, [&include]).context("compiling the .proto files")?;
     std::fs::create_dir_all(out_dir).with_context(|| format!("creating {}", out_dir.display()))?;
     tonic_prost_build::configure()
+        // `bytes` fields as `bytes::Bytes`: the coordinator shares one
+        // archive between every agent's Assign instead of copying it.
+        .bytes(".")
         .build_client(true)
         .build_server(true)
         .out_dir(out_dir)

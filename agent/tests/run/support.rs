@@ -28,7 +28,7 @@ pub fn assign(run_id: &str, script: &str, options: serde_json::Value) -> Assign 
         run_id: run_id.into(),
         archive: Some(Archive {
             entry: ENTRY.into(),
-            files: [(ENTRY.to_owned(), script.as_bytes().to_vec())].into(),
+            files: [(ENTRY.to_owned(), script.as_bytes().to_vec().into())].into(),
         }),
         options: Some(wire_options(&options)),
         metrics_interval_ms: 100,

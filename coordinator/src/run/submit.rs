@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use base64::Engine as _;
+use bytes::Bytes;
 use k6r_api::{OnAgentLoss, RunRequest};
 use k6r_core::metrics::Metric;
 use k6r_core::options::{ExecutorKind, Options, Purpose};
@@ -56,7 +57,7 @@ pub struct Submission {
     /// The entry module's path.
     pub entry: String,
     /// Every file, decoded.
-    pub files: BTreeMap<String, Vec<u8>>,
+    pub files: BTreeMap<String, Bytes>,
     /// [`Submission::options`] as the agents' Assign carries them.
     pub wire_options: v1::Options,
     /// The options, consolidated for a run.
@@ -99,7 +100,7 @@ impl TryFrom<RunRequest> for Submission {
                     path: path.clone(),
                     reason: e.to_string(),
                 })?;
-            files.insert(path, bytes);
+            files.insert(path, Bytes::from(bytes));
         }
         let (mut options, _warnings) = Options::from_json(&request.options)
             .map_err(|e| SubmitError::Options(e.to_string()))?;
@@ -182,7 +183,7 @@ mod tests {
     #[test]
     fn a_good_request_is_accepted() {
         let s = Submission::try_from(request(json!({"vus": 2, "duration": "1s"}))).unwrap();
-        assert_eq!(s.files["/s.js"], b"export default () => {}");
+        assert_eq!(&s.files["/s.js"][..], b"export default () => {}");
         assert!(s.run_setup);
         assert!(s.pinned.is_empty());
         assert!(s.options.scenarios.is_some());

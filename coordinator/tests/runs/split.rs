@@ -38,7 +38,7 @@ fn assert_split_in_thirds_with_a_lead(assigns: &[Assign]) {
     assert_eq!(assigns.iter().filter(|a| a.lead).count(), 1);
     assert!(assigns[0].lead);
     let archive = assigns[0].archive.as_ref().unwrap();
-    assert_eq!(archive.files["/s.js"], b"export default () => {}");
+    assert_eq!(&archive.files["/s.js"][..], b"export default () => {}");
     assert_eq!(assigns[0].metrics_interval_ms, 1000);
 }
 

@@ -410,7 +410,7 @@ pub struct Archive {
     #[prost(map = "string, bytes", tag = "2")]
     pub files: ::std::collections::HashMap<
         ::prost::alloc::string::String,
-        ::prost::alloc::vec::Vec<u8>,
+        ::prost::bytes::Bytes,
     >,
 }
 /// Start at a common instant; setup's data for every VU.
