@@ -25,6 +25,12 @@ enum Message {
 
 /// The sending side, shared by every VU ([`Emit`]) and the engine's
 /// observer.
+///
+/// Unbounded on purpose, the one exception to bounded channels: `emit` is
+/// called inside a VU's JavaScript on its worker thread, where waiting
+/// for room would stall the thread's other VUs and dropping would lose
+/// results. The consumer only adds each batch to in-memory sinks (outputs
+/// keep their own bounded queues), so it keeps up with the VUs.
 #[derive(Clone)]
 pub(crate) struct Channel(mpsc::UnboundedSender<Message>);
 

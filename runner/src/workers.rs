@@ -28,6 +28,9 @@ struct Start {
 /// its thread ends once all its VUs have ended (a VU ends when its last
 /// handle is dropped), so no suspended coroutine is ever dropped.
 pub(crate) struct Workers {
+    /// Each worker's queue of VUs to initialise: unbounded, yet it holds
+    /// at most the initialisations in flight, since [`Workers::spawn`]
+    /// waits for each one's answer.
     starts: Vec<mpsc::UnboundedSender<Start>>,
     next: AtomicUsize,
 }
