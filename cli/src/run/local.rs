@@ -191,6 +191,8 @@ async fn drive(
     out: &mut dyn Write,
 ) -> Result<Ran, Failure> {
     let stop = CancellationToken::new();
+    // Not awaited: it lives until the process exits, so that a second
+    // signal exits at once while the summary prints or the run lingers.
     tokio::spawn(signals(stop.clone(), running.received)?);
     let start = tokio::time::Instant::now();
     let done = CancellationToken::new();
