@@ -70,51 +70,28 @@ async fn a_pinned_controlled_scenario_scales_beside_a_segmented_one_and_abort_en
     })
     .await;
 
-    session.send(control("r3", 2, 50)).await;
-    match seen.next_other(&mut session).await {
-        Up::ControlAck(ack) => {
-            assert_eq!(ack.seq, 2);
-            // k6's rule and text (k6r_core::scale), as a local run's API.
-            assert_eq!(ack.error, "invalid configuration supplied: the number of active VUs (50) must be less than or equal to the number of maxVUs (10)");
+    // k6's rules and texts (k6r_core::scale), as a local run's API; the
+    // coordinator forwards a negative count as given.
+    let refusals = [
+        (Some(50), None, "invalid configuration supplied: the number of active VUs (50) must be less than or equal to the number of maxVUs (10)"),
+        // vus-max past what this machine holds beside cv is refused, not
+        // initialised.
+        (None, Some(19), "invalid configuration supplied: the number of maxVUs (19) must be at most 18, what this machine holds beside the other scenarios (--max-vus)"),
+        (Some(-1), None, "invalid configuration supplied: the number of VUs can't be negative"),
+    ];
+    for (seq, (vus, vus_max, refusal)) in (2..).zip(refusals) {
+        let scale = Scale { vus, vus_max };
+        session
+            .send(Down::Control(Control {
+                run_id: "r3".into(),
+                seq,
+                action: Some(Action::Scale(scale)),
+            }))
+            .await;
+        match seen.next_other(&mut session).await {
+            Up::ControlAck(ack) => assert_eq!((ack.seq, ack.error.as_str()), (seq, refusal)),
+            other => panic!("expected a ControlAck, got {other:?}"),
         }
-        other => panic!("expected a ControlAck, got {other:?}"),
-    }
-
-    // vus-max past what this machine holds beside cv is refused, not
-    // initialised.
-    session
-        .send(Down::Control(Control {
-            run_id: "r3".into(),
-            seq: 3,
-            action: Some(Action::Scale(Scale {
-                vus: None,
-                vus_max: Some(19),
-            })),
-        }))
-        .await;
-    match seen.next_other(&mut session).await {
-        Up::ControlAck(ack) => {
-            assert_eq!(ack.seq, 3);
-            assert_eq!(
-                ack.error,
-                "invalid configuration supplied: the number of maxVUs (19) must be at most 18, what this machine holds beside the other scenarios (--max-vus)"
-            );
-        }
-        other => panic!("expected a ControlAck, got {other:?}"),
-    }
-
-    // The coordinator forwards a negative count as given; the refusal is
-    // k6's, from the one rule.
-    session.send(control("r3", 4, -1)).await;
-    match seen.next_other(&mut session).await {
-        Up::ControlAck(ack) => assert_eq!(
-            (ack.seq, ack.error.as_str()),
-            (
-                4,
-                "invalid configuration supplied: the number of VUs can't be negative"
-            )
-        ),
-        other => panic!("expected a ControlAck, got {other:?}"),
     }
 
     let aborted = tokio::time::Instant::now();
