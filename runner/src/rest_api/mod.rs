@@ -151,7 +151,6 @@ impl Live {
                         },
                         () = cut.cancelled() => {
                             tracing::warn!("REST API requests still in flight after the drain were cut");
-                            backend_task.abort();
                         }
                     }
                 }

@@ -130,10 +130,9 @@ impl Run {
     /// machine holds beside the other scenarios would wedge it. Controls
     /// are applied one at a time, so nothing changes in between.
     async fn scale(&self, handle: ControlHandle, scale: Scale) -> String {
-        let now = match tokio::time::timeout(CONTROL_TIMEOUT, handle.status()).await {
-            Ok(Ok(status)) => status,
-            Ok(Err(e)) => return e.to_string(),
-            Err(_) => return NO_ANSWER.to_owned(),
+        let now = match within(handle.status()).await {
+            Ok(status) => status,
+            Err(error) => return error,
         };
         let current = Vus {
             vus: now.vus,
@@ -147,10 +146,19 @@ impl Run {
     }
 }
 
+/// The ControlAck error of `call`: empty when it was applied.
 async fn answer(call: impl std::future::Future<Output = Result<Status, ControlError>>) -> String {
+    within(call).await.err().unwrap_or_default()
+}
+
+/// `call`'s status, or the ControlAck error when it was refused or took
+/// longer than [`CONTROL_TIMEOUT`].
+async fn within(
+    call: impl std::future::Future<Output = Result<Status, ControlError>>,
+) -> Result<Status, String> {
     match tokio::time::timeout(CONTROL_TIMEOUT, call).await {
-        Ok(Ok(_)) => String::new(),
-        Ok(Err(e)) => e.to_string(),
-        Err(_) => NO_ANSWER.to_owned(),
+        Ok(Ok(status)) => Ok(status),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(_) => Err(NO_ANSWER.to_owned()),
     }
 }
