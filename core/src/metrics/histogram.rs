@@ -116,11 +116,18 @@ fn key_of(magnitude: f64) -> u32 {
     (bits as u32).min(MAX_KEY)
 }
 
-/// The representative magnitude of bucket `key`: its midpoint.
-fn representative(key: u32) -> f64 {
+/// The magnitudes `[lo, hi)` of bucket `key` (`hi` is `f64::MAX` for the
+/// last bucket, whose next bound is infinite).
+fn bounds(key: u32) -> (f64, f64) {
     let lo = f64::from_bits(u64::from(key) << SHIFT);
     let hi = f64::from_bits(u64::from(key + 1) << SHIFT);
-    if hi.is_finite() {
+    (lo, if hi.is_finite() { hi } else { f64::MAX })
+}
+
+/// The representative magnitude of bucket `key`: its midpoint.
+fn representative(key: u32) -> f64 {
+    let (lo, hi) = bounds(key);
+    if key < MAX_KEY {
         lo + (hi - lo) / 2.0
     } else {
         lo
@@ -205,6 +212,24 @@ impl Histogram {
         self.pos.heap_bytes() + self.neg.heap_bytes()
     }
 
+    /// Every occupied bucket in ascending value order as `(lower, upper,
+    /// count)`: a positive bucket holds values in `[lower, upper)`, a
+    /// negative one in `(lower, upper]`, the zero bucket `(0, 0)` exactly
+    /// zero. Adjacent buckets share a bound; a gap between two occupied
+    /// buckets shows as `upper < next lower`.
+    pub fn ranges(&self) -> impl Iterator<Item = (f64, f64, u64)> + '_ {
+        let neg = self.neg.occupied().rev().map(|(k, c)| {
+            let (lo, hi) = bounds(k);
+            (-hi, -lo, c)
+        });
+        let zero = (self.zero > 0).then_some((0.0, 0.0, self.zero));
+        let pos = self.pos.occupied().map(|(k, c)| {
+            let (lo, hi) = bounds(k);
+            (lo, hi, c)
+        });
+        neg.chain(zero).chain(pos)
+    }
+
     /// Buckets in ascending value order as `(representative, count)`.
     fn ascending(&self) -> impl Iterator<Item = (f64, u64)> + '_ {
         let neg = self
@@ -281,6 +306,27 @@ mod tests {
             assert!(((r - v) / v).abs() <= MAX_RELATIVE_ERROR, "{v} -> {r}");
         }
         const { assert!(MAX_RELATIVE_ERROR < 0.004) };
+    }
+
+    #[test]
+    fn ranges_hold_their_values_in_ascending_order() {
+        let mut h = Histogram::new();
+        let values = [-300.0, -2.0, 0.0, 1.0, 1.004, 7.5, 7.5, 1e6];
+        for v in values {
+            h.add(v);
+        }
+        let ranges: Vec<_> = h.ranges().collect();
+        assert_eq!(ranges.iter().map(|r| r.2).sum::<u64>(), 8);
+        assert!(ranges.windows(2).all(|w| w[0].1 <= w[1].0), "{ranges:?}");
+        for v in values {
+            let holder = ranges.iter().find(|(lo, hi, _)| {
+                (v > 0.0 && *lo <= v && v < *hi) || (v < 0.0 && *lo < v && v <= *hi) || v == *lo
+            });
+            let (lo, hi, _) = holder.unwrap_or_else(|| panic!("no range holds {v}"));
+            assert!((hi - lo) <= lo.abs().max(hi.abs()) / 128.0, "{v}: [{lo}, {hi})");
+        }
+        assert_eq!(ranges[2], (0.0, 0.0, 1), "the zero bucket");
+        assert_eq!(ranges.iter().find(|r| r.0 <= 7.5 && 7.5 < r.1).unwrap().2, 2);
     }
 
     #[test]
