@@ -108,6 +108,39 @@ fn tutorial_walked_with_k6r_cli() {
 }
 
 #[test]
+fn the_api_serves_the_runs_metrics_to_prometheus() {
+    let (mut run, addr) = Run::serve(TUTORIAL, &[]);
+    until_status(addr, |s| s["status"] == 7);
+    assert_eq!(
+        cli(K6R, &["scale", "--vus", "2", "--max", "2"], addr),
+        ok(status_yaml(7, false, 2, 2, true))
+    );
+    until_sample(addr, "iterations", |s| s["count"].as_f64() > Some(0.0));
+    let scraped = raw(addr, "GET", "/metrics", b"");
+    assert_eq!(scraped.status, 200);
+    assert_eq!(
+        scraped.header("content-type"),
+        Some("application/openmetrics-text; version=1.0.0; charset=utf-8")
+    );
+    let total = |name: &str| {
+        scraped
+            .body
+            .lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse::<f64>().ok())
+            .unwrap_or_else(|| panic!("no {name} in\n{}", scraped.body))
+    };
+    assert!(total("k6_iterations_total") > 0.0);
+    assert_eq!(
+        total("k6_iteration_duration_seconds_count"),
+        total("k6_iterations_total"),
+        "every complete iteration has a duration"
+    );
+    assert!(scraped.body.ends_with("# EOF\n"), "{}", scraped.body);
+    assert_eq!(stop(addr).status, 200);
+    assert_eq!(run.wait(), 103, "{}", run.stderr());
+}
+
+#[test]
 fn k6s_own_commands_against_a_k6r_run() {
     let (mut run, addr) = Run::serve(TUTORIAL, &[]);
     until_status(addr, |s| s["status"] == 7);

@@ -63,7 +63,8 @@ impl Server {
         let (runs, _) = RunsHandle::spawn(registry.clone(), settings, stop.clone());
         // k6's control API answers for the current run; its task ends when
         // the server (holding the last `Control`) is dropped.
-        let (control, _) = k6r_rest::spawn(rest::cluster::Cluster::new(runs.clone()));
+        let (control, _) =
+            k6r_rest::spawn(rest::cluster::Cluster::new(runs.clone(), registry.clone()));
         Self {
             config,
             registry,

@@ -8,7 +8,11 @@
 //!
 //! # Layout
 //! - `lib.rs`: [`bin`], [`Proc`], [`Cluster`], [`Target`], [`get`], [`request`].
+//! - [`prometheus`]: [`Prometheus`](prometheus::Prometheus), a real
+//!   Prometheus server and its query API.
 #![warn(missing_docs)]
+
+pub mod prometheus;
 
 use std::io::{BufRead, BufReader, Read};
 use std::net::SocketAddr;

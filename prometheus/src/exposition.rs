@@ -56,10 +56,9 @@ impl prometheus_client::collector::Collector for Collector {
 fn value(metric: &mut MetricEncoder<'_>, series: &Series) -> Result<(), std::fmt::Error> {
     type NoExemplar = prometheus_client::metrics::exemplar::Exemplar<Vec<(String, String)>, f64>;
     match &series.value {
-        Value::Counter(v) => metric.encode_counter::<Vec<(String, String)>, f64, f64>(
-            v,
-            None::<&NoExemplar>,
-        ),
+        Value::Counter(v) => {
+            metric.encode_counter::<Vec<(String, String)>, f64, f64>(v, None::<&NoExemplar>)
+        }
         Value::Gauge(v) => metric.encode_gauge(v),
         Value::Histogram(h) => {
             metric.encode_histogram::<Vec<(String, String)>>(h.sum, h.count, &h.buckets, None)

@@ -17,6 +17,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 use k6r_api::{GroupResource, MetricResource, Status};
+use k6r_prometheus::Family;
 use serde_json::value::RawValue;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinSet;
@@ -57,6 +58,10 @@ pub trait Backend: Send + 'static {
 
     /// The group tree flattened depth-first, root first.
     fn groups(&mut self) -> impl Future<Output = Vec<GroupResource>> + Send;
+
+    /// The run's metrics (and the serving process's own) as Prometheus
+    /// families, for `GET /metrics`.
+    fn families(&mut self) -> impl Future<Output = Vec<Family>> + Send;
 
     /// The setup data.
     fn setup_data(&mut self) -> impl Future<Output = SetupData> + Send;
@@ -102,6 +107,8 @@ pub enum Request {
     Metrics(Reply<Vec<MetricResource>>),
     /// `GET /v1/groups[/{id}]`.
     Groups(Reply<Vec<GroupResource>>),
+    /// `GET /metrics`.
+    Families(Reply<Vec<Family>>),
     /// `GET /v1/setup`.
     GetSetup(Reply<SetupData>),
     /// `PUT /v1/setup`.
@@ -156,6 +163,11 @@ impl Control {
     /// The flattened group tree.
     pub async fn groups(&self) -> Result<Vec<GroupResource>> {
         self.ask(Request::Groups).await
+    }
+
+    /// The metrics as Prometheus families.
+    pub async fn families(&self) -> Result<Vec<Family>> {
+        self.ask(Request::Families).await
     }
 
     /// The setup data.
@@ -225,6 +237,9 @@ impl<B: Backend> BackendActor<B> {
             }
             Request::Groups(reply) => {
                 let _ = reply.send(self.backend.groups().await);
+            }
+            Request::Families(reply) => {
+                let _ = reply.send(self.backend.families().await);
             }
             Request::GetSetup(reply) => {
                 let _ = reply.send(self.backend.setup_data().await);

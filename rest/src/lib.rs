@@ -1,7 +1,7 @@
 //! k6's v1 REST control API as a library: an axum server ([`serve`]) in
 //! front of one task that owns the run's control state ([`Backend`],
 //! started by [`spawn`]), with k6's routes, bodies, status codes, error
-//! rows and quirks (spec §4).
+//! rows and quirks (spec §4), plus k6r's `GET /metrics` for Prometheus.
 //!
 //! ```text
 //! client ──HTTP──▶ handlers (validate, decode as Go would)
@@ -23,7 +23,7 @@
 //! - [`convert`]: DTOs from `k6r-core`'s metric registry, checks and
 //!   group tree (k6's `sample` per metric type, MD5 group/check ids).
 //! - [`server`]: the router, content types, body limit and [`serve`].
-//! - `routes`: one handler module per resource.
+//! - `routes`: one handler module per resource (`prometheus`: `/metrics`).
 //! - [`patch`]: decoding a PATCH body exactly as Go decodes it.
 //! - [`setup_body`]: decoding a `PUT /v1/setup` body as k6 does.
 //! - [`gojson`]: a JSON reader with Go's error messages.

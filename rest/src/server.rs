@@ -52,6 +52,7 @@ pub fn router(control: Control) -> Router {
         .route("/v1/metrics", read(routes::metrics::list))
         .route("/v1/metrics/", read(routes::metrics::empty_id))
         .route("/v1/metrics/{id}", read(routes::metrics::one))
+        .route("/metrics", read(routes::prometheus::get))
         .route("/v1/groups", read(routes::groups::list))
         .route("/v1/groups/", read(routes::groups::empty_id))
         .route("/v1/groups/{id}", read(routes::groups::one))

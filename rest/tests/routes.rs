@@ -54,6 +54,19 @@ async fn metrics_list_and_one() {
 }
 
 #[tokio::test]
+async fn prometheus_scrapes_openmetrics_text() {
+    let server = start(Fake::new(Kind::External)).await;
+    let r = raw(server.addr, "GET", "/metrics", b"").await;
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        r.header("content-type"),
+        Some("application/openmetrics-text; version=1.0.0; charset=utf-8")
+    );
+    assert!(r.body.contains("\nk6_http_reqs_total 3.0\n"), "{}", r.body);
+    assert!(r.body.ends_with("# EOF\n"), "{}", r.body);
+}
+
+#[tokio::test]
 async fn groups_list_and_one() {
     let server = start(Fake::new(Kind::External)).await;
     let r = raw(server.addr, "GET", "/v1/groups", b"").await;

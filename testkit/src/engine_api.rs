@@ -74,6 +74,15 @@ impl MetricsSource for Gauges {
             None,
         )]
     }
+    fn families(&mut self) -> Vec<k6r_prometheus::Family> {
+        let gauge = |name: &str, v: u64| {
+            k6r_prometheus::Family::one(name, name, k6r_prometheus::Value::Gauge(v as f64))
+        };
+        vec![
+            gauge("k6_vus", self.0.active_vus()),
+            gauge("k6_vus_max", self.0.initialized_vus()),
+        ]
+    }
     fn tainted(&mut self) -> bool {
         false
     }

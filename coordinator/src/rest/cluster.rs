@@ -20,19 +20,54 @@ use k6r_api::{GroupResource, MetricResource, Status};
 use k6r_rest::{Backend, BoxFuture, ControlError, SetupData, SetupError, StatusPatch};
 use serde_json::value::RawValue;
 
+use k6r_prometheus::{Family, Series, Unit, Value};
+
+use crate::registry::{AgentInfo, AgentState, RegistryHandle};
 use crate::run::RunsHandle;
 
 /// The backend over the current run.
 #[derive(Clone, Debug)]
 pub struct Cluster {
     runs: RunsHandle,
+    registry: RegistryHandle,
 }
 
 impl Cluster {
-    /// A backend answering for `runs`' current run.
-    pub fn new(runs: RunsHandle) -> Self {
-        Self { runs }
+    /// A backend answering for `runs`' current run; `/metrics` also
+    /// counts `registry`'s agents.
+    pub fn new(runs: RunsHandle, registry: RegistryHandle) -> Self {
+        Self { runs, registry }
     }
+}
+
+/// The agents as `/metrics` shows them: how many are connected, and the
+/// time since each was last heard from.
+fn agent_families(agents: &[AgentInfo]) -> Vec<Family> {
+    let connected = agents
+        .iter()
+        .filter(|a| a.state == AgentState::Connected)
+        .count();
+    let ages = agents
+        .iter()
+        .filter(|a| a.state == AgentState::Connected)
+        .map(|a| Series {
+            labels: vec![("agent".into(), a.name.clone())],
+            value: Value::Gauge(a.last_heartbeat_age.as_secs_f64()),
+        })
+        .collect();
+    vec![
+        Family::one(
+            "k6r_agents_connected",
+            "agents connected to the coordinator",
+            Value::Gauge(connected as f64),
+        ),
+        Family {
+            name: "k6r_agent_heartbeat_age".into(),
+            help: "time since each connected agent was last heard from".into(),
+            unit: Some(Unit::Seconds),
+            series: ages,
+        },
+    ]
 }
 
 fn idle() -> Status {
@@ -76,6 +111,17 @@ impl Backend for Cluster {
         };
         groups
             .unwrap_or_else(|| k6r_rest::convert::groups(&Default::default(), &Default::default()))
+    }
+
+    async fn families(&mut self) -> Vec<Family> {
+        let mut families = match self.runs.current().await {
+            Some(run) => run.families().await.unwrap_or_default(),
+            None => Vec::new(),
+        };
+        families.extend(agent_families(
+            &self.registry.list().await.unwrap_or_default(),
+        ));
+        families
     }
 
     async fn setup_data(&mut self) -> SetupData {

@@ -307,6 +307,9 @@ impl RunActor {
             RunCommand::Groups(reply) => {
                 let _ = reply.send(self.submission.merged.groups());
             }
+            RunCommand::Families(reply) => {
+                let _ = reply.send(self.families());
+            }
             RunCommand::SetupData(reply) => {
                 let _ = reply.send(self.setup_data.clone());
             }

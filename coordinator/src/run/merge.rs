@@ -48,6 +48,20 @@ pub struct Merged {
     registry: Registry,
     last_seq: HashMap<AgentId, u64>,
     thresholds: Option<Thresholds>,
+    tally: Tally,
+}
+
+/// What became of the deltas so far, for `/metrics`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Tally {
+    /// Deltas merged.
+    pub merged: u64,
+    /// Deltas never received (gaps in an agent's sequence numbers).
+    pub missing: u64,
+    /// Replays dropped.
+    pub duplicates: u64,
+    /// Deltas refused as malformed.
+    pub invalid: u64,
 }
 
 impl Merged {
@@ -68,11 +82,32 @@ impl Merged {
             registry,
             last_seq: HashMap::new(),
             thresholds,
+            tally: Tally::default(),
         })
     }
 
     /// Applies `agent`'s delta (number `delta.seq`).
     pub fn apply(&mut self, agent: &AgentId, delta: &v1::MetricDelta) -> Applied {
+        let applied = self.merge(agent, delta);
+        let tally = &mut self.tally;
+        match applied {
+            Applied::Merged => tally.merged += 1,
+            Applied::AfterGap(n) => {
+                tally.merged += 1;
+                tally.missing = tally.missing.saturating_add(n);
+            }
+            Applied::Duplicate => tally.duplicates += 1,
+            Applied::Invalid(_) => tally.invalid += 1,
+        }
+        applied
+    }
+
+    /// What became of the deltas so far.
+    pub fn tally(&self) -> Tally {
+        self.tally
+    }
+
+    fn merge(&mut self, agent: &AgentId, delta: &v1::MetricDelta) -> Applied {
         let seq = delta.seq;
         let last = self.last_seq.get(agent).copied().unwrap_or(0);
         if seq <= last {
@@ -137,6 +172,11 @@ impl Merged {
                 .and_then(|m| m.tainted)
         };
         k6r_rest::convert::metrics(&self.registry, elapsed, &tainted)
+    }
+
+    /// The merged metrics as Prometheus families (`/metrics`).
+    pub fn families(&self) -> Vec<k6r_prometheus::Family> {
+        k6r_prometheus::families(&self.registry)
     }
 
     /// `/v1/groups`.

@@ -28,6 +28,7 @@
 //! - `fit`: whether each agent holds the VUs its part could need.
 //! - `lifecycle`: assignment, setup, start, deadlines, teardown, outcome.
 //! - `loss`: noticing lost agents and `--on-agent-loss`.
+//! - `prometheus`: the run's families for `GET /metrics`.
 //! - `control`: live control (`PATCH /v1/status`) through the agents.
 //! - `setup`: `/v1/setup` through the agents (the data, setup() again).
 //! - `view`: the [`RunView`] and k6's [`Status`] of a run.
@@ -40,6 +41,7 @@ mod loss;
 mod manager;
 pub mod merge;
 pub mod plan;
+mod prometheus;
 mod setup;
 pub mod submit;
 mod view;
@@ -122,6 +124,8 @@ pub enum RunCommand {
     Metrics(oneshot::Sender<Vec<MetricResource>>),
     /// The merged group tree as `/v1/groups` resources.
     Groups(oneshot::Sender<Vec<GroupResource>>),
+    /// The run's metrics as Prometheus families (`GET /metrics`).
+    Families(oneshot::Sender<Vec<k6r_prometheus::Family>>),
     /// `GET /v1/setup`: the run's setup data.
     SetupData(oneshot::Sender<Option<String>>),
     /// `PUT /v1/setup`, answered once the agents have the data.
@@ -175,6 +179,11 @@ impl RunLink {
     /// The merged group tree.
     pub async fn groups(&self) -> Option<Vec<GroupResource>> {
         self.ask(RunCommand::Groups).await
+    }
+
+    /// The run's metrics as Prometheus families.
+    pub async fn families(&self) -> Option<Vec<k6r_prometheus::Family>> {
+        self.ask(RunCommand::Families).await
     }
 
     /// The run's setup data.

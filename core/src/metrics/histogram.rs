@@ -323,10 +323,16 @@ mod tests {
                 (v > 0.0 && *lo <= v && v < *hi) || (v < 0.0 && *lo < v && v <= *hi) || v == *lo
             });
             let (lo, hi, _) = holder.unwrap_or_else(|| panic!("no range holds {v}"));
-            assert!((hi - lo) <= lo.abs().max(hi.abs()) / 128.0, "{v}: [{lo}, {hi})");
+            assert!(
+                (hi - lo) <= lo.abs().max(hi.abs()) / 128.0,
+                "{v}: [{lo}, {hi})"
+            );
         }
         assert_eq!(ranges[2], (0.0, 0.0, 1), "the zero bucket");
-        assert_eq!(ranges.iter().find(|r| r.0 <= 7.5 && 7.5 < r.1).unwrap().2, 2);
+        assert_eq!(
+            ranges.iter().find(|r| r.0 <= 7.5 && 7.5 < r.1).unwrap().2,
+            2
+        );
     }
 
     #[test]

@@ -38,7 +38,10 @@ fn counters_rates_and_gauges_keep_k6_names() {
         family(&families, "k6_http_req_failed_rate").series[0].value,
         Value::Gauge(0.5)
     );
-    assert_eq!(family(&families, "k6_vus").series[0].value, Value::Gauge(7.0));
+    assert_eq!(
+        family(&families, "k6_vus").series[0].value,
+        Value::Gauge(7.0)
+    );
     assert!(
         families.iter().all(|f| f.name != "k6_iterations"),
         "an unobserved metric has no series"
@@ -48,7 +51,10 @@ fn counters_rates_and_gauges_keep_k6_names() {
 #[test]
 fn time_trends_are_histograms_in_seconds_within_a_bucket() {
     let values = [0.8, 1.0, 1.01, 2.5, 250.0, 250.0, 9000.0];
-    let samples: Vec<_> = values.iter().map(|&v| (Builtin::HttpReqDuration, v)).collect();
+    let samples: Vec<_> = values
+        .iter()
+        .map(|&v| (Builtin::HttpReqDuration, v))
+        .collect();
     let families = families(&registry_with(&samples));
     let f = family(&families, "k6_http_req_duration_seconds");
     let Value::Histogram(h) = &f.series[0].value else {
@@ -63,7 +69,11 @@ fn time_trends_are_histograms_in_seconds_within_a_bucket() {
     // bounds, whose lower bound is the bucket before it (a value on a
     // lower bound is counted in the bucket above it).
     for v in values.map(|v| v / 1000.0) {
-        let at = h.buckets.iter().position(|&(le, c)| v <= le && c > 0).unwrap();
+        let at = h
+            .buckets
+            .iter()
+            .position(|&(le, c)| v <= le && c > 0)
+            .unwrap();
         assert!(at > 0, "{v}: {h:?}");
         let (lo, hi) = (h.buckets[at - 1].0, h.buckets[at].0);
         assert!(lo <= v && hi - lo <= hi / 127.0, "{v}: ({lo}, {hi}]");

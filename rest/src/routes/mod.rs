@@ -5,6 +5,7 @@
 
 pub mod groups;
 pub mod metrics;
+pub mod prometheus;
 pub mod setup;
 pub mod status;
 

@@ -184,6 +184,14 @@ impl Backend for Fake {
         ]
     }
 
+    async fn families(&mut self) -> Vec<k6r_prometheus::Family> {
+        vec![k6r_prometheus::Family::one(
+            "k6_http_reqs",
+            "k6 counter http_reqs",
+            k6r_prometheus::Value::Counter(3.0),
+        )]
+    }
+
     async fn setup_data(&mut self) -> SetupData {
         self.setup.clone()
     }

@@ -44,6 +44,8 @@ pub trait MetricsSource: Send + 'static {
     fn metrics(&mut self) -> Vec<MetricResource>;
     /// The group tree, flattened depth-first from the root.
     fn groups(&mut self) -> Vec<GroupResource>;
+    /// Every observed metric as a Prometheus family (`GET /metrics`).
+    fn families(&mut self) -> Vec<k6r_prometheus::Family>;
     /// Whether a threshold failed at its last evaluation.
     fn tainted(&mut self) -> bool;
 }
@@ -373,6 +375,10 @@ impl<M: MetricsSource, S: SetupSource> Backend for EngineBackend<M, S> {
 
     async fn groups(&mut self) -> Vec<GroupResource> {
         self.metrics.groups()
+    }
+
+    async fn families(&mut self) -> Vec<k6r_prometheus::Family> {
+        self.metrics.families()
     }
 
     async fn setup_data(&mut self) -> SetupData {

@@ -391,6 +391,10 @@ impl MetricsSource for LiveMetrics {
             .read(|registry| k6r_rest::convert::groups(registry.groups(), registry.checks()))
     }
 
+    fn families(&mut self) -> Vec<k6r_prometheus::Family> {
+        self.metrics.read(k6r_prometheus::families)
+    }
+
     fn tainted(&mut self) -> bool {
         self.tainted.any()
     }
