@@ -72,3 +72,82 @@ fn prometheus_scrapes_the_merged_metrics_of_a_cluster_run() {
         .expect("the deltas merged");
     assert!(merged >= 2.0, "{merged} deltas merged");
 }
+
+#[test]
+fn remote_write_pushes_a_local_runs_metrics_into_prometheus() {
+    let target = Target::start();
+    let prometheus = Prometheus::start("");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("script.js"),
+        SCRIPT.replace("4, duration: '3s'", "2, duration: '2s'"),
+    )
+    .unwrap();
+    let out = std::process::Command::new(k6r_e2e::bin("k6r-cli"))
+        .current_dir(dir.path())
+        .env("K6_PROMETHEUS_RW_SERVER_URL", prometheus.write_url())
+        .env("K6_PROMETHEUS_RW_PUSH_INTERVAL", "500ms")
+        .env("K6_PROMETHEUS_RW_TREND_STATS", "p(99),count")
+        .env("K6_PROMETHEUS_RW_LABELS", "testid=rw-1")
+        .args([
+            "run",
+            "-o",
+            "experimental-prometheus-rw",
+            "--summary-export",
+            "summary.json",
+        ])
+        .args(["-e", &format!("TARGET={}", target.url()), "script.js"])
+        .output()
+        .expect("k6r-cli runs");
+    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains(&format!(
+            "output: experimental-prometheus-rw ({})",
+            prometheus.write_url()
+        )),
+        "{stdout}"
+    );
+    let export: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("summary.json")).unwrap())
+            .unwrap();
+    let reqs = export["metrics"]["http_reqs"]["count"].as_f64().unwrap();
+    assert!(reqs > 10.0, "{export}");
+
+    // The last push, at the end, carries the summary's totals.
+    let pushed = prometheus.wait_for(
+        "k6_http_reqs_total{testid=\"rw-1\"}",
+        Duration::from_secs(10),
+        |n| n == reqs,
+    );
+    assert_eq!(pushed, reqs);
+    // Pushed during the run too.
+    let earliest = prometheus
+        .query("min_over_time(k6_http_reqs_total[10m])")
+        .expect("samples of k6_http_reqs_total");
+    assert!(
+        earliest < reqs,
+        "every push carried {earliest}: none during the run"
+    );
+    // k6's trend-stat gauges beside the histogram.
+    let count = prometheus
+        .query("k6_http_req_duration_count")
+        .expect("the stat count");
+    assert_eq!(count, reqs);
+    let p99 = prometheus
+        .query("k6_http_req_duration_p99")
+        .expect("the stat p(99)");
+    let summary_p99 = export["metrics"]["http_req_duration"]["p(99)"].as_f64();
+    // The summary export has no p(99) by default; the max bounds it.
+    let max = export["metrics"]["http_req_duration"]["max"]
+        .as_f64()
+        .unwrap()
+        / 1000.0;
+    assert!(
+        p99 > 0.0 && p99 <= max * 1.01,
+        "p99 {p99} s, max {max} s, {summary_p99:?}"
+    );
+    assert!(prometheus
+        .query("k6_http_req_duration_seconds_count")
+        .is_some());
+}

@@ -1,7 +1,7 @@
 //! The series model and the one rule from k6 metrics to it.
 
 use k6r_core::metrics::sink::TrendSink;
-use k6r_core::metrics::{MetricType, Registry, Sink, ValueType};
+use k6r_core::metrics::{MetricType, Registry, Sink, Stat, ValueType};
 
 /// The prefix of every k6 metric's series.
 pub const K6_PREFIX: &str = "k6_";
@@ -135,6 +135,46 @@ pub fn families(registry: &Registry) -> Vec<Family> {
             })
         })
         .collect()
+}
+
+/// The `stats` of every observed trend as gauges `k6_<name>_<suffix>`
+/// (k6's remote-write trend stats; time trends in seconds). A trend
+/// without a unit leaves out `count` and `sum`: its histogram's
+/// `k6_<name>_count` and `k6_<name>_sum` are those series.
+pub fn trend_stats(registry: &Registry, stats: &[(String, Stat)]) -> Vec<Family> {
+    let mut families = Vec::new();
+    for e in registry.entries().iter().filter(|e| e.observed) {
+        let Sink::Trend(trend) = &e.sink else {
+            continue;
+        };
+        if trend.count() == 0 {
+            continue;
+        }
+        let scale = match e.metric.contains {
+            ValueType::Time => 1e-3,
+            ValueType::Default | ValueType::Data => 1.0,
+        };
+        for (suffix, stat) in stats {
+            if scale == 1.0 && matches!(stat, Stat::Count | Stat::Sum) {
+                // The histogram `k6_<name>` already has these series.
+                continue;
+            }
+            let Some(value) = e.sink.stat(*stat, std::time::Duration::ZERO) else {
+                continue;
+            };
+            let value = if *stat == Stat::Count {
+                value
+            } else {
+                value * scale
+            };
+            families.push(Family::one(
+                format!("{K6_PREFIX}{}_{suffix}", e.metric.name),
+                format!("k6 trend {} {suffix}", e.metric.name),
+                Value::Gauge(value),
+            ));
+        }
+    }
+    families
 }
 
 /// A trend's histogram as classic buckets, values times `scale`: each

@@ -15,8 +15,10 @@
 //!   to it.
 //! - [`exposition`]: [`exposition::encode`], the OpenMetrics text of
 //!   families (with the `prometheus-client` crate), and its content type.
+//! - [`remote_write`]: the `experimental-prometheus-rw` output.
 
 pub mod exposition;
 pub mod family;
+pub mod remote_write;
 
-pub use family::{families, Family, Series, Unit, Value};
+pub use family::{families, trend_stats, Family, Series, Unit, Value};

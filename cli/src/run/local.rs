@@ -11,7 +11,6 @@ use k6r_core::exit::ExitCode;
 use k6r_core::summary::{Mode, Options as SummaryOptions};
 use k6r_core::threshold::{Evaluation, Thresholds};
 use k6r_runner::metrics::Metrics;
-use k6r_runner::output::Writer;
 use k6r_runner::rest_api::{Handle as LiveHandle, Live};
 use k6r_runner::thresholds::{watch_publishing, Tainted, Watched};
 use k6r_runner::{Error as RunError, RunResult};
@@ -84,7 +83,7 @@ struct Local {
     /// The run's registry: the summary, `/v1/metrics` and the thresholds
     /// read it.
     metrics: Metrics,
-    writers: Vec<Writer>,
+    writers: outputs::Writers,
     tainted: Tainted,
     /// The REST API's and `--paused`'s end, with `-a` or `--paused`.
     live: Option<LiveHandle>,
@@ -132,12 +131,11 @@ fn configure(
         (Some(option), false) => metrics.thresholds(option).map_err(|e| invalid(&e))?,
         _ => Thresholds::default(),
     };
-    let specs = outputs::parse(&args.out)?;
-    let (output_sinks, writers) =
-        metrics.read(|registry| outputs::start(&specs, registry, &thresholds))?;
+    let requested = outputs::parse(&args.out)?;
+    let described = outputs::describe(&requested);
+    let (output_sinks, writers) = outputs::start(requested, &metrics, &thresholds)?;
     if !args.quiet {
-        let outputs = outputs::describe(&specs);
-        print::banner(out, "local", &loaded.script, &options, &outputs);
+        print::banner(out, "local", &loaded.script, &options, &described);
     }
     let handles_summary = loaded.exports.iter().any(|e| e == "handleSummary");
     let paused = options.paused.unwrap_or(false);

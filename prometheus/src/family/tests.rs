@@ -79,3 +79,39 @@ fn time_trends_are_histograms_in_seconds_within_a_bucket() {
         assert!(lo <= v && hi - lo <= hi / 127.0, "{v}: ({lo}, {hi}]");
     }
 }
+
+#[test]
+fn trend_stats_are_gauges_in_seconds_without_clashing_with_histograms() {
+    let registry = registry_with(&[
+        (Builtin::HttpReqDuration, 100.0),
+        (Builtin::HttpReqDuration, 300.0),
+    ]);
+    let stats = [
+        ("p99".to_string(), Stat::Percentile(99.0)),
+        ("count".to_string(), Stat::Count),
+        ("max".to_string(), Stat::Max),
+    ];
+    let families = trend_stats(&registry, &stats);
+    let value = |name: &str| family(&families, name).series[0].value.clone();
+    assert_eq!(value("k6_http_req_duration_max"), Value::Gauge(0.3));
+    assert_eq!(value("k6_http_req_duration_count"), Value::Gauge(2.0));
+    let Value::Gauge(p99) = value("k6_http_req_duration_p99") else {
+        panic!()
+    };
+    assert!((p99 - 0.298).abs() < 0.003, "{p99}");
+
+    let mut custom = Registry::new();
+    let metric = custom
+        .declare("waits", MetricType::Trend, ValueType::Default)
+        .unwrap();
+    custom.add(&[Sample::now(metric, Arc::new(Tags::default()), 4.0)]);
+    let names: Vec<String> = trend_stats(&custom, &stats)
+        .iter()
+        .map(Family::full_name)
+        .collect();
+    assert_eq!(
+        names,
+        ["k6_waits_p99", "k6_waits_max"],
+        "count is the histogram's"
+    );
+}
