@@ -116,7 +116,8 @@ def run_cli(bins, args, workdir):
 
 
 def throughput(bins, workdir, quick):
-    nginx, target = start_nginx(workdir)
+    nginx, urls = start_nginx(workdir)
+    target = urls["http"]
     duration = "3s" if quick else "15s"
     script = str(ROOT / "bench" / "scripts" / "throughput.js")
     env = ["-e", f"TARGET={target}", "-e", f"DURATION={duration}"]
