@@ -88,12 +88,7 @@ pub fn scenario(scenario: &Scenario, tuple: &Tuple) -> String {
             if max > pre {
                 let _ = write!(range, "-{max}");
             }
-            // k6 scales the rate by the share of maxVUs this instance got.
-            let rate = if max == 0 {
-                0.0
-            } else {
-                per_second(c.rate(), c.time_unit(), Ratio::new(max, c.max_vus()))
-            };
+            let rate = arrival_rate(scenario, tuple).unwrap_or(0.0);
             format!(
                 "{rate:.2} iterations/s for {}{}",
                 c.duration(),
@@ -105,12 +100,7 @@ pub fn scenario(scenario: &Scenario, tuple: &Tuple) -> String {
             if c.max_vus() > c.pre_allocated_vus() {
                 let _ = write!(range, "-{}", scale(c.max_vus()));
             }
-            let (from, to) = tuple.segment().bounds();
-            let rate = per_second(
-                max_target(c.start_rate(), c.stages()),
-                c.time_unit(),
-                to - from,
-            );
+            let rate = arrival_rate(scenario, tuple).unwrap_or(0.0);
             format!(
                 "Up to {rate:.2} iterations/s for {} over {} stages{}",
                 stages_duration(c.stages()),
@@ -129,6 +119,33 @@ pub fn scenario(scenario: &Scenario, tuple: &Tuple) -> String {
                 c.max_vus()
             )
         }
+    }
+}
+
+/// An arrival-rate scenario's iterations per second for the instance of
+/// `tuple`, as its description and progress print it: constant-arrival-rate
+/// scaled by the share of `maxVUs` the instance got, ramping-arrival-rate
+/// its highest rate scaled by the segment's length. `None` for the other
+/// executors.
+pub fn arrival_rate(scenario: &Scenario, tuple: &Tuple) -> Option<f64> {
+    match &scenario.executor {
+        Executor::ConstantArrivalRate(c) => {
+            let max = tuple.scale(c.max_vus().max(0));
+            Some(if max == 0 {
+                0.0
+            } else {
+                per_second(c.rate(), c.time_unit(), Ratio::new(max, c.max_vus()))
+            })
+        }
+        Executor::RampingArrivalRate(c) => {
+            let (from, to) = tuple.segment().bounds();
+            Some(per_second(
+                max_target(c.start_rate(), c.stages()),
+                c.time_unit(),
+                to - from,
+            ))
+        }
+        _ => None,
     }
 }
 
