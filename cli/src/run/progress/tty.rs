@@ -56,6 +56,10 @@ impl Bars {
     /// Takes the bars off the screen (the final state is printed after
     /// the summary).
     pub fn clear(&self) {
+        // Finished bars are not drawn again when dropped at exit.
+        for bar in std::iter::once(&self.header).chain(&self.rows) {
+            bar.finish_and_clear();
+        }
         let _ = self.multi.clear();
     }
 }
