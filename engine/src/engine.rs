@@ -39,7 +39,7 @@ impl Config {
 }
 
 /// How a test ended.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Report {
     /// The final counters.
     pub counters: Snapshot,

@@ -17,10 +17,15 @@ pub struct ScenarioCounters {
     interrupted: AtomicU64,
     dropped: AtomicU64,
     active_vus: AtomicU64,
+    /// VUs in an iteration now (kept by the arrival-rate executors only,
+    /// whose active VUs may idle between iterations).
+    busy_vus: AtomicU64,
     /// What its progress is a fraction of.
     extent: Extent,
     /// When it started running (after its `startTime`).
     started: OnceLock<Instant>,
+    /// When it ended: its elapsed time and progress stop there.
+    ended: OnceLock<Instant>,
 }
 
 /// What a scenario's progress is measured against, as k6's executors do.
@@ -61,7 +66,7 @@ impl Extent {
 }
 
 /// A copy of a scenario's counters.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ScenarioSnapshot {
     /// The scenario's name.
     pub name: String,
@@ -73,6 +78,14 @@ pub struct ScenarioSnapshot {
     pub dropped: u64,
     /// VUs active in it now.
     pub active_vus: u64,
+    /// VUs in an iteration now (arrival-rate executors; 0 for the others).
+    pub busy_vus: u64,
+    /// Time since it started (up to its end once ended); `None` before.
+    pub elapsed: Option<Duration>,
+    /// Whether it has ended.
+    pub ended: bool,
+    /// Its progress in 0..=1 ([`ScenarioCounters::progress`]).
+    pub progress: f64,
 }
 
 impl ScenarioCounters {
@@ -83,9 +96,25 @@ impl ScenarioCounters {
         }
     }
 
-    /// Marks the scenario started now (the first call counts).
-    pub(crate) fn start(&self) {
-        let _ = self.started.set(Instant::now());
+    /// Marks the scenario started at `at`, its planned start, which its
+    /// regular end is measured from (the first call counts).
+    pub(crate) fn start_at(&self, at: Instant) {
+        let _ = self.started.set(at);
+    }
+
+    /// Marks the scenario ended now (the first call counts).
+    pub(crate) fn end(&self) {
+        let _ = self.ended.set(Instant::now());
+    }
+
+    /// Time since the scenario started, up to its end; `None` before it
+    /// starts.
+    pub fn elapsed(&self) -> Option<Duration> {
+        let started = self.started.get()?;
+        Some(match self.ended.get() {
+            Some(ended) => ended.saturating_duration_since(*started),
+            None => started.elapsed(),
+        })
     }
 
     /// The scenario's progress in 0..=1 now, k6's executor progress: for
@@ -102,10 +131,9 @@ impl ScenarioCounters {
                 (self.complete.load(Ordering::Relaxed) as f64 / total as f64).min(1.0)
             }
             Extent::Time(duration) => {
-                let Some(started) = self.started.get() else {
+                let Some(spent) = self.elapsed() else {
                     return 0.0;
                 };
-                let spent = started.elapsed();
                 if spent > duration {
                     1.0
                 } else if duration.is_zero() {
@@ -125,6 +153,11 @@ impl ScenarioCounters {
     }
     pub(crate) fn add_dropped(&self, n: u64) {
         self.dropped.fetch_add(n, Ordering::Relaxed);
+    }
+    /// Sets the VUs in an iteration now: one relaxed store per change,
+    /// by the arrival-rate executors.
+    pub(crate) fn set_busy(&self, n: u64) {
+        self.busy_vus.store(n, Ordering::Relaxed);
     }
     pub(crate) fn add_active(&self, n: u64) {
         self.active_vus.fetch_add(n, Ordering::Relaxed);
@@ -147,7 +180,7 @@ pub struct Progress {
 }
 
 /// A copy of all counters.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Snapshot {
     /// Per scenario, in plan order.
     pub scenarios: Vec<ScenarioSnapshot>,
@@ -248,6 +281,10 @@ impl Progress {
                 interrupted: c.interrupted.load(Ordering::Relaxed),
                 dropped: c.dropped.load(Ordering::Relaxed),
                 active_vus: c.active_vus.load(Ordering::Relaxed),
+                busy_vus: c.busy_vus.load(Ordering::Relaxed),
+                elapsed: c.elapsed(),
+                ended: c.ended.get().is_some(),
+                progress: c.progress(),
             })
             .collect();
         Snapshot {
@@ -362,6 +399,19 @@ mod tests {
         }));
         started(&c, Duration::from_secs(5));
         assert_eq!(c.progress(), 1.0, "capped");
+    }
+
+    #[test]
+    fn an_ended_scenario_keeps_its_elapsed_time_and_progress() {
+        let c = counters(
+            serde_json::json!({ "executor": "constant-vus", "vus": 1, "duration": "10s" }),
+        );
+        assert_eq!(c.elapsed(), None);
+        let start = Instant::now() - Duration::from_secs(5);
+        c.started.set(start).unwrap();
+        c.ended.set(start + Duration::from_secs(2)).unwrap();
+        assert_eq!(c.elapsed(), Some(Duration::from_secs(2)));
+        assert!((c.progress() - 0.2).abs() < 1e-9, "{}", c.progress());
     }
 
     #[test]

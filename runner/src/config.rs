@@ -12,9 +12,19 @@ use tokio_util::sync::CancellationToken;
 use crate::director::{Director, Local};
 use crate::samples::Sinks;
 
-/// Called every second while the scenarios run, and once at their end,
-/// with the engine's counters and the time since the start.
-pub type ProgressFn = Arc<dyn Fn(&Snapshot, Duration) + Send + Sync>;
+/// Called every [`Config::progress_every`] while the scenarios run, and
+/// once at their end, with the engine's counters, the time since the
+/// start and which of the two reports it is.
+pub type ProgressFn = Arc<dyn Fn(&Snapshot, Duration, Report) + Send + Sync>;
+
+/// Which progress report a [`ProgressFn`] gets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Report {
+    /// One of the periodic reports while the scenarios run.
+    Periodic,
+    /// The last report, once the scenarios ended.
+    Final,
+}
 
 /// A run: the script, its consolidated options and where samples go.
 pub struct Config {
@@ -35,6 +45,9 @@ pub struct Config {
     pub sinks: Sinks,
     /// Live progress reports.
     pub progress: Option<ProgressFn>,
+    /// How often they come (default 1s, k6's period when stdout is not a
+    /// terminal).
+    pub progress_every: Duration,
     /// Who runs setup, starts the scenarios and runs teardown: the run
     /// itself ([`Config::new`]), with k6's REST API
     /// ([`with_live`](Config::with_live)) or its agent
@@ -62,6 +75,7 @@ impl Config {
             script_config: k6r_script::Config::default(),
             sinks: Vec::new(),
             progress: None,
+            progress_every: Duration::from_secs(1),
             director: Box::new(Local),
             pinned: Vec::new(),
             drain: None,
@@ -79,6 +93,12 @@ impl Config {
     /// Sets [`Config::progress`].
     pub fn with_progress(mut self, progress: ProgressFn) -> Self {
         self.progress = Some(progress);
+        self
+    }
+
+    /// Sets [`Config::progress_every`] (at least a millisecond).
+    pub fn with_progress_every(mut self, every: Duration) -> Self {
+        self.progress_every = every.max(Duration::from_millis(1));
         self
     }
 

@@ -67,7 +67,7 @@ pub mod totals;
 mod vu;
 mod workers;
 
-pub use config::{Config, ProgressFn};
+pub use config::{Config, ProgressFn, Report};
 pub use coroutine::{Spec, MAX_JS_STACK, STACK_SIZE};
 pub use error::{Error, Result};
 pub use k6r_engine::Snapshot;

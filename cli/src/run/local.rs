@@ -18,13 +18,14 @@ use k6r_script::{Env, Script};
 use k6r_signals::Signal;
 use tokio_util::sync::CancellationToken;
 
+use super::progress::Display;
 use super::{address, linger, outputs, prepare, print, runner_failure, summary, verdict};
 use super::{Prepared, RunArgs};
 use crate::{log, Failure};
 
 /// Runs the test of `args` here.
 pub(super) fn run(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Failure> {
-    let (local, config, thresholds) = configure(args, prepare(args, err)?, out, err)?;
+    let (local, config, thresholds, display) = configure(args, prepare(args, err)?, out, err)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
@@ -63,6 +64,9 @@ pub(super) fn run(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> R
         };
         summary::end(args, ending, out, err);
     });
+    if let Some(display) = display {
+        display.finish(out);
+    }
     verdict::verdict(
         &result,
         ran.stopped_by_api,
@@ -110,14 +114,17 @@ struct Ran {
     stopped_by_api: bool,
 }
 
+/// What [`configure`] makes.
+type Configured = (Local, k6r_runner::Config, Thresholds, Option<Arc<Display>>);
+
 /// The registry, thresholds, outputs and REST API of the prepared run,
-/// and the runner's config; prints the banner.
+/// the runner's config and the live progress; prints the banner.
 fn configure(
     args: &RunArgs,
     prepared: Prepared,
     out: &mut dyn Write,
     err: &mut dyn Write,
-) -> Result<(Local, k6r_runner::Config, Thresholds), Failure> {
+) -> Result<Configured, Failure> {
     let Prepared {
         env,
         loaded,
@@ -151,8 +158,14 @@ fn configure(
     for sink in output_sinks {
         config = config.with_sink(Box::new(sink));
     }
-    if !args.quiet {
-        config = config.with_progress(Arc::new(print::progress_line));
+    let display = if args.quiet {
+        None
+    } else {
+        Display::new(&config.options)
+    };
+    if let Some(display) = &display {
+        let (report, every) = display.reporter();
+        config = config.with_progress(report).with_progress_every(every);
     }
     if let Some(workers) = args.workers {
         config = config.with_workers(workers);
@@ -177,7 +190,7 @@ fn configure(
         tainted,
         live,
     };
-    Ok((local, config, thresholds))
+    Ok((local, config, thresholds, display))
 }
 
 /// Runs `config` with the signal handlers and the thresholds loop, and

@@ -7,7 +7,8 @@
 //! - `linger`: `--linger`, waiting after the test.
 //! - `local`: the run on this machine, its summary and exit code.
 //! - `outputs`: `--out` writers, started before the run, finished after.
-//! - `print`: the banner and the progress line.
+//! - `print`: the banner with k6's execution description.
+//! - `progress`: the live progress: plain blocks, or bars on a terminal.
 //! - `remote`: `--coordinator URL`, the run on a cluster: pack, submit,
 //!   follow, and the summary from the merged metrics.
 //! - `summary`: `handleSummary`, the text summary and `--summary-export`.
@@ -19,6 +20,7 @@ mod linger;
 mod local;
 mod outputs;
 mod print;
+mod progress;
 mod remote;
 mod summary;
 mod verdict;

@@ -14,8 +14,11 @@
 //! - max planned VUs: the VUs initialised before the start;
 //! - max possible VUs: planned + unplanned, what `k6 inspect` calls `maxVUs`;
 //! - total duration: the offset of the last step (`totalDuration`).
+//!
+//! [`describe`] words the plan the way `k6 run`'s banner does.
 
 pub mod arrival;
+pub mod describe;
 mod ramping;
 mod scenario;
 

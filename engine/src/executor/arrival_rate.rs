@@ -204,6 +204,7 @@ pub(crate) async fn run<F: VuFactory>(ctx: Arc<ScenarioCtx<F>>) {
                 vus.start(&ctx, tick, &hard, &mut running);
             }
         }
+        ctx.counters.set_busy(running.len() as u64);
     }
     // An unplanned VU still initialising goes to the pool once ready.
     if let Some(init) = vus.init.take() {

@@ -214,7 +214,10 @@ pub(crate) async fn run_scenario<F: VuFactory>(
     ctx: Arc<ScenarioCtx<F>>,
     control: Option<external::Commands>,
 ) {
-    ctx.counters.start();
+    let counters = Arc::clone(&ctx.counters);
+    // From the planned start, as the executor's ends are: one that ran
+    // to its regular end is then at 100%.
+    counters.start_at(ctx.start.into_std());
     match &ctx.plan.work {
         Work::SharedIterations { .. } => looping::shared_iterations(ctx).await,
         Work::PerVuIterations { .. } => looping::per_vu_iterations(ctx).await,
@@ -225,4 +228,5 @@ pub(crate) async fn run_scenario<F: VuFactory>(
         }
         Work::ExternallyControlled { .. } => external::run(ctx, control).await,
     }
+    counters.end();
 }

@@ -35,7 +35,7 @@ pub(super) struct Built {
     pub samples: Samples,
     pub stages: Stages,
     pub director: Box<dyn Director>,
-    pub progress: Option<ProgressFn>,
+    pub progress: Option<(ProgressFn, std::time::Duration)>,
     pub capacity: VuCapacity,
 }
 
@@ -119,7 +119,7 @@ pub(super) fn build(config: Config) -> Result<Built> {
         },
         stages,
         director: config.director,
-        progress: config.progress,
+        progress: config.progress.map(|p| (p, config.progress_every)),
         capacity: config.capacity,
     })
 }

@@ -15,7 +15,7 @@ use k6r_script::log::Level;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use crate::config::{Config, ProgressFn};
+use crate::config::{Config, ProgressFn, Report};
 use crate::director::{Attached, Ending, Stages};
 use crate::error::Result;
 
@@ -46,7 +46,8 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<RunResul
     let gauges = CancellationToken::new();
     let gauges_task = tokio::spawn(Arc::clone(&observer).tick_vus(gauges.clone()));
     let reporting = CancellationToken::new();
-    let reporter = progress.map(|report| spawn_reporter(report, engine.progress(), &reporting));
+    let reporter = progress
+        .map(|(report, every)| spawn_reporter(report, every, engine.progress(), &reporting));
 
     // The engine opens the gate once the planned VUs are initialised.
     let mut setup = None;
@@ -77,24 +78,25 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<RunResul
     Ok(result)
 }
 
-/// Reports the engine's counters every second, and once at the end.
+/// Reports the engine's counters `every` period, and once at the end.
 fn spawn_reporter(
     report: ProgressFn,
+    every: Duration,
     progress: Progress,
     stop: &CancellationToken,
 ) -> JoinHandle<()> {
     let stop = stop.clone();
     let start = tokio::time::Instant::now();
     tokio::spawn(async move {
-        let second = Duration::from_secs(1);
-        let mut ticks = tokio::time::interval_at(start + second, second);
+        let mut ticks = tokio::time::interval_at(start + every, every);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {
-                _ = ticks.tick() => report(&progress.snapshot(), start.elapsed()),
+                _ = ticks.tick() => report(&progress.snapshot(), start.elapsed(), Report::Periodic),
                 _ = stop.cancelled() => break,
             }
         }
-        report(&progress.snapshot(), start.elapsed());
+        report(&progress.snapshot(), start.elapsed(), Report::Final);
     })
 }
 

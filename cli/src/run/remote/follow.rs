@@ -1,5 +1,8 @@
 //! Following a submitted run to its end: `GET /v1/runs/{id}` every
-//! second, a progress line each time, ctrl-c to stop it.
+//! second, a progress line each time (k6's header, then the run's state
+//! and its agents, lost ones counted apart; the run's view carries no
+//! per-scenario counters, so there are no scenario rows), ctrl-c to stop
+//! it.
 //!
 //! A poll the coordinator refuses (a 4xx) ends the command; one that
 //! does not reach it (or a 5xx) is retried on the next second; after
@@ -17,7 +20,7 @@ use k6r_signals::{Signal, StopSignals};
 
 use super::client::Client;
 use super::EXIT;
-use crate::run::print::{progress_text, Counts};
+use crate::run::progress::text::{header, Counts, Widths};
 use crate::run::verdict::signal_failure;
 use crate::{log, Failure};
 
@@ -30,6 +33,7 @@ pub async fn follow(
     client: &Client,
     first: RunView,
     quiet: bool,
+    widths: Widths,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<(RunView, Option<Signal>), Failure> {
@@ -67,7 +71,7 @@ pub async fn follow(
                 last_answer = Instant::now();
                 view = next;
                 if !quiet {
-                    let _ = writeln!(out, "{}", line(&view));
+                    let _ = writeln!(out, "{}", line(&view, widths));
                     let _ = out.flush();
                 }
             }
@@ -118,8 +122,10 @@ impl Interrupt<'_> {
     }
 }
 
-/// The local run's progress line, with the run's state and agents.
-fn line(view: &RunView) -> String {
+/// The local run's header, with the run's state and agents: `[running,
+/// 2 agents]`, or `[running, 2 agents, 1 lost]` once agents were lost
+/// (a lost agent no longer counts as in the run).
+fn line(view: &RunView, widths: Widths) -> String {
     let counts = Counts {
         active_vus: view.vus,
         initialized_vus: view.vus_max,
@@ -130,11 +136,16 @@ fn line(view: &RunView) -> String {
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))
         .unwrap_or_default();
-    // Only the agents still in the run (a lost one no longer counts).
-    let agents = view.agents.iter().filter(|a| a.state != "lost").count();
+    let lost = view.agents.iter().filter(|a| a.state == "lost").count();
+    let agents = view.agents.len() - lost;
+    let lost = if lost > 0 {
+        format!(", {lost} lost")
+    } else {
+        String::new()
+    };
     format!(
-        "{} [{state}, {agents} agent{}]",
-        progress_text(&counts, Duration::from_millis(view.elapsed_ms)),
+        "{} [{state}, {agents} agent{}{lost}]",
+        header(&counts, Duration::from_millis(view.elapsed_ms), widths),
         if agents == 1 { "" } else { "s" }
     )
 }
@@ -159,7 +170,7 @@ mod tests {
     }
 
     #[test]
-    fn the_live_line_counts_only_the_agents_still_in_the_run() {
+    fn the_live_line_counts_lost_agents_apart() {
         let view = RunView {
             id: "run-1".into(),
             state: RunState::Running,
@@ -172,10 +183,19 @@ mod tests {
             start_skew_ms: None,
             result: None,
         };
-        assert!(
-            line(&view).ends_with("[running, 1 agent]"),
-            "{}",
-            line(&view)
+        let widths = Widths {
+            max_vus: 10,
+            max_duration: Duration::from_secs(35),
+        };
+        assert_eq!(
+            line(&view, widths),
+            "running (02.0s), 01/02 VUs, 6 complete and 0 interrupted iterations \
+             [running, 1 agent, 1 lost]"
         );
+        let view = RunView {
+            agents: vec![agent("a1", "running"), agent("a2", "running")],
+            ..view
+        };
+        assert!(line(&view, widths).ends_with("[running, 2 agents]"));
     }
 }

@@ -29,7 +29,7 @@ use k6r_core::options::Options;
 use k6r_core::summary::Mode;
 
 use super::verdict::signal_failure;
-use super::{prepare, print, Prepared, RunArgs};
+use super::{prepare, print, progress, Prepared, RunArgs};
 use crate::Failure;
 use client::Client;
 
@@ -159,13 +159,17 @@ pub fn run(
         let execution = format!("cluster ({})", client.base());
         print::banner(out, &execution, &loaded.script, &loaded.options, "");
     }
+    // The header's widths, from the whole test's plan (as k6's).
+    let widths = k6r_core::plan::TestPlan::new(&loaded.options)
+        .map(|plan| progress::widths(&plan))
+        .unwrap_or_default();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| Failure::new(EXIT, format!("can't start the runtime: {e}")))?;
     let (view, interrupted) = runtime.block_on(async {
         let first = client.submit(&request).await?;
-        follow::follow(&client, first, args.quiet, out, err).await
+        follow::follow(&client, first, args.quiet, widths, out, err).await
     })?;
     if let Some(line) = outcome::skew_line(view.start_skew_ms) {
         let _ = writeln!(out, "{line}");
