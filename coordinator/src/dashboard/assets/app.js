@@ -1,0 +1,348 @@
+// k6r's dashboard: follows the coordinator's frames (live page) or draws
+// the history inlined in a saved report. No dependencies: the charts are
+// small SVG line charts drawn here.
+"use strict";
+
+(() => {
+  const $ = (id) => document.getElementById(id);
+
+  // ---- what is charted ----------------------------------------------------
+
+  const CHARTS = [
+    { id: "chart-rates", title: "Throughput (/s)", series: [
+      { key: "http_reqs_rate", label: "requests" },
+      { key: "iterations_rate", label: "iterations" }] },
+    { id: "chart-vus", title: "VUs", series: [
+      { key: "vus", label: "active" },
+      { key: "vus_max", label: "initialised" }] },
+    { id: "chart-latency", title: "http_req_duration (ms, run so far)", series: [
+      { key: "p50", label: "p50" }, { key: "p90", label: "p90" },
+      { key: "p95", label: "p95" }, { key: "p99", label: "p99" }] },
+    { id: "chart-failed", title: "http_req_failed", max: 1, percent: true, series: [
+      { key: "http_req_failed", label: "failed" }] },
+    { id: "chart-checks", title: "checks passed", max: 1, percent: true, series: [
+      { key: "checks", label: "passed" }] },
+  ];
+  // Past this many points the page reloads the server's (bounded) history.
+  const MAX_POINTS = 7200;
+
+  // ---- formatting ---------------------------------------------------------
+
+  function num(v, percent) {
+    if (v === null || v === undefined) return "–";
+    if (percent) return (v * 100).toFixed(1) + "%";
+    if (Math.abs(v) >= 100) return Math.round(v).toLocaleString("en");
+    return (Math.round(v * 100) / 100).toString();
+  }
+
+  function duration(ms) {
+    const s = Math.floor(ms / 1000);
+    const m = Math.floor(s / 60);
+    return m > 0 ? `${m}m${String(s % 60).padStart(2, "0")}s` : `${(ms / 1000).toFixed(1)}s`;
+  }
+
+  // ---- charts -------------------------------------------------------------
+
+  const SVG = "http://www.w3.org/2000/svg";
+  const W = 600, H = 200, LEFT = 48, BOTTOM = 18, TOP = 6;
+
+  function svg(name, attrs) {
+    const node = document.createElementNS(SVG, name);
+    for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+    return node;
+  }
+
+  // A round upper bound for the y axis.
+  function niceCeil(v) {
+    if (!(v > 0)) return 1;
+    const p = Math.pow(10, Math.floor(Math.log10(v)));
+    return [1, 2, 2.5, 5, 10].map((m) => m * p).find((c) => c >= v);
+  }
+
+  class Chart {
+    constructor(spec) {
+      this.spec = spec;
+      this.figure = $(spec.id);
+      const caption = document.createElement("figcaption");
+      caption.textContent = spec.title;
+      this.legend = document.createElement("span");
+      this.legend.className = "legend";
+      caption.append(this.legend);
+      this.svg = svg("svg", { viewBox: `0 0 ${W} ${H}`, role: "img", "aria-label": spec.title });
+      this.figure.replaceChildren(caption, this.svg);
+    }
+
+    draw(points) {
+      const { spec } = this;
+      this.figure.dataset.points = String(points.length);
+      const xs = points.map((p) => p.elapsed_ms / 1000);
+      const x0 = xs.length ? xs[0] : 0;
+      const x1 = Math.max(xs.length ? xs[xs.length - 1] : 0, x0 + 1);
+      let top = spec.max;
+      if (top === undefined) {
+        const values = points.flatMap((p) => spec.series.map((s) => p[s.key] ?? 0));
+        top = niceCeil(Math.max(0, ...values));
+      }
+      const x = (t) => LEFT + ((t - x0) / (x1 - x0)) * (W - LEFT - 4);
+      const y = (v) => TOP + (1 - v / top) * (H - TOP - BOTTOM);
+
+      const nodes = [];
+      for (let i = 0; i <= 4; i++) {
+        const v = (top * i) / 4;
+        nodes.push(svg("line", { class: "grid", x1: LEFT, x2: W, y1: y(v), y2: y(v) }));
+        const label = svg("text", { class: "label", x: LEFT - 4, y: y(v) + 4, "text-anchor": "end" });
+        label.textContent = num(v, spec.percent);
+        nodes.push(label);
+      }
+      for (const [t, anchor] of [[x0, "start"], [x1, "end"]]) {
+        const label = svg("text", { class: "label", x: x(t), y: H - 4, "text-anchor": anchor });
+        label.textContent = duration(t * 1000);
+        nodes.push(label);
+      }
+      spec.series.forEach((s, i) => {
+        // A missing value (no request in that second) breaks the line.
+        let d = "", pen = "M";
+        points.forEach((p, j) => {
+          const v = p[s.key];
+          if (v === null || v === undefined) { pen = "M"; return; }
+          d += `${pen}${x(xs[j]).toFixed(1)},${y(v).toFixed(1)}`;
+          pen = "L";
+        });
+        nodes.push(svg("path", { class: `s${i}`, d, "data-series": s.key }));
+      });
+      this.svg.replaceChildren(...nodes);
+
+      const last = points[points.length - 1] || {};
+      this.legend.replaceChildren(...spec.series.map((s, i) => {
+        const item = document.createElement("span");
+        item.className = `s${i}`;
+        item.textContent = `${s.label} ${num(last[s.key], spec.percent)}`;
+        return item;
+      }));
+    }
+  }
+
+  // ---- state and rendering ------------------------------------------------
+
+  const charts = CHARTS.map((spec) => new Chart(spec));
+  let runId = null;
+  let points = [];
+
+  function drawCharts() {
+    for (const chart of charts) chart.draw(points);
+  }
+
+  function renderRun(run) {
+    if (!run) { $("run").textContent = "no run yet"; return; }
+    const parts = [run.id, run.state, duration(run.point.elapsed_ms)];
+    if (run.paused) parts.push("paused");
+    if (run.stopped) parts.push("stopped");
+    parts.push(`${run.http_reqs.toLocaleString("en")} requests`);
+    if (run.exit_code !== null && run.exit_code !== undefined) parts.push(`exit code ${run.exit_code}`);
+    $("run").textContent = parts.join(" · ");
+    $("run").title = run.message || "";
+  }
+
+  function cell(text, className) {
+    const td = document.createElement("td");
+    td.textContent = text;
+    if (className) td.className = className;
+    return td;
+  }
+
+  function renderAgents(agents) {
+    const rows = agents.map((a) => {
+      const tr = document.createElement("tr");
+      const age = a.heartbeat_age_secs === null ? "–" : `${a.heartbeat_age_secs.toFixed(1)}s ago`;
+      tr.append(cell(a.name), cell(a.state), cell(String(a.vus), "num"),
+        cell(a.iterations.toLocaleString("en"), "num"), cell(String(a.cpus), "num"), cell(age));
+      return tr;
+    });
+    $("agents").tBodies[0].replaceChildren(...rows);
+  }
+
+  function renderThresholds(thresholds) {
+    const items = thresholds.map((t) => {
+      const li = document.createElement("li");
+      li.className = t.failing ? "fail" : "ok";
+      li.textContent = `${t.metric}: ${t.source}`;
+      return li;
+    });
+    if (!items.length) {
+      const li = document.createElement("li");
+      li.className = "none";
+      li.textContent = "none";
+      items.push(li);
+    }
+    $("thresholds").replaceChildren(...items);
+  }
+
+  // A frame: the tables, and the run's point appended to the charts.
+  function onFrame(frame) {
+    const run = frame.run;
+    renderRun(run);
+    renderAgents(frame.agents);
+    renderThresholds(run ? run.thresholds : []);
+    if (!run) return;
+    if (run.id !== runId) { runId = run.id; points = []; }
+    // The server charts the scenarios only; so does the page.
+    if (run.state === "running") {
+      const last = points[points.length - 1];
+      if (!last || last.elapsed_ms !== run.point.elapsed_ms) points.push(run.point);
+    }
+    if (points.length > MAX_POINTS) { loadHistory(); return; }
+    drawCharts();
+  }
+
+  function showHistory(history) {
+    runId = history.frame.run ? history.frame.run.id : null;
+    points = history.points;
+    onFrame(history.frame);
+    drawCharts();
+  }
+
+  // ---- the saved report ---------------------------------------------------
+
+  const inlined = $("k6r-report");
+  if (inlined) {
+    showHistory(JSON.parse(inlined.textContent));
+    return;
+  }
+
+  // ---- the token and the REST API -----------------------------------------
+
+  const TOKEN_KEY = "k6r-token";
+  const params = new URLSearchParams(location.search);
+  if (params.has("token")) {
+    sessionStorage.setItem(TOKEN_KEY, params.get("token"));
+    params.delete("token");
+    const rest = params.toString();
+    history.replaceState(null, "", location.pathname + (rest ? `?${rest}` : ""));
+  }
+  const auth = () => {
+    const token = sessionStorage.getItem(TOKEN_KEY);
+    return token ? { Authorization: `Bearer ${token}` } : {};
+  };
+
+  function say(text, kind) {
+    const message = $("message");
+    message.textContent = text;
+    message.className = `message ${kind || ""}`;
+  }
+
+  // k6's error body is {"errors":[{"title","detail"}]}.
+  async function problem(res) {
+    const text = await res.text();
+    try {
+      const e = JSON.parse(text).errors[0];
+      return `${res.status} ${e.title}: ${e.detail}`;
+    } catch (_) {
+      return `${res.status} ${text || res.statusText}`;
+    }
+  }
+
+  let tokenWanted = null;
+  function askForToken() {
+    $("token-form").hidden = false;
+    return new Promise((resolve) => { tokenWanted = resolve; });
+  }
+  $("token-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    sessionStorage.setItem(TOKEN_KEY, $("token").value);
+    $("token-form").hidden = true;
+    if (tokenWanted) { tokenWanted(); tokenWanted = null; }
+  });
+
+  async function patchStatus(attributes, what) {
+    try {
+      const res = await fetch("/v1/status", {
+        method: "PATCH",
+        headers: { ...auth(), "Content-Type": "application/json" },
+        body: JSON.stringify({ data: { type: "status", id: "default", attributes } }),
+      });
+      if (!res.ok) { say(`${what} refused: ${await problem(res)}`, "error"); return; }
+      const status = (await res.json()).data.attributes;
+      say(`${what}: ${status.vus} VUs of ${status.vus_max ?? status["vus-max"]}${status.paused ? ", paused" : ""}`, "ok");
+    } catch (e) {
+      say(`${what} failed: ${e.message}`, "error");
+    }
+  }
+
+  $("scale").addEventListener("click", () => {
+    const vus = Number($("vus").value);
+    if (!Number.isInteger(vus) || vus < 0) { say("VUs: a whole number, 0 or more", "error"); return; }
+    patchStatus({ vus }, `scale to ${vus}`);
+  });
+  $("pause").addEventListener("click", () => patchStatus({ paused: true }, "pause"));
+  $("resume").addEventListener("click", () => patchStatus({ paused: false }, "resume"));
+  $("stop").addEventListener("click", () => patchStatus({ stopped: true }, "stop"));
+
+  $("save").addEventListener("click", async () => {
+    const res = await fetch("/v1/dashboard/report", { headers: auth() });
+    if (!res.ok) { say(`report: ${await problem(res)}`, "error"); return; }
+    const link = document.createElement("a");
+    link.href = URL.createObjectURL(await res.blob());
+    link.download = `${runId || "k6r-report"}.html`;
+    link.click();
+    URL.revokeObjectURL(link.href);
+  });
+
+  // ---- following the frames -----------------------------------------------
+
+  const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  function connection(state, text) {
+    $("connection").dataset.state = state;
+    $("connection").textContent = text;
+  }
+
+  async function loadHistory() {
+    const res = await fetch("/v1/dashboard/history", { headers: auth(), cache: "no-store" });
+    if (res.ok) showHistory(await res.json());
+    return res;
+  }
+
+  // Server-sent events read with fetch(): EventSource cannot send the
+  // Authorization header.
+  async function follow() {
+    for (;;) {
+      try {
+        const loaded = await loadHistory();
+        const res = loaded.ok
+          ? await fetch("/v1/dashboard/events", { headers: auth(), cache: "no-store" })
+          : loaded;
+        if (res.status === 401) {
+          connection("auth", "token needed");
+          say(await problem(res), "error");
+          await askForToken();
+          say("");
+          continue;
+        }
+        if (!res.ok) throw new Error(await problem(res));
+        connection("live", "live");
+        const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+        let buffer = "";
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          buffer += value;
+          let end;
+          while ((end = buffer.indexOf("\n\n")) >= 0) {
+            const block = buffer.slice(0, end);
+            buffer = buffer.slice(end + 2);
+            const data = block.split("\n").filter((l) => l.startsWith("data: "))
+              .map((l) => l.slice(6)).join("\n");
+            if (data) onFrame(JSON.parse(data));
+          }
+        }
+        connection("closed", "disconnected; retrying");
+      } catch (e) {
+        connection("closed", `disconnected (${e.message}); retrying`);
+      }
+      await sleep(2000);
+    }
+  }
+
+  drawCharts();
+  follow();
+})();
