@@ -4,8 +4,8 @@ selenium through the system chromedriver, opens the coordinator's page
 during a cluster run of an externally-controlled scenario, sees the
 charts grow, scales the run from the page (GET /v1/status then shows the
 new VU count), pauses and resumes it, sees a refused scale's error on the
-page, stops it, and checks the browser console stayed clean. It saves a
-screenshot and prints its path.
+page, stops it, opens the saved report from a file, and checks the browser
+console stayed clean. It saves a screenshot and prints its path.
 
 Processes run on 127.0.0.1, port 0 (addresses read from their
 `listening on ADDR` lines), from the debug build:
@@ -252,6 +252,20 @@ def main():
         code = cli.wait(timeout=60)
         print(f"run finished on the page: {run_text()} (k6r-cli exit {code})", flush=True)
         assert not errors(driver.get_log("browser"))
+
+        # The saved report, opened from a file: the same charts, offline.
+        code, report = rest(addr, "GET", "/v1/dashboard/report")
+        assert code == 200, report
+        saved = os.path.join(work, "report.html")
+        with open(saved, "w") as f:
+            f.write(report)
+        live_points = points()
+        driver.get(f"file://{saved}")
+        assert "finished" in run_text(), run_text()
+        assert points() >= live_points - 1, (points(), live_points)
+        assert not driver.find_element(By.ID, "scale").is_displayed()
+        assert not errors(driver.get_log("browser"))
+        print(f"report: {len(report)} bytes, {points()} points, offline", flush=True)
         print("ok: the dashboard followed and controlled the run")
     except BaseException:
         print(f"logs of the processes: {work}", file=sys.stderr)

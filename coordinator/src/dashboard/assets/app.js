@@ -190,7 +190,11 @@
       const last = points[points.length - 1];
       if (!last || last.elapsed_ms !== run.point.elapsed_ms) points.push(run.point);
     }
-    if (points.length > MAX_POINTS) { loadHistory(); return; }
+    if (points.length > MAX_POINTS) {
+      // The server's history is bounded; a failure waits for the next frame.
+      loadHistory().catch(() => {});
+      return;
+    }
     drawCharts();
   }
 
