@@ -113,3 +113,6 @@ impl Dashboard {
             .with_state(self)
     }
 }
+
+#[cfg(test)]
+mod tests;
