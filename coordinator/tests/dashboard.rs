@@ -16,7 +16,11 @@ async fn the_page_is_open_and_its_data_needs_the_token() {
     assert_eq!(status, 200);
     assert!(page.starts_with("<!doctype html>"), "{page}");
     assert!(page.contains("id=\"chart-latency\""), "{page}");
-    for asset in ["/dashboard/app.js", "/dashboard/style.css"] {
+    for asset in [
+        "/dashboard/style.css",
+        "/dashboard/chart.js",
+        "/dashboard/app.js",
+    ] {
         let (status, body) = get(&coordinator.url(asset), None).await;
         assert_eq!(status, 200, "{asset}");
         assert!(page.contains(asset) && !body.is_empty(), "{asset}");

@@ -25,7 +25,8 @@
 //! - `sampler`: the task that owns all of it and publishes the frames.
 //! - `events`: the server-sent events, one stream per viewer.
 //! - `page`: the page, its assets, the history and the saved report.
-//! - `assets/`: the page's body, stylesheet and script.
+//! - `assets/`: the page's body, its stylesheet, its charts (`chart.js`)
+//!   and its script (`app.js`).
 
 mod events;
 mod frame;
@@ -59,7 +60,12 @@ pub const MAX_VIEWERS: usize = 100;
 pub const MAX_POINTS: usize = 3600;
 
 /// Paths of the page and its assets, served without the token.
-pub const OPEN_PATHS: [&str; 3] = ["/", "/dashboard/style.css", "/dashboard/app.js"];
+pub const OPEN_PATHS: [&str; 4] = [
+    "/",
+    "/dashboard/style.css",
+    "/dashboard/chart.js",
+    "/dashboard/app.js",
+];
 
 /// The dashboard's handle: the published frames and the way to the
 /// sampler.
@@ -106,6 +112,7 @@ impl Dashboard {
         Router::new()
             .route("/", get(page::index))
             .route("/dashboard/style.css", get(page::style))
+            .route("/dashboard/chart.js", get(page::chart))
             .route("/dashboard/app.js", get(page::script))
             .route("/v1/dashboard/events", get(events::events))
             .route("/v1/dashboard/history", get(page::history))

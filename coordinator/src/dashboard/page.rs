@@ -17,6 +17,7 @@ use k6r_rest::Problem;
 use super::Dashboard;
 
 const STYLE: &str = include_str!("assets/style.css");
+const CHART: &str = include_str!("assets/chart.js");
 const SCRIPT: &str = include_str!("assets/app.js");
 const BODY: &str = include_str!("assets/body.html");
 
@@ -27,6 +28,7 @@ const INDEX: &str = concat!(
     "<title>k6r dashboard</title>\n<link rel=\"icon\" href=\"data:,\">\n",
     "<link rel=\"stylesheet\" href=\"/dashboard/style.css\">\n</head>\n<body>\n",
     include_str!("assets/body.html"),
+    "<script src=\"/dashboard/chart.js\"></script>\n",
     "<script src=\"/dashboard/app.js\"></script>\n</body>\n</html>\n",
 );
 
@@ -44,6 +46,10 @@ pub(super) async fn index() -> Response {
 
 pub(super) async fn style() -> Response {
     typed("text/css; charset=utf-8", STYLE)
+}
+
+pub(super) async fn chart() -> Response {
+    typed("text/javascript; charset=utf-8", CHART)
 }
 
 pub(super) async fn script() -> Response {
@@ -84,7 +90,7 @@ pub fn report_html(history: &History) -> String {
          <title>{title}</title>\n<link rel=\"icon\" href=\"data:,\">\n\
          <style>\n{STYLE}</style>\n</head>\n<body class=\"report\">\n{BODY}\
          <script type=\"application/json\" id=\"k6r-report\">{json}</script>\n\
-         <script>\n{SCRIPT}</script>\n</body>\n</html>\n"
+         <script>\n{CHART}</script>\n<script>\n{SCRIPT}</script>\n</body>\n</html>\n"
     )
 }
 
@@ -117,8 +123,8 @@ mod tests {
             points: vec![Point::default(); 3],
         };
         let html = report_html(&history);
-        assert_eq!(html.matches("</script>").count(), 2, "{html}");
-        assert!(html.contains(STYLE) && html.contains(SCRIPT));
+        assert_eq!(html.matches("</script>").count(), 3, "{html}");
+        assert!(html.contains(STYLE) && html.contains(CHART) && html.contains(SCRIPT));
         assert!(!html.contains("src=\"/") && !html.contains("href=\"/"));
         let start = html.find("id=\"k6r-report\">").unwrap() + "id=\"k6r-report\">".len();
         let end = start + html[start..].find("</script>").unwrap();
