@@ -16,10 +16,13 @@
 //! - [`setup`]: `/v1/setup` ([`SetupEnvelope`]).
 //! - [`errors`]: the error body ([`ErrorsBody`]).
 //! - [`envelope`]: the generic `{"data": ...}` wrapper and resource object.
+//! - [`dashboard`]: the coordinator's live dashboard (`Frame`,
+//!   `Point`, `History`).
 //! - [`run`]: k6r's own `/v1/runs` on the coordinator ([`RunRequest`],
 //!   [`RunView`]): a distributed run submitted and followed.
 #![warn(missing_docs)]
 
+pub mod dashboard;
 pub mod envelope;
 pub mod errors;
 pub mod groups;

@@ -6,7 +6,10 @@
 //!
 //! `/healthz` and `/readyz` stay open: orchestrators probe them without
 //! credentials (docker-compose healthchecks, Kubernetes probes), and they
-//! reveal only an agent count.
+//! reveal only an agent count. So do the dashboard's page and assets
+//! (`/`, `/dashboard/*`): they are the same compiled-in files for
+//! everyone, hold no data, and the page is where a person types the
+//! token in; its data (`/v1/dashboard/*`) needs the token.
 
 use std::sync::Arc;
 
@@ -19,9 +22,9 @@ use axum::{
 };
 use k6r_rest::Problem;
 
-use crate::config::Token;
+use crate::{config::Token, dashboard};
 
-/// Paths served without the token.
+/// Paths served without the token (besides the dashboard's page).
 const OPEN_PATHS: [&str; 2] = ["/healthz", "/readyz"];
 
 /// The middleware: lets the request through or answers 401 (REST) or
@@ -31,7 +34,8 @@ pub async fn require_token(
     request: Request,
     next: Next,
 ) -> Response {
-    if OPEN_PATHS.contains(&request.uri().path()) {
+    let path = request.uri().path();
+    if OPEN_PATHS.contains(&path) || dashboard::OPEN_PATHS.contains(&path) {
         return next.run(request).await;
     }
     let presented = request.headers().get(header::AUTHORIZATION);

@@ -21,6 +21,8 @@
 //! - [`rest`]: `GET /v1/agents`, `/v1/runs`, `/healthz`, `/readyz`, and
 //!   k6's control API over the current run; every error in k6's shape
 //!   ([`k6r_rest::Problem`]).
+//! - [`dashboard`]: the live dashboard at `/`: the sampler task, the
+//!   frames as server-sent events, the page and the saved report.
 //! - [`probe`]: `k6r-coordinator probe URL`, the image's health check.
 //! - `auth`: the `--token` check in front of every route.
 //! - `convert`: wire → registry types (`TryFrom<v1::Hello>`).
@@ -29,6 +31,7 @@
 mod auth;
 pub mod config;
 mod convert;
+pub mod dashboard;
 pub mod error;
 pub mod grpc;
 pub mod probe;

@@ -8,6 +8,10 @@
 //! agent session ends (each gets `UNAVAILABLE: the coordinator is shutting
 //! down`), and open connections drain for at most [`DRAIN_TIMEOUT`].
 //!
+//! The dashboard's sampler and every dashboard viewer's event stream end
+//! when everything stops (after the runs drained, so viewers see the run
+//! stop): an open dashboard never holds the drain.
+//!
 //! Connections are served by `k6r-listen`: read timeouts, and a cap on
 //! connections with no request in flight (half the open-file limit), so
 //! slow or idle clients never keep agents and `/healthz` out.
@@ -23,6 +27,7 @@ use tonic::server::NamedService;
 use crate::{
     auth,
     config::Config,
+    dashboard::Dashboard,
     error::{Error, Result},
     grpc,
     registry::RegistryHandle,
@@ -41,6 +46,8 @@ pub struct Server {
     registry_task: JoinHandle<()>,
     runs: RunsHandle,
     control: k6r_rest::Control,
+    dashboard: Dashboard,
+    dashboard_task: JoinHandle<()>,
     /// Asks for shutdown (the caller's).
     shutdown: CancellationToken,
     /// Stops everything, once the runs drained.
@@ -65,12 +72,16 @@ impl Server {
         // the server (holding the last `Control`) is dropped.
         let (control, _) =
             k6r_rest::spawn(rest::cluster::Cluster::new(runs.clone(), registry.clone()));
+        let (dashboard, dashboard_task) =
+            Dashboard::spawn(runs.clone(), registry.clone(), stop.clone());
         Self {
             config,
             registry,
             registry_task,
             runs,
             control,
+            dashboard,
+            dashboard_task,
             shutdown,
             stop,
             sessions: TaskTracker::new(),
@@ -87,7 +98,8 @@ impl Server {
         &self.runs
     }
 
-    /// The whole app: gRPC, REST (k6r's and k6's) and the access check.
+    /// The whole app: gRPC, REST (k6r's and k6's), the dashboard and the
+    /// access check.
     /// Unknown paths get k6's answers (`404 page not found` under `/v1/`).
     fn app(&self) -> Router {
         let grpc = AgentServiceServer::new(grpc::Service::new(
@@ -108,7 +120,8 @@ impl Server {
                 &format!("/{}/{{*method}}", AgentServiceServer::<grpc::Service>::NAME),
                 grpc,
             )
-            .merge(k6r_rest::router(self.control.clone()));
+            .merge(k6r_rest::router(self.control.clone()))
+            .merge(self.dashboard.clone().router());
         match &self.config.token {
             Some(token) => app.layer(axum::middleware::from_fn_with_state(
                 Arc::new(token.clone()),
@@ -128,7 +141,8 @@ impl Server {
         let runs_timeout = self.config.shutdown_timeout;
         let self_limits = k6r_listen::Limits::for_this_process();
         let Self {
-            registry_task,
+            mut registry_task,
+            mut dashboard_task,
             runs,
             shutdown,
             stop,
@@ -151,7 +165,12 @@ impl Server {
             stopping.cancel();
         };
         let serve = k6r_listen::serve(listener, app, self_limits, draining);
-        let supervise = supervise(registry_task, stop.clone());
+        let supervise = async {
+            tokio::select! {
+                failed = supervise(&mut registry_task, "agent registry", stop.clone()) => failed,
+                failed = supervise(&mut dashboard_task, "dashboard", stop.clone()) => failed,
+            }
+        };
         let deadline = async {
             stop.cancelled().await;
             tokio::time::sleep(DRAIN_TIMEOUT).await;
@@ -163,6 +182,15 @@ impl Server {
                 "connections still open {} after shutdown; closing them",
                 humantime::format_duration(DRAIN_TIMEOUT)
             ),
+        }
+        // The sampler ended with `stop`; a handle that saw it end was
+        // awaited by `supervise` and must not be polled again.
+        if !dashboard_task.is_finished()
+            && tokio::time::timeout(DRAIN_TIMEOUT, dashboard_task)
+                .await
+                .is_err()
+        {
+            tracing::warn!("the dashboard sampler still running after shutdown; leaving it");
         }
         sessions.close();
         if tokio::time::timeout(DRAIN_TIMEOUT, sessions.wait())
@@ -176,15 +204,16 @@ impl Server {
     }
 }
 
-/// Resolves only when the registry ended before shutdown.
-async fn supervise(task: JoinHandle<()>, shutdown: CancellationToken) -> Error {
+/// Resolves only when `task` ended before shutdown.
+async fn supervise(
+    task: &mut JoinHandle<()>,
+    name: &'static str,
+    shutdown: CancellationToken,
+) -> Error {
     let reason = match task.await {
         Ok(()) if shutdown.is_cancelled() => return std::future::pending().await,
         Ok(()) => "it stopped before shutdown".to_owned(),
         Err(join) => join.to_string(),
     };
-    Error::TaskFailed {
-        task: "agent registry",
-        reason,
-    }
+    Error::TaskFailed { task: name, reason }
 }

@@ -10,9 +10,12 @@
 //! - `lib.rs`: [`bin`], [`Proc`], [`Cluster`], [`Target`], [`get`], [`request`].
 //! - [`prometheus`]: [`Prometheus`](prometheus::Prometheus), a real
 //!   Prometheus server and its query API.
+//! - [`sse`]: [`Events`](sse::Events), a server-sent events reader (the
+//!   coordinator's dashboard).
 #![warn(missing_docs)]
 
 pub mod prometheus;
+pub mod sse;
 
 use std::io::{BufRead, BufReader, Read};
 use std::net::SocketAddr;

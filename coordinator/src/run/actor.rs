@@ -310,6 +310,9 @@ impl RunActor {
             RunCommand::Families(reply) => {
                 let _ = reply.send(self.families());
             }
+            RunCommand::Sample(reply) => {
+                let _ = reply.send(self.sample());
+            }
             RunCommand::SetupData(reply) => {
                 let _ = reply.send(self.setup_data.clone());
             }

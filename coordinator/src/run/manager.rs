@@ -26,6 +26,12 @@ pub(super) enum RunsCommand {
     Current {
         reply: oneshot::Sender<Option<(RunView, RunLink)>>,
     },
+    /// The way to the current (or last) run's actor, without its view
+    /// (the dashboard asks every second; a finished view carries the
+    /// merged metrics).
+    Link {
+        reply: oneshot::Sender<Option<RunLink>>,
+    },
     /// The view of run `id`, for its submitter (`GET /v1/runs/{id}`): a
     /// finished one counts as delivered.
     View {
@@ -138,6 +144,9 @@ pub(super) async fn run(
                         .as_ref()
                         .map(|s| (s.view.borrow().clone(), s.link.clone())),
                 );
+            }
+            RunsCommand::Link { reply } => {
+                let _ = reply.send(manager.current.as_ref().map(|s| s.link.clone()));
             }
             RunsCommand::View { id, reply } => {
                 let _ = reply.send(manager.view(&id));

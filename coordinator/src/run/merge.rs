@@ -102,6 +102,16 @@ impl Merged {
         applied
     }
 
+    /// The merged registry.
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    /// The thresholds, as last evaluated (`None`: there are none).
+    pub fn thresholds(&self) -> Option<&Thresholds> {
+        self.thresholds.as_ref()
+    }
+
     /// What became of the deltas so far.
     pub fn tally(&self) -> Tally {
         self.tally

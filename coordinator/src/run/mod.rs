@@ -29,6 +29,7 @@
 //! - `lifecycle`: assignment, setup, start, deadlines, teardown, outcome.
 //! - `loss`: noticing lost agents and `--on-agent-loss`.
 //! - `prometheus`: the run's families for `GET /metrics`.
+//! - [`sample`]: [`RunSample`], the run as the dashboard samples it.
 //! - `control`: live control (`PATCH /v1/status`) through the agents.
 //! - `setup`: `/v1/setup` through the agents (the data, setup() again).
 //! - `view`: the [`RunView`] and k6's [`Status`] of a run.
@@ -42,6 +43,7 @@ mod manager;
 pub mod merge;
 pub mod plan;
 mod prometheus;
+pub mod sample;
 mod setup;
 pub mod submit;
 mod view;
@@ -55,6 +57,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::{error::Error, registry::RegistryHandle};
 
+pub use sample::RunSample;
 pub use submit::{Submission, SubmitError};
 
 /// How long agents get to load the archive and report READY.
@@ -126,6 +129,8 @@ pub enum RunCommand {
     Groups(oneshot::Sender<Vec<GroupResource>>),
     /// The run's metrics as Prometheus families (`GET /metrics`).
     Families(oneshot::Sender<Vec<k6r_prometheus::Family>>),
+    /// The run for the dashboard's sampler.
+    Sample(oneshot::Sender<RunSample>),
     /// `GET /v1/setup`: the run's setup data.
     SetupData(oneshot::Sender<Option<String>>),
     /// `PUT /v1/setup`, answered once the agents have the data.
@@ -184,6 +189,11 @@ impl RunLink {
     /// The run's metrics as Prometheus families.
     pub async fn families(&self) -> Option<Vec<k6r_prometheus::Family>> {
         self.ask(RunCommand::Families).await
+    }
+
+    /// The run for the dashboard.
+    pub async fn sample(&self) -> Option<RunSample> {
+        self.ask(RunCommand::Sample).await
     }
 
     /// The run's setup data.
@@ -269,6 +279,14 @@ impl RunsHandle {
             .ok()
             .flatten()
             .map(|(_, link)| link)
+    }
+
+    /// The current (or last) run's actor, without its view.
+    pub async fn link(&self) -> Option<RunLink> {
+        self.ask(|reply| manager::RunsCommand::Link { reply })
+            .await
+            .ok()
+            .flatten()
     }
 
     /// Drains the runs for the coordinator's shutdown: refuses new

@@ -31,14 +31,6 @@ pub(super) fn saturating_sum(counts: impl Iterator<Item = u64>) -> u64 {
 impl RunActor {
     /// The run as `GET /v1/runs/{id}` shows it.
     pub(super) fn view(&self) -> RunView {
-        let state = match self.phase {
-            Phase::Waiting => RunState::Waiting,
-            Phase::Initializing => RunState::Initializing,
-            Phase::Setup => RunState::Setup,
-            Phase::Running | Phase::Draining => RunState::Running,
-            Phase::Teardown => RunState::Teardown,
-            Phase::Finished => RunState::Finished,
-        };
         let starts: Vec<i64> = self
             .slots
             .iter()
@@ -55,34 +47,50 @@ impl RunActor {
         };
         RunView {
             id: self.id.clone(),
-            state,
+            state: self.run_state(),
             elapsed_ms: u64::try_from(self.elapsed().as_millis()).unwrap_or(u64::MAX),
             vus: saturating_sum(self.slots.iter().map(|s| s.vus)),
             vus_max: saturating_sum(self.slots.iter().map(|s| s.vus_max)),
             iterations: saturating_sum(self.slots.iter().map(|s| s.iterations)),
             interrupted: saturating_sum(self.slots.iter().map(|s| s.interrupted)),
-            agents: self
-                .slots
-                .iter()
-                .map(|s| RunAgent {
-                    id: s.plan.id.to_string(),
-                    name: s.plan.name.clone(),
-                    segment: s.plan.segment.clone(),
-                    pinned: s.plan.pinned.clone(),
-                    lead: s.plan.lead,
-                    state: if s.lost {
-                        "lost".into()
-                    } else {
-                        agent_state(s.state).into()
-                    },
-                    vus: s.vus,
-                    vus_max: s.vus_max,
-                    iterations: s.iterations,
-                })
-                .collect(),
+            agents: self.run_agents(),
             start_skew_ms,
             result: self.outcome.clone(),
         }
+    }
+
+    /// Where the run is, as its view says.
+    pub(super) fn run_state(&self) -> RunState {
+        match self.phase {
+            Phase::Waiting => RunState::Waiting,
+            Phase::Initializing => RunState::Initializing,
+            Phase::Setup => RunState::Setup,
+            Phase::Running | Phase::Draining => RunState::Running,
+            Phase::Teardown => RunState::Teardown,
+            Phase::Finished => RunState::Finished,
+        }
+    }
+
+    /// Every agent's part, as the view shows it.
+    pub(super) fn run_agents(&self) -> Vec<RunAgent> {
+        self.slots
+            .iter()
+            .map(|s| RunAgent {
+                id: s.plan.id.to_string(),
+                name: s.plan.name.clone(),
+                segment: s.plan.segment.clone(),
+                pinned: s.plan.pinned.clone(),
+                lead: s.plan.lead,
+                state: if s.lost {
+                    "lost".into()
+                } else {
+                    agent_state(s.state).into()
+                },
+                vus: s.vus,
+                vus_max: s.vus_max,
+                iterations: s.iterations,
+            })
+            .collect()
     }
 
     /// Publishes the view to the watchers.

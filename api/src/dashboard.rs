@@ -1,0 +1,118 @@
+//! The coordinator's live dashboard: one [`Frame`] a second over
+//! `GET /v1/dashboard/events` (server-sent events), and the run's
+//! history of [`Point`]s (`GET /v1/dashboard/history`, and inlined in the
+//! saved report of `GET /v1/dashboard/report`).
+//!
+//! Rates are per second over the last sampling interval; latency
+//! percentiles are `http_req_duration`'s over the whole run so far (the
+//! merged histograms), in milliseconds.
+
+use serde::{Deserialize, Serialize};
+
+use crate::RunState;
+
+/// What the dashboard shows at one instant.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Frame {
+    /// The sampler's tick (one a second since the coordinator started).
+    pub tick: u64,
+    /// The current (or last) run; `None` before the first submission.
+    pub run: Option<FrameRun>,
+    /// Every agent connected now (or known and gone), with the run's
+    /// part of it when it is in the run.
+    pub agents: Vec<FrameAgent>,
+}
+
+/// The current (or last) run in a [`Frame`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FrameRun {
+    /// The run's id.
+    pub id: String,
+    /// Where it is.
+    pub state: RunState,
+    /// Paused through `PATCH /v1/status`.
+    pub paused: bool,
+    /// Stopped (`stopped: true`, or the coordinator's shutdown).
+    pub stopped: bool,
+    /// Its exit code once finished.
+    pub exit_code: Option<i32>,
+    /// Why it ended that way (empty when all went well).
+    pub message: String,
+    /// The numbers charted.
+    pub point: Point,
+    /// Completed iterations, summed over agents.
+    pub iterations: u64,
+    /// Requests made (`http_reqs`).
+    pub http_reqs: u64,
+    /// Each threshold and whether it failed at its last evaluation.
+    pub thresholds: Vec<FrameThreshold>,
+}
+
+/// The charted numbers of one instant (or of a few merged ones).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Point {
+    /// Milliseconds since the run's common start.
+    pub elapsed_ms: u64,
+    /// Active VUs.
+    pub vus: u64,
+    /// Initialised VUs.
+    pub vus_max: u64,
+    /// Requests a second (`http_reqs`).
+    pub http_reqs_rate: f64,
+    /// Completed iterations a second.
+    pub iterations_rate: f64,
+    /// `http_req_duration`'s `p(50)`, ms (`None` before any request).
+    pub p50: Option<f64>,
+    /// `p(90)`, ms.
+    pub p90: Option<f64>,
+    /// `p(95)`, ms.
+    pub p95: Option<f64>,
+    /// `p(99)`, ms.
+    pub p99: Option<f64>,
+    /// Failed requests' share (`http_req_failed`), `None` without
+    /// requests in the interval.
+    pub http_req_failed: Option<f64>,
+    /// Passed checks' share, `None` without checks in the interval.
+    pub checks: Option<f64>,
+}
+
+/// One agent in a [`Frame`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FrameAgent {
+    /// Its name.
+    pub name: String,
+    /// Its state in the run (`running`, `lost`, ...), else its
+    /// connection's (`connected`, `lost`, `disconnected`).
+    pub state: String,
+    /// Its active VUs in the run.
+    pub vus: u64,
+    /// Its completed iterations in the run.
+    pub iterations: u64,
+    /// Logical CPUs it reported.
+    pub cpus: u32,
+    /// Seconds since it was last heard from (`None`: not known to the
+    /// registry).
+    pub heartbeat_age_secs: Option<f64>,
+}
+
+/// One threshold in a [`Frame`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FrameThreshold {
+    /// The metric (or submetric) it is on.
+    pub metric: String,
+    /// Its expression (`p(95)<500`).
+    pub source: String,
+    /// Whether it failed at its last evaluation.
+    pub failing: bool,
+}
+
+/// A run's charted history, and its last frame: the body of
+/// `GET /v1/dashboard/history` and the data of the saved report.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct History {
+    /// The latest frame.
+    pub frame: Frame,
+    /// The run's points, oldest first (merged pairwise as they grow
+    /// past the coordinator's bound).
+    pub points: Vec<Point>,
+}

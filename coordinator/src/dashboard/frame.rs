@@ -1,0 +1,276 @@
+//! One frame from a run sample, the previous one and the agent table:
+//! rates are the counts' differences over the time between samples.
+
+use k6r_api::dashboard::{Frame, FrameAgent, FrameRun, Point};
+use k6r_core::metrics::sink::RateSink;
+use tokio::time::Instant;
+
+use crate::{
+    registry::{AgentInfo, AgentState},
+    run::{sample::Totals, RunSample},
+};
+
+/// What the next frame's rates are computed from.
+#[derive(Clone, Debug)]
+pub struct Previous {
+    run: String,
+    at: Instant,
+    totals: Totals,
+}
+
+/// Builds frame `tick` at `now` from the run (if any), the previous
+/// sample and the registry's agents; returns the frame and what the next
+/// one starts from.
+pub fn build(
+    tick: u64,
+    now: Instant,
+    sample: Option<RunSample>,
+    previous: Option<&Previous>,
+    agents: &[AgentInfo],
+) -> (Frame, Option<Previous>) {
+    let frame_agents = merge_agents(sample.as_ref(), agents);
+    let Some(sample) = sample else {
+        let frame = Frame {
+            tick,
+            run: None,
+            agents: frame_agents,
+        };
+        return (frame, None);
+    };
+    // Rates only between two samples of the same run.
+    let before = previous.filter(|p| p.run == sample.id);
+    let (http_reqs_rate, iterations_rate, failed, checks) = match before {
+        Some(p) => {
+            let secs = now.saturating_duration_since(p.at).as_secs_f64();
+            let per_sec = |a: f64, b: f64| {
+                if secs > 0.0 {
+                    ((a - b) / secs).max(0.0)
+                } else {
+                    0.0
+                }
+            };
+            let t = &sample.totals;
+            (
+                per_sec(t.http_reqs, p.totals.http_reqs),
+                per_sec(t.iterations, p.totals.iterations),
+                share(t.http_req_failed, p.totals.http_req_failed),
+                share(t.checks, p.totals.checks),
+            )
+        }
+        None => (0.0, 0.0, None, None),
+    };
+    let [p50, p90, p95, p99] = sample.latency;
+    let point = Point {
+        elapsed_ms: sample.elapsed_ms,
+        vus: sample.vus,
+        vus_max: sample.vus_max,
+        http_reqs_rate,
+        iterations_rate,
+        p50,
+        p90,
+        p95,
+        p99,
+        http_req_failed: failed,
+        checks,
+    };
+    let next = Previous {
+        run: sample.id.clone(),
+        at: now,
+        totals: sample.totals,
+    };
+    let (exit_code, message) = match sample.outcome {
+        Some((code, message)) => (Some(code), message),
+        None => (None, String::new()),
+    };
+    let run = FrameRun {
+        id: sample.id,
+        state: sample.state,
+        paused: sample.paused,
+        stopped: sample.stopped,
+        exit_code,
+        message,
+        point,
+        iterations: sample.iterations,
+        http_reqs: sample.totals.http_reqs as u64,
+        thresholds: sample.thresholds,
+    };
+    let frame = Frame {
+        tick,
+        run: Some(run),
+        agents: frame_agents,
+    };
+    (frame, Some(next))
+}
+
+/// The pass share of the values added between `before` and `now`.
+fn share(now: RateSink, before: RateSink) -> Option<f64> {
+    let total = now.total.saturating_sub(before.total);
+    let passes = now.passes.saturating_sub(before.passes);
+    (total > 0).then(|| passes as f64 / total as f64)
+}
+
+/// The run's agents first (their part and, when the registry knows
+/// them, CPUs and heartbeat age), then the other connected agents.
+fn merge_agents(sample: Option<&RunSample>, agents: &[AgentInfo]) -> Vec<FrameAgent> {
+    let in_run = sample.map(|s| s.agents.as_slice()).unwrap_or_default();
+    let known = |id: &str| agents.iter().find(|a| a.id.as_str() == id);
+    let mut out: Vec<FrameAgent> = in_run
+        .iter()
+        .map(|a| {
+            let info = known(&a.id);
+            FrameAgent {
+                name: a.name.clone(),
+                state: a.state.clone(),
+                vus: a.vus,
+                iterations: a.iterations,
+                cpus: info.map_or(0, |i| i.capacity.cpus),
+                heartbeat_age_secs: info.map(|i| i.last_heartbeat_age.as_secs_f64()),
+            }
+        })
+        .collect();
+    out.extend(
+        agents
+            .iter()
+            .filter(|a| a.state == AgentState::Connected)
+            .filter(|a| !in_run.iter().any(|r| r.id == a.id.as_str()))
+            .map(|a| FrameAgent {
+                name: a.name.clone(),
+                state: "connected".into(),
+                vus: 0,
+                iterations: 0,
+                cpus: a.capacity.cpus,
+                heartbeat_age_secs: Some(a.last_heartbeat_age.as_secs_f64()),
+            }),
+    );
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, SystemTime};
+
+    use k6r_api::{dashboard::FrameThreshold, RunAgent, RunState};
+
+    use super::*;
+    use crate::registry::{AgentId, Capacity, Version};
+
+    fn info(id: &str, name: &str, state: AgentState) -> AgentInfo {
+        AgentInfo {
+            id: AgentId::new(id),
+            name: name.into(),
+            version: Version::current(),
+            capacity: Capacity {
+                cpus: 4,
+                memory_bytes: 0,
+                max_vus: None,
+            },
+            state,
+            last_heartbeat_age: Duration::from_millis(250),
+            connected_since: SystemTime::now(),
+        }
+    }
+
+    fn sample(id: &str, reqs: f64, failed: (u64, u64)) -> RunSample {
+        RunSample {
+            id: id.into(),
+            state: RunState::Running,
+            paused: false,
+            stopped: false,
+            outcome: None,
+            elapsed_ms: 1000,
+            vus: 3,
+            vus_max: 5,
+            iterations: 7,
+            agents: vec![RunAgent {
+                id: "agent-1".into(),
+                name: "w1".into(),
+                segment: "0:1".into(),
+                pinned: Vec::new(),
+                lead: true,
+                state: "running".into(),
+                vus: 3,
+                vus_max: 5,
+                iterations: 7,
+            }],
+            totals: Totals {
+                http_reqs: reqs,
+                iterations: reqs / 2.0,
+                http_req_failed: RateSink {
+                    passes: failed.0,
+                    total: failed.1,
+                },
+                checks: RateSink::default(),
+            },
+            latency: [Some(1.0), Some(2.0), Some(3.0), Some(4.0)],
+            thresholds: vec![FrameThreshold {
+                metric: "http_req_failed".into(),
+                source: "rate<0.01".into(),
+                failing: true,
+            }],
+        }
+    }
+
+    #[test]
+    fn rates_are_differences_over_the_interval_of_the_same_run() {
+        let t0 = Instant::now();
+        let agents = [info("agent-1", "w1", AgentState::Connected)];
+        let (first, prev) = build(1, t0, Some(sample("run-1", 10.0, (0, 10))), None, &agents);
+        let run = first.run.unwrap();
+        assert_eq!(run.point.http_reqs_rate, 0.0);
+        assert_eq!(run.point.http_req_failed, None);
+        assert_eq!(run.point.p95, Some(3.0));
+        assert_eq!(run.thresholds[0].source, "rate<0.01");
+
+        let t1 = t0 + Duration::from_secs(2);
+        let (second, _) = build(
+            2,
+            t1,
+            Some(sample("run-1", 50.0, (4, 30))),
+            prev.as_ref(),
+            &agents,
+        );
+        let point = second.run.unwrap().point;
+        assert_eq!(point.http_reqs_rate, 20.0);
+        assert_eq!(point.iterations_rate, 10.0);
+        assert_eq!(point.http_req_failed, Some(0.2));
+        assert_eq!(point.checks, None);
+
+        // Another run's previous sample gives no rate.
+        let (third, _) = build(
+            3,
+            t1,
+            Some(sample("run-2", 50.0, (4, 30))),
+            prev.as_ref(),
+            &agents,
+        );
+        assert_eq!(third.run.unwrap().point.http_reqs_rate, 0.0);
+    }
+
+    #[test]
+    fn agents_join_the_run_and_the_registry() {
+        let agents = [
+            info("agent-1", "w1", AgentState::Connected),
+            info("agent-2", "w2", AgentState::Connected),
+            info("agent-3", "gone", AgentState::Disconnected),
+        ];
+        let (frame, _) = build(
+            1,
+            Instant::now(),
+            Some(sample("r", 1.0, (0, 0))),
+            None,
+            &agents,
+        );
+        let names: Vec<(&str, &str, u32)> = frame
+            .agents
+            .iter()
+            .map(|a| (a.name.as_str(), a.state.as_str(), a.cpus))
+            .collect();
+        assert_eq!(names, [("w1", "running", 4), ("w2", "connected", 4)]);
+        assert_eq!(frame.agents[0].heartbeat_age_secs, Some(0.25));
+        assert_eq!(frame.agents[0].vus, 3);
+
+        let (idle, next) = build(2, Instant::now(), None, None, &agents);
+        assert!(idle.run.is_none() && next.is_none());
+        assert_eq!(idle.agents.len(), 2);
+    }
+}

@@ -1,0 +1,126 @@
+//! The sampler: the one task that owns the dashboard's state. Once a
+//! [`SAMPLE_PERIOD`](super::SAMPLE_PERIOD) it asks the current run and the
+//! registry, builds a frame, serializes it once as a server-sent event
+//! and publishes those bytes on a `watch`: every viewer forwards the same
+//! bytes, so the cost of a tick does not grow with the viewers.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use k6r_api::{
+    dashboard::{Frame, History as HistoryBody},
+    RunState,
+};
+use tokio::{
+    sync::{mpsc, oneshot, watch},
+    time::{Instant, MissedTickBehavior},
+};
+use tokio_util::sync::CancellationToken;
+
+use super::{frame, history::History, MAX_POINTS, SAMPLE_PERIOD};
+use crate::{registry::RegistryHandle, run::RunsHandle};
+
+/// How long a tick waits for the run's actor or the registry (a busy
+/// actor makes the tick skip rather than queue).
+const ASK_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// A request to the sampler.
+#[derive(Debug)]
+pub enum Command {
+    /// The last frame and the run's points.
+    History(oneshot::Sender<HistoryBody>),
+}
+
+/// The sampler's state.
+struct Sampler {
+    runs: RunsHandle,
+    registry: RegistryHandle,
+    tick: u64,
+    previous: Option<frame::Previous>,
+    last: Frame,
+    history: History,
+}
+
+/// Runs the sampler until `stop`; ending it drops `frames`' sender, which
+/// ends every viewer's stream.
+pub async fn run(
+    runs: RunsHandle,
+    registry: RegistryHandle,
+    frames: watch::Sender<Bytes>,
+    mut commands: mpsc::Receiver<Command>,
+    stop: CancellationToken,
+) {
+    let mut sampler = Sampler {
+        runs,
+        registry,
+        tick: 0,
+        previous: None,
+        last: Frame::default(),
+        history: History::new(MAX_POINTS),
+    };
+    let mut ticks = tokio::time::interval(SAMPLE_PERIOD);
+    ticks.set_missed_tick_behavior(MissedTickBehavior::Skip);
+    loop {
+        tokio::select! {
+            () = stop.cancelled() => break,
+            _ = ticks.tick() => {
+                if let Some(event) = sampler.sample().await {
+                    // `send_replace`: published even with no viewer.
+                    frames.send_replace(event);
+                }
+            }
+            command = commands.recv() => match command {
+                Some(Command::History(reply)) => {
+                    let _ = reply.send(HistoryBody {
+                        frame: sampler.last.clone(),
+                        points: sampler.history.points(),
+                    });
+                }
+                None => break,
+            },
+        }
+    }
+    tracing::debug!("dashboard sampler ended");
+}
+
+impl Sampler {
+    /// One tick: the frame as a server-sent event, `None` when the
+    /// registry did not answer in time.
+    async fn sample(&mut self) -> Option<Bytes> {
+        let agents = tokio::time::timeout(ASK_TIMEOUT, self.registry.list())
+            .await
+            .ok()?
+            .ok()?;
+        let run = tokio::time::timeout(ASK_TIMEOUT, async {
+            match self.runs.link().await {
+                Some(link) => link.sample().await,
+                None => None,
+            }
+        })
+        .await
+        .ok()?;
+        self.tick += 1;
+        let (frame, next) = frame::build(
+            self.tick,
+            Instant::now(),
+            run,
+            self.previous.as_ref(),
+            &agents,
+        );
+        self.previous = next;
+        // The chart covers the scenarios (elapsed stands still after).
+        if let Some(run) = frame.run.as_ref().filter(|r| r.state == RunState::Running) {
+            self.history.push(&run.id, run.point);
+        }
+        let event = event(&frame);
+        self.last = frame;
+        Some(event)
+    }
+}
+
+/// `frame` as one server-sent event (`data: {json}` and a blank line;
+/// JSON has no raw newline).
+pub fn event(frame: &Frame) -> Bytes {
+    let json = serde_json::to_string(frame).unwrap_or_else(|_| "{}".into());
+    Bytes::from(format!("event: frame\ndata: {json}\n\n"))
+}

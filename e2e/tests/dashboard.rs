@@ -1,0 +1,128 @@
+//! The coordinator's dashboard during a real cluster run: `/` serves the
+//! page, and two viewers' event streams see the same frames, whose
+//! numbers change as the run goes; at the end the saved report holds
+//! the run's points.
+
+use std::time::{Duration, Instant};
+
+use k6r_e2e::{cli_spawn, get, show, sse::Events, Cluster, Target};
+use serde_json::Value;
+
+/// About 4 s over two agents against the demo target, with a threshold.
+const SCRIPT: &str = "import http from 'k6/http';\n\
+    import { check, sleep } from 'k6';\n\
+    export const options = {\n\
+      scenarios: { load: { executor: 'constant-vus', vus: 4, duration: '4s' } },\n\
+      thresholds: { http_req_duration: ['p(95)<5000'] },\n\
+    };\n\
+    export default function () {\n\
+      check(http.get(__ENV.TARGET), { ok: (r) => r.status === 200 });\n\
+      sleep(0.02);\n\
+    }\n";
+
+/// Frames until the run is finished (60 s at most).
+fn frames_of_the_run(events: &Events) -> Vec<Value> {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut frames = Vec::new();
+    while Instant::now() < deadline {
+        let Some(frame) = events.next(Duration::from_secs(5)) else {
+            panic!("no frame within 5 s after {frames:?}");
+        };
+        let finished = frame["run"]["state"] == "finished";
+        frames.push(frame);
+        if finished {
+            return frames;
+        }
+    }
+    panic!("the run never finished: {frames:?}");
+}
+
+#[test]
+fn two_viewers_follow_a_cluster_run() {
+    let target = Target::start();
+    let cluster = Cluster::start(2);
+    let (status, page) = get(cluster.addr, "/").expect("GET /");
+    assert_eq!(status, 200);
+    assert!(page.contains("<title>k6r dashboard</title>"), "{page}");
+
+    let viewers = [
+        Events::open(cluster.addr, "/v1/dashboard/events", None),
+        Events::open(cluster.addr, "/v1/dashboard/events", None),
+    ];
+    for viewer in &viewers {
+        assert_eq!(viewer.status, "HTTP/1.1 200 OK");
+        // The first frame may predate the agents' arrival: a second's.
+        let idle = (0..5)
+            .filter_map(|_| viewer.next(Duration::from_secs(5)))
+            .find(|f| f["agents"].as_array().map(Vec::len) == Some(2))
+            .expect("a frame with both agents");
+        assert_eq!(idle["run"], Value::Null, "{idle}");
+    }
+
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("script.js"), SCRIPT).unwrap();
+    let url = cluster.url();
+    let target_env = format!("TARGET={}", target.url());
+    let cli = cli_spawn(
+        dir.path(),
+        &["run", "--coordinator", &url, "-e", &target_env, "script.js"],
+    );
+    let seen: Vec<Vec<Value>> = viewers.iter().map(frames_of_the_run).collect();
+    let out = cli.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+
+    for frames in &seen {
+        let running: Vec<&Value> = frames
+            .iter()
+            .filter(|f| f["run"]["state"] == "running")
+            .collect();
+        let mut requests: Vec<u64> = running
+            .iter()
+            .filter_map(|f| f["run"]["http_reqs"].as_u64())
+            .collect();
+        requests.dedup();
+        assert!(
+            requests.len() >= 3,
+            "the counts hardly changed: {requests:?}"
+        );
+        assert!(requests.windows(2).all(|w| w[0] < w[1]), "{requests:?}");
+        let busy = running
+            .iter()
+            .find(|f| f["run"]["point"]["http_reqs_rate"].as_f64() > Some(0.0))
+            .unwrap_or_else(|| panic!("no request rate in {running:?}"));
+        let point = &busy["run"]["point"];
+        assert!(point["vus"].as_u64() > Some(0), "{point}");
+        assert!(point["p95"].as_f64() > Some(0.0), "{point}");
+        assert!(point["p50"].as_f64() <= point["p99"].as_f64(), "{point}");
+        let last = frames.last().unwrap();
+        assert_eq!(last["run"]["exit_code"], 0, "{last}");
+        assert_eq!(
+            last["run"]["thresholds"],
+            serde_json::json!([{"metric": "http_req_duration", "source": "p(95)<5000", "failing": false}])
+        );
+        for agent in last["agents"].as_array().unwrap() {
+            assert!(agent["cpus"].as_u64() > Some(0), "{agent}");
+            assert!(agent["heartbeat_age_secs"].as_f64() < Some(5.0), "{agent}");
+            assert!(agent["iterations"].as_u64() > Some(0), "{agent}");
+        }
+    }
+    // The viewers share the frames: the same tick is the same frame.
+    let tick = |f: &Value| f["tick"].as_u64();
+    let common = seen[0]
+        .iter()
+        .find(|a| seen[1].iter().any(|b| tick(a) == tick(b)))
+        .expect("a tick both saw");
+    assert!(seen[1].contains(common));
+
+    let (status, report) = get(cluster.addr, "/v1/dashboard/report").expect("the report");
+    assert_eq!(status, 200);
+    let id = seen[0].last().unwrap()["run"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(report.contains(&format!("k6r report: {id}")), "{report}");
+    let (_, history) = get(cluster.addr, "/v1/dashboard/history").expect("the history");
+    let history: Value = serde_json::from_str(&history).unwrap();
+    let points = history["points"].as_array().unwrap();
+    assert!(points.len() >= 3, "{history}");
+}
