@@ -22,7 +22,7 @@ use axum::{
 };
 use k6r_rest::Problem;
 
-use crate::{config::Token, dashboard};
+use crate::config::Token;
 
 /// Paths served without the token (besides the dashboard's page).
 const OPEN_PATHS: [&str; 2] = ["/healthz", "/readyz"];
@@ -35,7 +35,7 @@ pub async fn require_token(
     next: Next,
 ) -> Response {
     let path = request.uri().path();
-    if OPEN_PATHS.contains(&path) || dashboard::OPEN_PATHS.contains(&path) {
+    if OPEN_PATHS.contains(&path) || k6r_dashboard::OPEN_PATHS.contains(&path) {
         return next.run(request).await;
     }
     let presented = request.headers().get(header::AUTHORIZATION);

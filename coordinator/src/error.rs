@@ -48,9 +48,6 @@ pub enum Error {
     /// The run manager is gone (the coordinator is shutting down).
     #[error("the run manager has stopped")]
     RunsStopped,
-    /// The dashboard's sampler is gone (the coordinator is shutting down).
-    #[error("the dashboard has stopped")]
-    DashboardStopped,
     /// The coordinator is shutting down: no new run starts.
     #[error("the coordinator is shutting down")]
     ShuttingDown,

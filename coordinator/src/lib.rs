@@ -21,8 +21,8 @@
 //! - [`rest`]: `GET /v1/agents`, `/v1/runs`, `/healthz`, `/readyz`, and
 //!   k6's control API over the current run; every error in k6's shape
 //!   ([`k6r_rest::Problem`]).
-//! - [`dashboard`]: the live dashboard at `/`: the sampler task, the
-//!   frames as server-sent events, the page and the saved report.
+//! - [`dashboard`]: the cluster as the source of `k6r-dashboard`'s live
+//!   dashboard at `/` (the current run and the agents' table).
 //! - [`probe`]: `k6r-coordinator probe URL`, the image's health check.
 //! - `auth`: the `--token` check in front of every route.
 //! - `convert`: wire → registry types (`TryFrom<v1::Hello>`).

@@ -27,7 +27,7 @@ use tonic::server::NamedService;
 use crate::{
     auth,
     config::Config,
-    dashboard::Dashboard,
+    dashboard,
     error::{Error, Result},
     grpc,
     registry::RegistryHandle,
@@ -46,7 +46,7 @@ pub struct Server {
     registry_task: JoinHandle<()>,
     runs: RunsHandle,
     control: k6r_rest::Control,
-    dashboard: Dashboard,
+    dashboard: k6r_dashboard::Dashboard,
     dashboard_task: JoinHandle<()>,
     /// Asks for shutdown (the caller's).
     shutdown: CancellationToken,
@@ -72,8 +72,10 @@ impl Server {
         // the server (holding the last `Control`) is dropped.
         let (control, _) =
             k6r_rest::spawn(rest::cluster::Cluster::new(runs.clone(), registry.clone()));
-        let (dashboard, dashboard_task) =
-            Dashboard::spawn(runs.clone(), registry.clone(), stop.clone());
+        let (dashboard, dashboard_task) = k6r_dashboard::Dashboard::spawn(
+            dashboard::Cluster::new(runs.clone(), registry.clone()),
+            stop.clone(),
+        );
         Self {
             config,
             registry,

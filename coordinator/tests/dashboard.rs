@@ -7,7 +7,8 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::{config, get, start_coordinator};
-use k6r_coordinator::{dashboard::MAX_VIEWERS, server::DRAIN_TIMEOUT, Token};
+use k6r_coordinator::{server::DRAIN_TIMEOUT, Token};
+use k6r_dashboard::MAX_VIEWERS;
 
 #[tokio::test]
 async fn the_page_is_open_and_its_data_needs_the_token() {

@@ -69,9 +69,7 @@ async fn method_not_allowed(method: Method, uri: Uri) -> Problem {
 impl From<Error> for Problem {
     fn from(err: Error) -> Problem {
         let status = match err {
-            Error::RegistryStopped | Error::RunsStopped | Error::DashboardStopped => {
-                StatusCode::SERVICE_UNAVAILABLE
-            }
+            Error::RegistryStopped | Error::RunsStopped => StatusCode::SERVICE_UNAVAILABLE,
             Error::AgentsMissing { .. } => StatusCode::GATEWAY_TIMEOUT,
             Error::AgentNotConnected { .. } => StatusCode::CONFLICT,
             _ => StatusCode::INTERNAL_SERVER_ERROR,

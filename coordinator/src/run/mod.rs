@@ -29,7 +29,7 @@
 //! - `lifecycle`: assignment, setup, start, deadlines, teardown, outcome.
 //! - `loss`: noticing lost agents and `--on-agent-loss`.
 //! - `prometheus`: the run's families for `GET /metrics`.
-//! - [`sample`]: [`RunSample`], the run as the dashboard samples it.
+//! - `sample`: the run as the dashboard samples it (a `k6r_dashboard::RunSample`).
 //! - `control`: live control (`PATCH /v1/status`) through the agents.
 //! - `setup`: `/v1/setup` through the agents (the data, setup() again).
 //! - `view`: the [`RunView`] and k6's [`Status`] of a run.
@@ -43,7 +43,7 @@ mod manager;
 pub mod merge;
 pub mod plan;
 mod prometheus;
-pub mod sample;
+mod sample;
 mod setup;
 pub mod submit;
 mod view;
@@ -57,7 +57,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::{error::Error, registry::RegistryHandle};
 
-pub use sample::RunSample;
+pub use k6r_dashboard::RunSample;
 pub use submit::{Submission, SubmitError};
 
 /// How long agents get to load the archive and report READY.

@@ -5,10 +5,7 @@ use k6r_api::dashboard::{Frame, FrameAgent, FrameRun, Point};
 use k6r_core::metrics::sink::RateSink;
 use tokio::time::Instant;
 
-use crate::{
-    registry::{AgentInfo, AgentState},
-    run::{sample::Totals, RunSample},
-};
+use crate::sample::{RunSample, Totals};
 
 /// What the next frame's rates are computed from.
 #[derive(Clone, Debug)]
@@ -19,16 +16,15 @@ pub struct Previous {
 }
 
 /// Builds frame `tick` at `now` from the run (if any), the previous
-/// sample and the registry's agents; returns the frame and what the next
-/// one starts from.
+/// sample and the agents' table; returns the frame and what the next one
+/// starts from.
 pub fn build(
     tick: u64,
     now: Instant,
     sample: Option<RunSample>,
     previous: Option<&Previous>,
-    agents: &[AgentInfo],
+    frame_agents: Vec<FrameAgent>,
 ) -> (Frame, Option<Previous>) {
-    let frame_agents = merge_agents(sample.as_ref(), agents);
     let Some(sample) = sample else {
         let frame = Frame {
             tick,
@@ -109,66 +105,13 @@ fn share(now: RateSink, before: RateSink) -> Option<f64> {
     (total > 0).then(|| passes as f64 / total as f64)
 }
 
-/// The run's agents first (their part and, when the registry knows
-/// them, CPUs and heartbeat age), then the other connected agents.
-fn merge_agents(sample: Option<&RunSample>, agents: &[AgentInfo]) -> Vec<FrameAgent> {
-    let in_run = sample.map(|s| s.agents.as_slice()).unwrap_or_default();
-    let known = |id: &str| agents.iter().find(|a| a.id.as_str() == id);
-    let mut out: Vec<FrameAgent> = in_run
-        .iter()
-        .map(|a| {
-            let info = known(&a.id);
-            FrameAgent {
-                name: a.name.clone(),
-                state: a.state.clone(),
-                vus: a.vus,
-                iterations: a.iterations,
-                cpus: info.map_or(0, |i| i.capacity.cpus),
-                heartbeat_age_secs: info.map(|i| i.last_heartbeat_age.as_secs_f64()),
-            }
-        })
-        .collect();
-    out.extend(
-        agents
-            .iter()
-            .filter(|a| a.state == AgentState::Connected)
-            .filter(|a| !in_run.iter().any(|r| r.id == a.id.as_str()))
-            .map(|a| FrameAgent {
-                name: a.name.clone(),
-                state: "connected".into(),
-                vus: 0,
-                iterations: 0,
-                cpus: a.capacity.cpus,
-                heartbeat_age_secs: Some(a.last_heartbeat_age.as_secs_f64()),
-            }),
-    );
-    out
-}
-
 #[cfg(test)]
 mod tests {
-    use std::time::{Duration, SystemTime};
+    use std::time::Duration;
 
     use k6r_api::{dashboard::FrameThreshold, RunAgent, RunState};
 
     use super::*;
-    use crate::registry::{AgentId, Capacity, Version};
-
-    fn info(id: &str, name: &str, state: AgentState) -> AgentInfo {
-        AgentInfo {
-            id: AgentId::new(id),
-            name: name.into(),
-            version: Version::current(),
-            capacity: Capacity {
-                cpus: 4,
-                memory_bytes: 0,
-                max_vus: None,
-            },
-            state,
-            last_heartbeat_age: Duration::from_millis(250),
-            connected_since: SystemTime::now(),
-        }
-    }
 
     fn sample(id: &str, reqs: f64, failed: (u64, u64)) -> RunSample {
         RunSample {
@@ -213,8 +156,13 @@ mod tests {
     #[test]
     fn rates_are_differences_over_the_interval_of_the_same_run() {
         let t0 = Instant::now();
-        let agents = [info("agent-1", "w1", AgentState::Connected)];
-        let (first, prev) = build(1, t0, Some(sample("run-1", 10.0, (0, 10))), None, &agents);
+        let (first, prev) = build(
+            1,
+            t0,
+            Some(sample("run-1", 10.0, (0, 10))),
+            None,
+            Vec::new(),
+        );
         let run = first.run.unwrap();
         assert_eq!(run.point.http_reqs_rate, 0.0);
         assert_eq!(run.point.http_req_failed, None);
@@ -227,7 +175,7 @@ mod tests {
             t1,
             Some(sample("run-1", 50.0, (4, 30))),
             prev.as_ref(),
-            &agents,
+            Vec::new(),
         );
         let point = second.run.unwrap().point;
         assert_eq!(point.http_reqs_rate, 20.0);
@@ -241,36 +189,8 @@ mod tests {
             t1,
             Some(sample("run-2", 50.0, (4, 30))),
             prev.as_ref(),
-            &agents,
+            Vec::new(),
         );
         assert_eq!(third.run.unwrap().point.http_reqs_rate, 0.0);
-    }
-
-    #[test]
-    fn agents_join_the_run_and_the_registry() {
-        let agents = [
-            info("agent-1", "w1", AgentState::Connected),
-            info("agent-2", "w2", AgentState::Connected),
-            info("agent-3", "gone", AgentState::Disconnected),
-        ];
-        let (frame, _) = build(
-            1,
-            Instant::now(),
-            Some(sample("r", 1.0, (0, 0))),
-            None,
-            &agents,
-        );
-        let names: Vec<(&str, &str, u32)> = frame
-            .agents
-            .iter()
-            .map(|a| (a.name.as_str(), a.state.as_str(), a.cpus))
-            .collect();
-        assert_eq!(names, [("w1", "running", 4), ("w2", "connected", 4)]);
-        assert_eq!(frame.agents[0].heartbeat_age_secs, Some(0.25));
-        assert_eq!(frame.agents[0].vus, 3);
-
-        let (idle, next) = build(2, Instant::now(), None, None, &agents);
-        assert!(idle.run.is_none() && next.is_none());
-        assert_eq!(idle.agents.len(), 2);
     }
 }

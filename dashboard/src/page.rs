@@ -57,12 +57,12 @@ pub(super) async fn script() -> Response {
 }
 
 pub(super) async fn history(State(dashboard): State<Dashboard>) -> Result<Json<History>, Problem> {
-    Ok(Json(dashboard.history().await?))
+    Ok(Json(dashboard.history().await.map_err(Problem::from)?))
 }
 
 /// The last run's history as one HTML file, to save.
 pub(super) async fn report(State(dashboard): State<Dashboard>) -> Result<Response, Problem> {
-    let history = dashboard.history().await?;
+    let history = dashboard.history().await.map_err(Problem::from)?;
     let run = history.frame.run.as_ref().map_or("", |r| r.id.as_str());
     let name = if run.is_empty() { "k6r-report" } else { run };
     let html = report_html(&history);

@@ -1,13 +1,19 @@
 //! The sampler task with paused time: one frame a period, serialized
 //! once for every viewer, and the end of the frames at stop.
 
-use std::time::Duration;
-
 use k6r_api::dashboard::Frame;
 use tokio::time::Instant;
 
 use super::*;
-use crate::run::Settings;
+
+/// A source with no run yet and no agents.
+struct Idle;
+
+impl Source for Idle {
+    async fn sample(&mut self) -> Option<Sampled> {
+        Some(Sampled::default())
+    }
+}
 
 fn parse(event: &Bytes) -> Frame {
     let text = std::str::from_utf8(event).unwrap();
@@ -21,14 +27,7 @@ fn parse(event: &Bytes) -> Frame {
 #[tokio::test(start_paused = true)]
 async fn one_frame_a_period_shared_by_every_viewer_until_stop() {
     let stop = CancellationToken::new();
-    let (registry, registry_task) = RegistryHandle::spawn(Duration::from_secs(1), stop.clone());
-    let settings = Settings {
-        agents: 1,
-        agents_timeout: Duration::from_secs(1),
-        start_delay: Duration::ZERO,
-    };
-    let (runs, runs_task) = RunsHandle::spawn(registry.clone(), settings, stop.clone());
-    let (dashboard, task) = Dashboard::spawn(runs, registry, stop.clone());
+    let (dashboard, task) = Dashboard::spawn(Idle, stop.clone());
     let (mut a, mut b) = (dashboard.frames.clone(), dashboard.frames.clone());
 
     a.changed().await.unwrap();
@@ -53,10 +52,5 @@ async fn one_frame_a_period_shared_by_every_viewer_until_stop() {
     task.await.unwrap();
     // The sender is gone with the task: every viewer's stream ends.
     assert!(a.changed().await.is_err());
-    assert!(matches!(
-        dashboard.history().await,
-        Err(Error::DashboardStopped)
-    ));
-    registry_task.await.unwrap();
-    runs_task.await.unwrap();
+    assert_eq!(dashboard.history().await, Err(DashboardError::Stopped));
 }

@@ -1,10 +1,7 @@
 //! The sampler: the one task that owns the dashboard's state. Once a
-//! [`SAMPLE_PERIOD`](super::SAMPLE_PERIOD) it asks the current run and the
-//! registry, builds a frame, serializes it once as a server-sent event
+//! [`SAMPLE_PERIOD`](super::SAMPLE_PERIOD) it asks its [`Source`], builds a frame, serializes it once as a server-sent event
 //! and publishes those bytes on a `watch`: every viewer forwards the same
 //! bytes, so the cost of a tick does not grow with the viewers.
-
-use std::time::Duration;
 
 use bytes::Bytes;
 use k6r_api::{
@@ -17,12 +14,7 @@ use tokio::{
 };
 use tokio_util::sync::CancellationToken;
 
-use super::{frame, history::History, MAX_POINTS, SAMPLE_PERIOD};
-use crate::{registry::RegistryHandle, run::RunsHandle};
-
-/// How long a tick waits for the run's actor or the registry (a busy
-/// actor makes the tick skip rather than queue).
-const ASK_TIMEOUT: Duration = Duration::from_secs(1);
+use super::{frame, history::History, Source, MAX_POINTS, SAMPLE_PERIOD};
 
 /// A request to the sampler.
 #[derive(Debug)]
@@ -32,9 +24,8 @@ pub enum Command {
 }
 
 /// The sampler's state.
-struct Sampler {
-    runs: RunsHandle,
-    registry: RegistryHandle,
+struct Sampler<S> {
+    source: S,
     tick: u64,
     previous: Option<frame::Previous>,
     last: Frame,
@@ -44,15 +35,13 @@ struct Sampler {
 /// Runs the sampler until `stop`; ending it drops `frames`' sender, which
 /// ends every viewer's stream.
 pub async fn run(
-    runs: RunsHandle,
-    registry: RegistryHandle,
+    source: impl Source,
     frames: watch::Sender<Bytes>,
     mut commands: mpsc::Receiver<Command>,
     stop: CancellationToken,
 ) {
     let mut sampler = Sampler {
-        runs,
-        registry,
+        source,
         tick: 0,
         previous: None,
         last: Frame::default(),
@@ -83,29 +72,18 @@ pub async fn run(
     tracing::debug!("dashboard sampler ended");
 }
 
-impl Sampler {
+impl<S: Source> Sampler<S> {
     /// One tick: the frame as a server-sent event, `None` when the
-    /// registry did not answer in time.
+    /// source did not answer in time.
     async fn sample(&mut self) -> Option<Bytes> {
-        let agents = tokio::time::timeout(ASK_TIMEOUT, self.registry.list())
-            .await
-            .ok()?
-            .ok()?;
-        let run = tokio::time::timeout(ASK_TIMEOUT, async {
-            match self.runs.link().await {
-                Some(link) => link.sample().await,
-                None => None,
-            }
-        })
-        .await
-        .ok()?;
+        let sampled = self.source.sample().await?;
         self.tick += 1;
         let (frame, next) = frame::build(
             self.tick,
             Instant::now(),
-            run,
+            sampled.run,
             self.previous.as_ref(),
-            &agents,
+            sampled.agents,
         );
         self.previous = next;
         // The chart covers the scenarios (elapsed stands still after).

@@ -1,13 +1,14 @@
 //! The live dashboard at `/`: charts of the current run (request and
 //! iteration rates, VUs, latency percentiles, failures, checks), its
 //! agents and thresholds, and controls (scale, pause, resume, stop) that
-//! call the same REST API as `k6r-cli`.
+//! call k6's REST API on the same origin, as `k6r-cli` does. The
+//! coordinator serves it for a cluster, `k6r-cli run --web-dashboard`
+//! for a run on one machine; each gives a [`Source`] of samples.
 //!
 //! ```text
-//! run actor ◀─RunCommand::Sample─┐
-//! registry  ◀─list───────────────┤ sampler task (once a second): frame,
-//!                                │   JSON once, history (bounded)
-//!                                ▼
+//! Source (the run, its agents) ◀── sampler task (once a second): frame,
+//!                                    │ JSON once, history (bounded)
+//!                                    ▼
 //!               watch<Bytes> ──▶ each viewer's stream (≤ MAX_VIEWERS)
 //!                                  GET /v1/dashboard/events
 //! ```
@@ -19,6 +20,9 @@
 //! than `EventSource`, which cannot send headers.
 //!
 //! # Layout
+//! - [`sample`]: [`RunSample`], a run at one instant, and the counts read
+//!   off a registry the same way by every source.
+//! - `source`: [`Source`], what the sampler asks once a period.
 //! - `frame`: one frame from a run sample, the previous one and the
 //!   agent table.
 //! - `history`: the run's points, bounded by merging pairs.
@@ -27,12 +31,16 @@
 //! - `page`: the page, its assets, the history and the saved report.
 //! - `assets/`: the page's body, its stylesheet, its charts (`chart.js`)
 //!   and its script (`app.js`).
+//! - `error`: [`DashboardError`].
 
+mod error;
 mod events;
 mod frame;
 mod history;
 mod page;
+pub mod sample;
 mod sampler;
+mod source;
 
 use std::{sync::Arc, time::Duration};
 
@@ -45,9 +53,10 @@ use tokio::{
 };
 use tokio_util::sync::CancellationToken;
 
-use crate::{error::Error, registry::RegistryHandle, run::RunsHandle};
-
+pub use error::DashboardError;
 pub use page::report_html;
+pub use sample::{latency, RunSample, Totals, PERCENTILES};
+pub use source::{Sampled, Source};
 
 /// How often the sampler builds a frame.
 pub const SAMPLE_PERIOD: Duration = Duration::from_secs(1);
@@ -78,16 +87,12 @@ pub struct Dashboard {
 }
 
 impl Dashboard {
-    /// Starts the sampler over `runs` and `registry`; it and every
-    /// viewer's stream end on `stop`. The caller owns the task.
-    pub fn spawn(
-        runs: RunsHandle,
-        registry: RegistryHandle,
-        stop: CancellationToken,
-    ) -> (Self, JoinHandle<()>) {
+    /// Starts the sampler over `source`; it and every viewer's stream end
+    /// on `stop`. The caller owns the task.
+    pub fn spawn(source: impl Source, stop: CancellationToken) -> (Self, JoinHandle<()>) {
         let (frames_tx, frames) = watch::channel(Bytes::new());
         let (commands, rx) = mpsc::channel(16);
-        let task = tokio::spawn(sampler::run(runs, registry, frames_tx, rx, stop.clone()));
+        let task = tokio::spawn(sampler::run(source, frames_tx, rx, stop.clone()));
         let dashboard = Self {
             frames,
             commands,
@@ -98,13 +103,13 @@ impl Dashboard {
     }
 
     /// The last frame and the current (or last) run's points.
-    pub async fn history(&self) -> Result<History, Error> {
+    pub async fn history(&self) -> Result<History, DashboardError> {
         let (reply, rx) = oneshot::channel();
         self.commands
             .send(sampler::Command::History(reply))
             .await
-            .map_err(|_| Error::DashboardStopped)?;
-        rx.await.map_err(|_| Error::DashboardStopped)
+            .map_err(|_| DashboardError::Stopped)?;
+        rx.await.map_err(|_| DashboardError::Stopped)
     }
 
     /// `/`, its assets and `/v1/dashboard/{events,history,report}`.
