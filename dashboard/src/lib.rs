@@ -42,7 +42,7 @@ pub mod sample;
 mod sampler;
 mod source;
 
-use std::{sync::Arc, time::Duration};
+use std::{future::Future, sync::Arc, time::Duration};
 
 use axum::{routing::get, Router};
 use bytes::Bytes;
@@ -90,16 +90,38 @@ impl Dashboard {
     /// Starts the sampler over `source`; it and every viewer's stream end
     /// on `stop`. The caller owns the task.
     pub fn spawn(source: impl Source, stop: CancellationToken) -> (Self, JoinHandle<()>) {
+        let (dashboard, sampler) = Self::new(source, stop);
+        (dashboard, tokio::spawn(sampler))
+    }
+
+    /// The dashboard over `source` and its sampler, a future for the
+    /// caller to spawn once a runtime is there (nothing is sampled, and
+    /// no request answered, before); both end on `stop`.
+    pub fn new(
+        source: impl Source,
+        stop: CancellationToken,
+    ) -> (Self, impl Future<Output = ()> + Send + 'static) {
         let (frames_tx, frames) = watch::channel(Bytes::new());
         let (commands, rx) = mpsc::channel(16);
-        let task = tokio::spawn(sampler::run(source, frames_tx, rx, stop.clone()));
+        let sampler = sampler::run(source, frames_tx, rx, stop.clone());
         let dashboard = Self {
             frames,
             commands,
             viewers: Arc::new(Semaphore::new(MAX_VIEWERS)),
             stop,
         };
-        (dashboard, task)
+        (dashboard, sampler)
+    }
+
+    /// Samples the source now (publishing the frame) and answers the
+    /// history with it: the last state of a run that just ended.
+    pub async fn flush(&self) -> Result<History, DashboardError> {
+        let (reply, rx) = oneshot::channel();
+        self.commands
+            .send(sampler::Command::Flush(reply))
+            .await
+            .map_err(|_| DashboardError::Stopped)?;
+        rx.await.map_err(|_| DashboardError::Stopped)
     }
 
     /// The last frame and the current (or last) run's points.

@@ -21,6 +21,8 @@ use super::{frame, history::History, Source, MAX_POINTS, SAMPLE_PERIOD};
 pub enum Command {
     /// The last frame and the run's points.
     History(oneshot::Sender<HistoryBody>),
+    /// A tick now, then the history.
+    Flush(oneshot::Sender<HistoryBody>),
 }
 
 /// The sampler's state.
@@ -60,10 +62,13 @@ pub async fn run(
             }
             command = commands.recv() => match command {
                 Some(Command::History(reply)) => {
-                    let _ = reply.send(HistoryBody {
-                        frame: sampler.last.clone(),
-                        points: sampler.history.points(),
-                    });
+                    let _ = reply.send(sampler.history_body());
+                }
+                Some(Command::Flush(reply)) => {
+                    if let Some(event) = sampler.sample().await {
+                        frames.send_replace(event);
+                    }
+                    let _ = reply.send(sampler.history_body());
                 }
                 None => break,
             },
@@ -73,6 +78,13 @@ pub async fn run(
 }
 
 impl<S: Source> Sampler<S> {
+    fn history_body(&self) -> HistoryBody {
+        HistoryBody {
+            frame: self.last.clone(),
+            points: self.history.points(),
+        }
+    }
+
     /// One tick: the frame as a server-sent event, `None` when the
     /// source did not answer in time.
     async fn sample(&mut self) -> Option<Bytes> {

@@ -126,3 +126,93 @@ fn two_viewers_follow_a_cluster_run() {
     let points = history["points"].as_array().unwrap();
     assert!(points.len() >= 3, "{history}");
 }
+
+#[test]
+fn a_local_run_serves_its_dashboard_and_writes_the_report() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+
+    let target = Target::start();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("script.js"), SCRIPT).unwrap();
+    let report = dir.path().join("report.html");
+    let mut run = Command::new(k6r_e2e::bin("k6r-cli"))
+        .current_dir(dir.path())
+        .env("K6_WEB_DASHBOARD", "true")
+        .env("K6_WEB_DASHBOARD_PORT", "0")
+        .env("K6_WEB_DASHBOARD_EXPORT", &report)
+        .args([
+            "run",
+            "-a",
+            "",
+            "-e",
+            &format!("TARGET={}", target.url()),
+            "script.js",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("k6r-cli starts");
+    let stdout = run.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        let mut all = String::new();
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some(url) = line.trim().strip_prefix("web dashboard: http://") {
+                let _ = tx.send(url.parse::<std::net::SocketAddr>().expect("an address"));
+            }
+            all.push_str(&line);
+            all.push('\n');
+        }
+        all
+    });
+    let addr = rx
+        .recv_timeout(Duration::from_secs(30))
+        .expect("the banner names the dashboard");
+    let (status, page) = get(addr, "/").expect("GET /");
+    assert_eq!(status, 200);
+    assert!(page.contains("<title>k6r dashboard</title>"), "{page}");
+    // The API is beside the page: its controls call it on this origin.
+    let (status, body) = get(addr, "/v1/status").expect("GET /v1/status");
+    assert_eq!(status, 200, "{body}");
+
+    let events = Events::open(addr, "/v1/dashboard/events", None);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let running = loop {
+        assert!(Instant::now() < deadline, "no busy frame");
+        let frame = events
+            .next(Duration::from_secs(5))
+            .expect("a frame a second");
+        if frame["run"]["state"] == "running"
+            && frame["run"]["point"]["http_reqs_rate"].as_f64() > Some(0.0)
+        {
+            break frame;
+        }
+    };
+    assert_eq!(running["run"]["id"], "local");
+    assert_eq!(running["run"]["point"]["vus"], 4);
+    assert_eq!(running["run"]["thresholds"][0]["source"], "p(95)<5000");
+
+    let out = run.wait_with_output().expect("k6r-cli ends");
+    let stdout = reader.join().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let html = std::fs::read_to_string(&report).expect("the report is written");
+    let start =
+        html.find("id=\"k6r-report\">").expect("the run's data") + "id=\"k6r-report\">".len();
+    let end = start + html[start..].find("</script>").unwrap();
+    let history: Value = serde_json::from_str(&html[start..end]).unwrap();
+    assert_eq!(history["frame"]["run"]["state"], "finished", "{history}");
+    assert!(
+        history["points"].as_array().is_some_and(|p| p.len() >= 2),
+        "{history}"
+    );
+    assert!(
+        history["frame"]["run"]["http_reqs"].as_u64() > Some(10),
+        "{history}"
+    );
+}

@@ -47,4 +47,4 @@ pub use backend::{spawn, Backend, BoxFuture, Control, Request, SetupData};
 pub use error::{ControlError, Error, Result, SetupError};
 pub use patch::StatusPatch;
 pub use problem::Problem;
-pub use server::{router, serve, MAX_BODY};
+pub use server::{router, serve, serve_with, MAX_BODY};

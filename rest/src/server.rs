@@ -42,6 +42,20 @@ pub async fn serve(
     Ok(())
 }
 
+/// Serves the API and `routes` (pages beside it, such as the dashboard;
+/// they must not have a fallback of their own) on `listener`, as
+/// [`serve`] does.
+pub async fn serve_with(
+    listener: TcpListener,
+    control: Control,
+    routes: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let limits = k6r_listen::Limits::for_this_process();
+    k6r_listen::serve(listener, router(control).merge(routes), limits, shutdown).await;
+    Ok(())
+}
+
 /// The app, for embedding in another server.
 pub fn router(control: Control) -> Router {
     Router::new()

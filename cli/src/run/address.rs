@@ -109,7 +109,7 @@ fn split(text: &str) -> Result<(&str, &str), String> {
 }
 
 /// Go's `net.Listen("tcp", text)`, with Go's error text.
-fn listen(text: &str) -> Result<(TcpListener, SocketAddr), String> {
+pub(super) fn listen(text: &str) -> Result<(TcpListener, SocketAddr), String> {
     let (host, port) = split(text)?;
     let port: u16 = if port.is_empty() {
         0

@@ -84,6 +84,11 @@ pub struct RunArgs {
     /// `localhost:6565`); `""` disables it.
     #[arg(short = 'a', long, env = "K6R_ADDRESS")]
     pub address: Option<String>,
+    /// Serve the live web dashboard (k6's `K6_WEB_DASHBOARD=true`) on
+    /// `K6_WEB_DASHBOARD_HOST`:`K6_WEB_DASHBOARD_PORT` (127.0.0.1:5665;
+    /// port -1: none), its report written to `K6_WEB_DASHBOARD_EXPORT`.
+    #[arg(long)]
+    pub web_dashboard: bool,
     /// Start the test paused (resume it with `k6r-cli resume`).
     #[arg(short = 'p', long)]
     pub paused: bool,

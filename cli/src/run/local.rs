@@ -18,6 +18,7 @@ use k6r_script::{Env, Script};
 use k6r_signals::Signal;
 use tokio_util::sync::CancellationToken;
 
+use super::dashboard::{self, WebDashboard};
 use super::progress::Display;
 use super::{address, linger, outputs, prepare, print, runner_failure, summary, verdict};
 use super::{Prepared, RunArgs};
@@ -25,7 +26,7 @@ use crate::{log, Failure};
 
 /// Runs the test of `args` here.
 pub(super) fn run(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Failure> {
-    let (local, config, thresholds, display) = configure(args, prepare(args, err)?, out, err)?;
+    let (mut local, config, thresholds, display) = configure(args, prepare(args, err)?, out, err)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
@@ -39,7 +40,16 @@ pub(super) fn run(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> R
         thresholds,
         received: Arc::clone(&received),
     };
-    let ran = runtime.block_on(drive(args, &local, running, out))?;
+    if let Some(dashboard) = local.dashboard.as_mut() {
+        let _entered = runtime.enter();
+        dashboard.start();
+    }
+    let ran = runtime.block_on(drive(args, &local, running, out));
+    // The dashboard's streams end before the API's server drains.
+    if let Some(dashboard) = local.dashboard.take() {
+        runtime.block_on(dashboard.finish(err));
+    }
+    let ran = ran?;
     if let Some(live) = local.live {
         runtime.block_on(live.shutdown());
     }
@@ -91,6 +101,8 @@ struct Local {
     tainted: Tainted,
     /// The REST API's and `--paused`'s end, with `-a` or `--paused`.
     live: Option<LiveHandle>,
+    /// `--web-dashboard`'s sampler and report.
+    dashboard: Option<WebDashboard>,
 }
 
 /// What the run starts with.
@@ -141,8 +153,20 @@ fn configure(
     let requested = outputs::parse(&args.out)?;
     let described = outputs::describe(&requested);
     let (output_sinks, writers) = outputs::start(requested, &metrics, &thresholds)?;
+    let tainted = Tainted::default();
+    let mut dashboard =
+        match dashboard::Settings::from_env(args.web_dashboard, |name| std::env::var(name).ok()) {
+            Some(settings) => Some(WebDashboard::new(
+                settings,
+                metrics.clone(),
+                &thresholds,
+                tainted.clone(),
+            )?),
+            None => None,
+        };
     if !args.quiet {
-        print::banner(out, "local", &loaded.script, &options, &described);
+        let url = dashboard.as_ref().and_then(WebDashboard::url);
+        print::banner(out, "local", &loaded.script, &options, &described, url);
     }
     let handles_summary = loaded.exports.iter().any(|e| e == "handleSummary");
     let paused = options.paused.unwrap_or(false);
@@ -167,15 +191,21 @@ fn configure(
         let (report, every) = display.reporter();
         config = config.with_progress(report).with_progress_every(every);
     }
+    if let Some(dashboard) = &dashboard {
+        config.progress = Some(dashboard.watch(config.progress.take()));
+    }
     if let Some(workers) = args.workers {
         config = config.with_workers(workers);
     }
     let listener = address::Address::from_flag(args.address.as_deref()).bind(err)?;
-    let tainted = Tainted::default();
+    let page = dashboard.as_mut().and_then(WebDashboard::page);
     let mut live = None;
-    if listener.is_some() || paused {
+    if listener.is_some() || paused || page.is_some() {
         // The API reads the registry the summary is printed from.
-        let (serving, handle) = Live::new(listener, paused, metrics.clone(), tainted.clone());
+        let (mut serving, handle) = Live::new(listener, paused, metrics.clone(), tainted.clone());
+        if let Some((listener, routes)) = page {
+            serving = serving.with_page(listener, routes);
+        }
         config = config.with_live(serving);
         live = Some(handle);
     }
@@ -189,6 +219,7 @@ fn configure(
         writers,
         tainted,
         live,
+        dashboard,
     };
     Ok((local, config, thresholds, display))
 }

@@ -4,6 +4,7 @@
 //!
 //! - `args`: the flags and the options layer they make.
 //! - `address`: `-a/--address`, binding the REST API as k6 does.
+//! - `dashboard`: `--web-dashboard`, the live dashboard of a run here.
 //! - `linger`: `--linger`, waiting after the test.
 //! - `local`: the run on this machine, its summary and exit code.
 //! - `outputs`: `--out` writers, started before the run, finished after.
@@ -16,6 +17,7 @@
 
 mod address;
 mod args;
+mod dashboard;
 mod linger;
 mod local;
 mod outputs;

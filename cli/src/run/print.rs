@@ -16,11 +16,13 @@ pub fn banner(
     script: &str,
     options: &Options,
     outputs: &str,
+    dashboard: Option<&str>,
 ) {
     let outputs = if outputs.is_empty() { "-" } else { outputs };
+    let dashboard = dashboard.map_or(String::new(), |url| format!(" web dashboard: {url}\n"));
     let _ = writeln!(
         out,
-        "{BANNER}\n     execution: {execution}\n        script: {script}\n        output: {outputs}\n"
+        "{BANNER}\n     execution: {execution}\n        script: {script}\n{dashboard}        output: {outputs}\n"
     );
     // The options were validated, so the plan compiles; if it ever did
     // not, the run itself reports why.

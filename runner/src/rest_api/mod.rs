@@ -50,6 +50,8 @@ const DRAIN: Duration = Duration::from_secs(2);
 /// [`Config::with_live`](crate::Config::with_live).
 pub struct Live {
     listener: Option<std::net::TcpListener>,
+    /// A second listener serving the API with pages beside it.
+    page: Option<(std::net::TcpListener, axum::Router)>,
     paused: bool,
     metrics: Metrics,
     tainted: Tainted,
@@ -93,6 +95,7 @@ impl Live {
         let (served_tx, served) = oneshot::channel();
         let live = Live {
             listener,
+            page: None,
             paused,
             metrics,
             tainted,
@@ -113,6 +116,15 @@ impl Live {
                 clock,
             },
         )
+    }
+
+    /// Also serves the API with `routes` beside it (the web dashboard,
+    /// whose controls call the API on their own origin) on `listener`,
+    /// for as long as the API; `routes` have no fallback of their own.
+    /// The listener must be non-blocking.
+    pub fn with_page(mut self, listener: std::net::TcpListener, routes: axum::Router) -> Live {
+        self.page = Some((listener, routes));
+        self
     }
 
     /// Starts the server over the engine's handles, before the VUs are
@@ -137,25 +149,22 @@ impl Live {
         let (api, backend_task) = k6r_rest::spawn(backend);
         let served = self.served.take();
         let listener = self.listener.take().map(tokio::net::TcpListener::from_std);
+        let page = self
+            .page
+            .take()
+            .map(|(l, routes)| (tokio::net::TcpListener::from_std(l), routes));
         let (lifetime, cut) = (self.lifetime.clone(), self.cut.clone());
-        // The server and the backend's actor, owned by one task that the
+        // The servers and the backend's actor, owned by one task that the
         // caller's `Handle::shutdown` awaits (it holds `served`).
         tokio::spawn(async move {
             let mut backend_task = backend_task;
-            match listener {
-                Some(Ok(listener)) => {
-                    let shutdown = async move { lifetime.cancelled().await };
-                    tokio::select! {
-                        served = k6r_rest::serve(listener, api, shutdown) => if let Err(e) = served {
-                            tracing::error!(error = %e, "the REST API server failed");
-                        },
-                        () = cut.cancelled() => {
-                            tracing::warn!("REST API requests still in flight after the drain were cut");
-                        }
-                    }
+            let api_server = serve_api(listener, api.clone(), lifetime.clone());
+            let page_server = serve_page(page, api, lifetime);
+            tokio::select! {
+                _ = async { tokio::join!(api_server, page_server) } => {}
+                () = cut.cancelled() => {
+                    tracing::warn!("REST API requests still in flight after the drain were cut");
                 }
-                Some(Err(e)) => tracing::error!(error = %e, "the REST API listener is unusable"),
-                None => {}
             }
             // The actor ends once the server's last handle to it is gone.
             tokio::select! {
@@ -182,6 +191,45 @@ impl Live {
     /// The run being served, once [`start`](Self::start)ed.
     pub(crate) fn serving_mut(&mut self) -> Option<&mut Serving> {
         self.serving.as_mut()
+    }
+}
+
+/// k6's API on `listener` (if any) until `lifetime` ends.
+async fn serve_api(
+    listener: Option<std::io::Result<tokio::net::TcpListener>>,
+    api: k6r_rest::Control,
+    lifetime: CancellationToken,
+) {
+    let shutdown = async move { lifetime.cancelled().await };
+    match listener {
+        Some(Ok(listener)) => {
+            if let Err(e) = k6r_rest::serve(listener, api, shutdown).await {
+                tracing::error!(error = %e, "the REST API server failed");
+            }
+        }
+        Some(Err(e)) => tracing::error!(error = %e, "the REST API listener is unusable"),
+        None => {}
+    }
+}
+
+/// The API with pages beside it on the page's listener (if any) until
+/// `lifetime` ends.
+async fn serve_page(
+    page: Option<(std::io::Result<tokio::net::TcpListener>, axum::Router)>,
+    api: k6r_rest::Control,
+    lifetime: CancellationToken,
+) {
+    let shutdown = async move { lifetime.cancelled().await };
+    match page {
+        Some((Ok(listener), routes)) => {
+            if let Err(e) = k6r_rest::serve_with(listener, api, routes, shutdown).await {
+                tracing::error!(error = %e, "the web dashboard's server failed");
+            }
+        }
+        Some((Err(e), _)) => {
+            tracing::error!(error = %e, "the web dashboard's listener is unusable")
+        }
+        None => {}
     }
 }
 

@@ -157,7 +157,7 @@ pub fn run(
     };
     if !args.quiet {
         let execution = format!("cluster ({})", client.base());
-        print::banner(out, &execution, &loaded.script, &loaded.options, "");
+        print::banner(out, &execution, &loaded.script, &loaded.options, "", None);
     }
     // The header's widths, from the whole test's plan (as k6's).
     let widths = k6r_core::plan::TestPlan::new(&loaded.options)
