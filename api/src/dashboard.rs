@@ -7,6 +7,8 @@
 //! percentiles are `http_req_duration`'s over the whole run so far (the
 //! merged histograms), in milliseconds.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::RunState;
@@ -49,7 +51,7 @@ pub struct FrameRun {
 }
 
 /// The charted numbers of one instant (or of a few merged ones).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Point {
     /// Milliseconds since the run's common start.
     pub elapsed_ms: u64,
@@ -74,6 +76,18 @@ pub struct Point {
     pub http_req_failed: Option<f64>,
     /// Passed checks' share, `None` without checks in the interval.
     pub checks: Option<f64>,
+    /// Each scenario's part, by name.
+    #[serde(default)]
+    pub scenarios: BTreeMap<String, ScenarioPoint>,
+}
+
+/// One scenario's charted numbers in a [`Point`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ScenarioPoint {
+    /// Its active VUs.
+    pub vus: u64,
+    /// Its completed iterations a second.
+    pub iterations_rate: f64,
 }
 
 /// One agent in a [`Frame`].

@@ -135,6 +135,7 @@ mod tests {
             totals: Totals::default(),
             latency: [None; 4],
             thresholds: Vec::new(),
+            scenarios: Vec::new(),
         }
     }
 

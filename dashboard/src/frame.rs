@@ -1,7 +1,9 @@
 //! One frame from a run sample, the previous one and the agent table:
 //! rates are the counts' differences over the time between samples.
 
-use k6r_api::dashboard::{Frame, FrameAgent, FrameRun, Point};
+use std::collections::BTreeMap;
+
+use k6r_api::dashboard::{Frame, FrameAgent, FrameRun, Point, ScenarioPoint};
 use k6r_core::metrics::sink::RateSink;
 use tokio::time::Instant;
 
@@ -13,6 +15,8 @@ pub struct Previous {
     run: String,
     at: Instant,
     totals: Totals,
+    /// Each scenario's completed iterations.
+    scenarios: BTreeMap<String, u64>,
 }
 
 /// Builds frame `tick` at `now` from the run (if any), the previous
@@ -35,16 +39,29 @@ pub fn build(
     };
     // Rates only between two samples of the same run.
     let before = previous.filter(|p| p.run == sample.id);
+    let secs = before.map_or(0.0, |p| now.saturating_duration_since(p.at).as_secs_f64());
+    let per_sec = |a: f64, b: f64| {
+        if secs > 0.0 {
+            ((a - b) / secs).max(0.0)
+        } else {
+            0.0
+        }
+    };
+    let scenarios = sample
+        .scenarios
+        .iter()
+        .map(|s| {
+            let earlier = before.and_then(|p| p.scenarios.get(&s.name));
+            let iterations_rate = earlier.map_or(0.0, |&e| per_sec(s.iterations as f64, e as f64));
+            let point = ScenarioPoint {
+                vus: s.vus,
+                iterations_rate,
+            };
+            (s.name.clone(), point)
+        })
+        .collect();
     let (http_reqs_rate, iterations_rate, failed, checks) = match before {
         Some(p) => {
-            let secs = now.saturating_duration_since(p.at).as_secs_f64();
-            let per_sec = |a: f64, b: f64| {
-                if secs > 0.0 {
-                    ((a - b) / secs).max(0.0)
-                } else {
-                    0.0
-                }
-            };
             let t = &sample.totals;
             (
                 per_sec(t.http_reqs, p.totals.http_reqs),
@@ -68,11 +85,17 @@ pub fn build(
         p99,
         http_req_failed: failed,
         checks,
+        scenarios,
     };
     let next = Previous {
         run: sample.id.clone(),
         at: now,
         totals: sample.totals,
+        scenarios: sample
+            .scenarios
+            .iter()
+            .map(|s| (s.name.clone(), s.iterations))
+            .collect(),
     };
     let (exit_code, message) = match sample.outcome {
         Some((code, message)) => (Some(code), message),
@@ -112,6 +135,7 @@ mod tests {
     use k6r_api::{dashboard::FrameThreshold, RunAgent, RunState};
 
     use super::*;
+    use crate::sample::ScenarioCount;
 
     fn sample(id: &str, reqs: f64, failed: (u64, u64)) -> RunSample {
         RunSample {
@@ -150,6 +174,11 @@ mod tests {
                 source: "rate<0.01".into(),
                 failing: true,
             }],
+            scenarios: vec![ScenarioCount {
+                name: "s".into(),
+                vus: 3,
+                iterations: reqs as u64,
+            }],
         }
     }
 
@@ -182,6 +211,13 @@ mod tests {
         assert_eq!(point.iterations_rate, 10.0);
         assert_eq!(point.http_req_failed, Some(0.2));
         assert_eq!(point.checks, None);
+        assert_eq!(
+            point.scenarios["s"],
+            ScenarioPoint {
+                vus: 3,
+                iterations_rate: 20.0
+            }
+        );
 
         // Another run's previous sample gives no rate.
         let (third, _) = build(

@@ -2,7 +2,7 @@
 //! merge into one, so a long run keeps its whole span at half the
 //! resolution, and so on (at most `max` points whatever the duration).
 
-use k6r_api::dashboard::Point;
+use k6r_api::dashboard::{Point, ScenarioPoint};
 
 /// The points of one run.
 #[derive(Clone, Debug)]
@@ -36,7 +36,7 @@ impl History {
         match self.points.last_mut() {
             // The last point still takes samples at this resolution.
             Some((last, n)) if *n < self.stride => {
-                *last = merge((*last, *n), (point, 1));
+                *last = merge((last, *n), (&point, 1));
                 *n += 1;
             }
             _ => self.points.push((point, 1)),
@@ -52,8 +52,8 @@ impl History {
             .points
             .chunks(2)
             .map(|pair| match pair {
-                [a, b] => (merge(*a, *b), a.1 + b.1),
-                [a] => *a,
+                [a, b] => (merge((&a.0, a.1), (&b.0, b.1)), a.1 + b.1),
+                [a] => a.clone(),
                 _ => unreachable!("chunks of two"),
             })
             .collect();
@@ -62,14 +62,15 @@ impl History {
 
     /// The points, oldest first.
     pub fn points(&self) -> Vec<Point> {
-        self.points.iter().map(|(p, _)| *p).collect()
+        self.points.iter().map(|(p, _)| p.clone()).collect()
     }
 }
 
 /// Two neighbouring points as one: rates and shares are averaged by the
 /// samples behind them; the instant, VUs and the percentiles (which
-/// cover the run so far) are the later point's.
-fn merge((a, na): (Point, u32), (b, nb): (Point, u32)) -> Point {
+/// cover the run so far) are the later point's; so for each scenario (a
+/// scenario in one point only counts a zero rate in the other).
+fn merge((a, na): (&Point, u32), (b, nb): (&Point, u32)) -> Point {
     let (wa, wb) = (f64::from(na), f64::from(nb));
     let mean = |x: f64, y: f64| (x * wa + y * wb) / (wa + wb);
     let mean_opt = |x: Option<f64>, y: Option<f64>| match (x, y) {
@@ -88,6 +89,20 @@ fn merge((a, na): (Point, u32), (b, nb): (Point, u32)) -> Point {
         p99: b.p99.or(a.p99),
         http_req_failed: mean_opt(a.http_req_failed, b.http_req_failed),
         checks: mean_opt(a.checks, b.checks),
+        scenarios: a
+            .scenarios
+            .keys()
+            .chain(b.scenarios.keys())
+            .map(|name| {
+                let (x, y) = (a.scenarios.get(name), b.scenarios.get(name));
+                let rate = |s: Option<&ScenarioPoint>| s.map_or(0.0, |s| s.iterations_rate);
+                let point = ScenarioPoint {
+                    vus: y.or(x).map_or(0, |s| s.vus),
+                    iterations_rate: mean(rate(x), rate(y)),
+                };
+                (name.clone(), point)
+            })
+            .collect(),
     }
 }
 
@@ -141,10 +156,47 @@ mod tests {
             p95: Some(12.0),
             ..point(3)
         };
-        let m = merge((a, 1), (b, 3));
+        let m = merge((&a, 1), (&b, 3));
         assert_eq!(m.http_reqs_rate, 2.5);
         assert_eq!(m.http_req_failed, Some(0.5));
         assert_eq!((m.elapsed_ms, m.vus, m.p95), (3000, 3, Some(12.0)));
+    }
+
+    #[test]
+    fn scenarios_merge_by_name() {
+        let with = |pairs: &[(&str, u64, f64)]| Point {
+            scenarios: pairs
+                .iter()
+                .map(|&(n, vus, rate)| {
+                    (
+                        n.to_string(),
+                        ScenarioPoint {
+                            vus,
+                            iterations_rate: rate,
+                        },
+                    )
+                })
+                .collect(),
+            ..Point::default()
+        };
+        let m = merge(
+            (&with(&[("a", 2, 4.0), ("b", 1, 2.0)]), 1),
+            (&with(&[("a", 3, 8.0)]), 1),
+        );
+        assert_eq!(
+            m.scenarios["a"],
+            ScenarioPoint {
+                vus: 3,
+                iterations_rate: 6.0
+            }
+        );
+        assert_eq!(
+            m.scenarios["b"],
+            ScenarioPoint {
+                vus: 1,
+                iterations_rate: 1.0
+            }
+        );
     }
 
     #[test]

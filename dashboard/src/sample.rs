@@ -38,6 +38,20 @@ pub struct RunSample {
     pub latency: [Option<f64>; 4],
     /// Each threshold, as last evaluated.
     pub thresholds: Vec<FrameThreshold>,
+    /// Each scenario's part, in the plan's order.
+    pub scenarios: Vec<ScenarioCount>,
+}
+
+/// One scenario's counts in a [`RunSample`] (summed over agents on a
+/// cluster).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ScenarioCount {
+    /// Its name.
+    pub name: String,
+    /// Its active VUs.
+    pub vus: u64,
+    /// Its completed iterations.
+    pub iterations: u64,
 }
 
 /// Counts of the merged metrics that the dashboard turns into rates.

@@ -100,7 +100,7 @@ impl<S: Source> Sampler<S> {
         self.previous = next;
         // The chart covers the scenarios (elapsed stands still after).
         if let Some(run) = frame.run.as_ref().filter(|r| r.state == RunState::Running) {
-            self.history.push(&run.id, run.point);
+            self.history.push(&run.id, run.point.clone());
         }
         let event = event(&frame);
         self.last = frame;

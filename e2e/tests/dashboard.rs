@@ -94,6 +94,15 @@ fn two_viewers_follow_a_cluster_run() {
         assert!(point["vus"].as_u64() > Some(0), "{point}");
         assert!(point["p95"].as_f64() > Some(0.0), "{point}");
         assert!(point["p50"].as_f64() <= point["p99"].as_f64(), "{point}");
+        // The scenario's part, summed over both agents.
+        let by_scenario = running
+            .iter()
+            .map(|f| &f["run"]["point"]["scenarios"]["load"])
+            .find(|s| s["vus"] == 4 && s["iterations_rate"].as_f64() > Some(0.0));
+        assert!(
+            by_scenario.is_some(),
+            "no frame with the scenario's 4 VUs: {running:?}"
+        );
         let last = frames.last().unwrap();
         assert_eq!(last["run"]["exit_code"], 0, "{last}");
         assert_eq!(
@@ -191,6 +200,7 @@ fn a_local_run_serves_its_dashboard_and_writes_the_report() {
     };
     assert_eq!(running["run"]["id"], "local");
     assert_eq!(running["run"]["point"]["vus"], 4);
+    assert_eq!(running["run"]["point"]["scenarios"]["load"]["vus"], 4);
     assert_eq!(running["run"]["thresholds"][0]["source"], "p(95)<5000");
 
     let out = run.wait_with_output().expect("k6r-cli ends");

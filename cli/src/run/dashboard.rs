@@ -16,7 +16,7 @@ use std::time::Duration;
 use k6r_api::dashboard::FrameThreshold;
 use k6r_api::RunState;
 use k6r_core::threshold::Thresholds;
-use k6r_dashboard::{latency, Dashboard, RunSample, Sampled, Source, Totals};
+use k6r_dashboard::{latency, Dashboard, RunSample, Sampled, ScenarioCount, Source, Totals};
 use k6r_runner::metrics::Metrics;
 use k6r_runner::thresholds::Tainted;
 use k6r_runner::{ProgressFn, Snapshot};
@@ -119,6 +119,15 @@ impl Source for LocalRun {
             totals,
             latency,
             thresholds,
+            scenarios: snapshot
+                .scenarios
+                .iter()
+                .map(|s| ScenarioCount {
+                    name: s.name.clone(),
+                    vus: s.active_vus,
+                    iterations: s.complete,
+                })
+                .collect(),
         };
         Some(Sampled {
             run: Some(run),

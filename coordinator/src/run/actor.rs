@@ -60,6 +60,8 @@ pub(super) struct Slot {
     pub(super) iterations: u64,
     pub(super) interrupted: u64,
     pub(super) started_unix_nanos: Option<i64>,
+    /// Each scenario's part here, from the last status.
+    pub(super) scenarios: Vec<v1::ScenarioStatus>,
 }
 
 impl Slot {
@@ -367,6 +369,7 @@ impl RunActor {
                 slot.vus_max = status.vus_max;
                 slot.iterations = status.iterations_complete;
                 slot.interrupted = status.iterations_interrupted;
+                slot.scenarios = status.scenarios;
                 if status.started_unix_nanos != 0 {
                     slot.started_unix_nanos = Some(status.started_unix_nanos);
                 }

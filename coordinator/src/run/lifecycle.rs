@@ -47,6 +47,7 @@ impl RunActor {
                 iterations: 0,
                 interrupted: 0,
                 started_unix_nanos: None,
+                scenarios: Vec::new(),
             })
             .collect();
         self.enter(Phase::Initializing, Some(INIT_TIMEOUT));

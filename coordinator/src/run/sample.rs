@@ -2,7 +2,7 @@
 //! in one step (no view, no merged metrics JSON).
 
 use k6r_api::dashboard::FrameThreshold;
-use k6r_dashboard::{latency, RunSample, Totals};
+use k6r_dashboard::{latency, RunSample, ScenarioCount, Totals};
 
 use super::{actor::RunActor, view::saturating_sum};
 
@@ -43,6 +43,29 @@ impl RunActor {
             totals: Totals::of(registry),
             latency: latency(registry),
             thresholds,
+            scenarios: self.scenario_counts(),
         }
+    }
+
+    /// Each scenario's VUs and iterations summed over the agents, in the
+    /// order the agents report them.
+    fn scenario_counts(&self) -> Vec<ScenarioCount> {
+        let mut counts: Vec<ScenarioCount> = Vec::new();
+        for part in self.slots.iter().flat_map(|s| &s.scenarios) {
+            let at = match counts.iter().position(|c| c.name == part.name) {
+                Some(at) => at,
+                None => {
+                    counts.push(ScenarioCount {
+                        name: part.name.clone(),
+                        ..ScenarioCount::default()
+                    });
+                    counts.len() - 1
+                }
+            };
+            let count = &mut counts[at];
+            count.vus = count.vus.saturating_add(part.vus);
+            count.iterations = count.iterations.saturating_add(part.iterations_complete);
+        }
+        counts
     }
 }

@@ -9,6 +9,21 @@
 
   // ---- what is charted ----------------------------------------------------
 
+  // One line per scenario seen in the points, first seen first.
+  const byScenario = (field) => (points) => {
+    const names = [];
+    for (const p of points) {
+      for (const name of Object.keys(p.scenarios || {})) {
+        if (!names.includes(name)) names.push(name);
+      }
+    }
+    return names.map((name) => ({
+      key: name,
+      label: name,
+      value: (p) => (p.scenarios && p.scenarios[name] ? p.scenarios[name][field] : undefined),
+    }));
+  };
+
   const CHARTS = [
     { id: "chart-rates", title: "Throughput (/s)", series: [
       { key: "http_reqs_rate", label: "requests" },
@@ -23,6 +38,8 @@
       { key: "http_req_failed", label: "failed" }] },
     { id: "chart-checks", title: "checks passed", max: 1, percent: true, series: [
       { key: "checks", label: "passed" }] },
+    { id: "chart-scenario-vus", title: "VUs by scenario", series: byScenario("vus") },
+    { id: "chart-scenario-rates", title: "iterations/s by scenario", series: byScenario("iterations_rate") },
   ];
   // Past this many points the page reloads the server's (bounded) history.
   const MAX_POINTS = 7200;

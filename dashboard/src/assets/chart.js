@@ -38,7 +38,9 @@ const k6rChart = (() => {
   }
 
   // A chart in the <figure> whose id is spec.id: spec.title, spec.series
-  // ({key, label} of each line), spec.max (else a round bound), spec.percent.
+  // ({key, label} of each line, with value(point) where the value is not
+  // point[key]; or a function of the points giving them, for lines that
+  // come and go), spec.max (else a round bound), spec.percent.
   class Chart {
     constructor(spec) {
       this.spec = spec;
@@ -54,13 +56,16 @@ const k6rChart = (() => {
 
     draw(points) {
       const { spec } = this;
+      const series = typeof spec.series === "function" ? spec.series(points) : spec.series;
+      const value = (s, p) => (s.value ? s.value(p) : p[s.key]);
       this.figure.dataset.points = String(points.length);
+      this.figure.dataset.series = String(series.length);
       const xs = points.map((p) => p.elapsed_ms / 1000);
       const x0 = xs.length ? xs[0] : 0;
       const x1 = Math.max(xs.length ? xs[xs.length - 1] : 0, x0 + 1);
       let top = spec.max;
       if (top === undefined) {
-        const values = points.flatMap((p) => spec.series.map((s) => p[s.key] ?? 0));
+        const values = points.flatMap((p) => series.map((s) => value(s, p) ?? 0));
         top = niceCeil(Math.max(0, ...values));
       }
       const x = (t) => LEFT + ((t - x0) / (x1 - x0)) * (W - LEFT - 4);
@@ -79,24 +84,24 @@ const k6rChart = (() => {
         label.textContent = duration(t * 1000);
         nodes.push(label);
       }
-      spec.series.forEach((s, i) => {
+      series.forEach((s, i) => {
         // A missing value (no request in that second) breaks the line.
         let d = "", pen = "M";
         points.forEach((p, j) => {
-          const v = p[s.key];
+          const v = value(s, p);
           if (v === null || v === undefined) { pen = "M"; return; }
           d += `${pen}${x(xs[j]).toFixed(1)},${y(v).toFixed(1)}`;
           pen = "L";
         });
-        nodes.push(svg("path", { class: `s${i}`, d, "data-series": s.key }));
+        nodes.push(svg("path", { class: `s${i % 4}`, d, "data-series": s.key }));
       });
       this.svg.replaceChildren(...nodes);
 
       const last = points[points.length - 1] || {};
-      this.legend.replaceChildren(...spec.series.map((s, i) => {
+      this.legend.replaceChildren(...series.map((s, i) => {
         const item = document.createElement("span");
-        item.className = `s${i}`;
-        item.textContent = `${s.label} ${num(last[s.key], spec.percent)}`;
+        item.className = `s${i % 4}`;
+        item.textContent = `${s.label} ${num(value(s, last), spec.percent)}`;
         return item;
       }));
     }

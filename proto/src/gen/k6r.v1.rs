@@ -57,7 +57,7 @@ pub struct Heartbeat {
     #[prost(int64, tag = "1")]
     pub unix_nanos: i64,
 }
-#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+#[derive(Clone, PartialEq, ::prost::Message)]
 pub struct RunStatus {
     #[prost(string, tag = "1")]
     pub run_id: ::prost::alloc::string::String,
@@ -79,6 +79,22 @@ pub struct RunStatus {
     /// stops the other agents at once; the lead still waits for RunTeardown.
     #[prost(int32, tag = "8")]
     pub exit_code: i32,
+    /// Each scenario's part of the counts above, in the plan's order.
+    #[prost(message, repeated, tag = "9")]
+    pub scenarios: ::prost::alloc::vec::Vec<ScenarioStatus>,
+}
+/// One scenario on one agent.
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct ScenarioStatus {
+    #[prost(string, tag = "1")]
+    pub name: ::prost::alloc::string::String,
+    /// Its active VUs.
+    #[prost(uint64, tag = "2")]
+    pub vus: u64,
+    #[prost(uint64, tag = "3")]
+    pub iterations_complete: u64,
+    #[prost(uint64, tag = "4")]
+    pub iterations_interrupted: u64,
 }
 /// What changed in the agent's sinks since its previous delta (never raw
 /// samples): k6r-core's `metrics::Delta`, per metric its sink's new data,

@@ -60,6 +60,16 @@ impl Reporter {
             iterations_interrupted: snapshot.interrupted,
             started_unix_nanos: started.map_or(0, to_unix_nanos),
             exit_code,
+            scenarios: snapshot
+                .scenarios
+                .iter()
+                .map(|s| v1::ScenarioStatus {
+                    name: s.name.clone(),
+                    vus: s.active_vus,
+                    iterations_complete: s.complete,
+                    iterations_interrupted: s.interrupted,
+                })
+                .collect(),
         })
         .await;
     }
