@@ -378,6 +378,12 @@ async fn extreme_agent_statuses_saturate_the_run_view() {
                     iterations_interrupted: u64::MAX,
                     started_unix_nanos,
                     exit_code: 0,
+                    scenarios: vec![v1::ScenarioStatus {
+                        name: "s".into(),
+                        vus: u64::MAX,
+                        iterations_complete: u64::MAX,
+                        iterations_interrupted: u64::MAX,
+                    }],
                 }),
             })
             .await;
@@ -392,5 +398,11 @@ async fn extreme_agent_statuses_saturate_the_run_view() {
     assert_eq!(view.start_skew_ms, Some(u64::MAX as f64 / 1e6));
     let status = runs.current().await.unwrap().status().await.unwrap();
     assert_eq!(status.vus, Some(i64::MAX));
+    // The dashboard's per-scenario sums saturate too.
+    let sample = runs.link().await.unwrap().sample().await.unwrap();
+    assert_eq!(
+        (sample.scenarios[0].vus, sample.scenarios[0].iterations),
+        (u64::MAX, u64::MAX)
+    );
     beats.into_iter().for_each(|b| b.abort());
 }

@@ -148,6 +148,7 @@ pub fn status(run: &str, state: RunState, vus: u64, started: i64) -> RunStatus {
         iterations_interrupted: 0,
         started_unix_nanos: started,
         exit_code: 0,
+        scenarios: Vec::new(),
     }
 }
 
