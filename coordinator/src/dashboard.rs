@@ -1,5 +1,6 @@
 //! The cluster as the dashboard's [`Source`]: the current run from its
 //! actor, and the agents' table from the run's parts and the registry.
+//! The source is the same [`Cluster`] that answers k6's REST API.
 
 use std::time::Duration;
 
@@ -7,36 +8,22 @@ use k6r_api::dashboard::FrameAgent;
 use k6r_dashboard::{RunSample, Sampled, Source};
 
 use crate::{
-    registry::{AgentInfo, AgentState, RegistryHandle},
-    run::RunsHandle,
+    registry::{AgentInfo, AgentState},
+    rest::cluster::Cluster,
 };
 
 /// How long a tick waits for the run's actor or the registry (a busy
 /// actor makes the tick skip rather than queue).
 const ASK_TIMEOUT: Duration = Duration::from_secs(1);
 
-/// The runs and the registry, sampled.
-#[derive(Clone, Debug)]
-pub struct Cluster {
-    runs: RunsHandle,
-    registry: RegistryHandle,
-}
-
-impl Cluster {
-    /// The source over `runs` and `registry`.
-    pub fn new(runs: RunsHandle, registry: RegistryHandle) -> Self {
-        Self { runs, registry }
-    }
-}
-
 impl Source for Cluster {
     async fn sample(&mut self) -> Option<Sampled> {
-        let agents = tokio::time::timeout(ASK_TIMEOUT, self.registry.list())
+        let agents = tokio::time::timeout(ASK_TIMEOUT, self.registry().list())
             .await
             .ok()?
             .ok()?;
         let run = tokio::time::timeout(ASK_TIMEOUT, async {
-            match self.runs.link().await {
+            match self.runs().link().await {
                 Some(link) => link.sample().await,
                 None => None,
             }

@@ -27,7 +27,6 @@ use tonic::server::NamedService;
 use crate::{
     auth,
     config::Config,
-    dashboard,
     error::{Error, Result},
     grpc,
     registry::RegistryHandle,
@@ -70,12 +69,10 @@ impl Server {
         let (runs, _) = RunsHandle::spawn(registry.clone(), settings, stop.clone());
         // k6's control API answers for the current run; its task ends when
         // the server (holding the last `Control`) is dropped.
-        let (control, _) =
-            k6r_rest::spawn(rest::cluster::Cluster::new(runs.clone(), registry.clone()));
-        let (dashboard, dashboard_task) = k6r_dashboard::Dashboard::spawn(
-            dashboard::Cluster::new(runs.clone(), registry.clone()),
-            stop.clone(),
-        );
+        // The dashboard samples the same cluster.
+        let cluster = rest::cluster::Cluster::new(runs.clone(), registry.clone());
+        let (control, _) = k6r_rest::spawn(cluster.clone());
+        let (dashboard, dashboard_task) = k6r_dashboard::Dashboard::spawn(cluster, stop.clone());
         Self {
             config,
             registry,

@@ -38,6 +38,16 @@ impl Cluster {
     pub fn new(runs: RunsHandle, registry: RegistryHandle) -> Self {
         Self { runs, registry }
     }
+
+    /// The runs it answers for.
+    pub fn runs(&self) -> &RunsHandle {
+        &self.runs
+    }
+
+    /// The agents it counts.
+    pub fn registry(&self) -> &RegistryHandle {
+        &self.registry
+    }
 }
 
 /// The agents as `/metrics` shows them: how many are connected, and the
