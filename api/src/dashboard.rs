@@ -78,12 +78,16 @@ pub struct Point {
     pub checks: Option<f64>,
     /// Each scenario's part, by name.
     #[serde(default)]
-    pub scenarios: BTreeMap<String, ScenarioPoint>,
+    pub scenarios: BTreeMap<String, PartPoint>,
+    /// Each agent's part, by name (none on one machine).
+    #[serde(default)]
+    pub agents: BTreeMap<String, PartPoint>,
 }
 
-/// One scenario's charted numbers in a [`Point`].
+/// One part's charted numbers in a [`Point`]: a scenario's, or an
+/// agent's.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct ScenarioPoint {
+pub struct PartPoint {
     /// Its active VUs.
     pub vus: u64,
     /// Its completed iterations a second.

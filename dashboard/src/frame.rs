@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use k6r_api::dashboard::{Frame, FrameAgent, FrameRun, Point, ScenarioPoint};
+use k6r_api::dashboard::{Frame, FrameAgent, FrameRun, PartPoint, Point};
 use k6r_core::metrics::sink::RateSink;
 use tokio::time::Instant;
 
@@ -17,6 +17,34 @@ pub struct Previous {
     totals: Totals,
     /// Each scenario's completed iterations.
     scenarios: BTreeMap<String, u64>,
+    /// Each agent's completed iterations.
+    agents: BTreeMap<String, u64>,
+}
+
+/// A part of a run by name: its VUs and completed iterations.
+type Part<'a> = (&'a str, u64, u64);
+
+/// Each part's VUs and iterations a second since `before`'s counts.
+fn part_points<'a>(
+    now: impl Iterator<Item = Part<'a>>,
+    before: Option<&BTreeMap<String, u64>>,
+    per_sec: impl Fn(f64, f64) -> f64,
+) -> BTreeMap<String, PartPoint> {
+    now.map(|(name, vus, iterations)| {
+        let earlier = before.and_then(|b| b.get(name));
+        let point = PartPoint {
+            vus,
+            iterations_rate: earlier.map_or(0.0, |&e| per_sec(iterations as f64, e as f64)),
+        };
+        (name.to_owned(), point)
+    })
+    .collect()
+}
+
+/// Each part's completed iterations, for the next frame's rates.
+fn part_counts<'a>(now: impl Iterator<Item = Part<'a>>) -> BTreeMap<String, u64> {
+    now.map(|(name, _, iterations)| (name.to_owned(), iterations))
+        .collect()
 }
 
 /// Builds frame `tick` at `now` from the run (if any), the previous
@@ -47,19 +75,20 @@ pub fn build(
             0.0
         }
     };
-    let scenarios = sample
-        .scenarios
-        .iter()
-        .map(|s| {
-            let earlier = before.and_then(|p| p.scenarios.get(&s.name));
-            let iterations_rate = earlier.map_or(0.0, |&e| per_sec(s.iterations as f64, e as f64));
-            let point = ScenarioPoint {
-                vus: s.vus,
-                iterations_rate,
-            };
-            (s.name.clone(), point)
-        })
-        .collect();
+    let scenarios = || {
+        sample
+            .scenarios
+            .iter()
+            .map(|s| (s.name.as_str(), s.vus, s.iterations))
+    };
+    let agents = || {
+        sample
+            .agents
+            .iter()
+            .map(|a| (a.name.as_str(), a.vus, a.iterations))
+    };
+    let scenario_points = part_points(scenarios(), before.map(|p| &p.scenarios), per_sec);
+    let agent_points = part_points(agents(), before.map(|p| &p.agents), per_sec);
     let (http_reqs_rate, iterations_rate, failed, checks) = match before {
         Some(p) => {
             let t = &sample.totals;
@@ -85,17 +114,15 @@ pub fn build(
         p99,
         http_req_failed: failed,
         checks,
-        scenarios,
+        scenarios: scenario_points,
+        agents: agent_points,
     };
     let next = Previous {
         run: sample.id.clone(),
         at: now,
         totals: sample.totals,
-        scenarios: sample
-            .scenarios
-            .iter()
-            .map(|s| (s.name.clone(), s.iterations))
-            .collect(),
+        scenarios: part_counts(scenarios()),
+        agents: part_counts(agents()),
     };
     let (exit_code, message) = match sample.outcome {
         Some((code, message)) => (Some(code), message),
@@ -211,9 +238,10 @@ mod tests {
         assert_eq!(point.iterations_rate, 10.0);
         assert_eq!(point.http_req_failed, Some(0.2));
         assert_eq!(point.checks, None);
+        assert_eq!(point.agents["w1"].vus, 3);
         assert_eq!(
             point.scenarios["s"],
-            ScenarioPoint {
+            PartPoint {
                 vus: 3,
                 iterations_rate: 20.0
             }

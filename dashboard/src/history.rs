@@ -2,7 +2,9 @@
 //! merge into one, so a long run keeps its whole span at half the
 //! resolution, and so on (at most `max` points whatever the duration).
 
-use k6r_api::dashboard::{Point, ScenarioPoint};
+use std::collections::BTreeMap;
+
+use k6r_api::dashboard::{PartPoint, Point};
 
 /// The points of one run.
 #[derive(Clone, Debug)]
@@ -68,8 +70,8 @@ impl History {
 
 /// Two neighbouring points as one: rates and shares are averaged by the
 /// samples behind them; the instant, VUs and the percentiles (which
-/// cover the run so far) are the later point's; so for each scenario (a
-/// scenario in one point only counts a zero rate in the other).
+/// cover the run so far) are the later point's; so for each scenario and
+/// agent (a part in one point only counts a zero rate in the other).
 fn merge((a, na): (&Point, u32), (b, nb): (&Point, u32)) -> Point {
     let (wa, wb) = (f64::from(na), f64::from(nb));
     let mean = |x: f64, y: f64| (x * wa + y * wb) / (wa + wb);
@@ -89,21 +91,29 @@ fn merge((a, na): (&Point, u32), (b, nb): (&Point, u32)) -> Point {
         p99: b.p99.or(a.p99),
         http_req_failed: mean_opt(a.http_req_failed, b.http_req_failed),
         checks: mean_opt(a.checks, b.checks),
-        scenarios: a
-            .scenarios
-            .keys()
-            .chain(b.scenarios.keys())
-            .map(|name| {
-                let (x, y) = (a.scenarios.get(name), b.scenarios.get(name));
-                let rate = |s: Option<&ScenarioPoint>| s.map_or(0.0, |s| s.iterations_rate);
-                let point = ScenarioPoint {
-                    vus: y.or(x).map_or(0, |s| s.vus),
-                    iterations_rate: mean(rate(x), rate(y)),
-                };
-                (name.clone(), point)
-            })
-            .collect(),
+        scenarios: merge_parts(&a.scenarios, &b.scenarios, mean),
+        agents: merge_parts(&a.agents, &b.agents, mean),
     }
+}
+
+/// Two points' parts merged by name, rates by `mean`.
+fn merge_parts(
+    a: &BTreeMap<String, PartPoint>,
+    b: &BTreeMap<String, PartPoint>,
+    mean: impl Fn(f64, f64) -> f64,
+) -> BTreeMap<String, PartPoint> {
+    a.keys()
+        .chain(b.keys())
+        .map(|name| {
+            let (x, y) = (a.get(name), b.get(name));
+            let rate = |s: Option<&PartPoint>| s.map_or(0.0, |s| s.iterations_rate);
+            let point = PartPoint {
+                vus: y.or(x).map_or(0, |s| s.vus),
+                iterations_rate: mean(rate(x), rate(y)),
+            };
+            (name.clone(), point)
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -170,7 +180,7 @@ mod tests {
                 .map(|&(n, vus, rate)| {
                     (
                         n.to_string(),
-                        ScenarioPoint {
+                        PartPoint {
                             vus,
                             iterations_rate: rate,
                         },
@@ -185,14 +195,14 @@ mod tests {
         );
         assert_eq!(
             m.scenarios["a"],
-            ScenarioPoint {
+            PartPoint {
                 vus: 3,
                 iterations_rate: 6.0
             }
         );
         assert_eq!(
             m.scenarios["b"],
-            ScenarioPoint {
+            PartPoint {
                 vus: 1,
                 iterations_rate: 1.0
             }

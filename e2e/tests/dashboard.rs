@@ -103,6 +103,15 @@ fn two_viewers_follow_a_cluster_run() {
             by_scenario.is_some(),
             "no frame with the scenario's 4 VUs: {running:?}"
         );
+        // And each agent's part, 2 VUs each.
+        let by_agent = running.iter().find(|f| {
+            let agents = &f["run"]["point"]["agents"];
+            agents["agent-1"]["vus"] == 2 && agents["agent-2"]["vus"] == 2
+        });
+        assert!(
+            by_agent.is_some(),
+            "no frame with each agent's 2 VUs: {running:?}"
+        );
         let last = frames.last().unwrap();
         assert_eq!(last["run"]["exit_code"], 0, "{last}");
         assert_eq!(

@@ -9,18 +9,19 @@
 
   // ---- what is charted ----------------------------------------------------
 
-  // One line per scenario seen in the points, first seen first.
-  const byScenario = (field) => (points) => {
+  // One line per part (`scenarios` or `agents`) seen in the points,
+  // first seen first.
+  const byPart = (parts, field) => (points) => {
     const names = [];
     for (const p of points) {
-      for (const name of Object.keys(p.scenarios || {})) {
+      for (const name of Object.keys(p[parts] || {})) {
         if (!names.includes(name)) names.push(name);
       }
     }
     return names.map((name) => ({
       key: name,
       label: name,
-      value: (p) => (p.scenarios && p.scenarios[name] ? p.scenarios[name][field] : undefined),
+      value: (p) => (p[parts] && p[parts][name] ? p[parts][name][field] : undefined),
     }));
   };
 
@@ -38,8 +39,10 @@
       { key: "http_req_failed", label: "failed" }] },
     { id: "chart-checks", title: "checks passed", max: 1, percent: true, series: [
       { key: "checks", label: "passed" }] },
-    { id: "chart-scenario-vus", title: "VUs by scenario", series: byScenario("vus") },
-    { id: "chart-scenario-rates", title: "iterations/s by scenario", series: byScenario("iterations_rate") },
+    { id: "chart-scenario-vus", title: "VUs by scenario", series: byPart("scenarios", "vus") },
+    { id: "chart-scenario-rates", title: "iterations/s by scenario", series: byPart("scenarios", "iterations_rate") },
+    { id: "chart-agent-vus", title: "VUs by agent", series: byPart("agents", "vus") },
+    { id: "chart-agent-rates", title: "iterations/s by agent", series: byPart("agents", "iterations_rate") },
   ];
   // Past this many points the page reloads the server's (bounded) history.
   const MAX_POINTS = 7200;

@@ -60,6 +60,9 @@ const k6rChart = (() => {
       const value = (s, p) => (s.value ? s.value(p) : p[s.key]);
       this.figure.dataset.points = String(points.length);
       this.figure.dataset.series = String(series.length);
+      // Lines that come and go (by agent on one machine: none) hide an
+      // empty chart.
+      this.figure.hidden = typeof spec.series === "function" && series.length === 0;
       const xs = points.map((p) => p.elapsed_ms / 1000);
       const x0 = xs.length ? xs[0] : 0;
       const x1 = Math.max(xs.length ? xs[xs.length - 1] : 0, x0 + 1);

@@ -128,6 +128,14 @@ impl Config {
                         .collect::<Result<_, _>>()?;
                 }
                 "LABELS" => config.labels = pairs(&value, '=').map_err(invalid)?,
+                "TREND_AS_NATIVE_HISTOGRAM" if value == "true" || value == "1" => {
+                    return Err(invalid(
+                        "native histograms are not supported: trends are pushed as classic \
+                         histograms (k6_<name>_seconds_bucket, the buckets /metrics serves) \
+                         and K6_PROMETHEUS_RW_TREND_STATS gauges; unset it"
+                            .into(),
+                    ));
+                }
                 _ => {
                     if let Some(name) = key.strip_prefix("HEADERS_") {
                         config.headers.push((name.to_owned(), value.clone()));
@@ -191,6 +199,7 @@ mod tests {
             ("K6_PROMETHEUS_RW_TREND_STATS", "p(99),mode"),
             ("K6_PROMETHEUS_RW_LABELS", "nolabel"),
             ("K6_PROMETHEUS_RW_INSECURE_SKIP_TLS_VERIFY", "maybe"),
+            ("K6_PROMETHEUS_RW_TREND_AS_NATIVE_HISTOGRAM", "true"),
         ] {
             let e = env(&[(variable, value)]).unwrap_err();
             assert_eq!(
