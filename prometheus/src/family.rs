@@ -93,6 +93,15 @@ impl Family {
     }
 }
 
+/// How a metric's values are exposed: the factor applied to them and the
+/// unit its name ends with (k6's milliseconds become seconds).
+fn scale_of(contains: ValueType) -> (f64, Option<Unit>) {
+    match contains {
+        ValueType::Time => (1e-3, Some(Unit::Seconds)),
+        ValueType::Default | ValueType::Data => (1.0, None),
+    }
+}
+
 /// Every observed metric of `registry` as a family, in the registry's
 /// order: counters as counters, gauges as gauges, rates as
 /// `k6_<name>_rate` gauges (once they have a value), trends as
@@ -104,10 +113,7 @@ pub fn families(registry: &Registry) -> Vec<Family> {
         .iter()
         .filter(|e| e.observed)
         .filter_map(|e| {
-            let (scale, unit) = match e.metric.contains {
-                ValueType::Time => (1e-3, Some(Unit::Seconds)),
-                ValueType::Default | ValueType::Data => (1.0, None),
-            };
+            let (scale, unit) = scale_of(e.metric.contains);
             let name = format!("{K6_PREFIX}{}", e.metric.name);
             let kind = match e.metric.kind {
                 MetricType::Counter => "counter",
@@ -150,12 +156,9 @@ pub fn trend_stats(registry: &Registry, stats: &[(String, Stat)]) -> Vec<Family>
         if trend.count() == 0 {
             continue;
         }
-        let scale = match e.metric.contains {
-            ValueType::Time => 1e-3,
-            ValueType::Default | ValueType::Data => 1.0,
-        };
+        let (scale, unit) = scale_of(e.metric.contains);
         for (suffix, stat) in stats {
-            if scale == 1.0 && matches!(stat, Stat::Count | Stat::Sum) {
+            if unit.is_none() && matches!(stat, Stat::Count | Stat::Sum) {
                 // The histogram `k6_<name>` already has these series.
                 continue;
             }

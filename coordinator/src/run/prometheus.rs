@@ -46,7 +46,10 @@ fn series(labels: &[(&str, &str)], value: Value) -> Series {
 impl RunActor {
     /// The run's families: the merged k6 metrics, then k6r's own.
     pub(super) fn families(&self) -> Vec<Family> {
-        let view = self.view();
+        // The state and agents only: the whole view would clone the
+        // finished run's merged metrics at every scrape.
+        let state = self.run_state();
+        let agents = self.run_agents();
         let mut families = self.submission.merged.families();
         let run = self.id.as_str();
         families.push(labelled(
@@ -55,7 +58,7 @@ impl RunActor {
             PHASES
                 .iter()
                 .map(|&p| {
-                    let value = if p == view.state { 1.0 } else { 0.0 };
+                    let value = if p == state { 1.0 } else { 0.0 };
                     series(
                         &[("run", run), ("phase", &phase_name(p))],
                         Value::Gauge(value),
@@ -83,7 +86,7 @@ impl RunActor {
             .collect(),
         ));
         let per_agent = |value: fn(&k6r_api::RunAgent) -> f64| {
-            view.agents
+            agents
                 .iter()
                 .map(|a| series(&[("run", run), ("agent", &a.name)], Value::Gauge(value(a))))
                 .collect()
@@ -93,7 +96,7 @@ impl RunActor {
             "agents lost during the run",
             vec![series(
                 &[("run", run)],
-                Value::Gauge(view.agents.iter().filter(|a| a.state == "lost").count() as f64),
+                Value::Gauge(agents.iter().filter(|a| a.state == "lost").count() as f64),
             )],
         ));
         families.push(labelled(
