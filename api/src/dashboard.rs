@@ -92,6 +92,18 @@ pub struct PartPoint {
     pub vus: u64,
     /// Its completed iterations a second.
     pub iterations_rate: f64,
+    /// Its requests a second (`None`: its requests are not known apart).
+    #[serde(default)]
+    pub http_reqs_rate: Option<f64>,
+    /// Its `http_req_duration` `p(95)` so far, ms.
+    #[serde(default)]
+    pub p95: Option<f64>,
+    /// Its failed requests' share in the interval.
+    #[serde(default)]
+    pub http_req_failed: Option<f64>,
+    /// Its passed checks' share in the interval.
+    #[serde(default)]
+    pub checks: Option<f64>,
 }
 
 /// One agent in a [`Frame`].

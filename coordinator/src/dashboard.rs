@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use k6r_api::dashboard::FrameAgent;
+use k6r_api::{dashboard::FrameAgent, RunAgent};
 use k6r_dashboard::{RunSample, Sampled, Source};
 
 use crate::{
@@ -38,7 +38,9 @@ impl Source for Cluster {
 /// The run's agents first (their part and, when the registry knows
 /// them, CPUs and heartbeat age), then the other connected agents.
 fn merge_agents(sample: Option<&RunSample>, agents: &[AgentInfo]) -> Vec<FrameAgent> {
-    let in_run = sample.map(|s| s.agents.as_slice()).unwrap_or_default();
+    let in_run: Vec<&RunAgent> = sample
+        .map(|s| s.agents.iter().map(|a| &a.agent).collect())
+        .unwrap_or_default();
     let known = |id: &str| agents.iter().find(|a| a.id.as_str() == id);
     let mut out: Vec<FrameAgent> = in_run
         .iter()
@@ -75,8 +77,8 @@ fn merge_agents(sample: Option<&RunSample>, agents: &[AgentInfo]) -> Vec<FrameAg
 mod tests {
     use std::time::{Duration, SystemTime};
 
-    use k6r_api::{RunAgent, RunState};
-    use k6r_dashboard::Totals;
+    use k6r_api::RunState;
+    use k6r_dashboard::{AgentPart, Headline};
 
     use super::*;
     use crate::registry::{AgentId, Capacity, Version};
@@ -108,19 +110,21 @@ mod tests {
             vus: 3,
             vus_max: 5,
             iterations: 7,
-            agents: vec![RunAgent {
-                id: "agent-1".into(),
-                name: "w1".into(),
-                segment: "0:1".into(),
-                pinned: Vec::new(),
-                lead: true,
-                state: "running".into(),
-                vus: 3,
-                vus_max: 5,
-                iterations: 7,
+            agents: vec![AgentPart {
+                agent: RunAgent {
+                    id: "agent-1".into(),
+                    name: "w1".into(),
+                    segment: "0:1".into(),
+                    pinned: Vec::new(),
+                    lead: true,
+                    state: "running".into(),
+                    vus: 3,
+                    vus_max: 5,
+                    iterations: 7,
+                },
+                headline: None,
             }],
-            totals: Totals::default(),
-            latency: [None; 4],
+            headline: Headline::default(),
             thresholds: Vec::new(),
             scenarios: Vec::new(),
         }

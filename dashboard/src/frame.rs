@@ -7,7 +7,7 @@ use k6r_api::dashboard::{Frame, FrameAgent, FrameRun, PartPoint, Point};
 use k6r_core::metrics::sink::RateSink;
 use tokio::time::Instant;
 
-use crate::sample::{RunSample, Totals};
+use crate::sample::{Headline, RunSample, Totals};
 
 /// What the next frame's rates are computed from.
 #[derive(Clone, Debug)]
@@ -15,36 +15,90 @@ pub struct Previous {
     run: String,
     at: Instant,
     totals: Totals,
-    /// Each scenario's completed iterations.
-    scenarios: BTreeMap<String, u64>,
-    /// Each agent's completed iterations.
-    agents: BTreeMap<String, u64>,
+    /// Each scenario's counts.
+    scenarios: BTreeMap<String, PartCounts>,
+    /// Each agent's counts.
+    agents: BTreeMap<String, PartCounts>,
 }
 
-/// A part of a run by name: its VUs and completed iterations.
-type Part<'a> = (&'a str, u64, u64);
+/// A part's counts: its completed iterations, and its headline counts
+/// when known.
+type PartCounts = (u64, Option<Totals>);
 
-/// Each part's VUs and iterations a second since `before`'s counts.
+/// A part of a run: its name, VUs, completed iterations and headline.
+type Part<'a> = (&'a str, u64, u64, Option<&'a Headline>);
+
+/// Rates between two samples `secs` apart.
+#[derive(Clone, Copy)]
+struct Interval {
+    secs: f64,
+}
+
+impl Interval {
+    /// `now - before` a second (0 without an interval).
+    fn per_sec(self, now: f64, before: f64) -> f64 {
+        if self.secs > 0.0 {
+            ((now - before) / self.secs).max(0.0)
+        } else {
+            0.0
+        }
+    }
+}
+
+impl Interval {
+    /// Requests a second, and the failed requests' and passed checks'
+    /// shares, between `before` and `now`.
+    fn of_requests(self, now: &Totals, before: &Totals) -> (f64, Option<f64>, Option<f64>) {
+        (
+            self.per_sec(now.http_reqs, before.http_reqs),
+            share(now.http_req_failed, before.http_req_failed),
+            share(now.checks, before.checks),
+        )
+    }
+}
+
+/// The pass share of the values added between `before` and `now`.
+fn share(now: RateSink, before: RateSink) -> Option<f64> {
+    let total = now.total.saturating_sub(before.total);
+    let passes = now.passes.saturating_sub(before.passes);
+    (total > 0).then(|| passes as f64 / total as f64)
+}
+
+/// Each part's point, its rates since `before`'s counts.
 fn part_points<'a>(
     now: impl Iterator<Item = Part<'a>>,
-    before: Option<&BTreeMap<String, u64>>,
-    per_sec: impl Fn(f64, f64) -> f64,
+    before: Option<&BTreeMap<String, PartCounts>>,
+    interval: Interval,
 ) -> BTreeMap<String, PartPoint> {
-    now.map(|(name, vus, iterations)| {
+    now.map(|(name, vus, iterations, headline)| {
         let earlier = before.and_then(|b| b.get(name));
-        let point = PartPoint {
+        let totals_before = earlier.and_then(|(_, t)| t.as_ref());
+        let mut point = PartPoint {
             vus,
-            iterations_rate: earlier.map_or(0.0, |&e| per_sec(iterations as f64, e as f64)),
+            iterations_rate: earlier
+                .map_or(0.0, |&(e, _)| interval.per_sec(iterations as f64, e as f64)),
+            ..PartPoint::default()
         };
+        if let Some(h) = headline {
+            point.p95 = h.latency[2];
+            if let Some(b) = totals_before {
+                let (reqs, failed, checks) = interval.of_requests(&h.totals, b);
+                point.http_reqs_rate = Some(reqs);
+                point.http_req_failed = failed;
+                point.checks = checks;
+            }
+        }
         (name.to_owned(), point)
     })
     .collect()
 }
 
-/// Each part's completed iterations, for the next frame's rates.
-fn part_counts<'a>(now: impl Iterator<Item = Part<'a>>) -> BTreeMap<String, u64> {
-    now.map(|(name, _, iterations)| (name.to_owned(), iterations))
-        .collect()
+/// Each part's counts, for the next frame's rates.
+fn part_counts<'a>(now: impl Iterator<Item = Part<'a>>) -> BTreeMap<String, PartCounts> {
+    now.map(|(name, _, iterations, headline)| {
+        (name.to_owned(), (iterations, headline.map(|h| h.totals)))
+    })
+    .collect()
 }
 
 /// Builds frame `tick` at `now` from the run (if any), the previous
@@ -67,41 +121,37 @@ pub fn build(
     };
     // Rates only between two samples of the same run.
     let before = previous.filter(|p| p.run == sample.id);
-    let secs = before.map_or(0.0, |p| now.saturating_duration_since(p.at).as_secs_f64());
-    let per_sec = |a: f64, b: f64| {
-        if secs > 0.0 {
-            ((a - b) / secs).max(0.0)
-        } else {
-            0.0
-        }
+    let interval = Interval {
+        secs: before.map_or(0.0, |p| now.saturating_duration_since(p.at).as_secs_f64()),
     };
     let scenarios = || {
         sample
             .scenarios
             .iter()
-            .map(|s| (s.name.as_str(), s.vus, s.iterations))
+            .map(|s| (s.name.as_str(), s.vus, s.iterations, s.headline.as_ref()))
     };
     let agents = || {
-        sample
-            .agents
-            .iter()
-            .map(|a| (a.name.as_str(), a.vus, a.iterations))
-    };
-    let scenario_points = part_points(scenarios(), before.map(|p| &p.scenarios), per_sec);
-    let agent_points = part_points(agents(), before.map(|p| &p.agents), per_sec);
-    let (http_reqs_rate, iterations_rate, failed, checks) = match before {
-        Some(p) => {
-            let t = &sample.totals;
+        sample.agents.iter().map(|a| {
+            let agent = &a.agent;
             (
-                per_sec(t.http_reqs, p.totals.http_reqs),
-                per_sec(t.iterations, p.totals.iterations),
-                share(t.http_req_failed, p.totals.http_req_failed),
-                share(t.checks, p.totals.checks),
+                agent.name.as_str(),
+                agent.vus,
+                agent.iterations,
+                a.headline.as_ref(),
             )
-        }
-        None => (0.0, 0.0, None, None),
+        })
     };
-    let [p50, p90, p95, p99] = sample.latency;
+    let scenario_points = part_points(scenarios(), before.map(|p| &p.scenarios), interval);
+    let agent_points = part_points(agents(), before.map(|p| &p.agents), interval);
+    let totals = &sample.headline.totals;
+    let ((http_reqs_rate, failed, checks), iterations_rate) = match before {
+        Some(p) => (
+            interval.of_requests(totals, &p.totals),
+            interval.per_sec(totals.iterations, p.totals.iterations),
+        ),
+        None => ((0.0, None, None), 0.0),
+    };
+    let [p50, p90, p95, p99] = sample.headline.latency;
     let point = Point {
         elapsed_ms: sample.elapsed_ms,
         vus: sample.vus,
@@ -120,7 +170,7 @@ pub fn build(
     let next = Previous {
         run: sample.id.clone(),
         at: now,
-        totals: sample.totals,
+        totals: sample.headline.totals,
         scenarios: part_counts(scenarios()),
         agents: part_counts(agents()),
     };
@@ -137,7 +187,7 @@ pub fn build(
         message,
         point,
         iterations: sample.iterations,
-        http_reqs: sample.totals.http_reqs as u64,
+        http_reqs: sample.headline.totals.http_reqs as u64,
         thresholds: sample.thresholds,
     };
     let frame = Frame {
@@ -148,13 +198,6 @@ pub fn build(
     (frame, Some(next))
 }
 
-/// The pass share of the values added between `before` and `now`.
-fn share(now: RateSink, before: RateSink) -> Option<f64> {
-    let total = now.total.saturating_sub(before.total);
-    let passes = now.passes.saturating_sub(before.passes);
-    (total > 0).then(|| passes as f64 / total as f64)
-}
-
 #[cfg(test)]
 mod tests {
     use std::time::Duration;
@@ -162,9 +205,25 @@ mod tests {
     use k6r_api::{dashboard::FrameThreshold, RunAgent, RunState};
 
     use super::*;
-    use crate::sample::ScenarioCount;
+    use crate::sample::{AgentPart, ScenarioPart};
+
+    fn totals(reqs: f64, failed: (u64, u64)) -> Totals {
+        Totals {
+            http_reqs: reqs,
+            iterations: reqs / 2.0,
+            http_req_failed: RateSink {
+                passes: failed.0,
+                total: failed.1,
+            },
+            checks: RateSink::default(),
+        }
+    }
 
     fn sample(id: &str, reqs: f64, failed: (u64, u64)) -> RunSample {
+        let headline = Headline {
+            totals: totals(reqs, failed),
+            latency: [Some(1.0), Some(2.0), Some(3.0), Some(4.0)],
+        };
         RunSample {
             id: id.into(),
             state: RunState::Running,
@@ -175,36 +234,31 @@ mod tests {
             vus: 3,
             vus_max: 5,
             iterations: 7,
-            agents: vec![RunAgent {
-                id: "agent-1".into(),
-                name: "w1".into(),
-                segment: "0:1".into(),
-                pinned: Vec::new(),
-                lead: true,
-                state: "running".into(),
-                vus: 3,
-                vus_max: 5,
-                iterations: 7,
-            }],
-            totals: Totals {
-                http_reqs: reqs,
-                iterations: reqs / 2.0,
-                http_req_failed: RateSink {
-                    passes: failed.0,
-                    total: failed.1,
+            agents: vec![AgentPart {
+                agent: RunAgent {
+                    id: "agent-1".into(),
+                    name: "w1".into(),
+                    segment: "0:1".into(),
+                    pinned: Vec::new(),
+                    lead: true,
+                    state: "running".into(),
+                    vus: 3,
+                    vus_max: 5,
+                    iterations: 7,
                 },
-                checks: RateSink::default(),
-            },
-            latency: [Some(1.0), Some(2.0), Some(3.0), Some(4.0)],
+                headline: Some(headline),
+            }],
+            headline,
             thresholds: vec![FrameThreshold {
                 metric: "http_req_failed".into(),
                 source: "rate<0.01".into(),
                 failing: true,
             }],
-            scenarios: vec![ScenarioCount {
+            scenarios: vec![ScenarioPart {
                 name: "s".into(),
                 vus: 3,
                 iterations: reqs as u64,
+                headline: None,
             }],
         }
     }
@@ -238,12 +292,24 @@ mod tests {
         assert_eq!(point.iterations_rate, 10.0);
         assert_eq!(point.http_req_failed, Some(0.2));
         assert_eq!(point.checks, None);
-        assert_eq!(point.agents["w1"].vus, 3);
+        assert_eq!(
+            point.agents["w1"],
+            PartPoint {
+                vus: 3,
+                iterations_rate: 0.0,
+                http_reqs_rate: Some(20.0),
+                p95: Some(3.0),
+                http_req_failed: Some(0.2),
+                checks: None,
+            }
+        );
+        // A scenario whose requests are not kept apart.
         assert_eq!(
             point.scenarios["s"],
             PartPoint {
                 vus: 3,
-                iterations_rate: 20.0
+                iterations_rate: 20.0,
+                ..PartPoint::default()
             }
         );
 

@@ -91,25 +91,33 @@ fn merge((a, na): (&Point, u32), (b, nb): (&Point, u32)) -> Point {
         p99: b.p99.or(a.p99),
         http_req_failed: mean_opt(a.http_req_failed, b.http_req_failed),
         checks: mean_opt(a.checks, b.checks),
-        scenarios: merge_parts(&a.scenarios, &b.scenarios, mean),
-        agents: merge_parts(&a.agents, &b.agents, mean),
+        scenarios: merge_parts(&a.scenarios, &b.scenarios, mean, mean_opt),
+        agents: merge_parts(&a.agents, &b.agents, mean, mean_opt),
     }
 }
 
-/// Two points' parts merged by name, rates by `mean`.
+/// Two points' parts merged by name, rates by `mean` (`mean_opt` where
+/// they may be unknown).
 fn merge_parts(
     a: &BTreeMap<String, PartPoint>,
     b: &BTreeMap<String, PartPoint>,
     mean: impl Fn(f64, f64) -> f64,
+    mean_opt: impl Fn(Option<f64>, Option<f64>) -> Option<f64>,
 ) -> BTreeMap<String, PartPoint> {
     a.keys()
         .chain(b.keys())
         .map(|name| {
             let (x, y) = (a.get(name), b.get(name));
             let rate = |s: Option<&PartPoint>| s.map_or(0.0, |s| s.iterations_rate);
+            let opt = |f: fn(&PartPoint) -> Option<f64>| mean_opt(x.and_then(f), y.and_then(f));
+            let later = |f: fn(&PartPoint) -> Option<f64>| y.and_then(f).or(x.and_then(f));
             let point = PartPoint {
                 vus: y.or(x).map_or(0, |s| s.vus),
                 iterations_rate: mean(rate(x), rate(y)),
+                http_reqs_rate: opt(|s| s.http_reqs_rate),
+                p95: later(|s| s.p95),
+                http_req_failed: opt(|s| s.http_req_failed),
+                checks: opt(|s| s.checks),
             };
             (name.clone(), point)
         })
@@ -174,39 +182,30 @@ mod tests {
 
     #[test]
     fn scenarios_merge_by_name() {
-        let with = |pairs: &[(&str, u64, f64)]| Point {
-            scenarios: pairs
-                .iter()
-                .map(|&(n, vus, rate)| {
-                    (
-                        n.to_string(),
-                        PartPoint {
-                            vus,
-                            iterations_rate: rate,
-                        },
-                    )
-                })
-                .collect(),
+        let part = |vus, rate, reqs: Option<f64>, p95| PartPoint {
+            vus,
+            iterations_rate: rate,
+            http_reqs_rate: reqs,
+            p95,
+            ..PartPoint::default()
+        };
+        let with = |pairs: &[(&str, PartPoint)]| Point {
+            scenarios: pairs.iter().map(|(n, p)| (n.to_string(), *p)).collect(),
             ..Point::default()
         };
         let m = merge(
-            (&with(&[("a", 2, 4.0), ("b", 1, 2.0)]), 1),
-            (&with(&[("a", 3, 8.0)]), 1),
+            (
+                &with(&[
+                    ("a", part(2, 4.0, Some(10.0), Some(5.0))),
+                    ("b", part(1, 2.0, None, None)),
+                ]),
+                1,
+            ),
+            (&with(&[("a", part(3, 8.0, Some(30.0), None))]), 1),
         );
-        assert_eq!(
-            m.scenarios["a"],
-            PartPoint {
-                vus: 3,
-                iterations_rate: 6.0
-            }
-        );
-        assert_eq!(
-            m.scenarios["b"],
-            PartPoint {
-                vus: 1,
-                iterations_rate: 1.0
-            }
-        );
+        // Rates averaged, the latest VUs, the latest known p95.
+        assert_eq!(m.scenarios["a"], part(3, 6.0, Some(20.0), Some(5.0)));
+        assert_eq!(m.scenarios["b"], part(1, 1.0, None, None));
     }
 
     #[test]

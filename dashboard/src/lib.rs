@@ -55,7 +55,7 @@ use tokio_util::sync::CancellationToken;
 
 pub use error::DashboardError;
 pub use page::report_html;
-pub use sample::{latency, RunSample, ScenarioCount, Totals, PERCENTILES};
+pub use sample::{AgentPart, Headline, RunSample, ScenarioPart, Totals, PERCENTILES};
 pub use source::{Sampled, Source};
 
 /// How often the sampler builds a frame.

@@ -197,6 +197,12 @@ def main():
         first = until("points on the charts", points)
         until("the charts to grow", lambda: points() > first + 1)
         print(f"charts grew from {first} to {points()} points", flush=True)
+        # Each agent's requests and latency charted apart: a line each.
+        for chart in ("chart-agent-reqs", "chart-agent-p95", "chart-scenario-reqs"):
+            lines = 2 if "agent" in chart else 1
+            until(f"{lines} lines on {chart}",
+                  lambda: driver.find_element(By.ID, chart).get_attribute("data-series") == str(lines)
+                  and driver.find_element(By.ID, chart).is_displayed())
         rows = driver.find_elements(By.CSS_SELECTOR, "#agents tbody tr")
         assert len(rows) == 2, [r.text for r in rows]
         thresholds = driver.find_elements(By.CSS_SELECTOR, "#thresholds li")

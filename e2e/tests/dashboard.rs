@@ -8,17 +8,38 @@ use std::time::{Duration, Instant};
 use k6r_e2e::{cli_spawn, get, show, sse::Events, Cluster, Target};
 use serde_json::Value;
 
-/// About 4 s over two agents against the demo target, with a threshold.
+/// About 4 s against the demo target, with a threshold: `load` (4 VUs)
+/// gets pages, `misses` (2 VUs) gets 404s, so each scenario has its own
+/// failure share.
 const SCRIPT: &str = "import http from 'k6/http';\n\
     import { check, sleep } from 'k6';\n\
     export const options = {\n\
-      scenarios: { load: { executor: 'constant-vus', vus: 4, duration: '4s' } },\n\
+      scenarios: {\n\
+        load: { executor: 'constant-vus', vus: 4, duration: '4s' },\n\
+        misses: { executor: 'constant-vus', vus: 2, duration: '4s', exec: 'misses' },\n\
+      },\n\
       thresholds: { http_req_duration: ['p(95)<5000'] },\n\
     };\n\
     export default function () {\n\
       check(http.get(__ENV.TARGET), { ok: (r) => r.status === 200 });\n\
       sleep(0.02);\n\
+    }\n\
+    export function misses() {\n\
+      http.get(__ENV.TARGET + '/status/404');\n\
+      sleep(0.05);\n\
     }\n";
+
+/// Whether `frame`'s scenarios have their own request metrics: `load`
+/// with no failure, `misses` with nothing but failures.
+fn scenarios_apart(frame: &Value) -> bool {
+    let scenarios = &frame["run"]["point"]["scenarios"];
+    let (load, misses) = (&scenarios["load"], &scenarios["misses"]);
+    load["http_reqs_rate"].as_f64() > Some(0.0)
+        && load["http_req_failed"] == 0.0
+        && load["p95"].as_f64() > Some(0.0)
+        && misses["http_reqs_rate"].as_f64() > Some(0.0)
+        && misses["http_req_failed"] == 1.0
+}
 
 /// Frames until the run is finished (60 s at most).
 fn frames_of_the_run(events: &Events) -> Vec<Value> {
@@ -94,23 +115,35 @@ fn two_viewers_follow_a_cluster_run() {
         assert!(point["vus"].as_u64() > Some(0), "{point}");
         assert!(point["p95"].as_f64() > Some(0.0), "{point}");
         assert!(point["p50"].as_f64() <= point["p99"].as_f64(), "{point}");
-        // The scenario's part, summed over both agents.
+        // Each scenario's part, summed over both agents.
         let by_scenario = running
             .iter()
-            .map(|f| &f["run"]["point"]["scenarios"]["load"])
-            .find(|s| s["vus"] == 4 && s["iterations_rate"].as_f64() > Some(0.0));
+            .map(|f| &f["run"]["point"]["scenarios"])
+            .find(|s| {
+                s["load"]["vus"] == 4
+                    && s["misses"]["vus"] == 2
+                    && s["load"]["iterations_rate"].as_f64() > Some(0.0)
+            });
         assert!(
             by_scenario.is_some(),
-            "no frame with the scenario's 4 VUs: {running:?}"
+            "no frame with the scenarios' 4 and 2 VUs: {running:?}"
         );
-        // And each agent's part, 2 VUs each.
+        assert!(
+            running.iter().any(|f| scenarios_apart(f)),
+            "no frame with each scenario's requests: {running:?}"
+        );
+        // And each agent's part, 3 VUs and its own requests each.
         let by_agent = running.iter().find(|f| {
             let agents = &f["run"]["point"]["agents"];
-            agents["agent-1"]["vus"] == 2 && agents["agent-2"]["vus"] == 2
+            ["agent-1", "agent-2"].iter().all(|a| {
+                agents[a]["vus"] == 3
+                    && agents[a]["http_reqs_rate"].as_f64() > Some(0.0)
+                    && agents[a]["p95"].as_f64() > Some(0.0)
+            })
         });
         assert!(
             by_agent.is_some(),
-            "no frame with each agent's 2 VUs: {running:?}"
+            "no frame with each agent's 3 VUs and requests: {running:?}"
         );
         let last = frames.last().unwrap();
         assert_eq!(last["run"]["exit_code"], 0, "{last}");
@@ -201,14 +234,12 @@ fn a_local_run_serves_its_dashboard_and_writes_the_report() {
         let frame = events
             .next(Duration::from_secs(5))
             .expect("a frame a second");
-        if frame["run"]["state"] == "running"
-            && frame["run"]["point"]["http_reqs_rate"].as_f64() > Some(0.0)
-        {
+        if frame["run"]["state"] == "running" && scenarios_apart(&frame) {
             break frame;
         }
     };
     assert_eq!(running["run"]["id"], "local");
-    assert_eq!(running["run"]["point"]["vus"], 4);
+    assert_eq!(running["run"]["point"]["vus"], 6);
     assert_eq!(running["run"]["point"]["scenarios"]["load"]["vus"], 4);
     assert_eq!(running["run"]["thresholds"][0]["source"], "p(95)<5000");
 

@@ -8,7 +8,7 @@
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use k6r_core::metrics::{Delta, MetricsError, Registry, Sample};
+use k6r_core::metrics::{Breakdown, Delta, MetricsError, Registry, Sample};
 use k6r_core::threshold::{ThresholdError, Thresholds};
 
 use crate::samples::SampleSink;
@@ -28,7 +28,7 @@ impl Metrics {
     /// The registry of a script's run: [`Registry::for_script`].
     pub fn for_script(
         custom: &[Arc<k6r_core::metrics::Metric>],
-        breakdown: bool,
+        breakdown: Breakdown,
     ) -> Result<Self, MetricsError> {
         Registry::for_script(custom, breakdown).map(Metrics::new)
     }

@@ -58,7 +58,8 @@ async fn the_registry_sink_gathers_a_run_with_declared_custom_metrics() {
     let names: Vec<&str> = inspection.metrics.iter().map(|m| &*m.name).collect();
     assert_eq!(names, ["my_counter", "my_rate", "my_time"]);
 
-    let metrics = Metrics::for_script(&inspection.metrics, false).unwrap();
+    let metrics =
+        Metrics::for_script(&inspection.metrics, k6r_core::metrics::Breakdown::None).unwrap();
     let (mut options, _) = Options::from_json(&inspection.options).unwrap();
     let mut thresholds = metrics
         .thresholds(options.thresholds.as_ref().unwrap())

@@ -109,15 +109,16 @@ async fn the_lead_runs_setup_and_waits_for_run_teardown() {
     agent.stop().await;
 }
 
-/// The per-scenario slices of a run of one scenario, with or without the
-/// breakdown.
-async fn slices(breakdown: bool) -> Vec<(String, String)> {
+/// The per-scenario slices of a run of one scenario (with a check) with
+/// `breakdown`.
+async fn slices(breakdown: k6r_proto::v1::Breakdown) -> Vec<(String, String)> {
     let (agent, mut session, _, _fake) = agent().await;
-    let script = "export default function () {}\n";
+    let script = "import { check } from 'k6';\n\
+        export default function () { check(1, { one: (v) => v === 1 }); }\n";
     let options = serde_json::json!({"scenarios": {"one": {
         "executor": "shared-iterations", "vus": 1, "iterations": 2}}});
     let mut a = assign("r10", script, options);
-    a.breakdown = breakdown;
+    a.breakdown = breakdown.into();
     session.send(Down::Assign(a)).await;
     let mut seen = Seen::default();
     until_ready(&mut session, &mut seen).await;
@@ -130,12 +131,16 @@ async fn slices(breakdown: bool) -> Vec<(String, String)> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_breakdown_the_deltas_carry_the_scenario_slices() {
-    let full = slices(true).await;
-    assert!(
-        full.contains(&("one".to_owned(), "iterations".to_owned())),
-        "{full:?}"
-    );
-    let plain = slices(false).await;
+    use k6r_proto::v1::Breakdown;
+    let slice = |metric: &str| ("one".to_owned(), metric.to_owned());
+    let full = slices(Breakdown::Full).await;
+    assert!(full.contains(&slice("iterations")), "{full:?}");
+    assert!(full.contains(&slice("checks")), "{full:?}");
+    // The headline metrics only.
+    let headline = slices(Breakdown::Headline).await;
+    assert!(headline.contains(&slice("checks")), "{headline:?}");
+    assert!(!headline.contains(&slice("iterations")), "{headline:?}");
+    let plain = slices(Breakdown::None).await;
     assert!(plain.is_empty(), "{plain:?}");
 }
 

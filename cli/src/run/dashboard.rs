@@ -16,7 +16,7 @@ use std::time::Duration;
 use k6r_api::dashboard::FrameThreshold;
 use k6r_api::RunState;
 use k6r_core::threshold::Thresholds;
-use k6r_dashboard::{latency, Dashboard, RunSample, Sampled, ScenarioCount, Source, Totals};
+use k6r_dashboard::{Dashboard, Headline, RunSample, Sampled, ScenarioPart, Source};
 use k6r_runner::metrics::Metrics;
 use k6r_runner::thresholds::Tainted;
 use k6r_runner::{ProgressFn, Snapshot};
@@ -88,9 +88,7 @@ impl Source for LocalRun {
             // Not started yet: nothing to chart.
             return Some(Sampled::default());
         };
-        let (totals, latency) = self
-            .metrics
-            .read(|registry| (Totals::of(registry), latency(registry)));
+
         let thresholds = self
             .thresholds
             .iter()
@@ -116,19 +114,20 @@ impl Source for LocalRun {
             vus_max: snapshot.initialized_vus,
             iterations: snapshot.complete,
             agents: Vec::new(),
-            totals,
-            latency,
+            headline: Headline::default(),
             thresholds,
             scenarios: snapshot
                 .scenarios
                 .iter()
-                .map(|s| ScenarioCount {
+                .map(|s| ScenarioPart {
                     name: s.name.clone(),
                     vus: s.active_vus,
                     iterations: s.complete,
+                    headline: None,
                 })
                 .collect(),
         };
+        let run = self.metrics.read(|registry| run.with_headlines(registry));
         Some(Sampled {
             run: Some(run),
             agents: Vec::new(),

@@ -8,6 +8,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use k6r_core::exit::ExitCode;
+use k6r_core::metrics::Breakdown;
 use k6r_core::summary::{Mode, Options as SummaryOptions};
 use k6r_core::threshold::{Evaluation, Thresholds};
 use k6r_runner::metrics::Metrics;
@@ -144,8 +145,16 @@ fn configure(
     } = prepared;
     let options = loaded.options;
     let invalid = |e: &dyn std::fmt::Display| Failure::new(ExitCode::InvalidConfig, e.to_string());
-    let metrics = Metrics::for_script(&loaded.metrics, summary_options.mode == Mode::Full)
-        .map_err(|e| invalid(&e))?;
+    let dashboard_settings =
+        dashboard::Settings::from_env(args.web_dashboard, |name| std::env::var(name).ok());
+    let full_summary = summary_options.mode == Mode::Full;
+    // Scenarios are charted only on the dashboard.
+    let charted_scenarios = match dashboard_settings {
+        Some(_) => options.scenarios.as_ref().map_or(0, |s| s.len()),
+        None => 0,
+    };
+    let breakdown = Breakdown::charted(full_summary, charted_scenarios);
+    let metrics = Metrics::for_script(&loaded.metrics, breakdown).map_err(|e| invalid(&e))?;
     let thresholds = match (&options.thresholds, args.no_thresholds) {
         (Some(option), false) => metrics.thresholds(option).map_err(|e| invalid(&e))?,
         _ => Thresholds::default(),
@@ -154,16 +163,15 @@ fn configure(
     let described = outputs::describe(&requested);
     let (output_sinks, writers) = outputs::start(requested, &metrics, &thresholds)?;
     let tainted = Tainted::default();
-    let mut dashboard =
-        match dashboard::Settings::from_env(args.web_dashboard, |name| std::env::var(name).ok()) {
-            Some(settings) => Some(WebDashboard::new(
-                settings,
-                metrics.clone(),
-                &thresholds,
-                tainted.clone(),
-            )?),
-            None => None,
-        };
+    let mut dashboard = match dashboard_settings {
+        Some(settings) => Some(WebDashboard::new(
+            settings,
+            metrics.clone(),
+            &thresholds,
+            tainted.clone(),
+        )?),
+        None => None,
+    };
     if !args.quiet {
         let url = dashboard.as_ref().and_then(WebDashboard::url);
         print::banner(out, "local", &loaded.script, &options, &described, url);

@@ -73,7 +73,7 @@ impl RunActor {
                 env: self.submission.env.clone().into_iter().collect(),
                 metrics_interval_ms: 1000,
                 lead: p.lead,
-                breakdown: self.submission.breakdown,
+                breakdown: v1::Breakdown::from(self.submission.breakdown).into(),
             };
             let id = p.id.clone();
             self.send(&id, assign).await;

@@ -5,12 +5,18 @@
 //! The registry is the script's ([`Registry::for_script`]), from the
 //! custom metrics the submission declares, and the thresholds are built
 //! on it once, when the run is submitted: a bad one is refused then.
+//!
+//! Each agent's part of the headline metrics ([`Builtin::HEADLINE`]) is
+//! also kept apart, for the dashboard's charts by agent.
 
 use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use k6r_api::{GroupResource, MetricResource};
 use k6r_core::{
-    metrics::{Builtin, Delta, Metric, MetricsError, Registry, Sample, Tags},
+    metrics::{
+        registry::SinkSet, Breakdown, Builtin, Delta, Metric, MetricsError, Registry, Sample, Sink,
+        Tags,
+    },
     threshold::{Evaluation, ThresholdError, Thresholds},
 };
 use k6r_proto::v1;
@@ -49,6 +55,7 @@ pub struct Merged {
     last_seq: HashMap<AgentId, u64>,
     thresholds: Option<Thresholds>,
     tally: Tally,
+    by_agent: HashMap<AgentId, SinkSet>,
 }
 
 /// What became of the deltas so far, for `/metrics`.
@@ -66,12 +73,12 @@ pub struct Tally {
 
 impl Merged {
     /// The script's registry, from its declared `custom` metrics, with
-    /// the options' `thresholds` built on it; `breakdown` keeps the
-    /// per-scenario sinks.
+    /// the options' `thresholds` built on it, keeping the per-scenario
+    /// sinks of `breakdown`.
     pub fn new(
         custom: &[Arc<Metric>],
         thresholds: Option<&Map<String, Value>>,
-        breakdown: bool,
+        breakdown: Breakdown,
     ) -> Result<Self, MergedError> {
         let mut registry = Registry::for_script(custom, breakdown)?;
         let thresholds = thresholds
@@ -83,6 +90,7 @@ impl Merged {
             last_seq: HashMap::new(),
             thresholds,
             tally: Tally::default(),
+            by_agent: HashMap::new(),
         })
     }
 
@@ -105,6 +113,11 @@ impl Merged {
     /// The merged registry.
     pub fn registry(&self) -> &Registry {
         &self.registry
+    }
+
+    /// `agent`'s part of the headline metrics ([`Builtin::HEADLINE`]).
+    pub fn of_agent(&self, agent: &AgentId) -> Option<&SinkSet> {
+        self.by_agent.get(agent)
     }
 
     /// The thresholds, as last evaluated (`None`: there are none).
@@ -134,6 +147,18 @@ impl Merged {
         delta.slices.retain(|s| !own(&s.metric.name));
         if let Err(e) = self.registry.apply_delta(&delta) {
             return Applied::Invalid(e.to_string());
+        }
+        let headline = delta.metrics.iter().filter_map(|m| {
+            let builtin = Builtin::from_name(&m.name).filter(|b| b.is_headline())?;
+            Some((builtin, &m.sink))
+        });
+        let mine = self.by_agent.entry(agent.clone()).or_default();
+        for (builtin, sink) in headline {
+            let (_, into) = mine
+                .entry(Arc::from(builtin.name()))
+                .or_insert_with(|| (builtin.metric(), Sink::new(builtin.kind())));
+            // The registry merged it: the types match.
+            let _ = into.merge(sink);
         }
         self.last_seq.insert(agent.clone(), seq);
         if seq > last + 1 {
@@ -204,20 +229,45 @@ mod tests {
 
     use super::*;
 
-    fn delta(seq: u64, iterations: usize) -> v1::MetricDelta {
+    /// Delta `seq` of `count` samples of `metric`.
+    fn delta_of(metric: Builtin, seq: u64, count: usize) -> v1::MetricDelta {
         let mut r = Registry::new();
         let tags = Arc::new(Tags::new());
-        let samples: Vec<Sample> = (0..iterations)
-            .map(|_| Sample::now(Builtin::Iterations.metric(), Arc::clone(&tags), 1.0))
+        let samples: Vec<Sample> = (0..count)
+            .map(|_| Sample::now(metric.metric(), Arc::clone(&tags), 1.0))
             .collect();
         r.add(&samples);
         v1::MetricDelta::new("r", seq, &r.take_delta())
     }
 
+    fn delta(seq: u64, iterations: usize) -> v1::MetricDelta {
+        delta_of(Builtin::Iterations, seq, iterations)
+    }
+
+    #[test]
+    fn each_agent_s_headline_metrics_are_kept_apart() {
+        let mut m = Merged::new(&[], None, Breakdown::None).unwrap();
+        let (a, b) = (AgentId::new("a"), AgentId::new("b"));
+        m.apply(&a, &delta_of(Builtin::HttpReqs, 1, 3));
+        m.apply(&a, &delta_of(Builtin::HttpReqs, 2, 2));
+        m.apply(&a, &delta(3, 7));
+        m.apply(&b, &delta_of(Builtin::HttpReqs, 1, 4));
+        // A replay counts once.
+        m.apply(&b, &delta_of(Builtin::HttpReqs, 1, 4));
+        let reqs = |agent: &AgentId| match &m.of_agent(agent).unwrap()["http_reqs"].1 {
+            k6r_core::metrics::Sink::Counter(c) => c.count(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!((reqs(&a), reqs(&b)), (5.0, 4.0));
+        // Iterations are not a headline metric: the run's only.
+        assert!(!m.of_agent(&a).unwrap().contains_key("iterations"));
+        assert!(m.of_agent(&AgentId::new("c")).is_none());
+    }
+
     #[test]
     fn deltas_sum_and_replays_are_dropped() {
         let option = json!({"iterations": ["count>4"]});
-        let mut m = Merged::new(&[], option.as_object(), false).unwrap();
+        let mut m = Merged::new(&[], option.as_object(), Breakdown::None).unwrap();
         let (a, b) = (AgentId::new("a"), AgentId::new("b"));
         assert_eq!(m.apply(&a, &delta(1, 2)), Applied::Merged);
         assert_eq!(m.apply(&a, &delta(1, 2)), Applied::Duplicate);
@@ -239,7 +289,7 @@ mod tests {
     #[test]
     fn thresholds_on_custom_metrics_are_built_from_the_declarations() {
         let option = json!({"my_counter": ["count<1"]});
-        let undeclared = Merged::new(&[], option.as_object(), false).unwrap_err();
+        let undeclared = Merged::new(&[], option.as_object(), Breakdown::None).unwrap_err();
         assert!(
             matches!(undeclared, MergedError::Thresholds(_)),
             "{undeclared}"
@@ -249,7 +299,8 @@ mod tests {
             k6r_core::metrics::MetricType::Counter,
             k6r_core::metrics::ValueType::Default,
         ));
-        let mut m = Merged::new(&[Arc::clone(&counter)], option.as_object(), false).unwrap();
+        let mut m =
+            Merged::new(&[Arc::clone(&counter)], option.as_object(), Breakdown::None).unwrap();
         // Built before any sample: nothing to evaluate against yet.
         let eval = m.evaluate(Duration::from_secs(1), true).unwrap();
         assert!(eval.passed());

@@ -1,8 +1,9 @@
 //! The run for the dashboard: a [`RunSample`] read off the actor's state
-//! in one step (no view, no merged metrics JSON).
+//! in one step (no view, no merged metrics JSON), with the headline
+//! metrics of each scenario and agent.
 
 use k6r_api::dashboard::FrameThreshold;
-use k6r_dashboard::{latency, RunSample, ScenarioCount, Totals};
+use k6r_dashboard::{AgentPart, Headline, RunSample, ScenarioPart};
 
 use super::{actor::RunActor, view::saturating_sum};
 
@@ -39,25 +40,38 @@ impl RunActor {
             vus: saturating_sum(self.slots.iter().map(|s| s.vus)),
             vus_max: saturating_sum(self.slots.iter().map(|s| s.vus_max)),
             iterations: saturating_sum(self.slots.iter().map(|s| s.iterations)),
-            agents: self.run_agents(),
-            totals: Totals::of(registry),
-            latency: latency(registry),
+            agents: self.agent_parts(),
+            headline: Headline::default(),
             thresholds,
-            scenarios: self.scenario_counts(),
+            scenarios: self.scenario_parts(),
         }
+        .with_headlines(registry)
+    }
+
+    /// Each agent's part, with its headline metrics.
+    fn agent_parts(&self) -> Vec<AgentPart> {
+        let merged = &self.submission.merged;
+        self.run_agents()
+            .into_iter()
+            .zip(&self.slots)
+            .map(|(agent, slot)| AgentPart {
+                agent,
+                headline: merged.of_agent(&slot.plan.id).map(Headline::of_set),
+            })
+            .collect()
     }
 
     /// Each scenario's VUs and iterations summed over the agents, in the
     /// order the agents report them.
-    fn scenario_counts(&self) -> Vec<ScenarioCount> {
-        let mut counts: Vec<ScenarioCount> = Vec::new();
+    fn scenario_parts(&self) -> Vec<ScenarioPart> {
+        let mut counts: Vec<ScenarioPart> = Vec::new();
         for part in self.slots.iter().flat_map(|s| &s.scenarios) {
             let at = match counts.iter().position(|c| c.name == part.name) {
                 Some(at) => at,
                 None => {
-                    counts.push(ScenarioCount {
+                    counts.push(ScenarioPart {
                         name: part.name.clone(),
-                        ..ScenarioCount::default()
+                        ..ScenarioPart::default()
                     });
                     counts.len() - 1
                 }

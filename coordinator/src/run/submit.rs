@@ -8,7 +8,7 @@ use std::sync::Arc;
 use base64::Engine as _;
 use bytes::Bytes;
 use k6r_api::{OnAgentLoss, RunRequest};
-use k6r_core::metrics::Metric;
+use k6r_core::metrics::{Breakdown, Metric};
 use k6r_core::options::{ExecutorKind, Options, Purpose};
 use k6r_proto::convert::OptionsWireError;
 use k6r_proto::v1;
@@ -77,8 +77,10 @@ pub struct Submission {
     pub has_setup: bool,
     /// Scenarios that must run whole on one agent.
     pub pinned: Vec<String>,
-    /// Keep the per-scenario breakdown in the merged metrics.
-    pub breakdown: bool,
+    /// What the merged metrics keep of each scenario (the headline
+    /// metrics for the dashboard's charts by scenario, everything for the
+    /// full summary).
+    pub breakdown: Breakdown,
     /// The run's registry, from the script's declared metrics, and its
     /// thresholds, ready for the agents' deltas.
     pub merged: Merged,
@@ -126,7 +128,9 @@ impl TryFrom<RunRequest> for Submission {
             .iter()
             .map(|m| Arc::new(Metric::new(m.name.as_str(), m.kind, m.contains)))
             .collect();
-        let merged = Merged::new(&custom, options.thresholds.as_ref(), request.breakdown)
+        let scenarios = options.scenarios.as_ref().map_or(0, |s| s.len());
+        let breakdown = Breakdown::charted(request.breakdown, scenarios);
+        let merged = Merged::new(&custom, options.thresholds.as_ref(), breakdown)
             .map_err(|e| SubmitError::Metrics(e.to_string()))?;
         // After the thresholds built: only a threshold whose JSON does not
         // parse fails here, and Merged has refused that already.
@@ -146,7 +150,7 @@ impl TryFrom<RunRequest> for Submission {
             run_setup,
             has_setup,
             pinned,
-            breakdown: request.breakdown,
+            breakdown,
             merged,
         })
     }

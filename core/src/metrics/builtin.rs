@@ -72,6 +72,21 @@ impl Builtin {
         Arc::clone(&all[self as usize])
     }
 
+    /// The metrics charted for each part of a run (a scenario, an agent):
+    /// requests, their failures and latency, and checks. A registry keeps
+    /// them per scenario with [`Breakdown::Headline`](super::Breakdown).
+    pub const HEADLINE: [Builtin; 4] = [
+        Builtin::HttpReqs,
+        Builtin::HttpReqFailed,
+        Builtin::HttpReqDuration,
+        Builtin::Checks,
+    ];
+
+    /// Whether it is one of [`Builtin::HEADLINE`].
+    pub fn is_headline(self) -> bool {
+        Builtin::HEADLINE.contains(&self)
+    }
+
     /// The built-in metric called `name`.
     pub fn from_name(name: &str) -> Option<Builtin> {
         Builtin::ALL.iter().copied().find(|b| b.name() == name)

@@ -38,7 +38,7 @@ pub use delta::{Delta, DeltaError};
 pub use error::{MetricsError, SelectorError};
 pub use histogram::Histogram;
 pub use name::validate_name;
-pub use registry::{Entry, Registry, Submetric, EXPECTED_RESPONSE_SUBMETRIC};
+pub use registry::{Breakdown, Entry, Registry, Submetric, EXPECTED_RESPONSE_SUBMETRIC};
 pub use sample::{Metric, MetricType, Sample, Tags, ValueType};
 pub use selector::Selector;
 pub use sink::Sink;

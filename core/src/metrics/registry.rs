@@ -3,9 +3,10 @@
 //!
 //! Samples are routed when they arrive, never kept: each goes into its
 //! metric's sink, into the sink of every submetric whose tags it carries,
-//! and (for `checks`) into the [`CheckBook`]. With
-//! [`Registry::with_breakdown`] (the `full` summary mode) samples also go
-//! into per-scenario and per-(scenario, group) sinks.
+//! and (for `checks`) into the [`CheckBook`]. With a [`Breakdown`]
+//! samples also go into per-scenario sinks: every metric's, per group too
+//! (the `full` summary mode), or the headline metrics' (the dashboard's
+//! per-scenario charts).
 
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
@@ -67,6 +68,35 @@ pub struct ScenarioBreakdown {
     pub checks: CheckBook,
 }
 
+/// What a registry keeps of each scenario beside the run's totals.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Breakdown {
+    /// Nothing.
+    #[default]
+    None,
+    /// The totals of [`Builtin::HEADLINE`] (the dashboard's charts by
+    /// scenario).
+    Headline,
+    /// Every metric's totals, its sinks per group, and the checks (the
+    /// `full` summary mode).
+    Full,
+}
+
+impl Breakdown {
+    /// What a run whose parts are charted keeps: everything for the
+    /// `full` summary, else the headline metrics when it has more than one
+    /// scenario (with one, its totals are the run's).
+    pub fn charted(full_summary: bool, scenarios: usize) -> Self {
+        if full_summary {
+            Breakdown::Full
+        } else if scenarios > 1 {
+            Breakdown::Headline
+        } else {
+            Breakdown::None
+        }
+    }
+}
+
 /// Hashes a pointer-sized key with one multiplication (the keys are
 /// distinct addresses; SipHash would dominate the per-sample cost).
 #[derive(Default)]
@@ -98,6 +128,7 @@ pub struct Registry {
     by_ptr: ByPtr,
     checks: CheckBook,
     groups: GroupTree,
+    scope: Breakdown,
     breakdown: Option<BTreeMap<String, ScenarioBreakdown>>,
 }
 
@@ -135,6 +166,7 @@ impl Registry {
             by_ptr: ByPtr::default(),
             checks: CheckBook::default(),
             groups: GroupTree::default(),
+            scope: Breakdown::None,
             breakdown: None,
         };
         for &b in Builtin::ALL {
@@ -146,13 +178,10 @@ impl Registry {
     /// The registry of a script's run, wherever its metrics are read (a
     /// local run, the CLI's summary of a cluster run): k6's built-ins, the
     /// script's custom metrics with their declared types, the
-    /// `expected_response` submetric, and per-scenario sinks when
-    /// `breakdown` (`--summary-mode full`).
-    pub fn for_script(custom: &[Arc<Metric>], breakdown: bool) -> Result<Self, MetricsError> {
-        let mut registry = Registry::new();
-        if breakdown {
-            registry = registry.with_breakdown();
-        }
+    /// `expected_response` submetric, and the per-scenario sinks of
+    /// `breakdown`.
+    pub fn for_script(custom: &[Arc<Metric>], breakdown: Breakdown) -> Result<Self, MetricsError> {
+        let mut registry = Registry::new().with(breakdown);
         for m in custom {
             registry.declare(&m.name, m.kind, m.contains)?;
         }
@@ -160,10 +189,16 @@ impl Registry {
         Ok(registry)
     }
 
-    /// Also keeps per-scenario and per-group sinks (for `--summary-mode
-    /// full`).
-    pub fn with_breakdown(mut self) -> Self {
-        self.breakdown = Some(BTreeMap::new());
+    /// Also keeps every per-scenario and per-group sink (for
+    /// `--summary-mode full`).
+    pub fn with_breakdown(self) -> Self {
+        self.with(Breakdown::Full)
+    }
+
+    /// Also keeps the per-scenario sinks of `breakdown`.
+    pub fn with(mut self, breakdown: Breakdown) -> Self {
+        self.scope = breakdown;
+        self.breakdown = (breakdown != Breakdown::None).then(BTreeMap::new);
         self
     }
 
@@ -298,7 +333,7 @@ impl Registry {
             // Built-ins sit at their `Builtin` index (declared first).
             let is_check = i == Builtin::Checks as usize;
             if is_check || i == Builtin::GroupDuration as usize || self.breakdown.is_some() {
-                self.route_extras(s, is_check);
+                self.route_extras(s, i, is_check);
             }
         }
     }
@@ -318,7 +353,7 @@ impl Registry {
         i
     }
 
-    fn route_extras(&mut self, s: &Sample, is_check: bool) {
+    fn route_extras(&mut self, s: &Sample, index: usize, is_check: bool) {
         let group = s.tags.get("group").unwrap_or("");
         let grouped = is_check || &*s.metric.name == Builtin::GroupDuration.name();
         // `setup()`/`teardown()` run in groups of those names: k6 lists
@@ -330,14 +365,32 @@ impl Registry {
         if let Some(check) = check {
             self.checks.record(group, check, s.value != 0.0);
         }
+        let full = match self.scope {
+            Breakdown::None => return,
+            Breakdown::Full => true,
+            // Built-ins sit at their `Builtin` index.
+            Breakdown::Headline => {
+                if !Builtin::HEADLINE.iter().any(|&h| h as usize == index) {
+                    return;
+                }
+                false
+            }
+        };
         let (Some(b), Some(scenario)) = (&mut self.breakdown, s.tags.get("scenario")) else {
             return;
         };
-        let sb = b.entry(scenario.to_owned()).or_default();
+        if !b.contains_key(scenario) {
+            b.insert(scenario.to_owned(), ScenarioBreakdown::default());
+        }
+        let Some(sb) = b.get_mut(scenario) else {
+            return;
+        };
         add_to(&mut sb.totals, s);
-        add_to(sb.groups.entry(group.to_owned()).or_default(), s);
-        if let Some(check) = check {
-            sb.checks.record(group, check, s.value != 0.0);
+        if full {
+            add_to(sb.groups.entry(group.to_owned()).or_default(), s);
+            if let Some(check) = check {
+                sb.checks.record(group, check, s.value != 0.0);
+            }
         }
     }
 
@@ -441,6 +494,11 @@ impl Registry {
     /// The per-scenario breakdown, when enabled.
     pub fn breakdown(&self) -> Option<&BTreeMap<String, ScenarioBreakdown>> {
         self.breakdown.as_ref()
+    }
+
+    /// What [`breakdown`](Registry::breakdown) keeps.
+    pub fn breakdown_scope(&self) -> Breakdown {
+        self.scope
     }
 }
 

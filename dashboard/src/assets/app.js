@@ -9,13 +9,15 @@
 
   // ---- what is charted ----------------------------------------------------
 
-  // One line per part (`scenarios` or `agents`) seen in the points,
-  // first seen first.
+  // One line per part (`scenarios` or `agents`) with a value of `field`
+  // in the points, first seen first.
   const byPart = (parts, field) => (points) => {
     const names = [];
     for (const p of points) {
-      for (const name of Object.keys(p[parts] || {})) {
-        if (!names.includes(name)) names.push(name);
+      for (const [name, part] of Object.entries(p[parts] || {})) {
+        if (part[field] !== null && part[field] !== undefined && !names.includes(name)) {
+          names.push(name);
+        }
       }
     }
     return names.map((name) => ({
@@ -24,6 +26,25 @@
       value: (p) => (p[parts] && p[parts][name] ? p[parts][name][field] : undefined),
     }));
   };
+
+  // The charts of each part of a run (`scenarios` or `agents`), one line
+  // per part; those of the request metrics are empty (hidden) where the
+  // parts' requests are not known apart.
+  function partCharts(parts, part) {
+    return [
+      ["vus", "VUs", {}],
+      ["rates", "iterations/s", {}, "iterations_rate"],
+      ["reqs", "requests/s", {}, "http_reqs_rate"],
+      ["p95", "http_req_duration p95 (ms, run so far)", {}],
+      ["failed", "http_req_failed", { max: 1, percent: true }, "http_req_failed"],
+      ["checks", "checks passed", { max: 1, percent: true }],
+    ].map(([name, title, options, field]) => ({
+      id: `chart-${part}-${name}`,
+      title: `${title} by ${part}`,
+      series: byPart(parts, field || name),
+      ...options,
+    }));
+  }
 
   const CHARTS = [
     { id: "chart-rates", title: "Throughput (/s)", series: [
@@ -39,10 +60,8 @@
       { key: "http_req_failed", label: "failed" }] },
     { id: "chart-checks", title: "checks passed", max: 1, percent: true, series: [
       { key: "checks", label: "passed" }] },
-    { id: "chart-scenario-vus", title: "VUs by scenario", series: byPart("scenarios", "vus") },
-    { id: "chart-scenario-rates", title: "iterations/s by scenario", series: byPart("scenarios", "iterations_rate") },
-    { id: "chart-agent-vus", title: "VUs by agent", series: byPart("agents", "vus") },
-    { id: "chart-agent-rates", title: "iterations/s by agent", series: byPart("agents", "iterations_rate") },
+    ...partCharts("scenarios", "scenario"),
+    ...partCharts("agents", "agent"),
   ];
   // Past this many points the page reloads the server's (bounded) history.
   const MAX_POINTS = 7200;

@@ -9,7 +9,7 @@ use std::time::{Duration, SystemTime};
 
 use k6r_coordinator::registry::{AgentId, Hello};
 use k6r_coordinator::run::merge::Merged;
-use k6r_core::metrics::{Metric, MetricType, ValueType};
+use k6r_core::metrics::{Breakdown, Metric, MetricType, ValueType};
 use k6r_core::options::Options;
 use k6r_core::segment::{Segment, Sequence};
 use k6r_proto::convert::from_unix_nanos;
@@ -80,7 +80,7 @@ fn at_coordinator(message: AgentMessage) {
         }
         agent_message::Kind::Metrics(delta) => {
             let agent = AgentId::new("agent-1");
-            for breakdown in [false, true] {
+            for breakdown in [Breakdown::None, Breakdown::Headline, Breakdown::Full] {
                 let Ok(mut merged) = Merged::new(&custom_metrics(), Some(&thresholds()), breakdown)
                 else {
                     return;

@@ -3,7 +3,7 @@
 //! breakdown. The sinks themselves convert in [`super::sink`].
 
 use k6r_core::metrics::delta::{MetricDelta, SliceDelta};
-use k6r_core::metrics::{Check, Delta, MetricType, Sink, ValueType};
+use k6r_core::metrics::{Breakdown, Check, Delta, MetricType, Sink, ValueType};
 
 use super::MetricDeltaError;
 use crate::v1;
@@ -140,6 +140,26 @@ impl From<MetricType> for v1::MetricType {
             MetricType::Gauge => v1::MetricType::Gauge,
             MetricType::Rate => v1::MetricType::Rate,
             MetricType::Trend => v1::MetricType::Trend,
+        }
+    }
+}
+
+impl From<Breakdown> for v1::Breakdown {
+    fn from(breakdown: Breakdown) -> Self {
+        match breakdown {
+            Breakdown::None => v1::Breakdown::None,
+            Breakdown::Headline => v1::Breakdown::Headline,
+            Breakdown::Full => v1::Breakdown::Full,
+        }
+    }
+}
+
+impl From<v1::Breakdown> for Breakdown {
+    fn from(breakdown: v1::Breakdown) -> Self {
+        match breakdown {
+            v1::Breakdown::None => Breakdown::None,
+            v1::Breakdown::Headline => Breakdown::Headline,
+            v1::Breakdown::Full => Breakdown::Full,
         }
     }
 }

@@ -116,10 +116,10 @@ pub struct MetricDelta {
     /// Group paths seen ("::g1::g2"), first seen first.
     #[prost(string, repeated, tag = "7")]
     pub groups: ::prost::alloc::vec::Vec<::prost::alloc::string::String>,
-    /// With Assign.breakdown: each scenario's totals and per-group slices.
+    /// With Assign.breakdown: each scenario's totals (and per-group slices).
     #[prost(message, repeated, tag = "8")]
     pub slices: ::prost::alloc::vec::Vec<ScenarioSlice>,
-    /// With Assign.breakdown: each scenario's check outcomes.
+    /// With Assign.breakdown full: each scenario's check outcomes.
     #[prost(message, repeated, tag = "9")]
     pub scenario_checks: ::prost::alloc::vec::Vec<ScenarioCheck>,
 }
@@ -411,10 +411,9 @@ pub struct Assign {
     /// Abort) before RunDone. Other agents send RunDone when their scenarios end.
     #[prost(bool, tag = "10")]
     pub lead: bool,
-    /// Keep the per-scenario breakdown (--summary-mode full): the deltas carry
-    /// the scenario slices of every metric.
-    #[prost(bool, tag = "11")]
-    pub breakdown: bool,
+    /// What the deltas carry of each scenario beside the totals.
+    #[prost(enumeration = "Breakdown", tag = "11")]
+    pub breakdown: i32,
 }
 /// The script with everything it imports and open()s.
 #[derive(Clone, PartialEq, ::prost::Message)]
@@ -929,6 +928,40 @@ impl ValueType {
             "VALUE_TYPE_DEFAULT" => Some(Self::Default),
             "VALUE_TYPE_TIME" => Some(Self::Time),
             "VALUE_TYPE_DATA" => Some(Self::Data),
+            _ => None,
+        }
+    }
+}
+/// What an agent's registry keeps of each scenario.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::prost::Enumeration)]
+#[repr(i32)]
+pub enum Breakdown {
+    /// Nothing.
+    None = 0,
+    /// The totals of the headline metrics (http_reqs, http_req_failed,
+    /// http_req_duration, checks): the dashboard's charts by scenario.
+    Headline = 1,
+    /// Every metric, per group too, and the checks (--summary-mode full).
+    Full = 2,
+}
+impl Breakdown {
+    /// String value of the enum field names used in the ProtoBuf definition.
+    ///
+    /// The values are not transformed in any way and thus are considered stable
+    /// (if the ProtoBuf definition does not change) and safe for programmatic use.
+    pub fn as_str_name(&self) -> &'static str {
+        match self {
+            Self::None => "BREAKDOWN_NONE",
+            Self::Headline => "BREAKDOWN_HEADLINE",
+            Self::Full => "BREAKDOWN_FULL",
+        }
+    }
+    /// Creates an enum from field names used in the ProtoBuf definition.
+    pub fn from_str_name(value: &str) -> ::core::option::Option<Self> {
+        match value {
+            "BREAKDOWN_NONE" => Some(Self::None),
+            "BREAKDOWN_HEADLINE" => Some(Self::Headline),
+            "BREAKDOWN_FULL" => Some(Self::Full),
             _ => None,
         }
     }

@@ -105,7 +105,7 @@ pub(crate) fn prepare(assign: &v1::Assign, host: super::Host) -> Result<Prepared
     let options = options.part(segment, sequence, &assign.excluded_scenarios);
     options.validate(Some(&inspection.exports))?;
 
-    let metrics = Metrics::for_script(&inspection.metrics, assign.breakdown)?;
+    let metrics = Metrics::for_script(&inspection.metrics, assign.breakdown().into())?;
     // The thresholds' submetrics (`metric{tag:value}`) are fed from the
     // samples, which only the agents see: declared here, they travel in
     // the deltas to the coordinator, which evaluates the thresholds.

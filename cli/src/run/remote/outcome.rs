@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use k6r_api::RunOutcome;
 use k6r_core::exit::ExitCode;
-use k6r_core::metrics::{Delta, Registry};
+use k6r_core::metrics::{Breakdown, Delta, Registry};
 use k6r_core::summary::Options as SummaryOptions;
 use k6r_core::threshold::Thresholds;
 use k6r_script::{Env, Script};
@@ -32,8 +32,15 @@ impl Summary {
     pub fn new(loaded: &Loaded, breakdown: bool) -> Result<Summary, Failure> {
         let invalid =
             |e: &dyn std::fmt::Display| Failure::new(ExitCode::InvalidConfig, e.to_string());
-        let mut registry =
-            Registry::for_script(&loaded.metrics, breakdown).map_err(|e| invalid(&e))?;
+        let mut registry = Registry::for_script(
+            &loaded.metrics,
+            if breakdown {
+                Breakdown::Full
+            } else {
+                Breakdown::None
+            },
+        )
+        .map_err(|e| invalid(&e))?;
         let thresholds = match &loaded.options.thresholds {
             Some(option) => Thresholds::build(option, &mut registry).map_err(|e| invalid(&e))?,
             None => Thresholds::default(),

@@ -103,6 +103,29 @@ fn merging_split_registries_equals_one() {
 }
 
 #[test]
+fn a_headline_breakdown_keeps_each_scenario_s_headline_metrics_only() {
+    let mut r = Registry::new().with(Breakdown::Headline);
+    let mut samples = stream();
+    let b = [("scenario", "b"), ("group", "::g")];
+    samples.push(sample(&Builtin::HttpReqs.metric(), &b, 1.0, 50));
+    samples.push(sample(&Builtin::Iterations.metric(), &b, 1.0, 50));
+    r.add(&samples);
+    let breakdown = r.breakdown().unwrap();
+    let names = |s: &str| -> Vec<&str> { breakdown[s].totals.keys().map(|k| &**k).collect() };
+    assert_eq!(names("a"), ["checks", "http_req_duration"]);
+    assert_eq!(names("b"), ["http_reqs"]);
+    // No groups, no checks book: those are the full breakdown's.
+    assert!(breakdown["a"].groups.is_empty());
+    assert!(breakdown["a"].checks.all().is_empty());
+    let d = Duration::from_secs(1);
+    let a_checks = &breakdown["a"].totals["checks"].1;
+    assert_eq!(a_checks.stat(Stat::Rate, d), Some(0.75));
+    assert_eq!(Breakdown::charted(false, 1), Breakdown::None);
+    assert_eq!(Breakdown::charted(false, 2), Breakdown::Headline);
+    assert_eq!(Breakdown::charted(true, 1), Breakdown::Full);
+}
+
+#[test]
 fn declares_custom_metrics_with_k6s_errors() {
     let mut r = Registry::new();
     let m = r
