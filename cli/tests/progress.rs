@@ -66,19 +66,26 @@ fn quiet_shows_no_progress() {
     assert!(stdout.contains("TOTAL RESULTS"), "{stdout}");
 }
 
-#[test]
-fn a_terminal_gets_bars_redrawn_in_place() {
-    let dir = dir();
-    // `script` runs the command under a new pty and copies what it
-    // writes; `timeout` bounds the whole run.
-    let command = format!("'{}' run script.js", env!("CARGO_BIN_EXE_k6r-cli"));
+/// What `k6r-cli run script.js FLAGS` writes under a pty (`script` runs
+/// it under a new pty and copies what it writes; `timeout` bounds it).
+fn under_a_pty(dir: &std::path::Path, flags: &str) -> String {
+    let command = format!("'{}' run script.js {flags}", env!("CARGO_BIN_EXE_k6r-cli"));
     let out = Command::new("timeout")
-        .current_dir(dir.path())
+        .current_dir(dir)
+        .env_remove("NO_COLOR")
+        .env_remove("K6_NO_COLOR")
         .args(["120", "script", "-qec", &command, "/dev/null"])
         .output()
         .expect("util-linux script runs");
-    let raw = String::from_utf8_lossy(&out.stdout);
+    let raw = String::from_utf8_lossy(&out.stdout).into_owned();
     assert_eq!(out.status.code(), Some(0), "{raw:?}");
+    raw
+}
+
+#[test]
+fn a_terminal_gets_bars_redrawn_in_place() {
+    let dir = dir();
+    let raw = under_a_pty(dir.path(), "");
     // Redrawn: lines cleared and the cursor moved up over the bars.
     assert!(raw.contains("\x1b[2K"), "{raw:?}");
     assert!(
@@ -88,10 +95,25 @@ fn a_terminal_gets_bars_redrawn_in_place() {
         "{raw:?}"
     );
     assert!(raw.matches("running (").count() >= 2, "{raw:?}");
-    // The final state, after the summary: both done, full bars.
+    // The final state, after the summary: both done, full bars, in
+    // k6's colours (a green mark, the empty part dimmed).
+    let summary = raw.find("TOTAL RESULTS").expect("a summary");
+    let done = "\x1b[32m✓\x1b[0m";
+    let full = format!("[{}\x1b[2m\x1b[22m]", "=".repeat(38));
+    let end = &raw[summary..];
+    assert!(end.contains(&format!("a_si {done} {full} 2 VUs")), "{end:?}");
+    assert!(end.contains(&format!("c_cv {done} {full} 1 VUs")), "{end:?}");
+    // The banner's values in cyan.
+    assert!(raw.contains("execution: \x1b[36mlocal\x1b[0m"), "{raw:?}");
+}
+
+#[test]
+fn no_color_keeps_a_terminal_plain() {
+    let dir = dir();
+    let raw = under_a_pty(dir.path(), "--no-color");
     let summary = raw.find("TOTAL RESULTS").expect("a summary");
     let full = format!("[{}]", "=".repeat(38));
-    let end = &raw[summary..];
-    assert!(end.contains(&format!("a_si ✓ {full} 2 VUs")), "{end:?}");
-    assert!(end.contains(&format!("c_cv ✓ {full} 1 VUs")), "{end:?}");
+    assert!(raw[summary..].contains(&format!("a_si ✓ {full} 2 VUs")), "{raw:?}");
+    assert!(!raw.contains("\x1b[36m"), "{raw:?}");
+    assert!(!raw.contains("\x1b[2m"), "{raw:?}");
 }

@@ -311,6 +311,25 @@ fn the_screen_replays_redraws() {
     assert_eq!(parse_row("b_cv    [=>-] 2 VUs  2s").glyph, ' ');
 }
 
+/// The colours (SGR sequences, `\x1b[..m`) of the last raw line that
+/// starts with `start`, in order.
+fn colours_of_last(raw: &str, start: &str) -> Vec<String> {
+    let line = raw
+        .split(['\n', '\r'])
+        .filter(|l| l.trim_start().starts_with(start))
+        .next_back()
+        .unwrap_or_default();
+    let mut codes = Vec::new();
+    for (at, _) in line.match_indices("\x1b[") {
+        let rest = &line[at + 2..];
+        let params = rest.trim_start_matches(|c: char| c.is_ascii_digit() || c == ';');
+        if params.starts_with('m') {
+            codes.push(rest[..rest.len() - params.len()].to_owned());
+        }
+    }
+    codes
+}
+
 #[test]
 fn the_terminal_matches_k6() {
     let dir = tempfile::tempdir().unwrap();
@@ -349,6 +368,13 @@ fn the_terminal_matches_k6() {
         assert_eq!((row.glyph, row.bar_width, row.bar_full), ('✓', 38, true));
     }
     assert_eq!(got, expected, "{shown}");
+    // In k6's colours: the mark, the bar's dimmed rest, the banner's
+    // values.
+    for start in ["a_si", "b_cv", "c_pvi", "execution:", "scenarios:"] {
+        let k6_colours = colours_of_last(&k6, start);
+        assert!(!k6_colours.is_empty(), "k6 painted no {start}: {k6:?}");
+        assert_eq!(colours_of_last(&k6r, start), k6_colours, "{start}");
+    }
 
     // Every scenario had a bar while it ran, in both.
     for (who, raw) in [("k6", &k6), ("k6r", &k6r)] {

@@ -54,6 +54,9 @@ pub struct RunArgs {
     /// Don't print the banner and progress.
     #[arg(short = 'q', long)]
     pub quiet: bool,
+    /// Disable colored output (also with `NO_COLOR` or `K6_NO_COLOR` set).
+    #[arg(long)]
+    pub no_color: bool,
     /// Don't print the end-of-test summary (nor call `handleSummary`, nor
     /// write `--summary-export`).
     #[arg(long, env = "K6_NO_SUMMARY")]

@@ -8,6 +8,7 @@
 //! - `linger`: `--linger`, waiting after the test.
 //! - `local`: the run on this machine, its summary and exit code.
 //! - `outputs`: `--out` writers, started before the run, finished after.
+//! - `paint`: k6's colours on a terminal (`--no-color`, `NO_COLOR`).
 //! - `print`: the banner with k6's execution description.
 //! - `progress`: the live progress: plain blocks, or bars on a terminal.
 //! - `remote`: `--coordinator URL`, the run on a cluster: pack, submit,
@@ -21,6 +22,7 @@ mod dashboard;
 mod linger;
 mod local;
 mod outputs;
+mod paint;
 mod print;
 mod progress;
 mod remote;

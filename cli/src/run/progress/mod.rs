@@ -21,6 +21,8 @@ use k6r_runner::{ProgressFn, Report, Snapshot};
 
 use text::{Counts, Lane, Row, Widths};
 
+use super::paint::Paint;
+
 /// Characters inside a terminal bar's brackets (k6's widest bar).
 const BAR: usize = 38;
 
@@ -80,10 +82,10 @@ impl Board {
     }
 
     /// The whole block: an empty line, the header, the rows (with bars of
-    /// `bar` characters, or percentages).
-    pub fn block(&self, now: &Snapshot, elapsed: Duration, bar: Option<usize>) -> String {
+    /// `bar` characters, or percentages), painted with `paint`.
+    pub fn block(&self, now: &Snapshot, elapsed: Duration, bar: Option<usize>, paint: Paint) -> String {
         let mut block = format!("\n{}\n", self.header(now, elapsed));
-        for line in text::lines(&self.rows(now, elapsed), bar) {
+        for line in text::lines(&self.rows(now, elapsed), bar, paint) {
             block.push_str(&line);
             block.push('\n');
         }
@@ -104,13 +106,15 @@ pub struct Display {
     board: Board,
     /// The bars, when stdout is a terminal.
     tty: Option<tty::Bars>,
+    paint: Paint,
     /// The final report, printed after the summary.
     last: Mutex<Option<(Snapshot, Duration)>>,
 }
 
 impl Display {
-    /// The display of a run of `options` on this process's stdout.
-    pub fn new(options: &Options) -> Option<Arc<Display>> {
+    /// The display of a run of `options` on this process's stdout,
+    /// painted with `paint`.
+    pub fn new(options: &Options, paint: Paint) -> Option<Arc<Display>> {
         let board = Board::new(options)?;
         let tty = std::io::stdout()
             .is_terminal()
@@ -118,6 +122,7 @@ impl Display {
         Some(Arc::new(Display {
             board,
             tty,
+            paint,
             last: Mutex::new(None),
         }))
     }
@@ -138,10 +143,11 @@ impl Display {
 
     fn report(&self, now: &Snapshot, elapsed: Duration, report: Report) {
         match (report, &self.tty) {
-            (Report::Periodic, Some(bars)) => bars.draw(&self.board, now, elapsed),
+            (Report::Periodic, Some(bars)) => bars.draw(&self.board, now, elapsed, self.paint),
             (Report::Periodic, None) => {
                 let mut out = std::io::stdout().lock();
-                let _ = out.write_all(self.board.block(now, elapsed, None).as_bytes());
+                let block = self.board.block(now, elapsed, None, self.paint);
+                let _ = out.write_all(block.as_bytes());
                 let _ = out.flush();
             }
             (Report::Final, _) => {
@@ -160,7 +166,8 @@ impl Display {
         let last = self.last.lock().ok().and_then(|mut l| l.take());
         if let Some((now, elapsed)) = last {
             let bar = self.tty.is_some().then_some(BAR);
-            let _ = out.write_all(self.board.block(&now, elapsed, bar).as_bytes());
+            let block = self.board.block(&now, elapsed, bar, self.paint);
+            let _ = out.write_all(block.as_bytes());
             let _ = out.flush();
         }
     }

@@ -12,6 +12,8 @@ use k6r_core::duration::Duration as GoDuration;
 use k6r_core::plan::{ScenarioPlan, Work};
 use k6r_engine::progress::ScenarioSnapshot;
 
+use crate::run::paint::Paint;
+
 /// Left texts longer than this are cut (k6's `maxLeftLength`).
 const MAX_LEFT: usize = 30;
 
@@ -67,6 +69,18 @@ pub enum Status {
 }
 
 impl Status {
+    /// k6's glyph, painted: dimmed while waiting, green when done, red
+    /// when interrupted.
+    pub fn painted(self, paint: Paint) -> String {
+        let glyph = self.glyph().to_string();
+        match self {
+            Status::Waiting => paint.dim(&glyph),
+            Status::Done => paint.green(&glyph),
+            Status::Interrupted => paint.red(&glyph),
+            Status::Running | Status::Stopping => glyph,
+        }
+    }
+
     /// k6's glyph.
     pub fn glyph(self) -> char {
         match self {
@@ -355,8 +369,9 @@ pub struct Laid {
     pub right: String,
 }
 
-/// The rows laid out as k6 lays them out (`renderMultipleBars`).
-pub fn layout(rows: &[Row]) -> Vec<Laid> {
+/// The rows laid out as k6 lays them out (`renderMultipleBars`), the
+/// glyphs painted with `paint`.
+pub fn layout(rows: &[Row], paint: Paint) -> Vec<Laid> {
     let max_left = rows
         .iter()
         .map(|r| r.name.chars().count())
@@ -385,7 +400,7 @@ pub fn layout(rows: &[Row]) -> Vec<Laid> {
                 left: format!(
                     "{:<max_left$} {} ",
                     cut(&r.name, max_left),
-                    r.status.glyph()
+                    r.status.painted(paint)
                 ),
                 right,
             }
@@ -395,16 +410,20 @@ pub fn layout(rows: &[Row]) -> Vec<Laid> {
 
 /// The rows as lines, without newlines: [`layout`] around the progress
 /// (`[ 100% ]`, or a `[====>---]` bar of `bar` characters inside).
-pub fn lines(rows: &[Row], bar: Option<usize>) -> Vec<String> {
-    layout(rows)
+pub fn lines(rows: &[Row], bar: Option<usize>, paint: Paint) -> Vec<String> {
+    layout(rows, paint)
         .into_iter()
         .zip(rows)
-        .map(|(laid, row)| format!("{}{}{}", laid.left, progress(row.progress, bar), laid.right))
+        .map(|(laid, row)| {
+            let progress = progress(row.progress, bar, paint);
+            format!("{}{progress}{}", laid.left, laid.right)
+        })
         .collect()
 }
 
-/// `[ 100% ]`, or k6's bar of `width` characters inside the brackets.
-pub fn progress(fraction: f64, bar: Option<usize>) -> String {
+/// `[ 100% ]`, or k6's bar of `width` characters inside the brackets,
+/// its empty part dimmed by `paint`.
+pub fn progress(fraction: f64, bar: Option<usize>, paint: Paint) -> String {
     let Some(space) = bar else {
         return format!("[ {:3.0}% ]", fraction * 100.0);
     };
@@ -414,7 +433,7 @@ pub fn progress(fraction: f64, bar: Option<usize>) -> String {
         f if f < space => format!("{}>", "=".repeat(f - 1)),
         f => "=".repeat(f),
     };
-    format!("[{fill}{}]", "-".repeat(space - filled))
+    format!("[{fill}{}]", paint.dim(&"-".repeat(space - filled)))
 }
 
 /// `name` cut to `max` characters with `...`, as k6 cuts a left text.

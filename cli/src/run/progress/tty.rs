@@ -1,18 +1,15 @@
 //! The progress on a terminal: indicatif redraws the header and one bar
-//! per scenario in place. Each bar's prefix (name and status glyph) and
-//! message (the right-hand columns) are the texts of [`text::lines`]'s
-//! layout, so both displays say the same.
+//! per scenario in place. Each bar's line is [`text::lines`]'s (k6's
+//! bar of [`BAR`] characters), so both displays say the same.
 
 use std::time::Duration;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use k6r_runner::Snapshot;
 
-use super::text::{self, Row};
+use super::text;
 use super::{Board, BAR};
-
-/// Positions per bar: the progress fraction in thousandths.
-const STEPS: u64 = 1000;
+use crate::run::paint::Paint;
 
 /// The bars of one run.
 pub struct Bars {
@@ -26,14 +23,11 @@ impl Bars {
     pub fn new(board: &Board) -> Bars {
         let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stdout());
         let plain = ProgressStyle::with_template("{msg}").expect("a valid template");
-        let header = multi.add(ProgressBar::new(1).with_style(plain));
-        let style = ProgressStyle::with_template(&format!("{{prefix}}[{{bar:{BAR}}}]{{msg}}"))
-            .expect("a valid template")
-            .progress_chars("=>-");
+        let header = multi.add(ProgressBar::new(1).with_style(plain.clone()));
         let rows = board
             .lanes
             .iter()
-            .map(|_| multi.add(ProgressBar::new(STEPS).with_style(style.clone())))
+            .map(|_| multi.add(ProgressBar::new(1).with_style(plain.clone())))
             .collect();
         Bars {
             multi,
@@ -42,14 +36,12 @@ impl Bars {
         }
     }
 
-    /// Redraws every bar with the counters `now`.
-    pub fn draw(&self, board: &Board, now: &Snapshot, elapsed: Duration) {
+    /// Redraws every bar with the counters `now`, painted with `paint`.
+    pub fn draw(&self, board: &Board, now: &Snapshot, elapsed: Duration, paint: Paint) {
         self.header.set_message(board.header(now, elapsed));
-        let rows: Vec<Row> = board.rows(now, elapsed);
-        for ((bar, row), laid) in self.rows.iter().zip(&rows).zip(text::layout(&rows)) {
-            bar.set_prefix(laid.left);
-            bar.set_message(laid.right);
-            bar.set_position((row.progress * STEPS as f64) as u64);
+        let lines = text::lines(&board.rows(now, elapsed), Some(BAR), paint);
+        for (bar, line) in self.rows.iter().zip(lines) {
+            bar.set_message(line);
         }
     }
 

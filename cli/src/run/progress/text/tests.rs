@@ -39,7 +39,7 @@ fn rows_are_laid_out_as_k6_lays_them_out() {
         row("b_pvi", Status::Waiting, 0.0, &["waiting", "0.0s"]),
     ];
     assert_eq!(
-        lines(&rows, None),
+        lines(&rows, None, Paint::OFF),
         [
             "a_si  ✓ [ 100% ] 2 VUs    0.0s/5s  10/10 shared iters",
             "c_cv    [  50% ] 2 VUs    1.0s/2s ",
@@ -54,16 +54,25 @@ fn rows_are_laid_out_as_k6_lays_them_out() {
 
 #[test]
 fn a_terminal_bar_fills_as_k6_fills_it() {
-    assert_eq!(progress(0.0, Some(10)), "[----------]");
-    assert_eq!(progress(0.55, Some(10)), "[====>-----]");
-    assert_eq!(progress(1.0, Some(10)), "[==========]");
-    assert_eq!(progress(0.999, None), "[ 100% ]");
+    let off = Paint::OFF;
+    assert_eq!(progress(0.0, Some(10), off), "[----------]");
+    assert_eq!(progress(0.55, Some(10), off), "[====>-----]");
+    assert_eq!(progress(1.0, Some(10), off), "[==========]");
+    assert_eq!(progress(0.999, None, off), "[ 100% ]");
+    // On a terminal, k6 dims the empty part.
+    let on = Paint::ON;
+    assert_eq!(progress(0.55, Some(10), on), "[====>\x1b[2m-----\x1b[22m]");
+    assert_eq!(progress(1.0, Some(10), on), "[==========\x1b[2m\x1b[22m]");
+    assert_eq!(Status::Done.painted(on), "\x1b[32m✓\x1b[0m");
+    assert_eq!(Status::Interrupted.painted(on), "\x1b[31m✗\x1b[0m");
+    assert_eq!(Status::Stopping.painted(on), "↓");
+    assert_eq!(Status::Waiting.painted(on), "\x1b[2m•\x1b[22m");
 }
 
 #[test]
 fn long_names_are_cut_at_thirty_characters() {
     let name = "a".repeat(40);
-    let laid = layout(&[row(&name, Status::Running, 0.0, &["1 VUs"])]);
+    let laid = layout(&[row(&name, Status::Running, 0.0, &["1 VUs"])], Paint::OFF);
     assert_eq!(laid[0].left, format!("{}...   ", "a".repeat(27)));
 }
 
