@@ -101,8 +101,14 @@ fn a_terminal_gets_bars_redrawn_in_place() {
     let done = "\x1b[32m✓\x1b[0m";
     let full = format!("[{}\x1b[2m\x1b[22m]", "=".repeat(38));
     let end = &raw[summary..];
-    assert!(end.contains(&format!("a_si {done} {full} 2 VUs")), "{end:?}");
-    assert!(end.contains(&format!("c_cv {done} {full} 1 VUs")), "{end:?}");
+    assert!(
+        end.contains(&format!("a_si {done} {full} 2 VUs")),
+        "{end:?}"
+    );
+    assert!(
+        end.contains(&format!("c_cv {done} {full} 1 VUs")),
+        "{end:?}"
+    );
     // The banner's values in cyan.
     assert!(raw.contains("execution: \x1b[36mlocal\x1b[0m"), "{raw:?}");
 }
@@ -113,7 +119,10 @@ fn no_color_keeps_a_terminal_plain() {
     let raw = under_a_pty(dir.path(), "--no-color");
     let summary = raw.find("TOTAL RESULTS").expect("a summary");
     let full = format!("[{}]", "=".repeat(38));
-    assert!(raw[summary..].contains(&format!("a_si ✓ {full} 2 VUs")), "{raw:?}");
+    assert!(
+        raw[summary..].contains(&format!("a_si ✓ {full} 2 VUs")),
+        "{raw:?}"
+    );
     assert!(!raw.contains("\x1b[36m"), "{raw:?}");
     assert!(!raw.contains("\x1b[2m"), "{raw:?}");
 }

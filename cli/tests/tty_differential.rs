@@ -19,10 +19,14 @@
 //! whether a constant-vus iteration was cut at its end), and the elapsed
 //! part of a row's time column (when a scenario finished).
 //!
+//! - k6's colours (SGR sequences, in order) on the final rows, the
+//!   banner's values, and every line of a summary with thresholds,
+//!   checks and each kind of metric.
+//!
 //! Known differences, not compared:
-//! - k6 colours: the status glyph (`✓` green `ESC[32m`, `•` dim), the
-//!   unfilled part of a bar (dim `ESC[2m`..`ESC[22m`), and the banner and
-//!   summary; k6r draws no colours.
+//! - k6 writes its log lines on a terminal as `ERRO[0000] message`, its
+//!   level in colour; k6r writes them as on any stream
+//!   (`time=.. level=error msg=..`).
 //! - k6 sizes its bars to the terminal: 38 characters inside the brackets
 //!   at 120 columns (its widest), fewer on narrow terminals (33 at 80
 //!   columns, 13 at 60), a percentage when too narrow; k6r's are always
@@ -166,13 +170,20 @@ fn plain(text: &str) -> String {
 
 /// What `binary run script.js` wrote to a 120-column pty.
 fn under_a_pty(binary: &str, dir: &Path) -> String {
+    under_a_pty_with(binary, dir, "", 0)
+}
+
+/// What `binary run FLAGS script.js` wrote to a 120-column pty, which
+/// exits with `code`.
+fn under_a_pty_with(binary: &str, dir: &Path, flags: &str, code: i32) -> String {
     let extra = if binary == "k6" {
         " --no-usage-report"
     } else {
         ""
     };
     // No REST API: k6's default port may be taken by a parallel test.
-    let command = format!("stty cols {COLUMNS} rows 50; '{binary}' run -a ''{extra} script.js");
+    let command =
+        format!("stty cols {COLUMNS} rows 50; '{binary}' run -a ''{extra} {flags} script.js");
     let out = Command::new("timeout")
         .current_dir(dir)
         .env("TERM", "xterm")
@@ -182,7 +193,7 @@ fn under_a_pty(binary: &str, dir: &Path) -> String {
         .output()
         .expect("util-linux script runs");
     let raw = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert_eq!(out.status.code(), Some(0), "{binary}: {raw:?}");
+    assert_eq!(out.status.code(), Some(code), "{binary}: {raw:?}");
     raw
 }
 
@@ -316,9 +327,13 @@ fn the_screen_replays_redraws() {
 fn colours_of_last(raw: &str, start: &str) -> Vec<String> {
     let line = raw
         .split(['\n', '\r'])
-        .filter(|l| l.trim_start().starts_with(start))
-        .next_back()
+        .rfind(|l| l.trim_start().starts_with(start))
         .unwrap_or_default();
+    colours(line)
+}
+
+/// The colours (SGR parameters) in `line`, in order.
+fn colours(line: &str) -> Vec<String> {
     let mut codes = Vec::new();
     for (at, _) in line.match_indices("\x1b[") {
         let rest = &line[at + 2..];
@@ -388,4 +403,69 @@ fn the_terminal_matches_k6() {
             );
         }
     }
+}
+
+/// Thresholds that pass and fail, checks that pass and fail, a custom
+/// gauge, a trend with a submetric: every kind of summary line.
+const SUMMARY_SCRIPT: &str = "import { check, group } from 'k6';\n\
+import { Gauge } from 'k6/metrics';\n\
+const g = new Gauge('my_gauge');\n\
+export const options = { vus: 1, iterations: 3, thresholds: {\n\
+  checks: ['rate>0.9'], iterations: ['count>1'],\n\
+  'iteration_duration{scenario:default}': ['p(95)<1000'], my_gauge: ['value<10'],\n\
+} };\n\
+export default function () {\n\
+  g.add(3);\n\
+  group('g1', () => { check(1, { one: (v) => v === 1, two: (v) => v === 2 }); });\n\
+}\n";
+
+/// The summary's lines (from its first title to the last metric),
+/// each as its text without colours and its colours.
+fn summary_lines(raw: &str) -> Vec<(String, Vec<String>)> {
+    raw.split(['\n', '\r'])
+        .map(|l| (plain(l).trim_end().to_owned(), colours(l)))
+        .skip_while(|(text, _)| !text.contains("THRESHOLDS"))
+        .filter(|(text, _)| !text.is_empty())
+        // k6's log line on a terminal is its own (see above).
+        .take_while(|(text, _)| !text.starts_with("ERRO") && !text.starts_with("time="))
+        .collect()
+}
+
+#[test]
+fn the_summary_s_colours_match_k6() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("script.js"), SUMMARY_SCRIPT).unwrap();
+    // A crossed threshold: exit 99.
+    let k6 = summary_lines(&under_a_pty_with("k6", dir.path(), "-q", 99));
+    let k6r = summary_lines(&under_a_pty_with(
+        env!("CARGO_BIN_EXE_k6r-cli"),
+        dir.path(),
+        "-q",
+        99,
+    ));
+    let label = |lines: &[(String, Vec<String>)]| -> Vec<String> {
+        lines
+            .iter()
+            .map(|(text, _)| text.split_whitespace().next().unwrap_or("").to_owned())
+            .collect()
+    };
+    assert_eq!(label(&k6r), label(&k6), "k6r {k6r:#?}\nk6 {k6:#?}");
+    assert!(
+        k6.iter().any(|(_, c)| c.contains(&"31".to_owned())),
+        "{k6:#?}"
+    );
+    for ((text, theirs), (_, ours)) in k6.iter().zip(&k6r) {
+        assert_eq!(ours, theirs, "the colours of {text:?}");
+    }
+    // Refused colours: plain.
+    let plain_run = under_a_pty_with(
+        env!("CARGO_BIN_EXE_k6r-cli"),
+        dir.path(),
+        "-q --no-color",
+        99,
+    );
+    assert!(
+        summary_lines(&plain_run).iter().all(|(_, c)| c.is_empty()),
+        "{plain_run:?}"
+    );
 }

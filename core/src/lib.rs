@@ -31,6 +31,7 @@ pub mod exit;
 pub mod logfmt;
 pub mod metrics;
 pub mod options;
+pub mod paint;
 pub mod plan;
 pub mod scale;
 pub mod segment;

@@ -20,7 +20,7 @@ use k6r_signals::Signal;
 use tokio_util::sync::CancellationToken;
 
 use super::dashboard::{self, WebDashboard};
-use super::paint::Paint;
+use super::paint;
 use super::progress::Display;
 use super::{address, linger, outputs, prepare, print, runner_failure, summary, verdict};
 use super::{Prepared, RunArgs};
@@ -164,7 +164,7 @@ fn configure(
     let described = outputs::describe(&requested);
     let (output_sinks, writers) = outputs::start(requested, &metrics, &thresholds)?;
     let tainted = Tainted::default();
-    let paint = Paint::for_stdout(args.no_color, |name| std::env::var(name).ok());
+    let paint = paint::for_stdout(args.no_color, |name| std::env::var(name).ok());
     let mut dashboard = match dashboard_settings {
         Some(settings) => Some(WebDashboard::new(
             settings,
@@ -176,7 +176,15 @@ fn configure(
     };
     if !args.quiet {
         let url = dashboard.as_ref().and_then(WebDashboard::url);
-        print::banner(out, paint, "local", &loaded.script, &options, &described, url);
+        print::banner(
+            out,
+            paint,
+            "local",
+            &loaded.script,
+            &options,
+            &described,
+            url,
+        );
     }
     let handles_summary = loaded.exports.iter().any(|e| e == "handleSummary");
     let paused = options.paused.unwrap_or(false);

@@ -81,6 +81,10 @@ pub(crate) fn prepare(args: &RunArgs, err: &mut dyn Write) -> Result<Prepared, F
         args.summary_mode.as_deref(),
     )
     .map_err(|e| Failure::new(ExitCode::Failure, e.to_string()))?;
+    let summary_options = SummaryOptions {
+        no_color: paint::refused(args.no_color, |name| std::env::var(name).ok()),
+        ..summary_options
+    };
     Ok(Prepared {
         env,
         loaded,

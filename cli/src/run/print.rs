@@ -26,8 +26,11 @@ pub fn banner(
     let dashboard = dashboard.map_or(String::new(), |url| {
         format!(" web dashboard: {}\n", paint.cyan(url))
     });
-    let (execution, script, outputs) =
-        (paint.cyan(execution), paint.cyan(script), paint.cyan(outputs));
+    let (execution, script, outputs) = (
+        paint.cyan(execution),
+        paint.cyan(script),
+        paint.cyan(outputs),
+    );
     let _ = writeln!(
         out,
         "{BANNER}\n     execution: {execution}\n        script: {script}\n{dashboard}        output: {outputs}\n"

@@ -88,8 +88,9 @@ pub struct Options {
     pub trend_stats: Vec<(String, Stat)>,
     /// `summaryTimeUnit`, if set.
     pub time_unit: Option<TimeUnit>,
-    /// `--no-color` (only reported in `handleSummary`'s data; k6r's text
-    /// has no colours).
+    /// Colours refused (`--no-color`, `NO_COLOR`, `K6_NO_COLOR`): the
+    /// text is plain even on a terminal, and `handleSummary`'s data says
+    /// so.
     pub no_color: bool,
 }
 

@@ -1,7 +1,8 @@
-//! The text summary, laid out as k6's (no colours): a `THRESHOLDS`
-//! section when there are thresholds, `TOTAL RESULTS` (checks, then the
-//! metrics under their headings), and in full mode a section per group of
-//! the `default` scenario and per other scenario.
+//! The text summary, laid out as k6's: a `THRESHOLDS` section when there
+//! are thresholds, `TOTAL RESULTS` (checks, then the metrics under their
+//! headings), and in full mode a section per group of the `default`
+//! scenario and per other scenario. In k6's colours when stdout is a
+//! terminal and colours are not refused (`noColor`).
 //!
 //! Like k6's, the text is a list of lines and section breaks joined so
 //! that every line starts on a new line and every break adds a blank one;
@@ -11,6 +12,7 @@ use std::time::Duration;
 
 use crate::metrics::registry::{ScenarioBreakdown, SinkSet};
 use crate::metrics::{Check, GroupTree, MetricType, Registry, Stat, ValueType};
+use crate::paint::Paint;
 use crate::threshold::Thresholds;
 
 use super::format::{js_string, value};
@@ -54,6 +56,7 @@ fn display_name(name: &str) -> String {
 struct Ctx<'a> {
     opts: &'a Options,
     elapsed: Duration,
+    paint: Paint,
 }
 
 impl Ctx<'_> {
@@ -122,6 +125,7 @@ impl Ctx<'_> {
                 }
             }
         }
+        let paint = self.paint;
         rows.iter()
             .map(|r| {
                 let shown = display_name(&r.name);
@@ -132,26 +136,30 @@ impl Ctx<'_> {
                         .enumerate()
                         .map(|(i, c)| {
                             let stat = &self.opts.trend_stats[i].0;
-                            format!("{stat}={c}{}", pad(trend_max[i] - width(c)))
+                            let c_pad = pad(trend_max[i] - width(c));
+                            format!("{stat}={}{c_pad}", paint.cyan(c))
                         })
                         .collect::<Vec<_>>()
                         .join(" "),
                     Cells::Plain(main, extras) => {
-                        let mut s = format!("{main}{}", pad(main_max - width(main)));
+                        let mut s = format!("{}{}", paint.cyan(main), pad(main_max - width(main)));
                         if extras.len() == 1 {
-                            s += &format!(" {}", extras[0]);
+                            s += &format!(" {}", paint.dim_cyan(&extras[0]));
                         } else if extras.len() > 1 {
                             let parts: Vec<String> = extras
                                 .iter()
                                 .enumerate()
-                                .map(|(i, e)| format!("{e}{}", pad(extra_max[i] - width(e))))
+                                .map(|(i, e)| {
+                                    format!("{}{}", paint.dim_cyan(e), pad(extra_max[i] - width(e)))
+                                })
                                 .collect();
                             s += &format!(" {}", parts.join(" "));
                         }
                         s
                     }
                 };
-                format!("{}{shown}{dots}: {data}", pad(indent))
+                let dots = paint.dim_white(&format!("{dots}:"));
+                format!("{}{shown}{dots} {data}", pad(indent))
             })
             .collect()
     }
@@ -199,18 +207,22 @@ impl Ctx<'_> {
             .map(Item::Line)
             .collect();
         items.push(Item::Break);
+        let paint = self.paint;
         for check in checks {
             let line = if check.fails == 0 {
-                format!("{}✓ {}", pad((c + 1) * 2), check.name)
+                let passed = paint.green(&format!("✓ {}", check.name));
+                format!("{}{passed}", pad((c + 1) * 2))
             } else {
                 let pct = (100 * check.passes) / (check.passes + check.fails);
+                let failed = paint.red(&format!("✗ {}", check.name));
+                let tally = paint.red(&format!(
+                    "↳  {pct}% — ✓ {} / ✗ {}",
+                    check.passes, check.fails
+                ));
                 format!(
-                    "{}✗ {}\n{}↳  {pct}% — ✓ {} / ✗ {}",
+                    "{}{failed}\n{}{tally}",
                     pad((c + 1) * 2),
-                    check.name,
                     pad((2 * c + 1) * 2),
-                    check.passes,
-                    check.fails
                 )
             };
             items.push(Item::Line(line));
@@ -237,7 +249,8 @@ impl Ctx<'_> {
                 if current.is_some() {
                     items.push(Item::Break);
                 }
-                items.push(Item::Line(format!("{}{}", pad(indent), section.title())));
+                let heading = self.paint.bold(section.title());
+                items.push(Item::Line(format!("{}{heading}", pad(indent))));
                 current = Some(*section);
             }
             items.push(Item::Line(line));
@@ -302,11 +315,18 @@ impl Ctx<'_> {
                     MetricType::Gauge => self.fmt(get(Stat::Value), kind, contains),
                     MetricType::Rate => self.fmt(get(Stat::Rate), kind, contains),
                 };
-                let mark = if t.last_failed { '✗' } else { '✓' };
+                let paint = self.paint;
+                let mark = if t.last_failed {
+                    paint.red("✗")
+                } else {
+                    paint.green("✓")
+                };
+                let source = paint.white(&format!("'{}'", t.source));
                 items.push(Item::Line(format!(
-                    "{}{mark} '{}' {agg}={shown}",
+                    "{}{mark} {source} {}={}",
                     pad(indent),
-                    t.source
+                    paint.white(agg),
+                    paint.cyan(&shown)
                 )));
             }
             items.push(Item::Break);
@@ -352,18 +372,16 @@ impl Ctx<'_> {
         children.sort_by(|a, b| collate(a.0, b.0));
         let mut items = Vec::new();
         for (name, path) in children {
-            items.push(Item::Line(format!(
-                "{}↳ GROUP: {name} \n",
-                pad((base + 1) * 2)
-            )));
+            let title = self.paint.bold(&format!("GROUP: {name}"));
+            items.push(Item::Line(format!("{}↳ {title} \n", pad((base + 1) * 2))));
             items.extend(self.group(sb, tree, path, base));
         }
         items
     }
 }
 
-fn title(t: &str) -> Item {
-    Item::Line(format!("  █ {t} \n"))
+fn title(t: &str, paint: Paint) -> Item {
+    Item::Line(format!("  █ {} \n", paint.bold(t)))
 }
 
 fn tree_of(sb: &ScenarioBreakdown) -> GroupTree {
@@ -387,17 +405,20 @@ pub fn render(
     opts: &Options,
     facts: &RunFacts,
 ) -> String {
+    // As k6's own: colours on a terminal unless refused.
+    let paint = Paint::new(!opts.no_color && facts.is_stdout_tty);
     let ctx = Ctx {
         opts,
         elapsed: facts.duration,
+        paint,
     };
     let mut items = Vec::new();
     if let Some(ts) = thresholds.filter(|t| !t.is_empty()) {
-        items.push(title("THRESHOLDS"));
+        items.push(title("THRESHOLDS", paint));
         items.extend(ctx.thresholds(registry, ts));
         items.push(Item::Break);
     }
-    items.push(title("TOTAL RESULTS"));
+    items.push(title("TOTAL RESULTS", paint));
     items.extend(ctx.checks(registry.checks().all().iter(), 0));
     items.extend(ctx.metrics(&observed(registry), 0));
     items.push(Item::Break);
@@ -407,7 +428,7 @@ pub fn render(
             let mut top: Vec<(&str, &str)> = tree.children("").collect();
             top.sort_by(|a, b| collate(a.0, b.0));
             for (name, path) in top {
-                items.push(title(&format!("GROUP: {name}")));
+                items.push(title(&format!("GROUP: {name}"), paint));
                 items.extend(ctx.group(sb, &tree, path, 0));
                 items.push(Item::Break);
             }
@@ -418,7 +439,7 @@ pub fn render(
             .collect();
         scenarios.sort_by(|a, b| collate(a.0, b.0));
         for (name, sb) in scenarios {
-            items.push(title(&format!("SCENARIO: {name}")));
+            items.push(title(&format!("SCENARIO: {name}"), paint));
             items.extend(ctx.checks(sb.checks.all().iter(), 0));
             items.extend(ctx.metrics(&ctx.set_views(&sb.totals), 0));
             items.extend(ctx.subgroups(sb, &tree_of(sb), "", 1));

@@ -83,7 +83,13 @@ impl Board {
 
     /// The whole block: an empty line, the header, the rows (with bars of
     /// `bar` characters, or percentages), painted with `paint`.
-    pub fn block(&self, now: &Snapshot, elapsed: Duration, bar: Option<usize>, paint: Paint) -> String {
+    pub fn block(
+        &self,
+        now: &Snapshot,
+        elapsed: Duration,
+        bar: Option<usize>,
+        paint: Paint,
+    ) -> String {
         let mut block = format!("\n{}\n", self.header(now, elapsed));
         for line in text::lines(&self.rows(now, elapsed), bar, paint) {
             block.push_str(&line);

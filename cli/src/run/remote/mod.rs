@@ -28,7 +28,7 @@ use k6r_core::exit::ExitCode;
 use k6r_core::options::Options;
 use k6r_core::summary::Mode;
 
-use super::paint::Paint;
+use super::paint;
 use super::verdict::signal_failure;
 use super::{prepare, print, progress, Prepared, RunArgs};
 use crate::Failure;
@@ -158,8 +158,16 @@ pub fn run(
     };
     if !args.quiet {
         let execution = format!("cluster ({})", client.base());
-        let paint = Paint::for_stdout(args.no_color, |name| std::env::var(name).ok());
-        print::banner(out, paint, &execution, &loaded.script, &loaded.options, "", None);
+        let paint = paint::for_stdout(args.no_color, |name| std::env::var(name).ok());
+        print::banner(
+            out,
+            paint,
+            &execution,
+            &loaded.script,
+            &loaded.options,
+            "",
+            None,
+        );
     }
     // The header's widths, from the whole test's plan (as k6's).
     let widths = k6r_core::plan::TestPlan::new(&loaded.options)
