@@ -19,6 +19,9 @@
 //! whether a constant-vus iteration was cut at its end), and the elapsed
 //! part of a row's time column (when a scenario finished).
 //!
+//! - the bars' width on narrower terminals (k6 narrows them so the
+//!   longest row ends before the last column: 33 characters at 80
+//!   columns; the percentage below 7);
 //! - k6's colours (SGR sequences, in order) on the final rows, the
 //!   banner's values, and every line of a summary with thresholds,
 //!   checks and each kind of metric.
@@ -27,10 +30,6 @@
 //! - k6 writes its log lines on a terminal as `ERRO[0000] message`, its
 //!   level in colour; k6r writes them as on any stream
 //!   (`time=.. level=error msg=..`).
-//! - k6 sizes its bars to the terminal: 38 characters inside the brackets
-//!   at 120 columns (its widest), fewer on narrow terminals (33 at 80
-//!   columns, 13 at 60), a percentage when too narrow; k6r's are always
-//!   38 wide, so they match only on a terminal wide enough (as here).
 //! - k6 draws each frame itself (an empty line, the header, the rows,
 //!   each ended by `ESC[K`, then `\r ESC[J ESC[nA` back up); k6r lets
 //!   indicatif draw (lines padded to the width, `ESC[2K` and `ESC[1A`/
@@ -176,6 +175,12 @@ fn under_a_pty(binary: &str, dir: &Path) -> String {
 /// What `binary run FLAGS script.js` wrote to a 120-column pty, which
 /// exits with `code`.
 fn under_a_pty_with(binary: &str, dir: &Path, flags: &str, code: i32) -> String {
+    under_a_pty_of(binary, dir, flags, code, COLUMNS)
+}
+
+/// What `binary run FLAGS script.js` wrote to a pty of `columns`, which
+/// exits with `code`.
+fn under_a_pty_of(binary: &str, dir: &Path, flags: &str, code: i32, columns: usize) -> String {
     let extra = if binary == "k6" {
         " --no-usage-report"
     } else {
@@ -183,11 +188,11 @@ fn under_a_pty_with(binary: &str, dir: &Path, flags: &str, code: i32) -> String 
     };
     // No REST API: k6's default port may be taken by a parallel test.
     let command =
-        format!("stty cols {COLUMNS} rows 50; '{binary}' run -a ''{extra} {flags} script.js");
+        format!("stty cols {columns} rows 50; '{binary}' run -a ''{extra} {flags} script.js");
     let out = Command::new("timeout")
         .current_dir(dir)
         .env("TERM", "xterm")
-        .env("COLUMNS", COLUMNS.to_string())
+        .env("COLUMNS", columns.to_string())
         .env_remove("NO_COLOR")
         .args(["120", "script", "-qec", &command, "/dev/null"])
         .output()
@@ -468,4 +473,25 @@ fn the_summary_s_colours_match_k6() {
         summary_lines(&plain_run).iter().all(|(_, c)| c.is_empty()),
         "{plain_run:?}"
     );
+}
+
+#[test]
+fn narrower_terminals_get_k6_s_narrower_bars() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("script.js"), SCRIPT).unwrap();
+    let k6r = env!("CARGO_BIN_EXE_k6r-cli");
+    // 80 columns: a narrower bar; 53: too narrow, the percentage.
+    for (columns, width) in [(80, 33), (53, 6)] {
+        let rows = |binary: &str| -> Vec<Final> {
+            let raw = under_a_pty_of(binary, dir.path(), "--no-summary", 0, columns);
+            let (_, rows) = final_block(&Screen::replay(&raw));
+            rows.iter().map(|r| parse_row(r)).collect()
+        };
+        let (theirs, ours) = (rows("k6"), rows(k6r));
+        assert!(
+            theirs.iter().all(|r| r.bar_width == width),
+            "{columns} columns: {theirs:?}"
+        );
+        assert_eq!(ours, theirs, "{columns} columns");
+    }
 }

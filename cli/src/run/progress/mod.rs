@@ -23,9 +23,6 @@ use text::{Counts, Lane, Row, Widths};
 
 use super::paint::Paint;
 
-/// Characters inside a terminal bar's brackets (k6's widest bar).
-const BAR: usize = 38;
-
 /// The scenarios shown and the widths the header keeps.
 pub struct Board {
     lanes: Vec<Lane>,
@@ -171,7 +168,10 @@ impl Display {
     pub fn finish(&self, out: &mut dyn Write) {
         let last = self.last.lock().ok().and_then(|mut l| l.take());
         if let Some((now, elapsed)) = last {
-            let bar = self.tty.is_some().then_some(BAR);
+            let bar = match &self.tty {
+                Some(bars) => text::bar_for(&self.board.rows(&now, elapsed), bars.columns()),
+                None => None,
+            };
             let block = self.board.block(&now, elapsed, bar, self.paint);
             let _ = out.write_all(block.as_bytes());
             let _ = out.flush();

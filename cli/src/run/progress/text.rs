@@ -17,6 +17,13 @@ use crate::run::paint::Paint;
 /// Left texts longer than this are cut (k6's `maxLeftLength`).
 const MAX_LEFT: usize = 30;
 
+/// Characters inside a terminal bar's brackets: k6's widest bar.
+pub const BAR: usize = 38;
+
+/// Below this many characters inside the brackets k6 shows the
+/// percentage instead of a bar.
+const MIN_BAR: usize = 7;
+
 /// What the header counts.
 pub struct Counts {
     /// Active VUs.
@@ -419,6 +426,23 @@ pub fn lines(rows: &[Row], bar: Option<usize>, paint: Paint) -> Vec<String> {
             format!("{}{progress}{}", laid.left, laid.right)
         })
         .collect()
+}
+
+/// The bar k6 draws for `rows` on a terminal of `columns`: [`BAR`]
+/// characters inside the brackets, narrower when the longest row would
+/// not end before the last column, and none (the percentage) below
+/// [`MIN_BAR`]. An unknown width gets the widest bar.
+pub fn bar_for(rows: &[Row], columns: Option<usize>) -> Option<usize> {
+    let Some(columns) = columns else {
+        return Some(BAR);
+    };
+    let longest = layout(rows, Paint::OFF)
+        .iter()
+        .map(|l| l.left.chars().count() + l.right.chars().count() + BAR + 2)
+        .max()
+        .unwrap_or(0);
+    let room = (columns.saturating_sub(1) + BAR).saturating_sub(longest);
+    Some(room.min(BAR)).filter(|&bar| bar >= MIN_BAR)
 }
 
 /// `[ 100% ]`, or k6's bar of `width` characters inside the brackets,

@@ -1,6 +1,7 @@
 //! The progress on a terminal: indicatif redraws the header and one bar
-//! per scenario in place. Each bar's line is [`text::lines`]'s (k6's
-//! bar of [`BAR`] characters), so both displays say the same.
+//! per scenario in place. Each bar's line is [`text::lines`]'s, with
+//! k6's bar for the terminal's width ([`text::bar_for`]), so both
+//! displays say the same.
 
 use std::time::Duration;
 
@@ -8,7 +9,7 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use k6r_runner::Snapshot;
 
 use super::text;
-use super::{Board, BAR};
+use super::Board;
 use crate::run::paint::Paint;
 
 /// The bars of one run.
@@ -39,10 +40,18 @@ impl Bars {
     /// Redraws every bar with the counters `now`, painted with `paint`.
     pub fn draw(&self, board: &Board, now: &Snapshot, elapsed: Duration, paint: Paint) {
         self.header.set_message(board.header(now, elapsed));
-        let lines = text::lines(&board.rows(now, elapsed), Some(BAR), paint);
+        let rows = board.rows(now, elapsed);
+        let lines = text::lines(&rows, text::bar_for(&rows, self.columns()), paint);
         for (bar, line) in self.rows.iter().zip(lines) {
             bar.set_message(line);
         }
+    }
+
+    /// The terminal's width in columns, when known.
+    pub fn columns(&self) -> Option<usize> {
+        console::Term::stdout()
+            .size_checked()
+            .map(|(_, columns)| usize::from(columns))
     }
 
     /// Takes the bars off the screen (the final state is printed after

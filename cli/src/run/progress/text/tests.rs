@@ -247,3 +247,28 @@ fn each_executor_words_its_columns_as_k6_does() {
     };
     check("g_ec", ec, Status::Running, &["1/2 VUs", "1.0s/3s", ""]);
 }
+
+#[test]
+fn bars_narrow_to_the_terminal_as_k6_s_do() {
+    // The longest row is 84 characters with k6's widest bar.
+    let rows = [
+        row(
+            "a_si",
+            Status::Done,
+            1.0,
+            &["2 VUs", "0.5s/5s", "10/10 shared iters"],
+        ),
+        row(
+            "c_pvi",
+            Status::Done,
+            1.0,
+            &["2 VUs", "0.3s/5s", "6/6 iters, 3 per VU"],
+        ),
+    ];
+    assert_eq!(bar_for(&rows, None), Some(BAR));
+    assert_eq!(bar_for(&rows, Some(120)), Some(BAR));
+    assert_eq!(bar_for(&rows, Some(80)), Some(33));
+    assert_eq!(bar_for(&rows, Some(54)), Some(7));
+    assert_eq!(bar_for(&rows, Some(53)), None);
+    assert_eq!(bar_for(&rows, Some(0)), None);
+}
