@@ -41,7 +41,7 @@ pub use metrics::{
 };
 pub use run::{
     ArchiveBody, MetricDeclaration, OnAgentLoss, RunAgent, RunOutcome, RunRequest, RunState,
-    RunView,
+    RunView, ScenarioView,
 };
 pub use setup::{SetupAttributes, SetupEnvelope};
 pub use status::{ExecutionStatus, Status, StatusEnvelope};

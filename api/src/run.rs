@@ -137,11 +137,37 @@ pub struct RunView {
     pub interrupted: u64,
     /// Every agent of the run.
     pub agents: Vec<RunAgent>,
+    /// Each scenario's counters, summed over the agents that run it.
+    #[serde(default)]
+    pub scenarios: Vec<ScenarioView>,
     /// The spread of the agents' actual start instants, in milliseconds
     /// (set once every agent has started).
     pub start_skew_ms: Option<f64>,
     /// Set when [`RunView::state`] is [`RunState::Finished`].
     pub result: Option<RunOutcome>,
+}
+
+/// One scenario of a run, its counters summed over the agents that run
+/// it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScenarioView {
+    /// Its name.
+    pub name: String,
+    /// Its active VUs.
+    pub vus: u64,
+    /// Its VUs in an iteration now (arrival-rate executors).
+    pub busy_vus: u64,
+    /// Its complete iterations.
+    pub complete: u64,
+    /// Its interrupted iterations.
+    pub interrupted: u64,
+    /// Its dropped iterations.
+    pub dropped: u64,
+    /// Milliseconds since it started (up to its end) on the agent where
+    /// it has run longest; `None` before it starts anywhere.
+    pub elapsed_ms: Option<u64>,
+    /// Whether it has ended on every agent that runs it.
+    pub ended: bool,
 }
 
 /// One agent's part of a run.

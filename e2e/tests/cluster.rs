@@ -68,6 +68,17 @@ fn shared_iterations_split_over_three_agents_as_k6_splits_three_segments() {
     assert_eq!(segments, ["0:1/3", "1/3:2/3", "2/3:1"]);
     let ours: Vec<u64> = split.iter().map(|(_, n)| *n).collect();
     assert_eq!(ours.iter().sum::<u64>(), 3000);
+    // The scenario's counters summed over the three, and its row in the
+    // CLI's last progress block, as k6 shows the whole scenario.
+    let scenario = &run["scenarios"][0];
+    assert_eq!(scenario["name"], "s", "{run}");
+    assert_eq!(scenario["complete"], 3000, "{run}");
+    assert_eq!(scenario["ended"], true, "{run}");
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("s ✓ [ 100% ] 10 VUs") && stdout.contains("3000/3000 shared iters"),
+        "{stdout}"
+    );
 
     // The reference k6 run per segment of the same sequence, when on PATH
     // (CI installs it): the same share on each.

@@ -45,7 +45,34 @@ impl Default for Extent {
     }
 }
 
+/// A scenario's progress in 0..=1 ([`ScenarioCounters::progress`]) from
+/// its `complete` iterations and the time it has `elapsed` (`None`:
+/// not started), measured against `plan`: on a cluster, the whole
+/// scenario's from the counts summed over agents.
+pub fn progress_of(plan: &ScenarioPlan, complete: u64, elapsed: Option<Duration>) -> f64 {
+    Extent::of(plan).progress(complete, elapsed)
+}
+
 impl Extent {
+    fn progress(self, complete: u64, elapsed: Option<Duration>) -> f64 {
+        match self {
+            Extent::Iterations(0) => 0.0,
+            Extent::Iterations(total) => (complete as f64 / total as f64).min(1.0),
+            Extent::Time(duration) => {
+                let Some(spent) = elapsed else {
+                    return 0.0;
+                };
+                if spent > duration {
+                    1.0
+                } else if duration.is_zero() {
+                    0.0
+                } else {
+                    spent.as_secs_f64() / duration.as_secs_f64()
+                }
+            }
+        }
+    }
+
     fn of(plan: &ScenarioPlan) -> Extent {
         match &plan.work {
             Work::SharedIterations { iterations, .. } => Extent::Iterations(*iterations),
@@ -125,24 +152,8 @@ impl ScenarioCounters {
     /// last raw step; for ramping-arrival-rate the sum of the stages),
     /// capped at 1. Zero before it starts.
     pub fn progress(&self) -> f64 {
-        match self.extent {
-            Extent::Iterations(0) => 0.0,
-            Extent::Iterations(total) => {
-                (self.complete.load(Ordering::Relaxed) as f64 / total as f64).min(1.0)
-            }
-            Extent::Time(duration) => {
-                let Some(spent) = self.elapsed() else {
-                    return 0.0;
-                };
-                if spent > duration {
-                    1.0
-                } else if duration.is_zero() {
-                    0.0
-                } else {
-                    spent.as_secs_f64() / duration.as_secs_f64()
-                }
-            }
-        }
+        self.extent
+            .progress(self.complete.load(Ordering::Relaxed), self.elapsed())
     }
 
     pub(crate) fn add_complete(&self) {

@@ -197,6 +197,7 @@ fn run_view(state: RunState, result: Option<RunOutcome>) -> RunView {
         iterations: 6,
         interrupted: 0,
         agents: vec![agent("a", "0:1/2", true), agent("b", "1/2:1", false)],
+        scenarios: Vec::new(),
         start_skew_ms: Some(3.5),
         result,
     }

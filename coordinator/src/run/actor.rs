@@ -162,6 +162,7 @@ fn empty_view() -> RunView {
         iterations: 0,
         interrupted: 0,
         agents: Vec::new(),
+        scenarios: Vec::new(),
         start_skew_ms: None,
         result: None,
     }

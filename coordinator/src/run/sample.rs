@@ -64,22 +64,14 @@ impl RunActor {
     /// Each scenario's VUs and iterations summed over the agents, in the
     /// order the agents report them.
     fn scenario_parts(&self) -> Vec<ScenarioPart> {
-        let mut counts: Vec<ScenarioPart> = Vec::new();
-        for part in self.slots.iter().flat_map(|s| &s.scenarios) {
-            let at = match counts.iter().position(|c| c.name == part.name) {
-                Some(at) => at,
-                None => {
-                    counts.push(ScenarioPart {
-                        name: part.name.clone(),
-                        ..ScenarioPart::default()
-                    });
-                    counts.len() - 1
-                }
-            };
-            let count = &mut counts[at];
-            count.vus = count.vus.saturating_add(part.vus);
-            count.iterations = count.iterations.saturating_add(part.iterations_complete);
-        }
-        counts
+        self.scenario_views()
+            .into_iter()
+            .map(|v| ScenarioPart {
+                name: v.name,
+                vus: v.vus,
+                iterations: v.complete,
+                headline: None,
+            })
+            .collect()
     }
 }

@@ -365,7 +365,11 @@ async fn extreme_agent_statuses_saturate_the_run_view() {
     let options = serde_json::json!({"vus": 4, "duration": "1m"});
     let (registry, runs, agents, run, started) = running(options, OnAgentLoss::Abort).await;
     let beats: Vec<_> = agents.iter().map(|a| keep_beating(&registry, a)).collect();
-    for (a, started_unix_nanos) in agents.iter().zip([i64::MIN, i64::MAX]) {
+    for ((a, started_unix_nanos), (elapsed_ms, ended)) in agents
+        .iter()
+        .zip([i64::MIN, i64::MAX])
+        .zip([(u64::MAX, true), (7, false)])
+    {
         registry
             .publish(AgentEvent {
                 agent: a.id.clone(),
@@ -383,6 +387,11 @@ async fn extreme_agent_statuses_saturate_the_run_view() {
                         vus: u64::MAX,
                         iterations_complete: u64::MAX,
                         iterations_interrupted: u64::MAX,
+                        busy_vus: u64::MAX,
+                        dropped: u64::MAX,
+                        started: true,
+                        elapsed_ms,
+                        ended,
                     }],
                 }),
             })
@@ -396,6 +405,14 @@ async fn extreme_agent_statuses_saturate_the_run_view() {
         (u64::MAX, u64::MAX, u64::MAX, u64::MAX)
     );
     assert_eq!(view.start_skew_ms, Some(u64::MAX as f64 / 1e6));
+    // Each scenario's sums saturate; its time is the longest; it has not
+    // ended while one agent still runs it.
+    let s = &view.scenarios[0];
+    assert_eq!(
+        (s.vus, s.busy_vus, s.complete, s.interrupted, s.dropped),
+        (u64::MAX, u64::MAX, u64::MAX, u64::MAX, u64::MAX)
+    );
+    assert_eq!((s.elapsed_ms, s.ended), (Some(u64::MAX), false));
     let status = runs.current().await.unwrap().status().await.unwrap();
     assert_eq!(status.vus, Some(i64::MAX));
     // The dashboard's per-scenario sums saturate too.

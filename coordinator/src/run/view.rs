@@ -1,7 +1,7 @@
 //! What a run looks like from outside: its [`RunView`] (published on a
 //! `watch` after every step of the actor) and k6's [`Status`] of it.
 
-use k6r_api::{ExecutionStatus, RunAgent, RunState, RunView, Status};
+use k6r_api::{ExecutionStatus, RunAgent, RunState, RunView, ScenarioView, Status};
 use k6r_proto::v1;
 
 use super::actor::{Phase, RunActor};
@@ -54,6 +54,7 @@ impl RunActor {
             iterations: saturating_sum(self.slots.iter().map(|s| s.iterations)),
             interrupted: saturating_sum(self.slots.iter().map(|s| s.interrupted)),
             agents: self.run_agents(),
+            scenarios: self.scenario_views(),
             start_skew_ms,
             result: self.outcome.clone(),
         }
@@ -91,6 +92,39 @@ impl RunActor {
                 iterations: s.iterations,
             })
             .collect()
+    }
+
+    /// Each scenario's counters summed over the agents that report it, in
+    /// the order they report them: its elapsed time the longest, ended
+    /// once it has on each of them (or they are gone).
+    pub(super) fn scenario_views(&self) -> Vec<ScenarioView> {
+        let mut views: Vec<ScenarioView> = Vec::new();
+        for slot in &self.slots {
+            for part in &slot.scenarios {
+                let at = match views.iter().position(|v| v.name == part.name) {
+                    Some(at) => at,
+                    None => {
+                        views.push(ScenarioView {
+                            name: part.name.clone(),
+                            ended: true,
+                            ..ScenarioView::default()
+                        });
+                        views.len() - 1
+                    }
+                };
+                let view = &mut views[at];
+                view.vus = view.vus.saturating_add(part.vus);
+                view.busy_vus = view.busy_vus.saturating_add(part.busy_vus);
+                view.complete = view.complete.saturating_add(part.iterations_complete);
+                view.interrupted = view.interrupted.saturating_add(part.iterations_interrupted);
+                view.dropped = view.dropped.saturating_add(part.dropped);
+                if part.started {
+                    view.elapsed_ms = view.elapsed_ms.max(Some(part.elapsed_ms));
+                }
+                view.ended &= part.ended || slot.scenarios_over();
+            }
+        }
+        views
     }
 
     /// Publishes the view to the watchers.

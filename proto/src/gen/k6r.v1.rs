@@ -95,6 +95,20 @@ pub struct ScenarioStatus {
     pub iterations_complete: u64,
     #[prost(uint64, tag = "4")]
     pub iterations_interrupted: u64,
+    /// Its VUs in an iteration now (arrival-rate executors).
+    #[prost(uint64, tag = "5")]
+    pub busy_vus: u64,
+    /// Its dropped iterations.
+    #[prost(uint64, tag = "6")]
+    pub dropped: u64,
+    /// Whether it has started, and the time since it started (up to its end).
+    #[prost(bool, tag = "7")]
+    pub started: bool,
+    #[prost(uint64, tag = "8")]
+    pub elapsed_ms: u64,
+    /// Whether it has ended.
+    #[prost(bool, tag = "9")]
+    pub ended: bool,
 }
 /// What changed in the agent's sinks since its previous delta (never raw
 /// samples): k6r-core's `metrics::Delta`, per metric its sink's new data,

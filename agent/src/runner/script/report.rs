@@ -68,6 +68,13 @@ impl Reporter {
                     vus: s.active_vus,
                     iterations_complete: s.complete,
                     iterations_interrupted: s.interrupted,
+                    busy_vus: s.busy_vus,
+                    dropped: s.dropped,
+                    started: s.elapsed.is_some(),
+                    elapsed_ms: s
+                        .elapsed
+                        .map_or(0, |e| u64::try_from(e.as_millis()).unwrap_or(u64::MAX)),
+                    ended: s.ended,
                 })
                 .collect(),
         })

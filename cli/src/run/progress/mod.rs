@@ -15,8 +15,10 @@ use std::io::{IsTerminal, Write};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use k6r_api::ScenarioView;
 use k6r_core::options::Options;
 use k6r_core::plan::{describe, TestPlan};
+use k6r_engine::progress::{progress_of, ScenarioSnapshot};
 use k6r_runner::{ProgressFn, Report, Snapshot};
 
 use text::{Counts, Lane, Row, Widths};
@@ -65,6 +67,35 @@ impl Board {
             interrupted: now.interrupted,
         };
         text::header(&counts, elapsed, self.widths)
+    }
+
+    /// The widths the header keeps.
+    pub fn widths(&self) -> Widths {
+        self.widths
+    }
+
+    /// Every shown scenario's row on a cluster: its counters summed over
+    /// the agents, its progress measured against the whole scenario.
+    pub fn cluster_rows(&self, scenarios: &[ScenarioView], elapsed: Duration) -> Vec<Row> {
+        self.lanes
+            .iter()
+            .filter_map(|lane| {
+                let view = scenarios.iter().find(|s| s.name == lane.plan.name)?;
+                let spent = view.elapsed_ms.map(Duration::from_millis);
+                let now = ScenarioSnapshot {
+                    name: view.name.clone(),
+                    complete: view.complete,
+                    interrupted: view.interrupted,
+                    dropped: view.dropped,
+                    active_vus: view.vus,
+                    busy_vus: view.busy_vus,
+                    elapsed: spent,
+                    ended: view.ended,
+                    progress: progress_of(&lane.plan, view.complete, spent),
+                };
+                Some(text::row(lane, &now, elapsed))
+            })
+            .collect()
     }
 
     /// Every shown scenario's row now.

@@ -1,8 +1,7 @@
 //! Following a submitted run to its end: `GET /v1/runs/{id}` every
-//! second, a progress line each time (k6's header, then the run's state
-//! and its agents, lost ones counted apart; the run's view carries no
-//! per-scenario counters, so there are no scenario rows), ctrl-c to stop
-//! it.
+//! second, a progress block each time (k6's header, then the run's state
+//! and its agents, lost ones counted apart; then k6's row per scenario,
+//! its counters summed over the agents), ctrl-c to stop it.
 //!
 //! A poll the coordinator refuses (a 4xx) ends the command; one that
 //! does not reach it (or a 5xx) is retried on the next second; after
@@ -20,20 +19,30 @@ use k6r_signals::{Signal, StopSignals};
 
 use super::client::Client;
 use super::EXIT;
-use crate::run::progress::text::{header, Counts, Widths};
+use crate::run::paint::Paint;
+use crate::run::progress::text::{self, header, Counts, Widths};
+use crate::run::progress::Board;
 use crate::run::verdict::signal_failure;
 use crate::{log, Failure};
 
 /// How long the coordinator may stay unreachable.
 pub const GIVE_UP_AFTER: Duration = Duration::from_secs(10);
 
+/// How the run is shown while it runs: the whole test's board (none
+/// with `-q`, or when its plan does not compile) and the paint.
+pub struct Shown {
+    /// The scenarios' rows and the header's widths.
+    pub board: Option<Board>,
+    /// The colours.
+    pub paint: Paint,
+}
+
 /// Follows the run `first` describes until it is finished; with it, the
 /// signal that stopped it, if one did.
 pub async fn follow(
     client: &Client,
     first: RunView,
-    quiet: bool,
-    widths: Widths,
+    shown: &Shown,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<(RunView, Option<Signal>), Failure> {
@@ -70,8 +79,8 @@ pub async fn follow(
             Ok(next) => {
                 last_answer = Instant::now();
                 view = next;
-                if !quiet {
-                    let _ = writeln!(out, "{}", line(&view, widths));
+                if let Some(board) = &shown.board {
+                    let _ = out.write_all(block(&view, board, shown.paint).as_bytes());
                     let _ = out.flush();
                 }
             }
@@ -120,6 +129,18 @@ impl Interrupt<'_> {
         }
         Ok(())
     }
+}
+
+/// The progress block of `view`: an empty line, [`line`], and a row per
+/// scenario (percentages, as k6 shows them when not redrawing).
+fn block(view: &RunView, board: &Board, paint: Paint) -> String {
+    let elapsed = Duration::from_millis(view.elapsed_ms);
+    let mut block = format!("\n{}\n", line(view, board.widths()));
+    for row in text::lines(&board.cluster_rows(&view.scenarios, elapsed), None, paint) {
+        block.push_str(&row);
+        block.push('\n');
+    }
+    block
 }
 
 /// The local run's header, with the run's state and agents: `[running,
@@ -180,6 +201,7 @@ mod tests {
             iterations: 6,
             interrupted: 0,
             agents: vec![agent("a1", "running"), agent("a2", "lost")],
+            scenarios: Vec::new(),
             start_skew_ms: None,
             result: None,
         };
@@ -197,5 +219,55 @@ mod tests {
             ..view
         };
         assert!(line(&view, widths).ends_with("[running, 2 agents]"));
+    }
+
+    #[test]
+    fn the_block_has_a_row_per_scenario_summed_over_agents() {
+        use k6r_api::ScenarioView;
+        use k6r_core::options::{Options, Purpose};
+
+        let (mut options, _) = Options::from_json(&serde_json::json!({"scenarios": {
+            "si": {"executor": "shared-iterations", "vus": 4, "iterations": 40},
+            "cv": {"executor": "constant-vus", "vus": 2, "duration": "10s", "startTime": "5s"},
+        }}))
+        .unwrap();
+        options.consolidate(Purpose::Run, None).unwrap();
+        let board = Board::new(&options).unwrap();
+        let view = RunView {
+            id: "run-1".into(),
+            state: RunState::Running,
+            elapsed_ms: 3_000,
+            vus: 4,
+            vus_max: 6,
+            iterations: 10,
+            interrupted: 0,
+            agents: vec![agent("a1", "running"), agent("a2", "running")],
+            // Both agents' 2 VUs and 5 iterations each, summed.
+            scenarios: vec![
+                ScenarioView {
+                    name: "si".into(),
+                    vus: 4,
+                    complete: 10,
+                    elapsed_ms: Some(3_000),
+                    ..ScenarioView::default()
+                },
+                ScenarioView {
+                    name: "cv".into(),
+                    ..ScenarioView::default()
+                },
+            ],
+            start_skew_ms: None,
+            result: None,
+        };
+        let block = block(&view, &board, Paint::OFF);
+        let lines: Vec<&str> = block.lines().collect();
+        assert_eq!(lines[0], "");
+        assert!(lines[1].ends_with("[running, 2 agents]"), "{block}");
+        // The whole scenario's progress: 10 of 40.
+        assert_eq!(
+            lines[2],
+            "si   [  25% ] 4 VUs    00m03.0s/10m0s  10/40 shared iters"
+        );
+        assert!(lines[3].starts_with("cv • [   0% ] waiting "), "{block}");
     }
 }

@@ -156,9 +156,9 @@ pub fn run(
         breakdown,
         metrics: loaded.metrics.iter().map(|m| m.as_ref().into()).collect(),
     };
+    let paint = paint::for_stdout(args.no_color, |name| std::env::var(name).ok());
     if !args.quiet {
         let execution = format!("cluster ({})", client.base());
-        let paint = paint::for_stdout(args.no_color, |name| std::env::var(name).ok());
         print::banner(
             out,
             paint,
@@ -169,17 +169,20 @@ pub fn run(
             None,
         );
     }
-    // The header's widths, from the whole test's plan (as k6's).
-    let widths = k6r_core::plan::TestPlan::new(&loaded.options)
-        .map(|plan| progress::widths(&plan))
-        .unwrap_or_default();
+    // The whole test's board: its rows and the header's widths, as k6's.
+    let shown = follow::Shown {
+        board: (!args.quiet)
+            .then(|| progress::Board::new(&loaded.options))
+            .flatten(),
+        paint,
+    };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| Failure::new(EXIT, format!("can't start the runtime: {e}")))?;
     let (view, interrupted) = runtime.block_on(async {
         let first = client.submit(&request).await?;
-        follow::follow(&client, first, args.quiet, widths, out, err).await
+        follow::follow(&client, first, &shown, out, err).await
     })?;
     if let Some(line) = outcome::skew_line(view.start_skew_ms) {
         let _ = writeln!(out, "{line}");
