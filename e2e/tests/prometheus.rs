@@ -151,3 +151,39 @@ fn remote_write_pushes_a_local_runs_metrics_into_prometheus() {
         .query("k6_http_req_duration_seconds_count")
         .is_some());
 }
+
+#[test]
+fn with_stale_markers_every_series_ends_stale() {
+    let target = Target::start();
+    let prometheus = Prometheus::start("");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("script.js"),
+        SCRIPT.replace("4, duration: '3s'", "1, duration: '1s'"),
+    )
+    .unwrap();
+    let out = std::process::Command::new(k6r_e2e::bin("k6r-cli"))
+        .current_dir(dir.path())
+        .env("K6_PROMETHEUS_RW_SERVER_URL", prometheus.write_url())
+        .env("K6_PROMETHEUS_RW_LABELS", "testid=stale-1")
+        .env("K6_PROMETHEUS_RW_STALE_MARKERS", "true")
+        .args(["run", "-q", "-o", "experimental-prometheus-rw"])
+        .args(["--summary-export", "summary.json"])
+        .args(["-e", &format!("TARGET={}", target.url()), "script.js"])
+        .output()
+        .expect("k6r-cli runs");
+    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+    let export: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("summary.json")).unwrap())
+            .unwrap();
+    let reqs = export["metrics"]["http_reqs"]["count"].as_f64().unwrap();
+    // The totals arrived (over the range), then the marker: no value now.
+    let series = "k6_http_reqs_total{testid=\"stale-1\"}";
+    let pushed = prometheus.wait_for(
+        &format!("max_over_time({series}[10m])"),
+        Duration::from_secs(10),
+        |n| n == reqs,
+    );
+    assert_eq!(pushed, reqs);
+    assert_eq!(prometheus.query(series), None, "{series} is not stale");
+}

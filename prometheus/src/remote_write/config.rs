@@ -28,6 +28,9 @@ pub struct Config {
     /// `K6_PROMETHEUS_RW_LABELS` (`name=value,name=value`): labels on
     /// every series.
     pub labels: Vec<(String, String)>,
+    /// `K6_PROMETHEUS_RW_STALE_MARKERS`: at the end, every series pushed
+    /// is marked stale.
+    pub stale_markers: bool,
 }
 
 /// A variable that can't be used.
@@ -60,6 +63,15 @@ fn pairs(text: &str, sep: char) -> Result<Vec<(String, String)>, String> {
         .collect()
 }
 
+/// A switch's value: `true`/`1`, `false`/`0`/empty.
+fn boolean(value: &str) -> Result<bool, String> {
+    match value {
+        "true" | "1" => Ok(true),
+        "false" | "0" | "" => Ok(false),
+        _ => Err("must be true or false".into()),
+    }
+}
+
 impl Config {
     /// The settings from `vars` (the process's environment); unset
     /// variables take k6's defaults.
@@ -75,6 +87,7 @@ impl Config {
             insecure_skip_tls_verify: false,
             trend_stats: vec![("p99".into(), Stat::Percentile(99.0))],
             labels: Vec::new(),
+            stale_markers: false,
         };
         let mut username = None;
         let mut password = None;
@@ -109,12 +122,9 @@ impl Config {
                 "PASSWORD" => password = Some(value.clone()),
                 "BEARER_TOKEN" => config.bearer_token = Some(value.clone()),
                 "INSECURE_SKIP_TLS_VERIFY" => {
-                    config.insecure_skip_tls_verify = match value.as_str() {
-                        "true" | "1" => true,
-                        "false" | "0" | "" => false,
-                        _ => return Err(invalid("must be true or false".into())),
-                    }
+                    config.insecure_skip_tls_verify = boolean(&value).map_err(invalid)?;
                 }
+                "STALE_MARKERS" => config.stale_markers = boolean(&value).map_err(invalid)?,
                 "TREND_STATS" => {
                     config.trend_stats = value
                         .split(',')
@@ -208,5 +218,14 @@ mod tests {
                 "{e}"
             );
         }
+    }
+
+    #[test]
+    fn stale_markers_are_a_switch() {
+        assert!(!env(&[]).unwrap().stale_markers);
+        let on = env(&[("K6_PROMETHEUS_RW_STALE_MARKERS", "true")]).unwrap();
+        assert!(on.stale_markers);
+        let bad = env(&[("K6_PROMETHEUS_RW_STALE_MARKERS", "yes")]).unwrap_err();
+        assert_eq!(bad.variable, "K6_PROMETHEUS_RW_STALE_MARKERS");
     }
 }

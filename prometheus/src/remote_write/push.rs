@@ -1,6 +1,8 @@
 //! The pushing thread: every interval, the source's families as one
 //! snappy-compressed `WriteRequest` POSTed to the receiver; a last push
-//! when it is finished, so the receiver ends with the run's totals.
+//! when it is finished, so the receiver ends with the run's totals, and
+//! with `K6_PROMETHEUS_RW_STALE_MARKERS` one more marking every series
+//! stale.
 
 use std::thread::JoinHandle;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -10,6 +12,7 @@ use tokio::sync::oneshot;
 
 use super::config::Config;
 use super::series::write_request;
+use super::wire::WriteRequest;
 use crate::family::Family;
 
 /// How long one push may take.
@@ -100,31 +103,64 @@ async fn run(
             _ = ticks.tick() => false,
             _ = &mut stopped => true,
         };
-        match push(&config, &client, &source()).await {
-            Ok(()) => report.pushes += 1,
-            Err(e) => {
-                if report.failures == 0 {
-                    tracing::warn!(url = %config.url, "remote write failed: {e}");
-                }
-                report.failures += 1;
-                report.last_error = Some(e);
-            }
-        }
+        let at = now_ms();
+        let request = write_request(&source(), &config.labels, at);
+        report.record(push(&config, &client, &request).await, &config);
         if last {
+            if config.stale_markers {
+                // Later than the last values: a sample at the same
+                // instant would be a duplicate, which receivers drop.
+                let stale = stale(request, now_ms().max(at.saturating_add(1)));
+                report.record(push(&config, &client, &stale).await, &config);
+            }
             return report;
         }
     }
 }
 
+impl Report {
+    /// Counts a push's outcome (the first failure is logged).
+    fn record(&mut self, outcome: Result<(), String>, config: &Config) {
+        match outcome {
+            Ok(()) => self.pushes += 1,
+            Err(e) => {
+                if self.failures == 0 {
+                    tracing::warn!(url = %config.url, "remote write failed: {e}");
+                }
+                self.failures += 1;
+                self.last_error = Some(e);
+            }
+        }
+    }
+}
+
+/// Milliseconds since the epoch now.
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+/// Prometheus's staleness marker: the NaN whose bits say "stale".
+const STALE_NAN: u64 = 0x7ff0_0000_0000_0002;
+
+/// Every series of `request` marked stale at `timestamp`.
+fn stale(mut request: WriteRequest, timestamp: i64) -> WriteRequest {
+    for series in &mut request.timeseries {
+        for sample in &mut series.samples {
+            sample.value = f64::from_bits(STALE_NAN);
+            sample.timestamp = timestamp;
+        }
+    }
+    request
+}
+
 async fn push(
     config: &Config,
     client: &reqwest::Client,
-    families: &[Family],
+    request: &WriteRequest,
 ) -> Result<(), String> {
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
-    let body = write_request(families, &config.labels, now).encode_to_vec();
+    let body = request.encode_to_vec();
     let body = snap::raw::Encoder::new()
         .compress_vec(&body)
         .map_err(|e| e.to_string())?;
@@ -164,5 +200,27 @@ impl FloorCharBoundary for String {
             .rev()
             .find(|&i| self.is_char_boundary(i))
             .unwrap_or(0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::wire::{Sample, TimeSeries};
+    use super::*;
+
+    #[test]
+    fn stale_markers_keep_the_series_and_mark_each_stale() {
+        let request = WriteRequest {
+            timeseries: vec![TimeSeries {
+                labels: Vec::new(),
+                samples: vec![Sample {
+                    value: 3.0,
+                    timestamp: 10,
+                }],
+            }],
+        };
+        let marked = stale(request, 11);
+        let sample = &marked.timeseries[0].samples[0];
+        assert_eq!((sample.value.to_bits(), sample.timestamp), (STALE_NAN, 11));
     }
 }
