@@ -72,7 +72,8 @@ impl Server {
         // The dashboard samples the same cluster.
         let cluster = rest::cluster::Cluster::new(runs.clone(), registry.clone());
         let (control, _) = k6r_rest::spawn(cluster.clone());
-        let (dashboard, dashboard_task) = k6r_dashboard::Dashboard::spawn(cluster, stop.clone());
+        let (dashboard, dashboard_task) =
+            k6r_dashboard::Dashboard::spawn(cluster, k6r_dashboard::SAMPLE_PERIOD, stop.clone());
         Self {
             config,
             registry,

@@ -58,7 +58,7 @@ pub use page::report_html;
 pub use sample::{AgentPart, Headline, RunSample, ScenarioPart, Totals, PERCENTILES};
 pub use source::{Sampled, Source};
 
-/// How often the sampler builds a frame.
+/// How often the sampler builds a frame, unless told otherwise.
 pub const SAMPLE_PERIOD: Duration = Duration::from_secs(1);
 
 /// The most event streams open at once; the next viewer gets 503.
@@ -87,23 +87,29 @@ pub struct Dashboard {
 }
 
 impl Dashboard {
-    /// Starts the sampler over `source`; it and every viewer's stream end
-    /// on `stop`. The caller owns the task.
-    pub fn spawn(source: impl Source, stop: CancellationToken) -> (Self, JoinHandle<()>) {
-        let (dashboard, sampler) = Self::new(source, stop);
+    /// Starts the sampler over `source`, a frame every `period`; it and
+    /// every viewer's stream end on `stop`. The caller owns the task.
+    pub fn spawn(
+        source: impl Source,
+        period: Duration,
+        stop: CancellationToken,
+    ) -> (Self, JoinHandle<()>) {
+        let (dashboard, sampler) = Self::new(source, period, stop);
         (dashboard, tokio::spawn(sampler))
     }
 
-    /// The dashboard over `source` and its sampler, a future for the
-    /// caller to spawn once a runtime is there (nothing is sampled, and
-    /// no request answered, before); both end on `stop`.
+    /// The dashboard over `source` and its sampler (a frame every
+    /// `period`), a future for the caller to spawn once a runtime is
+    /// there (nothing is sampled, and no request answered, before); both
+    /// end on `stop`.
     pub fn new(
         source: impl Source,
+        period: Duration,
         stop: CancellationToken,
     ) -> (Self, impl Future<Output = ()> + Send + 'static) {
         let (frames_tx, frames) = watch::channel(Bytes::new());
         let (commands, rx) = mpsc::channel(16);
-        let sampler = sampler::run(source, frames_tx, rx, stop.clone());
+        let sampler = sampler::run(source, period, frames_tx, rx, stop.clone());
         let dashboard = Self {
             frames,
             commands,

@@ -1,5 +1,6 @@
 //! The sampler: the one task that owns the dashboard's state. Once a
-//! [`SAMPLE_PERIOD`](super::SAMPLE_PERIOD) it asks its [`Source`], builds a frame, serializes it once as a server-sent event
+//! period ([`SAMPLE_PERIOD`](super::SAMPLE_PERIOD) unless told otherwise)
+//! it asks its [`Source`], builds a frame, serializes it once as a server-sent event
 //! and publishes those bytes on a `watch`: every viewer forwards the same
 //! bytes, so the cost of a tick does not grow with the viewers.
 
@@ -14,7 +15,9 @@ use tokio::{
 };
 use tokio_util::sync::CancellationToken;
 
-use super::{frame, history::History, Source, MAX_POINTS, SAMPLE_PERIOD};
+use std::time::Duration;
+
+use super::{frame, history::History, Source, MAX_POINTS};
 
 /// A request to the sampler.
 #[derive(Debug)]
@@ -38,6 +41,7 @@ struct Sampler<S> {
 /// ends every viewer's stream.
 pub async fn run(
     source: impl Source,
+    period: Duration,
     frames: watch::Sender<Bytes>,
     mut commands: mpsc::Receiver<Command>,
     stop: CancellationToken,
@@ -49,7 +53,7 @@ pub async fn run(
         last: Frame::default(),
         history: History::new(MAX_POINTS),
     };
-    let mut ticks = tokio::time::interval(SAMPLE_PERIOD);
+    let mut ticks = tokio::time::interval(period);
     ticks.set_missed_tick_behavior(MissedTickBehavior::Skip);
     loop {
         tokio::select! {

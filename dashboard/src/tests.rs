@@ -27,7 +27,7 @@ fn parse(event: &Bytes) -> Frame {
 #[tokio::test(start_paused = true)]
 async fn one_frame_a_period_shared_by_every_viewer_until_stop() {
     let stop = CancellationToken::new();
-    let (dashboard, task) = Dashboard::spawn(Idle, stop.clone());
+    let (dashboard, task) = Dashboard::spawn(Idle, SAMPLE_PERIOD, stop.clone());
     let (mut a, mut b) = (dashboard.frames.clone(), dashboard.frames.clone());
 
     a.changed().await.unwrap();

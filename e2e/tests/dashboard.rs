@@ -192,6 +192,7 @@ fn a_local_run_serves_its_dashboard_and_writes_the_report() {
         .env("K6_WEB_DASHBOARD", "true")
         .env("K6_WEB_DASHBOARD_PORT", "0")
         .env("K6_WEB_DASHBOARD_EXPORT", &report)
+        .env("K6_WEB_DASHBOARD_PERIOD", "500ms")
         .args([
             "run",
             "-a",
@@ -238,6 +239,11 @@ fn a_local_run_serves_its_dashboard_and_writes_the_report() {
             break frame;
         }
     };
+    // K6_WEB_DASHBOARD_PERIOD: a frame every half second.
+    let next = events.next(Duration::from_secs(5)).expect("the next frame");
+    let step = next["run"]["point"]["elapsed_ms"].as_u64().unwrap()
+        - running["run"]["point"]["elapsed_ms"].as_u64().unwrap();
+    assert!(step < 900, "frames {step} ms apart");
     assert_eq!(running["run"]["id"], "local");
     assert_eq!(running["run"]["point"]["vus"], 6);
     assert_eq!(running["run"]["point"]["scenarios"]["load"]["vus"], 4);

@@ -1,8 +1,10 @@
 //! `--web-dashboard` (k6's `K6_WEB_DASHBOARD=true`): the live dashboard
 //! of a run on this machine, served with k6's REST API beside it (its
 //! controls call the API on their own origin) on `K6_WEB_DASHBOARD_HOST`
-//! (`127.0.0.1`) and `K6_WEB_DASHBOARD_PORT` (5665; `-1`: no server), and
-//! its report written to `K6_WEB_DASHBOARD_EXPORT` at the end.
+//! (`127.0.0.1`) and `K6_WEB_DASHBOARD_PORT` (5665; `-1`: no server), a
+//! frame every `K6_WEB_DASHBOARD_PERIOD` (1s), opened in the desktop's
+//! browser with `K6_WEB_DASHBOARD_OPEN=true`, and its report written to
+//! `K6_WEB_DASHBOARD_EXPORT` at the end.
 
 use std::future::Future;
 use std::io::Write;
@@ -16,10 +18,10 @@ use std::time::Duration;
 use k6r_api::dashboard::FrameThreshold;
 use k6r_api::RunState;
 use k6r_core::threshold::Thresholds;
-use k6r_dashboard::{Dashboard, Headline, RunSample, Sampled, ScenarioPart, Source};
+use k6r_dashboard::{Dashboard, Headline, RunSample, Sampled, ScenarioPart, Source, SAMPLE_PERIOD};
 use k6r_runner::metrics::Metrics;
 use k6r_runner::thresholds::Tainted;
-use k6r_runner::{ProgressFn, Snapshot};
+use k6r_runner::{ProgressFn, Report, Snapshot};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
@@ -36,16 +38,28 @@ pub struct Settings {
     pub address: Option<String>,
     /// `K6_WEB_DASHBOARD_EXPORT`: the report's file.
     pub export: Option<PathBuf>,
+    /// `K6_WEB_DASHBOARD_PERIOD`: how often a frame is made.
+    pub period: Duration,
+    /// `K6_WEB_DASHBOARD_OPEN`: open the page in the desktop's browser.
+    pub open: bool,
+}
+
+/// A switch among k6's dashboard variables: `true`/`1`.
+fn switch(value: Option<String>) -> bool {
+    value.is_some_and(|v| v == "true" || v == "1")
 }
 
 impl Settings {
     /// The settings from `K6_WEB_DASHBOARD_*` in `env`, or `None` when the
     /// dashboard is off (`--web-dashboard` not given and
-    /// `K6_WEB_DASHBOARD` not true).
-    pub fn from_env(flag: bool, env: impl Fn(&str) -> Option<String>) -> Option<Settings> {
-        let on = flag || env("K6_WEB_DASHBOARD").is_some_and(|v| v == "true" || v == "1");
-        if !on {
-            return None;
+    /// `K6_WEB_DASHBOARD` not true); a period that is not a positive
+    /// duration is refused, naming the variable.
+    pub fn from_env(
+        flag: bool,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Option<Settings>, String> {
+        if !flag && !switch(env("K6_WEB_DASHBOARD")) {
+            return Ok(None);
         }
         let host = env("K6_WEB_DASHBOARD_HOST")
             .filter(|h| !h.is_empty())
@@ -61,7 +75,22 @@ impl Settings {
         let export = env("K6_WEB_DASHBOARD_EXPORT")
             .filter(|p| !p.is_empty())
             .map(PathBuf::from);
-        Some(Settings { address, export })
+        let period = match env("K6_WEB_DASHBOARD_PERIOD").filter(|p| !p.is_empty()) {
+            None => SAMPLE_PERIOD,
+            Some(text) => k6r_core::duration::Duration::parse_extended(&text)
+                .ok()
+                .map(|d| d.to_std())
+                .filter(|d| !d.is_zero())
+                .ok_or_else(|| {
+                    format!("K6_WEB_DASHBOARD_PERIOD={text:?}: not a positive duration (10s, 1m)")
+                })?,
+        };
+        Ok(Some(Settings {
+            address,
+            export,
+            period,
+            open: switch(env("K6_WEB_DASHBOARD_OPEN")),
+        }))
     }
 }
 
@@ -144,8 +173,37 @@ pub struct WebDashboard {
     latest: Latest,
     ended: Arc<AtomicBool>,
     export: Option<PathBuf>,
+    /// How often it makes a frame.
+    period: Duration,
     /// Its server's listener and URL, until the run takes the listener.
     listener: Option<(TcpListener, String)>,
+}
+
+/// Opens `url` in the desktop's browser (`xdg-open`, `open` on macOS),
+/// as k6 does with `K6_WEB_DASHBOARD_OPEN`; without one the run goes on
+/// with a warning. The opener is left to finish on its own.
+fn open_in_browser(url: &str) {
+    let opener = if cfg!(target_os = "macos") {
+        "open"
+    } else {
+        "xdg-open"
+    };
+    let opened = std::process::Command::new(opener)
+        .arg(url)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn();
+    if let Err(e) = opened {
+        log::warning(
+            &mut std::io::stderr(),
+            "can't open the web dashboard",
+            &[
+                ("opener".into(), opener.into()),
+                ("error".into(), e.to_string()),
+            ],
+        );
+    }
 }
 
 impl WebDashboard {
@@ -187,7 +245,10 @@ impl WebDashboard {
             ended: Arc::clone(&ended),
         };
         let stop = CancellationToken::new();
-        let (dashboard, sampler) = Dashboard::new(source, stop.clone());
+        let (dashboard, sampler) = Dashboard::new(source, settings.period, stop.clone());
+        if let (true, Some((_, url))) = (settings.open, &listener) {
+            open_in_browser(url);
+        }
         Ok(WebDashboard {
             dashboard,
             sampler: Some(Box::pin(sampler)),
@@ -196,6 +257,7 @@ impl WebDashboard {
             latest,
             ended,
             export: settings.export,
+            period: settings.period,
             listener,
         })
     }
@@ -212,16 +274,30 @@ impl WebDashboard {
         Some((listener, self.dashboard.clone().router()))
     }
 
-    /// `progress` (if any) that also keeps each report for the dashboard.
-    pub fn watch(&self, progress: Option<ProgressFn>) -> ProgressFn {
+    /// `progress` (if any, called every `every`) that also keeps each
+    /// report for the dashboard, and how often the runner must call it:
+    /// at least once a frame; `progress` is still called every `every`
+    /// (and for the final report).
+    pub fn watch(&self, progress: Option<ProgressFn>, every: Duration) -> (ProgressFn, Duration) {
         let latest = Arc::clone(&self.latest);
-        Arc::new(move |snapshot, elapsed, report| {
+        // The last of `progress`'s periods it was called in.
+        let forwarded: Mutex<u128> = Mutex::new(0);
+        let watch: ProgressFn = Arc::new(move |snapshot, elapsed, report| {
             *latest.lock().unwrap_or_else(PoisonError::into_inner) =
                 Some((snapshot.clone(), elapsed));
-            if let Some(progress) = &progress {
+            let Some(progress) = &progress else {
+                return;
+            };
+            let mut last = forwarded.lock().unwrap_or_else(PoisonError::into_inner);
+            // Called once per period, on the first report in it (a
+            // millisecond early counts).
+            let period = (elapsed + Duration::from_millis(1)).as_nanos() / every.as_nanos().max(1);
+            if period > *last || report == Report::Final {
+                *last = period;
                 progress(snapshot, elapsed, report);
             }
-        })
+        });
+        (watch, every.min(self.period))
     }
 
     /// Starts sampling; needs the runtime.
@@ -277,31 +353,85 @@ mod tests {
 
     #[test]
     fn k6s_variables_turn_it_on_and_place_it() {
-        assert_eq!(Settings::from_env(false, env(&[])), None);
+        assert_eq!(Settings::from_env(false, env(&[])), Ok(None));
         assert_eq!(
             Settings::from_env(true, env(&[])),
-            Some(Settings {
+            Ok(Some(Settings {
                 address: Some("127.0.0.1:5665".into()),
-                export: None
-            })
+                export: None,
+                period: SAMPLE_PERIOD,
+                open: false,
+            }))
         );
         let vars = [
             ("K6_WEB_DASHBOARD", "true"),
             ("K6_WEB_DASHBOARD_HOST", "::1"),
             ("K6_WEB_DASHBOARD_PORT", "0"),
             ("K6_WEB_DASHBOARD_EXPORT", "report.html"),
+            ("K6_WEB_DASHBOARD_PERIOD", "2.5s"),
+            ("K6_WEB_DASHBOARD_OPEN", "true"),
         ];
         assert_eq!(
             Settings::from_env(false, env(&vars)),
-            Some(Settings {
+            Ok(Some(Settings {
                 address: Some("[::1]:0".into()),
-                export: Some("report.html".into())
-            })
+                export: Some("report.html".into()),
+                period: Duration::from_millis(2500),
+                open: true,
+            }))
         );
         let off = [
             ("K6_WEB_DASHBOARD", "true"),
             ("K6_WEB_DASHBOARD_PORT", "-1"),
         ];
-        assert_eq!(Settings::from_env(false, env(&off)).unwrap().address, None);
+        let off = Settings::from_env(false, env(&off)).unwrap().unwrap();
+        assert_eq!(off.address, None);
+        for bad in ["0s", "soon"] {
+            let vars = [("K6_WEB_DASHBOARD_PERIOD", bad)];
+            let refused = Settings::from_env(true, env(&vars)).unwrap_err();
+            assert!(refused.starts_with("K6_WEB_DASHBOARD_PERIOD="), "{refused}");
+        }
+    }
+
+    #[test]
+    fn a_faster_dashboard_keeps_the_progress_at_its_own_period() {
+        let settings = Settings {
+            address: None,
+            export: None,
+            period: Duration::from_millis(500),
+            open: false,
+        };
+        let metrics = Metrics::for_script(&[], k6r_core::metrics::Breakdown::None).unwrap();
+        let dashboard = WebDashboard::new(
+            settings,
+            metrics,
+            &Thresholds::default(),
+            Tainted::default(),
+        )
+        .unwrap();
+        let called = Arc::new(Mutex::new(Vec::new()));
+        let seen = Arc::clone(&called);
+        let progress: ProgressFn = Arc::new(move |_, elapsed, report| {
+            seen.lock().unwrap().push((elapsed.as_millis(), report));
+        });
+        let (watch, every) = dashboard.watch(Some(progress), Duration::from_secs(1));
+        assert_eq!(every, Duration::from_millis(500));
+        for (ms, report) in [
+            (500, Report::Periodic),
+            (1000, Report::Periodic),
+            (1499, Report::Periodic),
+            (1999, Report::Periodic),
+            (2200, Report::Final),
+        ] {
+            watch(&Snapshot::default(), Duration::from_millis(ms), report);
+        }
+        assert_eq!(
+            *called.lock().unwrap(),
+            [
+                (1000, Report::Periodic),
+                (1999, Report::Periodic),
+                (2200, Report::Final)
+            ]
+        );
     }
 }

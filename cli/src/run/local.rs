@@ -147,7 +147,8 @@ fn configure(
     let options = loaded.options;
     let invalid = |e: &dyn std::fmt::Display| Failure::new(ExitCode::InvalidConfig, e.to_string());
     let dashboard_settings =
-        dashboard::Settings::from_env(args.web_dashboard, |name| std::env::var(name).ok());
+        dashboard::Settings::from_env(args.web_dashboard, |name| std::env::var(name).ok())
+            .map_err(|e| invalid(&e))?;
     let full_summary = summary_options.mode == Mode::Full;
     // Scenarios are charted only on the dashboard.
     let charted_scenarios = match dashboard_settings {
@@ -210,7 +211,8 @@ fn configure(
         config = config.with_progress(report).with_progress_every(every);
     }
     if let Some(dashboard) = &dashboard {
-        config.progress = Some(dashboard.watch(config.progress.take()));
+        let (watch, every) = dashboard.watch(config.progress.take(), config.progress_every);
+        config = config.with_progress(watch).with_progress_every(every);
     }
     if let Some(workers) = args.workers {
         config = config.with_workers(workers);
