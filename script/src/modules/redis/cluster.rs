@@ -14,9 +14,7 @@ use std::time::Duration;
 use redis::aio::ConnectionLike;
 use redis::cluster::{ClusterClient, ClusterClientBuilder, NodeAddress};
 use redis::cluster_async::ClusterConnection;
-use redis::cluster_read_routing::{
-    RandomReplicaStrategy, ReadCandidates, ReadRoutingStrategy,
-};
+use redis::cluster_read_routing::{RandomReplicaStrategy, ReadCandidates, ReadRoutingStrategy};
 use redis::{Cmd, ConnectionAddr, IntoConnectionInfo, TlsCertificates, Value};
 use tokio::sync::OnceCell;
 
@@ -81,10 +79,13 @@ impl Cluster {
         }
         if let Some(tls) = &node.tls {
             let root_cert = (!tls.ca.is_empty()).then(|| tls.ca.join("\n").into_bytes());
-            let client_tls = tls.identity.as_ref().map(|(cert, key)| redis::ClientTlsConfig {
-                client_cert: cert.clone().into_bytes(),
-                client_key: key.clone().into_bytes(),
-            });
+            let client_tls = tls
+                .identity
+                .as_ref()
+                .map(|(cert, key)| redis::ClientTlsConfig {
+                    client_cert: cert.clone().into_bytes(),
+                    client_key: key.clone().into_bytes(),
+                });
             builder = builder.certs(TlsCertificates {
                 client_tls,
                 root_cert,

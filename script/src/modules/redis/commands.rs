@@ -105,7 +105,10 @@ fn format_ms(ns: i64) -> i64 {
 }
 
 /// Method `name` called with `args`; `Err` rejects the call's promise.
-pub(super) fn prepare(name: &str, args: &Args<'_, '_>) -> rquickjs::Result<Result<Prepared, Error>> {
+pub(super) fn prepare(
+    name: &str,
+    args: &Args<'_, '_>,
+) -> rquickjs::Result<Result<Prepared, Error>> {
     let key = || args.string(0);
     let simple = |command: &str, reply: Reply| -> rquickjs::Result<Result<Prepared, Error>> {
         let mut cmd = redis::cmd(command);
@@ -180,9 +183,15 @@ pub(super) fn prepare(name: &str, args: &Args<'_, '_>) -> rquickjs::Result<Resul
         "getDel" => simple("getdel", Reply::Text),
         "exists" => keys("exists", Reply::Number),
         "incr" => simple("incr", Reply::Number),
-        "incrBy" => prepared(redis::cmd("incrby").arg(key()?).arg(args.int(1)?), Reply::Number),
+        "incrBy" => prepared(
+            redis::cmd("incrby").arg(key()?).arg(args.int(1)?),
+            Reply::Number,
+        ),
         "decr" => simple("decr", Reply::Number),
-        "decrBy" => prepared(redis::cmd("decrby").arg(key()?).arg(args.int(1)?), Reply::Number),
+        "decrBy" => prepared(
+            redis::cmd("decrby").arg(key()?).arg(args.int(1)?),
+            Reply::Number,
+        ),
         "randomKey" => prepared(&mut redis::cmd("randomkey"), Reply::Text),
         "mget" => keys("mget", Reply::OptionalTexts),
         "expire" => {
@@ -197,16 +206,28 @@ pub(super) fn prepare(name: &str, args: &Args<'_, '_>) -> rquickjs::Result<Resul
         "rpop" => simple("rpop", Reply::Text),
         "lrange" => {
             let (start, stop) = (args.int(1)?, args.int(2)?);
-            prepared(redis::cmd("lrange").arg(key()?).arg(start).arg(stop), Reply::Texts)
+            prepared(
+                redis::cmd("lrange").arg(key()?).arg(start).arg(stop),
+                Reply::Texts,
+            )
         }
-        "lindex" => prepared(redis::cmd("lindex").arg(key()?).arg(args.int(1)?), Reply::Text),
+        "lindex" => prepared(
+            redis::cmd("lindex").arg(key()?).arg(args.int(1)?),
+            Reply::Text,
+        ),
         "lset" => {
             let (index, element) = (args.int(1)?, args.string(2)?);
-            prepared(redis::cmd("lset").arg(key()?).arg(index).arg(element), Reply::Text)
+            prepared(
+                redis::cmd("lset").arg(key()?).arg(index).arg(element),
+                Reply::Text,
+            )
         }
         "lrem" => {
             let (count, value) = (args.int(1)?, args.string(2)?);
-            prepared(redis::cmd("lrem").arg(key()?).arg(count).arg(value), Reply::Number)
+            prepared(
+                redis::cmd("lrem").arg(key()?).arg(count).arg(value),
+                Reply::Number,
+            )
         }
         "llen" => simple("llen", Reply::Number),
         "hset" => {
@@ -215,13 +236,22 @@ pub(super) fn prepare(name: &str, args: &Args<'_, '_>) -> rquickjs::Result<Resul
                 Ok(value) => value,
                 Err(error) => return Ok(Err(error)),
             };
-            prepared(redis::cmd("hset").arg(key).arg(field).arg(value), Reply::Number)
+            prepared(
+                redis::cmd("hset").arg(key).arg(field).arg(value),
+                Reply::Number,
+            )
         }
         "hsetnx" => {
             let (field, value) = (args.string(1)?, args.string(2)?);
-            prepared(redis::cmd("hsetnx").arg(key()?).arg(field).arg(value), Reply::Bool)
+            prepared(
+                redis::cmd("hsetnx").arg(key()?).arg(field).arg(value),
+                Reply::Bool,
+            )
         }
-        "hget" => prepared(redis::cmd("hget").arg(key()?).arg(args.string(1)?), Reply::Text),
+        "hget" => prepared(
+            redis::cmd("hget").arg(key()?).arg(args.string(1)?),
+            Reply::Text,
+        ),
         "hdel" => {
             let mut cmd = redis::cmd("hdel");
             cmd.arg(key()?);
@@ -236,7 +266,10 @@ pub(super) fn prepare(name: &str, args: &Args<'_, '_>) -> rquickjs::Result<Resul
         "hlen" => simple("hlen", Reply::Number),
         "hincrby" => {
             let (field, by) = (args.string(1)?, args.int(2)?);
-            prepared(redis::cmd("hincrby").arg(key()?).arg(field).arg(by), Reply::Number)
+            prepared(
+                redis::cmd("hincrby").arg(key()?).arg(field).arg(by),
+                Reply::Number,
+            )
         }
         "sadd" => key_values("sadd"),
         "srem" => key_values("srem"),

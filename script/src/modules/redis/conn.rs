@@ -67,7 +67,9 @@ impl AsyncRead for Metered {
         let before = buf.filled().len();
         let polled = Pin::new(&mut self.inner).poll_read(cx, buf);
         let read = (buf.filled().len() - before) as u64;
-        self.traffic.received.set(self.traffic.received.get() + read);
+        self.traffic
+            .received
+            .set(self.traffic.received.get() + read);
         polled
     }
 }
@@ -222,9 +224,7 @@ impl Conn {
                     return Err((Error::net(protocol_error(&error, &self.route)), true))
                 }
                 Some(None) => return Err((Error::net("EOF"), true)),
-                None => {
-                    return Err((Error::timeout(Some(&format!("read {}", self.route))), true))
-                }
+                None => return Err((Error::timeout(Some(&format!("read {}", self.route))), true)),
             }
         }
         self.used = Instant::now();
@@ -232,7 +232,11 @@ impl Conn {
     }
 
     /// One command's reply: a server error reply is an error.
-    pub(super) async fn command(&mut self, command: &Cmd, settings: &Settings) -> Result<Value, Failed> {
+    pub(super) async fn command(
+        &mut self,
+        command: &Cmd,
+        settings: &Settings,
+    ) -> Result<Value, Failed> {
         let reply = self
             .exchange(std::slice::from_ref(command), settings)
             .await?
@@ -271,7 +275,10 @@ impl Conn {
 }
 
 /// `future`'s output, unless `limit` passes first (`None`).
-async fn within<T>(limit: Option<Duration>, future: impl std::future::Future<Output = T>) -> Option<T> {
+async fn within<T>(
+    limit: Option<Duration>,
+    future: impl std::future::Future<Output = T>,
+) -> Option<T> {
     match limit {
         Some(limit) => tokio::time::timeout(limit, future).await.ok(),
         None => Some(future.await),
@@ -293,17 +300,13 @@ fn as_io(error: &redis::RedisError) -> Option<&io::Error> {
     std::error::Error::source(error)?.downcast_ref()
 }
 
-
 /// Dials `addr` (`host:port`) as k6's dialer does.
 async fn dial(dialer: &Dialer, addr: &str) -> Result<(TcpStream, SocketAddr), Error> {
     let (host, port) = split_host_port(addr).map_err(Error::net)?;
     let port: u16 = port
         .parse()
         .map_err(|_| Error::net(format!("dial tcp: lookup tcp/{port}: unknown port")))?;
-    let (host, port) = dialer
-        .hosts
-        .resolve(&host, port)
-        .unwrap_or((host, port));
+    let (host, port) = dialer.hosts.resolve(&host, port).unwrap_or((host, port));
     let ip = match host.parse::<IpAddr>() {
         Ok(ip) => ip,
         Err(_) => {

@@ -164,9 +164,6 @@ static ERRORS: Compiled = Compiled::new(
     valueOf: { value() { return message(this); } },
     toJSON: { value() { return message(this); } },
   });
-  const plain = Object.create(Object.prototype, {
-    toString: { value() { return message(this); } },
-  });
   const method = (f) => ({ value: f, enumerable: true });
   return function make(shape, text) {
     const error = () => text;
@@ -176,7 +173,12 @@ static ERRORS: Compiled = Compiled::new(
     } else if (shape === 1) {
       e = Object.create(stringLike, { error: method(error), string: method(error) });
     } else {
-      e = Object.create(plain, { error: method(error) });
+      // A plain object, as k6's: its text comes from a symbol, which
+      // no listing of its own names shows.
+      e = Object.create(Object.prototype, {
+        error: method(error),
+        [Symbol.toPrimitive]: { value: () => text },
+      });
     }
     messages.set(e, text);
     return e;

@@ -172,7 +172,10 @@ mod tests {
         assert_eq!(float(1.0), Ok(Json::Number("1".into())));
         assert_eq!(float(1.5), Ok(Json::Number("1.5".into())));
         assert_eq!(float(-0.0), Ok(Json::Number("-0".into())));
-        assert_eq!(float(1e20), Ok(Json::Number("100000000000000000000".into())));
+        assert_eq!(
+            float(1e20),
+            Ok(Json::Number("100000000000000000000".into()))
+        );
         assert_eq!(go_float(1e21), "1e+21");
         assert_eq!(go_float(1.5e-7), "1.5e-7");
         assert_eq!(go_float(1e100), "1e+100");

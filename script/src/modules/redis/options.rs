@@ -148,7 +148,10 @@ fn from_object(object: &Object<'_>) -> rquickjs::Result<Result<Options, String>>
             Ok(fields) => fields,
             Err(error) => return Ok(Err(error)),
         };
-        return Ok(cluster_options(&fields, std::ptr::eq(target, &decode::CLUSTER_MAP)));
+        return Ok(cluster_options(
+            &fields,
+            std::ptr::eq(target, &decode::CLUSTER_MAP),
+        ));
     }
     let value = object.clone().into_value();
     if keys.iter().any(|key| key == "masterName") {
@@ -291,19 +294,53 @@ impl Options {
             consistent("db", &mut shared.db, node.db, true)?;
             consistent("username", &mut shared.username, node.username, true)?;
             consistent("password", &mut shared.password, node.password, false)?;
-            consistent("clientName", &mut shared.client_name, node.client_name, true)?;
-            consistent("maxRetries", &mut shared.max_retries, node.max_retries, true)?;
+            consistent(
+                "clientName",
+                &mut shared.client_name,
+                node.client_name,
+                true,
+            )?;
+            consistent(
+                "maxRetries",
+                &mut shared.max_retries,
+                node.max_retries,
+                true,
+            )?;
             let pairs = [
-                ("minRetryBackoff", &mut shared.min_retry_backoff, node.min_retry_backoff),
-                ("maxRetryBackoff", &mut shared.max_retry_backoff, node.max_retry_backoff),
+                (
+                    "minRetryBackoff",
+                    &mut shared.min_retry_backoff,
+                    node.min_retry_backoff,
+                ),
+                (
+                    "maxRetryBackoff",
+                    &mut shared.max_retry_backoff,
+                    node.max_retry_backoff,
+                ),
                 ("dialTimeout", &mut shared.dial_timeout, node.dial_timeout),
                 ("readTimeout", &mut shared.read_timeout, node.read_timeout),
-                ("writeTimeout", &mut shared.write_timeout, node.write_timeout),
+                (
+                    "writeTimeout",
+                    &mut shared.write_timeout,
+                    node.write_timeout,
+                ),
                 ("poolSize", &mut shared.pool_size, node.pool_size),
-                ("minIdleConns", &mut shared.min_idle_conns, node.min_idle_conns),
-                ("maxConnAge", &mut shared.conn_max_lifetime, node.conn_max_lifetime),
+                (
+                    "minIdleConns",
+                    &mut shared.min_idle_conns,
+                    node.min_idle_conns,
+                ),
+                (
+                    "maxConnAge",
+                    &mut shared.conn_max_lifetime,
+                    node.conn_max_lifetime,
+                ),
                 ("poolTimeout", &mut shared.pool_timeout, node.pool_timeout),
-                ("idleTimeout", &mut shared.conn_max_idle_time, node.conn_max_idle_time),
+                (
+                    "idleTimeout",
+                    &mut shared.conn_max_idle_time,
+                    node.conn_max_idle_time,
+                ),
             ];
             for (name, slot, value) in pairs {
                 consistent(name, slot, value, true)?;
@@ -362,7 +399,9 @@ impl Settings {
             ns => positive(ns),
         };
         let pool_timeout = match node.pool_timeout {
-            0 => read_timeout.map_or(Duration::from_secs(30), |read| read + Duration::from_secs(1)),
+            0 => read_timeout.map_or(Duration::from_secs(30), |read| {
+                read + Duration::from_secs(1)
+            }),
             ns => url::nanos(ns).unwrap_or_default(),
         };
         let cores = std::thread::available_parallelism().map_or(1, usize::from);

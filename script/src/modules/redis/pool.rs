@@ -181,7 +181,10 @@ mod tests {
         let (min, max) = (Duration::from_millis(8), Duration::from_millis(512));
         for _ in 0..100 {
             let first = backoff(1, min, max);
-            assert!(first >= min && first < Duration::from_millis(24), "{first:?}");
+            assert!(
+                first >= min && first < Duration::from_millis(24),
+                "{first:?}"
+            );
             assert!(backoff(10, min, max) <= max);
         }
         assert_eq!(backoff(3, Duration::ZERO, max), Duration::ZERO);

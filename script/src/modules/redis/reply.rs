@@ -60,7 +60,11 @@ pub(super) fn to_js<'js>(
     };
     match reply {
         Reply::Text => done(text(&value).map(|t| t.into_js(ctx)).transpose()?),
-        Reply::Number => done(number(&value).map(|n| (n as f64).into_js(ctx)).transpose()?),
+        Reply::Number => done(
+            number(&value)
+                .map(|n| (n as f64).into_js(ctx))
+                .transpose()?,
+        ),
         Reply::Bool => done(number(&value).map(|n| (n == 1).into_js(ctx)).transpose()?),
         Reply::Seconds => done(
             number(&value)

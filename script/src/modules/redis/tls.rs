@@ -14,7 +14,9 @@ use tokio_rustls::rustls::client::danger::{
 use tokio_rustls::rustls::crypto::{self, CryptoProvider};
 use tokio_rustls::rustls::pki_types::pem::PemObject;
 use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
-use tokio_rustls::rustls::{self, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
+use tokio_rustls::rustls::{
+    self, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme,
+};
 use tokio_rustls::TlsConnector;
 
 use super::error::Error;
@@ -61,9 +63,10 @@ fn client_config(config: &TlsConfig, insecure: bool) -> Result<ClientConfig, Err
     match &config.identity {
         None => Ok(builder.with_no_client_auth()),
         Some((cert, key)) => {
-            let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(cert.as_bytes())
-                .filter_map(Result::ok)
-                .collect();
+            let chain: Vec<CertificateDer<'static>> =
+                CertificateDer::pem_slice_iter(cert.as_bytes())
+                    .filter_map(Result::ok)
+                    .collect();
             let key = PrivateKeyDer::from_pem_slice(key.as_bytes())
                 .map_err(|_| Error::Tls("tls: failed to find any PEM data in key input".into()))?;
             builder
@@ -104,10 +107,12 @@ fn handshake_error(error: &std::io::Error) -> String {
                 .into()
         }
         rustls::Error::InvalidCertificate(rustls::CertificateError::NotValidForName)
-        | rustls::Error::InvalidCertificate(
-            rustls::CertificateError::NotValidForNameContext { .. },
-        ) => "tls: failed to verify certificate: x509: certificate is not valid for the server name"
-            .into(),
+        | rustls::Error::InvalidCertificate(rustls::CertificateError::NotValidForNameContext {
+            ..
+        }) => {
+            "tls: failed to verify certificate: x509: certificate is not valid for the server name"
+                .into()
+        }
         other => format!("tls: {other}"),
     }
 }

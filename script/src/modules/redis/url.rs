@@ -165,7 +165,11 @@ impl Query {
             return 0;
         }
         if let Ok(n) = atoi(&text) {
-            return if n <= 0 { -1 } else { n.saturating_mul(1_000_000_000) };
+            return if n <= 0 {
+                -1
+            } else {
+                n.saturating_mul(1_000_000_000)
+            };
         }
         match parse_go_duration(&text) {
             Ok(ns) => ns,
@@ -257,7 +261,10 @@ pub(super) fn split_host_port(hostport: &str) -> Result<(String, String), String
         .rfind(':')
         .ok_or_else(|| fail("missing port in address"))?;
     let host = if let Some(rest) = hostport.strip_prefix('[') {
-        let end = rest.find(']').ok_or_else(|| fail("missing ']' in address"))? + 1;
+        let end = rest
+            .find(']')
+            .ok_or_else(|| fail("missing ']' in address"))?
+            + 1;
         if end + 1 == hostport.len() {
             return Err(fail("missing port in address"));
         }
@@ -396,7 +403,10 @@ fn parse_host(host: &str) -> Result<String, String> {
         .chars()
         .find(|c| c.is_ascii() && (*c == ' ' || *c == '<' || *c == '>' || *c == '"'))
     {
-        return Err(format!("invalid character {:?} in host name", bad.to_string()));
+        return Err(format!(
+            "invalid character {:?} in host name",
+            bad.to_string()
+        ));
     }
     unescape(host, false)
 }
@@ -465,10 +475,13 @@ mod tests {
 
     #[test]
     fn urls_parse_as_go_redis_parses_them() {
-        let node = parse("redis://u:p%40ss@example.test:7000/3?client_name=c&read_timeout=2s")
-            .unwrap();
+        let node =
+            parse("redis://u:p%40ss@example.test:7000/3?client_name=c&read_timeout=2s").unwrap();
         assert_eq!(node.addr, "example.test:7000");
-        assert_eq!((node.username.as_str(), node.password.as_str()), ("u", "p@ss"));
+        assert_eq!(
+            (node.username.as_str(), node.password.as_str()),
+            ("u", "p@ss")
+        );
         assert_eq!(node.db, 3);
         assert_eq!(node.client_name, "c");
         assert_eq!(node.read_timeout, 2_000_000_000);
@@ -487,12 +500,18 @@ mod tests {
             ("", "redis: invalid URL scheme: "),
             ("redis://h/abc", "redis: invalid database number: \"abc\""),
             ("redis://h/1/2", "redis: invalid URL path: /1/2"),
-            ("redis://[::1", "parse \"redis://[::1\": missing ']' in host"),
+            (
+                "redis://[::1",
+                "parse \"redis://[::1\": missing ']' in host",
+            ),
             (
                 "redis://localhost:abc",
                 "parse \"redis://localhost:abc\": invalid port \":abc\" after host",
             ),
-            ("redis://h?foo=1&bar=2", "redis: unexpected option: bar, foo"),
+            (
+                "redis://h?foo=1&bar=2",
+                "redis: unexpected option: bar, foo",
+            ),
             (
                 "redis://h?pool_size=x",
                 "redis: invalid pool_size number: strconv.Atoi: parsing \"x\": invalid syntax",
@@ -514,10 +533,7 @@ mod tests {
         assert_eq!(parse_go_duration("1.5s"), Ok(1_500_000_000));
         assert_eq!(parse_go_duration("1h2m"), Ok(3_720_000_000_000));
         assert!(parse_go_duration("1x").is_err());
-        assert_eq!(
-            split_host_port("h:1"),
-            Ok(("h".to_owned(), "1".to_owned()))
-        );
+        assert_eq!(split_host_port("h:1"), Ok(("h".to_owned(), "1".to_owned())));
         assert_eq!(
             split_host_port("::1:6379").unwrap_err(),
             "address ::1:6379: too many colons in address"
