@@ -486,10 +486,12 @@ mod tests {
         assert_eq!(node.client_name, "c");
         assert_eq!(node.read_timeout, 2_000_000_000);
         assert!(node.tls.is_none());
-        let node = parse("rediss://[::1]").unwrap();
-        assert_eq!(node.addr, "[::1]:6379");
+        let node = parse("rediss://[::1]:6380").unwrap();
+        assert_eq!(node.addr, "[::1]:6380");
         assert_eq!(node.tls.unwrap().server_name.as_deref(), Some("::1"));
         assert_eq!(parse("redis://").unwrap().addr, "localhost:6379");
+        // Without a port Go keeps the brackets, and adds more.
+        assert_eq!(parse("redis://[::1]").unwrap().addr, "[[::1]]:6379");
     }
 
     #[test]
