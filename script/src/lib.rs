@@ -47,8 +47,9 @@
 //! - `modules`: the built-in modules `k6`, `k6/http`, `k6/metrics`,
 //!   `k6/execution`, `k6/timers`, `k6/encoding`, `k6/crypto`,
 //!   `k6/crypto/x509`, `k6/html`, `k6/data`, `k6/experimental/fs`,
-//!   `k6/experimental/csv`, `k6/experimental/streams`, `k6/secrets` (with
-//!   a checklist for adding one).
+//!   `k6/experimental/csv`, `k6/experimental/streams`,
+//!   `k6/experimental/redis`, `k6/secrets` (with a checklist for adding
+//!   one).
 //! - `binary`: strings and bytes between JavaScript and Rust as k6's Go
 //!   code sees them (`invalid type int64, expected string, []byte or
 //!   ArrayBuffer`, invalid UTF-8 as U+FFFD).
@@ -59,7 +60,7 @@
 //! - `pending`: a VU's pending operations, asynchronous work started by
 //!   JavaScript (`http.asyncRequest()`) that progresses whenever the VU
 //!   waits and completes on its thread (with how to add an asynchronous
-//!   API).
+//!   API); `k6/experimental/redis`'s commands are such operations.
 //! - [`secrets`]: [`Secrets`] (`--secret-source`) and [`RedactedLog`], which
 //!   hides the secrets scripts read from log lines.
 //! - [`shared`]: [`SharedData`], what every VU of a process shares (the

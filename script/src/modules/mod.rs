@@ -1,7 +1,7 @@
 //! k6's built-in modules (`k6`, `k6/http`, `k6/metrics`, `k6/execution`,
 //! `k6/timers`, `k6/encoding`, `k6/crypto`, `k6/crypto/x509`, `k6/html`,
 //! `k6/data`, `k6/experimental/fs`, `k6/experimental/csv`,
-//! `k6/experimental/streams` and `k6/secrets`).
+//! `k6/experimental/streams`, `k6/experimental/redis` and `k6/secrets`).
 //!
 //! # Layout
 //! - `k6`, `http/`, `metrics`, `execution`, `timers`: the modules of those
@@ -16,6 +16,8 @@
 //!   [`crate::shared`] and [`crate::secrets`]).
 //! - `streams/`: `k6/experimental/streams` (`ReadableStream` and its
 //!   reader), JavaScript of k6r's own in `streams/readable.js`.
+//! - `redis/`: `k6/experimental/redis` (`Client`, its commands as
+//!   promises over a per-client connection pool, cluster and sentinel).
 //!
 //! Each module is built per VU: its functions are Rust closures holding
 //! the VU's [`VuState`]. QuickJS declares native modules through a
@@ -42,6 +44,7 @@ pub(crate) mod html;
 pub(crate) mod http;
 pub(crate) mod k6;
 pub(crate) mod metrics;
+pub(crate) mod redis;
 pub(crate) mod secrets;
 pub(crate) mod streams;
 pub(crate) mod timers;
@@ -103,6 +106,7 @@ const MODULES: &[Entry] = &[
     entry::<csv::Csv>(),
     entry::<secrets::SecretsModule>(),
     entry::<streams::Streams>(),
+    entry::<redis::Redis>(),
 ];
 
 fn find(name: &str) -> Option<&'static Entry> {
