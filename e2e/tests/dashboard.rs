@@ -239,11 +239,6 @@ fn a_local_run_serves_its_dashboard_and_writes_the_report() {
             break frame;
         }
     };
-    // K6_WEB_DASHBOARD_PERIOD: a frame every half second.
-    let next = events.next(Duration::from_secs(5)).expect("the next frame");
-    let step = next["run"]["point"]["elapsed_ms"].as_u64().unwrap()
-        - running["run"]["point"]["elapsed_ms"].as_u64().unwrap();
-    assert!(step < 900, "frames {step} ms apart");
     assert_eq!(running["run"]["id"], "local");
     assert_eq!(running["run"]["point"]["vus"], 6);
     assert_eq!(running["run"]["point"]["scenarios"]["load"]["vus"], 4);
@@ -267,6 +262,17 @@ fn a_local_run_serves_its_dashboard_and_writes_the_report() {
         history["points"].as_array().is_some_and(|p| p.len() >= 2),
         "{history}"
     );
+    // K6_WEB_DASHBOARD_PERIOD: points half a second apart (the closest
+    // two; a busy machine may delay some).
+    let mut at: Vec<u64> = history["points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p["elapsed_ms"].as_u64())
+        .collect();
+    at.dedup();
+    let closest = at.windows(2).map(|w| w[1] - w[0]).min();
+    assert!(closest < Some(900), "points {at:?}");
     assert!(
         history["frame"]["run"]["http_reqs"].as_u64() > Some(10),
         "{history}"
