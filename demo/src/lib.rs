@@ -17,6 +17,8 @@
 //! - `lib.rs`: [`router`] and [`serve`].
 //! - [`tls`]: [`tls::Identity`] (the throwaway authority and its
 //!   certificates) and [`tls::serve_tls`].
+//! - [`grpc`]: the gRPC service `k6r.demo.Demo` with server reflection,
+//!   on a port of its own (`--grpc-listen`).
 //! - [`legacy_tls`]: `openssl s_server` with a throwaway RSA authority,
 //!   for tests of legacy TLS (RSA key exchange, TLS 1.0).
 //! - `main.rs`: the `k6r-demo-target` binary (`--listen`, `--tls-dir`).
@@ -26,6 +28,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+pub mod grpc;
 pub mod legacy_tls;
 pub mod tls;
 

@@ -1,7 +1,7 @@
 //! k6's built-in modules (`k6`, `k6/http`, `k6/metrics`, `k6/execution`,
 //! `k6/timers`, `k6/encoding`, `k6/crypto`, `k6/crypto/x509`, `k6/html`,
 //! `k6/data`, `k6/experimental/fs`, `k6/experimental/csv`,
-//! `k6/experimental/streams` and `k6/secrets`).
+//! `k6/experimental/streams`, `k6/secrets` and `k6/net/grpc`).
 //!
 //! # Layout
 //! - `k6`, `http/`, `metrics`, `execution`, `timers`: the modules of those
@@ -14,6 +14,7 @@
 //! - `data`, `fs`, `csv`, `secrets`: `k6/data`, `k6/experimental/fs`,
 //!   `k6/experimental/csv`, `k6/secrets` (shared through
 //!   [`crate::shared`] and [`crate::secrets`]).
+//! - `grpc/`: `k6/net/grpc` (clients, calls and streams over tonic).
 //! - `streams/`: `k6/experimental/streams` (`ReadableStream` and its
 //!   reader), JavaScript of k6r's own in `streams/readable.js`.
 //!
@@ -38,6 +39,7 @@ pub(crate) mod data;
 pub(crate) mod encoding;
 pub(crate) mod execution;
 pub(crate) mod fs;
+pub(crate) mod grpc;
 pub(crate) mod html;
 pub(crate) mod http;
 pub(crate) mod k6;
@@ -103,6 +105,7 @@ const MODULES: &[Entry] = &[
     entry::<csv::Csv>(),
     entry::<secrets::SecretsModule>(),
     entry::<streams::Streams>(),
+    entry::<grpc::Grpc>(),
 ];
 
 fn find(name: &str) -> Option<&'static Entry> {
