@@ -85,7 +85,7 @@ pub(super) fn params<'js>(
             other => {
                 return Err(js::throw_go_error(
                     ctx,
-                    &format!("unknown connect param: {other:?}"),
+                    &format!("invalid grpc.connect() parameters: unknown connect param: {other:?}"),
                 ))
             }
         }
@@ -252,21 +252,26 @@ pub(super) fn endpoint(address: &str, params: &ConnectParams) -> Result<Endpoint
 pub(super) async fn open(endpoint: Endpoint, timeout: Duration) -> Result<Channel, String> {
     match tokio::time::timeout(timeout, endpoint.connect()).await {
         Ok(Ok(channel)) => Ok(channel),
-        Ok(Err(error)) => Err(describe(&error)),
+        Ok(Err(error)) => Err(dial_error(&error)),
         Err(_) => Err("context deadline exceeded".to_owned()),
     }
 }
 
-/// A transport error with its causes.
-fn describe(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
+/// A failed dial as gRPC-go words it (`connection error: desc =
+/// "transport: ..."`), k6's words for a refused connection included.
+fn dial_error(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    let mut innermost = error.to_string();
     while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
+        if let Some(io) = cause.downcast_ref::<std::io::Error>() {
+            if io.kind() == std::io::ErrorKind::ConnectionRefused {
+                return "connection error: desc = \"transport: error while dialing: connect: connection refused\"".to_owned();
+            }
+        }
+        innermost = cause.to_string();
         source = cause.source();
     }
-    text
+    format!("connection error: desc = \"transport: {innermost}\"")
 }
 
 /// Reads a params object's own keys (for `invoke`'s params, which k6

@@ -13,7 +13,7 @@ use tonic::metadata::MetadataMap;
 use super::call::{self, Outcome};
 use super::client::ClientState;
 use super::connection::{self, Connection, DEFAULT_TIMEOUT};
-use super::{json, samples};
+use super::{json, samples, status};
 use crate::js;
 use crate::pending;
 use crate::state::VuState;
@@ -257,7 +257,7 @@ fn response<'js>(ctx: &Ctx<'js>, outcome: &Outcome, discard: bool) -> rquickjs::
     object.set("error", error)?;
     object.set("headers", json::metadata(ctx, &outcome.headers)?)?;
     object.set("trailers", json::metadata(ctx, &outcome.trailers)?)?;
-    object.set("status", outcome.code())?;
+    object.set("status", status::value(ctx, outcome.code())?)?;
     Ok(object.into_value())
 }
 

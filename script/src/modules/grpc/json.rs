@@ -8,7 +8,7 @@ use prost_reflect::{DeserializeOptions, DynamicMessage, MessageDescriptor, Seria
 use rquickjs::{Ctx, Object, Value};
 use tonic::metadata::{KeyAndValueRef, MetadataMap};
 
-/// `value` (an object, or a JSON string) as a message of `descriptor`.
+/// `value` (an object: its JSON) as a message of `descriptor`.
 pub(super) fn to_message<'js>(
     ctx: &Ctx<'js>,
     descriptor: &MessageDescriptor,
@@ -17,19 +17,16 @@ pub(super) fn to_message<'js>(
     let json = match value {
         None => "{}".to_owned(),
         Some(value) if value.is_undefined() || value.is_null() => "{}".to_owned(),
-        Some(value) => match value.as_string() {
-            Some(text) => text.to_string().map_err(|e| e.to_string())?,
-            None => ctx
-                .json_stringify(value.clone())
-                .map_err(|_| {
-                    let _ = ctx.catch();
-                    "unable to serialise request object".to_owned()
-                })?
-                .map(|s| s.to_string())
-                .transpose()
-                .map_err(|e| e.to_string())?
-                .unwrap_or_else(|| "{}".to_owned()),
-        },
+        Some(value) => ctx
+            .json_stringify(value.clone())
+            .map_err(|_| {
+                let _ = ctx.catch();
+                "unable to serialise request object".to_owned()
+            })?
+            .map(|s| s.to_string())
+            .transpose()
+            .map_err(|e| e.to_string())?
+            .unwrap_or_else(|| "{}".to_owned()),
     };
     let mut deserializer = serde_json::Deserializer::from_str(&json);
     let message = DynamicMessage::deserialize_with_options(

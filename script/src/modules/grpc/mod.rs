@@ -66,7 +66,7 @@ impl BuiltinModule for Grpc {
         module.set("Client", client::class(ctx, vu)?)?;
         module.set("Stream", stream::class(ctx)?)?;
         for &(name, code) in status::CONSTANTS {
-            module.set(name, code)?;
+            module.set(name, status::value(ctx, code)?)?;
         }
         Ok(module)
     }

@@ -7,7 +7,7 @@
 //! iteration waits for it to end, and its events come back as
 //! completions, in order. As in k6, a handler gets the event's value and
 //! `{ts}` (the time, in Unix seconds); `data` a message with only its set
-//! fields, `error` `{code, details, message}`, and `end` (which follows
+//! fields, `error` `{code, details, message, error()}`, and `end` (which follows
 //! an error too) `{}`. Writes go to the call through a channel; `end()`
 //! drops its sender, which ends the request stream, and a write after it
 //! is dropped, as k6 drops it.
@@ -101,7 +101,7 @@ pub(super) fn open<'js>(
     };
     let (connection, descriptor, path) = target(&client.borrow(), &method).map_err(|e| {
         let message = match &e {
-            NoTarget::NotConnected => e.message().to_owned(),
+            NoTarget::NotConnected => format!("invalid GRPC Stream's client: {}", e.message()),
             NoTarget::Method(message) => format!("invalid GRPC Stream's method: {message}"),
         };
         js::throw_go_error(ctx, &message)
@@ -172,12 +172,16 @@ fn completion(
             }
             Event::Error(status) => {
                 samples::record_call(vu, &tags, status.code() as i32, started.elapsed());
-                fire(
-                    ctx,
-                    &object,
-                    "error",
-                    error_object(ctx, &status)?.into_value(),
-                )?;
+                let error = error_object(ctx, &status)?;
+                error.set("code", super::status::value(ctx, status.code() as i32)?)?;
+                // k6's error is a Go value: its `error()` method prints it.
+                let text = format!(
+                    "code: {}, message: {}",
+                    status.code() as i32,
+                    status.message()
+                );
+                error.set("error", js::function(ctx, "error", move || text.clone())?)?;
+                fire(ctx, &object, "error", error.into_value())?;
                 fire(ctx, &object, "end", Object::new(ctx.clone())?.into_value())
             }
             Event::End => {
