@@ -110,6 +110,7 @@ client.load(['protos'], 'demo.proto');
 function run(method, params, body) {
   return new Promise((resolve) => {
     const s = new grpc.Stream(client, method, params);
+    console.log(`members ${Object.keys(s).sort().join(',')}`);
     s.on('data', (m, meta) => show(`${method} data`, [m, typeof meta.ts]));
     s.on('error', (e, meta) => show(`${method} error`, [e, typeof meta.ts, Object.keys(e).sort(), e.error()]));
     s.on('end', (...args) => { show(`${method} end`, [args.length, args[0]]); resolve(); });

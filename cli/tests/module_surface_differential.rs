@@ -38,7 +38,6 @@ const MODULES: &[&str] = &[
 /// protocols, the protocols issue; `k6/browser` is out of scope).
 const MISSING: &[&str] = &[
     "k6/browser",
-    "k6/net/grpc",
     "k6/ws",
     "k6/experimental/redis",
     "k6/experimental/websockets",
@@ -69,6 +68,7 @@ import exec from 'k6/execution';
 import http from 'k6/http';
 import { Counter, Gauge, Rate, Trend } from 'k6/metrics';
 import { ReadableStream } from 'k6/experimental/streams';
+import grpc from 'k6/net/grpc';
 export const options = { iterations: 1 };
 function members(object) {
   const names = new Set(Object.keys(object));
@@ -81,6 +81,7 @@ const counter = new Counter('my_counter');
 const gauge = new Gauge('my_gauge');
 const rate = new Rate('my_rate');
 const trend = new Trend('my_trend');
+const grpcClient = new grpc.Client();
 export default function () {
   const objects = {
     'exec.vu': exec.vu,
@@ -97,6 +98,7 @@ export default function () {
     'http.cookieJar()': http.cookieJar(),
     'streams.ReadableStream': new ReadableStream(),
     'streams reader': new ReadableStream().getReader(),
+    'grpc.Client': grpcClient,
     console: console,
     crypto: crypto,
     'crypto.subtle': crypto.subtle,
@@ -153,7 +155,7 @@ fn run_time_objects_have_k6s_members() {
     let dir = tempfile::tempdir().unwrap();
     let (k6_code, expected, k6_err) = run("k6", dir.path(), MEMBERS);
     assert_eq!(k6_code, Some(0), "{k6_err}");
-    assert_eq!(expected.len(), 17, "{k6_err}");
+    assert_eq!(expected.len(), 18, "{k6_err}");
     let (code, found, err) = run(k6r, dir.path(), MEMBERS);
     assert_eq!(code, Some(0), "{err}");
     assert_eq!(found, expected);
