@@ -4,7 +4,9 @@
 //! `invoke` (messages, metadata, headers, trailers, error statuses, a
 //! timeout that expires), `reflect`, `asyncInvoke`, every kind of
 //! stream, the errors a script can make, and the metric samples (names,
-//! counts and tags) each run writes with `--out json`.
+//! counts and tags) each run writes with `--out json`; and k6's own
+//! gRPC examples (`examples/grpc*.js` of k6's repository, against the
+//! demo's route guide services), their checks and samples compared.
 //!
 //! Scripts print what they get through `canon()`, which sorts object
 //! keys (k6 writes a message's fields in Go's random map order) and
@@ -139,6 +141,189 @@ export default async function () {
 }
 "#;
 
+const ROUTE_GUIDE: &str = include_str!("../../demo/proto/route_guide.proto");
+
+/// k6's examples/grpc.js (k6 v1.1.0's repository), the address read
+/// from the environment.
+const EXAMPLE_GRPC: &str = r#"
+import grpc from 'k6/net/grpc';
+import { check } from "k6";
+
+let client = new grpc.Client();
+client.load([], "./grpc_server/route_guide.proto")
+
+
+export default () => {
+    client.connect(__ENV.GRPC_ADDR, { plaintext: true })
+
+    const response = client.invoke("main.FeatureExplorer/GetFeature", {
+        latitude: 410248224,
+        longitude: -747127767
+    })
+
+    check(response, { "status is OK": (r) => r && r.status === grpc.StatusOK });
+    console.log(JSON.stringify(response.message))
+
+    client.close()
+}
+"#;
+
+/// k6's examples/grpc_reflection.js, the address read from the
+/// environment.
+const EXAMPLE_REFLECTION: &str = r#"
+import grpc from 'k6/net/grpc';
+import {check} from "k6";
+
+let client = new grpc.Client();
+
+export default () => {
+	client.connect(__ENV.GRPC_ADDR, {plaintext: true, reflect: true})
+	const response = client.invoke("main.FeatureExplorer/GetFeature", {
+		latitude: 410248224,
+		longitude: -747127767
+	})
+
+	check(response, {"status is OK": (r) => r && r.status === grpc.StatusOK});
+	console.log(JSON.stringify(response.message))
+
+	client.close()
+}
+"#;
+
+/// k6's examples/grpc_server_streaming.js as it is (it reads the address
+/// and the proto's path from the environment).
+const EXAMPLE_SERVER_STREAMING: &str = r#"
+import { Client, Stream } from 'k6/net/grpc';
+import { sleep } from 'k6';
+
+const COORD_FACTOR = 1e7;
+const GRPC_ADDR = __ENV.GRPC_ADDR || '127.0.0.1:10000';
+const GRPC_PROTO_PATH = __ENV.GRPC_PROTO_PATH || '../internal/lib/testutils/grpcservice/route_guide.proto';
+
+let client = new Client();
+
+client.load([], GRPC_PROTO_PATH);
+
+export default () => {
+  client.connect(GRPC_ADDR, { plaintext: true });
+
+  const stream = new Stream(client, 'main.FeatureExplorer/ListFeatures', null);
+
+  stream.on('data', function (feature) {
+    console.log(
+      'Found feature called "' +
+        feature.name +
+        '" at ' +
+        feature.location.latitude / COORD_FACTOR +
+        ', ' +
+        feature.location.longitude / COORD_FACTOR
+    );
+  });
+
+  stream.on('end', function () {
+    // The server has finished sending
+    client.close();
+    console.log('All done');
+  });
+
+  stream.on('error', function (e) {
+    // An error has occurred and the stream has been closed.
+    console.log('Error: ' + JSON.stringify(e));
+  });
+
+  // send a message to the server
+  stream.write({
+    lo: {
+      latitude: 400000000,
+      longitude: -750000000,
+    },
+    hi: {
+      latitude: 420000000,
+      longitude: -730000000,
+    },
+  });
+
+  sleep(0.5);
+};
+"#;
+
+/// k6's examples/grpc_client_streaming.js as it is (random points: its
+/// lines are compared by count).
+const EXAMPLE_CLIENT_STREAMING: &str = r#"
+import { Client, Stream } from 'k6/net/grpc';
+import { sleep } from 'k6';
+
+const COORD_FACTOR = 1e7;
+const GRPC_ADDR = __ENV.GRPC_ADDR || '127.0.0.1:10000';
+const GRPC_PROTO_PATH = __ENV.GRPC_PROTO_PATH || '../testutils/grpcservice/route_guide.proto';
+
+let client = new Client();
+client.load([], GRPC_PROTO_PATH);
+
+// a sample DB of points
+const DB = [
+  { location: { latitude: 407838351, longitude: -746143763 }, name: 'Patriots Path, Mendham, NJ 07945, USA' },
+  { location: { latitude: 408122808, longitude: -743999179 }, name: '101 New Jersey 10, Whippany, NJ 07981, USA' },
+  { location: { latitude: 413628156, longitude: -749015468 }, name: 'U.S. 6, Shohola, PA 18458, USA' },
+  { location: { latitude: 419999544, longitude: -740371136 }, name: '5 Conners Road, Kingston, NY 12401, USA' },
+  { location: { latitude: 414008389, longitude: -743951297 }, name: 'Mid Hudson Psychiatric Center, New Hampton, NY 10958, USA' },
+  { location: { latitude: 419611318, longitude: -746524769 }, name: '287 Flugertown Road, Livingston Manor, NY 12758, USA' },
+  { location: { latitude: 406109563, longitude: -742186778 }, name: '4001 Tremley Point Road, Linden, NJ 07036, USA' },
+  { location: { latitude: 416802456, longitude: -742370183 }, name: '352 South Mountain Road, Wallkill, NY 12589, USA' },
+  { location: { latitude: 412950425, longitude: -741077389 }, name: 'Bailey Turn Road, Harriman, NY 10926, USA' },
+  { location: { latitude: 412144655, longitude: -743949739 }, name: '193-199 Wawayanda Road, Hewitt, NJ 07421, USA' },
+];
+
+export default () => {
+  if (__ITER == 0) {
+    client.connect(GRPC_ADDR, { plaintext: true });
+  }
+
+  const stream = new Stream(client, 'main.RouteGuide/RecordRoute');
+
+  stream.on('data', (stats) => {
+    console.log('Finished trip with', stats.pointCount, 'points');
+    console.log('Passed', stats.featureCount, 'features');
+    console.log('Travelled', stats.distance, 'meters');
+    console.log('It took', stats.elapsedTime, 'seconds');
+  });
+
+  stream.on('error', (err) => {
+    console.log('Stream Error: ' + JSON.stringify(err));
+  });
+
+  stream.on('end', () => {
+    client.close();
+    console.log('All done');
+  })
+
+  // send 5 random items
+  for (var i = 0; i < 5; i++) {
+    let point = DB[Math.floor(Math.random() * DB.length)];
+    pointSender(stream, point);
+  }
+
+  // close the client stream
+  stream.end();
+};
+
+const pointSender = (stream, point) => {
+  console.log(
+    'Visiting point ' +
+      point.name +
+      ' ' +
+      point.location.latitude / COORD_FACTOR +
+      ', ' +
+      point.location.longitude / COORD_FACTOR
+  );
+
+  // send the location to the server
+  stream.write(point.location);
+
+  sleep(0.5);
+};
+"#;
+
 /// What one binary made of a script: its log lines (level and message)
 /// and its gRPC samples (metric and sorted tags, counted).
 struct Ran {
@@ -166,6 +351,11 @@ fn run(binary: &str, dir: &Path, script: &str, grpc: &str, closed: &str) -> Ran 
             &format!("G={grpc}"),
             "-e",
             &format!("CLOSED={closed}"),
+            // What k6's examples read.
+            "-e",
+            &format!("GRPC_ADDR={grpc}"),
+            "-e",
+            "GRPC_PROTO_PATH=protos/route_guide.proto",
         ])
         .arg("script.js")
         .output()
@@ -189,7 +379,7 @@ fn run(binary: &str, dir: &Path, script: &str, grpc: &str, closed: &str) -> Ran 
     for line in json.lines() {
         let point: serde_json::Value = serde_json::from_str(line).unwrap();
         let metric = point["metric"].as_str().unwrap_or_default();
-        if point["type"] != "Point" || !metric.starts_with("grpc_") {
+        if point["type"] != "Point" || !(metric.starts_with("grpc_") || metric == "checks") {
             continue;
         }
         let mut tags: Vec<String> = point["data"]["tags"]
@@ -201,6 +391,9 @@ fn run(binary: &str, dir: &Path, script: &str, grpc: &str, closed: &str) -> Ran 
             .filter(|(key, _)| !(metric == "grpc_streams_msgs_received" && *key == "status"))
             .map(|(key, value)| format!("{key}={}", value.as_str().unwrap_or_default()))
             .collect();
+        if metric == "checks" {
+            tags.push(format!("value={}", point["data"]["value"]));
+        }
         tags.sort();
         *samples
             .entry(format!("{metric} {}", tags.join(" ")))
@@ -245,11 +438,18 @@ fn both(script: &str) -> (Ran, Ran) {
         .to_string();
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("protos")).unwrap();
-    std::fs::write(
-        dir.path().join("protos/demo.proto"),
-        include_str!("../../demo/proto/demo.proto"),
-    )
-    .unwrap();
+    std::fs::create_dir(dir.path().join("grpc_server")).unwrap();
+    for (path, proto) in [
+        (
+            "protos/demo.proto",
+            include_str!("../../demo/proto/demo.proto"),
+        ),
+        ("protos/route_guide.proto", ROUTE_GUIDE),
+        // Where k6's examples/grpc.js loads it from.
+        ("grpc_server/route_guide.proto", ROUTE_GUIDE),
+    ] {
+        std::fs::write(dir.path().join(path), proto).unwrap();
+    }
     let k6 = run("k6", dir.path(), script, &grpc, &closed);
     let k6r = run(
         env!("CARGO_BIN_EXE_k6r-cli"),
@@ -321,4 +521,76 @@ fn streams_of_every_kind_fire_their_events_as_in_k6() {
         .keys()
         .any(|k| k.starts_with("grpc_streams_msgs_sent") && k.contains("method=Chat")));
     assert_same(&k6, &k6r);
+}
+
+/// The sorted characters of each line: k6 writes a message's fields in
+/// Go's random map order (the examples print `JSON.stringify(message)`).
+fn letters(lines: &[String]) -> Vec<String> {
+    lines
+        .iter()
+        .map(|line| {
+            let mut chars: Vec<char> = line.chars().collect();
+            chars.sort_unstable();
+            chars.into_iter().collect()
+        })
+        .collect()
+}
+
+#[test]
+fn k6s_unary_and_reflection_examples_run_as_in_k6() {
+    for example in [EXAMPLE_GRPC, EXAMPLE_REFLECTION] {
+        let (k6, k6r) = both(example);
+        assert!(
+            k6.lines
+                .iter()
+                .any(|l| l.contains("k6r demo: the feature of the examples")),
+            "{:?}",
+            k6.lines
+        );
+        assert!(
+            k6.samples
+                .keys()
+                .any(|k| k.starts_with("checks ") && k.contains(" value=1")),
+            "{:#?}",
+            k6.samples
+        );
+        assert_eq!(letters(&k6r.lines), letters(&k6.lines));
+        assert_eq!(k6r.samples, k6.samples);
+    }
+}
+
+#[test]
+fn k6s_server_streaming_example_runs_as_in_k6() {
+    let (k6, k6r) = both(EXAMPLE_SERVER_STREAMING);
+    let found = k6
+        .lines
+        .iter()
+        .filter(|l| l.contains("Found feature called"))
+        .count();
+    assert_eq!(found, 4, "{:?}", k6.lines);
+    assert_same(&k6, &k6r);
+}
+
+#[test]
+fn k6s_client_streaming_example_runs_as_in_k6() {
+    let (k6, k6r) = both(EXAMPLE_CLIENT_STREAMING);
+    assert!(
+        k6.lines
+            .iter()
+            .any(|l| l == "info Finished trip with 5 points"),
+        "{:?}",
+        k6.lines
+    );
+    assert_eq!(
+        k6r.lines.len(),
+        k6.lines.len(),
+        "{:?}\n{:?}",
+        k6.lines,
+        k6r.lines
+    );
+    assert!(k6r
+        .lines
+        .contains(&"info Finished trip with 5 points".to_owned()));
+    assert!(k6r.lines.contains(&"info All done".to_owned()));
+    assert_eq!(k6r.samples, k6.samples);
 }

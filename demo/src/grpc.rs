@@ -25,7 +25,8 @@ pub mod pb {
     tonic::include_proto!("k6r.demo");
 }
 
-/// The encoded descriptor set of `demo.proto` (what reflection serves).
+/// The encoded descriptor set of `demo.proto` and `route_guide.proto`
+/// (what reflection serves).
 pub const DESCRIPTOR_SET: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/demo_descriptor.bin"));
 
 use pb::demo_server::{Demo, DemoServer};
@@ -123,8 +124,11 @@ pub async fn serve(
     let v1alpha = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(DESCRIPTOR_SET)
         .build_v1alpha()?;
+    let (explorer, guide) = crate::route_guide::services();
     tonic::transport::Server::builder()
         .add_service(DemoServer::new(Service))
+        .add_service(explorer)
+        .add_service(guide)
         .add_service(v1)
         .add_service(v1alpha)
         .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown.cancelled_owned())

@@ -19,6 +19,7 @@
 //!   certificates) and [`tls::serve_tls`].
 //! - [`grpc`]: the gRPC service `k6r.demo.Demo` with server reflection,
 //!   on a port of its own (`--grpc-listen`).
+//! - [`route_guide`]: the route guide services of k6's gRPC examples.
 //! - [`legacy_tls`]: `openssl s_server` with a throwaway RSA authority,
 //!   for tests of legacy TLS (RSA key exchange, TLS 1.0).
 //! - `main.rs`: the `k6r-demo-target` binary (`--listen`, `--tls-dir`).
@@ -30,6 +31,7 @@ use std::time::Duration;
 
 pub mod grpc;
 pub mod legacy_tls;
+pub mod route_guide;
 pub mod tls;
 
 use axum::body::Bytes;

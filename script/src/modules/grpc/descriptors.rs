@@ -108,7 +108,11 @@ pub(super) fn load(
     let mut compiler = protox::Compiler::with_file_resolver(resolver);
     compiler.include_imports(true);
     for name in names {
-        let name = name.strip_prefix("file://").unwrap_or(name);
+        let mut name = name.strip_prefix("file://").unwrap_or(name);
+        // protox takes `./x.proto` for a path of the current directory.
+        while let Some(rest) = name.strip_prefix("./") {
+            name = rest;
+        }
         compiler.open_file(name).map_err(|e| describe(&e, name))?;
     }
     Ok(compiler.descriptor_pool())

@@ -9,8 +9,9 @@
 //! `{ts}` (the time, in Unix seconds); `data` a message with only its set
 //! fields, `error` `{code, details, message, error()}`, and `end` (which follows
 //! an error too) `{}`. Writes go to the call through a channel; `end()`
-//! drops its sender, which ends the request stream, and a write after it
-//! is dropped, as k6 drops it.
+//! drops its sender, which ends the request stream (for a method that
+//! takes one request, its first write does), and a write after it is
+//! dropped, as k6 drops it.
 //!
 //! The handlers live in JavaScript, in an object the stream object keeps
 //! under a hidden symbol: Rust holds the stream object only while the
@@ -115,7 +116,13 @@ pub(super) fn open<'js>(
     ));
 
     let (sender, receiver) = mpsc::unbounded_channel::<DynamicMessage>();
-    let object = stream_object(ctx, vu, sender, descriptor.input(), tags.clone())?;
+    let object = stream_object(
+        ctx,
+        vu,
+        sender,
+        (descriptor.input(), descriptor.is_client_streaming()),
+        tags.clone(),
+    )?;
     samples::count(vu, Builtin::GrpcStreams, &tags);
 
     let (events, mut incoming) = mpsc::unbounded_channel::<Event>();
@@ -220,7 +227,7 @@ fn stream_object<'js>(
     ctx: &Ctx<'js>,
     vu: &Rc<VuState>,
     sender: mpsc::UnboundedSender<DynamicMessage>,
-    input: MessageDescriptor,
+    (input, client_streaming): (MessageDescriptor, bool),
     tags: Arc<Tags>,
 ) -> rquickjs::Result<Object<'js>> {
     let object = Object::new(ctx.clone())?;
@@ -282,6 +289,11 @@ fn stream_object<'js>(
             .is_some_and(|sender| sender.send(message).is_ok());
         if sent {
             samples::count(&state, Builtin::GrpcStreamsMsgsSent, &tags);
+            // A method that takes one request gets no more: the request
+            // stream ends with it (the server waits for that end).
+            if !client_streaming {
+                sending.borrow_mut().take();
+            }
         }
         Ok(())
     };
