@@ -141,6 +141,33 @@ export default async function () {
 }
 "#;
 
+/// `loadProtoset`, files that are missing or no protoset, the size
+/// limits of `connect` and its mistyped params.
+const PROTOSET_AND_LIMITS: &str = r#"
+import grpc from 'k6/net/grpc';
+export const options = { iterations: 1 };
+const client = new grpc.Client();
+const infos = client.loadProtoset('demo.protoset');
+console.log(`protoset ${infos.map((i) => i.full_method).sort().join(',')}`);
+try { new grpc.Client().loadProtoset('missing.protoset'); } catch (e) { console.log(`missing ${e}`); }
+try { new grpc.Client().loadProtoset('protos/demo.proto'); } catch (e) { console.log(`bad threw`); }
+try { new grpc.Client().load(['protos'], 'nope.proto'); } catch (e) { console.log(`noproto ${e}`); }
+export default function () {
+  try { client.loadProtoset('demo.protoset'); } catch (e) { console.log(`vu protoset ${e}`); }
+  client.connect(__ENV.G, { plaintext: true, maxReceiveSize: 10 });
+  const r = client.invoke('k6r.demo.Demo/Echo', { message: 'a message longer than ten bytes' });
+  console.log(`small receive ${r.status} ${r.error && r.error.code}`);
+  client.close();
+  client.connect(__ENV.G, { plaintext: true, maxSendSize: 10 });
+  const s = client.invoke('k6r.demo.Demo/Echo', { message: 'a message longer than ten bytes' });
+  console.log(`small send ${s.status} ${s.error && s.error.code}`);
+  client.close();
+  try { client.connect(__ENV.G, { plaintext: true, maxReceiveSize: 'x' }); } catch (e) { console.log(`bad size ${e}`); }
+  try { client.connect(__ENV.G, { plaintext: 'yes' }); } catch (e) { console.log(`bad plaintext ${e}`); }
+  try { client.connect(__ENV.G, { plaintext: true, timeout: 'abc' }); } catch (e) { console.log(`bad timeout ${e}`); }
+}
+"#;
+
 const ROUTE_GUIDE: &str = include_str!("../../demo/proto/route_guide.proto");
 
 /// k6's examples/grpc.js (k6 v1.1.0's repository), the address read
@@ -450,6 +477,11 @@ fn both(script: &str) -> (Ran, Ran) {
     ] {
         std::fs::write(dir.path().join(path), proto).unwrap();
     }
+    std::fs::write(
+        dir.path().join("demo.protoset"),
+        k6r_demo::grpc::DESCRIPTOR_SET,
+    )
+    .unwrap();
     let k6 = run("k6", dir.path(), script, &grpc, &closed);
     let k6r = run(
         env!("CARGO_BIN_EXE_k6r-cli"),
@@ -593,4 +625,20 @@ fn k6s_client_streaming_example_runs_as_in_k6() {
         .contains(&"info Finished trip with 5 points".to_owned()));
     assert!(k6r.lines.contains(&"info All done".to_owned()));
     assert_eq!(k6r.samples, k6.samples);
+}
+
+#[test]
+fn protosets_size_limits_and_bad_params_behave_as_in_k6() {
+    let (k6, k6r) = both(PROTOSET_AND_LIMITS);
+    assert!(
+        k6.lines
+            .contains(&"info small receive ResourceExhausted 8".to_owned()),
+        "{:?}",
+        k6.lines
+    );
+    assert!(k6
+        .lines
+        .iter()
+        .any(|l| l.starts_with("info protoset /k6r.demo.Demo/Chat,")));
+    assert_same(&k6, &k6r);
 }

@@ -6,6 +6,7 @@
 use std::time::{Duration, Instant};
 
 use futures_util::Stream;
+use prost::Message;
 use prost_reflect::{DynamicMessage, MessageDescriptor, MethodDescriptor};
 use tonic::client::Grpc;
 use tonic::codec::Streaming;
@@ -90,6 +91,25 @@ pub(super) async fn unary(
     timeout: Duration,
 ) -> Outcome {
     let started = Instant::now();
+    let size = request.encoded_len();
+    if size > connection.max_send {
+        // gRPC-go refuses it before sending (k6's maxSendSize).
+        return Outcome {
+            message: None,
+            headers: MetadataMap::new(),
+            trailers: MetadataMap::new(),
+            error: Some(Status::new(
+                Code::ResourceExhausted,
+                format!(
+                    "grpc: trying to send message larger than max ({size} vs. {})",
+                    connection.max_send
+                ),
+            )),
+            elapsed: started.elapsed(),
+            timed_out: false,
+            output: method.output(),
+        };
+    }
     let exchange = async {
         let requests = tokio_stream::once(request);
         let (headers, mut messages) = open(
@@ -145,6 +165,13 @@ pub(super) async fn unary(
                 Status::with_metadata(
                     Code::DeadlineExceeded,
                     deadline_exceeded().message(),
+                    status.metadata().clone(),
+                )
+            } else if status.message().contains("message length too large") {
+                // A message past maxReceiveSize or maxSendSize: gRPC-go's code.
+                Status::with_metadata(
+                    Code::ResourceExhausted,
+                    status.message(),
                     status.metadata().clone(),
                 )
             } else {

@@ -170,7 +170,7 @@ fn load_protoset<'js>(
         js::throw_go_error(
             ctx,
             &format!(
-                "couldn't open protoset: open {}: no such file or directory",
+                "couldn't open protoset: stat {}: no such file or directory",
                 path.display()
             ),
         )

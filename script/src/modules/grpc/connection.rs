@@ -43,6 +43,9 @@ pub(super) struct Tls {
     pub password: Option<String>,
 }
 
+/// k6's prefix of every error of `connect`'s params.
+const PARAMS: &str = "invalid grpc.connect() parameters";
+
 /// gRPC's default receive limit (4 MiB), which k6 keeps.
 const DEFAULT_MAX_RECEIVE: usize = 4 * 1024 * 1024;
 
@@ -67,25 +70,28 @@ pub(super) fn params<'js>(
     for entry in object.props::<String, Value>() {
         let (key, value) = entry?;
         match key.as_str() {
-            "plaintext" => {
-                out.plaintext = value
-                    .as_bool()
-                    .ok_or_else(|| invalid(ctx, "plaintext", "bool"))?
-            }
-            "reflect" => {
-                out.reflect = value
-                    .as_bool()
-                    .ok_or_else(|| invalid(ctx, "reflect", "bool"))?
-            }
+            "plaintext" => out.plaintext = boolean(ctx, &value, "plaintext")?,
+            "reflect" => out.reflect = boolean(ctx, &value, "reflect")?,
             "reflectMetadata" => out.reflect_metadata = metadata(ctx, &value, "reflectMetadata")?,
-            "timeout" => out.timeout = timeout(ctx, &value)?,
+            "timeout" => {
+                out.timeout = timeout(ctx, &value).map_err(|_| {
+                    let _ = ctx.catch();
+                    let text = js::to_string(&value).unwrap_or_default();
+                    js::throw_go_error(
+                        ctx,
+                        &format!(
+                            "{PARAMS}: invalid timeout value: time: invalid duration {text:?}"
+                        ),
+                    )
+                })?
+            }
             "maxReceiveSize" => out.max_receive = size(ctx, &value, "maxReceiveSize")?,
             "maxSendSize" => out.max_send = size(ctx, &value, "maxSendSize")?,
             "tls" => out.tls = Some(tls(ctx, &value)?),
             other => {
                 return Err(js::throw_go_error(
                     ctx,
-                    &format!("invalid grpc.connect() parameters: unknown connect param: {other:?}"),
+                    &format!("{PARAMS}: unknown connect param: {other:?}"),
                 ))
             }
         }
@@ -93,11 +99,26 @@ pub(super) fn params<'js>(
     Ok(out)
 }
 
-fn invalid(ctx: &Ctx<'_>, key: &str, kind: &str) -> rquickjs::Error {
-    js::throw_go_error(
-        ctx,
-        &format!("invalid {key} value: '{key}' should be a {kind}"),
-    )
+/// A param's value as k6 quotes it (its JSON).
+fn quoted<'js>(ctx: &Ctx<'js>, value: &Value<'js>) -> String {
+    match ctx.json_stringify(value.clone()) {
+        Ok(Some(json)) => json.to_string().unwrap_or_default(),
+        Ok(None) => "undefined".to_owned(),
+        Err(_) => {
+            let _ = ctx.catch();
+            String::new()
+        }
+    }
+}
+
+fn boolean<'js>(ctx: &Ctx<'js>, value: &Value<'js>, key: &str) -> rquickjs::Result<bool> {
+    value.as_bool().ok_or_else(|| {
+        let text = quoted(ctx, value);
+        js::throw_go_error(
+            ctx,
+            &format!("{PARAMS}: invalid {key} value: '{text}', it needs to be boolean"),
+        )
+    })
 }
 
 /// A `timeout` param: milliseconds as a number, or a duration string.
@@ -118,14 +139,14 @@ pub(super) fn timeout(ctx: &Ctx<'_>, value: &Value<'_>) -> rquickjs::Result<Dura
         })
 }
 
-fn size(ctx: &Ctx<'_>, value: &Value<'_>, key: &str) -> rquickjs::Result<usize> {
+fn size<'js>(ctx: &Ctx<'js>, value: &Value<'js>, key: &str) -> rquickjs::Result<usize> {
     match value.as_number() {
         Some(n) if n.fract() == 0.0 && n > 0.0 => Ok(n.min(usize::MAX as f64) as usize),
         _ => Err(js::throw_go_error(
             ctx,
             &format!(
-                "invalid {key} value: '{}', it needs to be an integer",
-                js::to_string(value)?
+                "{PARAMS}: invalid {key} value: '{}', it needs to be an integer",
+                quoted(ctx, value)
             ),
         )),
     }

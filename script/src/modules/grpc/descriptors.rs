@@ -100,6 +100,23 @@ pub(super) fn load(
     } else {
         import_paths.iter().map(|p| script_path(base, p)).collect()
     };
+    // A file named that is nowhere: k6's words, with where it looked first.
+    for name in names {
+        let name = name.strip_prefix("file://").unwrap_or(name);
+        let candidates: Vec<PathBuf> = if Path::new(name).is_absolute() {
+            vec![normalize(Path::new(name))]
+        } else {
+            paths.iter().map(|dir| normalize(&dir.join(name))).collect()
+        };
+        if candidates.iter().all(|path| files.read(path).is_err()) {
+            if let Some(first) = candidates.first() {
+                return Err(format!(
+                    "stat {}: no such file or directory",
+                    first.display()
+                ));
+            }
+        }
+    }
     let resolver = Resolver {
         files,
         paths,
