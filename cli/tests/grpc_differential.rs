@@ -168,6 +168,34 @@ export default function () {
 }
 "#;
 
+/// TLS: the demo's authority trusted through `cacerts` (an array or a
+/// string), with and without a client certificate; untrusted without it.
+const TLS: &str = r#"
+import grpc from 'k6/net/grpc';
+export const options = { iterations: 1 };
+const client = new grpc.Client();
+client.load(['protos'], 'demo.proto');
+const ca = open('ca.pem');
+const cert = open('client.pem');
+const key = open('client-key.pem');
+export default function () {
+  client.connect(__ENV.G, { tls: { cacerts: [ca], cert, key } });
+  const mutual = client.invoke('k6r.demo.Demo/Echo', { message: 'mutual' });
+  show('mutual', [mutual.status, mutual.message.message, mutual.headers['x-demo-client-cert']]);
+  client.close();
+  client.connect(__ENV.G, { tls: { cacerts: ca } });
+  const plain = client.invoke('k6r.demo.Demo/Echo', { message: 'server only' });
+  show('server only', [plain.status, plain.message.message, plain.headers['x-demo-client-cert']]);
+  client.close();
+  try {
+    new grpc.Client().connect(__ENV.G, { timeout: '2s' });
+    console.log('untrusted connected');
+  } catch (e) {
+    console.log('untrusted threw');
+  }
+}
+"#;
+
 const ROUTE_GUIDE: &str = include_str!("../../demo/proto/route_guide.proto");
 
 /// k6's examples/grpc.js (k6 v1.1.0's repository), the address read
@@ -446,6 +474,12 @@ fn unquote(quoted: &str) -> String {
 /// Runs `script` in k6, then in k6r, against one demo gRPC server, with
 /// `protos/demo.proto` next to the script.
 fn both(script: &str) -> (Ran, Ran) {
+    both_with(script, None)
+}
+
+/// [`both`], over TLS with `identity` when given (its authority and
+/// client certificate written next to the script).
+fn both_with(script: &str, identity: Option<&k6r_demo::tls::Identity>) -> (Ran, Ran) {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -456,7 +490,18 @@ fn both(script: &str) -> (Ran, Ran) {
         .unwrap();
     let grpc = listener.local_addr().unwrap().to_string();
     let shutdown = tokio_util::sync::CancellationToken::new();
-    runtime.spawn(k6r_demo::grpc::serve(listener, shutdown.clone()));
+    match identity {
+        Some(identity) => {
+            let identity = identity.clone();
+            let shutdown = shutdown.clone();
+            runtime.spawn(
+                async move { k6r_demo::grpc::serve_tls(listener, &identity, shutdown).await },
+            );
+        }
+        None => {
+            runtime.spawn(k6r_demo::grpc::serve(listener, shutdown.clone()));
+        }
+    }
     // Where nobody listens: bound, then let go.
     let closed = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -476,6 +521,15 @@ fn both(script: &str) -> (Ran, Ran) {
         ("grpc_server/route_guide.proto", ROUTE_GUIDE),
     ] {
         std::fs::write(dir.path().join(path), proto).unwrap();
+    }
+    if let Some(identity) = identity {
+        for (name, pem) in [
+            ("ca.pem", &identity.ca_pem),
+            ("client.pem", &identity.client_cert_pem),
+            ("client-key.pem", &identity.client_key_pem),
+        ] {
+            std::fs::write(dir.path().join(name), pem).unwrap();
+        }
     }
     std::fs::write(
         dir.path().join("demo.protoset"),
@@ -640,5 +694,19 @@ fn protosets_size_limits_and_bad_params_behave_as_in_k6() {
         .lines
         .iter()
         .any(|l| l.starts_with("info protoset /k6r.demo.Demo/Chat,")));
+    assert_same(&k6, &k6r);
+}
+
+#[test]
+fn tls_connections_trust_cacerts_and_send_client_certificates_as_in_k6() {
+    let identity = k6r_demo::tls::Identity::generate().unwrap();
+    let (k6, k6r) = both_with(TLS, Some(&identity));
+    assert!(
+        k6.lines
+            .contains(&"info mutual [0,\"mutual\",[\"yes\"]]".to_owned()),
+        "{:?}",
+        k6.lines
+    );
+    assert!(k6.lines.contains(&"info untrusted threw".to_owned()));
     assert_same(&k6, &k6r);
 }

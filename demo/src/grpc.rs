@@ -55,6 +55,7 @@ fn reply(request: EchoRequest, metadata: String) -> EchoReply {
 #[tonic::async_trait]
 impl Demo for Service {
     async fn echo(&self, request: Request<EchoRequest>) -> Result<Response<EchoReply>, Status> {
+        let client_cert = request.peer_certs().is_some_and(|certs| !certs.is_empty());
         let metadata = request
             .metadata()
             .get("x-demo")
@@ -76,6 +77,11 @@ impl Demo for Service {
         response
             .metadata_mut()
             .insert("x-demo-header", MetadataValue::from_static("header-value"));
+        if client_cert {
+            response
+                .metadata_mut()
+                .insert("x-demo-client-cert", MetadataValue::from_static("yes"));
+        }
         Ok(response)
     }
 
@@ -112,9 +118,36 @@ impl Demo for Service {
     }
 }
 
-/// Serves the gRPC service and reflection on `listener` until `shutdown`
+/// Serves the gRPC services and reflection on `listener` until `shutdown`
 /// is cancelled.
 pub async fn serve(
+    listener: TcpListener,
+    shutdown: CancellationToken,
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    serve_with(tonic::transport::Server::builder(), listener, shutdown).await
+}
+
+/// [`serve`] over TLS with `identity`'s server certificate; a client
+/// certificate signed by its authority is taken, not required (`Echo`
+/// answers with the header `x-demo-client-cert: yes` when one came).
+pub async fn serve_tls(
+    listener: TcpListener,
+    identity: &crate::tls::Identity,
+    shutdown: CancellationToken,
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    let config = tonic::transport::ServerTlsConfig::new()
+        .identity(tonic::transport::Identity::from_pem(
+            &identity.server_cert_pem,
+            &identity.server_key_pem,
+        ))
+        .client_ca_root(tonic::transport::Certificate::from_pem(&identity.ca_pem))
+        .client_auth_optional(true);
+    let builder = tonic::transport::Server::builder().tls_config(config)?;
+    serve_with(builder, listener, shutdown).await
+}
+
+async fn serve_with(
+    mut builder: tonic::transport::Server,
     listener: TcpListener,
     shutdown: CancellationToken,
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
@@ -125,7 +158,7 @@ pub async fn serve(
         .register_encoded_file_descriptor_set(DESCRIPTOR_SET)
         .build_v1alpha()?;
     let (explorer, guide) = crate::route_guide::services();
-    tonic::transport::Server::builder()
+    builder
         .add_service(DemoServer::new(Service))
         .add_service(explorer)
         .add_service(guide)
