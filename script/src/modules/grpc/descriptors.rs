@@ -188,3 +188,95 @@ pub(super) fn pool_from_protos(
     }
     Ok(pool)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+    use std::sync::Arc;
+
+    use super::{load, load_protoset, pool_from_protos, Methods};
+    use crate::files::{MemoryFiles, RecordingFiles};
+
+    const MAIN: &str = "syntax = \"proto3\";\npackage t;\nimport \"shared/point.proto\";\n\
+        import \"google/protobuf/empty.proto\";\n\
+        service S { rpc Get(shared.Point) returns (google.protobuf.Empty); }\n";
+    const POINT: &str = "syntax = \"proto3\";\npackage shared;\nmessage Point { int32 x = 1; }\n";
+
+    fn files() -> MemoryFiles {
+        MemoryFiles::new()
+            .with("/s/protos/main.proto", MAIN)
+            .with("/s/protos/shared/point.proto", POINT)
+    }
+
+    #[test]
+    fn load_reads_files_and_imports_through_the_vus_files_so_a_bundle_records_them() {
+        let recording = Arc::new(RecordingFiles::new(files()));
+        let pool = load(
+            recording.clone(),
+            Path::new("/s"),
+            &["protos".to_owned()],
+            &["./main.proto".to_owned()],
+        )
+        .unwrap();
+        let recorded: Vec<_> = recording.recorded().into_keys().collect();
+        assert_eq!(
+            recorded,
+            [
+                Path::new("/s/protos/main.proto"),
+                Path::new("/s/protos/shared/point.proto")
+            ]
+        );
+        let mut methods = Methods::default();
+        assert_eq!(methods.add_pool(&pool).len(), 1);
+        assert!(methods.find("t.S/Get").is_some());
+        assert!(methods.find("/t.S/Get").is_some());
+        assert!(methods.find("/t.S/Nope").is_none());
+    }
+
+    #[test]
+    fn a_missing_file_or_import_is_an_error_not_a_panic() {
+        let missing = load(
+            Arc::new(files()),
+            Path::new("/s"),
+            &[],
+            &["main.proto".to_owned()],
+        );
+        assert_eq!(
+            missing.err().unwrap(),
+            "stat /s/main.proto: no such file or directory"
+        );
+        let broken =
+            MemoryFiles::new().with("/s/a.proto", "syntax = \"proto3\"; import \"gone.proto\";");
+        let error = load(
+            Arc::new(broken),
+            Path::new("/s"),
+            &[],
+            &["a.proto".to_owned()],
+        );
+        assert!(error.is_err());
+        let garbage = MemoryFiles::new().with("/s/a.proto", "message {");
+        assert!(load(
+            Arc::new(garbage),
+            Path::new("/s"),
+            &[],
+            &["a.proto".to_owned()]
+        )
+        .is_err());
+        assert!(load_protoset(b"\xff\xff\xff").is_err());
+    }
+
+    #[test]
+    fn reflected_files_are_added_whatever_their_order() {
+        let pool = load(
+            Arc::new(files()),
+            Path::new("/s"),
+            &["protos".to_owned()],
+            &["main.proto".to_owned()],
+        )
+        .unwrap();
+        let mut protos: Vec<_> = pool.file_descriptor_protos().cloned().collect();
+        protos.reverse();
+        let rebuilt = pool_from_protos(protos).unwrap();
+        assert!(rebuilt.get_service_by_name("t.S").is_some());
+    }
+}
