@@ -4,7 +4,8 @@
 //! `invoke` (messages, metadata, headers, trailers, error statuses, a
 //! timeout that expires), `reflect`, `asyncInvoke`, every kind of
 //! stream, the errors a script can make, and the metric samples (names,
-//! counts and tags) each run writes with `--out json`; and k6's own
+//! counts and tags) each run writes with `--out json`, the bytes it
+//! counts in `data_sent` and `data_received`; and k6's own
 //! gRPC examples (`examples/grpc*.js` of k6's repository, against the
 //! demo's route guide services), their checks and samples compared.
 //!
@@ -384,6 +385,8 @@ const pointSender = (stream, point) => {
 struct Ran {
     lines: Vec<String>,
     samples: BTreeMap<String, usize>,
+    /// The run's `data_sent` and `data_received` totals.
+    data: [f64; 2],
 }
 
 fn run(binary: &str, dir: &Path, script: &str, grpc: &str, closed: &str) -> Ran {
@@ -430,10 +433,19 @@ fn run(binary: &str, dir: &Path, script: &str, grpc: &str, closed: &str) -> Ran 
         })
         .collect();
     let mut samples = BTreeMap::new();
+    let mut data = [0.0; 2];
     let json = std::fs::read_to_string(dir.join("out.json")).unwrap();
     for line in json.lines() {
         let point: serde_json::Value = serde_json::from_str(line).unwrap();
         let metric = point["metric"].as_str().unwrap_or_default();
+        if point["type"] == "Point" {
+            let value = point["data"]["value"].as_f64().unwrap_or_default();
+            match metric {
+                "data_sent" => data[0] += value,
+                "data_received" => data[1] += value,
+                _ => {}
+            }
+        }
         if point["type"] != "Point" || !(metric.starts_with("grpc_") || metric == "checks") {
             continue;
         }
@@ -454,7 +466,11 @@ fn run(binary: &str, dir: &Path, script: &str, grpc: &str, closed: &str) -> Ran 
             .entry(format!("{metric} {}", tags.join(" ")))
             .or_default() += 1;
     }
-    Ran { lines, samples }
+    Ran {
+        lines,
+        samples,
+        data,
+    }
 }
 
 /// A logfmt quoted value up to its closing quote, unescaped.
@@ -556,6 +572,18 @@ fn assert_same(k6: &Ran, k6r: &Ran) {
 #[test]
 fn unary_calls_answer_and_fail_as_in_k6() {
     let (k6, k6r) = both(UNARY);
+    // Bytes on the wire: gRPC-go's and tonic's HTTP/2 frames differ a
+    // little, so the totals are compared within a factor of two.
+    for i in 0..2 {
+        assert!(k6.data[i] > 100.0, "{:?}", k6.data);
+        let ratio = k6r.data[i] / k6.data[i];
+        assert!(
+            (0.5..2.0).contains(&ratio),
+            "k6 {:?}, k6r {:?}",
+            k6.data,
+            k6r.data
+        );
+    }
     assert!(
         k6.lines
             .iter()

@@ -3,6 +3,7 @@
 //! timeout. Unary calls, `invoke` and `asyncInvoke`, are a stream of one
 //! message each way ([`unary`]); `grpc.Stream` drives [`open`] itself.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures_util::Stream;
@@ -15,6 +16,7 @@ use tonic::{Code, Status};
 
 use super::codec::DynamicCodec;
 use super::connection::Connection;
+use super::counted::Counters;
 
 /// What a unary call ended with.
 pub(super) struct Outcome {
@@ -32,6 +34,8 @@ pub(super) struct Outcome {
     /// The method's output type (a failed call's `message` is its empty
     /// message, as in k6).
     pub output: MessageDescriptor,
+    /// The connection's byte counters, to settle with the call.
+    pub counters: Arc<Counters>,
 }
 
 impl Outcome {
@@ -108,6 +112,7 @@ pub(super) async fn unary(
             elapsed: started.elapsed(),
             timed_out: false,
             output: method.output(),
+            counters: connection.counters.clone(),
         };
     }
     let exchange = async {
@@ -154,6 +159,7 @@ pub(super) async fn unary(
             elapsed,
             timed_out,
             output,
+            counters: connection.counters.clone(),
         },
         Err((headers, status)) => {
             // tonic's own deadline (from the grpc-timeout it sends) ends
@@ -191,6 +197,7 @@ pub(super) async fn unary(
                 elapsed,
                 timed_out,
                 output,
+                counters: connection.counters.clone(),
             }
         }
     }

@@ -2,12 +2,14 @@
 //! HTTP/2 channel (plaintext, or TLS with the system's roots or the
 //! script's `cacerts`, and a client certificate).
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use rquickjs::{Ctx, Object, Value};
 use tonic::metadata::MetadataMap;
 use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint, Identity};
 
+use super::counted::{Connector, Counters};
 use crate::js;
 
 /// k6's default `timeout` of `connect` (and of each call).
@@ -21,6 +23,8 @@ pub(super) struct Connection {
     pub address: String,
     pub max_receive: usize,
     pub max_send: usize,
+    /// The bytes it moved, not yet settled.
+    pub counters: Arc<Counters>,
 }
 
 /// `connect`'s params.
@@ -269,9 +273,14 @@ pub(super) fn endpoint(address: &str, params: &ConnectParams) -> Result<Endpoint
     Ok(endpoint)
 }
 
-/// Connects, within the timeout.
-pub(super) async fn open(endpoint: Endpoint, timeout: Duration) -> Result<Channel, String> {
-    match tokio::time::timeout(timeout, endpoint.connect()).await {
+/// Connects, within the timeout, counting the bytes into `counters`.
+pub(super) async fn open(
+    endpoint: Endpoint,
+    timeout: Duration,
+    counters: Arc<Counters>,
+) -> Result<Channel, String> {
+    let connector = Connector { counters };
+    match tokio::time::timeout(timeout, endpoint.connect_with_connector(connector)).await {
         Ok(Ok(channel)) => Ok(channel),
         Ok(Err(error)) => Err(dial_error(&error)),
         Err(_) => Err("context deadline exceeded".to_owned()),

@@ -233,6 +233,7 @@ fn respond<'js>(
     discard: bool,
     outcome: Outcome,
 ) -> rquickjs::Result<Value<'js>> {
+    outcome.counters.settle(vu);
     if !outcome.timed_out {
         samples::record_call(vu, tags, outcome.code(), outcome.elapsed);
     }

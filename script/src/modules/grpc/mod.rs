@@ -7,7 +7,8 @@
 //! - `client`: the `Client` object and its methods.
 //! - `descriptors`: `.proto` files (protox) and protosets; `reflection`:
 //!   the server's reflection service.
-//! - `connection`: `connect`'s params and the channel (plaintext, TLS).
+//! - `connection`: `connect`'s params and the channel (plaintext, TLS);
+//!   `counted`: the bytes it moves (`data_sent`, `data_received`).
 //! - `call`: one RPC on the wire; `codec`: dynamic messages for tonic.
 //! - `invoke`: `invoke`, `asyncInvoke` and the response object.
 //! - `stream`: `grpc.Stream` and its events.
@@ -18,6 +19,7 @@ mod call;
 mod client;
 mod codec;
 mod connection;
+mod counted;
 mod descriptors;
 mod invoke;
 mod json;

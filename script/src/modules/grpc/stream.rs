@@ -33,6 +33,7 @@ use tonic::Status;
 
 use super::call;
 use super::client::{ClientState, STREAM_KEY};
+use super::counted::Counters;
 use super::invoke::{call_params, error_object, target, NoTarget};
 use super::{json, samples};
 use crate::js;
@@ -125,6 +126,7 @@ pub(super) fn open<'js>(
     )?;
     samples::count(vu, Builtin::GrpcStreams, &tags);
 
+    let counters = connection.counters.clone();
     let (events, mut incoming) = mpsc::unbounded_channel::<Event>();
     let metadata = params.metadata;
     let driver = async move {
@@ -153,8 +155,15 @@ pub(super) fn open<'js>(
     let driven = stream::once(Box::pin(driver)).filter_map(|()| async { None::<Completion> });
     let target = Rc::new(Persistent::save(ctx, object.clone()));
     let started = Instant::now();
-    let on_events = stream::poll_fn(move |cx| incoming.poll_recv(cx))
-        .map(move |event| completion(target.clone(), tags.clone(), started, event));
+    let on_events = stream::poll_fn(move |cx| incoming.poll_recv(cx)).map(move |event| {
+        completion(
+            target.clone(),
+            tags.clone(),
+            counters.clone(),
+            started,
+            event,
+        )
+    });
     vu.pending
         .borrow_mut()
         .start(stream::select(driven, on_events));
@@ -166,10 +175,12 @@ pub(super) fn open<'js>(
 fn completion(
     target: Rc<Persistent<Object<'static>>>,
     tags: Arc<Tags>,
+    counters: Arc<Counters>,
     started: Instant,
     event: Event,
 ) -> Completion {
     Box::new(move |ctx: &Ctx<'_>, vu: &VuState| {
+        counters.settle(vu);
         let object = (*target).clone().restore(ctx)?;
         match event {
             Event::Data(message) => {
