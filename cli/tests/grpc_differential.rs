@@ -197,6 +197,40 @@ export default function () {
 }
 "#;
 
+/// Extreme inputs (K6R_ONLY: k6's Go durations overflow where k6r
+/// clamps, so k6 is not the reference here): none may panic or hang.
+const EXTREMES: &str = r#"
+// K6R_ONLY
+import grpc from 'k6/net/grpc';
+export const options = { iterations: 1 };
+const client = new grpc.Client();
+client.load(['protos'], 'demo.proto');
+export default function () {
+  client.connect(__ENV.G, { plaintext: true, timeout: 1e20 });
+  for (const t of [1e20, 0, -5, NaN, Infinity, '1000000000000h']) {
+    try {
+      console.log(`t=${t} ${client.invoke('k6r.demo.Demo/Echo', { message: 'x' }, { timeout: t }).status}`);
+    } catch (e) {
+      console.log(`t=${t} threw`);
+    }
+  }
+  for (const metadata of [{ 'bad key': 'v' }, { k: 'v\n' }, { k: 1 }, 'x']) {
+    try { client.invoke('k6r.demo.Demo/Echo', {}, { metadata }); console.log('metadata taken'); } catch (e) { console.log('metadata threw'); }
+  }
+  for (const request of [{ big: 'abc' }, { color: 'NOPE' }, { tags: 5 }, 5, [1], { message: { nested: 1 } }]) {
+    try { client.invoke('k6r.demo.Demo/Echo', request); console.log('request taken'); } catch (e) { console.log('request threw'); }
+  }
+  for (const address of ['::::', '', 'a b:1', '127.0.0.1:99999']) {
+    try { new grpc.Client().connect(address, { plaintext: true, timeout: '1s' }); console.log('connected'); } catch (e) { console.log('address threw'); }
+  }
+  const s = new grpc.Stream(client, 'k6r.demo.Demo/Chat');
+  try { s.write({ tags: 5 }); } catch (e) { console.log('stream write threw'); }
+  try { s.on('data'); } catch (e) { console.log('no handler threw'); }
+  s.end();
+  console.log('done');
+}
+"#;
+
 const ROUTE_GUIDE: &str = include_str!("../../demo/proto/route_guide.proto");
 
 /// k6's examples/grpc.js (k6 v1.1.0's repository), the address read
@@ -552,7 +586,16 @@ fn both_with(script: &str, identity: Option<&k6r_demo::tls::Identity>) -> (Ran, 
         k6r_demo::grpc::DESCRIPTOR_SET,
     )
     .unwrap();
-    let k6 = run("k6", dir.path(), script, &grpc, &closed);
+    // `K6R_ONLY`: the script is k6r's alone (k6 is not run on it).
+    let k6 = if script.contains("K6R_ONLY") {
+        Ran {
+            lines: Vec::new(),
+            samples: BTreeMap::new(),
+            data: [0.0; 2],
+        }
+    } else {
+        run("k6", dir.path(), script, &grpc, &closed)
+    };
     let k6r = run(
         env!("CARGO_BIN_EXE_k6r-cli"),
         dir.path(),
@@ -737,4 +780,45 @@ fn tls_connections_trust_cacerts_and_send_client_certificates_as_in_k6() {
     );
     assert!(k6.lines.contains(&"info untrusted threw".to_owned()));
     assert_same(&k6, &k6r);
+}
+
+#[test]
+fn extreme_inputs_neither_panic_nor_hang() {
+    let (_, k6r) = both(EXTREMES);
+    let expected = [
+        "info t=100000000000000000000 OK",
+        "info t=0 DeadlineExceeded",
+        "info t=-5 DeadlineExceeded",
+        "info t=NaN DeadlineExceeded",
+        "info t=Infinity threw",
+        "info t=1000000000000h threw",
+    ];
+    assert_eq!(k6r.lines[..6], expected, "{:?}", k6r.lines);
+    assert_eq!(
+        k6r.lines
+            .iter()
+            .filter(|l| *l == "info metadata threw")
+            .count(),
+        4
+    );
+    assert_eq!(
+        k6r.lines
+            .iter()
+            .filter(|l| *l == "info request threw")
+            .count(),
+        6
+    );
+    assert_eq!(
+        k6r.lines
+            .iter()
+            .filter(|l| *l == "info address threw")
+            .count(),
+        4
+    );
+    assert_eq!(
+        k6r.lines.last().map(String::as_str),
+        Some("info done"),
+        "{:?}",
+        k6r.lines
+    );
 }

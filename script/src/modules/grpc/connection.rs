@@ -125,8 +125,17 @@ fn boolean<'js>(ctx: &Ctx<'js>, value: &Value<'js>, key: &str) -> rquickjs::Resu
     })
 }
 
-/// A `timeout` param: milliseconds as a number, or a duration string.
+/// The longest timeout honoured (about three years): gRPC's
+/// `grpc-timeout` header cannot say much more, and tonic panics past it.
+const MAX_TIMEOUT: Duration = Duration::from_secs(100_000_000);
+
+/// A `timeout` param: milliseconds as a number, or a duration string (at
+/// most [`MAX_TIMEOUT`]).
 pub(super) fn timeout(ctx: &Ctx<'_>, value: &Value<'_>) -> rquickjs::Result<Duration> {
+    parse_timeout(ctx, value).map(|timeout| timeout.min(MAX_TIMEOUT))
+}
+
+fn parse_timeout(ctx: &Ctx<'_>, value: &Value<'_>) -> rquickjs::Result<Duration> {
     if let Some(ms) = value.as_number() {
         return Duration::try_from_secs_f64(ms.max(0.0) / 1000.0)
             .map_err(|_| js::throw_go_error(ctx, &format!("invalid timeout value: {ms}")));
