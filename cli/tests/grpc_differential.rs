@@ -170,7 +170,8 @@ export default function () {
 "#;
 
 /// TLS: the demo's authority trusted through `cacerts` (an array or a
-/// string), with and without a client certificate; untrusted without it.
+/// string), with and without a client certificate (one with a key
+/// encrypted with `password`); untrusted without it.
 const TLS: &str = r#"
 import grpc from 'k6/net/grpc';
 export const options = { iterations: 1 };
@@ -179,10 +180,15 @@ client.load(['protos'], 'demo.proto');
 const ca = open('ca.pem');
 const cert = open('client.pem');
 const key = open('client-key.pem');
+const encryptedKey = open('encrypted-key.pem');
 export default function () {
   client.connect(__ENV.G, { tls: { cacerts: [ca], cert, key } });
   const mutual = client.invoke('k6r.demo.Demo/Echo', { message: 'mutual' });
   show('mutual', [mutual.status, mutual.message.message, mutual.headers['x-demo-client-cert']]);
+  client.close();
+  client.connect(__ENV.G, { tls: { cacerts: [ca], cert, key: encryptedKey, password: 'secret' } });
+  const encrypted = client.invoke('k6r.demo.Demo/Echo', { message: 'encrypted key' });
+  show('encrypted key', [encrypted.status, encrypted.headers['x-demo-client-cert']]);
   client.close();
   client.connect(__ENV.G, { tls: { cacerts: ca } });
   const plain = client.invoke('k6r.demo.Demo/Echo', { message: 'server only' });
@@ -580,6 +586,25 @@ fn both_with(script: &str, identity: Option<&k6r_demo::tls::Identity>) -> (Ran, 
         ] {
             std::fs::write(dir.path().join(name), pem).unwrap();
         }
+        // The client key encrypted the legacy way `tls.password` reads.
+        let out = Command::new("openssl")
+            .current_dir(dir.path())
+            .args([
+                "ec",
+                "-in",
+                "client-key.pem",
+                "-aes256",
+                "-passout",
+                "pass:secret",
+            ])
+            .args(["-out", "encrypted-key.pem"])
+            .output()
+            .expect("openssl runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     std::fs::write(
         dir.path().join("demo.protoset"),
@@ -778,7 +803,14 @@ fn tls_connections_trust_cacerts_and_send_client_certificates_as_in_k6() {
         "{:?}",
         k6.lines
     );
-    assert!(k6.lines.contains(&"info untrusted threw".to_owned()));
+    assert!(
+        k6.lines.contains(&"info untrusted threw".to_owned()),
+        "{:?}",
+        k6.lines
+    );
+    assert!(k6
+        .lines
+        .contains(&"info encrypted key [0,[\"yes\"]]".to_owned()));
     assert_same(&k6, &k6r);
 }
 

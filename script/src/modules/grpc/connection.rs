@@ -266,12 +266,11 @@ pub(super) fn endpoint(address: &str, params: &ConnectParams) -> Result<Endpoint
             _ => config = config.with_native_roots(),
         }
         if let Some(tls) = &params.tls {
-            if tls.password.as_deref().is_some_and(|p| !p.is_empty()) {
-                return Err(
-                    "encrypted (password-protected) TLS keys are not supported by k6r".to_owned(),
-                );
-            }
             if let (Some(cert), Some(key)) = (&tls.cert, &tls.key) {
+                let key = match tls.password.as_deref().filter(|p| !p.is_empty()) {
+                    Some(password) => decrypted_pem(key, password)?,
+                    None => key.clone(),
+                };
                 config = config.identity(Identity::from_pem(cert, key));
             }
         }
@@ -280,6 +279,21 @@ pub(super) fn endpoint(address: &str, params: &ConnectParams) -> Result<Endpoint
             .map_err(|e| format!("invalid tls config: {e}"))?;
     }
     Ok(endpoint)
+}
+
+/// `key` (PEM-encrypted the legacy way) decrypted with `password`, as PEM.
+fn decrypted_pem(key: &str, password: &str) -> Result<String, String> {
+    use base64::Engine as _;
+    let (label, der) =
+        k6r_http::decrypt_legacy_pem_key(key, password).map_err(|e| e.to_string())?;
+    let body = base64::engine::general_purpose::STANDARD.encode(der);
+    let mut pem = format!("-----BEGIN {label}-----\n");
+    for line in body.as_bytes().chunks(64) {
+        pem.push_str(&String::from_utf8_lossy(line));
+        pem.push('\n');
+    }
+    pem.push_str(&format!("-----END {label}-----\n"));
+    Ok(pem)
 }
 
 /// Connects, within the timeout, counting the bytes into `counters`.
