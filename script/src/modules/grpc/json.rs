@@ -35,8 +35,31 @@ pub(super) fn to_message<'js>(
         &DeserializeOptions::new(),
     )
     .and_then(|message| deserializer.end().map(|()| message))
-    .map_err(|e| format!("unable to serialise request object to protocol buffer: {e}"))?;
+    .map_err(|e| {
+        format!(
+            "unable to serialise request object to protocol buffer: {}",
+            protojson_error(&json, &e.to_string())
+        )
+    })?;
     Ok(message)
+}
+
+/// An unknown field as Go's protojson words it (`proto: (line 1:COL):
+/// unknown field "NAME"`, the column of the key's quote in the compact
+/// JSON); other errors as they are.
+fn protojson_error(json: &str, error: &str) -> String {
+    let unknown = error
+        .strip_prefix("unrecognized field name '")
+        .and_then(|rest| rest.split_once('\''))
+        .map(|(name, _)| name);
+    if let Some(name) = unknown {
+        let key = format!("\"{name}\":");
+        if let Some(at) = json.find(&key) {
+            let column = json[..at].chars().count() + 1;
+            return format!("proto:\u{a0}(line 1:{column}): unknown field \"{name}\"");
+        }
+    }
+    error.to_owned()
 }
 
 /// `message` as JSON text, every field written (as k6 writes a unary
