@@ -38,7 +38,6 @@ const MODULES: &[&str] = &[
 /// protocols, the protocols issue; `k6/browser` is out of scope).
 const MISSING: &[&str] = &[
     "k6/browser",
-    "k6/net/grpc",
     "k6/ws",
     "k6/experimental/websockets",
 ];
@@ -69,6 +68,7 @@ import http from 'k6/http';
 import { Counter, Gauge, Rate, Trend } from 'k6/metrics';
 import { ReadableStream } from 'k6/experimental/streams';
 import redis from 'k6/experimental/redis';
+import grpc from 'k6/net/grpc';
 export const options = { iterations: 1 };
 function members(object) {
   const names = new Set(Object.keys(object));
@@ -83,6 +83,7 @@ const rate = new Rate('my_rate');
 const trend = new Trend('my_trend');
 // Made in init code and never used: no connection is made.
 const client = new redis.Client('redis://127.0.0.1:1');
+const grpcClient = new grpc.Client();
 export default function () {
   const objects = {
     'exec.vu': exec.vu,
@@ -99,6 +100,7 @@ export default function () {
     'http.cookieJar()': http.cookieJar(),
     'streams.ReadableStream': new ReadableStream(),
     'streams reader': new ReadableStream().getReader(),
+    'grpc.Client': grpcClient,
     console: console,
     crypto: crypto,
     'crypto.subtle': crypto.subtle,

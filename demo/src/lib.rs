@@ -17,6 +17,9 @@
 //! - `lib.rs`: [`router`] and [`serve`].
 //! - [`tls`]: [`tls::Identity`] (the throwaway authority and its
 //!   certificates) and [`tls::serve_tls`].
+//! - [`grpc`]: the gRPC service `k6r.demo.Demo` with server reflection,
+//!   on a port of its own (`--grpc-listen`).
+//! - [`route_guide`]: the route guide services of k6's gRPC examples.
 //! - [`legacy_tls`]: `openssl s_server` with a throwaway RSA authority,
 //!   for tests of legacy TLS (RSA key exchange, TLS 1.0).
 //! - `main.rs`: the `k6r-demo-target` binary (`--listen`, `--tls-dir`).
@@ -26,7 +29,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+pub mod grpc;
 pub mod legacy_tls;
+pub mod route_guide;
 pub mod tls;
 
 use axum::body::Bytes;

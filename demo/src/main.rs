@@ -1,4 +1,4 @@
-//! `k6r-demo-target --listen ADDR [--tls-dir DIR]`: serves the demo target
+//! `k6r-demo-target --listen ADDR [--grpc-listen ADDR] [--tls-dir DIR]`: serves the demo target
 //! until SIGTERM or ctrl-c; with `--tls-dir`, over HTTPS (HTTP/2 and
 //! HTTP/1.1) with a throwaway authority whose certificate it writes to
 //! `DIR/ca.pem` (point `SSL_CERT_FILE` at it), plus `DIR/client.pem` and
@@ -14,6 +14,11 @@ struct Args {
     /// The address to listen on (port 0: any free port).
     #[arg(long, env = "K6R_TARGET_LISTEN", default_value = "127.0.0.1:8080")]
     listen: String,
+
+    /// Also serve the gRPC service `k6r.demo.Demo` (with reflection) on
+    /// this address (port 0: any free port).
+    #[arg(long)]
+    grpc_listen: Option<String>,
 
     /// Serve HTTPS with a new throwaway authority, written to this
     /// directory (`ca.pem`, `client.pem`, `client-key.pem`).
@@ -57,6 +62,25 @@ fn main() -> std::process::ExitCode {
             Err(e) => eprintln!("k6r-demo-target: {e}"),
         }
         let shutdown = CancellationToken::new();
+        if let Some(address) = &args.grpc_listen {
+            let listener = match tokio::net::TcpListener::bind(address).await {
+                Ok(listener) => listener,
+                Err(e) => {
+                    eprintln!("k6r-demo-target: can't listen on {address}: {e}");
+                    return std::process::ExitCode::FAILURE;
+                }
+            };
+            match listener.local_addr() {
+                Ok(addr) => println!("grpc listening on {addr}"),
+                Err(e) => eprintln!("k6r-demo-target: {e}"),
+            }
+            let shutdown = shutdown.clone();
+            tokio::spawn(async move {
+                if let Err(e) = k6r_demo::grpc::serve(listener, shutdown).await {
+                    eprintln!("k6r-demo-target: grpc: {e}");
+                }
+            });
+        }
         // SIGTERM (what `docker stop` sends) or ctrl-c stops serving; a
         // second one exits at once.
         let signals = match k6r_signals::cancel_on_signals(

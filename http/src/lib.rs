@@ -72,6 +72,23 @@ pub mod tls;
 pub mod transport;
 
 pub use client::{Client, Exchange, Outcome};
+
+/// A key PEM-encrypted the legacy way (`Proc-Type: 4,ENCRYPTED`),
+/// decrypted with `password` (for `k6/net/grpc`'s `tls.password`, which
+/// k6 reads as `tlsAuth` reads it): its PEM label and DER bytes.
+pub fn decrypt_legacy_pem_key(
+    pem: &str,
+    password: &str,
+) -> Result<(&'static str, Vec<u8>), tls::TlsError> {
+    use tokio_rustls::rustls::pki_types::PrivateKeyDer;
+    let der = legacy_pem::decrypt(pem, password)?;
+    let label = match &der {
+        PrivateKeyDer::Pkcs1(_) => "RSA PRIVATE KEY",
+        PrivateKeyDer::Sec1(_) => "EC PRIVATE KEY",
+        _ => "PRIVATE KEY",
+    };
+    Ok((label, der.secret_der().to_vec()))
+}
 pub use cookies::{CookieJar, CookieOptions};
 pub use expected::ExpectedStatuses;
 pub use failure::{ErrorKind, Failure};

@@ -57,6 +57,10 @@ builtins! {
     HttpReqWaiting => "http_req_waiting", Trend, Time;
     HttpReqReceiving => "http_req_receiving", Trend, Time;
     HttpReqFailed => "http_req_failed", Rate, Default;
+    GrpcReqDuration => "grpc_req_duration", Trend, Time;
+    GrpcStreams => "grpc_streams", Counter, Default;
+    GrpcStreamsMsgsSent => "grpc_streams_msgs_sent", Counter, Default;
+    GrpcStreamsMsgsReceived => "grpc_streams_msgs_received", Counter, Default;
 }
 
 impl Builtin {

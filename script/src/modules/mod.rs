@@ -1,7 +1,8 @@
 //! k6's built-in modules (`k6`, `k6/http`, `k6/metrics`, `k6/execution`,
 //! `k6/timers`, `k6/encoding`, `k6/crypto`, `k6/crypto/x509`, `k6/html`,
 //! `k6/data`, `k6/experimental/fs`, `k6/experimental/csv`,
-//! `k6/experimental/streams`, `k6/experimental/redis` and `k6/secrets`).
+//! `k6/experimental/streams`, `k6/experimental/redis`, `k6/secrets` and
+//! `k6/net/grpc`).
 //!
 //! # Layout
 //! - `k6`, `http/`, `metrics`, `execution`, `timers`: the modules of those
@@ -14,6 +15,7 @@
 //! - `data`, `fs`, `csv`, `secrets`: `k6/data`, `k6/experimental/fs`,
 //!   `k6/experimental/csv`, `k6/secrets` (shared through
 //!   [`crate::shared`] and [`crate::secrets`]).
+//! - `grpc/`: `k6/net/grpc` (clients, calls and streams over tonic).
 //! - `streams/`: `k6/experimental/streams` (`ReadableStream` and its
 //!   reader), JavaScript of k6r's own in `streams/readable.js`.
 //! - `redis/`: `k6/experimental/redis` (`Client`, its commands as
@@ -40,6 +42,7 @@ pub(crate) mod data;
 pub(crate) mod encoding;
 pub(crate) mod execution;
 pub(crate) mod fs;
+pub(crate) mod grpc;
 pub(crate) mod html;
 pub(crate) mod http;
 pub(crate) mod k6;
@@ -107,6 +110,7 @@ const MODULES: &[Entry] = &[
     entry::<secrets::SecretsModule>(),
     entry::<streams::Streams>(),
     entry::<redis::Redis>(),
+    entry::<grpc::Grpc>(),
 ];
 
 fn find(name: &str) -> Option<&'static Entry> {
