@@ -57,6 +57,12 @@ builtins! {
     HttpReqWaiting => "http_req_waiting", Trend, Time;
     HttpReqReceiving => "http_req_receiving", Trend, Time;
     HttpReqFailed => "http_req_failed", Rate, Default;
+    WsSessions => "ws_sessions", Counter, Default;
+    WsMsgsSent => "ws_msgs_sent", Counter, Default;
+    WsMsgsReceived => "ws_msgs_received", Counter, Default;
+    WsPing => "ws_ping", Trend, Time;
+    WsSessionDuration => "ws_session_duration", Trend, Time;
+    WsConnecting => "ws_connecting", Trend, Time;
 }
 
 impl Builtin {
