@@ -1,7 +1,7 @@
 //! k6's built-in modules (`k6`, `k6/http`, `k6/metrics`, `k6/execution`,
 //! `k6/timers`, `k6/encoding`, `k6/crypto`, `k6/crypto/x509`, `k6/html`,
 //! `k6/data`, `k6/experimental/fs`, `k6/experimental/csv`,
-//! `k6/experimental/streams` and `k6/secrets`).
+//! `k6/experimental/streams`, `k6/secrets` and `k6/ws`).
 //!
 //! # Layout
 //! - `k6`, `http/`, `metrics`, `execution`, `timers`: the modules of those
@@ -16,6 +16,8 @@
 //!   [`crate::shared`] and [`crate::secrets`]).
 //! - `streams/`: `k6/experimental/streams` (`ReadableStream` and its
 //!   reader), JavaScript of k6r's own in `streams/readable.js`.
+//! - `websocket/`: `k6/ws` and `k6/experimental/websockets` over one
+//!   connection core (dial, upgrade, connection task, `ws_*` samples).
 //!
 //! Each module is built per VU: its functions are Rust closures holding
 //! the VU's [`VuState`]. QuickJS declares native modules through a
@@ -45,6 +47,7 @@ pub(crate) mod metrics;
 pub(crate) mod secrets;
 pub(crate) mod streams;
 pub(crate) mod timers;
+pub(crate) mod websocket;
 
 use std::marker::PhantomData;
 use std::rc::Rc;
@@ -103,6 +106,7 @@ const MODULES: &[Entry] = &[
     entry::<csv::Csv>(),
     entry::<secrets::SecretsModule>(),
     entry::<streams::Streams>(),
+    entry::<websocket::ws::Ws>(),
 ];
 
 fn find(name: &str) -> Option<&'static Entry> {
