@@ -127,9 +127,10 @@ async fn run(mut socket: WebSocket, script: Script, headers: String) {
         let answer = match message {
             Message::Text(text) => Message::Text(text),
             Message::Binary(bytes) => Message::Binary(bytes),
-            // Pings are answered by the library; pongs need nothing.
-            Message::Ping(_) | Message::Pong(_) => continue,
-            Message::Close(_) => break,
+            // Pings are answered by the library; pongs need nothing; a
+            // close frame's answer is sent by the library as the loop
+            // reads on (to the end of the stream).
+            Message::Ping(_) | Message::Pong(_) | Message::Close(_) => continue,
         };
         if socket.send(answer).await.is_err() {
             break;

@@ -1,7 +1,8 @@
 //! k6's built-in modules (`k6`, `k6/http`, `k6/metrics`, `k6/execution`,
 //! `k6/timers`, `k6/encoding`, `k6/crypto`, `k6/crypto/x509`, `k6/html`,
 //! `k6/data`, `k6/experimental/fs`, `k6/experimental/csv`,
-//! `k6/experimental/streams`, `k6/secrets` and `k6/ws`).
+//! `k6/experimental/streams`, `k6/secrets`, `k6/ws` and
+//! `k6/experimental/websockets`).
 //!
 //! # Layout
 //! - `k6`, `http/`, `metrics`, `execution`, `timers`: the modules of those
@@ -107,6 +108,7 @@ const MODULES: &[Entry] = &[
     entry::<secrets::SecretsModule>(),
     entry::<streams::Streams>(),
     entry::<websocket::ws::Ws>(),
+    entry::<websocket::websockets::WebSockets>(),
 ];
 
 fn find(name: &str) -> Option<&'static Entry> {

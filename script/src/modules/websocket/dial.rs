@@ -81,8 +81,6 @@ pub(crate) struct Opened {
     pub socket: WebSocketStream<Box<dyn Io>>,
     /// The connection's byte counters.
     pub marks: Arc<IoMarks>,
-    /// The server's address.
-    pub remote: SocketAddr,
 }
 
 /// A WebSocket that could not be opened.
@@ -152,7 +150,6 @@ pub(crate) async fn open(target: Target) -> Result<Opened, Failed> {
         answer,
         socket,
         marks,
-        remote,
     })
 }
 

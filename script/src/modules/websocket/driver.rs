@@ -11,7 +11,6 @@
 //! interrupted: the connection is closed then), or when the VU's call is
 //! cancelled.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -40,6 +39,8 @@ pub(crate) enum Command {
     /// Writes a close frame with this code and ends at once, without
     /// waiting for the server's (k6/ws's `close()`).
     Abandon(u16),
+    /// Ends at once, without a close frame (a listener threw).
+    Drop,
 }
 
 /// What happened on the connection.
@@ -68,8 +69,6 @@ pub(crate) enum Event {
 pub(crate) struct Handshake {
     /// The server's answer.
     pub answer: Answer,
-    /// The server's address.
-    pub remote: SocketAddr,
     /// How long dialling and upgrading took.
     pub connecting: Duration,
     /// The connection's byte counters.
@@ -132,7 +131,6 @@ async fn run(
     let mut socket = opened.socket;
     let handshake = Handshake {
         answer: opened.answer,
-        remote: opened.remote,
         connecting,
         marks: opened.marks,
     };
@@ -155,6 +153,7 @@ async fn run(
                         Err(_) => break Some(End::broken()),
                     }
                 }
+                Some(Command::Drop) => return,
                 Some(Command::Abandon(code)) => {
                     let frame = CloseFrame { code: CloseCode::from(code), reason: "".into() };
                     let _ = tokio::time::timeout(WRITE_WAIT, socket.send(Message::Close(Some(frame)))).await;
@@ -215,7 +214,9 @@ fn payload_size(message: &Message) -> usize {
     match message {
         Message::Text(text) => text.len(),
         Message::Binary(bytes) | Message::Ping(bytes) | Message::Pong(bytes) => bytes.len(),
-        Message::Close(_) | Message::Frame(_) => 0,
+        // The close frame's payload: its code and reason.
+        Message::Close(Some(frame)) => 2 + frame.reason.len(),
+        Message::Close(None) | Message::Frame(_) => 0,
     }
 }
 

@@ -26,4 +26,5 @@ pub(crate) mod dial;
 pub(crate) mod driver;
 mod params;
 pub(crate) mod samples;
+pub(crate) mod websockets;
 pub(crate) mod ws;
