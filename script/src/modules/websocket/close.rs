@@ -50,6 +50,9 @@ pub(crate) struct End {
     /// The close code (the peer's, or 1006 without a close frame, or
     /// 1001 when the connection failed some other way).
     pub code: u16,
+    /// The close frame's reason (or gorilla's text for a close without
+    /// a frame).
+    pub reason: String,
     /// What k6 reports to the `error` handlers, if anything.
     pub error: Option<String>,
 }
@@ -59,6 +62,7 @@ impl End {
     pub(crate) fn by_peer(code: u16, reason: &str) -> End {
         End {
             code,
+            reason: reason.to_owned(),
             error: is_unexpected(code).then(|| error_text(code, reason)),
         }
     }
@@ -72,6 +76,7 @@ impl End {
     pub(crate) fn broken() -> End {
         End {
             code: GOING_AWAY,
+            reason: String::new(),
             error: None,
         }
     }

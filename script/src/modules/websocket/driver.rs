@@ -186,7 +186,7 @@ async fn run(
                 }
                 Some(Ok(Message::Frame(_))) => {}
                 Some(Err(error)) => break Some(end_of(&error)),
-                None => break Some(End { code: close::NORMAL, error: None }),
+                None => break Some(End::by_peer(close::NORMAL, "")),
             },
         }
     };
@@ -225,10 +225,7 @@ fn end_of(error: &WsError) -> End {
     match error {
         WsError::Protocol(ProtocolError::ResetWithoutClosingHandshake) => End::eof(),
         WsError::Io(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => End::eof(),
-        WsError::ConnectionClosed | WsError::AlreadyClosed => End {
-            code: close::NORMAL,
-            error: None,
-        },
+        WsError::ConnectionClosed | WsError::AlreadyClosed => End::by_peer(close::NORMAL, ""),
         _ => End::broken(),
     }
 }

@@ -86,11 +86,18 @@
         },
         text: { value: () => Promise.resolve(natives.decode(bytes)), enumerable: true, writable: true, configurable: true },
         stream: {
+          // As k6's: chunks of up to 1 KiB as strings, then an empty one.
           value: () => {
-            const data = new Uint8Array(copy());
+            let at = 0;
             return new natives.ReadableStream({
-              start(controller) {
-                if (data.length > 0) controller.enqueue(data);
+              pull(controller) {
+                if (at < bytes.length) {
+                  const chunk = bytes.subarray(at, at + 1024);
+                  at += chunk.length;
+                  controller.enqueue(natives.decode(chunk));
+                  return;
+                }
+                controller.enqueue('');
                 controller.close();
               },
             });

@@ -156,8 +156,13 @@ impl Socket {
         Ok(())
     }
 
-    fn fire_error(&self, ctx: &Ctx<'_>, message: &str) -> rquickjs::Result<()> {
-        let error = error_value(ctx, message)?;
+    fn fire_error(
+        &self,
+        ctx: &Ctx<'_>,
+        message: &str,
+        close: Option<(u16, &str)>,
+    ) -> rquickjs::Result<()> {
+        let error = error_value(ctx, message, close)?;
         self.fire(ctx, "error", vec![error])
     }
 
@@ -182,7 +187,7 @@ impl Socket {
             }
             Event::Closed(end) => {
                 if let Some(error) = &end.error {
-                    self.fire_error(ctx, error)?;
+                    self.fire_error(ctx, error, Some((end.code, &end.reason)))?;
                 }
                 self.close(ctx, vu, end.code)
             }
@@ -206,7 +211,7 @@ impl Socket {
     /// handlers hear of it, as in k6).
     fn write(&self, ctx: &Ctx<'_>, message: Message) -> rquickjs::Result<bool> {
         if self.closed.get() {
-            self.fire_error(ctx, CLOSE_SENT)?;
+            self.fire_error(ctx, CLOSE_SENT, None)?;
             return Ok(false);
         }
         let _ = self.commands.send(Command::Write(message));
@@ -266,10 +271,19 @@ impl<'js> IntoArgs<'js> for Vec<Value<'js>> {
     }
 }
 
-/// What k6/ws gives its `error` handlers: an object whose `error()` is
-/// the message (and whose string is too).
-fn error_value<'js>(ctx: &Ctx<'js>, message: &str) -> rquickjs::Result<Value<'js>> {
+/// What k6/ws gives its `error` handlers: Go's error value, an object
+/// whose `error()` is the message (and whose string is too); a close
+/// error also has its `code` and `text`.
+fn error_value<'js>(
+    ctx: &Ctx<'js>,
+    message: &str,
+    close: Option<(u16, &str)>,
+) -> rquickjs::Result<Value<'js>> {
     let object = Object::new(ctx.clone())?;
+    if let Some((code, text)) = close {
+        object.set("code", code)?;
+        object.set("text", text)?;
+    }
     let text = message.to_owned();
     object.set("error", js::function(ctx, "error", move || text.clone())?)?;
     let text = message.to_owned();
