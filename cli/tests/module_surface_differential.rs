@@ -36,11 +36,7 @@ const MODULES: &[&str] = &[
 
 /// Modules k6r does not provide yet (issue 12 and, for the network
 /// protocols, the protocols issue; `k6/browser` is out of scope).
-const MISSING: &[&str] = &[
-    "k6/browser",
-    "k6/net/grpc",
-    "k6/experimental/redis",
-];
+const MISSING: &[&str] = &["k6/browser", "k6/net/grpc", "k6/experimental/redis"];
 
 /// Logs the sorted names module `specifier` exports (its namespace's
 /// named exports and its default export's keys), in an iteration: k6

@@ -985,3 +985,163 @@ fn a_server_that_never_answers_or_closes_ends_with_graceful_stop() {
     // JavaScript in a call once it is interrupted (as for its requests).
     assert_eq!(k6r.count("iterations"), -1.0, "{}", k6r.summary);
 }
+
+/// Both modules over TLS (`wss://`) to the demo target's HTTPS server,
+/// which offers HTTP/2 by ALPN (a WebSocket asks for HTTP/1.1 only):
+/// with its authority trusted, untrusted, and untrusted but
+/// `insecureSkipTLSVerify`.
+const OVER_TLS: &str = r#"
+import ws from 'k6/ws';
+import { WebSocket } from 'k6/experimental/websockets';
+export const options = { iterations: 1, insecureSkipTLSVerify: __ENV.SKIP === '1' };
+export default function () {
+  const res = ws.connect(`${__ENV.WSS}/ws/echo`, (socket) => {
+    socket.on('open', () => socket.send('over tls'));
+    socket.on('message', (m) => { console.log(`ws echo ${m}`); socket.close(); });
+  });
+  console.log(`ws status ${res.status} error ${res.error}`);
+  const w = new WebSocket(`${__ENV.WSS}/ws/echo`);
+  w.onopen = () => w.send('experimental over tls');
+  w.onmessage = (e) => { console.log(`websockets echo ${e.data}`); w.close(); };
+  w.onerror = (e) => console.log(`websockets error ${e.error}`);
+  w.onclose = () => console.log('websockets closed');
+}
+"#;
+
+/// The demo target over HTTPS on a thread of its own, its authority's
+/// certificate in `dir/ca.pem`.
+struct TlsDemo {
+    url: String,
+    dir: tempfile::TempDir,
+    stop: tokio_util::sync::CancellationToken,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl TlsDemo {
+    fn start() -> TlsDemo {
+        use k6r_demo::tls::{serve_tls, server_config, Identity, TlsServerOptions};
+        let identity = Identity::generate().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("ca.pem"), &identity.ca_pem).unwrap();
+        let config = server_config(&identity, &TlsServerOptions::default()).unwrap();
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let url = format!("wss://localhost:{}", listener.local_addr().unwrap().port());
+        let stop = tokio_util::sync::CancellationToken::new();
+        let token = stop.clone();
+        let thread = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(1)
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+                serve_tls(listener, config, k6r_demo::router(), token)
+                    .await
+                    .unwrap();
+            });
+        });
+        TlsDemo {
+            url,
+            dir,
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    /// What `binary` logs running [`OVER_TLS`], trusting the authority
+    /// or not, skipping verification or not.
+    fn logged(&self, binary: &str, trust: bool, skip: bool) -> Vec<String> {
+        let dir = self.dir.path();
+        std::fs::write(dir.join("script.js"), OVER_TLS).unwrap();
+        let mut command = Command::new(binary);
+        command
+            .current_dir(dir)
+            .args(["run", "-q", "--no-summary", "-a", ""])
+            .args(["-e", &format!("WSS={}", self.url)])
+            .args(["-e", if skip { "SKIP=1" } else { "SKIP=0" }])
+            .arg("script.js")
+            .env_remove("SSL_CERT_DIR");
+        if trust {
+            command.env("SSL_CERT_FILE", dir.join("ca.pem"));
+        } else {
+            command.env("SSL_CERT_FILE", Path::new("/nonexistent/ca.pem"));
+        }
+        let out = output_within(&mut command, Duration::from_secs(60));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{binary}: {stderr}");
+        common::console_messages(&stderr)
+    }
+}
+
+impl Drop for TlsDemo {
+    fn drop(&mut self) {
+        self.stop.cancel();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+#[test]
+fn websockets_over_tls_are_k6s() {
+    let target = TlsDemo::start();
+    let k6r = env!("CARGO_BIN_EXE_k6r-cli");
+    for (trust, skip) in [(true, false), (false, false), (false, true)] {
+        let expected = target.logged("k6", trust, skip);
+        if trust || skip {
+            assert!(
+                expected.contains(&"websockets echo experimental over tls".to_owned()),
+                "{expected:?}"
+            );
+        } else {
+            assert!(
+                expected.iter().any(|l| l.contains("unknown authority")),
+                "{expected:?}"
+            );
+        }
+        assert_eq!(
+            target.logged(k6r, trust, skip),
+            expected,
+            "trust {trust}, skip {skip}"
+        );
+    }
+}
+
+/// `examples/websockets.js`, briefly, against the demo target: every
+/// check passes in both, each iteration echoes nine messages.
+#[test]
+fn the_websockets_example_passes_as_in_k6() {
+    let script = include_str!("../../examples/websockets.js");
+    let servers = Servers::start();
+    let dir = tempfile::tempdir().unwrap();
+    let target = format!("http://{}", servers.demo.addr);
+    let mut results = Vec::new();
+    for binary in ["k6", env!("CARGO_BIN_EXE_k6r-cli")] {
+        std::fs::write(dir.path().join("script.js"), script).unwrap();
+        let mut command = Command::new(binary);
+        command
+            .current_dir(dir.path())
+            .args(["run", "-q", "-a", "", "--summary-export", "summary.json"])
+            .args(["-e", &format!("K6R_TARGET={target}"), "-e", "DURATION=1s"])
+            .arg("script.js");
+        let out = output_within(&mut command, Duration::from_secs(60));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{binary}: {stderr}");
+        let summary: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(dir.path().join("summary.json")).unwrap())
+                .unwrap();
+        let metrics = &summary["metrics"];
+        assert_eq!(metrics["checks"]["fails"], 0, "{binary}: {metrics}");
+        let iterations = metrics["iterations"]["count"].as_f64().unwrap();
+        assert!(iterations >= 10.0, "{binary}: {metrics}");
+        assert_eq!(metrics["echoes"]["count"].as_f64(), Some(iterations * 9.0));
+        assert_eq!(
+            metrics["ws_sessions"]["count"].as_f64(),
+            Some(iterations * 3.0)
+        );
+        results.push(metrics["checks"]["fails"].clone());
+    }
+    assert_eq!(results[0], results[1]);
+}
