@@ -115,7 +115,7 @@ pub(super) fn open<'js>(
         completion
     });
     vu.pending.borrow_mut().start(operation);
-    handle(ctx, vu, &socket, &text)
+    handle(ctx, &socket, &text)
 }
 
 /// The URL, checked as k6 checks it: its text and parsed form.
@@ -170,12 +170,7 @@ fn offered(protocols: &Option<Value<'_>>) -> rquickjs::Result<Vec<String>> {
 }
 
 /// The handle the glue's object works through.
-fn handle<'js>(
-    ctx: &Ctx<'js>,
-    vu: &Rc<VuState>,
-    socket: &Rc<Socket>,
-    url: &str,
-) -> rquickjs::Result<Object<'js>> {
+fn handle<'js>(ctx: &Ctx<'js>, socket: &Rc<Socket>, url: &str) -> rquickjs::Result<Object<'js>> {
     let handle = Object::new(ctx.clone())?;
     handle.set("url", url)?;
 
@@ -262,7 +257,6 @@ fn handle<'js>(
         "extensions",
         js::function(ctx, "extensions", move || s.extensions.borrow().clone())?,
     )?;
-    let _ = vu;
     Ok(handle)
 }
 

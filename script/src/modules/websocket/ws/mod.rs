@@ -160,7 +160,11 @@ fn connect<'js>(
     let result = response(ctx, &url, &handshake.answer, "")?;
     let outcome = socket::run(ctx, vu, setup, connection, &session, &handshake.marks);
     samples::claim_bytes(vu, &handshake.marks);
-    session.ended(vu, session.started);
+    // An interrupted session takes no more samples (k6 pushes none once
+    // the VU's context is done).
+    if vu.interrupt.stopped().is_none() {
+        session.ended(vu, session.started);
+    }
     outcome?;
     Ok(result)
 }
