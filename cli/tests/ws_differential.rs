@@ -340,8 +340,9 @@ export default async function () {
 }
 "#;
 
-/// Four sockets of one VU at once, with timers: the iteration ends once
-/// all are closed and no timer is left.
+/// Four sockets of one VU at once, with timers: each sends its next
+/// message 40 ms after the last one's echo, and closes after its 2nd to
+/// 5th echo; the iteration ends once all are closed and no timer is left.
 const WEBSOCKETS_MANY: &str = r#"
 import { WebSocket } from 'k6/experimental/websockets';
 export const options = { iterations: 2, vus: 1 };
@@ -349,11 +350,21 @@ export default function () {
   const t0 = Date.now();
   for (let i = 0; i < 4; i++) {
     const ws = new WebSocket(`${__ENV.WS}/ws/echo`);
-    ws.onopen = () => {
-      const interval = setInterval(() => ws.send(`worker ${i}`), 50);
-      setTimeout(() => { clearInterval(interval); ws.close(); }, 120 + 40 * i);
+    const wanted = 2 + i;
+    let got = 0;
+    ws.onopen = () => ws.send(`worker ${i} message 0`);
+    ws.onmessage = () => {
+      got++;
+      if (got === wanted) {
+        ws.close();
+        return;
+      }
+      setTimeout(() => ws.send(`worker ${i} message ${got}`), 40);
     };
-    ws.onclose = () => console.log(`worker ${i} closed after ${Date.now() - t0 >= 120 + 40 * i ? 'its time' : 'too soon'}`);
+    ws.onclose = () => {
+      const waited = Date.now() - t0 >= 40 * (wanted - 1);
+      console.log(`worker ${i} closed after ${got} echoes, ${waited ? 'in time' : 'too soon'}`);
+    };
   }
 }
 "#;
@@ -883,19 +894,21 @@ fn a_vu_holds_many_websockets_and_timers() {
     assert_eq!(k6.code, Some(0), "{}", k6.stderr);
     assert_eq!(k6r.code, k6.code, "{}", k6r.stderr);
     assert_eq!(sorted(&k6r.lines), sorted(&k6.lines));
+    assert_eq!(k6r.count("iterations"), 2.0);
     assert_eq!(k6r.count("ws_sessions"), 8.0);
-    assert_eq!(k6r.count("iterations"), k6.count("iterations"));
-    // Each iteration lasts as long as its longest socket (240 ms), not
-    // the sum of them.
+    // 2 + 3 + 4 + 5 messages and echoes per iteration, and each socket's
+    // close frame (k6 counts it as sent).
+    assert_eq!(k6r.count("ws_msgs_sent"), 2.0 * (14.0 + 4.0));
+    assert_eq!(k6r.count("ws_msgs_received"), 2.0 * 14.0);
+    for metric in ["ws_msgs_sent", "ws_msgs_received", "iterations"] {
+        assert_eq!(k6r.count(metric), k6.count(metric), "{metric}");
+    }
+    // An iteration lasts as long as its longest socket (four 40 ms
+    // waits), not the sum of them all (400 ms).
     let longest = k6r.summary["metrics"]["iteration_duration"]["max"]
         .as_f64()
         .unwrap();
-    assert!((240.0..700.0).contains(&longest), "{longest}");
-    let sent = k6r.count("ws_msgs_sent");
-    let echoed = k6r.count("ws_msgs_received");
-    // Two to four messages per socket, and a close frame.
-    assert!((8.0 * 3.0..=8.0 * 5.0).contains(&sent), "{sent}");
-    assert_eq!(echoed + 8.0, sent);
+    assert!((160.0..390.0).contains(&longest), "{longest}");
 }
 
 #[test]
@@ -945,7 +958,33 @@ fn k6s_websockets_examples_run_as_in_k6() {
         shapes.dedup();
         shapes
     };
-    assert_eq!(distinct(&k6r), distinct(&k6));
+    // The example's last echo's 500 ms timer races its 2 s close: it
+    // finds the socket closed ("Socket closed, not sending anything"),
+    // still closing (its send throws InvalidStateError), or open, by a
+    // few milliseconds, in k6 as in k6r. The rest is compared.
+    let unraced = |ran: &Ran| {
+        distinct(ran)
+            .into_iter()
+            .filter(|line| !line.contains("Socket closed") && !line.contains("InvalidStateError"))
+            .filter(|line| !line.starts_with("error ") || !line.contains("at "))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(unraced(&k6r), unraced(&k6));
+    for ran in [&k6, &k6r] {
+        for line in [
+            "info connected",
+            "info Pinging every N sec (setInterval test)",
+            "info PONG!",
+            "info OTHER PONG!",
+            "info disconnected",
+        ] {
+            assert!(
+                ran.shapes().iter().any(|l| l == line),
+                "{line}: {:?}",
+                ran.lines
+            );
+        }
+    }
     assert_eq!(k6r.count("ws_sessions"), 1.0);
     assert!(k6r.took < Duration::from_secs(8), "{:?}", k6r.took);
 
