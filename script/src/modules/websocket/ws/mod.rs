@@ -13,6 +13,7 @@
 mod socket;
 
 use std::rc::Rc;
+use std::time::Duration;
 
 use futures_util::StreamExt;
 use rquickjs::function::Rest;
@@ -20,8 +21,8 @@ use rquickjs::{Ctx, Object, Value};
 use url::Url;
 
 use super::dial::{Answer, Failed, Target};
-use super::driver::{self, Event};
-use super::params::{self, Dialect};
+use super::driver::{self, Connection, Event, Handshake};
+use super::params::{self, Dialect, Params};
 use super::samples::{self, Naming, Session};
 use crate::js;
 use crate::modules::BuiltinModule;
@@ -79,76 +80,10 @@ fn connect<'js>(
     };
     let params = params::read(ctx, vu, params.as_ref(), Dialect::Ws)?;
     let mut session = Session::new(vu, &url, &params.tags, Naming::UrlOnly);
-
-    let opened = match checked_url(&url) {
-        Err(error) => Err((
-            Failed {
-                error: error.to_owned(),
-                answer: None,
-                marks: None,
-            },
-            Default::default(),
-        )),
-        Ok(parsed) => {
-            let client = vu.client();
-            let options = client.options();
-            let target = Target {
-                cookies: params.cookies(vu, &parsed),
-                url: parsed.clone(),
-                headers: params.headers.clone(),
-                protocols: Vec::new(),
-                hosts: options.hosts.clone(),
-                tls: options.tls.clone(),
-            };
-            let mut connection = driver::connect(target, vu.interrupt.token());
-            let mut events = connection.events;
-            let first = wait::block(vu, async move {
-                let first = events.next().await;
-                (first, events)
-            });
-            let Some((first, events)) = first else {
-                return Err(interrupted(ctx));
-            };
-            connection.events = events;
-            match first {
-                Some(Event::Opened(handshake)) => Ok((connection, handshake, parsed)),
-                Some(Event::Failed(failed, connecting)) => Err((*failed, connecting)),
-                // The task ended without a word (its runtime went away).
-                _ => Err((
-                    Failed {
-                        error: "context canceled".into(),
-                        answer: None,
-                        marks: None,
-                    },
-                    Default::default(),
-                )),
-            }
-        }
-    };
-    let (connection, handshake, parsed) = match opened {
+    let (connection, handshake) = match dial(ctx, vu, &url, &params)? {
         Ok(opened) => opened,
-        Err((failed, connecting)) => {
-            if let Some(answer) = &failed.answer {
-                session.answered(
-                    answer,
-                    answer.header("Sec-Websocket-Protocol").unwrap_or(""),
-                );
-            }
-            if let Some(marks) = &failed.marks {
-                samples::claim_bytes(vu, marks);
-            }
-            session.connected(vu, connecting);
-            session.ended(vu, session.started);
-            if vu.config.throw {
-                return Err(js::throw_go_error(ctx, &failed.error));
-            }
-            return match &failed.answer {
-                Some(answer) => response(ctx, "", answer, ""),
-                None => response(ctx, "", &Answer::default(), &failed.error),
-            };
-        }
+        Err((failed, connecting)) => return refused(ctx, vu, &mut session, &failed, connecting),
     };
-    params.store_cookies(vu, &parsed, &handshake.answer.set_cookies);
     let protocol = handshake
         .answer
         .header("Sec-Websocket-Protocol")
@@ -167,6 +102,86 @@ fn connect<'js>(
     }
     outcome?;
     Ok(result)
+}
+
+/// A dial that failed, and how long it took.
+type Refusal = (Failed, Duration);
+
+/// Dials `url` and waits for the upgrade (the VU blocked meanwhile):
+/// the open connection, or why there is none; an error only when the
+/// call was interrupted.
+fn dial(
+    ctx: &Ctx<'_>,
+    vu: &VuState,
+    url: &str,
+    params: &Params,
+) -> rquickjs::Result<Result<(Connection, Box<Handshake>), Refusal>> {
+    let refusal = |error: &str| Failed {
+        error: error.to_owned(),
+        answer: None,
+        marks: None,
+    };
+    let parsed = match checked_url(url) {
+        Ok(parsed) => parsed,
+        Err(error) => return Ok(Err((refusal(error), Duration::ZERO))),
+    };
+    let client = vu.client();
+    let options = client.options();
+    let target = Target {
+        cookies: params.cookies(vu, &parsed),
+        url: parsed.clone(),
+        headers: params.headers.clone(),
+        protocols: Vec::new(),
+        hosts: options.hosts.clone(),
+        tls: options.tls.clone(),
+    };
+    let mut connection = driver::connect(target, vu.interrupt.token());
+    let mut events = connection.events;
+    let first = wait::block(vu, async move {
+        let first = events.next().await;
+        (first, events)
+    });
+    let Some((first, events)) = first else {
+        return Err(js::throw_go_error(ctx, "context canceled"));
+    };
+    connection.events = events;
+    Ok(match first {
+        Some(Event::Opened(handshake)) => {
+            params.store_cookies(vu, &parsed, &handshake.answer.set_cookies);
+            Ok((connection, handshake))
+        }
+        Some(Event::Failed(failed, connecting)) => Err((*failed, connecting)),
+        // The task ended without a word (its runtime went away).
+        _ => Err((refusal("context canceled"), Duration::ZERO)),
+    })
+}
+
+/// What `connect` makes of a failed dial: the session's samples, then
+/// the error thrown (`throw: true`) or returned in the response (with
+/// the server's answer, if it refused the upgrade).
+fn refused<'js>(
+    ctx: &Ctx<'js>,
+    vu: &VuState,
+    session: &mut Session,
+    failed: &Failed,
+    connecting: Duration,
+) -> rquickjs::Result<Value<'js>> {
+    if let Some(answer) = &failed.answer {
+        let protocol = answer.header("Sec-Websocket-Protocol").unwrap_or("");
+        session.answered(answer, protocol);
+    }
+    if let Some(marks) = &failed.marks {
+        samples::claim_bytes(vu, marks);
+    }
+    session.connected(vu, connecting);
+    session.ended(vu, session.started);
+    if vu.config.throw {
+        return Err(js::throw_go_error(ctx, &failed.error));
+    }
+    match &failed.answer {
+        Some(answer) => response(ctx, "", answer, ""),
+        None => response(ctx, "", &Answer::default(), &failed.error),
+    }
 }
 
 /// `url` if it is a `ws://` or `wss://` URL gorilla would dial.
@@ -202,9 +217,4 @@ fn response<'js>(
     object.set("body", answer.body.as_str())?;
     object.set("error", error)?;
     Ok(object.into_value())
-}
-
-/// What a host function returns once the call was interrupted.
-fn interrupted(ctx: &Ctx<'_>) -> rquickjs::Error {
-    js::throw_go_error(ctx, "context canceled")
 }
