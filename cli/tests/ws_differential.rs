@@ -4,8 +4,10 @@
 //! request sends messages and pings, sets a cookie, or closes with a code
 //! or abruptly. Compared: what the scripts log (every member of both
 //! modules exercised, the errors k6 gives), the checks, and the `ws_*`
-//! samples with their tags (`--out json`); k6's own example scripts run
-//! with only their URL pointed at the echo; a server that never answers
+//! samples with their tags (`--out json`); sessions of the kinds k6's
+//! WebSocket examples show, in scripts of our own (k6's examples are
+//! k6's code: `scripts/k6-examples` runs them from a k6 checkout); a
+//! server that never answers
 //! or never closes ends by k6's rules (the iteration is interrupted at
 //! the end of `gracefulStop`).
 
@@ -369,214 +371,138 @@ export default function () {
 }
 "#;
 
-/// k6's example `examples/websocket.js`, only the URL changed.
-const EXAMPLE_WS: &str = r#"
-import ws from "k6/ws";
-import { check } from "k6";
+/// A `k6/ws` session of the kind k6's `examples/websocket.js` shows
+/// (our own script: k6's examples are k6's code, run by
+/// `scripts/k6-examples` from a k6 checkout and never copied here):
+/// pings with and without data, an interval and timeouts on the socket,
+/// two handlers of one event, round trips, a close after 2 s, a check.
+const SESSION_WS: &str = r#"
+import ws from 'k6/ws';
+import { check } from 'k6';
 
 export default function () {
-    var url = __ENV.WS + "/ws/echo";
-    var params = { "tags": { "my_tag": "hello" } };
-
-    var response = ws.connect(url, params, function (socket) {
-        socket.on('open', function open() {
-            console.log('connected');
-            socket.send(Date.now());
-
-            // Send a regular ping
-            socket.ping();
-            console.log("Sent a ping without application data");
-
-            // Send a ping with application data
-            socket.ping("application-data");
-            console.log("Sent a ping with application data");
-
-            socket.setInterval(function timeout() {
-                socket.ping();
-                console.log("Pinging every 1sec (setInterval test)");
-            }, 1000);
-        });
-
-        socket.on('ping', function () {
-            console.log("PING!");
-        });
-
-        socket.on('pong', function () {
-            console.log("PONG!");
-        });
-
-        socket.on('pong', function () {
-            // Multiple event handlers on the same event
-            console.log("OTHER PONG!");
-        });
-
-        socket.on('message', function incoming(data) {
-            console.log(`Roundtrip time: ${Date.now() - data} ms`);
-            socket.setTimeout(function timeout() {
-                socket.send(Date.now());
-            }, 500);
-        });
-
-        socket.on('close', function close() {
-            console.log('disconnected');
-        });
-
-        socket.on('error', function (e) {
-            if (e.error() != "websocket: close sent") {
-                console.log('An unexpected error occurred: ', e.error());
-            }
-        });
-
-        socket.setTimeout(function () {
-            console.log('2 seconds passed, closing the socket');
-            socket.close();
-        }, 2000);
+  const answer = ws.connect(`${__ENV.WS}/ws/echo`, { tags: { my_tag: 'hello' } }, (socket) => {
+    socket.on('open', () => {
+      console.log('session open');
+      socket.send(String(Date.now()));
+      socket.ping();
+      socket.ping('with data');
+      console.log('two pings sent');
+      socket.setInterval(() => {
+        socket.ping();
+        console.log('a ping each second');
+      }, 1000);
     });
-
-    check(response, { "status is 101": (r) => r && r.status === 101 });
-};
+    socket.on('ping', () => console.log('pinged'));
+    socket.on('pong', () => console.log('ponged'));
+    socket.on('pong', () => console.log('ponged again'));
+    socket.on('message', (sent) => {
+      console.log(`round trip in ${Date.now() - Number(sent)} ms`);
+      socket.setTimeout(() => socket.send(String(Date.now())), 500);
+    });
+    socket.on('close', () => console.log('session closed'));
+    socket.on('error', (e) => {
+      if (e.error() !== 'websocket: close sent') console.log(`unexpected: ${e.error()}`);
+    });
+    socket.setTimeout(() => {
+      console.log('closing after 2 s');
+      socket.close();
+    }, 2000);
+  });
+  check(answer, { 'switched protocols': (a) => a && a.status === 101 });
+}
 "#;
 
-/// k6's example `examples/experimental/websockets/test-echo.js`, only
-/// the URL changed.
-const EXAMPLE_ECHO: &str = r#"
-import { WebSocket } from "k6/experimental/websockets"
-
-const CLOSED_STATE = 3
-
-export default function() {
-	// local echo server should be launched with `make ws-echo-server-run`
-	var url = __ENV.WS + "/ws/echo"
-	var params = { "tags": { "my_tag": "hello" } };
-
-	let ws = new WebSocket(url, null, params)
-	ws.binaryType = "arraybuffer";
-	ws.onopen = () => {
-		console.log('connected')
-		ws.send(Date.now().toString())
-	}
-
-	let intervalId = setInterval(() => {
-		ws.ping();
-		console.log("Pinging every 1 sec (setInterval test)")
-	}, 1000);
-
-	let timeout1id = setTimeout(function() {
-		console.log('2 seconds passed, closing the socket')
-		clearInterval(intervalId)
-		ws.close()
-
-	}, 2000);
-
-	ws.onclose = () => {
-		clearTimeout(timeout1id);
-
-		console.log('disconnected')
-	}
-
-
-	ws.onping = () => {
-		console.log("PING!")
-	}
-
-	ws.onpong = () => {
-		console.log("PONG!")
-	}
-
-	// Multiple event handlers on the same event
-	ws.addEventListener("pong", () => {
-		console.log("OTHER PONG!")
-	})
-
-	ws.onmessage = (m) => {
-		let parsed = parseInt(m.data, 10)
-		if (Number.isNaN(parsed)) {
-			console.log('Not a number received: ', m.data)
-
-			return
-		}
-
-		console.log(`Roundtrip time: ${Date.now() - parsed} ms`);
-
-		let timeoutId = setTimeout(function() {
-			if (ws.readyState == CLOSED_STATE) {
-				console.log("Socket closed, not sending anything");
-
-				clearTimeout(timeoutId);
-				return;
-			}
-
-			ws.send(Date.now().toString())
-		}, 500);
-	}
-
-	ws.onerror = (e) => {
-		if (e.error != "websocket: close sent") {
-			console.log('An unexpected error occurred: ', e.error);
-		}
-	};
-};
-"#;
-
-/// k6's example `examples/experimental/ws.js`: the URL changed, and the
-/// two helpers it imports from jslib.k6.io (not reachable from a test)
-/// defined in the script instead, with the same contracts.
-const EXAMPLE_CHAT: &str = r#"
-function randomIntBetween(min, max) { return Math.floor(Math.random() * (max - min + 1) + min); }
-function randomString(length) { let s = ''; while (s.length < length) s += 'abcdefghijklmnopqrstuvwxyz'[randomIntBetween(0, 25)]; return s; }
+/// A browser-style WebSocket of the kind k6's
+/// `examples/experimental/websockets/test-echo.js` shows (our own
+/// script): array buffers, global timers pinging and closing, `on*`
+/// handlers beside `addEventListener`, round trips until the close.
+const SESSION_ECHO: &str = r#"
 import { WebSocket } from 'k6/experimental/websockets';
 
-const sessionDuration = randomIntBetween(1000, 3000); // user session between 1s and 3s
+export default function () {
+  const socket = new WebSocket(`${__ENV.WS}/ws/echo`, null, { tags: { my_tag: 'hello' } });
+  socket.binaryType = 'arraybuffer';
+  socket.onopen = () => {
+    console.log('socket open');
+    socket.send(String(Date.now()));
+  };
+  const pinging = setInterval(() => {
+    socket.ping();
+    console.log('a ping each 1 s');
+  }, 1000);
+  const closing = setTimeout(() => {
+    console.log('closing after 2 s');
+    clearInterval(pinging);
+    socket.close();
+  }, 2000);
+  socket.onclose = () => {
+    clearTimeout(closing);
+    console.log('socket closed');
+  };
+  socket.onping = () => console.log('pinged');
+  socket.onpong = () => console.log('ponged');
+  socket.addEventListener('pong', () => console.log('ponged again'));
+  socket.onmessage = (m) => {
+    const sent = Number(m.data);
+    if (Number.isNaN(sent)) {
+      console.log(`not a number: ${m.data}`);
+      return;
+    }
+    console.log(`round trip in ${Date.now() - sent} ms`);
+    setTimeout(() => {
+      if (socket.readyState === 3) {
+        console.log('closed already, nothing sent');
+        return;
+      }
+      socket.send(String(Date.now()));
+    }, 500);
+  };
+  socket.onerror = (e) => {
+    if (e.error !== 'websocket: close sent') console.log(`unexpected: ${e.error}`);
+  };
+}
+"#;
+
+/// Four sockets in one VU, as in k6's `examples/experimental/ws.js`
+/// (our own script): each names itself, says something now and then,
+/// leaves after a random while and is closed 3 s later, its timers
+/// cleared on close.
+const SESSION_ROOM: &str = r#"
+import { WebSocket } from 'k6/experimental/websockets';
+
+const between = (low, high) => low + Math.floor(Math.random() * (high - low + 1));
+const stay = between(1000, 3000);
 
 export default function () {
-  for (let i = 0; i < 4; i++) {
-    startWSWorker(i);
-  }
+  for (let id = 0; id < 4; id++) join(id);
 }
 
-function startWSWorker(id) {
-  // create a new websocket connection
-  const ws = new WebSocket(`${__ENV.WS}/ws/echo`);
-  ws.binaryType = 'arraybuffer';
-
-  ws.addEventListener('open', () => {
-    // change the user name
-    ws.send(JSON.stringify({ event: 'SET_NAME', new_name: `VU ${__VU}:${id}` }));
-
-    // listen for messages/errors and log them into console
-    ws.addEventListener('message', (e) => {
-      const msg = JSON.parse(e.data);
-      if (msg.event === 'CHAT_MSG') {
-        console.log(`VU ${__VU}:${id} received: ${msg.user} says: ${msg.message}`);
-      } else if (msg.event === 'ERROR') {
-        console.error(`VU ${__VU}:${id} received:: ${msg.message}`);
-      } else {
-        console.log(`VU ${__VU}:${id} received unhandled message: ${msg.message}`);
-      }
+function join(id) {
+  const socket = new WebSocket(`${__ENV.WS}/ws/echo`);
+  socket.binaryType = 'arraybuffer';
+  socket.addEventListener('open', () => {
+    socket.send(JSON.stringify({ event: 'NAME', name: `VU ${__VU}:${id}` }));
+    socket.addEventListener('message', (e) => {
+      const said = JSON.parse(e.data);
+      if (said.event === 'SAY') console.log(`VU ${__VU}:${id} heard: ${said.text}`);
+      else console.log(`VU ${__VU}:${id} heard ${said.event}`);
     });
-
-    // send a message every 2-8 seconds
-    const intervalId = setInterval(() => {
-      ws.send(JSON.stringify({ event: 'SAY', message: `I'm saying ${randomString(5)}` }));
-    }, randomIntBetween(2000, 8000)); // say something every 2-8 seconds
-
-    // after a sessionDuration stop sending messages and leave the room
-    const timeout1id = setTimeout(function () {
-      clearInterval(intervalId);
-      console.log(`VU ${__VU}:${id}: ${sessionDuration}ms passed, leaving the chat`);
-      ws.send(JSON.stringify({ event: 'LEAVE' }));
-    }, sessionDuration);
-
-    // after a sessionDuration + 3s close the connection
-    const timeout2id = setTimeout(function () {
-      console.log(`Closing the socket forcefully 3s after graceful LEAVE`);
-      ws.close();
-    }, sessionDuration + 3000);
-
-    // when connection is closing, clean up the previously created timers
-    ws.addEventListener('close', () => {
-      clearTimeout(timeout1id);
-      clearTimeout(timeout2id);
+    const talking = setInterval(() => {
+      socket.send(JSON.stringify({ event: 'SAY', text: `I'm saying ${between(0, 99999)}` }));
+    }, between(2000, 8000));
+    const leaving = setTimeout(() => {
+      clearInterval(talking);
+      console.log(`VU ${__VU}:${id}: leaving after ${stay}ms`);
+      socket.send(JSON.stringify({ event: 'LEAVE' }));
+    }, stay);
+    const closing = setTimeout(() => {
+      console.log('closing 3s after leaving');
+      socket.close();
+    }, stay + 3000);
+    socket.addEventListener('close', () => {
+      clearTimeout(leaving);
+      clearTimeout(closing);
       console.log(`VU ${__VU}:${id}: disconnected`);
     });
   });
@@ -912,8 +838,8 @@ fn a_vu_holds_many_websockets_and_timers() {
 }
 
 #[test]
-fn k6s_ws_example_runs_as_in_k6() {
-    let (k6, k6r) = both(EXAMPLE_WS);
+fn a_ws_session_runs_as_in_k6() {
+    let (k6, k6r) = both(SESSION_WS);
     assert_eq!(k6.code, Some(0), "{}", k6.stderr);
     assert_eq!(k6r.code, k6.code, "{}", k6r.stderr);
     assert_eq!(k6r.checks(), [1.0, 0.0]);
@@ -948,8 +874,8 @@ fn k6s_ws_example_runs_as_in_k6() {
 }
 
 #[test]
-fn k6s_websockets_examples_run_as_in_k6() {
-    let (k6, k6r) = both(EXAMPLE_ECHO);
+fn websockets_sessions_run_as_in_k6() {
+    let (k6, k6r) = both(SESSION_ECHO);
     assert_eq!(k6.code, Some(0), "{}", k6.stderr);
     assert_eq!(k6r.code, k6.code, "{}", k6r.stderr);
     let distinct = |ran: &Ran| {
@@ -958,25 +884,25 @@ fn k6s_websockets_examples_run_as_in_k6() {
         shapes.dedup();
         shapes
     };
-    // The example's last echo's 500 ms timer races its 2 s close: it
-    // finds the socket closed ("Socket closed, not sending anything"),
-    // still closing (its send throws InvalidStateError), or open, by a
-    // few milliseconds, in k6 as in k6r. The rest is compared.
+    // The last echo's 500 ms timer races the 2 s close: it finds the
+    // socket closed ("closed already"), still closing (its send throws
+    // InvalidStateError), or open, by a few milliseconds, in k6 as in
+    // k6r. The rest is compared.
     let unraced = |ran: &Ran| {
         distinct(ran)
             .into_iter()
-            .filter(|line| !line.contains("Socket closed") && !line.contains("InvalidStateError"))
+            .filter(|line| !line.contains("closed already") && !line.contains("InvalidStateError"))
             .filter(|line| !line.starts_with("error ") || !line.contains("at "))
             .collect::<Vec<_>>()
     };
     assert_eq!(unraced(&k6r), unraced(&k6));
     for ran in [&k6, &k6r] {
         for line in [
-            "info connected",
-            "info Pinging every N sec (setInterval test)",
-            "info PONG!",
-            "info OTHER PONG!",
-            "info disconnected",
+            "info socket open",
+            "info a ping each N s",
+            "info ponged",
+            "info ponged again",
+            "info socket closed",
         ] {
             assert!(
                 ran.shapes().iter().any(|l| l == line),
@@ -988,7 +914,7 @@ fn k6s_websockets_examples_run_as_in_k6() {
     assert_eq!(k6r.count("ws_sessions"), 1.0);
     assert!(k6r.took < Duration::from_secs(8), "{:?}", k6r.took);
 
-    let (k6, k6r) = both(EXAMPLE_CHAT);
+    let (k6, k6r) = both(SESSION_ROOM);
     assert_eq!(k6.code, Some(0), "{}", k6.stderr);
     assert_eq!(k6r.code, k6.code, "{}", k6r.stderr);
     // A worker says something only when its random interval comes
