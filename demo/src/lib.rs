@@ -8,7 +8,10 @@
 //! - `GET /status/{code}`: answers with that status (100–599);
 //! - `POST /echo`: answers with the request's body;
 //! - `GET /stats`: `{"requests": N}`, the requests served so far (this
-//!   one excluded), for tests that check a load really arrived.
+//!   one excluded), for tests that check a load really arrived;
+//! - `GET /ws/echo`: a WebSocket echo that can also send messages and
+//!   pings and close (cleanly with a code, or abruptly) on request
+//!   ([`ws`]).
 //!
 //! Over HTTPS ([`tls`]) it speaks HTTP/2 or HTTP/1.1 by ALPN with a
 //! throwaway certificate authority.
@@ -20,6 +23,7 @@
 //! - [`grpc`]: the gRPC service `k6r.demo.Demo` with server reflection,
 //!   on a port of its own (`--grpc-listen`).
 //! - [`route_guide`]: the route guide services of k6's gRPC examples.
+//! - [`ws`]: the WebSocket echo.
 //! - [`legacy_tls`]: `openssl s_server` with a throwaway RSA authority,
 //!   for tests of legacy TLS (RSA key exchange, TLS 1.0).
 //! - `main.rs`: the `k6r-demo-target` binary (`--listen`, `--tls-dir`).
@@ -33,6 +37,7 @@ pub mod grpc;
 pub mod legacy_tls;
 pub mod route_guide;
 pub mod tls;
+pub mod ws;
 
 use axum::body::Bytes;
 use axum::extract::{Path, Request, State};
@@ -65,6 +70,7 @@ pub fn router() -> Router {
         .route("/delay/{ms}", get(delay))
         .route("/status/{code}", get(status))
         .route("/echo", post(echo))
+        .route("/ws/echo", get(ws::echo))
         .route_layer(middleware::from_fn_with_state(served.clone(), count))
         .route("/stats", get(stats))
         .with_state(served)

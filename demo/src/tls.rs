@@ -151,7 +151,8 @@ pub async fn serve_tls(
                 return;
             };
             let serving = auto::Builder::new(TokioExecutor::new())
-                .serve_connection(TokioIo::new(stream), service)
+                // With upgrades: the WebSocket routes (`/ws/echo`).
+                .serve_connection_with_upgrades(TokioIo::new(stream), service)
                 .into_owned();
             tokio::select! {
                 _ = serving => {}

@@ -150,6 +150,27 @@ pub(crate) fn bytes(ctx: &Ctx<'_>, value: &Value<'_>, prefix: &str) -> rquickjs:
     })
 }
 
+/// Copies the bytes of an `ArrayBuffer` or `ArrayBuffer` view through
+/// JavaScript (reading the engine's buffer directly would need `unsafe`).
+const COPY_VIEW: &str = "(x) => Array.from(x instanceof ArrayBuffer ? new Uint8Array(x) : \
+     new Uint8Array(x.buffer, x.byteOffset, x.byteLength))";
+
+/// The bytes of an `ArrayBuffer`, a typed array of any kind or a
+/// `DataView` (the bytes it views); `None` for anything else.
+pub(crate) fn view_bytes(value: &Value<'_>) -> rquickjs::Result<Option<Vec<u8>>> {
+    let Some(object) = value.as_object() else {
+        return Ok(None);
+    };
+    let ctx = object.ctx();
+    let is_view: rquickjs::Function =
+        ctx.eval("(x) => x instanceof ArrayBuffer || ArrayBuffer.isView(x)")?;
+    if !is_view.call::<_, bool>((object.clone(),))? {
+        return Ok(None);
+    }
+    let copy: rquickjs::Function = ctx.eval(COPY_VIEW)?;
+    copy.call((object.clone(),)).map(Some)
+}
+
 /// A new `ArrayBuffer` holding `bytes`.
 pub(crate) fn array_buffer<'js>(ctx: &Ctx<'js>, bytes: Vec<u8>) -> rquickjs::Result<Value<'js>> {
     Ok(ArrayBuffer::new(ctx.clone(), bytes)?.into_value())

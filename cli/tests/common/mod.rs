@@ -139,3 +139,41 @@ fn logfmt_lines_are_read_with_their_escapes() {
     assert_eq!(lines[1].level_and_msg(), "error bare");
     assert_eq!(lines[1].field("x"), Some("1"));
 }
+
+/// The demo target (`k6r_demo::serve`: its HTTP routes and the
+/// `/ws/echo` WebSocket) on 127.0.0.1, port 0, on a runtime of its own,
+/// until dropped.
+pub struct Demo {
+    /// Its address.
+    pub addr: std::net::SocketAddr,
+    shutdown: tokio_util::sync::CancellationToken,
+    _runtime: tokio::runtime::Runtime,
+}
+
+impl Demo {
+    /// Starts it.
+    pub fn start() -> Demo {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        let listener = runtime
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .expect("bind 127.0.0.1:0");
+        let addr = listener.local_addr().expect("its address");
+        let shutdown = tokio_util::sync::CancellationToken::new();
+        runtime.spawn(k6r_demo::serve(listener, shutdown.clone()));
+        Demo {
+            addr,
+            shutdown,
+            _runtime: runtime,
+        }
+    }
+}
+
+impl Drop for Demo {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}

@@ -61,6 +61,12 @@ builtins! {
     GrpcStreams => "grpc_streams", Counter, Default;
     GrpcStreamsMsgsSent => "grpc_streams_msgs_sent", Counter, Default;
     GrpcStreamsMsgsReceived => "grpc_streams_msgs_received", Counter, Default;
+    WsSessions => "ws_sessions", Counter, Default;
+    WsMsgsSent => "ws_msgs_sent", Counter, Default;
+    WsMsgsReceived => "ws_msgs_received", Counter, Default;
+    WsPing => "ws_ping", Trend, Time;
+    WsSessionDuration => "ws_session_duration", Trend, Time;
+    WsConnecting => "ws_connecting", Trend, Time;
 }
 
 impl Builtin {

@@ -151,8 +151,13 @@ impl TlsSettings {
     }
 
     /// The TLS handshake with `host` (a name or an IP address, without
-    /// brackets) over `stream`.
-    pub(crate) async fn handshake<S>(&self, host: &str, stream: S) -> Result<Handshake<S>, Failure>
+    /// brackets) over `stream`, offering `alpn`.
+    pub(crate) async fn handshake<S>(
+        &self,
+        host: &str,
+        stream: S,
+        alpn: Alpn,
+    ) -> Result<Handshake<S>, Failure>
     where
         S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     {
@@ -160,9 +165,40 @@ impl TlsSettings {
             .built()
             .map_err(|e| Failure::new(ErrorKind::Tls, e.to_string()))?;
         match client {
-            Client::Rustls(client) => client.connect(host, stream).await,
-            Client::OpenSsl(client) => client.connect(host, stream).await,
+            Client::Rustls(client) => client.connect(host, stream, alpn).await,
+            Client::OpenSsl(client) => client.connect(host, stream, alpn).await,
         }
+    }
+}
+
+/// The application protocols a handshake offers by ALPN.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Alpn {
+    /// `h2` and `http/1.1`: requests, which speak HTTP/2 where the server
+    /// picks it.
+    Http,
+    /// `http/1.1` alone: a connection upgraded from HTTP/1.1 (a
+    /// WebSocket), as k6 offers for its WebSockets.
+    Http1,
+}
+
+impl Alpn {
+    /// The protocols, in order of preference.
+    fn protocols(self) -> &'static [&'static [u8]] {
+        match self {
+            Alpn::Http => &[b"h2", b"http/1.1"],
+            Alpn::Http1 => &[b"http/1.1"],
+        }
+    }
+
+    /// The protocols in OpenSSL's wire format (each prefixed with its length).
+    fn wire(self) -> Vec<u8> {
+        let mut wire = Vec::new();
+        for protocol in self.protocols() {
+            wire.push(protocol.len() as u8);
+            wire.extend_from_slice(protocol);
+        }
+        wire
     }
 }
 

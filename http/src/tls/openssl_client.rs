@@ -23,7 +23,7 @@ use tokio_openssl::SslStream;
 use tokio_rustls::rustls::pki_types::PrivateKeyDer;
 
 use super::{
-    go_rank, system_roots, Handshake, HandshakeError, Identity, TlsError, TlsInfo, TlsStream,
+    go_rank, system_roots, Alpn, Handshake, HandshakeError, Identity, TlsError, TlsInfo, TlsStream,
     GO_PREFERENCE, NO_VERSION, TLS_1_2,
 };
 use crate::failure::{ErrorKind, Failure};
@@ -102,9 +102,6 @@ impl Client {
                 }
             }
         }
-        builder
-            .set_alpn_protos(b"\x02h2\x08http/1.1")
-            .map_err(setup)?;
         Ok(Client {
             connector: builder.build(),
             verify: !options.insecure_skip_verify,
@@ -113,7 +110,12 @@ impl Client {
     }
 
     /// The handshake with `host` over `stream`.
-    pub(super) async fn connect<S>(&self, host: &str, stream: S) -> Result<Handshake<S>, Failure>
+    pub(super) async fn connect<S>(
+        &self,
+        host: &str,
+        stream: S,
+        alpn: Alpn,
+    ) -> Result<Handshake<S>, Failure>
     where
         S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     {
@@ -124,6 +126,7 @@ impl Client {
         let mut config = self.connector.configure().map_err(setup)?;
         config.set_verify_hostname(self.verify);
         config.set_status_type(StatusType::OCSP).map_err(setup)?;
+        config.set_alpn_protos(&alpn.wire()).map_err(setup)?;
         let ssl = config.into_ssl(host).map_err(setup)?;
         let mut stream = SslStream::new(ssl, stream).map_err(setup)?;
         if let Err(error) = Pin::new(&mut stream).connect().await {

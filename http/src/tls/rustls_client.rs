@@ -21,7 +21,7 @@ use tokio_rustls::rustls::{
 use tokio_rustls::TlsConnector;
 
 use super::{
-    go_rank, system_roots, Handshake, HandshakeError, Identity, TlsError, TlsInfo, TlsStream,
+    go_rank, system_roots, Alpn, Handshake, HandshakeError, Identity, TlsError, TlsInfo, TlsStream,
     NO_VERSION,
 };
 use crate::failure::{ErrorKind, Failure};
@@ -51,7 +51,12 @@ impl Client {
 
     /// The handshake with `host` over `stream`, timed as `tls_handshaking`
     /// by the caller.
-    pub(super) async fn connect<S>(&self, host: &str, stream: S) -> Result<Handshake<S>, Failure>
+    pub(super) async fn connect<S>(
+        &self,
+        host: &str,
+        stream: S,
+        alpn: Alpn,
+    ) -> Result<Handshake<S>, Failure>
     where
         S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     {
@@ -65,6 +70,7 @@ impl Client {
         // response it is shown.
         let ocsp = Arc::new(Mutex::new(Vec::new()));
         let mut config = (*self.config).clone();
+        config.alpn_protocols = alpn.protocols().iter().map(|p| p.to_vec()).collect();
         config
             .dangerous()
             .set_certificate_verifier(Arc::new(Stapled {
@@ -142,12 +148,11 @@ fn build(options: &TlsOptions) -> Result<Client, TlsError> {
         .map_err(|e| TlsError::BadKey(e.to_string()))?
         .dangerous()
         .with_custom_certificate_verifier(verifier.clone());
-    let mut config = if keys.is_empty() {
+    let config = if keys.is_empty() {
         builder.with_no_client_auth()
     } else {
         builder.with_client_cert_resolver(Arc::new(ClientKeys(keys)))
     };
-    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     Ok(Client {
         config: Arc::new(config),
         verifier,

@@ -17,7 +17,7 @@ use super::stream::{IoMarks, Meter, MeteredStream};
 use super::{HopTrace, Key};
 use crate::failure::Failure;
 use crate::hosts::Hosts;
-use crate::tls::{Handshake, TlsInfo, TlsSettings};
+use crate::tls::{Alpn, Handshake, TlsInfo, TlsSettings};
 
 /// Dials `key`; `https` keys get TLS, and HTTP/2 when the server picks it.
 pub(super) async fn connect(
@@ -36,7 +36,7 @@ pub(super) async fn connect(
     let host = key.host.trim_start_matches('[').trim_end_matches(']');
     let t0 = Instant::now();
     // As in k6, a failed handshake reports no tls_handshaking time.
-    let Handshake { stream, info, h2 } = tls.handshake(host, counted).await?;
+    let Handshake { stream, info, h2 } = tls.handshake(host, counted, Alpn::Http).await?;
     trace.tls = Some((t0, Instant::now()));
     let info = Arc::new(info);
     if h2 {
@@ -86,7 +86,7 @@ where
 }
 
 /// DNS and TCP: the first address that accepts.
-async fn tcp(
+pub(super) async fn tcp(
     trace: &mut HopTrace,
     key: &Key,
     hosts: &Hosts,

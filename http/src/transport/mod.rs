@@ -4,13 +4,15 @@
 //! ([`pool`]) of hyper client connections dialled here (`dial`: DNS
 //! after the `hosts` option, TCP, rustls with ALPN), HTTP/1.1 or HTTP/2
 //! (`conn`), over sockets that count bytes and mark times
-//! ([`stream`]). reqwest is not used: it hides its pool and socket, and
+//! ([`stream`]). A connection for an upgrade (a WebSocket) is dialled the
+//! same way, unpooled ([`raw`]). reqwest is not used: it hides its pool and socket, and
 //! k6's per-phase timings (blocked, connecting, tls_handshaking, sending,
 //! waiting, receiving) and on-the-wire byte counts need both.
 
 mod conn;
 mod dial;
 pub mod pool;
+pub mod raw;
 pub mod stream;
 
 use std::net::SocketAddr;

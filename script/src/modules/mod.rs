@@ -1,8 +1,8 @@
 //! k6's built-in modules (`k6`, `k6/http`, `k6/metrics`, `k6/execution`,
 //! `k6/timers`, `k6/encoding`, `k6/crypto`, `k6/crypto/x509`, `k6/html`,
 //! `k6/data`, `k6/experimental/fs`, `k6/experimental/csv`,
-//! `k6/experimental/streams`, `k6/experimental/redis`, `k6/secrets` and
-//! `k6/net/grpc`).
+//! `k6/experimental/streams`, `k6/experimental/redis`, `k6/secrets`,
+//! `k6/net/grpc`, `k6/ws` and `k6/experimental/websockets`).
 //!
 //! # Layout
 //! - `k6`, `http/`, `metrics`, `execution`, `timers`: the modules of those
@@ -20,6 +20,8 @@
 //!   reader), JavaScript of k6r's own in `streams/readable.js`.
 //! - `redis/`: `k6/experimental/redis` (`Client`, its commands as
 //!   promises over a per-client connection pool, cluster and sentinel).
+//! - `websocket/`: `k6/ws` and `k6/experimental/websockets` over one
+//!   connection core (dial, upgrade, connection task, `ws_*` samples).
 //!
 //! Each module is built per VU: its functions are Rust closures holding
 //! the VU's [`VuState`]. QuickJS declares native modules through a
@@ -51,6 +53,7 @@ pub(crate) mod redis;
 pub(crate) mod secrets;
 pub(crate) mod streams;
 pub(crate) mod timers;
+pub(crate) mod websocket;
 
 use std::marker::PhantomData;
 use std::rc::Rc;
@@ -111,6 +114,8 @@ const MODULES: &[Entry] = &[
     entry::<streams::Streams>(),
     entry::<redis::Redis>(),
     entry::<grpc::Grpc>(),
+    entry::<websocket::ws::Ws>(),
+    entry::<websocket::websockets::WebSockets>(),
 ];
 
 fn find(name: &str) -> Option<&'static Entry> {

@@ -93,6 +93,20 @@ pub(crate) fn choice<'js>(
     Ok(jar.map(JarChoice::Custom).unwrap_or(JarChoice::Vu))
 }
 
+/// The jar of `value` if it is an object made by `new http.CookieJar()`
+/// (the `jar` param of k6's WebSockets, which fall back to the VU's jar
+/// for anything else).
+pub(crate) fn custom<'js>(
+    ctx: &Ctx<'js>,
+    vu: &VuState,
+    value: &Value<'js>,
+) -> rquickjs::Result<Option<Arc<CookieJar>>> {
+    match choice(ctx, vu, value)? {
+        JarChoice::Custom(jar) => Ok(Some(jar)),
+        JarChoice::Vu | JarChoice::None => Ok(None),
+    }
+}
+
 /// Adds `jar` to the VU's registry, in the first free place.
 fn register(vu: &VuState, jar: &Arc<CookieJar>) -> usize {
     let jars = &mut vu.http.borrow_mut().jars;

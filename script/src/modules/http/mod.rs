@@ -39,6 +39,8 @@ use crate::js;
 use crate::state::VuState;
 use statuses::StatusRange;
 
+pub(crate) use jar::custom as custom_jar;
+
 /// The `k6/http` module.
 pub(crate) struct Http;
 
