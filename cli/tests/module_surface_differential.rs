@@ -160,7 +160,7 @@ fn run_time_objects_have_k6s_members() {
     let dir = tempfile::tempdir().unwrap();
     let (k6_code, expected, k6_err) = run("k6", dir.path(), MEMBERS);
     assert_eq!(k6_code, Some(0), "{k6_err}");
-    assert_eq!(expected.len(), 21, "{k6_err}");
+    assert_eq!(expected.len(), 22, "{k6_err}");
     let (code, found, err) = run(k6r, dir.path(), MEMBERS);
     assert_eq!(code, Some(0), "{err}");
     assert_eq!(found, expected);

@@ -237,6 +237,17 @@ impl Cluster {
         (out, export)
     }
 
+    /// The last run the coordinator knows, as `GET /v1/runs` lists it.
+    pub fn last_run(&self) -> serde_json::Value {
+        let (status, body) = get(self.addr, "/v1/runs").expect("GET /v1/runs");
+        assert_eq!(status, 200, "{body}");
+        let runs: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+        runs.as_array()
+            .and_then(|r| r.last())
+            .cloned()
+            .unwrap_or(serde_json::Value::Null)
+    }
+
     /// `GET /v1/runs/{id}` as JSON.
     pub fn run_view(&self, id: &str) -> serde_json::Value {
         let (status, body) = get(self.addr, &format!("/v1/runs/{id}")).expect("GET /v1/runs/{id}");
@@ -310,6 +321,51 @@ pub fn request(
     Ok((answer.status, answer.body))
 }
 
+/// The demo target's gRPC service (with reflection), in-process on
+/// 127.0.0.1 port 0.
+#[derive(Debug)]
+pub struct GrpcTarget {
+    /// Its address.
+    pub addr: SocketAddr,
+    shutdown: CancellationToken,
+    _runtime: tokio::runtime::Runtime,
+}
+
+impl GrpcTarget {
+    /// Starts it on a runtime of its own.
+    pub fn start() -> GrpcTarget {
+        let (runtime, listener, addr) = bound();
+        let shutdown = CancellationToken::new();
+        runtime.spawn(k6r_demo::grpc::serve(listener, shutdown.clone()));
+        GrpcTarget {
+            addr,
+            shutdown,
+            _runtime: runtime,
+        }
+    }
+}
+
+impl Drop for GrpcTarget {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}
+
+/// A runtime of one worker and a listener on 127.0.0.1 port 0, for an
+/// in-process server.
+fn bound() -> (tokio::runtime::Runtime, tokio::net::TcpListener, SocketAddr) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .expect("bind 127.0.0.1:0");
+    let addr = listener.local_addr().expect("its address");
+    (runtime, listener, addr)
+}
+
 /// The demo target, in-process on 127.0.0.1 port 0.
 #[derive(Debug)]
 pub struct Target {
@@ -322,15 +378,7 @@ pub struct Target {
 impl Target {
     /// Starts it on a runtime of its own.
     pub fn start() -> Target {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .expect("a runtime");
-        let listener = runtime
-            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-            .expect("bind 127.0.0.1:0");
-        let addr = listener.local_addr().expect("its address");
+        let (runtime, listener, addr) = bound();
         let shutdown = CancellationToken::new();
         runtime.spawn(k6r_demo::serve(listener, shutdown.clone()));
         Target {

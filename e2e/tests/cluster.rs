@@ -18,17 +18,6 @@ fn count(export: &serde_json::Value, metric: &str) -> f64 {
         .unwrap_or_else(|| panic!("no {metric} count in {export}"))
 }
 
-/// The last run the coordinator knows, as `GET /v1/runs` lists it.
-fn last_run(cluster: &Cluster) -> serde_json::Value {
-    let (status, body) = k6r_e2e::get(cluster.addr, "/v1/runs").expect("GET /v1/runs");
-    assert_eq!(status, 200, "{body}");
-    let runs: serde_json::Value = serde_json::from_str(&body).expect("JSON");
-    runs.as_array()
-        .and_then(|r| r.last())
-        .cloned()
-        .unwrap_or(serde_json::Value::Null)
-}
-
 fn wait_for(what: &str, timeout: Duration, mut done: impl FnMut() -> bool) {
     let deadline = Instant::now() + timeout;
     while Instant::now() < deadline {
@@ -51,7 +40,7 @@ fn shared_iterations_split_over_three_agents_as_k6_splits_three_segments() {
     assert_eq!(out.status.code(), Some(0), "{}", show(&out));
     assert_eq!(count(&export, "iterations"), 3000.0);
 
-    let run = last_run(&cluster);
+    let run = cluster.last_run();
     let mut split: Vec<(String, u64)> = run["agents"]
         .as_array()
         .unwrap()
@@ -179,7 +168,7 @@ fn an_externally_controlled_scenario_stays_whole_on_one_agent_and_scale_reaches_
     let url = cluster.url();
     let mut run = cli_spawn(dir.path(), &["run", "--coordinator", &url, "script.js"]);
     let agents = |cluster: &Cluster| {
-        let run = last_run(cluster);
+        let run = cluster.last_run();
         let mut agents: Vec<(Vec<String>, u64)> = run["agents"]
             .as_array()
             .into_iter()
