@@ -24,7 +24,9 @@
 //!   `TlsStream`, [`TlsInfo`], the `tlsAuth` identities and the trust
 //!   roots both libraries use.
 //! - `rustls_client.rs`: the rustls client (versions, suites in Go's
-//!   order, verifiers, client certificates) and its errors.
+//!   order, verifiers, client certificates) and its errors;
+//!   [`Unverified`], the verifier of `insecureSkipTLSVerify`, which the
+//!   other protocols' clients use too.
 //! - `openssl_client.rs`: the OpenSSL client for legacy versions and
 //!   suites.
 //! - `handshake_error.rs`: a failed handshake as k6 reports it (codes,
@@ -33,6 +35,8 @@
 mod handshake_error;
 mod openssl_client;
 mod rustls_client;
+
+pub use rustls_client::Unverified;
 
 use std::fmt;
 use std::io;

@@ -127,10 +127,7 @@ fn build(options: &TlsOptions) -> Result<Client, TlsError> {
     roots.add_parsable_certificates(system_roots().iter().cloned());
     let roots = Arc::new(roots);
     let verifier: Arc<dyn ServerCertVerifier> = if options.insecure_skip_verify {
-        Arc::new(Unverified {
-            provider: provider.clone(),
-            accept: true,
-        })
+        Arc::new(Unverified::accepting(provider.clone()))
     } else if roots.is_empty() {
         // No trust anchor on this machine: every certificate is unknown.
         Arc::new(Unverified {
@@ -283,9 +280,20 @@ impl ServerCertVerifier for Stapled {
 /// at all). The handshake's signatures are still checked, so the peer
 /// must hold the certificate's key.
 #[derive(Debug)]
-struct Unverified {
+pub struct Unverified {
     provider: Arc<CryptoProvider>,
     accept: bool,
+}
+
+impl Unverified {
+    /// The verifier of `insecureSkipTLSVerify`: any certificate is
+    /// accepted, the signatures checked with `provider`'s algorithms.
+    pub fn accepting(provider: Arc<CryptoProvider>) -> Unverified {
+        Unverified {
+            provider,
+            accept: true,
+        }
+    }
 }
 
 impl ServerCertVerifier for Unverified {
