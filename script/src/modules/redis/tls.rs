@@ -6,9 +6,9 @@
 use std::net::IpAddr;
 use std::sync::{Arc, OnceLock};
 
+use k6r_http::tls::Unverified;
 use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
-use k6r_http::tls::Unverified;
 use tokio_rustls::rustls::crypto;
 use tokio_rustls::rustls::pki_types::pem::PemObject;
 use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
