@@ -6,6 +6,8 @@
 //! without awaiting them. The server is the test's own (127.0.0.1, port
 //! 0): `/delay/{ms}/{name}` answers `name` after `ms` milliseconds.
 
+mod common;
+
 use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
@@ -206,17 +208,9 @@ fn run(binary: &str, dir: &Path, script: &str, target: &str, closed: &str) -> Ra
     let took = started.elapsed();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{binary}: {stderr}");
-    let lines = stderr
-        .lines()
-        .filter_map(|line| {
-            let level = line.split("level=").nth(1)?.split(' ').next()?;
-            let rest = line.split(" msg=").nth(1)?;
-            let msg = match rest.strip_prefix('"') {
-                Some(quoted) => unquote(quoted),
-                None => rest.split(' ').next()?.to_owned(),
-            };
-            Some(format!("{level} {msg}"))
-        })
+    let lines = common::log_lines(&stderr)
+        .iter()
+        .map(common::LogLine::level_and_msg)
         .collect();
     let summary: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.join("summary.json")).unwrap()).unwrap();
@@ -225,20 +219,6 @@ fn run(binary: &str, dir: &Path, script: &str, target: &str, closed: &str) -> Ra
         metrics: summary["metrics"].clone(),
         took,
     }
-}
-
-/// A logfmt quoted value up to its closing quote, unescaped.
-fn unquote(quoted: &str) -> String {
-    let mut out = String::new();
-    let mut chars = quoted.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' => out.extend(chars.next()),
-            '"' => break,
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// Serves `/delay/{ms}/{name}` on 127.0.0.1 (port 0) until `runtime` goes.

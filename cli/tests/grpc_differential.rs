@@ -19,6 +19,8 @@
 //! rejection's `GoError: ` prefix (k6 rejects with Go's error value,
 //! k6r with a `GoError`, as `http.asyncRequest` does) is dropped.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
@@ -358,17 +360,9 @@ fn run(binary: &str, dir: &Path, script: &str, grpc: &str, closed: &str) -> Ran 
         .expect("binary runs");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{binary}: {stderr}");
-    let lines = stderr
-        .lines()
-        .filter_map(|line| {
-            let level = line.split("level=").nth(1)?.split(' ').next()?;
-            let rest = line.split(" msg=").nth(1)?;
-            let msg = match rest.strip_prefix('"') {
-                Some(quoted) => unquote(quoted),
-                None => rest.split(' ').next()?.to_owned(),
-            };
-            Some(format!("{level} {msg}"))
-        })
+    let lines = common::log_lines(&stderr)
+        .iter()
+        .map(common::LogLine::level_and_msg)
         .collect();
     let mut samples = BTreeMap::new();
     let mut data = [0.0; 2];
@@ -409,20 +403,6 @@ fn run(binary: &str, dir: &Path, script: &str, grpc: &str, closed: &str) -> Ran 
         samples,
         data,
     }
-}
-
-/// A logfmt quoted value up to its closing quote, unescaped.
-fn unquote(quoted: &str) -> String {
-    let mut out = String::new();
-    let mut chars = quoted.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' => out.extend(chars.next()),
-            '"' => break,
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// Runs `script` in k6, then in k6r, against one demo gRPC server, with
