@@ -11,7 +11,9 @@
 //!   one excluded), for tests that check a load really arrived;
 //! - `GET /ws/echo`: a WebSocket echo that can also send messages and
 //!   pings and close (cleanly with a code, or abruptly) on request
-//!   ([`ws`]).
+//!   ([`ws`]);
+//! - `GET /ws/room`: a WebSocket chat room, every message to every socket
+//!   ([`room`]).
 //!
 //! Over HTTPS ([`tls`]) it speaks HTTP/2 or HTTP/1.1 by ALPN with a
 //! throwaway certificate authority.
@@ -24,6 +26,7 @@
 //!   on a port of its own (`--grpc-listen`).
 //! - [`route_guide`]: the route guide services of k6's gRPC examples.
 //! - [`ws`]: the WebSocket echo.
+//! - [`room`]: the WebSocket chat room.
 //! - [`legacy_tls`]: `openssl s_server` with a throwaway RSA authority,
 //!   for tests of legacy TLS (RSA key exchange, TLS 1.0).
 //! - `main.rs`: the `k6r-demo-target` binary (`--listen`, `--tls-dir`).
@@ -35,6 +38,7 @@ use std::time::Duration;
 
 pub mod grpc;
 pub mod legacy_tls;
+pub mod room;
 pub mod route_guide;
 pub mod tls;
 pub mod ws;
@@ -71,6 +75,10 @@ pub fn router() -> Router {
         .route("/status/{code}", get(status))
         .route("/echo", post(echo))
         .route("/ws/echo", get(ws::echo))
+        .route(
+            "/ws/room",
+            get(room::join).with_state(room::Room::default()),
+        )
         .route_layer(middleware::from_fn_with_state(served.clone(), count))
         .route("/stats", get(stats))
         .with_state(served)
