@@ -193,6 +193,17 @@ impl VuState {
         }
     }
 
+    /// Counts the bytes a protocol's connection moved since the last claim
+    /// (`marks`: WebSockets, gRPC, redis) into the running call's
+    /// `data_sent` and `data_received`.
+    pub(crate) fn claim_bytes(&self, marks: &k6r_http::transport::stream::IoMarks) {
+        let (written, read) = marks.take_bytes();
+        if let Some(call) = self.call.borrow_mut().as_mut() {
+            call.data_sent += written;
+            call.data_received += read;
+        }
+    }
+
     /// Throws k6's `message` (`GoError: ... in the init context is not
     /// supported`) when called from init code.
     pub(crate) fn forbid_in_init(&self, ctx: &Ctx<'_>, message: &str) -> rquickjs::Result<()> {

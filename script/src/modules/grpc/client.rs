@@ -5,19 +5,18 @@
 
 use std::cell::RefCell;
 use std::rc::Rc;
-use std::sync::Arc;
 
 use rquickjs::function::{Opt, Rest};
 use rquickjs::object::Property;
 use rquickjs::{Array, Ctx, Object, Symbol, Value};
 
 use super::connection::{self, Connection};
-use super::counted::Counters;
 use super::descriptors::{self, Methods};
 use super::{invoke, reflection, stream};
 use crate::js;
 use crate::state::VuState;
 use crate::wait;
+use k6r_http::transport::stream::IoMarks;
 
 /// Where a client object keeps its stream opener.
 pub(super) const STREAM_KEY: &str = "k6r.grpc.stream";
@@ -201,10 +200,10 @@ fn connect<'js>(
     let endpoint =
         connection::endpoint(&address, &params).map_err(|e| js::throw_go_error(ctx, &e))?;
     let (timeout, reflect, metadata) = (params.timeout, params.reflect, params.reflect_metadata);
-    let counters = Arc::new(Counters::default());
-    let counting = counters.clone();
+    let marks = IoMarks::new();
+    let marking = marks.clone();
     let work = async move {
-        let channel = connection::open(endpoint, timeout, counting).await?;
+        let channel = connection::open(endpoint, timeout, marking).await?;
         let pool = if reflect {
             let walk = reflection::reflect(channel.clone(), metadata);
             match tokio::time::timeout(timeout, walk).await {
@@ -218,7 +217,7 @@ fn connect<'js>(
     };
     let outcome = wait::block(vu, async move { Box::pin(work).await })
         .ok_or_else(|| js::throw_go_error(ctx, "context canceled"))?;
-    counters.settle(vu);
+    vu.claim_bytes(&marks);
     let (channel, pool) = outcome.map_err(|e| js::throw_go_error(ctx, &e))?;
     let mut client = client.borrow_mut();
     if let Some(pool) = pool {
@@ -229,7 +228,7 @@ fn connect<'js>(
         address,
         max_receive: params.max_receive,
         max_send: params.max_send,
-        counters,
+        marks,
     });
     Ok(Value::new_bool(ctx.clone(), true))
 }

@@ -9,8 +9,9 @@ use rquickjs::{Ctx, Object, Value};
 use tonic::metadata::MetadataMap;
 use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint, Identity};
 
-use super::counted::{Connector, Counters};
+use super::counted::Connector;
 use crate::js;
+use k6r_http::transport::stream::IoMarks;
 
 /// k6's default `timeout` of `connect` (and of each call).
 pub(super) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
@@ -24,7 +25,7 @@ pub(super) struct Connection {
     pub max_receive: usize,
     pub max_send: usize,
     /// The bytes it moved, not yet settled.
-    pub counters: Arc<Counters>,
+    pub marks: Arc<IoMarks>,
 }
 
 /// `connect`'s params.
@@ -296,13 +297,13 @@ fn decrypted_pem(key: &str, password: &str) -> Result<String, String> {
     Ok(pem)
 }
 
-/// Connects, within the timeout, counting the bytes into `counters`.
+/// Connects, within the timeout, counting the bytes into `marks`.
 pub(super) async fn open(
     endpoint: Endpoint,
     timeout: Duration,
-    counters: Arc<Counters>,
+    marks: Arc<IoMarks>,
 ) -> Result<Channel, String> {
-    let connector = Connector { counters };
+    let connector = Connector { marks };
     match tokio::time::timeout(timeout, endpoint.connect_with_connector(connector)).await {
         Ok(Ok(channel)) => Ok(channel),
         Ok(Err(error)) => Err(dial_error(&error)),

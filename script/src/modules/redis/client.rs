@@ -13,7 +13,9 @@ use std::cell::OnceCell;
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
+use std::sync::Arc;
 
+use k6r_http::transport::stream::IoMarks;
 use redis::{Cmd, Value};
 use rquickjs::function::Rest;
 use rquickjs::object::Property;
@@ -22,7 +24,7 @@ use rquickjs::{Ctx, Function, Object};
 use super::args::Args;
 use super::cluster::Cluster;
 use super::commands::{self, Prepared};
-use super::conn::{Dialer, Traffic};
+use super::conn::Dialer;
 use super::error::Error;
 use super::options::{Mode, Options};
 use super::pool::{Pool, Target};
@@ -45,7 +47,7 @@ enum Backend {
 pub(super) struct Client {
     options: Options,
     backend: OnceCell<Backend>,
-    traffic: Rc<Traffic>,
+    traffic: Arc<IoMarks>,
 }
 
 type Work = Pin<Box<dyn Future<Output = Result<Value, Error>>>>;
@@ -55,7 +57,7 @@ impl Client {
         Client {
             options,
             backend: OnceCell::new(),
-            traffic: Rc::default(),
+            traffic: IoMarks::new(),
         }
     }
 
@@ -76,7 +78,7 @@ impl Client {
             insecure,
             settings: settings.clone(),
             node: self.options.node.clone(),
-            traffic: Rc::clone(&self.traffic),
+            traffic: Arc::clone(&self.traffic),
         };
         let first = self.options.addrs.first().cloned().unwrap_or_default();
         match &self.options.mode {
@@ -173,14 +175,10 @@ fn call<'js>(
         Err(error) => return rejected(ctx, &error),
     };
     let work = Client::work(backend, command);
-    let traffic = Rc::clone(&client.traffic);
+    let traffic = Arc::clone(&client.traffic);
     let promise = pending::promise(ctx, vu, work, move |ctx, vu, result| {
         // The bytes count in the call that sees the reply.
-        let (sent, received) = traffic.take();
-        if let Some(call) = vu.call.borrow_mut().as_mut() {
-            call.data_sent += sent;
-            call.data_received += received;
-        }
+        vu.claim_bytes(&traffic);
         let error = match result.map(|value| reply::to_js(ctx, reply, value)) {
             Ok(converted) => match converted? {
                 Ok(value) => return Ok(value),

@@ -4,17 +4,15 @@
 //! `CLIENT SETNAME` as needed), and used by one command at a time.
 //! Every byte it moves is counted for `data_sent`/`data_received`.
 
-use std::cell::Cell;
 use std::io;
 use std::net::{IpAddr, SocketAddr};
-use std::pin::Pin;
-use std::rc::Rc;
-use std::task::{Context, Poll};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures_util::{FutureExt, SinkExt, StreamExt};
+use k6r_http::transport::stream::{IoMarks, Meter, MeteredStream};
 use redis::{Cmd, Value, ValueCodec};
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 use tokio_util::codec::{Decoder, Framed};
 
@@ -22,20 +20,6 @@ use super::error::{server_line, Error};
 use super::options::{Node, Settings};
 use super::tls;
 use super::url::split_host_port;
-
-/// Bytes moved by a client's connections, not yet counted in a call.
-#[derive(Debug, Default)]
-pub(super) struct Traffic {
-    pub sent: Cell<u64>,
-    pub received: Cell<u64>,
-}
-
-impl Traffic {
-    /// Takes what was counted so far.
-    pub(super) fn take(&self) -> (u64, u64) {
-        (self.sent.take(), self.received.take())
-    }
-}
 
 /// What a connection needs from the VU and the client's options.
 #[derive(Debug, Clone)]
@@ -46,59 +30,17 @@ pub(super) struct Dialer {
     pub insecure: bool,
     pub settings: Settings,
     pub node: Node,
-    pub traffic: Rc<Traffic>,
+    /// Where the client's connections count their bytes (k6r-http's
+    /// metered stream), claimed by the call that sees a reply.
+    pub traffic: Arc<IoMarks>,
 }
 
 trait Io: AsyncRead + AsyncWrite + Unpin {}
 impl<T: AsyncRead + AsyncWrite + Unpin> Io for T {}
 
-/// A connection that counts its bytes into its client's [`Traffic`].
-struct Metered {
-    inner: Box<dyn Io>,
-    traffic: Rc<Traffic>,
-}
-
-impl AsyncRead for Metered {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        let before = buf.filled().len();
-        let polled = Pin::new(&mut self.inner).poll_read(cx, buf);
-        let read = (buf.filled().len() - before) as u64;
-        self.traffic
-            .received
-            .set(self.traffic.received.get() + read);
-        polled
-    }
-}
-
-impl AsyncWrite for Metered {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        let polled = Pin::new(&mut self.inner).poll_write(cx, buf);
-        if let Poll::Ready(Ok(n)) = polled {
-            self.traffic.sent.set(self.traffic.sent.get() + n as u64);
-        }
-        polled
-    }
-
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_flush(cx)
-    }
-
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_shutdown(cx)
-    }
-}
-
 /// A set-up connection.
 pub(super) struct Conn {
-    framed: Framed<Metered, ValueCodec>,
+    framed: Framed<MeteredStream<Box<dyn Io>>, ValueCodec>,
     /// `tcp 127.0.0.1:50000->127.0.0.1:6379`, for Go's error texts.
     route: String,
     created: Instant,
@@ -129,10 +71,7 @@ impl Conn {
             }
             None => Box::new(stream),
         };
-        let metered = Metered {
-            inner,
-            traffic: Rc::clone(&dialer.traffic),
-        };
+        let metered = MeteredStream::new(inner, Arc::clone(&dialer.traffic), Meter::Bytes);
         let now = Instant::now();
         let mut conn = Conn {
             framed: ValueCodec::default().framed(metered),

@@ -11,7 +11,6 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use k6r_core::metrics::{Builtin, Tags};
-use k6r_http::transport::stream::IoMarks;
 
 use super::dial::Answer;
 use crate::state::VuState;
@@ -103,16 +102,6 @@ impl Session {
 
     fn push_at(&self, vu: &VuState, metric: Builtin, value: f64, at: SystemTime) {
         vu.push_at(metric.metric(), Arc::clone(&self.tags), value, at);
-    }
-}
-
-/// Counts the bytes `marks` saw since the last claim into the running
-/// call's `data_sent` and `data_received`.
-pub(crate) fn claim_bytes(vu: &VuState, marks: &IoMarks) {
-    let (written, read) = marks.take_bytes();
-    if let Some(call) = vu.call.borrow_mut().as_mut() {
-        call.data_sent += written;
-        call.data_received += read;
     }
 }
 

@@ -26,7 +26,7 @@ use super::super::close;
 use super::super::dial::Target;
 use super::super::driver::{self, Command, Event};
 use super::super::params::{self, Dialect, Params};
-use super::super::samples::{self, Naming, Session};
+use super::super::samples::{Naming, Session};
 use crate::binary;
 use crate::js;
 use crate::log::Level;
@@ -316,7 +316,7 @@ impl Socket {
 
     fn claim_bytes(&self, vu: &VuState) {
         if let Some(marks) = &*self.marks.borrow() {
-            samples::claim_bytes(vu, marks);
+            vu.claim_bytes(marks);
         }
     }
 
@@ -367,7 +367,7 @@ impl Socket {
                 session.connected(vu, connecting);
                 drop(session);
                 if let Some(marks) = &failed.marks {
-                    samples::claim_bytes(vu, marks);
+                    vu.claim_bytes(marks);
                 }
                 self.ready.set(ReadyState::Closed);
                 dispatch.call(("closed", failed.error.as_str()))

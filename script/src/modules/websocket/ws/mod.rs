@@ -23,7 +23,7 @@ use url::Url;
 use super::dial::{Answer, Failed, Target};
 use super::driver::{self, Connection, Event, Handshake};
 use super::params::{self, Dialect, Params};
-use super::samples::{self, Naming, Session};
+use super::samples::{Naming, Session};
 use crate::js;
 use crate::modules::BuiltinModule;
 use crate::state::VuState;
@@ -91,10 +91,10 @@ fn connect<'js>(
         .to_owned();
     session.answered(&handshake.answer, &protocol);
     session.connected(vu, handshake.connecting);
-    samples::claim_bytes(vu, &handshake.marks);
+    vu.claim_bytes(&handshake.marks);
     let result = response(ctx, &url, &handshake.answer, "")?;
     let outcome = socket::run(ctx, vu, setup, connection, &session, &handshake.marks);
-    samples::claim_bytes(vu, &handshake.marks);
+    vu.claim_bytes(&handshake.marks);
     // An interrupted session takes no more samples (k6 pushes none once
     // the VU's context is done).
     if vu.interrupt.stopped().is_none() {
@@ -171,7 +171,7 @@ fn refused<'js>(
         session.answered(answer, protocol);
     }
     if let Some(marks) = &failed.marks {
-        samples::claim_bytes(vu, marks);
+        vu.claim_bytes(marks);
     }
     session.connected(vu, connecting);
     session.ended(vu, session.started);

@@ -25,7 +25,7 @@ use tokio_tungstenite::tungstenite::Message;
 
 use super::super::close::{self, CLOSE_SENT};
 use super::super::driver::{Command, Connection, Event};
-use super::super::samples::{self, Session};
+use super::super::samples::Session;
 use crate::binary;
 use crate::js;
 use crate::state::VuState;
@@ -123,7 +123,7 @@ fn drive<'js>(
             return Err(js::throw_go_error(ctx, "context canceled"));
         };
         events = back;
-        samples::claim_bytes(vu, marks);
+        vu.claim_bytes(marks);
         match woke {
             Woke::Due => socket.fire_timer(ctx)?,
             Woke::Event(None) => socket.close(ctx, vu, close::GOING_AWAY)?,
