@@ -148,6 +148,52 @@ export default async function () {
 }
 "#;
 
+/// A stream's own `timeout` (the whole stream's deadline) and a stream
+/// write past `maxSendSize` (refused before sending; the stream ends with
+/// the error).
+const STREAM_LIMITS: &str = r#"
+import grpc from 'k6/net/grpc';
+export const options = { iterations: 1 };
+const client = new grpc.Client();
+client.load(['protos'], 'demo.proto');
+const small = new grpc.Client();
+small.load(['protos'], 'demo.proto');
+function run(label, on, params, body) {
+  return new Promise((resolve) => {
+    const s = new grpc.Stream(on, 'k6r.demo.Demo/Chat', params);
+    s.on('data', (m) => show(`${label} data`, m));
+    s.on('error', (e) => show(`${label} error`, [e, e.error()]));
+    s.on('end', () => { console.log(`${label} end`); resolve(); });
+    body(s);
+  });
+}
+export default async function () {
+  client.connect(__ENV.G, { plaintext: true });
+  const started = Date.now();
+  // Never ended by the script: only the deadline ends it.
+  await run('deadline', client, { timeout: '300ms' }, (s) => s.write({ message: 'in time' }));
+  const took = Date.now() - started;
+  console.log(`deadline took ${took >= 250 && took < 3000 ? 'about 300ms' : took}`);
+  await run('deadline ms', client, { timeout: 200 }, () => {});
+  small.connect(__ENV.G, { plaintext: true, maxSendSize: 10 });
+  const unary = small.invoke('k6r.demo.Demo/Echo', { message: 'a message longer than ten bytes' });
+  show('unary too large', [unary.status, unary.error]);
+  // k6 fires the failed write's error twice, the second time before or
+  // after the end: the events are compared once they have all come.
+  const seen = [];
+  const s = new grpc.Stream(small, 'k6r.demo.Demo/Chat');
+  s.on('data', (m) => seen.push(`data ${JSON.stringify(m)}`));
+  s.on('error', (e) => seen.push(`error ${e.code} ${e.error()}`));
+  s.on('end', () => seen.push('end'));
+  s.write({ message: 'a message longer than ten bytes' });
+  s.write({ message: 'after' });
+  s.end();
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  show('too large', seen.sort());
+  console.log('done');
+}
+"#;
+
 /// `loadProtoset`, files that are missing or no protoset, the size
 /// limits of `connect` and its mistyped params.
 const PROTOSET_AND_LIMITS: &str = r#"
@@ -580,6 +626,25 @@ fn streams_of_every_kind_fire_their_events_as_in_k6() {
         .samples
         .keys()
         .any(|k| k.starts_with("grpc_streams_msgs_sent") && k.contains("method=Chat")));
+    assert_same(&k6, &k6r);
+}
+
+#[test]
+fn stream_deadlines_and_send_limits_end_streams_as_in_k6() {
+    let (k6, k6r) = both(STREAM_LIMITS);
+    assert!(
+        k6.lines
+            .contains(&"info deadline took about 300ms".to_owned()),
+        "{:?}",
+        k6.lines
+    );
+    assert!(
+        k6.lines
+            .iter()
+            .any(|l| l.starts_with("info too large [\"end\",\"error ResourceExhausted code: 8")),
+        "{:?}",
+        k6.lines
+    );
     assert_same(&k6, &k6r);
 }
 

@@ -16,7 +16,7 @@ use tonic::{Code, Status};
 
 use super::codec::DynamicCodec;
 use super::connection::Connection;
-use super::counted::Counters;
+use k6r_http::transport::stream::IoMarks;
 
 /// What a unary call ended with.
 pub(super) struct Outcome {
@@ -34,8 +34,8 @@ pub(super) struct Outcome {
     /// The method's output type (a failed call's `message` is its empty
     /// message, as in k6).
     pub output: MessageDescriptor,
-    /// The connection's byte counters, to settle with the call.
-    pub counters: Arc<Counters>,
+    /// The connection's byte counts, claimed with the call.
+    pub marks: Arc<IoMarks>,
 }
 
 impl Outcome {
@@ -43,6 +43,15 @@ impl Outcome {
     pub(super) fn code(&self) -> i32 {
         self.error.as_ref().map_or(0, |status| status.code() as i32)
     }
+}
+
+/// The status of a message past `maxSendSize`, refused before sending
+/// (gRPC-go's stream wording, unary calls included).
+pub(super) fn too_large(size: usize, max: usize) -> Status {
+    Status::new(
+        Code::ResourceExhausted,
+        format!("trying to send message larger than max ({size} vs. {max})"),
+    )
 }
 
 /// The status of a call whose deadline passed (gRPC-go's wording).
@@ -102,17 +111,11 @@ pub(super) async fn unary(
             message: None,
             headers: MetadataMap::new(),
             trailers: MetadataMap::new(),
-            error: Some(Status::new(
-                Code::ResourceExhausted,
-                format!(
-                    "grpc: trying to send message larger than max ({size} vs. {})",
-                    connection.max_send
-                ),
-            )),
+            error: Some(too_large(size, connection.max_send)),
             elapsed: started.elapsed(),
             timed_out: false,
             output: method.output(),
-            counters: connection.counters.clone(),
+            marks: connection.marks.clone(),
         };
     }
     let exchange = async {
@@ -159,7 +162,7 @@ pub(super) async fn unary(
             elapsed,
             timed_out,
             output,
-            counters: connection.counters.clone(),
+            marks: connection.marks.clone(),
         },
         Err((headers, status)) => {
             // tonic's own deadline (from the grpc-timeout it sends) ends
@@ -197,7 +200,7 @@ pub(super) async fn unary(
                 elapsed,
                 timed_out,
                 output,
-                counters: connection.counters.clone(),
+                marks: connection.marks.clone(),
             }
         }
     }

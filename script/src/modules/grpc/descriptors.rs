@@ -58,15 +58,17 @@ struct Resolver {
 }
 
 impl FileResolver for Resolver {
+    /// A name that climbs out of the import paths (`../x.proto`, which
+    /// k6 takes) is its own name: protox refuses it otherwise.
+    fn resolve_path(&self, path: &Path) -> Option<String> {
+        let climbs = path
+            .components()
+            .any(|c| c == std::path::Component::ParentDir);
+        climbs.then(|| path.to_str().map(str::to_owned)).flatten()
+    }
+
     fn open_file(&self, name: &str) -> Result<File, protox::Error> {
-        let candidates: Vec<PathBuf> = if Path::new(name).is_absolute() {
-            vec![normalize(Path::new(name))]
-        } else {
-            self.paths
-                .iter()
-                .map(|dir| normalize(&dir.join(name)))
-                .collect()
-        };
+        let candidates = under(&self.paths, name);
         for path in &candidates {
             if let Ok(content) = self.files.read(path) {
                 let source = String::from_utf8_lossy(&content);
@@ -78,6 +80,17 @@ impl FileResolver for Resolver {
         }
         Err(protox::Error::file_not_found(name))
     }
+}
+
+/// Where a `.proto` file named `name` may be: under each import path,
+/// even when `name` is absolute (k6's protoparse joins them, so
+/// `/a/b.proto` is `<import path>/a/b.proto`).
+fn under(paths: &[PathBuf], name: &str) -> Vec<PathBuf> {
+    let relative = name.trim_start_matches('/');
+    paths
+        .iter()
+        .map(|dir| normalize(&dir.join(relative)))
+        .collect()
 }
 
 /// Where a path the script names lives: absolute as it is (a `file://`
@@ -103,11 +116,7 @@ pub(super) fn load(
     // A file named that is nowhere: k6's words, with where it looked first.
     for name in names {
         let name = name.strip_prefix("file://").unwrap_or(name);
-        let candidates: Vec<PathBuf> = if Path::new(name).is_absolute() {
-            vec![normalize(Path::new(name))]
-        } else {
-            paths.iter().map(|dir| normalize(&dir.join(name))).collect()
-        };
+        let candidates = under(&paths, name);
         if candidates.iter().all(|path| files.read(path).is_err()) {
             if let Some(first) = candidates.first() {
                 return Err(format!(
@@ -125,7 +134,10 @@ pub(super) fn load(
     let mut compiler = protox::Compiler::with_file_resolver(resolver);
     compiler.include_imports(true);
     for name in names {
-        let mut name = name.strip_prefix("file://").unwrap_or(name);
+        let mut name = name
+            .strip_prefix("file://")
+            .unwrap_or(name)
+            .trim_start_matches('/');
         // protox takes `./x.proto` for a path of the current directory.
         while let Some(rest) = name.strip_prefix("./") {
             name = rest;
@@ -231,6 +243,34 @@ mod tests {
         assert!(methods.find("t.S/Get").is_some());
         assert!(methods.find("/t.S/Get").is_some());
         assert!(methods.find("/t.S/Nope").is_none());
+    }
+
+    #[test]
+    fn an_absolute_name_is_looked_for_under_the_import_paths_as_k6_does() {
+        let absolute = load(
+            Arc::new(files()),
+            Path::new("/s"),
+            &["protos".to_owned()],
+            &["/main.proto".to_owned()],
+        );
+        assert!(absolute.is_ok(), "{:?}", absolute.err());
+        let elsewhere = load(
+            Arc::new(files()),
+            Path::new("/s"),
+            &[],
+            &["/s/protos/main.proto".to_owned()],
+        );
+        assert_eq!(
+            elsewhere.err().unwrap(),
+            "stat /s/s/protos/main.proto: no such file or directory"
+        );
+        let parent = load(
+            Arc::new(MemoryFiles::new().with("/s/protos/point.proto", POINT)),
+            Path::new("/s/scripts"),
+            &[],
+            &["../protos/point.proto".to_owned()],
+        );
+        assert!(parent.is_ok(), "{:?}", parent.err());
     }
 
     #[test]

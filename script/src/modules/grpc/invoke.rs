@@ -37,7 +37,9 @@ pub(super) struct Prepared {
 pub(super) struct CallParams {
     pub metadata: MetadataMap,
     pub tags: Vec<(String, String)>,
-    pub timeout: Duration,
+    /// Given by the script: a call without one waits [`DEFAULT_TIMEOUT`],
+    /// a stream without one has no deadline.
+    pub timeout: Option<Duration>,
     pub discard: bool,
 }
 
@@ -49,7 +51,7 @@ pub(super) fn call_params<'js>(
     let mut out = CallParams {
         metadata: MetadataMap::new(),
         tags: Vec::new(),
-        timeout: DEFAULT_TIMEOUT,
+        timeout: None,
         discard: false,
     };
     let Some(object) = value.and_then(Value::as_object) else {
@@ -67,7 +69,7 @@ pub(super) fn call_params<'js>(
             }
             "timeout" => {
                 if !value.is_undefined() && !value.is_null() {
-                    out.timeout = connection::timeout(ctx, &value)?;
+                    out.timeout = Some(connection::timeout(ctx, &value)?);
                 }
             }
             "discardResponseMessage" => out.discard = value.as_bool().unwrap_or(false),
@@ -149,7 +151,7 @@ fn prepare<'js>(
         path,
         request,
         metadata: params.metadata,
-        timeout: params.timeout,
+        timeout: params.timeout.unwrap_or(DEFAULT_TIMEOUT),
         tags,
         discard: params.discard,
     })
@@ -233,7 +235,7 @@ fn respond<'js>(
     discard: bool,
     outcome: Outcome,
 ) -> rquickjs::Result<Value<'js>> {
-    outcome.counters.settle(vu);
+    vu.claim_bytes(&outcome.marks);
     if !outcome.timed_out {
         samples::record_call(vu, tags, outcome.code(), outcome.elapsed);
     }

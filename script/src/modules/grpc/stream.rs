@@ -23,23 +23,25 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
+use futures_util::future::{AbortHandle, Abortable};
 use futures_util::stream::{self, StreamExt};
 use k6r_core::metrics::{Builtin, Tags};
+use prost::Message;
 use prost_reflect::{DynamicMessage, MessageDescriptor};
 use rquickjs::function::{Opt, This};
 use rquickjs::{Array, Ctx, Object, Persistent, Symbol, Value};
 use tokio::sync::mpsc;
-use tonic::Status;
+use tonic::{Code, Status};
 
 use super::call;
 use super::client::{ClientState, STREAM_KEY};
-use super::counted::Counters;
 use super::invoke::{call_params, error_object, target, NoTarget};
 use super::{json, samples};
 use crate::js;
 use crate::log::Level;
 use crate::pending::Completion;
 use crate::state::VuState;
+use k6r_http::transport::stream::IoMarks;
 
 /// Where a stream object keeps its handlers.
 const HANDLERS_KEY: &str = "k6r.grpc.handlers";
@@ -51,6 +53,12 @@ const EVENTS: &[&str] = &["data", "error", "end"];
 enum Event {
     Data(DynamicMessage),
     Error(Status),
+    /// The stream's own `timeout` ended it: `error` and `end`, and, as
+    /// in k6, no `grpc_req_duration` sample.
+    Expired,
+    /// A failed write's error, heard again from the reading side: k6
+    /// fires `error` a second time for it, with no `end`.
+    ErrorAgain(Status),
     End,
 }
 
@@ -117,21 +125,33 @@ pub(super) fn open<'js>(
     ));
 
     let (sender, receiver) = mpsc::unbounded_channel::<DynamicMessage>();
+    let (events, mut incoming) = mpsc::unbounded_channel::<Event>();
+    let (abort, registration) = AbortHandle::new_pair();
+    let ender = Ender {
+        events: events.clone(),
+        abort,
+    };
     let object = stream_object(
         ctx,
         vu,
-        sender,
-        (descriptor.input(), descriptor.is_client_streaming()),
+        Writer {
+            sender,
+            input: descriptor.input(),
+            client_streaming: descriptor.is_client_streaming(),
+            max_send: connection.max_send,
+            ender,
+        },
         tags.clone(),
     )?;
     samples::count(vu, Builtin::GrpcStreams, &tags);
 
-    let counters = connection.counters.clone();
-    let (events, mut incoming) = mpsc::unbounded_channel::<Event>();
+    let marks = connection.marks.clone();
     let metadata = params.metadata;
-    let driver = async move {
+    let timeout = params.timeout;
+    let late = events.clone();
+    let call = async move {
         let requests = tokio_stream::wrappers::UnboundedReceiverStream::new(receiver);
-        let opened = call::open(&connection, &descriptor, &path, requests, metadata, None).await;
+        let opened = call::open(&connection, &descriptor, &path, requests, metadata, timeout).await;
         let mut messages = match opened {
             Ok((_, messages)) => messages,
             Err(status) => {
@@ -143,6 +163,11 @@ pub(super) fn open<'js>(
             let event = match messages.message().await {
                 Ok(Some(message)) => Event::Data(message),
                 Ok(None) => Event::End,
+                // The server saw the deadline (the grpc-timeout sent)
+                // before this side's timer did: the same end.
+                Err(status) if timeout.is_some() && status.code() == Code::DeadlineExceeded => {
+                    Event::Expired
+                }
                 Err(status) => Event::Error(status),
             };
             let last = !matches!(event, Event::Data(_));
@@ -152,18 +177,41 @@ pub(super) fn open<'js>(
             }
         }
     };
-    let driven = stream::once(Box::pin(driver)).filter_map(|()| async { None::<Completion> });
+    // The `timeout` param is the whole stream's deadline, as a Go
+    // context's: past it the stream ends with DeadlineExceeded.
+    let driver = Abortable::new(
+        async move {
+            match timeout {
+                Some(timeout) => {
+                    if tokio::time::timeout(timeout, call).await.is_err() {
+                        let _ = late.send(Event::Expired);
+                    }
+                }
+                None => call.await,
+            }
+        },
+        registration,
+    );
+    let driven = stream::once(Box::pin(driver)).filter_map(|_| async { None::<Completion> });
     let target = Rc::new(Persistent::save(ctx, object.clone()));
     let started = Instant::now();
-    let on_events = stream::poll_fn(move |cx| incoming.poll_recv(cx)).map(move |event| {
-        completion(
-            target.clone(),
-            tags.clone(),
-            counters.clone(),
-            started,
-            event,
-        )
-    });
+    // The first error or end is the stream's last event (a failed write
+    // ends it while the call may still send one).
+    let mut ended = false;
+    let on_events = stream::poll_fn(move |cx| {
+        if ended {
+            // Only a failed write's second error follows the last event,
+            // and it was queued with it.
+            return std::task::Poll::Ready(match incoming.try_recv() {
+                Ok(event @ Event::ErrorAgain(_)) => Some(event),
+                _ => None,
+            });
+        }
+        let event = std::task::ready!(incoming.poll_recv(cx));
+        ended = !matches!(event, Some(Event::Data(_)));
+        std::task::Poll::Ready(event)
+    })
+    .map(move |event| completion(target.clone(), tags.clone(), marks.clone(), started, event));
     vu.pending
         .borrow_mut()
         .start(stream::select(driven, on_events));
@@ -175,12 +223,12 @@ pub(super) fn open<'js>(
 fn completion(
     target: Rc<Persistent<Object<'static>>>,
     tags: Arc<Tags>,
-    counters: Arc<Counters>,
+    marks: Arc<IoMarks>,
     started: Instant,
     event: Event,
 ) -> Completion {
     Box::new(move |ctx: &Ctx<'_>, vu: &VuState| {
-        counters.settle(vu);
+        vu.claim_bytes(&marks);
         let object = (*target).clone().restore(ctx)?;
         match event {
             Event::Data(message) => {
@@ -190,24 +238,64 @@ fn completion(
             }
             Event::Error(status) => {
                 samples::record_call(vu, &tags, status.code() as i32, started.elapsed());
-                let error = error_object(ctx, &status)?;
-                error.set("code", super::status::value(ctx, status.code() as i32)?)?;
-                // k6's error is a Go value: its `error()` method prints it.
-                let text = format!(
-                    "code: {}, message: {}",
-                    status.code() as i32,
-                    status.message()
-                );
-                error.set("error", js::function(ctx, "error", move || text.clone())?)?;
-                fire(ctx, &object, "error", error.into_value())?;
+                fire(ctx, &object, "error", stream_error(ctx, &status)?)?;
                 fire(ctx, &object, "end", Object::new(ctx.clone())?.into_value())
             }
+            Event::Expired => {
+                fire(
+                    ctx,
+                    &object,
+                    "error",
+                    stream_error(ctx, &call::deadline_exceeded())?,
+                )?;
+                fire(ctx, &object, "end", Object::new(ctx.clone())?.into_value())
+            }
+            Event::ErrorAgain(status) => fire(ctx, &object, "error", stream_error(ctx, &status)?),
             Event::End => {
                 samples::record_call(vu, &tags, 0, started.elapsed());
                 fire(ctx, &object, "end", Object::new(ctx.clone())?.into_value())
             }
         }
     })
+}
+
+/// The value of a stream's `error` event: k6's error object, a Go value
+/// whose `error()` method prints it.
+fn stream_error<'js>(ctx: &Ctx<'js>, status: &Status) -> rquickjs::Result<Value<'js>> {
+    let error = error_object(ctx, status)?;
+    error.set("code", super::status::value(ctx, status.code() as i32)?)?;
+    let text = format!(
+        "code: {}, message: {}",
+        status.code() as i32,
+        status.message()
+    );
+    error.set("error", js::function(ctx, "error", move || text.clone())?)?;
+    Ok(error.into_value())
+}
+
+/// What the stream object's `write` needs: the call's request channel and
+/// what a message must be.
+struct Writer {
+    sender: mpsc::UnboundedSender<DynamicMessage>,
+    input: MessageDescriptor,
+    client_streaming: bool,
+    max_send: usize,
+    ender: Ender,
+}
+
+/// Ends a stream from the script's side: stops the call and hands the
+/// handlers its error.
+struct Ender {
+    events: mpsc::UnboundedSender<Event>,
+    abort: AbortHandle,
+}
+
+impl Ender {
+    fn fail(&self, status: Status) {
+        self.abort.abort();
+        let _ = self.events.send(Event::Error(status.clone()));
+        let _ = self.events.send(Event::ErrorAgain(status));
+    }
 }
 
 /// Calls the handlers of `event` on `object` with `value` and `{ts}`.
@@ -237,8 +325,7 @@ fn fire<'js>(
 fn stream_object<'js>(
     ctx: &Ctx<'js>,
     vu: &Rc<VuState>,
-    sender: mpsc::UnboundedSender<DynamicMessage>,
-    (input, client_streaming): (MessageDescriptor, bool),
+    writer: Writer,
     tags: Arc<Tags>,
 ) -> rquickjs::Result<Object<'js>> {
     let object = Object::new(ctx.clone())?;
@@ -289,11 +376,29 @@ fn stream_object<'js>(
     };
     object.set("on", js::function(ctx, "on", on)?)?;
 
+    let Writer {
+        sender,
+        input,
+        client_streaming,
+        max_send,
+        ender,
+    } = writer;
     let writer = Rc::new(RefCell::new(Some(sender)));
     let (sending, state) = (writer.clone(), vu.clone());
     let write = move |ctx: Ctx<'js>, message: Opt<Value<'js>>| -> rquickjs::Result<()> {
         let message = json::to_message(&ctx, &input, message.0.as_ref())
             .map_err(|e| js::throw_go_error(&ctx, &e))?;
+        if sending.borrow().is_none() {
+            return Ok(());
+        }
+        let size = message.encoded_len();
+        if size > max_send {
+            // gRPC-go refuses it before sending (maxSendSize), and k6
+            // ends the stream with that error.
+            sending.borrow_mut().take();
+            ender.fail(call::too_large(size, max_send));
+            return Ok(());
+        }
         let sent = sending
             .borrow()
             .as_ref()
