@@ -6,7 +6,8 @@
 //! 1400-1599 HTTP 4xx/5xx (1000 + status, without an `error` string).
 
 use std::io;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::OnceLock;
 
 /// The kind of a transport failure; [`ErrorKind::code`] is k6's number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -112,14 +113,18 @@ impl Failure {
         Failure::new(ErrorKind::DnsNoSuchHost, "lookup: no such host")
     }
 
-    /// A failed DNS lookup. getaddrinfo's "not known"/"no address" answers
-    /// are k6's "no such host"; anything else is the generic DNS code.
-    pub fn from_dns(err: &io::Error) -> Self {
+    /// A failed DNS lookup of `host`. getaddrinfo's "not known"/"no
+    /// address" answers are k6's "no such host", which Go words `lookup
+    /// HOST on NAMESERVER:53: no such host` ([`Failure::go_text`]);
+    /// anything else is the generic DNS code.
+    pub fn from_dns(host: &str, err: &io::Error) -> Self {
         let text = err.to_string();
         let lower = text.to_ascii_lowercase();
         if lower.contains("not known") || lower.contains("no address") || lower.contains("nodename")
         {
-            Failure::no_such_host()
+            let mut failure = Failure::no_such_host();
+            failure.detail = Some(format!("lookup {host} on {}: no such host", nameserver()));
+            failure
         } else {
             Failure::new(ErrorKind::Dns, format!("lookup: {text}"))
         }
@@ -191,5 +196,43 @@ fn os_reason(err: &io::Error) -> String {
     match chars.next() {
         Some(first) => first.to_lowercase().chain(chars).collect(),
         None => String::new(),
+    }
+}
+
+/// The name server Go's resolver asks first, as its errors name it: the
+/// first `nameserver` of `/etc/resolv.conf` with port 53, else Go's
+/// default, `127.0.0.1:53`.
+fn nameserver() -> &'static str {
+    static FIRST: OnceLock<String> = OnceLock::new();
+    FIRST.get_or_init(|| {
+        let conf = std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default();
+        first_nameserver(&conf).unwrap_or_else(|| "127.0.0.1:53".to_owned())
+    })
+}
+
+/// The first `nameserver` line's address of a resolv.conf, as
+/// `ADDR:53` (`[ADDR]:53` for IPv6).
+fn first_nameserver(conf: &str) -> Option<String> {
+    conf.lines()
+        .filter_map(|line| line.trim().strip_prefix("nameserver"))
+        .filter_map(|rest| rest.trim().parse::<IpAddr>().ok())
+        .map(|ip| SocketAddr::new(ip, 53).to_string())
+        .next()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::first_nameserver;
+
+    #[test]
+    fn the_first_nameserver_is_named_as_go_names_it() {
+        let conf = "# comment\nsearch example.com\nnameserver 10.0.0.2\nnameserver 10.0.0.3\n";
+        assert_eq!(first_nameserver(conf).as_deref(), Some("10.0.0.2:53"));
+        assert_eq!(
+            first_nameserver("nameserver ::1\n").as_deref(),
+            Some("[::1]:53")
+        );
+        assert_eq!(first_nameserver("nameserver bogus\n"), None);
+        assert_eq!(first_nameserver(""), None);
     }
 }

@@ -90,13 +90,19 @@ async fn tls_to_a_plain_server_is_a_tls_error() {
 fn dns_failures_map_to_k6_codes() {
     use std::io;
     let nx = io::Error::other("failed to lookup address information: Name or service not known");
-    let f = k6r_http::Failure::from_dns(&nx);
+    let f = k6r_http::Failure::from_dns("nosuch.invalid", &nx);
     assert_eq!(
         (f.kind.code(), f.message.as_str()),
         (1101, "lookup: no such host")
     );
+    // Go's words name the host and the name server asked.
+    let go = f.go_text();
+    assert!(
+        go.starts_with("lookup nosuch.invalid on ") && go.ends_with(":53: no such host"),
+        "{go}"
+    );
     let other = io::Error::other("failed to lookup address information: Temporary failure");
-    assert_eq!(k6r_http::Failure::from_dns(&other).kind.code(), 1100);
+    assert_eq!(k6r_http::Failure::from_dns("h", &other).kind.code(), 1100);
     let reset = io::Error::from(io::ErrorKind::ConnectionReset);
     let f = k6r_http::Failure::from_io("read", &reset);
     assert_eq!(

@@ -103,7 +103,7 @@ pub(super) async fn tcp(
             trace.dns = Some((t0, Instant::now()));
             match res {
                 Ok(it) => it.collect(),
-                Err(e) => return Err(Failure::from_dns(&e)),
+                Err(e) => return Err(Failure::from_dns(host, &e)),
             }
         }
     };

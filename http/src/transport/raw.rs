@@ -46,6 +46,23 @@ impl std::fmt::Debug for RawConnection {
     }
 }
 
+/// Dials `host:port` over TCP after the `hosts` option, as a request's
+/// connection is dialled, for a protocol that lays its own framing (and
+/// TLS) over it (gRPC); failures are k6's ([`Failure::go_text`] is Go's
+/// `dial tcp 127.0.0.1:1: connect: connection refused`).
+pub async fn connect_tcp(
+    host: &str,
+    port: u16,
+    hosts: &Hosts,
+) -> Result<(tokio::net::TcpStream, SocketAddr), Failure> {
+    let key = Key {
+        tls: false,
+        host: host.to_owned(),
+        port,
+    };
+    tcp(&mut HopTrace::start(), &key, hosts).await
+}
+
 /// Dials `host:port` (a name or an IP address, brackets allowed), with
 /// TLS when `secure`, after the `hosts` option and with the TLS options
 /// of `settings`; failures are k6's ([`Failure`]).
