@@ -194,6 +194,23 @@ export default async function () {
 }
 "#;
 
+/// Dials after the `hosts` option, and the errors of dials that fail
+/// (a refused port, a name no server knows) in Go's words.
+const DIALS: &str = r#"
+import grpc from 'k6/net/grpc';
+export const options = { iterations: 1, hosts: { 'demo.test': __ENV.G } };
+const client = new grpc.Client();
+client.load(['protos'], 'demo.proto');
+export default function () {
+  client.connect('demo.test:1', { plaintext: true, timeout: '5s' });
+  console.log(`via hosts ${client.invoke('k6r.demo.Demo/Echo', { message: 'mapped' }).message.message}`);
+  client.close();
+  for (const address of ['127.0.0.1:1', 'nosuchhost.invalid:5']) {
+    try { client.connect(address, { plaintext: true, timeout: '2s' }); } catch (e) { console.log(`${address} ${e}`); }
+  }
+}
+"#;
+
 /// `loadProtoset`, files that are missing or no protoset, the size
 /// limits of `connect` and its mistyped params.
 const PROTOSET_AND_LIMITS: &str = r#"
@@ -642,6 +659,24 @@ fn stream_deadlines_and_send_limits_end_streams_as_in_k6() {
         k6.lines
             .iter()
             .any(|l| l.starts_with("info too large [\"end\",\"error ResourceExhausted code: 8")),
+        "{:?}",
+        k6.lines
+    );
+    assert_same(&k6, &k6r);
+}
+
+#[test]
+fn dials_follow_hosts_and_fail_in_gos_words_as_in_k6() {
+    let (k6, k6r) = both(DIALS);
+    assert!(
+        k6.lines.contains(&"info via hosts mapped".to_owned()),
+        "{:?}",
+        k6.lines
+    );
+    assert!(
+        k6.lines
+            .iter()
+            .any(|l| l.contains("dial tcp 127.0.0.1:1: connect: connection refused")),
         "{:?}",
         k6.lines
     );

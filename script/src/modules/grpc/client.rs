@@ -202,8 +202,9 @@ fn connect<'js>(
     let (timeout, reflect, metadata) = (params.timeout, params.reflect, params.reflect_metadata);
     let marks = IoMarks::new();
     let marking = marks.clone();
+    let hosts = vu.config.http.hosts.clone();
     let work = async move {
-        let channel = connection::open(endpoint, timeout, marking).await?;
+        let channel = connection::open(endpoint, timeout, marking, hosts).await?;
         let pool = if reflect {
             let walk = reflection::reflect(channel.clone(), metadata);
             match tokio::time::timeout(timeout, walk).await {

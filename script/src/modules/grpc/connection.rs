@@ -297,13 +297,15 @@ fn decrypted_pem(key: &str, password: &str) -> Result<String, String> {
     Ok(pem)
 }
 
-/// Connects, within the timeout, counting the bytes into `marks`.
+/// Connects, within the timeout, after the `hosts` option, counting the
+/// bytes into `marks`.
 pub(super) async fn open(
     endpoint: Endpoint,
     timeout: Duration,
     marks: Arc<IoMarks>,
+    hosts: k6r_http::Hosts,
 ) -> Result<Channel, String> {
-    let connector = Connector { marks };
+    let connector = Connector { marks, hosts };
     match tokio::time::timeout(timeout, endpoint.connect_with_connector(connector)).await {
         Ok(Ok(channel)) => Ok(channel),
         Ok(Err(error)) => Err(dial_error(&error)),
@@ -317,10 +319,10 @@ fn dial_error(error: &(dyn std::error::Error + 'static)) -> String {
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
     let mut innermost = error.to_string();
     while let Some(cause) = source {
+        // The dial's own error, in Go's words (`dial tcp ADDR: connect:
+        // connection refused`).
         if let Some(io) = cause.downcast_ref::<std::io::Error>() {
-            if io.kind() == std::io::ErrorKind::ConnectionRefused {
-                return "connection error: desc = \"transport: error while dialing: connect: connection refused\"".to_owned();
-            }
+            return format!("connection error: desc = \"transport: error while dialing: {io}\"");
         }
         innermost = cause.to_string();
         source = cause.source();

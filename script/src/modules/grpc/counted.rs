@@ -1,4 +1,6 @@
-//! The bytes a client's connection moves, for `data_sent` and
+//! How a client's connection is dialled: after the VU's `hosts` option,
+//! as k6's dialer does (k6r-http's [`connect_tcp`]), with Go's dial
+//! errors. And the bytes it moves, for `data_sent` and
 //! `data_received` (k6 counts gRPC's bytes on the wire as it counts
 //! HTTP's): the channel dials through [`Connector`], whose TCP streams
 //! count what they read and write into the connection's
@@ -14,13 +16,17 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use hyper_util::rt::TokioIo;
+use k6r_http::transport::raw::connect_tcp;
 use k6r_http::transport::stream::{IoMarks, Meter, MeteredStream};
+use k6r_http::Hosts;
 use tokio::net::TcpStream;
 
 /// Dials TCP streams that count their bytes into `marks`.
 #[derive(Clone, Debug)]
 pub(super) struct Connector {
     pub marks: Arc<IoMarks>,
+    /// k6's `hosts` option.
+    pub hosts: Hosts,
 }
 
 impl tower_service::Service<http::Uri> for Connector {
@@ -34,6 +40,7 @@ impl tower_service::Service<http::Uri> for Connector {
 
     fn call(&mut self, uri: http::Uri) -> Self::Future {
         let marks = self.marks.clone();
+        let hosts = self.hosts.clone();
         Box::pin(async move {
             let host = uri.host().unwrap_or_default();
             let host = host.trim_start_matches('[').trim_end_matches(']');
@@ -44,7 +51,9 @@ impl tower_service::Service<http::Uri> for Connector {
                 } else {
                     80
                 });
-            let stream = TcpStream::connect((host, port)).await?;
+            let (stream, _) = connect_tcp(host, port, &hosts)
+                .await
+                .map_err(|failure| io::Error::other(failure.go_text().to_owned()))?;
             stream.set_nodelay(true)?;
             Ok(TokioIo::new(MeteredStream::new(
                 stream,
