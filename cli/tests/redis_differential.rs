@@ -3,7 +3,8 @@
 //! free port, `FLUSHDB` between the two runs): every client method's
 //! results and rejections, the errors of bad options, unreachable and
 //! silent servers, the bytes counted in `data_sent`/`data_received`,
-//! and a VU awaiting redis not blocking another.
+//! a VU awaiting redis not blocking another; and cluster and sentinel
+//! clients against a real cluster of three masters and a real sentinel.
 
 mod common;
 
@@ -13,7 +14,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use common::{console_messages, run_script_with, Ran};
-use k6r_testkit::redis::{free_port, RedisServer};
+use k6r_testkit::redis::{free_port, RedisCluster, RedisSentinel, RedisServer};
 
 /// Every method, with what k6 accepts and refuses; keys under a prefix.
 /// Results whose order redis leaves open (hash fields, set members) are
@@ -302,6 +303,63 @@ export default async function () {
 }
 "#;
 
+/// A cluster client, from URLs and from socket objects: keys spread over
+/// the three masters' slots (hash tags fix each key's slot, whatever the
+/// run's prefix), read back through the other client, multi-key commands
+/// across slots (refused by redis: go-redis sends them to the first key's
+/// node) and within one slot.
+const CLUSTER: &str = r#"
+import redis from 'k6/experimental/redis';
+export const options = { iterations: 1 };
+const nodes = __ENV.NODES.split(',');
+const byUrl = new redis.Client({ cluster: { nodes: nodes.map((n) => `redis://${n}`) } });
+const bySocket = new redis.Client({
+  cluster: { nodes: nodes.map((n) => ({ socket: { host: n.split(':')[0], port: Number(n.split(':')[1]) } })) },
+});
+const P = __ENV.PREFIX;
+const key = (i) => `{k${i}}:${P}`;
+const show = async (label, promise) => {
+  try { console.log(`${label} ok ${JSON.stringify(await promise)}`); } catch (e) { console.log(`${label} rejected ${e}`); }
+};
+export default async function () {
+  for (let i = 0; i < 12; i++) await byUrl.set(key(i), `v${i}`);
+  const got = [];
+  for (let i = 0; i < 12; i++) got.push(await bySocket.get(key(i)));
+  console.log(`got ${got.join(',')}`);
+  await show('incrBy', byUrl.incrBy(`{n}:${P}`, 5));
+  await show('exists', bySocket.exists(key(3)));
+  await show('cross-slot del', byUrl.del(key(1), key(2)));
+  await show('cross-slot exists', bySocket.exists(key(1), key(2)));
+  await show('cross-slot mget', bySocket.mget(key(1), key(2)));
+  await show('one-slot set', byUrl.set(`{same}:a:${P}`, '1'));
+  await show('one-slot set', byUrl.set(`{same}:b:${P}`, '2'));
+  await show('one-slot mget', bySocket.mget(`{same}:a:${P}`, `{same}:b:${P}`));
+  await show('del', byUrl.del(key(0)));
+  await show('get deleted', bySocket.get(key(0)));
+  console.log(`connected ${byUrl.isConnected()} ${bySocket.isConnected()}`);
+}
+"#;
+
+/// A sentinel client: the master found through the sentinel by name,
+/// and a name the sentinel does not know.
+const SENTINEL: &str = r#"
+import redis from 'k6/experimental/redis';
+export const options = { iterations: 1 };
+const socket = { host: '127.0.0.1', port: Number(__ENV.SENTINEL) };
+const client = new redis.Client({ socket, masterName: __ENV.MASTER });
+const unknown = new redis.Client({ socket, masterName: 'nosuchmaster' });
+const P = __ENV.PREFIX;
+const show = async (label, promise) => {
+  try { console.log(`${label} ok ${JSON.stringify(await promise)}`); } catch (e) { console.log(`${label} rejected ${e}`); }
+};
+export default async function () {
+  await show('set', client.set(`${P}:through`, 'the sentinel'));
+  await show('get', client.get(`${P}:through`));
+  await show('incr', client.incr(`${P}:n`));
+  await show('unknown master', unknown.get(`${P}:through`));
+}
+"#;
+
 /// Runs `script` under `binary` with the server's URL and a key prefix.
 fn run(binary: &str, dir: &Path, script: &str, env: &[(&str, String)], flags: &[&str]) -> Ran {
     let mut args: Vec<String> = flags.iter().map(|f| (*f).to_owned()).collect();
@@ -355,6 +413,68 @@ fn every_method_resolves_and_rejects_as_in_k6() {
         .1
         .contains(&r#"get missing rejected object redis: nil "redis: nil""#.to_owned()));
     assert!(k6.1.contains(&"ttl none ok number -1e-9".to_owned()));
+}
+
+/// `script` under k6, then k6r (key prefixes `k6` and `k6r`), with
+/// `env`: their exit codes and console lines.
+fn both_on(script: &str, env: &[(&str, String)]) -> [(Option<i32>, Vec<String>); 2] {
+    let dir = tempfile::tempdir().unwrap();
+    let k6r = env!("CARGO_BIN_EXE_k6r-cli");
+    [("k6", "k6"), (k6r, "k6r")].map(|(binary, prefix)| {
+        let mut env = env.to_vec();
+        env.push(("PREFIX", prefix.to_owned()));
+        let ran = run(binary, dir.path(), script, &env, &["--no-summary"]);
+        (ran.code, console_messages(&ran.stderr))
+    })
+}
+
+#[test]
+fn a_cluster_client_spreads_keys_over_a_real_cluster_as_in_k6() {
+    let cluster = RedisCluster::start();
+    let [k6, k6r] = both_on(CLUSTER, &[("NODES", cluster.addresses().join(","))]);
+    assert_eq!(k6.0, Some(0), "{:?}", k6.1);
+    assert!(
+        k6.1.contains(&"got v0,v1,v2,v3,v4,v5,v6,v7,v8,v9,v10,v11".to_owned()),
+        "{:?}",
+        k6.1
+    );
+    assert!(
+        k6.1.iter()
+            .any(|l| l.starts_with("cross-slot del rejected")),
+        "{:?}",
+        k6.1
+    );
+    assert_eq!(k6r, k6);
+    // The keys really are spread: every master holds some.
+    for node in &cluster.nodes {
+        assert_ne!(node.command(&["DBSIZE"]), ":0");
+    }
+}
+
+#[test]
+fn a_sentinel_client_finds_the_master_by_name_as_in_k6() {
+    let sentinel = RedisSentinel::start();
+    let env = [
+        ("SENTINEL", sentinel.sentinel.port().to_string()),
+        ("MASTER", RedisSentinel::MASTER_NAME.to_owned()),
+    ];
+    let [k6, k6r] = both_on(SENTINEL, &env);
+    assert_eq!(k6.0, Some(0), "{:?}", k6.1);
+    assert!(
+        k6.1.contains(&r#"get ok "the sentinel""#.to_owned()),
+        "{:?}",
+        k6.1
+    );
+    assert_eq!(k6r, k6);
+    // Both wrote to the master the sentinel names.
+    for prefix in ["k6", "k6r"] {
+        assert_eq!(
+            sentinel
+                .master
+                .command(&["EXISTS", &format!("{prefix}:through")]),
+            ":1"
+        );
+    }
 }
 
 #[test]

@@ -4,6 +4,9 @@
 //! `readOnly` sends reads to a random replica of the key's shard and
 //! `routeRandomly` to a random node of it (primary included);
 //! `routeByLatency` does too (k6r does not measure the nodes' latency).
+//! A command with several keys goes, as in go-redis, to the node of its
+//! first key, whose server refuses keys of other slots (`CROSSSLOT`);
+//! redis-rs would split it over the nodes instead.
 //!
 //! Its connections are redis-rs's own: their bytes are not counted in
 //! `data_sent`/`data_received`.
@@ -15,6 +18,7 @@ use redis::aio::ConnectionLike;
 use redis::cluster::{ClusterClient, ClusterClientBuilder, NodeAddress};
 use redis::cluster_async::ClusterConnection;
 use redis::cluster_read_routing::{RandomReplicaStrategy, ReadCandidates, ReadRoutingStrategy};
+use redis::cluster_routing::{Route, RoutingInfo, SingleNodeRoutingInfo, SlotAddr};
 use redis::{Cmd, ConnectionAddr, IntoConnectionInfo, TlsCertificates, Value};
 use tokio::sync::OnceCell;
 
@@ -27,7 +31,16 @@ pub(super) struct Cluster {
     client: ClusterClient,
     connection: OnceCell<ClusterConnection>,
     read_timeout: Option<Duration>,
+    /// Where a multi-key read goes: a replica may serve it (`readOnly`,
+    /// `routeRandomly`, `routeByLatency`).
+    reads: SlotAddr,
 }
+
+/// The commands of several keys redis-rs would split over the nodes.
+const MULTI_KEY: &[&[u8]] = &[b"DEL", b"EXISTS", b"MGET", b"MSET", b"UNLINK", b"TOUCH"];
+
+/// Those of them that only read.
+const MULTI_KEY_READS: &[&[u8]] = &[b"EXISTS", b"MGET"];
 
 impl Cluster {
     pub(super) fn new(
@@ -92,10 +105,16 @@ impl Cluster {
             });
         }
         let client = builder.build().map_err(|error| Error::from_redis(&error))?;
+        let replicas_read = cluster.read_only || cluster.route_randomly || cluster.route_by_latency;
         Ok(Cluster {
             client,
             connection: OnceCell::new(),
             read_timeout: settings.read_timeout,
+            reads: if replicas_read {
+                SlotAddr::ReplicaOptional
+            } else {
+                SlotAddr::Master
+            },
         })
     }
 
@@ -107,7 +126,13 @@ impl Cluster {
             .await
             .map_err(|error| Error::from_redis(&error))?;
         let mut connection = connection.clone();
-        let exchange = connection.req_packed_command(&command);
+        let exchange = match self.first_key_route(&command) {
+            Some(route) => {
+                let routing = RoutingInfo::SingleNode(SingleNodeRoutingInfo::SpecificNode(route));
+                Box::pin(connection.route_command(command, routing))
+            }
+            None => connection.req_packed_command(&command),
+        };
         let reply = match self.read_timeout {
             Some(limit) => tokio::time::timeout(limit + limit, exchange)
                 .await
@@ -119,6 +144,28 @@ impl Cluster {
             Ok(value) => Ok(value),
             Err(error) => Err(Error::from_redis(&error)),
         }
+    }
+}
+
+impl Cluster {
+    /// The route to the first key's node of a command redis-rs would
+    /// split (`None`: redis-rs routes it as go-redis does).
+    fn first_key_route(&self, command: &Cmd) -> Option<Route> {
+        let mut args = command.args_iter().filter_map(|arg| match arg {
+            redis::Arg::Simple(bytes) => Some(bytes),
+            _ => None,
+        });
+        let name = args.next()?.to_ascii_uppercase();
+        if !MULTI_KEY.contains(&name.as_slice()) {
+            return None;
+        }
+        let key = args.next()?;
+        let addr = if MULTI_KEY_READS.contains(&name.as_slice()) {
+            self.reads
+        } else {
+            SlotAddr::Master
+        };
+        Some(Route::with_key(key, addr))
     }
 }
 

@@ -13,6 +13,9 @@ use super::error::Error;
 use super::options::Sentinel as SentinelOptions;
 use super::url::{join_host_port, split_host_port};
 
+/// go-redis's error when no sentinel names the master.
+const UNREACHABLE: &str = "redis: all sentinels specified in configuration are unreachable";
+
 /// Asks the sentinels for the master's address.
 pub(super) struct Masters {
     name: String,
@@ -49,10 +52,12 @@ impl Masters {
         let Some(sentinel) = sentinels.as_mut() else {
             return Err(Error::Client("redis: sentinels unavailable".into()));
         };
+        // go-redis asks each sentinel in turn and, when none names the
+        // master (unreachable, or not knowing that name), says so.
         let master = sentinel
             .async_master_for(&self.name, None)
             .await
-            .map_err(|error| Error::from_redis(&error))?;
+            .map_err(|_| Error::Client(UNREACHABLE.into()))?;
         Ok(match master.get_connection_info().addr() {
             ConnectionAddr::Tcp(host, port) | ConnectionAddr::TcpTls { host, port, .. } => {
                 join_host_port(host, &port.to_string())
