@@ -17,6 +17,7 @@ use crate::abort::{AbortReason, AbortSlot};
 use crate::error::Result;
 use crate::event::SharedObserver;
 use crate::executor::external::{self, Commands, ControlHandle};
+use crate::executor::steer::{self, ChangeLog, Inbox, Steer};
 use crate::executor::{run_scenario, ScenarioCtx};
 use crate::pool::Pool;
 use crate::progress::{Progress, Snapshot};
@@ -59,6 +60,9 @@ pub struct Engine<F: VuFactory> {
     config: Config,
     progress: Progress,
     controls: HashMap<String, (ControlHandle, Commands)>,
+    /// Every scenario's live-change handle and inbox, in plan order.
+    steers: Vec<(Steer, Option<Inbox>)>,
+    changes: ChangeLog,
     drain: CancellationToken,
 }
 
@@ -72,6 +76,15 @@ impl<F: VuFactory> Engine<F> {
             .filter(|s| s.kind == k6r_core::options::ExecutorKind::ExternallyControlled)
             .map(|s| (s.name.clone(), external::channel(&s.name)))
             .collect();
+        let changes = ChangeLog::default();
+        let steers = plan
+            .scenarios()
+            .iter()
+            .map(|s| {
+                let (steer, inbox) = steer::channel(&s.name, s.kind, changes.clone());
+                (steer, Some(inbox))
+            })
+            .collect();
         Engine {
             plan,
             factory: Arc::new(factory),
@@ -79,8 +92,21 @@ impl<F: VuFactory> Engine<F> {
             config,
             progress,
             controls,
+            steers,
+            changes,
             drain: CancellationToken::new(),
         }
+    }
+
+    /// Every scenario's live-change handle, in plan order (k6r's
+    /// `/v1/scenarios`).
+    pub fn steering(&self) -> Vec<Steer> {
+        self.steers.iter().map(|(s, _)| s.clone()).collect()
+    }
+
+    /// The changes applied so far (shared: it fills during the run).
+    pub fn changes(&self) -> ChangeLog {
+        self.changes.clone()
     }
 
     /// A graceful stop: once `drain` fires no scenario starts an
@@ -150,6 +176,14 @@ impl<F: VuFactory> Engine<F> {
                 continue;
             }
             let control = self.controls.remove(&plan.name).map(|(_, rx)| rx);
+            let Some(inbox) = self
+                .steers
+                .iter_mut()
+                .find(|(s, _)| s.scenario() == plan.name)
+                .and_then(|(_, inbox)| inbox.take())
+            else {
+                continue;
+            };
             let ctx = Arc::new(ScenarioCtx::new(
                 plan.clone(),
                 Arc::clone(&pool),
@@ -166,7 +200,7 @@ impl<F: VuFactory> Engine<F> {
                     biased;
                     _ = stop.cancelled() => {}
                     _ = drain.cancelled() => {}
-                    _ = tokio::time::sleep_until(ctx.start) => run_scenario(ctx, control).await,
+                    _ = tokio::time::sleep_until(ctx.start) => run_scenario(ctx, control, inbox).await,
                 }
             });
         }

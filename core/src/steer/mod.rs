@@ -104,6 +104,9 @@ pub enum ChangeError {
     /// No scenario has the name.
     #[error("no scenario named {0:?}")]
     NoScenario(String),
+    /// The scenario has not started yet.
+    #[error("scenario {0:?} has not started yet")]
+    NotStarted(String),
     /// The scenario is over.
     #[error("scenario {0:?} has ended")]
     Ended(String),
