@@ -39,8 +39,10 @@ use crate::setup::SetupHandle;
 use crate::thresholds::Tainted;
 
 mod backend;
+mod scenarios;
 
 pub use backend::{EngineBackend, MetricsSource, RunLink, SetupSource};
+pub use scenarios::Scenarios;
 
 /// How long [`Handle::shutdown`] waits for in-flight API requests before
 /// it cuts them.
@@ -136,6 +138,7 @@ impl Live {
             progress,
             setup,
             capacity,
+            steering,
         } = parts;
         let metrics = LiveMetrics {
             metrics: self.metrics.clone(),
@@ -144,7 +147,9 @@ impl Live {
         };
         let (backend, link) =
             EngineBackend::new(plan, control.clone(), progress, self.paused, metrics, setup);
-        let backend = backend.with_capacity(plan, capacity);
+        let backend = backend
+            .with_capacity(plan, capacity)
+            .with_scenarios(Scenarios::new(steering));
         link.set_phase(ExecutionStatus::InitVus);
         let (api, backend_task) = k6r_rest::spawn(backend);
         let served = self.served.take();
@@ -270,6 +275,8 @@ pub(crate) struct Parts<'a> {
     pub setup: SetupHandle,
     /// The VUs this machine holds (caps `vus-max` changes).
     pub capacity: k6r_core::capacity::VuCapacity,
+    /// Every scenario's live-change handle, in plan order.
+    pub steering: Vec<k6r_engine::Steer>,
 }
 
 /// A run being served; the run calls its hooks in order.
