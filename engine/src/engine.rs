@@ -50,6 +50,8 @@ pub struct Report {
     pub aborted: Option<AbortReason>,
     /// From the start of the first scenario's clock to the end.
     pub duration: Duration,
+    /// The live scenario changes applied, in order.
+    pub changes: Vec<crate::executor::steer::Applied>,
 }
 
 /// Runs one [`TestPlan`] with VUs from one factory.
@@ -167,6 +169,7 @@ impl<F: VuFactory> Engine<F> {
                 stopped: true,
                 aborted: None,
                 duration: std::time::Duration::ZERO,
+                changes: Vec::new(),
             });
         }
         let start = Instant::now();
@@ -215,6 +218,7 @@ impl<F: VuFactory> Engine<F> {
             stopped: (stop.is_cancelled() || self.drain.is_cancelled()) && aborted.is_none(),
             aborted,
             duration: start.elapsed(),
+            changes: self.changes.entries(),
         })
     }
 }

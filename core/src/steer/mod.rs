@@ -110,6 +110,12 @@ pub enum ChangeError {
     /// The scenario is over.
     #[error("scenario {0:?} has ended")]
     Ended(String),
+    /// Another change is being applied (a cluster applies one at a time).
+    #[error("another change is being applied")]
+    Busy,
+    /// An agent refused it (a cluster).
+    #[error("{0}")]
+    Agent(String),
     /// The new duration is shorter than the current one.
     #[error("duration {asked} is shorter than the scenario's current duration {current}")]
     Shorter {
@@ -242,6 +248,61 @@ impl Change {
             parts.push(format!("duration {d}"));
         }
         parts.join(", ")
+    }
+}
+
+/// One applied change as the end-of-test summary prints it, e.g.
+/// `scenario s: rate 100/s → 200/s at 3.2s`: the rate (per second) or the
+/// VUs before and after when known, else what was asked; `at` is from the
+/// scenario's start.
+pub fn summary_line(
+    scenario: &str,
+    change: &Change,
+    at: Duration,
+    rate: Option<(f64, f64)>,
+    vus: Option<(u64, u64)>,
+) -> String {
+    let mut parts = Vec::new();
+    let rate_changed = change.rate.is_some() || change.factor.is_some();
+    match rate {
+        Some((before, after)) if rate_changed => {
+            parts.push(format!("rate {}/s → {}/s", number(before), number(after)));
+        }
+        _ => {
+            if let Some(r) = change.rate {
+                let unit = change.time_unit.unwrap_or(Duration::SECOND);
+                parts.push(format!("rate {r}/{}", unit_text(unit)));
+            }
+            if let Some(f) = change.factor {
+                parts.push(format!("factor ×{f}"));
+            }
+        }
+    }
+    match (vus, change.vus) {
+        (Some((before, after)), Some(_)) => parts.push(format!("vus {before} → {after}")),
+        (None, Some(v)) => parts.push(format!("vus {v}")),
+        _ => {}
+    }
+    let rest = Change {
+        paused: change.paused,
+        extend: change.extend,
+        duration: change.duration,
+        ..Change::default()
+    };
+    if rest != Change::default() {
+        parts.push(rest.describe());
+    }
+    let at = Duration::from_millis(at.as_nanos() / 100_000_000 * 100);
+    format!("scenario {scenario}: {} at {at}", parts.join(", "))
+}
+
+/// A rate as the summary shows it: whole, or with up to 2 decimals.
+fn number(n: f64) -> String {
+    let rounded = (n * 100.0).round() / 100.0;
+    if rounded.fract() == 0.0 {
+        format!("{rounded:.0}")
+    } else {
+        format!("{rounded}")
     }
 }
 

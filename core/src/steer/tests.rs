@@ -86,3 +86,30 @@ fn parts_sum_to_the_whole_with_weights() {
         assert_eq!(sum, vus as u64);
     }
 }
+
+#[test]
+fn the_summary_line_says_before_and_after() {
+    let change = Change {
+        rate: Some(200),
+        ..Change::default()
+    };
+    assert_eq!(
+        summary_line(
+            "s",
+            &change,
+            Duration::from_millis(3_249),
+            Some((100.0, 200.0)),
+            None
+        ),
+        "scenario s: rate 100/s → 200/s at 3.2s"
+    );
+    let change = Change {
+        vus: Some(5),
+        paused: Some(true),
+        ..Change::default()
+    };
+    assert_eq!(
+        summary_line("cv", &change, Duration::from_secs(2), None, Some((2, 5))),
+        "scenario cv: vus 2 → 5, paused at 2s"
+    );
+}
