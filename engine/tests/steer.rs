@@ -198,3 +198,32 @@ async fn invalid_changes_are_refused_naming_the_field() {
     );
     run.await.unwrap().unwrap();
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_stop_during_iterations_ends_a_changed_arrival_rate_scenario() {
+    let fake = Fake::new(ms(500));
+    let options = json!({"scenarios": {"car": {"executor": "constant-arrival-rate",
+        "rate": 10, "duration": "10s", "preAllocatedVUs": 10, "maxVUs": 10}}});
+    let (engine, _) = engine(options, &fake);
+    let car = steer(&engine.steering(), "car");
+    let stop = CancellationToken::new();
+    let run = tokio::spawn(engine.run(stop.clone()));
+    tokio::time::sleep(ms(250)).await;
+    car.apply(Change {
+        rate: Some(20),
+        ..Change::default()
+    })
+    .await
+    .unwrap();
+    tokio::time::sleep(ms(250)).await;
+    stop.cancel();
+    let report = tokio::time::timeout(ms(100), run)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert!(report.stopped);
+    assert!(report.counters.interrupted > 0);
+    assert_eq!(report.changes.len(), 1);
+    assert_eq!(report.changes[0].rate, Some((10.0, 20.0)));
+}

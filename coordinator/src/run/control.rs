@@ -181,8 +181,10 @@ impl RunActor {
         }
         // A scenario change is acked at its instant with the scenario
         // after it: no RunStatus to wait for.
-        if ack.error.is_empty() && what != What::Scenario {
-            pending.statuses.insert(agent.clone());
+        if ack.error.is_empty() {
+            if what != What::Scenario {
+                pending.statuses.insert(agent.clone());
+            }
         } else if pending.error.is_none() {
             pending.error = Some((what, ack.error));
         }

@@ -191,7 +191,11 @@ pub(crate) async fn run<F: VuFactory>(ctx: Arc<ScenarioCtx<F>>, mut inbox: Inbox
                 vus.initialised(&ctx, ready);
             }
             _ = &mut deadline, if !hard.is_cancelled() => hard.cancel(),
-            _ = hard.cancelled() => {}
+            // Each wakes a loop waiting for a tick (or a change) only:
+            // once fired, the loop no longer waits for either, and an
+            // always-ready branch would spin it without ever letting the
+            // iterations' tasks finish.
+            _ = hard.cancelled(), if next.is_some() || waits => {}
             _ = ctx.drain.cancelled(), if next.is_some() || waits => {}
             request = inbox.due(), if !hard.is_cancelled() && !ctx.drain.is_cancelled() => {
                 let Request { change, at, reply } = request;
