@@ -10,7 +10,7 @@ use std::process::Child;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use k6r_e2e::{bin, cli_spawn, request, Cluster, Target};
+use k6r_e2e::{bin, cli, cli_spawn, request, show, Cluster, Target};
 
 /// A constant-arrival-rate scenario `s` of 100/s against `TARGET`.
 const SCRIPT: &str = "import http from 'k6/http';\n\
@@ -136,13 +136,23 @@ fn one_process_takes_a_new_rate_within_two_seconds_and_pauses_at_once() {
     assert!((rate - 400.0).abs() <= 8.0, "{rate}/s, not 400/s ± 2 %");
     eprintln!("one process: {rate:.1}/s at the target over [0.5 s, 1.5 s] after the PATCH");
 
-    let paused = patch(addr, "s", r#"{"paused":true}"#);
-    assert_eq!(paused["state"], "paused");
+    let address = addr.to_string();
+    let paused = cli(dir.path(), &["pause", "-a", &address, "--scenario", "s"]);
+    assert_eq!(paused.status.code(), Some(0), "{}", show(&paused));
+    assert!(String::from_utf8_lossy(&paused.stdout).contains("state: paused\n"));
     std::thread::sleep(Duration::from_millis(100));
     assert_eq!(requests_over(&target, Duration::from_millis(500)), 0);
-    let resumed = patch(addr, "s", r#"{"paused":false}"#);
-    assert_eq!(resumed["state"], "running");
+    let resumed = cli(dir.path(), &["resume", "-a", &address, "--scenario", "s"]);
+    assert_eq!(resumed.status.code(), Some(0), "{}", show(&resumed));
+    assert!(String::from_utf8_lossy(&resumed.stdout).contains("state: running\n"));
     assert!(requests_over(&target, Duration::from_millis(300)) > 0);
+    let refused = cli(
+        dir.path(),
+        &["scale", "-a", &address, "--scenario", "s", "--vus", "3"],
+    );
+    assert_eq!(refused.status.code(), Some(255), "{}", show(&refused));
+    assert!(String::from_utf8_lossy(&refused.stderr)
+        .contains("vus can't be changed for the constant-arrival-rate executor"));
 
     // Refusals name the field, in k6's error shape.
     let (status, body) = request(

@@ -174,8 +174,19 @@ impl<F: VuFactory> Engine<F> {
         }
         let start = Instant::now();
         let mut scenarios = JoinSet::new();
+        // Scenarios without work here (a segment with no share) take
+        // changes as no-ops, so that a cluster's change of them succeeds.
+        let mut idle = JoinSet::new();
         for plan in self.plan.scenarios() {
             if !plan.has_work() {
+                let inbox = self
+                    .steers
+                    .iter_mut()
+                    .find(|(s, _)| s.scenario() == plan.name)
+                    .and_then(|(_, inbox)| inbox.take());
+                if let Some(inbox) = inbox {
+                    idle.spawn(steer::no_work(inbox));
+                }
                 continue;
             }
             let control = self.controls.remove(&plan.name).map(|(_, rx)| rx);
@@ -212,6 +223,7 @@ impl<F: VuFactory> Engine<F> {
                 tracing::error!(error = %e, "a scenario task failed");
             }
         }
+        idle.abort_all();
         let aborted = abort.reason();
         Ok(Report {
             counters: self.progress.snapshot(),

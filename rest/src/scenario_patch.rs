@@ -44,3 +44,31 @@ pub fn change(patch: ScenarioPatch) -> Result<Change, ChangeError> {
         duration: duration(Field::Duration, patch.duration)?,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_body_becomes_a_change() {
+        let body = br#"{"data":{"type":"scenarios","id":"s","attributes":{"rate":200,"timeUnit":"1m","extend":"30s"}}}"#;
+        let change = decode(body, "s").unwrap();
+        assert_eq!(change.rate, Some(200));
+        assert_eq!(change.time_unit, Some(Duration::from_secs(60)));
+        assert_eq!(change.extend, Some(Duration::from_secs(30)));
+    }
+
+    #[test]
+    fn a_bad_body_is_refused_naming_the_field() {
+        let body = br#"{"data":{"type":"scenarios","id":"s","attributes":{"extend":"soon"}}}"#;
+        let e = decode(body, "s").unwrap_err();
+        assert_eq!(e.to_string(), "extend must be a duration such as \"30s\"");
+        let body = br#"{"data":{"type":"scenarios","id":"s","attributes":{"speed":2}}}"#;
+        assert!(decode(body, "s")
+            .unwrap_err()
+            .to_string()
+            .contains("unknown field `speed`"));
+        let body = br#"{"data":{"type":"scenarios","id":"t","attributes":{"rate":2}}}"#;
+        assert!(decode(body, "s").is_err());
+    }
+}

@@ -65,7 +65,12 @@ pub struct ScaleArgs {
     #[arg(short = 'u', long = "vus", allow_negative_numbers = true)]
     pub vus: Option<i64>,
     /// Max available virtual VUs.
-    #[arg(short = 'm', long = "max", allow_negative_numbers = true)]
+    #[arg(
+        short = 'm',
+        long = "max",
+        allow_negative_numbers = true,
+        conflicts_with = "scenario"
+    )]
     pub max: Option<i64>,
     /// Change this scenario (k6r's `/v1/scenarios`) instead of the
     /// externally-controlled one.

@@ -217,3 +217,26 @@ impl RunActor {
 
 /// The changes by scenario (for the actor's field).
 pub(super) type SteeredMap = BTreeMap<String, Steered>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_agents_states_sum_to_the_scenarios() {
+        let live = |vus, paused| v1::ScenarioLive {
+            paused,
+            vus: Some(vus),
+            rate: Some(400.0),
+            end_nanos: Some(60_000_000_000),
+            ended: false,
+            rate_before: Some(100.0),
+            vus_before: None,
+        };
+        let steered = Steered::of(&[live(3, false), live(2, true)]);
+        assert_eq!(steered.vus, Some(5));
+        assert!(steered.paused);
+        assert_eq!(steered.rate, Some(400.0));
+        assert_eq!(steered.end, Some(Duration::from_secs(60)));
+    }
+}

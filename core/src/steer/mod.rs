@@ -9,7 +9,7 @@
 //! | field | executors |
 //! |---|---|
 //! | `rate` (+ `timeUnit`) | constant-arrival-rate |
-//! | `factor` | ramping-arrival-rate, ramping-vus, constant-arrival-rate |
+//! | `factor` | ramping-arrival-rate, constant-arrival-rate (ramping-vus: not yet) |
 //! | `vus` | constant-vus |
 //! | `paused` | every executor |
 //! | `extend` / `duration` | constant-vus, constant-arrival-rate, ramping-arrival-rate |
@@ -163,10 +163,7 @@ impl Change {
             }
         }
         if let Some(factor) = self.factor {
-            if !matches!(
-                kind,
-                K::RampingArrivalRate | K::RampingVus | K::ConstantArrivalRate
-            ) {
+            if !matches!(kind, K::RampingArrivalRate | K::ConstantArrivalRate) {
                 return not_for(Field::Factor);
             }
             if self.rate.is_some() {

@@ -203,3 +203,17 @@ impl Steer {
         answer.await.map_err(|_| ended())?
     }
 }
+
+/// The inbox of a scenario without work on this instance: every change is
+/// taken as a no-op (nothing of it runs here), until the test ends.
+pub(crate) async fn no_work(mut inbox: Inbox) {
+    let live = Live {
+        started: true,
+        ..Live::default()
+    };
+    inbox.publish(live.clone());
+    loop {
+        let request = inbox.due().await;
+        let _ = request.reply.send(Ok(live.clone()));
+    }
+}

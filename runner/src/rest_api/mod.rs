@@ -19,6 +19,9 @@
 //! writes the run's setup data, the data VUs decode at their first
 //! iteration. Rates use the test-run duration of a [`Clock`]: from the
 //! start (past `--paused`) to the end, paused time left out (k6).
+//!
+//! k6r's `/v1/scenarios` beside it ([`Scenarios`], `scenarios.rs`) reads
+//! and changes every scenario through the engine's live-change handles.
 
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
