@@ -1,6 +1,6 @@
 //! An arrival-rate scenario's schedule while it runs ([`LiveSchedule`]):
 //! k6's own ticks until the first change, then the ticks of a rate
-//! [`Curve`] that the changes edit.
+//! `Curve` (`plan::curve`) that the changes edit.
 //!
 //! Iteration starts keep k6's semantics across a change: the whole test's
 //! iteration `g` starts where the area under the rate reaches it (`g` for
