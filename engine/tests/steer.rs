@@ -227,3 +227,27 @@ async fn a_stop_during_iterations_ends_a_changed_arrival_rate_scenario() {
     assert_eq!(report.changes.len(), 1);
     assert_eq!(report.changes[0].rate, Some((10.0, 20.0)));
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_higher_rate_finds_its_vus_initialised_ahead() {
+    // 150 ms iterations: 10/s needs 2 VUs, 40/s needs 6. The change
+    // initialises 2 × (40/10 − 1) = 6 more at once (10 ms each, side by
+    // side), before the first tick at the new rate: none is dropped.
+    let mut fake = Fake::new(ms(150));
+    fake.init_delay = ms(10);
+    let options = json!({"scenarios": {"car": {"executor": "constant-arrival-rate",
+        "rate": 10, "duration": "2s", "preAllocatedVUs": 2, "maxVUs": 20}}});
+    let (engine, _) = engine(options, &fake);
+    let car = steer(&engine.steering(), "car");
+    let run = tokio::spawn(engine.run(CancellationToken::new()));
+    tokio::time::sleep(ms(1000)).await;
+    car.apply(Change {
+        rate: Some(40),
+        ..Change::default()
+    })
+    .await
+    .unwrap();
+    let report = run.await.unwrap().unwrap();
+    assert_eq!(report.counters.scenarios[0].dropped, 0);
+    assert_eq!(report.counters.initialized_vus, 8);
+}
