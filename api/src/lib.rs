@@ -14,6 +14,8 @@
 //!   contents enums).
 //! - [`groups`]: `GET /v1/groups[/{id}]` ([`Group`], [`Check`]).
 //! - [`setup`]: `/v1/setup` ([`SetupEnvelope`]).
+//! - [`scenarios`]: k6r's `GET /v1/scenarios` and `PATCH
+//!   /v1/scenarios/{name}` (live changes of any scenario).
 //! - [`errors`]: the error body ([`ErrorsBody`]).
 //! - [`envelope`]: the generic `{"data": ...}` wrapper and resource object.
 //! - [`dashboard`]: the coordinator's live dashboard (`Frame`,
@@ -28,6 +30,7 @@ pub mod errors;
 pub mod groups;
 pub mod metrics;
 pub mod run;
+pub mod scenarios;
 pub mod setup;
 pub mod status;
 

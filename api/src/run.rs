@@ -213,4 +213,8 @@ pub struct RunOutcome {
     pub metrics: serde_json::Value,
     /// `setup()`'s data as JSON text (`None`: no setup or `undefined`).
     pub setup_data: Option<String>,
+    /// The live scenario changes, one summary line each (`scenario s:
+    /// rate 100/s → 200/s at 3.2s`), in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<String>,
 }

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-pub use crate::control::{AddressArgs, ScaleArgs};
+pub use crate::control::{AddressArgs, PauseArgs, ScaleArgs};
 
 /// k6r: run k6 scripts, on one machine or a cluster.
 #[derive(Debug, Parser)]
@@ -27,11 +27,12 @@ pub enum Command {
     Status(AddressArgs),
     /// Show the metrics of a running test.
     Stats(AddressArgs),
-    /// Pause a running test.
-    Pause(AddressArgs),
-    /// Resume a paused test.
-    Resume(AddressArgs),
-    /// Scale a running test (externally-controlled).
+    /// Pause a running test (or one scenario: `--scenario`).
+    Pause(PauseArgs),
+    /// Resume a paused test (or one scenario: `--scenario`).
+    Resume(PauseArgs),
+    /// Scale a running test (externally-controlled), or change one
+    /// scenario's rate, VUs or stage targets (`--scenario`).
     Scale(ScaleArgs),
     /// Stop a running test (exit code 103); k6 has no such command.
     Stop(AddressArgs),

@@ -324,9 +324,26 @@ fn in_process_commands_and_flags() {
 
     let parsed = k6r_cli::Cli::try_parse_from(["k6r-cli", "pause"]).unwrap();
     match parsed.command {
-        k6r_cli::Command::Pause(a) => assert_eq!(a.address, "localhost:6565"),
+        k6r_cli::Command::Pause(a) => {
+            assert_eq!(a.address.address, "localhost:6565");
+            assert_eq!(a.scenario, None);
+        }
         other => panic!("{other:?}"),
     }
+    let parsed = k6r_cli::Cli::try_parse_from(["k6r-cli", "resume", "--scenario", "s"]).unwrap();
+    match parsed.command {
+        k6r_cli::Command::Resume(a) => assert_eq!(a.scenario.as_deref(), Some("s")),
+        other => panic!("{other:?}"),
+    }
+    // k6r's scenario flags: only with --scenario, never with -m.
+    assert!(k6r_cli::Cli::try_parse_from(["k6r-cli", "scale", "--rate", "5"]).is_err());
+    assert!(
+        k6r_cli::Cli::try_parse_from(["k6r-cli", "scale", "--scenario", "s", "-m", "5"]).is_err()
+    );
+    assert!(
+        k6r_cli::Cli::try_parse_from(["k6r-cli", "scale", "--scenario", "s", "--rate", "5"])
+            .is_ok()
+    );
     assert!(k6r_cli::Cli::try_parse_from(["k6r-cli", "scale", "-u"]).is_err());
     assert!(k6r_cli::Cli::try_parse_from(["k6r-cli", "scale", "-u", "x"]).is_err());
 }

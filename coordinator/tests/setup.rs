@@ -102,6 +102,7 @@ async fn ack_setup_data(run: &str, agent: &mut FakeAgent) -> String {
             run_id: run.into(),
             seq: control.seq,
             error: String::new(),
+            scenario: None,
         })
         .await;
     agent.send(status(run, RunState::Running)).await;
@@ -220,6 +221,7 @@ async fn a_put_reaches_every_agent_the_teardown_and_the_result() {
             run_id: run.clone(),
             seq: control.seq,
             error: "the run is not initialised yet".into(),
+            scenario: None,
         })
         .await;
     }
@@ -339,6 +341,7 @@ async fn post_while_a_patch_pauses(c: &TestCoordinator, run: &str, agents: &mut 
             run_id: run.to_owned(),
             seq: pause.seq,
             error: String::new(),
+            scenario: None,
         })
         .await;
         a.send(status(run, RunState::Paused)).await;

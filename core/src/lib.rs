@@ -14,6 +14,8 @@
 //! - [`metrics`]: samples, metric types, k6's built-in metrics, the
 //!   mergeable sinks and the registry that routes samples into them.
 //! - [`scale`]: k6's rules for a live `vus`/`vus-max` change.
+//! - [`steer`]: live changes of a running scenario ([`steer::Change`]),
+//!   checked against its executor, and an instance's part of one.
 //! - [`threshold`]: k6's threshold syntax, validation and evaluation.
 //! - [`summary`]: the end-of-test summary text, `--summary-export` and
 //!   `handleSummary`'s data, rendered from the registry.
@@ -36,6 +38,7 @@ pub mod plan;
 pub mod scale;
 pub mod segment;
 pub mod setup_data;
+pub mod steer;
 pub mod summary;
 pub mod threshold;
 

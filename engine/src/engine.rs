@@ -17,6 +17,7 @@ use crate::abort::{AbortReason, AbortSlot};
 use crate::error::Result;
 use crate::event::SharedObserver;
 use crate::executor::external::{self, Commands, ControlHandle};
+use crate::executor::steer::{self, ChangeLog, Inbox, Steer};
 use crate::executor::{run_scenario, ScenarioCtx};
 use crate::pool::Pool;
 use crate::progress::{Progress, Snapshot};
@@ -49,6 +50,8 @@ pub struct Report {
     pub aborted: Option<AbortReason>,
     /// From the start of the first scenario's clock to the end.
     pub duration: Duration,
+    /// The live scenario changes applied, in order.
+    pub changes: Vec<crate::executor::steer::Applied>,
 }
 
 /// Runs one [`TestPlan`] with VUs from one factory.
@@ -59,6 +62,9 @@ pub struct Engine<F: VuFactory> {
     config: Config,
     progress: Progress,
     controls: HashMap<String, (ControlHandle, Commands)>,
+    /// Every scenario's live-change handle and inbox, in plan order.
+    steers: Vec<(Steer, Option<Inbox>)>,
+    changes: ChangeLog,
     drain: CancellationToken,
 }
 
@@ -72,6 +78,15 @@ impl<F: VuFactory> Engine<F> {
             .filter(|s| s.kind == k6r_core::options::ExecutorKind::ExternallyControlled)
             .map(|s| (s.name.clone(), external::channel(&s.name)))
             .collect();
+        let changes = ChangeLog::default();
+        let steers = plan
+            .scenarios()
+            .iter()
+            .map(|s| {
+                let (steer, inbox) = steer::channel(&s.name, s.kind, changes.clone());
+                (steer, Some(inbox))
+            })
+            .collect();
         Engine {
             plan,
             factory: Arc::new(factory),
@@ -79,8 +94,21 @@ impl<F: VuFactory> Engine<F> {
             config,
             progress,
             controls,
+            steers,
+            changes,
             drain: CancellationToken::new(),
         }
+    }
+
+    /// Every scenario's live-change handle, in plan order (k6r's
+    /// `/v1/scenarios`).
+    pub fn steering(&self) -> Vec<Steer> {
+        self.steers.iter().map(|(s, _)| s.clone()).collect()
+    }
+
+    /// The changes applied so far (shared: it fills during the run).
+    pub fn changes(&self) -> ChangeLog {
+        self.changes.clone()
     }
 
     /// A graceful stop: once `drain` fires no scenario starts an
@@ -141,15 +169,35 @@ impl<F: VuFactory> Engine<F> {
                 stopped: true,
                 aborted: None,
                 duration: std::time::Duration::ZERO,
+                changes: Vec::new(),
             });
         }
         let start = Instant::now();
         let mut scenarios = JoinSet::new();
+        // Scenarios without work here (a segment with no share) take
+        // changes as no-ops, so that a cluster's change of them succeeds.
+        let mut idle = JoinSet::new();
         for plan in self.plan.scenarios() {
             if !plan.has_work() {
+                let inbox = self
+                    .steers
+                    .iter_mut()
+                    .find(|(s, _)| s.scenario() == plan.name)
+                    .and_then(|(_, inbox)| inbox.take());
+                if let Some(inbox) = inbox {
+                    idle.spawn(steer::no_work(inbox));
+                }
                 continue;
             }
             let control = self.controls.remove(&plan.name).map(|(_, rx)| rx);
+            let Some(inbox) = self
+                .steers
+                .iter_mut()
+                .find(|(s, _)| s.scenario() == plan.name)
+                .and_then(|(_, inbox)| inbox.take())
+            else {
+                continue;
+            };
             let ctx = Arc::new(ScenarioCtx::new(
                 plan.clone(),
                 Arc::clone(&pool),
@@ -166,7 +214,7 @@ impl<F: VuFactory> Engine<F> {
                     biased;
                     _ = stop.cancelled() => {}
                     _ = drain.cancelled() => {}
-                    _ = tokio::time::sleep_until(ctx.start) => run_scenario(ctx, control).await,
+                    _ = tokio::time::sleep_until(ctx.start) => run_scenario(ctx, control, inbox).await,
                 }
             });
         }
@@ -175,12 +223,14 @@ impl<F: VuFactory> Engine<F> {
                 tracing::error!(error = %e, "a scenario task failed");
             }
         }
+        idle.abort_all();
         let aborted = abort.reason();
         Ok(Report {
             counters: self.progress.snapshot(),
             stopped: (stop.is_cancelled() || self.drain.is_cancelled()) && aborted.is_none(),
             aborted,
             duration: start.elapsed(),
+            changes: self.changes.entries(),
         })
     }
 }

@@ -43,5 +43,6 @@ pub use engine::{Config, Engine, Report};
 pub use error::{ControlError, Error, Result};
 pub use event::{Event, NoopObserver, Observer, SharedObserver};
 pub use executor::external::{ControlCommand, ControlHandle, Status};
+pub use executor::steer::{Applied, ChangeLog, Live, Steer};
 pub use progress::{Configured, Progress, ScenarioSnapshot, Snapshot};
 pub use vu::{InitError, Iteration, Outcome, Vu, VuFactory, VuId};

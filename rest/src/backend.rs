@@ -16,7 +16,9 @@
 use std::future::Future;
 use std::pin::Pin;
 
+use k6r_api::scenarios::ScenarioResource;
 use k6r_api::{GroupResource, MetricResource, Status};
+use k6r_core::steer::{Change, ChangeError};
 use k6r_prometheus::Family;
 use serde_json::value::RawValue;
 use tokio::sync::{mpsc, oneshot};
@@ -81,6 +83,25 @@ pub trait Backend: Send + 'static {
     /// Starts running `teardown(data)` now (a script without one: nothing).
     fn run_teardown(&mut self) -> BoxFuture<Result<(), SetupError>>;
 
+    /// Every scenario now (k6r's `GET /v1/scenarios`), in plan order.
+    /// The default has none.
+    fn scenarios(&mut self) -> impl Future<Output = Vec<ScenarioResource>> + Send {
+        async { Vec::new() }
+    }
+
+    /// Starts applying a live change of scenario `name` (validated by the
+    /// scenario's executor); the future yields the scenario after it. It
+    /// runs on the side, as setup does: a cluster's change waits for its
+    /// common instant. The default knows no scenario.
+    fn patch_scenario(
+        &mut self,
+        name: String,
+        change: Change,
+    ) -> BoxFuture<Result<ScenarioResource, ChangeError>> {
+        let _ = change;
+        Box::pin(async move { Err(ChangeError::NoScenario(name)) })
+    }
+
     /// Resolves when the backend has work of its own to do (for example
     /// applying a change staged before its scenario started); the task
     /// then calls [`on_wake`](Self::on_wake). The default never resolves.
@@ -117,6 +138,10 @@ pub enum Request {
     RunSetup(Reply<Result<SetupData, SetupError>>),
     /// `POST /v1/teardown`.
     RunTeardown(Reply<Result<(), SetupError>>),
+    /// `GET /v1/scenarios[/{name}]`.
+    Scenarios(Reply<Vec<ScenarioResource>>),
+    /// `PATCH /v1/scenarios/{name}`.
+    PatchScenario(String, Change, Reply<Result<ScenarioResource, ChangeError>>),
 }
 
 /// The handle the server (and anything else) talks to the run through.
@@ -187,6 +212,18 @@ impl Control {
         self.ask(Request::RunSetup).await?.map_err(Error::Setup)
     }
 
+    /// Every scenario now.
+    pub async fn scenarios(&self) -> Result<Vec<ScenarioResource>> {
+        self.ask(Request::Scenarios).await
+    }
+
+    /// Applies a live change of one scenario; the scenario after it.
+    pub async fn patch_scenario(&self, name: String, change: Change) -> Result<ScenarioResource> {
+        self.ask(|r| Request::PatchScenario(name, change, r))
+            .await?
+            .map_err(Error::Change)
+    }
+
     /// Runs `teardown()`.
     pub async fn run_teardown(&self) -> Result<()> {
         self.ask(Request::RunTeardown)
@@ -249,6 +286,15 @@ impl<B: Backend> BackendActor<B> {
             }
             Request::RunSetup(reply) => {
                 let work = self.backend.run_setup();
+                self.jobs.spawn(async move {
+                    let _ = reply.send(work.await);
+                });
+            }
+            Request::Scenarios(reply) => {
+                let _ = reply.send(self.backend.scenarios().await);
+            }
+            Request::PatchScenario(name, change, reply) => {
+                let work = self.backend.patch_scenario(name, change);
                 self.jobs.spawn(async move {
                     let _ = reply.send(work.await);
                 });

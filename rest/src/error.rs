@@ -86,6 +86,9 @@ pub enum Error {
     /// `POST /v1/teardown` failed (500) or was refused.
     #[error(transparent)]
     Teardown(SetupError),
+    /// A live scenario change refused (k6r's `/v1/scenarios`).
+    #[error(transparent)]
+    Change(k6r_core::steer::ChangeError),
     /// The run no longer answers (its control task ended).
     #[error("the test run no longer accepts control requests")]
     Gone,
@@ -114,6 +117,16 @@ impl Error {
             Error::SetSetup(e) => (e.status(), "Error setting setup data"),
             Error::Setup(e) => (e.status(), "Error executing setup"),
             Error::Teardown(e) => (e.status(), "Error executing teardown"),
+            Error::Change(e) => {
+                use k6r_core::steer::ChangeError as C;
+                match e {
+                    C::NoScenario(_) => (StatusCode::NOT_FOUND, "Not Found"),
+                    C::NotStarted(_) | C::Ended(_) => {
+                        (StatusCode::CONFLICT, "Scenario change error")
+                    }
+                    _ => (StatusCode::BAD_REQUEST, "Scenario change error"),
+                }
+            }
             Error::Gone => (StatusCode::SERVICE_UNAVAILABLE, "Control error"),
         }
     }

@@ -23,8 +23,11 @@
 //! - [`convert`]: DTOs from `k6r-core`'s metric registry, checks and
 //!   group tree (k6's `sample` per metric type, MD5 group/check ids).
 //! - [`server`]: the router, content types, body limit and [`serve`].
-//! - `routes`: one handler module per resource (`prometheus`: `/metrics`).
+//! - `routes`: one handler module per resource (`prometheus`: `/metrics`;
+//!   `scenarios`: k6r's `/v1/scenarios`, beside k6's API).
 //! - [`patch`]: decoding a PATCH body exactly as Go decodes it.
+//! - [`scenario_patch`]: decoding k6r's `PATCH /v1/scenarios/{name}` into
+//!   a live change (`k6r_core::steer::Change`).
 //! - [`setup_body`]: decoding a `PUT /v1/setup` body as k6 does.
 //! - [`gojson`]: a JSON reader with Go's error messages.
 //! - [`error`]: [`Error`], [`ControlError`], [`SetupError`] and their
@@ -40,6 +43,7 @@ pub mod gojson;
 pub mod patch;
 pub mod problem;
 mod routes;
+pub mod scenario_patch;
 pub mod server;
 pub mod setup_body;
 

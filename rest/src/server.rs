@@ -76,6 +76,12 @@ pub fn router(control: Control) -> Router {
                 .post(routes::setup::run)
                 .put(routes::setup::put),
         )
+        .route("/v1/scenarios", read(routes::scenarios::list))
+        .route("/v1/scenarios/", read(routes::scenarios::empty_name))
+        .route(
+            "/v1/scenarios/{name}",
+            read(routes::scenarios::one).patch(routes::scenarios::patch),
+        )
         .route(
             "/v1/teardown",
             on(MethodFilter::POST, routes::setup::teardown),

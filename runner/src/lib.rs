@@ -27,7 +27,8 @@
 //! - `vu`: the engine's `Vu`/`VuFactory` over VUs on workers.
 //! - `lifecycle`: `setup()` and `teardown()`.
 //! - [`rest_api`]: k6's REST API served during the run, `--paused`, and
-//!   [`rest_api::EngineBackend`], the `k6r-rest` backend over the engine.
+//!   [`rest_api::EngineBackend`], the `k6r-rest` backend over the engine
+//!   (k6r's `/v1/scenarios` too: [`rest_api::Scenarios`]).
 //! - [`machine`]: this machine's memory and the VUs it may hold.
 //! - [`remote`]: a run driven from outside (the agent): a start gate for
 //!   setup and the start instant, teardown on request.

@@ -108,6 +108,8 @@ pub enum DriveEvent {
         progress: Progress,
         /// The externally-controlled scenarios' handles, in plan order.
         controls: Vec<ControlHandle>,
+        /// Every scenario's live-change handle, in plan order.
+        steering: Vec<k6r_engine::Steer>,
         /// The setup data every VU decodes, and setup() on request.
         setup: SetupHandle,
         /// The most `maxVUs` the controlled scenarios may grow to here.

@@ -4,6 +4,7 @@
 //! An answer in no shape of k6's is named by its status and text, never by
 //! the JSON decoder's complaint.
 
+use k6r_api::scenarios::{ScenarioEnvelope, ScenarioPatch, ScenarioResource};
 use k6r_api::{ErrorsBody, MetricResource, MetricsEnvelope, Status, StatusEnvelope};
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
@@ -35,6 +36,17 @@ impl Client {
         let body = serde_json::to_vec(&status.into_envelope()).map_err(fail)?;
         let env: StatusEnvelope = self.call(Method::PATCH, "/v1/status", Some(body)).await?;
         Ok(env.data.attributes)
+    }
+
+    pub async fn patch_scenario(
+        &self,
+        name: &str,
+        change: ScenarioPatch,
+    ) -> Result<ScenarioResource, Failure> {
+        let body = serde_json::to_vec(&change.into_envelope(name)).map_err(fail)?;
+        let path = format!("/v1/scenarios/{name}");
+        let env: ScenarioEnvelope = self.call(Method::PATCH, &path, Some(body)).await?;
+        Ok(env.data)
     }
 
     pub async fn metrics(&self) -> Result<Vec<MetricResource>, Failure> {

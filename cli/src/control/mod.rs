@@ -3,6 +3,11 @@
 //! `stop` (k6r's own: `PATCH {"stopped":true}`). They talk to the REST API
 //! of `k6r-cli run` (or of k6 itself) at `-a/--address`.
 //!
+//! With `--scenario NAME`, `pause`, `resume` and `scale` change that one
+//! scenario through k6r's `PATCH /v1/scenarios/{name}` instead (any
+//! executor; `scale --rate N | --vus N | --factor F`), and print the
+//! scenario after the change.
+//!
 //! Every failure is one `level=error` line and exit code 255, nothing on
 //! stdout.
 
@@ -12,6 +17,7 @@ mod yaml;
 use std::io::Write;
 
 use clap::Args;
+use k6r_api::scenarios::ScenarioPatch;
 use k6r_api::Status;
 use k6r_core::exit::ExitCode;
 
@@ -38,6 +44,17 @@ pub struct AddressArgs {
     pub token: Option<String>,
 }
 
+/// Flags of `pause` and `resume`.
+#[derive(Debug, Args)]
+pub struct PauseArgs {
+    /// The API server.
+    #[command(flatten)]
+    pub address: AddressArgs,
+    /// Only this scenario (k6r's `/v1/scenarios`; any executor).
+    #[arg(long, value_name = "NAME")]
+    pub scenario: Option<String>,
+}
+
 /// Flags of `scale`.
 #[derive(Debug, Args)]
 pub struct ScaleArgs {
@@ -48,8 +65,26 @@ pub struct ScaleArgs {
     #[arg(short = 'u', long = "vus", allow_negative_numbers = true)]
     pub vus: Option<i64>,
     /// Max available virtual VUs.
-    #[arg(short = 'm', long = "max", allow_negative_numbers = true)]
+    #[arg(
+        short = 'm',
+        long = "max",
+        allow_negative_numbers = true,
+        conflicts_with = "scenario"
+    )]
     pub max: Option<i64>,
+    /// Change this scenario (k6r's `/v1/scenarios`) instead of the
+    /// externally-controlled one.
+    #[arg(long, value_name = "NAME")]
+    pub scenario: Option<String>,
+    /// With `--scenario`: the new rate (constant-arrival-rate).
+    #[arg(long, requires = "scenario", allow_negative_numbers = true)]
+    pub rate: Option<i64>,
+    /// With `--scenario` and `--rate`: the rate's time unit (`1s`, `1m`).
+    #[arg(long, requires = "rate")]
+    pub time_unit: Option<String>,
+    /// With `--scenario`: multiply the rate or the remaining stage targets.
+    #[arg(long, requires = "scenario")]
+    pub factor: Option<f64>,
 }
 
 /// Which control command.
@@ -60,9 +95,9 @@ pub enum Action<'a> {
     /// `GET /v1/metrics`.
     Stats(&'a AddressArgs),
     /// `PATCH paused:true`.
-    Pause(&'a AddressArgs),
+    Pause(&'a PauseArgs),
     /// `PATCH paused:false`.
-    Resume(&'a AddressArgs),
+    Resume(&'a PauseArgs),
     /// `PATCH vus/vus-max`.
     Scale(&'a ScaleArgs),
     /// `PATCH stopped:true`.
@@ -91,8 +126,49 @@ async fn request(action: Action<'_>) -> Result<String, Failure> {
             let metrics = Client::new(a).metrics().await?;
             return Ok(yaml::metrics(&metrics));
         }
-        Action::Pause(a) => patch(a, with(|s| s.paused = Some(true))).await?,
-        Action::Resume(a) => patch(a, with(|s| s.paused = Some(false))).await?,
+        Action::Pause(PauseArgs {
+            address,
+            scenario: Some(name),
+        })
+        | Action::Resume(PauseArgs {
+            address,
+            scenario: Some(name),
+        }) => {
+            let paused = matches!(action, Action::Pause(_));
+            let change = ScenarioPatch {
+                paused: Some(paused),
+                ..ScenarioPatch::default()
+            };
+            let scenario = Client::new(address).patch_scenario(name, change).await?;
+            return Ok(yaml::scenario(&scenario));
+        }
+        Action::Pause(a) => patch(&a.address, with(|s| s.paused = Some(true))).await?,
+        Action::Resume(a) => patch(&a.address, with(|s| s.paused = Some(false))).await?,
+        Action::Scale(ScaleArgs {
+            address,
+            vus,
+            scenario: Some(name),
+            rate,
+            time_unit,
+            factor,
+            ..
+        }) => {
+            if vus.is_none() && rate.is_none() && factor.is_none() {
+                return Err(Failure::new(
+                    EXIT,
+                    "Specify one of --rate, -u/--vus or --factor",
+                ));
+            }
+            let change = ScenarioPatch {
+                rate: *rate,
+                time_unit: time_unit.clone(),
+                factor: *factor,
+                vus: *vus,
+                ..ScenarioPatch::default()
+            };
+            let scenario = Client::new(address).patch_scenario(name, change).await?;
+            return Ok(yaml::scenario(&scenario));
+        }
         Action::Scale(s) => {
             if s.vus.is_none() && s.max.is_none() {
                 return Err(Failure::new(EXIT, "Specify either -u/--vus or -m/--max"));

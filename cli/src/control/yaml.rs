@@ -5,6 +5,7 @@
 
 use std::fmt::Write;
 
+use k6r_api::scenarios::ScenarioResource;
 use k6r_api::{MetricResource, MetricType, Status, ValueType};
 
 /// `status`, `pause`, `resume`, `scale`, `stop`.
@@ -20,6 +21,32 @@ pub fn status(s: &Status) -> String {
         s.running,
         s.tainted,
     )
+}
+
+/// `pause|resume|scale --scenario`: the scenario after the change.
+pub fn scenario(s: &ScenarioResource) -> String {
+    let a = &s.attributes;
+    let mut out = format!(
+        "scenario: {}\nexecutor: {}\nstate: {}\nprogress: {}\nvus: {}\n",
+        s.id,
+        a.executor,
+        serde_json::to_value(a.state)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default(),
+        a.progress,
+        a.vus,
+    );
+    if let Some(target) = a.vus_target {
+        let _ = writeln!(out, "vus-target: {target}");
+    }
+    if let Some(rate) = a.rate {
+        let _ = writeln!(out, "rate: {rate}");
+    }
+    if let Some(d) = &a.duration {
+        let _ = writeln!(out, "duration: {d}");
+    }
+    out
 }
 
 /// `stats`: one list item per metric, in the server's order.

@@ -65,6 +65,15 @@ pub(super) fn run(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> R
         env: &local.env,
         config: &local.script_config,
     });
+    let changes: Vec<String> = result
+        .report
+        .iter()
+        .flat_map(|r| &r.changes)
+        .map(|c| {
+            let at = k6r_core::Duration::from_nanos(c.at.as_nanos() as i64);
+            k6r_core::steer::summary_line(&c.scenario, &c.change, at, c.rate, c.vus)
+        })
+        .collect();
     local.metrics.read(|registry| {
         let ending = summary::Ending {
             registry,
@@ -73,6 +82,7 @@ pub(super) fn run(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> R
             duration: ran.elapsed,
             setup_data: result.setup_data.as_deref(),
             handler,
+            changes: &changes,
         };
         summary::end(args, ending, out, err);
     });

@@ -53,6 +53,9 @@ pub struct Ending<'a> {
     pub setup_data: Option<&'a str>,
     /// Where `handleSummary` runs, when the script exports it.
     pub handler: Option<Handler<'a>>,
+    /// The live scenario changes, one summary line each
+    /// (`k6r_core::steer::summary_line`), printed after the text summary.
+    pub changes: &'a [String],
 }
 
 /// The end of `run`, local or remote: unless `--no-summary`, the summary
@@ -76,24 +79,35 @@ pub fn end(args: &RunArgs, ending: Ending<'_>, out: &mut dyn Write, err: &mut dy
         options: ending.options,
         facts: &facts,
     };
-    report(
+    let printed = report(
         &inputs,
         ending.handler,
         args.summary_export.as_deref(),
         out,
         err,
     );
+    if printed && !ending.changes.is_empty() {
+        let mut text = String::from("  LIVE CHANGES\n");
+        for line in ending.changes {
+            text.push_str("    ");
+            text.push_str(line);
+            text.push('\n');
+        }
+        text.push('\n');
+        let _ = out.write_all(text.as_bytes());
+        let _ = out.flush();
+    }
 }
 
 /// Produces the end-of-test summary: `handleSummary`'s outputs or the
-/// text, then the export file.
+/// text, then the export file. Says whether the text was printed.
 pub fn report(
     inputs: &Inputs<'_>,
     handler: Option<Handler<'_>>,
     export_to: Option<&Path>,
     out: &mut dyn Write,
     err: &mut dyn Write,
-) {
+) -> bool {
     let Inputs {
         registry,
         thresholds,
@@ -137,6 +151,7 @@ pub fn report(
             );
         }
     }
+    print_text
 }
 
 fn failed_to_handle(err: &mut dyn Write, error: &str) {

@@ -234,5 +234,6 @@ fn outcome() -> RunOutcome {
         duration_ms: 2000,
         metrics: serde_json::to_value(registry.take_delta()).unwrap(),
         setup_data: Some(r#"{"token":"abc"}"#.to_owned()),
+        changes: Vec::new(),
     }
 }

@@ -11,12 +11,17 @@
 //! and `stopped: true` does nothing. After a run, the last one answers
 //! (ended, its merged metrics) until the next submission.
 //!
+//! k6r's `/v1/scenarios` lists the run's scenarios summed over the agents
+//! and applies a live change on every agent at one instant
+//! (`run::steer`).
+//!
 //! `/v1/setup` reads and replaces the run's setup data on every agent,
 //! and `POST /v1/setup` runs `setup()` again on the lead (`run::setup`
 //! says when each is allowed). `POST /v1/teardown` is refused: teardown
 //! runs once, on the lead, when the scenarios end.
 
 use k6r_api::{GroupResource, MetricResource, Status};
+use k6r_core::steer::{Change, ChangeError};
 use k6r_rest::{Backend, BoxFuture, ControlError, SetupData, SetupError, StatusPatch};
 use serde_json::value::RawValue;
 
@@ -153,6 +158,28 @@ impl Backend for Cluster {
         Box::pin(async move {
             let run = runs.current().await.ok_or_else(no_run)?;
             run.run_setup().await.ok_or_else(no_run)?.map(raw)
+        })
+    }
+
+    async fn scenarios(&mut self) -> Vec<k6r_api::scenarios::ScenarioResource> {
+        match self.runs.current().await {
+            Some(run) => run.scenarios().await.unwrap_or_default(),
+            None => Vec::new(),
+        }
+    }
+
+    fn patch_scenario(
+        &mut self,
+        name: String,
+        change: Change,
+    ) -> BoxFuture<Result<k6r_api::scenarios::ScenarioResource, ChangeError>> {
+        let runs = self.runs.clone();
+        Box::pin(async move {
+            let none = || ChangeError::NoScenario(name.clone());
+            let run = runs.current().await.ok_or_else(none)?;
+            run.change_scenario(name.clone(), change)
+                .await
+                .ok_or_else(none)?
         })
     }
 

@@ -101,6 +101,10 @@ pub(super) struct RunActor {
     pub(super) paused: bool,
     pub(super) seq: u64,
     pub(super) pending: Option<Pending>,
+    /// What the live scenario changes left each scenario.
+    pub(super) steered: super::steer::SteeredMap,
+    /// The live scenario changes applied, in order.
+    pub(super) changes: Vec<super::steer::AppliedChange>,
     /// A `POST /v1/setup` waiting for the lead.
     pub(super) setup_run: Option<SetupRun>,
     pub(super) outcome: Option<RunOutcome>,
@@ -138,6 +142,8 @@ pub(super) fn spawn(
         paused: false,
         seq: 0,
         pending: None,
+        steered: Default::default(),
+        changes: Vec::new(),
         setup_run: None,
         outcome: None,
         view_tx: watch::channel(empty_view()).0,
@@ -321,6 +327,12 @@ impl RunActor {
             }
             RunCommand::SetSetupData(data, reply) => self.put_setup_data(data, reply).await,
             RunCommand::RunSetup(reply) => self.rerun_setup(reply).await,
+            RunCommand::Scenarios(reply) => {
+                let _ = reply.send(self.scenarios());
+            }
+            RunCommand::ChangeScenario(name, change, reply) => {
+                self.change_scenario(name, change, reply).await;
+            }
         }
     }
 

@@ -6,7 +6,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use k6r_api::scenarios::ScenarioResource;
 use k6r_api::Status;
+use k6r_core::steer::ChangeError;
 use k6r_proto::v1::{self, control::Action, ControlAck};
 use k6r_rest::{ControlError, SetupError, StatusPatch};
 use tokio::{sync::oneshot, time::Instant};
@@ -26,13 +28,14 @@ pub(super) enum What {
     Scale,
     Pause,
     SetupData,
+    Scenario,
 }
 
 impl What {
     fn error(self, message: String) -> ControlError {
         match self {
             What::Scale => ControlError::ConfigUpdate(message),
-            What::Pause | What::SetupData => ControlError::Pause(message),
+            What::Pause | What::SetupData | What::Scenario => ControlError::Pause(message),
         }
     }
 }
@@ -47,6 +50,11 @@ pub(super) enum Waiter {
     },
     /// New setup data: the data.
     Setup(oneshot::Sender<SetupAnswer>),
+    /// A live scenario change: the scenario after it.
+    Scenario {
+        name: String,
+        reply: oneshot::Sender<Result<ScenarioResource, ChangeError>>,
+    },
 }
 
 /// Controls waiting for the agents.
@@ -59,6 +67,8 @@ pub(super) struct Pending {
     statuses: BTreeSet<AgentId>,
     /// The first refusal.
     error: Option<(What, String)>,
+    /// The agents' scenario states after a scenario change.
+    lives: Vec<v1::ScenarioLive>,
     pub(super) until: Instant,
 }
 
@@ -146,6 +156,7 @@ impl RunActor {
             acks,
             statuses: BTreeSet::new(),
             error: None,
+            lives: Vec::new(),
             until: Instant::now() + CONTROL_TIMEOUT,
         });
         self.control_settle();
@@ -165,8 +176,15 @@ impl RunActor {
         if waiting.is_empty() {
             pending.acks.remove(agent);
         }
+        if let Some(live) = ack.scenario {
+            pending.lives.push(live);
+        }
+        // A scenario change is acked at its instant with the scenario
+        // after it: no RunStatus to wait for.
         if ack.error.is_empty() {
-            pending.statuses.insert(agent.clone());
+            if what != What::Scenario {
+                pending.statuses.insert(agent.clone());
+            }
         } else if pending.error.is_none() {
             pending.error = Some((what, ack.error));
         }
@@ -234,6 +252,11 @@ impl RunActor {
                     Some((_, message)) => Err(SetupError::Failed(message)),
                     None => Ok(self.setup_data.clone()),
                 };
+                let _ = reply.send(answer);
+            }
+            Waiter::Scenario { name, reply } => {
+                let error = pending.error.map(|(_, message)| message);
+                let answer = self.scenario_changed(&name, &pending.lives, error);
                 let _ = reply.send(answer);
             }
         }

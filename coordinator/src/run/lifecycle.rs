@@ -338,6 +338,7 @@ impl RunActor {
             duration_ms: u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
             metrics: self.submission.merged.to_json(),
             setup_data: self.setup_data.clone(),
+            changes: self.changes.iter().map(|c| c.line()).collect(),
         });
         self.phase = Phase::Finished;
         self.deadline = None;

@@ -31,6 +31,8 @@
 //! - `prometheus`: the run's families for `GET /metrics`.
 //! - `sample`: the run as the dashboard samples it (a `k6r_dashboard::RunSample`).
 //! - `control`: live control (`PATCH /v1/status`) through the agents.
+//! - [`steer`]: k6r's live scenario changes (`/v1/scenarios`) on every
+//!   agent at one common instant.
 //! - `setup`: `/v1/setup` through the agents (the data, setup() again).
 //! - `view`: the [`RunView`] and k6's [`Status`] of a run.
 
@@ -45,12 +47,15 @@ pub mod plan;
 mod prometheus;
 mod sample;
 mod setup;
+pub mod steer;
 pub mod submit;
 mod view;
 
 use std::time::Duration;
 
+use k6r_api::scenarios::ScenarioResource;
 use k6r_api::{GroupResource, MetricResource, RunView, Status};
+use k6r_core::steer::{Change, ChangeError};
 use k6r_rest::{ControlError, SetupError, StatusPatch};
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
@@ -137,6 +142,15 @@ pub enum RunCommand {
     SetSetupData(Option<String>, oneshot::Sender<SetupAnswer>),
     /// `POST /v1/setup`: setup() again on the lead, its data to the others.
     RunSetup(oneshot::Sender<SetupAnswer>),
+    /// k6r's `GET /v1/scenarios`.
+    Scenarios(oneshot::Sender<Vec<ScenarioResource>>),
+    /// k6r's `PATCH /v1/scenarios/{name}`, answered once every agent
+    /// applied it at the common instant.
+    ChangeScenario(
+        String,
+        Change,
+        oneshot::Sender<Result<ScenarioResource, ChangeError>>,
+    ),
 }
 
 /// The answer to a PUT or POST of `/v1/setup`: the data now.
@@ -209,6 +223,21 @@ impl RunLink {
     /// Runs setup() again on the lead; its data goes to every agent.
     pub async fn run_setup(&self) -> Option<SetupAnswer> {
         self.ask(RunCommand::RunSetup).await
+    }
+
+    /// Every scenario of the run now.
+    pub async fn scenarios(&self) -> Option<Vec<ScenarioResource>> {
+        self.ask(RunCommand::Scenarios).await
+    }
+
+    /// Applies a live change of one scenario on every agent.
+    pub async fn change_scenario(
+        &self,
+        name: String,
+        change: Change,
+    ) -> Option<Result<ScenarioResource, ChangeError>> {
+        self.ask(|r| RunCommand::ChangeScenario(name, change, r))
+            .await
     }
 }
 

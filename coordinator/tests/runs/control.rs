@@ -60,6 +60,7 @@ async fn an_externally_controlled_scenario_is_pinned_and_scaled_through_the_coor
             run_id: run.clone(),
             seq,
             error: String::new(),
+            scenario: None,
         })
         .await;
     agents[0].send(status(&run, RunState::Running, 4, 1)).await;
@@ -82,6 +83,7 @@ async fn an_externally_controlled_scenario_is_pinned_and_scaled_through_the_coor
             run_id: run.clone(),
             seq,
             error: "too many".into(),
+            scenario: None,
         })
         .await;
     let (code, text) = answer.await.unwrap();
@@ -110,6 +112,7 @@ async fn pause_reaches_every_agent_and_a_stop_ends_the_run_with_103() {
             run_id: run.clone(),
             seq: control.seq,
             error: String::new(),
+            scenario: None,
         })
         .await;
         a.send(status(&run, RunState::Paused, 1, 1)).await;

@@ -111,22 +111,17 @@ impl RampingSchedule {
     }
 
     /// This instance's iteration starts, in order; finite.
-    pub fn ticks(&self) -> RampingTicks<'_> {
+    pub fn ticks(&self) -> RampingTicks {
         let time_unit = self.time_unit.as_nanos() as f64;
-        let (offsets, start) = match &self.tuple {
-            Some(t) => (t.offsets(), t.start()),
-            None => (&[][..], 0),
+        let (has_offsets, start) = match &self.tuple {
+            Some(t) => (!t.offsets().is_empty(), t.start()),
+            None => (false, 0),
         };
         RampingTicks {
-            schedule: self,
-            offsets,
+            schedule: self.clone(),
             next_offset: 0,
             // Without a share there is nothing to walk.
-            stage: if offsets.is_empty() {
-                self.stages.len()
-            } else {
-                0
-            },
+            stage: if has_offsets { 0 } else { self.stages.len() },
             stage_start: Duration::ZERO,
             from: self.start_rate as f64 / time_unit,
             done_so_far: 0.0,
@@ -139,10 +134,9 @@ impl RampingSchedule {
 }
 
 /// Iterator over a [`RampingSchedule`]: k6's `cal` as a state machine.
-#[derive(Debug)]
-pub struct RampingTicks<'a> {
-    schedule: &'a RampingSchedule,
-    offsets: &'a [i64],
+#[derive(Clone, Debug)]
+pub struct RampingTicks {
+    schedule: RampingSchedule,
     next_offset: usize,
     stage: usize,
     stage_start: Duration,
@@ -156,7 +150,7 @@ pub struct RampingTicks<'a> {
     local: i64,
 }
 
-impl Iterator for RampingTicks<'_> {
+impl Iterator for RampingTicks {
     type Item = Tick;
 
     fn next(&mut self) -> Option<Tick> {
@@ -187,7 +181,12 @@ impl Iterator for RampingTicks<'_> {
                     offset: Duration::from_nanos(t as i64) + self.stage_start,
                 };
                 self.local += 1;
-                let step = self.offsets[self.next_offset % self.offsets.len()];
+                let offsets = self
+                    .schedule
+                    .tuple
+                    .as_ref()
+                    .map_or(&[1][..], |t| t.offsets());
+                let step = offsets[self.next_offset % offsets.len()];
                 self.next_offset += 1;
                 self.i += step as f64;
                 return Some(tick);

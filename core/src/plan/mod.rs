@@ -15,14 +15,19 @@
 //! - max possible VUs: planned + unplanned, what `k6 inspect` calls `maxVUs`;
 //! - total duration: the offset of the last step (`totalDuration`).
 //!
-//! [`describe`] words the plan the way `k6 run`'s banner does.
+//! [`describe`] words the plan the way `k6 run`'s banner does; [`live`]
+//! is an arrival-rate scenario's schedule as live changes edit it (over a
+//! rate `curve`).
 
 pub mod arrival;
+mod curve;
 pub mod describe;
+pub mod live;
 mod ramping;
 mod scenario;
 
 pub use arrival::{ConstantSchedule, RampingSchedule, RampingTicks, Tick};
+pub use live::LiveSchedule;
 pub use scenario::{ScenarioPlan, Work};
 
 use crate::duration::Duration;

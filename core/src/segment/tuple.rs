@@ -176,6 +176,14 @@ impl Tuple {
         std::iter::successors(Some(0_i64), |k| k.checked_add(1))
             .map_while(move |k| self.striping.nth(self.index, k))
     }
+
+    /// Our `k`-th 0-based global index (0-based `k`): what
+    /// [`global_indexes`](Self::global_indexes) yields `k`-th, without
+    /// walking there. With [`scale`](Self::scale), `scale(g)` is the
+    /// position of our first index at or after `g`.
+    pub fn global_index(&self, k: i64) -> Option<i64> {
+        self.striping.nth(self.index, k)
+    }
 }
 
 impl fmt::Debug for Tuple {

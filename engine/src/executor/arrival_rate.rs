@@ -7,6 +7,13 @@
 //! A drain of the test ends the ticks; running iterations get
 //! `gracefulStop`.
 //!
+//! The ticks come from a [`LiveSchedule`]: live changes (`rate`,
+//! `factor`, `paused`, `extend`) edit it at their instant and the loop
+//! takes the next tick from it again; the tick it held, not yet started,
+//! is given back. A rate increase initialises, in the background and
+//! within `maxVUs`, as many more VUs as the scenario holds times the
+//! increase, so the new rate finds them ready.
+//!
 //! One task (this loop) owns the idle VUs and the scenario's VU count;
 //! iterations run in their own tasks and hand their VU back when done, and
 //! an unplanned VU initialises in a task it holds and awaits.
@@ -18,62 +25,21 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use k6r_core::plan::{Tick, Work};
+use k6r_core::plan::{LiveSchedule, Tick, Work};
 use k6r_core::Duration;
-use tokio::task::{JoinError, JoinHandle, JoinSet};
+use tokio::task::{JoinError, JoinSet};
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::iteration::{self, Numbers};
+use super::steer::{Applied, Inbox, Live, Request};
 use super::ScenarioCtx;
 use crate::abort::AbortReason;
 use crate::pool::PooledVu;
 use crate::vu::{InitError, VuFactory};
 
-/// The ticks of an arrival-rate scenario and what bounds them.
-struct Schedule<'a> {
-    /// VUs initialised before the start.
-    pre_allocated: u64,
-    /// The most VUs the scenario may hold.
-    max_vus: u64,
-    /// The regular end, from the scenario start.
-    end: Duration,
-    /// The iteration starts, in order.
-    ticks: Box<dyn Iterator<Item = Tick> + Send + 'a>,
-}
-
-impl<'a> Schedule<'a> {
-    /// The schedule of `work`, `None` for the other executors.
-    fn of(work: &'a Work) -> Option<Schedule<'a>> {
-        let (Work::ConstantArrivalRate {
-            pre_allocated_vus,
-            max_vus,
-            ..
-        }
-        | Work::RampingArrivalRate {
-            pre_allocated_vus,
-            max_vus,
-            ..
-        }) = work
-        else {
-            return None;
-        };
-        let (end, ticks): (Duration, Box<dyn Iterator<Item = Tick> + Send + 'a>) = match work {
-            Work::ConstantArrivalRate { schedule, .. } => {
-                (schedule.duration, Box::new(schedule.ticks()))
-            }
-            Work::RampingArrivalRate { schedule, .. } => {
-                (schedule.duration(), Box::new(schedule.ticks()))
-            }
-            _ => return None,
-        };
-        Some(Schedule {
-            pre_allocated: *pre_allocated_vus,
-            max_vus: *max_vus,
-            end,
-            ticks,
-        })
-    }
-}
+/// How often a running scenario refreshes its published state.
+const PUBLISH_EVERY: std::time::Duration = std::time::Duration::from_millis(200);
 
 /// The scenario's VUs, as the loop owns them.
 struct Vus<F: VuFactory> {
@@ -83,8 +49,8 @@ struct Vus<F: VuFactory> {
     count: u64,
     /// The most VUs the scenario may hold.
     max: u64,
-    /// The unplanned VU being initialised, if any.
-    init: Option<JoinHandle<Ready<F::Vu>>>,
+    /// Unplanned VUs being initialised.
+    inits: JoinSet<Ready<F::Vu>>,
     /// Whether the "Insufficient VUs" warning was given.
     warned: bool,
 }
@@ -114,9 +80,9 @@ impl<F: VuFactory> Vus<F> {
             return;
         }
         ctx.drop_iterations(1, None);
-        if self.count < self.max {
-            if self.init.is_none() {
-                self.init = Some(spawn_init(ctx));
+        if self.count + (self.inits.len() as u64) < self.max {
+            if self.inits.is_empty() {
+                self.init(ctx, 1);
             }
         } else if !self.warned {
             self.warned = true;
@@ -141,9 +107,24 @@ impl<F: VuFactory> Vus<F> {
         }
     }
 
+    /// Starts initialising up to `n` more VUs, within the most.
+    fn init(&mut self, ctx: &Arc<ScenarioCtx<F>>, n: u64) {
+        let room = self
+            .max
+            .saturating_sub(self.count + self.inits.len() as u64);
+        for _ in 0..n.min(room) {
+            let ctx = Arc::clone(ctx);
+            self.inits.spawn(async move {
+                match ctx.pool.try_take() {
+                    Some(vu) => Ok(vu),
+                    None => ctx.pool.init_next().await,
+                }
+            });
+        }
+    }
+
     /// Adds an unplanned VU once initialised; a failed init aborts the test.
     fn initialised(&mut self, ctx: &ScenarioCtx<F>, joined: Result<Ready<F::Vu>, JoinError>) {
-        self.init = None;
         match joined {
             Err(e) => tracing::error!(error = %e, "a VU initialisation failed"),
             Ok(Ok(vu)) => {
@@ -156,73 +137,135 @@ impl<F: VuFactory> Vus<F> {
     }
 }
 
-pub(crate) async fn run<F: VuFactory>(ctx: Arc<ScenarioCtx<F>>) {
-    let Some(Schedule {
-        pre_allocated,
+pub(crate) async fn run<F: VuFactory>(ctx: Arc<ScenarioCtx<F>>, mut inbox: Inbox) {
+    let (Work::ConstantArrivalRate {
+        pre_allocated_vus,
         max_vus,
-        end,
-        mut ticks,
-    }) = Schedule::of(&ctx.plan.work)
+        ..
+    }
+    | Work::RampingArrivalRate {
+        pre_allocated_vus,
+        max_vus,
+        ..
+    }) = ctx.plan.work
     else {
         return;
     };
-    let hard_end = ctx.at(end + ctx.plan.graceful_stop);
+    let Some(mut schedule) = LiveSchedule::of(&ctx.plan.work) else {
+        return;
+    };
     let hard = ctx.stop.child_token();
     // The lowest VU first.
-    let idle: VecDeque<PooledVu<F::Vu>> = ctx.take(pre_allocated).await.into();
+    let idle: VecDeque<PooledVu<F::Vu>> = ctx.take(pre_allocated_vus).await.into();
     let mut vus = Vus {
         count: idle.len() as u64,
         idle,
         max: max_vus,
-        init: None,
+        inits: JoinSet::new(),
         warned: false,
     };
     let mut running: JoinSet<PooledVu<F::Vu>> = JoinSet::new();
-    let mut next = ticks.next();
-    let deadline = ctx.hard_end(hard_end);
-    tokio::pin!(deadline);
+    let mut next = schedule.next_tick();
+    let mut end = schedule.end();
+    let mut deadline = Box::pin(ctx.hard_end(ctx.at(end + ctx.plan.graceful_stop)));
+    inbox.publish(live(&ctx, &schedule));
+    let mut published = Instant::now();
     loop {
         if hard.is_cancelled() || ctx.drain.is_cancelled() {
             next = None;
         }
-        if next.is_none() && running.is_empty() {
+        // A changed scenario waits for its regular end even without
+        // ticks left: another change may bring some.
+        let waits = schedule.changed()
+            && !hard.is_cancelled()
+            && !ctx.drain.is_cancelled()
+            && Instant::now() < ctx.at(end);
+        if next.is_none() && running.is_empty() && !waits {
             break;
         }
         let tick_at = ctx.at(next.map_or(Duration::ZERO, |t| t.offset));
         tokio::select! {
             biased;
             joined = running.join_next(), if !running.is_empty() => vus.joined(joined),
-            ready = async { vus.init.as_mut().expect("initialising").await }, if vus.init.is_some() => {
+            Some(ready) = vus.inits.join_next(), if !vus.inits.is_empty() => {
                 vus.initialised(&ctx, ready);
             }
             _ = &mut deadline, if !hard.is_cancelled() => hard.cancel(),
-            _ = hard.cancelled() => {}
-            _ = ctx.drain.cancelled(), if next.is_some() => {}
+            // Each wakes a loop waiting for a tick (or a change) only:
+            // once fired, the loop no longer waits for either, and an
+            // always-ready branch would spin it without ever letting the
+            // iterations' tasks finish.
+            _ = hard.cancelled(), if next.is_some() || waits => {}
+            _ = ctx.drain.cancelled(), if next.is_some() || waits => {}
+            request = inbox.due(), if !hard.is_cancelled() && !ctx.drain.is_cancelled() => {
+                let Request { change, at, reply } = request;
+                let offset = Duration::from_nanos(
+                    at.unwrap_or_else(Instant::now)
+                        .saturating_duration_since(ctx.start)
+                        .as_nanos() as i64,
+                );
+                let before = schedule.rate_per_second(offset);
+                let answer = schedule.apply(offset, &change, next).map(|()| {
+                    next = schedule.next_tick();
+                    let after = schedule.rate_per_second(offset);
+                    if before > 0.0 && after > before {
+                        let more = (vus.count as f64 * (after / before - 1.0)).ceil() as u64;
+                        vus.init(&ctx, more);
+                    }
+                    if schedule.end() != end {
+                        end = schedule.end();
+                        deadline = Box::pin(ctx.hard_end(ctx.at(end + ctx.plan.graceful_stop)));
+                    }
+                    inbox.log.push(Applied {
+                        scenario: ctx.name.to_string(),
+                        change,
+                        at: offset.to_std(),
+                        rate: Some((before, after)),
+                        vus: None,
+                    });
+                    let now = live(&ctx, &schedule);
+                    inbox.publish(now.clone());
+                    now
+                });
+                let _ = reply.send(answer);
+            }
+            _ = tokio::time::sleep_until(ctx.at(end)), if next.is_none() && waits => {}
             _ = tokio::time::sleep_until(tick_at), if next.is_some() => {
                 let Some(tick) = next else { continue };
-                next = ticks.next();
+                next = schedule.next_tick();
                 vus.start(&ctx, tick, &hard, &mut running);
+                // A ramping rate moves: its state is refreshed now and then.
+                if published.elapsed() >= PUBLISH_EVERY {
+                    published = Instant::now();
+                    inbox.publish(live(&ctx, &schedule));
+                }
             }
         }
         ctx.counters.set_busy(running.len() as u64);
     }
-    // An unplanned VU still initialising goes to the pool once ready.
-    if let Some(init) = vus.init.take() {
-        if let Ok(Ok(vu)) = init.await {
+    inbox.close(&ctx.name);
+    // Unplanned VUs still initialising go to the pool once ready.
+    while let Some(joined) = vus.inits.join_next().await {
+        if let Ok(Ok(vu)) = joined {
             ctx.pool.put(vu);
         }
     }
     ctx.release(vus.idle);
 }
 
-/// Gets an unplanned VU: an idle one from the pool (returned by another
-/// scenario) or a newly initialised one.
-fn spawn_init<F: VuFactory>(ctx: &Arc<ScenarioCtx<F>>) -> JoinHandle<Ready<F::Vu>> {
-    let ctx = Arc::clone(ctx);
-    tokio::spawn(async move {
-        match ctx.pool.try_take() {
-            Some(vu) => Ok(vu),
-            None => ctx.pool.init_next().await,
-        }
-    })
+/// The scenario's state now.
+fn live<F: VuFactory>(ctx: &ScenarioCtx<F>, schedule: &LiveSchedule) -> Live {
+    let now = Duration::from_nanos(
+        Instant::now()
+            .saturating_duration_since(ctx.start)
+            .as_nanos() as i64,
+    );
+    Live {
+        started: true,
+        ended: false,
+        paused: schedule.paused(),
+        vus: None,
+        rate: Some(schedule.rate_per_second(now)),
+        end: Some(schedule.end().to_std()),
+    }
 }

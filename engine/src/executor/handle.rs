@@ -149,6 +149,21 @@ async fn drive<F: VuFactory>(
                 active = true;
                 ctx.activate(1);
             }
+            // A paused scenario (a live change) starts no iteration; the
+            // controller's orders still come through.
+            if ctx.knobs.borrow().paused {
+                let mut knobs = ctx.knobs.subscribe();
+                tokio::select! {
+                    _ = knobs.wait_for(|k| !k.paused) => {}
+                    changed = rx.changed() => {
+                        if changed.is_err() {
+                            break;
+                        }
+                    }
+                    () = state.life.cancelled() => {}
+                }
+                continue;
+            }
             let (in_instance, in_test) = ctx.next_numbers();
             let numbers = Numbers {
                 in_instance,

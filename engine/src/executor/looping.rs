@@ -68,7 +68,7 @@ pub(crate) async fn shared_iterations<F: VuFactory>(ctx: Arc<ScenarioCtx<F>>) {
     for mut vu in ctx.take(vus).await {
         let (ctx, hard, attempted) = (Arc::clone(&ctx), hard.clone(), Arc::clone(&attempted));
         tasks.spawn(async move {
-            while ctx.may_start(regular_end, &hard) {
+            while ctx.may_start(regular_end, &hard) && ctx.unpaused(&hard, regular_end).await {
                 let claimed = attempted.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
                     (n < iterations).then_some(n + 1)
                 });
@@ -104,7 +104,10 @@ pub(crate) async fn per_vu_iterations<F: VuFactory>(ctx: Arc<ScenarioCtx<F>>) {
         let (ctx, hard) = (Arc::clone(&ctx), hard.clone());
         tasks.spawn(async move {
             let mut attempted = 0;
-            while attempted < iterations_per_vu && ctx.may_start(regular_end, &hard) {
+            while attempted < iterations_per_vu
+                && ctx.may_start(regular_end, &hard)
+                && ctx.unpaused(&hard, regular_end).await
+            {
                 attempted += 1;
                 iteration::run(&ctx, &mut vu, numbers(&ctx), &hard).await;
             }
@@ -122,22 +125,110 @@ pub(crate) async fn per_vu_iterations<F: VuFactory>(ctx: Arc<ScenarioCtx<F>>) {
     ctx.release(vus);
 }
 
-/// constant-vus: VUs loop until the duration is over.
+/// constant-vus: VUs loop until the duration is over. The VU tasks
+/// follow the scenario's knobs: the top ones idle while the live `vus` is
+/// below them (after their iteration), more are started (their VUs taken
+/// from the pool or initialised) when it rises, and `extend` moves the
+/// end.
 pub(crate) async fn constant_vus<F: VuFactory>(ctx: Arc<ScenarioCtx<F>>) {
     let Work::ConstantVus { vus, duration } = ctx.plan.work else {
         return;
     };
-    let (regular_end, hard_end, hard) = ctx.window(duration);
+    let hard = ctx.stop.child_token();
+    let mut knobs = ctx.knobs.subscribe();
     let mut tasks = JoinSet::new();
-    for mut vu in ctx.take(vus).await {
-        let (ctx, hard) = (Arc::clone(&ctx), hard.clone());
-        tasks.spawn(async move {
-            while ctx.may_start(regular_end, &hard) {
-                iteration::run(&ctx, &mut vu, numbers(&ctx), &hard).await;
-            }
-            vu
-        });
+    let mut spawned = 0;
+    for vu in ctx.take(vus).await {
+        tasks.spawn(constant_vu(
+            Arc::clone(&ctx),
+            hard.clone(),
+            spawned,
+            Some(vu),
+        ));
+        spawned += 1;
     }
-    let vus = finish(&ctx, &mut tasks, hard_end, &hard).await;
-    ctx.release(vus);
+    let mut end = duration.to_std();
+    let hard_end = |end| ctx.hard_end(ctx.start + end + ctx.plan.graceful_stop.to_std());
+    let mut deadline = Box::pin(hard_end(end));
+    let (mut active, mut idle) = (Vec::new(), Vec::new());
+    loop {
+        tokio::select! {
+            joined = tasks.join_next() => match joined {
+                Some(Ok(Some((vu, true)))) => active.push(vu),
+                Some(Ok(Some((vu, false)))) => idle.push(vu),
+                Some(Ok(None)) => {}
+                Some(Err(e)) => tracing::error!(error = %e, "a VU task failed"),
+                None => break,
+            },
+            _ = &mut deadline, if !hard.is_cancelled() => hard.cancel(),
+            Ok(()) = knobs.changed() => {
+                let k = *knobs.borrow_and_update();
+                if let Some(new_end) = k.end.filter(|e| *e != end) {
+                    end = new_end;
+                    deadline = Box::pin(hard_end(end));
+                }
+                while spawned < k.vus.unwrap_or(0) && !hard.is_cancelled() {
+                    tasks.spawn(constant_vu(Arc::clone(&ctx), hard.clone(), spawned, None));
+                    spawned += 1;
+                }
+            }
+        }
+    }
+    ctx.release(active);
+    for vu in idle {
+        ctx.pool.put(vu);
+    }
+}
+
+/// The `i`-th VU of constant-vus (0-based), with its VU or one to get.
+/// Returns it and whether it is counted active.
+async fn constant_vu<F: VuFactory>(
+    ctx: Arc<ScenarioCtx<F>>,
+    hard: CancellationToken,
+    i: u64,
+    vu: Option<PooledVu<F::Vu>>,
+) -> Option<(PooledVu<F::Vu>, bool)> {
+    let mut active = vu.is_some();
+    let mut vu = match vu {
+        Some(vu) => vu,
+        None => match ctx.pool.try_take() {
+            Some(vu) => vu,
+            None => match ctx.pool.init_next().await {
+                Ok(vu) => vu,
+                Err(e) => {
+                    ctx.abort.abort(crate::abort::AbortReason::VuInit(e));
+                    return None;
+                }
+            },
+        },
+    };
+    let mut knobs = ctx.knobs.subscribe();
+    loop {
+        let k = *knobs.borrow_and_update();
+        let regular_end = ctx.start + k.end.unwrap_or_default();
+        if !ctx.may_start(regular_end, &hard) {
+            break;
+        }
+        let wanted = i < k.vus.unwrap_or(u64::MAX);
+        if wanted != active {
+            active = wanted;
+            if wanted {
+                ctx.activate(1);
+            } else {
+                ctx.counters.sub_active(1);
+                ctx.pool.emit_vus();
+            }
+        }
+        if k.paused || !wanted {
+            tokio::select! {
+                changed = knobs.changed() => if changed.is_err() { break },
+                () = hard.cancelled() => break,
+                () = ctx.drain.cancelled() => break,
+                () = tokio::time::sleep_until(regular_end) => break,
+            }
+            continue;
+        }
+        iteration::run(&ctx, &mut vu, numbers(&ctx), &hard).await;
+    }
+    Some((vu, active))
 }

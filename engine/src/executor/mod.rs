@@ -13,6 +13,11 @@
 //!    children of the test's), waits for every iteration, and returns its
 //!    VUs to the pool.
 //!
+//! 4. It takes live changes ([`steer`]): the arrival-rate executors from
+//!    their inbox into their schedule, the VU-driven ones through their
+//!    [`knobs`](ScenarioCtx::knobs), which [`knobs::serve`] sets and their
+//!    VU tasks read between iterations ([`ScenarioCtx::unpaused`]).
+//!
 //! To add an executor: add a module with `pub(crate) async fn run(ctx)`,
 //! dispatch to it in [`run_scenario`], and test it in `tests/`.
 
@@ -20,17 +25,22 @@ mod arrival_rate;
 pub(crate) mod external;
 mod handle;
 mod iteration;
+mod knobs;
 mod looping;
 mod ramping_vus;
+pub(crate) mod steer;
 
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use k6r_core::plan::{ScenarioPlan, Work};
 use k6r_core::segment::SegmentedIndex;
+use tokio::sync::watch;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+use self::knobs::Knobs;
+use self::steer::Inbox;
 use crate::abort::AbortSlot;
 use crate::event::Event;
 use crate::event::SharedObserver;
@@ -55,6 +65,9 @@ pub(crate) struct ScenarioCtx<F: VuFactory> {
     pub min_iteration_duration: Option<Duration>,
     /// When the scenario started (test start + `startTime`).
     pub start: Instant,
+    /// What live changes set: paused, VUs, regular end (VU-driven
+    /// executors).
+    pub knobs: watch::Sender<Knobs>,
     numbers: Mutex<Numbers>,
 }
 
@@ -78,6 +91,7 @@ impl<F: VuFactory> ScenarioCtx<F> {
         start: Instant,
     ) -> ScenarioCtx<F> {
         let index = plan.iteration_tuple.as_ref().map(|t| t.index());
+        let knobs = watch::Sender::new(knobs::knobs_of(&plan.work));
         ScenarioCtx {
             name: Arc::from(plan.name.as_str()),
             exec: Arc::from(plan.exec.as_str()),
@@ -90,6 +104,7 @@ impl<F: VuFactory> ScenarioCtx<F> {
             abort,
             min_iteration_duration,
             start,
+            knobs,
             numbers: Mutex::new(Numbers { index, started: 0 }),
         }
     }
@@ -127,6 +142,21 @@ impl<F: VuFactory> ScenarioCtx<F> {
     /// regular end has not passed.
     pub fn may_start(&self, regular_end: Instant, stop: &CancellationToken) -> bool {
         !self.drain.is_cancelled() && !stop.is_cancelled() && Instant::now() < regular_end
+    }
+
+    /// Waits while the scenario is paused; `false` when `stop`, a drain or
+    /// `until` comes first. At once when not paused.
+    pub async fn unpaused(&self, stop: &CancellationToken, until: Instant) -> bool {
+        if !self.knobs.borrow().paused {
+            return true;
+        }
+        let mut knobs = self.knobs.subscribe();
+        tokio::select! {
+            resumed = knobs.wait_for(|k| !k.paused) => resumed.is_ok(),
+            () = stop.cancelled() => false,
+            () = self.drain.cancelled() => false,
+            () = tokio::time::sleep_until(until) => false,
+        }
     }
 
     /// Resolves at the hard end: `planned`, or `gracefulStop` after a
@@ -208,25 +238,43 @@ impl<F: VuFactory> ScenarioCtx<F> {
     }
 }
 
-/// Runs one scenario to its end. The control receiver is used by the
-/// externally-controlled executor only.
+/// Runs one scenario to its end, taking its live changes from `inbox`.
+/// The control receiver is used by the externally-controlled executor
+/// only.
 pub(crate) async fn run_scenario<F: VuFactory>(
     ctx: Arc<ScenarioCtx<F>>,
     control: Option<external::Commands>,
+    mut inbox: Inbox,
 ) {
     let counters = Arc::clone(&ctx.counters);
     // From the planned start, as the executor's ends are: one that ran
     // to its regular end is then at 100%.
     counters.start_at(ctx.start.into_std());
-    match &ctx.plan.work {
-        Work::SharedIterations { .. } => looping::shared_iterations(ctx).await,
-        Work::PerVuIterations { .. } => looping::per_vu_iterations(ctx).await,
-        Work::ConstantVus { .. } => looping::constant_vus(ctx).await,
-        Work::RampingVus { .. } => ramping_vus::run(ctx).await,
-        Work::ConstantArrivalRate { .. } | Work::RampingArrivalRate { .. } => {
-            arrival_rate::run(ctx).await
+    let name = Arc::clone(&ctx.name);
+    let executor = {
+        let ctx = Arc::clone(&ctx);
+        async move {
+            match &ctx.plan.work {
+                Work::SharedIterations { .. } => looping::shared_iterations(ctx).await,
+                Work::PerVuIterations { .. } => looping::per_vu_iterations(ctx).await,
+                Work::ConstantVus { .. } => looping::constant_vus(ctx).await,
+                Work::RampingVus { .. } => ramping_vus::run(ctx).await,
+                Work::ExternallyControlled { .. } => external::run(ctx, control).await,
+                Work::ConstantArrivalRate { .. } | Work::RampingArrivalRate { .. } => {}
+            }
         }
-        Work::ExternallyControlled { .. } => external::run(ctx, control).await,
+    };
+    match &ctx.plan.work {
+        Work::ConstantArrivalRate { .. } | Work::RampingArrivalRate { .. } => {
+            arrival_rate::run(Arc::clone(&ctx), inbox).await;
+        }
+        _ => {
+            tokio::select! {
+                () = executor => {}
+                () = knobs::serve(Arc::clone(&ctx), &mut inbox) => {}
+            }
+            inbox.close(&name);
+        }
     }
     counters.end();
 }

@@ -11,6 +11,8 @@
 //!
 //! # Layout
 //! - this module: instants, intervals and the envelopes.
+//! - `change`: k6r-core's live scenario change ↔ `ScenarioChange`
+//!   ([`change_to_wire`], `Change::from(&wire)`).
 //! - `delta`: k6r-core's `metrics::Delta` ↔ `MetricDelta`
 //!   ([`v1::MetricDelta::new`], `Delta::try_from(&MetricDelta)`).
 //! - `sink`: the sinks, exact sums and histogram buckets inside it.
@@ -24,6 +26,7 @@
 //! - [`options_error`]: [`OptionsWireError`], why options do not convert,
 //!   naming the field (`options.scenarios["load"].executor: missing`).
 
+mod change;
 mod delta;
 pub mod delta_error;
 mod json;
@@ -34,6 +37,7 @@ mod sink;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+pub use change::change_to_wire;
 pub use delta_error::MetricDeltaError;
 pub use options_error::OptionsWireError;
 

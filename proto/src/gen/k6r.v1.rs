@@ -322,7 +322,7 @@ pub struct RunDone {
     pub teardown_error: ::prost::alloc::string::String,
 }
 /// The answer to a Control: empty error when applied.
-#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+#[derive(Clone, PartialEq, ::prost::Message)]
 pub struct ControlAck {
     #[prost(string, tag = "1")]
     pub run_id: ::prost::alloc::string::String,
@@ -331,6 +331,31 @@ pub struct ControlAck {
     /// Why it was refused (k6's REST error text, e.g. a vus above vus-max).
     #[prost(string, tag = "3")]
     pub error: ::prost::alloc::string::String,
+    /// After a ScenarioChange: the scenario on this agent after it.
+    #[prost(message, optional, tag = "4")]
+    pub scenario: ::core::option::Option<ScenarioLive>,
+}
+/// A scenario on one agent after a live change.
+#[derive(Clone, Copy, PartialEq, ::prost::Message)]
+pub struct ScenarioLive {
+    #[prost(bool, tag = "1")]
+    pub paused: bool,
+    /// The VUs this agent runs (constant-vus).
+    #[prost(uint64, optional, tag = "2")]
+    pub vus: ::core::option::Option<u64>,
+    /// The whole test's rate now, per second (arrival-rate executors).
+    #[prost(double, optional, tag = "3")]
+    pub rate: ::core::option::Option<f64>,
+    /// The regular end from the scenario's start.
+    #[prost(int64, optional, tag = "4")]
+    pub end_nanos: ::core::option::Option<i64>,
+    #[prost(bool, tag = "5")]
+    pub ended: bool,
+    /// The rate and VUs just before the change.
+    #[prost(double, optional, tag = "6")]
+    pub rate_before: ::core::option::Option<f64>,
+    #[prost(uint64, optional, tag = "7")]
+    pub vus_before: ::core::option::Option<u64>,
 }
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct AgentError {
@@ -452,19 +477,19 @@ pub struct Start {
     #[prost(string, tag = "3")]
     pub setup_data_json: ::prost::alloc::string::String,
 }
-#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+#[derive(Clone, PartialEq, ::prost::Message)]
 pub struct Control {
     #[prost(string, tag = "1")]
     pub run_id: ::prost::alloc::string::String,
     /// Echoed in the ControlAck; increases per Control of a run.
     #[prost(uint64, tag = "6")]
     pub seq: u64,
-    #[prost(oneof = "control::Action", tags = "2, 3, 4, 5, 7")]
+    #[prost(oneof = "control::Action", tags = "2, 3, 4, 5, 7, 8")]
     pub action: ::core::option::Option<control::Action>,
 }
 /// Nested message and enum types in `Control`.
 pub mod control {
-    #[derive(Clone, PartialEq, Eq, Hash, ::prost::Oneof)]
+    #[derive(Clone, PartialEq, ::prost::Oneof)]
     pub enum Action {
         #[prost(message, tag = "2")]
         Scale(super::Scale),
@@ -479,7 +504,37 @@ pub mod control {
         /// the lead): VUs that have not iterated yet decode it, as in k6.
         #[prost(message, tag = "7")]
         SetupData(super::SetupData),
+        /// A live change of one scenario (k6r's PATCH /v1/scenarios/{name}),
+        /// applied by every agent at one common instant.
+        #[prost(message, tag = "8")]
+        ScenarioChange(super::ScenarioChange),
     }
+}
+/// A live change of one scenario, as the user gave it (the whole test's
+/// values): each agent applies it to its own segment with the rules that
+/// split the scenario at start (k6r_core::steer). Absent fields: unchanged.
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct ScenarioChange {
+    #[prost(string, tag = "1")]
+    pub scenario: ::prost::alloc::string::String,
+    #[prost(int64, optional, tag = "2")]
+    pub rate: ::core::option::Option<i64>,
+    #[prost(int64, optional, tag = "3")]
+    pub time_unit_nanos: ::core::option::Option<i64>,
+    #[prost(double, optional, tag = "4")]
+    pub factor: ::core::option::Option<f64>,
+    #[prost(int64, optional, tag = "5")]
+    pub vus: ::core::option::Option<i64>,
+    #[prost(bool, optional, tag = "6")]
+    pub paused: ::core::option::Option<bool>,
+    #[prost(int64, optional, tag = "7")]
+    pub extend_nanos: ::core::option::Option<i64>,
+    #[prost(int64, optional, tag = "8")]
+    pub duration_nanos: ::core::option::Option<i64>,
+    /// When every agent applies it (unix nanoseconds), chosen ahead by the
+    /// coordinator as the Start instant is.
+    #[prost(int64, tag = "9")]
+    pub at_unix_nanos: i64,
 }
 /// For the externally-controlled scenario pinned to this agent.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]

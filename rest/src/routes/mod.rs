@@ -6,6 +6,7 @@
 pub mod groups;
 pub mod metrics;
 pub mod prometheus;
+pub mod scenarios;
 pub mod setup;
 pub mod status;
 

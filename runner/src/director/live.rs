@@ -16,6 +16,7 @@ impl Director for Live {
             progress: run.progress,
             setup: run.setup,
             capacity: run.capacity,
+            steering: run.steering,
         });
         // From here on `{"stopped":true}` stops the run as a signal would.
         serving.stop_token(&shutdown)

@@ -79,6 +79,8 @@ pub(crate) struct Attached<'a> {
     pub setup: SetupHandle,
     /// The VUs this machine holds.
     pub capacity: VuCapacity,
+    /// Every scenario's live-change handle, in plan order.
+    pub steering: Vec<k6r_engine::Steer>,
 }
 
 impl<'a> Attached<'a> {
@@ -100,6 +102,7 @@ impl<'a> Attached<'a> {
             controls,
             setup,
             capacity,
+            steering: engine.steering(),
         }
     }
 }

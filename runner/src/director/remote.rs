@@ -15,6 +15,7 @@ impl Director for Remote {
             controlled_max: ControlledMax::of(run.capacity, run.plan),
             progress: run.progress,
             controls: run.controls,
+            steering: run.steering,
             setup: run.setup,
         });
         shutdown

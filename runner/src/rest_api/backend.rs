@@ -142,6 +142,7 @@ pub struct EngineBackend<M, S> {
     stop: CancellationToken,
     metrics: M,
     setup: S,
+    scenarios: super::Scenarios,
 }
 
 impl<M: MetricsSource, S: SetupSource> EngineBackend<M, S> {
@@ -189,6 +190,7 @@ impl<M: MetricsSource, S: SetupSource> EngineBackend<M, S> {
             stop: stop.clone(),
             metrics,
             setup,
+            scenarios: super::Scenarios::default(),
         };
         let link = RunLink {
             phase: phase_tx,
@@ -196,6 +198,12 @@ impl<M: MetricsSource, S: SetupSource> EngineBackend<M, S> {
             stop,
         };
         (backend, link)
+    }
+
+    /// Serves `/v1/scenarios` over these scenarios.
+    pub fn with_scenarios(mut self, scenarios: super::Scenarios) -> Self {
+        self.scenarios = scenarios;
+        self
     }
 
     /// Caps the externally-controlled scenario's max VUs at what
@@ -398,6 +406,18 @@ impl<M: MetricsSource, S: SetupSource> Backend for EngineBackend<M, S> {
     fn run_teardown(&mut self) -> BoxFuture<Result<(), SetupError>> {
         let work = self.setup.run_teardown();
         Box::pin(async move { work.await.map_err(SetupError::Failed) })
+    }
+
+    async fn scenarios(&mut self) -> Vec<k6r_api::scenarios::ScenarioResource> {
+        self.scenarios.resources(&self.progress)
+    }
+
+    fn patch_scenario(
+        &mut self,
+        name: String,
+        change: k6r_core::steer::Change,
+    ) -> BoxFuture<Result<k6r_api::scenarios::ScenarioResource, k6r_core::steer::ChangeError>> {
+        self.scenarios.apply(name, change, self.progress.clone())
     }
 
     fn wake(&mut self) -> BoxFuture<()> {

@@ -19,6 +19,9 @@
 //! writes the run's setup data, the data VUs decode at their first
 //! iteration. Rates use the test-run duration of a [`Clock`]: from the
 //! start (past `--paused`) to the end, paused time left out (k6).
+//!
+//! k6r's `/v1/scenarios` beside it ([`Scenarios`], `scenarios.rs`) reads
+//! and changes every scenario through the engine's live-change handles.
 
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
@@ -39,8 +42,10 @@ use crate::setup::SetupHandle;
 use crate::thresholds::Tainted;
 
 mod backend;
+mod scenarios;
 
 pub use backend::{EngineBackend, MetricsSource, RunLink, SetupSource};
+pub use scenarios::Scenarios;
 
 /// How long [`Handle::shutdown`] waits for in-flight API requests before
 /// it cuts them.
@@ -136,6 +141,7 @@ impl Live {
             progress,
             setup,
             capacity,
+            steering,
         } = parts;
         let metrics = LiveMetrics {
             metrics: self.metrics.clone(),
@@ -144,7 +150,9 @@ impl Live {
         };
         let (backend, link) =
             EngineBackend::new(plan, control.clone(), progress, self.paused, metrics, setup);
-        let backend = backend.with_capacity(plan, capacity);
+        let backend = backend
+            .with_capacity(plan, capacity)
+            .with_scenarios(Scenarios::new(steering));
         link.set_phase(ExecutionStatus::InitVus);
         let (api, backend_task) = k6r_rest::spawn(backend);
         let served = self.served.take();
@@ -270,6 +278,8 @@ pub(crate) struct Parts<'a> {
     pub setup: SetupHandle,
     /// The VUs this machine holds (caps `vus-max` changes).
     pub capacity: k6r_core::capacity::VuCapacity,
+    /// Every scenario's live-change handle, in plan order.
+    pub steering: Vec<k6r_engine::Steer>,
 }
 
 /// A run being served; the run calls its hooks in order.

@@ -2,6 +2,9 @@
 //! ControlAck of its seq and then a fresh RunStatus, whose VUs are the
 //! state after the change (`configured`).
 //!
+//! A scenario change (k6r's `/v1/scenarios`) goes to that scenario's
+//! live-change handle at the change's instant (`steer`).
+//!
 //! Scale, pause and resume act on the externally-controlled scenario
 //! pinned to this agent (through the engine's control handles, as k6's
 //! REST API does); stop ends every scenario here; new setup data goes
@@ -69,6 +72,13 @@ impl Run {
                 }
                 None => "the run is not initialised yet".to_owned(),
             },
+            Some(Action::ScenarioChange(_)) if !self.has_started() => NOT_STARTED.to_owned(),
+            Some(Action::ScenarioChange(change)) => {
+                // Answered at its instant, from a task of its own: the run
+                // goes on meanwhile.
+                super::steer::apply(&self.steering, change, control.seq, self.reporter.acker());
+                return;
+            }
             Some(Action::Stop(_)) => {
                 self.stop_by_control();
                 if self.state != RunState::Done {

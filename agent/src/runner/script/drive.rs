@@ -45,6 +45,8 @@ pub(crate) struct Run {
     commands: Option<mpsc::Sender<DriveCommand>>,
     pub(super) progress: Option<Progress>,
     pub(super) controls: Vec<ControlHandle>,
+    /// Every scenario's live-change handle.
+    pub(super) steering: Vec<k6r_engine::Steer>,
     /// The run's setup data and setup() on request, once initialised.
     pub(super) setup: Option<SetupHandle>,
     /// Start received: from here on a RunSetup runs beside the scenarios.
@@ -126,6 +128,7 @@ pub(crate) async fn drive(
         commands: Some(commands),
         progress: None,
         controls: Vec::new(),
+        steering: Vec::new(),
         setup: None,
         begun: false,
         state: RunState::Initializing,
@@ -164,10 +167,11 @@ impl Run {
             tokio::select! {
                 joined = &mut run => break joined,
                 event = events.recv(), if events_open => match event {
-                    Some(DriveEvent::Ready { progress, controls, setup, controlled_max }) => {
+                    Some(DriveEvent::Ready { progress, controls, steering, setup, controlled_max }) => {
                         self.controlled_max = Some(controlled_max);
                         self.progress = Some(progress);
                         self.controls = controls;
+                        self.steering = steering;
                         self.setup = Some(setup);
                         self.set_state(RunState::Ready).await;
                     }

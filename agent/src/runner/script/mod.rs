@@ -9,12 +9,15 @@
 //! - `prepare`: Assign → runner config ([`PrepareError`] with k6's codes).
 //! - `drive`: the run task, lifecycle and reporting order.
 //! - `control`: Control → control handles, ControlAck.
+//! - `steer`: a live scenario change, applied at its common instant and
+//!   acknowledged with the scenario after it.
 //! - `report`: the messages a run sends up.
 
 mod control;
 mod drive;
 mod prepare;
 mod report;
+mod steer;
 
 pub use prepare::PrepareError;
 

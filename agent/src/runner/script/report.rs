@@ -18,6 +18,28 @@ pub(crate) struct Reporter {
     seq: u64,
 }
 
+/// Sends one ControlAck from a task of its own.
+pub(crate) struct Acker {
+    uplink: Uplink,
+    run_id: String,
+}
+
+impl Acker {
+    /// The ack of `seq`: refused (`error`) or applied, with the scenario
+    /// after it.
+    pub async fn send(self, seq: u64, error: String, scenario: Option<v1::ScenarioLive>) {
+        let ack = v1::ControlAck {
+            run_id: self.run_id,
+            seq,
+            error,
+            scenario,
+        };
+        if let Err(e) = self.uplink.send(ack).await {
+            tracing::debug!("not sent: {e}");
+        }
+    }
+}
+
 impl Reporter {
     pub fn new(uplink: Uplink, run_id: String) -> Self {
         Reporter {
@@ -107,8 +129,18 @@ impl Reporter {
             run_id: self.run_id.clone(),
             seq,
             error,
+            scenario: None,
         })
         .await;
+    }
+
+    /// A ControlAck sender for a task of its own (a scenario change
+    /// answered at its instant, while the run goes on).
+    pub fn acker(&self) -> Acker {
+        Acker {
+            uplink: self.uplink.clone(),
+            run_id: self.run_id.clone(),
+        }
     }
 
     pub async fn done(&self, exit_code: i32, message: String, teardown_error: String) {

@@ -91,6 +91,7 @@ pub fn finish(
                 duration,
                 setup_data: result.setup_data.as_deref(),
                 handler,
+                changes: &result.changes,
             };
             summary::end(args, ending, out, err);
         }

@@ -1,0 +1,253 @@
+//! Live scenario changes (`Engine::steering`), in paused time: a new rate
+//! takes over at once without a burst, a pause stops iteration starts, a
+//! constant-vus scenario grows and shrinks, `extend` moves the end.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{engine, ms, Fake};
+use k6r_core::steer::{Change, ChangeError};
+use k6r_engine::Steer;
+use serde_json::json;
+use tokio_util::sync::CancellationToken;
+
+fn steer(steers: &[Steer], name: &str) -> Steer {
+    steers
+        .iter()
+        .find(|s| s.scenario() == name)
+        .unwrap()
+        .clone()
+}
+
+/// Start offsets (ms) of the fake's iterations in `[from, to)`.
+fn starts_between(fake: &Fake, from: u64, to: u64) -> Vec<u64> {
+    fake.starts()
+        .iter()
+        .map(|s| s.at.as_millis() as u64)
+        .filter(|at| (from..to).contains(at))
+        .collect()
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_new_rate_takes_over_at_once_without_a_burst() {
+    let fake = Fake::new(ms(50));
+    let options = json!({"scenarios": {"car": {"executor": "constant-arrival-rate",
+        "rate": 10, "duration": "3s", "preAllocatedVUs": 2, "maxVUs": 20}}});
+    let (engine, _) = engine(options, &fake);
+    let car = steer(&engine.steering(), "car");
+    let run = tokio::spawn(engine.run(CancellationToken::new()));
+    tokio::time::sleep(ms(1010)).await;
+    let live = car
+        .apply(Change {
+            rate: Some(40),
+            ..Change::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(live.rate.map(f64::round), Some(40.0));
+    let report = run.await.unwrap().unwrap();
+    // 10/s up to 1.01 s (0..=1000: 11), then 40/s: 0.9 of an iteration
+    // was still to go at 1.01 s, done at the new rate by 1.0325 s.
+    let after = starts_between(&fake, 1010, 3001);
+    assert!((1032..=1033).contains(&after[0]), "{after:?}");
+    assert!(
+        after.windows(2).all(|w| (24..=26).contains(&(w[1] - w[0]))),
+        "{after:?}"
+    );
+    assert_eq!(after.len(), 79);
+    assert_eq!(report.counters.scenarios[0].dropped, 0);
+    assert_eq!(starts_between(&fake, 0, 1010).len(), 11);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_change_at_an_instant_applies_then() {
+    let fake = Fake::new(ms(10));
+    let options = json!({"scenarios": {"car": {"executor": "constant-arrival-rate",
+        "rate": 10, "duration": "2s", "preAllocatedVUs": 2, "maxVUs": 2}}});
+    let (engine, _) = engine(options, &fake);
+    let car = steer(&engine.steering(), "car");
+    let start = tokio::time::Instant::now();
+    let run = tokio::spawn(engine.run(CancellationToken::new()));
+    tokio::time::sleep(ms(100)).await;
+    let pause = Change {
+        paused: Some(true),
+        ..Change::default()
+    };
+    let live = car.apply_at(pause, Some(start + ms(1000))).await.unwrap();
+    assert!(live.paused);
+    assert_eq!(start.elapsed(), ms(1000));
+    run.await.unwrap().unwrap();
+    assert!(starts_between(&fake, 1001, 3000).is_empty());
+    assert_eq!(starts_between(&fake, 0, 1001).len(), 11);
+}
+
+#[tokio::test(start_paused = true)]
+async fn pause_and_resume_any_vu_driven_scenario() {
+    let fake = Fake::new(ms(100));
+    let options = json!({"scenarios": {
+        "cv": {"executor": "constant-vus", "vus": 2, "duration": "2s"},
+        "rv": {"executor": "ramping-vus", "startVUs": 1,
+               "stages": [{"duration": "2s", "target": 1}]}}});
+    let (engine, _) = engine(options, &fake);
+    let steers = engine.steering();
+    let run = tokio::spawn(engine.run(CancellationToken::new()));
+    tokio::time::sleep(ms(450)).await;
+    for name in ["cv", "rv"] {
+        let live = steer(&steers, name)
+            .apply(Change {
+                paused: Some(true),
+                ..Change::default()
+            })
+            .await
+            .unwrap();
+        assert!(live.paused);
+    }
+    tokio::time::sleep(ms(1000)).await;
+    for name in ["cv", "rv"] {
+        steer(&steers, name)
+            .apply(Change {
+                paused: Some(false),
+                ..Change::default()
+            })
+            .await
+            .unwrap();
+    }
+    run.await.unwrap().unwrap();
+    // The iterations running at 450 ms end at 500; none starts until 1450.
+    assert!(starts_between(&fake, 451, 1450).is_empty());
+    assert_eq!(starts_between(&fake, 1450, 1451).len(), 3);
+}
+
+#[tokio::test(start_paused = true)]
+async fn constant_vus_grow_shrink_and_extend() {
+    let fake = Fake::new(ms(100));
+    let options = json!({"scenarios": {"cv": {"executor": "constant-vus", "vus": 2,
+        "duration": "1s", "gracefulStop": "0s"}}});
+    let (engine, _) = engine(options, &fake);
+    let cv = steer(&engine.steering(), "cv");
+    let run = tokio::spawn(engine.run(CancellationToken::new()));
+    tokio::time::sleep(ms(250)).await;
+    let live = cv
+        .apply(Change {
+            vus: Some(5),
+            extend: Some(k6r_core::Duration::SECOND),
+            ..Change::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(live.vus, Some(5));
+    assert_eq!(live.end, Some(Duration::from_secs(2)));
+    tokio::time::sleep(ms(500)).await;
+    cv.apply(Change {
+        vus: Some(1),
+        ..Change::default()
+    })
+    .await
+    .unwrap();
+    let report = run.await.unwrap().unwrap();
+    // 2 VUs, then 5 (the new ones from 250 ms), then 1 from 750 ms (the
+    // top VUs end their iteration first) until the extended end.
+    let per_100 = |at: u64| starts_between(&fake, at, at + 100).len();
+    assert_eq!(per_100(100), 2);
+    assert_eq!(per_100(500), 5);
+    assert_eq!(per_100(1000), 1);
+    assert_eq!(per_100(1900), 1);
+    assert!(starts_between(&fake, 2000, 5000).is_empty());
+    assert_eq!(report.counters.active_vus, 0);
+    let err = cv
+        .apply(Change {
+            vus: Some(3),
+            ..Change::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err, ChangeError::Ended("cv".into()));
+}
+
+#[tokio::test(start_paused = true)]
+async fn invalid_changes_are_refused_naming_the_field() {
+    let fake = Fake::new(ms(100));
+    let options = json!({"scenarios": {"cv": {"executor": "constant-vus", "vus": 2,
+        "duration": "1s"}}});
+    let (engine, _) = engine(options, &fake);
+    let cv = steer(&engine.steering(), "cv");
+    let run = tokio::spawn(engine.run(CancellationToken::new()));
+    tokio::time::sleep(ms(100)).await;
+    let err = cv
+        .apply(Change {
+            rate: Some(3),
+            ..Change::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "rate can't be changed for the constant-vus executor"
+    );
+    let err = cv
+        .apply(Change {
+            duration: Some(k6r_core::Duration::from_millis(500)),
+            ..Change::default()
+        })
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().starts_with("duration 500ms is shorter"),
+        "{err}"
+    );
+    run.await.unwrap().unwrap();
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_stop_during_iterations_ends_a_changed_arrival_rate_scenario() {
+    let fake = Fake::new(ms(500));
+    let options = json!({"scenarios": {"car": {"executor": "constant-arrival-rate",
+        "rate": 10, "duration": "10s", "preAllocatedVUs": 10, "maxVUs": 10}}});
+    let (engine, _) = engine(options, &fake);
+    let car = steer(&engine.steering(), "car");
+    let stop = CancellationToken::new();
+    let run = tokio::spawn(engine.run(stop.clone()));
+    tokio::time::sleep(ms(250)).await;
+    car.apply(Change {
+        rate: Some(20),
+        ..Change::default()
+    })
+    .await
+    .unwrap();
+    tokio::time::sleep(ms(250)).await;
+    stop.cancel();
+    let report = tokio::time::timeout(ms(100), run)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert!(report.stopped);
+    assert!(report.counters.interrupted > 0);
+    assert_eq!(report.changes.len(), 1);
+    assert_eq!(report.changes[0].rate, Some((10.0, 20.0)));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_higher_rate_finds_its_vus_initialised_ahead() {
+    // 150 ms iterations: 10/s needs 2 VUs, 40/s needs 6. The change
+    // initialises 2 × (40/10 − 1) = 6 more at once (10 ms each, side by
+    // side), before the first tick at the new rate: none is dropped.
+    let mut fake = Fake::new(ms(150));
+    fake.init_delay = ms(10);
+    let options = json!({"scenarios": {"car": {"executor": "constant-arrival-rate",
+        "rate": 10, "duration": "2s", "preAllocatedVUs": 2, "maxVUs": 20}}});
+    let (engine, _) = engine(options, &fake);
+    let car = steer(&engine.steering(), "car");
+    let run = tokio::spawn(engine.run(CancellationToken::new()));
+    tokio::time::sleep(ms(1000)).await;
+    car.apply(Change {
+        rate: Some(40),
+        ..Change::default()
+    })
+    .await
+    .unwrap();
+    let report = run.await.unwrap().unwrap();
+    assert_eq!(report.counters.scenarios[0].dropped, 0);
+    assert_eq!(report.counters.initialized_vus, 8);
+}
