@@ -15,7 +15,7 @@ use k6r_http::{Hosts, TlsSettings};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio_tungstenite::tungstenite::handshake::client::generate_key;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
-use tokio_tungstenite::tungstenite::protocol::Role;
+use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 use tokio_tungstenite::WebSocketStream;
 use url::Url;
 
@@ -145,7 +145,9 @@ pub(crate) async fn open(target: Target) -> Result<Opened, Failed> {
             marks: Some(marks),
         });
     }
-    let socket = WebSocketStream::from_partially_read(stream, rest, Role::Client, None).await;
+    let socket =
+        WebSocketStream::from_partially_read(stream, rest, Role::Client, Some(frames_config()))
+            .await;
     Ok(Opened {
         answer,
         socket,
@@ -226,6 +228,19 @@ fn request(target: &Target, key: &str) -> String {
 fn clean(text: &str) -> String {
     text.replace(['\r', '\n'], " ")
 }
+
+/// How a connection buffers its frames: 4 KiB read at a time (gorilla's
+/// default, which k6 keeps; tungstenite's own 128 KiB, allocated up
+/// front, would cost every open socket that much), and each message
+/// written as it is sent.
+fn frames_config() -> WebSocketConfig {
+    WebSocketConfig::default()
+        .read_buffer_size(READ_BUFFER)
+        .write_buffer_size(0)
+}
+
+/// The read buffer of a connection's frames.
+const READ_BUFFER: usize = 4 * 1024;
 
 /// The answer's head, and the bytes read after it.
 async fn read_answer(
