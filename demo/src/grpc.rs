@@ -158,13 +158,19 @@ async fn serve_with(
         .register_encoded_file_descriptor_set(DESCRIPTOR_SET)
         .build_v1alpha()?;
     let (explorer, guide) = crate::route_guide::services();
+    // TCP_NODELAY, as gRPC servers set it: without it a reply's frames
+    // wait for the client's delayed ACK (40 ms) when the client does not
+    // acknowledge at once (Go's gRPC does not).
+    let incoming = tokio_stream::StreamExt::map(TcpListenerStream::new(listener), |accepted| {
+        accepted.and_then(|stream| stream.set_nodelay(true).map(|()| stream))
+    });
     builder
         .add_service(DemoServer::new(Service))
         .add_service(explorer)
         .add_service(guide)
         .add_service(v1)
         .add_service(v1alpha)
-        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown.cancelled_owned())
+        .serve_with_incoming_shutdown(incoming, shutdown.cancelled_owned())
         .await?;
     Ok(())
 }

@@ -87,6 +87,11 @@ pub fn router() -> Router {
 /// Serves `listener` until `shutdown` is cancelled, then lets open
 /// requests finish.
 pub async fn serve(listener: TcpListener, shutdown: CancellationToken) -> std::io::Result<()> {
+    // TCP_NODELAY, as most servers set it: a load generator measures the
+    // target, not Nagle's algorithm against its delayed ACKs.
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     axum::serve(listener, router())
         .with_graceful_shutdown(shutdown.cancelled_owned())
         .await
