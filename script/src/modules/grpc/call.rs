@@ -118,6 +118,21 @@ pub(super) async fn unary(
             marks: connection.marks.clone(),
         };
     }
+    if timeout.is_zero() {
+        // A deadline already past (a timeout of 0, or one that rounds to
+        // it): gRPC-go fails the call before sending it, and no race with
+        // a reply can make it succeed.
+        return Outcome {
+            message: None,
+            headers: MetadataMap::new(),
+            trailers: MetadataMap::new(),
+            error: Some(deadline_exceeded()),
+            elapsed: started.elapsed(),
+            timed_out: true,
+            output: method.output(),
+            marks: connection.marks.clone(),
+        };
+    }
     let exchange = async {
         let requests = tokio_stream::once(request);
         let (headers, mut messages) = open(
