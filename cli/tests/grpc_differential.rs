@@ -528,24 +528,7 @@ fn both_with(script: &str, identity: Option<&k6r_demo::tls::Identity>) -> (Ran, 
             std::fs::write(dir.path().join(name), pem).unwrap();
         }
         // The client key encrypted the legacy way `tls.password` reads.
-        let out = Command::new("openssl")
-            .current_dir(dir.path())
-            .args([
-                "ec",
-                "-in",
-                "client-key.pem",
-                "-aes256",
-                "-passout",
-                "pass:secret",
-            ])
-            .args(["-out", "encrypted-key.pem"])
-            .output()
-            .expect("openssl runs");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        common::encrypt_client_key(dir.path(), "-aes256");
     }
     std::fs::write(
         dir.path().join("demo.protoset"),

@@ -13,10 +13,7 @@ use std::path::Path;
 use std::process::Command;
 
 use k6r_demo::legacy_tls::{certificates, LegacyServer};
-use k6r_demo::tls::{
-    ocsp_response, serve_tls, server_config, Identity, OcspStatus, TlsServerOptions,
-};
-use tokio_util::sync::CancellationToken;
+use k6r_demo::tls::{ocsp_response, OcspStatus, TlsServerOptions};
 
 /// The response facts a script logs, and which phases took time.
 const FACTS: &str = r#"
@@ -133,65 +130,6 @@ export default function () {
 }
 "#;
 
-/// The demo target over HTTPS on a thread of its own.
-struct Target {
-    url: String,
-    dir: tempfile::TempDir,
-    stop: CancellationToken,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Target {
-    fn start(options: TlsServerOptions) -> Target {
-        let identity = Identity::generate().unwrap();
-        let dir = tempfile::tempdir().unwrap();
-        for (name, pem) in [
-            ("ca.pem", &identity.ca_pem),
-            ("client.pem", &identity.client_cert_pem),
-            ("client-key.pem", &identity.client_key_pem),
-        ] {
-            std::fs::write(dir.path().join(name), pem).unwrap();
-        }
-        let config = server_config(&identity, &options).unwrap();
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.set_nonblocking(true).unwrap();
-        let url = format!(
-            "https://localhost:{}",
-            listener.local_addr().unwrap().port()
-        );
-        let stop = CancellationToken::new();
-        let token = stop.clone();
-        let thread = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(1)
-                .enable_all()
-                .build()
-                .unwrap();
-            runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-                serve_tls(listener, config, k6r_demo::router(), token)
-                    .await
-                    .unwrap();
-            });
-        });
-        Target {
-            url,
-            dir,
-            stop,
-            thread: Some(thread),
-        }
-    }
-}
-
-impl Drop for Target {
-    fn drop(&mut self) {
-        self.stop.cancel();
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
-}
-
 /// What `console.log` printed, one entry per line, in order, when
 /// `binary` ran `script` in `dir` against `url`.
 fn logged(binary: &str, dir: &Path, url: &str, script: &str, trust: bool) -> Vec<String> {
@@ -216,7 +154,7 @@ fn logged(binary: &str, dir: &Path, url: &str, script: &str, trust: bool) -> Vec
 }
 
 fn same_as_k6(options: TlsServerOptions, script: &str, trust: bool) -> Vec<String> {
-    let target = Target::start(options);
+    let target = common::TlsDemo::start(&options);
     compare(&target, script, trust)
 }
 
@@ -226,13 +164,13 @@ fn same_as_k6_with(
     script: &str,
     prepare: impl FnOnce(&Path),
 ) -> Vec<String> {
-    let target = Target::start(options);
+    let target = common::TlsDemo::start(&options);
     prepare(target.dir.path());
     compare(&target, script, true)
 }
 
-fn compare(target: &Target, script: &str, trust: bool) -> Vec<String> {
-    compare_in(target.dir.path(), &target.url, script, trust)
+fn compare(target: &common::TlsDemo, script: &str, trust: bool) -> Vec<String> {
+    compare_in(target.dir.path(), &target.url("https"), script, trust)
 }
 
 fn compare_in(dir: &Path, url: &str, script: &str, trust: bool) -> Vec<String> {
@@ -311,24 +249,7 @@ fn tls_auth_client_certificates_work_as_in_k6() {
     // Password-protected keys in the legacy PEM encryption k6 reads.
     for cipher in ["-aes256", "-des3"] {
         let lines = same_as_k6_with(mutual.clone(), ENCRYPTED_KEY, |dir| {
-            let out = Command::new("openssl")
-                .current_dir(dir)
-                .args([
-                    "ec",
-                    "-in",
-                    "client-key.pem",
-                    cipher,
-                    "-passout",
-                    "pass:secret",
-                ])
-                .args(["-out", "encrypted-key.pem"])
-                .output()
-                .expect("openssl runs");
-            assert!(
-                out.status.success(),
-                "{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
+            common::encrypt_client_key(dir, cipher);
             let key = std::fs::read_to_string(dir.join("encrypted-key.pem")).unwrap();
             assert!(key.contains("Proc-Type: 4,ENCRYPTED"), "{key}");
         });

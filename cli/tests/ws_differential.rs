@@ -983,88 +983,36 @@ export default function () {
 }
 "#;
 
-/// The demo target over HTTPS on a thread of its own, its authority's
-/// certificate in `dir/ca.pem`.
-struct TlsDemo {
-    url: String,
-    dir: tempfile::TempDir,
-    stop: tokio_util::sync::CancellationToken,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl TlsDemo {
-    fn start() -> TlsDemo {
-        use k6r_demo::tls::{serve_tls, server_config, Identity, TlsServerOptions};
-        let identity = Identity::generate().unwrap();
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("ca.pem"), &identity.ca_pem).unwrap();
-        let config = server_config(&identity, &TlsServerOptions::default()).unwrap();
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.set_nonblocking(true).unwrap();
-        let url = format!("wss://localhost:{}", listener.local_addr().unwrap().port());
-        let stop = tokio_util::sync::CancellationToken::new();
-        let token = stop.clone();
-        let thread = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(1)
-                .enable_all()
-                .build()
-                .unwrap();
-            runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-                serve_tls(listener, config, k6r_demo::router(), token)
-                    .await
-                    .unwrap();
-            });
-        });
-        TlsDemo {
-            url,
-            dir,
-            stop,
-            thread: Some(thread),
-        }
+/// What `binary` logs running [`OVER_TLS`], trusting the authority
+/// or not, skipping verification or not.
+fn logged_over_tls(target: &common::TlsDemo, binary: &str, trust: bool, skip: bool) -> Vec<String> {
+    let dir = target.dir.path();
+    std::fs::write(dir.join("script.js"), OVER_TLS).unwrap();
+    let mut command = Command::new(binary);
+    command
+        .current_dir(dir)
+        .args(["run", "-q", "--no-summary", "-a", ""])
+        .args(["-e", &format!("WSS={}", target.url("wss"))])
+        .args(["-e", if skip { "SKIP=1" } else { "SKIP=0" }])
+        .arg("script.js")
+        .env_remove("SSL_CERT_DIR");
+    if trust {
+        command.env("SSL_CERT_FILE", dir.join("ca.pem"));
+    } else {
+        command.env("SSL_CERT_FILE", Path::new("/nonexistent/ca.pem"));
     }
-
-    /// What `binary` logs running [`OVER_TLS`], trusting the authority
-    /// or not, skipping verification or not.
-    fn logged(&self, binary: &str, trust: bool, skip: bool) -> Vec<String> {
-        let dir = self.dir.path();
-        std::fs::write(dir.join("script.js"), OVER_TLS).unwrap();
-        let mut command = Command::new(binary);
-        command
-            .current_dir(dir)
-            .args(["run", "-q", "--no-summary", "-a", ""])
-            .args(["-e", &format!("WSS={}", self.url)])
-            .args(["-e", if skip { "SKIP=1" } else { "SKIP=0" }])
-            .arg("script.js")
-            .env_remove("SSL_CERT_DIR");
-        if trust {
-            command.env("SSL_CERT_FILE", dir.join("ca.pem"));
-        } else {
-            command.env("SSL_CERT_FILE", Path::new("/nonexistent/ca.pem"));
-        }
-        let out = output_within(&mut command, Duration::from_secs(60));
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(0), "{binary}: {stderr}");
-        common::console_messages(&stderr)
-    }
-}
-
-impl Drop for TlsDemo {
-    fn drop(&mut self) {
-        self.stop.cancel();
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
+    let out = output_within(&mut command, Duration::from_secs(60));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{binary}: {stderr}");
+    common::console_messages(&stderr)
 }
 
 #[test]
 fn websockets_over_tls_are_k6s() {
-    let target = TlsDemo::start();
+    let target = common::TlsDemo::start(&Default::default());
     let k6r = env!("CARGO_BIN_EXE_k6r-cli");
     for (trust, skip) in [(true, false), (false, false), (false, true)] {
-        let expected = target.logged("k6", trust, skip);
+        let expected = logged_over_tls(&target, "k6", trust, skip);
         if trust || skip {
             assert!(
                 expected.contains(&"websockets echo experimental over tls".to_owned()),
@@ -1077,7 +1025,7 @@ fn websockets_over_tls_are_k6s() {
             );
         }
         assert_eq!(
-            target.logged(k6r, trust, skip),
+            logged_over_tls(&target, k6r, trust, skip),
             expected,
             "trust {trust}, skip {skip}"
         );

@@ -177,3 +177,90 @@ impl Drop for Demo {
         self.shutdown.cancel();
     }
 }
+
+/// The demo target over HTTPS (`k6r_demo::tls::serve_tls`, HTTP/2 and
+/// HTTP/1.1, the `/ws/echo` WebSocket) with a new throwaway authority, on
+/// 127.0.0.1, port 0, on a runtime of its own, until dropped. `dir` holds
+/// the authority's `ca.pem` and a client certificate it signed
+/// (`client.pem`, `client-key.pem`).
+pub struct TlsDemo {
+    /// Its port (its certificate names `localhost`).
+    pub port: u16,
+    /// Where the certificates are.
+    pub dir: tempfile::TempDir,
+    shutdown: tokio_util::sync::CancellationToken,
+    _runtime: tokio::runtime::Runtime,
+}
+
+impl TlsDemo {
+    /// Starts it with `options` (OCSP stapling, versions, ...).
+    pub fn start(options: &k6r_demo::tls::TlsServerOptions) -> TlsDemo {
+        let identity = k6r_demo::tls::Identity::generate().expect("a throwaway authority");
+        let dir = tempfile::tempdir().expect("a folder for the certificates");
+        for (name, pem) in [
+            ("ca.pem", &identity.ca_pem),
+            ("client.pem", &identity.client_cert_pem),
+            ("client-key.pem", &identity.client_key_pem),
+        ] {
+            std::fs::write(dir.path().join(name), pem).expect("a certificate written");
+        }
+        let config = k6r_demo::tls::server_config(&identity, options).expect("a TLS config");
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        let listener = runtime
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .expect("bind 127.0.0.1:0");
+        let port = listener.local_addr().expect("its address").port();
+        let shutdown = tokio_util::sync::CancellationToken::new();
+        runtime.spawn(k6r_demo::tls::serve_tls(
+            listener,
+            config,
+            k6r_demo::router(),
+            shutdown.clone(),
+        ));
+        TlsDemo {
+            port,
+            dir,
+            shutdown,
+            _runtime: runtime,
+        }
+    }
+
+    /// `SCHEME://localhost:PORT`.
+    pub fn url(&self, scheme: &str) -> String {
+        format!("{scheme}://localhost:{}", self.port)
+    }
+}
+
+impl Drop for TlsDemo {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}
+
+/// Writes `dir/encrypted-key.pem`: `dir/client-key.pem` encrypted the
+/// legacy (PEM `DEK-Info`) way with `cipher` (`-aes256`, `-des3`) and the
+/// password `secret`, by `openssl`, as k6's `password` options read it.
+pub fn encrypt_client_key(dir: &Path, cipher: &str) {
+    let out = Command::new("openssl")
+        .current_dir(dir)
+        .args([
+            "ec",
+            "-in",
+            "client-key.pem",
+            cipher,
+            "-passout",
+            "pass:secret",
+        ])
+        .args(["-out", "encrypted-key.pem"])
+        .output()
+        .expect("openssl runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
