@@ -262,6 +262,7 @@ const UNREACHABLE: &str = r#"
 import redis from 'k6/experimental/redis';
 const closed = new redis.Client(`redis://127.0.0.1:${__ENV.CLOSED}`);
 const silent = new redis.Client({ socket: { host: '127.0.0.1', port: Number(__ENV.SILENT), readTimeout: 300 } });
+const nowhere = new redis.Client('redis://nosuchhost.invalid:6379');
 export default async function () {
   let t0 = Date.now();
   try { await closed.get('x'); } catch (e) { console.log('closed', String(e)); }
@@ -270,6 +271,7 @@ export default async function () {
   t0 = Date.now();
   try { await silent.get('x'); } catch (e) { console.log('silent', String(e)); }
   console.log(`elapsed silent ${Date.now() - t0}`);
+  try { await nowhere.get('x'); } catch (e) { console.log('nowhere', String(e)); }
 }
 "#;
 
@@ -567,6 +569,13 @@ fn unreachable_and_silent_servers_reject_within_the_timeouts() {
         k6r.1.contains(&"silent i/o timeout".to_owned()),
         "{:?}",
         k6r.1
+    );
+    // A name no server knows, in Go's resolver's words.
+    assert!(
+        k6.1.iter()
+            .any(|line| line.starts_with("nowhere lookup nosuchhost.invalid on ")),
+        "{:?}",
+        k6.1
     );
 }
 

@@ -5,11 +5,12 @@
 //! Every byte it moves is counted for `data_sent`/`data_received`.
 
 use std::io;
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures_util::{FutureExt, SinkExt, StreamExt};
+use k6r_http::transport::raw::connect_tcp;
 use k6r_http::transport::stream::{IoMarks, Meter, MeteredStream};
 use redis::{Cmd, Value, ValueCodec};
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -19,7 +20,7 @@ use tokio_util::codec::{Decoder, Framed};
 use super::error::{server_line, Error};
 use super::options::{Node, Settings};
 use super::tls;
-use super::url::split_host_port;
+use super::url::{join_host_port, split_host_port};
 
 /// What a connection needs from the VU and the client's options.
 #[derive(Debug, Clone)]
@@ -245,34 +246,19 @@ async fn dial(dialer: &Dialer, addr: &str) -> Result<(TcpStream, SocketAddr), Er
     let port: u16 = port
         .parse()
         .map_err(|_| Error::net(format!("dial tcp: lookup tcp/{port}: unknown port")))?;
-    let (host, port) = dialer.hosts.resolve(&host, port).unwrap_or((host, port));
-    let ip = match host.parse::<IpAddr>() {
-        Ok(ip) => ip,
-        Err(_) => {
-            let lookup = tokio::net::lookup_host((host.as_str(), port));
-            let found = tokio::time::timeout(dialer.settings.dial_timeout, lookup)
-                .await
-                .ok()
-                .and_then(Result::ok)
-                .and_then(|mut addrs| addrs.next());
-            match found {
-                Some(addr) => addr.ip(),
-                None => return Err(Error::net(format!("lookup {host}: no such host"))),
-            }
-        }
-    };
-    let remote = SocketAddr::new(ip, port);
-    let connect = TcpStream::connect(remote);
+    // k6's dialer, as HTTP's: the `hosts` option, DNS, TCP, Go's words.
+    let connect = connect_tcp(&host, port, &dialer.hosts);
     match tokio::time::timeout(dialer.settings.dial_timeout, connect).await {
-        Ok(Ok(stream)) => {
+        Ok(Ok((stream, remote))) => {
             let _ = stream.set_nodelay(true);
             Ok((stream, remote))
         }
-        Ok(Err(error)) => Err(Error::net(format!(
-            "dial tcp {remote}: connect: {}",
-            io_text(&error)
-        ))),
-        Err(_) => Err(Error::timeout(Some(&format!("dial tcp {remote}")))),
+        Ok(Err(failure)) => Err(Error::net(failure.go_text().to_owned())),
+        Err(_) => {
+            let (host, port) = dialer.hosts.resolve(&host, port).unwrap_or((host, port));
+            let target = join_host_port(&host, &port.to_string());
+            Err(Error::timeout(Some(&format!("dial tcp {target}"))))
+        }
     }
 }
 
