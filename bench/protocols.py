@@ -23,7 +23,6 @@ Benchmarks, not tests: nothing here fails on a figure.
 """
 
 import argparse
-import json
 import os
 import shutil
 import subprocess
@@ -33,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import bars_table, fmt, measured_on, write_section_between  # noqa: E402
+from run import bars_table, fmt, measured_on, run_tool, write_section_between  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPTS = ROOT / "bench" / "scripts"
@@ -102,46 +101,8 @@ def start_demo(binary):
     return proc, {"ws": f"ws://{http}/ws/echo", "grpc": grpc}
 
 
-def counters(export):
-    """Counts by metric name from a --summary-export file."""
-    metrics = json.loads(Path(export).read_text()).get("metrics", {}) if Path(export).exists() else {}
-    return {name: float(m.get("count", 0)) for name, m in metrics.items() if "count" in m}
-
-
-def run_tool(tool, binary, bench, target, quick, workdir):
-    env = dict(bench.env)
-    if quick:
-        env.update(bench.quick_env)
-    env["TARGET"] = target
-    export = Path(workdir) / f"{bench.name}-{tool}.json"
-    export.unlink(missing_ok=True)
-    rss_file = Path(workdir) / f"{bench.name}-{tool}.rss"
-    args = [binary, "run", "-q", "--summary-export", str(export)]
-    for k, v in env.items():
-        args += ["-e", f"{k}={v}"]
-    args.append(str(SCRIPTS / bench.script))
-    shown = " ".join(args).replace(str(ROOT) + "/", "").replace(target, "$TARGET").replace(workdir, "$WORK")
-    proc = subprocess.run(
-        ["/usr/bin/time", "-f", "%M %e", "-o", str(rss_file), *args],
-        capture_output=True,
-        text=True,
-        cwd=SCRIPTS,
-        env={**os.environ, "K6_NO_USAGE_REPORT": "true"},
-    )
-    peak_kb, seconds = rss_file.read_text().split()[-2:]
-    return {
-        "command": shown,
-        "exit": proc.returncode,
-        "wall": float(seconds),
-        "peak_rss_kb": int(peak_kb),
-        "counts": counters(export),
-        "env": env,
-        "stderr_tail": proc.stderr.strip().splitlines()[-3:],
-    }
-
-
 def figures(bench, r):
-    c, seconds = r["counts"], float(r["env"]["DURATION"])
+    c, seconds = r["counters"], float(r["env"]["DURATION"])
     if bench.name in ("ws", "websockets"):
         return {"messages/s": c.get("ws_msgs_received", 0) / seconds, "sessions": c.get("ws_sessions", 0)}
     if bench.name == "grpc":

@@ -156,13 +156,10 @@ def parse_summary_text(text):
 
 
 def counters_from_export(path):
-    data = json.loads(Path(path).read_text())
-    out = {}
-    for name in ("http_reqs", "iterations", "dropped_iterations"):
-        m = data.get("metrics", {}).get(name)
-        if m is not None:
-            out[name] = float(m.get("count", 0))
-    return out
+    """Every counter's count (and every other metric's that has one) by
+    name, from a --summary-export file."""
+    metrics = json.loads(Path(path).read_text()).get("metrics", {})
+    return {name: float(m["count"]) for name, m in metrics.items() if "count" in m}
 
 
 def supports(binary, flag):
@@ -177,6 +174,7 @@ def run_tool(tool, binary, bench, target, quick, workdir):
         env.update(bench.quick_env)
     env["TARGET"] = target
     export = Path(workdir) / f"{bench.name}-{tool}.json"
+    export.unlink(missing_ok=True)  # a repeated run must not read the last one's
     rss_file = Path(workdir) / f"{bench.name}-{tool}.rss"
     script = SCRIPTS / bench.script
     args = [binary, "run", "-q"]
@@ -193,6 +191,9 @@ def run_tool(tool, binary, bench, target, quick, workdir):
         cmd,
         capture_output=True,
         text=True,
+        # From the scripts' folder: what a script loads (a .proto) is
+        # relative to it.
+        cwd=SCRIPTS,
         env={**os.environ, "K6_NO_USAGE_REPORT": "true"},
     )
     took = time.monotonic() - started
