@@ -613,7 +613,7 @@ impl Servers {
         // Its backlog accepts connections that nobody reads.
         let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         Servers {
-            demo: common::Demo::start(),
+            demo: common::Demo::http().expect("the demo target starts"),
             closed,
             silent,
         }

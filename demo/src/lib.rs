@@ -27,6 +27,7 @@
 //! - [`route_guide`]: the route guide services of k6's gRPC examples.
 //! - [`ws`]: the WebSocket echo.
 //! - [`room`]: the WebSocket chat room.
+//! - [`in_process`]: any of its servers inside a test's process.
 //! - [`legacy_tls`]: `openssl s_server` with a throwaway RSA authority,
 //!   for tests of legacy TLS (RSA key exchange, TLS 1.0).
 //! - `main.rs`: the `k6r-demo-target` binary (`--listen`, `--tls-dir`).
@@ -37,6 +38,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub mod grpc;
+pub mod in_process;
 pub mod legacy_tls;
 pub mod room;
 pub mod route_guide;

@@ -24,7 +24,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use tokio_util::sync::CancellationToken;
+pub use k6r_demo::in_process::InProcess;
 
 /// How long a process may take to print its `listening on` line.
 const START_TIMEOUT: Duration = Duration::from_secs(30);
@@ -321,70 +321,21 @@ pub fn request(
     Ok((answer.status, answer.body))
 }
 
-/// The demo target's gRPC service (with reflection), in-process on
-/// 127.0.0.1 port 0.
-#[derive(Debug)]
-pub struct GrpcTarget {
-    /// Its address.
-    pub addr: SocketAddr,
-    shutdown: CancellationToken,
-    _runtime: tokio::runtime::Runtime,
-}
-
-impl GrpcTarget {
-    /// Starts it on a runtime of its own.
-    pub fn start() -> GrpcTarget {
-        let (runtime, listener, addr) = bound();
-        let shutdown = CancellationToken::new();
-        runtime.spawn(k6r_demo::grpc::serve(listener, shutdown.clone()));
-        GrpcTarget {
-            addr,
-            shutdown,
-            _runtime: runtime,
-        }
-    }
-}
-
-impl Drop for GrpcTarget {
-    fn drop(&mut self) {
-        self.shutdown.cancel();
-    }
-}
-
-/// A runtime of one worker and a listener on 127.0.0.1 port 0, for an
-/// in-process server.
-fn bound() -> (tokio::runtime::Runtime, tokio::net::TcpListener, SocketAddr) {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .expect("a runtime");
-    let listener = runtime
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .expect("bind 127.0.0.1:0");
-    let addr = listener.local_addr().expect("its address");
-    (runtime, listener, addr)
-}
-
 /// The demo target, in-process on 127.0.0.1 port 0.
 #[derive(Debug)]
 pub struct Target {
     /// Its address.
     pub addr: SocketAddr,
-    shutdown: CancellationToken,
-    _runtime: tokio::runtime::Runtime,
+    _server: InProcess,
 }
 
 impl Target {
     /// Starts it on a runtime of its own.
     pub fn start() -> Target {
-        let (runtime, listener, addr) = bound();
-        let shutdown = CancellationToken::new();
-        runtime.spawn(k6r_demo::serve(listener, shutdown.clone()));
+        let server = InProcess::http().expect("the demo target starts");
         Target {
-            addr,
-            shutdown,
-            _runtime: runtime,
+            addr: server.addr,
+            _server: server,
         }
     }
 
@@ -398,11 +349,5 @@ impl Target {
         let (_, body) = get(self.addr, "/stats").expect("GET /stats");
         let stats: serde_json::Value = serde_json::from_str(&body).expect("stats JSON");
         stats["requests"].as_u64().expect("a count")
-    }
-}
-
-impl Drop for Target {
-    fn drop(&mut self) {
-        self.shutdown.cancel();
     }
 }

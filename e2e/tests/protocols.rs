@@ -4,7 +4,7 @@
 //! `k6/experimental/redis` script against a real `redis-server`; the
 //! merged summary holds every agent's part.
 
-use k6r_e2e::{show, Cluster, GrpcTarget};
+use k6r_e2e::{show, Cluster, InProcess};
 
 /// 40 unary calls over 4 VUs; the `.proto` loaded from `protos/`.
 const GRPC_SCRIPT: &str = "import grpc from 'k6/net/grpc';\n\
@@ -34,7 +34,7 @@ const REDIS_SCRIPT: &str = "import redis from 'k6/experimental/redis';\n\
 
 #[test]
 fn a_cluster_runs_grpc_calls_with_the_proto_in_the_bundle() {
-    let target = GrpcTarget::start();
+    let target = InProcess::grpc().expect("the demo gRPC target starts");
     let cluster = Cluster::start(2);
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("script.js"), GRPC_SCRIPT).unwrap();

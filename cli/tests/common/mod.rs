@@ -143,40 +143,7 @@ fn logfmt_lines_are_read_with_their_escapes() {
 /// The demo target (`k6r_demo::serve`: its HTTP routes and the
 /// `/ws/echo` WebSocket) on 127.0.0.1, port 0, on a runtime of its own,
 /// until dropped.
-pub struct Demo {
-    /// Its address.
-    pub addr: std::net::SocketAddr,
-    shutdown: tokio_util::sync::CancellationToken,
-    _runtime: tokio::runtime::Runtime,
-}
-
-impl Demo {
-    /// Starts it.
-    pub fn start() -> Demo {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .expect("a runtime");
-        let listener = runtime
-            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-            .expect("bind 127.0.0.1:0");
-        let addr = listener.local_addr().expect("its address");
-        let shutdown = tokio_util::sync::CancellationToken::new();
-        runtime.spawn(k6r_demo::serve(listener, shutdown.clone()));
-        Demo {
-            addr,
-            shutdown,
-            _runtime: runtime,
-        }
-    }
-}
-
-impl Drop for Demo {
-    fn drop(&mut self) {
-        self.shutdown.cancel();
-    }
-}
+pub type Demo = k6r_demo::in_process::InProcess;
 
 /// The demo target over HTTPS (`k6r_demo::tls::serve_tls`, HTTP/2 and
 /// HTTP/1.1, the `/ws/echo` WebSocket) with a new throwaway authority, on
@@ -188,8 +155,7 @@ pub struct TlsDemo {
     pub port: u16,
     /// Where the certificates are.
     pub dir: tempfile::TempDir,
-    shutdown: tokio_util::sync::CancellationToken,
-    _runtime: tokio::runtime::Runtime,
+    _server: k6r_demo::in_process::InProcess,
 }
 
 impl TlsDemo {
@@ -205,39 +171,20 @@ impl TlsDemo {
             std::fs::write(dir.path().join(name), pem).expect("a certificate written");
         }
         let config = k6r_demo::tls::server_config(&identity, options).expect("a TLS config");
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .expect("a runtime");
-        let listener = runtime
-            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-            .expect("bind 127.0.0.1:0");
-        let port = listener.local_addr().expect("its address").port();
-        let shutdown = tokio_util::sync::CancellationToken::new();
-        runtime.spawn(k6r_demo::tls::serve_tls(
-            listener,
-            config,
-            k6r_demo::router(),
-            shutdown.clone(),
-        ));
+        let server = k6r_demo::in_process::InProcess::start(|listener, shutdown| {
+            k6r_demo::tls::serve_tls(listener, config, k6r_demo::router(), shutdown)
+        })
+        .expect("the demo target over HTTPS starts");
         TlsDemo {
-            port,
+            port: server.addr.port(),
             dir,
-            shutdown,
-            _runtime: runtime,
+            _server: server,
         }
     }
 
     /// `SCHEME://localhost:PORT`.
     pub fn url(&self, scheme: &str) -> String {
         format!("{scheme}://localhost:{}", self.port)
-    }
-}
-
-impl Drop for TlsDemo {
-    fn drop(&mut self) {
-        self.shutdown.cancel();
     }
 }
 
