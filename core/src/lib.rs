@@ -26,6 +26,7 @@
 //! - [`error`]: the crate's error enum.
 #![warn(missing_docs)]
 
+pub mod autopilot;
 pub mod capacity;
 pub mod duration;
 pub mod error;

@@ -18,6 +18,7 @@ use std::pin::Pin;
 
 use k6r_api::scenarios::ScenarioResource;
 use k6r_api::{GroupResource, MetricResource, Status};
+use k6r_core::autopilot::Report;
 use k6r_core::steer::{Change, ChangeError};
 use k6r_prometheus::Family;
 use serde_json::value::RawValue;
@@ -102,6 +103,12 @@ pub trait Backend: Send + 'static {
         Box::pin(async move { Err(ChangeError::NoScenario(name)) })
     }
 
+    /// The autopilot's report so far (k6r's `GET /v1/autopilot`); the
+    /// default: no autopilot steers the run.
+    fn autopilot(&mut self) -> impl Future<Output = Option<Report>> + Send {
+        async { None }
+    }
+
     /// Resolves when the backend has work of its own to do (for example
     /// applying a change staged before its scenario started); the task
     /// then calls [`on_wake`](Self::on_wake). The default never resolves.
@@ -142,6 +149,8 @@ pub enum Request {
     Scenarios(Reply<Vec<ScenarioResource>>),
     /// `PATCH /v1/scenarios/{name}`.
     PatchScenario(String, Change, Reply<Result<ScenarioResource, ChangeError>>),
+    /// `GET /v1/autopilot`.
+    Autopilot(Reply<Option<Report>>),
 }
 
 /// The handle the server (and anything else) talks to the run through.
@@ -224,6 +233,11 @@ impl Control {
             .map_err(Error::Change)
     }
 
+    /// The autopilot's report so far (`None`: no autopilot).
+    pub async fn autopilot(&self) -> Result<Option<Report>> {
+        self.ask(Request::Autopilot).await
+    }
+
     /// Runs `teardown()`.
     pub async fn run_teardown(&self) -> Result<()> {
         self.ask(Request::RunTeardown)
@@ -292,6 +306,9 @@ impl<B: Backend> BackendActor<B> {
             }
             Request::Scenarios(reply) => {
                 let _ = reply.send(self.backend.scenarios().await);
+            }
+            Request::Autopilot(reply) => {
+                let _ = reply.send(self.backend.autopilot().await);
             }
             Request::PatchScenario(name, change, reply) => {
                 let work = self.backend.patch_scenario(name, change);

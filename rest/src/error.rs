@@ -89,6 +89,9 @@ pub enum Error {
     /// A live scenario change refused (k6r's `/v1/scenarios`).
     #[error(transparent)]
     Change(k6r_core::steer::ChangeError),
+    /// `GET /v1/autopilot` of a run without one (404).
+    #[error("no autopilot steers this test run (k6r-cli run --autopilot SCENARIO --slo ...)")]
+    NoAutopilot,
     /// The run no longer answers (its control task ended).
     #[error("the test run no longer accepts control requests")]
     Gone,
@@ -113,7 +116,9 @@ impl Error {
             Error::InvalidData(_) => (StatusCode::BAD_REQUEST, "Invalid data"),
             Error::ReadBody { title, .. } => (StatusCode::BAD_REQUEST, title),
             Error::SetupBody(_) => (StatusCode::BAD_REQUEST, "Error parsing request body"),
-            Error::NoMetric | Error::NoGroup => (StatusCode::NOT_FOUND, "Not Found"),
+            Error::NoMetric | Error::NoGroup | Error::NoAutopilot => {
+                (StatusCode::NOT_FOUND, "Not Found")
+            }
             Error::SetSetup(e) => (e.status(), "Error setting setup data"),
             Error::Setup(e) => (e.status(), "Error executing setup"),
             Error::Teardown(e) => (e.status(), "Error executing teardown"),

@@ -82,6 +82,7 @@ pub fn router(control: Control) -> Router {
             "/v1/scenarios/{name}",
             read(routes::scenarios::one).patch(routes::scenarios::patch),
         )
+        .route("/v1/autopilot", read(routes::autopilot::get))
         .route(
             "/v1/teardown",
             on(MethodFilter::POST, routes::setup::teardown),

@@ -61,6 +61,9 @@ pub struct Config {
     /// The VUs this machine may hold: a plan that could need more is
     /// refused before any VU is made.
     pub capacity: k6r_core::capacity::VuCapacity,
+    /// Where every scenario's live-change handle is sent once the run is
+    /// built (the autopilot's).
+    pub steering: Option<tokio::sync::oneshot::Sender<Vec<k6r_engine::Steer>>>,
 }
 
 impl Config {
@@ -80,6 +83,7 @@ impl Config {
             pinned: Vec::new(),
             drain: None,
             capacity: crate::machine::vu_capacity(None),
+            steering: None,
         }
     }
 
@@ -124,6 +128,15 @@ impl Config {
     /// driver's commands and skips teardown unless asked for it.
     pub fn with_remote(mut self, remote: crate::remote::Remote) -> Self {
         self.director = Box::new(remote);
+        self
+    }
+
+    /// Sets [`Config::steering`].
+    pub fn with_steering(
+        mut self,
+        to: tokio::sync::oneshot::Sender<Vec<k6r_engine::Steer>>,
+    ) -> Self {
+        self.steering = Some(to);
         self
     }
 

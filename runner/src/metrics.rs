@@ -42,6 +42,15 @@ impl Metrics {
         Thresholds::build(option, &mut self.lock())
     }
 
+    /// Registers the autopilot's SLOs against this registry (their
+    /// submetrics made): each one's registry name, in order.
+    pub fn slos(
+        &self,
+        slos: &[k6r_core::autopilot::Slo],
+    ) -> Result<Vec<String>, k6r_core::autopilot::AutopilotError> {
+        k6r_core::autopilot::Slo::register(slos, &mut self.lock())
+    }
+
     /// What changed since the previous call (a cluster agent's
     /// `MetricDelta`): see [`Registry::take_delta`].
     pub fn take_delta(&self) -> Delta {

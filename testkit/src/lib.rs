@@ -11,9 +11,12 @@
 //!   [`engine_api::NoSetup`] and [`engine_api::plan`].
 //! - [`redis`]: [`redis::RedisServer`], a real `redis-server` on a free
 //!   port, killed on drop.
+//! - [`nginx`]: [`nginx::RateLimited`], a real nginx whose capacity is
+//!   set by `limit_req`, on a free port, killed on drop.
 #![warn(missing_docs)]
 
 pub mod coordinator;
 pub mod engine_api;
 pub mod http;
+pub mod nginx;
 pub mod redis;

@@ -112,6 +112,9 @@ pub struct RunArgs {
     /// `--coordinator` and the flags of a run on a cluster.
     #[command(flatten)]
     pub cluster: super::ClusterArgs,
+    /// `--autopilot SCENARIO` and its flags.
+    #[command(flatten)]
+    pub autopilot: super::autopilot::AutopilotArgs,
 }
 
 impl RunArgs {

@@ -19,6 +19,7 @@ use k6r_script::{Env, Script};
 use k6r_signals::Signal;
 use tokio_util::sync::CancellationToken;
 
+use super::autopilot::{Autopilot, Piloting};
 use super::dashboard::{self, WebDashboard};
 use super::paint;
 use super::progress::Display;
@@ -28,7 +29,8 @@ use crate::{log, Failure};
 
 /// Runs the test of `args` here.
 pub(super) fn run(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Failure> {
-    let (mut local, config, thresholds, display) = configure(args, prepare(args, err)?, out, err)?;
+    let (mut local, config, thresholds, display, autopilot) =
+        configure(args, prepare(args, err)?, out, err)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
@@ -41,6 +43,7 @@ pub(super) fn run(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> R
         config,
         thresholds,
         received: Arc::clone(&received),
+        autopilot,
     };
     if let Some(dashboard) = local.dashboard.as_mut() {
         let _entered = runtime.enter();
@@ -74,6 +77,11 @@ pub(super) fn run(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> R
             k6r_core::steer::summary_line(&c.scenario, &c.change, at, c.rate, c.vus)
         })
         .collect();
+    let autopilot = ran
+        .autopilot
+        .as_ref()
+        .map(k6r_core::autopilot::Report::summary_lines)
+        .unwrap_or_default();
     local.metrics.read(|registry| {
         let ending = summary::Ending {
             registry,
@@ -83,6 +91,7 @@ pub(super) fn run(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> R
             setup_data: result.setup_data.as_deref(),
             handler,
             changes: &changes,
+            autopilot: &autopilot,
         };
         summary::end(args, ending, out, err);
     });
@@ -123,6 +132,11 @@ struct Running {
     thresholds: Thresholds,
     /// Where the first signal is kept.
     received: Arc<OnceLock<Signal>>,
+    /// `--autopilot`, and where the run hands it the scenarios' handles.
+    autopilot: Option<(
+        Autopilot,
+        tokio::sync::oneshot::Receiver<Vec<k6r_engine::Steer>>,
+    )>,
 }
 
 /// How the run went, thresholds finally evaluated.
@@ -136,10 +150,21 @@ struct Ran {
     elapsed: Duration,
     /// `{"stopped":true}` stopped it (before the end).
     stopped_by_api: bool,
+    /// The autopilot's report.
+    autopilot: Option<k6r_core::autopilot::Report>,
 }
 
 /// What [`configure`] makes.
-type Configured = (Local, k6r_runner::Config, Thresholds, Option<Arc<Display>>);
+type Configured = (
+    Local,
+    k6r_runner::Config,
+    Thresholds,
+    Option<Arc<Display>>,
+    Option<(
+        Autopilot,
+        tokio::sync::oneshot::Receiver<Vec<k6r_engine::Steer>>,
+    )>,
+);
 
 /// The registry, thresholds, outputs and REST API of the prepared run,
 /// the runner's config and the live progress; prints the banner.
@@ -171,6 +196,7 @@ fn configure(
         (Some(option), false) => metrics.thresholds(option).map_err(|e| invalid(&e))?,
         _ => Thresholds::default(),
     };
+    let autopilot = args.autopilot.plan(&options, &metrics)?;
     let requested = outputs::parse(&args.out)?;
     let described = outputs::describe(&requested);
     let (output_sinks, writers) = outputs::start(requested, &metrics, &thresholds)?;
@@ -227,6 +253,14 @@ fn configure(
     if let Some(workers) = args.workers {
         config = config.with_workers(workers);
     }
+    let autopilot = match autopilot {
+        Some(autopilot) => {
+            let (to, steering) = tokio::sync::oneshot::channel();
+            config = config.with_steering(to);
+            Some((autopilot, steering))
+        }
+        None => None,
+    };
     let listener = address::Address::from_flag(args.address.as_deref()).bind(err)?;
     let page = dashboard.as_mut().and_then(WebDashboard::page);
     let mut live = None;
@@ -235,6 +269,9 @@ fn configure(
         let (mut serving, handle) = Live::new(listener, paused, metrics.clone(), tainted.clone());
         if let Some((listener, routes)) = page {
             serving = serving.with_page(listener, routes);
+        }
+        if let Some((autopilot, _)) = &autopilot {
+            serving = serving.with_autopilot(autopilot.watch());
         }
         config = config.with_live(serving);
         live = Some(handle);
@@ -251,7 +288,7 @@ fn configure(
         live,
         dashboard,
     };
-    Ok((local, config, thresholds, display))
+    Ok((local, config, thresholds, display, autopilot))
 }
 
 /// Runs `config` with the signal handlers and the thresholds loop, and
@@ -278,8 +315,15 @@ async fn drive(
         local.tainted.clone(),
         live.map(|l| l.clock()),
     ));
+    let piloting: Option<Piloting> = running
+        .autopilot
+        .map(|(autopilot, steering)| autopilot.start(steering, local.metrics.clone()));
     let result = k6r_runner::run(running.config, stop).await;
     done.cancel();
+    let autopilot = match piloting {
+        Some(piloting) => piloting.finish(&mut std::io::stderr()).await,
+        None => None,
+    };
     // The test-run duration ends with the run, before any linger.
     let elapsed = live
         .and_then(|l| l.test_run_duration())
@@ -308,6 +352,7 @@ async fn drive(
         evaluation,
         elapsed,
         stopped_by_api,
+        autopilot,
     })
 }
 

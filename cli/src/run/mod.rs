@@ -4,6 +4,8 @@
 //!
 //! - `args`: the flags and the options layer they make.
 //! - `address`: `-a/--address`, binding the REST API as k6 does.
+//! - `autopilot`: `--autopilot SCENARIO --slo ...`, the run's rate
+//!   steered to the knee of its SLOs.
 //! - `dashboard`: `--web-dashboard`, the live dashboard of a run here.
 //! - `linger`: `--linger`, waiting after the test.
 //! - `local`: the run on this machine, its summary and exit code.
@@ -18,6 +20,7 @@
 
 mod address;
 mod args;
+mod autopilot;
 mod dashboard;
 mod linger;
 mod local;

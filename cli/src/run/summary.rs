@@ -56,6 +56,8 @@ pub struct Ending<'a> {
     /// The live scenario changes, one summary line each
     /// (`k6r_core::steer::summary_line`), printed after the text summary.
     pub changes: &'a [String],
+    /// The autopilot's lines (`Report::summary_lines`), printed after them.
+    pub autopilot: &'a [String],
 }
 
 /// The end of `run`, local or remote: unless `--no-summary`, the summary
@@ -86,17 +88,27 @@ pub fn end(args: &RunArgs, ending: Ending<'_>, out: &mut dyn Write, err: &mut dy
         out,
         err,
     );
-    if printed && !ending.changes.is_empty() {
-        let mut text = String::from("  LIVE CHANGES\n");
-        for line in ending.changes {
-            text.push_str("    ");
-            text.push_str(line);
-            text.push('\n');
-        }
-        text.push('\n');
-        let _ = out.write_all(text.as_bytes());
-        let _ = out.flush();
+    if printed {
+        block(out, "LIVE CHANGES", ending.changes);
+        block(out, "AUTOPILOT", ending.autopilot);
     }
+}
+
+/// A block of lines after the text summary, under its title (nothing
+/// when there are none).
+fn block(out: &mut dyn Write, title: &str, lines: &[String]) {
+    if lines.is_empty() {
+        return;
+    }
+    let mut text = format!("  {title}\n");
+    for line in lines {
+        text.push_str("    ");
+        text.push_str(line);
+        text.push('\n');
+    }
+    text.push('\n');
+    let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
 }
 
 /// Produces the end-of-test summary: `handleSummary`'s outputs or the

@@ -104,6 +104,26 @@ impl Octaves {
         self.occupied().fold(0, |sum, (_, c)| sum.saturating_add(c))
     }
 
+    /// The count of bucket `key`.
+    fn get(&self, key: u32) -> u64 {
+        let octave = key >> SUB_BITS;
+        self.blocks
+            .binary_search_by_key(&octave, |(o, _)| *o)
+            .map_or(0, |at| self.blocks[at].1[key as usize % OCTAVE])
+    }
+
+    /// The counts of `self` less those of `earlier` (none below zero).
+    fn since(&self, earlier: &Octaves) -> Octaves {
+        let mut out = Octaves::default();
+        for (k, c) in self.occupied() {
+            let n = c.saturating_sub(earlier.get(k));
+            if n > 0 {
+                out.add(k, n);
+            }
+        }
+        out
+    }
+
     fn heap_bytes(&self) -> usize {
         self.blocks.capacity() * std::mem::size_of::<(u32, Box<[u64; OCTAVE]>)>()
             + self.blocks.len() * std::mem::size_of::<[u64; OCTAVE]>()
@@ -196,6 +216,16 @@ impl Histogram {
         }
         for (k, c) in other.neg.occupied() {
             self.neg.add(k, c);
+        }
+    }
+
+    /// What was counted after `earlier`, a copy of this histogram taken
+    /// before (counts only grow): a window of a running trend.
+    pub fn since(&self, earlier: &Histogram) -> Histogram {
+        Histogram {
+            zero: self.zero.saturating_sub(earlier.zero),
+            pos: self.pos.since(&earlier.pos),
+            neg: self.neg.since(&earlier.neg),
         }
     }
 

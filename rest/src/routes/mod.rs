@@ -3,6 +3,7 @@
 //! reads (the list, one by id) answer the same way for every resource:
 //! [`listed`] and [`found`].
 
+pub mod autopilot;
 pub mod groups;
 pub mod metrics;
 pub mod prometheus;

@@ -143,6 +143,8 @@ pub struct EngineBackend<M, S> {
     metrics: M,
     setup: S,
     scenarios: super::Scenarios,
+    /// The autopilot's report as it goes (`GET /v1/autopilot`).
+    autopilot: Option<watch::Receiver<k6r_core::autopilot::Report>>,
 }
 
 impl<M: MetricsSource, S: SetupSource> EngineBackend<M, S> {
@@ -191,6 +193,7 @@ impl<M: MetricsSource, S: SetupSource> EngineBackend<M, S> {
             metrics,
             setup,
             scenarios: super::Scenarios::default(),
+            autopilot: None,
         };
         let link = RunLink {
             phase: phase_tx,
@@ -203,6 +206,15 @@ impl<M: MetricsSource, S: SetupSource> EngineBackend<M, S> {
     /// Serves `/v1/scenarios` over these scenarios.
     pub fn with_scenarios(mut self, scenarios: super::Scenarios) -> Self {
         self.scenarios = scenarios;
+        self
+    }
+
+    /// Serves `/v1/autopilot` from this report as it goes.
+    pub fn with_autopilot(
+        mut self,
+        report: Option<watch::Receiver<k6r_core::autopilot::Report>>,
+    ) -> Self {
+        self.autopilot = report;
         self
     }
 
@@ -410,6 +422,12 @@ impl<M: MetricsSource, S: SetupSource> Backend for EngineBackend<M, S> {
 
     async fn scenarios(&mut self) -> Vec<k6r_api::scenarios::ScenarioResource> {
         self.scenarios.resources(&self.progress)
+    }
+
+    async fn autopilot(&mut self) -> Option<k6r_core::autopilot::Report> {
+        self.autopilot
+            .as_ref()
+            .map(|report| report.borrow().clone())
     }
 
     fn patch_scenario(

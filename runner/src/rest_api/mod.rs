@@ -68,6 +68,8 @@ pub struct Live {
     served: Option<oneshot::Sender<()>>,
     /// Once the run started it.
     serving: Option<Serving>,
+    /// The autopilot's report as it goes (`GET /v1/autopilot`).
+    autopilot: Option<tokio::sync::watch::Receiver<k6r_core::autopilot::Report>>,
 }
 
 /// The caller's side of a [`Live`]: whether the API stopped the run, and
@@ -110,6 +112,7 @@ impl Live {
             stopped: stopped.clone(),
             served: Some(served_tx),
             serving: None,
+            autopilot: None,
         };
         (
             live,
@@ -121,6 +124,15 @@ impl Live {
                 clock,
             },
         )
+    }
+
+    /// Serves `GET /v1/autopilot` from the autopilot's `report`.
+    pub fn with_autopilot(
+        mut self,
+        report: tokio::sync::watch::Receiver<k6r_core::autopilot::Report>,
+    ) -> Live {
+        self.autopilot = Some(report);
+        self
     }
 
     /// Also serves the API with `routes` beside it (the web dashboard,
@@ -152,7 +164,8 @@ impl Live {
             EngineBackend::new(plan, control.clone(), progress, self.paused, metrics, setup);
         let backend = backend
             .with_capacity(plan, capacity)
-            .with_scenarios(Scenarios::new(steering));
+            .with_scenarios(Scenarios::new(steering))
+            .with_autopilot(self.autopilot.take());
         link.set_phase(ExecutionStatus::InitVus);
         let (api, backend_task) = k6r_rest::spawn(backend);
         let served = self.served.take();

@@ -28,7 +28,8 @@ use build::{Built, Samples};
 
 /// Runs the test of `config` until its plan ends or `shutdown` fires
 /// (then running iterations are interrupted, and teardown still runs).
-pub async fn run(config: Config, shutdown: CancellationToken) -> Result<RunResult> {
+pub async fn run(mut config: Config, shutdown: CancellationToken) -> Result<RunResult> {
+    let steering = config.steering.take();
     let Built {
         plan,
         engine,
@@ -40,6 +41,9 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<RunResul
         capacity,
     } = build::build(config)?;
     let attached = Attached::new(&plan, &engine, stages.handle.clone(), capacity);
+    if let Some(to) = steering {
+        let _ = to.send(attached.steering.clone());
+    }
     let shutdown = director.attach(attached, shutdown);
     // k6 samples the VU gauges from the start of VU initialisation (which
     // `run_after` begins with) to the end of teardown.

@@ -90,6 +90,7 @@ fn refuse_local_only_flags(args: &RunArgs) -> Result<(), Failure> {
             args.execution_segment_sequence.is_some(),
         ),
         ("--linger", args.linger),
+        ("--autopilot", args.autopilot.autopilot.is_some()),
     ];
     match refused.iter().find(|(_, given)| *given) {
         Some((flag, _)) => Err(Failure::new(

@@ -92,6 +92,7 @@ pub fn finish(
                 setup_data: result.setup_data.as_deref(),
                 handler,
                 changes: &result.changes,
+                autopilot: &[],
             };
             summary::end(args, ending, out, err);
         }

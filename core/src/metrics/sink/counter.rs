@@ -45,6 +45,16 @@ impl CounterSink {
         self.samples
     }
 
+    /// What was added after `earlier`, a copy of this sink taken before.
+    pub fn since(&self, earlier: &CounterSink) -> CounterSink {
+        let mut sum = self.sum.clone();
+        sum.add(-earlier.count());
+        CounterSink {
+            sum,
+            samples: self.samples.saturating_sub(earlier.samples),
+        }
+    }
+
     /// Adds `other` in.
     pub fn merge(&mut self, other: &CounterSink) {
         self.sum.merge(&other.sum);

@@ -112,6 +112,18 @@ impl Sink {
         Ok(())
     }
 
+    /// What was added after `earlier`, a copy of this sink taken before
+    /// (a window of a running metric); a gauge's window is its value now.
+    /// A sink of another type than `earlier` is all window.
+    pub fn since(&self, earlier: &Sink) -> Sink {
+        match (self, earlier) {
+            (Sink::Counter(a), Sink::Counter(b)) => Sink::Counter(a.since(b)),
+            (Sink::Rate(a), Sink::Rate(b)) => Sink::Rate(a.since(b)),
+            (Sink::Trend(a), Sink::Trend(b)) => Sink::Trend(a.since(b)),
+            (now, _) => now.clone(),
+        }
+    }
+
     /// Returns what was gathered so far and leaves an empty sink of the
     /// same type: the delta an agent ships.
     pub fn take(&mut self) -> Sink {

@@ -30,6 +30,14 @@ impl RateSink {
         (self.total > 0).then(|| self.passes as f64 / self.total as f64)
     }
 
+    /// What was added after `earlier`, a copy of this sink taken before.
+    pub fn since(&self, earlier: &RateSink) -> RateSink {
+        RateSink {
+            passes: self.passes.saturating_sub(earlier.passes),
+            total: self.total.saturating_sub(earlier.total),
+        }
+    }
+
     /// Adds `other` in.
     pub fn merge(&mut self, other: &RateSink) {
         self.passes = self.passes.saturating_add(other.passes);

@@ -124,6 +124,31 @@ impl TrendSink {
             .map_or(self.max, |v| v.max(self.min).min(self.max))
     }
 
+    /// What was added after `earlier`, a copy of this sink taken before: a
+    /// window of a running trend. Its min and max are the bounds of its
+    /// lowest and highest buckets (within the histogram's error), kept
+    /// within this sink's.
+    pub fn since(&self, earlier: &TrendSink) -> TrendSink {
+        let hist = self.hist.since(&earlier.hist);
+        let count = self.count.saturating_sub(earlier.count);
+        let mut sum = ExactSum::new();
+        sum.merge(&self.sum);
+        sum.add(-earlier.sum());
+        let (min, max) = match (hist.ranges().next(), hist.ranges().last()) {
+            (Some((lo, _, _)), Some((_, hi, _))) if count > 0 => {
+                (lo.max(self.min), hi.min(self.max))
+            }
+            _ => (0.0, 0.0),
+        };
+        TrendSink {
+            count,
+            min,
+            max,
+            sum,
+            hist,
+        }
+    }
+
     /// The histogram behind the percentiles.
     pub fn histogram(&self) -> &Histogram {
         &self.hist

@@ -1,0 +1,92 @@
+//! [`pilot`]: the task that owns the search and steers the run with it.
+
+use std::time::Duration;
+
+use k6r_core::autopilot::window::wanted;
+use k6r_core::autopilot::{Measured, Report, Search};
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+
+use crate::plant::{Plant, PlantError};
+
+/// How often a rate is tried again while its scenario has not started.
+const NOT_STARTED_RETRY: Duration = Duration::from_millis(100);
+
+/// Steers `plant`'s scenario with `search` until the scenario ends or
+/// `stop` fires; `names` are the SLOs' registry names, in order. The
+/// report is published on `publish` after each window, and returned at
+/// the end.
+pub async fn pilot<P: Plant>(
+    mut plant: P,
+    mut search: Search,
+    names: Vec<String>,
+    publish: watch::Sender<Report>,
+    stop: CancellationToken,
+) -> Report {
+    let metrics = wanted(&names);
+    let window = search.settings().window;
+    let mut settle = search.settings().settle;
+    publish.send_replace(search.report().clone());
+    let mut applied = None;
+    'steering: loop {
+        let rate = search.rate();
+        while applied != Some(rate) {
+            match plant.set_rate(rate).await {
+                Ok(()) => applied = Some(rate),
+                Err(PlantError::NotStarted) => {
+                    if !pause(&stop, NOT_STARTED_RETRY).await {
+                        break 'steering;
+                    }
+                }
+                Err(PlantError::Ended) => break 'steering,
+                Err(PlantError::Refused(why)) => {
+                    tracing::warn!(rate, %why, "the autopilot stops: its rate change was refused");
+                    break 'steering;
+                }
+            }
+        }
+        if !pause(&stop, settle).await {
+            break;
+        }
+        let Some(before) = plant.read(&metrics).await else {
+            settle = window / 4;
+            continue;
+        };
+        if !pause(&stop, window).await {
+            break;
+        }
+        let measured = loop {
+            if let Some(after) = plant.read(&metrics).await {
+                let measured = Measured::between(&before, &after, rate, search.slos(), &names);
+                if search.ready(&measured) {
+                    break measured;
+                }
+            }
+            if !pause(&stop, window / 4).await {
+                break 'steering;
+            }
+        };
+        let decision = search.observe(measured);
+        let report = search.report();
+        if let Some(last) = report.windows.last() {
+            tracing::info!(
+                rate = last.rate,
+                achieved = last.achieved,
+                outcome = %last.outcome,
+                next = decision.rate,
+                "autopilot window"
+            );
+        }
+        publish.send_replace(report.clone());
+        settle = decision.settle;
+    }
+    search.report().clone()
+}
+
+/// Waits `d`; `false` when `stop` fired first.
+async fn pause(stop: &CancellationToken, d: Duration) -> bool {
+    tokio::select! {
+        () = stop.cancelled() => false,
+        () = tokio::time::sleep(d) => true,
+    }
+}
