@@ -43,8 +43,8 @@ pub use metrics::{
     go_float, Metric, MetricEnvelope, MetricResource, MetricType, MetricsEnvelope, ValueType,
 };
 pub use run::{
-    ArchiveBody, MetricDeclaration, OnAgentLoss, RunAgent, RunOutcome, RunRequest, RunState,
-    RunView, ScenarioView,
+    ArchiveBody, AutopilotRequest, MetricDeclaration, OnAgentLoss, RunAgent, RunOutcome,
+    RunRequest, RunState, RunView, ScenarioView,
 };
 pub use setup::{SetupAttributes, SetupEnvelope};
 pub use status::{ExecutionStatus, Status, StatusEnvelope};

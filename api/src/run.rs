@@ -65,6 +65,23 @@ pub struct RunRequest {
     /// before any agent runs, as every run's is.
     #[serde(default)]
     pub metrics: Vec<MetricDeclaration>,
+    /// `--autopilot`: the scenario whose rate the coordinator steers to
+    /// the knee of the SLOs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub autopilot: Option<AutopilotRequest>,
+}
+
+/// What `k6r-cli run --autopilot SCENARIO --slo ...` asks of the
+/// coordinator.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AutopilotRequest {
+    /// The constant-arrival-rate scenario it steers.
+    pub scenario: String,
+    /// The SLOs, `METRIC: EXPRESSION` each.
+    pub slos: Vec<String>,
+    /// The shortest window a rate is measured over, ms (`None`: 5 s).
+    #[serde(default)]
+    pub window_ms: Option<u64>,
 }
 
 /// A custom metric as the script declares it (`new Trend("name", true)`).
@@ -145,6 +162,9 @@ pub struct RunView {
     pub start_skew_ms: Option<f64>,
     /// Set when [`RunView::state`] is [`RunState::Finished`].
     pub result: Option<RunOutcome>,
+    /// The autopilot's report so far, when one steers the run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub autopilot: Option<k6r_core::autopilot::Report>,
 }
 
 /// One scenario of a run, its counters summed over the agents that run

@@ -33,7 +33,7 @@ pub async fn pilot<P: Plant>(
         while applied != Some(rate) {
             match plant.set_rate(rate).await {
                 Ok(()) => applied = Some(rate),
-                Err(PlantError::NotStarted) => {
+                Err(PlantError::NotStarted | PlantError::Unavailable) => {
                     if !pause(&stop, NOT_STARTED_RETRY).await {
                         break 'steering;
                     }
@@ -45,22 +45,30 @@ pub async fn pilot<P: Plant>(
                 }
             }
         }
-        if !pause(&stop, settle).await {
+        if !pause(&stop, settle.max(plant.min_settle())).await {
             break;
         }
-        let Some(before) = plant.read(&metrics).await else {
-            settle = window / 4;
-            continue;
+        let before = match plant.read(&metrics).await {
+            Ok(reading) => reading,
+            Err(PlantError::Ended | PlantError::Refused(_)) => break,
+            Err(PlantError::NotStarted | PlantError::Unavailable) => {
+                settle = window / 4;
+                continue;
+            }
         };
         if !pause(&stop, window).await {
             break;
         }
         let measured = loop {
-            if let Some(after) = plant.read(&metrics).await {
-                let measured = Measured::between(&before, &after, rate, search.slos(), &names);
-                if search.ready(&measured) {
-                    break measured;
+            match plant.read(&metrics).await {
+                Ok(after) => {
+                    let measured = Measured::between(&before, &after, rate, search.slos(), &names);
+                    if search.ready(&measured) {
+                        break measured;
+                    }
                 }
+                Err(PlantError::Ended | PlantError::Refused(_)) => break 'steering,
+                Err(PlantError::NotStarted | PlantError::Unavailable) => {}
             }
             if !pause(&stop, window / 4).await {
                 break 'steering;

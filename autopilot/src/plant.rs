@@ -1,6 +1,7 @@
 //! [`Plant`]: what the autopilot asks of the run it steers.
 
 use std::future::Future;
+use std::time::Duration;
 
 use k6r_core::autopilot::Reading;
 
@@ -9,6 +10,8 @@ use k6r_core::autopilot::Reading;
 pub enum PlantError {
     /// The scenario has not started: try again.
     NotStarted,
+    /// The run can't be read or changed right now: try again.
+    Unavailable,
     /// The scenario (or the run) is over: the autopilot is done.
     Ended,
     /// Anything else, in words: the autopilot stops steering.
@@ -21,7 +24,17 @@ pub trait Plant: Send {
     fn set_rate(&mut self, per_second: f64) -> impl Future<Output = Result<(), PlantError>> + Send;
 
     /// The run now: the cumulative sinks named in `metrics` (registry
-    /// names) and each load generator's CPU time; `None` when it could
-    /// not be read.
-    fn read(&mut self, metrics: &[String]) -> impl Future<Output = Option<Reading>> + Send;
+    /// names) and each load generator's CPU time; [`PlantError::Ended`]
+    /// once the scenario is over.
+    fn read(
+        &mut self,
+        metrics: &[String],
+    ) -> impl Future<Output = Result<Reading, PlantError>> + Send;
+
+    /// The least time a change must settle before a window starts: how
+    /// late the plant's readings are (a cluster's metrics arrive by
+    /// interval). Default: none.
+    fn min_settle(&self) -> Duration {
+        Duration::ZERO
+    }
 }

@@ -79,8 +79,11 @@ impl Plant for &mut Simulated {
         Ok(())
     }
 
-    async fn read(&mut self, _metrics: &[String]) -> Option<Reading> {
+    async fn read(&mut self, _metrics: &[String]) -> Result<Reading, PlantError> {
         let at = self.advance();
+        if at >= self.ends {
+            return Err(PlantError::Ended);
+        }
         let sinks: BTreeMap<String, Sink> = [
             (
                 Builtin::HttpReqDuration.name().into(),
@@ -104,7 +107,7 @@ impl Plant for &mut Simulated {
             },
         )]
         .into();
-        Some(Reading { at, sinks, cpu })
+        Ok(Reading { at, sinks, cpu })
     }
 }
 

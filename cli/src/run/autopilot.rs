@@ -6,11 +6,12 @@
 
 use std::path::PathBuf;
 
+use k6r_api::AutopilotRequest;
 use k6r_autopilot::{Plant, PlantError};
-use k6r_core::autopilot::{AutopilotError, Reading, Report, Search, Settings, Slo};
+use k6r_core::autopilot::{AutopilotError, Plan, Reading, Report, Search};
 use k6r_core::exit::ExitCode;
-use k6r_core::options::{Executor, Options};
-use k6r_core::steer::{Change, ChangeError};
+use k6r_core::options::Options;
+use k6r_core::steer::ChangeError;
 use k6r_core::Duration as GoDuration;
 use k6r_engine::Steer;
 use k6r_runner::metrics::Metrics;
@@ -46,7 +47,8 @@ pub(super) struct Autopilot {
     search: Search,
     /// The SLOs' registry names.
     names: Vec<String>,
-    report_to: Option<PathBuf>,
+    /// The flags (`--autopilot-report`).
+    args: AutopilotArgs,
     publish: watch::Sender<Report>,
 }
 
@@ -54,7 +56,7 @@ pub(super) struct Autopilot {
 pub(super) struct Piloting {
     task: JoinHandle<Option<Report>>,
     stop: CancellationToken,
-    report_to: Option<PathBuf>,
+    args: AutopilotArgs,
 }
 
 fn invalid(e: AutopilotError) -> Failure {
@@ -63,63 +65,84 @@ fn invalid(e: AutopilotError) -> Failure {
 
 impl AutopilotArgs {
     /// The autopilot these flags ask for (`None`: none), checked against
-    /// the run's `options` and registered on its `metrics`.
-    pub(super) fn plan(
-        &self,
-        options: &Options,
-        metrics: &Metrics,
-    ) -> Result<Option<Autopilot>, Failure> {
-        let Some(scenario) = self.autopilot.clone() else {
+    /// the run's `options`.
+    pub(super) fn plan(&self, options: &Options) -> Result<Option<Plan>, Failure> {
+        let Some(scenario) = &self.autopilot else {
             if !self.slos.is_empty() || self.autopilot_report.is_some() {
                 return Err(invalid(AutopilotError::NoAutopilot));
             }
             return Ok(None);
         };
-        if self.slos.is_empty() {
-            return Err(invalid(AutopilotError::NoSlo));
-        }
-        let slos = self
-            .slos
-            .iter()
-            .map(|s| Slo::parse(s))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(invalid)?;
-        let found = options.scenarios.as_ref().and_then(|s| s.get(&scenario));
-        let start = match found.map(|s| &s.executor) {
-            None => return Err(invalid(AutopilotError::NoScenario(scenario))),
-            Some(Executor::ConstantArrivalRate(c)) => {
-                let unit = c.time_unit.unwrap_or(GoDuration::SECOND).to_std();
-                c.rate.unwrap_or(1) as f64 / unit.as_secs_f64()
-            }
-            Some(other) => {
-                return Err(invalid(AutopilotError::NotArrivalRate {
-                    scenario,
-                    executor: other.kind().name().to_string(),
-                }))
-            }
-        };
-        let settings = match &self.autopilot_window {
-            None => Settings::default(),
-            Some(text) => {
-                let window = GoDuration::parse_extended(text)
+        let window = match &self.autopilot_window {
+            None => None,
+            Some(text) => Some(
+                GoDuration::parse_extended(text)
                     .map(GoDuration::to_std)
                     .map_err(|_| {
                         Failure::new(
                             ExitCode::InvalidConfig,
                             format!("--autopilot-window {text:?}: not a duration (5s, 1m)"),
                         )
-                    })?;
-                Settings::with_window(window).map_err(invalid)?
-            }
+                    })?,
+            ),
         };
-        let names = metrics.slos(&slos).map_err(invalid)?;
-        let search = Search::new(&scenario, slos, start, settings);
+        Plan::new(scenario, &self.slos, window, options)
+            .map(Some)
+            .map_err(invalid)
+    }
+
+    /// What the coordinator is asked to steer (`None`: no autopilot),
+    /// checked against the run's `options` first.
+    pub(super) fn request(&self, options: &Options) -> Result<Option<AutopilotRequest>, Failure> {
+        Ok(self.plan(options)?.map(|plan| AutopilotRequest {
+            scenario: plan.scenario,
+            slos: self.slos.clone(),
+            window_ms: self
+                .autopilot_window
+                .is_some()
+                .then(|| u64::try_from(plan.settings.window.as_millis()).unwrap_or(u64::MAX)),
+        }))
+    }
+
+    /// Writes `report` to `--autopilot-report`'s file, if given; a
+    /// failure is logged.
+    pub(super) fn write_report(&self, report: &Report, err: &mut dyn std::io::Write) {
+        let Some(path) = &self.autopilot_report else {
+            return;
+        };
+        let written = serde_json::to_vec_pretty(report)
+            .map_err(|e| e.to_string())
+            .and_then(|json| std::fs::write(path, json).map_err(|e| e.to_string()));
+        if let Err(e) = written {
+            crate::log::error(
+                err,
+                &format!(
+                    "can't write the autopilot's report to {}: {e}",
+                    path.display()
+                ),
+                &[],
+            );
+        }
+    }
+
+    /// The autopilot of a run on this machine, its SLOs registered on the
+    /// run's `metrics`.
+    pub(super) fn local(
+        &self,
+        options: &Options,
+        metrics: &Metrics,
+    ) -> Result<Option<Autopilot>, Failure> {
+        let Some(plan) = self.plan(options)? else {
+            return Ok(None);
+        };
+        let names = metrics.slos(&plan.slos).map_err(invalid)?;
+        let search = plan.search();
         let (publish, _) = watch::channel(search.report().clone());
         Ok(Some(Autopilot {
-            scenario,
+            scenario: plan.scenario,
             search,
             names,
-            report_to: self.autopilot_report.clone(),
+            args: self.clone(),
             publish,
         }))
     }
@@ -138,7 +161,7 @@ impl Autopilot {
             scenario,
             search,
             names,
-            report_to,
+            args,
             publish,
         } = self;
         let token = stop.clone();
@@ -155,11 +178,7 @@ impl Autopilot {
             };
             Some(k6r_autopilot::pilot(plant, search, names, publish, token).await)
         });
-        Piloting {
-            task,
-            stop,
-            report_to,
-        }
+        Piloting { task, stop, args }
     }
 }
 
@@ -169,21 +188,7 @@ impl Piloting {
     pub async fn finish(self, err: &mut dyn std::io::Write) -> Option<Report> {
         self.stop.cancel();
         let report = self.task.await.ok().flatten()?;
-        if let Some(path) = &self.report_to {
-            let written = serde_json::to_vec_pretty(&report)
-                .map_err(|e| e.to_string())
-                .and_then(|json| std::fs::write(path, json).map_err(|e| e.to_string()));
-            if let Err(e) = written {
-                crate::log::error(
-                    err,
-                    &format!(
-                        "can't write the autopilot's report to {}: {e}",
-                        path.display()
-                    ),
-                    &[],
-                );
-            }
-        }
+        self.args.write_report(&report, err);
         Some(report)
     }
 }
@@ -195,16 +200,6 @@ struct LocalPlant {
     start: Instant,
 }
 
-/// A rate per second as a live change: per minute, so that fractions of
-/// one per second are kept.
-pub(super) fn rate_change(per_second: f64) -> Change {
-    Change {
-        rate: Some((per_second * 60.0).round().max(1.0) as i64),
-        time_unit: Some(GoDuration::MINUTE),
-        ..Change::default()
-    }
-}
-
 impl Plant for LocalPlant {
     async fn set_rate(&mut self, per_second: f64) -> Result<(), PlantError> {
         let live = self.steer.live();
@@ -212,7 +207,7 @@ impl Plant for LocalPlant {
             // The scenario runs at that rate already (its own, at first).
             return Ok(());
         }
-        match self.steer.apply(rate_change(per_second)).await {
+        match self.steer.apply(Plan::rate_change(per_second)).await {
             Ok(_) => Ok(()),
             Err(ChangeError::NotStarted(_)) => Err(PlantError::NotStarted),
             Err(ChangeError::Ended(_)) => Err(PlantError::Ended),
@@ -220,14 +215,17 @@ impl Plant for LocalPlant {
         }
     }
 
-    async fn read(&mut self, metrics: &[String]) -> Option<Reading> {
+    async fn read(&mut self, metrics: &[String]) -> Result<Reading, PlantError> {
+        if self.steer.live().ended {
+            return Err(PlantError::Ended);
+        }
         let sinks = self.metrics.read(|registry| {
             metrics
                 .iter()
                 .filter_map(|name| Some((name.clone(), registry.sink(name)?.clone())))
                 .collect()
         });
-        Some(Reading {
+        Ok(Reading {
             at: self.start.elapsed(),
             sinks,
             cpu: k6r_autopilot::generator_cpu(),

@@ -196,7 +196,7 @@ fn configure(
         (Some(option), false) => metrics.thresholds(option).map_err(|e| invalid(&e))?,
         _ => Thresholds::default(),
     };
-    let autopilot = args.autopilot.plan(&options, &metrics)?;
+    let autopilot = args.autopilot.local(&options, &metrics)?;
     let requested = outputs::parse(&args.out)?;
     let described = outputs::describe(&requested);
     let (output_sinks, writers) = outputs::start(requested, &metrics, &thresholds)?;

@@ -200,6 +200,7 @@ fn run_view(state: RunState, result: Option<RunOutcome>) -> RunView {
         scenarios: Vec::new(),
         start_skew_ms: Some(3.5),
         result,
+        autopilot: None,
     }
 }
 

@@ -168,6 +168,10 @@ impl Backend for Cluster {
         }
     }
 
+    async fn autopilot(&mut self) -> Option<k6r_core::autopilot::Report> {
+        self.runs.current().await?.autopilot().await.flatten()
+    }
+
     fn patch_scenario(
         &mut self,
         name: String,

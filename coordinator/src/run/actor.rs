@@ -62,6 +62,8 @@ pub(super) struct Slot {
     pub(super) started_unix_nanos: Option<i64>,
     /// Each scenario's part here, from the last status.
     pub(super) scenarios: Vec<v1::ScenarioStatus>,
+    /// Its process's and threads' CPU time, from the last status.
+    pub(super) cpu: Vec<v1::ProcessCpu>,
 }
 
 impl Slot {
@@ -109,6 +111,10 @@ pub(super) struct RunActor {
     pub(super) setup_run: Option<SetupRun>,
     pub(super) outcome: Option<RunOutcome>,
     pub(super) view_tx: watch::Sender<RunView>,
+    /// The autopilot's report as it goes, when one steers the run.
+    pub(super) autopilot: Option<watch::Receiver<k6r_core::autopilot::Report>>,
+    /// Stops the autopilot's task once the run is over.
+    pub(super) pilot_stop: CancellationToken,
 }
 
 /// Spawns the actor of run `id` on `tasks` (its owner awaits it); its
@@ -122,6 +128,11 @@ pub(super) fn spawn(
     tasks: &mut JoinSet<()>,
 ) -> (watch::Receiver<RunView>, RunLink) {
     let (tx, rx) = mpsc::channel(64);
+    let link = RunLink { tx };
+    let pilot_stop = shutdown.child_token();
+    let autopilot = submission.autopilot.as_ref().map(|(plan, names)| {
+        super::autopilot::spawn(plan, names.clone(), link.clone(), pilot_stop.clone(), tasks)
+    });
     let actor = RunActor {
         id,
         submission,
@@ -147,6 +158,8 @@ pub(super) fn spawn(
         setup_run: None,
         outcome: None,
         view_tx: watch::channel(empty_view()).0,
+        autopilot,
+        pilot_stop,
     };
     let view = actor.view_tx.subscribe();
     actor.publish();
@@ -155,7 +168,7 @@ pub(super) fn spawn(
     let events = actor.registry.events();
     let connected = actor.registry.subscribe();
     tasks.spawn(actor.run(rx, events, connected, shutdown));
-    (view, RunLink { tx })
+    (view, link)
 }
 
 fn empty_view() -> RunView {
@@ -171,6 +184,7 @@ fn empty_view() -> RunView {
         scenarios: Vec::new(),
         start_skew_ms: None,
         result: None,
+        autopilot: None,
     }
 }
 
@@ -333,6 +347,12 @@ impl RunActor {
             RunCommand::ChangeScenario(name, change, reply) => {
                 self.change_scenario(name, change, reply).await;
             }
+            RunCommand::Reading(scenario, metrics, reply) => {
+                let _ = reply.send(self.reading(&scenario, &metrics));
+            }
+            RunCommand::Autopilot(reply) => {
+                let _ = reply.send(self.autopilot.as_ref().map(|r| r.borrow().clone()));
+            }
         }
     }
 
@@ -383,6 +403,7 @@ impl RunActor {
                 slot.iterations = status.iterations_complete;
                 slot.interrupted = status.iterations_interrupted;
                 slot.scenarios = status.scenarios;
+                slot.cpu = status.cpu;
                 if status.started_unix_nanos != 0 {
                     slot.started_unix_nanos = Some(status.started_unix_nanos);
                 }

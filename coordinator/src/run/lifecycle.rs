@@ -48,6 +48,7 @@ impl RunActor {
                 interrupted: 0,
                 started_unix_nanos: None,
                 scenarios: Vec::new(),
+                cpu: Vec::new(),
             })
             .collect();
         self.enter(Phase::Initializing, Some(INIT_TIMEOUT));
@@ -71,7 +72,9 @@ impl RunActor {
                 pinned_scenarios: p.pinned.clone(),
                 excluded_scenarios: p.excluded.clone(),
                 env: self.submission.env.clone().into_iter().collect(),
-                metrics_interval_ms: 1000,
+                metrics_interval_ms: super::autopilot::metrics_interval_ms(
+                    self.submission.autopilot.is_some(),
+                ),
                 lead: p.lead,
                 breakdown: v1::Breakdown::from(self.submission.breakdown).into(),
             };
@@ -305,6 +308,7 @@ impl RunActor {
         if self.phase == Phase::Finished {
             return;
         }
+        self.pilot_stop.cancel();
         if self.started.is_some() && self.scenarios_ended.is_none() {
             self.scenarios_ended = Some(Instant::now());
         }

@@ -110,6 +110,15 @@ impl Merged {
         applied
     }
 
+    /// Registers the autopilot's SLOs (their submetrics made): each
+    /// one's name in the registry, in order.
+    pub fn slos(
+        &mut self,
+        slos: &[k6r_core::autopilot::Slo],
+    ) -> Result<Vec<String>, k6r_core::autopilot::AutopilotError> {
+        k6r_core::autopilot::Slo::register(slos, &mut self.registry)
+    }
+
     /// The merged registry.
     pub fn registry(&self) -> &Registry {
         &self.registry

@@ -30,6 +30,8 @@
 //! - `loss`: noticing lost agents and `--on-agent-loss`.
 //! - `prometheus`: the run's families for `GET /metrics`.
 //! - `sample`: the run as the dashboard samples it (a `k6r_dashboard::RunSample`).
+//! - `autopilot`: `RunRequest.autopilot`, the run as the autopilot's
+//!   plant (rates through the live changes, merged metrics, agents' CPU).
 //! - `control`: live control (`PATCH /v1/status`) through the agents.
 //! - [`steer`]: k6r's live scenario changes (`/v1/scenarios`) on every
 //!   agent at one common instant.
@@ -37,6 +39,7 @@
 //! - `view`: the [`RunView`] and k6's [`Status`] of a run.
 
 mod actor;
+mod autopilot;
 mod control;
 mod fit;
 mod lifecycle;
@@ -151,6 +154,15 @@ pub enum RunCommand {
         Change,
         oneshot::Sender<Result<ScenarioResource, ChangeError>>,
     ),
+    /// The merged sinks named and the agents' CPU, for the autopilot,
+    /// and whether the scenario named is over.
+    Reading(
+        String,
+        Vec<String>,
+        oneshot::Sender<(k6r_core::autopilot::Reading, bool)>,
+    ),
+    /// The autopilot's report so far (`None`: no autopilot).
+    Autopilot(oneshot::Sender<Option<k6r_core::autopilot::Report>>),
 }
 
 /// The answer to a PUT or POST of `/v1/setup`: the data now.
@@ -228,6 +240,21 @@ impl RunLink {
     /// Every scenario of the run now.
     pub async fn scenarios(&self) -> Option<Vec<ScenarioResource>> {
         self.ask(RunCommand::Scenarios).await
+    }
+
+    /// The run now, as the autopilot reads it.
+    pub async fn reading(
+        &self,
+        scenario: String,
+        metrics: Vec<String>,
+    ) -> Option<(k6r_core::autopilot::Reading, bool)> {
+        self.ask(|r| RunCommand::Reading(scenario, metrics, r))
+            .await
+    }
+
+    /// The autopilot's report so far.
+    pub async fn autopilot(&self) -> Option<Option<k6r_core::autopilot::Report>> {
+        self.ask(RunCommand::Autopilot).await
     }
 
     /// Applies a live change of one scenario on every agent.

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use base64::Engine as _;
 use bytes::Bytes;
 use k6r_api::{OnAgentLoss, RunRequest};
+use k6r_core::autopilot::{AutopilotError, Plan};
 use k6r_core::metrics::{Breakdown, Metric};
 use k6r_core::options::{ExecutorKind, Options, Purpose};
 use k6r_proto::convert::OptionsWireError;
@@ -45,6 +46,9 @@ pub enum SubmitError {
     /// ([`MergedError`](super::merge::MergedError)'s text, which names the field).
     #[error("{0}")]
     Metrics(String),
+    /// The autopilot's scenario or SLOs don't fit the test.
+    #[error("autopilot: {0}")]
+    Autopilot(String),
     /// The options do not convert for the agents' Assign
     /// ([`OptionsWireError`]'s text, which names the field).
     #[error("{0}")]
@@ -84,6 +88,8 @@ pub struct Submission {
     /// The run's registry, from the script's declared metrics, and its
     /// thresholds, ready for the agents' deltas.
     pub merged: Merged,
+    /// `autopilot`: what it steers, and its SLOs' names in `merged`.
+    pub autopilot: Option<(Plan, Vec<String>)>,
 }
 
 impl TryFrom<RunRequest> for Submission {
@@ -130,8 +136,19 @@ impl TryFrom<RunRequest> for Submission {
             .collect();
         let scenarios = options.scenarios.as_ref().map_or(0, |s| s.len());
         let breakdown = Breakdown::charted(request.breakdown, scenarios);
-        let merged = Merged::new(&custom, options.thresholds.as_ref(), breakdown)
+        let mut merged = Merged::new(&custom, options.thresholds.as_ref(), breakdown)
             .map_err(|e| SubmitError::Metrics(e.to_string()))?;
+        let autopilot = match &request.autopilot {
+            None => None,
+            Some(asked) => {
+                let refused = |e: AutopilotError| SubmitError::Autopilot(e.to_string());
+                let window = asked.window_ms.map(std::time::Duration::from_millis);
+                let plan =
+                    Plan::new(&asked.scenario, &asked.slos, window, &options).map_err(refused)?;
+                let names = merged.slos(&plan.slos).map_err(refused)?;
+                Some((plan, names))
+            }
+        };
         // After the thresholds built: only a threshold whose JSON does not
         // parse fails here, and Merged has refused that already.
         let wire_options = v1::Options::try_from(&options)
@@ -152,6 +169,7 @@ impl TryFrom<RunRequest> for Submission {
             pinned,
             breakdown,
             merged,
+            autopilot,
         })
     }
 }
@@ -181,6 +199,7 @@ mod tests {
             on_agent_loss: OnAgentLoss::Abort,
             breakdown: false,
             metrics: Vec::new(),
+            autopilot: None,
         }
     }
 

@@ -73,6 +73,7 @@ fn submission(options: serde_json::Value, on_agent_loss: OnAgentLoss) -> Submiss
         on_agent_loss,
         breakdown: false,
         metrics: Vec::new(),
+        autopilot: None,
     })
     .unwrap()
 }
@@ -393,6 +394,7 @@ async fn extreme_agent_statuses_saturate_the_run_view() {
                         elapsed_ms,
                         ended,
                     }],
+                    cpu: Vec::new(),
                 }),
             })
             .await;

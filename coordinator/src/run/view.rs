@@ -57,6 +57,7 @@ impl RunActor {
             scenarios: self.scenario_views(),
             start_skew_ms,
             result: self.outcome.clone(),
+            autopilot: self.autopilot.as_ref().map(|r| r.borrow().clone()),
         }
     }
 

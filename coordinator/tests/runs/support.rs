@@ -149,6 +149,7 @@ pub fn status(run: &str, state: RunState, vus: u64, started: i64) -> RunStatus {
         started_unix_nanos: started,
         exit_code: 0,
         scenarios: Vec::new(),
+        cpu: Vec::new(),
     }
 }
 

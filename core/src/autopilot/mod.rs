@@ -16,6 +16,8 @@
 //! "generator".
 //!
 //! # Layout
+//! - [`plan`]: [`Plan`], an autopilot asked for, checked against the
+//!   test's options.
 //! - [`slo`]: [`Slo`], parsed from `METRIC: EXPRESSION`.
 //! - [`window`]: [`Reading`] (cumulative sinks and CPU at an instant) and
 //!   [`Measured`] (one window: the difference of two readings).
@@ -25,12 +27,14 @@
 //! - [`error`]: the flags' errors, [`AutopilotError`].
 
 pub mod error;
+pub mod plan;
 pub mod report;
 pub mod search;
 pub mod slo;
 pub mod window;
 
 pub use error::AutopilotError;
+pub use plan::Plan;
 pub use report::{Limit, Report, WindowRecord};
 pub use search::{Decision, Phase, Search, Settings};
 pub use slo::Slo;

@@ -30,8 +30,9 @@ pub struct Settings {
     pub min_rate: f64,
     /// A load generator busier than this share of its cores is saturated.
     pub cpu_limit: f64,
-    /// A window that started fewer than this share of the rate asked (or
-    /// dropped more) shows a saturated generator.
+    /// A window that dropped more than this share of the rate asked (or
+    /// completed fewer than twice this share less) shows a saturated
+    /// generator.
     pub shortfall: f64,
     /// What the held rate is multiplied by when an SLO breaks while held.
     pub step_back: f64,
@@ -204,7 +205,11 @@ impl Search {
             return Outcome::Breached(broke.slo.clone());
         }
         let seconds = w.to.saturating_sub(w.from).as_secs_f64();
-        if w.dropped > s.shortfall * w.rate * seconds || w.achieved < (1.0 - s.shortfall) * w.rate {
+        // Complete iterations lag the starts, and a cluster's counts move
+        // one agent's delta at a time: twice the margin for them.
+        if w.dropped > s.shortfall * w.rate * seconds
+            || w.achieved < (1.0 - 2.0 * s.shortfall) * w.rate
+        {
             return Outcome::Generator(format!(
                 "it started {} of the {} asked ({} iterations dropped; more VUs may help)",
                 rate_text(w.achieved),

@@ -82,6 +82,23 @@ pub struct RunStatus {
     /// Each scenario's part of the counts above, in the plan's order.
     #[prost(message, repeated, tag = "9")]
     pub scenarios: ::prost::alloc::vec::Vec<ScenarioStatus>,
+    /// The CPU the agent's process and each of its threads have used so far:
+    /// the autopilot tells a saturated load generator from the target's limit.
+    #[prost(message, repeated, tag = "10")]
+    pub cpu: ::prost::alloc::vec::Vec<ProcessCpu>,
+}
+/// CPU time used so far by the agent's process ("process", on all the cores
+/// it may use) or by one of its threads ("thread/TID", on one core).
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct ProcessCpu {
+    #[prost(string, tag = "1")]
+    pub name: ::prost::alloc::string::String,
+    /// CPU seconds, user and system.
+    #[prost(double, tag = "2")]
+    pub busy_seconds: f64,
+    /// The cores it may use.
+    #[prost(double, tag = "3")]
+    pub cores: f64,
 }
 /// One scenario on one agent.
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]

@@ -99,6 +99,14 @@ impl Reporter {
                     ended: s.ended,
                 })
                 .collect(),
+            cpu: k6r_autopilot::generator_cpu()
+                .into_iter()
+                .map(|(name, cpu)| v1::ProcessCpu {
+                    name,
+                    busy_seconds: cpu.busy,
+                    cores: cpu.cores,
+                })
+                .collect(),
         })
         .await;
     }

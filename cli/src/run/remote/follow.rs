@@ -204,6 +204,7 @@ mod tests {
             scenarios: Vec::new(),
             start_skew_ms: None,
             result: None,
+            autopilot: None,
         };
         let widths = Widths {
             max_vus: 10,
@@ -258,6 +259,7 @@ mod tests {
             ],
             start_skew_ms: None,
             result: None,
+            autopilot: None,
         };
         let block = block(&view, &board, Paint::OFF);
         let lines: Vec<&str> = block.lines().collect();

@@ -90,7 +90,6 @@ fn refuse_local_only_flags(args: &RunArgs) -> Result<(), Failure> {
             args.execution_segment_sequence.is_some(),
         ),
         ("--linger", args.linger),
-        ("--autopilot", args.autopilot.autopilot.is_some()),
     ];
     match refused.iter().find(|(_, given)| *given) {
         Some((flag, _)) => Err(Failure::new(
@@ -156,6 +155,7 @@ pub fn run(
         on_agent_loss: args.cluster.on_agent_loss.into(),
         breakdown,
         metrics: loaded.metrics.iter().map(|m| m.as_ref().into()).collect(),
+        autopilot: args.autopilot.request(&loaded.options)?,
     };
     let paint = paint::for_stdout(args.no_color, |name| std::env::var(name).ok());
     if !args.quiet {
@@ -201,6 +201,13 @@ pub fn run(
         result.exit_code = failure.code;
         result.message = failure.message;
     }
+    let ending = match &view.autopilot {
+        Some(report) => {
+            args.autopilot.write_report(report, err);
+            ending.with_autopilot(report)
+        }
+        None => ending,
+    };
     outcome::finish(args, ending, &summary_options, &env, &result, out, err)
 }
 

@@ -24,6 +24,8 @@ pub struct Summary {
     registry: Registry,
     thresholds: Thresholds,
     handles_summary: bool,
+    /// The autopilot's lines, once the run is over.
+    autopilot: Vec<String>,
 }
 
 impl Summary {
@@ -49,7 +51,14 @@ impl Summary {
             registry,
             thresholds,
             handles_summary: loaded.exports.iter().any(|e| e == "handleSummary"),
+            autopilot: Vec::new(),
         })
+    }
+
+    /// Adds the autopilot's `report` to the summary.
+    pub fn with_autopilot(mut self, report: &k6r_core::autopilot::Report) -> Summary {
+        self.autopilot = report.summary_lines();
+        self
     }
 }
 
@@ -68,6 +77,7 @@ pub fn finish(
         mut registry,
         mut thresholds,
         handles_summary,
+        autopilot,
     } = summary;
     let merged = serde_json::from_value::<Delta>(result.metrics.clone())
         .map_err(|e| e.to_string())
@@ -92,7 +102,7 @@ pub fn finish(
                 setup_data: result.setup_data.as_deref(),
                 handler,
                 changes: &result.changes,
-                autopilot: &[],
+                autopilot: &autopilot,
             };
             summary::end(args, ending, out, err);
         }
