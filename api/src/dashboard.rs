@@ -48,6 +48,9 @@ pub struct FrameRun {
     pub http_reqs: u64,
     /// Each threshold and whether it failed at its last evaluation.
     pub thresholds: Vec<FrameThreshold>,
+    /// The autopilot, when one steers the run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub autopilot: Option<FrameAutopilot>,
 }
 
 /// The charted numbers of one instant (or of a few merged ones).
@@ -134,6 +137,46 @@ pub struct FrameThreshold {
     pub source: String,
     /// Whether it failed at its last evaluation.
     pub failing: bool,
+}
+
+/// The autopilot in a [`Frame`]: where it is and its last decision (the
+/// windows themselves are in `GET /v1/autopilot`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FrameAutopilot {
+    /// The scenario it steers.
+    pub scenario: String,
+    /// `grow`, `descend`, `narrow` or `hold`.
+    pub phase: String,
+    /// The rate it runs now, per second.
+    pub rate: f64,
+    /// The highest rate at which every SLO held so far.
+    pub knee_rate: Option<f64>,
+    /// The rate held.
+    pub held_rate: Option<f64>,
+    /// `generator` or the SLO that limits the rate.
+    pub limiting: Option<String>,
+    /// The outcome in words.
+    pub verdict: String,
+    /// How many windows it measured.
+    pub windows: usize,
+    /// The last window's outcome (`held`, `breached: SLO`, `generator: ...`).
+    pub last: Option<String>,
+}
+
+impl From<&k6r_core::autopilot::Report> for FrameAutopilot {
+    fn from(report: &k6r_core::autopilot::Report) -> Self {
+        FrameAutopilot {
+            scenario: report.scenario.clone(),
+            phase: report.phase.name().to_string(),
+            rate: report.rate,
+            knee_rate: report.knee_rate,
+            held_rate: report.held_rate,
+            limiting: report.limiting.as_ref().map(|l| l.short().to_string()),
+            verdict: report.verdict.clone(),
+            windows: report.windows.len(),
+            last: report.windows.last().map(|w| w.outcome.clone()),
+        }
+    }
 }
 
 /// A run's charted history, and its last frame: the body of

@@ -127,6 +127,7 @@ mod tests {
             headline: Headline::default(),
             thresholds: Vec::new(),
             scenarios: Vec::new(),
+            autopilot: None,
         }
     }
 

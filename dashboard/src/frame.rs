@@ -189,6 +189,7 @@ pub fn build(
         iterations: sample.iterations,
         http_reqs: sample.headline.totals.http_reqs as u64,
         thresholds: sample.thresholds,
+        autopilot: sample.autopilot,
     };
     let frame = Frame {
         tick,
@@ -260,7 +261,35 @@ mod tests {
                 iterations: reqs as u64,
                 headline: None,
             }],
+            autopilot: None,
         }
+    }
+
+    #[test]
+    fn the_autopilot_is_shown_as_its_report_says() {
+        use k6r_core::autopilot::{Limit, Phase, Report};
+        let report = Report {
+            scenario: "probe".into(),
+            phase: Phase::Hold,
+            rate: 300.0,
+            knee_rate: Some(300.0),
+            held_rate: Some(300.0),
+            limiting: Some(Limit::Slo("http_req_failed: rate<0.01".into())),
+            verdict: "knee 300/s".into(),
+            ..Report::default()
+        };
+        let mut with = sample("run-1", 10.0, (0, 10));
+        with.autopilot = Some((&report).into());
+        let (frame, _) = build(1, Instant::now(), Some(with), None, Vec::new());
+        let shown = frame.run.unwrap().autopilot.unwrap();
+        assert_eq!((shown.phase.as_str(), shown.rate), ("hold", 300.0));
+        assert_eq!(
+            shown.limiting.as_deref(),
+            Some("http_req_failed: rate<0.01")
+        );
+        assert_eq!((shown.windows, shown.last.as_deref()), (0, None));
+        let json = serde_json::to_value(&shown).unwrap();
+        assert_eq!(json["knee_rate"], 300.0);
     }
 
     #[test]

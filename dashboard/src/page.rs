@@ -117,6 +117,7 @@ mod tests {
                     iterations: 1,
                     http_reqs: 2,
                     thresholds: Vec::new(),
+                    autopilot: None,
                 }),
                 agents: Vec::new(),
             },

@@ -38,6 +38,8 @@ pub struct RunSample {
     pub thresholds: Vec<FrameThreshold>,
     /// Each scenario's part, in the plan's order.
     pub scenarios: Vec<ScenarioPart>,
+    /// The autopilot, when one steers the run.
+    pub autopilot: Option<k6r_api::dashboard::FrameAutopilot>,
 }
 
 /// One agent's part in a [`RunSample`].

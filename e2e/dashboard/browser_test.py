@@ -205,6 +205,8 @@ def main():
                   and driver.find_element(By.ID, chart).is_displayed())
         rows = driver.find_elements(By.CSS_SELECTOR, "#agents tbody tr")
         assert len(rows) == 2, [r.text for r in rows]
+        # No autopilot steers this run.
+        assert driver.find_element(By.ID, "autopilot").text == "none"
         thresholds = driver.find_elements(By.CSS_SELECTOR, "#thresholds li")
         assert len(thresholds) == 3, [t.text for t in thresholds]
         # p(99)<0.001 ms cannot hold: red on the page.

@@ -15,13 +15,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use k6r_api::dashboard::FrameThreshold;
+use k6r_api::dashboard::{FrameAutopilot, FrameThreshold};
 use k6r_api::RunState;
 use k6r_core::threshold::Thresholds;
 use k6r_dashboard::{Dashboard, Headline, RunSample, Sampled, ScenarioPart, Source, SAMPLE_PERIOD};
 use k6r_runner::metrics::Metrics;
 use k6r_runner::thresholds::Tainted;
 use k6r_runner::{ProgressFn, Report, Snapshot};
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
@@ -104,6 +105,8 @@ struct LocalRun {
     thresholds: Vec<(String, String)>,
     tainted: Tainted,
     ended: Arc<AtomicBool>,
+    /// The autopilot's report as it goes.
+    autopilot: Option<watch::Receiver<k6r_core::autopilot::Report>>,
 }
 
 impl Source for LocalRun {
@@ -155,6 +158,10 @@ impl Source for LocalRun {
                     headline: None,
                 })
                 .collect(),
+            autopilot: self
+                .autopilot
+                .as_ref()
+                .map(|report| FrameAutopilot::from(&*report.borrow())),
         };
         let run = self.metrics.read(|registry| run.with_headlines(registry));
         Some(Sampled {
@@ -214,6 +221,7 @@ impl WebDashboard {
         metrics: Metrics,
         thresholds: &Thresholds,
         tainted: Tainted,
+        autopilot: Option<watch::Receiver<k6r_core::autopilot::Report>>,
     ) -> Result<WebDashboard, Failure> {
         let listener = match &settings.address {
             Some(text) => {
@@ -243,6 +251,7 @@ impl WebDashboard {
                 .collect(),
             tainted,
             ended: Arc::clone(&ended),
+            autopilot,
         };
         let stop = CancellationToken::new();
         let (dashboard, sampler) = Dashboard::new(source, settings.period, stop.clone());
@@ -407,6 +416,7 @@ mod tests {
             metrics,
             &Thresholds::default(),
             Tainted::default(),
+            None,
         )
         .unwrap();
         let called = Arc::new(Mutex::new(Vec::new()));

@@ -208,6 +208,7 @@ fn configure(
             metrics.clone(),
             &thresholds,
             tainted.clone(),
+            autopilot.as_ref().map(Autopilot::watch),
         )?),
         None => None,
     };

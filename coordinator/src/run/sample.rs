@@ -2,7 +2,7 @@
 //! in one step (no view, no merged metrics JSON), with the headline
 //! metrics of each scenario and agent.
 
-use k6r_api::dashboard::FrameThreshold;
+use k6r_api::dashboard::{FrameAutopilot, FrameThreshold};
 use k6r_dashboard::{AgentPart, Headline, RunSample, ScenarioPart};
 
 use super::{actor::RunActor, view::saturating_sum};
@@ -44,6 +44,10 @@ impl RunActor {
             headline: Headline::default(),
             thresholds,
             scenarios: self.scenario_parts(),
+            autopilot: self
+                .autopilot
+                .as_ref()
+                .map(|report| FrameAutopilot::from(&*report.borrow())),
         }
         .with_headlines(registry)
     }

@@ -121,12 +121,28 @@
     $("thresholds").replaceChildren(...items);
   }
 
+  // The autopilot: its verdict, and where the search is.
+  function renderAutopilot(autopilot) {
+    const p = $("autopilot");
+    if (!autopilot) {
+      p.className = "none";
+      p.textContent = "none";
+      return;
+    }
+    const rate = (r) => `${Math.round(r * 100) / 100}/s`;
+    p.className = autopilot.limiting === "generator" ? "fail" : "ok";
+    const last = autopilot.last ? `; last window ${autopilot.last}` : "";
+    p.textContent = `${autopilot.scenario}: ${autopilot.phase} at ${rate(autopilot.rate)}` +
+      ` (${autopilot.windows} windows${last}). ${autopilot.verdict}`;
+  }
+
   // A frame: the tables, and the run's point appended to the charts.
   function onFrame(frame) {
     const run = frame.run;
     renderRun(run);
     renderAgents(frame.agents);
     renderThresholds(run ? run.thresholds : []);
+    renderAutopilot(run ? run.autopilot : null);
     if (!run) return;
     if (run.id !== runId) { runId = run.id; points = []; }
     // The server charts the scenarios only; so does the page.
