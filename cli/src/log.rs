@@ -23,6 +23,11 @@ pub fn error(err: &mut dyn Write, msg: &str, fields: &[(String, String)]) {
     write(err, Level::Error, msg, fields);
 }
 
+/// An `info` line.
+pub fn info(err: &mut dyn Write, msg: &str, fields: &[(String, String)]) {
+    write(err, Level::Info, msg, fields);
+}
+
 /// A `warning` line.
 pub fn warning(err: &mut dyn Write, msg: &str, fields: &[(String, String)]) {
     write(err, Level::Warning, msg, fields);

@@ -18,6 +18,10 @@ pub const DEFAULT_AGENTS_TIMEOUT: Duration = Duration::from_secs(60);
 /// every agent on any sane network.
 pub const DEFAULT_START_DELAY: Duration = Duration::from_secs(1);
 
+/// From a live scenario change to the instant every agent applies it, by
+/// default: a change loads nothing, so a link's latency is all it covers.
+pub const DEFAULT_CHANGE_DELAY: Duration = Duration::from_millis(250);
+
 /// The largest run request by default: 1 GiB.
 pub const DEFAULT_MAX_BUNDLE: usize = 1 << 30;
 
@@ -48,6 +52,12 @@ pub struct Args {
     /// must cover the slowest link to an agent.
     #[arg(long, env = "K6R_START_DELAY", default_value = "1s", value_parser = humantime::parse_duration)]
     pub start_delay: Duration,
+    /// From a live scenario change (`PATCH /v1/scenarios/{name}`, the
+    /// autopilot's) to the instant every agent applies it: it must cover
+    /// the slowest link to an agent (an agent that gets it later applies
+    /// it at once).
+    #[arg(long, env = "K6R_CHANGE_DELAY", default_value = "250ms", value_parser = humantime::parse_duration)]
+    pub change_delay: Duration,
     /// The largest run request `k6r-cli run --coordinator` may send, in
     /// MiB: the script, its modules and every file it opens, in base64
     /// (a third more than their size). Agents take messages of up to
@@ -127,6 +137,9 @@ pub struct Config {
     /// The time between sending Start and the common start instant (it
     /// must cover the slowest link to an agent).
     pub start_delay: Duration,
+    /// The time between a live scenario change and the instant every
+    /// agent applies it.
+    pub change_delay: Duration,
     /// How long a shutdown waits for the active run to stop and its result
     /// to be read.
     pub shutdown_timeout: Duration,
@@ -144,6 +157,7 @@ impl Default for Config {
             heartbeat_interval: Duration::from_secs(1),
             agents_timeout: DEFAULT_AGENTS_TIMEOUT,
             start_delay: DEFAULT_START_DELAY,
+            change_delay: DEFAULT_CHANGE_DELAY,
             shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT,
             max_bundle: DEFAULT_MAX_BUNDLE,
             token: None,
@@ -179,6 +193,13 @@ impl Config {
     /// Sets the delay from Start to the common start instant.
     pub fn with_start_delay(mut self, delay: Duration) -> Self {
         self.start_delay = delay;
+        self
+    }
+
+    /// Sets the delay from a live scenario change to the instant every
+    /// agent applies it.
+    pub fn with_change_delay(mut self, delay: Duration) -> Self {
+        self.change_delay = delay;
         self
     }
 
@@ -233,6 +254,7 @@ impl TryFrom<Args> for Config {
             heartbeat_interval: args.heartbeat_interval,
             agents_timeout: args.agents_timeout,
             start_delay: args.start_delay,
+            change_delay: args.change_delay,
             shutdown_timeout: args.shutdown_timeout,
             max_bundle: usize::try_from(args.max_bundle_mib << 20).unwrap_or(DEFAULT_MAX_BUNDLE),
             token: args.token.map(Token::new),
@@ -262,6 +284,8 @@ mod tests {
             "2m",
             "--start-delay",
             "250ms",
+            "--change-delay",
+            "100ms",
             "--token",
             "s3cret",
         ]);
@@ -271,6 +295,7 @@ mod tests {
         assert_eq!(config.heartbeat_interval, Duration::from_millis(500));
         assert_eq!(config.agents_timeout, Duration::from_secs(120));
         assert_eq!(config.start_delay, Duration::from_millis(250));
+        assert_eq!(config.change_delay, Duration::from_millis(100));
         assert_eq!(config.token, Some(Token::new("s3cret")));
         assert_eq!(format!("{:?}", config.token.unwrap()), "Token(<redacted>)");
     }

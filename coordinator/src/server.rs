@@ -65,6 +65,7 @@ impl Server {
             agents: config.agents.get(),
             agents_timeout: config.agents_timeout,
             start_delay: config.start_delay,
+            change_delay: config.change_delay,
         };
         let (runs, _) = RunsHandle::spawn(registry.clone(), settings, stop.clone());
         // k6's control API answers for the current run; its task ends when

@@ -205,7 +205,7 @@ fn stop_and_check_summary(child: Child, addr: SocketAddr) {
 fn a_cluster_of_two_agents_takes_a_new_rate_and_pauses_at_one_instant() {
     let target = Target::start();
     let mut command = std::process::Command::new(bin("k6r-coordinator"));
-    command.args(["--start-delay", "300ms"]);
+    command.args(["--change-delay", "300ms"]);
     let mut cluster = Cluster::coordinator(command, 2);
     cluster.add_agent("agent-1");
     cluster.add_agent("agent-2");

@@ -176,7 +176,22 @@ impl Autopilot {
                 metrics,
                 start: Instant::now(),
             };
-            Some(k6r_autopilot::pilot(plant, search, names, publish, token).await)
+            let mut watched = publish.subscribe();
+            let pilot = k6r_autopilot::pilot(plant, search, names, publish, token);
+            tokio::pin!(pilot);
+            let mut logged = 0;
+            loop {
+                tokio::select! {
+                    report = &mut pilot => return Some(report),
+                    changed = watched.changed() => {
+                        if changed.is_err() {
+                            return Some(pilot.await);
+                        }
+                        let report = watched.borrow_and_update().clone();
+                        logged = log_windows(&report, logged);
+                    }
+                }
+            }
         });
         Piloting { task, stop, args }
     }
@@ -191,6 +206,34 @@ impl Piloting {
         self.args.write_report(&report, err);
         Some(report)
     }
+}
+
+/// Logs the windows of `report` after the first `logged` (one `info`
+/// line each: the decision and what it was made on); how many are logged.
+fn log_windows(report: &Report, logged: usize) -> usize {
+    let mut err = std::io::stderr();
+    for w in report.windows.iter().skip(logged) {
+        let mut fields = vec![
+            ("scenario".to_string(), report.scenario.clone()),
+            ("phase".to_string(), w.phase.name().to_string()),
+            ("rate".to_string(), format!("{:.2}", w.rate)),
+            ("achieved".to_string(), format!("{:.2}", w.achieved)),
+            ("dropped".to_string(), w.dropped.to_string()),
+        ];
+        if let Some(p95) = w.p95 {
+            fields.push(("p95".to_string(), format!("{p95:.2}ms")));
+        }
+        if let Some(errors) = w.error_rate {
+            fields.push(("error_rate".to_string(), format!("{errors:.4}")));
+        }
+        if let Some(cpu) = w.cpu {
+            fields.push(("cpu".to_string(), format!("{cpu:.2}")));
+        }
+        fields.push(("outcome".to_string(), w.outcome.clone()));
+        fields.push(("next_rate".to_string(), format!("{:.2}", w.next_rate)));
+        crate::log::info(&mut err, "autopilot window", &fields);
+    }
+    report.windows.len()
 }
 
 /// The run on this machine as the autopilot's plant.

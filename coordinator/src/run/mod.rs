@@ -104,6 +104,8 @@ pub struct Settings {
     pub agents_timeout: Duration,
     /// From Start to the common start instant.
     pub start_delay: Duration,
+    /// From a live scenario change to the instant the agents apply it.
+    pub change_delay: Duration,
 }
 
 /// Why a run command could not be carried out.

@@ -1,8 +1,8 @@
 //! Live scenario changes on a cluster (k6r's `/v1/scenarios`): a change
 //! is validated against the scenario's executor once here
 //! (`k6r_core::steer`), then sent whole to every agent with one common
-//! instant chosen ahead, as the Start instant is (`start_delay` from
-//! now). Each agent applies it to its own segment with the rules that
+//! instant chosen ahead, as the Start instant is (`change_delay` from
+//! now, `--change-delay`, 250 ms by default). Each agent applies it to its own segment with the rules that
 //! split the scenario at start (a rate by the tick stripes, `vus` by
 //! `Tuple::scale`), so the parts sum to the change. The PATCH is answered
 //! once every agent applied it: the scenario after it, summed over them.
@@ -89,7 +89,7 @@ impl RunActor {
             let _ = reply.send(Err(e));
             return;
         }
-        let delay = self.settings.start_delay;
+        let delay = self.settings.change_delay;
         let at = SystemTime::now() + delay;
         let nanos = at
             .duration_since(SystemTime::UNIX_EPOCH)

@@ -99,6 +99,7 @@ async fn running(
         agents: 2,
         agents_timeout: Duration::from_secs(60),
         start_delay: START_DELAY,
+        change_delay: START_DELAY,
     };
     let (runs, _) = RunsHandle::spawn(registry.clone(), settings, shutdown);
     let run = runs
