@@ -332,7 +332,8 @@ def render(a, bins, steer, knees, cluster_knee):
         f"({os.cpu_count()} cores), k6r at `{commit}`, binaries from `{rel}`"
         f"{' **(quick mode: short runs)**' if a.quick else ''}. Target, coordinator, agents and "
         "nginx share the same 2 cores.", "",
-        f"Reproduce: `python3 bench/autopilot.py{' --quick' if a.quick else ''}` (needs nginx: "
+        f"Reproduce: `python3 bench/autopilot.py{' --quick' if a.quick else ''}"
+        f"{'' if a.duration == '90s' or a.quick else f' --duration {a.duration}'}` (needs nginx: "
         "`apt-get install nginx-light`).", "",
     ]
     if steer:
