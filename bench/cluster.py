@@ -72,10 +72,11 @@ def get_json(url):
 
 
 class Cluster:
-    def __init__(self, bins, workdir, agents=2):
+    def __init__(self, bins, workdir, agents=2, coordinator_args=()):
         self.procs = []
         coord, addr = listening(
-            [str(bins / "k6r-coordinator"), "--listen", "127.0.0.1:0", "--agents", str(agents)],
+            [str(bins / "k6r-coordinator"), "--listen", "127.0.0.1:0", "--agents", str(agents),
+             *coordinator_args],
             f"{workdir}/coordinator.log")
         self.procs.append(coord)
         self.coordinator = coord
