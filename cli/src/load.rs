@@ -53,7 +53,7 @@ pub fn script_env(include_system: bool, overrides: &[(String, String)]) -> Env {
         vars.extend(std::env::vars());
     }
     vars.extend(overrides.iter().cloned());
-    Env(vars)
+    Env(vars.into())
 }
 
 /// Reads and consolidates the options of `script`, logging k6's warnings.

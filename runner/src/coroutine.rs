@@ -49,8 +49,10 @@ pub(crate) struct Job {
     pub reply: oneshot::Sender<CallResult>,
 }
 
-/// The sending side of a VU's calls.
-pub(crate) type Jobs = mpsc::Sender<Job>;
+/// The sending side of a VU's calls. Jobs travel boxed: tokio's channel
+/// allocates its first block of 32 slots up front, which for a `Job`
+/// itself (~120 bytes) cost every VU 3.9 KB; for a box, 256 bytes.
+pub(crate) type Jobs = mpsc::Sender<Box<Job>>;
 
 enum Resume {
     Start,
@@ -128,7 +130,7 @@ pub(crate) async fn run(
         drop(vu);
     });
 
-    let (jobs, mut incoming) = mpsc::channel::<Job>(1);
+    let (jobs, mut incoming) = mpsc::channel::<Box<Job>>(1);
     let mut reply = Some(reply);
     let mut jobs = Some(jobs);
     let mut current: Option<oneshot::Sender<CallResult>> = None;
@@ -164,13 +166,14 @@ pub(crate) async fn run(
 
 /// The next call, or `Exit` once every handle is gone.
 async fn next(
-    incoming: &mut mpsc::Receiver<Job>,
+    incoming: &mut mpsc::Receiver<Box<Job>>,
     current: &mut Option<oneshot::Sender<CallResult>>,
 ) -> Resume {
     match incoming.recv().await {
         Some(job) => {
-            *current = Some(job.reply);
-            Resume::Call(Box::new(job.call))
+            let Job { call, reply } = *job;
+            *current = Some(reply);
+            Resume::Call(Box::new(call))
         }
         None => Resume::Exit,
     }

@@ -124,6 +124,6 @@ pub(crate) async fn call_vu(jobs: &Jobs, call: Call) -> Option<CallOutcome> {
 /// Like [`call_vu`], with the returned value.
 pub(crate) async fn call_vu_with_value(jobs: &Jobs, call: Call) -> Option<k6r_script::CallResult> {
     let (reply, result) = oneshot::channel();
-    jobs.send(Job { call, reply }).await.ok()?;
+    jobs.send(Box::new(Job { call, reply })).await.ok()?;
     result.await.ok()
 }

@@ -60,7 +60,7 @@ fn env_is_a_plain_object_of_strings() {
     let mut expected = BTreeMap::new();
     expected.insert("A".to_owned(), "1".to_owned());
     expected.insert("B".to_owned(), "two".to_owned());
-    assert_eq!(env.0, expected);
+    assert_eq!(*env.0, expected);
 }
 
 #[test]

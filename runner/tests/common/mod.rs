@@ -58,10 +58,7 @@ pub async fn run_source(source: &str, env: &[(&str, &str)], cli: Options) -> Ran
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("script.js");
     std::fs::write(&path, source).unwrap();
-    let env = Env(env
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect());
+    let env: Env = env.iter().copied().collect();
     let inspection = k6r_script::inspect(&path, &env).expect("init context");
     let (mut options, _) = Options::from_json(&inspection.options).expect("options");
     options.apply(cli, "cli");

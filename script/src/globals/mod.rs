@@ -48,7 +48,7 @@ pub(crate) fn set_env(
     overrides: &[(String, String)],
 ) -> rquickjs::Result<()> {
     let env = Object::new(ctx.clone())?;
-    for (key, value) in &vu.env.0 {
+    for (key, value) in vu.env.0.iter() {
         match &vu.seat {
             // The same values in every VU of a host: one copy.
             Some(seat) => env.set(key.as_str(), seat.shared_string(ctx, value)?)?,

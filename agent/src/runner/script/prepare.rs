@@ -80,7 +80,7 @@ pub(crate) fn prepare(assign: &v1::Assign, host: super::Host) -> Result<Prepared
         }
     }
     let script = Script::new(Arc::new(files), &archive.entry);
-    let env = Env(assign.env.clone().into_iter().collect());
+    let env: Env = assign.env.clone().into_iter().collect();
     // The inspection's shared data (`SharedArray`s) serves the run's VUs:
     // callbacks run once per agent process, as in k6.
     let script_config = k6r_script::Config::default();

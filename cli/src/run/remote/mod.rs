@@ -143,7 +143,7 @@ pub fn run(
     let request = RunRequest {
         archive,
         options: wire_options(&loaded.options),
-        env: env.0.clone(),
+        env: (*env.0).clone(),
         exports: loaded.exports.clone(),
         agents: args.cluster.agents,
         weights: args

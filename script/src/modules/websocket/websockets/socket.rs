@@ -16,7 +16,6 @@ use futures_util::StreamExt;
 use k6r_http::transport::stream::IoMarks;
 use rquickjs::function::Opt;
 use rquickjs::{Ctx, Function, IntoJs, Object, Persistent, Value};
-use tokio::sync::mpsc::UnboundedSender;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::Message;
@@ -24,7 +23,7 @@ use url::Url;
 
 use super::super::close;
 use super::super::dial::Target;
-use super::super::driver::{self, Command, Event};
+use super::super::driver::{self, Command, Commands, Event};
 use super::super::params::{self, Dialect, Params};
 use super::super::samples::{Naming, Session};
 use crate::binary;
@@ -48,7 +47,7 @@ enum ReadyState {
 struct Socket {
     url: Url,
     params: Params,
-    commands: UnboundedSender<Command>,
+    commands: Commands,
     ready: Cell<ReadyState>,
     /// Bytes queued by `send` and not yet written (ping and close frames
     /// lower it too when written, as in k6).
@@ -185,7 +184,7 @@ fn handle<'js>(ctx: &Ctx<'js>, socket: &Rc<Socket>, url: &str) -> rquickjs::Resu
             _ => 0,
         };
         s.buffered.set(s.buffered.get() + size as i64);
-        let _ = s.commands.send(Command::Write(message));
+        s.commands.send(Command::Write(message));
         Ok(())
     };
     handle.set("send", js::function(ctx, "send", send)?)?;
@@ -196,7 +195,7 @@ fn handle<'js>(ctx: &Ctx<'js>, socket: &Rc<Socket>, url: &str) -> rquickjs::Resu
         let id = s.next_ping.get().to_string().into_bytes();
         s.next_ping.set(s.next_ping.get() + 1);
         s.pings.borrow_mut().insert(id.clone(), Instant::now());
-        let _ = s.commands.send(Command::Write(Message::Ping(id.into())));
+        s.commands.send(Command::Write(Message::Ping(id.into())));
         Ok(())
     };
     handle.set("ping", js::function(ctx, "ping", ping)?)?;
@@ -225,7 +224,7 @@ fn handle<'js>(ctx: &Ctx<'js>, socket: &Rc<Socket>, url: &str) -> rquickjs::Resu
             code: CloseCode::from(code),
             reason: reason.into(),
         };
-        let _ = s.commands.send(Command::Write(Message::Close(Some(frame))));
+        s.commands.send(Command::Write(Message::Close(Some(frame))));
         Ok(())
     };
     handle.set("close", js::function(ctx, "close", close)?)?;
@@ -233,7 +232,7 @@ fn handle<'js>(ctx: &Ctx<'js>, socket: &Rc<Socket>, url: &str) -> rquickjs::Resu
     let s = Rc::clone(socket);
     let drop_it = move || {
         s.ready.set(ReadyState::Closed);
-        let _ = s.commands.send(Command::Drop);
+        s.commands.send(Command::Drop);
     };
     handle.set("drop", js::function(ctx, "drop", drop_it)?)?;
 

@@ -20,11 +20,10 @@ use k6r_http::transport::stream::IoMarks;
 use rquickjs::function::{Opt, Rest};
 use rquickjs::object::Property;
 use rquickjs::{Ctx, Exception, Function, IntoJs, Object, Persistent, Value};
-use tokio::sync::mpsc::UnboundedSender;
 use tokio_tungstenite::tungstenite::Message;
 
 use super::super::close::{self, CLOSE_SENT};
-use super::super::driver::{Command, Connection, Event};
+use super::super::driver::{Command, Commands, Connection, Event};
 use super::super::samples::Session;
 use crate::binary;
 use crate::js;
@@ -35,7 +34,7 @@ type Callback = Persistent<Function<'static>>;
 
 /// The Rust side of a `Socket`.
 struct Socket {
-    commands: UnboundedSender<Command>,
+    commands: Commands,
     session: Session,
     handlers: RefCell<Vec<(String, Callback)>>,
     timers: RefCell<Vec<Timer>>,
@@ -202,7 +201,7 @@ impl Socket {
         if self.closed.replace(true) {
             return Ok(());
         }
-        let _ = self.commands.send(Command::Abandon(code));
+        self.commands.send(Command::Abandon(code));
         let code = code.into_js(ctx)?;
         self.fire(ctx, "close", vec![code])
     }
@@ -214,7 +213,7 @@ impl Socket {
             self.fire_error(ctx, CLOSE_SENT, None)?;
             return Ok(false);
         }
-        let _ = self.commands.send(Command::Write(message));
+        self.commands.send(Command::Write(message));
         Ok(true)
     }
 
