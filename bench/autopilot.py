@@ -9,8 +9,9 @@
    moment the PATCH was sent to the first instant t from which every
    forward window [t', t' + 0.5 s] (t' from t on, for --stay seconds)
    counts the new rate within 2 %. Run once with the coordinator's default
-   `--start-delay` (1s: the instant a change is applied is chosen that far
-   ahead, as the start is) and once with each --start-delay given.
+   `--change-delay` (250ms: the instant a change is applied is chosen that
+   far ahead) and once with each --change-delay given (1s by default, what
+   the start's --start-delay is).
    Bar: <= 1 s.
 2. the autopilot's knee against a configured capacity: nginx with
    `limit_req` at N requests/s (503 above it, serving a static file), and
@@ -157,7 +158,7 @@ def settle_time(stamps, sent, until, rate, stay, tolerance=TOLERANCE):
     return None if first is None else ok[first][0] - sent
 
 
-def rate_change(bins, workdir, rates, hold, stay, start_delay, quick):
+def rate_change(bins, workdir, rates, hold, stay, change_delay, quick):
     """One cluster run: rates[0] at the start, each later rate PATCHed in
     turn, `hold` s apart; the delay of each change."""
     log = Path(workdir) / "access.log"
@@ -169,7 +170,7 @@ def rate_change(bins, workdir, rates, hold, stay, start_delay, quick):
     script.write_text(STEER_SCRIPT)
     lead = 4 if quick else 6
     duration = f"{lead + hold * (len(rates) - 1) + 2:g}s"
-    coordinator_args = [] if start_delay is None else ["--start-delay", start_delay]
+    coordinator_args = [] if change_delay is None else ["--change-delay", change_delay]
     changes = []
     cluster = run = None
     try:
@@ -278,8 +279,8 @@ def main():
     parser.add_argument("--rates", type=int, nargs="+", default=[100, 400, 200, 800])
     parser.add_argument("--hold", type=float, default=8.0, help="seconds between two changes")
     parser.add_argument("--stay", type=float, default=3.0, help="seconds the new rate must hold")
-    parser.add_argument("--start-delay", nargs="*", default=["250ms"],
-                        help="coordinator --start-delay values tried beside its default")
+    parser.add_argument("--change-delay", nargs="*", default=["1s"],
+                        help="coordinator --change-delay values tried beside its default")
     parser.add_argument("--capacity", type=int, nargs="+", default=[200, 1000, 3000])
     parser.add_argument("--start", type=int, default=50, help="the autopilot's first rate")
     parser.add_argument("--duration", default="90s", help="each autopilot run's duration")
@@ -293,11 +294,11 @@ def main():
     steer, knees, cluster_knee = [], [], None
     with tempfile.TemporaryDirectory(prefix="k6r-bench-autopilot-") as workdir:
         if not a.skip_steer:
-            for delay in [None, *a.start_delay]:
+            for delay in [None, *a.change_delay]:
                 changes, shown = rate_change(bins, workdir, a.rates, a.hold, a.stay, delay, a.quick)
                 steer.append((delay, changes, shown))
                 for c in changes:
-                    print(f"start-delay {delay or 'default'}: {c['from']} -> {c['to']}/s: {seconds(c['delay'])} "
+                    print(f"change-delay {delay or 'default'}: {c['from']} -> {c['to']}/s: {seconds(c['delay'])} "
                           f"(5 %: {seconds(c['delay5'])}), PATCH {c['patch_ms']:.0f} ms, "
                           f"{c['achieved']:.1f}/s in the hold's second half", flush=True)
         if not a.skip_knee:
@@ -343,13 +344,13 @@ def render(a, bins, steer, knees, cluster_knee):
             f"`PATCH /v1/scenarios/steer` changes the rate every {a.hold:g} s. Delay: from the moment the "
             f"PATCH was sent to the first instant from which every {WINDOW:g} s window counts the new rate "
             f"within {TOLERANCE:.0%} for {a.stay:g} s. The coordinator applies a change at an instant "
-            "`--start-delay` ahead (default 1s), on every agent at once.", "",
+            "`--change-delay` ahead (default 250ms), on every agent at once.", "",
             "| coordinator | change | delay to within 2 % | delay to within 5 % | PATCH answered in | rate at the target, hold's 2nd half |",
             "|---|---|---|---|---|---|",
         ]
         for delay, changes, _ in steer:
             for c in changes:
-                lines.append(f"| `--start-delay {delay or '1s'}`{'' if delay else ' (default)'} | "
+                lines.append(f"| `--change-delay {delay or '250ms'}`{'' if delay else ' (default)'} | "
                              f"{c['from']} → {c['to']}/s | {seconds(c['delay'])} | {seconds(c['delay5'])} | "
                              f"{c['patch_ms']:.0f} ms | {c['achieved']:.1f}/s |")
         lines += ["", "| coordinator | median delay (2 %) | max delay (2 %) | median / max (5 %) | median PATCH | bar ≤ 1 s (2 %) |",
@@ -359,7 +360,7 @@ def render(a, bins, steer, knees, cluster_knee):
         for delay, changes, _ in steer:
             ds = [inf if c["delay"] is None else c["delay"] for c in changes]
             d5 = [inf if c["delay5"] is None else c["delay5"] for c in changes]
-            lines.append(f"| `--start-delay {delay or '1s'}` | {stat(ds, statistics.median)} | {stat(ds, max)} | "
+            lines.append(f"| `--change-delay {delay or '250ms'}` | {stat(ds, statistics.median)} | {stat(ds, max)} | "
                          f"{stat(d5, statistics.median)} / {stat(d5, max)} | "
                          f"{statistics.median(c['patch_ms'] for c in changes):.0f} ms | {met(max(ds) <= 1)} |")
         lines += ["", "Commands (nginx with `log_format stamps '$msec'` on a free port; then the PATCHes):", "", "```"]
