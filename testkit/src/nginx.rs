@@ -2,7 +2,8 @@
 //! at a given rate (requests above it answered 503), serving a small
 //! file, on 127.0.0.1 and a free port (tried again on another if nginx
 //! can't bind it), killed when dropped. The autopilot's tests find its
-//! knee.
+//! knee. One process (`master_process off`): killing it leaves no worker
+//! behind holding the port.
 
 use std::net::TcpStream;
 use std::os::unix::fs::PermissionsExt;
@@ -40,7 +41,7 @@ impl RateLimited {
             let d = dir.path().display();
             let burst = (rate / 10).max(1);
             let conf = format!(
-                "worker_processes 1;\ndaemon off;\npid {d}/nginx.pid;\nerror_log {d}/error.log;\n\
+                "master_process off;\nworker_processes 1;\ndaemon off;\npid {d}/nginx.pid;\nerror_log {d}/error.log;\n\
                  events {{ worker_connections 4096; }}\n\
                  http {{\n  access_log off;\n  client_body_temp_path {d}/body;\n  proxy_temp_path {d}/proxy;\n\
                  \x20 fastcgi_temp_path {d}/fastcgi;\n  uwsgi_temp_path {d}/uwsgi;\n  scgi_temp_path {d}/scgi;\n\
