@@ -9,18 +9,9 @@ use k6r_e2e::{show, Cluster};
 use k6r_testkit::nginx::RateLimited;
 use serde_json::Value;
 
-const PROBE: &str = r#"
-import http from 'k6/http';
-export const options = {
-  scenarios: {
-    probe: {
-      executor: 'constant-arrival-rate', rate: 20, timeUnit: '1s', duration: '45s',
-      preAllocatedVUs: 20, maxVUs: 200,
-    },
-  },
-};
-export default function () { http.get(__ENV.TARGET); }
-"#;
+/// The README's worked example: a constant-arrival-rate scenario `probe`
+/// from 50/s, against `TARGET`, for `DURATION`.
+const PROBE: &str = include_str!("../../examples/autopilot.js");
 
 #[test]
 fn a_cluster_of_two_agents_finds_the_knee_of_a_rate_limited_nginx() {
@@ -45,6 +36,8 @@ fn a_cluster_of_two_agents_finds_the_knee_of_a_rate_limited_nginx() {
             "report.json",
             "-e",
             &env,
+            "-e",
+            "DURATION=45s",
         ],
     );
     assert_eq!(out.status.code(), Some(0), "{}", show(&out));
