@@ -47,7 +47,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 from cluster import Cluster, find_bin  # noqa: E402
-from run import free_port, write_section_between  # noqa: E402
+from run import free_port, launch_nginx, write_section_between  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 BEGIN, END = "<!-- bench/autopilot.py: begin -->", "<!-- bench/autopilot.py: end -->"
@@ -57,10 +57,8 @@ TOLERANCE = 0.02
 
 def start_nginx(workdir, location, http_extra=""):
     """nginx (1 worker) on a free 127.0.0.1 port with `location /` as
-    given; returns the process and its URL."""
-    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
-    if not os.path.exists(nginx):
-        sys.exit("nginx is needed: apt-get install -y nginx-light")
+    given, serving `workdir`/www/index.html; returns the process and its
+    URL."""
     www = Path(workdir) / "www"
     www.mkdir(exist_ok=True)
     (www / "index.html").write_text("ok\n")
@@ -68,38 +66,13 @@ def start_nginx(workdir, location, http_extra=""):
     os.chmod(workdir, 0o755)
     os.chmod(www, 0o755)
     port = free_port()
-    conf = Path(workdir) / "nginx.conf"
-    conf.write_text(f"""
-worker_processes 1;
-daemon off;
-pid {workdir}/nginx.pid;
-error_log {workdir}/nginx.err warn;
-events {{ worker_connections 16384; }}
-http {{
-  access_log off;
-  keepalive_requests 1000000;
-  client_body_temp_path {workdir};
-  proxy_temp_path {workdir};
-  fastcgi_temp_path {workdir};
-  uwsgi_temp_path {workdir};
-  scgi_temp_path {workdir};
+    proc = launch_nginx(workdir, port, f"""
   {http_extra}
   server {{
     listen 127.0.0.1:{port};
     location / {{ {location} }}
-  }}
-}}
-""")
-    proc = subprocess.Popen([nginx, "-c", str(conf), "-p", workdir],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-            return proc, f"http://127.0.0.1:{port}/"
-        except OSError:
-            time.sleep(0.05)
-    proc.kill()
-    sys.exit("nginx did not start")
+  }}""")
+    return proc, f"http://127.0.0.1:{port}/"
 
 
 def stop(proc):

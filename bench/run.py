@@ -91,14 +91,14 @@ def self_signed(workdir):
     return cert, key
 
 
-def start_nginx(workdir):
-    """nginx serving the same answer over HTTP/1.1 and over HTTPS with
-    HTTP/2; returns the process and both URLs."""
+def launch_nginx(workdir, port, http_body):
+    """nginx (one worker, no access log, its files in `workdir`) with
+    `http_body` (its server blocks, and any other `http` directive) in its
+    `http` block; returns the process once 127.0.0.1:`port` accepts.
+    bench/autopilot.py starts its targets with it too."""
     nginx = shutil.which("nginx") or "/usr/sbin/nginx"
     if not os.path.exists(nginx):
         sys.exit("nginx is needed: apt-get install -y nginx-light")
-    port, tls_port = free_port(), free_port()
-    cert, key = self_signed(workdir)
     conf = Path(workdir) / "nginx.conf"
     conf.write_text(
         f"""
@@ -115,28 +115,40 @@ http {{
   fastcgi_temp_path {workdir};
   uwsgi_temp_path {workdir};
   scgi_temp_path {workdir};
+{http_body}
+}}
+"""
+    )
+    proc = subprocess.Popen([nginx, "-c", str(conf), "-p", workdir],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
+            return proc
+        except OSError:
+            time.sleep(0.05)
+    proc.kill()
+    sys.exit("nginx did not start")
+
+
+def start_nginx(workdir):
+    """nginx serving the same answer over HTTP/1.1 and over HTTPS with
+    HTTP/2; returns the process and both URLs."""
+    port, tls_port = free_port(), free_port()
+    cert, key = self_signed(workdir)
+    answer = 'default_type text/plain; return 200 "hello from the bench target\\n";'
+    proc = launch_nginx(workdir, port, f"""
   server {{
     listen 127.0.0.1:{port};
-    location / {{ default_type text/plain; return 200 "hello from the bench target\\n"; }}
+    location / {{ {answer} }}
   }}
   server {{
     listen 127.0.0.1:{tls_port} ssl http2;
     ssl_certificate {cert};
     ssl_certificate_key {key};
-    location / {{ default_type text/plain; return 200 "hello from the bench target\\n"; }}
-  }}
-}}
-"""
-    )
-    proc = subprocess.Popen([nginx, "-c", str(conf), "-p", workdir])
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-            return proc, {"http": f"http://127.0.0.1:{port}/", "https": f"https://127.0.0.1:{tls_port}/"}
-        except OSError:
-            time.sleep(0.05)
-    proc.kill()
-    sys.exit("nginx did not start")
+    location / {{ {answer} }}
+  }}""")
+    return proc, {"http": f"http://127.0.0.1:{port}/", "https": f"https://127.0.0.1:{tls_port}/"}
 
 
 SUMMARY_LINE = re.compile(r"^\s*[✓✗ ]?\s*(\w+)\.*:\s+(\S+)\s+(\S+)?")
