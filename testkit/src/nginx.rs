@@ -93,6 +93,26 @@ impl RateLimited {
     }
 }
 
+/// Reads an autopilot's `--autopilot-report` file and checks what its
+/// tests against a [`RateLimited`] nginx of `capacity` expect: a knee
+/// within 10 % of it, limited by `http_req_failed: rate<0.01`, held.
+/// Returns the report.
+pub fn knee_report(path: &std::path::Path, capacity: f64) -> serde_json::Value {
+    let text = std::fs::read(path).expect("the autopilot's report");
+    let report: serde_json::Value = serde_json::from_slice(&text).expect("the report is JSON");
+    let knee = report["knee_rate"].as_f64().expect("a knee");
+    assert!(
+        (capacity * 0.9..=capacity * 1.1).contains(&knee),
+        "knee {knee}, not {capacity} ± 10 %: {report:#}"
+    );
+    assert_eq!(
+        report["limiting"], "http_req_failed: rate<0.01",
+        "{report:#}"
+    );
+    assert_eq!(report["phase"], "hold", "{report:#}");
+    report
+}
+
 impl Drop for RateLimited {
     fn drop(&mut self) {
         let _ = self.child.kill();
