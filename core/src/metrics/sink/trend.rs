@@ -131,8 +131,7 @@ impl TrendSink {
     pub fn since(&self, earlier: &TrendSink) -> TrendSink {
         let hist = self.hist.since(&earlier.hist);
         let count = self.count.saturating_sub(earlier.count);
-        let mut sum = ExactSum::new();
-        sum.merge(&self.sum);
+        let mut sum = self.sum.clone();
         sum.add(-earlier.sum());
         let (min, max) = match (hist.ranges().next(), hist.ranges().last()) {
             (Some((lo, _, _)), Some((_, hi, _))) if count > 0 => {
@@ -140,13 +139,7 @@ impl TrendSink {
             }
             _ => (0.0, 0.0),
         };
-        TrendSink {
-            count,
-            min,
-            max,
-            sum,
-            hist,
-        }
+        TrendSink::from_parts(count, min, max, sum, hist)
     }
 
     /// The histogram behind the percentiles.
