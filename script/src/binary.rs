@@ -76,11 +76,38 @@ fn typed_array_type(object: &Object<'_>) -> Option<&'static str> {
     Some(name)
 }
 
-/// Whether `object` is a typed array of any kind.
+/// Whether `object` is a typed array of any kind, from its class (asking
+/// installs no typed arrays, see `globals::typed_arrays`).
 pub(crate) fn is_typed_array(object: &Object<'_>) -> bool {
-    object.is_typed_array::<u8>()
-        || object.is_typed_array::<U8Clamped>()
-        || typed_array_type(object).is_some()
+    // SAFETY: the value is alive (borrowed from `object`) and the call
+    // only reads its class id.
+    #[allow(unsafe_code)]
+    unsafe {
+        rquickjs::qjs::JS_GetTypedArrayType(object.as_raw()) >= 0
+    }
+}
+
+/// Whether `object` is an `ArrayBuffer`, from its class. (rquickjs's
+/// `ArrayBuffer::from_object` asks QuickJS for the bytes, which leaves a
+/// `TypeError` pending when it is not one.)
+pub(crate) fn is_array_buffer(object: &Object<'_>) -> bool {
+    // SAFETY: the value is alive (borrowed from `object`) and the call
+    // only reads its class id.
+    #[allow(unsafe_code)]
+    unsafe {
+        rquickjs::qjs::JS_IsArrayBuffer(object.as_raw())
+    }
+}
+
+/// Whether `object` is a `DataView`, from its class: asking installs no
+/// typed arrays (`globals::typed_arrays`).
+pub(crate) fn is_data_view(object: &Object<'_>) -> bool {
+    // SAFETY: the value is alive (borrowed from `object`) and the call
+    // only reads its class id.
+    #[allow(unsafe_code)]
+    unsafe {
+        rquickjs::qjs::JS_IsDataView(object.as_raw())
+    }
 }
 
 fn is_date(object: &Object<'_>) -> bool {
@@ -97,7 +124,10 @@ pub(crate) fn buffer_bytes(value: &Value<'_>) -> rquickjs::Result<Option<Vec<u8>
     let Some(object) = value.as_object() else {
         return Ok(None);
     };
-    let view = if let Some(buffer) = ArrayBuffer::from_object(object.clone()) {
+    let buffer = is_array_buffer(object)
+        .then(|| ArrayBuffer::from_object(object.clone()))
+        .flatten();
+    let view = if let Some(buffer) = buffer {
         TypedArray::<u8>::from_arraybuffer(buffer)?.into_object()
     } else if object.is_typed_array::<u8>() || object.is_typed_array::<U8Clamped>() {
         object.clone()
@@ -161,18 +191,21 @@ pub(crate) fn view_bytes(value: &Value<'_>) -> rquickjs::Result<Option<Vec<u8>>>
     let Some(object) = value.as_object() else {
         return Ok(None);
     };
-    let ctx = object.ctx();
-    let is_view: rquickjs::Function =
-        ctx.eval("(x) => x instanceof ArrayBuffer || ArrayBuffer.isView(x)")?;
-    if !is_view.call::<_, bool>((object.clone(),))? {
+    // From the classes: neither question installs the typed arrays.
+    let is_view = is_array_buffer(object) || is_typed_array(object) || is_data_view(object);
+    if !is_view {
         return Ok(None);
     }
-    let copy: rquickjs::Function = ctx.eval(COPY_VIEW)?;
+    let copy: rquickjs::Function = object.ctx().eval(COPY_VIEW)?;
     copy.call((object.clone(),)).map(Some)
 }
 
 /// A new `ArrayBuffer` holding `bytes`.
+/// Every `ArrayBuffer` Rust makes is made here (clippy.toml), after the
+/// typed arrays it needs are installed.
+#[allow(clippy::disallowed_methods)]
 pub(crate) fn array_buffer<'js>(ctx: &Ctx<'js>, bytes: Vec<u8>) -> rquickjs::Result<Value<'js>> {
+    crate::globals::typed_arrays::ensure(ctx)?;
     Ok(ArrayBuffer::new(ctx.clone(), bytes)?.into_value())
 }
 

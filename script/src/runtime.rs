@@ -226,10 +226,11 @@ impl Drop for Vu {
 /// A context with the standard objects k6's JavaScript runtime has:
 /// QuickJS's own extras (`performance`, `atob`/`btoa`, `WeakRef`,
 /// `FinalizationRegistry`) are left out, as k6 has none of them (and each
-/// would cost every VU memory).
+/// would cost every VU memory). The typed arrays come on first use
+/// (`globals::typed_arrays`).
 fn new_context(runtime: &Runtime) -> rquickjs::Result<Context> {
     use rquickjs::context::intrinsic::{
-        Date, Eval, Json, MapSet, Promise, Proxy, RegExp, RegExpCompiler, TypedArrays,
+        Date, Eval, Json, MapSet, Promise, Proxy, RegExp, RegExpCompiler,
     };
     Context::custom::<(
         Date,
@@ -239,7 +240,6 @@ fn new_context(runtime: &Runtime) -> rquickjs::Result<Context> {
         Json,
         Proxy,
         MapSet,
-        TypedArrays,
         Promise,
     )>(runtime)
 }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use k6r_core::metrics::Metric;
-use rquickjs::{ArrayBuffer, CatchResultExt, CaughtError, Ctx, Function, Object, Value};
+use rquickjs::{CatchResultExt, CaughtError, Ctx, Function, Object, Value};
 
 use crate::exception::JsException;
 use crate::interrupt::Stop;
@@ -127,7 +127,7 @@ fn bytes_of<'js>(
     }
     if let Some(object) = value
         .as_object()
-        .filter(|o: &&Object<'js>| ArrayBuffer::from_object((*o).clone()).is_some())
+        .filter(|o: &&Object<'js>| crate::binary::is_array_buffer(o))
     {
         // Copied through JavaScript: reading the engine's buffer directly
         // would need `unsafe`.

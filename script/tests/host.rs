@@ -93,3 +93,29 @@ fn a_vu_costs_a_context_not_a_runtime() {
     // its own adds ~130 KB more: atoms, shapes, class tables).
     assert!((20_000..100_000).contains(&per_vu), "{per_vu} bytes per VU");
 }
+
+#[test]
+fn only_a_vu_that_uses_typed_arrays_pays_for_them() {
+    let script = |source: &str| {
+        Script::new(
+            Arc::new(MemoryFiles::new().with("/t/main.js", source)),
+            "/t/main.js",
+        )
+    };
+    let without = common::heap_per_vu(&script(
+        "export function setup() { return typeof Uint8Array === 'function' ? 0 : 1; }",
+    ));
+    let with = common::heap_per_vu(&script(
+        "export function setup() { return new Uint8Array([1, 2]).length === 2 ? 0 : 1; }",
+    ));
+    eprintln!("heap per VU: {without} bytes, {with} once it made a Uint8Array");
+    // `typeof` installs them too: the accessors answer every read.
+    assert!(with.abs_diff(without) < 1024, "{with} vs {without}");
+    let untouched = common::heap_per_vu(&script("export function setup() { return 0; }"));
+    eprintln!("heap per VU: {untouched} bytes without touching them");
+    // QuickJS's typed arrays are ~13 KB of a context.
+    assert!(
+        untouched + 10_000 < with,
+        "{untouched} bytes untouched vs {with} with typed arrays"
+    );
+}

@@ -9,7 +9,7 @@ mod common;
 use std::rc::Rc;
 use std::sync::Arc;
 
-use common::{config, setup_returns};
+use common::{config, heap_per_vu, setup_returns};
 use k6r_script::{BlockOn, Env, Host, MemoryFiles, MemoryLog, Outcome, Script, Vu};
 
 fn script(source: &str) -> Script {
@@ -88,46 +88,23 @@ fn a_source_that_throws_fails_the_call_with_its_error() {
     }
 }
 
-/// The heap 50 VUs of one runtime add per VU with `source` as their
-/// script, each having run `setup()` once.
-fn heap_per_vu(source: &str) -> u64 {
-    let script = script(source);
-    let config = config(Arc::new(MemoryLog::default()));
-    let host = Host::new(&script).unwrap();
-    // The first VU compiles the module's JavaScript for the process.
-    let wait = Rc::new(BlockOn::default());
-    let first = Vu::in_host(&host, &script, 1, &Env::new(), &config, wait).unwrap();
-    first.call(&common::setup_call());
-    let before = host.heap_size();
-    let vus: Vec<Vu> = (2..=51)
-        .map(|id| {
-            let wait = Rc::new(BlockOn::default());
-            let vu = Vu::in_host(&host, &script, id, &Env::new(), &config, wait).unwrap();
-            let outcome = vu.call(&common::setup_call()).outcome;
-            assert!(matches!(outcome, Outcome::Returned), "{outcome:?}");
-            vu
-        })
-        .collect();
-    (host.heap_size() - before) / vus.len() as u64
-}
-
 #[test]
 fn a_vu_pays_for_the_module_only_when_it_imports_it() {
-    let without = heap_per_vu("export function setup() { return 1; }");
-    let imported = heap_per_vu(
+    let without = heap_per_vu(&script("export function setup() { return 1; }"));
+    let imported = heap_per_vu(&script(
         r#"
         import { ReadableStream } from 'k6/experimental/streams';
         export function setup() { return typeof ReadableStream; }
     "#,
-    );
-    let used = heap_per_vu(
+    ));
+    let used = heap_per_vu(&script(
         r#"
         import { ReadableStream } from 'k6/experimental/streams';
         const stream = new ReadableStream({ start(c) { c.enqueue(1); c.close(); } });
         const reader = stream.getReader();
         export async function setup() { return (await reader.read()).value; }
     "#,
-    );
+    ));
     eprintln!(
         "heap per VU: {without} bytes without k6/experimental/streams, \
          {imported} importing it, {used} with a stream and a reader"

@@ -2,14 +2,16 @@
 //! `console`, `open()`, `require()` (made on first use, see
 //! [`crate::loader`]), the timers (`setTimeout` and co.), the event loop
 //! that fires them and runs the completions of pending operations
-//! (`event_loop`), and WebCrypto's `crypto` (`webcrypto/`,
-//! built on first access). (`__ITER` is deliberately absent: reading it
+//! (`event_loop`), WebCrypto's `crypto` (`webcrypto/`,
+//! built on first access), and `ArrayBuffer` with its kin
+//! (`typed_arrays`, installed on first access). (`__ITER` is deliberately absent: reading it
 //! in init code is a `ReferenceError`, as in k6.)
 
 mod console;
 pub(crate) mod event_loop;
 mod open;
 pub(crate) mod timers;
+pub(crate) mod typed_arrays;
 mod webcrypto;
 
 use std::rc::Rc;
@@ -27,6 +29,8 @@ pub(crate) fn install<'js>(
     loader: &Rc<LoaderState>,
 ) -> rquickjs::Result<()> {
     let globals = ctx.globals();
+    // First: code run by anything below may use them.
+    typed_arrays::defer(&globals)?;
     // k6's "extended" compatibility mode: `global` is `globalThis`.
     globals.set("global", globals.clone())?;
     globals.set("__VU", vu.id as f64)?;

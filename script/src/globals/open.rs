@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 use rquickjs::function::Opt;
-use rquickjs::{ArrayBuffer, Ctx, Function, IntoJs, Value};
+use rquickjs::{Ctx, Function, IntoJs, Value};
 
 use crate::files::normalize;
 use crate::js;
@@ -59,7 +59,7 @@ fn open<'js>(
     })?;
 
     if binary {
-        ArrayBuffer::new(ctx.clone(), content)?.into_js(ctx)
+        crate::binary::array_buffer(ctx, content)
     } else {
         String::from_utf8_lossy(&content).into_js(ctx)
     }

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 use rquickjs::function::Opt;
-use rquickjs::{ArrayBuffer, Ctx, Function, Object, Value};
+use rquickjs::{Ctx, Function, Object, Value};
 
 use super::BuiltinModule;
 use crate::compiled::Compiled;
@@ -180,7 +180,7 @@ fn open<'js>(
     let chunk = move |ctx: Ctx<'js>, offset: usize, length: usize| {
         let end = offset.saturating_add(length).min(content.len());
         let bytes = content.get(offset.min(end)..end).unwrap_or_default();
-        ArrayBuffer::new_copy(ctx, bytes)
+        crate::binary::array_buffer(&ctx, bytes.to_vec())
     };
     file.set("chunk", js::function(ctx, "chunk", chunk)?)?;
     Ok(file)

@@ -73,6 +73,26 @@ pub fn tag<'a>(inspection: &'a Inspection, name: &str) -> &'a str {
 }
 
 /// `setup()` as a call, with no data and no deadline.
+/// The heap 50 VUs of one runtime add per VU with `script`, each having
+/// run `setup()` once (after a first VU compiled what the process
+/// compiles once).
+pub fn heap_per_vu(script: &Script) -> u64 {
+    use k6r_script::{BlockOn, Host, Outcome, Vu};
+    let config = config(Arc::new(MemoryLog::default()));
+    let host = Host::new(script).unwrap();
+    let new_vu = |id| {
+        let wait = std::rc::Rc::new(BlockOn::default());
+        let vu = Vu::in_host(&host, script, id, &Env::new(), &config, wait).unwrap();
+        let outcome = vu.call(&setup_call()).outcome;
+        assert!(matches!(outcome, Outcome::Returned), "{outcome:?}");
+        vu
+    };
+    let _first = new_vu(1);
+    let before = host.heap_size();
+    let vus: Vec<Vu> = (2..=51).map(new_vu).collect();
+    (host.heap_size() - before) / vus.len() as u64
+}
+
 pub fn setup_call() -> k6r_script::Call {
     k6r_script::Call {
         function: "setup".into(),

@@ -48,7 +48,7 @@ fn body_text(body: &Value<'_>) -> rquickjs::Result<String> {
     }
     let Some(buffer) = body
         .as_object()
-        .filter(|o| rquickjs::ArrayBuffer::from_object((*o).clone()).is_some())
+        .filter(|o| crate::binary::is_array_buffer(o))
     else {
         return Ok(String::new());
     };

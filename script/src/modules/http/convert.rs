@@ -8,7 +8,7 @@ use k6r_http::{
     Timings,
 };
 use rquickjs::function::Args;
-use rquickjs::{ArrayBuffer, Constructor, Ctx, Object, TypedArray, Value};
+use rquickjs::{Constructor, Ctx, Object, TypedArray, Value};
 
 use super::form;
 use crate::js;
@@ -68,7 +68,7 @@ fn body_of(body: &Value<'_>) -> rquickjs::Result<Body> {
         return Ok(Body::None);
     }
     if let Some(object) = body.as_object() {
-        let binary = ArrayBuffer::from_object(object.clone()).is_some()
+        let binary = crate::binary::is_array_buffer(object)
             || TypedArray::<u8>::from_object(object.clone()).is_ok();
         if binary {
             return Ok(Body::Bytes(bytes_of(body)?));
@@ -85,7 +85,7 @@ pub(crate) fn bytes_of(value: &Value<'_>) -> rquickjs::Result<Vec<u8>> {
     let Some(object) = value.as_object() else {
         return Ok(js::to_string(value)?.into_bytes());
     };
-    let binary = ArrayBuffer::from_object(object.clone()).is_some()
+    let binary = crate::binary::is_array_buffer(object)
         || TypedArray::<u8>::from_object(object.clone()).is_ok();
     if !binary {
         return Ok(js::to_string(value)?.into_bytes());
@@ -230,7 +230,7 @@ pub(crate) fn response<'js>(
     let body: Value = match response.body {
         ResponseBody::None => Value::new_null(ctx.clone()),
         ResponseBody::Text(text) => rquickjs::String::from_str(ctx.clone(), &text)?.into_value(),
-        ResponseBody::Binary(bytes) => ArrayBuffer::new(ctx.clone(), bytes)?.into_value(),
+        ResponseBody::Binary(bytes) => crate::binary::array_buffer(ctx, bytes)?,
     };
     args.push_arg(body)?;
     let t: &Timings = &response.timings;

@@ -50,8 +50,8 @@ use rquickjs::{
 };
 
 use super::BuiltinModule;
-use crate::js;
 use crate::state::VuState;
+use crate::{binary, js};
 
 /// The `k6/experimental/streams` module.
 pub(crate) struct Streams;
@@ -157,25 +157,17 @@ fn is_object<'js>(ctx: &Ctx<'js>, value: &Value<'js>) -> rquickjs::Result<bool> 
     }
     let globals = ctx.globals();
     for name in [
-        "Date",
-        "Number",
-        "Boolean",
-        "Symbol",
-        "BigInt",
-        "Map",
-        "Set",
-        "ArrayBuffer",
+        "Date", "Number", "Boolean", "Symbol", "BigInt", "Map", "Set",
     ] {
         let class: Value = globals.get(name)?;
         if class.is_function() && object.is_instance_of(&class) {
             return Ok(false);
         }
     }
-    // %TypedArray%, the prototype of `Uint8Array` and its kin.
-    let typed = globals
-        .get::<_, Option<Object>>("Uint8Array")?
-        .and_then(|class| class.get_prototype());
-    Ok(!typed.is_some_and(|typed| object.is_instance_of(&typed)))
+    // Buffers and typed arrays by class: asking doesn't install them
+    // (`globals::typed_arrays`).
+    let bytes = binary::is_array_buffer(object) || binary::is_typed_array(object);
+    Ok(!bytes)
 }
 
 fn is_nullish(value: &Value<'_>) -> bool {

@@ -4,7 +4,7 @@
 //! with the object).
 
 use rquickjs::object::Property;
-use rquickjs::{Array, ArrayBuffer, Ctx, Object, Symbol, Value};
+use rquickjs::{Array, Ctx, Object, Symbol, Value};
 
 use super::ec::Curve;
 use super::failure::{dom, Kind, Outcome};
@@ -256,7 +256,7 @@ impl<'js> Keys<'js> {
         let hidden = Object::new(ctx.clone())?;
         hidden.set("family", encode_family(secret.family))?;
         hidden.set("kind", secret.kind.name())?;
-        hidden.set("bytes", ArrayBuffer::new(ctx.clone(), secret.bytes)?)?;
+        hidden.set("bytes", crate::binary::array_buffer(ctx, secret.bytes)?)?;
         hidden.set("extractable", secret.extractable)?;
         hidden.set("usages", secret.usages)?;
         key.prop(self.hidden.clone(), Property::from(hidden))?;

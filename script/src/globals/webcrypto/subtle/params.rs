@@ -2,7 +2,7 @@
 //! an object with `name`), their parameters, `BufferSource` data, key
 //! usages and the `extractable` flag.
 
-use rquickjs::{ArrayBuffer, Constructor, Object, Value};
+use rquickjs::{Constructor, Object, Value};
 
 use super::failure::{dom, Kind, Outcome};
 use crate::{binary, js};
@@ -94,7 +94,7 @@ pub(crate) fn data(value: &Value<'_>) -> rquickjs::Result<Data> {
     let Some(object) = value.as_object() else {
         return Ok(Data::Other);
     };
-    if ArrayBuffer::from_object(object.clone()).is_some() {
+    if binary::is_array_buffer(object) {
         return Ok(binary::buffer_bytes(value)?.map_or(Data::Other, Data::Bytes));
     }
     if binary::is_typed_array(object) {
@@ -107,16 +107,10 @@ pub(crate) fn data(value: &Value<'_>) -> rquickjs::Result<Data> {
         let view: Value = uint8.construct((buffer, offset, length))?;
         return Ok(binary::buffer_bytes(&view)?.map_or(Data::Other, Data::Bytes));
     }
-    let data_view: Option<Object> = ctx_global(object, "DataView")?;
-    if data_view.is_some_and(|class| object.is_instance_of(&class)) {
+    if binary::is_data_view(object) {
         return Ok(Data::View);
     }
     Ok(Data::Other)
-}
-
-fn ctx_global<'js>(object: &Object<'js>, name: &str) -> rquickjs::Result<Option<Object<'js>>> {
-    let value: Value = object.ctx().globals().get(name)?;
-    Ok(value.into_object())
 }
 
 /// The bytes of a data argument, or k6's error for anything else.

@@ -272,9 +272,7 @@ fn message_of<'js>(ctx: &Ctx<'js>, data: &Value<'js>) -> rquickjs::Result<Messag
             ));
         }
         // k6 cannot send a DataView (its view check fails).
-        let data_view: Option<Object> = ctx.globals().get("DataView").ok();
-        let is_data_view = data_view.is_some_and(|dv| object.is_instance_of(&dv));
-        if !is_data_view && binary::view_bytes(data)?.is_some() {
+        if !binary::is_data_view(object) && binary::view_bytes(data)?.is_some() {
             let buffer: Value = object.get("buffer")?;
             return Ok(Message::binary(
                 binary::view_bytes(&buffer)?.unwrap_or_default(),
