@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use common::{engine, ms, Fake};
 use k6r_core::steer::{Change, ChangeError};
-use k6r_engine::Steer;
+use k6r_engine::{Event, Steer};
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
@@ -261,7 +261,7 @@ async fn a_factor_multiplies_the_ramping_vus_targets_left() {
     let options = json!({"scenarios": {"rv": {"executor": "ramping-vus", "startVUs": 2,
         "gracefulRampDown": "0s", "gracefulStop": "0s",
         "stages": [{"duration": "2s", "target": 2}, {"duration": "2s", "target": 6}]}}});
-    let (engine, _) = engine(options, &fake);
+    let (engine, recorder) = engine(options, &fake);
     let rv = steer(&engine.steering(), "rv");
     let run = tokio::spawn(engine.run(CancellationToken::new()));
     tokio::time::sleep(ms(1000)).await;
@@ -290,6 +290,18 @@ async fn a_factor_multiplies_the_ramping_vus_targets_left() {
     assert_eq!(report.counters.active_vus, 0);
     assert_eq!(report.changes.len(), 1);
     assert_eq!(report.changes[0].at, ms(1000));
+    // The outputs' sample of it: an event at its instant.
+    let changed: Vec<(Duration, Event)> = recorder
+        .events()
+        .into_iter()
+        .filter(|(_, e)| matches!(e, Event::ScenarioChanged { .. }))
+        .collect();
+    let event = Event::ScenarioChanged {
+        scenario: "rv".into(),
+        line: "scenario rv: factor ×3 at 1s".into(),
+        at: ms(1000),
+    };
+    assert_eq!(changed, [(ms(1000), event)]);
 }
 
 /// The run's report, within a minute of paused time.

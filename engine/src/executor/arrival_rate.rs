@@ -214,13 +214,14 @@ pub(crate) async fn run<F: VuFactory>(ctx: Arc<ScenarioCtx<F>>, mut inbox: Inbox
                         end = schedule.end();
                         deadline = Box::pin(ctx.hard_end(ctx.at(end + ctx.plan.graceful_stop)));
                     }
-                    inbox.log.push(Applied {
+                    let applied = Applied {
                         scenario: ctx.name.to_string(),
                         change,
                         at: offset.to_std(),
                         rate: Some((before, after)),
                         vus: None,
-                    });
+                    };
+                    ctx.record(&inbox.log, applied);
                     let now = live(&ctx, &schedule);
                     inbox.publish(now.clone());
                     now

@@ -75,13 +75,14 @@ pub(crate) fn take<F: VuFactory>(
         if let Some(factor) = change.factor {
             scale(at, factor);
         }
-        inbox.log.push(Applied {
+        let applied = Applied {
             scenario: ctx.name.to_string(),
             change: change.clone(),
             at,
             rate: None,
             vus: before.vus.zip(after.vus),
-        });
+        };
+        ctx.record(&inbox.log, applied);
         let now = live(&after);
         inbox.publish(now.clone());
         now

@@ -43,7 +43,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use self::knobs::Knobs;
-use self::steer::Inbox;
+use self::steer::{Applied, ChangeLog, Inbox};
 use crate::abort::AbortSlot;
 use crate::event::Event;
 use crate::event::SharedObserver;
@@ -190,6 +190,17 @@ impl<F: VuFactory> ScenarioCtx<F> {
             count,
             vu,
         });
+    }
+
+    /// Records an applied change: in the test's log (the summary) and as
+    /// an event (the outputs).
+    pub fn record(&self, log: &ChangeLog, applied: Applied) {
+        self.observer.on_event(Event::ScenarioChanged {
+            scenario: Arc::clone(&self.name),
+            line: applied.line(),
+            at: applied.at,
+        });
+        log.push(applied);
     }
 
     /// Marks VUs active in this scenario.
