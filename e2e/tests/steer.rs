@@ -3,12 +3,16 @@
 //! with 2 agents, a new rate is what the target receives (within 2 %)
 //! within 2 s of the PATCH, and a pause stops the requests (of every
 //! agent) within 100 ms of its instant. Both summaries list the change.
+//! A `factor` on a ramping-vus scenario moves the VUs that run to the
+//! multiplied targets, and the change is a `k6r_scenario_change` sample
+//! of the `--out` files, at its instant (and a gauge of a coordinator's
+//! `/metrics`).
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::process::Child;
 use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use k6r_e2e::{bin, cli, cli_spawn, request, show, Cluster, Target};
 
@@ -17,6 +21,13 @@ const SCRIPT: &str = "import http from 'k6/http';\n\
 export const options = { scenarios: { s: { executor: 'constant-arrival-rate', rate: 100, \
 timeUnit: '1s', duration: '60s', preAllocatedVUs: 20, maxVUs: 400 } } };\n\
 export default function () { http.get(`${__ENV.TARGET}/json`); }\n";
+
+/// A ramping-vus scenario `rv`: 2 VUs for 5 s, then 3 for a minute.
+const RAMP: &str = "import http from 'k6/http';\nimport { sleep } from 'k6';\n\
+export const options = { scenarios: { rv: { executor: 'ramping-vus', startVUs: 2, \
+stages: [{ duration: '5s', target: 2 }, { duration: '0s', target: 3 }, \
+{ duration: '60s', target: 3 }] } } };\n\
+export default function () { http.get(`${__ENV.TARGET}/json`); sleep(0.05); }\n";
 
 /// How long anything here may take.
 const DEADLINE: Duration = Duration::from_secs(60);
@@ -71,23 +82,21 @@ pub fn requests_over(target: &Target, window: Duration) -> u64 {
     target.requests() - before
 }
 
-/// `k6r-cli run -a 127.0.0.1:0` of `script` against `target`, and its
-/// API's address (read from its `REST API listening` line).
-fn serve(dir: &std::path::Path, target: &Target) -> (Child, SocketAddr) {
-    std::fs::write(dir.join("script.js"), SCRIPT).unwrap();
+/// `k6r-cli run -a 127.0.0.1:0 [flags] script.js` of `script` against
+/// `target`, and its API's address (read from its `REST API listening`
+/// line).
+fn serve(
+    dir: &std::path::Path,
+    target: &Target,
+    script: &str,
+    flags: &[&str],
+) -> (Child, SocketAddr) {
+    std::fs::write(dir.join("script.js"), script).unwrap();
     let env = format!("TARGET={}", target.url());
-    let mut child = cli_spawn(
-        dir,
-        &[
-            "run",
-            "-a",
-            "127.0.0.1:0",
-            "-e",
-            &env,
-            "--quiet",
-            "script.js",
-        ],
-    );
+    let mut args = vec!["run", "-a", "127.0.0.1:0", "-e", &env, "--quiet"];
+    args.extend_from_slice(flags);
+    args.push("script.js");
+    let mut child = cli_spawn(dir, &args);
     let stderr = child.stderr.take().unwrap();
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
@@ -112,7 +121,7 @@ fn serve(dir: &std::path::Path, target: &Target) -> (Child, SocketAddr) {
 fn one_process_takes_a_new_rate_within_two_seconds_and_pauses_at_once() {
     let target = Target::start();
     let dir = tempfile::tempdir().unwrap();
-    let (child, addr) = serve(dir.path(), &target);
+    let (child, addr) = serve(dir.path(), &target, SCRIPT, &[]);
     until_running(addr, "s");
 
     let (status, body) = request(addr, "GET", "/v1/scenarios", "").unwrap();
@@ -179,9 +188,9 @@ fn one_process_takes_a_new_rate_within_two_seconds_and_pauses_at_once() {
     stop_and_check_summary(child, addr);
 }
 
-/// Stops the run through k6's API and checks its exit code and that its
-/// summary lists the rate change.
-fn stop_and_check_summary(child: Child, addr: SocketAddr) {
+/// Stops the run through k6's API; its exit code is k6's for a stop
+/// (103). Its summary.
+fn stop(child: Child, addr: SocketAddr) -> String {
     let (status, body) = request(
         addr,
         "PATCH",
@@ -191,8 +200,14 @@ fn stop_and_check_summary(child: Child, addr: SocketAddr) {
     .unwrap();
     assert_eq!(status, 200, "{body}");
     let out = child.wait_with_output().unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     assert_eq!(out.status.code(), Some(103), "{stdout}");
+    stdout
+}
+
+/// Stops the run and checks that its summary lists the rate change.
+fn stop_and_check_summary(child: Child, addr: SocketAddr) {
+    let stdout = stop(child, addr);
     assert!(stdout.contains("LIVE CHANGES"), "{stdout}");
     assert!(
         stdout.contains("scenario s: rate 100/s → 400/s at "),
@@ -244,6 +259,26 @@ fn a_cluster_of_two_agents_takes_a_new_rate_and_pauses_at_one_instant() {
     assert!(patched.elapsed() < Duration::from_secs(2));
     assert!((rate - 400.0).abs() <= 8.0, "{rate}/s, not 400/s ± 2 %");
     eprintln!("cluster: {rate:.1}/s at the target over [0.5 s, 1.5 s] after the PATCH");
+    // The cluster's output, the coordinator's /metrics, has the change
+    // once the agents report it (the instant from the scenario's start).
+    let deadline = Instant::now() + DEADLINE;
+    let instant = loop {
+        let (status, body) = request(addr, "GET", "/metrics", "").unwrap();
+        assert_eq!(status, 200, "{body}");
+        let value = body
+            .lines()
+            .find_map(|l| l.strip_prefix("k6_k6r_scenario_change "))
+            .map(|v| v.trim().parse::<f64>().expect("a number"));
+        if let Some(v) = value {
+            break v;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no k6_k6r_scenario_change in {body}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(instant > 0.0 && instant < 60.0, "{instant}");
 
     let paused = patch(addr, "s", r#"{"paused":true}"#);
     assert_eq!(paused["state"], "paused");
@@ -255,4 +290,80 @@ fn a_cluster_of_two_agents_takes_a_new_rate_and_pauses_at_one_instant() {
     assert!(requests_over(&target, Duration::from_millis(300)) > 0);
 
     stop_and_check_summary(child, addr);
+}
+
+/// The `vus` attribute of `GET path` at `addr`.
+fn vus_at(addr: SocketAddr, path: &str) -> u64 {
+    let (status, body) = request(addr, "GET", path, "").expect("GET");
+    assert_eq!(status, 200, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+    v["data"]["attributes"]["vus"].as_u64().expect("vus")
+}
+
+#[test]
+fn a_factor_multiplies_a_ramping_vus_ramp_and_the_outputs_carry_the_change() {
+    let target = Target::start();
+    let dir = tempfile::tempdir().unwrap();
+    let flags = ["--out", "json=out.json", "--out", "csv=out.csv"];
+    let (child, addr) = serve(dir.path(), &target, RAMP, &flags);
+    until_running(addr, "rv");
+
+    let sent = SystemTime::now();
+    let after = patch(addr, "rv", r#"{"factor":2}"#);
+    let answered = SystemTime::now();
+    assert_eq!(after["state"], "running", "{after}");
+    // 2 → 4 over the rest of the first stage, then 3 × 2 = 6 from 5 s on.
+    let deadline = Instant::now() + DEADLINE;
+    while vus_at(addr, "/v1/scenarios/rv") != 6 {
+        assert!(Instant::now() < deadline, "the VUs never reached 6");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(vus_at(addr, "/v1/status"), 6);
+    let stdout = stop(child, addr);
+    assert!(stdout.contains("scenario rv: factor ×2 at "), "{stdout}");
+    assert!(!stdout.contains("k6r_scenario_change"), "{stdout}");
+
+    // One JSON point, at the change's instant, tagged with its line.
+    let json = std::fs::read_to_string(dir.path().join("out.json")).unwrap();
+    let points: Vec<serde_json::Value> = json
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|v| v["type"] == "Point" && v["metric"] == "k6r_scenario_change")
+        .collect();
+    assert_eq!(points.len(), 1, "{points:?}");
+    let data = &points[0]["data"];
+    assert_eq!(data["tags"]["scenario"], "rv");
+    let line = data["tags"]["change"].as_str().unwrap();
+    assert!(line.starts_with("scenario rv: factor ×2 at "), "{line}");
+    assert!(stdout.contains(line), "{line} not in {stdout}");
+    let time = humantime::parse_rfc3339_weak(data["time"].as_str().unwrap()).unwrap();
+    assert!(sent <= time && time <= answered, "{data}");
+    // Its value is the instant from the scenario's start, as the line
+    // says to a tenth of a second.
+    let seconds = data["value"].as_f64().unwrap();
+    assert!(
+        line.ends_with(&format!("at {}", tenths(seconds))),
+        "{line} {seconds}"
+    );
+
+    // And one CSV row, in the same terms.
+    let csv = std::fs::read_to_string(dir.path().join("out.csv")).unwrap();
+    let rows: Vec<&str> = csv
+        .lines()
+        .filter(|l| l.starts_with("k6r_scenario_change,"))
+        .collect();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert!(rows[0].contains(&format!("change={line}")), "{}", rows[0]);
+    let unix: u64 = rows[0].split(',').nth(1).unwrap().parse().unwrap();
+    let secs = |t: SystemTime| t.duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs();
+    assert!((secs(sent)..=secs(answered)).contains(&unix), "{}", rows[0]);
+}
+
+/// `seconds` cut to tenths as k6's duration text: `1.2s`, `3s`.
+fn tenths(seconds: f64) -> String {
+    let tenths = (seconds * 1e9).round() as u64 / 100_000_000;
+    match tenths % 10 {
+        0 => format!("{}s", tenths / 10),
+        t => format!("{}.{t}s", tenths / 10),
+    }
 }

@@ -38,6 +38,15 @@ pub enum Event {
         /// The VU, for per-vu-iterations (the `vu` tag when enabled).
         vu: Option<VuId>,
     },
+    /// A live change took effect (now): a `k6r_scenario_change` sample.
+    ScenarioChanged {
+        /// Its scenario.
+        scenario: Arc<str>,
+        /// Its summary line.
+        line: String,
+        /// Its instant, from the scenario's start.
+        at: Duration,
+    },
     /// The `vus` / `vus_max` gauges changed.
     Vus {
         /// Active VUs (`vus`).

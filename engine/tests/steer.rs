@@ -1,6 +1,7 @@
 //! Live scenario changes (`Engine::steering`), in paused time: a new rate
 //! takes over at once without a burst, a pause stops iteration starts, a
-//! constant-vus scenario grows and shrinks, `extend` moves the end.
+//! constant-vus scenario grows and shrinks, `extend` moves the end, a
+//! `factor` multiplies a ramping-vus scenario's targets left.
 
 mod common;
 
@@ -8,7 +9,7 @@ use std::time::Duration;
 
 use common::{engine, ms, Fake};
 use k6r_core::steer::{Change, ChangeError};
-use k6r_engine::Steer;
+use k6r_engine::{Event, Steer};
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
@@ -250,4 +251,66 @@ async fn a_higher_rate_finds_its_vus_initialised_ahead() {
     let report = run.await.unwrap().unwrap();
     assert_eq!(report.counters.scenarios[0].dropped, 0);
     assert_eq!(report.counters.initialized_vus, 8);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_factor_multiplies_the_ramping_vus_targets_left() {
+    // 2 VUs for 2 s, then 2 → 6 over 2 s; ×3 at 1 s: 2 → 6 over the
+    // 1 s left of the first stage, then 6 → 18 over the second.
+    let fake = Fake::new(ms(100));
+    let options = json!({"scenarios": {"rv": {"executor": "ramping-vus", "startVUs": 2,
+        "gracefulRampDown": "0s", "gracefulStop": "0s",
+        "stages": [{"duration": "2s", "target": 2}, {"duration": "2s", "target": 6}]}}});
+    let (engine, recorder) = engine(options, &fake);
+    let rv = steer(&engine.steering(), "rv");
+    let run = tokio::spawn(engine.run(CancellationToken::new()));
+    tokio::time::sleep(ms(1000)).await;
+    rv.apply(Change {
+        factor: Some(3.0),
+        ..Change::default()
+    })
+    .await
+    .unwrap();
+    let report = timeout(run).await;
+    // Every running VU starts one 100 ms iteration per 100 ms: the VUs
+    // running in each window.
+    let per_100 = |at: u64| starts_between(&fake, at, at + 100).len();
+    assert_eq!(per_100(900), 2);
+    assert_eq!(per_100(1500), 4);
+    assert_eq!(per_100(2000), 6);
+    // 6 + 12 × 1.5 / 2 at 3.5 s (5 without the change).
+    assert_eq!(per_100(3500), 15);
+    assert_eq!(per_100(3900), 17);
+    assert!(starts_between(&fake, 4000, 9000).is_empty());
+    // The 12 VUs beyond the planned 6 were initialised at the change,
+    // long before the ramp reached them.
+    let inits = fake.shared.inits.lock().unwrap().clone();
+    assert_eq!(inits.len(), 18);
+    assert!(inits.iter().all(|(at, _)| *at <= ms(1000)), "{inits:?}");
+    assert_eq!(report.counters.active_vus, 0);
+    assert_eq!(report.changes.len(), 1);
+    assert_eq!(report.changes[0].at, ms(1000));
+    // The outputs' sample of it: an event at its instant.
+    let changed: Vec<(Duration, Event)> = recorder
+        .events()
+        .into_iter()
+        .filter(|(_, e)| matches!(e, Event::ScenarioChanged { .. }))
+        .collect();
+    let event = Event::ScenarioChanged {
+        scenario: "rv".into(),
+        line: "scenario rv: factor ×3 at 1s".into(),
+        at: ms(1000),
+    };
+    assert_eq!(changed, [(ms(1000), event)]);
+}
+
+/// The run's report, within a minute of paused time.
+async fn timeout(
+    run: tokio::task::JoinHandle<Result<k6r_engine::Report, k6r_engine::Error>>,
+) -> k6r_engine::Report {
+    tokio::time::timeout(Duration::from_secs(60), run)
+        .await
+        .expect("the run ends")
+        .unwrap()
+        .unwrap()
 }

@@ -1,5 +1,5 @@
 //! The engine's [`Event`]s as samples (`iterations`, `iteration_duration`,
-//! `dropped_iterations`), and the `vus`/`vus_max` gauges sampled every
+//! `dropped_iterations`, `k6r_scenario_change`), and the `vus`/`vus_max` gauges sampled every
 //! second from the start of VU initialisation.
 
 use std::collections::HashMap;
@@ -118,6 +118,16 @@ impl Observer for EventSamples {
                     Builtin::DroppedIterations.metric(),
                     tags,
                     count as f64,
+                )]);
+            }
+            Event::ScenarioChanged { scenario, line, at } => {
+                let tags = (*Self::tags(&self.dropped_tags, &scenario))
+                    .clone()
+                    .with("change", line.as_str());
+                self.out.emit(vec![Sample::now(
+                    Builtin::ScenarioChange.metric(),
+                    Arc::new(tags),
+                    at.as_secs_f64(),
                 )]);
             }
             Event::Vus {

@@ -72,10 +72,7 @@ pub(super) fn run(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> R
         .report
         .iter()
         .flat_map(|r| &r.changes)
-        .map(|c| {
-            let at = k6r_core::Duration::from_nanos(c.at.as_nanos() as i64);
-            k6r_core::steer::summary_line(&c.scenario, &c.change, at, c.rate, c.vus)
-        })
+        .map(k6r_engine::Applied::line)
         .collect();
     let autopilot = ran
         .autopilot

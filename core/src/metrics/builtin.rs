@@ -67,6 +67,11 @@ builtins! {
     WsPing => "ws_ping", Trend, Time;
     WsSessionDuration => "ws_session_duration", Trend, Time;
     WsConnecting => "ws_connecting", Trend, Time;
+    // k6r's own: one sample per applied live change (`k6r_core::steer`),
+    // at its instant, tagged `scenario` and `change` (its summary line);
+    // the value is the instant's offset from the scenario's start, in
+    // seconds.
+    ScenarioChange => "k6r_scenario_change", Gauge, Default;
 }
 
 impl Builtin {

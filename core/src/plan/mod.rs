@@ -17,17 +17,20 @@
 //!
 //! [`describe`] words the plan the way `k6 run`'s banner does; [`live`]
 //! is an arrival-rate scenario's schedule as live changes edit it (over a
-//! rate `curve`).
+//! rate `curve`), [`live_ramp`] a ramping-vus scenario's steps as a live
+//! `factor` edits them.
 
 pub mod arrival;
 mod curve;
 pub mod describe;
 pub mod live;
+pub mod live_ramp;
 mod ramping;
 mod scenario;
 
 pub use arrival::{ConstantSchedule, RampingSchedule, RampingTicks, Tick};
 pub use live::LiveSchedule;
+pub use live_ramp::LiveRamp;
 pub use scenario::{ScenarioPlan, Work};
 
 use crate::duration::Duration;
@@ -53,6 +56,16 @@ impl Step {
             planned_vus,
             max_unplanned_vus: 0,
         }
+    }
+
+    /// The planned VUs of the last of `steps` at or before `offset` (0
+    /// before the first).
+    pub fn planned_at(steps: &[Step], offset: Duration) -> u64 {
+        steps
+            .iter()
+            .take_while(|s| s.offset <= offset)
+            .last()
+            .map_or(0, |s| s.planned_vus)
     }
 }
 

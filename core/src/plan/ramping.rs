@@ -138,6 +138,30 @@ pub(crate) fn requirements(raw: &[Step], graceful_ramp_down: Duration, end: Dura
     steps
 }
 
+/// The end of `c`'s stages.
+pub(crate) fn stages_end(c: &RampingVusConfig) -> Duration {
+    c.stages().iter().fold(Duration::ZERO, |acc, s| {
+        acc + s.duration.unwrap_or_default()
+    })
+}
+
+/// A scenario's raw steps as the executor follows them (closed by a zero
+/// at `stages_end`; its last step is the regular end) and its
+/// requirements (the graceful steps, ending `graceful_stop` after the
+/// stages at the latest).
+pub(crate) fn close(
+    mut raw: Vec<Step>,
+    stages_end: Duration,
+    graceful_ramp_down: Duration,
+    graceful_stop: Duration,
+) -> (Vec<Step>, Vec<Step>) {
+    let steps = requirements(&raw, graceful_ramp_down, stages_end + graceful_stop);
+    if raw.last().is_some_and(|s| s.planned_vus != 0) {
+        raw.push(Step::vus(stages_end, 0));
+    }
+    (raw, steps)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

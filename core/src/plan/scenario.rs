@@ -78,6 +78,11 @@ pub enum Work {
         regular_end: Duration,
         /// Time of the last graceful step: everything is stopped by then.
         hard_end: Duration,
+        /// The whole test's ramp as given, which a live `factor` edits
+        /// ([`LiveRamp`](super::LiveRamp)).
+        config: RampingVusConfig,
+        /// The tuple the steps are this instance's share of.
+        tuple: Tuple,
     },
     /// Iterations start on a fixed schedule.
     ConstantArrivalRate {
@@ -215,23 +220,16 @@ fn shared_iterations(
 }
 
 fn ramping_vus(c: &RampingVusConfig, tuple: &Tuple, graceful_stop: Duration) -> (Vec<Step>, Work) {
-    let stages_end = c.stages().iter().fold(Duration::ZERO, |acc, s| {
-        acc + s.duration.unwrap_or_default()
-    });
-    let end = stages_end + graceful_stop;
     let raw = ramping::raw_steps(c, tuple);
-    let steps = ramping::requirements(&raw, c.graceful_ramp_down(), end);
-    // At run time the raw list is closed by a zero at the end of
-    // the stages; its last step is the regular end.
-    let mut raw_steps = raw;
-    if raw_steps.last().is_some_and(|s| s.planned_vus != 0) {
-        raw_steps.push(Step::vus(stages_end, 0));
-    }
+    let end = ramping::stages_end(c);
+    let (raw_steps, steps) = ramping::close(raw, end, c.graceful_ramp_down(), graceful_stop);
     let work = Work::RampingVus {
         regular_end: raw_steps.last().map_or(Duration::ZERO, |s| s.offset),
         hard_end: steps.last().map_or(Duration::ZERO, |s| s.offset),
         raw_steps,
         graceful_steps: steps.clone(),
+        config: c.clone(),
+        tuple: tuple.clone(),
     };
     (steps, work)
 }

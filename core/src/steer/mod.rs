@@ -9,7 +9,7 @@
 //! | field | executors |
 //! |---|---|
 //! | `rate` (+ `timeUnit`) | constant-arrival-rate |
-//! | `factor` | ramping-arrival-rate, constant-arrival-rate (ramping-vus: not yet) |
+//! | `factor` | ramping-arrival-rate, constant-arrival-rate, ramping-vus (the targets of the stages left; `plan::live_ramp`) |
 //! | `vus` | constant-vus |
 //! | `paused` | every executor |
 //! | `extend` / `duration` | constant-vus, constant-arrival-rate, ramping-arrival-rate |
@@ -163,7 +163,10 @@ impl Change {
             }
         }
         if let Some(factor) = self.factor {
-            if !matches!(kind, K::RampingArrivalRate | K::ConstantArrivalRate) {
+            if !matches!(
+                kind,
+                K::RampingArrivalRate | K::ConstantArrivalRate | K::RampingVus
+            ) {
                 return not_for(Field::Factor);
             }
             if self.rate.is_some() {

@@ -50,6 +50,18 @@ fn each_field_is_refused_where_it_does_not_apply() {
             .to_string(),
         "factor must be between 0.001 and 1000"
     );
+    let factor = Change {
+        factor: Some(2.0),
+        ..change()
+    };
+    assert!(factor.validate(ExecutorKind::RampingVus).is_ok());
+    assert_eq!(
+        factor
+            .validate(ExecutorKind::ConstantVus)
+            .unwrap_err()
+            .to_string(),
+        "factor can't be changed for the constant-vus executor"
+    );
 }
 
 #[test]

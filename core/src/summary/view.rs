@@ -134,7 +134,9 @@ const WEB_VITALS: &[&str] = &["browser_web_vital_"];
 const BROWSER: &[&str] = &["browser_"];
 const GRPC: &[&str] = &["grpc_"];
 const WEBSOCKET: &[&str] = &["ws_"];
-const HIDDEN_ALWAYS: &[&str] = &["checks", "group_duration"];
+/// `k6r_scenario_change`: the changes have their own block (LIVE
+/// CHANGES), and a run without any prints what k6 prints.
+const HIDDEN_ALWAYS: &[&str] = &["checks", "group_duration", "k6r_scenario_change"];
 const HIDDEN_COMPACT: &[&str] = &[
     "http_req_blocked",
     "http_req_connecting",
@@ -216,6 +218,7 @@ mod tests {
         );
         assert_eq!(section_of("vus_x", Mode::Compact), Some(Section::Execution));
         assert_eq!(section_of("checks_foo", Mode::Full), None);
+        assert_eq!(section_of("k6r_scenario_change", Mode::Full), None);
         assert_eq!(section_of("http_req_waiting", Mode::Compact), None);
         assert_eq!(
             section_of("http_req_waiting", Mode::Full),

@@ -34,9 +34,8 @@ use tokio_util::sync::CancellationToken;
 use super::iteration::{self, Numbers};
 use super::steer::{Applied, Inbox, Live, Request};
 use super::ScenarioCtx;
-use crate::abort::AbortReason;
 use crate::pool::PooledVu;
-use crate::vu::{InitError, VuFactory};
+use crate::vu::VuFactory;
 
 /// How often a running scenario refreshes its published state.
 const PUBLISH_EVERY: std::time::Duration = std::time::Duration::from_millis(200);
@@ -49,13 +48,12 @@ struct Vus<F: VuFactory> {
     count: u64,
     /// The most VUs the scenario may hold.
     max: u64,
-    /// Unplanned VUs being initialised.
-    inits: JoinSet<Ready<F::Vu>>,
+    /// Unplanned VUs being initialised (`None`: it failed, and the test
+    /// aborts).
+    inits: JoinSet<Option<PooledVu<F::Vu>>>,
     /// Whether the "Insufficient VUs" warning was given.
     warned: bool,
 }
-
-type Ready<V> = Result<PooledVu<V>, InitError>;
 
 impl<F: VuFactory> Vus<F> {
     /// Starts `tick`'s iteration on the VU idle longest, or drops it and
@@ -114,25 +112,25 @@ impl<F: VuFactory> Vus<F> {
             .saturating_sub(self.count + self.inits.len() as u64);
         for _ in 0..n.min(room) {
             let ctx = Arc::clone(ctx);
-            self.inits.spawn(async move {
-                match ctx.pool.try_take() {
-                    Some(vu) => Ok(vu),
-                    None => ctx.pool.init_next().await,
-                }
-            });
+            self.inits.spawn(async move { ctx.grow().await });
         }
     }
 
-    /// Adds an unplanned VU once initialised; a failed init aborts the test.
-    fn initialised(&mut self, ctx: &ScenarioCtx<F>, joined: Result<Ready<F::Vu>, JoinError>) {
+    /// Adds an unplanned VU once initialised (a failed init aborted the
+    /// test).
+    fn initialised(
+        &mut self,
+        ctx: &ScenarioCtx<F>,
+        joined: Result<Option<PooledVu<F::Vu>>, JoinError>,
+    ) {
         match joined {
             Err(e) => tracing::error!(error = %e, "a VU initialisation failed"),
-            Ok(Ok(vu)) => {
+            Ok(Some(vu)) => {
                 self.count += 1;
                 ctx.activate(1);
                 self.idle.push_back(vu);
             }
-            Ok(Err(e)) => ctx.abort.abort(AbortReason::VuInit(e)),
+            Ok(None) => {}
         }
     }
 }
@@ -216,13 +214,14 @@ pub(crate) async fn run<F: VuFactory>(ctx: Arc<ScenarioCtx<F>>, mut inbox: Inbox
                         end = schedule.end();
                         deadline = Box::pin(ctx.hard_end(ctx.at(end + ctx.plan.graceful_stop)));
                     }
-                    inbox.log.push(Applied {
+                    let applied = Applied {
                         scenario: ctx.name.to_string(),
                         change,
                         at: offset.to_std(),
                         rate: Some((before, after)),
                         vus: None,
-                    });
+                    };
+                    ctx.record(&inbox.log, applied);
                     let now = live(&ctx, &schedule);
                     inbox.publish(now.clone());
                     now
@@ -246,7 +245,7 @@ pub(crate) async fn run<F: VuFactory>(ctx: Arc<ScenarioCtx<F>>, mut inbox: Inbox
     inbox.close(&ctx.name);
     // Unplanned VUs still initialising go to the pool once ready.
     while let Some(joined) = vus.inits.join_next().await {
-        if let Ok(Ok(vu)) = joined {
+        if let Ok(Some(vu)) = joined {
             ctx.pool.put(vu);
         }
     }

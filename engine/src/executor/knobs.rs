@@ -1,7 +1,9 @@
 //! The live settings of a VU-driven scenario ([`Knobs`]: paused, VUs,
 //! regular end), set by its changes and read by its VU tasks between
-//! iterations; and [`serve`], the loop that applies the changes of those
-//! executors (the arrival-rate ones apply theirs to their schedule).
+//! iterations; [`take`], how one change of those executors is applied,
+//! and [`serve`], the loop that takes them (ramping-vus takes its own, to
+//! edit its steps too; the arrival-rate ones apply theirs to their
+//! schedule).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -42,25 +44,50 @@ pub(crate) fn knobs_of(work: &Work) -> Knobs {
 /// Applies the changes of a VU-driven scenario to its knobs, one at a
 /// time, until dropped (the executor ended).
 pub(crate) async fn serve<F: VuFactory>(ctx: Arc<ScenarioCtx<F>>, inbox: &mut Inbox) {
-    inbox.publish(live(&ctx.knobs.borrow()));
+    publish(&ctx, inbox);
     loop {
-        let Request { change, at, reply } = inbox.due().await;
-        let at = at.unwrap_or_else(Instant::now);
-        let before = *ctx.knobs.borrow();
-        let answer = apply(&ctx, &change).map(|after| {
-            inbox.log.push(Applied {
-                scenario: ctx.name.to_string(),
-                change: change.clone(),
-                at: at.saturating_duration_since(ctx.start),
-                rate: None,
-                vus: before.vus.zip(after.vus),
-            });
-            let now = live(&after);
-            inbox.publish(now.clone());
-            now
-        });
-        let _ = reply.send(answer);
+        let request = inbox.due().await;
+        take(&ctx, inbox, request, |_, _| {});
     }
+}
+
+/// Publishes the scenario's state as its knobs say.
+pub(crate) fn publish<F: VuFactory>(ctx: &ScenarioCtx<F>, inbox: &Inbox) {
+    inbox.publish(live(&ctx.knobs.borrow()));
+}
+
+/// Takes one change of a VU-driven scenario: its `factor` through
+/// `scale` (with the change's offset from the scenario start; ramping-vus
+/// edits its steps), the rest into the knobs. Logs and publishes it, and
+/// answers.
+pub(crate) fn take<F: VuFactory>(
+    ctx: &ScenarioCtx<F>,
+    inbox: &Inbox,
+    request: Request,
+    scale: impl FnOnce(Duration, f64),
+) {
+    let Request { change, at, reply } = request;
+    let at = at
+        .unwrap_or_else(Instant::now)
+        .saturating_duration_since(ctx.start);
+    let before = *ctx.knobs.borrow();
+    let answer = apply(ctx, &change).map(|after| {
+        if let Some(factor) = change.factor {
+            scale(at, factor);
+        }
+        let applied = Applied {
+            scenario: ctx.name.to_string(),
+            change: change.clone(),
+            at,
+            rate: None,
+            vus: before.vus.zip(after.vus),
+        };
+        ctx.record(&inbox.log, applied);
+        let now = live(&after);
+        inbox.publish(now.clone());
+        now
+    });
+    let _ = reply.send(answer);
 }
 
 fn apply<F: VuFactory>(

@@ -191,16 +191,7 @@ async fn constant_vu<F: VuFactory>(
     let mut active = vu.is_some();
     let mut vu = match vu {
         Some(vu) => vu,
-        None => match ctx.pool.try_take() {
-            Some(vu) => vu,
-            None => match ctx.pool.init_next().await {
-                Ok(vu) => vu,
-                Err(e) => {
-                    ctx.abort.abort(crate::abort::AbortReason::VuInit(e));
-                    return None;
-                }
-            },
-        },
+        None => ctx.grow().await?,
     };
     let mut knobs = ctx.knobs.subscribe();
     loop {

@@ -15,8 +15,11 @@
 //!
 //! 4. It takes live changes ([`steer`]): the arrival-rate executors from
 //!    their inbox into their schedule, the VU-driven ones through their
-//!    [`knobs`](ScenarioCtx::knobs), which [`knobs::serve`] sets and their
-//!    VU tasks read between iterations ([`ScenarioCtx::unpaused`]).
+//!    [`knobs`](ScenarioCtx::knobs), which [`knobs::serve`] (or
+//!    ramping-vus, which also takes a `factor` into its steps) sets and
+//!    their VU tasks read between iterations ([`ScenarioCtx::unpaused`]).
+//!    A change that needs more VUs than the scenario held gets them from
+//!    [`ScenarioCtx::grow`] (or, ahead of need, [`ScenarioCtx::init_vu`]).
 //!
 //! To add an executor: add a module with `pub(crate) async fn run(ctx)`,
 //! dispatch to it in [`run_scenario`], and test it in `tests/`.
@@ -40,7 +43,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use self::knobs::Knobs;
-use self::steer::Inbox;
+use self::steer::{Applied, ChangeLog, Inbox};
 use crate::abort::AbortSlot;
 use crate::event::Event;
 use crate::event::SharedObserver;
@@ -189,6 +192,17 @@ impl<F: VuFactory> ScenarioCtx<F> {
         });
     }
 
+    /// Records an applied change: in the test's log (the summary) and as
+    /// an event (the outputs).
+    pub fn record(&self, log: &ChangeLog, applied: Applied) {
+        self.observer.on_event(Event::ScenarioChanged {
+            scenario: Arc::clone(&self.name),
+            line: applied.line(),
+            at: applied.at,
+        });
+        log.push(applied);
+    }
+
     /// Marks VUs active in this scenario.
     pub fn activate(&self, n: u64) {
         if n > 0 {
@@ -230,6 +244,28 @@ impl<F: VuFactory> ScenarioCtx<F> {
         vus
     }
 
+    /// One more VU for a scenario that a live change grows past what it
+    /// held: an idle one from the pool, else one initialised now. `None`
+    /// when initialising fails, which aborts the test.
+    pub async fn grow(&self) -> Option<PooledVu<F::Vu>> {
+        match self.pool.try_take() {
+            Some(vu) => Some(vu),
+            None => self.init_vu().await,
+        }
+    }
+
+    /// A VU initialised now, beyond the plan's; `None` when initialising
+    /// fails, which aborts the test.
+    pub async fn init_vu(&self) -> Option<PooledVu<F::Vu>> {
+        match self.pool.init_next().await {
+            Ok(vu) => Some(vu),
+            Err(e) => {
+                self.abort.abort(crate::abort::AbortReason::VuInit(e));
+                None
+            }
+        }
+    }
+
     /// [`borrow`](Self::borrow)s `n` VUs and marks them active.
     pub async fn take(&self, n: u64) -> Vec<PooledVu<F::Vu>> {
         let vus = self.borrow(n).await;
@@ -258,9 +294,10 @@ pub(crate) async fn run_scenario<F: VuFactory>(
                 Work::SharedIterations { .. } => looping::shared_iterations(ctx).await,
                 Work::PerVuIterations { .. } => looping::per_vu_iterations(ctx).await,
                 Work::ConstantVus { .. } => looping::constant_vus(ctx).await,
-                Work::RampingVus { .. } => ramping_vus::run(ctx).await,
                 Work::ExternallyControlled { .. } => external::run(ctx, control).await,
-                Work::ConstantArrivalRate { .. } | Work::RampingArrivalRate { .. } => {}
+                Work::RampingVus { .. }
+                | Work::ConstantArrivalRate { .. }
+                | Work::RampingArrivalRate { .. } => {}
             }
         }
     };
@@ -268,6 +305,7 @@ pub(crate) async fn run_scenario<F: VuFactory>(
         Work::ConstantArrivalRate { .. } | Work::RampingArrivalRate { .. } => {
             arrival_rate::run(Arc::clone(&ctx), inbox).await;
         }
+        Work::RampingVus { .. } => ramping_vus::run(Arc::clone(&ctx), inbox).await,
         _ => {
             tokio::select! {
                 () = executor => {}

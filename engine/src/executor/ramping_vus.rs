@@ -6,75 +6,110 @@
 //! finishes; at the hard end (last graceful step) the rest is interrupted.
 //! A drain of the test finishes every handle at once and interrupts what
 //! still runs `gracefulStop` later.
+//!
+//! The steps are a [`LiveRamp`]: a live `factor` edits them at its
+//! instant and the loop follows the new steps from there. When they need
+//! more slots than the scenario has, a VU for each new handle is
+//! initialised at once ([`ScenarioCtx::init_vu`], into the pool: the idle
+//! ones there are the other handles'), ahead of the ramp that starts
+//! them, so no running VU waits for an init.
 
 use std::sync::Arc;
 
-use k6r_core::plan::{Step, Work};
+use k6r_core::plan::{LiveRamp, Step};
 use k6r_core::Duration;
 use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
 
 use super::handle::{Handle, Kind};
+use super::knobs;
+use super::steer::Inbox;
 use super::ScenarioCtx;
+use crate::pool::PooledVu;
 use crate::vu::VuFactory;
 
-/// The planned count of the last step at or before `offset`.
-fn count_at(steps: &[Step], offset: Duration) -> u64 {
-    steps
-        .iter()
-        .take_while(|s| s.offset <= offset)
-        .last()
-        .map_or(0, |s| s.planned_vus)
+/// The most VUs the steps ever hold.
+fn slots(ramp: &LiveRamp) -> u64 {
+    steps(ramp).map(|s| s.planned_vus).max().unwrap_or(0)
 }
 
-pub(crate) async fn run<F: VuFactory>(ctx: Arc<ScenarioCtx<F>>) {
-    let Work::RampingVus {
-        raw_steps,
-        graceful_steps,
-        regular_end,
-        ..
-    } = &ctx.plan.work
-    else {
-        return;
-    };
-    let slots = raw_steps
-        .iter()
-        .chain(graceful_steps.iter())
-        .map(|s| s.planned_vus)
-        .max()
-        .unwrap_or(0);
-    let scenario_token = ctx.stop.child_token();
-    let mut tasks = JoinSet::new();
-    let mut handles: Vec<Handle> = (0..slots)
-        .map(|_| Handle::spawn(&ctx, &mut tasks, &scenario_token, None))
-        .collect();
-    let mut offsets: Vec<Duration> = raw_steps
-        .iter()
-        .chain(graceful_steps.iter())
+/// Both step lists.
+fn steps(ramp: &LiveRamp) -> impl Iterator<Item = &Step> {
+    ramp.raw_steps().iter().chain(ramp.graceful_steps())
+}
+
+/// The offsets of the steps from `from` on, in order, each once.
+fn offsets(ramp: &LiveRamp, from: Duration) -> std::vec::IntoIter<Duration> {
+    let mut offsets: Vec<Duration> = steps(ramp)
         .map(|s| s.offset)
+        .filter(|o| *o >= from)
         .collect();
     offsets.sort();
     offsets.dedup();
-    let mut offsets = offsets.into_iter();
+    offsets.into_iter()
+}
+
+/// The last step's offset: everything is stopped by then.
+fn planned_end(ramp: &LiveRamp) -> Duration {
+    steps(ramp).map(|s| s.offset).max().unwrap_or_default()
+}
+
+/// The regular end: the last raw step.
+fn regular_end(ramp: &LiveRamp) -> Duration {
+    ramp.raw_steps().last().map_or(Duration::ZERO, |s| s.offset)
+}
+
+type Tasks<V> = JoinSet<Option<PooledVu<V>>>;
+
+/// Adds handles up to `slots`; with `init`, a VU for each new one is
+/// readied in the pool now (a change grows the scenario past its plan).
+fn add_handles<F: VuFactory>(
+    ctx: &Arc<ScenarioCtx<F>>,
+    handles: &mut Vec<Handle>,
+    tasks: &mut Tasks<F::Vu>,
+    token: &CancellationToken,
+    slots: u64,
+    init: bool,
+) {
+    while (handles.len() as u64) < slots {
+        handles.push(Handle::spawn(ctx, tasks, token, None));
+        if init {
+            let ctx = Arc::clone(ctx);
+            tasks.spawn(async move { ctx.init_vu().await });
+        }
+    }
+}
+
+pub(crate) async fn run<F: VuFactory>(ctx: Arc<ScenarioCtx<F>>, mut inbox: Inbox) {
+    let Some(mut ramp) = LiveRamp::of(&ctx.plan) else {
+        return;
+    };
+    let scenario_token = ctx.stop.child_token();
+    let mut tasks = JoinSet::new();
+    let mut handles: Vec<Handle> = Vec::new();
+    add_handles(
+        &ctx,
+        &mut handles,
+        &mut tasks,
+        &scenario_token,
+        slots(&ramp),
+        false,
+    );
+    let mut offsets = offsets(&ramp, Duration::ZERO);
     let mut next = offsets.next();
     let mut finishing = false;
     // Whether the test drains, and whether its gracefulStop is over.
     let (mut drained, mut drain_over) = (false, false);
-    let planned_end = ctx.at(graceful_steps
-        .iter()
-        .chain(raw_steps.iter())
-        .map(|s| s.offset)
-        .max()
-        .unwrap_or_default());
-    let drain_end = ctx.hard_end(planned_end);
-    tokio::pin!(drain_end);
+    let mut drain_end = Box::pin(ctx.hard_end(ctx.at(planned_end(&ramp))));
+    knobs::publish(&ctx, &inbox);
     loop {
         tokio::select! {
             _ = tokio::time::sleep_until(ctx.at(next.unwrap_or_default())), if next.is_some() => {
                 let at = next.unwrap_or_default();
                 next = offsets.next();
-                let raw = count_at(raw_steps, at);
-                let graceful = count_at(graceful_steps, at).max(raw);
-                if at >= *regular_end {
+                let raw = Step::planned_at(ramp.raw_steps(), at);
+                let graceful = Step::planned_at(ramp.graceful_steps(), at).max(raw);
+                if at >= regular_end(&ramp) {
                     finishing = true;
                 }
                 for (i, handle) in handles.iter_mut().enumerate() {
@@ -104,6 +139,22 @@ pub(crate) async fn run<F: VuFactory>(ctx: Arc<ScenarioCtx<F>>) {
                 Some(Err(e)) => tracing::error!(error = %e, "a VU task failed"),
                 None => break,
             },
+            request = inbox.due() => {
+                // Once finishing or draining, the steps no longer apply.
+                let follows = !finishing && !drained && next.is_some();
+                knobs::take(&ctx, &inbox, request, |at, factor| {
+                    if !follows {
+                        return;
+                    }
+                    let at = Duration::from_nanos(at.as_nanos() as i64);
+                    ramp.scale(at, factor);
+                    let slots = slots(&ramp);
+                    add_handles(&ctx, &mut handles, &mut tasks, &scenario_token, slots, true);
+                    offsets = self::offsets(&ramp, at);
+                    next = offsets.next();
+                    drain_end = Box::pin(ctx.hard_end(ctx.at(planned_end(&ramp))));
+                });
+            }
             _ = ctx.stop.cancelled(), if handles.iter().any(|h| h.kind() != Kind::Finish) => {
                 handles.iter_mut().for_each(|h| { h.hard_stop(); h.finish(); });
             }
@@ -120,4 +171,5 @@ pub(crate) async fn run<F: VuFactory>(ctx: Arc<ScenarioCtx<F>>) {
             }
         }
     }
+    inbox.close(&ctx.name);
 }

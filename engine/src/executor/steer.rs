@@ -33,7 +33,8 @@ pub struct Live {
     pub end: Option<std::time::Duration>,
 }
 
-/// One applied change, for the summary and `--out json`.
+/// One applied change, for the summary and the outputs
+/// ([`Event::ScenarioChanged`](crate::Event::ScenarioChanged)).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Applied {
     /// The scenario.
@@ -46,6 +47,14 @@ pub struct Applied {
     pub rate: Option<(f64, f64)>,
     /// The VUs before and after (constant-vus).
     pub vus: Option<(u64, u64)>,
+}
+
+impl Applied {
+    /// Its summary line (`k6r_core::steer::summary_line`).
+    pub fn line(&self) -> String {
+        let at = k6r_core::Duration::from_nanos(self.at.as_nanos() as i64);
+        k6r_core::steer::summary_line(&self.scenario, &self.change, at, self.rate, self.vus)
+    }
 }
 
 /// Every change applied in a test, in order. A lock held only for a push
