@@ -77,7 +77,7 @@ fn typed_array_type(object: &Object<'_>) -> Option<&'static str> {
 }
 
 /// Whether `object` is a typed array of any kind, from its class (asking
-/// installs no typed arrays, see `globals::typed_arrays`).
+/// installs no typed arrays, see `globals::lazy`).
 pub(crate) fn is_typed_array(object: &Object<'_>) -> bool {
     // SAFETY: the value is alive (borrowed from `object`) and the call
     // only reads its class id.
@@ -100,7 +100,7 @@ pub(crate) fn is_array_buffer(object: &Object<'_>) -> bool {
 }
 
 /// Whether `object` is a `DataView`, from its class: asking installs no
-/// typed arrays (`globals::typed_arrays`).
+/// typed arrays (`globals::lazy`).
 pub(crate) fn is_data_view(object: &Object<'_>) -> bool {
     // SAFETY: the value is alive (borrowed from `object`) and the call
     // only reads its class id.
@@ -111,10 +111,9 @@ pub(crate) fn is_data_view(object: &Object<'_>) -> bool {
 }
 
 fn is_date(object: &Object<'_>) -> bool {
-    let ctx = object.ctx();
-    ctx.globals()
-        .get::<_, Object>("Date")
+    crate::globals::lazy::class_if_used(object.ctx(), "Date")
         .ok()
+        .flatten()
         .is_some_and(|date| object.is_instance_of(&date))
 }
 
@@ -205,7 +204,7 @@ pub(crate) fn view_bytes(value: &Value<'_>) -> rquickjs::Result<Option<Vec<u8>>>
 /// typed arrays it needs are installed.
 #[allow(clippy::disallowed_methods)]
 pub(crate) fn array_buffer<'js>(ctx: &Ctx<'js>, bytes: Vec<u8>) -> rquickjs::Result<Value<'js>> {
-    crate::globals::typed_arrays::ensure(ctx)?;
+    crate::globals::lazy::ensure(ctx, &crate::globals::lazy::TYPED_ARRAYS)?;
     Ok(ArrayBuffer::new(ctx.clone(), bytes)?.into_value())
 }
 

@@ -56,9 +56,8 @@
 //! - `globals`: `__ENV`, `__VU`, `global`, `console`, `open()`, `require()`,
 //!   the timers, the VU's event loop (`globals::event_loop`: what runs
 //!   after a call's function returned, until nothing it started is left),
-//!   WebCrypto's `crypto` (built on first access), and `ArrayBuffer`, the
-//!   typed arrays, `DataView` and `Atomics` (`globals::typed_arrays`,
-//!   installed on first use: 11 KB of every VU that never uses them).
+//!   WebCrypto's `crypto` (built on first access), and the typed arrays,
+//!   `Map`/`Set` and `Date` (`globals::lazy`, installed on first use).
 //! - `pending`: a VU's pending operations, asynchronous work started by
 //!   JavaScript (`http.asyncRequest()`) that progresses whenever the VU
 //!   waits and completes on its thread (with how to add an asynchronous

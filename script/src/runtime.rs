@@ -226,22 +226,11 @@ impl Drop for Vu {
 /// A context with the standard objects k6's JavaScript runtime has:
 /// QuickJS's own extras (`performance`, `atob`/`btoa`, `WeakRef`,
 /// `FinalizationRegistry`) are left out, as k6 has none of them (and each
-/// would cost every VU memory). The typed arrays come on first use
-/// (`globals::typed_arrays`).
+/// would cost every VU memory). The typed arrays, `Map`/`Set` and `Date`
+/// come on first use (`globals::lazy`).
 fn new_context(runtime: &Runtime) -> rquickjs::Result<Context> {
-    use rquickjs::context::intrinsic::{
-        Date, Eval, Json, MapSet, Promise, Proxy, RegExp, RegExpCompiler,
-    };
-    Context::custom::<(
-        Date,
-        Eval,
-        RegExpCompiler,
-        RegExp,
-        Json,
-        Proxy,
-        MapSet,
-        Promise,
-    )>(runtime)
+    use rquickjs::context::intrinsic::{Eval, Json, Promise, Proxy, RegExp, RegExpCompiler};
+    Context::custom::<(Eval, RegExpCompiler, RegExp, Json, Proxy, Promise)>(runtime)
 }
 
 /// Runs `f` in `context`: through rquickjs's lock for a runtime of the

@@ -3,15 +3,16 @@
 //! [`crate::loader`]), the timers (`setTimeout` and co.), the event loop
 //! that fires them and runs the completions of pending operations
 //! (`event_loop`), WebCrypto's `crypto` (`webcrypto/`,
-//! built on first access), and `ArrayBuffer` with its kin
-//! (`typed_arrays`, installed on first access). (`__ITER` is deliberately absent: reading it
+//! built on first access), and the intrinsics a VU may never use,
+//! installed on first access (`lazy`: the typed arrays, `Map`/`Set`,
+//! `Date`). (`__ITER` is deliberately absent: reading it
 //! in init code is a `ReferenceError`, as in k6.)
 
 mod console;
 pub(crate) mod event_loop;
+pub(crate) mod lazy;
 mod open;
 pub(crate) mod timers;
-pub(crate) mod typed_arrays;
 mod webcrypto;
 
 use std::rc::Rc;
@@ -30,7 +31,7 @@ pub(crate) fn install<'js>(
 ) -> rquickjs::Result<()> {
     let globals = ctx.globals();
     // First: code run by anything below may use them.
-    typed_arrays::defer(&globals)?;
+    lazy::defer_all(&globals)?;
     // k6's "extended" compatibility mode: `global` is `globalThis`.
     globals.set("global", globals.clone())?;
     globals.set("__VU", vu.id as f64)?;

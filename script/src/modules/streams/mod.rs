@@ -155,17 +155,17 @@ fn is_object<'js>(ctx: &Ctx<'js>, value: &Value<'js>) -> rquickjs::Result<bool> 
     if value.is_array() || value.is_function() || value.is_promise() || value.is_proxy() {
         return Ok(false);
     }
-    let globals = ctx.globals();
     for name in [
         "Date", "Number", "Boolean", "Symbol", "BigInt", "Map", "Set",
     ] {
-        let class: Value = globals.get(name)?;
-        if class.is_function() && object.is_instance_of(&class) {
+        // A deferred class has no objects (`globals::lazy`).
+        let class = crate::globals::lazy::class_if_used(ctx, name)?;
+        if class.is_some_and(|class| class.is_function() && object.is_instance_of(&class)) {
             return Ok(false);
         }
     }
     // Buffers and typed arrays by class: asking doesn't install them
-    // (`globals::typed_arrays`).
+    // (`globals::lazy`).
     let bytes = binary::is_array_buffer(object) || binary::is_typed_array(object);
     Ok(!bytes)
 }

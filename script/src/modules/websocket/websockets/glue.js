@@ -4,7 +4,14 @@
 // decode, ReadableStream.
 (function (natives) {
   'use strict';
-  const BYTES = new WeakMap();
+  // A blob's bytes. Made with the first blob: a WeakMap made at import
+  // would install Map and Set in every VU (see globals::lazy).
+  let blobs = null;
+  const BYTES = {
+    has: (blob) => blobs !== null && blobs.has(blob),
+    get: (blob) => (blobs === null ? undefined : blobs.get(blob)),
+    set: (blob, bytes) => (blobs ??= new WeakMap()).set(blob, bytes),
+  };
   const TYPES = ['open', 'message', 'error', 'close', 'ping', 'pong'];
 
   function goError(message) {
