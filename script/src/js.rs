@@ -87,3 +87,42 @@ pub(crate) fn array_items<'js>(array: &Array<'js>) -> rquickjs::Result<Vec<Value
     }
     Ok(items)
 }
+
+/// An accessor property of functions already made (rquickjs's `Accessor`
+/// makes a new function of each closure): `get`, and `set` if any.
+pub(crate) struct FnAccessor<'js> {
+    pub get: Function<'js>,
+    pub set: Option<Function<'js>>,
+    pub enumerable: bool,
+    pub configurable: bool,
+}
+
+impl<'js> rquickjs::object::AsProperty<'js, ()> for FnAccessor<'js> {
+    fn config(
+        self,
+        ctx: &Ctx<'js>,
+    ) -> rquickjs::Result<(
+        rquickjs::object::PropertyFlags,
+        Value<'js>,
+        Value<'js>,
+        Value<'js>,
+    )> {
+        use rquickjs::qjs;
+        let mut flags =
+            qjs::JS_PROP_HAS_GET | qjs::JS_PROP_HAS_ENUMERABLE | qjs::JS_PROP_HAS_CONFIGURABLE;
+        if self.set.is_some() {
+            flags |= qjs::JS_PROP_HAS_SET;
+        }
+        if self.enumerable {
+            flags |= qjs::JS_PROP_ENUMERABLE;
+        }
+        if self.configurable {
+            flags |= qjs::JS_PROP_CONFIGURABLE;
+        }
+        let undefined = Value::new_undefined(ctx.clone());
+        let set = self
+            .set
+            .map_or_else(|| undefined.clone(), Function::into_value);
+        Ok((flags as _, undefined, self.get.into_value(), set))
+    }
+}

@@ -22,8 +22,9 @@ use std::rc::Rc;
 use rquickjs::context::intrinsic::{Date, MapSet, TypedArrays};
 use rquickjs::context::Intrinsic;
 use rquickjs::function::Rest;
-use rquickjs::object::{AsProperty, PropertyFlags};
 use rquickjs::{qjs, Ctx, Function, Object, Value};
+
+use crate::js::FnAccessor;
 
 /// Globals QuickJS defines together, and how.
 pub(crate) struct Family {
@@ -95,33 +96,17 @@ fn defer<'js>(globals: &Object<'js>, family: &'static Family) -> rquickjs::Resul
                     Some(value) => globals.set(name, value).map(|()| Value::new_undefined(ctx)),
                 }
             };
-        globals.prop(name, GetSet(Function::new(globals.ctx().clone(), access)?))?;
+        let access = Function::new(globals.ctx().clone(), access)?;
+        // Configurable and not enumerable, as the family's own globals.
+        let accessor = FnAccessor {
+            get: access.clone(),
+            set: Some(access),
+            enumerable: false,
+            configurable: true,
+        };
+        globals.prop(name, accessor)?;
     }
     Ok(())
-}
-
-/// A configurable, non-enumerable accessor (as the family's own globals
-/// are) whose getter and setter are one function.
-struct GetSet<'js>(Function<'js>);
-
-impl<'js> AsProperty<'js, ()> for GetSet<'js> {
-    fn config(
-        self,
-        ctx: &Ctx<'js>,
-    ) -> rquickjs::Result<(PropertyFlags, Value<'js>, Value<'js>, Value<'js>)> {
-        let flags = (qjs::JS_PROP_HAS_GET
-            | qjs::JS_PROP_HAS_SET
-            | qjs::JS_PROP_HAS_ENUMERABLE
-            | qjs::JS_PROP_HAS_CONFIGURABLE
-            | qjs::JS_PROP_CONFIGURABLE) as PropertyFlags;
-        let access = self.0.into_value();
-        Ok((
-            flags,
-            Value::new_undefined(ctx.clone()),
-            access.clone(),
-            access,
-        ))
-    }
 }
 
 /// Installs `family` unless it is there: for Rust code about to make one
@@ -210,12 +195,19 @@ mod tests {
         }
     }
 
-    #[test]
-    fn each_family_works_once_used() {
+    /// Runs `f` in a bare context whose families are deferred.
+    fn in_deferred(f: impl FnOnce(Ctx<'_>)) {
         let runtime = Runtime::new().unwrap();
         let context = Context::custom::<(Eval, Json)>(&runtime).unwrap();
         context.with(|ctx| {
             defer_all(&ctx.globals()).unwrap();
+            f(ctx)
+        });
+    }
+
+    #[test]
+    fn each_family_works_once_used() {
+        in_deferred(|ctx| {
             let seen: String = ctx
                 .eval(
                     "const m = new Map([[1, 'one']]); const w = new WeakMap(); w.set(m, 2); \
@@ -232,10 +224,7 @@ mod tests {
 
     #[test]
     fn the_first_use_installs_the_whole_family_once() {
-        let runtime = Runtime::new().unwrap();
-        let context = Context::custom::<(Eval, Json)>(&runtime).unwrap();
-        context.with(|ctx| {
-            defer_all(&ctx.globals()).unwrap();
+        in_deferred(|ctx| {
             let kinds = "Object.getOwnPropertyNames(globalThis).filter((k) => \
                  ['Int8Array', 'ArrayBuffer', 'DataView', 'Atomics'].includes(k)) \
                  .map((k) => `${k}:${'get' in Object.getOwnPropertyDescriptor(globalThis, k) ? 'deferred' : typeof globalThis[k]}`) \
@@ -265,10 +254,7 @@ mod tests {
 
     #[test]
     fn assigning_first_installs_then_sets() {
-        let runtime = Runtime::new().unwrap();
-        let context = Context::custom::<(Eval, Json)>(&runtime).unwrap();
-        context.with(|ctx| {
-            defer_all(&ctx.globals()).unwrap();
+        in_deferred(|ctx| {
             let result: String = ctx
                 .eval(
                     "'use strict'; globalThis.Float32Array = 'mine'; \
@@ -281,10 +267,7 @@ mod tests {
 
     #[test]
     fn rust_made_buffers_have_the_family_prototype() {
-        let runtime = Runtime::new().unwrap();
-        let context = Context::custom::<(Eval, Json)>(&runtime).unwrap();
-        context.with(|ctx| {
-            defer_all(&ctx.globals()).unwrap();
+        in_deferred(|ctx| {
             let buffer = crate::binary::array_buffer(&ctx, vec![7, 8]).unwrap();
             ctx.globals().set("made", buffer).unwrap();
             let seen: String = ctx

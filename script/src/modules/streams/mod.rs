@@ -44,10 +44,8 @@ use std::rc::Rc;
 
 use rquickjs::class::{ClassKind, JsCell, JsClass, Readable, Trace, Tracer};
 use rquickjs::function::{Params, Rest, This};
-use rquickjs::object::{AsProperty, Property, PropertyFlags};
-use rquickjs::{
-    qjs, Class, Constructor, Ctx, Exception, Function, JsLifetime, Object, Promise, Value,
-};
+use rquickjs::object::Property;
+use rquickjs::{Class, Constructor, Ctx, Exception, Function, JsLifetime, Object, Promise, Value};
 
 use super::BuiltinModule;
 use crate::state::VuState;
@@ -311,19 +309,12 @@ fn fixed<'js>(
 }
 
 /// An enumerable, non-configurable accessor whose getter is `get`.
-struct Getter<'js>(Function<'js>);
-
-impl<'js> AsProperty<'js, ()> for Getter<'js> {
-    fn config(
-        self,
-        ctx: &Ctx<'js>,
-    ) -> rquickjs::Result<(PropertyFlags, Value<'js>, Value<'js>, Value<'js>)> {
-        let flags = (qjs::JS_PROP_HAS_GET
-            | qjs::JS_PROP_HAS_ENUMERABLE
-            | qjs::JS_PROP_ENUMERABLE
-            | qjs::JS_PROP_HAS_CONFIGURABLE) as PropertyFlags;
-        let undefined = Value::new_undefined(ctx.clone());
-        Ok((flags, undefined.clone(), self.0.into_value(), undefined))
+fn getter_property(get: Function<'_>) -> js::FnAccessor<'_> {
+    js::FnAccessor {
+        get,
+        set: None,
+        enumerable: true,
+        configurable: false,
     }
 }
 

@@ -10,7 +10,8 @@ use rquickjs::{Class, Constructor, Ctx, Function, JsLifetime, Object, Value};
 
 use super::stream::{self, State, Stream};
 use super::{
-    boxed, error_value, fixed, read_result, reason, rejected, type_error, Getter, Method, Op,
+    boxed, error_value, fixed, getter_property, read_result, reason, rejected, type_error, Method,
+    Op,
 };
 
 /// What a reader's [`Method`] does: `closed`, `cancel(reason)`, `read()`,
@@ -101,7 +102,7 @@ pub(super) fn acquire<'js>(
     }
     let target = reader.clone().into_value();
     let getter = Method::function(ctx, Op::Reader(ReaderOp::Closed), target.clone())?;
-    reader.prop("closed", Getter(getter))?;
+    reader.prop("closed", getter_property(getter))?;
     for (name, op) in [
         ("cancel", ReaderOp::Cancel),
         ("read", ReaderOp::Read),

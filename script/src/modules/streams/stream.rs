@@ -18,8 +18,8 @@ use rquickjs::{Class, Constructor, Ctx, Function, JsLifetime, Object, Promise, V
 
 use super::reader::{self, Reader};
 use super::{
-    arg, caught, is_nullish, not_supported, react, reason, rejected, resolved, text, type_error,
-    Getter, Method, Op,
+    arg, caught, getter_property, is_nullish, not_supported, react, reason, rejected, resolved,
+    text, type_error, Method, Op,
 };
 pub(crate) use construct::construct;
 pub(crate) use controller::{after_dequeue, call_pull_if_needed, dequeue};
@@ -97,7 +97,7 @@ pub(super) fn prototype<'js>(ctx: &Ctx<'js>, readable: &Function<'js>) -> rquick
     )?;
     if !proto.contains_key("locked")? {
         let getter = Method::function(ctx, Op::Locked, Value::new_undefined(ctx.clone()))?;
-        proto.prop("locked", Getter(getter))?;
+        proto.prop("locked", getter_property(getter))?;
     }
     Ok(())
 }

@@ -9,7 +9,9 @@ use rquickjs::{Ctx, Function, Object, Promise, Value};
 use super::{State, Stream, StreamClass, StreamOp};
 use crate::js;
 use crate::modules::streams::{self, reader};
-use crate::modules::streams::{caught, fixed, react, rejected, resolved, Getter, Method, Op};
+use crate::modules::streams::{
+    caught, fixed, getter_property, react, rejected, resolved, Method, Op,
+};
 
 /// The controller's methods, on the object every controller handed to
 /// the source inherits from (k6 makes a new controller per call).
@@ -20,7 +22,7 @@ pub(super) fn controller_methods<'js>(
     let target = stream.clone().into_value();
     let methods = Object::new(ctx.clone())?;
     let desired = Method::function(ctx, Op::Stream(StreamOp::DesiredSize), target.clone())?;
-    methods.prop("desiredSize", Getter(desired))?;
+    methods.prop("desiredSize", getter_property(desired))?;
     for (name, op) in [
         ("constructor", StreamOp::ControllerConstructor),
         ("close", StreamOp::Close),
