@@ -88,63 +88,104 @@ def totals(path):
 
 
 def strace_counts(tool, binary, target, workdir, requests, vus):
-    """System calls by name, for one run under `strace -f -c`."""
+    """System calls by name, for one run under `strace -f -c`, and its
+    command."""
     out = Path(workdir) / f"strace-{tool}-{requests}.txt"
-    run_requests(tool, binary, target, workdir, requests, vus, "strace", ["strace", "-f", "-c", "-o", str(out)])
+    r = run_requests(tool, binary, target, workdir, requests, vus, "strace", ["strace", "-f", "-c", "-o", str(out)])
     calls = {}
     for line in out.read_text().splitlines():
         parts = line.split()
         # `% time  seconds  usecs/call  calls  [errors]  syscall`
         if len(parts) in (5, 6) and parts[3].isdigit() and parts[-1] != "total":
             calls[parts[-1]] = int(parts[3])
-    return calls
+    return calls, r["command"]
 
 
 @dataclass
 class Profile:
     """Per function name: instructions in it (exclusive), in it and what it
-    calls (inclusive), and calls made to it."""
+    calls (inclusive), calls made to it, and calls by caller (`arcs`, by
+    `(caller, callee)`); `where` names each function's crate or library."""
     exclusive: dict
     inclusive: dict
     calls: dict
+    arcs: dict
+    where: dict
+
+
+def library(path, obj):
+    """Where a function's code comes from, by its source file: the crate
+    (`tokio`, `k6r-http`, `rquickjs-sys` for QuickJS's C), `std` for
+    Rust's library, else its object (`libc.so.6`)."""
+    crate = re.search(r"/registry/src/[^/]+/([^/]+?)-\d+\.\d+[^/]*/|/git/checkouts/([^/]+?)-[0-9a-f]+/"
+                      r"|/build/([^/]+?)-[0-9a-f]{16}/out/", path)
+    if crate:
+        return next(g for g in crate.groups() if g)
+    if "/library/" in path and path.startswith("/rustc/"):
+        return "std"
+    if path.startswith(str(ROOT) + "/"):
+        return "k6r-" + path[len(str(ROOT)) + 1:].split("/")[0]
+    return obj.rsplit("/", 1)[-1] or "?"
 
 
 def read_profile(path):
-    """A callgrind file's profile. Inclusive adds each call's cost to the
-    caller, skipping direct recursion; a cycle (A calls B calls A, as
-    QuickJS calling a host function that calls back into JS) counts the
-    inner A twice, as callgrind_annotate does."""
-    names, fn, callee, in_call = {}, None, None, False
-    exclusive, inclusive, calls = defaultdict(int), defaultdict(int), defaultdict(int)
+    """A callgrind file's profile. callgrind names a function's activation
+    below another of its own `f'2` (QuickJS calling a host function that
+    calls back into JS): exclusive costs and calls add every activation up
+    under `f`, and inclusive ones are the outermost activation's, its own
+    cost plus its calls' (which hold the inner activations), so that no
+    instruction counts twice."""
+    names, files, objects = {}, {}, {}
+    fn, callee, in_call, fl, ob = None, None, False, "", ""
+    exclusive, inclusive, calls, arcs = defaultdict(int), defaultdict(int), defaultdict(int), defaultdict(int)
+    where = {}
 
-    def name(text):
+    def name(text, table=names):
         text = text.strip()
         if text.startswith("("):
             key, _, rest = text[1:].partition(")")
             if rest.strip():
-                names[key] = rest.strip()
-            return names[key]
+                table[key] = rest.strip()
+            return table.get(key, "")
         return text
 
     for line in open(path, errors="replace"):
         if line.startswith("fn="):
             fn = name(line[3:])
+            where.setdefault(base(fn), library(fl, ob))
+        elif line.startswith("fl="):
+            fl = name(line[3:], files)
+        elif line.startswith("ob="):
+            ob = name(line[3:], objects)
+        elif line.startswith(("fi=", "fe=", "cfi=", "cfl=")):
+            name(line.split("=", 1)[1], files)
+        elif line.startswith("cob="):
+            name(line[4:], objects)
         elif line.startswith("cfn="):
             callee = name(line[4:])
         elif line.startswith("calls="):
-            calls[callee] += int(line[6:].split()[0])
+            count = int(line[6:].split()[0])
+            calls[base(callee)] += count
+            arcs[base(fn), base(callee)] += count
             in_call = True
         elif line[:1].isdigit() or line[:1] in "+-*":
             parts = line.split()
             cost = int(parts[1]) if len(parts) > 1 else 0
+            outermost = "'" not in fn
             if in_call:
-                if callee != fn:
+                if outermost:
                     inclusive[fn] += cost
                 in_call = False
             else:
-                exclusive[fn] += cost
-                inclusive[fn] += cost
-    return Profile(dict(exclusive), dict(inclusive), dict(calls))
+                exclusive[base(fn)] += cost
+                if outermost:
+                    inclusive[fn] += cost
+    return Profile(dict(exclusive), dict(inclusive), dict(calls), dict(arcs), where)
+
+
+def base(fn):
+    """`f` for callgrind's `f'2` (an inner activation of `f`)."""
+    return re.sub(r"'\d+$", "", fn)
 
 
 def per_request(small, large, requests):
@@ -153,7 +194,7 @@ def per_request(small, large, requests):
     def diff(a, b):
         return {k: (b.get(k, 0) - a.get(k, 0)) / requests for k in set(a) | set(b)}
     return Profile(diff(small.exclusive, large.exclusive), diff(small.inclusive, large.inclusive),
-                   diff(small.calls, large.calls))
+                   diff(small.calls, large.calls), diff(small.arcs, large.arcs), {**small.where, **large.where})
 
 
 def short(name, width=110):
@@ -161,10 +202,19 @@ def short(name, width=110):
     return name if len(name) <= width else name[: width - 1] + "…"
 
 
-def profile_lines(p, top, show):
-    """Markdown: the top functions per request, inclusive and exclusive,
-    the allocator's calls per request, and the functions matching `show`."""
-    lines = []
+def profile_lines(p, top, show, callers=()):
+    """Markdown: exclusive instructions per request by crate, the top
+    functions per request, inclusive and exclusive, the allocator's calls
+    per request, the functions matching `show` and the callers of those
+    matching `callers`."""
+    by_library = defaultdict(float)
+    for fn, cost in p.exclusive.items():
+        by_library[p.where.get(fn, "?")] += cost
+    total = sum(by_library.values())
+    lines = ["", f"Exclusive instructions per request by crate or library ({total:,.0f} in all):", "",
+             "| instructions | share | crate or library |", "|---:|---:|---|"]
+    lines += [f"| {cost:,.0f} | {100 * cost / total:.1f} % | {lib} |"
+              for lib, cost in sorted(by_library.items(), key=lambda kv: -kv[1])[:top + 5] if total]
     for title, costs in (("inclusive", p.inclusive), ("exclusive", p.exclusive)):
         lines += ["", f"Top {top} functions per request, {title} (instructions, calls):", "",
                   "| instructions | calls | function |", "|---:|---:|---|"]
@@ -177,6 +227,10 @@ def profile_lines(p, top, show):
         lines += ["", f"Matching `{pattern}` (inclusive, exclusive, calls per request):", ""]
         lines += [f"- {c:,.0f} / {p.exclusive.get(fn, 0):,.0f} / {p.calls.get(fn, 0):.2f}  `{short(fn)}`"
                   for fn, c in found[:top] if abs(c) >= 1]
+    for pattern in callers:
+        found = sorted(((arc, n) for arc, n in p.arcs.items() if re.search(pattern, arc[1])), key=lambda kv: -kv[1])
+        lines += ["", f"Calls per request to `{pattern}`, by caller:", ""]
+        lines += [f"- {n:.2f}  `{short(caller)}` → `{short(callee, 60)}`" for (caller, callee), n in found[:top] if n >= 0.01]
     return lines
 
 
@@ -199,6 +253,8 @@ def measure(tool, binary, target, workdir, a):
         print(f"   {result['rps']:,.0f} requests/s without valgrind", flush=True)
     if a.strace:
         counts = [strace_counts(tool, binary, target, workdir, n, a.vus) for n in (n1, n2)]
+        result["commands"] += [command for _, command in counts]
+        counts = [c for c, _ in counts]
         result["syscalls"] = {k: (counts[1].get(k, 0) - counts[0].get(k, 0)) / (n2 - n1)
                               for k in set(counts[0]) | set(counts[1])}
         print(f"   {sum(result['syscalls'].values()):.2f} system calls/request", flush=True)
@@ -207,7 +263,7 @@ def measure(tool, binary, target, workdir, a):
         for r in runs:
             shutil.copy(r["file"], Path(a.profile) / r["file"].name)
         p = per_request(read_profile(runs[0]["file"]), read_profile(runs[1]["file"]), made)
-        result["profile"] = profile_lines(p, a.top, a.show)
+        result["profile"] = profile_lines(p, a.top, a.show, a.callers)
         print("\n".join(result["profile"]), flush=True)
     return result
 
@@ -257,6 +313,8 @@ def main():
     ap.add_argument("--profile", help="keep k6r's callgrind files here and print the per-request profile")
     ap.add_argument("--top", type=int, default=15)
     ap.add_argument("--show", action="append", default=[], help="print the functions matching this regex too")
+    ap.add_argument("--callers", action="append", default=[],
+                    help="print the callers of the functions matching this regex too")
     ap.add_argument("--diff", nargs=3, metavar=("SMALL.out", "LARGE.out", "REQUESTS"),
                     help="print the per-request profile of two kept callgrind files, and run nothing")
     ap.add_argument("--k6r", default=str(ROOT / "target/release/k6r-cli"))
@@ -266,7 +324,7 @@ def main():
     a = ap.parse_args()
     if a.diff:
         p = per_request(read_profile(a.diff[0]), read_profile(a.diff[1]), int(a.diff[2]))
-        print("\n".join(profile_lines(p, a.top, a.show)))
+        print("\n".join(profile_lines(p, a.top, a.show, a.callers)))
         return
     if "/shims/" in a.k6:
         # pyenv's shim is a shell script: measure the real binary.
