@@ -180,7 +180,10 @@ def supports(binary, flag):
     return flag in out.stdout + out.stderr
 
 
-def run_tool(tool, binary, bench, target, quick, workdir):
+def run_tool(tool, binary, bench, target, quick, workdir, prefix=()):
+    """Runs `bench` with `binary run` (behind `prefix`, a command such as
+    valgrind's that runs it), and returns its command, exit, wall seconds,
+    peak RSS and counters."""
     env = dict(bench.env)
     if quick:
         env.update(bench.quick_env)
@@ -195,6 +198,7 @@ def run_tool(tool, binary, bench, target, quick, workdir):
     for k, v in env.items():
         args += ["-e", f"{k}={v}"]
     args.append(str(script))
+    args = list(prefix) + args
     cmd = ["/usr/bin/time", "-f", "%M %e", "-o", str(rss_file)] + args
     shown = " ".join(a if " " not in a else repr(a) for a in args)
     shown = shown.replace(str(ROOT) + "/", "").replace(target, "$TARGET").replace(workdir, "$WORK")

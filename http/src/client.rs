@@ -14,11 +14,12 @@ use crate::expected::ExpectedStatuses;
 use crate::failure::Failure;
 use crate::metrics::{RequestMetrics, Tags};
 use crate::options::ClientOptions;
-use crate::prepare::{prepare, tag_url};
+use crate::prepare::{prepare_parsed, tag_url};
 use crate::request::{JarChoice, Request, ResponseType};
 use crate::response::{
     canonical_header_name, proto_text, status_text, RequestInfo, Response, ResponseBody, Timings,
 };
+use crate::target::request_url;
 use crate::transport::{HopTrace, RawResponse, Transport};
 use chain::{redirect_target, Chain};
 
@@ -63,6 +64,10 @@ pub struct Client {
     transport: Transport,
     jar: CookieJar,
     expected: Mutex<Option<Arc<ExpectedStatuses>>>,
+    /// The last request's URL, as given and parsed: a load test repeats
+    /// its URLs, and parsing one costs a twentieth of a whole request's
+    /// instructions (bench/instructions.py).
+    last_url: Mutex<Option<(String, Url)>>,
 }
 
 impl Client {
@@ -74,6 +79,7 @@ impl Client {
             transport: Transport::new(reuse, per_host, opts.hosts.clone(), opts.tls.clone()),
             jar: CookieJar::new(),
             expected: Mutex::new(Some(Arc::new(ExpectedStatuses::default()))),
+            last_url: Mutex::new(None),
             opts,
         }
     }
@@ -135,7 +141,8 @@ impl Client {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clone();
-        let prepared = match prepare(&req, self.opts.user_agent.as_deref()) {
+        let url = self.parsed_url(&req.url);
+        let prepared = match prepare_parsed(&req, url, self.opts.user_agent.as_deref()) {
             Ok(p) => p,
             Err(f) => return self.unprepared(&req, f, expected.as_deref()),
         };
@@ -158,6 +165,20 @@ impl Client {
             max_redirects: req.params.redirects.unwrap_or(self.opts.max_redirects),
         };
         self.follow(&run, Chain::new(&req, prepared)).await
+    }
+
+    /// `text` as [`request_url`] parses it, from `last_url` when it is
+    /// the same text; only a URL that parsed is kept.
+    fn parsed_url(&self, text: &str) -> Result<Url, Failure> {
+        let mut last = self.last_url.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((given, url)) = &*last {
+            if given == text {
+                return Ok(url.clone());
+            }
+        }
+        let url = request_url(text)?;
+        *last = Some((text.to_owned(), url.clone()));
+        Ok(url)
     }
 
     /// The exchange of a request that failed before it was sent: what
@@ -300,7 +321,7 @@ impl Client {
         let tags = self.tags(&hop, 0, "", Some(f.message.clone()), Some(code));
         let metrics = RequestMetrics::of_hop(tags, timings, trace.sent(), trace.received());
         let response = Response {
-            remote_ip: trace.remote.map(|a| a.ip().to_string()).unwrap_or_default(),
+            remote_ip: trace.remote.map(|a| ip_text(a.ip())).unwrap_or_default(),
             remote_port: trace.remote.map(|a| a.port()).unwrap_or(0),
             url: hop.shown_url.to_string(),
             timings,
@@ -359,7 +380,7 @@ impl Client {
             ResponseType::Binary => ResponseBody::Binary(raw.body.to_vec()),
         };
         let response = Response {
-            remote_ip: trace.remote.map(|a| a.ip().to_string()).unwrap_or_default(),
+            remote_ip: trace.remote.map(|a| ip_text(a.ip())).unwrap_or_default(),
             remote_port: trace.remote.map(|a| a.port()).unwrap_or(0),
             url: hop.shown_url.to_string(),
             status,
@@ -418,6 +439,29 @@ impl Client {
     }
 }
 
+/// `ip` as `to_string()` writes it; an IPv4 address digit by digit,
+/// without `fmt` (every response has one: `fmt` cost ~1,600
+/// instructions, a hundredth of a request).
+fn ip_text(ip: std::net::IpAddr) -> String {
+    let std::net::IpAddr::V4(v4) = ip else {
+        return ip.to_string();
+    };
+    let mut out = String::with_capacity(15);
+    for (i, octet) in v4.octets().into_iter().enumerate() {
+        if i > 0 {
+            out.push('.');
+        }
+        if octet >= 100 {
+            out.push(char::from(b'0' + octet / 100));
+        }
+        if octet >= 10 {
+            out.push(char::from(b'0' + octet / 10 % 10));
+        }
+        out.push(char::from(b'0' + octet % 10));
+    }
+    out
+}
+
 /// What the response builders need to know about the hop.
 struct Hop<'a> {
     req: &'a Request,
@@ -458,4 +502,42 @@ struct Answered {
     next: Option<Url>,
     /// The answer to a 401 the chain's scheme can answer.
     challenge: Option<http::HeaderValue>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ip_addresses_read_as_to_string_writes_them() {
+        for ip in [
+            "127.0.0.1",
+            "0.0.0.0",
+            "255.255.255.255",
+            "10.0.100.9",
+            "192.168.1.20",
+            "::1",
+            "2001:db8::8a2e:370:7334",
+        ] {
+            let ip: std::net::IpAddr = ip.parse().unwrap();
+            assert_eq!(ip_text(ip), ip.to_string());
+        }
+    }
+
+    #[test]
+    fn a_repeated_url_is_parsed_once_and_a_new_one_anew() {
+        let client = Client::new(ClientOptions::default());
+        let first = client.parsed_url("http://127.0.0.1:1/a?b=c").unwrap();
+        assert_eq!(first.as_str(), "http://127.0.0.1:1/a?b=c");
+        assert_eq!(
+            client.parsed_url("http://127.0.0.1:1/a?b=c").unwrap(),
+            first
+        );
+        let other = client.parsed_url("https://example.com").unwrap();
+        assert_eq!(other.as_str(), "https://example.com/");
+        // A URL that fails is not kept, and fails again.
+        assert!(client.parsed_url("ftp://x/").is_err());
+        assert!(client.parsed_url("ftp://x/").is_err());
+        assert_eq!(client.parsed_url("https://example.com").unwrap(), other);
+    }
 }

@@ -47,8 +47,19 @@ pub enum Challenged {
 
 /// Validates and expands a request; a failure here is a request error.
 pub fn prepare(req: &Request, user_agent: Option<&str>) -> Result<Prepared, Failure> {
+    prepare_parsed(req, request_url(&req.url), user_agent)
+}
+
+/// [`prepare`] with `req.url` already parsed by
+/// [`request_url`](crate::target::request_url) (a client keeps the last
+/// one). A bad method is reported before a bad URL, as in [`prepare`].
+pub fn prepare_parsed(
+    req: &Request,
+    url: Result<Url, Failure>,
+    user_agent: Option<&str>,
+) -> Result<Prepared, Failure> {
     let method = method(req)?;
-    let mut url = request_url(&req.url)?;
+    let mut url = url?;
     let mut headers = headers(req, user_agent)?;
     let challenged = authenticate(req, &mut url, &mut headers);
     let (body, echo) = body(req, &mut headers)?;

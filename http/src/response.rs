@@ -127,23 +127,27 @@ pub struct Response {
 
 /// Go's `CanonicalMIMEHeaderKey`: `content-type` → `Content-Type`.
 pub fn canonical_header_name(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
+    // Byte by byte (every response's names, on the hot path): an ASCII
+    // case change leaves the bytes of any other character as they are.
+    let mut out = name.as_bytes().to_vec();
     let mut upper = true;
-    for c in name.chars() {
-        if upper {
-            out.push(c.to_ascii_uppercase());
+    for b in &mut out {
+        let c = *b;
+        *b = if upper {
+            c.to_ascii_uppercase()
         } else {
-            out.push(c.to_ascii_lowercase());
-        }
-        upper = c == '-';
+            c.to_ascii_lowercase()
+        };
+        upper = c == b'-';
     }
-    out
+    String::from_utf8(out).expect("ASCII case changes keep UTF-8")
 }
 
 /// `"200 OK"` as Go prints `resp.Status`.
 pub fn status_text(status: http::StatusCode) -> String {
     match status.canonical_reason() {
-        Some(reason) => format!("{} {}", status.as_u16(), reason),
+        // Without `format!`: this runs for every response.
+        Some(reason) => [status.as_str(), " ", reason].concat(),
         None => format!("{} status code {}", status.as_u16(), status.as_u16()),
     }
 }
@@ -156,5 +160,23 @@ pub fn proto_text(v: http::Version) -> &'static str {
         http::Version::HTTP_2 => "HTTP/2.0",
         http::Version::HTTP_3 => "HTTP/3.0",
         _ => "HTTP/1.1",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_names_and_statuses_read_as_go_prints_them() {
+        assert_eq!(canonical_header_name("content-type"), "Content-Type");
+        assert_eq!(canonical_header_name("X-FOO-bar"), "X-Foo-Bar");
+        assert_eq!(canonical_header_name("-a--b"), "-A--B");
+        assert_eq!(canonical_header_name("é-ü"), "é-ü");
+        assert_eq!(canonical_header_name(""), "");
+        assert_eq!(status_text(http::StatusCode::OK), "200 OK");
+        assert_eq!(status_text(http::StatusCode::NOT_FOUND), "404 Not Found");
+        let unknown = http::StatusCode::from_u16(599).unwrap();
+        assert_eq!(status_text(unknown), "599 status code 599");
     }
 }
