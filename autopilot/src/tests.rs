@@ -66,6 +66,17 @@ impl Simulated {
 }
 
 impl Plant for &mut Simulated {
+    async fn started(&mut self) -> Result<f64, PlantError> {
+        let now = self.advance();
+        if now < self.starts {
+            return Err(PlantError::NotStarted);
+        }
+        if now >= self.ends {
+            return Err(PlantError::Ended);
+        }
+        Ok(self.rate)
+    }
+
     async fn set_rate(&mut self, per_second: f64) -> Result<(), PlantError> {
         let now = self.advance();
         if now < self.starts {
@@ -176,4 +187,30 @@ async fn the_pilot_ends_with_its_scenario_and_reports_a_saturated_generator() {
     );
     assert_eq!(report.knee_rate, Some(400.0));
     assert!(Instant::now().duration_since(target.start) <= Duration::from_secs(64));
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_pilot_keeps_the_rate_its_scenario_starts_with_until_it_decides() {
+    let mut target = Simulated::new(300.0, 0.1);
+    // The scenario runs its own rate, the search's start, from 2 s.
+    target.rate = 20.0;
+    let settings = Settings::with_window(Duration::from_secs(2)).unwrap();
+    let search = Search::new("s", slos(), 20.0, settings);
+    let (publish, _watched) = watch::channel(Default::default());
+    let stop = CancellationToken::new();
+    let stopper = stop.clone();
+    let ((), report) = tokio::join!(
+        async move {
+            tokio::time::sleep(Duration::from_secs(30)).await;
+            stopper.cancel();
+        },
+        pilot(&mut target, search, names(), publish, stop)
+    );
+    // The first window measured the scenario's own rate, unchanged; the
+    // first rate set is the one decided after it.
+    let first = &report.windows[0];
+    assert_eq!(first.rate, 20.0);
+    let (at, rate) = target.rates[0];
+    assert_eq!(rate, first.next_rate);
+    assert!(at.as_secs_f64() >= first.to_s, "{at:?}: {first:?}");
 }
