@@ -394,7 +394,12 @@ fn scenarios_set(addr: SocketAddr) -> serde_json::Map<String, serde_json::Value>
             .as_array()
             .expect("a list")
             .iter()
-            .map(|s| (s["id"].as_str().unwrap().to_owned(), s["attributes"].clone()))
+            .map(|s| {
+                (
+                    s["id"].as_str().unwrap().to_owned(),
+                    s["attributes"].clone(),
+                )
+            })
             .collect();
         let set = by_name.values().all(|a| {
             a["state"] == "running" && (!a["rate"].is_null() || !a["vus-target"].is_null())
@@ -402,7 +407,10 @@ fn scenarios_set(addr: SocketAddr) -> serde_json::Map<String, serde_json::Value>
         if set && by_name.len() == 3 {
             return by_name;
         }
-        assert!(Instant::now() < deadline, "never all running and set: {body}");
+        assert!(
+            Instant::now() < deadline,
+            "never all running and set: {body}"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }
@@ -454,7 +462,15 @@ fn a_cluster_lists_its_scenarios_settings_from_the_start_as_one_process_does() {
     std::fs::write(dir.path().join("script.js"), MIXED).unwrap();
     let env = format!("TARGET={}", target.url());
     let url = cluster.url();
-    let args = ["run", "--coordinator", &url, "-e", &env, "--quiet", "script.js"];
+    let args = [
+        "run",
+        "--coordinator",
+        &url,
+        "-e",
+        &env,
+        "--quiet",
+        "script.js",
+    ];
     let child = cli_spawn(dir.path(), &args);
     let addr = cluster.addr;
     let many = scenarios_set(addr);
@@ -464,6 +480,10 @@ fn a_cluster_lists_its_scenarios_settings_from_the_start_as_one_process_does() {
     assert_eq!(one["c"]["rate"], 20.0, "{one:?}");
     assert_eq!(one["v"]["vus-target"], 2, "{one:?}");
     for name in ["c", "r", "v"] {
-        assert_eq!(settings(&one[name]), settings(&many[name]), "scenario {name}");
+        assert_eq!(
+            settings(&one[name]),
+            settings(&many[name]),
+            "scenario {name}"
+        );
     }
 }

@@ -187,7 +187,7 @@ impl RunActor {
                     .flat_map(|s| s.scenarios.iter_mut())
                     .find(|s| s.name == *name);
                 if let Some(status) = status {
-                    status.live = Some(live.clone());
+                    status.live = Some(live);
                 }
             }
             pending.lives.push(live);
