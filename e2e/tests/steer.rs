@@ -131,6 +131,33 @@ fn serve(
     (child, addr)
 }
 
+/// A cluster of `command`'s coordinator and 2 agents, and `k6r-cli run
+/// --coordinator URL script.js` of `script` against `target` on it.
+fn submit(
+    command: std::process::Command,
+    dir: &std::path::Path,
+    target: &Target,
+    script: &str,
+) -> (Cluster, Child) {
+    let mut cluster = Cluster::coordinator(command, 2);
+    cluster.add_agent("agent-1");
+    cluster.add_agent("agent-2");
+    cluster.wait_ready();
+    std::fs::write(dir.join("script.js"), script).unwrap();
+    let env = format!("TARGET={}", target.url());
+    let url = cluster.url();
+    let args = [
+        "run",
+        "--coordinator",
+        &url,
+        "-e",
+        &env,
+        "--quiet",
+        "script.js",
+    ];
+    (cluster, cli_spawn(dir, &args))
+}
+
 #[test]
 fn one_process_takes_a_new_rate_within_two_seconds_and_pauses_at_once() {
     let target = Target::start();
@@ -235,26 +262,8 @@ fn a_cluster_of_two_agents_takes_a_new_rate_and_pauses_at_one_instant() {
     let target = Target::start();
     let mut command = std::process::Command::new(bin("k6r-coordinator"));
     command.args(["--change-delay", "300ms"]);
-    let mut cluster = Cluster::coordinator(command, 2);
-    cluster.add_agent("agent-1");
-    cluster.add_agent("agent-2");
-    cluster.wait_ready();
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("script.js"), SCRIPT).unwrap();
-    let env = format!("TARGET={}", target.url());
-    let url = cluster.url();
-    let child = cli_spawn(
-        dir.path(),
-        &[
-            "run",
-            "--coordinator",
-            &url,
-            "-e",
-            &env,
-            "--quiet",
-            "script.js",
-        ],
-    );
+    let (cluster, child) = submit(command, dir.path(), &target, SCRIPT);
     let addr = cluster.addr;
     until_running(addr, "s");
 
@@ -454,24 +463,9 @@ fn a_cluster_lists_its_scenarios_settings_from_the_start_as_one_process_does() {
     ramping_rate_rises(addr, one["r"]["rate"].as_f64().expect("a rate"));
     stop(child, addr);
 
-    let mut cluster = Cluster::coordinator(std::process::Command::new(bin("k6r-coordinator")), 2);
-    cluster.add_agent("agent-1");
-    cluster.add_agent("agent-2");
-    cluster.wait_ready();
+    let command = std::process::Command::new(bin("k6r-coordinator"));
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("script.js"), MIXED).unwrap();
-    let env = format!("TARGET={}", target.url());
-    let url = cluster.url();
-    let args = [
-        "run",
-        "--coordinator",
-        &url,
-        "-e",
-        &env,
-        "--quiet",
-        "script.js",
-    ];
-    let child = cli_spawn(dir.path(), &args);
+    let (cluster, child) = submit(command, dir.path(), &target, MIXED);
     let addr = cluster.addr;
     let many = scenarios_set(addr);
     ramping_rate_rises(addr, many["r"]["rate"].as_f64().expect("a rate"));
