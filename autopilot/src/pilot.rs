@@ -9,7 +9,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::plant::{Plant, PlantError};
 
-/// How often a rate is tried again while its scenario has not started.
+/// How often the plant is asked again while its scenario has not started.
 const NOT_STARTED_RETRY: Duration = Duration::from_millis(100);
 
 /// Steers `plant`'s scenario with `search` until the scenario ends or
@@ -27,12 +27,15 @@ pub async fn pilot<P: Plant>(
     let window = search.settings().window;
     let mut settle = search.settings().settle;
     publish.send_replace(search.report().clone());
-    let mut applied = None;
+    // The rate last applied: the scenario's own until the first change.
+    let Some(mut applied) = started(&mut plant, &stop).await else {
+        return search.report().clone();
+    };
     'steering: loop {
         let rate = search.rate();
-        while applied != Some(rate) {
+        while applied != rate {
             match plant.set_rate(rate).await {
-                Ok(()) => applied = Some(rate),
+                Ok(()) => applied = rate,
                 Err(PlantError::NotStarted | PlantError::Unavailable) => {
                     if !pause(&stop, NOT_STARTED_RETRY).await {
                         break 'steering;
@@ -89,6 +92,26 @@ pub async fn pilot<P: Plant>(
         settle = decision.settle;
     }
     search.report().clone()
+}
+
+/// The scenario's rate once it has started; `None` when it ended first,
+/// `stop` fired, or the plant refused.
+async fn started<P: Plant>(plant: &mut P, stop: &CancellationToken) -> Option<f64> {
+    loop {
+        match plant.started().await {
+            Ok(rate) => return Some(rate),
+            Err(PlantError::NotStarted | PlantError::Unavailable) => {
+                if !pause(stop, NOT_STARTED_RETRY).await {
+                    return None;
+                }
+            }
+            Err(PlantError::Ended) => return None,
+            Err(PlantError::Refused(why)) => {
+                tracing::warn!(%why, "the autopilot stops: its scenario can't be read");
+                return None;
+            }
+        }
+    }
 }
 
 /// Waits `d`; `false` when `stop` fired first.

@@ -20,6 +20,11 @@ pub enum PlantError {
 
 /// The run as the autopilot sees it. Called from the pilot task only.
 pub trait Plant: Send {
+    /// The scenario's rate, per second, for the whole test, once it has
+    /// started ([`PlantError::NotStarted`] before): the rate the pilot
+    /// finds, which it then owns (it remembers each rate it sets).
+    fn started(&mut self) -> impl Future<Output = Result<f64, PlantError>> + Send;
+
     /// Sets the scenario's rate, per second, for the whole test.
     fn set_rate(&mut self, per_second: f64) -> impl Future<Output = Result<(), PlantError>> + Send;
 

@@ -8,7 +8,7 @@ use tokio::sync::watch;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use crate::{pilot, Plant, PlantError};
+use crate::{pilot, Plant, PlantError, Report};
 
 /// A target that answers in 4 ms up to `knee` requests per second and
 /// fails a fifth of them above, behind a generator that uses `cpu_per_1k`
@@ -66,6 +66,17 @@ impl Simulated {
 }
 
 impl Plant for &mut Simulated {
+    async fn started(&mut self) -> Result<f64, PlantError> {
+        let now = self.advance();
+        if now < self.starts {
+            return Err(PlantError::NotStarted);
+        }
+        if now >= self.ends {
+            return Err(PlantError::Ended);
+        }
+        Ok(self.rate)
+    }
+
     async fn set_rate(&mut self, per_second: f64) -> Result<(), PlantError> {
         let now = self.advance();
         if now < self.starts {
@@ -122,21 +133,32 @@ fn names() -> Vec<String> {
     vec!["http_req_duration".into(), "http_req_failed".into()]
 }
 
+/// The report of a pilot of `target` stopped after `lasting`.
+async fn pilot_for(
+    lasting: Duration,
+    target: &mut Simulated,
+    search: Search,
+    publish: watch::Sender<Report>,
+) -> Report {
+    let stop = CancellationToken::new();
+    let stopper = stop.clone();
+    let ((), report) = tokio::join!(
+        async move {
+            tokio::time::sleep(lasting).await;
+            stopper.cancel();
+        },
+        pilot(target, search, names(), publish, stop)
+    );
+    report
+}
+
 #[tokio::test(start_paused = true)]
 async fn the_pilot_finds_a_known_knee_holds_it_and_publishes_each_window() {
     let mut target = Simulated::new(300.0, 0.1);
     let settings = Settings::with_window(Duration::from_secs(2)).unwrap();
     let search = Search::new("s", slos(), 20.0, settings);
     let (publish, mut watched) = watch::channel(Default::default());
-    let stop = CancellationToken::new();
-    let stopper = stop.clone();
-    let ((), report) = tokio::join!(
-        async move {
-            tokio::time::sleep(Duration::from_secs(120)).await;
-            stopper.cancel();
-        },
-        pilot(&mut target, search, names(), publish, stop)
-    );
+    let report = pilot_for(Duration::from_secs(120), &mut target, search, publish).await;
     let knee = report.knee_rate.unwrap();
     assert!((285.0..=300.0).contains(&knee), "{knee}: {report:#?}");
     assert_eq!(report.phase, Phase::Hold);
@@ -176,4 +198,22 @@ async fn the_pilot_ends_with_its_scenario_and_reports_a_saturated_generator() {
     );
     assert_eq!(report.knee_rate, Some(400.0));
     assert!(Instant::now().duration_since(target.start) <= Duration::from_secs(64));
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_pilot_keeps_the_rate_its_scenario_starts_with_until_it_decides() {
+    let mut target = Simulated::new(300.0, 0.1);
+    // The scenario runs its own rate, the search's start, from 2 s.
+    target.rate = 20.0;
+    let settings = Settings::with_window(Duration::from_secs(2)).unwrap();
+    let search = Search::new("s", slos(), 20.0, settings);
+    let (publish, _watched) = watch::channel(Default::default());
+    let report = pilot_for(Duration::from_secs(30), &mut target, search, publish).await;
+    // The first window measured the scenario's own rate, unchanged; the
+    // first rate set is the one decided after it.
+    let first = &report.windows[0];
+    assert_eq!(first.rate, 20.0);
+    let (at, rate) = target.rates[0];
+    assert_eq!(rate, first.next_rate);
+    assert!(at.as_secs_f64() >= first.to_s, "{at:?}: {first:?}");
 }

@@ -6,7 +6,9 @@
 //! A `factor` on a ramping-vus scenario moves the VUs that run to the
 //! multiplied targets, and the change is a `k6r_scenario_change` sample
 //! of the `--out` files, at its instant (and a gauge of a coordinator's
-//! `/metrics`).
+//! `/metrics`). Before any change, `GET /v1/scenarios` on a cluster
+//! answers what one process does: each scenario's executor, state, VUs
+//! set, rate (a ramping one's following its stages) and duration.
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
@@ -27,6 +29,18 @@ const RAMP: &str = "import http from 'k6/http';\nimport { sleep } from 'k6';\n\
 export const options = { scenarios: { rv: { executor: 'ramping-vus', startVUs: 2, \
 stages: [{ duration: '5s', target: 2 }, { duration: '0s', target: 3 }, \
 { duration: '60s', target: 3 }] } } };\n\
+export default function () { http.get(`${__ENV.TARGET}/json`); sleep(0.05); }\n";
+
+/// A scenario of each kind `/v1/scenarios` shows a setting of: a
+/// constant rate `c`, a rate ramping from 10/s to 70/s over a minute `r`,
+/// and constant VUs `v`.
+const MIXED: &str = "import http from 'k6/http';\nimport { sleep } from 'k6';\n\
+export const options = { scenarios: { \
+c: { executor: 'constant-arrival-rate', rate: 20, timeUnit: '1s', duration: '60s', \
+preAllocatedVUs: 4, maxVUs: 20 }, \
+r: { executor: 'ramping-arrival-rate', startRate: 10, timeUnit: '1s', \
+stages: [{ duration: '60s', target: 70 }], preAllocatedVUs: 4, maxVUs: 40 }, \
+v: { executor: 'constant-vus', vus: 2, duration: '60s' } } };\n\
 export default function () { http.get(`${__ENV.TARGET}/json`); sleep(0.05); }\n";
 
 /// How long anything here may take.
@@ -115,6 +129,33 @@ fn serve(
         .and_then(|a| a.parse().ok())
         .expect("an address");
     (child, addr)
+}
+
+/// A cluster of `command`'s coordinator and 2 agents, and `k6r-cli run
+/// --coordinator URL script.js` of `script` against `target` on it.
+fn submit(
+    command: std::process::Command,
+    dir: &std::path::Path,
+    target: &Target,
+    script: &str,
+) -> (Cluster, Child) {
+    let mut cluster = Cluster::coordinator(command, 2);
+    cluster.add_agent("agent-1");
+    cluster.add_agent("agent-2");
+    cluster.wait_ready();
+    std::fs::write(dir.join("script.js"), script).unwrap();
+    let env = format!("TARGET={}", target.url());
+    let url = cluster.url();
+    let args = [
+        "run",
+        "--coordinator",
+        &url,
+        "-e",
+        &env,
+        "--quiet",
+        "script.js",
+    ];
+    (cluster, cli_spawn(dir, &args))
 }
 
 #[test]
@@ -221,26 +262,8 @@ fn a_cluster_of_two_agents_takes_a_new_rate_and_pauses_at_one_instant() {
     let target = Target::start();
     let mut command = std::process::Command::new(bin("k6r-coordinator"));
     command.args(["--change-delay", "300ms"]);
-    let mut cluster = Cluster::coordinator(command, 2);
-    cluster.add_agent("agent-1");
-    cluster.add_agent("agent-2");
-    cluster.wait_ready();
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("script.js"), SCRIPT).unwrap();
-    let env = format!("TARGET={}", target.url());
-    let url = cluster.url();
-    let child = cli_spawn(
-        dir.path(),
-        &[
-            "run",
-            "--coordinator",
-            &url,
-            "-e",
-            &env,
-            "--quiet",
-            "script.js",
-        ],
-    );
+    let (cluster, child) = submit(command, dir.path(), &target, SCRIPT);
     let addr = cluster.addr;
     until_running(addr, "s");
 
@@ -365,5 +388,96 @@ fn tenths(seconds: f64) -> String {
     match tenths % 10 {
         0 => format!("{}s", tenths / 10),
         t => format!("{}.{t}s", tenths / 10),
+    }
+}
+
+/// `GET /v1/scenarios` at `addr` once every scenario runs and shows its
+/// setting (a rate or VUs set): each scenario's attributes, by name.
+fn scenarios_set(addr: SocketAddr) -> serde_json::Map<String, serde_json::Value> {
+    let deadline = Instant::now() + DEADLINE;
+    loop {
+        let (status, body) = request(addr, "GET", "/v1/scenarios", "").expect("GET");
+        assert_eq!(status, 200, "{body}");
+        let v: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+        let by_name: serde_json::Map<String, serde_json::Value> = v["data"]
+            .as_array()
+            .expect("a list")
+            .iter()
+            .map(|s| {
+                (
+                    s["id"].as_str().unwrap().to_owned(),
+                    s["attributes"].clone(),
+                )
+            })
+            .collect();
+        let set = by_name.values().all(|a| {
+            a["state"] == "running" && (!a["rate"].is_null() || !a["vus-target"].is_null())
+        });
+        if set && by_name.len() == 3 {
+            return by_name;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "never all running and set: {body}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// The attributes that say what a scenario is set to (not how far it
+/// got, nor a ramping rate, which moves).
+fn settings(attributes: &serde_json::Value) -> serde_json::Value {
+    let mut settings = attributes.clone();
+    let map = settings.as_object_mut().unwrap();
+    for moving in ["progress", "vus", "iterations", "dropped-iterations"] {
+        map.remove(moving);
+    }
+    if map["executor"] == "ramping-arrival-rate" {
+        map.remove("rate");
+    }
+    settings
+}
+
+/// The rate of ramping scenario `r` at `addr` rises, within its stage's
+/// 10/s to 70/s.
+fn ramping_rate_rises(addr: SocketAddr, first: f64) {
+    assert!((10.0..70.0).contains(&first), "{first}");
+    let deadline = Instant::now() + DEADLINE;
+    loop {
+        let now = scenarios_set(addr)["r"]["rate"].as_f64().expect("a rate");
+        if now > first {
+            assert!(now < 70.0, "{now}");
+            return;
+        }
+        assert!(Instant::now() < deadline, "the rate stayed at {first}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+#[test]
+fn a_cluster_lists_its_scenarios_settings_from_the_start_as_one_process_does() {
+    let target = Target::start();
+    let dir = tempfile::tempdir().unwrap();
+    let (child, addr) = serve(dir.path(), &target, MIXED, &[]);
+    let one = scenarios_set(addr);
+    ramping_rate_rises(addr, one["r"]["rate"].as_f64().expect("a rate"));
+    stop(child, addr);
+
+    let command = std::process::Command::new(bin("k6r-coordinator"));
+    let dir = tempfile::tempdir().unwrap();
+    let (cluster, child) = submit(command, dir.path(), &target, MIXED);
+    let addr = cluster.addr;
+    let many = scenarios_set(addr);
+    ramping_rate_rises(addr, many["r"]["rate"].as_f64().expect("a rate"));
+    stop(child, addr);
+
+    assert_eq!(one["c"]["rate"], 20.0, "{one:?}");
+    assert_eq!(one["v"]["vus-target"], 2, "{one:?}");
+    for name in ["c", "r", "v"] {
+        assert_eq!(
+            settings(&one[name]),
+            settings(&many[name]),
+            "scenario {name}"
+        );
     }
 }

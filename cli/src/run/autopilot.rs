@@ -244,12 +244,20 @@ struct LocalPlant {
 }
 
 impl Plant for LocalPlant {
-    async fn set_rate(&mut self, per_second: f64) -> Result<(), PlantError> {
+    async fn started(&mut self) -> Result<f64, PlantError> {
         let live = self.steer.live();
-        if live.started && !live.ended && live.rate == Some(per_second) {
-            // The scenario runs at that rate already (its own, at first).
-            return Ok(());
+        match (live.started, live.ended, live.rate) {
+            (_, true, _) => Err(PlantError::Ended),
+            (true, false, Some(rate)) => Ok(rate),
+            (false, false, _) => Err(PlantError::NotStarted),
+            (true, false, None) => Err(PlantError::Refused(format!(
+                "scenario {:?} has no rate to steer",
+                self.steer.scenario()
+            ))),
         }
+    }
+
+    async fn set_rate(&mut self, per_second: f64) -> Result<(), PlantError> {
         match self.steer.apply(Plan::rate_change(per_second)).await {
             Ok(_) => Ok(()),
             Err(ChangeError::NotStarted(_)) => Err(PlantError::NotStarted),

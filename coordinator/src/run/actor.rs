@@ -103,8 +103,6 @@ pub(super) struct RunActor {
     pub(super) paused: bool,
     pub(super) seq: u64,
     pub(super) pending: Option<Pending>,
-    /// What the live scenario changes left each scenario.
-    pub(super) steered: super::steer::SteeredMap,
     /// The live scenario changes applied, in order.
     pub(super) changes: Vec<super::steer::AppliedChange>,
     /// A `POST /v1/setup` waiting for the lead.
@@ -153,7 +151,6 @@ pub(super) fn spawn(
         paused: false,
         seq: 0,
         pending: None,
-        steered: Default::default(),
         changes: Vec::new(),
         setup_run: None,
         outcome: None,

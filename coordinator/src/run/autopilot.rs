@@ -46,7 +46,6 @@ pub(super) fn spawn(
     let plant = RunPlant {
         link,
         scenario: plan.scenario.clone(),
-        current: plan.start,
     };
     tasks.spawn(async move {
         k6r_autopilot::pilot(plant, search, names, publish, stop).await;
@@ -58,23 +57,28 @@ pub(super) fn spawn(
 struct RunPlant {
     link: RunLink,
     scenario: String,
-    /// The rate set last (the scenario's own at first), per second.
-    current: f64,
 }
 
 impl Plant for RunPlant {
-    async fn set_rate(&mut self, per_second: f64) -> Result<(), PlantError> {
+    async fn started(&mut self) -> Result<f64, PlantError> {
         let scenarios = self.link.scenarios().await.ok_or(PlantError::Ended)?;
-        let state = scenarios
-            .iter()
+        let scenario = scenarios
+            .into_iter()
             .find(|s| s.id == self.scenario)
-            .map(|s| s.attributes.state);
-        match state {
-            None | Some(State::Waiting) => return Err(PlantError::NotStarted),
-            Some(State::Ended) => return Err(PlantError::Ended),
-            Some(State::Running | State::Paused) if per_second == self.current => return Ok(()),
-            Some(_) => {}
+            .map(|s| s.attributes);
+        match scenario {
+            None => Err(PlantError::NotStarted),
+            Some(s) => match (s.state, s.rate) {
+                (State::Waiting, _) => Err(PlantError::NotStarted),
+                (State::Ended, _) => Err(PlantError::Ended),
+                // Its agents' statuses have not told it yet.
+                (State::Running | State::Paused, None) => Err(PlantError::Unavailable),
+                (State::Running | State::Paused, Some(rate)) => Ok(rate),
+            },
         }
+    }
+
+    async fn set_rate(&mut self, per_second: f64) -> Result<(), PlantError> {
         let change = Plan::rate_change(per_second);
         match self
             .link
@@ -84,10 +88,7 @@ impl Plant for RunPlant {
             None | Some(Err(ChangeError::Ended(_))) => Err(PlantError::Ended),
             Some(Err(ChangeError::NotStarted(_))) => Err(PlantError::NotStarted),
             Some(Err(other)) => Err(PlantError::Refused(other.to_string())),
-            Some(Ok(_)) => {
-                self.current = per_second;
-                Ok(())
-            }
+            Some(Ok(_)) => Ok(()),
         }
     }
 

@@ -177,6 +177,19 @@ impl RunActor {
             pending.acks.remove(agent);
         }
         if let Some(live) = ack.scenario {
+            // The agent's newest state of the scenario, until its next
+            // status: the PATCH's answer and any GET after it show it.
+            if let Waiter::Scenario { name, .. } = &pending.waiter {
+                let status = self
+                    .slots
+                    .iter_mut()
+                    .filter(|s| s.plan.id == *agent)
+                    .flat_map(|s| s.scenarios.iter_mut())
+                    .find(|s| s.name == *name);
+                if let Some(status) = status {
+                    status.live = Some(live);
+                }
+            }
             pending.lives.push(live);
         }
         // A scenario change is acked at its instant with the scenario

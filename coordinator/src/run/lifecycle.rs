@@ -77,6 +77,8 @@ impl RunActor {
                 ),
                 lead: p.lead,
                 breakdown: v1::Breakdown::from(self.submission.breakdown).into(),
+                // Only the autopilot reads the agents' CPU.
+                report_cpu: self.submission.autopilot.is_some(),
             };
             let id = p.id.clone();
             self.send(&id, assign).await;

@@ -6,8 +6,11 @@
 //! split the scenario at start (a rate by the tick stripes, `vus` by
 //! `Tuple::scale`), so the parts sum to the change. The PATCH is answered
 //! once every agent applied it: the scenario after it, summed over them.
+//!
+//! A scenario's state (paused, VUs set, rate, regular end) is what its
+//! agents' engines publish, as one process reads its own: each status
+//! carries it, and a change's ack replaces it until the next status.
 
-use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime};
 
 use k6r_api::scenarios::{Scenario, ScenarioResource, State};
@@ -21,7 +24,7 @@ use tokio::sync::oneshot;
 use super::actor::{Phase, RunActor};
 use super::control::{Waiter, What};
 
-/// A scenario as the applied changes left it, summed over the agents.
+/// A scenario as its agents' engines publish it, summed over them.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub(super) struct Steered {
     pub paused: bool,
@@ -31,14 +34,18 @@ pub(super) struct Steered {
 }
 
 impl Steered {
-    /// The agents' states after a change, as one.
-    pub(super) fn of(lives: &[v1::ScenarioLive]) -> Steered {
+    /// The agents' states, as one.
+    pub(super) fn of<'a, I>(lives: I) -> Steered
+    where
+        I: IntoIterator<Item = &'a v1::ScenarioLive> + Clone,
+    {
+        let lives = || lives.clone().into_iter();
         Steered {
-            paused: lives.iter().any(|l| l.paused),
-            vus: lives.iter().filter_map(|l| l.vus).reduce(|a, b| a + b),
-            rate: lives.iter().find_map(|l| l.rate),
-            end: lives
-                .iter()
+            paused: lives().any(|l| l.paused),
+            vus: lives().filter_map(|l| l.vus).reduce(u64::saturating_add),
+            // The whole test's rate: every agent has the same.
+            rate: lives().find_map(|l| l.rate),
+            end: lives()
                 .find_map(|l| l.end_nanos)
                 .map(|n| Duration::from_nanos(n.max(0) as u64)),
         }
@@ -155,7 +162,7 @@ impl RunActor {
             .iter()
             .flat_map(|s| s.scenarios.iter().filter(|st| st.name == name))
             .collect();
-        let steered = self.steered.get(name).cloned().unwrap_or_default();
+        let steered = Steered::of(statuses.iter().filter_map(|s| s.live.as_ref()));
         let started = statuses.iter().any(|s| s.started);
         let ended = !statuses.is_empty() && statuses.iter().all(|s| s.ended);
         let state = match () {
@@ -209,14 +216,10 @@ impl RunActor {
             last.rate = before_rate.zip(after.rate);
             last.vus = before_vus.zip(after.vus);
         }
-        self.steered.insert(name.to_owned(), after);
         let kind = self.kind_of(name).unwrap_or(ExecutorKind::ConstantVus);
         Ok(self.scenario(name, kind))
     }
 }
-
-/// The changes by scenario (for the actor's field).
-pub(super) type SteeredMap = BTreeMap<String, Steered>;
 
 #[cfg(test)]
 mod tests {

@@ -394,6 +394,7 @@ async fn extreme_agent_statuses_saturate_the_run_view() {
                         started: true,
                         elapsed_ms,
                         ended,
+                        live: None,
                     }],
                     cpu: Vec::new(),
                 }),

@@ -25,7 +25,8 @@ async fn assert_a_second_run_conflicts(c: &TestCoordinator, body: &Value, run: &
 }
 
 /// Three equal segments of one sequence, the first agent the lead, each
-/// with the archive and the default metrics interval.
+/// with the archive and the default metrics interval, and (no autopilot)
+/// none asked for its CPU.
 fn assert_split_in_thirds_with_a_lead(assigns: &[Assign]) {
     let segments: Vec<&str> = assigns
         .iter()
@@ -40,6 +41,7 @@ fn assert_split_in_thirds_with_a_lead(assigns: &[Assign]) {
     let archive = assigns[0].archive.as_ref().unwrap();
     assert_eq!(&archive.files["/s.js"][..], b"export default () => {}");
     assert_eq!(assigns[0].metrics_interval_ms, 1000);
+    assert!(assigns.iter().all(|a| !a.report_cpu));
 }
 
 /// Every agent gets ready; the lead (agent 0) runs setup() and returns

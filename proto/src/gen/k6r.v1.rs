@@ -84,6 +84,7 @@ pub struct RunStatus {
     pub scenarios: ::prost::alloc::vec::Vec<ScenarioStatus>,
     /// The CPU the agent's process and each of its threads have used so far:
     /// the autopilot tells a saturated load generator from the target's limit.
+    /// Empty unless the Assign asked for it (report_cpu).
     #[prost(message, repeated, tag = "10")]
     pub cpu: ::prost::alloc::vec::Vec<ProcessCpu>,
 }
@@ -101,7 +102,7 @@ pub struct ProcessCpu {
     pub cores: f64,
 }
 /// One scenario on one agent.
-#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+#[derive(Clone, PartialEq, ::prost::Message)]
 pub struct ScenarioStatus {
     #[prost(string, tag = "1")]
     pub name: ::prost::alloc::string::String,
@@ -126,6 +127,11 @@ pub struct ScenarioStatus {
     /// Whether it has ended.
     #[prost(bool, tag = "9")]
     pub ended: bool,
+    /// Its state as the engine publishes it (what a live change would find):
+    /// the coordinator's `/v1/scenarios` sums these, as one process reads its
+    /// own. Absent before the engine is built.
+    #[prost(message, optional, tag = "10")]
+    pub live: ::core::option::Option<ScenarioLive>,
 }
 /// What changed in the agent's sinks since its previous delta (never raw
 /// samples): k6r-core's `metrics::Delta`, per metric its sink's new data,
@@ -352,7 +358,7 @@ pub struct ControlAck {
     #[prost(message, optional, tag = "4")]
     pub scenario: ::core::option::Option<ScenarioLive>,
 }
-/// A scenario on one agent after a live change.
+/// A scenario on one agent: after a live change, and in each status.
 #[derive(Clone, Copy, PartialEq, ::prost::Message)]
 pub struct ScenarioLive {
     #[prost(bool, tag = "1")]
@@ -470,6 +476,10 @@ pub struct Assign {
     /// What the deltas carry of each scenario beside the totals.
     #[prost(enumeration = "Breakdown", tag = "11")]
     pub breakdown: i32,
+    /// Whether each RunStatus carries the process's CPU (RunStatus.cpu): only
+    /// an autopilot reads it, so an agent reads /proc only when asked.
+    #[prost(bool, tag = "13")]
+    pub report_cpu: bool,
 }
 /// The script with everything it imports and open()s.
 #[derive(Clone, PartialEq, ::prost::Message)]

@@ -86,9 +86,9 @@ pub(crate) async fn drive(
     cancel: CancellationToken,
     host: super::Host,
 ) {
-    let reporter = Reporter::new(uplink, assign.run_id.clone());
+    let reporter = Reporter::new(uplink, assign.run_id.clone(), assign.report_cpu);
     reporter
-        .status(RunState::Initializing, None, None, None, 0)
+        .status(RunState::Initializing, None, None, &[], None, 0)
         .await;
     let interval = match assign.metrics_interval_ms {
         0 => Duration::from_secs(1),
@@ -241,6 +241,7 @@ impl Run {
                 self.state,
                 self.progress.as_ref(),
                 configured,
+                &self.steering,
                 self.started,
                 exit_code,
             )

@@ -3,7 +3,7 @@
 
 use std::time::SystemTime;
 
-use k6r_engine::{Configured, Progress};
+use k6r_engine::{Configured, Progress, Steer};
 use k6r_proto::convert::to_unix_nanos;
 use k6r_proto::v1::{self, RunState};
 use k6r_runner::metrics::Metrics;
@@ -16,6 +16,8 @@ pub(crate) struct Reporter {
     run_id: String,
     /// The last MetricDelta's seq.
     seq: u64,
+    /// Whether statuses carry the process's CPU (`Assign.report_cpu`).
+    report_cpu: bool,
 }
 
 /// Sends one ControlAck from a task of its own.
@@ -41,11 +43,15 @@ impl Acker {
 }
 
 impl Reporter {
-    pub fn new(uplink: Uplink, run_id: String) -> Self {
+    /// The voice of run `run_id`; its statuses carry the process's CPU
+    /// when `report_cpu` (only an autopilot reads it: /proc is read only
+    /// then).
+    pub fn new(uplink: Uplink, run_id: String, report_cpu: bool) -> Self {
         Reporter {
             uplink,
             run_id,
             seq: 0,
+            report_cpu,
         }
     }
 
@@ -62,12 +68,14 @@ impl Reporter {
 
     /// A RunStatus with the engine's counters (zeros before VU init),
     /// its VUs counted as k6's status counts them: the externally-controlled
-    /// scenario by its `configured` VUs.
+    /// scenario by its `configured` VUs; each scenario with its state from
+    /// its `steering` handle (none before the engine is built).
     pub async fn status(
         &self,
         state: RunState,
         progress: Option<&Progress>,
         configured: Option<Configured<'_>>,
+        steering: &[Steer],
         started: Option<SystemTime>,
         exit_code: i32,
     ) {
@@ -97,18 +105,30 @@ impl Reporter {
                         .elapsed
                         .map_or(0, |e| u64::try_from(e.as_millis()).unwrap_or(u64::MAX)),
                     ended: s.ended,
+                    live: steering
+                        .iter()
+                        .find(|steer| steer.scenario() == s.name)
+                        .map(|steer| super::steer::to_wire(&steer.live())),
                 })
                 .collect(),
-            cpu: k6r_autopilot::generator_cpu()
-                .into_iter()
-                .map(|(name, cpu)| v1::ProcessCpu {
-                    name,
-                    busy_seconds: cpu.busy,
-                    cores: cpu.cores,
-                })
-                .collect(),
+            cpu: self.cpu(),
         })
         .await;
+    }
+
+    /// The process's CPU and its threads', if asked for.
+    fn cpu(&self) -> Vec<v1::ProcessCpu> {
+        if !self.report_cpu {
+            return Vec::new();
+        }
+        k6r_autopilot::generator_cpu()
+            .into_iter()
+            .map(|(name, cpu)| v1::ProcessCpu {
+                name,
+                busy_seconds: cpu.busy,
+                cores: cpu.cores,
+            })
+            .collect()
     }
 
     /// The next MetricDelta, unless nothing changed.
@@ -168,5 +188,37 @@ impl Reporter {
             message,
         })
         .await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use k6r_proto::v1::agent_message::Kind;
+    use tokio::sync::mpsc;
+    use tokio_util::sync::CancellationToken;
+
+    use super::*;
+
+    /// The CPU of the first status a reporter sends.
+    async fn reported_cpu(report_cpu: bool) -> Vec<v1::ProcessCpu> {
+        let (tx, mut rx) = mpsc::channel(1);
+        let uplink = Uplink::new(tx, CancellationToken::new());
+        let reporter = Reporter::new(uplink, "run".to_string(), report_cpu);
+        reporter
+            .status(RunState::Running, None, None, &[], None, 0)
+            .await;
+        match rx.recv().await.and_then(|m| m.kind) {
+            Some(Kind::Status(status)) => status.cpu,
+            other => panic!("not a status: {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn statuses_carry_the_cpu_only_when_asked() {
+        assert!(reported_cpu(false).await.is_empty());
+        let cpu = reported_cpu(true).await;
+        if cfg!(target_os = "linux") {
+            assert!(cpu.iter().any(|c| c.name == "process"), "{cpu:?}");
+        }
     }
 }

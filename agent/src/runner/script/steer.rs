@@ -45,7 +45,8 @@ pub(super) fn apply(steering: &[Steer], wire: v1::ScenarioChange, seq: u64, acke
     });
 }
 
-fn to_wire(live: &Live) -> v1::ScenarioLive {
+/// `live` on the wire (a change's ack, a status's scenario).
+pub(super) fn to_wire(live: &Live) -> v1::ScenarioLive {
     v1::ScenarioLive {
         paused: live.paused,
         vus: live.vus,
