@@ -229,9 +229,10 @@ fn clean(text: &str) -> String {
     text.replace(['\r', '\n'], " ")
 }
 
-/// How a connection buffers its frames: 4 KiB read at a time (gorilla's
-/// default, which k6 keeps; tungstenite's own 128 KiB, allocated up
-/// front, would cost every open socket that much), and each message
+/// How a connection buffers its frames: 2 KiB read at a time (half of
+/// gorilla's default, which k6 keeps: the buffer is allocated up front
+/// and held for the socket's life, tungstenite's own default 128 KiB;
+/// a longer frame grows it to the frame's length), and each message
 /// written as it is sent.
 fn frames_config() -> WebSocketConfig {
     WebSocketConfig::default()
@@ -240,7 +241,7 @@ fn frames_config() -> WebSocketConfig {
 }
 
 /// The read buffer of a connection's frames.
-const READ_BUFFER: usize = 4 * 1024;
+const READ_BUFFER: usize = 2 * 1024;
 
 /// The answer's head, and the bytes read after it.
 async fn read_answer(
