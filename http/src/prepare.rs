@@ -51,7 +51,7 @@ pub fn prepare(req: &Request, user_agent: Option<&str>) -> Result<Prepared, Fail
 }
 
 /// [`prepare`] with `req.url` already parsed by
-/// [`request_url`](crate::target::request_url) (a client keeps the last
+/// [`request_url`] (a client keeps the last
 /// one). A bad method is reported before a bad URL, as in [`prepare`].
 pub fn prepare_parsed(
     req: &Request,
