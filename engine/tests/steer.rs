@@ -1,7 +1,8 @@
 //! Live scenario changes (`Engine::steering`), in paused time: a new rate
 //! takes over at once without a burst, a pause stops iteration starts, a
 //! constant-vus scenario grows and shrinks, `extend` moves the end, a
-//! `factor` multiplies a ramping-vus scenario's targets left.
+//! `factor` multiplies a ramping-vus scenario's targets left and `extend`
+//! holds its last target to a later end.
 
 mod common;
 
@@ -302,6 +303,89 @@ async fn a_factor_multiplies_the_ramping_vus_targets_left() {
         at: ms(1000),
     };
     assert_eq!(changed, [(ms(1000), event)]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_extend_holds_the_ramping_vus_last_target_to_the_new_end() {
+    // 2 VUs for 2 s, then 2 → 4 over 2 s (3 from 3 s, 4 at 4 s, the old
+    // end); extended at 1 s to 5 s, then to 6 s.
+    let fake = Fake::new(ms(100));
+    let options = json!({"scenarios": {"rv": {"executor": "ramping-vus", "startVUs": 2,
+        "gracefulRampDown": "0s", "gracefulStop": "0s",
+        "stages": [{"duration": "2s", "target": 2}, {"duration": "2s", "target": 4}]}}});
+    let (engine, _) = engine(options, &fake);
+    let rv = steer(&engine.steering(), "rv");
+    let run = tokio::spawn(engine.run(CancellationToken::new()));
+    tokio::time::sleep(ms(1000)).await;
+    assert_eq!(rv.live().end, Some(Duration::from_secs(4)));
+    let live = rv
+        .apply(Change {
+            extend: Some(k6r_core::Duration::SECOND),
+            ..Change::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(live.end, Some(Duration::from_secs(5)));
+    let live = rv
+        .apply(Change {
+            duration: Some(k6r_core::Duration::from_secs(6)),
+            ..Change::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(live.end, Some(Duration::from_secs(6)));
+    let err = rv
+        .apply(Change {
+            duration: Some(k6r_core::Duration::from_millis(5500)),
+            ..Change::default()
+        })
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().starts_with("duration 5.5s is shorter"),
+        "{err}"
+    );
+    let report = timeout(run).await;
+    let per_100 = |at: u64| starts_between(&fake, at, at + 100).len();
+    assert_eq!(per_100(2900), 2);
+    assert_eq!(per_100(3900), 3);
+    // Past the old end, the last target holds until the new one.
+    assert_eq!(per_100(4000), 4);
+    assert_eq!(per_100(5900), 4);
+    assert!(starts_between(&fake, 6000, 9000).is_empty());
+    assert_eq!(report.counters.active_vus, 0);
+    assert_eq!(report.changes.len(), 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_extended_ramping_vus_scenario_stops_gracefully_at_its_new_end() {
+    // 1.5 s iterations, 1 VU for 1 s, extended at 0.5 s to 2 s: the one
+    // started at 1.5 s (after the old end) gets the gracefulStop from the
+    // new end, 0.5 s, and is interrupted at 2.5 s. A new end once the
+    // regular end has passed is refused.
+    let fake = Fake::new(ms(1500));
+    let options = json!({"scenarios": {"rv": {"executor": "ramping-vus", "startVUs": 1,
+        "gracefulRampDown": "0s", "gracefulStop": "500ms",
+        "stages": [{"duration": "1s", "target": 1}]}}});
+    let (engine, _) = engine(options, &fake);
+    let rv = steer(&engine.steering(), "rv");
+    let start = tokio::time::Instant::now();
+    let run = tokio::spawn(engine.run(CancellationToken::new()));
+    tokio::time::sleep(ms(500)).await;
+    let extend = Change {
+        extend: Some(k6r_core::Duration::SECOND),
+        ..Change::default()
+    };
+    rv.apply(extend.clone()).await.unwrap();
+    tokio::time::sleep_until(start + ms(2200)).await;
+    assert_eq!(
+        rv.apply(extend).await.unwrap_err(),
+        ChangeError::Ended("rv".into())
+    );
+    let report = timeout(run).await;
+    assert_eq!(starts_between(&fake, 0, 9000), [0, 1500]);
+    assert_eq!(report.counters.interrupted, 1);
+    assert_eq!(report.changes.len(), 1);
 }
 
 /// The run's report, within a minute of paused time.
