@@ -6,7 +6,8 @@
 //! A `factor` on a ramping-vus scenario moves the VUs that run to the
 //! multiplied targets, and the change is a `k6r_scenario_change` sample
 //! of the `--out` files, at its instant (and a gauge of a coordinator's
-//! `/metrics`). Before any change, `GET /v1/scenarios` on a cluster
+//! `/metrics`). An `extend` or `duration` of a ramping-vus scenario on a
+//! cluster moves the end every agent lists. Before any change, `GET /v1/scenarios` on a cluster
 //! answers what one process does: each scenario's executor, state, VUs
 //! set, rate (a ramping one's following its stages) and duration.
 
@@ -380,6 +381,30 @@ fn a_factor_multiplies_a_ramping_vus_ramp_and_the_outputs_carry_the_change() {
     let unix: u64 = rows[0].split(',').nth(1).unwrap().parse().unwrap();
     let secs = |t: SystemTime| t.duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs();
     assert!((secs(sent)..=secs(answered)).contains(&unix), "{}", rows[0]);
+}
+
+#[test]
+fn a_cluster_extends_a_ramping_vus_scenario_and_lists_its_new_duration() {
+    let target = Target::start();
+    let command = std::process::Command::new(bin("k6r-coordinator"));
+    let dir = tempfile::tempdir().unwrap();
+    let (cluster, child) = submit(command, dir.path(), &target, RAMP);
+    let addr = cluster.addr;
+    until_running(addr, "rv");
+    let (status, body) = request(addr, "GET", "/v1/scenarios/rv", "").expect("GET");
+    assert_eq!(status, 200, "{body}");
+    let before: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+    assert_eq!(before["data"]["attributes"]["duration"], "1m5s", "{body}");
+    // Every agent moves its part's end; the listing shows the new one.
+    let after = patch(addr, "rv", r#"{"extend":"30s"}"#);
+    assert_eq!(after["duration"], "1m35s", "{after}");
+    let after = patch(addr, "rv", r#"{"duration":"2m"}"#);
+    assert_eq!(after["duration"], "2m0s", "{after}");
+    let stdout = stop(child, addr);
+    assert!(
+        stdout.contains("scenario rv: extended by 30s at "),
+        "{stdout}"
+    );
 }
 
 /// `seconds` cut to tenths as k6's duration text: `1.2s`, `3s`.

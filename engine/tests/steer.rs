@@ -1,13 +1,14 @@
 //! Live scenario changes (`Engine::steering`), in paused time: a new rate
 //! takes over at once without a burst, a pause stops iteration starts, a
 //! constant-vus scenario grows and shrinks, `extend` moves the end, a
-//! `factor` multiplies a ramping-vus scenario's targets left.
+//! `factor` multiplies a ramping-vus scenario's targets left and `extend`
+//! holds its last target to a later end.
 
 mod common;
 
 use std::time::Duration;
 
-use common::{engine, ms, Fake};
+use common::{engine, ms, Fake, Recorder};
 use k6r_core::steer::{Change, ChangeError};
 use k6r_engine::{Event, Steer};
 use serde_json::json;
@@ -19,6 +20,26 @@ fn steer(steers: &[Steer], name: &str) -> Steer {
         .find(|s| s.scenario() == name)
         .unwrap()
         .clone()
+}
+
+/// The run of `options` on `fake`, started, and the steer of its
+/// scenario `rv`.
+fn run_rv(options: serde_json::Value, fake: &Fake) -> (Steer, Run, Recorder) {
+    let (engine, recorder) = engine(options, fake);
+    let rv = steer(&engine.steering(), "rv");
+    (
+        rv,
+        tokio::spawn(engine.run(CancellationToken::new())),
+        recorder,
+    )
+}
+
+/// A ramping-vus scenario `rv` without graceful windows: 2 VUs for 2 s,
+/// then 2 → `target` over 2 s.
+fn two_stages(target: u64) -> serde_json::Value {
+    json!({"scenarios": {"rv": {"executor": "ramping-vus", "startVUs": 2,
+        "gracefulRampDown": "0s", "gracefulStop": "0s",
+        "stages": [{"duration": "2s", "target": 2}, {"duration": "2s", "target": target}]}}})
 }
 
 /// Start offsets (ms) of the fake's iterations in `[from, to)`.
@@ -258,12 +279,8 @@ async fn a_factor_multiplies_the_ramping_vus_targets_left() {
     // 2 VUs for 2 s, then 2 → 6 over 2 s; ×3 at 1 s: 2 → 6 over the
     // 1 s left of the first stage, then 6 → 18 over the second.
     let fake = Fake::new(ms(100));
-    let options = json!({"scenarios": {"rv": {"executor": "ramping-vus", "startVUs": 2,
-        "gracefulRampDown": "0s", "gracefulStop": "0s",
-        "stages": [{"duration": "2s", "target": 2}, {"duration": "2s", "target": 6}]}}});
-    let (engine, recorder) = engine(options, &fake);
-    let rv = steer(&engine.steering(), "rv");
-    let run = tokio::spawn(engine.run(CancellationToken::new()));
+    let options = two_stages(6);
+    let (rv, run, recorder) = run_rv(options, &fake);
     tokio::time::sleep(ms(1000)).await;
     rv.apply(Change {
         factor: Some(3.0),
@@ -304,10 +321,77 @@ async fn a_factor_multiplies_the_ramping_vus_targets_left() {
     assert_eq!(changed, [(ms(1000), event)]);
 }
 
+#[tokio::test(start_paused = true)]
+async fn an_extend_holds_the_ramping_vus_last_target_to_the_new_end() {
+    // 2 VUs for 2 s, then 2 → 4 over 2 s (3 from 3 s, 4 at 4 s, the old
+    // end); extended at 1 s to 5 s, then to 6 s.
+    let fake = Fake::new(ms(100));
+    let options = two_stages(4);
+    let (rv, run, _) = run_rv(options, &fake);
+    tokio::time::sleep(ms(1000)).await;
+    assert_eq!(rv.live().end, Some(Duration::from_secs(4)));
+    let extend = Change {
+        extend: Some(k6r_core::Duration::SECOND),
+        ..Change::default()
+    };
+    let end = rv.apply(extend).await.map(|live| live.end);
+    assert_eq!(end, Ok(Some(Duration::from_secs(5))));
+    let duration = |ms: i64| Change {
+        duration: Some(k6r_core::Duration::from_millis(ms)),
+        ..Change::default()
+    };
+    let end = rv.apply(duration(6000)).await.map(|live| live.end);
+    assert_eq!(end, Ok(Some(Duration::from_secs(6))));
+    let err = rv.apply(duration(5500)).await.unwrap_err();
+    assert!(
+        err.to_string().starts_with("duration 5.5s is shorter"),
+        "{err}"
+    );
+    let report = timeout(run).await;
+    let per_100 = |at: u64| starts_between(&fake, at, at + 100).len();
+    assert_eq!(per_100(2900), 2);
+    assert_eq!(per_100(3900), 3);
+    // Past the old end, the last target holds until the new one.
+    assert_eq!(per_100(4000), 4);
+    assert_eq!(per_100(5900), 4);
+    assert!(starts_between(&fake, 6000, 9000).is_empty());
+    assert_eq!(report.counters.active_vus, 0);
+    assert_eq!(report.changes.len(), 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_extended_ramping_vus_scenario_stops_gracefully_at_its_new_end() {
+    // 1.5 s iterations, 1 VU for 1 s, extended at 0.5 s to 2 s: the one
+    // started at 1.5 s (after the old end) gets the gracefulStop from the
+    // new end, 0.5 s, and is interrupted at 2.5 s. A new end once the
+    // regular end has passed is refused.
+    let fake = Fake::new(ms(1500));
+    let options = json!({"scenarios": {"rv": {"executor": "ramping-vus", "startVUs": 1,
+        "gracefulRampDown": "0s", "gracefulStop": "500ms",
+        "stages": [{"duration": "1s", "target": 1}]}}});
+    let start = tokio::time::Instant::now();
+    let (rv, run, _) = run_rv(options, &fake);
+    tokio::time::sleep(ms(500)).await;
+    let extend = Change {
+        extend: Some(k6r_core::Duration::SECOND),
+        ..Change::default()
+    };
+    rv.apply(extend.clone()).await.unwrap();
+    tokio::time::sleep_until(start + ms(2200)).await;
+    assert_eq!(
+        rv.apply(extend).await.unwrap_err(),
+        ChangeError::Ended("rv".into())
+    );
+    let report = timeout(run).await;
+    assert_eq!(starts_between(&fake, 0, 9000), [0, 1500]);
+    assert_eq!(report.counters.interrupted, 1);
+    assert_eq!(report.changes.len(), 1);
+}
+
+type Run = tokio::task::JoinHandle<Result<k6r_engine::Report, k6r_engine::Error>>;
+
 /// The run's report, within a minute of paused time.
-async fn timeout(
-    run: tokio::task::JoinHandle<Result<k6r_engine::Report, k6r_engine::Error>>,
-) -> k6r_engine::Report {
+async fn timeout(run: Run) -> k6r_engine::Report {
     tokio::time::timeout(Duration::from_secs(60), run)
         .await
         .expect("the run ends")

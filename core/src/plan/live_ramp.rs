@@ -5,6 +5,12 @@
 //! under way at `T` ramps from the VUs the whole test has at `T` to its
 //! new target over what is left of it, and the stages' times stay.
 //!
+//! An `extend` (or a longer `duration`) moves the regular end later: the
+//! VUs hold at the last stage's target over the added time (a stage of
+//! that length with that target), and the gracefulRampDown / gracefulStop
+//! windows close from the new end as they did from the old one. A
+//! `factor` after it treats the held time as one more stage.
+//!
 //! Every instance computes the same whole-test ramp from `T` (the same
 //! VUs at `T`, the same targets) and takes its share of it by its tuple,
 //! as at start: the instances of a sequence still add up to the whole
@@ -76,6 +82,34 @@ impl LiveRamp {
         Step::planned_at(&self.whole, at - self.origin.min(at))
     }
 
+    /// The regular end, from the scenario's start: where the stages end
+    /// (VUs still running after a ramp to zero have stopped before).
+    pub fn end(&self) -> Duration {
+        self.origin + ramping::stages_end(&self.ramp)
+    }
+
+    /// Moves the regular end to `new_end` (from the scenario's start),
+    /// the VUs held at the last stage's target until then. An end not
+    /// later than the current one is left as it is.
+    pub fn extend_to(&mut self, new_end: Duration) {
+        let end = self.end();
+        if new_end <= end {
+            return;
+        }
+        let held = self
+            .ramp
+            .stages()
+            .last()
+            .map_or(self.ramp.start_vus(), |s| s.target.unwrap_or_default());
+        let mut stages = self.ramp.stages().to_vec();
+        stages.push(Stage::new(new_end - end, held));
+        let ramp = RampingVusConfig {
+            stages: Some(stages),
+            ..self.ramp.clone()
+        };
+        self.restart(self.origin, ramp);
+    }
+
     /// Multiplies the targets of the stages left at `at` (from the
     /// scenario's start, not before the last change) by `factor`. A ramp
     /// whose stages are over is left as it is.
@@ -102,6 +136,13 @@ impl LiveRamp {
             stages: Some(stages),
             ..self.ramp.clone()
         };
+        self.restart(at, ramp);
+    }
+
+    /// Follows `ramp` from `at` on (from the scenario's start, not before
+    /// the last change): the steps before `at` stay, this instance's share
+    /// of `ramp` follows, closed at its end.
+    fn restart(&mut self, at: Duration, ramp: RampingVusConfig) {
         let mut raw: Vec<Step> = self.raw.iter().copied().filter(|s| s.offset < at).collect();
         raw.extend(
             ramping::raw_steps(&ramp, &self.tuple)

@@ -84,12 +84,87 @@ fn instances_take_their_share_of_the_changed_ramp_as_at_start() {
         .iter()
         .map(|s: &Segment| ramp(RAMP, Tuple::new(Some(s), Some(&seq)).unwrap()))
         .collect();
+    whole.extend_to(at(11_000));
     for part in &mut parts {
         part.scale(at(1500), 2.5);
+        part.extend_to(at(11_000));
     }
-    for ms in (0..8000).step_by(50) {
+    for ms in (0..11_050).step_by(50) {
         let sum: u64 = parts.iter().map(|p| raw_at(p, ms)).sum();
         assert_eq!(sum, raw_at(&whole, ms), "at {ms} ms");
     }
     assert_eq!(raw_at(&whole, 7999), 14);
+}
+
+#[test]
+fn an_extend_holds_the_last_target_to_the_new_end() {
+    let mut live = ramp(RAMP, Tuple::full());
+    assert_eq!(live.end(), at(8000));
+    live.extend_to(at(12_000));
+    assert_eq!(live.end(), at(12_000));
+    assert_eq!(raw_at(&live, 7999), 5);
+    assert_eq!(raw_at(&live, 8000), 6);
+    assert_eq!(raw_at(&live, 11_999), 6);
+    assert_eq!(live.whole_vus_at(at(11_999)), 6);
+    assert_eq!(live.raw_steps().last(), Some(&Step::vus(at(12_000), 0)));
+    assert_eq!(
+        live.graceful_steps().last(),
+        Some(&Step::vus(at(12_000), 0))
+    );
+    // Not later than the end: nothing moves.
+    let before = live.raw_steps().to_vec();
+    live.extend_to(at(9000));
+    assert_eq!(live.raw_steps(), &before[..]);
+    assert_eq!(live.end(), at(12_000));
+}
+
+#[test]
+fn an_extended_ramp_closes_as_a_plan_with_a_held_stage() {
+    // gracefulRampDown and gracefulStop count from the new end as they
+    // did from the old one: the same steps as a plan whose last target
+    // is held for the added time.
+    let stages = |held: &str| {
+        format!(
+            r#"{{"scenarios": {{"rv": {{"executor": "ramping-vus", "startVUs": 0,
+            "gracefulRampDown": "2s", "gracefulStop": "3s",
+            "stages": [{{"duration": "4s", "target": 6}}, {{"duration": "4s", "target": 2}}{held}]}}}}}}"#
+        )
+    };
+    let mut live = ramp(&stages(""), Tuple::full());
+    live.extend_to(at(11_000));
+    let planned = ramp(
+        &stages(r#", {"duration": "3s", "target": 2}"#),
+        Tuple::full(),
+    );
+    assert_eq!(live.raw_steps(), planned.raw_steps());
+    assert_eq!(live.graceful_steps(), planned.graceful_steps());
+    assert_eq!(live.raw_steps().last(), Some(&Step::vus(at(11_000), 0)));
+    assert_eq!(
+        live.graceful_steps().last(),
+        Some(&Step::vus(at(14_000), 0))
+    );
+}
+
+#[test]
+fn a_factor_then_an_extend_holds_the_scaled_target() {
+    let mut live = ramp(RAMP, Tuple::full());
+    live.scale(at(2000), 3.0);
+    live.extend_to(at(12_000));
+    assert_eq!(raw_at(&live, 7999), 17);
+    assert_eq!(raw_at(&live, 11_999), 18);
+    assert_eq!(live.raw_steps().last(), Some(&Step::vus(at(12_000), 0)));
+}
+
+#[test]
+fn a_factor_after_an_extend_scales_the_held_time_as_a_stage() {
+    let mut live = ramp(RAMP, Tuple::full());
+    live.extend_to(at(12_000));
+    // 6 held from 8 s; ×2 at 10 s: 6 → 12 over the 2 s left.
+    live.scale(at(10_000), 2.0);
+    assert_eq!(raw_at(&live, 9999), 6);
+    assert_eq!(raw_at(&live, 10_333), 6);
+    assert_eq!(raw_at(&live, 10_334), 7);
+    assert_eq!(raw_at(&live, 11_999), 11);
+    assert_eq!(live.end(), at(12_000));
+    assert_eq!(live.raw_steps().last(), Some(&Step::vus(at(12_000), 0)));
 }

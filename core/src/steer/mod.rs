@@ -12,7 +12,7 @@
 //! | `factor` | ramping-arrival-rate, constant-arrival-rate, ramping-vus (the targets of the stages left; `plan::live_ramp`) |
 //! | `vus` | constant-vus |
 //! | `paused` | every executor |
-//! | `extend` / `duration` | constant-vus, constant-arrival-rate, ramping-arrival-rate |
+//! | `extend` / `duration` | constant-vus, constant-arrival-rate, ramping-arrival-rate, ramping-vus (the last target held to the new end) |
 
 use std::fmt;
 
@@ -195,7 +195,7 @@ impl Change {
             };
             if !matches!(
                 kind,
-                K::ConstantVus | K::ConstantArrivalRate | K::RampingArrivalRate
+                K::ConstantVus | K::ConstantArrivalRate | K::RampingArrivalRate | K::RampingVus
             ) {
                 return not_for(field);
             }

@@ -65,6 +65,42 @@ fn each_field_is_refused_where_it_does_not_apply() {
 }
 
 #[test]
+fn extend_and_duration_apply_to_the_time_based_executors() {
+    let extend = Change {
+        extend: Some(Duration::from_secs(5)),
+        ..change()
+    };
+    let duration = Change {
+        duration: Some(Duration::from_secs(60)),
+        ..change()
+    };
+    use ExecutorKind as K;
+    for kind in [
+        K::ConstantVus,
+        K::ConstantArrivalRate,
+        K::RampingArrivalRate,
+        K::RampingVus,
+    ] {
+        assert!(extend.validate(kind).is_ok(), "{kind}");
+        assert!(duration.validate(kind).is_ok(), "{kind}");
+    }
+    assert_eq!(
+        extend
+            .validate(K::SharedIterations)
+            .unwrap_err()
+            .to_string(),
+        "extend can't be changed for the shared-iterations executor"
+    );
+    assert_eq!(
+        duration
+            .validate(K::PerVuIterations)
+            .unwrap_err()
+            .to_string(),
+        "duration can't be changed for the per-vu-iterations executor"
+    );
+}
+
+#[test]
 fn duration_only_lengthens() {
     let c = Change {
         duration: Some(Duration::from_secs(5)),

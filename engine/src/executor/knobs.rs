@@ -8,8 +8,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use k6r_core::plan::Work;
-use k6r_core::steer::{part_of, ChangeError};
+use k6r_core::plan::{LiveRamp, ScenarioPlan, Work};
+use k6r_core::steer::{part_of, Change, ChangeError};
 use tokio::time::Instant;
 
 use super::steer::{Applied, Inbox, Live, Request};
@@ -28,10 +28,11 @@ pub(crate) struct Knobs {
     pub end: Option<Duration>,
 }
 
-/// The knobs of `work` at its start.
-pub(crate) fn knobs_of(work: &Work) -> Knobs {
-    let (vus, end) = match work {
+/// The knobs of `plan`'s scenario at its start.
+pub(crate) fn knobs_of(plan: &ScenarioPlan) -> Knobs {
+    let (vus, end) = match &plan.work {
         Work::ConstantVus { vus, duration } => (Some(*vus), Some(duration.to_std())),
+        Work::RampingVus { .. } => (None, LiveRamp::of(plan).map(|r| r.end().to_std())),
         _ => (None, None),
     };
     Knobs {
@@ -47,7 +48,7 @@ pub(crate) async fn serve<F: VuFactory>(ctx: Arc<ScenarioCtx<F>>, inbox: &mut In
     publish(&ctx, inbox);
     loop {
         let request = inbox.due().await;
-        take(&ctx, inbox, request, |_, _| {});
+        take(&ctx, inbox, request, |_, _, _| Ok(()));
     }
 }
 
@@ -56,25 +57,24 @@ pub(crate) fn publish<F: VuFactory>(ctx: &ScenarioCtx<F>, inbox: &Inbox) {
     inbox.publish(live(&ctx.knobs.borrow()));
 }
 
-/// Takes one change of a VU-driven scenario: its `factor` through
-/// `scale` (with the change's offset from the scenario start; ramping-vus
-/// edits its steps), the rest into the knobs. Logs and publishes it, and
-/// answers.
+/// Takes one change of a VU-driven scenario into the knobs, after `edit`
+/// (given the change's offset from the scenario start, the change and
+/// the knobs it makes; ramping-vus edits its steps) agrees to it. Logs
+/// and publishes it, and answers.
 pub(crate) fn take<F: VuFactory>(
     ctx: &ScenarioCtx<F>,
     inbox: &Inbox,
     request: Request,
-    scale: impl FnOnce(Duration, f64),
+    edit: impl FnOnce(Duration, &Change, &Knobs) -> Result<(), ChangeError>,
 ) {
     let Request { change, at, reply } = request;
     let at = at
         .unwrap_or_else(Instant::now)
         .saturating_duration_since(ctx.start);
     let before = *ctx.knobs.borrow();
-    let answer = apply(ctx, &change).map(|after| {
-        if let Some(factor) = change.factor {
-            scale(at, factor);
-        }
+    let answer = next_knobs(ctx, &change).and_then(|after| {
+        edit(at, &change, &after)?;
+        ctx.knobs.send_replace(after);
         let applied = Applied {
             scenario: ctx.name.to_string(),
             change: change.clone(),
@@ -85,15 +85,13 @@ pub(crate) fn take<F: VuFactory>(
         ctx.record(&inbox.log, applied);
         let now = live(&after);
         inbox.publish(now.clone());
-        now
+        Ok(now)
     });
     let _ = reply.send(answer);
 }
 
-fn apply<F: VuFactory>(
-    ctx: &ScenarioCtx<F>,
-    change: &k6r_core::steer::Change,
-) -> Result<Knobs, ChangeError> {
+/// The knobs after `change`, or why not.
+fn next_knobs<F: VuFactory>(ctx: &ScenarioCtx<F>, change: &Change) -> Result<Knobs, ChangeError> {
     let mut next = *ctx.knobs.borrow();
     if let Some(end) = next.end {
         let end = k6r_core::Duration::from_nanos(end.as_nanos() as i64);
@@ -114,7 +112,6 @@ fn apply<F: VuFactory>(
     if let Some(paused) = change.paused {
         next.paused = paused;
     }
-    ctx.knobs.send_replace(next);
     Ok(next)
 }
 

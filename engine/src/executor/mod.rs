@@ -94,7 +94,7 @@ impl<F: VuFactory> ScenarioCtx<F> {
         start: Instant,
     ) -> ScenarioCtx<F> {
         let index = plan.iteration_tuple.as_ref().map(|t| t.index());
-        let knobs = watch::Sender::new(knobs::knobs_of(&plan.work));
+        let knobs = watch::Sender::new(knobs::knobs_of(&plan));
         ScenarioCtx {
             name: Arc::from(plan.name.as_str()),
             exec: Arc::from(plan.exec.as_str()),

@@ -8,7 +8,10 @@
 //! still runs `gracefulStop` later.
 //!
 //! The steps are a [`LiveRamp`]: a live `factor` edits them at its
-//! instant and the loop follows the new steps from there. When they need
+//! instant, an `extend` (or a longer `duration`) moves the regular end
+//! later, and the loop follows the new steps from there (the drain's
+//! hard end too). A new end is refused once the regular end has passed
+//! or the test drains: the scenario is ending. When they need
 //! more slots than the scenario has, a VU for each new handle is
 //! initialised at once ([`ScenarioCtx::init_vu`], into the pool: the idle
 //! ones there are the other handles'), ahead of the ramp that starts
@@ -17,6 +20,7 @@
 use std::sync::Arc;
 
 use k6r_core::plan::{LiveRamp, Step};
+use k6r_core::steer::ChangeError;
 use k6r_core::Duration;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
@@ -142,17 +146,31 @@ pub(crate) async fn run<F: VuFactory>(ctx: Arc<ScenarioCtx<F>>, mut inbox: Inbox
             request = inbox.due() => {
                 // Once finishing or draining, the steps no longer apply.
                 let follows = !finishing && !drained && next.is_some();
-                knobs::take(&ctx, &inbox, request, |at, factor| {
-                    if !follows {
-                        return;
+                knobs::take(&ctx, &inbox, request, |at, change, knobs| {
+                    let at = Duration::from(at);
+                    let end = ramp.end();
+                    let new_end = knobs.end.map(Duration::from).filter(|e| *e > end);
+                    if new_end.is_some() && (drained || at >= end) {
+                        return Err(ChangeError::Ended(ctx.name.to_string()));
                     }
-                    let at = Duration::from_nanos(at.as_nanos() as i64);
-                    ramp.scale(at, factor);
+                    // Moved even where the steps no longer apply (this
+                    // instance's part of the ramp ended at zero early),
+                    // so every instance keeps the same regular end.
+                    if let Some(new_end) = new_end {
+                        ramp.extend_to(new_end);
+                    }
+                    if !follows {
+                        return Ok(());
+                    }
+                    if let Some(factor) = change.factor {
+                        ramp.scale(at, factor);
+                    }
                     let slots = slots(&ramp);
                     add_handles(&ctx, &mut handles, &mut tasks, &scenario_token, slots, true);
                     offsets = self::offsets(&ramp, at);
                     next = offsets.next();
                     drain_end = Box::pin(ctx.hard_end(ctx.at(planned_end(&ramp))));
+                    Ok(())
                 });
             }
             _ = ctx.stop.cancelled(), if handles.iter().any(|h| h.kind() != Kind::Finish) => {
