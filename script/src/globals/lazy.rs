@@ -120,12 +120,17 @@ pub(crate) fn ensure(ctx: &Ctx<'_>, family: &Family) -> rquickjs::Result<()> {
 
 /// The global `name` to test a value against with `instanceof`, or
 /// `None` while it is deferred: no object of its class exists yet, and
-/// reading it would install its family.
+/// reading it would install its family. Only a family's name is looked
+/// at for an accessor; any other global is read as it is.
 pub(crate) fn class_if_used<'js>(
     ctx: &Ctx<'js>,
     name: &str,
 ) -> rquickjs::Result<Option<Object<'js>>> {
     let globals = ctx.globals();
+    let lazy = FAMILIES.iter().any(|family| family.names.contains(&name));
+    if !lazy {
+        return Ok(globals.get::<_, Value>(name)?.into_object());
+    }
     let object: Object = globals.get("Object")?;
     let describe: Function = object.get("getOwnPropertyDescriptor")?;
     let descriptor: Option<Object> = describe.call((globals.clone(), name))?;
