@@ -7,7 +7,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use k6r_testkit::nginx::{knee_report, RateLimited};
+use k6r_testkit::nginx::{knee_flags, knee_report, RateLimited, KNEE_SCRIPT};
 use serde_json::Value;
 
 const K6R: &str = env!("CARGO_BIN_EXE_k6r-cli");
@@ -29,35 +29,13 @@ fn run(dir: &Path, script: &str, flags: &[&str]) -> (Option<i32>, String, String
     )
 }
 
-/// The README's worked example: a constant-arrival-rate scenario `probe`
-/// from 50/s, against `TARGET`, for `DURATION`.
-const PROBE: &str = include_str!("../../examples/autopilot.js");
-
 #[test]
 fn finds_the_knee_of_a_rate_limited_nginx_within_ten_percent_and_holds_it() {
     let target = RateLimited::start(100);
     let dir = tempfile::tempdir().unwrap();
-    let url = target.url();
-    let (code, stdout, stderr) = run(
-        dir.path(),
-        PROBE,
-        &[
-            "--autopilot",
-            "probe",
-            "--slo",
-            "http_req_failed: rate<0.01",
-            "--slo",
-            "http_req_duration: p(95)<500",
-            "--autopilot-window",
-            "1s",
-            "--autopilot-report",
-            "report.json",
-            "-e",
-            "DURATION=30s",
-            "-e",
-            &format!("TARGET={url}"),
-        ],
-    );
+    let flags = knee_flags(&target.url(), "1s", "30s");
+    let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+    let (code, stdout, stderr) = run(dir.path(), KNEE_SCRIPT, &flags);
     assert_eq!(code, Some(0), "{stdout}\n{stderr}");
     let report = knee_report(&dir.path().join("report.json"), 100.0);
     assert_eq!(report["held_rate"], report["knee_rate"]);

@@ -6,39 +6,18 @@
 //! the report file.
 
 use k6r_e2e::{show, Cluster};
-use k6r_testkit::nginx::{knee_report, RateLimited};
-
-/// The README's worked example: a constant-arrival-rate scenario `probe`
-/// from 50/s, against `TARGET`, for `DURATION`.
-const PROBE: &str = include_str!("../../examples/autopilot.js");
+use k6r_testkit::nginx::{knee_flags, knee_report, RateLimited, KNEE_SCRIPT};
 
 #[test]
 fn a_cluster_of_two_agents_finds_the_knee_of_a_rate_limited_nginx() {
     let target = RateLimited::start(100);
     let cluster = Cluster::start(2);
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("script.js"), PROBE).unwrap();
-    let env = format!("TARGET={}", target.url());
-    let (out, _) = cluster.run_script(
-        dir.path(),
-        &[
-            "--no-color",
-            "--autopilot",
-            "probe",
-            "--slo",
-            "http_req_failed: rate<0.01",
-            "--slo",
-            "http_req_duration: p(95)<500",
-            "--autopilot-window",
-            "2s",
-            "--autopilot-report",
-            "report.json",
-            "-e",
-            &env,
-            "-e",
-            "DURATION=45s",
-        ],
-    );
+    std::fs::write(dir.path().join("script.js"), KNEE_SCRIPT).unwrap();
+    let flags = knee_flags(&target.url(), "2s", "45s");
+    let mut args = vec!["--no-color"];
+    args.extend(flags.iter().map(String::as_str));
+    let (out, _) = cluster.run_script(dir.path(), &args);
     assert_eq!(out.status.code(), Some(0), "{}", show(&out));
     let report = knee_report(&dir.path().join("report.json"), 100.0);
     // Both agents' CPU was read: every window has a figure.

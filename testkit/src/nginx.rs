@@ -93,6 +93,35 @@ impl RateLimited {
     }
 }
 
+/// The README's worked example (`examples/autopilot.js`): a
+/// constant-arrival-rate scenario `probe` from 50/s, against `TARGET`,
+/// for `DURATION`.
+pub const KNEE_SCRIPT: &str = include_str!("../../examples/autopilot.js");
+
+/// The flags of a run of [`KNEE_SCRIPT`] that finds the knee of `target`
+/// (its URL) with the SLOs [`knee_report`] expects, each window lasting
+/// `window`, writing `report.json`.
+pub fn knee_flags(target: &str, window: &str, duration: &str) -> Vec<String> {
+    [
+        "--autopilot",
+        "probe",
+        "--slo",
+        "http_req_failed: rate<0.01",
+        "--slo",
+        "http_req_duration: p(95)<500",
+        "--autopilot-window",
+        window,
+        "--autopilot-report",
+        "report.json",
+        "-e",
+        &format!("TARGET={target}"),
+        "-e",
+        &format!("DURATION={duration}"),
+    ]
+    .map(str::to_owned)
+    .to_vec()
+}
+
 /// Reads an autopilot's `--autopilot-report` file and checks what its
 /// tests against a [`RateLimited`] nginx of `capacity` expect: a knee
 /// within 10 % of it, limited by `http_req_failed: rate<0.01`, held.
