@@ -4,6 +4,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use k6r_core::autopilot::Reading;
+use k6r_core::steer::ChangeError;
 
 /// Why a rate could not be set.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -16,6 +17,17 @@ pub enum PlantError {
     Ended,
     /// Anything else, in words: the autopilot stops steering.
     Refused(String),
+}
+
+impl From<ChangeError> for PlantError {
+    /// A refused rate change, as the pilot acts on it.
+    fn from(error: ChangeError) -> Self {
+        match error {
+            ChangeError::NotStarted(_) => PlantError::NotStarted,
+            ChangeError::Ended(_) => PlantError::Ended,
+            other => PlantError::Refused(other.to_string()),
+        }
+    }
 }
 
 /// The run as the autopilot sees it. Called from the pilot task only.

@@ -11,7 +11,6 @@ use k6r_autopilot::{Plant, PlantError};
 use k6r_core::autopilot::{AutopilotError, Plan, Reading, Report, Search};
 use k6r_core::exit::ExitCode;
 use k6r_core::options::Options;
-use k6r_core::steer::ChangeError;
 use k6r_core::Duration as GoDuration;
 use k6r_engine::Steer;
 use k6r_runner::metrics::Metrics;
@@ -258,24 +257,20 @@ impl Plant for LocalPlant {
     }
 
     async fn set_rate(&mut self, per_second: f64) -> Result<(), PlantError> {
-        match self.steer.apply(Plan::rate_change(per_second)).await {
-            Ok(_) => Ok(()),
-            Err(ChangeError::NotStarted(_)) => Err(PlantError::NotStarted),
-            Err(ChangeError::Ended(_)) => Err(PlantError::Ended),
-            Err(other) => Err(PlantError::Refused(other.to_string())),
-        }
+        self.steer
+            .apply(Plan::rate_change(per_second))
+            .await
+            .map(drop)
+            .map_err(PlantError::from)
     }
 
     async fn read(&mut self, metrics: &[String]) -> Result<Reading, PlantError> {
         if self.steer.live().ended {
             return Err(PlantError::Ended);
         }
-        let sinks = self.metrics.read(|registry| {
-            metrics
-                .iter()
-                .filter_map(|name| Some((name.clone(), registry.sink(name)?.clone())))
-                .collect()
-        });
+        let sinks = self
+            .metrics
+            .read(|registry| Reading::sinks_of(registry, metrics));
         Ok(Reading {
             at: self.start.elapsed(),
             sinks,

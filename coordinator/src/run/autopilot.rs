@@ -8,7 +8,6 @@
 use k6r_api::scenarios::State;
 use k6r_autopilot::{Plant, PlantError};
 use k6r_core::autopilot::{CpuTime, Plan, Reading, Report};
-use k6r_core::steer::ChangeError;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
@@ -85,10 +84,9 @@ impl Plant for RunPlant {
             .change_scenario(self.scenario.clone(), change)
             .await
         {
-            None | Some(Err(ChangeError::Ended(_))) => Err(PlantError::Ended),
-            Some(Err(ChangeError::NotStarted(_))) => Err(PlantError::NotStarted),
-            Some(Err(other)) => Err(PlantError::Refused(other.to_string())),
-            Some(Ok(_)) => Ok(()),
+            // The run's actor is gone: the run is over.
+            None => Err(PlantError::Ended),
+            Some(applied) => applied.map(drop).map_err(PlantError::from),
         }
     }
 
@@ -118,11 +116,7 @@ impl RunActor {
             || self.scenarios().iter().any(|s| {
                 s.id == scenario && s.attributes.state == k6r_api::scenarios::State::Ended
             });
-        let registry = self.submission.merged.registry();
-        let sinks = metrics
-            .iter()
-            .filter_map(|name| Some((name.clone(), registry.sink(name)?.clone())))
-            .collect();
+        let sinks = Reading::sinks_of(self.submission.merged.registry(), metrics);
         let cpu = self
             .slots
             .iter()

@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::Slo;
-use crate::metrics::{Builtin, Sink};
+use crate::metrics::{Builtin, Registry, Sink};
 
 /// The CPU a load generator (a process) has used so far.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -32,6 +32,17 @@ pub struct Reading {
     /// a thread that is always busy saturates its generator as surely as
     /// all of its cores).
     pub cpu: BTreeMap<String, CpuTime>,
+}
+
+impl Reading {
+    /// The sinks of `registry` named in `metrics` (those it has), as a
+    /// reading holds them.
+    pub fn sinks_of(registry: &Registry, metrics: &[String]) -> BTreeMap<String, Sink> {
+        metrics
+            .iter()
+            .filter_map(|name| Some((name.clone(), registry.sink(name)?.clone())))
+            .collect()
+    }
 }
 
 /// The metrics a [`Reading`] holds, given the SLOs' registry names.
