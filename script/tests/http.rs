@@ -202,6 +202,43 @@ fn json_takes_gjson_selectors() {
     );
 }
 
+/// A response's nested parts are built on first read (issue 18), yet
+/// behave as k6's plain properties: the same object each read, writes
+/// kept, every key enumerated in k6's order, all of it in JSON.
+#[test]
+fn response_parts_read_once_and_keep_writes() {
+    let (out, _) = setup_of(
+        r#"
+        import http from 'k6/http';
+        export function setup() {
+            const r = http.post(`${BASE}/`, 'hi', { headers: { 'Content-Type': 'text/x' } });
+            const same = r.headers === r.headers && r.timings === r.timings && r.request === r.request;
+            r.headers['X-Mine'] = '1';
+            const kept = r.headers['X-Mine'];
+            r.body = 'replaced';
+            const json = JSON.parse(JSON.stringify(r));
+            const spread = { ...r };
+            const own = Object.getOwnPropertyNames(r).join(',');
+            const other = http.post(`${BASE}/`, 'again');
+            return [
+                same, kept, r.body, json.body, json.headers['X-Got-Content-Type'], json.headers['X-Mine'],
+                json.timings.duration >= 0, json.ocsp.status, json.request.method, spread.status,
+                own, 'body' in r, r.hasOwnProperty('timings'), other.body, other.headers['X-Mine'],
+                typeof r.json, delete r.cookies, Object.keys(r).includes('cookies'),
+            ];
+        }
+    "#,
+    );
+    assert_eq!(
+        out,
+        serde_json::json!([
+            true, "1", "replaced", "replaced", "text/x", "1", true, "", "POST", 200,
+            "remote_ip,remote_port,url,status,status_text,proto,headers,cookies,body,timings,tls_version,tls_cipher_suite,ocsp,error,error_code,request",
+            true, true, "again", null, "function", true, false
+        ])
+    );
+}
+
 #[test]
 fn cookie_jars_keep_creation_order_and_delete_as_k6() {
     let (out, _) = setup_of(

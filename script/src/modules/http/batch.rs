@@ -4,8 +4,9 @@
 use std::time::SystemTime;
 
 use k6r_http::Request;
-use rquickjs::{Array, Constructor, Ctx, Object, Value};
+use rquickjs::{Array, Class, Ctx, Object, Value};
 
+use super::deferred::Kit;
 use super::response::response_value;
 use super::send::{interrupted, prepared_client};
 use super::{convert, samples};
@@ -19,7 +20,7 @@ pub(super) fn batch<'js>(
     ctx: &Ctx<'js>,
     vu: &VuState,
     requests: Option<Value<'js>>,
-    class: &Constructor<'js>,
+    kit: &Class<'js, Kit<'js>>,
 ) -> rquickjs::Result<Value<'js>> {
     let Some(requests) = requests.and_then(|r| r.into_object()) else {
         return Err(js::throw_go_error(
@@ -58,7 +59,7 @@ pub(super) fn batch<'js>(
         };
         let failed = samples::record(vu, &tags, now, &method, &exchange);
         first_failure = first_failure.or(failed);
-        let value = response_value(ctx, exchange.response, class)?;
+        let value = response_value(exchange.response, kit)?;
         match key.parse::<usize>() {
             Ok(index) if is_array => out.set(index as u32, value)?,
             _ => out.set(key, value)?,

@@ -1,14 +1,9 @@
-//! JavaScript arguments → [`k6r_http::Request`], and a
-//! [`k6r_http::Response`] → k6's response object.
+//! JavaScript arguments → [`k6r_http::Request`].
 
 use std::time::Duration;
 
-use k6r_http::{
-    Auth, Body, Compression, Params, Request, RequestCookie, Response, ResponseBody, ResponseType,
-    Timings,
-};
-use rquickjs::function::Args;
-use rquickjs::{Constructor, Ctx, Object, TypedArray, Value};
+use k6r_http::{Auth, Body, Compression, Params, Request, RequestCookie, ResponseType};
+use rquickjs::{Ctx, Object, TypedArray, Value};
 
 use super::form;
 use crate::js;
@@ -189,113 +184,4 @@ fn apply_params<'js>(
     }
     request.params = out;
     Ok(())
-}
-
-/// k6's response object, made by the response class (see `RESPONSE_CLASS`).
-pub(crate) fn response<'js>(
-    ctx: &Ctx<'js>,
-    response: Response,
-    class: &Constructor<'js>,
-) -> rquickjs::Result<Value<'js>> {
-    let mut args = Args::new(ctx.clone(), 25);
-    args.push_arg(response.remote_ip)?;
-    args.push_arg(response.remote_port)?;
-    args.push_arg(response.url)?;
-    args.push_arg(response.status)?;
-    args.push_arg(response.status_text)?;
-    args.push_arg(response.proto)?;
-    let headers = Object::new(ctx.clone())?;
-    for (name, value) in response.headers {
-        headers.set(name, value)?;
-    }
-    args.push_arg(headers)?;
-    let cookies = Object::new(ctx.clone())?;
-    for (name, list) in response.cookies {
-        let array = rquickjs::Array::new(ctx.clone())?;
-        for (index, cookie) in list.into_iter().enumerate() {
-            let entry = Object::new(ctx.clone())?;
-            entry.set("name", cookie.name)?;
-            entry.set("value", cookie.value)?;
-            entry.set("domain", cookie.domain)?;
-            entry.set("path", cookie.path)?;
-            entry.set("http_only", cookie.http_only)?;
-            entry.set("secure", cookie.secure)?;
-            entry.set("max_age", cookie.max_age as f64)?;
-            entry.set("expires", cookie.expires as f64)?;
-            array.set(index, entry)?;
-        }
-        cookies.set(name, array)?;
-    }
-    args.push_arg(cookies)?;
-    let body: Value = match response.body {
-        ResponseBody::None => Value::new_null(ctx.clone()),
-        ResponseBody::Text(text) => rquickjs::String::from_str(ctx.clone(), &text)?.into_value(),
-        ResponseBody::Binary(bytes) => crate::binary::array_buffer(ctx, bytes)?,
-    };
-    args.push_arg(body)?;
-    let t: &Timings = &response.timings;
-    for value in [
-        t.duration,
-        t.blocked,
-        t.looking_up,
-        t.connecting,
-        t.tls_handshaking,
-        t.sending,
-        t.waiting,
-        t.receiving,
-    ] {
-        args.push_arg(value)?;
-    }
-    let tls = (!response.tls_version.is_empty())
-        .then(|| tls_fields(ctx, response.tls_cipher_suite, &response.ocsp))
-        .transpose()?;
-    args.push_arg(response.tls_version)?;
-    args.push_arg(response.error)?;
-    args.push_arg(response.error_code)?;
-    let request = response.request;
-    args.push_arg(request.method)?;
-    args.push_arg(request.url)?;
-    let headers = Object::new(ctx.clone())?;
-    for (name, values) in request.headers {
-        headers.set(name, values)?;
-    }
-    args.push_arg(headers)?;
-    args.push_arg(request.body)?;
-    let cookies = Object::new(ctx.clone())?;
-    for (name, list) in request.cookies {
-        let array = rquickjs::Array::new(ctx.clone())?;
-        for (index, cookie) in list.into_iter().enumerate() {
-            let entry = Object::new(ctx.clone())?;
-            entry.set("name", cookie.name)?;
-            entry.set("value", cookie.value)?;
-            entry.set("replace", cookie.replace)?;
-            array.set(index, entry)?;
-        }
-        cookies.set(name, array)?;
-    }
-    args.push_arg(cookies)?;
-    let value: Value = args.construct(class)?;
-    // The class starts with a plain-HTTP response's `tls_cipher_suite`
-    // and `ocsp`; a TLS response replaces them (same property order).
-    if let (Some((suite, ocsp)), Some(object)) = (tls, value.as_object()) {
-        object.set("tls_cipher_suite", suite)?;
-        object.set("ocsp", ocsp)?;
-    }
-    Ok(value)
-}
-
-/// `tls_cipher_suite` and `ocsp` of a TLS response.
-fn tls_fields<'js>(
-    ctx: &Ctx<'js>,
-    suite: String,
-    ocsp: &k6r_http::Ocsp,
-) -> rquickjs::Result<(String, Object<'js>)> {
-    let object = Object::new(ctx.clone())?;
-    object.set("produced_at", ocsp.produced_at as f64)?;
-    object.set("this_update", ocsp.this_update as f64)?;
-    object.set("next_update", ocsp.next_update as f64)?;
-    object.set("revoked_at", ocsp.revoked_at as f64)?;
-    object.set("revocation_reason", ocsp.revocation_reason)?;
-    object.set("status", ocsp.status)?;
-    Ok((suite, object))
 }

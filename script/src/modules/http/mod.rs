@@ -17,6 +17,7 @@
 
 mod batch;
 mod convert;
+mod deferred;
 mod file;
 mod form;
 mod jar;
@@ -50,6 +51,9 @@ pub(crate) struct State {
     /// Set by `setResponseCallback`: `None` means no callback (every
     /// response counts as expected).
     pub response_callback: Option<Vec<StatusRange>>,
+    /// Whether the VU's client has `response_callback` as it is (it is
+    /// handed over once, not with every request).
+    pub callback_applied: bool,
     /// The jars made by `new http.CookieJar()`, weakly (see `jar`).
     pub jars: Vec<Weak<CookieJar>>,
 }
@@ -59,6 +63,7 @@ impl Default for State {
     fn default() -> Self {
         Self {
             response_callback: Some(vec![StatusRange { min: 200, max: 399 }]),
+            callback_applied: false,
             jars: Vec::new(),
         }
     }
@@ -151,8 +156,8 @@ impl BuiltinModule for Http {
             let state = vu.clone();
             let request =
                 move |ctx: Ctx<'js>, args: Rest<Value<'js>>| -> rquickjs::Result<Value<'js>> {
-                    let class = response::response_class(&ctx)?;
-                    send::send(&ctx, &state, method, args, &class)
+                    let kit = response::response_kit(&ctx)?;
+                    send::send(&ctx, &state, method, args, &kit)
                 };
             module.set(name, js::function(ctx, name, request)?)?;
         }
@@ -172,8 +177,8 @@ impl BuiltinModule for Http {
         let batch =
             move |ctx: Ctx<'js>, requests: Opt<Value<'js>>| -> rquickjs::Result<Value<'js>> {
                 state.forbid_in_init(&ctx, "Using batch in the init context is not supported")?;
-                let class = response::response_class(&ctx)?;
-                batch::batch(&ctx, &state, requests.0, &class)
+                let kit = response::response_kit(&ctx)?;
+                batch::batch(&ctx, &state, requests.0, &kit)
             };
         module.set("batch", js::function(ctx, "batch", batch)?)?;
 

@@ -1,38 +1,18 @@
-//! k6's `Response` class: compiled once per VU, kept under a global
-//! symbol, and given `http.request` for `res.clickLink()` and
-//! `res.submitForm()`.
+//! k6's response objects: the `Response` class's helper methods
+//! (compiled once per VU and given `http.request` for `res.clickLink()`
+//! and `res.submitForm()`), and the [`Kit`] that makes each response as
+//! a [`Held`] object with the class's prototype.
 
 use rquickjs::object::Property;
-use rquickjs::{Constructor, Ctx, Function, Object, Symbol, Value};
+use rquickjs::{Atom, Class, Ctx, Function, Object, Symbol, Value};
 
-use super::convert;
+use super::deferred::{Held, Kit, KEYS};
 use crate::compiled::Compiled;
 
-/// k6's response class: the fields in k6's order (set from positional
-/// arguments, so no property name is looked up at run time) and the
-/// helper methods on its prototype.
+/// k6's response class: its helper methods. Responses are not made by
+/// its constructor but as [`Held`] objects with its prototype (see
+/// [`response_value`]).
 const RESPONSE_SOURCE: &str = r#"(class Response {
-    constructor(remote_ip, remote_port, url, status, status_text, proto, headers, cookies, body,
-                duration, blocked, looking_up, connecting, tls_handshaking, sending, waiting, receiving,
-                tls_version, error, error_code, method, request_url, request_headers, request_body,
-                request_cookies) {
-        this.remote_ip = remote_ip;
-        this.remote_port = remote_port;
-        this.url = url;
-        this.status = status;
-        this.status_text = status_text;
-        this.proto = proto;
-        this.headers = headers;
-        this.cookies = cookies;
-        this.body = body;
-        this.timings = { duration, blocked, looking_up, connecting, tls_handshaking, sending, waiting, receiving };
-        this.tls_version = tls_version;
-        this.tls_cipher_suite = "";
-        this.ocsp = { produced_at: 0, this_update: 0, next_update: 0, revoked_at: 0, revocation_reason: "", status: "" };
-        this.error = error;
-        this.error_code = error_code;
-        this.request = { method, url: request_url, headers: request_headers, body: request_body, cookies: request_cookies };
-    }
     json(selector) {
         if (this.body === null || this.body === undefined) {
             const error = new Error("the body is null so we can't transform it to JSON - this likely was because of a request error getting the response");
@@ -63,8 +43,8 @@ const RESPONSE_SOURCE: &str = r#"(class Response {
 
 static RESPONSE_CLASS: Compiled = Compiled::new("k6r:k6/http/response", RESPONSE_SOURCE);
 
-/// The global symbol the class is kept under.
-const CLASS_KEY: &str = "k6r.Response";
+/// The global symbol the [`Kit`] is kept under.
+const KIT_KEY: &str = "k6r.Response";
 
 /// Gives the response class `http.request` (under a hidden key) for
 /// `res.clickLink()` and `res.submitForm()`, which send through it.
@@ -78,26 +58,37 @@ pub(super) fn link_request<'js>(
     class.prop(key, Property::from(request))
 }
 
-/// Loads the class and keeps it under [`CLASS_KEY`]: a JavaScript value
-/// held by Rust (captured by a closure) is invisible to QuickJS's GC.
+/// Loads the class, makes the [`Kit`] and keeps it under [`KIT_KEY`]: a
+/// JavaScript value held by Rust (captured by a closure) is invisible to
+/// QuickJS's GC. Returns the class.
 pub(super) fn install<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Function<'js>> {
     let class: Function = RESPONSE_CLASS.load(ctx)?;
-    let key = Symbol::new_global(ctx.clone(), CLASS_KEY)?;
-    ctx.globals().prop(key, Property::from(class.clone()))?;
+    let kit = Kit {
+        prototype: class.get("prototype")?,
+        keys: KEYS
+            .iter()
+            .map(|key| Atom::from_str(ctx.clone(), key))
+            .collect::<rquickjs::Result<_>>()?,
+    };
+    let key = Symbol::new_global(ctx.clone(), KIT_KEY)?;
+    ctx.globals()
+        .prop(key, Property::from(Class::instance(ctx.clone(), kit)?))?;
     Ok(class)
 }
 
-/// The class [`install`] kept.
-pub(super) fn response_class<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Constructor<'js>> {
-    let key = Symbol::new_global(ctx.clone(), CLASS_KEY)?;
+/// The kit [`install`] kept.
+pub(super) fn response_kit<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Class<'js, Kit<'js>>> {
+    let key = Symbol::new_global(ctx.clone(), KIT_KEY)?;
     ctx.globals().get(key)
 }
 
-/// `response` as an object of the class.
+/// `response` as k6's response object, each key's value made when first
+/// read (see [`Held`]).
 pub(super) fn response_value<'js>(
-    ctx: &Ctx<'js>,
     response: k6r_http::Response,
-    class: &Constructor<'js>,
+    kit: &Class<'js, Kit<'js>>,
 ) -> rquickjs::Result<Value<'js>> {
-    convert::response(ctx, response, class)
+    let prototype = kit.borrow().prototype.clone();
+    let held = Held::new(kit.clone(), response);
+    Ok(Class::instance_proto(held, prototype)?.into_value())
 }

@@ -10,9 +10,10 @@ use std::time::SystemTime;
 use k6r_core::metrics::Tags;
 use k6r_http::{ExpectedStatuses, Outcome, Request};
 use rquickjs::function::Rest;
-use rquickjs::{Constructor, Ctx, Value};
+use rquickjs::{Class, Ctx, Value};
 
-use super::response::{response_class, response_value};
+use super::deferred::Kit;
+use super::response::{response_kit, response_value};
 use super::{convert, samples};
 use crate::js;
 use crate::pending;
@@ -27,12 +28,12 @@ pub(super) fn send<'js>(
     vu: &VuState,
     method: Option<&str>,
     args: Rest<Value<'js>>,
-    class: &Constructor<'js>,
+    kit: &Class<'js, Kit<'js>>,
 ) -> rquickjs::Result<Value<'js>> {
     let (method, request) = prepare(ctx, vu, method, args)?;
     let tags = vu.tags();
     let outcome = wait::block(vu, exchange(vu, request)).unwrap_or(Outcome::Cancelled);
-    respond(ctx, vu, &tags, SystemTime::now(), &method, outcome, class)
+    respond(ctx, vu, &tags, SystemTime::now(), &method, outcome, kit)
 }
 
 /// `http.asyncRequest(method, url, body, params)`: a promise of the
@@ -62,8 +63,8 @@ pub(super) fn async_request<'js>(
     let work = exchange(vu, request);
     let finished = async move { (work.await, SystemTime::now()) };
     let promise = pending::promise(ctx, vu, finished, move |ctx, vu, (outcome, time)| {
-        let class = response_class(ctx)?;
-        respond(ctx, vu, &tags, time, &method, outcome, &class)
+        let kit = response_kit(ctx)?;
+        respond(ctx, vu, &tags, time, &method, outcome, &kit)
     })?;
     Ok(promise.into_value())
 }
@@ -116,7 +117,7 @@ fn respond<'js>(
     time: SystemTime,
     method: &str,
     outcome: Outcome,
-    class: &Constructor<'js>,
+    kit: &Class<'js, Kit<'js>>,
 ) -> rquickjs::Result<Value<'js>> {
     let Some(exchange) = outcome.done() else {
         return Err(interrupted(ctx));
@@ -125,19 +126,23 @@ fn respond<'js>(
     if let Some(error) = failed.filter(|_| vu.config.throw) {
         return Err(js::throw_go_error(ctx, &error));
     }
-    response_value(ctx, exchange.response, class)
+    response_value(exchange.response, kit)
 }
 
 /// The VU's client with the current `setResponseCallback` applied.
 pub(super) fn prepared_client(vu: &VuState) -> Rc<k6r_http::Client> {
     let client = vu.client();
-    let expected = vu.http.borrow().response_callback.as_ref().map(|ranges| {
-        ranges.iter().fold(ExpectedStatuses::none(), |e, r| {
-            let clamp = |v: i64| v.clamp(0, i64::from(u16::MAX)) as u16;
-            e.with_range(clamp(r.min), clamp(r.max))
-        })
-    });
-    client.set_expected_statuses(expected);
+    let mut http = vu.http.borrow_mut();
+    if !http.callback_applied {
+        let expected = http.response_callback.as_ref().map(|ranges| {
+            ranges.iter().fold(ExpectedStatuses::none(), |e, r| {
+                let clamp = |v: i64| v.clamp(0, i64::from(u16::MAX)) as u16;
+                e.with_range(clamp(r.min), clamp(r.max))
+            })
+        });
+        client.set_expected_statuses(expected);
+        http.callback_applied = true;
+    }
     client
 }
 
