@@ -17,7 +17,7 @@ use crate::options::ClientOptions;
 use crate::prepare::{prepare_parsed, tag_url};
 use crate::request::{JarChoice, Request, ResponseType};
 use crate::response::{
-    canonical_header_name, proto_text, status_text, RequestInfo, Response, ResponseBody, Timings,
+    proto_text, status_text, Headers, RequestInfo, Response, ResponseBody, Timings,
 };
 use crate::target::request_url;
 use crate::transport::{HopTrace, RawResponse, Transport};
@@ -355,17 +355,6 @@ impl Client {
             tags.tls_version = Some(tls.version.to_string());
         }
         let metrics = RequestMetrics::of_hop(tags, timings, trace.sent(), trace.received());
-        let mut headers = std::collections::BTreeMap::<String, String>::new();
-        for (k, v) in &raw.headers {
-            let v = String::from_utf8_lossy(v.as_bytes());
-            headers
-                .entry(canonical_header_name(k.as_str()))
-                .and_modify(|s| {
-                    s.push_str(", ");
-                    s.push_str(&v);
-                })
-                .or_insert_with(|| v.into_owned());
-        }
         let cookies = response_cookies(
             raw.headers
                 .get_all(http::header::SET_COOKIE)
@@ -386,7 +375,7 @@ impl Client {
             status,
             status_text: status_text(raw.status),
             proto: proto.to_string(),
-            headers,
+            headers: Headers(raw.headers),
             cookies,
             body,
             timings,

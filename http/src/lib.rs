@@ -100,6 +100,8 @@ pub use request::{
     Auth, Body, Compression, FormPart, FormValue, JarChoice, Params, Request, RequestCookie,
     ResponseType,
 };
-pub use response::{RequestInfo, Response, ResponseBody, ResponseCookie, SentCookie, Timings};
+pub use response::{
+    Headers, RequestInfo, Response, ResponseBody, ResponseCookie, SentCookie, Timings,
+};
 pub use tls::{TlsError, TlsInfo, TlsSettings};
 pub use tokio_util::sync::CancellationToken;

@@ -101,8 +101,8 @@ pub struct Response {
     pub status_text: String,
     /// `"HTTP/1.1"`, "" for a transport failure.
     pub proto: String,
-    /// Canonical header names → values joined with `", "`.
-    pub headers: BTreeMap<String, String>,
+    /// The headers as received (see [`Headers::canonical`]).
+    pub headers: Headers,
     /// Cookies set by this response, by name.
     pub cookies: BTreeMap<String, Vec<ResponseCookie>>,
     /// Body.
@@ -123,6 +123,31 @@ pub struct Response {
     pub failure: Option<Failure>,
     /// `request`.
     pub request: RequestInfo,
+}
+
+/// A response's headers as received; k6's view of them (canonical
+/// names, a name's values joined with `", "`) is made only when asked
+/// for: most scripts never read a response's headers.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Headers(pub http::HeaderMap);
+
+impl Headers {
+    /// Canonical header names → values joined with `", "`, as k6 shows
+    /// `response.headers`.
+    pub fn canonical(&self) -> BTreeMap<String, String> {
+        let mut headers = BTreeMap::<String, String>::new();
+        for (name, value) in &self.0 {
+            let value = String::from_utf8_lossy(value.as_bytes());
+            headers
+                .entry(canonical_header_name(name.as_str()))
+                .and_modify(|s| {
+                    s.push_str(", ");
+                    s.push_str(&value);
+                })
+                .or_insert_with(|| value.into_owned());
+        }
+        headers
+    }
 }
 
 /// Go's `CanonicalMIMEHeaderKey`: `content-type` → `Content-Type`.
