@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use k6r_core::metrics::{MetricType, Sample, ValueType};
+use k6r_core::metrics::{Metric, MetricType, Sample, ValueType};
 
 use crate::samples::SampleSink;
 
@@ -32,7 +32,54 @@ pub struct Total {
 /// Per-metric totals, by metric name; cheap to clone (shared), so the
 /// caller keeps a handle while the consumer task feeds it.
 #[derive(Clone, Debug, Default)]
-pub struct Totals(Arc<Mutex<BTreeMap<String, Total>>>);
+pub struct Totals(Arc<Mutex<Table>>);
+
+/// The totals, and the metrics seen so far, each with its total's place:
+/// a sample finds its total by comparing pointers (a request's dozen
+/// samples share a handful of metrics), not names.
+#[derive(Debug, Default)]
+struct Table {
+    totals: Vec<(String, Total)>,
+    seen: Vec<(Arc<Metric>, usize)>,
+}
+
+/// The most metrics [`Table::seen`] remembers: a script that makes a new
+/// metric object again and again must not grow it without end.
+const SEEN_AT_MOST: usize = 256;
+
+impl Table {
+    /// The place of `metric`'s total, made on its first sample.
+    fn place(&mut self, metric: &Arc<Metric>, first: f64) -> usize {
+        if let Some((_, place)) = self.seen.iter().find(|(m, _)| Arc::ptr_eq(m, metric)) {
+            return *place;
+        }
+        let name = &*metric.name;
+        let place = match self.totals.iter().position(|(n, _)| n == name) {
+            Some(place) => place,
+            None => {
+                self.totals.push((
+                    name.to_owned(),
+                    Total {
+                        kind: metric.kind,
+                        contains: metric.contains,
+                        count: 0,
+                        sum: 0.0,
+                        non_zero: 0,
+                        min: first,
+                        max: first,
+                        last: first,
+                    },
+                ));
+                self.totals.len() - 1
+            }
+        };
+        if self.seen.len() >= SEEN_AT_MOST {
+            self.seen.clear();
+        }
+        self.seen.push((metric.clone(), place));
+        place
+    }
+}
 
 impl Totals {
     /// The total of `name`.
@@ -40,8 +87,10 @@ impl Totals {
         self.0
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .get(name)
-            .cloned()
+            .totals
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, total)| total.clone())
     }
 
     /// Every metric's total, by name.
@@ -49,35 +98,26 @@ impl Totals {
         self.0
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+            .totals
+            .iter()
+            .cloned()
+            .collect()
     }
 }
 
 impl SampleSink for Totals {
     fn add(&mut self, batch: &[Sample]) {
-        let mut totals = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut table = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let table = &mut *table;
+        let mut last: Option<(&Arc<Metric>, usize)> = None;
         for sample in batch {
             let value = sample.value;
-            let name = &*sample.metric.name;
-            if !totals.contains_key(name) {
-                totals.insert(
-                    name.to_owned(),
-                    Total {
-                        kind: sample.metric.kind,
-                        contains: sample.metric.contains,
-                        count: 0,
-                        sum: 0.0,
-                        non_zero: 0,
-                        min: value,
-                        max: value,
-                        last: value,
-                    },
-                );
-            }
-            // Looked up by `&str`: no allocation per sample.
-            let Some(total) = totals.get_mut(name) else {
-                continue;
+            let place = match last {
+                Some((metric, place)) if Arc::ptr_eq(metric, &sample.metric) => place,
+                _ => table.place(&sample.metric, value),
             };
+            last = Some((&sample.metric, place));
+            let total = &mut table.totals[place].1;
             total.count += 1;
             total.sum += value;
             total.non_zero += u64::from(value != 0.0);
