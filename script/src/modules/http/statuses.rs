@@ -101,6 +101,8 @@ pub(super) fn set_response_callback<'js>(
             js::throw_go_error(ctx, "unsupported argument, expected http.expectedStatuses")
         })?),
     };
-    vu.http.borrow_mut().response_callback = ranges;
+    let mut http = vu.http.borrow_mut();
+    http.response_callback = ranges;
+    http.callback_applied = false;
     Ok(())
 }
