@@ -270,10 +270,9 @@ impl Client {
             .await
             .unwrap_or_else(|_| Err(Failure::timeout()));
         let timings = trace.timings(Instant::now());
-        let method_s = chain.method.to_string();
         let hop = Hop {
             req: run.req,
-            method: &method_s,
+            method: chain.method.as_str(),
             shown_url: &chain.shown,
             info,
             expected: run.expected,
@@ -394,24 +393,23 @@ impl Client {
         &self,
         hop: &Hop<'_>,
         status: u16,
-        proto: &str,
+        proto: &'static str,
         error: Option<String>,
         code: Option<u32>,
     ) -> Tags {
-        let name = hop
+        let url = hop
             .req
             .params
             .tags
             .iter()
             .find(|(k, _)| k == "name")
-            .map(|(_, v)| v.clone());
-        let url = name.clone().unwrap_or_else(|| tag_url(hop.shown_url));
+            .map(|(_, v)| v.clone())
+            .unwrap_or_else(|| tag_url(hop.shown_url));
         Tags {
             method: hop.method.to_string(),
-            name: url.clone(),
             url,
-            status: status.to_string(),
-            proto: proto.to_string(),
+            status,
+            proto,
             error,
             error_code: code,
             expected_response: hop.expected.map(|e| e.contains(status)),

@@ -11,14 +11,13 @@ use crate::response::Timings;
 pub struct Tags {
     /// `method`.
     pub method: String,
-    /// `url` (the `name` tag's value if the request set one).
+    /// `url`, and `name` too (see [`Tags::name`]): the `name` tag's value
+    /// if the request set one, else the URL.
     pub url: String,
-    /// `name` (the URL unless set by the request).
-    pub name: String,
-    /// `status` (`"0"` for a transport failure).
-    pub status: String,
+    /// `status` (0 for a transport failure).
+    pub status: u16,
     /// `proto` ("" for a transport failure).
-    pub proto: String,
+    pub proto: &'static str,
     /// `error`, only for transport failures.
     pub error: Option<String>,
     /// `error_code`, when non-zero (also 1000+status for 4xx/5xx).
@@ -29,6 +28,14 @@ pub struct Tags {
     pub tls_version: Option<String>,
     /// Tags from the request params other than `name`, in order.
     pub user: Vec<(String, String)>,
+}
+
+impl Tags {
+    /// `name`: always the same as `url` (the request's `name` tag, else
+    /// the URL).
+    pub fn name(&self) -> &str {
+        &self.url
+    }
 }
 
 /// The metric values of one hop (each redirect hop is its own request).

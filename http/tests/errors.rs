@@ -20,7 +20,7 @@ async fn connection_refused_is_1212() {
     assert_eq!(r.body, ResponseBody::None);
     let m = &ex.hops[0];
     assert_eq!(m.reqs, 1);
-    assert_eq!(m.tags.status, "0");
+    assert_eq!(m.tags.status, 0);
     assert_eq!(m.tags.error.as_deref(), Some("dial: connection refused"));
     assert_eq!(m.tags.error_code, Some(1212));
     assert_eq!(m.failed, Some(true));

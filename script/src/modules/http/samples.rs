@@ -119,10 +119,10 @@ fn hop_tags(base: &Tags, hop: &RequestMetrics) -> Tags {
         tags.insert(key.as_str(), value.as_str());
     }
     tags.insert("method", t.method.as_str());
-    tags.insert("name", t.name.as_str());
+    tags.insert("name", t.name());
     tags.insert("url", t.url.as_str());
-    tags.insert("status", t.status.as_str());
-    tags.insert("proto", t.proto.as_str());
+    tags.insert("status", t.status.to_string());
+    tags.insert("proto", t.proto);
     if let Some(error) = &t.error {
         tags.insert("error", error.as_str());
     }
