@@ -43,8 +43,10 @@ const RESPONSE_SOURCE: &str = r#"(class Response {
 
 static RESPONSE_CLASS: Compiled = Compiled::new("k6r:k6/http/response", RESPONSE_SOURCE);
 
-/// The global symbol the [`Kit`] is kept under.
-const KIT_KEY: &str = "k6r.Response";
+/// The global property the [`Kit`] is kept under (hidden: not
+/// enumerable). A string, not a global symbol as k6r's other hidden
+/// values: `Symbol.for` cost ~1,500 instructions, on every request.
+const KIT_KEY: &str = "__k6r_response_kit";
 
 /// Gives the response class `http.request` (under a hidden key) for
 /// `res.clickLink()` and `res.submitForm()`, which send through it.
@@ -70,16 +72,14 @@ pub(super) fn install<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Function<'js>> {
             .map(|key| Atom::from_str(ctx.clone(), key))
             .collect::<rquickjs::Result<_>>()?,
     };
-    let key = Symbol::new_global(ctx.clone(), KIT_KEY)?;
     ctx.globals()
-        .prop(key, Property::from(Class::instance(ctx.clone(), kit)?))?;
+        .prop(KIT_KEY, Property::from(Class::instance(ctx.clone(), kit)?))?;
     Ok(class)
 }
 
 /// The kit [`install`] kept.
 pub(super) fn response_kit<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Class<'js, Kit<'js>>> {
-    let key = Symbol::new_global(ctx.clone(), KIT_KEY)?;
-    ctx.globals().get(key)
+    ctx.globals().get(KIT_KEY)
 }
 
 /// `response` as k6's response object, each key's value made when first
