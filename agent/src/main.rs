@@ -22,7 +22,13 @@ fn main() -> std::process::ExitCode {
     }
 }
 
-#[tokio::main]
+// One thread for the agent's own work (its gRPC streams, the samples'
+// consumer; preparing a script is blocking work of its own), as
+// `k6r-cli run` has: the VUs run on worker threads of their own, one
+// per core. A runtime thread per core besides cost two agents sharing a
+// machine throughput (bench/cluster.py on 2 cores, medians of three
+// pairs: 90.0 % of one process's requests/s, 93.3 % with one thread).
+#[tokio::main(flavor = "multi_thread", worker_threads = 1)]
 async fn main_inner() -> anyhow::Result<()> {
     let config = Config::try_from(Args::parse())?;
     // A connection per VU needs a file each, as in k6 (Go raises it too).
