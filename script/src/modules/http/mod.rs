@@ -5,8 +5,12 @@
 //! async requests overlap (with each other and with what it waits in).
 //!
 //! - `send`: the request functions and `asyncRequest`; `batch`:
-//!   `http.batch()`; `response`: k6's `Response` class.
-//! - `convert`: JavaScript arguments → requests, responses → objects.
+//!   `http.batch()`; `response`: k6's `Response` class (its methods,
+//!   the prototype of every response) and the per-VU kit that makes
+//!   responses.
+//! - `deferred`: a response object, a Rust object whose keys' values are
+//!   made on first read.
+//! - `convert`: JavaScript arguments → requests.
 //! - `form`: object bodies: url-encoded fields or, with an `http.file()`,
 //!   multipart parts.
 //! - `jar`: `http.cookieJar()` and the `CookieJar` class.
