@@ -108,15 +108,9 @@ impl Totals {
 impl SampleSink for Totals {
     fn add(&mut self, batch: &[Sample]) {
         let mut table = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        let table = &mut *table;
-        let mut last: Option<(&Arc<Metric>, usize)> = None;
         for sample in batch {
             let value = sample.value;
-            let place = match last {
-                Some((metric, place)) if Arc::ptr_eq(metric, &sample.metric) => place,
-                _ => table.place(&sample.metric, value),
-            };
-            last = Some((&sample.metric, place));
+            let place = table.place(&sample.metric, value);
             let total = &mut table.totals[place].1;
             total.count += 1;
             total.sum += value;

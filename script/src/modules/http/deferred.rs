@@ -72,11 +72,38 @@ impl<'js> Held<'js> {
         }
     }
 
+    /// The index in [`KEYS`] of `atom`, if it is one of them.
+    fn index(&self, atom: &Atom<'js>) -> Option<usize> {
+        self.kit.borrow().keys.iter().position(|key| key == atom)
+    }
+
     /// The index in [`KEYS`] of `atom`, if it is a key not deleted.
     fn key(&self, atom: &Atom<'js>) -> Option<usize> {
-        let index = self.kit.borrow().keys.iter().position(|key| key == atom)?;
-        (self.deleted & (1 << index) == 0).then_some(index)
+        self.index(atom)
+            .filter(|index| self.deleted & (1 << index) == 0)
     }
+}
+
+/// The own property `atom` of `held`: a key not deleted, or a key the
+/// script added.
+fn own<'js>(
+    ctx: &Ctx<'js>,
+    held: &JsCell<'js, Held<'js>>,
+    atom: Atom<'js>,
+) -> rquickjs::Result<Option<Value<'js>>> {
+    let key = held.borrow().key(&atom);
+    if let Some(index) = key {
+        return value(ctx, held, index).map(Some);
+    }
+    match added(held) {
+        Some(added) if added.contains_key(atom.clone())? => added.get(atom).map(Some),
+        _ => Ok(None),
+    }
+}
+
+/// The response class's prototype, where what is not own is looked up.
+fn prototype<'js>(held: &JsCell<'js, Held<'js>>) -> Object<'js> {
+    held.borrow().kit.borrow().prototype.clone()
 }
 
 /// The value of key `index` of `held`, made on first read.
@@ -307,15 +334,10 @@ impl<'js> JsClass<'js> for Held<'js> {
         atom: Atom<'js>,
         _receiver: Value<'js>,
     ) -> rquickjs::Result<Value<'js>> {
-        let key = this.borrow().key(&atom);
-        if let Some(index) = key {
-            return value(ctx, this, index);
+        match own(ctx, this, atom.clone())? {
+            Some(value) => Ok(value),
+            None => prototype(this).get(atom),
         }
-        if let Some(added) = added(this).filter(|a| a.contains_key(atom.clone()).unwrap_or(false)) {
-            return added.get(atom);
-        }
-        let prototype = this.borrow().kit.borrow().prototype.clone();
-        prototype.get(atom)
     }
 
     fn exotic_set_property(
@@ -326,13 +348,7 @@ impl<'js> JsClass<'js> for Held<'js> {
         value: Value<'js>,
     ) -> rquickjs::Result<bool> {
         balance_set_value(&value);
-        let index = this
-            .borrow()
-            .kit
-            .borrow()
-            .keys
-            .iter()
-            .position(|k| *k == atom);
+        let index = this.borrow().index(&atom);
         if let Some(index) = index {
             let mut held = this.borrow_mut();
             held.values[index] = Some(value);
@@ -381,8 +397,7 @@ impl<'js> JsClass<'js> for Held<'js> {
                 return Ok(true);
             }
         }
-        let prototype = this.borrow().kit.borrow().prototype.clone();
-        prototype.contains_key(atom)
+        prototype(this).contains_key(atom)
     }
 
     fn exotic_get_own_property(
@@ -390,15 +405,8 @@ impl<'js> JsClass<'js> for Held<'js> {
         ctx: &Ctx<'js>,
         atom: Atom<'js>,
     ) -> rquickjs::Result<Option<PropertyDescriptor<'js>>> {
-        let key = this.borrow().key(&atom);
-        let found = match key {
-            Some(index) => Some(value(ctx, this, index)?),
-            None => match added(this) {
-                Some(added) if added.contains_key(atom.clone())? => Some(added.get(atom)?),
-                _ => None,
-            },
-        };
-        Ok(found.map(|value| PropertyDescriptor::new_value(value, true, true, true)))
+        Ok(own(ctx, this, atom)?
+            .map(|value| PropertyDescriptor::new_value(value, true, true, true)))
     }
 
     fn exotic_get_own_property_names(
