@@ -5,6 +5,10 @@ use anyhow::Context;
 use clap::Parser;
 use k6r_agent::{Args, Config};
 
+// The VUs' allocator (see k6r_runner::allocator).
+#[global_allocator]
+static ALLOCATOR: k6r_runner::Allocator = k6r_runner::Allocator;
+
 fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(

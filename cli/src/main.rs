@@ -2,6 +2,10 @@
 
 use clap::Parser;
 
+// The VUs' allocator (see k6r_runner::allocator).
+#[global_allocator]
+static ALLOCATOR: k6r_runner::Allocator = k6r_runner::Allocator;
+
 fn main() {
     let cli = k6r_cli::Cli::parse();
     // A connection per VU needs a file each, as in k6 (Go raises it too).

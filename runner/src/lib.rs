@@ -21,6 +21,8 @@
 //! - `director`: who runs setup and teardown and starts the scenarios: the
 //!   run itself, with k6's REST API ([`rest_api::Live`]), or its agent
 //!   ([`Remote`]); one file each.
+//! - [`allocator`]: the global [`Allocator`] the binaries that run VUs
+//!   name (mimalloc, tuned for RSS).
 //! - [`config`]: [`Config`], what a run needs.
 //! - `coroutine`: one VU on its coroutine, and the [`Spec`] every VU starts from.
 //! - `workers`: the worker threads and VU placement.
@@ -52,6 +54,7 @@ pub mod output;
 pub mod summary;
 pub mod thresholds;
 
+pub mod allocator;
 pub mod config;
 mod coroutine;
 mod director;
@@ -68,6 +71,7 @@ pub mod totals;
 mod vu;
 mod workers;
 
+pub use allocator::Allocator;
 pub use config::{Config, ProgressFn, Report};
 pub use coroutine::{Spec, MAX_JS_STACK, STACK_SIZE};
 pub use error::{Error, Result};
