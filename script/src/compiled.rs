@@ -1,4 +1,4 @@
-//! JavaScript that k6r ships itself (the response class, module glue),
+//! JavaScript that k6r ships itself (module glue),
 //! compiled once per process and loaded by every VU as bytecode.
 //!
 //! QuickJS keeps the source text of every function it compiles (for

@@ -240,6 +240,34 @@ fn response_parts_read_once_and_keep_writes() {
 }
 
 #[test]
+fn response_methods_are_the_prototype_s_as_in_k6() {
+    // What k6 v1.1.0 prints for the same script (its method names aside).
+    let (out, _) = setup_of(
+        r#"
+        import http from 'k6/http';
+        export function setup() {
+            const bad = http.get('http://127.0.0.1:1/');
+            let thrown;
+            try { bad.json(); } catch (e) { thrown = String(e); }
+            const r = http.post(`${BASE}/`, '{"a":{"b":[1,2]}}');
+            const proto = Object.getPrototypeOf(r);
+            return [thrown, Object.keys(proto), r.json(), r.json('a.b.1'), r.json('no.such') === undefined,
+                ['json', 'html', 'clickLink', 'submitForm'].map((m) => typeof r[m]),
+                r.html().find('p').size(), r.json === http.get(`${BASE}/`).json];
+        }
+    "#,
+    );
+    assert_eq!(
+        out,
+        serde_json::json!([
+            "GoError: the body is null so we can't transform it to JSON - this likely was because of a request error getting the response",
+            [], {"a": {"b": [1, 2]}}, 2, true,
+            ["function", "function", "function", "function"], 0, true
+        ])
+    );
+}
+
+#[test]
 fn cookie_jars_keep_creation_order_and_delete_as_k6() {
     let (out, _) = setup_of(
         r#"

@@ -166,6 +166,14 @@ pub(crate) fn install<'js>(
     ctx.globals().prop(key, Property::from(factory))
 }
 
+/// The module object of the built-in module `name` in `ctx`, built by
+/// the factory [`install`] gave it.
+pub(crate) fn build<'js>(ctx: &Ctx<'js>, name: &str) -> rquickjs::Result<Object<'js>> {
+    let key = Symbol::new_global(ctx.clone(), FACTORY_KEY)?;
+    let factory: Function = ctx.globals().get(key)?;
+    factory.call((name,))
+}
+
 fn declare_builtin<'js, M: BuiltinModule + 'static>(
     ctx: Ctx<'js>,
 ) -> rquickjs::Result<Module<'js>> {
@@ -183,9 +191,7 @@ impl<M: BuiltinModule> ModuleDef for Builtin<M> {
     }
 
     fn evaluate<'js>(ctx: &Ctx<'js>, exports: &Exports<'js>) -> rquickjs::Result<()> {
-        let key = Symbol::new_global(ctx.clone(), FACTORY_KEY)?;
-        let factory: Function = ctx.globals().get(key)?;
-        let object: Object = factory.call((M::NAME,))?;
+        let object = build(ctx, M::NAME)?;
         // A module whose named exports differ from its default export's
         // properties (live views of getters that throw in init code)
         // keeps them under `Symbol.for("k6r.named")`.

@@ -65,7 +65,7 @@ impl BuiltinModule for Html {
             selection::into_js(&ctx, Selection::document(doc))
         };
         module.set("parseHTML", js::function(ctx, "parseHTML", parse)?)?;
-        // Hidden from `Object.keys`: the response class reaches it by key.
+        // Hidden from `Object.keys`: the response methods reach it by key.
         let key = Symbol::new_global(ctx.clone(), response::KEY)?;
         module.prop(key, Property::from(response::native(ctx)?))?;
         Ok(module)

@@ -1,6 +1,6 @@
-//! What the response class asks of `k6/html`: `res.html(selector?)`,
-//! and the request `res.clickLink()` / `res.submitForm()` make (the
-//! class sends it through `http.request`, as k6 does).
+//! What the response methods ask of `k6/html`: `res.html(selector?)`,
+//! and the request `res.clickLink()` / `res.submitForm()` make (sent
+//! through `http.request`, as k6 does).
 
 use std::collections::BTreeMap;
 use std::rc::Rc;

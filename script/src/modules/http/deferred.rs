@@ -10,11 +10,13 @@
 //! script's changes to it stay; writing or deleting a key works as on a
 //! plain object, and so do keys the script adds.
 
+use std::cell::OnceCell;
+
 use k6r_http::{Ocsp, RequestInfo, Response, ResponseBody, ResponseCookie, Timings};
 use rquickjs::class::{
     ClassKind, JsCell, JsClass, PropertyDescriptor, PropertyName, Trace, Tracer, Writable,
 };
-use rquickjs::{Array, Atom, Class, Constructor, Ctx, Object, Value};
+use rquickjs::{Array, Atom, Class, Constructor, Ctx, Function, Object, Value};
 
 /// k6's keys of a response, in k6's order.
 pub(super) const KEYS: [&str; 16] = [
@@ -37,11 +39,13 @@ pub(super) const KEYS: [&str; 16] = [
 ];
 
 /// What a response object needs of its VU's context: the prototype (the
-/// response class's) and [`KEYS`] as atoms. One per context; each
-/// response holds it.
+/// response methods), [`KEYS`] as atoms and `http.request`, which
+/// `res.clickLink()` and `res.submitForm()` send through. One per
+/// context; each response holds it.
 pub(crate) struct Kit<'js> {
     pub(super) prototype: Object<'js>,
     pub(super) keys: Vec<Atom<'js>>,
+    pub(super) request: OnceCell<Function<'js>>,
 }
 
 /// A response object's Rust half.
@@ -101,7 +105,7 @@ fn own<'js>(
     }
 }
 
-/// The response class's prototype, where what is not own is looked up.
+/// The responses' prototype, where what is not own is looked up.
 fn prototype<'js>(held: &JsCell<'js, Held<'js>>) -> Object<'js> {
     held.borrow().kit.borrow().prototype.clone()
 }
@@ -320,7 +324,7 @@ impl<'js> JsClass<'js> for Held<'js> {
     type Mutable = Writable;
 
     fn prototype(_ctx: &Ctx<'js>) -> rquickjs::Result<Option<Object<'js>>> {
-        // Every response is made with the response class's prototype.
+        // Every response is made with the response methods' prototype.
         Ok(None)
     }
 
@@ -448,6 +452,9 @@ unsafe impl<'js> rquickjs::JsLifetime<'js> for Kit<'js> {
 impl<'js> Trace<'js> for Kit<'js> {
     fn trace<'a>(&self, tracer: Tracer<'a, 'js>) {
         self.prototype.trace(tracer);
+        if let Some(request) = self.request.get() {
+            request.trace(tracer);
+        }
         // An atom holds its context: untraced, the context would never be
         // freed.
         for key in &self.keys {

@@ -5,8 +5,8 @@
 //! async requests overlap (with each other and with what it waits in).
 //!
 //! - `send`: the request functions and `asyncRequest`; `batch`:
-//!   `http.batch()`; `response`: k6's `Response` class (its methods,
-//!   the prototype of every response) and the per-VU kit that makes
+//!   `http.batch()`; `response`: the response methods (native, the
+//!   prototype of every response) and the per-VU kit that makes
 //!   responses.
 //! - `deferred`: a response object, a Rust object whose keys' values are
 //!   made on first read.
@@ -153,8 +153,7 @@ impl BuiltinModule for Http {
 
     fn build<'js>(ctx: &Ctx<'js>, vu: &Rc<VuState>) -> rquickjs::Result<Object<'js>> {
         let module = Object::new(ctx.clone())?;
-        let class = response::install(ctx)?;
-        selector::install(ctx)?;
+        response::install(ctx)?;
 
         for &(name, method) in REQUESTS {
             let state = vu.clone();
@@ -165,7 +164,7 @@ impl BuiltinModule for Http {
                 };
             module.set(name, js::function(ctx, name, request)?)?;
         }
-        response::link_request(ctx, &class, &module)?;
+        response::link_request(ctx, &module)?;
 
         let state = vu.clone();
         let async_request =

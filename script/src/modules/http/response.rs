@@ -1,80 +1,162 @@
-//! k6's response objects: the `Response` class's helper methods
-//! (compiled once per VU and given `http.request` for `res.clickLink()`
-//! and `res.submitForm()`), and the [`Kit`] that makes each response as
-//! a [`Held`] object with the class's prototype.
+//! k6's response objects: their methods (`json`, `html`, `clickLink`,
+//! `submitForm`, native functions on one prototype per VU), and the
+//! [`Kit`] that makes each response as a [`Held`] object with that
+//! prototype.
+//!
+//! The methods were a JavaScript class whose bytecode every VU loaded:
+//! 5.4 KB per VU where the native functions cost ~1 KB.
 
+use std::cell::OnceCell;
+
+use rquickjs::function::{Opt, This};
 use rquickjs::object::Property;
-use rquickjs::{Atom, Class, Ctx, Function, Object, Symbol, Value};
+use rquickjs::{Array, Atom, Class, Ctx, Exception, Function, Object, Symbol, Value};
 
 use super::deferred::{Held, Kit, KEYS};
-use crate::compiled::Compiled;
+use super::selector;
+use crate::js;
 
-/// k6's response class: its helper methods. Responses are not made by
-/// its constructor but as [`Held`] objects with its prototype (see
-/// [`response_value`]).
-const RESPONSE_SOURCE: &str = r#"(class Response {
-    json(selector) {
-        if (this.body === null || this.body === undefined) {
-            const error = new Error("the body is null so we can't transform it to JSON - this likely was because of a request error getting the response");
-            error.name = "GoError";
-            throw error;
-        }
-        const select = globalThis[Symbol.for("k6r.gjson")];
-        if (selector === undefined) return JSON.parse(select(this.body));
-        const found = select(this.body, String(selector));
-        return found === undefined ? undefined : JSON.parse(found);
-    }
-    html(selector) { return Response.k6rHtml(this, "html", selector); }
-    clickLink(args) { return Response.k6rSend(Response.k6rHtml(this, "clickLink", args)); }
-    submitForm(args) { return Response.k6rSend(Response.k6rHtml(this, "submitForm", args)); }
-    static k6rHtml(response, op, arg) {
-        const key = Symbol.for("k6r.html.response");
-        let native = globalThis[key];
-        if (native === undefined) {
-            native = globalThis[Symbol.for("k6r.builtins")]("k6/html")[key];
-            Object.defineProperty(globalThis, key, { value: native });
-        }
-        return native(response, op, arg);
-    }
-    static k6rSend([method, url, body, params]) {
-        return Response[Symbol.for("k6r.request")](method, url, body, params);
-    }
-})"#;
+/// What `res.json()` throws for a response without a body.
+const NO_BODY: &str = "the body is null so we can't transform it to JSON - this likely was because of a request error getting the response";
 
-static RESPONSE_CLASS: Compiled = Compiled::new("k6r:k6/http/response", RESPONSE_SOURCE);
+/// The global symbol `k6/html`'s module object keeps its part of the
+/// response methods under (see `modules::html::response`), and the
+/// global (hidden) key it is cached under once read.
+const HTML_KEY: &str = "k6r.html.response";
 
 /// The global property the [`Kit`] is kept under (hidden: not
 /// enumerable). A string, not a global symbol as k6r's other hidden
 /// values: `Symbol.for` cost ~1,500 instructions, on every request.
 const KIT_KEY: &str = "__k6r_response_kit";
 
-/// Gives the response class `http.request` (under a hidden key) for
-/// `res.clickLink()` and `res.submitForm()`, which send through it.
-pub(super) fn link_request<'js>(
-    ctx: &Ctx<'js>,
-    class: &Function<'js>,
-    module: &Object<'js>,
-) -> rquickjs::Result<()> {
-    let key = Symbol::new_global(ctx.clone(), "k6r.request")?;
-    let request: Value = module.get("request")?;
-    class.prop(key, Property::from(request))
+/// Gives the responses `http.request`, which `res.clickLink()` and
+/// `res.submitForm()` send through.
+pub(super) fn link_request<'js>(ctx: &Ctx<'js>, module: &Object<'js>) -> rquickjs::Result<()> {
+    let request: Function = module.get("request")?;
+    // The kit `install` just made: nothing set it before.
+    let _ = response_kit(ctx)?.borrow().request.set(request);
+    Ok(())
 }
 
-/// Loads the class, makes the [`Kit`] and keeps it under [`KIT_KEY`]: a
-/// JavaScript value held by Rust (captured by a closure) is invisible to
-/// QuickJS's GC. Returns the class.
-pub(super) fn install<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Function<'js>> {
-    let class: Function = RESPONSE_CLASS.load(ctx)?;
+/// Makes the prototype and the [`Kit`] and keeps the kit under
+/// [`KIT_KEY`]: a JavaScript value held by Rust (captured by a closure)
+/// is invisible to QuickJS's GC.
+pub(super) fn install<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<()> {
+    let prototype = Object::new(ctx.clone())?;
+    let method = |name: &str, function: Function<'js>| {
+        prototype.prop(name, Property::from(function).writable().configurable())
+    };
+    method("json", js::function(ctx, "json", json)?)?;
+    method("html", js::function(ctx, "html", html)?)?;
+    method("clickLink", js::function(ctx, "clickLink", click_link)?)?;
+    method("submitForm", js::function(ctx, "submitForm", submit_form)?)?;
     let kit = Kit {
-        prototype: class.get("prototype")?,
+        prototype,
         keys: KEYS
             .iter()
             .map(|key| Atom::from_str(ctx.clone(), key))
             .collect::<rquickjs::Result<_>>()?,
+        request: OnceCell::new(),
     };
     ctx.globals()
-        .prop(KIT_KEY, Property::from(Class::instance(ctx.clone(), kit)?))?;
-    Ok(class)
+        .prop(KIT_KEY, Property::from(Class::instance(ctx.clone(), kit)?))
+}
+
+/// `res.json(selector?)`: the body, or the part of it a GJSON selector
+/// picks (`undefined` when nothing matches), parsed.
+fn json<'js>(
+    ctx: Ctx<'js>,
+    this: This<Value<'js>>,
+    selector: Opt<Value<'js>>,
+) -> rquickjs::Result<Value<'js>> {
+    let body: Value = receiver(&ctx, &this.0)?.get("body")?;
+    if body.is_null() || body.is_undefined() {
+        return Err(js::throw_go_error(&ctx, NO_BODY));
+    }
+    let selector = match selector.0.filter(|s| !s.is_undefined()) {
+        Some(selector) => Some(js::to_string(&selector)?),
+        None => None,
+    };
+    match selector::select(&body, selector.as_deref())? {
+        Some(text) => ctx.json_parse(text),
+        None => Ok(Value::new_undefined(ctx)),
+    }
+}
+
+/// `res.html(selector?)`: the body as a `k6/html` selection.
+fn html<'js>(
+    ctx: Ctx<'js>,
+    this: This<Value<'js>>,
+    selector: Opt<Value<'js>>,
+) -> rquickjs::Result<Value<'js>> {
+    let response = receiver(&ctx, &this.0)?;
+    html_native(&ctx)?.call((response, "html", selector.0))
+}
+
+/// `res.clickLink(args?)`: follows a link of the body.
+fn click_link<'js>(
+    ctx: Ctx<'js>,
+    this: This<Value<'js>>,
+    args: Opt<Value<'js>>,
+) -> rquickjs::Result<Value<'js>> {
+    send_from_page(&ctx, &this.0, "clickLink", args.0)
+}
+
+/// `res.submitForm(args?)`: submits a form of the body.
+fn submit_form<'js>(
+    ctx: Ctx<'js>,
+    this: This<Value<'js>>,
+    args: Opt<Value<'js>>,
+) -> rquickjs::Result<Value<'js>> {
+    send_from_page(&ctx, &this.0, "submitForm", args.0)
+}
+
+/// The request `k6/html` makes of the page for `op`
+/// (`[method, url, body, params]`), sent through `http.request`.
+fn send_from_page<'js>(
+    ctx: &Ctx<'js>,
+    this: &Value<'js>,
+    op: &str,
+    args: Option<Value<'js>>,
+) -> rquickjs::Result<Value<'js>> {
+    let response = receiver(ctx, this)?;
+    let request: Array = html_native(ctx)?.call((response, op, args))?;
+    let send = response_kit(ctx)?.borrow().request.get().cloned();
+    let Some(send) = send else {
+        return Err(js::throw_go_error(ctx, "http.request is not available"));
+    };
+    send.call((
+        request.get::<Value>(0)?,
+        request.get::<Value>(1)?,
+        request.get::<Value>(2)?,
+        request.get::<Value>(3)?,
+    ))
+}
+
+/// The object a method was called on (a `TypeError` without one, as
+/// reading a property of `undefined` throws).
+fn receiver<'js>(ctx: &Ctx<'js>, this: &Value<'js>) -> rquickjs::Result<Object<'js>> {
+    match this.as_object() {
+        Some(object) => Ok(object.clone()),
+        None => Err(Exception::throw_type(
+            ctx,
+            "a response method called without its response",
+        )),
+    }
+}
+
+/// `k6/html`'s native for the response methods, cached under a global
+/// symbol once `k6/html` is built.
+fn html_native<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Function<'js>> {
+    let key = Symbol::new_global(ctx.clone(), HTML_KEY)?;
+    let globals = ctx.globals();
+    if let Some(native) = globals.get::<_, Option<Function>>(key.clone())? {
+        return Ok(native);
+    }
+    let html = crate::modules::build(ctx, "k6/html")?;
+    let native: Function = html.get(key.clone())?;
+    globals.prop(key, Property::from(native.clone()))?;
+    Ok(native)
 }
 
 /// The kit [`install`] kept.

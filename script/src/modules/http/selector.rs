@@ -3,51 +3,33 @@
 //! by its author: `list.#`, `a.b.0`, `#(...)` queries, wildcards,
 //! modifiers and multipaths.
 
-use rquickjs::function::Opt;
-use rquickjs::object::Property;
-use rquickjs::{Ctx, Symbol, Value};
-
-use crate::js;
-
-/// The global (hidden) key of the native the response class calls.
-const KEY: &str = "k6r.gjson";
-
-/// Puts the native under `Symbol.for("k6r.gjson")` in `ctx`'s globals.
-pub(crate) fn install(ctx: &Ctx<'_>) -> rquickjs::Result<()> {
-    let native = js::function(ctx, "gjson", select)?;
-    let key = Symbol::new_global(ctx.clone(), KEY)?;
-    ctx.globals().prop(key, Property::from(native))
-}
+use rquickjs::Value;
 
 /// The JSON text `selector` selects in `body` (a string or, for
-/// `responseType: 'binary'`, an `ArrayBuffer`), `undefined` when nothing
-/// matches (as k6 returns); without a selector, the body as text.
-fn select<'js>(
-    ctx: Ctx<'js>,
-    body: Value<'js>,
-    selector: Opt<String>,
-) -> rquickjs::Result<Value<'js>> {
-    let body = text_of(&body)?;
-    let Some(selector) = selector.0 else {
-        return Ok(rquickjs::String::from_str(ctx, &body)?.into_value());
+/// `responseType: 'binary'`, an `ArrayBuffer`), `None` when nothing
+/// matches (k6 then returns `undefined`); without a selector, the body
+/// as text.
+pub(super) fn select(body: &Value<'_>, selector: Option<&str>) -> rquickjs::Result<Option<String>> {
+    let body = text_of(body)?;
+    let Some(selector) = selector else {
+        return Ok(Some(body));
     };
-    let found = gjson::get(&body, &selector);
+    let found = gjson::get(&body, selector);
     if !found.exists() {
-        return Ok(Value::new_undefined(ctx));
+        return Ok(None);
     }
-    let json = match found.kind() {
+    Ok(Some(match found.kind() {
         // A string is handed over as JSON text, unescaped and re-encoded,
         // so what JSON.parse reads is always valid.
         gjson::Kind::String => quote(found.str()),
         _ => found.json().to_string(),
-    };
-    Ok(rquickjs::String::from_str(ctx, &json)?.into_value())
+    }))
 }
 
 /// A body as text: a string as is, an `ArrayBuffer`'s bytes as UTF-8.
 fn text_of(body: &Value<'_>) -> rquickjs::Result<String> {
     if body.is_string() {
-        return js::to_string(body);
+        return crate::js::to_string(body);
     }
     let bytes = super::convert::bytes_of(body)?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())

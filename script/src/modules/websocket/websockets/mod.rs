@@ -80,9 +80,7 @@ impl BuiltinModule for WebSockets {
                 state.log.log(crate::log::Level::Warning, &message, &[]);
             })?,
         )?;
-        let builtins = rquickjs::Symbol::new_global(ctx.clone(), "k6r.builtins")?;
-        let factory: rquickjs::Function = ctx.globals().get(builtins)?;
-        let streams: Object = factory.call(("k6/experimental/streams",))?;
+        let streams = crate::modules::build(ctx, "k6/experimental/streams")?;
         natives.set("ReadableStream", streams.get::<_, Value>("ReadableStream")?)?;
         crate::modules::glue(ctx, &GLUE, natives)
     }
