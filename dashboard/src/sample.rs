@@ -47,7 +47,7 @@ pub struct RunSample {
 pub struct AgentPart {
     /// The agent and its counts.
     pub agent: RunAgent,
-    /// Its headline metrics so far (`None`: none received yet).
+    /// Its headline metrics so far (`None`: not known apart).
     pub headline: Option<Headline>,
 }
 

@@ -52,7 +52,9 @@ impl RunActor {
         .with_headlines(registry)
     }
 
-    /// Each agent's part, with its headline metrics.
+    /// Each agent's part, with its headline metrics: an agent that has
+    /// sent none yet made no request (a line at 0 on the page, not none:
+    /// an agent that runs nothing, beside a pinned scenario, sends none).
     fn agent_parts(&self) -> Vec<AgentPart> {
         let merged = &self.submission.merged;
         self.run_agents()
@@ -60,7 +62,12 @@ impl RunActor {
             .zip(&self.slots)
             .map(|(agent, slot)| AgentPart {
                 agent,
-                headline: merged.of_agent(&slot.plan.id).map(Headline::of_set),
+                headline: Some(
+                    merged
+                        .of_agent(&slot.plan.id)
+                        .map(Headline::of_set)
+                        .unwrap_or_default(),
+                ),
             })
             .collect()
     }
