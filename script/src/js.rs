@@ -65,6 +65,13 @@ where
     Function::new(ctx.clone(), f)?.with_name(name)
 }
 
+/// `text` as a JavaScript string shared by every context of the
+/// runtime: the string of its atom (atoms are per runtime), not a copy
+/// per VU. For constants every VU holds.
+pub(crate) fn interned<'js>(ctx: &Ctx<'js>, text: &str) -> rquickjs::Result<rquickjs::String<'js>> {
+    rquickjs::Atom::from_str(ctx.clone(), text)?.to_js_string()
+}
+
 /// The most items Rust code takes from one script array. `Array::len`
 /// asserts that `length` is an int (a length past 2^31 - 1, or a Proxy's,
 /// is not) and a huge one would be allocated for up front: this reads it

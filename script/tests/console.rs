@@ -49,3 +49,33 @@ fn debug_lines_are_dropped_unless_verbose() {
     assert_eq!(lines.len(), 7);
     assert!(lines.iter().all(|line| !line.contains("level=debug")));
 }
+
+#[test]
+fn console_is_made_on_first_use_and_looks_like_k6s() {
+    // What k6 v1.1.0 returns for the same code: a plain global before and
+    // after its first use, and a write before any read replaces it.
+    let script = Script::new(
+        Arc::new(k6r_script::MemoryFiles::new().with(
+            "/t/main.js",
+            r#"
+            const before = Object.getOwnPropertyDescriptor(globalThis, 'console');
+            const listed = Object.keys(globalThis).includes('console');
+            export function setup() {
+                const saved = console;
+                globalThis.console = 7;
+                const replaced = console;
+                globalThis.console = saved;
+                const d = Object.getOwnPropertyDescriptor(globalThis, 'console');
+                return [listed, before.enumerable, before.configurable, replaced,
+                    d.writable, d.enumerable, d.configurable, typeof console.log, console === saved];
+            }
+            "#,
+        )),
+        "/t/main.js",
+    );
+    let (out, _) = common::setup_returns(&script);
+    assert_eq!(
+        out,
+        serde_json::json!([true, true, true, 7, true, true, true, "function", true])
+    );
+}

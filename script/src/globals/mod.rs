@@ -1,5 +1,5 @@
 //! The globals of k6's init context: `__ENV`, `__VU`, `global`,
-//! `console`, `open()`, `require()` (made on first use, see
+//! `console` (made on first use), `open()`, `require()` (made on first use, see
 //! [`crate::loader`]), the timers (`setTimeout` and co.), the event loop
 //! that fires them and runs the completions of pending operations
 //! (`event_loop`), WebCrypto's `crypto` (`webcrypto/`,
@@ -38,7 +38,10 @@ pub(crate) fn install<'js>(
 
     set_env(ctx, vu, &[])?;
 
-    globals.set("console", console::build(ctx, vu)?)?;
+    let state = Rc::clone(vu);
+    lazy::global(&globals, "console", move |ctx| {
+        Ok(console::build(ctx, &state)?.into_value())
+    })?;
     globals.set("open", open::build(ctx, vu)?)?;
     timers::install(ctx, vu, &globals)?;
     webcrypto::install(&globals)?;

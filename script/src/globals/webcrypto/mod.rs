@@ -1,10 +1,8 @@
 //! The global `crypto` (WebCrypto): `getRandomValues`, `randomUUID`,
 //! `subtle` and `CryptoKey`.
 //!
-//! Built on first access: the global starts as an accessor whose getter
-//! builds the object and replaces itself with a plain data property
-//! (writable, enumerable, configurable, as k6's), so a VU whose script
-//! never touches `crypto` pays for one getter and setter only.
+//! Built on first access (`lazy::global`): a VU whose script never
+//! touches `crypto` pays for one accessor function only.
 //!
 //! # Layout
 //! - `random`: `getRandomValues` and `randomUUID`.
@@ -15,8 +13,8 @@ mod error;
 mod random;
 mod subtle;
 
-use rquickjs::object::{Accessor, Property};
-use rquickjs::{Ctx, Function, Object, Value};
+use rquickjs::object::Property;
+use rquickjs::{Ctx, Function, Object};
 
 use crate::compiled::Compiled;
 use crate::js;
@@ -30,23 +28,9 @@ static CRYPTO_KEY: Compiled = Compiled::new(
 
 const NAME: &str = "crypto";
 
-/// Defines the lazy global `crypto`.
+/// Defines the global `crypto`, made on first use.
 pub(crate) fn install<'js>(globals: &Object<'js>) -> rquickjs::Result<()> {
-    let get = |ctx: Ctx<'js>| -> rquickjs::Result<Value<'js>> {
-        let crypto = build(&ctx)?.into_value();
-        settle(&ctx, crypto.clone())?;
-        Ok(crypto)
-    };
-    let set = |ctx: Ctx<'js>, value: Value<'js>| settle(&ctx, value);
-    globals.prop(NAME, Accessor::new(get, set).enumerable().configurable())
-}
-
-/// Makes `crypto` the data property `value`.
-fn settle<'js>(ctx: &Ctx<'js>, value: Value<'js>) -> rquickjs::Result<()> {
-    ctx.globals().prop(
-        NAME,
-        Property::from(value).writable().enumerable().configurable(),
-    )
+    super::lazy::global(globals, NAME, |ctx| Ok(build(ctx)?.into_value()))
 }
 
 fn build<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Object<'js>> {

@@ -214,7 +214,7 @@ impl BuiltinModule for Http {
         module.set("url", js::function(ctx, "url", template::url)?)?;
 
         for &(name, value) in CONSTANTS {
-            module.set(name, value)?;
+            module.set(name, js::interned(ctx, value)?)?;
         }
         Ok(module)
     }
