@@ -29,7 +29,7 @@ mod chain;
 #[derive(Debug, Clone)]
 pub enum Outcome {
     /// The request finished, successfully or with a failure inside.
-    Done(Box<Exchange>),
+    Done(Exchange),
     /// The VU's iteration was interrupted; nothing is to be emitted.
     Cancelled,
 }
@@ -38,7 +38,7 @@ impl Outcome {
     /// The exchange, unless cancelled.
     pub fn done(self) -> Option<Exchange> {
         match self {
-            Outcome::Done(e) => Some(*e),
+            Outcome::Done(e) => Some(e),
             Outcome::Cancelled => None,
         }
     }
@@ -47,8 +47,10 @@ impl Outcome {
 /// A finished request: the final response plus one metric set per hop.
 #[derive(Debug, Clone)]
 pub struct Exchange {
-    /// The final hop's response (k6's `Response`).
-    pub response: Response,
+    /// The final hop's response (k6's `Response`), boxed: it is moved
+    /// through several futures' states on its way to the script, a
+    /// pointer rather than ~800 bytes each time.
+    pub response: Box<Response>,
     /// One entry per hop, in order (every redirect is its own request).
     pub hops: Vec<RequestMetrics>,
     /// The redirect limit stopped the chain at a 3xx (k6 logs a warning
@@ -129,7 +131,7 @@ impl Client {
         tokio::select! {
             biased;
             _ = cancel.cancelled() => Outcome::Cancelled,
-            ex = self.execute(req) => Outcome::Done(Box::new(ex)),
+            ex = self.execute(req) => Outcome::Done(ex),
         }
     }
 
@@ -315,11 +317,11 @@ impl Client {
         f: Failure,
         timings: Timings,
         trace: &HopTrace,
-    ) -> (Response, RequestMetrics) {
+    ) -> (Box<Response>, RequestMetrics) {
         let code = f.kind.code();
         let tags = self.tags(&hop, 0, "", Some(f.message.clone()), Some(code));
         let metrics = RequestMetrics::of_hop(tags, timings, trace.sent(), trace.received());
-        let response = Response {
+        let response = Box::new(Response {
             remote_ip: trace.remote.map(|a| ip_text(a.ip())).unwrap_or_default(),
             remote_port: trace.remote.map(|a| a.port()).unwrap_or(0),
             url: hop.shown_url.to_string(),
@@ -329,7 +331,7 @@ impl Client {
             failure: Some(f),
             request: hop.info,
             ..Response::default()
-        };
+        });
         (response, metrics)
     }
 
@@ -340,7 +342,7 @@ impl Client {
         timings: Timings,
         trace: &HopTrace,
         response_type: ResponseType,
-    ) -> (Response, RequestMetrics) {
+    ) -> (Box<Response>, RequestMetrics) {
         let status = raw.status.as_u16();
         let code = if status >= 400 {
             1000 + u32::from(status)
@@ -367,7 +369,7 @@ impl Client {
             }
             ResponseType::Binary => ResponseBody::Binary(raw.body.to_vec()),
         };
-        let response = Response {
+        let response = Box::new(Response {
             remote_ip: trace.remote.map(|a| ip_text(a.ip())).unwrap_or_default(),
             remote_port: trace.remote.map(|a| a.port()).unwrap_or(0),
             url: hop.shown_url.to_string(),
@@ -385,7 +387,7 @@ impl Client {
             error_code: code,
             failure: None,
             request: hop.info,
-        };
+        });
         (response, metrics)
     }
 
@@ -476,14 +478,14 @@ struct Run<'a> {
 /// How a hop ended.
 enum HopEnd {
     /// No response: the failure as a response, and the hop's metrics.
-    Failed(Response, RequestMetrics),
+    Failed(Box<Response>, RequestMetrics),
     /// A response.
     Answered(Answered),
 }
 
 /// A hop's response, with what the chain does next.
 struct Answered {
-    response: Response,
+    response: Box<Response>,
     metrics: RequestMetrics,
     /// Where the response redirects to.
     next: Option<Url>,

@@ -29,7 +29,7 @@ async fn get(tls: TlsOptions, url: &str) -> Response {
     let settings = TlsSettings::new(tls);
     assert!(settings.uses_openssl());
     let client = Client::new(ClientOptions::default().with_tls(settings));
-    client.execute(Request::get(url)).await.response
+    *client.execute(Request::get(url)).await.response
 }
 
 #[tokio::test]

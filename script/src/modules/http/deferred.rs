@@ -53,7 +53,7 @@ pub(crate) struct Held<'js> {
     kit: Class<'js, Kit<'js>>,
     /// What is left of the response: a key's source is taken when its
     /// value is made.
-    response: Response,
+    response: Box<Response>,
     /// Whether the response came over TLS (`ocsp` shows zeros without).
     tls: bool,
     /// Each key's value, once made or written.
@@ -65,7 +65,7 @@ pub(crate) struct Held<'js> {
 }
 
 impl<'js> Held<'js> {
-    pub(super) fn new(kit: Class<'js, Kit<'js>>, response: Response) -> Self {
+    pub(super) fn new(kit: Class<'js, Kit<'js>>, response: Box<Response>) -> Self {
         Held {
             kit,
             tls: !response.tls_version.is_empty(),

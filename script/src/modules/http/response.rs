@@ -167,7 +167,7 @@ pub(super) fn response_kit<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Class<'js, K
 /// `response` as k6's response object, each key's value made when first
 /// read (see [`Held`]).
 pub(super) fn response_value<'js>(
-    response: k6r_http::Response,
+    response: Box<k6r_http::Response>,
     kit: &Class<'js, Kit<'js>>,
 ) -> rquickjs::Result<Value<'js>> {
     let prototype = kit.borrow().prototype.clone();
