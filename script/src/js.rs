@@ -104,6 +104,20 @@ pub(crate) struct FnAccessor<'js> {
     pub configurable: bool,
 }
 
+impl<'js> FnAccessor<'js> {
+    /// A configurable accessor whose getter and setter are one function
+    /// (a setter call passes the value): one function of every context
+    /// instead of two.
+    pub fn both(function: Function<'js>, enumerable: bool) -> Self {
+        FnAccessor {
+            get: function.clone(),
+            set: Some(function),
+            enumerable,
+            configurable: true,
+        }
+    }
+}
+
 impl<'js> rquickjs::object::AsProperty<'js, ()> for FnAccessor<'js> {
     fn config(
         self,

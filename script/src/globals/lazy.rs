@@ -102,13 +102,7 @@ fn defer<'js>(globals: &Object<'js>, family: &'static Family) -> rquickjs::Resul
             };
         let access = Function::new(globals.ctx().clone(), access)?;
         // Configurable and not enumerable, as the family's own globals.
-        let accessor = FnAccessor {
-            get: access.clone(),
-            set: Some(access),
-            enumerable: false,
-            configurable: true,
-        };
-        globals.prop(name, accessor)?;
+        globals.prop(name, FnAccessor::both(access, false))?;
     }
     Ok(())
 }
@@ -123,7 +117,6 @@ pub(crate) fn global<'js>(
     name: &'static str,
     make: impl Fn(&Ctx<'js>) -> rquickjs::Result<Value<'js>> + 'js,
 ) -> rquickjs::Result<()> {
-    // One function is both getter and setter (a setter gets the value).
     let access = move |ctx: Ctx<'js>, value: Rest<Value<'js>>| -> rquickjs::Result<Value<'js>> {
         let value = match value.0.into_iter().next() {
             Some(value) => value,
@@ -137,13 +130,7 @@ pub(crate) fn global<'js>(
         Ok(value)
     };
     let access = Function::new(globals.ctx().clone(), access)?;
-    let accessor = FnAccessor {
-        get: access.clone(),
-        set: Some(access),
-        enumerable: true,
-        configurable: true,
-    };
-    globals.prop(name, accessor)
+    globals.prop(name, FnAccessor::both(access, true))
 }
 
 /// Installs `family` unless it is there: for Rust code about to make one
