@@ -65,6 +65,14 @@ pub trait Vu: Send + 'static {
     /// Runs one iteration. The future must resolve promptly with
     /// [`Outcome::Interrupted`] once `iteration.cancel` fires.
     fn run_iteration(&mut self, iteration: Iteration) -> impl Future<Output = Outcome> + Send;
+
+    /// The runtime the VU runs on. The task that loops over the VU's
+    /// iterations runs there too, so handing it an iteration and reading
+    /// the outcome cross no thread (a wake-up, a system call, each way).
+    /// `None` (the default): it runs where the engine does.
+    fn runtime(&self) -> Option<tokio::runtime::Handle> {
+        None
+    }
 }
 
 /// Why a VU could not be initialised (the init code threw, the worker

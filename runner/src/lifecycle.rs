@@ -48,7 +48,7 @@ pub(crate) async fn run(
     timeout: Duration,
     cancel: CancellationToken,
 ) -> Result<Ended> {
-    let jobs = workers.spawn(0, spec).await?;
+    let (jobs, _) = workers.spawn(0, spec).await?;
     let call = Call {
         function: stage.name().into(),
         kind: match stage {

@@ -62,7 +62,12 @@ impl VuFactory for Factory {
         let shared = Arc::clone(&self.shared);
         async move {
             match workers.spawn(id.local, spec).await {
-                Ok(jobs) => Ok(JsVu { id, jobs, shared }),
+                Ok((jobs, runtime)) => Ok(JsVu {
+                    id,
+                    jobs,
+                    shared,
+                    runtime,
+                }),
                 Err(error) => {
                     let reason = error.to_string();
                     shared
@@ -85,6 +90,8 @@ pub(crate) struct JsVu {
     id: VuId,
     jobs: Jobs,
     shared: Arc<Shared>,
+    /// Its worker's runtime.
+    runtime: tokio::runtime::Handle,
 }
 
 impl Vu for JsVu {
@@ -113,6 +120,10 @@ impl Vu for JsVu {
             Some(CallOutcome::Aborted(reason)) => Outcome::Aborted(reason.unwrap_or_default()),
             Some(CallOutcome::Interrupted) | None => Outcome::Interrupted,
         }
+    }
+
+    fn runtime(&self) -> Option<tokio::runtime::Handle> {
+        Some(self.runtime.clone())
     }
 }
 

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::thread;
 
 use k6r_script::Host;
+use tokio::runtime::{Handle, Runtime};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::{JoinSet, LocalSet};
 
@@ -32,6 +33,9 @@ pub(crate) struct Workers {
     /// at most the initialisations in flight, since [`Workers::spawn`]
     /// waits for each one's answer.
     starts: Vec<mpsc::UnboundedSender<Start>>,
+    /// Each worker's runtime, where the engine runs the loops of the
+    /// worker's VUs.
+    runtimes: Vec<Handle>,
     next: AtomicUsize,
 }
 
@@ -39,42 +43,41 @@ impl Workers {
     /// Starts `n` (at least one) worker threads.
     pub fn start(n: usize) -> Result<Workers> {
         let mut starts = Vec::new();
+        let mut runtimes = Vec::new();
         for index in 0..n.max(1) {
             let (tx, rx) = mpsc::unbounded_channel();
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(Error::Worker)?;
+            runtimes.push(runtime.handle().clone());
             thread::Builder::new()
                 .name(format!("k6r-vu-{index}"))
-                .spawn(move || worker(rx))
+                .spawn(move || worker(runtime, rx))
                 .map_err(Error::Worker)?;
             starts.push(tx);
         }
         Ok(Workers {
             starts,
+            runtimes,
             next: AtomicUsize::new(0),
         })
     }
 
-    /// Initialises VU `id` on the next worker; returns its call channel.
-    pub async fn spawn(&self, id: u64, spec: Arc<Spec>) -> Result<Jobs> {
+    /// Initialises VU `id` on the next worker; returns its call channel
+    /// and the worker's runtime.
+    pub async fn spawn(&self, id: u64, spec: Arc<Spec>) -> Result<(Jobs, Handle)> {
         let index = self.next.fetch_add(1, Ordering::Relaxed) % self.starts.len();
         let (reply, answer) = oneshot::channel();
         self.starts[index]
             .send(Start { id, spec, reply })
             .map_err(|_| Error::WorkerGone { vu: id })?;
-        answer.await.map_err(|_| Error::WorkerGone { vu: id })?
+        let jobs = answer.await.map_err(|_| Error::WorkerGone { vu: id })??;
+        Ok((jobs, self.runtimes[index].clone()))
     }
 }
 
-fn worker(mut starts: mpsc::UnboundedReceiver<Start>) {
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(error) => {
-            tracing::error!(%error, "can't build a VU worker runtime");
-            return;
-        }
-    };
+fn worker(runtime: Runtime, mut starts: mpsc::UnboundedReceiver<Start>) {
     let local = LocalSet::new();
     local.block_on(&runtime, async move {
         let mut vus = JoinSet::new();

@@ -14,9 +14,9 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::iteration::{self, Numbers};
-use super::ScenarioCtx;
+use super::{spawn_on, ScenarioCtx};
 use crate::pool::PooledVu;
-use crate::vu::VuFactory;
+use crate::vu::{Vu, VuFactory};
 
 /// Next iteration numbers as [`Numbers`].
 fn numbers<F: VuFactory>(ctx: &ScenarioCtx<F>) -> Numbers {
@@ -67,7 +67,8 @@ pub(crate) async fn shared_iterations<F: VuFactory>(ctx: Arc<ScenarioCtx<F>>) {
     let mut tasks = JoinSet::new();
     for mut vu in ctx.take(vus).await {
         let (ctx, hard, attempted) = (Arc::clone(&ctx), hard.clone(), Arc::clone(&attempted));
-        tasks.spawn(async move {
+        let runs_on = vu.vu.runtime();
+        spawn_on(&mut tasks, runs_on, async move {
             while ctx.may_start(regular_end, &hard) && ctx.unpaused(&hard, regular_end).await {
                 let claimed = attempted.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
                     (n < iterations).then_some(n + 1)
@@ -102,7 +103,8 @@ pub(crate) async fn per_vu_iterations<F: VuFactory>(ctx: Arc<ScenarioCtx<F>>) {
     let mut tasks = JoinSet::new();
     for mut vu in ctx.take(vus).await {
         let (ctx, hard) = (Arc::clone(&ctx), hard.clone());
-        tasks.spawn(async move {
+        let runs_on = vu.vu.runtime();
+        spawn_on(&mut tasks, runs_on, async move {
             let mut attempted = 0;
             while attempted < iterations_per_vu
                 && ctx.may_start(regular_end, &hard)
@@ -139,12 +141,9 @@ pub(crate) async fn constant_vus<F: VuFactory>(ctx: Arc<ScenarioCtx<F>>) {
     let mut tasks = JoinSet::new();
     let mut spawned = 0;
     for vu in ctx.take(vus).await {
-        tasks.spawn(constant_vu(
-            Arc::clone(&ctx),
-            hard.clone(),
-            spawned,
-            Some(vu),
-        ));
+        let runs_on = vu.vu.runtime();
+        let task = constant_vu(Arc::clone(&ctx), hard.clone(), spawned, Some(vu));
+        spawn_on(&mut tasks, runs_on, task);
         spawned += 1;
     }
     let mut end = duration.to_std();

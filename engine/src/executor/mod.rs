@@ -316,3 +316,17 @@ pub(crate) async fn run_scenario<F: VuFactory>(
     }
     counters.end();
 }
+
+/// Spawns `task`, the loop that drives a VU, into `tasks`: on `runtime`,
+/// the VU's own ([`Vu::runtime`](crate::vu::Vu::runtime)), when it has
+/// one.
+pub(crate) fn spawn_on<T: Send + 'static>(
+    tasks: &mut tokio::task::JoinSet<T>,
+    runtime: Option<tokio::runtime::Handle>,
+    task: impl std::future::Future<Output = T> + Send + 'static,
+) {
+    match runtime {
+        Some(runtime) => tasks.spawn_on(task, &runtime),
+        None => tasks.spawn(task),
+    };
+}
