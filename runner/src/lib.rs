@@ -13,7 +13,10 @@
 //! Each VU owns a QuickJS runtime created inside its coroutine; a host
 //! function that waits (a request, `sleep`) suspends the coroutine with
 //! a future that the VU's task awaits on the worker's current-thread
-//! runtime (see `shared/notes/vu-model.md`, design BP).
+//! runtime (see `shared/notes/vu-model.md`, design BP). The engine's
+//! loop over a VU's iterations runs on that runtime too where the VU is
+//! known when the loop starts (`Vu::runtime`): an iteration is handed to
+//! the VU without crossing threads.
 //!
 //! # Layout
 //! - `run`: [`run`], one machine's share of a test run, plan → VUs → gate →
