@@ -10,8 +10,6 @@
 //! script's changes to it stay; writing or deleting a key works as on a
 //! plain object, and so do keys the script adds.
 
-use std::cell::OnceCell;
-
 use k6r_http::{Ocsp, RequestInfo, Response, ResponseBody, ResponseCookie, Timings};
 use rquickjs::class::{
     ClassKind, JsCell, JsClass, PropertyDescriptor, PropertyName, Trace, Tracer, Writable,
@@ -45,7 +43,7 @@ pub(super) const KEYS: [&str; 16] = [
 pub(crate) struct Kit<'js> {
     pub(super) prototype: Object<'js>,
     pub(super) keys: Vec<Atom<'js>>,
-    pub(super) request: OnceCell<Function<'js>>,
+    pub(super) request: Function<'js>,
 }
 
 /// A response object's Rust half.
@@ -452,9 +450,7 @@ unsafe impl<'js> rquickjs::JsLifetime<'js> for Kit<'js> {
 impl<'js> Trace<'js> for Kit<'js> {
     fn trace<'a>(&self, tracer: Tracer<'a, 'js>) {
         self.prototype.trace(tracer);
-        if let Some(request) = self.request.get() {
-            request.trace(tracer);
-        }
+        self.request.trace(tracer);
         // An atom holds its context: untraced, the context would never be
         // freed.
         for key in &self.keys {

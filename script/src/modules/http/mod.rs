@@ -153,7 +153,6 @@ impl BuiltinModule for Http {
 
     fn build<'js>(ctx: &Ctx<'js>, vu: &Rc<VuState>) -> rquickjs::Result<Object<'js>> {
         let module = Object::new(ctx.clone())?;
-        response::install(ctx)?;
 
         for &(name, method) in REQUESTS {
             let state = vu.clone();
@@ -164,7 +163,7 @@ impl BuiltinModule for Http {
                 };
             module.set(name, js::function(ctx, name, request)?)?;
         }
-        response::link_request(ctx, &module)?;
+        response::install(ctx, &module)?;
 
         let state = vu.clone();
         let async_request =

@@ -6,8 +6,6 @@
 //! The methods were a JavaScript class whose bytecode every VU loaded:
 //! 5.4 KB per VU where the native functions cost ~1 KB.
 
-use std::cell::OnceCell;
-
 use rquickjs::function::{Opt, This};
 use rquickjs::object::Property;
 use rquickjs::{Array, Atom, Class, Ctx, Exception, Function, Object, Symbol, Value};
@@ -29,19 +27,11 @@ const HTML_KEY: &str = "k6r.html.response";
 /// values: `Symbol.for` cost ~1,500 instructions, on every request.
 const KIT_KEY: &str = "__k6r_response_kit";
 
-/// Gives the responses `http.request`, which `res.clickLink()` and
-/// `res.submitForm()` send through.
-pub(super) fn link_request<'js>(ctx: &Ctx<'js>, module: &Object<'js>) -> rquickjs::Result<()> {
-    let request: Function = module.get("request")?;
-    // The kit `install` just made: nothing set it before.
-    let _ = response_kit(ctx)?.borrow().request.set(request);
-    Ok(())
-}
-
 /// Makes the prototype and the [`Kit`] and keeps the kit under
 /// [`KIT_KEY`]: a JavaScript value held by Rust (captured by a closure)
-/// is invisible to QuickJS's GC.
-pub(super) fn install<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<()> {
+/// is invisible to QuickJS's GC. `module` is `k6/http`'s object, whose
+/// `request` the kit keeps for `res.clickLink()` and `res.submitForm()`.
+pub(super) fn install<'js>(ctx: &Ctx<'js>, module: &Object<'js>) -> rquickjs::Result<()> {
     let prototype = Object::new(ctx.clone())?;
     let method = |name: &str, function: Function<'js>| {
         prototype.prop(name, Property::from(function).writable().configurable())
@@ -56,7 +46,7 @@ pub(super) fn install<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<()> {
             .iter()
             .map(|key| Atom::from_str(ctx.clone(), key))
             .collect::<rquickjs::Result<_>>()?,
-        request: OnceCell::new(),
+        request: module.get("request")?,
     };
     ctx.globals()
         .prop(KIT_KEY, Property::from(Class::instance(ctx.clone(), kit)?))
@@ -121,10 +111,7 @@ fn send_from_page<'js>(
 ) -> rquickjs::Result<Value<'js>> {
     let response = receiver(ctx, this)?;
     let request: Array = html_native(ctx)?.call((response, op, args))?;
-    let send = response_kit(ctx)?.borrow().request.get().cloned();
-    let Some(send) = send else {
-        return Err(js::throw_go_error(ctx, "http.request is not available"));
-    };
+    let send = response_kit(ctx)?.borrow().request.clone();
     send.call((
         request.get::<Value>(0)?,
         request.get::<Value>(1)?,
