@@ -3,6 +3,10 @@
 # from them (FROM scratch: no registry needed). Prints the image tag.
 #
 #   deploy/build.sh            # k6r:<version> and k6r:latest
+#   K6R_PROFILE=debug deploy/build.sh   # the same from a debug build
+#
+# CI's end-to-end test uses the debug profile: it compiles faster than a
+# release build, and the test checks behaviour, not speed.
 #
 # Installs what it needs when missing: the Rust musl target (rustup) and
 # musl-gcc (Debian's musl-tools, for the C parts of rquickjs and ring).
@@ -11,6 +15,15 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 target=x86_64-unknown-linux-musl
 bins=(k6r-cli k6r-coordinator k6r-agent k6r-demo-target)
+profile=${K6R_PROFILE:-release}
+case "$profile" in
+release) profile_flag=--release ;;
+debug) profile_flag= ;;
+*)
+    echo "deploy/build.sh: K6R_PROFILE must be release or debug, not '$profile'" >&2
+    exit 2
+    ;;
+esac
 
 if ! rustup target list --installed | grep -qx "$target"; then
     rustup target add "$target"
@@ -23,7 +36,7 @@ if ! command -v musl-gcc >/dev/null; then
 fi
 
 cd "$root"
-cargo build --release --locked --target "$target" \
+cargo build $profile_flag --locked --target "$target" \
     -p k6r-cli -p k6r-coordinator -p k6r-agent -p k6r-demo >&2
 
 version=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n1)
@@ -31,7 +44,7 @@ context=$(mktemp -d)
 trap 'rm -rf "$context"' EXIT
 mkdir -p "$context/bin"
 for bin in "${bins[@]}"; do
-    cp "target/$target/release/$bin" "$context/bin/"
+    cp "target/$target/$profile/$bin" "$context/bin/"
     strip "$context/bin/$bin"
 done
 cp deploy/Dockerfile "$context/"

@@ -19,7 +19,8 @@ drives it with the host's k6r-cli as a user would:
 Everything is torn down at the end, failed or not, and the test checks
 that no container or network of its project is left.
 
-    python3 deploy/e2e.py          # needs Docker with docker-compose
+    python3 deploy/e2e.py                     # needs Docker with docker-compose
+    K6R_PROFILE=debug python3 deploy/e2e.py   # a debug build, as CI does
 """
 
 import json
@@ -36,7 +37,9 @@ import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 COMPOSE_FILE = os.path.join(ROOT, "deploy", "docker-compose.yml")
-CLI = os.path.join(ROOT, "target", "x86_64-unknown-linux-musl", "release", "k6r-cli")
+# K6R_PROFILE=debug tests a debug build, as CI does (deploy/build.sh).
+PROFILE = os.environ.get("K6R_PROFILE", "release")
+CLI = os.path.join(ROOT, "target", "x86_64-unknown-linux-musl", PROFILE, "k6r-cli")
 PROJECT = f"k6r-e2e-{os.getpid()}"
 TARGET_IN_CLUSTER = "http://target:8080"
 
