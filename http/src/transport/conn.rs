@@ -1,6 +1,6 @@
-//! One connection and one request on it: HTTP/1.1 (one request at a
-//! time, timed on the socket) or HTTP/2 (shared by the VU's requests to
-//! its host, timed around hyper's calls).
+//! A dialled connection: HTTP/1.1 ([`super::h1`], one request at a time,
+//! timed on the socket) or HTTP/2 (hyper's, shared by the VU's requests
+//! to its host, timed around hyper's calls).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -9,7 +9,9 @@ use std::time::Instant;
 use bytes::{Bytes, BytesMut};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
-use hyper::client::conn::{http1, http2};
+use hyper::client::conn::http2;
+
+pub(super) use super::h1::Http1Conn;
 
 use super::stream::IoMarks;
 use super::{HopRequest, HopTrace, Key, RawResponse};
@@ -25,15 +27,6 @@ pub(super) enum Conn {
     Http2(Http2Conn),
 }
 
-/// An HTTP/1.1 connection.
-#[derive(Debug)]
-pub(super) struct Http1Conn {
-    pub(super) sender: http1::SendRequest<Full<Bytes>>,
-    pub(super) marks: Arc<IoMarks>,
-    pub(super) remote: SocketAddr,
-    pub(super) tls: Option<Arc<TlsInfo>>,
-}
-
 /// An HTTP/2 connection; clones share it.
 #[derive(Debug, Clone)]
 pub(super) struct Http2Conn {
@@ -41,43 +34,6 @@ pub(super) struct Http2Conn {
     pub(super) marks: Arc<IoMarks>,
     pub(super) remote: SocketAddr,
     pub(super) tls: Arc<TlsInfo>,
-}
-
-impl Http1Conn {
-    /// Sends `req`. An error says whether nothing at all was read (a
-    /// keep-alive connection the server had closed may then be retried).
-    pub(super) async fn exchange(
-        &mut self,
-        req: &HopRequest,
-        key: &Key,
-        trace: &mut HopTrace,
-    ) -> Result<(RawResponse, bool), (Failure, bool)> {
-        self.marks.reset_times();
-        trace.attach(&self.marks, true);
-        let hreq = build(req, key, false).map_err(|f| (f, false))?;
-        let resp = match self.sender.send_request(hreq).await {
-            Ok(r) => r,
-            Err(e) => return Err((classify(&e), trace.nothing_read())),
-        };
-        let (parts, body) = resp.into_parts();
-        let body = read_body(body, req.keep_body)
-            .await
-            .map_err(|e| (classify(&e), false))?;
-        trace.done = Some(Instant::now());
-        trace.claim_bytes();
-        let close = wants_close(&req.headers) || wants_close(&parts.headers);
-        let reusable = !close && parts.version == http::Version::HTTP_11;
-        Ok((
-            RawResponse {
-                status: parts.status,
-                version: parts.version,
-                headers: parts.headers,
-                body,
-                tls: self.tls.clone(),
-            },
-            reusable,
-        ))
-    }
 }
 
 impl Http2Conn {
@@ -94,7 +50,7 @@ impl Http2Conn {
         trace: &mut HopTrace,
     ) -> Result<RawResponse, Failure> {
         trace.attach(&self.marks, false);
-        let hreq = build(req, key, true)?;
+        let hreq = build(req, key)?;
         self.sender.ready().await.map_err(|e| classify(&e))?;
         let sent = self.sender.send_request(hreq);
         trace.wrote = Some(Instant::now());
@@ -129,52 +85,23 @@ async fn read_body(mut body: Incoming, keep: bool) -> Result<Bytes, hyper::Error
     Ok(kept.freeze())
 }
 
-fn wants_close(h: &http::HeaderMap) -> bool {
-    h.get_all(http::header::CONNECTION)
-        .iter()
-        .any(|v| v.as_bytes().eq_ignore_ascii_case(b"close"))
-}
-
-/// hyper's request: origin-form with a `Host` header for HTTP/1.1, the
-/// absolute URL (scheme and authority) for HTTP/2.
-fn build(
-    req: &HopRequest,
-    key: &Key,
-    absolute: bool,
-) -> Result<http::Request<Full<Bytes>>, Failure> {
-    let path = match req.url.query() {
-        Some(q) => format!("{}?{}", req.url.path(), q),
-        None => req.url.path().to_string(),
-    };
+/// hyper's HTTP/2 request: the absolute URL (scheme and authority).
+fn build(req: &HopRequest, key: &Key) -> Result<http::Request<Full<Bytes>>, Failure> {
+    let path = &req.url[url::Position::BeforePath..url::Position::AfterQuery];
     let authority = match req.headers.get(http::header::HOST) {
         // A `Host` header given by the script is HTTP/2's authority too.
-        Some(host) if absolute => String::from_utf8_lossy(host.as_bytes()).into_owned(),
-        _ if req.url.port().is_some() => format!("{}:{}", key.host, key.port),
-        _ => key.host.clone(),
-    };
-    let uri = if absolute {
-        format!("{}://{}{}", req.url.scheme(), authority, path)
-    } else {
-        path
+        Some(host) => String::from_utf8_lossy(host.as_bytes()).into_owned(),
+        None if req.url.port().is_some() => format!("{}:{}", key.host, key.port),
+        None => key.host.clone(),
     };
     let mut builder = http::Request::builder()
         .method(req.method.clone())
-        .uri(uri)
-        .version(if absolute {
-            http::Version::HTTP_2
-        } else {
-            http::Version::HTTP_11
-        });
+        .uri(format!("{}://{}{}", req.url.scheme(), authority, path))
+        .version(http::Version::HTTP_2);
     let headers = builder.headers_mut().expect("fresh builder has headers");
     *headers = req.headers.clone();
-    if absolute {
-        // HTTP/2 carries the host as `:authority`.
-        headers.remove(http::header::HOST);
-    } else if !headers.contains_key(http::header::HOST) {
-        let value = http::HeaderValue::from_str(&authority)
-            .map_err(|_| Failure::new(ErrorKind::InvalidUrl, "invalid host"))?;
-        headers.insert(http::header::HOST, value);
-    }
+    // HTTP/2 carries the host as `:authority`.
+    headers.remove(http::header::HOST);
     builder
         .body(Full::new(req.body.clone()))
         .map_err(|e| Failure::new(ErrorKind::InvalidUrl, e.to_string()))

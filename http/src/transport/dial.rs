@@ -1,13 +1,11 @@
 //! A new connection: DNS (after the `hosts` option), TCP, TLS with ALPN,
-//! then hyper's HTTP/1.1 or HTTP/2 handshake, each phase timed into the
-//! hop's trace.
+//! then HTTP/1.1 on the stream as it is or hyper's HTTP/2 handshake, each
+//! phase timed into the hop's trace.
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Instant;
 
-use bytes::Bytes;
-use http_body_util::Full;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
@@ -30,7 +28,7 @@ pub(super) async fn connect(
     let marks = IoMarks::new();
     if !key.tls {
         let stream = MeteredStream::new(tcp, marks.clone(), Meter::Both);
-        return http1(stream, marks, remote, None).await;
+        return Ok(http1(stream, marks, remote, None));
     }
     let counted = MeteredStream::new(tcp, marks.clone(), Meter::Bytes);
     let host = key.host.trim_start_matches('[').trim_end_matches(']');
@@ -56,33 +54,20 @@ pub(super) async fn connect(
         }));
     }
     let timed = MeteredStream::new(stream, marks.clone(), Meter::Times);
-    http1(timed, marks, remote, Some(info)).await
+    Ok(http1(timed, marks, remote, Some(info)))
 }
 
-async fn http1<S>(
-    stream: S,
-    marks: Arc<IoMarks>,
-    remote: SocketAddr,
-    tls: Option<Arc<TlsInfo>>,
-) -> Result<Conn, Failure>
+/// An HTTP/1.1 connection: the stream itself, which the VU's task drives.
+fn http1<S>(stream: S, marks: Arc<IoMarks>, remote: SocketAddr, tls: Option<Arc<TlsInfo>>) -> Conn
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let (sender, driver) =
-        hyper::client::conn::http1::handshake::<_, Full<Bytes>>(TokioIo::new(stream))
-            .await
-            .map_err(|e| classify(&e))?;
-    // The driver ends when the sender is dropped (pool reset, no reuse) or
-    // the peer closes.
-    tokio::spawn(async move {
-        let _ = driver.await;
-    });
-    Ok(Conn::Http1(Http1Conn {
-        sender,
+    Conn::Http1(Http1Conn {
+        stream: Box::new(stream),
         marks,
         remote,
         tls,
-    }))
+    })
 }
 
 /// DNS and TCP: the first address that accepts.

@@ -1,16 +1,18 @@
 //! One request hop on the wire, and the trace of when each phase happened.
 //!
 //! `http://` and `https://` share one metered path: a per-VU pool
-//! ([`pool`]) of hyper client connections dialled here (`dial`: DNS
-//! after the `hosts` option, TCP, rustls with ALPN), HTTP/1.1 or HTTP/2
-//! (`conn`), over sockets that count bytes and mark times
-//! ([`stream`]). A connection for an upgrade (a WebSocket) is dialled the
-//! same way, unpooled ([`raw`]). reqwest is not used: it hides its pool and socket, and
+//! ([`pool`]) of connections dialled here (`dial`: DNS after the `hosts`
+//! option, TCP, rustls with ALPN), HTTP/1.1 (`h1`, driven by the VU's own
+//! task) or HTTP/2 (hyper's, `conn`), over sockets that count bytes and
+//! mark times ([`stream`]). A connection for an upgrade (a WebSocket) is
+//! dialled the same way, unpooled ([`raw`]). reqwest is not used: it hides
+//! its pool and socket, and
 //! k6's per-phase timings (blocked, connecting, tls_handshaking, sending,
 //! waiting, receiving) and on-the-wire byte counts need both.
 
 mod conn;
 mod dial;
+mod h1;
 pub mod pool;
 pub mod raw;
 pub mod stream;

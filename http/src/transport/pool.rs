@@ -68,7 +68,7 @@ impl Transport {
         }
         let mut retried = false;
         loop {
-            let (conn, reused) = match self.checkout(&key).await {
+            let (conn, reused) = match self.checkout(&key) {
                 Some(c) => (Conn::Http1(c), true),
                 None => (
                     dial::connect(trace, &key, &self.hosts, &self.tls).await?,
@@ -126,19 +126,16 @@ impl Transport {
         }
     }
 
-    async fn checkout(&self, key: &Key) -> Option<Http1Conn> {
-        loop {
-            let mut conn = {
-                let mut idle = lock(&self.idle);
-                idle.get_mut(key)?.pop()?
-            };
-            if conn.sender.is_closed() {
-                continue;
-            }
-            if conn.sender.ready().await.is_ok() {
+    /// The newest idle connection to `key` the server has not closed.
+    fn checkout(&self, key: &Key) -> Option<Http1Conn> {
+        let mut idle = lock(&self.idle);
+        let list = idle.get_mut(key)?;
+        while let Some(mut conn) = list.pop() {
+            if conn.is_open() {
                 return Some(conn);
             }
         }
+        None
     }
 }
 

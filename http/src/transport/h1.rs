@@ -1,0 +1,603 @@
+//! HTTP/1.1 on a connection the VU's own task drives: the request head
+//! written straight from the hop, the answer parsed by httparse (hyper's
+//! parser) as it arrives.
+//!
+//! hyper's HTTP/1 client runs every connection as a task of its own, fed
+//! over a channel: each request crossed to that task and its answer came
+//! back, two wake-ups and a cloned request per request. Here the task that
+//! sends a request reads its answer, and the pool holds the bare stream.
+//!
+//! What goes on the wire is what hyper wrote: the request line in
+//! origin-form, the hop's headers in order with lower-case names, `host`
+//! when the hop has none, then `content-length` for a body whose length no
+//! header gives (a `transfer-encoding` header makes the body chunked). An
+//! answer is read as RFC 9112 frames it: no body for `HEAD`, 1xx, 204 and
+//! 304; chunked; `content-length`; else until the server closes.
+//! Informational answers (1xx but 101) are skipped. A server that answers
+//! before the request is fully written is read at once, and its connection
+//! is not reused.
+
+use std::future::poll_fn;
+use std::io::{self, Write as _};
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
+use std::time::Instant;
+
+use bytes::{Buf, Bytes, BytesMut};
+use http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use http::{Method, StatusCode, Version};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio_util::io::poll_read_buf;
+use url::Position;
+
+use super::raw::Io;
+use super::stream::IoMarks;
+use super::{HopRequest, HopTrace, Key, RawResponse};
+use crate::failure::{ErrorKind, Failure};
+use crate::tls::TlsInfo;
+
+/// How much a read asks for at least (hyper's first buffer: 8 KiB).
+const READ_CHUNK: usize = 8 * 1024;
+/// The largest answer head read (hyper's limit: its buffer of 8 KiB plus
+/// 100 header lines of 4 KiB).
+const MAX_HEAD: usize = READ_CHUNK + 100 * 4096;
+/// The most header lines an answer may have (hyper's default).
+const MAX_HEADERS: usize = 100;
+/// A body this long or shorter is copied after the head: one write.
+const COPIED_BODY: usize = 8 * 1024;
+/// The most bytes a body's length makes room for before any arrive.
+const MAX_RESERVE: usize = 1 << 20;
+
+/// An HTTP/1.1 connection, plain or over TLS.
+pub(super) struct Http1Conn {
+    pub(super) stream: Box<dyn Io>,
+    pub(super) marks: Arc<IoMarks>,
+    pub(super) remote: SocketAddr,
+    pub(super) tls: Option<Arc<TlsInfo>>,
+}
+
+impl std::fmt::Debug for Http1Conn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Http1Conn")
+            .field("remote", &self.remote)
+            .field("tls", &self.tls.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Http1Conn {
+    /// Whether an idle connection can take a request: the server has
+    /// neither closed it nor sent anything unasked. One read that must
+    /// find nothing; it also clears the socket's stale readiness, so the
+    /// read after the request waits for the answer instead of trying.
+    pub(super) fn is_open(&mut self) -> bool {
+        let mut cx = Context::from_waker(Waker::noop());
+        let mut byte = [0u8; 1];
+        let mut probe = ReadBuf::new(&mut byte);
+        Pin::new(&mut self.stream)
+            .poll_read(&mut cx, &mut probe)
+            .is_pending()
+    }
+
+    /// Sends `req` and reads its answer; `Ok` also says whether the
+    /// connection can take another request. An error says whether nothing
+    /// at all was read (a keep-alive connection the server had closed may
+    /// then be retried).
+    pub(super) async fn exchange(
+        &mut self,
+        req: &HopRequest,
+        key: &Key,
+        trace: &mut HopTrace,
+    ) -> Result<(RawResponse, bool), (Failure, bool)> {
+        self.marks.reset_times();
+        trace.attach(&self.marks, true);
+        let outgoing = Outgoing::of(req, key);
+        let mut buf = BytesMut::with_capacity(READ_CHUNK);
+        let answered_early = write(&mut self.stream, &outgoing.pieces(), &mut buf)
+            .await
+            .map_err(|e| (e.failure(), trace.nothing_read()))?;
+        let head = read_head(&mut self.stream, &mut buf)
+            .await
+            .map_err(|e| (e.failure(), trace.nothing_read()))?;
+        let framing = Framing::of(&req.method, &head).map_err(|e| (e.failure(), false))?;
+        let body = read_body(&mut self.stream, &mut buf, framing, req.keep_body)
+            .await
+            .map_err(|e| (e.failure(), false))?;
+        trace.done = Some(Instant::now());
+        trace.claim_bytes();
+        let reusable = !answered_early
+            && framing != Framing::Close
+            && buf.is_empty()
+            && head.version == Version::HTTP_11
+            && !wants_close(&req.headers)
+            && !wants_close(&head.headers);
+        Ok((
+            RawResponse {
+                status: head.status,
+                version: head.version,
+                headers: head.headers,
+                body,
+                tls: self.tls.clone(),
+            },
+            reusable,
+        ))
+    }
+}
+
+/// Why an exchange failed.
+#[derive(Debug)]
+enum Error {
+    /// The socket failed.
+    Io(io::Error),
+    /// The server closed before the answer was complete.
+    Eof,
+    /// The answer is not HTTP/1.x.
+    Malformed(String),
+}
+
+impl Error {
+    /// As k6 reports it (and as hyper's errors were reported).
+    fn failure(&self) -> Failure {
+        match self {
+            Error::Io(e) => Failure::from_error(e),
+            Error::Eof => Failure::new(ErrorKind::Generic, "unexpected EOF"),
+            Error::Malformed(what) => {
+                Failure::new(ErrorKind::Generic, format!("malformed HTTP response: {what}"))
+            }
+        }
+    }
+}
+
+impl From<io::Error> for Error {
+    fn from(e: io::Error) -> Self {
+        Error::Io(e)
+    }
+}
+
+/// Whether a `Connection` header says `close`.
+pub(super) fn wants_close(h: &HeaderMap) -> bool {
+    h.get_all(header::CONNECTION)
+        .iter()
+        .any(|v| v.as_bytes().eq_ignore_ascii_case(b"close"))
+}
+
+/// A request as bytes: its head, then its body (as is or as one chunk).
+struct Outgoing<'a> {
+    head: Vec<u8>,
+    body: &'a [u8],
+    /// What follows the body (the last chunk when chunked).
+    tail: &'static [u8],
+}
+
+impl<'a> Outgoing<'a> {
+    fn of(req: &'a HopRequest, key: &Key) -> Self {
+        let body: &[u8] = &req.body;
+        let mut head = Vec::with_capacity(256 + if body.len() <= COPIED_BODY { body.len() } else { 0 });
+        head.extend_from_slice(req.method.as_str().as_bytes());
+        head.push(b' ');
+        head.extend_from_slice(req.url[Position::BeforePath..Position::AfterQuery].as_bytes());
+        head.extend_from_slice(b" HTTP/1.1\r\n");
+        // hyper's rules: an empty body drops `transfer-encoding`; else a
+        // `transfer-encoding` makes it chunked (ending in `chunked`), a
+        // valid `content-length` is kept, and without either one is added.
+        let chunked = !body.is_empty() && req.headers.contains_key(header::TRANSFER_ENCODING);
+        let length_given = content_length(&req.headers).is_some();
+        let last_coding = req.headers.get_all(header::TRANSFER_ENCODING).iter().count();
+        let mut codings = 0;
+        for (name, value) in &req.headers {
+            if name == header::TRANSFER_ENCODING {
+                if body.is_empty() {
+                    continue;
+                }
+                codings += 1;
+                let ends_chunked = codings < last_coding || is_chunked(value.as_bytes());
+                line(&mut head, name.as_str().as_bytes(), value.as_bytes());
+                if !ends_chunked {
+                    head.truncate(head.len() - 2);
+                    head.extend_from_slice(b", chunked\r\n");
+                }
+                continue;
+            }
+            if name == header::CONTENT_LENGTH && (chunked || (!body.is_empty() && !length_given)) {
+                continue;
+            }
+            line(&mut head, name.as_str().as_bytes(), value.as_bytes());
+        }
+        if !req.headers.contains_key(header::HOST) {
+            head.extend_from_slice(b"host: ");
+            head.extend_from_slice(key.host.as_bytes());
+            if req.url.port().is_some() {
+                let _ = write!(head, ":{}", key.port);
+            }
+            head.extend_from_slice(b"\r\n");
+        }
+        if !body.is_empty() && !chunked && !length_given {
+            let _ = write!(head, "content-length: {}\r\n", body.len());
+        }
+        head.extend_from_slice(b"\r\n");
+        if chunked {
+            let _ = write!(head, "{:x}\r\n", body.len());
+        }
+        let tail: &[u8] = if chunked { b"\r\n0\r\n\r\n" } else { b"" };
+        if body.len() <= COPIED_BODY {
+            head.extend_from_slice(body);
+            head.extend_from_slice(tail);
+            return Outgoing {
+                head,
+                body: &[],
+                tail: b"",
+            };
+        }
+        Outgoing { head, body, tail }
+    }
+
+    fn pieces(&self) -> [&[u8]; 3] {
+        [&self.head, self.body, self.tail]
+    }
+}
+
+fn line(out: &mut Vec<u8>, name: &[u8], value: &[u8]) {
+    out.extend_from_slice(name);
+    out.extend_from_slice(b": ");
+    out.extend_from_slice(value);
+    out.extend_from_slice(b"\r\n");
+}
+
+/// Whether a `transfer-encoding` value's last coding is `chunked`.
+fn is_chunked(value: &[u8]) -> bool {
+    value
+        .rsplit(|&b| b == b',')
+        .next()
+        .is_some_and(|last| last.trim_ascii().eq_ignore_ascii_case(b"chunked"))
+}
+
+/// The length every `content-length` value agrees on, if they do.
+fn content_length(headers: &HeaderMap) -> Option<u64> {
+    let mut length = None;
+    for value in headers.get_all(header::CONTENT_LENGTH) {
+        for part in value.as_bytes().split(|&b| b == b',') {
+            let part = std::str::from_utf8(part.trim_ascii()).ok()?;
+            if part.is_empty() || !part.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            let n: u64 = part.parse().ok()?;
+            if length.is_some_and(|l| l != n) {
+                return None;
+            }
+            length = Some(n);
+        }
+    }
+    length
+}
+
+/// Reads at least one byte more into `buf` (`Ok(0)`: the server closed).
+fn poll_read_more(
+    stream: &mut Box<dyn Io>,
+    cx: &mut Context<'_>,
+    buf: &mut BytesMut,
+) -> Poll<io::Result<usize>> {
+    if buf.capacity() - buf.len() < READ_CHUNK / 4 {
+        buf.reserve(READ_CHUNK);
+    }
+    poll_read_buf(Pin::new(stream), cx, buf)
+}
+
+async fn read_more(stream: &mut Box<dyn Io>, buf: &mut BytesMut) -> Result<(), Error> {
+    match poll_fn(|cx| poll_read_more(stream, cx, buf)).await? {
+        0 => Err(Error::Eof),
+        _ => Ok(()),
+    }
+}
+
+/// Writes `pieces` in order and flushes. Returns `true` when the server
+/// began to answer (into `buf`) before the request was fully written: the
+/// rest is then not sent.
+async fn write(
+    stream: &mut Box<dyn Io>,
+    pieces: &[&[u8]; 3],
+    buf: &mut BytesMut,
+) -> Result<bool, Error> {
+    let (mut piece, mut at) = (0, 0);
+    let mut read_closed = false;
+    poll_fn(|cx| {
+        loop {
+            while piece < pieces.len() && at == pieces[piece].len() {
+                piece += 1;
+                at = 0;
+            }
+            let Some(rest) = pieces.get(piece) else {
+                match Pin::new(&mut *stream).poll_flush(cx) {
+                    Poll::Ready(Ok(())) => return Poll::Ready(Ok(false)),
+                    Poll::Ready(Err(e)) => return Poll::Ready(Err(Error::Io(e))),
+                    Poll::Pending => break,
+                }
+            };
+            match Pin::new(&mut *stream).poll_write(cx, &rest[at..]) {
+                Poll::Ready(Ok(0)) => {
+                    return Poll::Ready(Err(Error::Io(io::ErrorKind::WriteZero.into())))
+                }
+                Poll::Ready(Ok(n)) => at += n,
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(Error::Io(e))),
+                Poll::Pending => break,
+            }
+        }
+        // The socket takes no more for now: has the server answered?
+        if read_closed {
+            return Poll::Pending;
+        }
+        match poll_read_more(stream, cx, buf) {
+            Poll::Ready(Ok(0)) => {
+                // It closed its side: the write will end or fail.
+                read_closed = true;
+                Poll::Pending
+            }
+            Poll::Ready(Ok(_)) => Poll::Ready(Ok(true)),
+            Poll::Ready(Err(e)) => Poll::Ready(Err(Error::Io(e))),
+            Poll::Pending => Poll::Pending,
+        }
+    })
+    .await
+}
+
+/// An answer's status line and headers.
+#[derive(Debug)]
+struct Head {
+    status: StatusCode,
+    version: Version,
+    headers: HeaderMap,
+}
+
+/// Reads the final answer's head (informational answers skipped), leaving
+/// what follows it in `buf`.
+async fn read_head(stream: &mut Box<dyn Io>, buf: &mut BytesMut) -> Result<Head, Error> {
+    loop {
+        if !buf.is_empty() {
+            if let Some(head) = parse_head(buf)? {
+                if head.status.is_informational() && head.status != StatusCode::SWITCHING_PROTOCOLS {
+                    continue;
+                }
+                return Ok(head);
+            }
+            if buf.len() >= MAX_HEAD {
+                return Err(Error::Malformed("message head is too large".into()));
+            }
+        }
+        read_more(stream, buf).await?;
+    }
+}
+
+/// Where one header's name and value are in the head.
+#[derive(Clone, Copy, Default)]
+struct Span {
+    name: (usize, usize),
+    value: (usize, usize),
+}
+
+/// Parses a head at the start of `buf` and splits it off; `None` while it
+/// is incomplete. Header values share the head's bytes.
+fn parse_head(buf: &mut BytesMut) -> Result<Option<Head>, Error> {
+    let mut slots = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let mut spans = [Span::default(); MAX_HEADERS];
+    let mut answer = httparse::Response::new(&mut slots);
+    let len = match answer.parse(buf) {
+        Ok(httparse::Status::Complete(len)) => len,
+        Ok(httparse::Status::Partial) => return Ok(None),
+        Err(httparse::Error::TooManyHeaders) => {
+            return Err(Error::Malformed("message head is too large".into()))
+        }
+        Err(e) => return Err(Error::Malformed(e.to_string())),
+    };
+    let status = answer
+        .code
+        .and_then(|code| StatusCode::from_u16(code).ok())
+        .ok_or_else(|| Error::Malformed("invalid status code".into()))?;
+    let version = match answer.version {
+        Some(0) => Version::HTTP_10,
+        _ => Version::HTTP_11,
+    };
+    let base = buf.as_ptr() as usize;
+    let at = |s: &[u8]| (s.as_ptr() as usize - base, s.len());
+    let count = answer.headers.len();
+    for (span, h) in spans.iter_mut().zip(answer.headers.iter()) {
+        *span = Span {
+            name: at(h.name.as_bytes()),
+            value: at(h.value),
+        };
+    }
+    let head = buf.split_to(len).freeze();
+    let mut headers = HeaderMap::with_capacity(count);
+    for span in &spans[..count] {
+        let (start, n) = span.name;
+        let name = HeaderName::from_bytes(&head[start..start + n])
+            .map_err(|_| Error::Malformed("invalid header name".into()))?;
+        let (start, n) = span.value;
+        let value = HeaderValue::from_maybe_shared(head.slice(start..start + n))
+            .map_err(|_| Error::Malformed("invalid header value".into()))?;
+        headers.append(name, value);
+    }
+    Ok(Some(Head {
+        status,
+        version,
+        headers,
+    }))
+}
+
+/// How an answer's body is delimited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Framing {
+    /// No body.
+    Empty,
+    /// `content-length` bytes.
+    Length(u64),
+    /// Chunked.
+    Chunked,
+    /// Until the server closes.
+    Close,
+}
+
+impl Framing {
+    fn of(method: &Method, head: &Head) -> Result<Framing, Error> {
+        let status = head.status;
+        if method == Method::HEAD
+            || status.is_informational()
+            || status == StatusCode::NO_CONTENT
+            || status == StatusCode::NOT_MODIFIED
+        {
+            return Ok(Framing::Empty);
+        }
+        if let Some(last) = head.headers.get_all(header::TRANSFER_ENCODING).iter().last() {
+            return Ok(if is_chunked(last.as_bytes()) {
+                Framing::Chunked
+            } else {
+                Framing::Close
+            });
+        }
+        if !head.headers.contains_key(header::CONTENT_LENGTH) {
+            return Ok(Framing::Close);
+        }
+        match content_length(&head.headers) {
+            Some(0) => Ok(Framing::Empty),
+            Some(n) => Ok(Framing::Length(n)),
+            None => Err(Error::Malformed("invalid content-length".into())),
+        }
+    }
+}
+
+/// A body as it is read: kept, or only counted (the socket counts bytes).
+struct Kept {
+    keep: bool,
+    bytes: BytesMut,
+}
+
+impl Kept {
+    fn new(keep: bool, expected: u64) -> Self {
+        let room = if keep {
+            expected.min(MAX_RESERVE as u64) as usize
+        } else {
+            0
+        };
+        Kept {
+            keep,
+            bytes: BytesMut::with_capacity(room),
+        }
+    }
+
+    /// Takes up to `n` bytes off the front of `buf`; how many it took.
+    fn take(&mut self, buf: &mut BytesMut, n: u64) -> u64 {
+        let n = n.min(buf.len() as u64) as usize;
+        if !self.keep {
+            buf.advance(n);
+        } else if self.bytes.is_empty() && self.bytes.capacity() == 0 {
+            self.bytes = buf.split_to(n);
+        } else {
+            self.bytes.extend_from_slice(&buf[..n]);
+            buf.advance(n);
+        }
+        n as u64
+    }
+}
+
+/// Reads the body `framing` delimits, leaving what follows it in `buf`.
+async fn read_body(
+    stream: &mut Box<dyn Io>,
+    buf: &mut BytesMut,
+    framing: Framing,
+    keep: bool,
+) -> Result<Bytes, Error> {
+    match framing {
+        Framing::Empty => Ok(Bytes::new()),
+        Framing::Length(n) if buf.len() as u64 >= n => {
+            let body = buf.split_to(n as usize);
+            Ok(if keep { body.freeze() } else { Bytes::new() })
+        }
+        Framing::Length(n) => {
+            let mut kept = Kept::new(keep, n);
+            let mut left = n;
+            loop {
+                left -= kept.take(buf, left);
+                if left == 0 {
+                    return Ok(kept.bytes.freeze());
+                }
+                read_more(stream, buf).await?;
+            }
+        }
+        Framing::Close => {
+            let mut kept = Kept::new(keep, 0);
+            loop {
+                kept.take(buf, u64::MAX);
+                match read_more(stream, buf).await {
+                    Ok(()) => {}
+                    Err(Error::Eof) => return Ok(kept.bytes.freeze()),
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        Framing::Chunked => read_chunks(stream, buf, keep).await,
+    }
+}
+
+/// A chunked body: chunks until the last, then the trailer (skipped).
+async fn read_chunks(
+    stream: &mut Box<dyn Io>,
+    buf: &mut BytesMut,
+    keep: bool,
+) -> Result<Bytes, Error> {
+    let mut kept = Kept::new(keep, 0);
+    loop {
+        let size = loop {
+            match httparse::parse_chunk_size(buf) {
+                Ok(httparse::Status::Complete((used, size))) => {
+                    buf.advance(used);
+                    break size;
+                }
+                Ok(httparse::Status::Partial) if buf.len() < READ_CHUNK => {
+                    read_more(stream, buf).await?
+                }
+                _ => return Err(Error::Malformed("invalid chunk size".into())),
+            }
+        };
+        if size == 0 {
+            skip_trailer(stream, buf).await?;
+            return Ok(kept.bytes.freeze());
+        }
+        let mut left = size;
+        loop {
+            left -= kept.take(buf, left);
+            if left == 0 {
+                break;
+            }
+            read_more(stream, buf).await?;
+        }
+        while buf.len() < 2 {
+            read_more(stream, buf).await?;
+        }
+        if &buf[..2] != b"\r\n" {
+            return Err(Error::Malformed("invalid chunk end".into()));
+        }
+        buf.advance(2);
+    }
+}
+
+/// Skips a chunked body's trailer fields up to and with the empty line.
+async fn skip_trailer(stream: &mut Box<dyn Io>, buf: &mut BytesMut) -> Result<(), Error> {
+    let mut skipped = 0;
+    loop {
+        match buf.iter().position(|&b| b == b'\n') {
+            Some(end) => {
+                let empty = buf[..end].iter().all(|&b| b == b'\r');
+                buf.advance(end + 1);
+                if empty {
+                    return Ok(());
+                }
+                skipped += end + 1;
+            }
+            None if skipped + buf.len() < MAX_HEAD => read_more(stream, buf).await?,
+            None => return Err(Error::Malformed("trailer is too large".into())),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
