@@ -7,7 +7,7 @@
 //! only for a push or a pop, never across an await, and no invariant spans
 //! two operations, so it needs no owning task.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
@@ -27,7 +27,28 @@ pub(crate) struct PooledVu<V> {
     /// `__ITER` of the next iteration.
     pub iterations: u64,
     /// `exec.vu.iterationInScenario` of the next iteration, per scenario.
-    pub per_scenario: HashMap<Arc<str>, u64>,
+    pub per_scenario: PerScenario,
+}
+
+/// A VU's count of iterations in each scenario it ran in: a few at most,
+/// so a list found by the scenario's name (its `Arc` first) beats hashing
+/// the name every iteration.
+#[derive(Debug, Default)]
+pub(crate) struct PerScenario(Vec<(Arc<str>, u64)>);
+
+impl PerScenario {
+    /// The count of `scenario`'s iterations, 0 the first time.
+    pub fn of(&mut self, scenario: &Arc<str>) -> &mut u64 {
+        let at = self
+            .0
+            .iter()
+            .position(|(name, _)| Arc::ptr_eq(name, scenario) || name == scenario);
+        let at = at.unwrap_or_else(|| {
+            self.0.push((Arc::clone(scenario), 0));
+            self.0.len() - 1
+        });
+        &mut self.0[at].1
+    }
 }
 
 struct State<V> {
@@ -86,7 +107,7 @@ impl<F: VuFactory> Pool<F> {
             vu,
             id,
             iterations: 0,
-            per_scenario: HashMap::new(),
+            per_scenario: PerScenario::default(),
         })
     }
 

@@ -2,7 +2,6 @@
 //! `dropped_iterations`, `k6r_scenario_change`), and the `vus`/`vus_max` gauges sampled every
 //! second from the start of VU initialisation.
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,10 +17,11 @@ use crate::samples::Channel;
 #[derive(Debug)]
 pub(crate) struct EventSamples {
     out: Channel,
-    /// Per scenario: its tags with `group: ""`.
-    iteration_tags: HashMap<String, Arc<Tags>>,
+    /// Per scenario: its tags with `group: ""` (found once an iteration:
+    /// foldhash, not SipHash).
+    iteration_tags: foldhash::HashMap<String, Arc<Tags>>,
     /// Per scenario: run tags and `scenario` (dropped iterations).
-    dropped_tags: HashMap<String, Arc<Tags>>,
+    dropped_tags: foldhash::HashMap<String, Arc<Tags>>,
     run_tags: Arc<Tags>,
     vus: AtomicU64,
     vus_max: AtomicU64,
@@ -53,7 +53,7 @@ impl EventSamples {
         }
     }
 
-    fn tags(map: &HashMap<String, Arc<Tags>>, scenario: &str) -> Arc<Tags> {
+    fn tags(map: &foldhash::HashMap<String, Arc<Tags>>, scenario: &str) -> Arc<Tags> {
         map.get(scenario)
             .cloned()
             .unwrap_or_else(|| Arc::new(Tags::new().with("scenario", scenario)))

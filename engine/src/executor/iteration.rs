@@ -27,7 +27,7 @@ pub(crate) async fn run<F: VuFactory>(
     numbers: Numbers,
     stop: &CancellationToken,
 ) -> Outcome {
-    let in_scenario = vu.per_scenario.entry(Arc::clone(&ctx.name)).or_insert(0);
+    let in_scenario = vu.per_scenario.of(&ctx.name);
     let iteration = Iteration {
         scenario: Arc::clone(&ctx.name),
         exec: Arc::clone(&ctx.exec),

@@ -19,6 +19,7 @@
 
 use std::future::poll_fn;
 use std::io::{self, Write as _};
+use std::mem::MaybeUninit;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -45,6 +46,8 @@ const READ_CHUNK: usize = 8 * 1024;
 const MAX_HEAD: usize = READ_CHUNK + 100 * 4096;
 /// The most header lines an answer may have (hyper's default).
 const MAX_HEADERS: usize = 100;
+/// The header lines a first parse makes room for.
+const FEW_HEADERS: usize = 24;
 /// A body this long or shorter is copied after the head: one write.
 const COPIED_BODY: usize = 8 * 1024;
 /// The most bytes a body's length makes room for before any arrive.
@@ -101,7 +104,9 @@ impl Http1Conn {
         let head = read_head(&mut self.stream, &mut buf)
             .await
             .map_err(|e| (e.failure(), trace.nothing_read()))?;
-        let framing = Framing::of(&req.method, &head).map_err(|e| (e.failure(), false))?;
+        let framed = Framed::of(&head.headers);
+        let framing = Framing::of(&req.method, &head, &framed).map_err(|e| (e.failure(), false))?;
+        let answer_close = framed.close;
         let body = read_body(&mut self.stream, &mut buf, framing, req.keep_body)
             .await
             .map_err(|e| (e.failure(), false))?;
@@ -111,8 +116,8 @@ impl Http1Conn {
             && framing != Framing::Close
             && buf.is_empty()
             && head.version == Version::HTTP_11
-            && !wants_close(&req.headers)
-            && !wants_close(&head.headers);
+            && !outgoing.close
+            && !answer_close;
         Ok((
             RawResponse {
                 status: head.status,
@@ -143,9 +148,10 @@ impl Error {
         match self {
             Error::Io(e) => Failure::from_error(e),
             Error::Eof => Failure::new(ErrorKind::Generic, "unexpected EOF"),
-            Error::Malformed(what) => {
-                Failure::new(ErrorKind::Generic, format!("malformed HTTP response: {what}"))
-            }
+            Error::Malformed(what) => Failure::new(
+                ErrorKind::Generic,
+                format!("malformed HTTP response: {what}"),
+            ),
         }
     }
 }
@@ -156,11 +162,61 @@ impl From<io::Error> for Error {
     }
 }
 
-/// Whether a `Connection` header says `close`.
-pub(super) fn wants_close(h: &HeaderMap) -> bool {
-    h.get_all(header::CONNECTION)
-        .iter()
-        .any(|v| v.as_bytes().eq_ignore_ascii_case(b"close"))
+/// What one pass over a message's headers finds of those that frame it.
+#[derive(Default)]
+struct Framed<'h> {
+    /// A `host` header is there.
+    host: bool,
+    /// A `connection` header says `close`.
+    close: bool,
+    /// How many `transfer-encoding` values there are, and the last.
+    codings: usize,
+    last_coding: Option<&'h HeaderValue>,
+    /// Whether there is a `content-length`, and the length all its values
+    /// agree on (`None` when they do not, or one is not a number).
+    has_length: bool,
+    length: Option<u64>,
+}
+
+impl<'h> Framed<'h> {
+    fn of(headers: &'h HeaderMap) -> Self {
+        let mut framed = Framed::default();
+        for (name, value) in headers {
+            if name == header::HOST {
+                framed.host = true;
+            } else if name == header::CONNECTION {
+                framed.close |= value.as_bytes().eq_ignore_ascii_case(b"close");
+            } else if name == header::TRANSFER_ENCODING {
+                framed.codings += 1;
+                framed.last_coding = Some(value);
+            } else if name == header::CONTENT_LENGTH {
+                framed.length = framed.agreed_length(value);
+                framed.has_length = true;
+            }
+        }
+        framed
+    }
+
+    /// The length so far and `value`'s, if they agree.
+    fn agreed_length(&self, value: &HeaderValue) -> Option<u64> {
+        let mut length = if self.has_length {
+            Some(self.length?)
+        } else {
+            None
+        };
+        for part in value.as_bytes().split(|&b| b == b',') {
+            let part = part.trim_ascii();
+            if part.is_empty() || !part.iter().all(u8::is_ascii_digit) {
+                return None;
+            }
+            let n: u64 = std::str::from_utf8(part).ok()?.parse().ok()?;
+            if length.is_some_and(|l| l != n) {
+                return None;
+            }
+            length = Some(n);
+        }
+        length
+    }
 }
 
 /// A request as bytes: its head, then its body (as is or as one chunk).
@@ -169,12 +225,21 @@ struct Outgoing<'a> {
     body: &'a [u8],
     /// What follows the body (the last chunk when chunked).
     tail: &'static [u8],
+    /// The request asks the server to close the connection.
+    close: bool,
 }
 
 impl<'a> Outgoing<'a> {
     fn of(req: &'a HopRequest, key: &Key) -> Self {
         let body: &[u8] = &req.body;
-        let mut head = Vec::with_capacity(256 + if body.len() <= COPIED_BODY { body.len() } else { 0 });
+        let framed = Framed::of(&req.headers);
+        let mut head = Vec::with_capacity(
+            256 + if body.len() <= COPIED_BODY {
+                body.len()
+            } else {
+                0
+            },
+        );
         head.extend_from_slice(req.method.as_str().as_bytes());
         head.push(b' ');
         head.extend_from_slice(req.url[Position::BeforePath..Position::AfterQuery].as_bytes());
@@ -182,9 +247,8 @@ impl<'a> Outgoing<'a> {
         // hyper's rules: an empty body drops `transfer-encoding`; else a
         // `transfer-encoding` makes it chunked (ending in `chunked`), a
         // valid `content-length` is kept, and without either one is added.
-        let chunked = !body.is_empty() && req.headers.contains_key(header::TRANSFER_ENCODING);
-        let length_given = content_length(&req.headers).is_some();
-        let last_coding = req.headers.get_all(header::TRANSFER_ENCODING).iter().count();
+        let chunked = !body.is_empty() && framed.codings > 0;
+        let add_length = !body.is_empty() && !chunked && framed.length.is_none();
         let mut codings = 0;
         for (name, value) in &req.headers {
             if name == header::TRANSFER_ENCODING {
@@ -192,20 +256,19 @@ impl<'a> Outgoing<'a> {
                     continue;
                 }
                 codings += 1;
-                let ends_chunked = codings < last_coding || is_chunked(value.as_bytes());
                 line(&mut head, name.as_str().as_bytes(), value.as_bytes());
-                if !ends_chunked {
+                if codings == framed.codings && !is_chunked(value.as_bytes()) {
                     head.truncate(head.len() - 2);
                     head.extend_from_slice(b", chunked\r\n");
                 }
                 continue;
             }
-            if name == header::CONTENT_LENGTH && (chunked || (!body.is_empty() && !length_given)) {
+            if name == header::CONTENT_LENGTH && (chunked || add_length) {
                 continue;
             }
             line(&mut head, name.as_str().as_bytes(), value.as_bytes());
         }
-        if !req.headers.contains_key(header::HOST) {
+        if !framed.host {
             head.extend_from_slice(b"host: ");
             head.extend_from_slice(key.host.as_bytes());
             if req.url.port().is_some() {
@@ -213,7 +276,7 @@ impl<'a> Outgoing<'a> {
             }
             head.extend_from_slice(b"\r\n");
         }
-        if !body.is_empty() && !chunked && !length_given {
+        if add_length {
             let _ = write!(head, "content-length: {}\r\n", body.len());
         }
         head.extend_from_slice(b"\r\n");
@@ -221,6 +284,7 @@ impl<'a> Outgoing<'a> {
             let _ = write!(head, "{:x}\r\n", body.len());
         }
         let tail: &[u8] = if chunked { b"\r\n0\r\n\r\n" } else { b"" };
+        let close = framed.close;
         if body.len() <= COPIED_BODY {
             head.extend_from_slice(body);
             head.extend_from_slice(tail);
@@ -228,9 +292,15 @@ impl<'a> Outgoing<'a> {
                 head,
                 body: &[],
                 tail: b"",
+                close,
             };
         }
-        Outgoing { head, body, tail }
+        Outgoing {
+            head,
+            body,
+            tail,
+            close,
+        }
     }
 
     fn pieces(&self) -> [&[u8]; 3] {
@@ -251,25 +321,6 @@ fn is_chunked(value: &[u8]) -> bool {
         .rsplit(|&b| b == b',')
         .next()
         .is_some_and(|last| last.trim_ascii().eq_ignore_ascii_case(b"chunked"))
-}
-
-/// The length every `content-length` value agrees on, if they do.
-fn content_length(headers: &HeaderMap) -> Option<u64> {
-    let mut length = None;
-    for value in headers.get_all(header::CONTENT_LENGTH) {
-        for part in value.as_bytes().split(|&b| b == b',') {
-            let part = std::str::from_utf8(part.trim_ascii()).ok()?;
-            if part.is_empty() || !part.bytes().all(|b| b.is_ascii_digit()) {
-                return None;
-            }
-            let n: u64 = part.parse().ok()?;
-            if length.is_some_and(|l| l != n) {
-                return None;
-            }
-            length = Some(n);
-        }
-    }
-    length
 }
 
 /// Reads at least one byte more into `buf` (`Ok(0)`: the server closed).
@@ -355,7 +406,8 @@ async fn read_head(stream: &mut Box<dyn Io>, buf: &mut BytesMut) -> Result<Head,
     loop {
         if !buf.is_empty() {
             if let Some(head) = parse_head(buf)? {
-                if head.status.is_informational() && head.status != StatusCode::SWITCHING_PROTOCOLS {
+                if head.status.is_informational() && head.status != StatusCode::SWITCHING_PROTOCOLS
+                {
                     continue;
                 }
                 return Ok(head);
@@ -371,22 +423,44 @@ async fn read_head(stream: &mut Box<dyn Io>, buf: &mut BytesMut) -> Result<Head,
 /// Where one header's name and value are in the head.
 #[derive(Clone, Copy, Default)]
 struct Span {
-    name: (usize, usize),
-    value: (usize, usize),
+    name: (u32, u32),
+    value: (u32, u32),
+}
+
+/// What one attempt at parsing a head found.
+enum Parsed {
+    Head(Head),
+    Partial,
+    TooManyHeaders,
 }
 
 /// Parses a head at the start of `buf` and splits it off; `None` while it
 /// is incomplete. Header values share the head's bytes.
 fn parse_head(buf: &mut BytesMut) -> Result<Option<Head>, Error> {
-    let mut slots = [httparse::EMPTY_HEADER; MAX_HEADERS];
-    let mut spans = [Span::default(); MAX_HEADERS];
-    let mut answer = httparse::Response::new(&mut slots);
-    let len = match answer.parse(buf) {
+    // Most answers have a few headers: room for 100 only when needed.
+    let parsed = match parse_head_in::<FEW_HEADERS>(buf)? {
+        Parsed::TooManyHeaders => parse_head_in::<MAX_HEADERS>(buf)?,
+        parsed => parsed,
+    };
+    match parsed {
+        Parsed::Head(head) => Ok(Some(head)),
+        Parsed::Partial => Ok(None),
+        Parsed::TooManyHeaders => Err(Error::Malformed("message head is too large".into())),
+    }
+}
+
+fn parse_head_in<const N: usize>(buf: &mut BytesMut) -> Result<Parsed, Error> {
+    let mut slots = [const { MaybeUninit::<httparse::Header<'_>>::uninit() }; N];
+    let mut spans = [Span::default(); N];
+    let mut answer = httparse::Response::new(&mut []);
+    let len = match httparse::ParserConfig::default().parse_response_with_uninit_headers(
+        &mut answer,
+        buf,
+        &mut slots,
+    ) {
         Ok(httparse::Status::Complete(len)) => len,
-        Ok(httparse::Status::Partial) => return Ok(None),
-        Err(httparse::Error::TooManyHeaders) => {
-            return Err(Error::Malformed("message head is too large".into()))
-        }
+        Ok(httparse::Status::Partial) => return Ok(Parsed::Partial),
+        Err(httparse::Error::TooManyHeaders) => return Ok(Parsed::TooManyHeaders),
         Err(e) => return Err(Error::Malformed(e.to_string())),
     };
     let status = answer
@@ -398,7 +472,8 @@ fn parse_head(buf: &mut BytesMut) -> Result<Option<Head>, Error> {
         _ => Version::HTTP_11,
     };
     let base = buf.as_ptr() as usize;
-    let at = |s: &[u8]| (s.as_ptr() as usize - base, s.len());
+    // A head is at most MAX_HEAD long: its offsets fit in u32.
+    let at = |s: &[u8]| ((s.as_ptr() as usize - base) as u32, s.len() as u32);
     let count = answer.headers.len();
     for (span, h) in spans.iter_mut().zip(answer.headers.iter()) {
         *span = Span {
@@ -407,17 +482,16 @@ fn parse_head(buf: &mut BytesMut) -> Result<Option<Head>, Error> {
         };
     }
     let head = buf.split_to(len).freeze();
+    let range = |(start, n): (u32, u32)| start as usize..(start + n) as usize;
     let mut headers = HeaderMap::with_capacity(count);
     for span in &spans[..count] {
-        let (start, n) = span.name;
-        let name = HeaderName::from_bytes(&head[start..start + n])
+        let name = HeaderName::from_bytes(&head[range(span.name)])
             .map_err(|_| Error::Malformed("invalid header name".into()))?;
-        let (start, n) = span.value;
-        let value = HeaderValue::from_maybe_shared(head.slice(start..start + n))
+        let value = HeaderValue::from_maybe_shared(head.slice(range(span.value)))
             .map_err(|_| Error::Malformed("invalid header value".into()))?;
         headers.append(name, value);
     }
-    Ok(Some(Head {
+    Ok(Parsed::Head(Head {
         status,
         version,
         headers,
@@ -438,7 +512,7 @@ enum Framing {
 }
 
 impl Framing {
-    fn of(method: &Method, head: &Head) -> Result<Framing, Error> {
+    fn of(method: &Method, head: &Head, framed: &Framed<'_>) -> Result<Framing, Error> {
         let status = head.status;
         if method == Method::HEAD
             || status.is_informational()
@@ -447,20 +521,18 @@ impl Framing {
         {
             return Ok(Framing::Empty);
         }
-        if let Some(last) = head.headers.get_all(header::TRANSFER_ENCODING).iter().last() {
+        if let Some(last) = framed.last_coding {
             return Ok(if is_chunked(last.as_bytes()) {
                 Framing::Chunked
             } else {
                 Framing::Close
             });
         }
-        if !head.headers.contains_key(header::CONTENT_LENGTH) {
-            return Ok(Framing::Close);
-        }
-        match content_length(&head.headers) {
-            Some(0) => Ok(Framing::Empty),
-            Some(n) => Ok(Framing::Length(n)),
-            None => Err(Error::Malformed("invalid content-length".into())),
+        match (framed.has_length, framed.length) {
+            (false, _) => Ok(Framing::Close),
+            (true, Some(0)) => Ok(Framing::Empty),
+            (true, Some(n)) => Ok(Framing::Length(n)),
+            (true, None) => Err(Error::Malformed("invalid content-length".into())),
         }
     }
 }

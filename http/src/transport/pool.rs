@@ -9,7 +9,6 @@
 //! transport does. HTTP/2: the first connection a host negotiates it on is
 //! kept and shared by every later request to that host.
 
-use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
 use std::time::Instant;
 
@@ -22,8 +21,10 @@ use crate::tls::TlsSettings;
 /// The wire of one client: its pool, `hosts` table and TLS settings.
 #[derive(Debug)]
 pub struct Transport {
-    idle: Mutex<HashMap<Key, Vec<Http1Conn>>>,
-    shared: Mutex<HashMap<Key, Http2Conn>>,
+    // foldhash, not SipHash: two lookups a request, keyed by the script's
+    // own hosts.
+    idle: Mutex<foldhash::HashMap<Key, Vec<Http1Conn>>>,
+    shared: Mutex<foldhash::HashMap<Key, Http2Conn>>,
     reuse: bool,
     max_idle_per_host: usize,
     hosts: Hosts,
@@ -34,8 +35,8 @@ impl Transport {
     /// A transport; `reuse: false` closes every connection after its request.
     pub fn new(reuse: bool, max_idle_per_host: usize, hosts: Hosts, tls: TlsSettings) -> Self {
         Transport {
-            idle: Mutex::new(HashMap::new()),
-            shared: Mutex::new(HashMap::new()),
+            idle: Mutex::default(),
+            shared: Mutex::default(),
             reuse,
             max_idle_per_host: max_idle_per_host.max(1),
             hosts,

@@ -62,7 +62,12 @@ fn a_body_gets_its_length_unless_a_header_frames_it() {
         encoded(&req),
         "POST / HTTP/1.1\r\ncontent-length: 5\r\nhost: h\r\n\r\nhello"
     );
-    let req = hop("POST", "http://h/", &[("Transfer-Encoding", "gzip")], "hello");
+    let req = hop(
+        "POST",
+        "http://h/",
+        &[("Transfer-Encoding", "gzip")],
+        "hello",
+    );
     assert_eq!(
         encoded(&req),
         "POST / HTTP/1.1\r\ntransfer-encoding: gzip, chunked\r\nhost: h\r\n\r\n5\r\nhello\r\n0\r\n\r\n"
@@ -74,7 +79,11 @@ fn a_body_gets_its_length_unless_a_header_frames_it() {
 
 /// A connection to a server that reads the request's head, then writes
 /// `answer` in pieces of `piece` bytes, then closes when `close`.
-fn serve(answer: &'static [u8], piece: usize, close: bool) -> (Http1Conn, tokio::task::JoinHandle<String>) {
+fn serve(
+    answer: &'static [u8],
+    piece: usize,
+    close: bool,
+) -> (Http1Conn, tokio::task::JoinHandle<String>) {
     let (client, server) = tokio::io::duplex(64);
     let task = tokio::spawn(server_side(server, answer, piece, close));
     (conn(client), task)
@@ -170,7 +179,10 @@ async fn head_204_and_304_have_no_body_and_1xx_is_skipped() {
     let req = hop("HEAD", "http://h/", &[], "");
     let (mut conn, _s) = serve(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n", 64, false);
     let (raw, reusable) = exchange(&mut conn, &req).await.unwrap();
-    assert_eq!((raw.status.as_u16(), raw.body.len(), reusable), (200, 0, true));
+    assert_eq!(
+        (raw.status.as_u16(), raw.body.len(), reusable),
+        (200, 0, true)
+    );
 
     for answer in [
         &b"HTTP/1.1 204 No Content\r\n\r\n"[..],
@@ -237,7 +249,11 @@ async fn a_server_that_closes_at_once_is_a_failure_with_nothing_read() {
     assert!(nothing_read);
     assert_eq!(failure.message, "unexpected EOF");
 
-    let (mut conn, _s) = serve(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort", 64, true);
+    let (mut conn, _s) = serve(
+        b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort",
+        64,
+        true,
+    );
     let (failure, nothing_read) = exchange(&mut conn, &get("http://h/")).await.unwrap_err();
     assert!(!nothing_read);
     assert_eq!(failure.message, "unexpected EOF");
@@ -247,12 +263,23 @@ async fn a_server_that_closes_at_once_is_a_failure_with_nothing_read() {
 async fn a_malformed_answer_says_so() {
     for (answer, says) in [
         (&b"SMTP ready\r\n\r\n"[..], "malformed HTTP response"),
-        (b"HTTP/1.1 200 OK\r\nContent-Length: 2, 3\r\n\r\nok", "invalid content-length"),
-        (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", "invalid chunk size"),
+        (
+            b"HTTP/1.1 200 OK\r\nContent-Length: 2, 3\r\n\r\nok",
+            "invalid content-length",
+        ),
+        (
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+            "invalid chunk size",
+        ),
     ] {
         let (mut conn, _s) = serve(answer, 64, true);
         let (failure, _) = exchange(&mut conn, &get("http://h/")).await.unwrap_err();
-        assert!(failure.message.contains(says), "{}: {}", failure.message, says);
+        assert!(
+            failure.message.contains(says),
+            "{}: {}",
+            failure.message,
+            says
+        );
     }
 }
 
@@ -312,11 +339,34 @@ async fn an_idle_connection_is_open_until_the_server_closes_or_speaks() {
     let (client, mut server) = tokio::io::duplex(64);
     let mut idle = conn(client);
     assert!(idle.is_open());
-    server.write_all(b"HTTP/1.1 408 Request Timeout\r\n\r\n").await.unwrap();
+    server
+        .write_all(b"HTTP/1.1 408 Request Timeout\r\n\r\n")
+        .await
+        .unwrap();
     assert!(!idle.is_open(), "an answer nobody asked for");
 
     let (client, server) = tokio::io::duplex(64);
     let mut idle = conn(client);
     drop(server);
     assert!(!idle.is_open(), "closed by the server");
+}
+
+#[tokio::test]
+async fn many_header_lines_parse_up_to_a_hundred() {
+    let head = |n: usize| {
+        let mut text = String::from("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n");
+        for i in 1..n {
+            text.push_str(&format!("X-H{i}: {i}\r\n"));
+        }
+        text.push_str("\r\n");
+        &*Box::leak(text.into_boxed_str())
+    };
+    let (mut conn, _s) = serve(head(100).as_bytes(), 64, false);
+    let (raw, _) = exchange(&mut conn, &get("http://h/")).await.unwrap();
+    assert_eq!(raw.headers.len(), 100);
+    assert_eq!(raw.headers["x-h99"], "99");
+
+    let (mut conn, _s) = serve(head(101).as_bytes(), 64, false);
+    let (failure, _) = exchange(&mut conn, &get("http://h/")).await.unwrap_err();
+    assert!(failure.message.contains("too large"), "{}", failure.message);
 }
