@@ -8,15 +8,17 @@
 //! are data: a `Response` with `status` 0 and k6's `error`/`error_code`
 //! ([`Failure`], [`ErrorKind`]), never an `Err` or a panic.
 //!
-//! Everything runs on the caller's (current-thread) tokio runtime; only
-//! hyper's per-connection driver is spawned.
+//! Everything runs on the caller's (current-thread) tokio runtime: an
+//! HTTP/1.1 request is written and its answer read by the task that
+//! sends it; only an HTTP/2 connection's hyper driver is spawned.
 //!
-//! # Why hyper, not reqwest
+//! # Why not reqwest
 //! k6 reports `blocked`, `connecting`, `tls_handshaking`, `sending`,
 //! `waiting` and `receiving` per request and counts bytes on the wire.
 //! reqwest hides its pool and socket, so both `http://` and `https://` go
-//! through hyper's client connections (HTTP/1.1, or HTTP/2 when a TLS
-//! server picks it by ALPN) over metered sockets, pooled per VU here;
+//! over metered sockets pooled per VU here: HTTP/1.1 written and parsed
+//! by the transport itself (httparse, hyper's parser, reads the answer),
+//! HTTP/2 through hyper's client when a TLS server picks it by ALPN;
 //! TLS is rustls, configured from k6's TLS options in [`tls`], or
 //! OpenSSL for the options rustls cannot honour (TLS 1.0/1.1, RSA key
 //! exchange and CBC suites).
