@@ -5,8 +5,10 @@
 //! "The cost of a request"). QuickJS keeps its own arenas either way.
 //!
 //! Its first allocation sets mimalloc to commit memory only as it is
-//! used and to hand freed pages back at once: with its defaults a run's
-//! RSS grew by a sixth.
+//! used: with its default (eager commit) a run's RSS grew by a sixth.
+//! Freed pages go back to the system after mimalloc's default 10 ms:
+//! handing them back at once made a page fault of nearly every request
+//! (385,000 minor faults in 10 s of the throughput bench, 28,000 after).
 //!
 //! A binary names it as its global allocator:
 //!
@@ -30,6 +32,8 @@ use mimalloc::MiMalloc;
 const ARENA_EAGER_COMMIT: libmimalloc_sys::mi_option_t = 4;
 /// mimalloc's `mi_option_purge_delay`, in milliseconds.
 const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+/// How long freed pages stay before they go back to the system.
+const PURGE_AFTER_MS: std::ffi::c_long = 10;
 
 /// Whether [`tune`] ran.
 static TUNED: AtomicBool = AtomicBool::new(false);
@@ -38,10 +42,13 @@ static TUNED: AtomicBool = AtomicBool::new(false);
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Allocator;
 
-/// Sets mimalloc to commit memory only as it is used and to hand freed
-/// pages back to the system at once. With its defaults (eager commit,
-/// purge after 10 ms) 2,000 VUs of `bench/scripts/memory.js` peaked at
-/// 291 MB of RSS against glibc's 248; with these, 246. It must run
+/// Sets mimalloc to commit memory only as it is used, and to hand freed
+/// pages back to the system 10 ms after they are freed (its default,
+/// set here so that it is said). With eager commit 2,000 VUs of
+/// `bench/scripts/memory.js` peaked at 291 MB of RSS against glibc's
+/// 248; without, 246. A delay of 0 kept RSS as low but faulted pages in
+/// again nearly every request; 5,000 VUs with 10 ms peak at 95 KB per VU
+/// (k6: 255). It must run
 /// before mimalloc reserves its first arena, which the first allocation
 /// does: hence [`Allocator`] calls it, not `main`. Running it twice (two
 /// threads' first allocations at once) is harmless.
@@ -51,7 +58,7 @@ fn tune() {
     // options mimalloc defines.
     unsafe {
         libmimalloc_sys::mi_option_set(ARENA_EAGER_COMMIT, 0);
-        libmimalloc_sys::mi_option_set(PURGE_DELAY, 0);
+        libmimalloc_sys::mi_option_set(PURGE_DELAY, PURGE_AFTER_MS);
     }
     TUNED.store(true, Ordering::Release);
 }

@@ -6,6 +6,8 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Instant;
 
+use bytes::BytesMut;
+
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
@@ -64,6 +66,7 @@ where
 {
     Conn::Http1(Http1Conn {
         stream: Box::new(stream),
+        buf: BytesMut::new(),
         marks,
         remote,
         tls,

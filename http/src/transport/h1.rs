@@ -56,6 +56,12 @@ const MAX_RESERVE: usize = 1 << 20;
 /// An HTTP/1.1 connection, plain or over TLS.
 pub(super) struct Http1Conn {
     pub(super) stream: Box<dyn Io>,
+    /// What was read and not yet taken. Kept with the connection: once
+    /// the last answer's head and body (which share it) are dropped, the
+    /// next answer is read into the same memory. Allocating it for every
+    /// request made mimalloc hand its pages back and fault them in again,
+    /// a page fault a request.
+    pub(super) buf: BytesMut,
     pub(super) marks: Arc<IoMarks>,
     pub(super) remote: SocketAddr,
     pub(super) tls: Option<Arc<TlsInfo>>,
@@ -97,17 +103,18 @@ impl Http1Conn {
         self.marks.reset_times();
         trace.attach(&self.marks, true);
         let outgoing = Outgoing::of(req, key);
-        let mut buf = BytesMut::with_capacity(READ_CHUNK);
-        let answered_early = write(&mut self.stream, &outgoing.pieces(), &mut buf)
+        // Empty: a connection with bytes left over is not reused.
+        let buf = &mut self.buf;
+        let answered_early = write(&mut self.stream, &outgoing.pieces(), buf)
             .await
             .map_err(|e| (e.failure(), trace.nothing_read()))?;
-        let head = read_head(&mut self.stream, &mut buf)
+        let head = read_head(&mut self.stream, buf)
             .await
             .map_err(|e| (e.failure(), trace.nothing_read()))?;
         let framed = Framed::of(&head.headers);
         let framing = Framing::of(&req.method, &head, &framed).map_err(|e| (e.failure(), false))?;
         let answer_close = framed.close;
-        let body = read_body(&mut self.stream, &mut buf, framing, req.keep_body)
+        let body = read_body(&mut self.stream, buf, framing, req.keep_body)
             .await
             .map_err(|e| (e.failure(), false))?;
         trace.done = Some(Instant::now());

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use tokio::io::{AsyncReadExt, AsyncWriteExt, DuplexStream};
 use url::Url;
 
@@ -94,6 +94,7 @@ fn conn(client: DuplexStream) -> Http1Conn {
     let marks = IoMarks::new();
     Http1Conn {
         stream: Box::new(MeteredStream::new(client, Arc::clone(&marks), Meter::Both)),
+        buf: BytesMut::new(),
         marks,
         remote: "127.0.0.1:80".parse().unwrap(),
         tls: None,
