@@ -83,9 +83,13 @@ class Cluster:
         self.procs.append(coord)
         self.coordinator = coord
         self.url = f"http://{addr}"
+        # The agents share this machine's CPUs: each runs its VUs on its
+        # part of them, as one process runs its VUs on all of them.
+        workers = str(max(1, (os.cpu_count() or 1) // agents))
         for n in range(agents):
             self.procs.append(subprocess.Popen(
-                [str(bins / "k6r-agent"), "--coordinator", self.url, "--name", f"agent-{n + 1}"],
+                [str(bins / "k6r-agent"), "--coordinator", self.url, "--name", f"agent-{n + 1}",
+                 "--workers", workers],
                 stdout=subprocess.DEVNULL, stderr=open(f"{workdir}/agent-{n + 1}.log", "w")))
         for _ in range(200):
             try:
@@ -237,7 +241,9 @@ coordinator on the cores that generate load.
 | coordinator CPU < 5 % of a core at 50,000 samples/s | {t['coordinator_cpu_pct']:.2f} % of a core while merging {t['samples_per_s']:,.0f} samples/s | {met(t['coordinator_cpu_pct'] < 5 and t['samples_per_s'] >= 50000)} |
 | live metrics lag ≤ 2 s | median {lag['median']:.2f} s, max {lag['max']:.2f} s over {lag['n']} readings ({lag['duration']} at 500 it/s) | {met(lag['max'] <= 2)} |
 
-Commands of the throughput pair (nginx target on a free port):
+Commands of the throughput pair (nginx target on a free port); the cluster's 2 agents run
+`k6r-agent --coordinator URL --name agent-N --workers {max(1, (os.cpu_count() or 1) // 2)}`: they
+share this machine's CPUs, each running its VUs on its part of them.
 
 ```
 {show(t['commands'][0])}

@@ -1,7 +1,11 @@
 //! Command-line flags ([`Args`], each with a `K6R_*` variable) and the
 //! validated [`Config`] the agent runs with.
 
-use std::{fmt, num::NonZeroU64, time::Duration};
+use std::{
+    fmt,
+    num::{NonZeroU64, NonZeroUsize},
+    time::Duration,
+};
 
 use tonic::metadata::{Ascii, MetadataValue};
 use url::Url;
@@ -29,6 +33,10 @@ pub struct Args {
     /// here could need more, naming this limit.
     #[arg(long, env = "K6R_MAX_VUS")]
     pub max_vus: Option<NonZeroU64>,
+    /// How many threads run this agent's VUs (default: one per CPU).
+    /// Agents that share a machine share its CPUs: give each its part.
+    #[arg(long, env = "K6R_WORKERS")]
+    pub workers: Option<NonZeroUsize>,
     /// The first reconnect delay; it doubles per failed attempt.
     #[arg(long, env = "K6R_RECONNECT_MIN", default_value = "250ms", value_parser = humantime::parse_duration)]
     pub reconnect_min: Duration,
@@ -91,6 +99,8 @@ pub struct Config {
     pub token: Option<Token>,
     /// Reported in Hello's capacity.
     pub max_vus: Option<NonZeroU64>,
+    /// The VU worker threads of a run (`None`: one per CPU).
+    pub workers: Option<NonZeroUsize>,
     /// The first reconnect delay.
     pub reconnect_min: Duration,
     /// The longest reconnect delay.
@@ -108,6 +118,7 @@ impl Default for Config {
             name: system::host_name(),
             token: None,
             max_vus: None,
+            workers: None,
             reconnect_min: Duration::from_millis(250),
             reconnect_max: Duration::from_secs(30),
             connect_timeout: Duration::from_secs(10),
@@ -192,6 +203,7 @@ impl TryFrom<Args> for Config {
             name: args.name.unwrap_or(defaults.name),
             token: args.token.as_deref().map(Token::new).transpose()?,
             max_vus: args.max_vus,
+            workers: args.workers,
             reconnect_min: args.reconnect_min,
             reconnect_max: args.reconnect_max,
             connect_timeout: defaults.connect_timeout,
@@ -222,8 +234,11 @@ mod tests {
             "500",
             "--reconnect-max",
             "5s",
+            "--workers",
+            "1",
         ]);
         let config = Config::try_from(args).unwrap();
+        assert_eq!(config.workers.map(NonZeroUsize::get), Some(1));
         assert_eq!(config.coordinator.as_str(), "http://10.0.0.1:6565/");
         assert_eq!(config.name, "w1");
         assert_eq!(config.token.unwrap().header(), "Bearer s3cret");

@@ -144,6 +144,9 @@ impl Agent {
 /// Runs an agent with `config` and the [`ScriptRunner`] until `shutdown`
 /// is cancelled.
 pub async fn run(config: Config, shutdown: CancellationToken) -> Result<()> {
-    let runner = ScriptRunner::new().with_max_vus(config.max_vus.map(NonZeroU64::get));
+    let mut runner = ScriptRunner::new().with_max_vus(config.max_vus.map(NonZeroU64::get));
+    if let Some(workers) = config.workers {
+        runner = runner.with_workers(workers.get());
+    }
     Agent::new(config, Arc::new(runner)).run(shutdown).await
 }
