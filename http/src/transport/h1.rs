@@ -119,7 +119,9 @@ impl Http1Conn {
             .map_err(|e| (e.failure(), false))?;
         trace.done = Some(Instant::now());
         trace.claim_bytes();
+        // After a 101 the connection speaks another protocol.
         let reusable = !answered_early
+            && head.status != StatusCode::SWITCHING_PROTOCOLS
             && framing != Framing::Close
             && buf.is_empty()
             && head.version == Version::HTTP_11

@@ -205,15 +205,17 @@ async fn head_204_and_304_have_no_body_and_1xx_is_skipped() {
 }
 
 #[tokio::test]
-async fn http_1_0_close_and_extra_bytes_are_not_reused() {
+async fn http_1_0_close_extra_bytes_and_101_are_not_reused() {
     for answer in [
         &b"HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok"[..],
         b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok",
         b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokEXTRA",
+        b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: other\r\n\r\n",
     ] {
         let (mut conn, _s) = serve(answer, 64, false);
         let (raw, reusable) = exchange(&mut conn, &get("http://h/")).await.unwrap();
-        assert_eq!(&raw.body[..], b"ok");
+        let body: &[u8] = if raw.status == 101 { b"" } else { b"ok" };
+        assert_eq!(&raw.body[..], body);
         assert!(!reusable, "{}", String::from_utf8_lossy(answer));
     }
 }
