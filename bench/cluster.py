@@ -73,6 +73,13 @@ def get_json(url):
         return json.loads(r.read())
 
 
+def agent_workers(agents):
+    """The VU threads of each of `agents` agents on this machine: they
+    share its CPUs, each running its VUs on its part of them, as one
+    process runs its VUs on all of them."""
+    return max(1, (os.cpu_count() or 1) // agents)
+
+
 class Cluster:
     def __init__(self, bins, workdir, agents=2, coordinator_args=()):
         self.procs = []
@@ -83,9 +90,7 @@ class Cluster:
         self.procs.append(coord)
         self.coordinator = coord
         self.url = f"http://{addr}"
-        # The agents share this machine's CPUs: each runs its VUs on its
-        # part of them, as one process runs its VUs on all of them.
-        workers = str(max(1, (os.cpu_count() or 1) // agents))
+        workers = str(agent_workers(agents))
         for n in range(agents):
             self.procs.append(subprocess.Popen(
                 [str(bins / "k6r-agent"), "--coordinator", self.url, "--name", f"agent-{n + 1}",
@@ -242,7 +247,7 @@ coordinator on the cores that generate load.
 | live metrics lag ≤ 2 s | median {lag['median']:.2f} s, max {lag['max']:.2f} s over {lag['n']} readings ({lag['duration']} at 500 it/s) | {met(lag['max'] <= 2)} |
 
 Commands of the throughput pair (nginx target on a free port); the cluster's 2 agents run
-`k6r-agent --coordinator URL --name agent-N --workers {max(1, (os.cpu_count() or 1) // 2)}`: they
+`k6r-agent --coordinator URL --name agent-N --workers {agent_workers(2)}`: they
 share this machine's CPUs, each running its VUs on its part of them.
 
 ```

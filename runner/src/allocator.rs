@@ -7,8 +7,8 @@
 //! Its first allocation sets mimalloc to commit memory only as it is
 //! used: with its default (eager commit) a run's RSS grew by a sixth.
 //! Freed pages go back to the system after mimalloc's default 10 ms:
-//! handing them back at once made a page fault of nearly every request
-//! (385,000 minor faults in 10 s of the throughput bench, 28,000 after).
+//! handing them back at once made page faults on the hot path (195,000
+//! minor faults in 10 s of the throughput bench, 28,000 after).
 //!
 //! A binary names it as its global allocator:
 //!
@@ -47,7 +47,7 @@ pub struct Allocator;
 /// set here so that it is said). With eager commit 2,000 VUs of
 /// `bench/scripts/memory.js` peaked at 291 MB of RSS against glibc's
 /// 248; without, 246. A delay of 0 kept RSS as low but faulted pages in
-/// again nearly every request; 5,000 VUs with 10 ms peak at 95 KB per VU
+/// again about every other request; 5,000 VUs with 10 ms peak at 95 KB per VU
 /// (k6: 255). It must run
 /// before mimalloc reserves its first arena, which the first allocation
 /// does: hence [`Allocator`] calls it, not `main`. Running it twice (two

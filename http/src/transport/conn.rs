@@ -11,8 +11,7 @@ use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::client::conn::http2;
 
-pub(super) use super::h1::Http1Conn;
-
+use super::h1::Http1Conn;
 use super::stream::IoMarks;
 use super::{HopRequest, HopTrace, Key, RawResponse};
 use crate::failure::{ErrorKind, Failure};
@@ -91,8 +90,7 @@ fn build(req: &HopRequest, key: &Key) -> Result<http::Request<Full<Bytes>>, Fail
     let authority = match req.headers.get(http::header::HOST) {
         // A `Host` header given by the script is HTTP/2's authority too.
         Some(host) => String::from_utf8_lossy(host.as_bytes()).into_owned(),
-        None if req.url.port().is_some() => format!("{}:{}", key.host, key.port),
-        None => key.host.clone(),
+        None => key.authority(&req.url).to_string(),
     };
     let mut builder = http::Request::builder()
         .method(req.method.clone())

@@ -6,18 +6,16 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Instant;
 
-use bytes::BytesMut;
-
 use hyper_util::rt::{TokioExecutor, TokioIo};
-use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 
-use super::conn::{classify, Conn, Http1Conn, Http2Conn};
+use super::conn::{classify, Conn, Http2Conn};
+use super::h1::Http1Conn;
 use super::stream::{IoMarks, Meter, MeteredStream};
 use super::{HopTrace, Key};
 use crate::failure::Failure;
 use crate::hosts::Hosts;
-use crate::tls::{Alpn, Handshake, TlsInfo, TlsSettings};
+use crate::tls::{Alpn, Handshake, TlsSettings};
 
 /// Dials `key`; `https` keys get TLS, and HTTP/2 when the server picks it.
 pub(super) async fn connect(
@@ -30,7 +28,7 @@ pub(super) async fn connect(
     let marks = IoMarks::new();
     if !key.tls {
         let stream = MeteredStream::new(tcp, marks.clone(), Meter::Both);
-        return Ok(http1(stream, marks, remote, None));
+        return Ok(Conn::Http1(Http1Conn::new(stream, marks, remote, None)));
     }
     let counted = MeteredStream::new(tcp, marks.clone(), Meter::Bytes);
     let host = key.host.trim_start_matches('[').trim_end_matches(']');
@@ -56,21 +54,12 @@ pub(super) async fn connect(
         }));
     }
     let timed = MeteredStream::new(stream, marks.clone(), Meter::Times);
-    Ok(http1(timed, marks, remote, Some(info)))
-}
-
-/// An HTTP/1.1 connection: the stream itself, which the VU's task drives.
-fn http1<S>(stream: S, marks: Arc<IoMarks>, remote: SocketAddr, tls: Option<Arc<TlsInfo>>) -> Conn
-where
-    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
-{
-    Conn::Http1(Http1Conn {
-        stream: Box::new(stream),
-        buf: BytesMut::new(),
+    Ok(Conn::Http1(Http1Conn::new(
+        timed,
         marks,
         remote,
-        tls,
-    })
+        Some(info),
+    )))
 }
 
 /// DNS and TCP: the first address that accepts.

@@ -55,14 +55,14 @@ const MAX_RESERVE: usize = 1 << 20;
 
 /// An HTTP/1.1 connection, plain or over TLS.
 pub(super) struct Http1Conn {
-    pub(super) stream: Box<dyn Io>,
+    stream: Box<dyn Io>,
     /// What was read and not yet taken. Kept with the connection: once
     /// the last answer's head and body (which share it) are dropped, the
     /// next answer is read into the same memory. Allocating it for every
-    /// request made mimalloc hand its pages back and fault them in again,
-    /// a page fault a request.
-    pub(super) buf: BytesMut,
-    pub(super) marks: Arc<IoMarks>,
+    /// request, with mimalloc purging freed pages at once, made about
+    /// half a page fault a request.
+    buf: BytesMut,
+    marks: Arc<IoMarks>,
     pub(super) remote: SocketAddr,
     pub(super) tls: Option<Arc<TlsInfo>>,
 }
@@ -77,6 +77,25 @@ impl std::fmt::Debug for Http1Conn {
 }
 
 impl Http1Conn {
+    /// HTTP/1.1 on `stream`, whose reads and writes `marks` records.
+    pub(super) fn new<S>(
+        stream: S,
+        marks: Arc<IoMarks>,
+        remote: SocketAddr,
+        tls: Option<Arc<TlsInfo>>,
+    ) -> Self
+    where
+        S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    {
+        Http1Conn {
+            stream: Box::new(stream),
+            buf: BytesMut::new(),
+            marks,
+            remote,
+            tls,
+        }
+    }
+
     /// Whether an idle connection can take a request: the server has
     /// neither closed it nor sent anything unasked. One read that must
     /// find nothing; it also clears the socket's stale readiness, so the
@@ -278,12 +297,7 @@ impl<'a> Outgoing<'a> {
             line(&mut head, name.as_str().as_bytes(), value.as_bytes());
         }
         if !framed.host {
-            head.extend_from_slice(b"host: ");
-            head.extend_from_slice(key.host.as_bytes());
-            if req.url.port().is_some() {
-                let _ = write!(head, ":{}", key.port);
-            }
-            head.extend_from_slice(b"\r\n");
+            let _ = write!(head, "host: {}\r\n", key.authority(&req.url));
         }
         if add_length {
             let _ = write!(head, "content-length: {}\r\n", body.len());
@@ -565,6 +579,23 @@ impl Kept {
         }
     }
 
+    /// Takes `n` bytes: what `buf` holds, then what is read.
+    async fn read(
+        &mut self,
+        stream: &mut Box<dyn Io>,
+        buf: &mut BytesMut,
+        n: u64,
+    ) -> Result<(), Error> {
+        let mut left = n;
+        loop {
+            left -= self.take(buf, left);
+            if left == 0 {
+                return Ok(());
+            }
+            read_more(stream, buf).await?;
+        }
+    }
+
     /// Takes up to `n` bytes off the front of `buf`; how many it took.
     fn take(&mut self, buf: &mut BytesMut, n: u64) -> u64 {
         let n = n.min(buf.len() as u64) as usize;
@@ -595,14 +626,8 @@ async fn read_body(
         }
         Framing::Length(n) => {
             let mut kept = Kept::new(keep, n);
-            let mut left = n;
-            loop {
-                left -= kept.take(buf, left);
-                if left == 0 {
-                    return Ok(kept.bytes.freeze());
-                }
-                read_more(stream, buf).await?;
-            }
+            kept.read(stream, buf, n).await?;
+            Ok(kept.bytes.freeze())
         }
         Framing::Close => {
             let mut kept = Kept::new(keep, 0);
@@ -643,14 +668,7 @@ async fn read_chunks(
             skip_trailer(stream, buf).await?;
             return Ok(kept.bytes.freeze());
         }
-        let mut left = size;
-        loop {
-            left -= kept.take(buf, left);
-            if left == 0 {
-                break;
-            }
-            read_more(stream, buf).await?;
-        }
+        kept.read(stream, buf, size).await?;
         while buf.len() < 2 {
             read_more(stream, buf).await?;
         }

@@ -61,6 +61,33 @@ impl Key {
     }
 }
 
+impl Key {
+    /// The host as a request names it (`Host`, HTTP/2's `:authority`):
+    /// with the port only when `url` gives one.
+    pub(crate) fn authority<'a>(&'a self, url: &Url) -> Authority<'a> {
+        Authority {
+            key: self,
+            port: url.port().is_some(),
+        }
+    }
+}
+
+/// [`Key::authority`]'s text.
+pub(crate) struct Authority<'a> {
+    key: &'a Key,
+    port: bool,
+}
+
+impl std::fmt::Display for Authority<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.key.host)?;
+        if self.port {
+            write!(f, ":{}", self.key.port)?;
+        }
+        Ok(())
+    }
+}
+
 /// A hop ready to be sent (headers already include cookies, auth, UA).
 #[derive(Debug, Clone)]
 pub struct HopRequest {

@@ -12,7 +12,8 @@
 use std::sync::{Mutex, MutexGuard};
 use std::time::Instant;
 
-use super::conn::{Conn, Http1Conn, Http2Conn};
+use super::conn::{Conn, Http2Conn};
+use super::h1::Http1Conn;
 use super::{dial, HopRequest, HopTrace, Key, RawResponse};
 use crate::failure::Failure;
 use crate::hosts::Hosts;

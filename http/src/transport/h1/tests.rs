@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use tokio::io::{AsyncReadExt, AsyncWriteExt, DuplexStream};
 use url::Url;
 
@@ -92,13 +92,8 @@ fn serve(
 /// A connection on the client's end of a pipe.
 fn conn(client: DuplexStream) -> Http1Conn {
     let marks = IoMarks::new();
-    Http1Conn {
-        stream: Box::new(MeteredStream::new(client, Arc::clone(&marks), Meter::Both)),
-        buf: BytesMut::new(),
-        marks,
-        remote: "127.0.0.1:80".parse().unwrap(),
-        tls: None,
-    }
+    let stream = MeteredStream::new(client, Arc::clone(&marks), Meter::Both);
+    Http1Conn::new(stream, marks, "127.0.0.1:80".parse().unwrap(), None)
 }
 
 async fn server_side(mut server: DuplexStream, answer: &[u8], piece: usize, close: bool) -> String {
