@@ -79,6 +79,19 @@ impl Slot {
     pub(super) fn label(&self) -> String {
         format!("{} ({})", self.plan.name, self.plan.segment)
     }
+
+    /// Whether it runs a part of scenario `name`.
+    pub(super) fn runs(&self, name: &str) -> bool {
+        !self.plan.excluded.iter().any(|e| e == name)
+    }
+
+    /// Scenario `name`'s state here, from the last status.
+    pub(super) fn live(&self, name: &str) -> Option<&v1::ScenarioLive> {
+        self.scenarios
+            .iter()
+            .find(|s| s.name == name)
+            .and_then(|s| s.live.as_ref())
+    }
 }
 
 pub(super) struct RunActor {

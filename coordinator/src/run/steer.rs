@@ -184,7 +184,7 @@ impl RunActor {
             state,
             progress,
             vus: statuses.iter().map(|s| s.vus).sum(),
-            vus_target: steered.vus,
+            vus_target: steered.vus.filter(|_| self.every_part_set(name)),
             rate: steered.rate.map(|r| (r * 1000.0).round() / 1000.0),
             duration: steered
                 .end
@@ -193,6 +193,16 @@ impl RunActor {
             dropped_iterations: statuses.iter().map(|s| s.dropped).sum(),
         };
         Resource::new("scenarios", name, attributes)
+    }
+
+    /// Whether every agent running a part of `name` has published the
+    /// VUs it is set to: each does once its executor starts, and their
+    /// statuses arrive apart, so a sum before that would be a part.
+    fn every_part_set(&self, name: &str) -> bool {
+        self.slots
+            .iter()
+            .filter(|s| s.active() && s.runs(name))
+            .all(|s| s.live(name).is_some_and(|l| l.vus.is_some()))
     }
 
     /// Every agent applied a change of `name` (with their states after

@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use k6r_api::scenarios::State;
 use k6r_api::{ArchiveBody, OnAgentLoss, RunRequest};
 use k6r_core::exit::ExitCode;
 use k6r_proto::v1::{self, agent_message::Kind, coordinator_message, CoordinatorMessage};
@@ -432,5 +433,63 @@ async fn extreme_agent_statuses_saturate_the_run_view() {
         .agents
         .iter()
         .all(|a| a.headline.is_some_and(|h| h.totals.http_reqs == 0.0)));
+    beats.into_iter().for_each(|b| b.abort());
+}
+
+/// A scenario's VUs on a cluster are the sum of every agent's part: while
+/// one agent's status says its part is set and the other's has not come
+/// yet, the listing shows no `vus-target` rather than one agent's part.
+#[tokio::test(start_paused = true)]
+async fn a_scenarios_vus_are_listed_once_every_agent_set_its_part() {
+    let options = serde_json::json!({"scenarios": {"v": {
+        "executor": "constant-vus", "vus": 2, "duration": "1m"}}});
+    let (registry, runs, agents, run, _) = running(options, OnAgentLoss::Abort).await;
+    let beats: Vec<_> = agents.iter().map(|a| keep_beating(&registry, a)).collect();
+    let part = |vus: Option<u64>| v1::RunStatus {
+        run_id: run.clone(),
+        state: v1::RunState::Running.into(),
+        scenarios: vec![v1::ScenarioStatus {
+            name: "v".into(),
+            started: true,
+            live: vus.map(|vus| v1::ScenarioLive {
+                vus: Some(vus),
+                end_nanos: Some(60_000_000_000),
+                ..v1::ScenarioLive::default()
+            }),
+            ..v1::ScenarioStatus::default()
+        }],
+        ..v1::RunStatus::default()
+    };
+    // Paused time moves on only once every task is idle: the statuses
+    // published are taken in by then.
+    let listed = async || {
+        tokio::time::sleep(Duration::from_millis(1)).await;
+        let link = runs.link().await.unwrap();
+        let scenarios = link.scenarios().await.unwrap();
+        let v = &scenarios[0].attributes;
+        (v.state, v.vus_target)
+    };
+    for (a, vus) in agents.iter().zip([Some(1), None]) {
+        let message = Kind::Status(part(vus));
+        registry
+            .publish(AgentEvent {
+                agent: a.id.clone(),
+                message,
+            })
+            .await;
+    }
+    assert_eq!(
+        listed().await,
+        (State::Running, None),
+        "one agent's part is not the scenario's"
+    );
+    let message = Kind::Status(part(Some(1)));
+    registry
+        .publish(AgentEvent {
+            agent: agents[1].id.clone(),
+            message,
+        })
+        .await;
+    assert_eq!(listed().await, (State::Running, Some(2)));
     beats.into_iter().for_each(|b| b.abort());
 }
