@@ -785,6 +785,25 @@ fn ws_cookies_and_headers_are_k6s() {
     assert_eq!(k6r.lines, k6.lines);
 }
 
+/// `lines` with the `bufferedAmount` read when the fifth message came
+/// back made one: 0 or 6. The echo of the third send can come back
+/// before the fourth (6 bytes) is reported written; in k6 and k6r alike
+/// the write is reported by the connection's own task, so either is
+/// right. Any other amount fails.
+fn echoed_amount(lines: &[String]) -> Vec<String> {
+    const ECHOED: &str = "info bufferedAmount once echoed ";
+    lines
+        .iter()
+        .map(|line| match line.strip_prefix(ECHOED) {
+            Some(amount) => {
+                assert!(matches!(amount, "0" | "6"), "{line}");
+                format!("{ECHOED}0 or 6")
+            }
+            None => line.clone(),
+        })
+        .collect()
+}
+
 #[test]
 fn websockets_members_behave_as_in_k6() {
     let (k6, k6r) = both(WEBSOCKETS_MEMBERS);
@@ -801,7 +820,7 @@ fn websockets_members_behave_as_in_k6() {
     let blob_send = |line: &&String| line.starts_with("info blob send: ");
     let k6_lines: Vec<String> = k6.lines.iter().filter(|l| !blob_send(l)).cloned().collect();
     assert_eq!(k6.lines.len(), k6_lines.len() + 1, "{:?}", k6.lines);
-    assert_eq!(k6r.lines, k6_lines);
+    assert_eq!(echoed_amount(&k6r.lines), echoed_amount(&k6_lines));
     assert_eq!(k6r.checks(), k6.checks());
     assert_eq!(k6r.sorted_samples(), k6.sorted_samples());
     assert_eq!(k6r.count("ws_sessions"), k6.count("ws_sessions"));
