@@ -47,11 +47,11 @@ pub struct Allocator;
 /// set here so that it is said). With eager commit 2,000 VUs of
 /// `bench/scripts/memory.js` peaked at 291 MB of RSS against glibc's
 /// 248; without, 246. A delay of 0 kept RSS as low but faulted pages in
-/// again about every other request; 5,000 VUs with 10 ms peak at 95 KB per VU
-/// (k6: 255). It must run
-/// before mimalloc reserves its first arena, which the first allocation
-/// does: hence [`Allocator`] calls it, not `main`. Running it twice (two
-/// threads' first allocations at once) is harmless.
+/// again about every other request; 5,000 VUs with 10 ms peak at 95 KB
+/// per VU (k6: 255). It must run before mimalloc reserves its first
+/// arena, which the first allocation does: hence [`Allocator`] calls it,
+/// not `main`. Running it twice (two threads' first allocations at once)
+/// is harmless.
 fn tune() {
     #[allow(unsafe_code)]
     // SAFETY: mi_option_set only stores an option's value, and both are

@@ -85,12 +85,14 @@ impl Slot {
         !self.plan.excluded.iter().any(|e| e == name)
     }
 
+    /// Scenario `name`'s part here, from the last status.
+    pub(super) fn status(&self, name: &str) -> Option<&v1::ScenarioStatus> {
+        self.scenarios.iter().find(|s| s.name == name)
+    }
+
     /// Scenario `name`'s state here, from the last status.
     pub(super) fn live(&self, name: &str) -> Option<&v1::ScenarioLive> {
-        self.scenarios
-            .iter()
-            .find(|s| s.name == name)
-            .and_then(|s| s.live.as_ref())
+        self.status(name)?.live.as_ref()
     }
 }
 

@@ -157,11 +157,8 @@ impl RunActor {
 
     /// One scenario, summed over the agents' statuses.
     pub(super) fn scenario(&self, name: &str, kind: ExecutorKind) -> ScenarioResource {
-        let statuses: Vec<&v1::ScenarioStatus> = self
-            .slots
-            .iter()
-            .flat_map(|s| s.scenarios.iter().filter(|st| st.name == name))
-            .collect();
+        let statuses: Vec<&v1::ScenarioStatus> =
+            self.slots.iter().filter_map(|s| s.status(name)).collect();
         let steered = Steered::of(statuses.iter().filter_map(|s| s.live.as_ref()));
         let started = statuses.iter().any(|s| s.started);
         let ended = !statuses.is_empty() && statuses.iter().all(|s| s.ended);

@@ -59,9 +59,7 @@ impl Key {
             .unwrap_or(if tls { 443 } else { 80 });
         Ok(Key { tls, host, port })
     }
-}
 
-impl Key {
     /// The host as a request names it (`Host`, HTTP/2's `:authority`):
     /// with the port only when `url` gives one.
     pub(crate) fn authority<'a>(&'a self, url: &Url) -> Authority<'a> {
