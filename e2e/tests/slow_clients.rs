@@ -37,9 +37,13 @@ fn a_flood_of_half_requests_keeps_neither_agents_nor_probes_out() {
         .set_read_timeout(Some(Duration::from_secs(30)))
         .unwrap();
     let mut answer = Vec::new();
-    first
-        .read_to_end(&mut answer)
-        .expect("the coordinator closes the oldest waiting connection");
+    match first.read_to_end(&mut answer) {
+        Ok(_) => {}
+        // Closed before the coordinator read the half request: the kernel
+        // resets a socket closed with bytes unread, and nothing came first.
+        Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => {}
+        Err(e) => panic!("the coordinator closes the oldest waiting connection: {e}"),
+    }
     assert!(answer.is_empty(), "{}", String::from_utf8_lossy(&answer));
 
     let (status, body) = get(addr, "/healthz").expect("/healthz answers during the flood");
